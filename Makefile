@@ -1,0 +1,64 @@
+# learncity — two commands: `make demo` and `make test`.
+# Only python3.12 (or newer), git, make and the machine's PostgreSQL are assumed; everything else is bootstrapped.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# A working Python >= 3.12: on PATH, or in pyenv's versions folder.
+PYTHON ?= $(shell for p in python3.13 python3.12 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/python3.13 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3.12; do \
+  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v $$p; break; fi; done)
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+RUN := $(UV) run --frozen
+APT_PACKAGES := chromium fonts-wqy-microhei poppler-utils gettext
+
+.PHONY: help demo test install system-deps lint test-sqlite test-postgres serve bench clean
+
+help:
+	@echo "make demo   install everything, build the demo city (Fuzhou) into SQLite and serve it at http://127.0.0.1:8000"
+	@echo "make test   run the whole test suite (lint, import contracts, SQLite, PostgreSQL, browser)"
+
+$(UV):
+	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.12 found (tried python3.13, python3.12 and pyenv's versions)"; exit 1; }
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv
+
+.venv/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --all-groups
+	@touch $@
+
+install: .venv/.synced system-deps
+
+# Debian packages the browser tests and the PDFs need (a Chinese font, Chromium, pdftoppm, msgfmt).
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+demo: install
+	$(RUN) learncity demo
+
+serve: install
+	$(RUN) learncity serve
+
+lint: .venv/.synced
+	$(RUN) ruff check src tests bench
+	$(RUN) lint-imports
+
+# The whole suite: lint and import contracts, then every test on SQLite, then on PostgreSQL when it is reachable.
+test: install lint
+	$(RUN) pytest
+	@$(MAKE) --no-print-directory test-postgres
+
+test-postgres: .venv/.synced
+	@bash scripts/with-postgres.sh $(RUN) pytest -m "not e2e"
+
+bench: install
+	$(RUN) learncity bench all
+
+clean:
+	rm -rf .venv $(TOOLS) data .pytest_cache

@@ -1,0 +1,57 @@
+"""The JSON API: one Ninja instance; each app mounts its router. Session (with CSRF) or bearer-token auth."""
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.security import APIKeyCookie, HttpBearer
+
+from learncity.core.errors import DomainError
+from learncity.people.services import api_token_authenticate
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        user = api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """The signed-in session, for the pages' own calls; CSRF is checked for unsafe methods."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key):
+        user = getattr(request, "user", None)
+        return user if user is not None and user.is_authenticated else None
+
+
+api = NinjaAPI(
+    title="learncity API",
+    version="1",
+    description="终身学习城市平台接口。Authenticate with a personal API token: `Authorization: Bearer lc_…`.",
+    auth=[BearerToken(), SessionAuth()],
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    return api.create_response(request, {"code": exc.code, "detail": exc.message, "errors": exc.errors},
+                               status=exc.status)
+
+
+def _mount():
+    from learncity.core.api import router as core_router
+    from learncity.network.api import router as network_router
+    from learncity.people.api import router as people_router
+    from learncity.places.api import router as places_router
+
+    api.add_router("/", core_router)
+    api.add_router("/places", places_router)
+    api.add_router("/network", network_router)
+    api.add_router("/people", people_router)
+
+
+_mount()

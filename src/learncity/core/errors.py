@@ -1,0 +1,65 @@
+"""Domain errors that carry *what* is wrong and *where*, for pages, API and imports alike."""
+
+from dataclasses import dataclass, field
+
+
+class DomainError(Exception):
+    """A refused operation. `errors` maps a field (or "__all__") to messages."""
+
+    status = 400
+
+    def __init__(self, message: str | dict[str, list[str] | str], *, code: str = "invalid"):
+        if isinstance(message, dict):
+            self.errors = {k: (v if isinstance(v, list) else [v]) for k, v in message.items()}
+            text = "; ".join(f"{k}: {' '.join(v)}" for k, v in self.errors.items())
+        else:
+            self.errors = {"__all__": [message]}
+            text = message
+        self.code = code
+        super().__init__(text)
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class PermissionDenied(DomainError):
+    status = 403
+
+    def __init__(self, message: str = "您没有权限执行此操作 (permission denied)"):
+        super().__init__(message, code="permission_denied")
+
+
+class NotFound(DomainError):
+    status = 404
+
+    def __init__(self, message: str = "未找到 (not found)"):
+        super().__init__(message, code="not_found")
+
+
+@dataclass
+class CellError:
+    row: int  # 1-based, as the spreadsheet shows it (the header is row 1)
+    column: str  # the header as written in the file, or the column letter
+    message: str
+
+    def __str__(self) -> str:
+        return f"第 {self.row} 行「{self.column}」: {self.message}"
+
+
+@dataclass(eq=False)
+class FileRejected(DomainError):
+    """A whole file refused: nothing was written. `cell_errors` lists each problem with its row and column."""
+
+    summary: str
+    cell_errors: list[CellError] = field(default_factory=list)
+    encoding: str | None = None
+
+    def __post_init__(self):
+        lines = [self.summary, *[str(e) for e in self.cell_errors[:50]]]
+        if len(self.cell_errors) > 50:
+            lines.append(f"…另有 {len(self.cell_errors) - 50} 处错误")
+        DomainError.__init__(self, {"file": lines}, code="file_rejected")
+
+    def __str__(self) -> str:
+        return "\n".join(self.errors["file"])

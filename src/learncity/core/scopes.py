@@ -1,0 +1,212 @@
+"""Who may see and change what: the one place where data scopes are worked out.
+
+Every selector and service takes the acting user and asks `scope_for(user)`. A scope is a set of
+place subtrees (materialized paths such as "/350000/350100/350102/"), institutions, member units and
+the user's own learner profile, for each of two actions, VIEW and CHANGE.
+
+| role                 | places & population      | institutions            | learner profiles      | committees        |
+|----------------------|--------------------------|-------------------------|-----------------------|-------------------|
+| learner              | -                        | -                       | own (view, change)    | -                 |
+| institution_staff    | own institution's place  | own (view, change)      | -                     | -                 |
+| district_admin       | district subtree (v, c)  | district subtree (v, c) | district (masked)     | district subtree  |
+| city_admin           | city subtree (v, c)      | city subtree (v, c)     | city (masked)         | city subtree      |
+| member_unit_reporter | committee's subtree (v)  | -                       | -                     | own unit (v, c)   |
+| expert_reviewer      | city subtree (v)         | city subtree (v)        | -                     | city subtree (v)  |
+| auditor              | city subtree (v)         | city subtree (v)        | city (v, masked)      | city subtree (v)  |
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.db.models import Q
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    CHANGE = "change"
+
+
+class Role(StrEnum):
+    LEARNER = "learner"
+    INSTITUTION_STAFF = "institution_staff"
+    DISTRICT_ADMIN = "district_admin"
+    CITY_ADMIN = "city_admin"
+    MEMBER_UNIT_REPORTER = "member_unit_reporter"
+    EXPERT_REVIEWER = "expert_reviewer"
+    AUDITOR = "auditor"
+
+
+ROLE_LABELS = {
+    Role.LEARNER: "学习者",
+    Role.INSTITUTION_STAFF: "机构工作人员",
+    Role.DISTRICT_ADMIN: "区县管理员",
+    Role.CITY_ADMIN: "市级管理员（终身教育促进委员会办公室）",
+    Role.MEMBER_UNIT_REPORTER: "成员单位填报员",
+    Role.EXPERT_REVIEWER: "评审专家",
+    Role.AUDITOR: "审计员（只读）",
+}
+
+
+@dataclass(frozen=True)
+class _Grants:
+    place_paths: frozenset[str] = frozenset()  # subtrees
+    place_ids: frozenset[int] = frozenset()  # single places (not their subtree)
+    institution_ids: frozenset[int] = frozenset()
+    member_unit_ids: frozenset[int] = frozenset()
+    people_paths: frozenset[str] = frozenset()  # learner profiles by residence subtree
+    own_profile: bool = False
+
+
+@dataclass(frozen=True)
+class Scope:
+    user_id: int | None
+    everything: bool = False
+    roles: frozenset[str] = frozenset()
+    view: _Grants = field(default_factory=_Grants)
+    change: _Grants = field(default_factory=_Grants)
+
+    def grants(self, action: Action) -> _Grants:
+        return self.view if action == Action.VIEW else self.change
+
+    @property
+    def is_staff_like(self) -> bool:
+        return self.everything or bool(self.roles - {Role.LEARNER})
+
+    # --- Q objects for the selectors -------------------------------------------------------------
+    @staticmethod
+    def _paths_q(field_name: str, paths) -> Q:
+        q = Q(pk__in=[])
+        for p in paths:
+            q |= Q(**{f"{field_name}__startswith": p})
+        return q
+
+    def places_q(self, action: Action, *, prefix: str = "") -> Q:
+        """Q over Place (or over a relation to Place, given `prefix` such as "place__")."""
+        if self.everything:
+            return Q()
+        g = self.grants(action)
+        q = self._paths_q(f"{prefix}path", g.place_paths)
+        if g.place_ids:
+            q |= Q(**{f"{prefix}pk__in": list(g.place_ids)})
+        return q
+
+    def institutions_q(self, action: Action) -> Q:
+        if self.everything:
+            return Q()
+        g = self.grants(action)
+        q = self._paths_q("place__path", g.place_paths if self._role_reaches_institutions(action) else ())
+        if g.institution_ids:
+            q |= Q(pk__in=list(g.institution_ids))
+        return q
+
+    def _role_reaches_institutions(self, action: Action) -> bool:
+        roles = {Role.CITY_ADMIN, Role.DISTRICT_ADMIN}
+        if action == Action.VIEW:
+            roles |= {Role.EXPERT_REVIEWER, Role.AUDITOR}
+        return bool(self.roles & roles)
+
+    def profiles_q(self, action: Action) -> Q:
+        if self.everything:
+            return Q()
+        g = self.grants(action)
+        q = self._paths_q("residence__path", g.people_paths)
+        if g.own_profile and self.user_id is not None:
+            q |= Q(user_id=self.user_id)
+        return q
+
+    def member_units_q(self, action: Action) -> Q:
+        if self.everything:
+            return Q()
+        g = self.grants(action)
+        q = Q(pk__in=list(g.member_unit_ids))
+        committee_roles = {Role.CITY_ADMIN, Role.DISTRICT_ADMIN}
+        if action == Action.VIEW:
+            committee_roles |= {Role.EXPERT_REVIEWER, Role.AUDITOR}
+        if self.roles & committee_roles:
+            paths = [p for p in g.place_paths]
+            q |= self._paths_q("committee__place__path", paths)
+        return q
+
+    def committees_q(self, action: Action) -> Q:
+        if self.everything:
+            return Q()
+        g = self.grants(action)
+        q = Q(members__pk__in=list(g.member_unit_ids)) if action == Action.VIEW else Q(pk__in=[])
+        committee_roles = {Role.CITY_ADMIN, Role.DISTRICT_ADMIN}
+        if action == Action.VIEW:
+            committee_roles |= {Role.EXPERT_REVIEWER, Role.AUDITOR}
+        if self.roles & committee_roles:
+            q |= self._paths_q("place__path", g.place_paths)
+        return q
+
+    def can_manage_people_at(self, place_path: str) -> bool:
+        return self.everything or any(place_path.startswith(p) for p in self.change.people_paths)
+
+    def can_change_place(self, place_path: str) -> bool:
+        return self.everything or any(place_path.startswith(p) for p in self.change.place_paths)
+
+    def can_view_place(self, place) -> bool:
+        return (
+            self.everything
+            or any(place.path.startswith(p) for p in self.view.place_paths)
+            or place.pk in self.view.place_ids
+        )
+
+
+ANONYMOUS = Scope(user_id=None)
+
+
+def scope_for(user) -> Scope:
+    """The user's scope, worked out from their role assignments once per request (cached on the user)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ANONYMOUS
+    cached = getattr(user, "_learncity_scope", None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        scope = Scope(user_id=user.pk, everything=True, roles=frozenset(Role))
+        user._learncity_scope = scope
+        return scope
+
+    v = {k: set() for k in ("place_paths", "place_ids", "institution_ids", "member_unit_ids", "people_paths")}
+    c = {k: set() for k in v}
+    own_profile = False
+    roles = set()
+    for ra in user.role_assignments.select_related("place", "institution__place", "member_unit__committee__place"):
+        role = Role(ra.role)
+        roles.add(role)
+        if role == Role.LEARNER:
+            own_profile = True
+        elif role == Role.INSTITUTION_STAFF:
+            v["institution_ids"].add(ra.institution_id)
+            c["institution_ids"].add(ra.institution_id)
+            v["place_ids"].add(ra.institution.place_id)
+        elif role in (Role.DISTRICT_ADMIN, Role.CITY_ADMIN):
+            for g in (v, c):
+                g["place_paths"].add(ra.place.path)
+                g["people_paths"].add(ra.place.path)
+        elif role == Role.MEMBER_UNIT_REPORTER:
+            v["member_unit_ids"].add(ra.member_unit_id)
+            c["member_unit_ids"].add(ra.member_unit_id)
+            v["place_paths"].add(ra.member_unit.committee.place.path)
+        elif role == Role.EXPERT_REVIEWER:
+            v["place_paths"].add(ra.place.path)
+        elif role == Role.AUDITOR:
+            v["place_paths"].add(ra.place.path)
+            v["people_paths"].add(ra.place.path)
+    # A learner always sees their own profile, whether or not the role row exists.
+    if hasattr(user, "learner_profile"):
+        own_profile = True
+    scope = Scope(
+        user_id=user.pk,
+        roles=frozenset(roles),
+        view=_Grants(**{k: frozenset(x) for k, x in v.items()}, own_profile=own_profile),
+        change=_Grants(**{k: frozenset(x) for k, x in c.items()}, own_profile=own_profile),
+    )
+    user._learncity_scope = scope
+    return scope
+
+
+def forget_scope(user) -> None:
+    if hasattr(user, "_learncity_scope"):
+        del user._learncity_scope

@@ -1,0 +1,138 @@
+"""The learning network: its configured levels, institutions, designations, committees and member units."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from learncity.places.models import Place
+
+
+class Tier(models.IntegerChoices):
+    """Where in the places a network level sits, counted down from the city itself."""
+
+    CITY = 0, _("市")
+    DISTRICT = 1, _("区县")
+    STREET = 2, _("街道乡镇")
+    COMMUNITY = 3, _("社区村")
+
+
+class NetworkLevel(models.Model):
+    """One level of a city's learning network. Configured per city: Chongqing has four, Dazhou three."""
+
+    city = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="network_levels")
+    rank = models.PositiveSmallIntegerField(_("层级序号"))  # 1 is the top
+    name = models.CharField(_("名称"), max_length=64)
+    tier = models.PositiveSmallIntegerField(_("所在区划层级"), choices=Tier.choices)
+
+    class Meta:
+        ordering = ["city", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "rank"], name="network_level_rank_unique"),
+            models.UniqueConstraint(fields=["city", "tier"], name="network_level_tier_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InstitutionKind(models.TextChoices):
+    COMMUNITY_UNIVERSITY = "community_university", _("社区大学")
+    GUIDANCE_CENTRE = "guidance_centre", _("社区教育指导中心")
+    COMMUNITY_COLLEGE = "community_college", _("社区学院")
+    COMMUNITY_SCHOOL = "community_school", _("社区学校")
+    LEARNING_ROOM = "learning_room", _("社区/村学习室")
+    CONTINUING_EDUCATION_CENTRE = "continuing_education_centre", _("继续教育中心")
+    OPEN_UNIVERSITY = "open_university", _("开放大学")
+    OPEN_UNIVERSITY_BRANCH = "open_university_branch", _("开放大学分校/学习中心")
+    UNIVERSITY = "university", _("高等学校")
+    VOCATIONAL_SCHOOL = "vocational_school", _("职业学校")
+    VOCATIONAL_CENTRE = "vocational_centre", _("县级职业教育中心")
+    ENTERPRISE_TRAINING = "enterprise_training", _("企业培训中心")
+    ELDERLY_UNIVERSITY = "elderly_university", _("老年大学")
+    LIBRARY = "library", _("图书馆")
+    MUSEUM = "museum", _("博物馆")
+    CULTURAL_CENTRE = "cultural_centre", _("文化馆")
+    CULTURAL_STATION = "cultural_station", _("文化站")
+    SCIENCE_MUSEUM = "science_museum", _("科技馆")
+    YOUTH_PALACE = "youth_palace", _("青少年宫")
+    WORKERS_PALACE = "workers_palace", _("工人文化宫")
+    SOCIAL_ORGANISATION = "social_organisation", _("社会组织")
+    FOLK_LEARNING_COMMUNITY = "folk_learning_community", _("民间学习共同体")
+    OTHER = "other", _("其他")
+
+
+class Institution(models.Model):
+    code = models.CharField(_("机构代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=128)
+    kind = models.CharField(_("类型"), max_length=32, choices=InstitutionKind.choices, db_index=True)
+    network_level = models.ForeignKey(
+        NetworkLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="institutions",
+        verbose_name=_("网络层级"),
+    )
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="institutions", verbose_name=_("所在区划"))
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级机构")
+    )
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    phone = models.CharField(_("电话"), max_length=32, blank=True)
+    description = models.TextField(_("简介"), blank=True)
+    is_active = models.BooleanField(_("在办"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("机构")
+        verbose_name_plural = _("机构")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DesignationKind(models.TextChoices):
+    DEMONSTRATION = "demonstration", _("社区教育示范区")
+    EXPERIMENTAL = "experimental", _("社区教育实验区")
+
+
+class DesignationTier(models.TextChoices):
+    NATIONAL = "national", _("国家级")
+    PROVINCIAL = "provincial", _("省级")
+    MUNICIPAL = "municipal", _("市级")
+
+
+class Designation(models.Model):
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="designations")
+    kind = models.CharField(_("类别"), max_length=16, choices=DesignationKind.choices)
+    tier = models.CharField(_("级别"), max_length=16, choices=DesignationTier.choices)
+    year = models.PositiveSmallIntegerField(_("年份"))
+
+    class Meta:
+        ordering = ["-year", "place__code"]
+        constraints = [models.UniqueConstraint(fields=["place", "kind", "tier"], name="designation_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_tier_display()}{self.get_kind_display()} {self.place}"
+
+
+class Committee(models.Model):
+    """The lifelong-education promotion committee of a place (city or district)."""
+
+    place = models.OneToOneField(Place, on_delete=models.PROTECT, related_name="committee")
+    name = models.CharField(_("名称"), max_length=128)
+    office = models.CharField(_("办公室设在"), max_length=128, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MemberUnit(models.Model):
+    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="members")
+    name = models.CharField(_("名称"), max_length=128)
+    responsibility = models.TextField(_("职责"), blank=True)
+    is_lead = models.BooleanField(_("牵头单位"), default=False)
+
+    class Meta:
+        ordering = ["committee", "-is_lead", "id"]
+        constraints = [models.UniqueConstraint(fields=["committee", "name"], name="member_unit_unique")]
+
+    def __str__(self) -> str:
+        return self.name

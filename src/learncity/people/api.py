@@ -1,0 +1,138 @@
+import datetime
+
+from ninja import Router, Schema
+from ninja.pagination import paginate
+
+from learncity.core.errors import NotFound
+from learncity.core.scopes import Action
+from learncity.people import selectors, services
+
+router = Router(tags=["people"])
+
+
+class ProfileOut(Schema):
+    id: int
+    name: str
+    id_number: str
+    birth_date: datetime.date
+    sex: str
+    phone: str
+    residence_code: str
+    residence_name: str
+    groups: list[str]
+
+    @staticmethod
+    def resolve_id_number(obj):
+        return obj.id_number_masked
+
+    @staticmethod
+    def resolve_phone(obj):
+        return obj.phone[:3] + "****" + obj.phone[-4:] if obj.phone else ""
+
+    @staticmethod
+    def resolve_residence_code(obj):
+        return obj.residence.code
+
+    @staticmethod
+    def resolve_residence_name(obj):
+        return obj.residence.name
+
+    @staticmethod
+    def resolve_groups(obj):
+        return [g.code for g in obj.groups.all()]
+
+
+class ProfileIn(Schema):
+    name: str
+    id_number: str
+    residence_code: str
+    phone: str = ""
+    groups: list[str] = []
+
+
+class ProfilePatch(Schema):
+    name: str | None = None
+    phone: str | None = None
+    residence_code: str | None = None
+    groups: list[str] | None = None
+
+
+class RevealOut(Schema):
+    id_number: str
+
+
+class TokenIn(Schema):
+    name: str
+    days: int | None = 365
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime.datetime
+    expires_at: datetime.datetime | None
+    last_used_at: datetime.datetime | None
+    revoked_at: datetime.datetime | None
+
+
+class TokenCreatedOut(TokenOut):
+    token: str
+
+
+@router.get("/profiles", response=list[ProfileOut])
+@paginate
+def profile_list(request, place: str | None = None, q: str | None = None):
+    return selectors.profile_list(actor=request.auth, place_code=place, q=q).prefetch_related("groups")
+
+
+@router.post("/profiles", response={201: ProfileOut})
+def profile_create(request, payload: ProfileIn):
+    return 201, services.learner_profile_create(actor=request.auth, **payload.dict())
+
+
+@router.get("/profiles/me", response=ProfileOut)
+def profile_me(request):
+    p = selectors.profile_of(request.auth)
+    if p is None:
+        raise NotFound("您还没有学习者档案")
+    return p
+
+
+@router.post("/profiles/me/reveal", response=RevealOut)
+def profile_me_reveal(request):
+    p = selectors.profile_of(request.auth)
+    if p is None:
+        raise NotFound("您还没有学习者档案")
+    return RevealOut(id_number=services.learner_profile_reveal(actor=request.auth, profile=p))
+
+
+@router.get("/profiles/{pk}", response=ProfileOut)
+def profile_get(request, pk: int):
+    return selectors.profile_get(actor=request.auth, pk=pk)
+
+
+@router.patch("/profiles/{pk}", response=ProfileOut)
+def profile_update(request, pk: int, payload: ProfilePatch):
+    p = selectors.profile_get(actor=request.auth, pk=pk, action=Action.CHANGE)
+    return services.learner_profile_update(actor=request.auth, profile=p, **payload.dict(exclude_unset=True))
+
+
+@router.get("/tokens", response=list[TokenOut])
+def token_list(request):
+    return list(selectors.api_token_list(actor=request.auth))
+
+
+@router.post("/tokens", response={201: TokenCreatedOut})
+def token_create(request, payload: TokenIn):
+    row, token = services.api_token_create(actor=request.auth, name=payload.name, days=payload.days)
+    out = TokenCreatedOut.from_orm(row).dict()
+    return 201, {**out, "token": token}
+
+
+@router.delete("/tokens/{pk}", response=TokenOut)
+def token_revoke(request, pk: int):
+    row = selectors.api_token_list(actor=request.auth).filter(pk=pk).first()
+    if row is None:
+        raise NotFound()
+    return services.api_token_revoke(actor=request.auth, token=row)

@@ -1,0 +1,59 @@
+"""Reads of people, always scoped to the acting user. ID numbers come out masked."""
+
+from django.db.models import QuerySet
+
+from learncity.core.errors import NotFound
+from learncity.core.scopes import Action, scope_for
+from learncity.people.models import ApiToken, LearnerProfile, RoleAssignment, User
+from learncity.people.services import id_number_hash
+
+
+def profile_list(*, actor, action: Action = Action.VIEW, place_code: str | None = None,
+                 q: str | None = None) -> QuerySet[LearnerProfile]:
+    qs = LearnerProfile.objects.filter(scope_for(actor).profiles_q(action))
+    if place_code:
+        from learncity.places.models import Place
+
+        place = Place.objects.filter(code=place_code).only("path").first()
+        qs = qs.filter(residence__path__startswith=place.path) if place else qs.none()
+    if q:
+        q = q.strip()
+        if len(q) == 18:  # an ID number: found through its keyed hash, never by scanning plaintext
+            qs = qs.filter(id_number_hash=id_number_hash(q.upper()))
+        else:
+            qs = qs.filter(name__startswith=q)
+    return qs.select_related("residence").order_by("id")
+
+
+def profile_get(*, actor, pk: int, action: Action = Action.VIEW) -> LearnerProfile:
+    p = profile_list(actor=actor, action=action).filter(pk=pk).prefetch_related("groups").first()
+    if p is None:
+        raise NotFound("未找到该学习者，或您无权查看 (not found)")
+    return p
+
+
+def profile_of(user) -> LearnerProfile | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return LearnerProfile.objects.filter(user=user).select_related("residence").prefetch_related("groups").first()
+
+
+def role_assignment_list(*, actor, user: User | None = None) -> QuerySet[RoleAssignment]:
+    """Role assignments the actor may see: their own, and those inside the places they administer."""
+    scope = scope_for(actor)
+    qs = RoleAssignment.objects.select_related("user", "place", "institution__place", "member_unit__committee__place")
+    if not scope.everything:
+        from django.db.models import Q
+
+        q = Q(user_id=scope.user_id)
+        for path in scope.view.people_paths:
+            q |= Q(place__path__startswith=path) | Q(institution__place__path__startswith=path) | Q(
+                member_unit__committee__place__path__startswith=path)
+        qs = qs.filter(q)
+    if user is not None:
+        qs = qs.filter(user=user)
+    return qs.order_by("user__username", "role")
+
+
+def api_token_list(*, actor) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=actor).order_by("-created_at")

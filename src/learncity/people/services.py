@@ -1,0 +1,259 @@
+"""Writes to people: users, learner profiles, role assignments and API tokens."""
+
+import datetime
+import hashlib
+import hmac
+import re
+import secrets
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from learncity.core import crypto
+from learncity.core.audit import audit_record
+from learncity.core.errors import DomainError, NotFound, PermissionDenied
+from learncity.core.scopes import Action, Role, forget_scope, scope_for
+from learncity.people import idcard
+from learncity.people.models import ApiToken, LearnerGroup, LearnerProfile, RoleAssignment, User
+from learncity.places.models import Place
+
+ID_CONTEXT = "resident_id"
+NAME_RE = re.compile(r"^[\u3400-\u9fff\u00b7·A-Za-z][\u3400-\u9fff\u00b7·A-Za-z .'-]{0,62}[\u3400-\u9fff·A-Za-z.]$")
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,150}$")
+
+
+def validate_name(name: str) -> str:
+    name = (name or "").strip()
+    if not NAME_RE.match(name):
+        raise DomainError({"name": f"姓名「{name}」不正确：应为 2–64 个汉字或字母"})
+    return name
+
+
+def validate_phone(phone: str) -> str:
+    phone = (phone or "").strip().replace(" ", "").replace("-", "")
+    if phone and not MOBILE_RE.match(phone):
+        raise DomainError({"phone": f"手机号码「{phone}」不正确：应为 11 位，以 1 开头"})
+    return phone
+
+
+def id_number_hash(number: str) -> str:
+    return crypto.lookup_hash(number, context=ID_CONTEXT)
+
+
+def _residence(code: str) -> Place:
+    place = Place.objects.filter(code=str(code or "").strip()).first()
+    if place is None:
+        raise NotFound(f"未知的居住地区划代码「{code}」(unknown place code)")
+    return place
+
+
+def _groups(codes) -> list[LearnerGroup]:
+    codes = list(dict.fromkeys(codes or []))
+    found = list(LearnerGroup.objects.filter(code__in=codes))
+    unknown = set(codes) - {g.code for g in found}
+    if unknown:
+        raise DomainError({"groups": "未知的群体：" + "、".join(sorted(unknown))})
+    return found
+
+
+def learner_profile_create(*, actor, name: str, id_number: str, residence_code: str, phone: str = "",
+                           groups: list[str] | None = None, user: User | None = None) -> LearnerProfile:
+    """Register a resident. Staff may register residents of their scope; a signed-in user may register themself."""
+    residence = _residence(residence_code)
+    scope = scope_for(actor)
+    registering_self = user is not None and actor is not None and user.pk == actor.pk
+    if not registering_self and not scope.can_manage_people_at(residence.path):
+        raise PermissionDenied()
+    rid = idcard.parse(id_number)
+    name, phone = validate_name(name), validate_phone(phone)
+    group_rows = _groups(groups)
+    digest = id_number_hash(rid.number)
+    if LearnerProfile.objects.filter(id_number_hash=digest).exists():
+        raise DomainError({"id_number": "该身份证号码已登记"})
+    try:
+        with transaction.atomic():
+            profile = LearnerProfile.objects.create(
+                user=user, name=name, phone=phone, residence=residence,
+                id_number_encrypted=crypto.encrypt(rid.number, context=ID_CONTEXT), id_number_hash=digest,
+                id_number_masked=rid.masked, birth_date=rid.birth_date, sex=rid.sex,
+            )
+            profile.groups.set(group_rows)
+            if user is not None:
+                RoleAssignment.objects.get_or_create(user=user, role=Role.LEARNER)
+                forget_scope(user)
+            audit_record(actor=actor, action="profile.create", obj=profile, residence=residence.code)
+    except IntegrityError:
+        raise DomainError({"id_number": "该身份证号码已登记"}) from None
+    return profile
+
+
+def learner_profile_update(*, actor, profile: LearnerProfile, name: str | None = None, phone: str | None = None,
+                           residence_code: str | None = None, groups: list[str] | None = None) -> LearnerProfile:
+    scope = scope_for(actor)
+    if not LearnerProfile.objects.filter(scope.profiles_q(Action.CHANGE), pk=profile.pk).exists():
+        raise PermissionDenied()
+    changed = {}
+    with transaction.atomic():
+        p = LearnerProfile.objects.select_for_update().get(pk=profile.pk)
+        if name is not None:
+            p.name = validate_name(name)
+            changed["name"] = True
+        if phone is not None:
+            p.phone = validate_phone(phone)
+            changed["phone"] = True
+        if residence_code is not None:
+            residence = _residence(residence_code)
+            if p.user_id != getattr(actor, "pk", None) and not scope.can_manage_people_at(residence.path):
+                raise PermissionDenied(f"您无权把居住地改为「{residence.name}」")
+            p.residence = residence
+            changed["residence"] = residence.code
+        if groups is not None:
+            p.groups.set(_groups(groups))
+            changed["groups"] = sorted(groups)
+        p.save()
+        audit_record(actor=actor, action="profile.update", obj=p, changed=changed)
+    return p
+
+
+def learner_profile_reveal(*, actor, profile: LearnerProfile) -> str:
+    """The unmasked ID number: for its owner only, and every reveal writes an audit row."""
+    if actor is None or profile.user_id is None or profile.user_id != actor.pk:
+        raise PermissionDenied("身份证号码只对本人完整显示 (shown unmasked to its owner only)")
+    number = crypto.decrypt(profile.id_number_encrypted, context=ID_CONTEXT)
+    audit_record(actor=actor, action="pii.view", obj=profile, field="id_number")
+    return number
+
+
+# --- users and roles ----------------------------------------------------------------------------------
+
+
+def user_create(*, actor, username: str, password: str | None, display_name: str = "") -> User:
+    if actor is not None and not scope_for(actor).is_staff_like:
+        raise PermissionDenied()
+    username = (username or "").strip()
+    if not USERNAME_RE.match(username):
+        raise DomainError({"username": f"用户名「{username}」只能由字母、数字和 _ . @ - 组成，3–150 位"})
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError({"username": f"用户名「{username}」已被使用"})
+    user = User(username=username, display_name=display_name.strip())
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise DomainError({"password": list(exc.messages)}) from None
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    with transaction.atomic():
+        user.save()
+        audit_record(actor=actor, action="user.create", obj=user, username=username)
+    return user
+
+
+def _can_grant(scope, role: Role, *, place=None, institution=None, member_unit=None) -> bool:
+    if scope.everything:
+        return True
+    if role in (Role.CITY_ADMIN, Role.AUDITOR, Role.EXPERT_REVIEWER):
+        return Role.CITY_ADMIN in scope.roles and place is not None and scope.can_change_place(place.path)
+    if role == Role.DISTRICT_ADMIN:
+        return Role.CITY_ADMIN in scope.roles and place is not None and scope.can_change_place(place.path)
+    if role == Role.INSTITUTION_STAFF:
+        return institution is not None and scope.can_change_place(institution.place.path)
+    if role == Role.MEMBER_UNIT_REPORTER:
+        return member_unit is not None and scope.can_change_place(member_unit.committee.place.path)
+    if role == Role.LEARNER:
+        return scope.is_staff_like
+    return False
+
+
+def role_grant(*, actor, user: User, role: str, place_code: str | None = None, institution=None,
+               member_unit=None) -> RoleAssignment:
+    try:
+        role = Role(role)
+    except ValueError:
+        raise DomainError({"role": f"未知的角色「{role}」"}) from None
+    place = _residence(place_code) if place_code else None
+    if not _can_grant(scope_for(actor), role, place=place, institution=institution, member_unit=member_unit):
+        raise PermissionDenied()
+    if role == Role.DISTRICT_ADMIN and place is not None and place.level != 3:
+        raise DomainError({"place": f"区县管理员的范围必须是区县，「{place.name}」不是"})
+    try:
+        with transaction.atomic():
+            ra, created = RoleAssignment.objects.get_or_create(
+                user=user, role=role, place=place, institution=institution, member_unit=member_unit,
+                defaults={"granted_by": actor if getattr(actor, "is_authenticated", False) else None},
+            )
+            if created:
+                audit_record(actor=actor, action="role.grant", obj=ra, user=user.username, role=role)
+    except IntegrityError:
+        raise DomainError({"role": "角色与其范围不匹配（例如机构工作人员必须指定机构）"}) from None
+    forget_scope(user)
+    return ra
+
+
+def role_revoke(*, actor, assignment: RoleAssignment) -> None:
+    if not _can_grant(scope_for(actor), Role(assignment.role), place=assignment.place,
+                      institution=assignment.institution, member_unit=assignment.member_unit):
+        raise PermissionDenied()
+    with transaction.atomic():
+        audit_record(actor=actor, action="role.revoke", obj=assignment, user=assignment.user.username,
+                     role=assignment.role)
+        assignment.delete()
+
+
+# --- API tokens -------------------------------------------------------------------------------------
+
+TOKEN_PREFIX = "lc_"
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def api_token_create(*, actor, name: str, days: int | None = 365) -> tuple[ApiToken, str]:
+    """A personal token for the acting user. Returns (row, token): the token is shown only this once."""
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied()
+    name = (name or "").strip()
+    if not name or len(name) > 64:
+        raise DomainError({"name": "令牌名称不能为空，且不超过 64 个字"})
+    if days is not None and (not isinstance(days, int) or not 1 <= days <= 3650):
+        raise DomainError({"days": "有效天数应在 1–3650 之间"})
+    prefix = secrets.token_hex(5)
+    token = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    expires = timezone.now() + datetime.timedelta(days=days) if days else None
+    with transaction.atomic():
+        row = ApiToken.objects.create(user=actor, name=name, prefix=prefix, token_hash=_token_digest(token),
+                                      expires_at=expires)
+        audit_record(actor=actor, action="token.create", obj=row, name=name)
+    return row, token
+
+
+def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
+    if actor is None or (token.user_id != actor.pk and not actor.is_superuser):
+        raise PermissionDenied()
+    with transaction.atomic():
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            audit_record(actor=actor, action="token.revoke", obj=token)
+    return token
+
+
+def api_token_authenticate(raw: str) -> User | None:
+    """The user behind a bearer token, or None for an unknown, revoked or expired one."""
+    if not raw or not raw.startswith(TOKEN_PREFIX):
+        return None
+    prefix = raw[len(TOKEN_PREFIX):].split("_", 1)[0]
+    row = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    if row is None or not hmac.compare_digest(row.token_hash, _token_digest(raw)):
+        return None
+    now = timezone.now()
+    if row.revoked_at is not None or (row.expires_at and row.expires_at <= now) or not row.user.is_active:
+        return None
+    if row.last_used_at is None or now - row.last_used_at > datetime.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row.user

@@ -1,0 +1,102 @@
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+from ninja.pagination import paginate
+
+from learncity.core.errors import DomainError
+from learncity.core.scopes import Action
+from learncity.places import selectors, services
+
+router = Router(tags=["places"])
+
+
+class PlaceOut(Schema):
+    code: str
+    name: str
+    level: int
+    parent_code: str | None
+    source: str
+
+    @staticmethod
+    def resolve_parent_code(obj):
+        return obj.path.strip("/").split("/")[-2] if obj.parent_id else None
+
+
+class BandOut(Schema):
+    sex: str
+    age_band: str
+    count: int
+
+
+class PopulationOut(Schema):
+    year: int
+    total: int
+    bands: list[BandOut]
+
+    @staticmethod
+    def resolve_bands(obj):
+        return list(obj.bands.all())
+
+
+class PopulationIn(Schema):
+    year: int
+    total: int
+    bands: list[BandOut] = []
+
+
+class CommunityIn(Schema):
+    parent_code: str
+    code: str
+    name: str
+
+
+class ImportOut(Schema):
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    encoding: str | None
+    format: str
+
+
+@router.get("/", response=list[PlaceOut])
+@paginate
+def place_list(request, parent: str | None = None, level: int | None = None, q: str | None = None):
+    return selectors.place_list(actor=request.auth, parent_code=parent, level=level, q=q)
+
+
+@router.get("/{code}", response=PlaceOut)
+def place_get(request, code: str):
+    return selectors.place_get(actor=request.auth, code=code)
+
+
+@router.get("/{code}/population", response=list[PopulationOut])
+def population_list(request, code: str):
+    place = selectors.place_get(actor=request.auth, code=code)
+    return list(place.populations.prefetch_related("bands").order_by("-year"))
+
+
+@router.put("/{code}/population", response=PopulationOut)
+def population_put(request, code: str, payload: PopulationIn):
+    selectors.place_get(actor=request.auth, code=code, action=Action.CHANGE)
+    bands = {}
+    for b in payload.bands:
+        if (b.sex, b.age_band) in bands:
+            raise DomainError({"bands": f"{b.sex} {b.age_band} 重复"})
+        bands[(b.sex, b.age_band)] = b.count
+    return services.population_set(actor=request.auth, place_code=code, year=payload.year, total=payload.total,
+                                   bands=bands)
+
+
+@router.post("/population/import", response=ImportOut)
+def population_import(request, file: File[UploadedFile]):
+    return services.population_import(actor=request.auth, data=file.read(), filename=file.name)
+
+
+@router.post("/communities", response={201: PlaceOut})
+def community_create(request, payload: CommunityIn):
+    return 201, services.community_create(actor=request.auth, **payload.dict())
+
+
+@router.post("/communities/import", response=ImportOut)
+def communities_import(request, file: File[UploadedFile]):
+    return services.communities_import(actor=request.auth, data=file.read(), filename=file.name)

@@ -1,0 +1,95 @@
+"""Reads of places, always scoped to the acting user."""
+
+from django.db.models import Count, Q, QuerySet
+
+from learncity.core.errors import NotFound
+from learncity.core.scopes import Action, scope_for
+from learncity.places.divisions import MUNICIPALITIES
+from learncity.places.models import Place, PlaceLevel, Population
+
+
+def place_list(*, actor, action: Action = Action.VIEW, parent_code: str | None = None, level: int | None = None,
+               q: str | None = None) -> QuerySet[Place]:
+    qs = Place.objects.filter(scope_for(actor).places_q(action))
+    if parent_code:
+        qs = qs.filter(parent__code=parent_code)
+    if level:
+        qs = qs.filter(level=level)
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(code__startswith=q))
+    return qs.order_by("code")
+
+
+def place_get(*, actor, code: str, action: Action = Action.VIEW) -> Place:
+    place = place_list(actor=actor, action=action).filter(code=code).select_related("parent").first()
+    if place is None:
+        raise NotFound(f"未找到区划「{code}」，或您无权查看 (not found)")
+    return place
+
+
+def place_ancestors(place: Place) -> list[Place]:
+    codes = [c for c in place.path.strip("/").split("/")][:-1]
+    by_code = {p.code: p for p in Place.objects.filter(code__in=codes)}
+    return [by_code[c] for c in codes if c in by_code]
+
+
+def place_children_with_counts(*, actor, place: Place) -> list[Place]:
+    """The visible children of a place, each annotated with its institution count (the whole subtree)."""
+    from learncity.network.models import Institution
+
+    scope = scope_for(actor)
+    children = list(place_list(actor=actor).filter(parent=place))
+    if not children:
+        return []
+    inst = Institution.objects.filter(scope.institutions_q(Action.VIEW), place__path__startswith=place.path)
+    counts: dict[str, int] = {}
+    for path, n in inst.values_list("place__path").annotate(n=Count("id")):
+        parts = path[len(place.path):].split("/")
+        if parts and parts[0]:
+            counts[parts[0]] = counts.get(parts[0], 0) + n
+    kids = dict(Place.objects.filter(parent__in=children).values_list("parent_id").annotate(n=Count("id")))
+    for c in children:
+        c.institution_count = counts.get(c.code, 0)
+        c.child_count = kids.get(c.id, 0)
+    return children
+
+
+def population_latest(place: Place) -> Population | None:
+    return place.populations.prefetch_related("bands").order_by("-year").first()
+
+
+def population_children_sum(place: Place, year: int) -> int | None:
+    rows = Population.objects.filter(place__parent=place, year=year).values_list("total", flat=True)
+    return sum(rows) if rows else None
+
+
+def city_resolve(name_or_code: str) -> Place:
+    """A city by code (350100), full name (福州市) or short name (福州). Municipalities are cities too."""
+    key = str(name_or_code).strip()
+    qs = Place.objects.filter(Q(level=PlaceLevel.CITY) | Q(code__in=MUNICIPALITIES))
+    found = (
+        qs.filter(code=key).first()
+        or qs.filter(name=key).first()
+        or qs.filter(name__startswith=key).order_by("code").first()
+    )
+    if found is None:
+        raise NotFound(f"未知的城市「{key}」：请给出城市名称（如 福州市）或六位区划代码（如 350100）")
+    return found
+
+
+def is_city(place: Place) -> bool:
+    return place.level == PlaceLevel.CITY or place.code in MUNICIPALITIES
+
+
+def home_places(*, actor) -> list[Place]:
+    """The top places a user administers or watches: the roots of their scope, to start browsing from."""
+    scope = scope_for(actor)
+    if scope.everything:
+        return list(Place.objects.filter(Q(level=PlaceLevel.CITY) | Q(code__in=MUNICIPALITIES),
+                                         children__isnull=False).distinct()[:1]) or []
+    roots = sorted(set(scope.view.place_paths), key=len)
+    top = [p for p in roots if not any(p != r and p.startswith(r) for r in roots)]
+    places = list(Place.objects.filter(path__in=top))
+    if scope.view.place_ids:
+        places += list(Place.objects.filter(pk__in=scope.view.place_ids))
+    return places

@@ -1,0 +1,309 @@
+"""Writes to places: loading the official divisions, communities, and population figures."""
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import connection, transaction
+
+from learncity.core.audit import audit_record
+from learncity.core.errors import CellError, DomainError, FileRejected, NotFound, PermissionDenied
+from learncity.core.scopes import scope_for
+from learncity.core.tabular import check_headers, read_table
+from learncity.places.divisions import division_rows
+from learncity.places.models import (
+    AGE_BAND_CODES,
+    Place,
+    PlaceLevel,
+    PlaceSource,
+    Population,
+    PopulationBand,
+)
+
+MIN_YEAR, MAX_YEAR = 1950, 2100
+
+
+def _path(parent_path: str, code: str) -> str:
+    return f"{parent_path}{code}/"
+
+
+def divisions_load(*, province_codes: set[str] | None = None) -> int:
+    """Load the official divisions (all of China, or only the named provinces). Idempotent; returns rows added.
+
+    Set-based: one executemany per level, parents' ids read back once per level.
+    """
+    table = Place._meta.db_table
+    existing = set(Place.objects.values_list("code", flat=True))
+    added = 0
+    with transaction.atomic(), connection.cursor() as cur:
+        ids = dict(Place.objects.values_list("code", "id"))
+        paths = dict(Place.objects.values_list("code", "path"))
+        for level in (1, 2, 3, 4):
+            rows = []
+            for lvl, code, parent_code, name in division_rows():
+                if lvl != level or code in existing:
+                    continue
+                if province_codes and code[:2] + "0000" not in province_codes:
+                    continue
+                if parent_code and parent_code not in ids:
+                    continue
+                path = _path(paths[parent_code] if parent_code else "/", code)
+                rows.append((code, name, level, ids.get(parent_code), path, PlaceSource.MCA.value))
+            if rows:
+                cur.executemany(
+                    f"INSERT INTO {table} (code, name, level, parent_id, path, source) VALUES (%s, %s, %s, %s, %s, %s)",
+                    rows,
+                )
+                added += len(rows)
+                ids.update(Place.objects.filter(level=level).values_list("code", "id"))
+                paths.update((r[0], r[4]) for r in rows)
+    return added
+
+
+# --- communities ------------------------------------------------------------------------------------
+
+COMMUNITY_CODE = re.compile(r"^\d{12}$")
+
+
+def _place_by_code(code: str, *, what: str = "区划代码") -> Place:
+    code = str(code or "").strip()
+    try:
+        return Place.objects.get(code=code)
+    except Place.DoesNotExist:
+        raise NotFound(f"未知的{what}「{code}」(unknown place code)") from None
+
+
+def _check_community(parent: Place, code: str, name: str) -> None:
+    if parent.level != PlaceLevel.STREET:
+        raise DomainError({"parent": f"「{parent.name}」不是街道/乡镇，社区/村只能建在街道/乡镇之下"})
+    if not COMMUNITY_CODE.match(code) or not code.startswith(parent.code):
+        raise DomainError({"code": f"社区/村代码「{code}」应为 12 位数字，并以所属街道/乡镇代码 {parent.code} 开头"})
+    if not name or len(name) > 64:
+        raise DomainError({"name": "名称不能为空，且不超过 64 个字"})
+
+
+def community_create(*, actor, parent_code: str, code: str, name: str, source: str = PlaceSource.MANUAL) -> Place:
+    parent = _place_by_code(parent_code, what="上级区划代码")
+    scope = scope_for(actor)
+    if not scope.can_change_place(parent.path):
+        raise PermissionDenied()
+    code, name = str(code).strip(), str(name).strip()
+    _check_community(parent, code, name)
+    if Place.objects.filter(code=code).exists():
+        raise DomainError({"code": f"区划代码「{code}」已存在"})
+    with transaction.atomic():
+        place = Place.objects.create(
+            code=code, name=name, level=PlaceLevel.COMMUNITY, parent=parent, path=_path(parent.path, code), source=source
+        )
+        audit_record(actor=actor, action="place.create", obj=place, code=code, name=name)
+    return place
+
+
+COMMUNITY_COLUMNS = {
+    "parent_code": ("街道代码", "上级代码", "parent_code"),
+    "code": ("社区代码", "区划代码", "code"),
+    "name": ("社区名称", "名称", "name"),
+}
+
+
+def communities_import(*, actor, data: bytes, filename: str) -> "ImportResult":
+    """Import communities/villages from a spreadsheet: all rows or none."""
+    table = read_table(data, filename)
+    cols = check_headers(table, required=COMMUNITY_COLUMNS)
+    scope = scope_for(actor)
+    parents = {p.code: p for p in Place.objects.filter(level=PlaceLevel.STREET, code__in={
+        str(cells[cols["parent_code"]]).strip() for _, cells in table.rows if len(cells) > cols["parent_code"]})}
+    existing = set(Place.objects.filter(level=PlaceLevel.COMMUNITY).values_list("code", flat=True))
+    errors, new, seen = [], [], set()
+    for row, cells in table.rows:
+        get = lambda f: str(cells[cols[f]]).strip() if len(cells) > cols[f] and cells[cols[f]] is not None else ""  # noqa: E731
+        parent_code, code, name = get("parent_code"), get("code"), get("name")
+        parent = parents.get(parent_code)
+        if parent is None:
+            errors.append(CellError(row, table.headers[cols["parent_code"]], f"未知的街道/乡镇代码「{parent_code}」"))
+            continue
+        if not scope.can_change_place(parent.path):
+            errors.append(CellError(row, table.headers[cols["parent_code"]], f"您无权修改「{parent.name}」"))
+            continue
+        try:
+            _check_community(parent, code, name)
+        except DomainError as exc:
+            for f, msgs in exc.errors.items():
+                errors.append(CellError(row, table.headers[cols.get(f, cols["code"])], " ".join(msgs)))
+            continue
+        if code in seen:
+            errors.append(CellError(row, table.headers[cols["code"]], f"代码「{code}」在文件中重复"))
+            continue
+        seen.add(code)
+        if code in existing:
+            continue
+        new.append(Place(code=code, name=name, level=PlaceLevel.COMMUNITY, parent=parent,
+                         path=_path(parent.path, code), source=PlaceSource.IMPORT))
+    if errors:
+        raise FileRejected(f"{len(errors)} 处错误，未导入任何数据。", errors, encoding=table.encoding)
+    with transaction.atomic():
+        Place.objects.bulk_create(new, batch_size=2000)
+        audit_record(actor=actor, action="place.import", object_type="places.place", rows=len(table.rows),
+                     created=len(new), filename=filename)
+    return ImportResult(rows=len(table.rows), created=len(new), unchanged=len(table.rows) - len(new),
+                        encoding=table.encoding, format=table.format)
+
+
+# --- population ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    rows: int
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    encoding: str | None = None
+    format: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def _check_year(year) -> int:
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise DomainError({"year": f"年份「{year}」不是整数"}) from None
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise DomainError({"year": f"年份 {year} 不在 {MIN_YEAR}–{MAX_YEAR} 之间"})
+    return year
+
+
+def _check_bands(total: int, bands: dict[tuple[str, str], int]) -> None:
+    for (sex, band), count in bands.items():
+        if sex not in ("M", "F") or band not in AGE_BAND_CODES:
+            raise DomainError({"bands": f"未知的性别/年龄段「{sex} {band}」"})
+        if not isinstance(count, int) or count < 0:
+            raise DomainError({"bands": f"{sex} {band} 的人数必须是非负整数"})
+    if bands and sum(bands.values()) != total:
+        raise DomainError({"bands": f"分性别年龄段人数之和 {sum(bands.values())} 与总人口 {total} 不相等"})
+
+
+def _write_population(place: Place, year: int, total: int, bands: dict[tuple[str, str], int]) -> tuple[Population, bool]:
+    pop, created = Population.objects.update_or_create(place=place, year=year, defaults={"total": total})
+    if bands:
+        pop.bands.all().delete()
+        PopulationBand.objects.bulk_create(
+            [PopulationBand(population=pop, sex=s, age_band=b, count=n) for (s, b), n in bands.items()]
+        )
+    return pop, created
+
+
+def population_set(*, actor, place_code: str, year, total, bands: dict[tuple[str, str], int] | None = None) -> Population:
+    place = _place_by_code(place_code)
+    if not scope_for(actor).can_change_place(place.path):
+        raise PermissionDenied()
+    year = _check_year(year)
+    if isinstance(total, bool) or not isinstance(total, int) or total < 0:
+        raise DomainError({"total": f"总人口「{total}」必须是非负整数"})
+    bands = bands or {}
+    _check_bands(total, bands)
+    with transaction.atomic():
+        pop, created = _write_population(place, year, total, bands)
+        audit_record(actor=actor, action="population.set", obj=pop, place=place.code, year=year, total=total)
+    return pop
+
+
+def population_columns() -> dict[str, tuple[str, ...]]:
+    cols = {
+        "code": ("区划代码", "地区代码", "code"),
+        "year": ("年份", "year"),
+        "total": ("常住人口", "总人口", "total"),
+    }
+    return cols
+
+
+def population_band_columns() -> dict[str, tuple[str, ...]]:
+    out = {}
+    for sex, zh, en in (("M", "男", "male"), ("F", "女", "female")):
+        for band in AGE_BAND_CODES:
+            out[f"{sex}:{band}"] = (f"{zh}{band}岁", f"{zh} {band}岁", f"{zh}{band}", f"{en} {band}")
+    return out
+
+
+def _parse_count(value, row: int, header: str, errors: list[CellError]) -> int | None:
+    if value is None or value == "":
+        errors.append(CellError(row, header, "不能为空"))
+        return None
+    if isinstance(value, bool):
+        errors.append(CellError(row, header, f"「{value}」不是数字"))
+        return None
+    if isinstance(value, int | float):
+        number = Decimal(str(value))
+    else:
+        text = str(value).replace(",", "").replace("，", "").strip()
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            errors.append(CellError(row, header, f"「{value}」不是数字"))
+            return None
+    if number != number.to_integral_value():
+        errors.append(CellError(row, header, f"「{value}」不是整数"))
+        return None
+    if number < 0:
+        errors.append(CellError(row, header, f"人数不能为负数（{value}）"))
+        return None
+    return int(number)
+
+
+def population_import(*, actor, data: bytes, filename: str) -> ImportResult:
+    """Import population figures from xlsx or CSV (UTF-8 or GBK). All rows or none: any error writes nothing."""
+    table = read_table(data, filename)
+    band_cols = population_band_columns()
+    cols = check_headers(table, required=population_columns(), optional=band_cols)
+    present_bands = [k for k in band_cols if k in cols]
+    if present_bands and len(present_bands) != len(band_cols):
+        missing = [band_cols[k][0] for k in band_cols if k not in cols]
+        raise FileRejected("分性别年龄段的列要么全部提供，要么都不提供。缺少：" + "、".join(missing), encoding=table.encoding)
+    scope = scope_for(actor)
+    codes = {str(cells[cols["code"]]).strip() for _, cells in table.rows if len(cells) > cols["code"]}
+    places = {p.code: p for p in Place.objects.filter(code__in=codes)}
+    errors: list[CellError] = []
+    parsed = []
+    seen = set()
+    for row, cells in table.rows:
+        def cell(key):
+            i = cols[key]
+            return cells[i] if i < len(cells) else None
+
+        code = str(cell("code") or "").strip()
+        place = places.get(code)
+        if place is None:
+            errors.append(CellError(row, table.headers[cols["code"]], f"未知的区划代码「{code}」"))
+        elif not scope.can_change_place(place.path):
+            errors.append(CellError(row, table.headers[cols["code"]], f"您无权修改「{place.name}」的人口数据"))
+        year_raw = cell("year")
+        year = _parse_count(year_raw, row, table.headers[cols["year"]], errors)
+        if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
+            errors.append(CellError(row, table.headers[cols["year"]], f"年份 {year} 不在 {MIN_YEAR}–{MAX_YEAR} 之间"))
+            year = None
+        total = _parse_count(cell("total"), row, table.headers[cols["total"]], errors)
+        bands = {}
+        for key in present_bands:
+            n = _parse_count(cell(key), row, table.headers[cols[key]], errors)
+            if n is not None:
+                sex, band = key.split(":")
+                bands[(sex, band)] = n
+        if place and year is not None:
+            if (code, year) in seen:
+                errors.append(CellError(row, table.headers[cols["code"]], f"「{code}」{year} 年在文件中重复"))
+            seen.add((code, year))
+        if total is not None and len(bands) == len(present_bands) and bands and sum(bands.values()) != total:
+            errors.append(CellError(row, table.headers[cols["total"]],
+                                    f"分性别年龄段人数之和 {sum(bands.values())} 与总人口 {total} 不相等"))
+        parsed.append((place, year, total, bands))
+    if errors:
+        raise FileRejected(f"{len(errors)} 处错误，未导入任何数据。", errors, encoding=table.encoding)
+    created = updated = 0
+    with transaction.atomic():
+        for place, year, total, bands in parsed:
+            _, was_created = _write_population(place, year, total, bands)
+            created += was_created
+            updated += not was_created
+        audit_record(actor=actor, action="population.import", object_type="places.population",
+                     filename=filename, rows=len(parsed), created=created, updated=updated, encoding=table.encoding)
+    return ImportResult(rows=len(parsed), created=created, updated=updated, encoding=table.encoding, format=table.format)

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from learncity.api import api
+
+urlpatterns = [
+    path("", include("learncity.core.urls")),
+    path("places/", include("learncity.places.urls")),
+    path("network/", include("learncity.network.urls")),
+    path("people/", include("learncity.people.urls")),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("django-admin/", admin.site.urls),
+]
