@@ -9,3 +9,49 @@ class DisplayPreferencesMiddleware:
     def __call__(self, request):
         request.large_text = request.COOKIES.get(self.COOKIE) == "1"
         return self.get_response(request)
+
+
+class DomainErrorMiddleware:
+    """Pages: a refused operation shows a page that says why (404 / 403 / 400), never a server error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from learncity.core.errors import DomainError, NotFound, PermissionDenied
+        from learncity.core.htmx import render_page
+
+        if request.path.startswith("/api/") or not isinstance(exception, DomainError):
+            return None
+        if isinstance(exception, NotFound):
+            return render_page(request, "404.html", {"message": exception.message}, status=404)
+        if isinstance(exception, PermissionDenied):
+            return render_page(request, "403.html", {"message": exception.message}, status=403)
+        return render_page(request, "400.html", {"errors": exception.errors}, status=400)
+
+
+class LanguageMiddleware:
+    """Chinese first: the interface is in Chinese unless the user chose another language (the language
+    cookie set by /i18n/setlang/). The browser's Accept-Language does not switch it silently."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch = response.headers.get("Vary", "")
+        if "Cookie" not in patch:
+            response.headers["Vary"] = (patch + ", Cookie").strip(", ")
+        translation.deactivate()
+        return response

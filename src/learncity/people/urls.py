@@ -1,3 +1,13 @@
 from django.urls import path
+
+from learncity.people import views
+
 app_name = "people"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.profiles, name="profiles"),
+    path("me/", views.me, name="me"),
+    path("me/reveal/", views.reveal, name="reveal"),
+    path("me/tokens/", views.token_create, name="token_create"),
+    path("me/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("<int:pk>/", views.profile_detail, name="profile"),
+]

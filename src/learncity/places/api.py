@@ -64,6 +64,23 @@ def place_list(request, parent: str | None = None, level: int | None = None, q: 
     return selectors.place_list(actor=request.auth, parent_code=parent, level=level, q=q)
 
 
+# Fixed paths come before "/{code}": Django resolves URL patterns in order, and "/{code}" would
+# otherwise take "/communities" (a POST there answered 405).
+@router.post("/population/import", response=ImportOut)
+def population_import(request, file: File[UploadedFile]):
+    return services.population_import(actor=request.auth, data=file.read(), filename=file.name)
+
+
+@router.post("/communities", response={201: PlaceOut})
+def community_create(request, payload: CommunityIn):
+    return 201, services.community_create(actor=request.auth, **payload.dict())
+
+
+@router.post("/communities/import", response=ImportOut)
+def communities_import(request, file: File[UploadedFile]):
+    return services.communities_import(actor=request.auth, data=file.read(), filename=file.name)
+
+
 @router.get("/{code}", response=PlaceOut)
 def place_get(request, code: str):
     return selectors.place_get(actor=request.auth, code=code)
@@ -85,18 +102,3 @@ def population_put(request, code: str, payload: PopulationIn):
         bands[(b.sex, b.age_band)] = b.count
     return services.population_set(actor=request.auth, place_code=code, year=payload.year, total=payload.total,
                                    bands=bands)
-
-
-@router.post("/population/import", response=ImportOut)
-def population_import(request, file: File[UploadedFile]):
-    return services.population_import(actor=request.auth, data=file.read(), filename=file.name)
-
-
-@router.post("/communities", response={201: PlaceOut})
-def community_create(request, payload: CommunityIn):
-    return 201, services.community_create(actor=request.auth, **payload.dict())
-
-
-@router.post("/communities/import", response=ImportOut)
-def communities_import(request, file: File[UploadedFile]):
-    return services.communities_import(actor=request.auth, data=file.read(), filename=file.name)

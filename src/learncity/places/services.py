@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
+from django.db.models import Sum
 
 from learncity.core.audit import audit_record
 from learncity.core.errors import CellError, DomainError, FileRejected, NotFound, PermissionDenied
@@ -190,6 +191,9 @@ def _write_population(place: Place, year: int, total: int, bands: dict[tuple[str
         PopulationBand.objects.bulk_create(
             [PopulationBand(population=pop, sex=s, age_band=b, count=n) for (s, b), n in bands.items()]
         )
+    elif not created and pop.bands.aggregate(n=Sum("count"))["n"] not in (None, total):
+        # A new total without bands: the old bands no longer add up to it, so they are dropped, not kept beside it.
+        pop.bands.all().delete()
     return pop, created
 
 

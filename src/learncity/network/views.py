@@ -1,0 +1,146 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from learncity.core.errors import DomainError, PermissionDenied
+from learncity.core.forms import add_domain_errors
+from learncity.core.htmx import render_page
+from learncity.core.scopes import Action, scope_for
+from learncity.network import selectors, services
+from learncity.network.forms import InstitutionForm
+from learncity.network.models import NetworkLevel
+from learncity.places import selectors as place_selectors
+from learncity.places.models import Place
+
+
+def _staff_only(request):
+    if not scope_for(request.user).is_staff_like:
+        raise PermissionDenied(_("学习网络只对工作人员开放"))
+
+
+def _nodes(request, places: list[Place]) -> list[dict]:
+    """Tree nodes: each place with the institutions located right at it (one query for all of them)."""
+    by_place: dict[int, list] = {}
+    for inst in selectors.institution_list(actor=request.user).filter(place__in=places):
+        by_place.setdefault(inst.place_id, []).append(inst)
+    return [{"place": p, "institutions": by_place.get(p.pk, [])} for p in places]
+
+
+@login_required
+def browser(request):
+    """The network as a tree, from the user's root places down to communities; nodes open with HTMX."""
+    _staff_only(request)
+    root_code = request.GET.get("root")
+    roots = ([place_selectors.place_get(actor=request.user, code=root_code)] if root_code
+             else place_selectors.home_places(actor=request.user))
+    nodes = []
+    for node in _nodes(request, roots):
+        root = node["place"]
+        node["children"] = _nodes(request, place_selectors.place_children_with_counts(actor=request.user, place=root))
+        root.child_count = len(node["children"])
+        root.institution_count = selectors.institution_list(actor=request.user).filter(
+            place__path__startswith=root.path).count()
+        node["ancestors"] = place_selectors.place_ancestors(root)
+        nodes.append(node)
+    levels = []
+    if roots:
+        from learncity.network.services import city_of
+
+        try:
+            levels = list(selectors.network_levels(city=city_of(roots[0])))
+        except DomainError:
+            levels = []
+    return render_page(request, "network/browser.html", {"nodes": nodes, "levels": levels})
+
+
+@login_required
+def tree_children(request, code: str):
+    _staff_only(request)
+    place = place_selectors.place_get(actor=request.user, code=code)
+    children = _nodes(request, place_selectors.place_children_with_counts(actor=request.user, place=place))
+    return render_page(request, "network/browser.html", {"node": {"children": children}, "lazy": True},
+                       partial="children")
+
+
+@login_required
+def institution_detail(request, code: str):
+    inst = selectors.institution_get(actor=request.user, code=code)
+    scope = scope_for(request.user)
+    can_change = selectors.institution_list(actor=request.user, action=Action.CHANGE).filter(pk=inst.pk).exists()
+    context = {
+        "inst": inst,
+        "ancestors": place_selectors.place_ancestors(inst.place) + [inst.place],
+        "children": list(selectors.institution_children(actor=request.user, institution=inst)[:200]),
+        "staff_count": inst.staff_roles.count(),
+        "can_change": can_change,
+        "can_view_place": scope.can_view_place(inst.place),
+    }
+    return render_page(request, "network/institution_detail.html", context)
+
+
+def _levels_for(place: Place | None):
+    if place is None:
+        return NetworkLevel.objects.none()
+    codes = place.path.strip("/").split("/")
+    return NetworkLevel.objects.filter(city__code__in=codes).order_by("rank")
+
+
+@login_required
+def institution_create(request):
+    _staff_only(request)
+    place = None
+    code = request.POST.get("place_code") or request.GET.get("place")
+    if code:
+        place = Place.objects.filter(code=code).first()
+    form = InstitutionForm(request.POST or None, initial={"place_code": code or ""}, levels=_levels_for(place))
+    if request.method == "POST" and form.is_valid():
+        try:
+            inst = services.institution_create(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("已创建机构「%(name)s」") % {"name": inst.name})
+            return redirect("network:institution", code=inst.code)
+    return render_page(request, "network/institution_form.html", {"form": form, "inst": None})
+
+
+@login_required
+def institution_edit(request, code: str):
+    inst = selectors.institution_get(actor=request.user, code=code, action=Action.CHANGE)
+    initial = {"code": inst.code, "name": inst.name, "kind": inst.kind, "place_code": inst.place.code,
+               "network_level_id": inst.network_level_id, "parent_code": inst.parent.code if inst.parent else "",
+               "address": inst.address, "phone": inst.phone, "description": inst.description,
+               "is_active": inst.is_active}
+    form = InstitutionForm(request.POST or None, initial=initial, levels=_levels_for(inst.place), editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "code"}
+        data["parent_code"] = data["parent_code"] or None
+        try:
+            services.institution_update(actor=request.user, institution=inst, **data)
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("network:institution", code=inst.code)
+    return render_page(request, "network/institution_form.html", {"form": form, "inst": inst})
+
+
+@login_required
+def committees(request):
+    _staff_only(request)
+    items = list(selectors.committee_list(actor=request.user).order_by("place__code"))
+    return render_page(request, "network/committees.html", {"committees": items})
+
+
+@login_required
+def committee_detail(request, pk: int):
+    committee = selectors.committee_get(actor=request.user, pk=pk)
+    units = list(selectors.member_unit_list(actor=request.user, committee=committee))
+    designations = list(selectors.designation_list(actor=request.user, place=committee.place))
+    return render_page(request, "network/committee_detail.html",
+                       {"committee": committee, "units": units, "designations": designations})

@@ -1,0 +1,71 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from learncity.core.errors import DomainError, NotFound, PermissionDenied
+from learncity.core.htmx import render_page
+from learncity.core.scopes import scope_for
+from learncity.people import selectors, services
+
+
+@login_required
+def profiles(request):
+    scope = scope_for(request.user)
+    if not scope.is_staff_like:
+        raise PermissionDenied()
+    q = request.GET.get("q", "").strip()
+    qs = selectors.profile_list(actor=request.user, q=q or None, place_code=request.GET.get("place") or None)
+    page = Paginator(qs.prefetch_related("groups"), 50).get_page(request.GET.get("page"))
+    return render_page(request, "people/profiles.html", {"page": page, "q": q}, partial="results")
+
+
+@login_required
+def profile_detail(request, pk: int):
+    profile = selectors.profile_get(actor=request.user, pk=pk)
+    return render_page(request, "people/profile_detail.html", {"profile": profile})
+
+
+@login_required
+def me(request):
+    profile = selectors.profile_of(request.user)
+    tokens = list(selectors.api_token_list(actor=request.user))
+    return render_page(request, "people/me.html", {"profile": profile, "tokens": tokens,
+                                                   "new_token": request.session.pop("new_token", None)})
+
+
+@login_required
+@require_POST
+def reveal(request):
+    """The owner's full ID number, for this response only; the view is written to the audit trail."""
+    profile = selectors.profile_of(request.user)
+    if profile is None:
+        raise NotFound(_("您还没有学习者档案"))
+    number = services.learner_profile_reveal(actor=request.user, profile=profile)
+    return render_page(request, "people/me.html", {"profile": profile, "revealed": number}, partial="idnumber")
+
+
+@login_required
+@require_POST
+def token_create(request):
+    try:
+        _row, token = services.api_token_create(actor=request.user, name=request.POST.get("name", ""),
+                                                days=int(request.POST.get("days") or 365))
+    except (DomainError, ValueError) as exc:
+        messages.error(request, str(exc))
+    else:
+        request.session["new_token"] = token
+    return redirect("people:me")
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk: int):
+    row = selectors.api_token_list(actor=request.user).filter(pk=pk).first()
+    if row is None:
+        raise NotFound()
+    services.api_token_revoke(actor=request.user, token=row)
+    messages.success(request, _("已吊销令牌「%(name)s」") % {"name": row.name})
+    return redirect("people:me")

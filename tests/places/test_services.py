@@ -1,0 +1,503 @@
+"""Writes to places: population figures (one at a time and imported), communities, the official divisions."""
+
+import csv
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from learncity.core.errors import CellError, DomainError, FileRejected, NotFound, PermissionDenied
+from learncity.core.models import AuditEvent
+from learncity.places.models import AGE_BAND_CODES, Place, PlaceLevel, PlaceSource, Population, PopulationBand
+from learncity.places.services import (
+    ImportResult,
+    communities_import,
+    community_create,
+    divisions_load,
+    population_band_columns,
+    population_import,
+    population_set,
+)
+
+GULOU, TAIJIANG = "350102", "350103"
+GUDONG, GUXI = "350102001", "350102002"  # streets of 鼓楼区
+YINGZHOU = "350103001"  # a street of 台江区
+NEW_YEAR = 2030  # no figures exist for it in the demo city
+
+BAND_HEADERS = [spellings[0] for spellings in population_band_columns().values()]  # 男0-14岁 … 女80+岁
+BAND_KEYS = [tuple(k.split(":")) for k in population_band_columns()]  # ("M", "0-14") … ("F", "80+")
+
+
+def bands_of(counts: list[int]) -> dict[tuple[str, str], int]:
+    return dict(zip(BAND_KEYS, counts, strict=True))
+
+
+# 18 counts, male then female, in AGE_BAND_CODES order; they add up to 1800.
+COUNTS = [100] * 18
+
+
+def xlsx(rows) -> bytes:
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def csv_bytes(rows, encoding: str = "utf-8") -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    return buf.getvalue().encode(encoding)
+
+
+def counts() -> tuple[int, int]:
+    return Population.objects.count(), PopulationBand.objects.count()
+
+
+def import_rejected(actor, data: bytes, filename: str) -> FileRejected:
+    before = counts()
+    before_totals = dict(Population.objects.values_list("id", "total"))
+    with pytest.raises(FileRejected) as exc:
+        population_import(actor=actor, data=data, filename=filename)
+    assert counts() == before, "a rejected file must write nothing"
+    assert dict(Population.objects.values_list("id", "total")) == before_totals
+    return exc.value
+
+
+def population_of(code: str, year: int) -> tuple[int, dict[tuple[str, str], int]]:
+    pop = Population.objects.get(place__code=code, year=year)
+    return pop.total, {(b.sex, b.age_band): b.count for b in pop.bands.all()}
+
+
+# --- population_set ---------------------------------------------------------------------------------------
+
+
+def test_population_set_creates_a_year_with_bands_and_audits(users):
+    # given a district admin of 鼓楼区 and a year with no figures
+    actor = users["district_admin"]
+
+    # when they set a street's population with its bands
+    pop = population_set(actor=actor, place_code=GUDONG, year=NEW_YEAR, total=1800, bands=bands_of(COUNTS))
+
+    # then the figures are stored, and the write is audited
+    assert population_of(GUDONG, NEW_YEAR) == (1800, bands_of(COUNTS))
+    event = AuditEvent.objects.get(action="population.set", object_id=str(pop.pk))
+    assert event.actor == actor
+    assert event.detail == {"place": GUDONG, "year": NEW_YEAR, "total": 1800}
+
+
+def test_population_set_replaces_the_figures_of_an_existing_year(users):
+    population_set(actor=users["city_admin"], place_code=GUDONG, year=NEW_YEAR, total=1800, bands=bands_of(COUNTS))
+    new_counts = [50] * 9 + [150] * 9
+
+    population_set(actor=users["city_admin"], place_code=GUDONG, year=NEW_YEAR, total=1800,
+                   bands=bands_of(new_counts))
+
+    assert Population.objects.filter(place__code=GUDONG, year=NEW_YEAR).count() == 1
+    assert population_of(GUDONG, NEW_YEAR) == (1800, bands_of(new_counts))
+
+
+def test_a_new_total_without_bands_drops_the_bands_it_contradicts(users):
+    # given 2025 figures for 鼓楼区 with bands that add up to the total
+    total, bands = population_of(GULOU, 2025)
+    assert sum(bands.values()) == total and len(bands) == 18
+
+    # when only a new total is set
+    population_set(actor=users["district_admin"], place_code=GULOU, year=2025, total=total + 1000)
+
+    # then the old bands, which no longer add up, are not kept beside it
+    assert population_of(GULOU, 2025) == (total + 1000, {})
+
+
+def test_the_same_total_without_bands_keeps_the_bands(users):
+    total, bands = population_of(GULOU, 2025)
+
+    population_set(actor=users["district_admin"], place_code=GULOU, year=2025, total=total)
+
+    assert population_of(GULOU, 2025) == (total, bands)
+
+
+def test_bands_that_do_not_add_up_are_refused_and_nothing_is_written(users):
+    before = counts()
+    wrong = bands_of([100] * 17 + [99])
+
+    with pytest.raises(DomainError) as exc:
+        population_set(actor=users["city_admin"], place_code=GUDONG, year=NEW_YEAR, total=1800, bands=wrong)
+
+    assert exc.value.errors == {"bands": ["分性别年龄段人数之和 1799 与总人口 1800 不相等"]}
+    assert counts() == before
+
+
+@pytest.mark.parametrize(
+    ("year", "total", "bands", "errors"),
+    [
+        (1900, 10, None, {"year": ["年份 1900 不在 1950–2100 之间"]}),
+        ("二〇三〇", 10, None, {"year": ["年份「二〇三〇」不是整数"]}),
+        (NEW_YEAR, -1, None, {"total": ["总人口「-1」必须是非负整数"]}),
+        (NEW_YEAR, "10", None, {"total": ["总人口「10」必须是非负整数"]}),
+        (NEW_YEAR, True, None, {"total": ["总人口「True」必须是非负整数"]}),
+        (NEW_YEAR, 10, {("M", "0-14"): 11, ("F", "0-14"): -1}, {"bands": ["F 0-14 的人数必须是非负整数"]}),
+        (NEW_YEAR, 10, {("X", "0-14"): 10}, {"bands": ["未知的性别/年龄段「X 0-14」"]}),
+        (NEW_YEAR, 10, {("M", "0-17"): 10}, {"bands": ["未知的性别/年龄段「M 0-17」"]}),
+    ],
+)
+def test_population_set_refuses_bad_values_and_writes_nothing(users, year, total, bands, errors):
+    before = counts()
+
+    with pytest.raises(DomainError) as exc:
+        population_set(actor=users["city_admin"], place_code=GUDONG, year=year, total=total, bands=bands)
+
+    assert exc.value.errors == errors
+    assert counts() == before
+
+
+def test_population_set_of_an_unknown_place_is_not_found(users):
+    with pytest.raises(NotFound) as exc:
+        population_set(actor=users["city_admin"], place_code="359999", year=NEW_YEAR, total=1)
+
+    assert str(exc.value) == "未知的区划代码「359999」(unknown place code)"
+
+
+def test_a_district_admin_cannot_set_population_in_another_district(users):
+    # given the admin of 鼓楼区 and the 2025 figures of a street of 台江区
+    before_counts, before_figures = counts(), population_of(YINGZHOU, 2025)
+
+    # when they try to change them, or to add a year there
+    for year in (2025, NEW_YEAR):
+        with pytest.raises(PermissionDenied):
+            population_set(actor=users["district_admin"], place_code=YINGZHOU, year=year, total=1)
+
+    # then nothing is written
+    assert counts() == before_counts
+    assert population_of(YINGZHOU, 2025) == before_figures
+
+
+@pytest.mark.parametrize("username", ["staff", "reporter", "expert", "auditor", "learner"])
+def test_roles_without_change_rights_on_places_cannot_set_population(users, username):
+    before = counts()
+
+    with pytest.raises(PermissionDenied):
+        population_set(actor=users[username], place_code=GUDONG, year=NEW_YEAR, total=1)
+
+    assert counts() == before
+
+
+def test_an_anonymous_actor_cannot_set_population(db):
+    with pytest.raises(PermissionDenied):
+        population_set(actor=None, place_code=GUDONG, year=NEW_YEAR, total=1)
+
+
+# --- population_import: good files -----------------------------------------------------------------------
+
+HEADER = ["区划代码", "年份", "常住人口"]
+
+
+def test_population_import_from_xlsx_creates_and_updates(users):
+    # given 2025 figures exist for 鼓楼区 but not for 2030
+    data = xlsx([HEADER, [GULOU, 2025, 700000], [GUDONG, NEW_YEAR, 61000], [GUXI, NEW_YEAR, 52000]])
+
+    # when a city admin imports an xlsx file
+    result = population_import(actor=users["city_admin"], data=data, filename="人口.xlsx")
+
+    # then one row is updated, two are created, and the import is audited
+    assert result == ImportResult(rows=3, created=2, updated=1, encoding=None, format="xlsx")
+    assert Population.objects.get(place__code=GULOU, year=2025).total == 700000
+    assert Population.objects.get(place__code=GUDONG, year=NEW_YEAR).total == 61000
+    assert Population.objects.get(place__code=GUXI, year=NEW_YEAR).total == 52000
+    event = AuditEvent.objects.get(action="population.import")
+    assert event.detail == {"filename": "人口.xlsx", "rows": 3, "created": 2, "updated": 1, "encoding": None}
+
+
+def test_population_import_from_utf8_csv_with_english_headers(users):
+    data = csv_bytes([["code", "year", "total"], [GUDONG, NEW_YEAR, "61,000"]])
+
+    result = population_import(actor=users["district_admin"], data=data, filename="population.csv")
+
+    assert result == ImportResult(rows=1, created=1, updated=0, encoding="UTF-8", format="csv")
+    assert population_of(GUDONG, NEW_YEAR) == (61000, {})
+
+
+def test_population_import_from_gbk_csv_with_chinese_headers_and_bands(users):
+    # given a GBK CSV as Excel saves it, with all 18 sex/age-band columns
+    other = [60, 40, 70, 110, 120, 150, 90, 50, 10, 55, 38, 72, 108, 125, 160, 100, 70, 22]
+    data = csv_bytes([HEADER + BAND_HEADERS, [GUDONG, NEW_YEAR, 1800, *COUNTS], [GUXI, NEW_YEAR, sum(other), *other]],
+                     encoding="gbk")
+
+    # when it is imported
+    result = population_import(actor=users["district_admin"], data=data, filename="人口.csv")
+
+    # then it was read as GBK, and totals and bands are stored
+    assert result == ImportResult(rows=2, created=2, updated=0, encoding="GBK/GB18030", format="csv")
+    assert population_of(GUDONG, NEW_YEAR) == (1800, bands_of(COUNTS))
+    assert population_of(GUXI, NEW_YEAR) == (sum(other), bands_of(other))
+
+
+def test_population_import_with_bands_replaces_the_bands_of_an_existing_year(users):
+    data = xlsx([HEADER + BAND_HEADERS, [GULOU, 2025, 1800, *COUNTS]])
+
+    result = population_import(actor=users["district_admin"], data=data, filename="人口.xlsx")
+
+    assert (result.created, result.updated) == (0, 1)
+    assert population_of(GULOU, 2025) == (1800, bands_of(COUNTS))
+
+
+def test_band_columns_follow_the_age_bands():
+    assert BAND_HEADERS == [f"{sex}{band}岁" for sex in "男女" for band in AGE_BAND_CODES]
+    assert BAND_HEADERS[0] == "男0-14岁" and BAND_HEADERS[-1] == "女80+岁"
+
+
+# --- population_import: bad files write nothing ----------------------------------------------------------
+
+
+def test_wrong_columns_are_rejected(users):
+    data = csv_bytes([["区划代码", "年份", "人口数"], [GUDONG, NEW_YEAR, 1]])
+
+    exc = import_rejected(users["city_admin"], data, "人口.csv")
+
+    assert exc.summary == ("表头不正确，未导入任何数据。缺少列 (missing columns): 常住人口；"
+                           "无法识别的列 (unknown columns): 人口数。应有的列：区划代码、年份、常住人口")
+
+
+def test_some_but_not_all_band_columns_are_rejected(users):
+    data = csv_bytes([HEADER + BAND_HEADERS[:17], [GUDONG, NEW_YEAR, 1700, *COUNTS[:17]]])
+
+    exc = import_rejected(users["city_admin"], data, "人口.csv")
+
+    assert exc.summary == "分性别年龄段的列要么全部提供，要么都不提供。缺少：女80+岁"
+
+
+def test_text_in_a_number_cell_names_row_and_column(users):
+    data = xlsx([HEADER, [GUDONG, NEW_YEAR, 61000], [GUXI, NEW_YEAR, "约五万"]])
+
+    exc = import_rejected(users["city_admin"], data, "人口.xlsx")
+
+    assert exc.summary == "1 处错误，未导入任何数据。"
+    assert exc.cell_errors == [CellError(3, "常住人口", "「约五万」不是数字")]
+
+
+def test_negative_and_fractional_numbers_name_row_and_column(users):
+    data = csv_bytes([HEADER, [GUDONG, NEW_YEAR, -5], [GUXI, NEW_YEAR, "12.5"], [GULOU, "2030.5", 1]])
+
+    exc = import_rejected(users["city_admin"], data, "人口.csv")
+
+    assert exc.cell_errors == [
+        CellError(2, "常住人口", "人数不能为负数（-5）"),
+        CellError(3, "常住人口", "「12.5」不是整数"),
+        CellError(4, "年份", "「2030.5」不是整数"),
+    ]
+
+
+def test_an_empty_cell_and_a_year_out_of_range_name_row_and_column(users):
+    data = csv_bytes([HEADER, [GUDONG, NEW_YEAR, ""], [GUXI, 1900, 5]])
+
+    exc = import_rejected(users["city_admin"], data, "人口.csv")
+
+    assert exc.cell_errors == [
+        CellError(2, "常住人口", "不能为空"),
+        CellError(3, "年份", "年份 1900 不在 1950–2100 之间"),
+    ]
+
+
+def test_an_unknown_place_code_names_row_and_column(users):
+    data = csv_bytes([HEADER, [GUDONG, NEW_YEAR, 1], ["350199", NEW_YEAR, 2]])
+
+    exc = import_rejected(users["city_admin"], data, "人口.csv")
+
+    assert exc.cell_errors == [CellError(3, "区划代码", "未知的区划代码「350199」")]
+
+
+def test_duplicate_rows_name_the_repeated_row(users):
+    data = csv_bytes([HEADER, [GUDONG, NEW_YEAR, 1], [GUXI, NEW_YEAR, 2], [GUDONG, NEW_YEAR, 3]])
+
+    exc = import_rejected(users["city_admin"], data, "人口.csv")
+
+    assert exc.cell_errors == [CellError(4, "区划代码", f"「{GUDONG}」{NEW_YEAR} 年在文件中重复")]
+
+
+def test_bands_not_adding_up_to_the_total_name_row_and_column(users):
+    data = csv_bytes([HEADER + BAND_HEADERS, [GUDONG, NEW_YEAR, 1800, *COUNTS], [GUXI, NEW_YEAR, 1801, *COUNTS]],
+                     encoding="gbk")
+
+    exc = import_rejected(users["city_admin"], data, "人口.csv")
+
+    assert exc.cell_errors == [CellError(3, "常住人口", "分性别年龄段人数之和 1800 与总人口 1801 不相等")]
+    assert exc.encoding == "GBK/GB18030"
+
+
+def test_a_bad_band_cell_names_its_own_column(users):
+    row = [GUDONG, NEW_YEAR, 1800, *COUNTS]
+    row[3 + 10] = "x"  # 女15-17岁
+    data = csv_bytes([HEADER + BAND_HEADERS, row], encoding="gbk")
+
+    exc = import_rejected(users["city_admin"], data, "人口.csv")
+
+    assert exc.cell_errors == [CellError(2, "女15-17岁", "「x」不是数字")]
+
+
+def test_a_district_admin_cannot_import_figures_of_another_district(users):
+    # given a file with one row of 鼓楼区 (theirs) and one of 台江区 (not theirs)
+    data = csv_bytes([HEADER, [GUDONG, NEW_YEAR, 1], [YINGZHOU, NEW_YEAR, 2]])
+
+    exc = import_rejected(users["district_admin"], data, "人口.csv")
+
+    # then the whole file is refused, naming the row, and even their own row is not written
+    assert exc.cell_errors == [CellError(3, "区划代码", "您无权修改「瀛洲街道」的人口数据")]
+    assert not Population.objects.filter(year=NEW_YEAR).exists()
+
+
+def test_every_error_of_a_file_is_reported_at_once(users):
+    data = csv_bytes([HEADER, ["350199", NEW_YEAR, "abc"], [GUDONG, NEW_YEAR, -1]])
+
+    exc = import_rejected(users["city_admin"], data, "人口.csv")
+
+    assert exc.summary == "3 处错误，未导入任何数据。"
+    assert exc.cell_errors == [
+        CellError(2, "区划代码", "未知的区划代码「350199」"),
+        CellError(2, "常住人口", "「abc」不是数字"),
+        CellError(3, "常住人口", "人数不能为负数（-1）"),
+    ]
+
+
+# --- communities -----------------------------------------------------------------------------------------
+
+
+def test_community_create_adds_a_community_under_a_street(users):
+    place = community_create(actor=users["district_admin"], parent_code=GUDONG, code="350102001099", name=" 测试社区 ")
+
+    assert (place.code, place.name, place.level, place.parent.code, place.path, place.source) == (
+        "350102001099", "测试社区", PlaceLevel.COMMUNITY, GUDONG, "/350000/350100/350102/350102001/350102001099/",
+        PlaceSource.MANUAL,
+    )
+    assert AuditEvent.objects.filter(action="place.create", object_id=str(place.pk)).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("parent_code", "code", "name", "errors"),
+    [
+        (GULOU, "350102099001", "测试社区", {"parent": ["「鼓楼区」不是街道/乡镇，社区/村只能建在街道/乡镇之下"]}),
+        (GUDONG, "35010200109", "测试社区",
+         {"code": ["社区/村代码「35010200109」应为 12 位数字，并以所属街道/乡镇代码 350102001 开头"]}),
+        (GUDONG, "350102002099", "测试社区",
+         {"code": ["社区/村代码「350102002099」应为 12 位数字，并以所属街道/乡镇代码 350102001 开头"]}),
+        (GUDONG, "35010200109A", "测试社区",
+         {"code": ["社区/村代码「35010200109A」应为 12 位数字，并以所属街道/乡镇代码 350102001 开头"]}),
+        (GUDONG, "350102001099", "  ", {"name": ["名称不能为空，且不超过 64 个字"]}),
+        (GUDONG, "350102001001", "重复社区", {"code": ["区划代码「350102001001」已存在"]}),
+    ],
+)
+def test_community_create_refuses_bad_input_and_writes_nothing(users, parent_code, code, name, errors):
+    before = Place.objects.count()
+
+    with pytest.raises(DomainError) as exc:
+        community_create(actor=users["city_admin"], parent_code=parent_code, code=code, name=name)
+
+    assert exc.value.errors == errors
+    assert Place.objects.count() == before
+
+
+def test_community_create_under_an_unknown_street_is_not_found(users):
+    with pytest.raises(NotFound) as exc:
+        community_create(actor=users["city_admin"], parent_code="350102999", code="350102999001", name="测试社区")
+
+    assert str(exc.value) == "未知的上级区划代码「350102999」(unknown place code)"
+
+
+@pytest.mark.parametrize("username", ["district_admin_2", "staff", "auditor", "expert", "learner"])
+def test_community_create_outside_the_actors_scope_is_denied(users, username):
+    before = Place.objects.count()
+
+    with pytest.raises(PermissionDenied):
+        community_create(actor=users[username], parent_code=GUDONG, code="350102001099", name="测试社区")
+
+    assert Place.objects.count() == before
+
+
+COMMUNITY_HEADER = ["街道代码", "社区代码", "社区名称"]
+
+
+def test_communities_import_adds_new_ones_and_keeps_existing_ones(users):
+    # given a GBK file with two new communities and one that already exists
+    data = csv_bytes([COMMUNITY_HEADER, [GUDONG, "350102001091", "新建一社区"], [GUXI, "350102002091", "新建二社区"],
+                      [GUDONG, "350102001001", "洪山社区"]], encoding="gbk")
+
+    result = communities_import(actor=users["district_admin"], data=data, filename="社区.csv")
+
+    assert result == ImportResult(rows=3, created=2, unchanged=1, encoding="GBK/GB18030", format="csv")
+    assert list(Place.objects.filter(code__in=["350102001091", "350102002091"]).values_list(
+        "code", "name", "level", "parent__code", "path", "source")) == [
+        ("350102001091", "新建一社区", PlaceLevel.COMMUNITY, GUDONG, "/350000/350100/350102/350102001/350102001091/",
+         PlaceSource.IMPORT),
+        ("350102002091", "新建二社区", PlaceLevel.COMMUNITY, GUXI, "/350000/350100/350102/350102002/350102002091/",
+         PlaceSource.IMPORT),
+    ]
+    assert AuditEvent.objects.filter(action="place.import").count() == 1
+
+
+def test_communities_import_refuses_the_whole_file_naming_each_bad_row(users):
+    # given rows: good; under a district (not a street); code not under its street; out of scope; a repeat
+    data = xlsx([COMMUNITY_HEADER,
+                 [GUDONG, "350102001091", "新建一社区"],
+                 [GULOU, "350102001092", "区下社区"],
+                 [GUDONG, "350102002093", "错码社区"],
+                 [YINGZHOU, "350103001094", "台江社区"],
+                 [GUDONG, "350102001091", "重复社区"],
+                 [GUDONG, "350102001095", ""]])
+    before = Place.objects.count()
+
+    with pytest.raises(FileRejected) as exc:
+        communities_import(actor=users["district_admin"], data=data, filename="社区.xlsx")
+
+    assert exc.value.summary == "5 处错误，未导入任何数据。"
+    assert exc.value.cell_errors == [
+        CellError(3, "街道代码", "未知的街道/乡镇代码「350102」"),
+        CellError(4, "社区代码", "社区/村代码「350102002093」应为 12 位数字，并以所属街道/乡镇代码 350102001 开头"),
+        CellError(5, "街道代码", "您无权修改「瀛洲街道」"),
+        CellError(6, "社区代码", "代码「350102001091」在文件中重复"),
+        CellError(7, "社区名称", "名称不能为空，且不超过 64 个字"),
+    ]
+    assert Place.objects.count() == before
+
+
+def test_communities_import_with_wrong_columns_is_refused(users):
+    data = csv_bytes([["街道代码", "社区代码"], [GUDONG, "350102001091"]])
+    before = Place.objects.count()
+
+    with pytest.raises(FileRejected) as exc:
+        communities_import(actor=users["city_admin"], data=data, filename="社区.csv")
+
+    assert exc.value.summary == ("表头不正确，未导入任何数据。缺少列 (missing columns): 社区名称。"
+                                 "应有的列：街道代码、社区代码、社区名称")
+    assert Place.objects.count() == before
+
+
+# --- the official divisions ------------------------------------------------------------------------------
+
+
+def test_divisions_load_adds_nothing_when_everything_is_loaded(db):
+    before = Place.objects.count()
+
+    assert divisions_load() == 0
+    assert divisions_load() == 0
+    assert Place.objects.count() == before
+
+
+def test_divisions_load_restores_a_missing_province_once(db):
+    # given a province (宁夏) whose divisions are removed
+    prefix = "/640000/"
+    original = sorted(Place.objects.filter(path__startswith=prefix).values_list("code", "name", "level", "path"))
+    assert len(original) > 200
+    for level in (4, 3, 2, 1):
+        Place.objects.filter(path__startswith=prefix, level=level).delete()
+    others = Place.objects.count()
+
+    # when the divisions are loaded for that province, then only it comes back, with the same paths
+    assert divisions_load(province_codes={"640000"}) == len(original)
+    assert sorted(Place.objects.filter(path__startswith=prefix).values_list("code", "name", "level", "path")) == original
+    assert Place.objects.count() == others + len(original)
+    street = Place.objects.filter(path__startswith=prefix, level=4).select_related("parent").first()
+    assert street.path == f"{street.parent.path}{street.code}/"
+
+    # and loading again adds nothing
+    assert divisions_load(province_codes={"640000"}) == 0
+    assert divisions_load() == 0
