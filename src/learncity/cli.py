@@ -16,7 +16,7 @@ def main(argv: list[str] | None = None) -> None:
 
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(__doc__)
-        argv = ["help"] if not argv else argv
+        argv = argv or ["help"]
     execute_from_command_line(["learncity", *argv])
 
 

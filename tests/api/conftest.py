@@ -1,11 +1,10 @@
 """Fixtures for the API tests: the demo city's objects on each side of the 鼓楼区 / 台江区 line."""
 
-import datetime
 from dataclasses import dataclass
 
 import pytest
 
-GULOU, TAIJIANG = "350102", "350103"
+from tests.api.support import GULOU, TAIJIANG
 
 
 @dataclass(frozen=True)
@@ -79,20 +78,3 @@ def targets(users) -> Targets:
         taijiang_profile=LearnerProfile.objects.filter(residence__path__startswith=taijiang.path).order_by("pk")[0],
         other_token=users["admin"].api_tokens.get(name="admin's own"),
     )
-
-
-@pytest.fixture
-def new_id_number():
-    """new_id_number(region) -> a valid resident ID number that no profile holds yet."""
-    from learncity.people import idcard
-    from learncity.people.models import LearnerProfile
-    from learncity.people.services import id_number_hash
-
-    def make(region: str) -> str:
-        for seq in range(1000):
-            number = idcard.make(region, datetime.date(1990, 5, 17), seq)
-            if not LearnerProfile.objects.filter(id_number_hash=id_number_hash(number)).exists():
-                return number
-        raise AssertionError("no free ID number")  # pragma: no cover
-
-    return make

@@ -6,7 +6,7 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from learncity.core.errors import CellError, DomainError, FileRejected, NotFound, PermissionDenied
+from learncity.core.errors import CellError, DomainError, FileRejected, PermissionDenied
 from learncity.core.models import AuditEvent
 from learncity.places.models import AGE_BAND_CODES, Place, PlaceLevel, PlaceSource, Population, PopulationBand
 from learncity.places.services import (
@@ -152,11 +152,14 @@ def test_population_set_refuses_bad_values_and_writes_nothing(users, year, total
     assert counts() == before
 
 
-def test_population_set_of_an_unknown_place_is_not_found(users):
-    with pytest.raises(NotFound) as exc:
+def test_population_set_of_an_unknown_place_is_an_input_error(users):
+    before = Population.objects.count()
+
+    with pytest.raises(DomainError) as exc:
         population_set(actor=users["city_admin"], place_code="359999", year=NEW_YEAR, total=1)
 
-    assert str(exc.value) == "未知的区划代码「359999」(unknown place code)"
+    assert exc.value.errors == {"place_code": ["未知的区划代码「359999」(unknown place code)"]}
+    assert Population.objects.count() == before
 
 
 def test_a_district_admin_cannot_set_population_in_another_district(users):
@@ -243,7 +246,7 @@ def test_population_import_with_bands_replaces_the_bands_of_an_existing_year(use
 
 
 def test_band_columns_follow_the_age_bands():
-    assert BAND_HEADERS == [f"{sex}{band}岁" for sex in "男女" for band in AGE_BAND_CODES]
+    assert [f"{sex}{band}岁" for sex in "男女" for band in AGE_BAND_CODES] == BAND_HEADERS
     assert BAND_HEADERS[0] == "男0-14岁" and BAND_HEADERS[-1] == "女80+岁"
 
 
@@ -396,11 +399,14 @@ def test_community_create_refuses_bad_input_and_writes_nothing(users, parent_cod
     assert Place.objects.count() == before
 
 
-def test_community_create_under_an_unknown_street_is_not_found(users):
-    with pytest.raises(NotFound) as exc:
+def test_community_create_under_an_unknown_street_is_an_input_error(users):
+    before = Place.objects.count()
+
+    with pytest.raises(DomainError) as exc:
         community_create(actor=users["city_admin"], parent_code="350102999", code="350102999001", name="测试社区")
 
-    assert str(exc.value) == "未知的上级区划代码「350102999」(unknown place code)"
+    assert exc.value.errors == {"parent_code": ["未知的上级区划代码「350102999」(unknown place code)"]}
+    assert Place.objects.count() == before
 
 
 @pytest.mark.parametrize("username", ["district_admin_2", "staff", "auditor", "expert", "learner"])

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Action(StrEnum):
@@ -37,13 +38,13 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.LEARNER: "学习者",
-    Role.INSTITUTION_STAFF: "机构工作人员",
-    Role.DISTRICT_ADMIN: "区县管理员",
-    Role.CITY_ADMIN: "市级管理员（终身教育促进委员会办公室）",
-    Role.MEMBER_UNIT_REPORTER: "成员单位填报员",
-    Role.EXPERT_REVIEWER: "评审专家",
-    Role.AUDITOR: "审计员（只读）",
+    Role.LEARNER: _("学习者"),
+    Role.INSTITUTION_STAFF: _("机构工作人员"),
+    Role.DISTRICT_ADMIN: _("区县管理员"),
+    Role.CITY_ADMIN: _("市级管理员（终身教育促进委员会办公室）"),
+    Role.MEMBER_UNIT_REPORTER: _("成员单位填报员"),
+    Role.EXPERT_REVIEWER: _("评审专家"),
+    Role.AUDITOR: _("审计员（只读）"),
 }
 
 

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.utils import timezone
 
 from learncity.core import crypto
 from learncity.core.audit import audit_record
+from learncity.core.bulk import insert_rows, next_ids
 from learncity.core.scopes import Role
 from learncity.network.models import (
     Committee,
@@ -209,12 +211,9 @@ def _population(city: Place, rng: random.Random, progress: Progress) -> None:
             for c, n_c in zip(comms, _split(n_s, len(comms), rng), strict=True) if comms else []:
                 add(c, n_c, bias)
     Population.objects.bulk_create(populations, batch_size=2000)
-    rows = []
-    for pop, cells in zip(populations, bands, strict=True):
-        rows.extend(PopulationBand(population=pop, sex=s, age_band=b, count=n) for (s, b), n in cells.items())
-    for i in range(0, len(rows), 5000):
-        PopulationBand.objects.bulk_create(rows[i:i + 5000])
-        progress("人口", min(i + 5000, len(rows)), len(rows))
+    rows = ((pop.pk, s, b, n) for pop, cells in zip(populations, bands, strict=True) for (s, b), n in cells.items())
+    count = insert_rows(PopulationBand, ("population_id", "sex", "age_band", "count"), rows)
+    progress("人口", count, count)
 
 
 def _network_levels(city: Place) -> dict[int, NetworkLevel]:
@@ -295,7 +294,8 @@ def _institutions(city: Place, levels: dict[int, NetworkLevel], rng: random.Rand
                 if c_level:
                     kind = (InstitutionKind.CONTINUING_EDUCATION_CENTRE if c_level.name.startswith("继续")
                             else InstitutionKind.LEARNING_ROOM)
-                    rows.append(make(f"{c.name}{c_level.name}", kind, c, c_level, school or college))
+                    suffix = c_level.name.removeprefix("社区")  # 洪山社区学习室, 东街村学习室
+                    rows.append(make(f"{c.name}{suffix}", kind, c, c_level, school or college))
         Institution.objects.bulk_create(rows, batch_size=1000)
         progress("机构", i + 1, len(districts))
 
@@ -304,8 +304,7 @@ def _committees(city: Place, rng: random.Random) -> None:
     short = _short(city.name)
     c = Committee.objects.create(place=city, name=f"{city.name}终身教育促进委员会", office=f"{short}市教育局")
     MemberUnit.objects.bulk_create([
-        MemberUnit(committee=c, name=f"{short}市{n}" if not n.startswith(("委", "团")) else f"{short}市{n}",
-                   responsibility=r, is_lead=lead)
+        MemberUnit(committee=c, name=f"{short}市{n}", responsibility=r, is_lead=lead)
         for n, r, lead in MEMBER_UNITS
     ])
     for d in Place.objects.filter(parent=city).order_by("code"):
@@ -406,83 +405,87 @@ def _age(rng: random.Random) -> int:
 
 
 def _residents(city: Place, n: int, rng: random.Random, progress: Progress, *, learner_user: User) -> None:
-    """Residents in set-based batches: encrypted ID numbers, keyed hashes, groups. Up to millions."""
+    """Residents in set-based batches (COPY on PostgreSQL): encrypted ID numbers, keyed hashes, groups."""
     if n <= 0:
         return
     communities = list(Place.objects.filter(path__startswith=city.path, level=PlaceLevel.COMMUNITY)
-                       .values_list("id", "code", "path", "name"))
+                       .values_list("id", "code", "name"))
     if not communities:
         communities = list(Place.objects.filter(path__startswith=city.path, level=PlaceLevel.STREET)
-                           .values_list("id", "code", "path", "name"))
+                           .values_list("id", "code", "name"))
     groups = dict(LearnerGroup.objects.values_list("code", "id"))
     through = LearnerProfile.groups.through
     seen: set[str] = set()
-    batch_size = 5000
     encrypt, digest = crypto.encrypt, id_number_hash
+    now = timezone.now()
+    batch_size = 20_000
     done = 0
-    first_profile = None
+    first_id = None
+    profile_cols = ("id", "user_id", "name", "id_number_encrypted", "id_number_hash", "id_number_masked",
+                    "birth_date", "sex", "phone", "residence_id", "created_at", "updated_at")
     while done < n:
         size = min(batch_size, n - done)
-        profiles, group_rows = [], []
-        for _ in range(size):
-            cid, ccode, _path, cname = communities[rng.randrange(len(communities))]
-            age = _age(rng)
-            birth = TODAY - datetime.timedelta(days=age * 365 + rng.randint(0, 364))
-            while True:
-                number = idcard.make(ccode[:6], birth, rng.randint(0, 999))
-                if number not in seen:
-                    seen.add(number)
-                    break
-            sex = "M" if int(number[16]) % 2 else "F"
-            rural = cname.endswith("村")
-            gs = []
-            if age >= 60:
-                gs.append("elderly")
-            elif age < 25:
-                gs.append("youth")
-            if sex == "F" and rng.random() < 0.3:
-                gs.append("women")
-            if 18 <= age < 60:
-                r = rng.random()
-                if rural and r < 0.5:
-                    gs.append("farmer")
-                elif r < 0.45:
-                    gs.append("employee")
-                elif r < 0.55:
-                    gs.append("migrant_worker")
-                elif r < 0.65:
-                    gs.append("professional")
-                elif r < 0.70:
-                    gs.append("civil_servant")
-                elif r < 0.75:
-                    gs.append("unemployed")
-            if rng.random() < 0.02:
-                gs.append("disabled")
-            profiles.append(LearnerProfile(
-                name=_random_name(rng), id_number_encrypted=encrypt(number, context=ID_CONTEXT),
-                id_number_hash=digest(number), id_number_masked=idcard.mask(number), birth_date=birth, sex=sex,
-                phone=f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}", residence_id=cid,
-            ))
-            group_rows.append(gs)
+        profiles, links = [], []
         with transaction.atomic():
-            LearnerProfile.objects.bulk_create(profiles, batch_size=2000)
-            through.objects.bulk_create(
-                [through(learnerprofile_id=p.id, learnergroup_id=groups[g])
-                 for p, gs in zip(profiles, group_rows, strict=True) for g in gs],
-                batch_size=5000,
-            )
-        if first_profile is None:
-            first_profile = profiles[0]
+            ids = next_ids(LearnerProfile, size)
+            link_ids = iter(next_ids(through, 3 * size))
+            for pid in ids:
+                cid, ccode, cname = communities[rng.randrange(len(communities))]
+                age = _age(rng)
+                birth = TODAY - datetime.timedelta(days=age * 365 + rng.randint(0, 364))
+                while True:
+                    number = idcard.make(ccode[:6], birth, rng.randint(0, 999))
+                    if number not in seen:
+                        seen.add(number)
+                        break
+                sex = "M" if int(number[16]) % 2 else "F"
+                for g in _groups_of(age, sex, cname.endswith("村"), rng):
+                    links.append((next(link_ids), pid, groups[g]))
+                profiles.append((pid, None, _random_name(rng), encrypt(number, context=ID_CONTEXT), digest(number),
+                                 idcard.mask(number), birth, sex,
+                                 f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}", cid, now, now))
+            insert_rows(LearnerProfile, profile_cols, profiles)
+            insert_rows(through, ("id", "learnerprofile_id", "learnergroup_id"), links)
+        if first_id is None:
+            first_id = ids[0]
         done += size
         progress("居民", done, n)
     # The demo learner signs in as the first resident.
-    LearnerProfile.objects.filter(pk=first_profile.pk).update(user=learner_user)
+    LearnerProfile.objects.filter(pk=first_id).update(user=learner_user)
     if learner_user.display_name == "":
-        learner_user.display_name = first_profile.name
+        learner_user.display_name = LearnerProfile.objects.get(pk=first_id).name
         learner_user.save(update_fields=["display_name"])
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("ANALYZE people_learnerprofile")
+            cur.execute(f"ANALYZE {through._meta.db_table}")
+
+
+def _groups_of(age: int, sex: str, rural: bool, rng: random.Random) -> list[str]:
+    gs = []
+    if age >= 60:
+        gs.append("elderly")
+    elif age < 25:
+        gs.append("youth")
+    if sex == "F" and rng.random() < 0.3:
+        gs.append("women")
+    if 18 <= age < 60:
+        r = rng.random()
+        if rural and r < 0.5:
+            gs.append("farmer")
+        elif r < 0.45:
+            gs.append("employee")
+        elif r < 0.55:
+            gs.append("migrant_worker")
+        elif r < 0.65:
+            gs.append("professional")
+        elif r < 0.70:
+            gs.append("civil_servant")
+        elif r < 0.75:
+            gs.append("unemployed")
+    if rng.random() < 0.02:
+        gs.append("disabled")
+    return gs
 
 
 def is_demo_city(place: Place) -> bool:

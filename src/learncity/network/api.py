@@ -110,7 +110,7 @@ def institution_list(request, place: str | None = None, kind: str | None = None,
 
 @router.post("/institutions", response={201: InstitutionOut})
 def institution_create(request, payload: InstitutionIn):
-    return 201, services.institution_create(actor=request.auth, **payload.dict())
+    return services.institution_create(actor=request.auth, **payload.dict())
 
 
 @router.get("/institutions/{code}", response=InstitutionOut)

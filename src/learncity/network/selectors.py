@@ -62,8 +62,9 @@ def committee_get(*, actor, pk: int) -> Committee:
     return c
 
 
-def member_unit_list(*, actor, committee: Committee | None = None) -> QuerySet[MemberUnit]:
-    qs = MemberUnit.objects.filter(scope_for(actor).member_units_q(Action.VIEW)).select_related("committee")
+def member_unit_list(*, actor, committee: Committee | None = None,
+                     action: Action = Action.VIEW) -> QuerySet[MemberUnit]:
+    qs = MemberUnit.objects.filter(scope_for(actor).member_units_q(action)).select_related("committee__place")
     if committee is not None:
         qs = qs.filter(committee=committee)
     return qs

@@ -5,7 +5,7 @@ import re
 from django.db import IntegrityError, transaction
 
 from learncity.core.audit import audit_record
-from learncity.core.errors import DomainError, NotFound, PermissionDenied
+from learncity.core.errors import DomainError, PermissionDenied
 from learncity.core.scopes import Action, scope_for
 from learncity.network.models import (
     Committee,
@@ -19,7 +19,7 @@ from learncity.network.models import (
     Tier,
 )
 from learncity.places.models import Place, PlaceLevel
-from learncity.places.selectors import is_city
+from learncity.places.selectors import is_city, place_referenced
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$")
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{3,4}-?\d{3,4}-?\d{4}|)$")
@@ -31,7 +31,8 @@ NETWORK_KINDS = {
     Tier.DISTRICT: {InstitutionKind.COMMUNITY_COLLEGE, InstitutionKind.OPEN_UNIVERSITY_BRANCH,
                     InstitutionKind.VOCATIONAL_CENTRE, InstitutionKind.CONTINUING_EDUCATION_CENTRE},
     Tier.STREET: {InstitutionKind.COMMUNITY_SCHOOL, InstitutionKind.CONTINUING_EDUCATION_CENTRE},
-    Tier.COMMUNITY: {InstitutionKind.LEARNING_ROOM},
+    # 达州's third level, 继续教育中心, sits at the community tier (the demo city builds it so).
+    Tier.COMMUNITY: {InstitutionKind.LEARNING_ROOM, InstitutionKind.CONTINUING_EDUCATION_CENTRE},
 }
 
 
@@ -111,10 +112,7 @@ def _validate_institution(*, code, name, kind, place: Place, parent: Institution
 
 
 def _resolve_refs(place_code, parent_code, network_level_id):
-    try:
-        place = Place.objects.get(code=str(place_code).strip())
-    except Place.DoesNotExist:
-        raise NotFound(f"未知的区划代码「{place_code}」(unknown place code)") from None
+    place = place_referenced(place_code)
     parent = None
     if parent_code:
         parent = Institution.objects.select_related("place", "network_level").filter(code=parent_code).first()
@@ -167,7 +165,7 @@ def institution_update(*, actor, institution: Institution, **changes) -> Institu
         level_id = changes.pop("network_level_id", inst.network_level_id)
         place, parent, level = _resolve_refs(place_code, parent_code, level_id)
         if place.pk != inst.place_id and not scope.can_change_place(place.path):
-            raise PermissionDenied("您无权把机构移到「%s」" % place.name)
+            raise PermissionDenied(f"您无权把机构移到「{place.name}」")
         if parent is not None and parent.pk == inst.pk:
             raise DomainError({"parent": "机构不能是自己的上级"})
         before = {f: getattr(inst, f) for f in ("name", "kind", "address", "phone", "description", "is_active")}
@@ -184,9 +182,7 @@ def institution_update(*, actor, institution: Institution, **changes) -> Institu
 
 
 def designation_create(*, actor, place_code: str, kind: str, tier: str, year: int) -> Designation:
-    place = Place.objects.filter(code=place_code).first()
-    if place is None:
-        raise NotFound(f"未知的区划代码「{place_code}」(unknown place code)")
+    place = place_referenced(place_code)
     if not scope_for(actor).can_change_place(place.path):
         raise PermissionDenied()
     errors = {}
@@ -208,9 +204,7 @@ def designation_create(*, actor, place_code: str, kind: str, tier: str, year: in
 
 
 def committee_create(*, actor, place_code: str, name: str, office: str = "") -> Committee:
-    place = Place.objects.filter(code=place_code).first()
-    if place is None:
-        raise NotFound(f"未知的区划代码「{place_code}」(unknown place code)")
+    place = place_referenced(place_code)
     if not scope_for(actor).can_change_place(place.path):
         raise PermissionDenied()
     if tier_of(place) not in (Tier.CITY, Tier.DISTRICT):

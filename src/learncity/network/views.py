@@ -70,13 +70,16 @@ def institution_detail(request, code: str):
     can_change = selectors.institution_list(actor=request.user, action=Action.CHANGE).filter(pk=inst.pk).exists()
     context = {
         "inst": inst,
-        "ancestors": place_selectors.place_ancestors(inst.place) + [inst.place],
+        "ancestors": [(a, scope.can_view_place(a)) for a in [*place_selectors.place_ancestors(inst.place), inst.place]],
         "children": list(selectors.institution_children(actor=request.user, institution=inst)[:200]),
         "staff_count": inst.staff_roles.count(),
         "can_change": can_change,
-        "can_view_place": scope.can_view_place(inst.place),
     }
     return render_page(request, "network/institution_detail.html", context)
+
+
+# The service names a reference by what it is; the form by the code the user typed.
+FORM_FIELDS = {"network_level": "network_level_id", "parent": "parent_code", "place": "place_code"}
 
 
 def _levels_for(place: Place | None):
@@ -88,7 +91,10 @@ def _levels_for(place: Place | None):
 
 @login_required
 def institution_create(request):
-    _staff_only(request)
+    scope = scope_for(request.user)
+    if not (scope.everything or scope.change.place_paths):
+        # Read-only roles (auditors, experts, reporters) and institution staff create no institutions.
+        raise PermissionDenied()
     place = None
     code = request.POST.get("place_code") or request.GET.get("place")
     if code:
@@ -100,11 +106,12 @@ def institution_create(request):
         except DomainError as exc:
             if exc.status == 403:
                 raise
-            add_domain_errors(form, exc)
+            add_domain_errors(form, exc, aliases=FORM_FIELDS)
         else:
             messages.success(request, _("已创建机构「%(name)s」") % {"name": inst.name})
             return redirect("network:institution", code=inst.code)
-    return render_page(request, "network/institution_form.html", {"form": form, "inst": None})
+    return render_page(request, "network/institution_form.html", {"form": form, "inst": None},
+                       status=400 if form.errors else 200)
 
 
 @login_required
@@ -123,11 +130,12 @@ def institution_edit(request, code: str):
         except DomainError as exc:
             if exc.status == 403:
                 raise
-            add_domain_errors(form, exc)
+            add_domain_errors(form, exc, aliases=FORM_FIELDS)
         else:
             messages.success(request, _("已保存"))
             return redirect("network:institution", code=inst.code)
-    return render_page(request, "network/institution_form.html", {"form": form, "inst": inst})
+    return render_page(request, "network/institution_form.html", {"form": form, "inst": inst},
+                       status=400 if form.errors else 200)
 
 
 @login_required
@@ -141,6 +149,67 @@ def committees(request):
 def committee_detail(request, pk: int):
     committee = selectors.committee_get(actor=request.user, pk=pk)
     units = list(selectors.member_unit_list(actor=request.user, committee=committee))
+    editable = set(selectors.member_unit_list(actor=request.user, action=Action.CHANGE, committee=committee)
+                   .values_list("pk", flat=True))
+    for u in units:
+        u.editable = u.pk in editable
     designations = list(selectors.designation_list(actor=request.user, place=committee.place))
     return render_page(request, "network/committee_detail.html",
-                       {"committee": committee, "units": units, "designations": designations})
+                       {"committee": committee, "units": units, "designations": designations,
+                        "can_add": scope_for(request.user).can_change_place(committee.place.path)})
+
+
+@login_required
+def member_unit_add(request, pk: int):
+    committee = selectors.committee_get(actor=request.user, pk=pk)
+    if request.method == "POST":
+        try:
+            unit = services.member_unit_create(actor=request.user, committee=committee,
+                                               name=request.POST.get("name", ""),
+                                               responsibility=request.POST.get("responsibility", ""))
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            for msgs in exc.errors.values():
+                for m in msgs:
+                    messages.error(request, m)
+        else:
+            messages.success(request, _("已添加成员单位「%(name)s」") % {"name": unit.name})
+    return redirect("network:committee", pk=committee.pk)
+
+
+@login_required
+def member_unit_edit(request, pk: int):
+    """Inline (HTMX) edit of what a member unit answers for: by its reporter or the committee's admins."""
+    unit = selectors.member_unit_list(actor=request.user, action=Action.CHANGE).filter(pk=pk).first()
+    if unit is None:
+        raise PermissionDenied()
+    if request.method == "POST":
+        unit = services.member_unit_update(actor=request.user, member_unit=unit,
+                                           responsibility=request.POST.get("responsibility", ""))
+        unit.editable = True
+        return render_page(request, "network/committee_detail.html", {"u": unit}, partial="unitrow")
+    return render_page(request, "network/committee_detail.html", {"u": unit}, partial="unitform")
+
+
+@login_required
+def designation_add(request, code: str):
+    """Record a demonstration or experimental zone designation of a place (from its place page)."""
+    if request.method == "POST":
+        try:
+            year = int(request.POST.get("year", ""))
+        except ValueError:
+            messages.error(request, _("年份必须是整数"))
+        else:
+            try:
+                services.designation_create(actor=request.user, place_code=code, kind=request.POST.get("kind", ""),
+                                            tier=request.POST.get("tier", ""), year=year)
+            except DomainError as exc:
+                if exc.status in (403, 404):
+                    raise
+                for msgs in exc.errors.values():
+                    for m in msgs:
+                        messages.error(request, m)
+            else:
+                messages.success(request, _("已添加称号"))
+    return redirect("places:detail", code=code)

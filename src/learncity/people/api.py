@@ -88,7 +88,7 @@ def profile_list(request, place: str | None = None, q: str | None = None):
 
 @router.post("/profiles", response={201: ProfileOut})
 def profile_create(request, payload: ProfileIn):
-    return 201, services.learner_profile_create(actor=request.auth, **payload.dict())
+    return services.learner_profile_create(actor=request.auth, **payload.dict())
 
 
 @router.get("/profiles/me", response=ProfileOut)
@@ -126,8 +126,8 @@ def token_list(request):
 @router.post("/tokens", response={201: TokenCreatedOut})
 def token_create(request, payload: TokenIn):
     row, token = services.api_token_create(actor=request.auth, name=payload.name, days=payload.days)
-    out = TokenCreatedOut.from_orm(row).dict()
-    return 201, {**out, "token": token}
+    out = TokenOut.from_orm(row).dict()
+    return {**out, "token": token}
 
 
 @router.delete("/tokens/{pk}", response=TokenOut)

@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from learncity.core import crypto
 from learncity.core.audit import audit_record
-from learncity.core.errors import DomainError, NotFound, PermissionDenied
+from learncity.core.errors import DomainError, PermissionDenied
 from learncity.core.scopes import Action, Role, forget_scope, scope_for
 from learncity.people import idcard
 from learncity.people.models import ApiToken, LearnerGroup, LearnerProfile, RoleAssignment, User
 from learncity.places.models import Place
+from learncity.places.selectors import place_referenced
 
 ID_CONTEXT = "resident_id"
 NAME_RE = re.compile(r"^[\u3400-\u9fff\u00b7·A-Za-z][\u3400-\u9fff\u00b7·A-Za-z .'-]{0,62}[\u3400-\u9fff·A-Za-z.]$")
@@ -43,11 +44,8 @@ def id_number_hash(number: str) -> str:
     return crypto.lookup_hash(number, context=ID_CONTEXT)
 
 
-def _residence(code: str) -> Place:
-    place = Place.objects.filter(code=str(code or "").strip()).first()
-    if place is None:
-        raise NotFound(f"未知的居住地区划代码「{code}」(unknown place code)")
-    return place
+def _residence(code: str, *, field: str = "residence_code") -> Place:
+    return place_referenced(code, field=field, what="居住地区划代码" if field == "residence_code" else "区划代码")
 
 
 def _groups(codes) -> list[LearnerGroup]:
@@ -70,6 +68,8 @@ def learner_profile_create(*, actor, name: str, id_number: str, residence_code: 
     rid = idcard.parse(id_number)
     name, phone = validate_name(name), validate_phone(phone)
     group_rows = _groups(groups)
+    if user is not None and LearnerProfile.objects.filter(user=user).exists():
+        raise DomainError({"user": "该用户已有学习者档案"})
     digest = id_number_hash(rid.number)
     if LearnerProfile.objects.filter(id_number_hash=digest).exists():
         raise DomainError({"id_number": "该身份证号码已登记"})
@@ -130,8 +130,17 @@ def learner_profile_reveal(*, actor, profile: LearnerProfile) -> str:
 # --- users and roles ----------------------------------------------------------------------------------
 
 
+# Roles that manage accounts. Auditors and expert reviewers only read, reporters only report: they create no
+# accounts and grant no roles, not even the learner role.
+ACCOUNT_MANAGERS = frozenset({Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.INSTITUTION_STAFF})
+
+
+def _manages_accounts(scope) -> bool:
+    return scope.everything or bool(scope.roles & ACCOUNT_MANAGERS)
+
+
 def user_create(*, actor, username: str, password: str | None, display_name: str = "") -> User:
-    if actor is not None and not scope_for(actor).is_staff_like:
+    if actor is not None and not _manages_accounts(scope_for(actor)):
         raise PermissionDenied()
     username = (username or "").strip()
     if not USERNAME_RE.match(username):
@@ -165,7 +174,7 @@ def _can_grant(scope, role: Role, *, place=None, institution=None, member_unit=N
     if role == Role.MEMBER_UNIT_REPORTER:
         return member_unit is not None and scope.can_change_place(member_unit.committee.place.path)
     if role == Role.LEARNER:
-        return scope.is_staff_like
+        return _manages_accounts(scope)
     return False
 
 
@@ -175,7 +184,7 @@ def role_grant(*, actor, user: User, role: str, place_code: str | None = None, i
         role = Role(role)
     except ValueError:
         raise DomainError({"role": f"未知的角色「{role}」"}) from None
-    place = _residence(place_code) if place_code else None
+    place = _residence(place_code, field="place_code") if place_code else None
     if not _can_grant(scope_for(actor), role, place=place, institution=institution, member_unit=member_unit):
         raise PermissionDenied()
     if role == Role.DISTRICT_ADMIN and place is not None and place.level != 3:

@@ -14,7 +14,8 @@ from learncity.people import selectors, services
 @login_required
 def profiles(request):
     scope = scope_for(request.user)
-    if not scope.is_staff_like:
+    if not (scope.everything or scope.view.people_paths):
+        # Only roles with residents in their scope (admins, auditors) have a list; the rest would get an empty one.
         raise PermissionDenied()
     q = request.GET.get("q", "").strip()
     qs = selectors.profile_list(actor=request.user, q=q or None, place_code=request.GET.get("place") or None)

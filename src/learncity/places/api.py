@@ -73,7 +73,7 @@ def population_import(request, file: File[UploadedFile]):
 
 @router.post("/communities", response={201: PlaceOut})
 def community_create(request, payload: CommunityIn):
-    return 201, services.community_create(actor=request.auth, **payload.dict())
+    return services.community_create(actor=request.auth, **payload.dict())
 
 
 @router.post("/communities/import", response=ImportOut)

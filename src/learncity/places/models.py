@@ -96,3 +96,6 @@ class PopulationBand(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["population", "sex", "age_band"], name="population_band_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.population} {self.sex} {self.age_band}: {self.count}"

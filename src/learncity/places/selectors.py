@@ -2,10 +2,19 @@
 
 from django.db.models import Count, Q, QuerySet
 
-from learncity.core.errors import NotFound
+from learncity.core.errors import DomainError, NotFound
 from learncity.core.scopes import Action, scope_for
 from learncity.places.divisions import MUNICIPALITIES
 from learncity.places.models import Place, PlaceLevel, Population
+
+
+def place_referenced(code, *, field: str = "place_code", what: str = "区划代码") -> Place:
+    """The place a request refers to by code (before any scope check): a bad code is an input error on `field`."""
+    code = str(code or "").strip()
+    place = Place.objects.filter(code=code).first()
+    if place is None:
+        raise DomainError({field: f"未知的{what}「{code}」(unknown place code)"}, code="unknown_place")
+    return place
 
 
 def place_list(*, actor, action: Action = Action.VIEW, parent_code: str | None = None, level: int | None = None,
@@ -85,8 +94,9 @@ def home_places(*, actor) -> list[Place]:
     """The top places a user administers or watches: the roots of their scope, to start browsing from."""
     scope = scope_for(actor)
     if scope.everything:
+        # The cities that run learncity: those with a promotion committee.
         return list(Place.objects.filter(Q(level=PlaceLevel.CITY) | Q(code__in=MUNICIPALITIES),
-                                         children__isnull=False).distinct()[:1]) or []
+                                         committee__isnull=False).order_by("code"))
     roots = sorted(set(scope.view.place_paths), key=len)
     top = [p for p in roots if not any(p != r and p.startswith(r) for r in roots)]
     places = list(Place.objects.filter(path__in=top))

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 
 from learncity.core.audit import audit_record
-from learncity.core.errors import CellError, DomainError, FileRejected, NotFound, PermissionDenied
+from learncity.core.errors import CellError, DomainError, FileRejected, PermissionDenied
 from learncity.core.scopes import scope_for
 from learncity.core.tabular import check_headers, read_table
 from learncity.places.divisions import division_rows
@@ -20,6 +20,7 @@ from learncity.places.models import (
     Population,
     PopulationBand,
 )
+from learncity.places.selectors import place_referenced
 
 MIN_YEAR, MAX_YEAR = 1950, 2100
 
@@ -66,14 +67,6 @@ def divisions_load(*, province_codes: set[str] | None = None) -> int:
 COMMUNITY_CODE = re.compile(r"^\d{12}$")
 
 
-def _place_by_code(code: str, *, what: str = "区划代码") -> Place:
-    code = str(code or "").strip()
-    try:
-        return Place.objects.get(code=code)
-    except Place.DoesNotExist:
-        raise NotFound(f"未知的{what}「{code}」(unknown place code)") from None
-
-
 def _check_community(parent: Place, code: str, name: str) -> None:
     if parent.level != PlaceLevel.STREET:
         raise DomainError({"parent": f"「{parent.name}」不是街道/乡镇，社区/村只能建在街道/乡镇之下"})
@@ -84,7 +77,7 @@ def _check_community(parent: Place, code: str, name: str) -> None:
 
 
 def community_create(*, actor, parent_code: str, code: str, name: str, source: str = PlaceSource.MANUAL) -> Place:
-    parent = _place_by_code(parent_code, what="上级区划代码")
+    parent = place_referenced(parent_code, field="parent_code", what="上级区划代码")
     scope = scope_for(actor)
     if not scope.can_change_place(parent.path):
         raise PermissionDenied()
@@ -98,6 +91,15 @@ def community_create(*, actor, parent_code: str, code: str, name: str, source: s
         )
         audit_record(actor=actor, action="place.create", obj=place, code=code, name=name)
     return place
+
+
+def _value(cells: list, index: int):
+    return cells[index] if index < len(cells) else None
+
+
+def _text(cells: list, index: int) -> str:
+    value = _value(cells, index)
+    return "" if value is None else str(value).strip()
 
 
 COMMUNITY_COLUMNS = {
@@ -117,8 +119,7 @@ def communities_import(*, actor, data: bytes, filename: str) -> "ImportResult":
     existing = set(Place.objects.filter(level=PlaceLevel.COMMUNITY).values_list("code", flat=True))
     errors, new, seen = [], [], set()
     for row, cells in table.rows:
-        get = lambda f: str(cells[cols[f]]).strip() if len(cells) > cols[f] and cells[cols[f]] is not None else ""  # noqa: E731
-        parent_code, code, name = get("parent_code"), get("code"), get("name")
+        parent_code, code, name = (_text(cells, cols[f]) for f in ("parent_code", "code", "name"))
         parent = parents.get(parent_code)
         if parent is None:
             errors.append(CellError(row, table.headers[cols["parent_code"]], f"未知的街道/乡镇代码「{parent_code}」"))
@@ -198,7 +199,7 @@ def _write_population(place: Place, year: int, total: int, bands: dict[tuple[str
 
 
 def population_set(*, actor, place_code: str, year, total, bands: dict[tuple[str, str], int] | None = None) -> Population:
-    place = _place_by_code(place_code)
+    place = place_referenced(place_code)
     if not scope_for(actor).can_change_place(place.path):
         raise PermissionDenied()
     year = _check_year(year)
@@ -207,7 +208,7 @@ def population_set(*, actor, place_code: str, year, total, bands: dict[tuple[str
     bands = bands or {}
     _check_bands(total, bands)
     with transaction.atomic():
-        pop, created = _write_population(place, year, total, bands)
+        pop, _created = _write_population(place, year, total, bands)
         audit_record(actor=actor, action="population.set", obj=pop, place=place.code, year=year, total=total)
     return pop
 
@@ -270,11 +271,10 @@ def population_import(*, actor, data: bytes, filename: str) -> ImportResult:
     parsed = []
     seen = set()
     for row, cells in table.rows:
-        def cell(key):
-            i = cols[key]
-            return cells[i] if i < len(cells) else None
+        def cell(key, cells=cells):
+            return _value(cells, cols[key])
 
-        code = str(cell("code") or "").strip()
+        code = _text(cells, cols["code"])
         place = places.get(code)
         if place is None:
             errors.append(CellError(row, table.headers[cols["code"]], f"未知的区划代码「{code}」"))

@@ -7,6 +7,7 @@ from learncity.core.errors import DomainError, FileRejected, PermissionDenied
 from learncity.core.htmx import render_page
 from learncity.core.scopes import Action, scope_for
 from learncity.network import selectors as network_selectors
+from learncity.network.models import DesignationKind, DesignationTier
 from learncity.places import selectors, services
 from learncity.places.models import AGE_BAND_CODES, PlaceLevel
 
@@ -33,6 +34,9 @@ def detail(request, code: str):
         "designations": list(network_selectors.designation_list(actor=request.user, place=place)),
         "can_change": scope.can_change_place(place.path),
         "is_street": place.level == PlaceLevel.STREET,
+        "is_district": place.level == PlaceLevel.DISTRICT,
+        "designation_kinds": DesignationKind.choices,
+        "designation_tiers": DesignationTier.choices,
         "bands": AGE_BAND_CODES,
     }
     return render_page(request, "places/detail.html", context)

@@ -1,0 +1,53 @@
+"""Set-based inserts for the bulk paths: PostgreSQL COPY, SQLite executemany. No per-row ORM work.
+
+Ids are allocated up front (the caller holds the write transaction), so child rows can point at parents
+without reading them back; PostgreSQL's sequence is moved past the new ids afterwards.
+"""
+
+from collections.abc import Iterable, Sequence
+
+from django.db import connection
+
+
+def next_ids(model, count: int) -> range:
+    """Reserve `count` primary keys for `model`. Call inside the transaction that inserts them."""
+    table, pk = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
+            seq = cur.fetchone()[0]
+            cur.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+            cur.execute(f"SELECT GREATEST(COALESCE(MAX({pk}), 0), (SELECT last_value FROM {seq})) FROM {table}")
+        else:
+            cur.execute(f"SELECT COALESCE(MAX({pk}), 0) FROM {table}")
+        start = cur.fetchone()[0] + 1
+        if connection.vendor == "postgresql":
+            cur.execute("SELECT setval(%s, %s)", [seq, start + count - 1 if count else start])
+    return range(start, start + count)
+
+
+def insert_rows(model, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Insert rows (tuples in `columns` order, database values) into the model's table. Returns the count."""
+    table = model._meta.db_table
+    cols = ", ".join(columns)
+    n = 0
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            with cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    n += 1
+        else:
+            batch: list = []
+            marks = ", ".join(["%s"] * len(columns))
+            sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"
+            for row in rows:
+                batch.append(row)
+                if len(batch) >= 10_000:
+                    cur.executemany(sql, batch)
+                    n += len(batch)
+                    batch = []
+            if batch:
+                cur.executemany(sql, batch)
+                n += len(batch)
+    return n

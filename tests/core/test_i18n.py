@@ -1,0 +1,287 @@
+"""Chinese first, English on request: the interface is written in Chinese and switches to English only when
+the user picks it (POST /i18n/setlang/ sets the language cookie), and the English catalogue is complete."""
+
+import gettext
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+import learncity
+
+SRC = Path(learncity.__file__).resolve().parent
+PO = SRC / "locale" / "en" / "LC_MESSAGES" / "django.po"
+MO = PO.with_suffix(".mo")
+BASE_HTML = SRC / "templates" / "base.html"
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+# The nav items, the display toggle and the sign-out button of base.html, as a staff user sees them.
+NAV_ZH = ["首页", "学习网络", "促进委员会", "学习者", "我的"]
+NAV_EN = ["Home", "Learning network", "Promotion committees", "Learners", "Me"]
+
+
+# --- helpers ---------------------------------------------------------------------------------------------
+
+
+def html(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def element(page: str, pattern: str) -> str:
+    """The first element matching pattern (an opening tag up to its closing tag), e.g. the main nav."""
+    m = re.search(pattern, page, re.S)
+    assert m, f"no {pattern!r} in page"
+    return m.group(0)
+
+
+def nav_items(page: str) -> list[str]:
+    nav = element(page, r'<nav class="main".*?</nav>')
+    return [re.sub(r"\s+", " ", t).strip() for t in re.findall(r"<a [^>]*>(.*?)</a>", nav, re.S)]
+
+
+def base_html_msgids() -> set[str]:
+    """Every string base.html marks for translation ({% translate "..." %} and {% translate '...' %})."""
+    text = BASE_HTML.read_text(encoding="utf-8")
+    found = re.findall(r"""{%\s*(?:translate|trans)\s+(?:"([^"]+)"|'([^']+)')""", text)
+    return {double or single for double, single in found}
+
+
+def english(client):
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    return client
+
+
+def read_po(path: Path) -> list[dict]:
+    """A small .po reader: one dict per entry with msgid, msgid_plural, msgstr / msgstr[N], flags, obsolete."""
+    entries, cur, key = [], None, None
+
+    def unquote(s: str) -> str:
+        return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), s[1:-1])
+
+    for raw in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        line = raw.strip()
+        if not line:
+            if cur is not None:
+                entries.append(cur)
+            cur, key = None, None
+            continue
+        if cur is None:
+            cur = {"flags": set(), "obsolete": False}
+        if line.startswith("#~"):
+            cur["obsolete"] = True
+            line = line[2:].strip()
+            if not line or line.startswith("#"):
+                continue
+        elif line.startswith("#,"):
+            cur["flags"] |= {f.strip() for f in line[2:].split(",")}
+            continue
+        elif line.startswith("#"):
+            continue
+        m = re.match(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)\s+(\".*\")$", line)
+        if m:
+            key = m.group(1)
+            cur[key] = unquote(m.group(2))
+        elif line.startswith('"') and key:
+            cur[key] += unquote(line)
+    return entries
+
+
+def translations(entry: dict) -> list[str]:
+    return [v for k, v in sorted(entry.items()) if k.startswith("msgstr")]
+
+
+def placeholders(s: str) -> list[str]:
+    return sorted(re.findall(r"%\([A-Za-z_]\w*\)[sdifr]", s))
+
+
+# --- Chinese by default ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("accept_language", [None, "en", "en-US,en;q=0.9"])
+@pytest.mark.parametrize("url_name", ["core:home", "network:browser"])
+def test_pages_are_in_chinese_by_default_whatever_the_browser_asks(client_as, users, url_name, accept_language):
+    # given a district admin whose browser may prefer English
+    client = client_as(users["district_admin"])
+    headers = {"Accept-Language": accept_language} if accept_language else {}
+
+    # when a page is opened without having chosen a language
+    response = client.get(reverse(url_name), headers=headers)
+
+    # then it is in Chinese
+    page = html(response)
+    assert response["Content-Language"] == "zh-hans"
+    assert '<html lang="zh-CN"' in page
+    assert nav_items(page) == NAV_ZH
+    assert "大字模式" in page
+    assert "退出" in page
+    assert "人人皆学、时时能学、处处可学" in page
+    if url_name == "network:browser":
+        assert "<h1>学习网络</h1>" in page
+        assert "<title>学习网络 · learncity</title>" in page
+    else:
+        assert "浏览学习网络" in page
+
+
+def test_anonymous_home_page_is_in_chinese(client_as):
+    page = html(client_as(None).get("/", headers={"Accept-Language": "en"}))
+
+    assert nav_items(page) == ["首页"]
+    assert "登录" in page
+    assert "<title>终身学习城市 · learncity</title>" in page
+
+
+# --- English when chosen ---------------------------------------------------------------------------------
+
+
+def test_choosing_english_switches_the_home_page(client_as, users):
+    # given a district admin who chose English
+    client = english(client_as(users["district_admin"]))
+
+    # when the home page is opened
+    response = client.get(reverse("core:home"))
+
+    # then the interface is in English
+    page = html(response)
+    assert response["Content-Language"] == "en"
+    assert '<html lang="en"' in page
+    assert nav_items(page) == NAV_EN
+    assert "<title>Learning city · learncity</title>" in page
+    assert ">learncity · Learning city</a>" in page
+    assert 'aria-label="Main navigation"' in page
+    assert "Large text" in page
+    assert "Sign out" in page
+    assert "Browse the learning network" in page
+    assert "Everyone can learn, anytime, anywhere" in page
+
+
+def test_choosing_english_switches_the_network_browser(client_as, users):
+    # given a district admin who chose English
+    client = english(client_as(users["district_admin"]))
+
+    # when the network browser is opened
+    page = html(client.get(reverse("network:browser")))
+
+    # then its heading, title and navigation are in English
+    assert "<h1>Learning network</h1>" in page
+    assert "<title>Learning network · learncity</title>" in page
+    assert nav_items(page) == NAV_EN
+    assert "Network level" in page
+
+
+@pytest.mark.parametrize("url_name", ["core:home", "network:browser"])
+def test_no_chinese_label_of_base_html_is_left_in_english(client_as, users, url_name):
+    # given the city admin (whose display name, shown by the sign-out button, is Chinese data) chose English
+    user = users["city_admin"]
+    client = english(client_as(user))
+
+    # when a page is opened by a browser that prefers Chinese
+    page = html(client.get(reverse(url_name), headers={"Accept-Language": "zh-CN"}))
+
+    # then the nav has no Chinese at all, and no label of base.html is left in the header or footer
+    nav = element(page, r'<nav class="main".*?</nav>')
+    assert not CJK.findall(nav), nav
+    header = element(page, r'<header class="top">.*?</header>').replace(str(user), "")
+    footer = element(page, r"<footer>.*?</footer>")
+    msgids = base_html_msgids()
+    assert {"首页", "学习网络", "我的", "大字模式", "退出", "人人皆学、时时能学、处处可学"} <= msgids
+    left = sorted(m for m in msgids if m in header or m in footer)
+    assert not left, f"untranslated base.html labels: {left}"
+
+
+def test_english_can_be_switched_back_to_chinese(client_as, users):
+    client = english(client_as(users["district_admin"]))
+
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+
+    assert nav_items(html(client.get("/"))) == NAV_ZH
+
+
+def test_large_text_label_and_sign_in_are_translated_for_anonymous_users(client_as):
+    client = english(client_as(None))
+
+    page = html(client.get("/"))
+
+    assert nav_items(page) == ["Home"]
+    assert "Sign in" in page
+    assert "Large text" in page
+
+
+# --- The catalogue ---------------------------------------------------------------------------------------
+
+
+def test_english_catalogue_has_no_untranslated_or_fuzzy_entries():
+    entries = [e for e in read_po(PO) if not e["obsolete"] and e.get("msgid")]
+
+    assert len(entries) > 150
+    untranslated = [e["msgid"] for e in entries if not all(t.strip() for t in translations(e))]
+    fuzzy = [e["msgid"] for e in entries if "fuzzy" in e["flags"]]
+    assert not untranslated, f"untranslated msgids: {untranslated}"
+    assert not fuzzy, f"fuzzy msgids: {fuzzy}"
+    header = next(e for e in read_po(PO) if e.get("msgid") == "")
+    assert "fuzzy" not in header["flags"]
+    assert "Plural-Forms: nplurals=2; plural=(n != 1);" in header["msgstr"]
+
+
+def test_english_catalogue_keeps_placeholders_and_plural_forms():
+    for e in read_po(PO):
+        if e["obsolete"] or not e.get("msgid"):
+            continue
+        if "msgid_plural" in e:
+            assert set(e) >= {"msgstr[0]", "msgstr[1]"}, e["msgid"]
+            assert e["msgstr[0]"] != e["msgstr[1]"], f"English plural forms should differ: {e['msgid']}"
+        for t in translations(e):
+            assert placeholders(t) == placeholders(e["msgid"]), (e["msgid"], t)
+            assert not CJK.search(re.sub(r"“[^”]*”|\([^)]*\)", "", t)), f"Chinese left in {t!r}"
+
+
+@pytest.mark.skipif(not shutil.which("msgfmt"), reason="GNU gettext (msgfmt) is not installed")
+def test_msgfmt_counts_no_untranslated_or_fuzzy_entries():
+    result = subprocess.run(["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(PO)],
+                            capture_output=True, text=True, check=False)
+
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^\d+ translated messages\.$", result.stderr.strip().splitlines()[-1]), result.stderr
+
+
+def test_compiled_catalogue_matches_the_po_file():
+    """django.mo is what Django reads: a .po edited without compilemessages must not pass."""
+    assert MO.exists(), "run: learncity compilemessages (or django-admin compilemessages) in src/learncity"
+    with MO.open("rb") as f:
+        mo = gettext.GNUTranslations(f)
+    for e in read_po(PO):
+        if e["obsolete"] or not e.get("msgid"):
+            continue
+        if "msgid_plural" in e:
+            assert mo.ngettext(e["msgid"], e["msgid_plural"], 1) == e["msgstr[0]"], e["msgid"]
+            assert mo.ngettext(e["msgid"], e["msgid_plural"], 2) == e["msgstr[1]"], e["msgid"]
+        else:
+            assert mo.gettext(e["msgid"]) == e["msgstr"], e["msgid"]
+
+
+@pytest.mark.skipif(not shutil.which("xgettext"), reason="GNU gettext (xgettext) is not installed")
+def test_every_string_marked_in_the_source_is_in_the_catalogue(tmp_path):
+    """makemessages run over a copy of the source: a string marked later but left out of the .po (or left
+    untranslated) fails here, even if nobody re-ran makemessages."""
+    copy = tmp_path / "learncity"
+    shutil.copytree(SRC, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo", "migrations"))
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(SRC.parent), "DJANGO_SETTINGS_MODULE": "learncity.settings",
+           "LEARNCITY_DATA_DIR": str(tmp_path / "data")}
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "makemessages", "-l", "en", "--ignore=migrations", "--no-obsolete"],
+        cwd=copy, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+    entries = [e for e in read_po(copy / "locale" / "en" / "LC_MESSAGES" / "django.po")
+               if not e["obsolete"] and e.get("msgid")]
+    assert len(entries) > 150
+    missing = [e["msgid"] for e in entries if not all(t.strip() for t in translations(e)) or "fuzzy" in e["flags"]]
+    assert not missing, f"marked for translation but not translated in {PO.relative_to(SRC.parent)}: {missing}"

@@ -1,0 +1,185 @@
+"""Pages common to every app: signing in is required everywhere but the home page, the large-text mode for
+elderly users holds across pages, and refused requests say why."""
+
+import pytest
+
+from learncity.core.middleware import DisplayPreferencesMiddleware
+from learncity.core.models import AuditEvent
+from learncity.network.models import Committee, Institution, MemberUnit
+from learncity.people.models import LearnerProfile
+from learncity.places.models import Place, Population
+
+COOKIE = DisplayPreferencesMiddleware.COOKIE
+
+
+def html(response) -> str:
+    return response.content.decode()
+
+
+def html_tag(page: str) -> str:
+    start = page.index("<html")
+    return page[start:page.index(">", start) + 1]
+
+
+# --- signed out ---------------------------------------------------------------------------------------------
+
+
+def signed_in_pages() -> list[str]:
+    """Every page behind sign-in, with real objects of the demo city in its path."""
+    inst = Institution.objects.order_by("code")[0].code
+    committee = Committee.objects.order_by("pk")[0].pk
+    unit = MemberUnit.objects.order_by("pk")[0].pk
+    profile = LearnerProfile.objects.order_by("pk")[0].pk
+    return [
+        "/places/350102/", "/places/350102001/", "/places/imports/", "/places/350102/population/",
+        "/places/350102001/communities/",
+        "/network/", "/network/?root=350102", "/network/tree/350102/", "/network/institutions/new/",
+        f"/network/institutions/{inst}/", f"/network/institutions/{inst}/edit/", "/network/designations/350102/",
+        "/network/committees/", f"/network/committees/{committee}/", f"/network/committees/{committee}/members/",
+        f"/network/member-units/{unit}/",
+        "/people/", "/people/me/", f"/people/{profile}/", "/people/me/reveal/", "/people/me/tokens/",
+        "/people/me/tokens/1/revoke/",
+    ]
+
+
+def login_url(path: str) -> str:
+    from urllib.parse import quote
+
+    return "/login/?next=" + quote(path, safe="/")
+
+
+def test_anonymous_get_of_every_page_redirects_to_login(db, client_as):
+    client = client_as(None)
+
+    for path in signed_in_pages():
+        response = client.get(path)
+        assert (response.status_code, response.url) == (302, login_url(path)), path
+
+
+def test_anonymous_post_to_every_page_redirects_to_login_and_changes_nothing(db, client_as):
+    client = client_as(None)
+    before = (Place.objects.count(), Population.objects.count(), Institution.objects.count(),
+              MemberUnit.objects.count(), AuditEvent.objects.count())
+
+    for path in signed_in_pages():
+        response = client.post(path, {"name": "匿名", "code": "350102001901", "year": "2030", "total": "1",
+                                      "responsibility": "匿名", "kind": "demonstration", "tier": "national"})
+        assert (response.status_code, response.url) == (302, login_url(path)), path
+
+    assert (Place.objects.count(), Population.objects.count(), Institution.objects.count(),
+            MemberUnit.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_home_page_is_open_and_offers_sign_in(db, client_as):
+    response = client_as(None).get("/")
+
+    assert response.status_code == 200
+    page = html(response)
+    assert '<a class="button" href="/login/">登录</a>' in page
+    assert '<a href="/network/">' not in page
+
+
+def test_login_page_is_open(db, client_as):
+    assert client_as(None).get("/login/").status_code == 200
+
+
+def test_home_greets_a_staff_user_with_their_roles_and_places(users, client_as):
+    response = client_as(users["district_admin"]).get("/")
+
+    assert response.status_code == 200
+    page = html(response)
+    assert "您好，<strong>鼓楼区管理员</strong>" in page
+    assert '<span class="badge">区县管理员</span>' in page
+    assert '<a class="button" href="/network/?root=350102">浏览学习网络</a>' in page
+
+
+def test_home_shows_a_learner_their_profile_and_no_places(users, client_as):
+    profile = LearnerProfile.objects.get(user=users["learner"])
+
+    response = client_as(users["learner"]).get("/")
+
+    assert response.status_code == 200
+    page = html(response)
+    assert f"<dd>{profile.name}</dd>" in page
+    assert "浏览学习网络" not in page
+    assert '<a href="/network/">' not in page
+
+
+# --- refused requests ---------------------------------------------------------------------------------------
+
+
+def test_a_refused_page_says_why_in_the_sites_layout(users, client_as):
+    response = client_as(users["district_admin"]).get("/places/350103/")
+
+    assert response.status_code == 404
+    page = html(response)
+    assert "<h1>未找到</h1>" in page
+    assert "<p>未找到区划「350103」，或您无权查看 (not found)</p>" in page
+    assert '<nav class="main"' in page
+
+
+# --- large text ---------------------------------------------------------------------------------------------
+
+
+def test_large_text_sets_the_cookie_and_the_next_page_is_large(users, client_as):
+    # given a signed-in user on the network browser
+    client = client_as(users["district_admin"])
+    assert html_tag(html(client.get("/network/"))) == '<html lang="zh-CN">'
+
+    # when they press "大字模式"
+    response = client.post("/display/", {"large": "1", "next": "/network/"})
+
+    # then they are back where they were, the cookie holds the choice for a year, and pages are large
+    assert response.status_code == 302
+    assert response.url == "/network/"
+    cookie = response.cookies[COOKIE]
+    assert (cookie.value, cookie["max-age"], cookie["samesite"], cookie["httponly"]) == ("1", 365 * 86400, "Lax", True)
+    page = html(client.get("/network/"))
+    assert html_tag(page) == '<html lang="zh-CN" class="large-text">'
+    assert '<input type="hidden" name="large" value="0">' in page
+    assert '<button type="submit" data-testid="large-text-toggle">标准字号</button>' in page
+
+
+def test_large_text_off_again(db, client_as):
+    client = client_as(None)
+    client.post("/display/", {"large": "1", "next": "/"})
+    assert html_tag(html(client.get("/"))) == '<html lang="zh-CN" class="large-text">'
+
+    response = client.post("/display/", {"large": "0", "next": "/"})
+
+    assert response.cookies[COOKIE].value == "0"
+    assert html_tag(html(client.get("/"))) == '<html lang="zh-CN">'
+
+
+def test_large_text_works_signed_out_too(db, client_as):
+    client = client_as(None)
+
+    response = client.post("/display/", {"large": "1", "next": "/login/"})
+
+    assert (response.status_code, response.url) == (302, "/login/")
+    assert html_tag(html(client.get("/login/"))) == '<html lang="zh-CN" class="large-text">'
+
+
+@pytest.mark.parametrize("target", [
+    "https://evil.example/", "//evil.example/network/", "http://testserver.evil.example/", "javascript:alert(1)",
+    "https:///evil.example/",
+])
+def test_large_text_does_not_follow_an_off_site_next(db, client_as, target):
+    response = client_as(None).post("/display/", {"large": "1", "next": target})
+
+    assert response.status_code == 302
+    assert response.url == "/"
+    assert response.cookies[COOKIE].value == "1"
+
+
+def test_large_text_without_next_goes_home(db, client_as):
+    response = client_as(None).post("/display/", {"large": "1"})
+
+    assert (response.status_code, response.url) == (302, "/")
+
+
+def test_large_text_toggle_is_post_only(db, client_as):
+    response = client_as(None).get("/display/?large=1&next=/")
+
+    assert response.status_code == 405
+    assert COOKIE not in response.cookies
