@@ -1,24 +1,11 @@
 """Reading uploaded tables: real xlsx files made with openpyxl, and CSV in the encodings offices use."""
 
-import io
 
 import pytest
-from openpyxl import Workbook
 
 from learncity.core.errors import CellError, FileRejected
 from learncity.core.tabular import Table, check_headers, read_table
-
-
-def xlsx(rows, *, merge: str | None = None) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    for row in rows:
-        ws.append(row)
-    if merge:
-        ws.merge_cells(merge)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+from tests.files import xlsx
 
 
 def rejected(data: bytes, filename: str, **kwargs) -> FileRejected:

@@ -1,10 +1,7 @@
 """Writes to places: population figures (one at a time and imported), communities, the official divisions."""
 
-import csv
-import io
 
 import pytest
-from openpyxl import Workbook
 
 from learncity.core.errors import CellError, DomainError, FileRejected, PermissionDenied
 from learncity.core.models import AuditEvent
@@ -18,6 +15,7 @@ from learncity.places.services import (
     population_import,
     population_set,
 )
+from tests.files import csv_bytes, xlsx
 
 GULOU, TAIJIANG = "350102", "350103"
 GUDONG, GUXI = "350102001", "350102002"  # streets of 鼓楼区
@@ -36,19 +34,6 @@ def bands_of(counts: list[int]) -> dict[tuple[str, str], int]:
 COUNTS = [100] * 18
 
 
-def xlsx(rows) -> bytes:
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def csv_bytes(rows, encoding: str = "utf-8") -> bytes:
-    buf = io.StringIO()
-    csv.writer(buf).writerows(rows)
-    return buf.getvalue().encode(encoding)
 
 
 def counts() -> tuple[int, int]:

@@ -1,15 +1,13 @@
 """Place pages: a place's page in the viewer's scope, and the back office behind it — population figures
 typed in or imported from xlsx/CSV (GBK too), communities added one by one or imported."""
 
-import csv
-import io
 
 import pytest
-from openpyxl import Workbook
 
 from learncity.core.models import AuditEvent
 from learncity.places.models import AGE_BAND_CODES, Place, PlaceLevel, PlaceSource, Population, PopulationBand
 from learncity.places.services import population_band_columns
+from tests.files import csv_bytes, xlsx
 
 GULOU, TAIJIANG = "350102", "350103"
 GUDONG, GUXI = "350102001", "350102002"  # streets of 鼓楼区; 鼓东街道 holds the staff's institution
@@ -26,19 +24,6 @@ def taijiang_codes() -> list[str]:
     return [TAIJIANG, YINGZHOU, community.code]
 
 
-def xlsx(rows) -> bytes:
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def csv_bytes(rows, encoding: str = "utf-8") -> bytes:
-    buf = io.StringIO()
-    csv.writer(buf).writerows(rows)
-    return buf.getvalue().encode(encoding)
 
 
 def upload(name: str, data: bytes):

@@ -4,7 +4,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from learncity.core.errors import DomainError, PermissionDenied
-from learncity.core.forms import add_domain_errors
+from learncity.core.forms import add_domain_errors, flash_domain_errors
 from learncity.core.htmx import render_page
 from learncity.core.scopes import Action, scope_for
 from learncity.network import selectors, services
@@ -168,11 +168,7 @@ def member_unit_add(request, pk: int):
                                                name=request.POST.get("name", ""),
                                                responsibility=request.POST.get("responsibility", ""))
         except DomainError as exc:
-            if exc.status == 403:
-                raise
-            for msgs in exc.errors.values():
-                for m in msgs:
-                    messages.error(request, m)
+            flash_domain_errors(request, exc)
         else:
             messages.success(request, _("已添加成员单位「%(name)s」") % {"name": unit.name})
     return redirect("network:committee", pk=committee.pk)
@@ -205,11 +201,7 @@ def designation_add(request, code: str):
                 services.designation_create(actor=request.user, place_code=code, kind=request.POST.get("kind", ""),
                                             tier=request.POST.get("tier", ""), year=year)
             except DomainError as exc:
-                if exc.status in (403, 404):
-                    raise
-                for msgs in exc.errors.values():
-                    for m in msgs:
-                        messages.error(request, m)
+                flash_domain_errors(request, exc)
             else:
                 messages.success(request, _("已添加称号"))
     return redirect("places:detail", code=code)

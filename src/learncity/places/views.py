@@ -4,6 +4,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from learncity.core.errors import DomainError, FileRejected, PermissionDenied
+from learncity.core.forms import flash_domain_errors
 from learncity.core.htmx import render_page
 from learncity.core.scopes import Action, scope_for
 from learncity.network import selectors as network_selectors
@@ -126,11 +127,7 @@ def community_create(request, code: str):
         place = services.community_create(actor=request.user, parent_code=parent.code,
                                           code=request.POST.get("code", ""), name=request.POST.get("name", ""))
     except DomainError as exc:
-        if exc.status == 403:
-            raise
-        for msgs in exc.errors.values():
-            for m in msgs:
-                messages.error(request, m)
+        flash_domain_errors(request, exc)
         return redirect("places:detail", code=parent.code)
     messages.success(request, _("已添加「%(name)s」") % {"name": place.name})
     return redirect("places:detail", code=place.code)

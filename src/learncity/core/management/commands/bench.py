@@ -23,8 +23,12 @@ class Command(BaseCommand):
     def run_from_argv(self, argv):
         # Pass everything after the bench name to the benchmark's own parser.
         if len(argv) > 2 and argv[2] not in ("-h", "--help"):
-            self.execute(argv[2], *argv[3:], no_color=False, force_color=False, skip_checks=True, traceback=False,
-                         verbosity=1, settings=None, pythonpath=None, stdout=None, stderr=None)
+            try:
+                self.execute(argv[2], *argv[3:], no_color=False, force_color=False, skip_checks=True,
+                             traceback=False, verbosity=1, settings=None, pythonpath=None, stdout=None, stderr=None)
+            except CommandError as exc:
+                self.stderr.write(f"learncity bench: {exc}")
+                sys.exit(exc.returncode)
             return
         super().run_from_argv(argv)
 
