@@ -22,8 +22,8 @@ BASE_HTML = SRC / "templates" / "base.html"
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 # The nav items, the display toggle and the sign-out button of base.html, as a staff user sees them.
-NAV_ZH = ["首页", "学习网络", "促进委员会", "学习者", "我的"]
-NAV_EN = ["Home", "Learning network", "Promotion committees", "Learners", "Me"]
+NAV_ZH = ["首页", "学习网络", "促进委员会", "学习者", "账号", "我的"]
+NAV_EN = ["Home", "Learning network", "Promotion committees", "Learners", "Accounts", "Me"]
 
 
 # --- helpers ---------------------------------------------------------------------------------------------

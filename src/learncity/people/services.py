@@ -266,3 +266,26 @@ def api_token_authenticate(raw: str) -> User | None:
     if row.last_used_at is None or now - row.last_used_at > datetime.timedelta(minutes=5):
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
     return row.user
+
+
+def account_create(*, actor, username: str, password: str, display_name: str, role: str,
+                   place_code: str | None = None, institution_code: str | None = None,
+                   member_unit_id: int | str | None = None) -> RoleAssignment:
+    """A new sign-in with its one role and scope, all or nothing: the back office's "new account"."""
+    from learncity.network.models import Institution, MemberUnit
+
+    institution = member_unit = None
+    if institution_code:
+        institution = Institution.objects.select_related("place").filter(code=institution_code.strip()).first()
+        if institution is None:
+            raise DomainError({"institution_code": f"未知的机构代码「{institution_code}」"})
+    if member_unit_id:
+        if not str(member_unit_id).strip().isdigit():
+            raise DomainError({"member_unit_id": f"成员单位编号「{member_unit_id}」应为数字"})
+        member_unit = MemberUnit.objects.select_related("committee__place").filter(pk=int(member_unit_id)).first()
+        if member_unit is None:
+            raise DomainError({"member_unit_id": f"未知的成员单位「{member_unit_id}」"})
+    with transaction.atomic():
+        user = user_create(actor=actor, username=username, password=password, display_name=display_name)
+        return role_grant(actor=actor, user=user, role=role, place_code=place_code or None,
+                          institution=institution, member_unit=member_unit)

@@ -9,5 +9,7 @@ urlpatterns = [
     path("me/reveal/", views.reveal, name="reveal"),
     path("me/tokens/", views.token_create, name="token_create"),
     path("me/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("accounts/", views.accounts, name="accounts"),
+    path("accounts/<int:pk>/revoke/", views.role_revoke, name="role_revoke"),
     path("<int:pk>/", views.profile_detail, name="profile"),
 ]

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
 from learncity.core.htmx import render_page
-from learncity.core.scopes import scope_for
+from learncity.core.scopes import ROLE_LABELS, scope_for
 from learncity.people import selectors, services
 
 
@@ -70,3 +70,44 @@ def token_revoke(request, pk: int):
     services.api_token_revoke(actor=request.user, token=row)
     messages.success(request, _("已吊销令牌「%(name)s」") % {"name": row.name})
     return redirect("people:me")
+
+
+@login_required
+def accounts(request):
+    """The back office's accounts: who holds which role where, inside the actor's scope; new accounts; revoking."""
+    scope = scope_for(request.user)
+    if not (scope.everything or scope.change.people_paths):
+        raise PermissionDenied()
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.POST.dict()
+        try:
+            ra = services.account_create(
+                actor=request.user, username=values.get("username", ""), password=values.get("password", ""),
+                display_name=values.get("display_name", ""), role=values.get("role", ""),
+                place_code=values.get("place_code") or None, institution_code=values.get("institution_code") or None,
+                member_unit_id=values.get("member_unit_id") or None,
+            )
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            errors = exc.errors
+        else:
+            messages.success(request, _("已创建账号「%(user)s」") % {"user": ra.user.username})
+            return redirect("people:accounts")
+    rows = selectors.role_assignment_list(actor=request.user).exclude(role="learner")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render_page(request, "people/accounts.html",
+                       {"page": page, "errors": errors, "values": values, "roles": ROLE_LABELS.items()},
+                       status=400 if errors else 200)
+
+
+@login_required
+@require_POST
+def role_revoke(request, pk: int):
+    assignment = selectors.role_assignment_list(actor=request.user).filter(pk=pk).first()
+    if assignment is None:
+        raise NotFound()
+    services.role_revoke(actor=request.user, assignment=assignment)
+    messages.success(request, _("已撤销 %(user)s 的角色") % {"user": assignment.user.username})
+    return redirect("people:accounts")
