@@ -95,12 +95,14 @@ class Scope:
         if self.everything:
             return Q()
         g = self.grants(action)
-        q = self._paths_q("place__path", g.place_paths if self._role_reaches_institutions(action) else ())
+        q = self._paths_q("place__path", g.place_paths if self._reaches_subtrees(action) else ())
         if g.institution_ids:
             q |= Q(pk__in=list(g.institution_ids))
         return q
 
-    def _role_reaches_institutions(self, action: Action) -> bool:
+    def _reaches_subtrees(self, action: Action) -> bool:
+        """Whether the user's place subtrees cover the institutions and committees in them (not only places):
+        administrators for both actions; expert reviewers and auditors for reading."""
         roles = {Role.CITY_ADMIN, Role.DISTRICT_ADMIN}
         if action == Action.VIEW:
             roles |= {Role.EXPERT_REVIEWER, Role.AUDITOR}
@@ -120,12 +122,8 @@ class Scope:
             return Q()
         g = self.grants(action)
         q = Q(pk__in=list(g.member_unit_ids))
-        committee_roles = {Role.CITY_ADMIN, Role.DISTRICT_ADMIN}
-        if action == Action.VIEW:
-            committee_roles |= {Role.EXPERT_REVIEWER, Role.AUDITOR}
-        if self.roles & committee_roles:
-            paths = [p for p in g.place_paths]
-            q |= self._paths_q("committee__place__path", paths)
+        if self._reaches_subtrees(action):
+            q |= self._paths_q("committee__place__path", g.place_paths)
         return q
 
     def committees_q(self, action: Action) -> Q:
@@ -133,10 +131,7 @@ class Scope:
             return Q()
         g = self.grants(action)
         q = Q(members__pk__in=list(g.member_unit_ids)) if action == Action.VIEW else Q(pk__in=[])
-        committee_roles = {Role.CITY_ADMIN, Role.DISTRICT_ADMIN}
-        if action == Action.VIEW:
-            committee_roles |= {Role.EXPERT_REVIEWER, Role.AUDITOR}
-        if self.roles & committee_roles:
+        if self._reaches_subtrees(action):
             q |= self._paths_q("place__path", g.place_paths)
         return q
 
