@@ -43,6 +43,7 @@ def domain_error(request, exc: DomainError):
 
 
 def _mount():
+    from learncity.catalog.api import router as catalog_router
     from learncity.core.api import router as core_router
     from learncity.network.api import router as network_router
     from learncity.people.api import router as people_router
@@ -52,6 +53,7 @@ def _mount():
     api.add_router("/places", places_router)
     api.add_router("/network", network_router)
     api.add_router("/people", people_router)
+    api.add_router("/catalog", catalog_router)
 
 
 _mount()

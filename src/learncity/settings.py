@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "learncity.places",
     "learncity.network",
     "learncity.people",
+    "learncity.catalog",
     "learncity.demo",
 ]
 
@@ -133,7 +134,7 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": DATA_DIR / "media"}},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "learncity.core.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
 

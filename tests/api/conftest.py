@@ -1,10 +1,94 @@
-"""Fixtures for the API tests: the demo city's objects on each side of the 鼓楼区 / 台江区 line."""
+"""Fixtures for the API tests: the demo city's objects on each side of the 鼓楼区 / 台江区 line, and (made on
+first use) courses of the learning platform there."""
 
+import datetime
 from dataclasses import dataclass
+from functools import cached_property
 
 import pytest
+from django.test import TestCase
 
+from learncity.catalog.models import CourseState
+from learncity.catalog.services import enrollment_create
 from tests.api.support import GULOU, TAIJIANG
+from tests.catalog.factories import course_make, resource_make, venue_make
+
+
+class CatalogTargets:
+    """Courses of the learning platform on each side of the line (term 2031春), each made on first use through
+    the services, so that a case pays only for what it is about."""
+
+    def __init__(self, t: "Targets"):
+        self.t = t
+        self.admin = t.users["city_admin"]
+        self._venues: dict = {}
+
+    def _course(self, inst, title, state, *, session_date=None):
+        if inst.pk not in self._venues:
+            self._venues[inst.pk] = venue_make(inst)
+        return course_make(self.admin, inst, title=title, state=state, venue=self._venues[inst.pk],
+                           session_date=session_date)
+
+    def _enroll(self, course, profile):
+        return enrollment_create(actor=self.admin, course=course, learner=profile)
+
+    @cached_property
+    def published(self):
+        """The staff's school's, titled 矩阵蹴鞠课 and indexed for search (as the services do on commit)."""
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return self._course(self.t.staff_inst, "矩阵蹴鞠课", CourseState.PUBLISHED)
+
+    @cached_property
+    def published_other(self):
+        return self._course(self.t.gulou_inst_other, "矩阵他校课", CourseState.PUBLISHED)
+
+    @cached_property
+    def published_taijiang(self):
+        return self._course(self.t.taijiang_inst, "矩阵台江课", CourseState.PUBLISHED)
+
+    @cached_property
+    def open_course(self):
+        """Published, of the staff's school, nobody enrolled."""
+        return self._course(self.t.staff_inst, "矩阵空课", CourseState.PUBLISHED)
+
+    @cached_property
+    def draft_gulou(self):
+        """A draft of the staff's school titled 矩阵蹴鞠草稿, indexed as the services do: drafts are not searchable."""
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return self._course(self.t.staff_inst, "矩阵蹴鞠草稿", CourseState.DRAFT, session_date=LATER)
+
+    @cached_property
+    def draft_gulou_other(self):
+        return self._course(self.t.gulou_inst_other, "矩阵他校草稿", CourseState.DRAFT, session_date=LATER)
+
+    @cached_property
+    def draft_taijiang(self):
+        return self._course(self.t.taijiang_inst, "矩阵台江草稿", CourseState.DRAFT, session_date=LATER)
+
+    @cached_property
+    def own_enrollment(self):
+        """`learner` in `published`, enrolled by themself."""
+        return enrollment_create(actor=self.t.users["learner"], course=self.published)
+
+    @cached_property
+    def gulou_enrollment(self):
+        return self._enroll(self.published, self.t.gulou_profile)
+
+    @cached_property
+    def other_enrollment(self):
+        return self._enroll(self.published_other, self.t.gulou_profile)
+
+    @cached_property
+    def taijiang_enrollment(self):
+        return self._enroll(self.published_taijiang, self.t.taijiang_profile)
+
+    @cached_property
+    def resource(self):
+        """A published half-hour resource of the staff's school."""
+        return resource_make(self.t.staff_inst, minutes=30, title="矩阵微课")
+
+
+LATER = datetime.date(2031, 5, 1)
 
 
 @dataclass(frozen=True)
@@ -29,6 +113,11 @@ class Targets:
     gulou_profile: object  # another resident of 鼓楼区, with no account
     taijiang_profile: object
     other_token: object  # a token of `admin`: nobody else's to see or revoke
+    users: dict
+
+    @cached_property
+    def catalog(self) -> CatalogTargets:
+        return CatalogTargets(self)
 
 
 @pytest.fixture
@@ -77,4 +166,5 @@ def targets(users) -> Targets:
         .order_by("pk")[0],
         taijiang_profile=LearnerProfile.objects.filter(residence__path__startswith=taijiang.path).order_by("pk")[0],
         other_token=users["admin"].api_tokens.get(name="admin's own"),
+        users=users,
     )

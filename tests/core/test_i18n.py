@@ -21,9 +21,11 @@ MO = PO.with_suffix(".mo")
 BASE_HTML = SRC / "templates" / "base.html"
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
-# The nav items, the display toggle and the sign-out button of base.html, as a staff user sees them.
-NAV_ZH = ["首页", "学习网络", "促进委员会", "学习者", "账号", "我的"]
-NAV_EN = ["Home", "Learning network", "Promotion committees", "Learners", "Accounts", "Me"]
+# The nav items, the display toggle and the sign-out button of base.html, as a staff user sees them
+# (an anonymous visitor sees only the first four: home and the public catalogue pages).
+NAV_ZH = ["首页", "找课程", "活动", "场馆", "学习网络", "促进委员会", "学习者", "账号", "课程管理", "我的学习", "我的"]
+NAV_EN = ["Home", "Find courses", "Events", "Venues", "Learning network", "Promotion committees", "Learners",
+          "Accounts", "Manage courses", "My learning", "Me"]
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
@@ -134,7 +136,7 @@ def test_pages_are_in_chinese_by_default_whatever_the_browser_asks(client_as, us
 def test_anonymous_home_page_is_in_chinese(client_as):
     page = html(client_as(None).get("/", headers={"Accept-Language": "en"}))
 
-    assert nav_items(page) == ["首页"]
+    assert nav_items(page) == NAV_ZH[:4]
     assert "登录" in page
     assert "<title>终身学习城市 · learncity</title>" in page
 
@@ -210,7 +212,7 @@ def test_large_text_label_and_sign_in_are_translated_for_anonymous_users(client_
 
     page = html(client.get("/"))
 
-    assert nav_items(page) == ["Home"]
+    assert nav_items(page) == NAV_EN[:4]
     assert "Sign in" in page
     assert "Large text" in page
 

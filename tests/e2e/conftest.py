@@ -48,7 +48,7 @@ def demo_server(tmp_path_factory):
     server = subprocess.Popen([*cli, "serve", "--port", str(port), "--workers", "1"], env=env, stdout=log,
                               stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while True:
         try:
             with urllib.request.urlopen(base + "/login/", timeout=2) as r:

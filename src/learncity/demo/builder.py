@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
+from learncity.catalog.search import reindex_all
 from learncity.core import crypto
 from learncity.core.audit import audit_record
 from learncity.core.bulk import insert_rows, next_ids
@@ -40,6 +41,7 @@ from learncity.places.selectors import city_resolve, is_city
 from learncity.places.services import divisions_load
 
 from . import names
+from .catalog_builder import build_catalog
 
 TODAY = datetime.date(2026, 11, 1)  # the demo's "now" for ages, so the city is the same on every machine
 POPULATION_YEAR = 2025
@@ -143,12 +145,18 @@ def demo_build(*, city: str = "福州市", residents: int = DEFAULT_RESIDENTS, s
         users = _users(city_place, password, rng)
         audit_record(actor=None, action="demo.build", obj=city_place, seed=seed, residents=residents)
     _residents(city_place, residents, rng, progress, learner_user=users["learner"])
+    catalog = build_catalog(city_place, random.Random(f"{seed}:{city_place.code}:catalog"), progress)
+    _learner_enrolls(users["learner"])
+    progress("搜索索引", 0, 1)
+    reindex_all()
+    progress("搜索索引", 1, 1)
     result = DemoResult(city=city_place, created=True, residents=residents, password=password)
     result.signins = _signins(city_place)
     result.counts = {
         "streets": streets,
         "communities": Place.objects.filter(path__startswith=city_place.path, level=PlaceLevel.COMMUNITY).count(),
         "institutions": Institution.objects.filter(place__path__startswith=city_place.path).count(),
+        **catalog,
     }
     return result
 
@@ -459,6 +467,23 @@ def _residents(city: Place, n: int, rng: random.Random, progress: Progress, *, l
         with connection.cursor() as cur:
             cur.execute("ANALYZE people_learnerprofile")
             cur.execute(f"ANALYZE {through._meta.db_table}")
+
+
+def _learner_enrolls(user: User) -> None:
+    """The demo learner is enrolled, through the enrollment service, in open courses near home."""
+    from learncity.catalog.models import Course, CourseState
+    from learncity.catalog.services import enrollment_create
+    from learncity.places.selectors import district_path_of
+
+    profile = LearnerProfile.objects.filter(user=user).select_related("residence").first()
+    if profile is None:
+        return
+    area = district_path_of(profile.residence) or profile.residence.path
+    open_courses = (Course.objects.filter(state=CourseState.PUBLISHED, institution__place__path__startswith=area,
+                                          enrolled_count__lt=models.F("capacity"))
+                    .exclude(enrollments__learner=profile).order_by("id")[:3])
+    for course in open_courses:
+        enrollment_create(actor=user, course=course)
 
 
 def _groups_of(age: int, sex: str, rural: bool, rng: random.Random) -> list[str]:

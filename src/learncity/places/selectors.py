@@ -103,3 +103,12 @@ def home_places(*, actor) -> list[Place]:
     if scope.view.place_ids:
         places += list(Place.objects.filter(pk__in=scope.view.place_ids))
     return places
+
+
+def district_path_of(place: Place) -> str | None:
+    """The path of the district/county a place is in (itself if it is one); None above district level."""
+    parts = [c for c in place.path.strip("/").split("/")]
+    for i, code in enumerate(parts):
+        if len(code) == 6 and not code.endswith("00"):
+            return "/" + "/".join(parts[: i + 1]) + "/"
+    return None

@@ -45,6 +45,7 @@ class Command(BaseCommand):
         if result.created:
             console.print(f"[green]已建成演示城市 {result.city.name}（{result.city.code}）[/]：{result.residents:,} 位居民，"
                           f"{result.counts.get('communities', 0):,} 个社区/村（生成），{result.counts.get('institutions', 0):,} 个机构，"
+                          f"{result.counts.get('courses', 0):,} 门课程，{result.counts.get('enrollments', 0):,} 人次报名，"
                           f"用时 {elapsed:.1f} 秒。")
         else:
             console.print(f"[yellow]演示城市 {result.city.name}（{result.city.code}）已存在[/]（{result.residents:,} 位居民），"

@@ -1,0 +1,306 @@
+import datetime
+from decimal import Decimal
+
+from ninja import Router, Schema
+from ninja.pagination import paginate
+
+from learncity.catalog import selectors, services
+from learncity.catalog.models import CourseSession, Enrollment, Resource
+from learncity.core.errors import NotFound
+
+router = Router(tags=["catalog"])
+
+
+class SessionOut(Schema):
+    id: int
+    date: datetime.date
+    start: datetime.time
+    end: datetime.time
+    venue: str | None
+    room: str
+
+    @staticmethod
+    def resolve_venue(obj):
+        return obj.venue.name if obj.venue_id else None
+
+
+class CourseOut(Schema):
+    id: int
+    code: str
+    title: str
+    institution_code: str
+    institution_name: str
+    kind: str
+    mode: str
+    hours: Decimal
+    fee: Decimal
+    capacity: int
+    enrolled_count: int
+    state: str
+    featured: bool
+    term: str
+    target_groups: list[str]
+
+    @staticmethod
+    def resolve_institution_code(obj):
+        return obj.institution.code
+
+    @staticmethod
+    def resolve_institution_name(obj):
+        return obj.institution.name
+
+    @staticmethod
+    def resolve_target_groups(obj):
+        return [g.code for g in obj.target_groups.all()]
+
+
+class CourseDetailOut(CourseOut):
+    description: str
+    sessions: list[SessionOut]
+    outcome_standard_code: str
+
+    @staticmethod
+    def resolve_sessions(obj):
+        return list(obj.sessions.all())
+
+
+class CourseIn(Schema):
+    institution_code: str
+    code: str
+    title: str
+    kind: str
+    hours: Decimal
+    capacity: int
+    term: str
+    mode: str = "offline"
+    fee: Decimal = Decimal("0")
+    description: str = ""
+    level: str = ""
+    target_groups: list[str] = []
+    featured: bool = False
+    outcome_standard_code: str = ""
+
+
+class CoursePatch(Schema):
+    title: str | None = None
+    description: str | None = None
+    kind: str | None = None
+    mode: str | None = None
+    hours: Decimal | None = None
+    fee: Decimal | None = None
+    capacity: int | None = None
+    term: str | None = None
+    featured: bool | None = None
+
+
+class StateIn(Schema):
+    state: str
+
+
+class SessionIn(Schema):
+    date: datetime.date
+    start: datetime.time
+    end: datetime.time
+    venue_id: int | None = None
+    room: str = ""
+    online_url: str = ""
+
+
+class EnrollmentOut(Schema):
+    id: int
+    course_id: int
+    learner_name: str
+    status: str
+    waitlist_position: int | None
+    completed_hours: Decimal | None
+    score: Decimal | None
+
+    @staticmethod
+    def resolve_learner_name(obj):
+        return obj.learner.name
+
+
+class TokenOut(Schema):
+    token: str
+    checkin_url: str
+    expires_in_seconds: int
+
+
+class CheckInIn(Schema):
+    token: str
+
+
+class AttendanceIn(Schema):
+    enrollment_ids: list[int]
+
+
+class CompletionEntry(Schema):
+    enrollment_id: int
+    hours: Decimal
+    score: Decimal | None = None
+
+
+class CompletionIn(Schema):
+    entries: list[CompletionEntry]
+
+
+class RecordOut(Schema):
+    id: int
+    kind: str
+    title: str
+    provider: str
+    hours: Decimal
+    score: Decimal | None
+    date: datetime.date
+    source: str
+
+    @staticmethod
+    def resolve_provider(obj):
+        return obj.provider.name
+
+
+class LearningOut(Schema):
+    total_hours: Decimal
+    record_count: int
+    enrollments: list[EnrollmentOut]
+    upcoming: list[SessionOut]
+    records: list[RecordOut]
+
+
+class SearchHit(Schema):
+    type: str
+    id: int
+    title: str
+    summary: str
+    kind: str
+    score: float
+
+
+class SearchOut(Schema):
+    total: int
+    items: list[SearchHit]
+
+
+class ResourceDoneIn(Schema):
+    watched_seconds: int
+
+
+@router.get("/search", response=SearchOut)
+def search(request, q: str = "", types: str | None = None, district: str | None = None, kind: str | None = None,
+           mode: str | None = None, group: str | None = None, free: bool = False,
+           date_from: datetime.date | None = None, date_to: datetime.date | None = None, near: str | None = None,
+           limit: int = 20, offset: int = 0):
+    from learncity.catalog import search as engine
+
+    results = engine.search(q=q, types=types.split(",") if types else None, district_code=district, kind=kind,
+                            mode=mode, group=group, free_only=free, date_from=date_from, date_to=date_to,
+                            near_code=near, limit=min(max(limit, 1), 100), offset=max(offset, 0))
+    return SearchOut(total=results.total, items=[
+        SearchHit(type=d.object_type, id=d.object_id, title=d.title, summary=d.summary, kind=d.kind, score=float(s))
+        for d, s in results.items])
+
+
+@router.get("/courses", response=list[CourseOut])
+@paginate
+def course_list(request, district: str | None = None):
+    return selectors.course_list_public(district_code=district)
+
+
+@router.get("/courses/managed", response=list[CourseOut])
+@paginate
+def course_list_managed(request, term: str | None = None):
+    return selectors.course_list_managed(actor=request.auth, term=term).prefetch_related("target_groups")
+
+
+@router.post("/courses", response={201: CourseDetailOut})
+def course_create(request, payload: CourseIn):
+    return services.course_create(actor=request.auth, **payload.dict())
+
+
+@router.get("/courses/{pk}", response=CourseDetailOut)
+def course_get(request, pk: int):
+    return selectors.course_get(actor=request.auth, pk=pk)
+
+
+@router.patch("/courses/{pk}", response=CourseDetailOut)
+def course_update(request, pk: int, payload: CoursePatch):
+    course = selectors.course_managed_get(actor=request.auth, pk=pk)
+    return services.course_update(actor=request.auth, course=course, **payload.dict(exclude_unset=True))
+
+
+@router.post("/courses/{pk}/state", response=CourseDetailOut)
+def course_state(request, pk: int, payload: StateIn):
+    course = selectors.course_managed_get(actor=request.auth, pk=pk)
+    return services.course_set_state(actor=request.auth, course=course, state=payload.state)
+
+
+@router.post("/courses/{pk}/sessions", response={201: SessionOut})
+def session_add(request, pk: int, payload: SessionIn):
+    course = selectors.course_managed_get(actor=request.auth, pk=pk)
+    return services.session_add(actor=request.auth, course=course, **payload.dict())
+
+
+@router.get("/courses/{pk}/roster", response=list[EnrollmentOut])
+def course_roster(request, pk: int):
+    # Learners' names and ID numbers: for those who run the course, not for every reader of the institution.
+    course = selectors.course_managed_get(actor=request.auth, pk=pk)
+    return selectors.roster(course=course)
+
+
+@router.post("/courses/{pk}/enrollments", response={201: EnrollmentOut})
+def enroll(request, pk: int):
+    course = selectors.course_get(actor=request.auth, pk=pk)
+    return services.enrollment_create(actor=request.auth, course=course)
+
+
+@router.delete("/enrollments/{pk}", response=EnrollmentOut)
+def enrollment_cancel(request, pk: int):
+    enrollment = Enrollment.objects.select_related("course__institution", "learner").filter(pk=pk).first()
+    if enrollment is None or (enrollment.learner.user_id != request.auth.pk and not selectors.course_list_managed(
+            actor=request.auth).filter(pk=enrollment.course_id).exists()):
+        raise NotFound("未找到该报名")
+    return services.enrollment_cancel(actor=request.auth, enrollment=enrollment)
+
+
+@router.post("/courses/{pk}/completions", response=list[EnrollmentOut])
+def completions(request, pk: int, payload: CompletionIn):
+    course = selectors.course_managed_get(actor=request.auth, pk=pk)
+    done = services.completion_mark(actor=request.auth, course=course,
+                                    entries=[(e.enrollment_id, e.hours, e.score) for e in payload.entries],
+                                    source="api")
+    return Enrollment.objects.filter(pk__in=[e.pk for e in done]).select_related("learner")
+
+
+@router.get("/sessions/{pk}/token", response=TokenOut)
+def session_token(request, pk: int):
+    session = selectors.session_managed_get(actor=request.auth, pk=pk)
+    token = services.session_qr_token(actor=request.auth, session=session)
+    return TokenOut(token=token, checkin_url=request.build_absolute_uri(f"/learn/checkin/?t={token}"),
+                    expires_in_seconds=int(services.QR_MAX_AGE.total_seconds()))
+
+
+@router.post("/sessions/{pk}/attendance", response=list[EnrollmentOut])
+def session_attendance(request, pk: int, payload: AttendanceIn):
+    session = selectors.session_managed_get(actor=request.auth, pk=pk)
+    services.attendance_mark(actor=request.auth, session=session, enrollment_ids=payload.enrollment_ids)
+    return Enrollment.objects.filter(pk__in=payload.enrollment_ids).select_related("learner")
+
+
+@router.post("/checkin", response=SessionOut)
+def checkin(request, payload: CheckInIn):
+    attendance = services.attendance_check_in_qr(actor=request.auth, token=payload.token)
+    return CourseSession.objects.select_related("venue").get(pk=attendance.session_id)
+
+
+@router.get("/me/learning", response=LearningOut)
+def my_learning(request):
+    return selectors.my_learning(actor=request.auth)
+
+
+@router.post("/resources/{pk}/complete", response=RecordOut)
+def resource_complete(request, pk: int, payload: ResourceDoneIn):
+    resource = Resource.objects.filter(pk=pk, published=True).select_related("provider").first()
+    if resource is None:
+        raise NotFound("未找到该资源")
+    return services.resource_view_complete(actor=request.auth, resource=resource,
+                                           watched_seconds=payload.watched_seconds)

@@ -1,0 +1,39 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from learncity.catalog.models import CourseKind, Mode
+from learncity.people.models import LearnerGroup
+
+
+class CourseForm(forms.Form):
+    institution_code = forms.ChoiceField(label=_("开课机构"))
+    code = forms.CharField(label=_("课程代码"), max_length=40)
+    title = forms.CharField(label=_("课程名称"), max_length=128)
+    kind = forms.ChoiceField(label=_("类别"), choices=CourseKind.choices)
+    mode = forms.ChoiceField(label=_("方式"), choices=Mode.choices)
+    term = forms.CharField(label=_("学期（如 2026秋）"), max_length=16)
+    hours = forms.CharField(label=_("学时"))
+    fee = forms.CharField(label=_("费用（元，0 为免费）"), initial="0")
+    capacity = forms.CharField(label=_("名额"))
+    target_groups = forms.MultipleChoiceField(label=_("面向群体"), required=False,
+                                              widget=forms.CheckboxSelectMultiple)
+    level = forms.CharField(label=_("层次"), max_length=32, required=False)
+    description = forms.CharField(label=_("简介"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    featured = forms.BooleanField(label=_("精品课程"), required=False)
+
+    def __init__(self, *args, institutions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution_code"].choices = [(i.code, i.name) for i in institutions]
+        self.fields["target_groups"].choices = list(LearnerGroup.objects.values_list("code", "name"))
+
+
+class SessionForm(forms.Form):
+    date = forms.CharField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.CharField(label=_("开始"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.CharField(label=_("结束"), widget=forms.TimeInput(attrs={"type": "time"}))
+    venue_id = forms.TypedChoiceField(label=_("地点"), coerce=int, required=False, empty_value=None)
+    room = forms.CharField(label=_("教室"), max_length=64, required=False)
+
+    def __init__(self, *args, venues=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["venue_id"].choices = [("", "—")] + [(v.pk, v.name) for v in venues]

@@ -1,0 +1,424 @@
+"""The learning platform: courses and their sessions, teachers and textbooks, digital resources, venues and
+events, enrollments, attendance, and the learning records every attendance and completion becomes."""
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from learncity.network.models import Institution
+from learncity.people.models import LearnerGroup, LearnerProfile, User
+from learncity.places.models import Place
+
+
+class CourseKind(models.TextChoices):
+    COMMUNITY = "community", _("社区教育")
+    ELDERLY = "elderly", _("老年教育")
+    VOCATIONAL = "vocational", _("职业技能培训")
+    PROFESSIONAL = "professional", _("专业技术人员继续教育")
+    CADRE = "cadre", _("干部培训")
+    ACADEMIC = "academic", _("成人学历教育")
+    RURAL = "rural", _("农村实用技术")
+    FAMILY = "family", _("家庭教育与亲子")
+    HEALTH = "health", _("卫生健康")
+    CULTURE = "culture", _("文化艺术")
+    DIGITAL = "digital", _("数字技能")
+    LAW = "law", _("法律与公民素养")
+
+
+class Mode(models.TextChoices):
+    OFFLINE = "offline", _("线下")
+    ONLINE = "online", _("线上")
+    BLENDED = "blended", _("线上线下结合")
+
+
+class CourseState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PUBLISHED = "published", _("已发布")
+    CLOSED = "closed", _("已结束")
+
+
+class TeacherKind(models.TextChoices):
+    FULL_TIME = "full_time", _("专职")
+    PART_TIME = "part_time", _("兼职")
+    VOLUNTEER = "volunteer", _("志愿者")
+
+
+class Teacher(models.Model):
+    """The teacher pool (师资库)."""
+
+    name = models.CharField(_("姓名"), max_length=64)
+    kind = models.CharField(_("类别"), max_length=16, choices=TeacherKind.choices)
+    specialities = models.CharField(_("专长"), max_length=200, blank=True)
+    institutions = models.ManyToManyField(Institution, related_name="teachers", verbose_name=_("任教机构"))
+    user = models.OneToOneField(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="teacher")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Textbook(models.Model):
+    """The textbook library (教材库)."""
+
+    title = models.CharField(_("书名"), max_length=200)
+    authors = models.CharField(_("作者"), max_length=200, blank=True)
+    publisher = models.CharField(_("出版社"), max_length=100, blank=True)
+    isbn = models.CharField(_("ISBN"), max_length=17, blank=True)
+    topic = models.CharField(_("主题"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ExpertKind(models.TextChoices):
+    CONSULTANCY = "consultancy", _("咨询专家")
+    GUIDANCE = "guidance", _("指导专家")
+    REVIEWER = "reviewer", _("评审专家")
+
+
+class Expert(models.Model):
+    """The expert pool (专家库)."""
+
+    name = models.CharField(_("姓名"), max_length=64)
+    kind = models.CharField(_("类别"), max_length=16, choices=ExpertKind.choices)
+    specialities = models.CharField(_("专长"), max_length=200, blank=True)
+    organisation = models.CharField(_("单位"), max_length=128, blank=True)
+    city = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+")
+    user = models.OneToOneField(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="expert")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Volunteer(models.Model):
+    """The volunteer pool (志愿者库): a resident who serves, with their service hours."""
+
+    learner = models.OneToOneField(LearnerProfile, on_delete=models.CASCADE, related_name="volunteer")
+    skills = models.CharField(_("技能"), max_length=200, blank=True)
+    institution = models.ForeignKey(Institution, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="volunteers")
+
+    def __str__(self) -> str:
+        return str(self.learner)
+
+
+class VolunteerService(models.Model):
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="services")
+    date = models.DateField(_("日期"))
+    hours = models.DecimalField(_("时长"), max_digits=6, decimal_places=1,
+                                validators=[MinValueValidator(Decimal("0.5"))])
+    activity = models.CharField(_("服务内容"), max_length=200)
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(hours__gt=0), name="volunteer_service_hours_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} {self.date} {self.hours}h"
+
+
+class Course(models.Model):
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="courses",
+                                    verbose_name=_("开课机构"))
+    code = models.CharField(_("课程代码"), max_length=40, unique=True)
+    title = models.CharField(_("课程名称"), max_length=128)
+    description = models.TextField(_("简介"), blank=True)
+    kind = models.CharField(_("类别"), max_length=16, choices=CourseKind.choices, db_index=True)
+    mode = models.CharField(_("方式"), max_length=8, choices=Mode.choices, default=Mode.OFFLINE)
+    target_groups = models.ManyToManyField(LearnerGroup, blank=True, related_name="courses",
+                                           verbose_name=_("面向群体"))
+    level = models.CharField(_("层次"), max_length=32, blank=True)
+    hours = models.DecimalField(_("学时"), max_digits=6, decimal_places=1)
+    fee = models.DecimalField(_("费用（元）"), max_digits=9, decimal_places=2, default=Decimal("0"))
+    capacity = models.PositiveIntegerField(_("名额"))
+    state = models.CharField(_("状态"), max_length=10, choices=CourseState.choices, default=CourseState.DRAFT,
+                             db_index=True)
+    featured = models.BooleanField(_("精品课程"), default=False)
+    term = models.CharField(_("学期"), max_length=16, db_index=True)  # e.g. 2026春, 2026秋
+    teachers = models.ManyToManyField(Teacher, blank=True, related_name="courses", verbose_name=_("教师"))
+    textbooks = models.ManyToManyField(Textbook, blank=True, related_name="courses", verbose_name=_("教材"))
+    # The credit bank's outcome standard this course leads to (its code); linked by the credit-bank issue.
+    outcome_standard_code = models.CharField(_("认证标准代码"), max_length=40, blank=True)
+    enrolled_count = models.PositiveIntegerField(default=0)  # active enrollments, kept under the course lock
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(fee__gte=0), name="course_fee_not_negative"),
+            models.CheckConstraint(condition=Q(hours__gt=0), name="course_hours_positive"),
+            models.CheckConstraint(condition=Q(enrolled_count__lte=models.F("capacity")),
+                                   name="course_not_overbooked"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_free(self) -> bool:
+        return self.fee == 0
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.enrolled_count, 0)
+
+
+class Venue(models.Model):
+    class Kind(models.TextChoices):
+        LIBRARY = "library", _("图书馆")
+        MUSEUM = "museum", _("博物馆")
+        CULTURAL_CENTRE = "cultural_centre", _("文化馆")
+        CULTURAL_STATION = "cultural_station", _("文化站")
+        SCIENCE_MUSEUM = "science_museum", _("科技馆")
+        GYMNASIUM = "gymnasium", _("体育馆")
+        WORKERS_PALACE = "workers_palace", _("工人文化宫")
+        YOUTH_PALACE = "youth_palace", _("青少年宫")
+        ELDERLY_CENTRE = "elderly_centre", _("老年活动中心")
+        SCHOOL = "school", _("开放学校")
+        CLASSROOM = "classroom", _("教学点")
+
+    name = models.CharField(_("名称"), max_length=128)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="venues", verbose_name=_("所在区划"))
+    institution = models.ForeignKey(Institution, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="venues")
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    opening_hours = models.CharField(_("开放时间"), max_length=200, blank=True)
+    free_open_days = models.CharField(_("免费开放日"), max_length=200, blank=True)
+    capacity = models.PositiveIntegerField(_("容量"), default=0)
+    accessibility = models.CharField(_("无障碍说明"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["place__code", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CourseSession(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="sessions")
+    date = models.DateField(_("日期"))
+    start = models.TimeField(_("开始"))
+    end = models.TimeField(_("结束"))
+    venue = models.ForeignKey(Venue, null=True, blank=True, on_delete=models.PROTECT, related_name="sessions")
+    room = models.CharField(_("教室"), max_length=64, blank=True)
+    online_url = models.URLField(_("线上地址"), blank=True)
+
+    class Meta:
+        ordering = ["date", "start", "id"]
+        indexes = [models.Index(fields=["venue", "room", "date"])]
+        constraints = [models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="session_ends_after_start")]
+
+    def __str__(self) -> str:
+        return f"{self.course} {self.date} {self.start:%H:%M}"
+
+
+class EventKind(models.TextChoices):
+    LECTURE = "lecture", _("市民讲堂")
+    LEARNING_WEEK = "learning_week", _("全民终身学习活动周")
+    ACTIVITY_DAY = "activity_day", _("9·28 终身教育活动日")
+    READING = "reading", _("读书月")
+    EXHIBITION = "exhibition", _("展览")
+    OPEN_DAY = "open_day", _("场馆开放日")
+
+
+class Event(models.Model):
+    title = models.CharField(_("名称"), max_length=128)
+    kind = models.CharField(_("类型"), max_length=16, choices=EventKind.choices)
+    description = models.TextField(_("简介"), blank=True)
+    organiser = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="events")
+    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="events")
+    starts_at = models.DateTimeField(_("开始"))
+    ends_at = models.DateTimeField(_("结束"))
+    capacity = models.PositiveIntegerField(_("名额"), default=0)
+    hours = models.DecimalField(_("学时"), max_digits=5, decimal_places=1, default=Decimal("2"))
+    is_free = models.BooleanField(_("免费"), default=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ResourceKind(models.TextChoices):
+    VIDEO = "video", _("视频")
+    DOCUMENT = "document", _("文档")
+    LINK = "link", _("链接")
+    AUDIO = "audio", _("音频")
+
+
+class Resource(models.Model):
+    """A digital learning resource (数字化学习资源库)."""
+
+    title = models.CharField(_("名称"), max_length=128)
+    kind = models.CharField(_("类型"), max_length=10, choices=ResourceKind.choices)
+    topic = models.CharField(_("主题"), max_length=64)
+    course_kind = models.CharField(_("类别"), max_length=16, choices=CourseKind.choices)
+    description = models.TextField(_("简介"), blank=True)
+    url = models.URLField(_("地址"))
+    duration_minutes = models.PositiveIntegerField(_("时长（分钟）"))
+    provider = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="resources")
+    published = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class EnrollmentStatus(models.TextChoices):
+    ENROLLED = "enrolled", _("已报名")
+    WAITLISTED = "waitlisted", _("候补")
+    CANCELLED = "cancelled", _("已取消")
+    COMPLETED = "completed", _("已结业")
+
+
+class Enrollment(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrollments")
+    learner = models.ForeignKey(LearnerProfile, on_delete=models.PROTECT, related_name="enrollments")
+    status = models.CharField(max_length=12, choices=EnrollmentStatus.choices, db_index=True)
+    waitlist_position = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_hours = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    score = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # One live enrollment of a learner in a course (cancelled ones stay as history).
+            models.UniqueConstraint(fields=["course", "learner"], condition=~Q(status="cancelled"),
+                                    name="enrollment_one_live_per_learner"),
+        ]
+        indexes = [models.Index(fields=["learner", "status"]), models.Index(fields=["course", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.learner} · {self.course} ({self.status})"
+
+
+class Attendance(models.Model):
+    class Method(models.TextChoices):
+        STAFF = "staff", _("工作人员签到")
+        QR = "qr", _("扫码签到")
+
+    session = models.ForeignKey(CourseSession, on_delete=models.PROTECT, related_name="attendances")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="attendances")
+    method = models.CharField(max_length=8, choices=Method.choices)
+    at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["session", "enrollment"], name="attendance_once")]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment} @ {self.session}"
+
+
+class RecordKind(models.TextChoices):
+    ATTENDANCE = "attendance", _("课程出勤")
+    COMPLETION = "completion", _("课程结业")
+    EVENT = "event", _("活动参与")
+    RESOURCE = "resource", _("在线学习")
+    VOLUNTEERING = "volunteering", _("志愿服务")
+
+
+class RecordSource(models.TextChoices):
+    PAGE = "page", _("页面")
+    API = "api", _("接口")
+    QR = "qr", _("扫码")
+    IMPORT = "import", _("导入")
+    DEMO = "demo", _("演示")
+
+
+class LearningRecord(models.Model):
+    """Who learned what, where, for how long: the credit bank's input. Made only by learning_record_create."""
+
+    learner = models.ForeignKey(LearnerProfile, on_delete=models.PROTECT, related_name="learning_records")
+    provider = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="learning_records")
+    kind = models.CharField(max_length=16, choices=RecordKind.choices)
+    course_kind = models.CharField(max_length=16, choices=CourseKind.choices, blank=True)
+    course = models.ForeignKey(Course, null=True, blank=True, on_delete=models.PROTECT, related_name="records")
+    session = models.ForeignKey(CourseSession, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.PROTECT, related_name="records")
+    resource = models.ForeignKey(Resource, null=True, blank=True, on_delete=models.PROTECT, related_name="records")
+    title = models.CharField(max_length=200)
+    hours = models.DecimalField(max_digits=6, decimal_places=1)
+    score = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    date = models.DateField(db_index=True)
+    source = models.CharField(max_length=8, choices=RecordSource.choices)
+    # The provider's own id for the record: re-sending the same record creates nothing twice.
+    external_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "external_id"], name="learning_record_once_per_provider"),
+            models.CheckConstraint(condition=Q(hours__gte=0), name="learning_record_hours_not_negative"),
+        ]
+        indexes = [models.Index(fields=["learner", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.learner} {self.title} {self.hours}h {self.date}"
+
+
+class SearchDocument(models.Model):
+    """One searchable thing (course, resource, event, venue) with the fields the filters need, denormalized."""
+
+    class Type(models.TextChoices):
+        COURSE = "course", _("课程")
+        RESOURCE = "resource", _("数字资源")
+        EVENT = "event", _("活动")
+        VENUE = "venue", _("场馆")
+
+    object_type = models.CharField(max_length=10, choices=Type.choices)
+    object_id = models.BigIntegerField()
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=300, blank=True)
+    place_path = models.CharField(max_length=96, db_index=True)  # where it happens (or its provider's place)
+    kind = models.CharField(max_length=20, blank=True)
+    mode = models.CharField(max_length=8, blank=True)
+    groups = models.CharField(max_length=200, blank=True)  # ",elderly,women," — target groups, for filtering
+    is_free = models.BooleanField(default=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    featured = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["object_type", "object_id"], name="search_document_once")]
+
+    def __str__(self) -> str:
+        return f"{self.object_type}:{self.object_id} {self.title}"
+
+
+class SearchTerm(models.Model):
+    """The inverted index: a term (a CJK bigram, a jieba word, a latin word or a pinyin-initials key) of a
+    document, with its weight. Portable: the same SQL ranks the same way on SQLite and PostgreSQL."""
+
+    term = models.CharField(max_length=32)
+    document = models.ForeignKey(SearchDocument, on_delete=models.CASCADE, related_name="terms")
+    weight = models.PositiveSmallIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["term", "document"], name="search_term_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.document_id} ({self.weight})"

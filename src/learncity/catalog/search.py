@@ -1,0 +1,759 @@
+"""Full-text search over courses, resources, events and venues, in Chinese, the same on SQLite and PostgreSQL.
+
+Neither database segments Chinese, so the index is our own inverted index (`SearchDocument`, `SearchTerm`),
+kept by this module and queried with one portable SQL statement.
+
+Tokens (`tokenize`, one function for documents and queries). Text is NFKC-normalized and lowercased, then
+split into CJK runs and latin/digit runs; everything else separates tokens.
+- a CJK run gives its overlapping character bigrams (书法入门 → 书法 法入 入门), so any two-character query
+  finds every text that contains it; its characters (unigrams, low weight, titles only), so a one-character
+  query works; the jieba words of the run (two-character words coincide with a bigram and add to its
+  weight, so real words outrank bigrams that straddle two words); and pinyin initials ("py:sf" for 书法)
+  of each word, of the bigrams and trigrams inside longer words, and of the whole run.
+- a latin/digit run gives itself lowercased ("excel", "python3"), and its letter and digit parts when mixed.
+
+Weights. Each field of a document has its own table (`WEIGHTS`); a term's weight in a document is the sum
+over fields of (weight of its kind in that field) × (occurrences, capped per field). A title bigram (40)
+outweighs everything the same term can collect from the description, tags and place together (≤ 31), so a
+title match always ranks above a description match.
+
+Query. Every CJK bigram of the query (a lone CJK character: its unigram) and every latin run is a required
+slot; an all-letter latin run also matches its pinyin-initials key ("sf" → "sf" or "py:sf"). A document
+matches when it has a term for every slot (GROUP BY document HAVING COUNT(DISTINCT slot) = n); its score is
+the sum of the weights of the matched terms (longer jieba words of the query add a bonus when present) plus
+a small boost for featured courses; ties are broken by document id, so both databases return the same order.
+"""
+
+import datetime
+import itertools
+import logging
+import re
+import threading
+import unicodedata
+import warnings
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
+
+from django.db import connection, transaction
+from django.db.models import Max, Min, OuterRef, QuerySet, Subquery
+from django.utils import timezone, translation
+
+from learncity.catalog.models import (
+    Course,
+    CourseKind,
+    CourseSession,
+    CourseState,
+    Event,
+    EventKind,
+    Mode,
+    Resource,
+    ResourceKind,
+    SearchDocument,
+    SearchTerm,
+    Venue,
+)
+from learncity.core.bulk import insert_rows, next_ids
+from learncity.core.errors import DomainError
+from learncity.people.models import LearnerGroup
+from learncity.places.models import Place, PlaceLevel
+
+MAX_TERM = 32  # SearchTerm.term's length
+MAX_QUERY = 100  # characters
+MAX_LIMIT = 100
+FEATURED_BOOST = 5
+PINYIN = "py:"
+
+BIGRAM, UNIGRAM, WORD, LATIN, PINYIN_KEY = "bigram", "unigram", "word", "latin", "pinyin"
+
+# Weight of one occurrence of a token kind in a field; occurrences add up to the field's cap. A title bigram
+# (40) outweighs what the same term can collect from tags, body and place together (12 + 15 + 4 = 31).
+WEIGHTS: dict[str, dict[str, int]] = {
+    "title": {BIGRAM: 40, WORD: 10, UNIGRAM: 2, LATIN: 50, PINYIN_KEY: 8},
+    "tags": {BIGRAM: 4, WORD: 2, LATIN: 6},  # kind, topic, target groups, level
+    "body": {BIGRAM: 2, WORD: 1, LATIN: 3},  # description, address, opening hours
+    "where": {BIGRAM: 1, WORD: 1, LATIN: 1},  # provider or venue, district and street names
+}
+CAPS = {"title": 250, "tags": 12, "body": 15, "where": 4}
+MAX_WEIGHT = 32767  # PositiveSmallIntegerField
+
+_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+|[0-9a-z]+")
+_PARTS = re.compile(r"[a-z]+|[0-9]+")
+
+
+class Token(NamedTuple):
+    term: str
+    kind: str  # BIGRAM, UNIGRAM, WORD, LATIN or PINYIN_KEY
+    run: str  # the run of text it came from
+
+
+# --- tokenizing ----------------------------------------------------------------------------------------
+
+_jieba_lock = threading.Lock()
+_jieba = None
+
+
+def _segmenter():
+    """jieba, quiet and initialised once (its dictionary ships with the package: nothing is downloaded)."""
+    global _jieba
+    if _jieba is None:
+        with _jieba_lock:
+            if _jieba is None:
+                with warnings.catch_warnings():  # jieba 0.42's regexes carry invalid escapes
+                    warnings.simplefilter("ignore", SyntaxWarning)
+                    import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                jieba.initialize()
+                _jieba = jieba
+    return _jieba
+
+
+def _is_cjk(run: str) -> bool:
+    return not ("0" <= run[0] <= "9" or "a" <= run[0] <= "z")
+
+
+@lru_cache(maxsize=200_000)
+def _cjk_terms(run: str, pinyin: bool) -> tuple[tuple[str, str], ...]:
+    """(term, kind) pairs of a CJK run, cached: runs repeat a great deal across a catalog."""
+    out = [(ch, UNIGRAM) for ch in run]
+    out += [(run[i:i + 2], BIGRAM) for i in range(len(run) - 1)]
+    words = _segmenter().lcut(run, HMM=False) if len(run) > 1 else [run]
+    out += [(w[:MAX_TERM], WORD) for w in words if len(w) >= 2]
+    if pinyin and len(run) >= 2:
+        initials = [_word_initials(w) for w in words]
+        if all(initials):
+            keys: list[str] = []
+            for letters in initials:
+                n = len(letters)
+                if n >= 2:
+                    keys.append(letters)
+                    keys += [letters[i:i + k] for k in (2, 3) if k < n for i in range(n - k + 1)]
+            keys.append("".join(initials))
+            out += [((PINYIN + k)[:MAX_TERM], PINYIN_KEY) for k in dict.fromkeys(keys)]
+    return tuple(out)
+
+
+@lru_cache(maxsize=100_000)
+def _word_initials(word: str) -> str:
+    """The pinyin initials of a word, one letter per character (书法 → "sf"; "" if a character has none).
+    A word at a time, so pypinyin can read a heteronym from its phrase (重庆 → "cq")."""
+    from pypinyin import Style, lazy_pinyin
+
+    text = "".join(lazy_pinyin(word, style=Style.FIRST_LETTER, errors=lambda chars: ["?"] * len(chars)))
+    return text if len(text) == len(word) and text.isascii() and text.isalpha() else ""
+
+
+def _latin_terms(run: str) -> tuple[tuple[str, str], ...]:
+    parts = _PARTS.findall(run)
+    return ((run[:MAX_TERM], LATIN), *((p[:MAX_TERM], LATIN) for p in parts if len(parts) > 1))
+
+
+def normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").lower()
+
+
+def _runs(text: str) -> list[str]:
+    return _RUN.findall(normalize(text))
+
+
+def _terms(run: str, pinyin: bool) -> tuple[tuple[str, str], ...]:
+    return _cjk_terms(run, pinyin) if _is_cjk(run) else _latin_terms(run)
+
+
+def tokenize(text: str, *, pinyin: bool = True) -> list[Token]:
+    """The tokens of a text, in order: for documents (all of them, weighed by field) and queries (which use
+    the bigrams, lone unigrams, latin runs and longer words). `pinyin=False` skips the pinyin keys."""
+    return [Token(term, kind, run) for run in _runs(text) for term, kind in _terms(run, pinyin)]
+
+
+@lru_cache(maxsize=200_000)
+def _run_weights(run: str, fieldname: str) -> tuple[tuple[str, int], ...]:
+    """The weighted terms of one run of text in a field (cached: runs repeat across a catalog)."""
+    table = WEIGHTS[fieldname]
+    out: dict[str, int] = {}
+    for term, kind in _terms(run, PINYIN_KEY in table):
+        w = table.get(kind)
+        if w:
+            out[term] = out.get(term, 0) + w
+    return tuple(out.items())
+
+
+def _field_weights(text: str, fieldname: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for run in _runs(text):
+        for term, w in _run_weights(run, fieldname):
+            out[term] = out.get(term, 0) + w
+    cap = CAPS[fieldname]
+    if any(w > cap for w in out.values()):
+        out = {t: min(w, cap) for t, w in out.items()}
+    return out
+
+
+@lru_cache(maxsize=50_000)
+def _short_field_weights(text: str, fieldname: str) -> tuple[tuple[str, int], ...]:
+    """Titles, tags and places repeat across a catalog (a provider's name, a kind with its groups): cached."""
+    return tuple(_field_weights(text, fieldname).items())
+
+
+def term_weights(*, title: str, tags: str = "", body: str = "", where: str = "") -> dict[str, int]:
+    """The weighted terms of a document: per field, the weights of its tokens' occurrences (capped), summed."""
+    weights = dict(_short_field_weights(title, "title")) if title else {}
+    for name, text in (("tags", tags), ("where", where)):
+        if text:
+            for term, w in _short_field_weights(text, name):
+                weights[term] = weights.get(term, 0) + w
+    if body:
+        for term, w in _field_weights(body, "body").items():
+            weights[term] = weights.get(term, 0) + w
+    return weights
+
+
+# --- documents -----------------------------------------------------------------------------------------
+
+@dataclass
+class _Built:
+    object_id: int
+    title: str
+    summary: str
+    place_path: str
+    kind: str
+    mode: str
+    groups: str
+    is_free: bool
+    start_date: datetime.date | None
+    end_date: datetime.date | None
+    featured: bool
+    weights: dict[str, int] = field(default_factory=dict)
+
+    def document(self, object_type: str, pk: int | None = None) -> SearchDocument:
+        return SearchDocument(
+            pk=pk, object_type=object_type, object_id=self.object_id, title=self.title[:200],
+            summary=self.summary, place_path=self.place_path, kind=self.kind, mode=self.mode,
+            groups=self.groups[:200], is_free=self.is_free, start_date=self.start_date, end_date=self.end_date,
+            featured=self.featured)
+
+
+def _summary(text: str) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
+def _labels(choices) -> dict[str, str]:
+    with translation.override(None):  # the Chinese source strings, whatever language is active
+        return {value: str(label) for value, label in choices.choices}
+
+
+class _Places:
+    """District and street names along place paths, looked up once per batch."""
+
+    def __init__(self, paths: Iterable[str]):
+        codes = {c for p in paths if p for c in p.strip("/").split("/")}
+        self.names = dict(Place.objects.filter(code__in=codes, level__in=(PlaceLevel.DISTRICT, PlaceLevel.STREET))
+                          .values_list("code", "name")) if codes else {}
+
+    def text(self, path: str) -> str:
+        return " ".join(self.names[c] for c in (path or "").strip("/").split("/") if c in self.names)
+
+
+def _build_courses(ids: list[int]) -> list[_Built]:
+    sessions = CourseSession.objects.filter(course=OuterRef("pk"))
+    first_venue = sessions.filter(venue__isnull=False).order_by("date", "start", "id")
+    rows = list(
+        Course.objects.filter(pk__in=ids, state=CourseState.PUBLISHED).order_by("pk")
+        .annotate(first_date=Subquery(sessions.order_by().values("course").annotate(d=Min("date")).values("d")),
+                  last_date=Subquery(sessions.order_by().values("course").annotate(d=Max("date")).values("d")),
+                  venue_path=Subquery(first_venue.values("venue__place__path")[:1]),
+                  venue_name=Subquery(first_venue.values("venue__name")[:1]))
+        .values_list("id", "title", "description", "kind", "mode", "fee", "featured", "level",
+                     "institution__name", "institution__place__path", "first_date", "last_date", "venue_path",
+                     "venue_name")
+    )
+    groups: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    through = Course.target_groups.through
+    for cid, code, name in (through.objects.filter(course_id__in=[r[0] for r in rows])
+                            .order_by("learnergroup__code").values_list("course_id", "learnergroup__code",
+                                                                        "learnergroup__name")):
+        groups[cid].append((code, name))
+    places = _Places(r[12] or r[9] for r in rows)
+    kinds = _labels(CourseKind)
+    out = []
+    for (cid, title, description, kind, mode, fee, featured, level, inst_name, inst_path, first, last,
+         venue_path, venue_name) in rows:
+        path = venue_path or inst_path
+        gs = groups.get(cid, [])
+        b = _Built(cid, title, _summary(description), path, kind, mode,
+                   ("," + ",".join(c for c, _ in gs) + ",") if gs else "", fee == 0, _date(first), _date(last),
+                   bool(featured))
+        b.weights = term_weights(title=title, tags=" ".join([kinds.get(kind, ""), level, *(n for _, n in gs)]),
+                                 body=description, where=" ".join([inst_name, venue_name or "", places.text(path)]))
+        out.append(b)
+    return out
+
+
+def _date(value) -> datetime.date | None:
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)[:10])  # SQLite hands back aggregates of dates as text
+
+
+def _build_resources(ids: list[int]) -> list[_Built]:
+    rows = list(Resource.objects.filter(pk__in=ids, published=True).order_by("pk").values_list(
+        "id", "title", "description", "topic", "course_kind", "kind", "provider__name", "provider__place__path"))
+    places = _Places(r[7] for r in rows)
+    kinds, media = _labels(CourseKind), _labels(ResourceKind)
+    out = []
+    for rid, title, description, topic, course_kind, kind, provider, path in rows:
+        b = _Built(rid, title, _summary(description), path, course_kind, Mode.ONLINE, "", True, None, None, False)
+        b.weights = term_weights(title=title, tags=" ".join([topic, kinds.get(course_kind, ""), media.get(kind, "")]),
+                                 body=description, where=" ".join([provider, places.text(path)]))
+        out.append(b)
+    return out
+
+
+def _build_events(ids: list[int]) -> list[_Built]:
+    rows = list(Event.objects.filter(pk__in=ids).order_by("pk").values_list(
+        "id", "title", "description", "kind", "is_free", "starts_at", "ends_at", "venue__name", "venue__place__path",
+        "organiser__name"))
+    places = _Places(r[8] for r in rows)
+    kinds = _labels(EventKind)
+    out = []
+    for eid, title, description, kind, is_free, starts, ends, venue, path, organiser in rows:
+        b = _Built(eid, title, _summary(description), path, kind, Mode.OFFLINE, "", bool(is_free),
+                   timezone.localdate(starts), timezone.localdate(ends), False)
+        b.weights = term_weights(title=title, tags=kinds.get(kind, ""), body=description,
+                                 where=" ".join([venue, organiser, places.text(path)]))
+        out.append(b)
+    return out
+
+
+def _build_venues(ids: list[int]) -> list[_Built]:
+    rows = list(Venue.objects.filter(pk__in=ids).order_by("pk").values_list(
+        "id", "name", "kind", "address", "opening_hours", "free_open_days", "accessibility", "place__path",
+        "institution__name"))
+    places = _Places(r[7] for r in rows)
+    kinds = _labels(Venue.Kind)
+    out = []
+    for vid, name, kind, address, hours, free_days, access, path, inst in rows:
+        b = _Built(vid, name, _summary(" ".join(x for x in (address, hours) if x)), path, kind, Mode.OFFLINE, "",
+                   True, None, None, False)
+        b.weights = term_weights(title=name, tags=kinds.get(kind, ""),
+                                 body=" ".join([address, hours, free_days, access]),
+                                 where=" ".join([inst or "", places.text(path)]))
+        out.append(b)
+    return out
+
+
+_SOURCES = {
+    SearchDocument.Type.COURSE: (Course, _build_courses),
+    SearchDocument.Type.RESOURCE: (Resource, _build_resources),
+    SearchDocument.Type.EVENT: (Event, _build_events),
+    SearchDocument.Type.VENUE: (Venue, _build_venues),
+}
+_TYPE_OF_MODEL = {model: t for t, (model, _) in _SOURCES.items()}
+BATCH = 2000
+BULK_BATCH = 10_000
+_DOC_COLUMNS = ("id", "object_type", "object_id", "title", "summary", "place_path", "kind", "mode", "groups",
+                "is_free", "start_date", "end_date", "featured")
+
+
+def _type_of(obj) -> str:
+    for model, t in _TYPE_OF_MODEL.items():
+        if isinstance(obj, model):
+            return t
+    raise TypeError(f"not searchable: {type(obj).__name__}")
+
+
+def document_for(obj) -> SearchDocument | None:
+    """The search document `obj` (a course, resource, event or venue) would have, unsaved, with its weighted
+    terms in `.term_weights`; None when it is not searchable (a draft or closed course, an unpublished resource)."""
+    object_type = _type_of(obj)
+    built = _SOURCES[object_type][1]([obj.pk])
+    if not built:
+        return None
+    doc = built[0].document(object_type)
+    doc.term_weights = built[0].weights
+    return doc
+
+
+def index_documents(objects) -> int:
+    """(Re)index these courses, resources, events and venues (any mix, or a queryset): their documents and
+    terms are replaced set-based; objects no longer searchable (or gone) leave the index. Returns the number
+    of documents written."""
+    by_type: dict[str, set[int]] = defaultdict(set)
+    if isinstance(objects, QuerySet):
+        by_type[_TYPE_OF_MODEL[objects.model]].update(objects.values_list("pk", flat=True))
+    else:
+        for obj in objects:
+            by_type[_type_of(obj)].add(obj.pk)
+    written = 0
+    with transaction.atomic():
+        for object_type, ids in by_type.items():
+            ordered = sorted(ids)
+            for i in range(0, len(ordered), BATCH):
+                written += _index_batch(object_type, ordered[i:i + BATCH])
+    return written
+
+
+def _delete(doc_ids: list[int], *, terms: bool = True) -> None:
+    """Delete documents and their terms: one statement per table and batch."""
+    term_table, doc_table = SearchTerm._meta.db_table, SearchDocument._meta.db_table
+    with connection.cursor() as cur:
+        for i in range(0, len(doc_ids), 5000):
+            chunk = doc_ids[i:i + 5000]
+            marks = ", ".join(["%s"] * len(chunk))
+            if terms:
+                cur.execute(f"DELETE FROM {term_table} WHERE document_id IN ({marks})", chunk)
+            cur.execute(f"DELETE FROM {doc_table} WHERE id IN ({marks})", chunk)
+
+
+def _index_batch(object_type: str, ids: list[int]) -> int:
+    """Replace the documents and terms of these objects (the incremental path: documents keep their ids)."""
+    built = _SOURCES[object_type][1](ids)
+    existing = dict(SearchDocument.objects.filter(object_type=object_type, object_id__in=ids)
+                    .values_list("object_id", "id"))
+    _delete(list(existing.values()))
+    fresh = iter(next_ids(SearchDocument, sum(1 for b in built if b.object_id not in existing)))
+    return _write(object_type, built, lambda object_id: existing.get(object_id) or next(fresh))
+
+
+def _write(object_type: str, built: list[_Built], doc_id) -> int:
+    ops = connection.ops
+    docs, terms = [], []
+    for b in built:
+        pk = doc_id(b.object_id)
+        docs.append((pk, object_type, b.object_id, b.title[:200], b.summary, b.place_path, b.kind, b.mode,
+                     b.groups[:200], b.is_free, ops.adapt_datefield_value(b.start_date),
+                     ops.adapt_datefield_value(b.end_date), b.featured))
+        terms += [(t, pk, w) for t, w in b.weights.items()]
+    terms.sort()  # a term's rows side by side: a query reads few pages of the table
+    insert_rows(SearchDocument, _DOC_COLUMNS, docs)
+    insert_rows(SearchTerm, ("term", "document_id", "weight"), terms)
+    return len(docs)
+
+
+def reindex_all(*, progress=None) -> dict[str, int]:
+    """Rebuild the whole index in one transaction; returns the number of documents per type. Documents keep
+    their ids; those of objects no longer searchable (or gone) are not written again.
+
+    A bulk load: the term table is emptied, its secondary indexes (and, on PostgreSQL, its foreign key) are
+    dropped, the terms are written batch by batch, then the indexes are built once and the key checked in one
+    pass, which is many times faster than keeping them up to date row by row. SQLite readers keep reading the
+    old index until the commit; on PostgreSQL searches wait for the rebuild (the table is locked)."""
+    counts = {}
+    term_table, doc_table = SearchTerm._meta.db_table, SearchDocument._meta.db_table
+    qn = connection.ops.quote_name
+    with transaction.atomic():
+        existing = {(t, o): pk for t, o, pk in SearchDocument.objects.values_list("object_type", "object_id", "id")}
+        fresh = itertools.count(next_ids(SearchDocument, 0).start)
+        indexes, keys = _secondary_indexes(term_table), _foreign_keys(term_table)
+        with connection.cursor() as cur:
+            cur.execute(f"TRUNCATE {term_table}" if connection.vendor == "postgresql" else f"DELETE FROM {term_table}")
+            for name, _ in keys:
+                cur.execute(f"ALTER TABLE {term_table} DROP CONSTRAINT {qn(name)}")
+            for name, _ in indexes:
+                cur.execute(f"DROP INDEX {qn(name)}")
+            cur.execute(f"DELETE FROM {doc_table}")
+        for object_type, (model, build) in _SOURCES.items():
+            ids = list(model.objects.order_by("pk").values_list("pk", flat=True))
+            written = 0
+            for i in range(0, len(ids), BULK_BATCH):
+                written += _write(object_type, build(ids[i:i + BULK_BATCH]),
+                                  lambda object_id, t=object_type: existing.get((t, object_id)) or next(fresh))
+                if progress:
+                    progress(object_type, min(i + BULK_BATCH, len(ids)), len(ids))
+            counts[object_type] = written
+        next_ids(SearchDocument, 0)  # PostgreSQL: the id sequence moves past the ids written
+        with connection.cursor() as cur:
+            for _, ddl in indexes:
+                cur.execute(ddl)
+            for name, definition in keys:
+                cur.execute(f"ALTER TABLE {term_table} ADD CONSTRAINT {qn(name)} {definition}")
+            if connection.vendor == "postgresql":
+                cur.execute(f"ANALYZE {doc_table}")
+                cur.execute(f"ANALYZE {term_table}")
+    return counts
+
+
+def _secondary_indexes(table: str) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of a table's indexes other than its primary key, from the catalog."""
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+                        "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary ORDER BY i.relname", [table])
+        else:
+            cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                        "AND sql IS NOT NULL ORDER BY name", [table])
+        return list(cur.fetchall())
+
+
+def _foreign_keys(table: str) -> list[tuple[str, str]]:
+    """PostgreSQL: (name, definition) of the table's foreign keys (SQLite keeps them in the table itself)."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cur:
+        cur.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+                    "AND contype = 'f' ORDER BY conname", [table])
+        return list(cur.fetchall())
+
+
+# --- query ---------------------------------------------------------------------------------------------
+
+@dataclass
+class SearchResults:
+    total: int
+    items: list[tuple[SearchDocument, int]]  # (document, score), best first; browsing gives score 0
+    query_terms: list[str]  # the query's words as searched: CJK runs and lowercased latin runs
+
+
+@dataclass
+class _Query:
+    slots: list[tuple[str, ...]]  # each slot must be matched by one of its terms
+    bonus: list[str]  # jieba words of three or more characters: add to the score when present
+    words: list[str]
+
+
+def parse_query(q: str) -> _Query:
+    slots: dict[tuple[str, ...], None] = {}
+    bonus: dict[str, None] = {}
+    words: dict[str, None] = {}
+    by_run: dict[str, list[Token]] = {}
+    for tok in tokenize(q, pinyin=False):
+        by_run.setdefault(tok.run, []).append(tok)
+    for run, toks in by_run.items():
+        words[run] = None
+        if not _is_cjk(run):
+            term = run[:MAX_TERM]
+            slots[(term, PINYIN + term) if run.isalpha() and len(PINYIN + run) <= MAX_TERM else (term,)] = None
+        elif len(run) == 1:
+            slots[(run,)] = None
+        else:
+            for t in toks:
+                if t.kind == BIGRAM:
+                    slots[(t.term,)] = None
+                elif t.kind == WORD and len(t.term) >= 3:
+                    bonus[t.term] = None
+    return _Query(list(slots), [b for b in bonus if not any(b in s for s in slots)], list(words))
+
+
+def _bad(fieldname: str, message: str) -> DomainError:
+    return DomainError({fieldname: message}, code="invalid")
+
+
+def _as_date(value, fieldname: str) -> datetime.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise _bad(fieldname, f"日期格式应为 YYYY-MM-DD：{value}") from None
+
+
+KINDS = frozenset([*CourseKind.values, *EventKind.values, *Venue.Kind.values])
+MODES = frozenset(Mode.values)
+TYPES = frozenset(SearchDocument.Type.values)
+
+
+def search(*, q: str, types=None, district_code=None, kind=None, mode=None, group=None, free_only=False,
+           date_from=None, date_to=None, near_code=None, limit=20, offset=0) -> SearchResults:
+    """Search the index. All query terms must match; best score first, then document id. Without searchable
+    words (empty or only punctuation) it browses by the filters, soonest first (start date, then id).
+    Filters: types (course/resource/event/venue), district_code, kind, mode, group (target group code),
+    free_only, date_from/date_to (overlap with the document's dates; undated documents drop out), near_code (a
+    place: its district only, same community, then street, first). Bad input raises DomainError naming it.
+
+    One statement for a one-word query; two otherwise (the words' frequencies first, so the rarest word
+    drives the join and a word found nowhere ends the search at once)."""
+    q = q or ""
+    if len(q) > MAX_QUERY:
+        raise _bad("q", f"搜索词最多 {MAX_QUERY} 个字符")
+    if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise _bad("limit", f"每页条数应在 1 到 {MAX_LIMIT} 之间")
+    if not isinstance(offset, int) or offset < 0:
+        raise _bad("offset", "偏移量不能为负")
+    where, params = [], []
+    types = [t for t in ([types] if isinstance(types, str) else types or ()) if t]
+    if types:
+        unknown = [t for t in types if t not in TYPES]
+        if unknown:
+            raise _bad("types", f"未知类型：{', '.join(map(str, unknown))}")
+        where.append(f"d.object_type IN ({', '.join(['%s'] * len(types))})")
+        params += types
+    if district_code:
+        path = (Place.objects.filter(code=district_code, level=PlaceLevel.DISTRICT)
+                .values_list("path", flat=True).first())
+        if path is None:
+            raise _bad("district_code", f"未知区县代码：{district_code}")
+        _prefix("d.place_path", path, where, params)
+    if kind:
+        if kind not in KINDS:
+            raise _bad("kind", f"未知类别：{kind}")
+        where.append("d.kind = %s")
+        params.append(kind)
+    if mode:
+        if mode not in MODES:
+            raise _bad("mode", f"未知方式：{mode}")
+        where.append("d.mode = %s")
+        params.append(mode)
+    if group:
+        if not LearnerGroup.objects.filter(code=group).exists():
+            raise _bad("group", f"未知群体：{group}")
+        where.append("d.groups LIKE %s ESCAPE '\\'")
+        params.append(f"%,{_like_escape(group)},%")
+    if free_only:
+        where.append("d.is_free = %s")
+        params.append(True)
+    date_from, date_to = _as_date(date_from, "date_from"), _as_date(date_to, "date_to")
+    if date_from and date_to and date_from > date_to:
+        raise _bad("date_from", "开始日期晚于结束日期")
+    ops = connection.ops
+    if date_to:
+        where.append("d.start_date IS NOT NULL AND d.start_date <= %s")
+        params.append(ops.adapt_datefield_value(date_to))
+    if date_from:
+        where.append("d.end_date IS NOT NULL AND d.end_date >= %s")
+        params.append(ops.adapt_datefield_value(date_from))
+    near_sql, near_params = "0", []
+    if near_code:
+        near = _near(near_code)
+        _prefix("d.place_path", near[0], where, params)
+        if len(near) > 1:  # the street (2), the community (3): nearer ranks higher
+            whens = []
+            for rank, path in sorted(enumerate(near), reverse=True)[:-1]:
+                cond: list[str] = []
+                _prefix("d.place_path", path, cond, near_params)
+                whens.append(f"WHEN {cond[0]} THEN {rank + 1}")
+            near_sql = f"CASE {' '.join(whens)} ELSE 0 END"
+    query = parse_query(q)
+    filters = _Filters(" AND ".join(where) or "1 = 1", params, near_sql, near_params)
+    if not query.slots:
+        return _browse(query, filters, limit, offset)
+    return _match(query, filters, limit, offset)
+
+
+@dataclass
+class _Filters:
+    where: str
+    params: list
+    near: str  # the near_rank expression
+    near_params: list
+
+
+def _prefix(column: str, prefix: str, where: list[str], params: list) -> None:
+    """`column` starts with `prefix`, as an index can serve it: LIKE 'prefix%' on PostgreSQL (Django's
+    varchar_pattern_ops index), a range on SQLite (whose LIKE ignores case and so no index)."""
+    if connection.vendor == "postgresql":
+        where.append(f"{column} LIKE %s ESCAPE '\\'")
+        params.append(_like_escape(prefix) + "%")
+    else:
+        where.append(f"({column} >= %s AND {column} < %s)")
+        params += [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _join() -> str:
+    """SQLite takes the tables in the order written after CROSS JOIN (the rarest word first); PostgreSQL
+    plans the order itself from its statistics."""
+    return "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
+
+
+_PAGE = ("SELECT d.*, r.score, r.near_rank, r.total FROM ({ranked}) r {join} {docs} d ON d.id = r.doc_id "
+         "ORDER BY {order}")
+
+
+def _browse(query: _Query, f: _Filters, limit: int, offset: int) -> SearchResults:
+    docs = SearchDocument._meta.db_table
+    order = "near_rank DESC, CASE WHEN d.start_date IS NULL THEN 1 ELSE 0 END, d.start_date, d.id"
+    ranked = (f"SELECT d.id AS doc_id, 0 AS score, {f.near} AS near_rank, COUNT(*) OVER () AS total "
+              f"FROM {docs} d WHERE {f.where} ORDER BY {order} LIMIT %s OFFSET %s")
+    sql = _PAGE.format(ranked=ranked, join=_join(), docs=docs, order="r." + order)
+    found = list(SearchDocument.objects.raw(sql, [*f.near_params, *f.params, limit, offset]))
+    total = found[0].total if found else _count(f"SELECT COUNT(*) FROM {docs} d WHERE {f.where}", f.params, offset)
+    return SearchResults(total=total, items=[(d, 0) for d in found], query_terms=query.words)
+
+
+def _match(query: _Query, f: _Filters, limit: int, offset: int) -> SearchResults:
+    terms, docs = SearchTerm._meta.db_table, SearchDocument._meta.db_table
+    slots = query.slots
+    if len(slots) > 1:
+        frequency = _frequencies([t for slot in slots for t in slot])
+        counts = [sum(frequency.get(t, 0) for t in slot) for slot in slots]
+        if min(counts) == 0:
+            return SearchResults(total=0, items=[], query_terms=query.words)
+        slots = [slot for _, _, slot in sorted(zip(counts, range(len(slots)), slots, strict=True))]
+    # The hits: the rarest slot's rows, joined to a row of every other slot of the same document.
+    join, sql, params, score = _join(), [], [], []
+    # SQLite, without statistics, would rather probe a document's terms by document than look up (term,
+    # document) in the index made for it; PostgreSQL's planner knows better from its statistics.
+    lookup = f" INDEXED BY {SearchTerm._meta.indexes[0].name}" if connection.vendor == "sqlite" else ""
+    for i, slot in enumerate(slots):
+        marks = ", ".join(["%s"] * len(slot))
+        if len(slot) == 1:
+            source = f"{terms} t{i}{lookup}"
+        else:  # a latin word or its pinyin-initials key: one row per document
+            source = (f"(SELECT document_id, SUM(weight) AS weight FROM {terms} WHERE term IN ({marks}) "
+                      f"GROUP BY document_id) t{i}")
+            params += slot
+        if i == 0:
+            sql.append(f"FROM {source}")
+        else:
+            sql.append(f"{join} {source} ON t{i}.document_id = t0.document_id")
+            if len(slot) == 1:
+                sql[-1] += f" AND t{i}.term = %s"
+                params.append(slot[0])
+        score.append(f"t{i}.weight")
+    for j, word in enumerate(query.bonus):
+        sql.append(f"LEFT JOIN {terms} b{j}{lookup} ON b{j}.document_id = t0.document_id AND b{j}.term = %s")
+        params.append(word)
+        score.append(f"COALESCE(b{j}.weight, 0)")
+    if len(slots[0]) == 1:
+        sql.append("WHERE t0.term = %s")
+        params.append(slots[0][0])
+    hits = f"SELECT t0.document_id AS doc_id, {' + '.join(score)} AS hit_score {' '.join(sql)}"
+    order = "near_rank DESC, score DESC, doc_id"
+    ranked = (f"SELECT h.doc_id, h.hit_score + CASE WHEN d.featured THEN {FEATURED_BOOST} ELSE 0 END AS score, "
+              f"{f.near} AS near_rank, COUNT(*) OVER () AS total FROM ({hits}) h {join} {docs} d ON d.id = h.doc_id "
+              f"WHERE {f.where} ORDER BY {order} LIMIT %s OFFSET %s")
+    page = _PAGE.format(ranked=ranked, join=join, docs=docs, order="r.near_rank DESC, r.score DESC, d.id")
+    found = list(SearchDocument.objects.raw(page, [*f.near_params, *params, *f.params, limit, offset]))
+    total = found[0].total if found else _count(
+        f"SELECT COUNT(*) FROM ({hits}) h {join} {docs} d ON d.id = h.doc_id WHERE {f.where}", [*params, *f.params],
+        offset)
+    return SearchResults(total=total, items=[(d, int(d.score)) for d in found], query_terms=query.words)
+
+
+def _frequencies(terms: list[str]) -> dict[str, int]:
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT term, COUNT(*) FROM {SearchTerm._meta.db_table} WHERE term IN "
+                    f"({', '.join(['%s'] * len(terms))}) GROUP BY term", terms)
+        return dict(cur.fetchall())
+
+
+def _count(sql: str, params: list, offset: int) -> int:
+    """The total when the page came back empty: none at all, or a page beyond the last."""
+    if offset == 0:
+        return 0
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchone()[0]
+
+
+def _near(code: str) -> list[str]:
+    """The place's district path, then (when the place is below it) its street path, then its community path."""
+    place = Place.objects.filter(code=code).values_list("path", "level").first()
+    if place is None or place[1] < PlaceLevel.DISTRICT:
+        raise _bad("near_code", f"未知地点代码：{code}")
+    path, level = place
+    codes = path.strip("/").split("/")
+    ancestors = dict(Place.objects.filter(code__in=codes, level__gte=PlaceLevel.DISTRICT)
+                     .values_list("level", "path"))
+    return [ancestors[lv] for lv in sorted(ancestors) if lv <= level]

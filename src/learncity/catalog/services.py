@@ -1,0 +1,482 @@
+"""Writes of the learning platform. Each checks scope, validates, writes and audits in one transaction.
+
+Enrollment is counted under a lock on the course row (SELECT … FOR UPDATE on PostgreSQL; SQLite takes the
+database write lock at BEGIN IMMEDIATE), with a database CHECK that enrolled_count never exceeds capacity,
+so concurrent enrollments cannot overbook. One service, `learning_record_create`, makes learning records.
+"""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from learncity.catalog.models import (
+    Attendance,
+    Course,
+    CourseKind,
+    CourseSession,
+    CourseState,
+    Enrollment,
+    EnrollmentStatus,
+    Event,
+    LearningRecord,
+    Mode,
+    RecordKind,
+    RecordSource,
+    Resource,
+    Teacher,
+    Textbook,
+    Venue,
+)
+from learncity.core.audit import audit_record
+from learncity.core.errors import DomainError, NotFound, PermissionDenied
+from learncity.core.scopes import Action, scope_for
+from learncity.network.models import Institution
+from learncity.people.models import LearnerGroup, LearnerProfile
+
+QR_MAX_AGE = datetime.timedelta(minutes=10)
+QR_SALT = "learncity.catalog.checkin"
+MAX_HOURS = Decimal("2000")
+
+
+# --- shared checks ------------------------------------------------------------------------------------
+
+def _decimal(value, field: str, *, minimum: Decimal | None = None, maximum: Decimal | None = None,
+             strictly_positive: bool = False) -> Decimal:
+    if isinstance(value, bool) or value is None or value == "":
+        raise DomainError({field: f"「{field}」不能为空，必须是数字"})
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise DomainError({field: f"「{value}」不是数字"}) from None
+    if not number.is_finite():
+        raise DomainError({field: f"「{value}」不是数字"})
+    if strictly_positive and number <= 0:
+        raise DomainError({field: f"{field} 必须大于 0，而不是 {value}"})
+    if minimum is not None and number < minimum:
+        raise DomainError({field: f"{field} 不能小于 {minimum}，而不是 {value}"})
+    if maximum is not None and number > maximum:
+        raise DomainError({field: f"{field} 不能大于 {maximum}，而不是 {value}"})
+    return number
+
+
+def _can_manage(actor, institution: Institution) -> bool:
+    scope = scope_for(actor)
+    return Institution.objects.filter(scope.institutions_q(Action.CHANGE), pk=institution.pk).exists()
+
+
+def _require_manage(actor, institution: Institution) -> None:
+    if not _can_manage(actor, institution):
+        raise PermissionDenied("只有开课机构的工作人员或其上级管理员可以操作 (not your institution)")
+
+
+def _profile_of(actor) -> LearnerProfile:
+    profile = LearnerProfile.objects.filter(user=actor).first() if getattr(actor, "is_authenticated", False) else None
+    if profile is None:
+        raise DomainError({"learner": "您还没有学习者档案，无法报名"}, code="no_profile")
+    return profile
+
+
+# --- courses and sessions -----------------------------------------------------------------------------
+
+COURSE_FIELDS = ("title", "description", "kind", "mode", "level", "hours", "fee", "capacity", "term", "featured",
+                 "outcome_standard_code")
+
+
+def _validate_course(data: dict) -> dict:
+    errors = {}
+    title = (data.get("title") or "").strip()
+    if not title or len(title) > 128:
+        errors["title"] = "课程名称不能为空，且不超过 128 个字"
+    if data.get("kind") not in CourseKind.values:
+        errors["kind"] = f"未知的课程类别「{data.get('kind')}」"
+    if data.get("mode", Mode.OFFLINE) not in Mode.values:
+        errors["mode"] = f"未知的方式「{data.get('mode')}」"
+    term = (data.get("term") or "").strip()
+    if not term or len(term) > 16:
+        errors["term"] = "学期不能为空（如 2026秋）"
+    clean = {"title": title, "term": term}
+    for field, kwargs in (("hours", {"strictly_positive": True, "maximum": MAX_HOURS}),
+                          ("fee", {"minimum": Decimal("0"), "maximum": Decimal("100000")})):
+        try:
+            clean[field] = _decimal(data.get(field, "0" if field == "fee" else None), field, **kwargs)
+        except DomainError as exc:
+            errors.update({k: " ".join(v) for k, v in exc.errors.items()})
+    capacity = data.get("capacity")
+    if isinstance(capacity, bool) or not str(capacity).strip().lstrip("-").isdigit():
+        errors["capacity"] = f"名额「{capacity}」必须是整数"
+    elif int(capacity) < 1:
+        errors["capacity"] = f"名额必须至少为 1，而不是 {capacity}"
+    else:
+        clean["capacity"] = int(capacity)
+    if errors:
+        raise DomainError(errors)
+    return {**{k: data[k] for k in COURSE_FIELDS if k in data}, **clean}
+
+
+def course_create(*, actor, institution_code: str, code: str, title: str, kind: str, hours, capacity, term: str,
+                  mode: str = Mode.OFFLINE, fee="0", description: str = "", level: str = "",
+                  target_groups: list[str] | None = None, teacher_ids: list[int] | None = None,
+                  textbook_ids: list[int] | None = None, featured: bool = False,
+                  outcome_standard_code: str = "") -> Course:
+    institution = Institution.objects.select_related("place").filter(code=institution_code).first()
+    if institution is None:
+        raise DomainError({"institution_code": f"未知的机构代码「{institution_code}」"})
+    _require_manage(actor, institution)
+    code = (code or "").strip()
+    if not code or len(code) > 40:
+        raise DomainError({"code": "课程代码不能为空，且不超过 40 个字符"})
+    data = _validate_course(dict(title=title, kind=kind, hours=hours, capacity=capacity, term=term, mode=mode,
+                                 fee=fee, description=description, level=level, featured=featured,
+                                 outcome_standard_code=outcome_standard_code))
+    groups = list(LearnerGroup.objects.filter(code__in=target_groups or []))
+    if len(groups) != len(set(target_groups or [])):
+        raise DomainError({"target_groups": "未知的群体：" + "、".join(sorted(set(target_groups) - {g.code for g in groups}))})
+    teachers = list(Teacher.objects.filter(pk__in=teacher_ids or []))
+    textbooks = list(Textbook.objects.filter(pk__in=textbook_ids or []))
+    try:
+        with transaction.atomic():
+            course = Course.objects.create(institution=institution, code=code, **data)
+            course.target_groups.set(groups)
+            course.teachers.set(teachers)
+            course.textbooks.set(textbooks)
+            audit_record(actor=actor, action="course.create", obj=course, code=code)
+    except IntegrityError:
+        raise DomainError({"code": f"课程代码「{code}」已存在"}) from None
+    _reindex(course)
+    return course
+
+
+def course_update(*, actor, course: Course, **changes) -> Course:
+    _require_manage(actor, course.institution)
+    unknown = set(changes) - set(COURSE_FIELDS)
+    if unknown:
+        raise DomainError({f: "不能修改此字段" for f in unknown})
+    with transaction.atomic():
+        locked = Course.objects.select_for_update().get(pk=course.pk)
+        merged = {f: getattr(locked, f) for f in COURSE_FIELDS} | changes
+        data = _validate_course(merged)
+        if data["capacity"] < locked.enrolled_count:
+            raise DomainError({"capacity": f"已有 {locked.enrolled_count} 人报名，名额不能少于报名人数"})
+        for f, v in data.items():
+            setattr(locked, f, v)
+        locked.save()
+        # Seats added to a course with a waiting list go to those waiting, in order, before any newcomer.
+        promoted = list(Enrollment.objects.select_for_update().filter(course=locked, status=EnrollmentStatus.WAITLISTED)
+                        .order_by("waitlist_position", "id")[:max(locked.capacity - locked.enrolled_count, 0)])
+        if promoted:
+            Enrollment.objects.filter(pk__in=[e.pk for e in promoted]).update(
+                status=EnrollmentStatus.ENROLLED, waitlist_position=None, updated_at=timezone.now())
+            Course.objects.filter(pk=locked.pk).update(enrolled_count=F("enrolled_count") + len(promoted))
+            locked.enrolled_count += len(promoted)
+        audit_record(actor=actor, action="course.update", obj=locked, changed=sorted(changes),
+                     **({"promoted": [e.pk for e in promoted]} if promoted else {}))
+    _reindex(locked)
+    return locked
+
+
+def course_set_state(*, actor, course: Course, state: str) -> Course:
+    _require_manage(actor, course.institution)
+    allowed = {CourseState.DRAFT: {CourseState.PUBLISHED}, CourseState.PUBLISHED: {CourseState.CLOSED, CourseState.DRAFT},
+               CourseState.CLOSED: set()}
+    with transaction.atomic():
+        # Checked on the locked row, not on the caller's copy: a learner may have enrolled since it was read.
+        locked = Course.objects.select_for_update().get(pk=course.pk)
+        if state not in allowed.get(locked.state, set()):
+            raise DomainError({"state": f"课程不能从「{CourseState(locked.state).label}」改为「{state}」"})
+        if state == CourseState.PUBLISHED and not locked.sessions.exists() and locked.mode != Mode.ONLINE:
+            raise DomainError({"state": "线下课程发布前至少要安排一次课"})
+        if state == CourseState.DRAFT and locked.enrolled_count:
+            raise DomainError({"state": "已有学员报名的课程不能退回草稿"})
+        Course.objects.filter(pk=course.pk).update(state=state)
+        course.state = state
+        audit_record(actor=actor, action="course.state", obj=course, state=state)
+    _reindex(course)
+    return course
+
+
+def session_add(*, actor, course: Course, date, start, end, venue_id: int | None = None, room: str = "",
+                online_url: str = "") -> CourseSession:
+    _require_manage(actor, course.institution)
+    errors = {}
+    for field, value, parse in (("date", date, datetime.date.fromisoformat), ("start", start, datetime.time.fromisoformat),
+                                ("end", end, datetime.time.fromisoformat)):
+        if isinstance(value, str):
+            try:
+                value = parse(value)
+            except ValueError:
+                errors[field] = f"「{value}」不是有效的{'日期' if field == 'date' else '时间'}"
+        if field == "date":
+            date = value
+        elif field == "start":
+            start = value
+        else:
+            end = value
+    if errors:
+        raise DomainError(errors)
+    if end <= start:
+        raise DomainError({"end": f"结束时间 {end:%H:%M} 必须晚于开始时间 {start:%H:%M}"})
+    venue = None
+    if venue_id:
+        venue = Venue.objects.filter(pk=venue_id).first()
+        if venue is None:
+            raise DomainError({"venue_id": f"未知的场地「{venue_id}」"})
+    elif course.mode == Mode.OFFLINE:
+        raise DomainError({"venue_id": "线下课程的每次课都要有上课地点"})
+    room = (room or "").strip()
+    with transaction.atomic():
+        if venue is not None:
+            # Lock the venue: two sessions cannot be squeezed into one room at once by racing requests.
+            Venue.objects.select_for_update().filter(pk=venue.pk).first()
+            clash = (CourseSession.objects.filter(venue=venue, room=room, date=date, start__lt=end, end__gt=start)
+                     .select_related("course").first())
+            if clash is not None:
+                raise DomainError({"start": f"{venue.name}{room} 在 {date} {clash.start:%H:%M}-{clash.end:%H:%M} "
+                                            f"已有课程「{clash.course.title}」"})
+        session = CourseSession.objects.create(course=course, date=date, start=start, end=end, venue=venue,
+                                               room=room, online_url=online_url.strip())
+        audit_record(actor=actor, action="session.add", obj=session, course=course.code)
+    _reindex(course)
+    return session
+
+
+def _reindex(course: Course) -> None:
+    from learncity.catalog import search
+
+    transaction.on_commit(lambda: search.index_documents([course]))
+
+
+# --- enrollment ---------------------------------------------------------------------------------------
+
+def enrollment_create(*, actor, course: Course, learner: LearnerProfile | None = None) -> Enrollment:
+    """Enroll the acting learner (or, for staff, a learner in their scope). A full course puts them on the
+    waiting list, in order of arrival."""
+    if learner is None:
+        learner = _profile_of(actor)
+    elif learner.user_id != getattr(actor, "pk", None):
+        scope = scope_for(actor)
+        if not (_can_manage(actor, course.institution)
+                and LearnerProfile.objects.filter(scope.profiles_q(Action.VIEW), pk=learner.pk).exists()):
+            raise PermissionDenied()
+    with transaction.atomic():
+        locked = Course.objects.select_for_update().get(pk=course.pk)
+        if locked.state != CourseState.PUBLISHED:
+            raise DomainError({"course": f"课程「{locked.title}」{CourseState(locked.state).label}，不能报名"},
+                              code="course_not_open")
+        if Enrollment.objects.filter(course=locked, learner=learner).exclude(status=EnrollmentStatus.CANCELLED).exists():
+            raise DomainError({"course": f"您已报名「{locked.title}」"}, code="already_enrolled")
+        if locked.enrolled_count < locked.capacity:
+            enrollment = Enrollment.objects.create(course=locked, learner=learner, status=EnrollmentStatus.ENROLLED)
+            Course.objects.filter(pk=locked.pk).update(enrolled_count=F("enrolled_count") + 1)
+        else:
+            last = Enrollment.objects.filter(course=locked, status=EnrollmentStatus.WAITLISTED).aggregate(
+                n=Max("waitlist_position"))["n"] or 0
+            enrollment = Enrollment.objects.create(course=locked, learner=learner, status=EnrollmentStatus.WAITLISTED,
+                                                   waitlist_position=last + 1)
+        audit_record(actor=actor, action="enrollment.create", obj=enrollment, status=enrollment.status)
+    return enrollment
+
+
+def enrollment_cancel(*, actor, enrollment: Enrollment) -> Enrollment:
+    """Cancel; a freed seat goes to the first on the waiting list."""
+    is_owner = enrollment.learner.user_id is not None and enrollment.learner.user_id == getattr(actor, "pk", None)
+    if not is_owner and not _can_manage(actor, enrollment.course.institution):
+        raise PermissionDenied()
+    with transaction.atomic():
+        course = Course.objects.select_for_update().get(pk=enrollment.course_id)
+        current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        if current.status not in (EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITLISTED):
+            raise DomainError({"enrollment": f"{EnrollmentStatus(current.status).label}的报名不能取消"})
+        was_enrolled = current.status == EnrollmentStatus.ENROLLED
+        current.status, current.waitlist_position = EnrollmentStatus.CANCELLED, None
+        current.save(update_fields=["status", "waitlist_position", "updated_at"])
+        promoted = None
+        if was_enrolled:
+            promoted = (Enrollment.objects.select_for_update()
+                        .filter(course=course, status=EnrollmentStatus.WAITLISTED)
+                        .order_by("waitlist_position", "id").first())
+            if promoted is not None:
+                promoted.status, promoted.waitlist_position = EnrollmentStatus.ENROLLED, None
+                promoted.save(update_fields=["status", "waitlist_position", "updated_at"])
+            else:
+                Course.objects.filter(pk=course.pk).update(enrolled_count=F("enrolled_count") - 1)
+        audit_record(actor=actor, action="enrollment.cancel", obj=current,
+                     promoted=promoted.pk if promoted else None)
+    return current
+
+
+# --- attendance ---------------------------------------------------------------------------------------
+
+def session_qr_token(*, actor, session: CourseSession) -> str:
+    """A short-lived signed check-in token for a session, shown by staff as a QR code."""
+    _require_manage(actor, session.course.institution)
+    return signing.dumps({"s": session.pk}, salt=QR_SALT, compress=True)
+
+
+def _session_hours(session: CourseSession) -> Decimal:
+    minutes = (datetime.datetime.combine(session.date, session.end)
+               - datetime.datetime.combine(session.date, session.start)).seconds // 60
+    return (Decimal(minutes) / 60).quantize(Decimal("0.1"))
+
+
+def _attend(*, actor, session: CourseSession, enrollment: Enrollment, method: str, source: str) -> Attendance:
+    attendance, created = Attendance.objects.get_or_create(
+        session=session, enrollment=enrollment,
+        defaults={"method": method, "recorded_by": actor if getattr(actor, "is_authenticated", False) else None})
+    if created:
+        learning_record_create(
+            actor=actor, learner=enrollment.learner, provider=session.course.institution, kind=RecordKind.ATTENDANCE,
+            title=session.course.title, hours=_session_hours(session), date=session.date, source=source,
+            external_id=f"attendance-{attendance.pk}", course=session.course, session=session,
+            course_kind=session.course.kind)
+        audit_record(actor=actor, action="attendance.create", obj=attendance, method=method)
+    return attendance
+
+
+def attendance_check_in_qr(*, actor, token: str) -> Attendance:
+    """The learner scans the session's QR code: a valid, fresh token and an enrollment are required."""
+    try:
+        payload = signing.loads(token or "", salt=QR_SALT, max_age=QR_MAX_AGE)
+    except signing.SignatureExpired:
+        raise DomainError({"token": "签到码已过期，请让工作人员刷新签到码"}, code="token_expired") from None
+    except signing.BadSignature:
+        raise DomainError({"token": "签到码无效"}, code="token_invalid") from None
+    learner = _profile_of(actor)
+    session = CourseSession.objects.select_related("course__institution").filter(pk=payload.get("s")).first()
+    if session is None:
+        raise DomainError({"token": "签到码对应的课次不存在"}, code="token_invalid")
+    enrollment = Enrollment.objects.filter(course=session.course, learner=learner,
+                                           status__in=[EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED]).first()
+    if enrollment is None:
+        raise DomainError({"token": f"您没有报名「{session.course.title}」，不能签到"}, code="not_enrolled")
+    with transaction.atomic():
+        return _attend(actor=actor, session=session, enrollment=enrollment, method=Attendance.Method.QR,
+                       source=RecordSource.QR)
+
+
+def attendance_mark(*, actor, session: CourseSession, enrollment_ids: list[int]) -> list[Attendance]:
+    """Staff check in enrolled learners for a session; all or nothing."""
+    _require_manage(actor, session.course.institution)
+    enrollments = {e.pk: e for e in Enrollment.objects.select_related("learner").filter(
+        course=session.course, pk__in=enrollment_ids,
+        status__in=[EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED])}
+    missing = [i for i in enrollment_ids if i not in enrollments]
+    if missing:
+        raise DomainError({"enrollment_ids": f"这些报名不属于本课程或未在读：{missing}"})
+    with transaction.atomic():
+        return [_attend(actor=actor, session=session, enrollment=enrollments[i], method=Attendance.Method.STAFF,
+                        source=RecordSource.PAGE) for i in dict.fromkeys(enrollment_ids)]
+
+
+def completion_mark(*, actor, course: Course, entries: list[tuple[int, object, object]],
+                    source: str = RecordSource.PAGE) -> list[Enrollment]:
+    """Mark learners completed with hours and an optional score: (enrollment id, hours, score|None). All or
+    nothing; each completion becomes a learning record."""
+    _require_manage(actor, course.institution)
+    errors = {}
+    parsed = []
+    enrollments = {e.pk: e for e in Enrollment.objects.select_related("learner").filter(course=course,
+                                                                                      pk__in=[e[0] for e in entries])}
+    for enrollment_id, hours, score in entries:
+        e = enrollments.get(enrollment_id)
+        key = f"enrollment_{enrollment_id}"
+        if e is None or e.status not in (EnrollmentStatus.ENROLLED,):
+            errors[key] = (f"报名 {enrollment_id} 不在本课程的在读名单中，不能结业" if e is None or
+                           e.status != EnrollmentStatus.COMPLETED else f"{e.learner.name} 已结业")
+            continue
+        try:
+            h = _decimal(hours, "hours", strictly_positive=True, maximum=course.hours)
+            s = None if score in (None, "") else _decimal(score, "score", minimum=Decimal("0"), maximum=Decimal("100"))
+        except DomainError as exc:
+            errors[key] = f"{e.learner.name}：" + " ".join(m for ms in exc.errors.values() for m in ms)
+            continue
+        parsed.append((e, h, s))
+    if errors:
+        raise DomainError(errors)
+    if not parsed:
+        raise DomainError({"entries": "没有要结业的学员"})
+    last_session = course.sessions.order_by("-date").values_list("date", flat=True).first()
+    today = timezone.localdate()
+    with transaction.atomic():
+        for e, h, s in parsed:
+            Enrollment.objects.filter(pk=e.pk).update(status=EnrollmentStatus.COMPLETED, completed_hours=h, score=s)
+            learning_record_create(
+                actor=actor, learner=e.learner, provider=course.institution, kind=RecordKind.COMPLETION,
+                title=course.title, hours=h, score=s, date=min(last_session or today, today), source=source,
+                external_id=f"completion-{e.pk}", course=course, course_kind=course.kind)
+            e.status, e.completed_hours, e.score = EnrollmentStatus.COMPLETED, h, s
+        audit_record(actor=actor, action="completion.mark", obj=course, enrollments=[e.pk for e, _, _ in parsed])
+    return [e for e, _, _ in parsed]
+
+
+# --- learning records ---------------------------------------------------------------------------------
+
+def learning_record_create(*, actor, learner: LearnerProfile, provider: Institution, kind: str, title: str, hours,
+                           date: datetime.date, source: str, external_id: str, score=None, course_kind: str = "",
+                           course: Course | None = None, session: CourseSession | None = None,
+                           event: Event | None = None, resource: Resource | None = None) -> LearningRecord:
+    """The one way a learning record is made (pages, API, QR check-in, imports). Re-sending the provider's
+    same record id returns the existing record and creates nothing twice."""
+    errors = {}
+    if kind not in RecordKind.values:
+        errors["kind"] = f"未知的学习记录类型「{kind}」"
+    if source not in RecordSource.values:
+        errors["source"] = f"未知的来源「{source}」"
+    if course_kind and course_kind not in CourseKind.values:
+        errors["course_kind"] = f"未知的课程类别「{course_kind}」"
+    external_id = (external_id or "").strip()
+    if not external_id or len(external_id) > 64:
+        errors["external_id"] = "记录编号不能为空，且不超过 64 个字符"
+    if not isinstance(date, datetime.date):
+        errors["date"] = f"「{date}」不是日期"
+    elif date > timezone.localdate():
+        errors["date"] = f"学习日期 {date} 在未来"
+    elif date < learner.birth_date:
+        errors["date"] = f"学习日期 {date} 早于学习者的出生日期"
+    try:
+        hours = _decimal(hours, "hours", minimum=Decimal("0"), maximum=MAX_HOURS)
+        score = None if score in (None, "") else _decimal(score, "score", minimum=Decimal("0"), maximum=Decimal("100"))
+    except DomainError as exc:
+        errors.update({k: " ".join(v) for k, v in exc.errors.items()})
+    if errors:
+        raise DomainError(errors)
+    existing = LearningRecord.objects.filter(provider=provider, external_id=external_id).first()
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        record = LearningRecord.objects.create(
+            learner=learner, provider=provider, kind=kind, course_kind=course_kind, course=course, session=session,
+            event=event, resource=resource, title=title[:200], hours=hours, score=score, date=date, source=source,
+            external_id=external_id, created_by=actor if getattr(actor, "is_authenticated", False) else None)
+        audit_record(actor=actor, action="learning_record.create", obj=record, kind=kind, hours=str(hours))
+    return record
+
+
+def resource_view_complete(*, actor, resource: Resource, watched_seconds: int) -> LearningRecord:
+    """Viewing a resource to the end (90% or more of its length) is recorded as learning, once per learner."""
+    learner = _profile_of(actor)
+    if not resource.published:
+        raise NotFound("未找到该资源")
+    if not isinstance(watched_seconds, int) or watched_seconds < 0:
+        raise DomainError({"watched_seconds": "观看时长必须是非负整数（秒）"})
+    if watched_seconds < resource.duration_minutes * 60 * 0.9:
+        raise DomainError({"watched_seconds": f"尚未看完：已看 {watched_seconds // 60} 分钟，共 {resource.duration_minutes} 分钟"})
+    return learning_record_create(
+        actor=actor, learner=learner, provider=resource.provider, kind=RecordKind.RESOURCE, title=resource.title,
+        hours=(Decimal(resource.duration_minutes) / 60).quantize(Decimal("0.1")), date=timezone.localdate(),
+        source=RecordSource.PAGE, external_id=f"resource-{resource.pk}-{learner.pk}", resource=resource,
+        course_kind=resource.course_kind)
+
+
+def event_attendance_mark(*, actor, event: Event, learner: LearnerProfile) -> LearningRecord:
+    """Staff of the organiser record that a learner took part in an event (a lecture, the 9·28 day, …)."""
+    _require_manage(actor, event.organiser)
+    if event.starts_at > timezone.now():
+        raise DomainError({"event": "活动尚未开始，不能登记参与"})
+    return learning_record_create(
+        actor=actor, learner=learner, provider=event.organiser, kind=RecordKind.EVENT, title=event.title,
+        hours=event.hours, date=timezone.localtime(event.starts_at).date(), source=RecordSource.PAGE,
+        external_id=f"event-{event.pk}-{learner.pk}", event=event)

@@ -1,0 +1,342 @@
+import datetime
+import io
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from learncity.catalog import selectors, services
+from learncity.catalog.forms import CourseForm, SessionForm
+from learncity.catalog.models import CourseKind, CourseState, EventKind, Mode, Resource, Venue
+from learncity.core.errors import DomainError, NotFound, PermissionDenied
+from learncity.core.forms import add_domain_errors, flash_domain_errors
+from learncity.core.htmx import render_page
+from learncity.core.scopes import Action, scope_for
+from learncity.people.models import LearnerGroup
+from learncity.places.models import Place, PlaceLevel
+from learncity.places.selectors import district_path_of
+
+# --- citizens -----------------------------------------------------------------------------------------
+
+def discover(request):
+    """Find courses, resources, events and venues: full-text search (Chinese, pinyin initials) with filters;
+    without a query, a signed-in learner sees courses in their district and for their groups first."""
+    from learncity.catalog import search as engine
+
+    params = request.GET
+    q = params.get("q", "").strip()
+    filters = {k: params.get(k) or None for k in ("district", "kind", "mode", "group", "near")}
+    free = params.get("free") == "1"
+    date_from, date_to = params.get("date_from") or None, params.get("date_to") or None
+    types = params.getlist("type") or None
+    results = error = None
+    searching = bool(q or any(filters.values()) or free or date_from or date_to or types)
+    if searching:
+        try:
+            page = max(int(params.get("page", "1") or 1), 1)
+        except ValueError:
+            page = 1
+        try:
+            results = engine.search(
+                q=q, types=types, district_code=filters["district"], kind=filters["kind"], mode=filters["mode"],
+                group=filters["group"], free_only=free, near_code=filters["near"],
+                date_from=datetime.date.fromisoformat(date_from) if date_from else None,
+                date_to=datetime.date.fromisoformat(date_to) if date_to else None,
+                limit=20, offset=(page - 1) * 20)
+        except ValueError:
+            error = {"date": [_("日期格式应为 YYYY-MM-DD")]}
+        except DomainError as exc:
+            error = exc.errors
+    context = {
+        "q": q, "params": params, "results": results, "errors": error, "types": types or [],
+        "picks": None if searching else selectors.discover(actor=request.user),
+        "districts": _districts(), "kinds": CourseKind.choices, "modes": Mode.choices,
+        "groups": list(LearnerGroup.objects.values_list("code", "name")),
+        "type_choices": [("course", _("课程")), ("resource", _("数字资源")), ("event", _("活动")), ("venue", _("场馆"))],
+    }
+    return render_page(request, "catalog/discover.html", context, partial="results", status=400 if error else 200)
+
+
+def _districts():
+    from learncity.network.models import Committee
+
+    cities = Committee.objects.filter(place__level__lte=PlaceLevel.CITY).values_list("place__path", flat=True)
+    paths = list(cities)
+    if not paths:
+        return []
+    from django.db.models import Q
+
+    q = Q()
+    for p in paths:
+        q |= Q(path__startswith=p)
+    return list(Place.objects.filter(q, level=PlaceLevel.DISTRICT).order_by("code").values_list("code", "name"))
+
+
+def course_detail(request, pk: int):
+    course = selectors.course_get(actor=request.user, pk=pk)
+    context = {"course": course, "enrollment": selectors.enrollment_of(actor=request.user, course=course),
+               "can_manage": selectors.course_list_managed(actor=request.user).filter(pk=course.pk).exists()}
+    return render_page(request, "catalog/course_detail.html", context)
+
+
+@login_required
+@require_POST
+def enroll(request, pk: int):
+    course = selectors.course_get(actor=request.user, pk=pk)
+    try:
+        enrollment = services.enrollment_create(actor=request.user, course=course)
+    except DomainError as exc:
+        flash_domain_errors(request, exc)
+    else:
+        if enrollment.status == "waitlisted":
+            messages.success(request, _("课程已满，您已进入候补名单第 %(n)s 位") % {"n": enrollment.waitlist_position})
+        else:
+            messages.success(request, _("报名成功"))
+    return redirect("catalog:course", pk=course.pk)
+
+
+@login_required
+@require_POST
+def cancel(request, pk: int):
+    enrollment = selectors.my_enrollment_get(actor=request.user, pk=pk)
+    try:
+        services.enrollment_cancel(actor=request.user, enrollment=enrollment)
+    except DomainError as exc:
+        flash_domain_errors(request, exc)
+    else:
+        messages.success(request, _("已取消报名"))
+    return redirect("catalog:course", pk=enrollment.course_id)
+
+
+@login_required
+def my_learning(request):
+    return render_page(request, "catalog/my_learning.html", selectors.my_learning(actor=request.user))
+
+
+@login_required
+def checkin(request):
+    """The page a session's QR code opens: the signed-in learner confirms, and is checked in."""
+    token = request.POST.get("t") or request.GET.get("t", "")
+    attendance = error = None
+    if request.method == "POST":
+        try:
+            attendance = services.attendance_check_in_qr(actor=request.user, token=token)
+        except DomainError as exc:
+            error = " ".join(m for ms in exc.errors.values() for m in ms)
+    return render_page(request, "catalog/checkin.html", {"token": token, "attendance": attendance, "error": error},
+                       status=400 if error else 200)
+
+
+def venues(request):
+    district = request.GET.get("district") or None
+    kind = request.GET.get("kind") or None
+    return render_page(request, "catalog/venues.html", {
+        "venues": selectors.venue_list(district_code=district, kind=kind)[:300], "districts": _districts(),
+        "kinds": Venue.Kind.choices, "district": district, "kind": kind})
+
+
+def events(request):
+    try:
+        start = datetime.date.fromisoformat(request.GET["from"]) if request.GET.get("from") else timezone.localdate()
+    except ValueError:
+        start = timezone.localdate()
+    items = list(selectors.event_calendar(start=start, district_code=request.GET.get("district") or None))
+    days: dict = {}
+    for e in items:
+        days.setdefault(timezone.localtime(e.starts_at).date(), []).append(e)
+    return render_page(request, "catalog/events.html", {
+        "days": sorted(days.items()), "start": start, "kinds": dict(EventKind.choices),
+        "prev": start - datetime.timedelta(days=31), "next": start + datetime.timedelta(days=31)})
+
+
+def resources(request):
+    return render_page(request, "catalog/resources.html",
+                       {"resources": selectors.resource_list(topic=request.GET.get("topic") or None)[:200]})
+
+
+def resource_detail(request, pk: int):
+    resource = Resource.objects.filter(pk=pk, published=True).select_related("provider").first()
+    if resource is None:
+        raise NotFound(_("未找到该资源"))
+    return render_page(request, "catalog/resource_detail.html", {"resource": resource})
+
+
+@login_required
+@require_POST
+def resource_done(request, pk: int):
+    resource = Resource.objects.filter(pk=pk, published=True).select_related("provider").first()
+    if resource is None:
+        raise NotFound(_("未找到该资源"))
+    try:
+        seconds = int(request.POST.get("watched_seconds", "0"))
+    except ValueError:
+        seconds = -1
+    try:
+        record = services.resource_view_complete(actor=request.user, resource=resource, watched_seconds=seconds)
+    except DomainError as exc:
+        flash_domain_errors(request, exc)
+    else:
+        messages.success(request, _("已记录学习 %(h)s 学时") % {"h": record.hours})
+    return redirect("catalog:resource", pk=resource.pk)
+
+
+# --- institution staff --------------------------------------------------------------------------------
+
+def _staff(request):
+    if not scope_for(request.user).is_staff_like:
+        raise PermissionDenied(_("课程管理只对机构工作人员开放"))
+
+
+@login_required
+def manage(request):
+    _staff(request)
+    term = request.GET.get("term") or None
+    courses = selectors.course_list_managed(actor=request.user, action=Action.VIEW, term=term)
+    terms = sorted(set(selectors.course_list_managed(actor=request.user, action=Action.VIEW)
+                       .values_list("term", flat=True)), reverse=True)
+    return render_page(request, "catalog/manage.html", {"courses": courses[:300], "terms": terms, "term": term,
+                                                        "can_create": _institutions(request).exists()})
+
+
+def _institutions(request):
+    from learncity.network.models import Institution
+
+    return Institution.objects.filter(scope_for(request.user).institutions_q(Action.CHANGE)).order_by("code")
+
+
+@login_required
+def course_new(request):
+    _staff(request)
+    institutions = _institutions(request)[:500]
+    form = CourseForm(request.POST or None, institutions=institutions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            course = services.course_create(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("已创建课程「%(t)s」，请安排上课时间后发布") % {"t": course.title})
+            return redirect("catalog:manage_course", pk=course.pk)
+    return render_page(request, "catalog/course_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def manage_course(request, pk: int):
+    course = selectors.course_managed_get(actor=request.user, pk=pk, action=Action.VIEW)
+    can_change = selectors.course_list_managed(actor=request.user).filter(pk=pk).exists()
+    area = district_path_of(course.institution.place) or course.institution.place.path
+    venues = Venue.objects.filter(place__path__startswith=area).order_by("name")[:300]
+    form = SessionForm(request.POST or None, venues=venues)
+    if request.method == "POST" and can_change and form.is_valid():
+        try:
+            services.session_add(actor=request.user, course=course, **form.cleaned_data)
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("已添加上课时间"))
+            return redirect("catalog:manage_course", pk=course.pk)
+    context = {"course": course, "sessions": list(course.sessions.select_related("venue")),
+               "roster": selectors.roster(course=course), "form": form, "can_change": can_change}
+    return render_page(request, "catalog/manage_course.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def course_state(request, pk: int):
+    course = selectors.course_managed_get(actor=request.user, pk=pk)
+    try:
+        services.course_set_state(actor=request.user, course=course, state=request.POST.get("state", ""))
+    except DomainError as exc:
+        flash_domain_errors(request, exc)
+    else:
+        messages.success(request, _("课程状态：%(s)s") % {"s": CourseState(course.state).label})
+    return redirect("catalog:manage_course", pk=course.pk)
+
+
+@login_required
+def roster_export(request, pk: int):
+    from openpyxl import Workbook
+
+    course = selectors.course_managed_get(actor=request.user, pk=pk, action=Action.VIEW)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "花名册"
+    ws.append([course.title, course.term, course.institution.name])
+    ws.append(["序号", "姓名", "身份证号码", "居住地", "状态", "候补位次", "结业学时", "成绩"])
+    for i, e in enumerate(selectors.roster(course=course), start=1):
+        ws.append([i, e.learner.name, e.learner.id_number_masked, e.learner.residence.name,
+                   str(e.get_status_display()), e.waitlist_position, e.completed_hours, e.score])
+    ws.freeze_panes = "A3"
+    buf = io.BytesIO()
+    wb.save(buf)
+    response = HttpResponse(buf.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = content_disposition_header(True, f"花名册-{course.code}.xlsx")
+    return response
+
+
+@login_required
+def session_sheet(request, pk: int):
+    """One screen for a session: the QR code to check in by, the attendance sheet, and completion entry."""
+    session = selectors.session_managed_get(actor=request.user, pk=pk)
+    errors = {}
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "attendance":
+                ids = [int(x) for x in request.POST.getlist("present")]
+                services.attendance_mark(actor=request.user, session=session, enrollment_ids=ids)
+                messages.success(request, _("已签到 %(n)s 人") % {"n": len(ids)})
+            elif action == "complete":
+                entries = [(int(x), request.POST.get(f"hours_{x}", ""), request.POST.get(f"score_{x}", ""))
+                           for x in request.POST.getlist("complete")]
+                services.completion_mark(actor=request.user, course=session.course, entries=entries)
+                messages.success(request, _("已结业 %(n)s 人") % {"n": len(entries)})
+            return redirect("catalog:session", pk=session.pk)
+        except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
+            errors = exc.errors
+        except ValueError:
+            errors = {"__all__": [_("提交的数据不正确")]}
+    token = services.session_qr_token(actor=request.user, session=session)
+    url = request.build_absolute_uri(f"/learn/checkin/?t={token}")
+    qr_svg = segno.make(url, error="m").svg_inline(scale=4)
+    context = {"session": session, "sheet": selectors.attendance_sheet(session=session), "errors": errors,
+               "checkin_url": url, "qr_svg": qr_svg, "token": token,
+               "max_age": int(services.QR_MAX_AGE.total_seconds() // 60)}
+    return render_page(request, "catalog/session_sheet.html", context, status=400 if errors else 200)
+
+
+@login_required
+def timetable(request):
+    """The district's community-education timetable guide for a term, as PDF or xlsx."""
+    from learncity.catalog import timetable as guide
+
+    district, term, fmt = request.GET.get("district", ""), request.GET.get("term", ""), request.GET.get("format")
+    context = {"districts": _districts(), "district": district, "term": term, "errors": None}
+    if district and term and fmt in ("pdf", "xlsx"):
+        try:
+            data = guide.timetable_rows(district_code=district, term=term)
+        except DomainError as exc:
+            context["errors"] = exc.errors
+        else:
+            if fmt == "pdf":
+                body, ctype = guide.timetable_pdf(data), "application/pdf"
+            else:
+                body, ctype = guide.timetable_xlsx(data), ("application/vnd.openxmlformats-officedocument."
+                                                           "spreadsheetml.sheet")
+            response = HttpResponse(body, content_type=ctype)
+            response["Content-Disposition"] = content_disposition_header(True, f"课表指南-{district}-{term}.{fmt}")
+            return response
+    return render_page(request, "catalog/timetable.html", context, status=400 if context["errors"] else 200)
