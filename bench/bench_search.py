@@ -270,7 +270,7 @@ def _generate(n_courses: int, n_enrollments: int) -> tuple[int, int]:
                              "enrolled_count", "created_at", "updated_at"), courses)
         insert_rows(through, ("course_id", "learnergroup_id"), links)
         ops = connection.ops
-        insert_rows(CourseSession, ("course_id", '"date"', '"start"', '"end"', "venue_id", "room", "online_url"),
+        insert_rows(CourseSession, ("course_id", "date", "start", "end", "venue_id", "room", "online_url"),
                     ((c, ops.adapt_datefield_value(d), ops.adapt_timefield_value(s), ops.adapt_timefield_value(e),
                       v, r, u) for c, d, s, e, v, r, u in sessions))
 
@@ -317,7 +317,7 @@ def _index_mib() -> float | None:
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             cur.execute("SELECT SUM(pg_total_relation_size(t::regclass)) FROM unnest(%s::text[]) t", [tables])
-            return round(cur.fetchone()[0] / 2**20, 1)
+            return round(float(cur.fetchone()[0]) / 2**20, 1)
         try:
             cur.execute("SELECT SUM(pgsize) FROM dbstat WHERE name IN (SELECT name FROM sqlite_master "
                         f"WHERE tbl_name IN ({', '.join(['%s'] * len(tables))}))", tables)

@@ -3,7 +3,8 @@
 `TABLE` declares what each role gets from each route. The routes are walked from the Ninja API itself:
 a route that is not in the table, or a table entry whose route is gone, fails `test_every_route_is_declared`,
 so no route ships without a declared scope. Refused writes must leave the database as it was; allowed writes
-must change it and write one audit row.
+must change it and write one audit row (or as many as the call declares: a check-in audits the attendance and
+the learning record it makes).
 """
 
 import json

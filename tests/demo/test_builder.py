@@ -206,7 +206,8 @@ def test_a_three_level_preset_city_builds_with_its_own_levels(dazhou):
 
 
 def test_a_three_level_city_counts_what_it_built(dazhou):
-    assert dazhou.counts == {
+    network_counts = {k: dazhou.counts[k] for k in ("streets", "communities", "institutions")}
+    assert network_counts == {
         "streets": Place.objects.filter(path__startswith=DAZHOU_PATH, level=PlaceLevel.STREET).count(),
         "communities": Place.objects.filter(path__startswith=DAZHOU_PATH, level=PlaceLevel.COMMUNITY).count(),
         "institutions": Institution.objects.filter(place__path__startswith=DAZHOU_PATH).count(),

@@ -1,27 +1,32 @@
 """Full-text search over courses, resources, events and venues, in Chinese, the same on SQLite and PostgreSQL.
 
 Neither database segments Chinese, so the index is our own inverted index (`SearchDocument`, `SearchTerm`),
-kept by this module and queried with one portable SQL statement.
+kept by this module and read with portable SQL.
 
 Tokens (`tokenize`, one function for documents and queries). Text is NFKC-normalized and lowercased, then
 split into CJK runs and latin/digit runs; everything else separates tokens.
 - a CJK run gives its overlapping character bigrams (书法入门 → 书法 法入 入门), so any two-character query
-  finds every text that contains it; its characters (unigrams, low weight, titles only), so a one-character
-  query works; the jieba words of the run (two-character words coincide with a bigram and add to its
-  weight, so real words outrank bigrams that straddle two words); and pinyin initials ("py:sf" for 书法)
-  of each word, of the bigrams and trigrams inside longer words, and of the whole run.
+  finds every text that contains it; its characters (unigrams: titles only, low weight), so a one-character
+  query works; its jieba words (a two-character word is also a bigram and adds to its weight, so real words
+  outrank bigrams that straddle two words); and, in titles, pinyin initials ("py:sf" for 书法) of each word,
+  of the bigrams and trigrams inside longer words, and of the whole run.
 - a latin/digit run gives itself lowercased ("excel", "python3"), and its letter and digit parts when mixed.
 
-Weights. Each field of a document has its own table (`WEIGHTS`); a term's weight in a document is the sum
-over fields of (weight of its kind in that field) × (occurrences, capped per field). A title bigram (40)
-outweighs everything the same term can collect from the description, tags and place together (≤ 31), so a
-title match always ranks above a description match.
+Weights. A document's fields (title; tags: kind, topic, target groups; body: the description's first
+`BODY_CHARS` characters, a venue's address and hours; where: its district and street names) each weigh token
+kinds by `WEIGHTS`; occurrences add up to the field's cap (`CAPS`) and the fields add up. A title bigram (40)
+outweighs all the same term can collect elsewhere (≤ 31): a title match ranks above a description match.
 
-Query. Every CJK bigram of the query (a lone CJK character: its unigram) and every latin run is a required
-slot; an all-letter latin run also matches its pinyin-initials key ("sf" → "sf" or "py:sf"). A document
-matches when it has a term for every slot (GROUP BY document HAVING COUNT(DISTINCT slot) = n); its score is
-the sum of the weights of the matched terms (longer jieba words of the query add a bonus when present) plus
-a small boost for featured courses; ties are broken by document id, so both databases return the same order.
+Query. Each bigram of a CJK run in the query (a lone character: its unigram) and each latin run is a slot
+that must match (AND); an all-letter latin run is matched by itself or by its pinyin key ("sf" → "sf" or
+"py:sf"). The rarest slot's rows drive a join to one row of every other slot of the same document (the
+frequencies come from one cheap look-up first; a slot found nowhere ends the search there). Score = the sum
+of the matched terms' weights (a jieba word of three or more characters in the query adds its weight when
+the document has it) + `FEATURED_BOOST` for featured courses. Order: score, then document id, so both
+databases return the same page; the total comes with the page (a window count).
+
+Indexing is set-based: `index_documents` rebuilds the documents of the objects given (as the services change
+them), `reindex_all` bulk-loads the whole index (see there).
 """
 
 import datetime
@@ -33,8 +38,10 @@ import unicodedata
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 from django.db import connection, transaction
@@ -74,10 +81,10 @@ WEIGHTS: dict[str, dict[str, int]] = {
     "title": {BIGRAM: 40, WORD: 10, UNIGRAM: 2, LATIN: 50, PINYIN_KEY: 8},
     "tags": {BIGRAM: 4, WORD: 2, LATIN: 6},  # kind, topic, target groups, level
     "body": {BIGRAM: 2, WORD: 1, LATIN: 3},  # description, address, opening hours
-    "where": {BIGRAM: 1, WORD: 1, LATIN: 1},  # provider or venue, district and street names
+    "where": {BIGRAM: 1, WORD: 1, LATIN: 1},  # district and street names (and an event's venue)
 }
 CAPS = {"title": 250, "tags": 12, "body": 15, "where": 4}
-MAX_WEIGHT = 32767  # PositiveSmallIntegerField
+BODY_CHARS = 500  # of a description indexed: bigrams of a whole syllabus would swell the index
 
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+|[0-9a-z]+")
 _PARTS = re.compile(r"[a-z]+|[0-9]+")
@@ -206,7 +213,7 @@ def term_weights(*, title: str, tags: str = "", body: str = "", where: str = "")
             for term, w in _short_field_weights(text, name):
                 weights[term] = weights.get(term, 0) + w
     if body:
-        for term, w in _field_weights(body, "body").items():
+        for term, w in _field_weights(body[:BODY_CHARS], "body").items():
             weights[term] = weights.get(term, 0) + w
     return weights
 
@@ -259,36 +266,33 @@ class _Places:
 
 
 def _build_courses(ids: list[int]) -> list[_Built]:
-    sessions = CourseSession.objects.filter(course=OuterRef("pk"))
-    first_venue = sessions.filter(venue__isnull=False).order_by("date", "start", "id")
-    rows = list(
-        Course.objects.filter(pk__in=ids, state=CourseState.PUBLISHED).order_by("pk")
-        .annotate(first_date=Subquery(sessions.order_by().values("course").annotate(d=Min("date")).values("d")),
-                  last_date=Subquery(sessions.order_by().values("course").annotate(d=Max("date")).values("d")),
-                  venue_path=Subquery(first_venue.values("venue__place__path")[:1]),
-                  venue_name=Subquery(first_venue.values("venue__name")[:1]))
-        .values_list("id", "title", "description", "kind", "mode", "fee", "featured", "level",
-                     "institution__name", "institution__place__path", "first_date", "last_date", "venue_path",
-                     "venue_name")
-    )
+    first_venue = (CourseSession.objects.filter(course=OuterRef("pk"), venue__isnull=False)
+                   .order_by("date", "start", "id").values("venue__place__path")[:1])
+    rows = list(Course.objects.filter(pk__in=ids, state=CourseState.PUBLISHED).order_by("pk")
+                .annotate(venue_path=Subquery(first_venue))
+                .values_list("id", "title", "description", "kind", "mode", "fee", "featured", "level",
+                             "institution__place__path", "venue_path"))
+    found = [r[0] for r in rows]
+    dates = {c: (first, last) for c, first, last in CourseSession.objects.filter(course_id__in=found)
+             .values("course_id").annotate(first=Min("date"), last=Max("date"))
+             .values_list("course_id", "first", "last")}
     groups: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    through = Course.target_groups.through
-    for cid, code, name in (through.objects.filter(course_id__in=[r[0] for r in rows])
-                            .order_by("learnergroup__code").values_list("course_id", "learnergroup__code",
-                                                                        "learnergroup__name")):
+    for cid, code, name in (Course.target_groups.through.objects.filter(course_id__in=found)
+                            .order_by("learnergroup__code")
+                            .values_list("course_id", "learnergroup__code", "learnergroup__name")):
         groups[cid].append((code, name))
-    places = _Places(r[12] or r[9] for r in rows)
+    places = _Places(r[9] or r[8] for r in rows)
     kinds = _labels(CourseKind)
     out = []
-    for (cid, title, description, kind, mode, fee, featured, level, inst_name, inst_path, first, last,
-         venue_path, venue_name) in rows:
+    for cid, title, description, kind, mode, fee, featured, level, inst_path, venue_path in rows:
         path = venue_path or inst_path
         gs = groups.get(cid, [])
+        first, last = dates.get(cid, (None, None))
         b = _Built(cid, title, _summary(description), path, kind, mode,
                    ("," + ",".join(c for c, _ in gs) + ",") if gs else "", fee == 0, _date(first), _date(last),
                    bool(featured))
         b.weights = term_weights(title=title, tags=" ".join([kinds.get(kind, ""), level, *(n for _, n in gs)]),
-                                 body=description, where=" ".join([inst_name, venue_name or "", places.text(path)]))
+                                 body=description, where=places.text(path))
         out.append(b)
     return out
 
@@ -301,47 +305,45 @@ def _date(value) -> datetime.date | None:
 
 def _build_resources(ids: list[int]) -> list[_Built]:
     rows = list(Resource.objects.filter(pk__in=ids, published=True).order_by("pk").values_list(
-        "id", "title", "description", "topic", "course_kind", "kind", "provider__name", "provider__place__path"))
-    places = _Places(r[7] for r in rows)
+        "id", "title", "description", "topic", "course_kind", "kind", "provider__place__path"))
+    places = _Places(r[6] for r in rows)
     kinds, media = _labels(CourseKind), _labels(ResourceKind)
     out = []
-    for rid, title, description, topic, course_kind, kind, provider, path in rows:
+    for rid, title, description, topic, course_kind, kind, path in rows:
         b = _Built(rid, title, _summary(description), path, course_kind, Mode.ONLINE, "", True, None, None, False)
         b.weights = term_weights(title=title, tags=" ".join([topic, kinds.get(course_kind, ""), media.get(kind, "")]),
-                                 body=description, where=" ".join([provider, places.text(path)]))
+                                 body=description, where=places.text(path))
         out.append(b)
     return out
 
 
 def _build_events(ids: list[int]) -> list[_Built]:
     rows = list(Event.objects.filter(pk__in=ids).order_by("pk").values_list(
-        "id", "title", "description", "kind", "is_free", "starts_at", "ends_at", "venue__name", "venue__place__path",
-        "organiser__name"))
+        "id", "title", "description", "kind", "is_free", "starts_at", "ends_at", "venue__name", "venue__place__path"))
     places = _Places(r[8] for r in rows)
     kinds = _labels(EventKind)
     out = []
-    for eid, title, description, kind, is_free, starts, ends, venue, path, organiser in rows:
+    for eid, title, description, kind, is_free, starts, ends, venue, path in rows:
         b = _Built(eid, title, _summary(description), path, kind, Mode.OFFLINE, "", bool(is_free),
                    timezone.localdate(starts), timezone.localdate(ends), False)
         b.weights = term_weights(title=title, tags=kinds.get(kind, ""), body=description,
-                                 where=" ".join([venue, organiser, places.text(path)]))
+                                 where=" ".join([venue, places.text(path)]))
         out.append(b)
     return out
 
 
 def _build_venues(ids: list[int]) -> list[_Built]:
     rows = list(Venue.objects.filter(pk__in=ids).order_by("pk").values_list(
-        "id", "name", "kind", "address", "opening_hours", "free_open_days", "accessibility", "place__path",
-        "institution__name"))
+        "id", "name", "kind", "address", "opening_hours", "free_open_days", "accessibility", "place__path"))
     places = _Places(r[7] for r in rows)
     kinds = _labels(Venue.Kind)
     out = []
-    for vid, name, kind, address, hours, free_days, access, path, inst in rows:
+    for vid, name, kind, address, hours, free_days, access, path in rows:
         b = _Built(vid, name, _summary(" ".join(x for x in (address, hours) if x)), path, kind, Mode.OFFLINE, "",
                    True, None, None, False)
         b.weights = term_weights(title=name, tags=kinds.get(kind, ""),
                                  body=" ".join([address, hours, free_days, access]),
-                                 where=" ".join([inst or "", places.text(path)]))
+                                 where=places.text(path))
         out.append(b)
     return out
 
@@ -428,7 +430,7 @@ def _write(object_type: str, built: list[_Built], doc_id) -> int:
                      b.groups[:200], b.is_free, ops.adapt_datefield_value(b.start_date),
                      ops.adapt_datefield_value(b.end_date), b.featured))
         terms += [(t, pk, w) for t, w in b.weights.items()]
-    terms.sort()  # a term's rows side by side: a query reads few pages of the table
+    terms.sort(key=itemgetter(0))  # a term's rows side by side: a query reads few pages of the table
     insert_rows(SearchDocument, _DOC_COLUMNS, docs)
     insert_rows(SearchTerm, ("term", "document_id", "weight"), terms)
     return len(docs)
@@ -442,6 +444,28 @@ def reindex_all(*, progress=None) -> dict[str, int]:
     dropped, the terms are written batch by batch, then the indexes are built once and the key checked in one
     pass, which is many times faster than keeping them up to date row by row. SQLite readers keep reading the
     old index until the commit; on PostgreSQL searches wait for the rebuild (the table is locked)."""
+    with _big_cache():
+        return _reindex_all(progress)
+
+
+@contextmanager
+def _big_cache():
+    """SQLite: a 256 MiB page cache while the index is rebuilt (building its indexes sorts in memory)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA cache_size")
+        before = cur.fetchone()[0]
+        cur.execute("PRAGMA cache_size = -262144")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+def _reindex_all(progress) -> dict[str, int]:
     counts = {}
     term_table, doc_table = SearchTerm._meta.db_table, SearchDocument._meta.db_table
     qn = connection.ops.quote_name
@@ -450,11 +474,13 @@ def reindex_all(*, progress=None) -> dict[str, int]:
         fresh = itertools.count(next_ids(SearchDocument, 0).start)
         indexes, keys = _secondary_indexes(term_table), _foreign_keys(term_table)
         with connection.cursor() as cur:
-            cur.execute(f"TRUNCATE {term_table}" if connection.vendor == "postgresql" else f"DELETE FROM {term_table}")
             for name, _ in keys:
+                # Checks still pending from earlier in the transaction must run before the key can go.
+                cur.execute(f"SET CONSTRAINTS {qn(name)} IMMEDIATE")
                 cur.execute(f"ALTER TABLE {term_table} DROP CONSTRAINT {qn(name)}")
             for name, _ in indexes:
                 cur.execute(f"DROP INDEX {qn(name)}")
+            cur.execute(f"TRUNCATE {term_table}" if connection.vendor == "postgresql" else f"DELETE FROM {term_table}")
             cur.execute(f"DELETE FROM {doc_table}")
         for object_type, (model, build) in _SOURCES.items():
             ids = list(model.objects.order_by("pk").values_list("pk", flat=True))

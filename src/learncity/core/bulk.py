@@ -28,8 +28,9 @@ def next_ids(model, count: int) -> range:
 
 def insert_rows(model, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
     """Insert rows (tuples in `columns` order, database values) into the model's table. Returns the count."""
-    table = model._meta.db_table
-    cols = ", ".join(columns)
+    table = connection.ops.quote_name(model._meta.db_table)
+    # Quoted: some column names are reserved words ("end" of a course session on PostgreSQL).
+    cols = ", ".join(c if c.startswith('"') else connection.ops.quote_name(c) for c in columns)
     n = 0
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":

@@ -290,7 +290,8 @@ class _Build:
         return first + datetime.timedelta(days=self.rng.randint(0, max(0, (last - first).days)))
 
     def _insert(self, key: str, model, columns, rows) -> None:
-        self.counts[key] += insert_rows(model, columns, rows)
+        # Quoted: CourseSession has a column named "end", a reserved word in PostgreSQL.
+        self.counts[key] += insert_rows(model, [connection.ops.quote_name(c) for c in columns], rows)
 
     def _link(self, through, columns, pairs) -> None:
         insert_rows(through, ("id", *columns), ((i, *p) for i, p in zip(next_ids(through, len(pairs)), pairs,
