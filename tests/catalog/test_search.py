@@ -194,6 +194,16 @@ def test_unpublishing_a_course_removes_it_from_the_index(catalog):
     assert SearchTerm.objects.filter(document__object_id=course.pk, document__object_type="course").count() == 0
 
 
+def test_a_deleted_object_leaves_the_index(catalog):
+    resource = catalog["书法欣赏"]
+    Resource.objects.filter(pk=resource.pk).delete()
+
+    index_documents([resource])
+
+    assert "书法欣赏" not in titles(search(q="书法"))
+    assert SearchDocument.objects.filter(object_type="resource", object_id=resource.pk).count() == 0
+
+
 def test_reindexing_keeps_document_ids_and_replaces_terms(catalog):
     course = catalog["书法入门"]
     doc_id = SearchDocument.objects.get(object_type="course", object_id=course.pk).pk

@@ -382,13 +382,15 @@ def document_for(obj) -> SearchDocument | None:
 
 def index_documents(objects) -> int:
     """(Re)index these courses, resources, events and venues (any mix, or a queryset): their documents and
-    terms are replaced set-based; objects no longer searchable (or gone) leave the index. Returns the number
-    of documents written."""
+    terms are replaced set-based; objects no longer searchable (a draft or closed course, an unpublished
+    resource, an object deleted in this transaction) leave the index. Returns the number of documents written."""
     by_type: dict[str, set[int]] = defaultdict(set)
     if isinstance(objects, QuerySet):
         by_type[_TYPE_OF_MODEL[objects.model]].update(objects.values_list("pk", flat=True))
     else:
         for obj in objects:
+            if obj.pk is None:  # Django forgets a deleted object's pk: index it before deleting it
+                raise ValueError(f"{type(obj).__name__} without a primary key cannot be (un)indexed")
             by_type[_type_of(obj)].add(obj.pk)
     written = 0
     with transaction.atomic():

@@ -87,11 +87,23 @@ def attendance_sheet(*, session: CourseSession) -> list[tuple[Enrollment, Attend
     return [(e, present.get(e.pk)) for e in roster(course=session.course) if e.status != EnrollmentStatus.WAITLISTED]
 
 
+def queue_rank(enrollment: Enrollment) -> int | None:
+    """Where a waiting learner stands now (1 = next in line). Stored positions keep arrival order and are not
+    renumbered when someone ahead leaves, so the rank is counted."""
+    if enrollment.status != EnrollmentStatus.WAITLISTED:
+        return None
+    return Enrollment.objects.filter(course_id=enrollment.course_id, status=EnrollmentStatus.WAITLISTED,
+                                     waitlist_position__lt=enrollment.waitlist_position).count() + 1
+
+
 def enrollment_of(*, actor, course: Course) -> Enrollment | None:
     if not getattr(actor, "is_authenticated", False):
         return None
-    return (Enrollment.objects.filter(course=course, learner__user=actor)
-            .exclude(status=EnrollmentStatus.CANCELLED).first())
+    enrollment = (Enrollment.objects.filter(course=course, learner__user=actor)
+                  .exclude(status=EnrollmentStatus.CANCELLED).first())
+    if enrollment is not None:
+        enrollment.queue_rank = queue_rank(enrollment)
+    return enrollment
 
 
 def my_enrollment_get(*, actor, pk: int) -> Enrollment:
@@ -107,6 +119,8 @@ def my_learning(*, actor) -> dict:
     enrollments = list(Enrollment.objects.filter(learner__user=actor).exclude(status=EnrollmentStatus.CANCELLED)
                        .select_related("course__institution", "learner").order_by("-id"))
     live_courses = [e.course_id for e in enrollments if e.status == EnrollmentStatus.ENROLLED]
+    for e in enrollments:
+        e.queue_rank = queue_rank(e)
     upcoming = list(CourseSession.objects.filter(course_id__in=live_courses, date__gte=today)
                     .select_related("course", "venue").order_by("date", "start")[:20])
     records = LearningRecord.objects.filter(learner__user=actor).select_related("provider").order_by("-date", "-id")

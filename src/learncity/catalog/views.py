@@ -95,7 +95,7 @@ def enroll(request, pk: int):
         flash_domain_errors(request, exc)
     else:
         if enrollment.status == "waitlisted":
-            messages.success(request, _("课程已满，您已进入候补名单第 %(n)s 位") % {"n": enrollment.waitlist_position})
+            messages.success(request, _("课程已满，您已进入候补名单第 %(n)s 位") % {"n": selectors.queue_rank(enrollment)})
         else:
             messages.success(request, _("报名成功"))
     return redirect("catalog:course", pk=course.pk)
@@ -228,9 +228,20 @@ def course_new(request):
     return render_page(request, "catalog/course_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
+def _course_with_roster(request, pk: int):
+    """A course's management page shows its roster: those who manage it, and those who may read people
+    (auditors); not expert reviewers, who see no personal data."""
+    course = selectors.course_managed_get(actor=request.user, pk=pk, action=Action.VIEW)
+    scope = scope_for(request.user)
+    if not (scope.everything or scope.view.people_paths
+            or selectors.course_list_managed(actor=request.user).filter(pk=pk).exists()):
+        raise NotFound(_("未找到该课程，或您无权管理"))
+    return course
+
+
 @login_required
 def manage_course(request, pk: int):
-    course = selectors.course_managed_get(actor=request.user, pk=pk, action=Action.VIEW)
+    course = _course_with_roster(request, pk)
     can_change = selectors.course_list_managed(actor=request.user).filter(pk=pk).exists()
     area = district_path_of(course.institution.place) or course.institution.place.path
     venues = Venue.objects.filter(place__path__startswith=area).order_by("name")[:300]
@@ -267,7 +278,7 @@ def course_state(request, pk: int):
 def roster_export(request, pk: int):
     from openpyxl import Workbook
 
-    course = selectors.course_managed_get(actor=request.user, pk=pk, action=Action.VIEW)
+    course = _course_with_roster(request, pk)
     wb = Workbook()
     ws = wb.active
     ws.title = "花名册"
