@@ -22,8 +22,9 @@ that must match (AND); an all-letter latin run is matched by itself or by its pi
 "py:sf"). The rarest slot's rows drive a join to one row of every other slot of the same document (the
 frequencies come from one cheap look-up first; a slot found nowhere ends the search there). Score = the sum
 of the matched terms' weights (a jieba word of three or more characters in the query adds its weight when
-the document has it) + `FEATURED_BOOST` for featured courses. Order: score, then document id, so both
-databases return the same page; the total comes with the page (a window count).
+the document has it); a featured course's terms weigh `FEATURED_BOOST` more (kept in the index, so ranking
+without filters never reads the documents). Order: score, then document id, so both databases return the
+same page; the total comes with the page (a window count).
 
 Indexing is set-based: `index_documents` rebuilds the documents of the objects given (as the services change
 them), `reindex_all` bulk-loads the whole index (see there).
@@ -293,6 +294,8 @@ def _build_courses(ids: list[int]) -> list[_Built]:
                    bool(featured))
         b.weights = term_weights(title=title, tags=" ".join([kinds.get(kind, ""), level, *(n for _, n in gs)]),
                                  body=description, where=places.text(path))
+        if featured:  # kept in the terms, so ranking needs no look at the documents
+            b.weights = {t: w + FEATURED_BOOST for t, w in b.weights.items()}
         out.append(b)
     return out
 
@@ -748,14 +751,15 @@ def _match(query: _Query, f: _Filters, limit: int, offset: int) -> SearchResults
         params.append(slots[0][0])
     hits = f"SELECT t0.document_id AS doc_id, {' + '.join(score)} AS hit_score {' '.join(sql)}"
     order = "near_rank DESC, score DESC, doc_id"
-    ranked = (f"SELECT h.doc_id, h.hit_score + CASE WHEN d.featured THEN {FEATURED_BOOST} ELSE 0 END AS score, "
-              f"{f.near} AS near_rank, COUNT(*) OVER () AS total FROM ({hits}) h {join} {docs} d ON d.id = h.doc_id "
-              f"WHERE {f.where} ORDER BY {order} LIMIT %s OFFSET %s")
+    if f.params or f.near_params:  # filters: every hit's document is looked at
+        source, count = f"({hits}) h {join} {docs} d ON d.id = h.doc_id WHERE {f.where}", [*params, *f.params]
+    else:  # none: the ranking reads the terms only, and the page's twenty documents
+        source, count = f"({hits}) h", params
+    ranked = (f"SELECT h.doc_id, h.hit_score AS score, {f.near} AS near_rank, COUNT(*) OVER () AS total "
+              f"FROM {source} ORDER BY {order} LIMIT %s OFFSET %s")
     page = _PAGE.format(ranked=ranked, join=join, docs=docs, order="r.near_rank DESC, r.score DESC, d.id")
-    found = list(SearchDocument.objects.raw(page, [*f.near_params, *params, *f.params, limit, offset]))
-    total = found[0].total if found else _count(
-        f"SELECT COUNT(*) FROM ({hits}) h {join} {docs} d ON d.id = h.doc_id WHERE {f.where}", [*params, *f.params],
-        offset)
+    found = list(SearchDocument.objects.raw(page, [*f.near_params, *count, limit, offset]))
+    total = found[0].total if found else _count(f"SELECT COUNT(*) FROM {source}", count, offset)
     return SearchResults(total=total, items=[(d, int(d.score)) for d in found], query_terms=query.words)
 
 
