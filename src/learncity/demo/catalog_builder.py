@@ -9,7 +9,9 @@ institutions, committees and residents exist.
 Invariants the catalog's services enforce, and so this builder keeps:
 - no two sessions in the same venue and room overlap (each course holds one weekly slot of a room for its term);
 - Course.enrolled_count = the course's live enrollments (enrolled + completed) <= capacity; waitlist 1..n;
-- one learning record per completion, event attended and resource fully viewed, external_id unique per provider.
+- one learning record per completion, event attended, resource fully viewed and volunteer service entry
+  (external_id `volunteer-service-<id>`, as catalog.pools.volunteer_service_record makes it), external_id unique
+  per provider.
 """
 
 import datetime
@@ -826,10 +828,15 @@ class _Build:
                                  Decimal(str(rng.choice([1, 1.5, 2, 2, 2.5, 3, 4]))),
                                  rng.choice(words.VOLUNTEER_ACTIVITIES), where.id, None))
         self._insert("volunteers", Volunteer, ("id", "learner_id", "skills", "institution_id"), volunteers)
+        service_ids = next_ids(VolunteerService, len(services))
         self._insert("volunteer_services", VolunteerService,
                      ("id", "volunteer_id", "date", "hours", "activity", "institution_id", "recorded_by_id"),
-                     ((sid, *row) for sid, row in zip(next_ids(VolunteerService, len(services)), services,
-                                                      strict=True)))
+                     ((sid, *row) for sid, row in zip(service_ids, services, strict=True)))
+        # Service hours are learning too: one record per entry, at the institution served.
+        learner_of = {vid: learner for vid, learner, _, _ in volunteers}
+        self._records([(learner_of[vid], where, RecordKind.VOLUNTEERING, "", None, None, None, f"志愿服务：{activity}",
+                        hours, None, day, f"volunteer-service-{sid}", self.dt(day, datetime.time(18)))
+                       for sid, (vid, day, hours, activity, where, _) in zip(service_ids, services, strict=True)])
         self.progress("志愿者", count, count)
 
     def district_of_place(self, place_id: int) -> str:
