@@ -44,7 +44,9 @@ def domain_error(request, exc: DomainError):
 
 def _mount():
     from learncity.catalog.api import router as catalog_router
+    from learncity.catalog.pool_api import router as pool_router
     from learncity.core.api import router as core_router
+    from learncity.creditbank.api import router as creditbank_router
     from learncity.network.api import router as network_router
     from learncity.people.api import router as people_router
     from learncity.places.api import router as places_router
@@ -54,6 +56,8 @@ def _mount():
     api.add_router("/network", network_router)
     api.add_router("/people", people_router)
     api.add_router("/catalog", catalog_router)
+    api.add_router("/catalog", pool_router)
+    api.add_router("/credits", creditbank_router)
 
 
 _mount()

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "learncity.network",
     "learncity.people",
     "learncity.catalog",
+    "learncity.creditbank",
     "learncity.demo",
 ]
 

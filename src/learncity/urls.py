@@ -9,6 +9,7 @@ urlpatterns = [
     path("network/", include("learncity.network.urls")),
     path("people/", include("learncity.people.urls")),
     path("learn/", include("learncity.catalog.urls")),
+    path("credits/", include("learncity.creditbank.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),

@@ -119,6 +119,12 @@ class Targets:
     def catalog(self) -> CatalogTargets:
         return CatalogTargets(self)
 
+    @cached_property
+    def credits(self):
+        from tests.api.credit_targets import CreditTargets
+
+        return CreditTargets(self)
+
 
 @pytest.fixture
 def targets(users) -> Targets:

@@ -447,11 +447,24 @@ def learning_record_create(*, actor, learner: LearnerProfile, provider: Institut
     if existing is not None:
         return existing
     with transaction.atomic():
-        record = LearningRecord.objects.create(
-            learner=learner, provider=provider, kind=kind, course_kind=course_kind, course=course, session=session,
-            event=event, resource=resource, title=title[:200], hours=hours, score=score, date=date, source=source,
-            external_id=external_id, created_by=actor if getattr(actor, "is_authenticated", False) else None)
+        try:
+            with transaction.atomic():
+                record = LearningRecord.objects.create(
+                    learner=learner, provider=provider, kind=kind, course_kind=course_kind, course=course,
+                    session=session, event=event, resource=resource, title=title[:200], hours=hours, score=score,
+                    date=date, source=source, external_id=external_id,
+                    created_by=actor if getattr(actor, "is_authenticated", False) else None)
+        except IntegrityError:  # the same record sent twice at once: the other request made it
+            existing = LearningRecord.objects.filter(provider=provider, external_id=external_id).first()
+            if existing is None:
+                raise
+            return existing
         audit_record(actor=actor, action="learning_record.create", obj=record, kind=kind, hours=str(hours))
+        # The credit bank's input: the learner's account opens at the first record, and a record from a provider
+        # accredited for a matching standard is recognised at once.
+        from learncity.creditbank.services import record_recognise_auto
+
+        record_recognise_auto(actor=actor, record=record)
     return record
 
 

@@ -42,6 +42,7 @@ from learncity.places.services import divisions_load
 
 from . import names
 from .catalog_builder import build_catalog
+from .credit_builder import build_credit_bank
 
 TODAY = datetime.date(2026, 11, 1)  # the demo's "now" for ages, so the city is the same on every machine
 POPULATION_YEAR = 2025
@@ -147,6 +148,7 @@ def demo_build(*, city: str = "福州市", residents: int = DEFAULT_RESIDENTS, s
     _residents(city_place, residents, rng, progress, learner_user=users["learner"])
     catalog = build_catalog(city_place, random.Random(f"{seed}:{city_place.code}:catalog"), progress)
     _learner_enrolls(users["learner"])
+    credits = build_credit_bank(city_place, random.Random(f"{seed}:{city_place.code}:credits"), users, progress)
     progress("搜索索引", 0, 1)
     reindex_all()
     progress("搜索索引", 1, 1)
@@ -157,6 +159,7 @@ def demo_build(*, city: str = "福州市", residents: int = DEFAULT_RESIDENTS, s
         "communities": Place.objects.filter(path__startswith=city_place.path, level=PlaceLevel.COMMUNITY).count(),
         "institutions": Institution.objects.filter(place__path__startswith=city_place.path).count(),
         **catalog,
+        **credits,
     }
     return result
 

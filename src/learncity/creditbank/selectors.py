@@ -1,0 +1,316 @@
+"""Reads of the credit bank, each scoped to the acting user."""
+
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from learncity.catalog.models import LearningRecord
+from learncity.core.errors import NotFound, PermissionDenied
+from learncity.core.scopes import Action, Role, scope_for
+from learncity.creditbank.models import (
+    AccountBalance,
+    Conversion,
+    ConversionRule,
+    ConversionStatus,
+    CreditClass,
+    Declaration,
+    DeclarationStatus,
+    EntryReason,
+    LearningAccount,
+    LedgerEntry,
+    Outcome,
+    RuleStatus,
+    Standard,
+    StandardVersion,
+    Transcript,
+    VersionStatus,
+)
+from learncity.network.models import Institution
+from learncity.people.models import LearnerProfile
+
+
+def account_of(user) -> LearningAccount | None:
+    """The signed-in learner's own account (None if not opened yet)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return LearningAccount.objects.filter(learner__user=user).select_related("learner").first()
+
+
+def account_get(*, actor, pk: int) -> LearningAccount:
+    """An account the actor may see: their own, or a resident's within their people scope."""
+    scope = scope_for(actor)
+    account = (LearningAccount.objects.filter(pk=pk).filter(_accounts_q(scope))
+               .select_related("learner", "learner__residence").first())
+    if account is None:
+        raise NotFound("未找到该学习账户")
+    return account
+
+
+def _accounts_q(scope) -> Q:
+    profiles = LearnerProfile.objects.filter(scope.profiles_q(Action.VIEW))
+    return Q(learner__in=profiles)
+
+
+def account_list(*, actor, q: str = "") -> QuerySet[LearningAccount]:
+    scope = scope_for(actor)
+    if not scope.is_staff_like:
+        raise PermissionDenied("只有管理员和审计员可以查看学习账户列表")
+    qs = LearningAccount.objects.filter(_accounts_q(scope)).select_related("learner", "learner__residence")
+    if q:
+        qs = qs.filter(learner__name__contains=q.strip())
+    return qs.order_by("pk")
+
+
+def balances(account: LearningAccount) -> dict[str, Decimal]:
+    found = dict(AccountBalance.objects.filter(account=account).values_list("credit_class", "amount"))
+    return {c: found.get(c, Decimal("0")).quantize(Decimal("0.01")) for c in CreditClass.values}
+
+
+def entries(account: LearningAccount) -> QuerySet[LedgerEntry]:
+    return LedgerEntry.objects.filter(account=account).select_related("outcome", "conversion__rule").order_by("-seq")
+
+
+def outcomes(account: LearningAccount) -> list[Outcome]:
+    """The account's outcomes, each with `reversed` (a reversal entry exists)."""
+    reversal = LedgerEntry.objects.filter(outcome=OuterRef("pk"), reason=EntryReason.REVERSAL)
+    return list(Outcome.objects.filter(account=account).annotate(reversed=Exists(reversal))
+                .select_related("standard_version__standard", "standard_version__level").order_by("-date", "-id"))
+
+
+def transcript_content(account: LearningAccount) -> dict:
+    """What a transcript states: the holder (name and masked ID number only), balances per class, and every
+    standing outcome by class and year with its provider, date, hours, credits and recognition basis; converted
+    credits with their target. Plain JSON values, in a fixed order, so its digest is reproducible."""
+    learner = account.learner
+    by_class: dict[str, dict[str, list]] = {}
+    for o in outcomes(account):
+        if o.reversed:
+            continue
+        by_class.setdefault(o.credit_class, {}).setdefault(str(o.date.year), []).append({
+            "id": o.pk, "title": o.title, "provider": o.provider_name, "date": o.date.isoformat(),
+            "hours": f"{o.hours:f}", "credits": f"{o.credits:f}", "score": None if o.score is None else f"{o.score:f}",
+            "standard": f"{o.standard_version.standard.code} v{o.standard_version.version}",
+            "standard_name": o.standard_version.name,
+            "level": o.standard_version.level.level, "basis": o.basis})
+    conversions = [
+        {"id": c.pk, "rule": c.rule.code, "target": f"{c.rule.target_institution.name} · {c.rule.target_name}",
+         "class": c.rule.target_class, "credits_in": f"{c.credits_in:f}", "credits_out": f"{c.credits_out:f}",
+         "date": c.decided_at.date().isoformat() if c.decided_at else ""}
+        for c in Conversion.objects.filter(account=account, status=ConversionStatus.APPROVED)
+        .exclude(entries__reason=EntryReason.REVERSAL).select_related("rule__target_institution").order_by("pk")]
+    return {
+        "account": account.number, "name": learner.name, "id_number": learner.id_number_masked,
+        "as_of": account.head_seq,
+        "balances": {c: f"{v:f}" for c, v in balances(account).items()},
+        "classes": [{"class": c, "label": _zh(CreditClass(c).label),
+                     "years": [{"year": y, "outcomes": items} for y, items in sorted(by_class[c].items(), reverse=True)]}
+                    for c in CreditClass.values if c in by_class],
+        "conversions": conversions,
+    }
+
+
+def _zh(label) -> str:
+    """A label as the document states it: in Chinese, whatever language the viewer reads the site in (the content
+    and its digest must not depend on who issued it)."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        return str(label)
+
+
+def transcript_get(*, actor, account: LearningAccount) -> dict:
+    """The live transcript of an account the actor may see."""
+    account_get(actor=actor, pk=account.pk)
+    return transcript_content(account)
+
+
+@dataclass
+class Verification:
+    transcript: Transcript
+    valid: bool
+    reasons: list[str]
+
+
+def transcript_verify(token: str) -> Verification:
+    """Public: what an issued transcript states, and whether it still holds — its content untouched, the account's
+    chain intact up to the head it was issued at, and none of its outcomes reversed since."""
+    from learncity.creditbank.ledger import ledger_verify
+
+    transcript = Transcript.objects.filter(token=(token or "").strip()).select_related("account").first()
+    if transcript is None:
+        raise NotFound("未找到该学习成果证明：编号有误，或证明不存在")
+    reasons = []
+    canonical = json.dumps(transcript.content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    if hashlib.sha256(canonical.encode()).hexdigest() != transcript.digest:
+        reasons.append("证明内容与出具时的摘要不一致")
+    if transcript.revoked_at is not None:
+        reasons.append(f"已于 {timezone.localtime(transcript.revoked_at):%Y-%m-%d} 撤回")
+    entry = LedgerEntry.objects.filter(account=transcript.account, seq=transcript.head_seq).first()
+    if transcript.head_seq and (entry is None or entry.hash != transcript.head_hash):
+        reasons.append("账本中出具时的记录已不存在或被改动")
+    report = ledger_verify(account_ids=[transcript.account_id])
+    if not report.ok:
+        reasons.append("该账户的账本校验未通过")
+    stated = [o["id"] for c in transcript.content.get("classes", []) for y in c["years"] for o in y["outcomes"]]
+    if LedgerEntry.objects.filter(outcome_id__in=stated, reason=EntryReason.REVERSAL,
+                                  seq__gt=transcript.head_seq, account=transcript.account).exists():
+        reasons.append("证明所列的部分成果在出具后已被冲正")
+    return Verification(transcript=transcript, valid=not reasons, reasons=reasons)
+
+
+def transcript_list(*, actor, account: LearningAccount) -> QuerySet[Transcript]:
+    account_get(actor=actor, pk=account.pk)
+    return Transcript.objects.filter(account=account)
+
+
+# --- incentives -----------------------------------------------------------------------------------------
+
+@dataclass
+class Incentives:
+    points: Decimal
+    hours_total: Decimal
+    hours_year: Decimal
+    credits: Decimal
+    star_candidate: bool
+    thresholds: dict  # what each threshold asks and how far the learner is
+
+
+def incentives(account: LearningAccount, *, today: datetime.date | None = None) -> Incentives:
+    """Learning points (hours × points per hour + credits × points per credit, by the city's policy) and whether the
+    learner meets every threshold of a Lifelong Learning Star candidate (终身学习之星候选人)."""
+    from learncity.creditbank.services import _city_of, policy_for
+
+    today = today or timezone.localdate()
+    learner = account.learner
+    policy = policy_for(_city_of(learner.residence))
+    records = LearningRecord.objects.filter(learner=learner)
+    hours_total = Decimal(str(records.aggregate(s=Sum("hours"))["s"] or 0)).quantize(Decimal("0.1"))
+    hours_year = Decimal(str(records.filter(date__year=today.year).aggregate(s=Sum("hours"))["s"] or 0)).quantize(
+        Decimal("0.1"))
+    credits = sum(balances(account).values(), Decimal("0"))
+    points = (Decimal(hours_total) * policy.points_per_hour + credits * policy.points_per_credit).quantize(Decimal("1"))
+    thresholds = {
+        "points": (points, policy.star_min_points),
+        "hours_year": (Decimal(hours_year), policy.star_min_hours_year),
+        "credits": (credits, policy.star_min_credits),
+    }
+    star = all(have >= need for have, need in thresholds.values())
+    return Incentives(points=points, hours_total=Decimal(hours_total), hours_year=Decimal(hours_year),
+                      credits=credits, star_candidate=star, thresholds=thresholds)
+
+
+# --- standards, review queue, rules, conversions ----------------------------------------------------------
+
+def standard_list(*, actor=None, q: str = "", credit_class: str = "") -> QuerySet[StandardVersion]:
+    """Current versions of all standards (public: learners choose one when declaring)."""
+    qs = (StandardVersion.objects.exclude(status=VersionStatus.SUPERSEDED)
+          .select_related("standard", "level").order_by("standard__code"))
+    if q:
+        qs = qs.filter(Q(name__contains=q.strip()) | Q(standard__code__icontains=q.strip()))
+    if credit_class:
+        qs = qs.filter(credit_class=credit_class)
+    return qs
+
+
+def standard_get(code: str) -> Standard:
+    standard = Standard.objects.filter(code=code).first()
+    if standard is None:
+        raise NotFound(f"未找到认证标准「{code}」")
+    return standard
+
+
+def declaration_list_mine(*, actor) -> QuerySet[Declaration]:
+    return (Declaration.objects.filter(account__learner__user=actor)
+            .select_related("standard").prefetch_related("evidence"))
+
+
+def review_queue(*, actor, status: str = DeclarationStatus.SUBMITTED) -> QuerySet[Declaration]:
+    """Declarations the actor may review: expert reviewers and city administrators, residents of their city."""
+    scope = scope_for(actor)
+    if not (scope.everything or scope.roles & {Role.EXPERT_REVIEWER, Role.CITY_ADMIN, Role.AUDITOR}):
+        raise PermissionDenied("只有评审专家、市级管理员和审计员可以查看申报审核队列")
+    q = Q()
+    if not scope.everything:
+        q = Q(pk__in=[])
+        for p in scope.view.place_paths:
+            q |= Q(account__learner__residence__path__startswith=p)
+    qs = Declaration.objects.filter(q).select_related("account__learner", "standard").prefetch_related("evidence")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("submitted_at", "pk")
+
+
+def declaration_get(*, actor, pk: int) -> Declaration:
+    """A declaration its learner, or a reviewer of its city, may see."""
+    d = Declaration.objects.filter(pk=pk).select_related("account__learner__residence", "standard").first()
+    if d is None:
+        raise NotFound("未找到该申报")
+    if d.account.learner.user_id == getattr(actor, "pk", None):
+        return d
+    try:
+        if review_queue(actor=actor, status="").filter(pk=pk).exists():
+            return d
+    except PermissionDenied:
+        pass
+    raise NotFound("未找到该申报")
+
+
+def rule_list(*, actor=None, status: str = "") -> QuerySet[ConversionRule]:
+    """Rules are public once active; drafts and rules under review are seen by their institution and reviewers."""
+    scope = scope_for(actor)
+    qs = ConversionRule.objects.select_related("target_institution").prefetch_related("sources")
+    visible = Q(status__in=[RuleStatus.ACTIVE, RuleStatus.ABOLISHED])
+    if scope.everything:
+        visible = Q()
+    else:
+        visible |= Q(target_institution__in=Institution.objects.filter(scope.institutions_q(Action.CHANGE)))
+        if scope.roles & {Role.EXPERT_REVIEWER, Role.CITY_ADMIN, Role.AUDITOR}:
+            visible |= Q(target_institution__in=Institution.objects.filter(scope.institutions_q(Action.VIEW)))
+    qs = qs.filter(visible)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("code")
+
+
+def rule_get(*, actor=None, code: str) -> ConversionRule:
+    rule = rule_list(actor=actor).filter(code=code).first()
+    if rule is None:
+        raise NotFound(f"未找到转换规则「{code}」")
+    return rule
+
+
+def conversion_list_mine(*, actor) -> QuerySet[Conversion]:
+    return (Conversion.objects.filter(account__learner__user=actor)
+            .select_related("rule__target_institution").prefetch_related("outcomes"))
+
+
+def conversion_inbox(*, actor, status: str = ConversionStatus.APPLIED) -> QuerySet[Conversion]:
+    """Applications the actor's institutions (or the institutions under an administrator) decide."""
+    scope = scope_for(actor)
+    institutions = Institution.objects.filter(scope.institutions_q(Action.CHANGE))
+    qs = (Conversion.objects.filter(rule__target_institution__in=institutions)
+          .select_related("rule__target_institution", "account__learner").prefetch_related("outcomes"))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("applied_at", "pk")
+
+
+def conversion_get(*, actor, pk: int) -> Conversion:
+    c = (Conversion.objects.filter(pk=pk).select_related("rule__target_institution", "account__learner").first())
+    if c is None:
+        raise NotFound("未找到该转换申请")
+    if c.account.learner.user_id == getattr(actor, "pk", None) or conversion_inbox(actor=actor, status="").filter(
+            pk=pk).exists():
+        return c
+    raise NotFound("未找到该转换申请")
+
+
+def convertible_outcomes(*, account: LearningAccount, rule: ConversionRule) -> list[Outcome]:
+    """The account's standing outcomes under the rule's source standards."""
+    sources = rule.sources.values_list("pk", flat=True)
+    return [o for o in outcomes(account) if not o.reversed and o.standard_version.standard_id in set(sources)]

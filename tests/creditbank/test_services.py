@@ -1,0 +1,532 @@
+"""Credit-bank services: accounts, standards and versions, recognition (automatic and reviewed), reversal,
+conversion rules and conversions, with their bad inputs — each refused with a clear error and nothing written."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from learncity.catalog.models import LearningRecord, RecordKind
+from learncity.core.errors import DomainError, NotFound, PermissionDenied
+from learncity.creditbank import bulk, selectors, services
+from learncity.creditbank.ledger import ledger_verify
+from learncity.creditbank.models import (
+    AccountBalance,
+    Conversion,
+    ConversionRule,
+    ConversionStatus,
+    CreditPolicy,
+    Declaration,
+    DeclarationStatus,
+    LearningAccount,
+    LedgerEntry,
+    OpenedVia,
+    Outcome,
+    RuleStatus,
+    Standard,
+    StandardVersion,
+    VersionStatus,
+)
+from learncity.network.models import Institution, InstitutionKind
+from learncity.places.models import Place
+from tests.creditbank.factories import PDF, PNG, completion, declared, institution_of, resident
+
+pytestmark = pytest.mark.django_db
+
+
+def _balance(account, credit_class):
+    row = AccountBalance.objects.filter(account=account, credit_class=credit_class).first()
+    return row.amount if row else Decimal("0")
+
+
+# --- accounts ----------------------------------------------------------------------------------------
+
+def test_the_first_learning_record_opens_the_account_and_is_recognised(users):
+    learner = resident(0)
+    assert not LearningAccount.objects.filter(learner=learner).exists()
+    record = completion(users["staff"], learner, hours="40")
+    account = LearningAccount.objects.get(learner=learner)
+    outcome = Outcome.objects.get(learning_record=record)
+    assert outcome.standard_version.standard.code == "CE-COURSE"
+    assert outcome.standard_version.version == 2
+    assert outcome.credits == Decimal("2.50")  # 40 h / 16 h a credit, rounded down to 0.01
+    entry = LedgerEntry.objects.get(outcome=outcome)
+    assert (entry.amount, entry.reason, entry.seq) == (Decimal("2.50"), "recognition", account.head_seq)
+    assert "鼓东街道社区学校" in outcome.basis and "CE-COURSE v2" in outcome.basis
+
+
+def test_hours_beyond_the_standard_cap_earn_the_cap(users):
+    record = completion(users["staff"], resident(1), hours="200")
+    assert Outcome.objects.get(learning_record=record).credits == Decimal("4.00")
+
+
+def test_a_record_that_matches_no_standard_is_kept_without_credits(users):
+    learner = resident(2)
+    record = completion(users["staff"], learner, hours="2")  # CE-COURSE asks for at least 4 hours
+    assert LearningRecord.objects.filter(pk=record.pk).exists()
+    assert not Outcome.objects.filter(learning_record=record).exists()
+    assert LearningAccount.objects.filter(learner=learner).exists()  # the account opened all the same
+    with pytest.raises(DomainError) as exc:
+        services.record_recognise(actor=users["staff"], record=record)
+    assert "少于标准要求的 4" in str(exc.value)
+
+
+def test_recognition_is_idempotent(users):
+    record = completion(users["staff"], resident(3))
+    again = services.record_recognise(actor=users["staff"], record=record)
+    assert again == Outcome.objects.get(learning_record=record)
+    assert LedgerEntry.objects.filter(outcome=again).count() == 1
+
+
+def test_a_learner_opens_their_own_account_once(users):
+    account = services.account_open_own(actor=users["learner"])
+    assert services.account_open_own(actor=users["learner"]) == account
+    with pytest.raises(DomainError):
+        services.account_open_own(actor=users["staff"])  # no learner profile
+
+
+def test_an_institution_opens_accounts_in_bulk_all_or_nothing(users):
+    from learncity.core import crypto
+    from learncity.people.services import ID_CONTEXT
+
+    people = list(LearnerProfile_without_account()[20:23])
+    rows = [(crypto.decrypt(p.id_number_encrypted, context=ID_CONTEXT), p.name) for p in people]
+    before = LearningAccount.objects.count()
+    with pytest.raises(DomainError) as exc:
+        services.accounts_open_bulk(actor=users["staff"], institution_code=institution_of(users["staff"]).code,
+                                    people=[*rows, ("11010519491231002X", "某某"), (rows[0][0], rows[0][1])])
+    errors = exc.value.errors
+    assert "第5行" in errors and "不是本市登记的居民" in errors["第5行"][0]
+    assert "第6行" in errors and "与第2行重复" in errors["第6行"][0]
+    assert LearningAccount.objects.count() == before
+    report = services.accounts_open_bulk(actor=users["staff"], institution_code=institution_of(users["staff"]).code,
+                                         people=rows)
+    assert report == {"opened": 3, "existed": 0}
+    assert set(LearningAccount.objects.filter(learner__in=people).values_list("opened_via", flat=True)) == {
+        OpenedVia.BULK}
+    with pytest.raises(PermissionDenied):
+        services.accounts_open_bulk(actor=users["district_admin_2"],
+                                    institution_code=institution_of(users["staff"]).code, people=rows)
+    with pytest.raises(NotFound):
+        services.accounts_open_bulk(actor=users["staff"], institution_code="NO-SUCH", people=rows)
+
+
+def LearnerProfile_without_account():
+    from learncity.people.models import LearnerProfile
+
+    return LearnerProfile.objects.filter(account__isnull=True, user__isnull=True).order_by("pk")
+
+
+def test_bulk_opening_refuses_a_bad_id_number_and_a_wrong_name(users):
+    from learncity.core import crypto
+    from learncity.people.services import ID_CONTEXT
+
+    p = LearnerProfile_without_account().first()
+    number = crypto.decrypt(p.id_number_encrypted, context=ID_CONTEXT)
+    code = institution_of(users["staff"]).code
+    with pytest.raises(DomainError) as exc:
+        services.accounts_open_bulk(actor=users["staff"], institution_code=code,
+                                    people=[(number[:17] + ("0" if number[17] != "0" else "1"), p.name),
+                                            (number, "张冒名")])
+    assert "校验位" in exc.value.errors["第2行"][0]
+    assert "与登记的姓名不符" in exc.value.errors["第3行"][0]
+    with pytest.raises(DomainError):
+        services.accounts_open_bulk(actor=users["staff"], institution_code=code, people=[])
+
+
+# --- standards -----------------------------------------------------------------------------------------
+
+def _standard(users, code="T-STD", **kw):
+    data = dict(name="测试标准", credit_class="training", level=2, credits="3", hours_per_credit="10",
+                record_kinds=["event"], providers=[institution_of(users["staff"]).code], effective_from="2020-01-01")
+    data.update(kw)
+    return services.standard_create(actor=users["city_admin"], city=Place.objects.get(code="350100"), code=code,
+                                    **data)
+
+
+def test_a_city_admin_creates_a_standard_with_accredited_providers(users):
+    version = _standard(users)
+    assert (version.version, version.status, version.credits) == (1, VersionStatus.ACTIVE, Decimal("3"))
+    assert version.standard.accreditations.get().institution == institution_of(users["staff"])
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("credits", "-1", "必须大于 0"),
+    ("credits", "abc", "不是数字"),
+    ("credits", "1.234", "最多 2 位小数"),
+    ("credits", 1.5, "必须是数字"),
+    ("hours_per_credit", "0", "必须大于 0"),
+    ("level", 11, "资历框架中没有等级"),
+    ("credit_class", "gold", "未知的学分类别"),
+    ("record_kinds", ["dancing"], "未知的学习记录类型"),
+    ("name", "", "不能为空"),
+])
+def test_a_bad_standard_is_refused_and_nothing_is_written(users, field, value, message):
+    before = (Standard.objects.count(), StandardVersion.objects.count())
+    with pytest.raises(DomainError) as exc:
+        _standard(users, **{field: value})
+    assert message in " ".join(exc.value.errors[field])
+    assert (Standard.objects.count(), StandardVersion.objects.count()) == before
+
+
+def test_only_a_city_admin_creates_standards(users):
+    for who in ("district_admin", "staff", "expert", "learner", "auditor"):
+        with pytest.raises(PermissionDenied):
+            services.standard_create(actor=users[who], city=Place.objects.get(code="350100"), code=f"T-{who}",
+                                     name="x", credit_class="training", level=1, credits="1")
+    assert not Standard.objects.filter(code__startswith="T-").exists()
+
+
+def test_a_revision_makes_a_new_version_and_outcomes_keep_theirs(users):
+    version = _standard(users, record_kinds=["completion"], course_kinds=["academic"])
+    record = completion(users["staff"], resident(4), hours="30", course_kind="academic")
+    outcome = Outcome.objects.get(learning_record=record)
+    assert outcome.standard_version == version
+    v2 = services.standard_revise(actor=users["city_admin"], standard=version.standard, hours_per_credit="15")
+    version.refresh_from_db()
+    assert (version.status, v2.version, v2.status) == (VersionStatus.SUPERSEDED, 2, VersionStatus.ACTIVE)
+    outcome.refresh_from_db()
+    assert outcome.standard_version_id == version.pk  # recognised under v1, still
+    later = Outcome.objects.get(learning_record=completion(users["staff"], resident(5), hours="30",
+                                                           course_kind="academic"))
+    assert later.standard_version == v2 and later.credits == Decimal("2.00")
+
+
+def test_a_record_under_a_withdrawn_standard_version_is_refused(users):
+    version = _standard(users, record_kinds=["completion"], course_kinds=["academic"])
+    services.standard_withdraw(actor=users["city_admin"], standard=version.standard, reason="标准已过时")
+    learner = resident(6)
+    record = completion(users["staff"], learner, hours="30", course_kind="academic")
+    outcome = Outcome.objects.filter(learning_record=record).first()
+    assert outcome is None or outcome.standard_version.standard.code != "T-STD"
+    # a course that names the withdrawn standard
+    from tests.catalog.factories import course_make
+
+    course = course_make(users["staff"], institution_of(users["staff"]), outcome_standard_code="T-STD")
+    named = LearningRecord.objects.create(
+        learner=learner, provider=course.institution, kind=RecordKind.COMPLETION, course=course,
+        title=course.title, hours=Decimal("30"), date=timezone.localdate(), source="page", external_id="withdrawn-1")
+    with pytest.raises(DomainError) as exc:
+        services.record_recognise(actor=users["staff"], record=named)
+    assert "已撤销" in exc.value.errors["standard"][0]
+    assert not Outcome.objects.filter(learning_record=named).exists()
+    with pytest.raises(DomainError):
+        services.standard_withdraw(actor=users["city_admin"], standard=version.standard, reason="再撤一次")
+    with pytest.raises(DomainError) as exc:
+        declared(users["learner"], code="T-STD")
+    assert "已撤销" in exc.value.errors["standard"][0]
+
+
+def test_a_provider_not_accredited_is_not_recognised(users):
+    version = _standard(users, record_kinds=["completion"], course_kinds=["academic"], providers=[])
+    record = completion(users["staff"], resident(7), hours="30", course_kind="academic")
+    assert not Outcome.objects.filter(learning_record=record, standard_version=version).exists()
+
+
+# --- declarations and review ------------------------------------------------------------------------------
+
+def test_a_declaration_without_evidence_is_refused_and_nothing_is_written(users):
+    before = Declaration.objects.count()
+    with pytest.raises(DomainError) as exc:
+        declared(users["learner"], files=[])
+    assert "至少一份证明材料" in exc.value.errors["evidence"][0]
+    with pytest.raises(DomainError) as exc:
+        declared(users["learner"], files=[("virus.exe", b"MZ\x90\x00")])
+    assert "不是 PDF、JPG 或 PNG" in exc.value.errors["evidence"][0]
+    with pytest.raises(DomainError) as exc:
+        declared(users["learner"], files=[("empty.pdf", b"")])
+    assert "是空的" in exc.value.errors["evidence"][0]
+    assert Declaration.objects.count() == before
+
+
+@pytest.mark.parametrize("field, kwargs, message", [
+    ("date", {"date": "2999-01-01"}, "在未来"),
+    ("date", {"date": "1800-01-01"}, "早于出生日期"),
+    ("date", {"date": "yesterday"}, "不是日期"),
+    ("hours", {"hours": "-3"}, "不能小于 0"),
+    ("score", {"score": "101"}, "不能大于 100"),
+    ("standard", {"code": "NO-SUCH"}, "不存在"),
+    ("kind", {"kind": "rumour"}, "未知的成果类型"),
+    ("title", {"title": " "}, "不能为空"),
+])
+def test_a_bad_declaration_is_refused(users, field, kwargs, message):
+    before = Declaration.objects.count()
+    with pytest.raises(DomainError) as exc:
+        declared(users["learner"], **kwargs)
+    assert message in " ".join(exc.value.errors[field])
+    assert Declaration.objects.count() == before
+
+
+def test_a_reviewer_approves_with_a_reason_and_the_learner_sees_it(users):
+    d = declared(users["learner"], files=[("证书.pdf", PDF), ("照片.png", PNG)])
+    assert d.evidence.count() == 2 and d.status == DeclarationStatus.SUBMITTED
+    assert d in selectors.review_queue(actor=users["expert"])
+    account = d.account
+    before = _balance(account, "vocational")
+    with pytest.raises(DomainError):
+        services.declaration_review(actor=users["expert"], declaration=d, approve=True, reason="  ")
+    services.declaration_review(actor=users["expert"], declaration=d, approve=True, reason="证书真实有效")
+    d.refresh_from_db()
+    assert (d.status, d.reason, d.reviewer) == (DeclarationStatus.APPROVED, "证书真实有效", users["expert"])
+    assert d.outcome.credits == Decimal("4") and d.outcome.method == "review"
+    assert _balance(account, "vocational") == before + 4
+    mine = selectors.declaration_list_mine(actor=users["learner"])
+    assert mine.get(pk=d.pk).reason == "证书真实有效"
+    with pytest.raises(DomainError):
+        services.declaration_review(actor=users["expert"], declaration=d, approve=False, reason="改主意")
+
+
+def test_a_rejection_writes_no_credits(users):
+    d = declared(users["learner"])
+    entries = LedgerEntry.objects.count()
+    services.declaration_review(actor=users["city_admin"], declaration=d, approve=False, reason="证书编号查询不到")
+    d.refresh_from_db()
+    assert d.status == DeclarationStatus.REJECTED and LedgerEntry.objects.count() == entries
+
+
+def test_only_reviewers_of_the_city_review(users):
+    d = declared(users["learner"])
+    for who in ("staff", "district_admin", "reporter", "learner"):
+        with pytest.raises(PermissionDenied):
+            services.declaration_review(actor=users[who], declaration=d, approve=True, reason="通过")
+    d.refresh_from_db()
+    assert d.status == DeclarationStatus.SUBMITTED
+    with pytest.raises(PermissionDenied):
+        selectors.review_queue(actor=users["staff"])
+
+
+# --- reversal ---------------------------------------------------------------------------------------------
+
+def test_a_correction_is_a_reversal_entry(users):
+    record = completion(users["staff"], resident(8), hours="32")
+    outcome = Outcome.objects.get(learning_record=record)
+    account = outcome.account
+    before = _balance(account, "training")
+    with pytest.raises(PermissionDenied):
+        services.outcome_reverse(actor=users["district_admin"], outcome=outcome, reason="录入错误")
+    with pytest.raises(DomainError):
+        services.outcome_reverse(actor=users["city_admin"], outcome=outcome, reason="")
+    entry = services.outcome_reverse(actor=users["city_admin"], outcome=outcome, reason="机构撤回了错误的结业记录")
+    assert (entry.amount, entry.reason, entry.reverses.outcome) == (Decimal("-2.00"), "reversal", outcome)
+    assert _balance(account, "training") == before - 2
+    with pytest.raises(DomainError) as exc:
+        services.outcome_reverse(actor=users["city_admin"], outcome=outcome, reason="再冲一次")
+    assert "已冲正" in exc.value.errors["outcome"][0]
+    assert [o.reversed for o in selectors.outcomes(account) if o.pk == outcome.pk] == [True]
+    assert ledger_verify(account_ids=[account.pk]).ok
+
+
+# --- conversion rules ---------------------------------------------------------------------------------------
+
+def _rule(users, code="T-RULE", **kw):
+    data = dict(name="测试规则", source_codes=["CE-COURSE"],
+                target_institution_code=institution_of(users["staff"]).code, target_kind="programme",
+                target_name="测试专业", target_class="training", ratio="0.5", cap_per_learner="3",
+                effective_from="2024-01-01")
+    data.update(kw)
+    return services.rule_create(actor=kw.pop("actor", users["staff"]), code=code, **data)
+
+
+def _activate(users, rule):
+    services.rule_submit(actor=users["staff"], rule=rule)
+    return services.rule_review(actor=users["expert"], rule=rule, approve=True, note="同意")
+
+
+def test_a_rule_goes_draft_review_active_abolished(users):
+    rule = _rule(users)
+    assert rule.status == RuleStatus.DRAFT
+    with pytest.raises(DomainError):
+        services.rule_review(actor=users["expert"], rule=rule, approve=True, note="同意")  # not submitted yet
+    services.rule_submit(actor=users["staff"], rule=rule)
+    with pytest.raises(PermissionDenied):
+        services.rule_review(actor=users["staff"], rule=rule, approve=True, note="自己批自己")
+    services.rule_review(actor=users["expert"], rule=rule, approve=False, note="比例偏高，请修改")
+    rule.refresh_from_db()
+    assert (rule.status, rule.review_note) == (RuleStatus.DRAFT, "比例偏高，请修改")
+    _activate(users, rule)
+    rule.refresh_from_db()
+    assert rule.status == RuleStatus.ACTIVE
+    services.rule_abolish(actor=users["staff"], rule=rule, on=datetime.date(2030, 1, 1))
+    rule.refresh_from_db()
+    assert (rule.status, rule.abolished_on) == (RuleStatus.ABOLISHED, datetime.date(2030, 1, 1))
+
+
+def test_a_rule_whose_validity_overlaps_another_for_the_same_source_and_target_is_refused(users):
+    _rule(users, effective_from="2024-01-01", abolished_on="2026-01-01")
+    before = ConversionRule.objects.count()
+    with pytest.raises(DomainError) as exc:
+        _rule(users, code="T-RULE-2", source_codes=["CE-COURSE", "LECTURE"], effective_from="2025-06-01")
+    assert "T-RULE" in exc.value.errors["effective_from"][0] and "重叠" in exc.value.errors["effective_from"][0]
+    assert ConversionRule.objects.count() == before
+    # back to back is fine, and another target is fine
+    _rule(users, code="T-RULE-3", effective_from="2026-01-01")
+    _rule(users, code="T-RULE-4", target_name="另一个专业", effective_from="2025-06-01")
+
+
+@pytest.mark.parametrize("field, kwargs, message", [
+    ("ratio", {"ratio": "-1"}, "必须大于 0"),
+    ("ratio", {"ratio": "lots"}, "不是数字"),
+    ("cap_per_learner", {"cap_per_learner": "0"}, "必须大于 0"),
+    ("sources", {"source_codes": ["NO-SUCH"]}, "未找到认证标准"),
+    ("sources", {"source_codes": []}, "至少需要一个来源标准"),
+    ("abolished_on", {"abolished_on": "2023-01-01"}, "必须晚于生效日期"),
+    ("target_kind", {"target_kind": "medal"}, "未知的目标类型"),
+])
+def test_a_bad_rule_is_refused(users, field, kwargs, message):
+    with pytest.raises(DomainError) as exc:
+        _rule(users, **kwargs)
+    assert message in " ".join(exc.value.errors[field])
+    assert not ConversionRule.objects.filter(code="T-RULE").exists()
+
+
+def test_culture_and_leisure_never_converts_to_academic_credit(users):
+    with pytest.raises(DomainError) as exc:
+        _rule(users, source_codes=["LECTURE"], target_class="academic")
+    assert "文化休闲类学分不得转换为学历教育学分" in exc.value.errors["sources"][0]
+    # with the policy off the rule can be drafted; switched back on, the conversion itself is refused
+    city = Place.objects.get(code="350100")
+    services.policy_update(actor=users["city_admin"], city=city, culture_never_academic=False)
+    rule = _activate(users, _rule(users, source_codes=["LECTURE"], target_class="academic"))
+    services.policy_update(actor=users["city_admin"], city=city, culture_never_academic=True)
+    account = LearningAccount.objects.get(learner__user=users["learner"])
+    lecture = [o for o in selectors.convertible_outcomes(account=account, rule=rule)]
+    assert lecture
+    with pytest.raises(DomainError) as exc:
+        services.conversion_apply(actor=users["learner"], rule=rule, outcome_ids=[lecture[0].pk])
+    assert "不得转换为学历教育学分" in exc.value.errors["outcomes"][0]
+
+
+def test_policy_values_are_checked(users):
+    city = Place.objects.get(code="350100")
+    with pytest.raises(DomainError) as exc:
+        services.policy_update(actor=users["city_admin"], city=city, points_per_hour="-1", star_min_points="x")
+    assert set(exc.value.errors) == {"points_per_hour", "star_min_points"}
+    assert not CreditPolicy.objects.filter(city=city).exists()
+    with pytest.raises(PermissionDenied):
+        services.policy_update(actor=users["district_admin"], city=city, points_per_hour="2")
+
+
+# --- conversions --------------------------------------------------------------------------------------------
+
+def _fresh_learner_with(users, hours_list):
+    """The demo learner's account with new CE-COURSE outcomes of the given hours."""
+    learner = users["learner"].learner_profile
+    return [Outcome.objects.get(learning_record=completion(users["staff"], learner, hours=h)) for h in hours_list]
+
+
+def test_a_conversion_is_applied_for_and_approved_by_the_target_institution(users):
+    rule = _activate(users, _rule(users))
+    first, second = _fresh_learner_with(users, ["32", "16"])  # 2 + 1 credits
+    account = first.account
+    c = services.conversion_apply(actor=users["learner"], rule=rule, outcome_ids=[first.pk, second.pk])
+    assert (c.credits_in, c.credits_out, c.status) == (Decimal("3.00"), Decimal("1.50"), ConversionStatus.APPLIED)
+    assert c in selectors.conversion_inbox(actor=users["staff"])
+    before = _balance(account, "training")
+    services.conversion_decide(actor=users["staff"], conversion=c, approve=True, reason="符合规则")
+    c.refresh_from_db()
+    assert c.status == ConversionStatus.APPROVED
+    assert _balance(account, "training") == before + Decimal("1.50")
+    assert LedgerEntry.objects.get(conversion=c).reason == "conversion"
+    # the same outcome for the same target: refused
+    with pytest.raises(DomainError) as exc:
+        services.conversion_apply(actor=users["learner"], rule=rule, outcome_ids=[first.pk])
+    assert "只能使用一次" in exc.value.errors["outcomes"][0]
+    assert ledger_verify(account_ids=[account.pk]).ok
+    # an outcome used by an approved conversion cannot be reversed first
+    with pytest.raises(DomainError) as exc:
+        services.outcome_reverse(actor=users["city_admin"], outcome=first, reason="x")
+    assert "须先冲正相应的转换" in exc.value.errors["outcome"][0]
+
+
+def test_a_conversion_over_the_cap_is_refused(users):
+    rule = _activate(users, _rule(users, cap_per_learner="1.5", ratio="1"))
+    a, b = _fresh_learner_with(users, ["16", "16"])  # 1 + 1 credits
+    c = services.conversion_apply(actor=users["learner"], rule=rule, outcome_ids=[a.pk])
+    services.conversion_decide(actor=users["staff"], conversion=c, approve=True, reason="符合规则")
+    with pytest.raises(DomainError) as exc:
+        services.conversion_apply(actor=users["learner"], rule=rule, outcome_ids=[b.pk])
+    assert "超过规则「T-RULE」每人 1.50 学分的上限" in exc.value.errors["outcomes"][0]
+    assert Conversion.objects.filter(rule=rule).count() == 1
+
+
+def test_approval_by_a_user_from_another_institution_is_refused_and_nothing_changes(users):
+    rule = ConversionRule.objects.get(code="R-NCRE1-OU")  # target: the open university
+    d = declared(users["learner"])
+    services.declaration_review(actor=users["expert"], declaration=d, approve=True, reason="证书有效")
+    c = services.conversion_apply(actor=users["learner"], rule=rule, outcome_ids=[d.outcome.pk])
+    entries = LedgerEntry.objects.count()
+    with pytest.raises(PermissionDenied) as exc:
+        services.conversion_decide(actor=users["staff"], conversion=c, approve=True, reason="同意")
+    assert "开放大学" in str(exc.value)
+    c.refresh_from_db()
+    assert c.status == ConversionStatus.APPLIED and LedgerEntry.objects.count() == entries
+    with pytest.raises(NotFound):
+        selectors.conversion_get(actor=users["staff"], pk=c.pk)
+
+
+def test_a_conversion_needs_an_active_rule_in_its_window_and_own_outcomes(users):
+    rule = _rule(users)  # still a draft
+    a, = _fresh_learner_with(users, ["16"])
+    with pytest.raises(DomainError) as exc:
+        services.conversion_apply(actor=users["learner"], rule=rule, outcome_ids=[a.pk])
+    assert "不在生效状态" in exc.value.errors["rule"][0]
+    rule = _activate(users, rule)
+    someone_else = Outcome.objects.get(learning_record=completion(users["staff"], resident(9), hours="16"))
+    with pytest.raises(DomainError) as exc:
+        services.conversion_apply(actor=users["learner"], rule=rule, outcome_ids=[someone_else.pk])
+    assert "不是本账户的成果" in exc.value.errors["outcomes"][0]
+    services.rule_abolish(actor=users["staff"], rule=rule, on=timezone.localdate())
+    with pytest.raises(DomainError):
+        services.conversion_apply(actor=users["learner"], rule=rule, outcome_ids=[a.pk])
+
+
+# --- the bulk path --------------------------------------------------------------------------------------------
+
+def test_bulk_recognition_gives_what_one_by_one_recognition_gives(users):
+    """The same records, recognised by the bulk path for one learner and one at a time for another, give the same
+    standards, versions and credits, and both chains verify."""
+    staff, inst = users["staff"], institution_of(users["staff"])
+    cases = [("completion", "community", "40", None), ("completion", "community", "2", None),
+             ("completion", "elderly", "20", None), ("completion", "vocational", "24", "59"),
+             ("completion", "vocational", "24", "80"), ("event", "", "3", None), ("volunteering", "", "30", None),
+             ("resource", "", "1.5", None), ("attendance", "community", "2", None), ("completion", "academic", "36",
+                                                                                     "75")]
+    a, b = resident(10), resident(11)
+    day = timezone.localdate() - datetime.timedelta(days=3)
+    rows = [LearningRecord(learner=a, provider=inst, kind=k, course_kind=ck, title=f"批量 {i}", hours=Decimal(h),
+                           score=None if s is None else Decimal(s), date=day, source="import", external_id=f"bulk-a-{i}")
+            for i, (k, ck, h, s) in enumerate(cases)]
+    LearningRecord.objects.bulk_create(rows)
+    result = bulk.recognise_records(actor=staff, learner_ids=[a.pk])
+    one_by_one = []
+    for _i, (k, ck, h, s) in enumerate(cases):
+        r = completion(staff, b, hours=h, score=s, course_kind=ck, kind=k, days_ago=3)
+        o = Outcome.objects.filter(learning_record=r).first()
+        one_by_one.append(None if o is None else (o.standard_version_id, o.credits, o.credit_class))
+    in_bulk = []
+    for row in LearningRecord.objects.filter(learner=a, external_id__startswith="bulk-a-").order_by("external_id"):
+        o = Outcome.objects.filter(learning_record=row).first()
+        in_bulk.append(None if o is None else (o.standard_version_id, o.credits, o.credit_class))
+    order = sorted(range(len(cases)), key=lambda i: f"bulk-a-{i}")
+    assert in_bulk == [one_by_one[i] for i in order]
+    assert result.recognised == sum(1 for x in in_bulk if x) >= 6
+    assert ledger_verify(account_ids=list(LearningAccount.objects.filter(learner__in=[a, b])
+                                          .values_list("pk", flat=True))).ok
+    assert bulk.recognise_records(actor=staff, learner_ids=[a.pk]).recognised == 0  # nothing twice
+
+
+def test_incentives_points_and_star_thresholds(users):
+    account = LearningAccount.objects.get(learner__user=users["learner"])
+    city = Place.objects.get(code="350100")
+    services.policy_update(actor=users["city_admin"], city=city, star_min_points="1", star_min_hours_year="0",
+                           star_min_credits="0.01")
+    got = selectors.incentives(account)
+    assert got.star_candidate and got.points > 0
+    services.policy_update(actor=users["city_admin"], city=city, star_min_points="99999")
+    got = selectors.incentives(account)
+    assert not got.star_candidate and got.thresholds["points"][1] == Decimal("99999")
+
+
+def test_institution_kinds_used_by_the_demo_exist():
+    assert Institution.objects.filter(kind=InstitutionKind.OPEN_UNIVERSITY).exists()
