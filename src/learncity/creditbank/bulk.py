@@ -99,10 +99,12 @@ WHERE r.id > %s {extra} AND NOT EXISTS (SELECT 1 FROM {outcomes} o WHERE o.learn
 ORDER BY r.id LIMIT %s"""
 
 
-def recognise_records(*, actor=None, learner_ids: list[int] | None = None, batch: int = 20_000,
+def recognise_records(*, actor=None, learner_ids: list[int] | None = None, min_id: int | None = None,
+                      max_id: int | None = None, batch: int = 20_000,
                       progress: Callable[[BulkResult], None] | None = None) -> BulkResult:
-    """Recognise every learning record that has no outcome yet (or only those of `learner_ids`), in batches of
-    `batch` records, each batch in its own transaction. Resumable: a killed run leaves whole batches only."""
+    """Recognise every learning record that has no outcome yet (or only those of `learner_ids`, or only those whose
+    id is in min_id..max_id — the records an import job has just written), in batches of `batch` records, each
+    batch in its own transaction. Resumable: a killed run leaves whole batches only."""
     from learncity.catalog.models import Course
 
     catalogue = Catalogue()
@@ -114,9 +116,12 @@ def recognise_records(*, actor=None, learner_ids: list[int] | None = None, batch
             return result
         extra = f"AND r.learner_id IN ({', '.join(['%s'] * len(learner_ids))})"
         params_extra = list(learner_ids)
+    if max_id is not None:
+        extra += " AND r.id <= %s"
+        params_extra.append(max_id)
     sql = _SELECT.format(records=LearningRecord._meta.db_table, courses=Course._meta.db_table,
                          outcomes=Outcome._meta.db_table, extra=extra)
-    last = 0
+    last = 0 if min_id is None else min_id - 1
     while True:
         with connection.cursor() as cur:
             cur.execute(sql, [last, *params_extra, batch])
@@ -219,16 +224,22 @@ def _batch(rows, catalogue: Catalogue, names: dict, actor, result: BulkResult) -
     result.entries += len(entries)
 
 
-# On PostgreSQL a batch's ids and values go as a few array parameters (unnest): tens of thousands of placeholders
-# cost seconds in the driver's client-side binding. SQLite binds placeholders cheaply, in chunks under its limit.
+# On PostgreSQL a batch's ids and values go as a few array parameters (unnest), each sent as one array literal:
+# tens of thousands of placeholders, or Python lists that the driver renders element by element, cost seconds
+# a batch in client-side binding. SQLite binds placeholders cheaply, in chunks under its limit.
 _CHUNK = 5_000
+
+
+def _array(values) -> str:
+    """A PostgreSQL array literal of values that need no quoting (ids, numbers, hashes, class codes)."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def _select_in(sql: str, column: str, ids: list[int]) -> list[tuple]:
     """Rows of `sql` (whose `{in}` is replaced by "`column` is one of `ids`")."""
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            cur.execute(sql.format(**{"in": f"{column} = ANY(%s::bigint[])"}), [list(ids)])
+            cur.execute(sql.format(**{"in": f"{column} = ANY(%s::bigint[])"}), [_array(ids)])
             return cur.fetchall()
         rows = []
         for i in range(0, len(ids), _CHUNK):
@@ -244,7 +255,7 @@ def _balances_add(sums: dict) -> None:
     rows = [(account_id, credit_class, str(amount)) for (account_id, credit_class), amount in sums.items()]
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[], [], []]
+            columns = [_array(c) for c in zip(*rows, strict=True)] if rows else ["{}"] * 3
             cur.execute(f"INSERT INTO {table} (account_id, credit_class, amount) "
                         f"SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::numeric[]) {upsert}", columns)
             return
@@ -261,7 +272,7 @@ def _heads_move(heads: dict) -> None:
     update = f"UPDATE {table} SET head_seq = v.seq, head_hash = v.hash FROM v WHERE {table}.id = v.id"
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[], [], []]
+            columns = [_array(c) for c in zip(*rows, strict=True)] if rows else ["{}"] * 3
             cur.execute(f"WITH v(id, seq, hash) AS (SELECT * FROM unnest(%s::bigint[], %s::integer[], %s::varchar[])) "
                         f"{update}", columns)
             return

@@ -148,7 +148,7 @@ class Break:
     problem: str
 
     def __str__(self) -> str:
-        where = f"账户 LA{self.account_id:010d}" + (f" 第 {self.seq} 笔（id {self.entry_id}）" if self.seq else "")
+        where = f"账户 LA{self.account_id:010d}" + (f" 第 {self.seq} 笔（id {self.entry_id}）" if self.seq is not None else "")
         return f"{where}：{self.problem}"
 
 

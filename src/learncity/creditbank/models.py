@@ -174,7 +174,8 @@ class LearningAccount(models.Model):
 class AccountBalance(models.Model):
     """The cached sum of an account's entries in one class (the entries are the truth)."""
 
-    account = models.ForeignKey(LearningAccount, on_delete=models.PROTECT, related_name="balances")
+    account = models.ForeignKey(LearningAccount, on_delete=models.PROTECT, related_name="balances",
+                                db_index=False)  # the unique (account, class) index serves it
     credit_class = models.CharField(max_length=12, choices=CreditClass.choices)
     amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
 
@@ -249,7 +250,8 @@ class Outcome(models.Model):
     """A recognised learning outcome: what was learned, under which standard version, worth how many credits.
     Written once; a reversal is a ledger entry, never an edit."""
 
-    account = models.ForeignKey(LearningAccount, on_delete=models.PROTECT, related_name="outcomes")
+    account = models.ForeignKey(LearningAccount, on_delete=models.PROTECT, related_name="outcomes",
+                                db_index=False)  # the (account, date) index serves it
     standard_version = models.ForeignKey(StandardVersion, on_delete=models.PROTECT, related_name="outcomes")
     learning_record = models.OneToOneField(LearningRecord, null=True, blank=True, on_delete=models.PROTECT,
                                            related_name="outcome")
@@ -379,7 +381,8 @@ class LedgerEntry(models.Model):
     """One credit movement. Append-only (database triggers refuse UPDATE and DELETE) and chained per account:
     hash = SHA-256(prev_hash, the entry's fields), prev_hash = the account's previous entry's hash."""
 
-    account = models.ForeignKey(LearningAccount, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(LearningAccount, on_delete=models.PROTECT, related_name="entries",
+                                db_index=False)  # the unique (account, seq) index serves it (and the verify scan)
     seq = models.PositiveIntegerField()
     credit_class = models.CharField(max_length=12, choices=CreditClass.choices)
     amount = models.DecimalField(max_digits=10, decimal_places=2)

@@ -9,6 +9,8 @@ TABLES = ["creditbank_ledgerentry", "creditbank_transcript"]
 
 
 def forwards(apps, schema_editor):
+    """Create (or re-create) the triggers. Idempotent: a later migration that rebuilds one of these tables on SQLite
+    (SQLite alters a table by copying it, which drops its triggers) runs this again."""
     conn = schema_editor.connection
     with conn.cursor() as cur:
         if conn.vendor == "postgresql":
@@ -19,12 +21,12 @@ def forwards(apps, schema_editor):
                         TG_OP, TG_TABLE_NAME USING ERRCODE = 'integrity_constraint_violation';
                 END $$ LANGUAGE plpgsql""")
             for table in TABLES:
-                cur.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                cur.execute(f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
                             f"FOR EACH ROW EXECUTE FUNCTION learncity_append_only()")
         else:
             for table in TABLES:
                 for op in ("UPDATE", "DELETE"):
-                    cur.execute(f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} BEGIN "
+                    cur.execute(f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} BEGIN "
                                 f"SELECT RAISE(ABORT, 'learncity: {op} on {table} refused: the ledger is append-only "
                                 f"(a correction is a reversal)'); END")
 
