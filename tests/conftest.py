@@ -18,8 +18,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, tmp_path_factory):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Import jobs keep their files under DATA_DIR/intake/<job id>/: never the developer's own data folder.
+    settings.LEARNCITY_INTAKE_DIR = tmp_path_factory.mktemp("intake")
     # Pages render {% static %} without a collected manifest in tests; the served app uses the manifest.
     settings.STORAGES = {**settings.STORAGES,
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

@@ -1,7 +1,9 @@
 """The `learncity` console script: one entry point that wraps the management commands.
 
     learncity demo [--city 福州市] [--residents N] [--no-serve]
-    learncity serve [--host H] [--port P] [--workers N]
+    learncity serve [--host H] [--port P] [--workers N] [--no-worker]   (web server + background-job worker)
+    learncity import FILE --institution CODE [--mode all|valid]
+    learncity ledger verify [--account LA…]
     learncity migrate | learncity bench … | learncity <any management command>
 """
 

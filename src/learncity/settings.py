@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "learncity.people",
     "learncity.catalog",
     "learncity.creditbank",
+    "learncity.intake",
+    "django_tasks_db",
     "learncity.demo",
 ]
 
@@ -163,3 +165,9 @@ LOGGING = {
 
 # The labels of network levels and groups are data, but these verbose names appear in the admin.
 ADMIN_SITE_HEADER = _("learncity 终身学习城市")
+
+# Background work (import jobs): Django's tasks framework with the database-backed queue of django-tasks-db; the
+# worker is `learncity db_worker` (started by `learncity serve` alongside the web server).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+LEARNCITY_INTAKE_DIR = DATA_DIR / "intake"
+LEARNCITY_INTAKE_MAX_BYTES = int(os.environ.get("LEARNCITY_INTAKE_MAX_BYTES", str(512 * 1024 * 1024)))

@@ -51,8 +51,11 @@ from learncity.creditbank.models import (
     StandardVersion,
     Transcript,
 )
+from learncity.intake import keys as intake_keys
+from learncity.intake import services as intake_services
+from learncity.intake.models import ImportJob, ProviderKey
 from learncity.network.models import Committee, Designation, Institution, MemberUnit
-from learncity.people.models import ApiToken, LearnerProfile
+from learncity.people.models import ApiToken, LearnerProfile, User
 from learncity.people.services import ID_CONTEXT, learner_profile_create
 from learncity.places.models import Place, Population
 from tests.api.support import EXCLUDED_URL_NAMES, api_routes, fresh_id_number, path_template
@@ -558,10 +561,12 @@ class Call:
     query: dict = field(default_factory=dict)
     body: Callable | None = None  # (obj) -> JSON body
     upload: Callable | None = None  # (obj) -> CSV bytes, sent as the multipart field "file"
+    form: Callable | None = None  # (obj) -> other multipart fields sent with an upload
     key: Callable | None = None  # a listed row -> its key, for Rows
     shows: Callable | None = None  # (json, obj, me) -> whether a 2xx answer is about obj
     state: Callable | None = None  # (obj, me) -> what the call may change
     json_errors: bool = True
+    raw: bool = False  # the answer is a file, not JSON: `shows` gets the response itself
     audits: int = 1  # audit rows an allowed write makes
     rejected_code: str = "file_rejected"  # the error code of a REJECTED call
     changes: bool = True  # False: an allowed write that finds its work done (opening an account that is open)
@@ -1025,6 +1030,127 @@ CALLS.update({
 })
 
 
+# --- intake: uploads of learning records by an institution's staff and the administrators over it (jobs are seen by
+# the same people); provider keys managed by them too; the templates for anyone signed in. A provider key of the
+# staff's school is the extra case below (test_intake_route_answers_a_provider_key_as_declared).
+
+def _jobs_in(attr: str) -> Rows:
+    return Rows(lambda t, me: set(ImportJob.objects.filter(
+        institution__place__path__startswith=getattr(t, attr).path).values_list("pk", flat=True)))
+
+
+def _keys_in(attr: str) -> Rows:
+    return Rows(lambda t, me: set(ProviderKey.objects.filter(
+        institution__place__path__startswith=getattr(t, attr).path).values_list("pk", flat=True)))
+
+
+STAFF_JOBS = Rows(lambda t, me: set(ImportJob.objects.filter(institution=t.staff_inst).values_list("pk", flat=True)))
+STAFF_KEYS = Rows(lambda t, me: set(ProviderKey.objects.filter(institution=t.staff_inst).values_list("pk", flat=True)))
+INTAKE_CSV = ("记录编号,身份证号码,姓名,学习类型,课程代码,课程类别,学习内容,学时,成绩,学习日期\r\n"
+              "MX-1,350102199001011234,林矩阵,课程结业,,社区教育,矩阵课,16,,2024-05-01\r\n").encode()
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+@pytest.fixture(autouse=True)
+def _intake_dir(settings, tmp_path_factory):
+    """Uploads made by the matrix are kept out of the data folder."""
+    settings.LEARNCITY_INTAKE_DIR = tmp_path_factory.getbasetemp() / "matrix-intake"
+
+
+def _job_at(inst, *, run: bool = False) -> ImportJob:
+    """An upload of a one-row file for the institution; run, it is done (the row refused) with its report."""
+    admin = User.objects.get(username="admin")
+    job = intake_services.job_submit(actor=admin, institution_code=inst.code, filename="rows.csv", data=INTAKE_CSV,
+                                     mode="valid", source="api")
+    return intake_services.job_run(job.pk) if run else job
+
+
+def _key_at(inst) -> ProviderKey:
+    return intake_keys.provider_key_create(actor=User.objects.get(username="admin"), institution_code=inst.code,
+                                           name="矩阵密钥")[0]
+
+
+def _intake_sides(make) -> dict:
+    return {k: lambda t, me, side=side: make(side(t, me)) for k, side in INSTITUTIONS.items()}
+
+
+def _file_of(kind: bytes) -> Callable:
+    return lambda response, obj, me: response.content.startswith(kind) and response["Content-Type"].startswith(
+        {XLSX_MAGIC: "application/vnd.openxmlformats", b"\xef\xbb\xbf": "text/csv"}[kind])
+
+
+TABLE.update({
+    ("POST", "/api/intake/jobs"): {
+        "gulou": (A, DENIED, CREATED, CREATED, CREATED, DENIED, DENIED, DENIED),
+        "gulou_other": (A, DENIED, DENIED, CREATED, CREATED, DENIED, DENIED, DENIED),
+        "taijiang": (A, DENIED, DENIED, DENIED, CREATED, DENIED, DENIED, DENIED),
+    },
+    ("GET", "/api/intake/jobs"): {
+        "-": (A, NONE, STAFF_JOBS, _jobs_in("gulou"), _jobs_in("city"), NONE, NONE, NONE),
+    },
+    ("GET", "/api/intake/jobs/{pk}"): {
+        "gulou": (A, HIDDEN, OK, OK, OK, HIDDEN, HIDDEN, HIDDEN),
+        "gulou_other": (A, HIDDEN, HIDDEN, OK, OK, HIDDEN, HIDDEN, HIDDEN),
+        "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, HIDDEN, HIDDEN),
+    },
+    ("GET", "/api/intake/jobs/{pk}/report.xlsx"): {
+        "gulou": (A, HIDDEN, OK, OK, OK, HIDDEN, HIDDEN, HIDDEN),
+        "gulou_other": (A, HIDDEN, HIDDEN, OK, OK, HIDDEN, HIDDEN, HIDDEN),
+        "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, HIDDEN, HIDDEN),
+    },
+    ("GET", "/api/intake/template.xlsx"): {
+        "-": (A, OK, OK, OK, OK, OK, OK, OK),
+    },
+    ("GET", "/api/intake/template.csv"): {
+        "-": (A, OK, OK, OK, OK, OK, OK, OK),
+    },
+    ("GET", "/api/intake/keys"): {
+        "-": (A, NONE, STAFF_KEYS, _keys_in("gulou"), _keys_in("city"), NONE, NONE, NONE),
+    },
+    ("POST", "/api/intake/keys"): {
+        "gulou": (A, DENIED, CREATED, CREATED, CREATED, DENIED, DENIED, DENIED),
+        "gulou_other": (A, DENIED, DENIED, CREATED, CREATED, DENIED, DENIED, DENIED),
+        "taijiang": (A, DENIED, DENIED, DENIED, CREATED, DENIED, DENIED, DENIED),
+    },
+    ("POST", "/api/intake/keys/{pk}/revoke"): {
+        "gulou": (A, HIDDEN, OK, OK, OK, HIDDEN, HIDDEN, HIDDEN),
+        "gulou_other": (A, HIDDEN, HIDDEN, OK, OK, HIDDEN, HIDDEN, HIDDEN),
+        "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, HIDDEN, HIDDEN),
+    },
+})
+
+CALLS.update({
+    ("POST", "/api/intake/jobs"): Call(
+        on=INSTITUTIONS, upload=lambda inst: INTAKE_CSV, form=lambda inst: {"institution_code": inst.code},
+        shows=lambda j, inst, me: (j["institution_code"], j["status"], j["filename"], j["source"]) == (
+            inst.code, "queued", "rows.csv", "api"),
+        state=lambda inst, me: list(ImportJob.objects.filter(institution=inst).values_list("pk", flat=True))),
+    ("GET", "/api/intake/jobs"): Call(
+        on={"-": lambda t, me: [_job_at(side(t, me)) for side in INSTITUTIONS.values()]}, query=ALL,
+        key=lambda r: r["id"]),
+    ("GET", "/api/intake/jobs/{pk}"): Call(
+        on=_intake_sides(_job_at), url=lambda job: {"pk": job.pk},
+        shows=lambda j, job, me: (j["id"], j["institution_code"], j["status"]) == (
+            job.pk, job.institution.code, "queued")),
+    ("GET", "/api/intake/jobs/{pk}/report.xlsx"): Call(
+        on=_intake_sides(lambda inst: _job_at(inst, run=True)), url=lambda job: {"pk": job.pk}, raw=True,
+        shows=_file_of(XLSX_MAGIC)),
+    ("GET", "/api/intake/template.xlsx"): Call(on=NOTHING, raw=True, shows=_file_of(XLSX_MAGIC)),
+    ("GET", "/api/intake/template.csv"): Call(on=NOTHING, raw=True, shows=_file_of(b"\xef\xbb\xbf")),
+    ("GET", "/api/intake/keys"): Call(
+        on={"-": lambda t, me: [_key_at(side(t, me)) for side in INSTITUTIONS.values()]}, key=lambda r: r["id"]),
+    ("POST", "/api/intake/keys"): Call(
+        on=INSTITUTIONS, body=lambda inst: {"institution_code": inst.code, "name": "矩阵新密钥", "days": 30},
+        shows=lambda j, inst, me: (j["institution_code"], j["name"], j["status"]) == (inst.code, "矩阵新密钥", "active")
+        and intake_keys.provider_key_authenticate(j["key"]).pk == j["id"],
+        state=lambda inst, me: list(ProviderKey.objects.filter(institution=inst).values_list("pk", flat=True))),
+    ("POST", "/api/intake/keys/{pk}/revoke"): Call(
+        on=_intake_sides(_key_at), url=lambda key: {"pk": key.pk},
+        shows=lambda j, key, me: (j["id"], j["status"]) == (key.pk, "revoked"),
+        state=lambda key, me: list(ProviderKey.objects.filter(pk=key.pk).values_list("revoked_at", flat=True))),
+})
+
+
 # --- the tests --------------------------------------------------------------------------------------------
 
 
@@ -1078,7 +1204,8 @@ CASES = [
 
 def _send(client, method: str, url: str, call: Call, obj):
     if call.upload is not None:
-        return client.post(url, {"file": SimpleUploadedFile("rows.csv", call.upload(obj), "text/csv")})
+        return client.post(url, {"file": SimpleUploadedFile("rows.csv", call.upload(obj), "text/csv"),
+                                 **(call.form(obj) if call.form else {})})
     if call.body is not None:
         return client.generic(method, url, data=json.dumps(call.body(obj)),
                               content_type="application/json")
@@ -1113,7 +1240,8 @@ def test_route_answers_each_role_as_declared(method, path, target, role, expecte
         if isinstance(body, dict):
             assert body["count"] == len(want)
     elif status < 300:
-        assert call.shows is None or call.shows(response.json(), obj, me), response.json()
+        assert call.shows is None or call.shows(response if call.raw else response.json(), obj, me), (
+            response.content[:500])
     elif call.json_errors:
         assert response["Content-Type"].split(";")[0] == "application/json"
         error = response.json()
@@ -1132,3 +1260,89 @@ def test_route_answers_each_role_as_declared(method, path, target, role, expecte
     else:
         assert written == 0
         assert state_after == state_before
+
+
+# --- the extra case: a provider key (Bearer lcp_…) of the staff's school, on the intake routes ----------------------
+# It uploads for its own institution only and sees only that institution's jobs; it manages no keys (people do).
+
+KEY_TABLE: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/api/intake/jobs"): {"gulou": CREATED, "gulou_other": DENIED, "taijiang": DENIED},
+    ("GET", "/api/intake/jobs"): {"-": STAFF_JOBS},
+    ("GET", "/api/intake/jobs/{pk}"): {"gulou": OK, "gulou_other": HIDDEN, "taijiang": HIDDEN},
+    ("GET", "/api/intake/jobs/{pk}/report.xlsx"): {"gulou": OK, "gulou_other": HIDDEN, "taijiang": HIDDEN},
+    ("GET", "/api/intake/template.xlsx"): {"-": OK},
+    ("GET", "/api/intake/template.csv"): {"-": OK},
+    ("GET", "/api/intake/keys"): {"-": DENIED},
+    ("POST", "/api/intake/keys"): {"gulou": DENIED, "gulou_other": DENIED, "taijiang": DENIED},
+    ("POST", "/api/intake/keys/{pk}/revoke"): {"gulou": DENIED, "gulou_other": DENIED, "taijiang": DENIED},
+}
+
+
+def test_every_intake_route_is_declared_for_a_provider_key():
+    assert KEY_TABLE.keys() == {route for route in TABLE if route[1].startswith("/api/intake/")}
+    for route, rows in KEY_TABLE.items():
+        assert rows.keys() == CALLS[route].on.keys(), route
+
+
+def _key_client(users, targets, *, spoil: str = ""):
+    """A client carrying a provider key of the staff's school: working, or revoked, or expired."""
+    from django.test import Client
+
+    key, raw = intake_keys.provider_key_create(actor=users["staff"], institution_code=targets.staff_inst.code,
+                                               name="矩阵系统")
+    if spoil == "revoked":
+        intake_keys.provider_key_revoke(actor=users["staff"], key=key)
+    elif spoil == "expired":
+        ProviderKey.objects.filter(pk=key.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    return Client(headers={"Authorization": f"Bearer {raw}"})
+
+
+@pytest.mark.parametrize(("method", "path", "target", "expected"), [
+    pytest.param(method, path, target, outcome, id=f"{method} {path} [{target}] with a provider key")
+    for (method, path), rows in KEY_TABLE.items() for target, outcome in rows.items()
+])
+def test_intake_route_answers_a_provider_key_as_declared(method, path, target, expected, users, targets):
+    # Given a provider key of the staff's school, and the object the call is about
+    client = _key_client(users, targets)
+    call = CALLS[(method, path)]
+    obj = call.on[target](targets, None)
+    audit_before = AuditEvent.objects.count()
+    state_before = call.state(obj, None) if call.state else None
+
+    # When the key's system calls the route
+    response = _send(client, method, path.format(**call.url(obj)), call, obj)
+
+    # Then the answer is the declared one, and only an allowed write changes anything
+    status = OK if isinstance(expected, Rows) else expected
+    assert response.status_code == status, response.content.decode(errors="replace")[:500]
+    state_after = call.state(obj, None) if call.state else None
+    written = AuditEvent.objects.count() - audit_before
+    if isinstance(expected, Rows):
+        rows = response.json()["items"] if isinstance(response.json(), dict) else response.json()
+        assert sorted(call.key(r) for r in rows) == sorted(expected.expected(targets, None))
+    elif status < 300:
+        assert call.shows(response if call.raw else response.json(), obj, None), response.content[:500]
+    else:
+        error = response.json()
+        assert error["code"] == {DENIED: "permission_denied", HIDDEN: "not_found"}[status] and error["detail"]
+    if method == "POST" and status < 300:
+        assert (written, state_after != state_before) == (call.audits, True)
+    else:
+        assert (written, state_after) == (0, state_before)
+
+
+@pytest.mark.parametrize("spoil", ["revoked", "expired"])
+@pytest.mark.parametrize(("method", "path"), sorted(KEY_TABLE))
+def test_a_revoked_or_expired_provider_key_is_answered_401_everywhere(method, path, spoil, users, targets):
+    client = _key_client(users, targets, spoil=spoil)
+    call = CALLS[(method, path)]
+    target = "gulou" if "gulou" in call.on else "-"
+    obj = call.on[target](targets, None)
+    audit_before = AuditEvent.objects.count()
+    state_before = call.state(obj, None) if call.state else None
+
+    response = _send(client, method, path.format(**call.url(obj)), call, obj)
+
+    assert response.status_code == UNAUTHENTICATED, response.content[:300]
+    assert AuditEvent.objects.count() == audit_before
+    assert (call.state(obj, None) if call.state else None) == state_before

@@ -1,12 +1,21 @@
+import ctypes
+import ctypes.util
 import hashlib
 import os
+import signal
+import subprocess
 import sys
+import time
 
 from django.conf import settings
 from django.contrib.staticfiles.finders import get_finders
-from django.core.management import BaseCommand, call_command
+from django.core.management import BaseCommand, CommandError, call_command
+from django.db import DatabaseError, connections
+
+from learncity.intake.tasks import jobs_resume
 
 STATIC_IGNORE: list[str] = []
+WORKER_NICENESS = 10
 
 
 def static_fingerprint() -> str:
@@ -30,19 +39,118 @@ def collect_static() -> None:
     stamp.write_text(fingerprint)
 
 
+def _child_setup(niceness: int):
+    """What a child runs before exec: lower its priority by `niceness`, and on Linux ask for SIGTERM when the
+    supervising `serve` dies, even by SIGKILL (prctl PR_SET_PDEATHSIG), so no orphan keeps the port or the queue."""
+    prctl = None
+    if sys.platform == "linux":
+        try:
+            prctl = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+        except (OSError, AttributeError):
+            prctl = None
+
+    def setup() -> None:
+        if prctl is not None:
+            prctl(1, signal.SIGTERM)
+        if niceness:
+            os.nice(niceness)
+
+    return setup
+
+
+def _start(args: list[str], *, niceness: int = 0) -> subprocess.Popen:
+    # Its own process group: a Ctrl-C in the terminal reaches only `serve`, which stops the children in order.
+    return subprocess.Popen([sys.executable, "-m", *args], process_group=0, preexec_fn=_child_setup(niceness))
+
+
+def _wait(proc: subprocess.Popen, seconds: float) -> bool:
+    try:
+        proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
 class Command(BaseCommand):
-    help = "Serve learncity with granian (a production-grade server), after migrating and collecting static files."
+    help = ("Serve learncity with granian (a production-grade server), after migrating and collecting static files, "
+            "with the background worker (django-tasks-db's db_worker: import jobs) beside it.")
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("LEARNCITY_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("LEARNCITY_PORT", 8000)))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("LEARNCITY_WORKERS", 2)))
+        parser.add_argument("--no-worker", action="store_true",
+                            help="serve only; run `learncity db_worker` elsewhere (uploads wait in the queue till then)")
 
-    def handle(self, *args, host, port, workers, **options):
+    def handle(self, *args, host, port, workers, no_worker=False, **options):
         call_command("migrate", interactive=False, verbosity=0)
         collect_static()
         self.stdout.write(f"learncity: serving on http://{host}:{port}/  (Ctrl-C to stop)")
         sys.stdout.flush()
-        args = ["granian", "--interface", "wsgi", "--host", host, "--port", str(port), "--workers", str(workers),
-                "--blocking-threads", "8", "learncity.wsgi:application"]
-        os.execvp(sys.executable, [sys.executable, "-m", *args])
+        server = ["granian", "--interface", "wsgi", "--host", host, "--port", str(port), "--workers", str(workers),
+                  "--blocking-threads", "8", "learncity.wsgi:application"]
+        if no_worker:
+            os.execvp(sys.executable, [sys.executable, "-m", *server])
+        self.supervise(server, ["learncity.cli", "db_worker", "--no-reload", "--interval", "1",
+                                "--queue-name", "*"])
+
+    def supervise(self, server_args: list[str], worker_args: list[str]) -> None:
+        """Run the server and the worker as children until the server ends or `serve` is told to stop. A worker that
+        dies is started again; jobs a dead worker left behind are enqueued again (5 s after the start, then every
+        minute: learncity.intake.tasks.jobs_resume)."""
+        connections.close_all()  # the supervisor holds no connection while it waits
+        stopping = []
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, lambda signum, frame: stopping.append(signum))
+        server = _start(server_args)
+        # Pages come first: the worker yields the CPU to them (and does not slow the server's start).
+        worker = _start(worker_args, niceness=WORKER_NICENESS)
+        worker_started = time.monotonic()
+        next_resume = worker_started + 5  # after the server has come up
+        code = 0
+        try:
+            while not stopping:
+                time.sleep(0.5)
+                if (code := server.poll()) is not None:
+                    self.stderr.write(f"learncity: the server stopped (exit {code})")
+                    break
+                now = time.monotonic()
+                if worker.poll() is not None:
+                    self.stderr.write(f"learncity: the worker stopped (exit {worker.returncode}); starting it again")
+                    time.sleep(max(0.0, 5 - (now - worker_started)))  # not a tight loop if it dies at once
+                    worker, worker_started = _start(worker_args, niceness=WORKER_NICENESS), time.monotonic()
+                if now >= next_resume:
+                    next_resume = now + 60
+                    self.resume_jobs()
+        finally:
+            self.stop(server, worker)
+        if code:
+            raise CommandError(f"the server stopped with exit code {code}")
+
+    def stop(self, server: subprocess.Popen, worker: subprocess.Popen) -> None:
+        """Both at once, within about 8 s: the worker finishes its task if it can within 4 s; otherwise a second
+        SIGTERM interrupts it (db_worker's "press Ctrl+C again"), its job's transaction rolls back and the job is
+        resumed later. Whatever is still alive is killed."""
+        for proc in (server, worker):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        if not _wait(worker, 4) and worker.poll() is None:
+            self.stdout.write("learncity: the worker is still busy; interrupting it (its import job will be resumed)")
+            worker.send_signal(signal.SIGTERM)
+            _wait(worker, 2)
+        _wait(server, 2)
+        for proc in (server, worker):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+    def resume_jobs(self) -> None:
+        try:
+            resumed = jobs_resume()
+        except DatabaseError as exc:  # busy (SQLite's write lock held by a long import): try again next minute
+            self.stderr.write(f"learncity: resuming import jobs failed for now: {exc}")
+            resumed = []
+        finally:
+            connections.close_all()
+        if resumed:
+            self.stdout.write(f"learncity: import jobs left by a stopped worker enqueued again: {resumed}")

@@ -1,0 +1,30 @@
+"""Reads of import jobs, scoped: the staff of an institution and the administrators over it see its uploads (the
+people who may upload for it); a provider key sees its own institution's."""
+
+from django.db.models import QuerySet
+
+from learncity.core.errors import NotFound
+from learncity.core.scopes import Action, scope_for
+from learncity.intake.models import ImportJob, ProviderKey
+from learncity.network.models import Institution
+
+
+def job_list(*, actor, institution_code: str | None = None,
+             provider_key: ProviderKey | None = None) -> QuerySet[ImportJob]:
+    """The uploads the actor (or the provider key) may see, newest first; one institution's with its code."""
+    if provider_key is not None:
+        jobs = ImportJob.objects.filter(institution_id=provider_key.institution_id)
+    else:
+        jobs = ImportJob.objects.filter(
+            institution__in=Institution.objects.filter(scope_for(actor).institutions_q(Action.CHANGE)))
+    if institution_code:
+        jobs = jobs.filter(institution__code=institution_code)
+    return jobs
+
+
+def job_get(*, actor, pk, provider_key: ProviderKey | None = None) -> ImportJob:
+    job = (job_list(actor=actor, provider_key=provider_key).select_related("institution", "created_by")
+           .filter(pk=pk).first())
+    if job is None:
+        raise NotFound("未找到这次上传 (no such upload)")
+    return job

@@ -1,0 +1,504 @@
+"""Provider uploads of learning records: submit a file (saved, queued), run its job (the pipeline), templates to
+fill in, and the report of every row with its errors beside it.
+
+Exactly once: every record carries the provider's own record id; a row whose id the provider sent before creates
+nothing (duplicate, or changed — reported, never overwritten: a recognised record is corrected by reversing it).
+All or nothing: the checks against the reference tables, the dedup, the new records and their recognition run in
+the one transaction that marks the job finished, so a worker killed midway leaves nothing accepted and the job is
+run again from the start (its staged rows deleted first). Memory stays flat: the upload is streamed to disk and
+the file is streamed from it, a chunk of rows at a time.
+"""
+
+import contextlib
+import fcntl
+import hashlib
+import io
+import logging
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path, PurePath
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from learncity.core.audit import audit_record
+from learncity.core.errors import DomainError, FileRejected, NotFound, PermissionDenied
+from learncity.core.scopes import Action, scope_for
+from learncity.intake import keys, pipeline
+from learncity.intake.models import ImportJob, JobMode, JobSource, JobStatus, ProviderKey, StagedRow
+from learncity.network.models import Institution
+
+log = logging.getLogger(__name__)
+
+COLUMNS = pipeline.COLUMNS
+FORMATS = {".xlsx": "xlsx", ".csv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+# What a job is doing (ImportJob.stage), for the progress shown on its page and in the CLI.
+STAGES = {
+    "parse": gettext_lazy("逐行读取与检查"),
+    "validate": gettext_lazy("核对居民、课程与重复"),
+    "dedup": gettext_lazy("与此前报送的记录查重"),
+    "write": gettext_lazy("写入学习记录"),
+    "recognise": gettext_lazy("认定学习成果"),
+    "commit": gettext_lazy("提交"),
+}
+# The result of each row, in the report.
+OUTCOME_LABELS = {"new": gettext_lazy("新增"), "duplicate": gettext_lazy("重复（此前已接收，未重复入账）"),
+                  "changed": gettext_lazy("内容有变化（未覆盖）"), "invalid": gettext_lazy("有错误，未接收"),
+                  "rejected": gettext_lazy("正确，但整个文件未接收")}
+CHANGED_NOTE = gettext_lazy(
+    "该记录编号此前已接收，本次内容不同：未覆盖原记录。已接收的记录（可能已认定学分）不能修改；如需更正，"
+    "请联系学分银行撤销（冲正）原记录后，以新的记录编号重新报送")
+
+
+def intake_dir() -> Path:
+    return Path(settings.LEARNCITY_INTAKE_DIR)
+
+
+def job_file(job: ImportJob) -> Path:
+    return intake_dir() / str(job.pk) / f"upload.{job.file_format}"
+
+
+# --- submit ----------------------------------------------------------------------------------------------------------
+
+def _format_of(filename: str, head: bytes) -> str:
+    suffix = PurePath(filename).suffix.lower()
+    if suffix in (".xls", ".et", ".wps"):
+        raise FileRejected(_("不支持旧版 Excel（.xls）文件：请在 Excel 或 WPS 中另存为 xlsx 后上传"))
+    fmt = FORMATS.get(suffix)
+    if fmt is None and suffix not in ("", ".json"):
+        raise FileRejected(_("不支持的文件类型「%(s)s」：请上传 xlsx、CSV 或 JSON Lines 文件") % {"s": suffix})
+    if fmt is None:
+        fmt = "xlsx" if head.startswith(b"PK\x03\x04") else "jsonl" if head.lstrip()[:1] == b"{" else "csv"
+    if fmt == "xlsx" and not head.startswith(b"PK\x03\x04"):
+        raise FileRejected(_("「%(f)s」不是有效的 xlsx 文件：请用 Excel 或 WPS 另存为 xlsx 后重新上传") % {"f": filename})
+    return fmt
+
+
+def _too_big(size: int, limit: int) -> FileRejected:
+    return FileRejected(_("文件大小 %(size)s 超过上限 %(limit)s，未接收。请把文件拆成几个较小的文件分别上传。") % {
+        "size": _size_text(size), "limit": _size_text(limit)})
+
+
+def _size_text(n: int) -> str:
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
+
+
+def _save_upload(data, limit: int) -> tuple[Path, int, str, bytes]:
+    """Stream the upload to a new file under the intake folder, refusing it as soon as it passes the limit.
+    Returns (path, size, sha256, first bytes)."""
+    declared = len(data) if isinstance(data, (bytes, bytearray, memoryview)) else getattr(data, "size", None)
+    if isinstance(declared, int) and declared > limit:
+        raise _too_big(declared, limit)  # refused before a byte is read
+    incoming = intake_dir() / "incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    path = incoming / f"{secrets.token_hex(8)}.part"
+    digest, size, head = hashlib.sha256(), 0, b""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        blocks = (bytes(data[i:i + (1 << 20)]) for i in range(0, len(data), 1 << 20))
+    elif hasattr(data, "chunks"):
+        blocks = data.chunks(1 << 20)
+    else:
+        blocks = iter(lambda: data.read(1 << 20), b"")
+    try:
+        with open(path, "wb") as out:
+            for block in blocks:
+                size += len(block)
+                if size > limit:
+                    raise _too_big(size, limit)
+                if len(head) < 64:
+                    head += block[:64 - len(head)]
+                digest.update(block)
+                out.write(block)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path, size, digest.hexdigest(), head
+
+
+def _institution_for(actor, institution_code: str, provider_key: ProviderKey | None) -> Institution:
+    code = (institution_code or "").strip()
+    institution = Institution.objects.filter(code=code).first() if code else None
+    if institution is None:
+        raise DomainError({"institution_code": _("未知的机构代码「%(c)s」") % {"c": code}})
+    if provider_key is not None:
+        if provider_key.institution_id != institution.pk or keys.provider_key_status(provider_key) != "active":
+            raise PermissionDenied(_("这个接口密钥不属于该机构，或已吊销、已过期"))
+    elif not Institution.objects.filter(scope_for(actor).institutions_q(Action.CHANGE), pk=institution.pk).exists():
+        raise PermissionDenied(_("只有该机构的工作人员或其上级管理员可以报送它的学习记录"))
+    return institution
+
+
+def job_submit(*, actor, institution_code: str, filename: str, data, mode: str = JobMode.ALL_OR_NOTHING,
+               source: str = JobSource.PAGE, provider_key: ProviderKey | None = None) -> ImportJob:
+    """Accept an upload of learning records for an institution: checks who may (its staff and the administrators
+    over it, or one of its provider keys), the size limit (streamed to disk, refused as soon as it passes
+    LEARNCITY_INTAKE_MAX_BYTES) and the format; saves it; queues the job. The rows are read by `job_run`."""
+    institution = _institution_for(actor, institution_code, provider_key)
+    if mode not in JobMode.values:
+        raise DomainError({"mode": _("未知的处理方式「%(m)s」") % {"m": mode}})
+    if source not in JobSource.values:
+        raise DomainError({"source": _("未知的来源「%(s)s」") % {"s": source}})
+    filename = PurePath(str(filename or "").replace("\\", "/")).name[:200] or "upload"
+    limit = settings.LEARNCITY_INTAKE_MAX_BYTES
+    path, size, sha256, head = _save_upload(data, limit)
+    try:
+        if size == 0 or not head.strip():
+            raise FileRejected(_("文件「%(f)s」是空的") % {"f": filename})
+        fmt = _format_of(filename, head)
+        user = actor if getattr(actor, "is_authenticated", False) else None
+        with transaction.atomic():
+            job = ImportJob.objects.create(
+                institution=institution, source=source, mode=mode, filename=filename, file_format=fmt, size=size,
+                sha256=sha256, created_by=user, provider_key=provider_key)
+            target = job_file(job)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+            audit_record(actor=actor, action="intake.job_submit", obj=job, institution=institution.code,
+                         filename=filename, size=size, sha256=sha256, mode=mode, source=source,
+                         provider_key=provider_key.prefix if provider_key else "")
+            transaction.on_commit(lambda: _enqueue(job.pk))
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    from learncity.intake import tasks
+
+    tasks.job_enqueue(job_id)
+
+
+# --- run -------------------------------------------------------------------------------------------------------------
+
+class _RunLock:
+    """Held by the process running a job (an exclusive flock on the job's file, freed by the OS if it dies), so
+    the same job never runs twice at once."""
+
+    def __init__(self, path: Path):
+        self.path, self.fd = path, None
+
+    def acquire(self) -> bool:
+        try:
+            self.fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return True  # nothing to guard: the job will fail for the missing file
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self.fd)
+            self.fd = None
+            return False
+        return True
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def _beat(job: ImportJob, **changes) -> None:
+    """Record progress (and the heartbeat) on the job row; call inside a short transaction or autocommit."""
+    changes["heartbeat_at"] = timezone.now()
+    if "message" in changes:
+        changes["message"] = changes["message"][:500]  # a refused file's message lists its cells; the column is short
+    for k, v in changes.items():
+        setattr(job, k, v)
+    ImportJob.objects.filter(pk=job.pk).update(**changes)
+
+
+def job_run(job_id: int, *, progress: Callable[[ImportJob], None] | None = None) -> ImportJob:
+    """Run an import job to its end: DONE (records written and recognised), REJECTED (the file, or in
+    all-or-nothing mode any row, refused; nothing written) or FAILED (an unexpected error; nothing written).
+    Idempotent and resumable: a finished job is returned as it is; a job another process is running is left to it;
+    a job left RUNNING by a killed worker, or QUEUED again, starts over from the beginning.
+    `progress(job)` is called after each chunk of rows and at each stage."""
+    job = ImportJob.objects.select_related("institution").filter(pk=job_id).first()
+    if job is None:
+        raise NotFound(_("未找到这次上传"))
+    if job.status in (JobStatus.DONE, JobStatus.REJECTED):
+        return job
+    lock = _RunLock(job_file(job))
+    if not lock.acquire():
+        return job  # running in another process right now
+    try:
+        return _run(job.pk, progress or (lambda job: None))
+    finally:
+        lock.release()
+
+
+def _run(job_id: int, progress: Callable[[ImportJob], None]) -> ImportJob:
+    now = timezone.now()
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        if job.status in (JobStatus.DONE, JobStatus.REJECTED):
+            return job
+        pipeline.staged_delete(job.pk)  # what a killed run staged
+        _beat(job, status=JobStatus.RUNNING, attempts=job.attempts + 1, started_at=now, finished_at=None,
+              stage="parse", rows_total=0, rows_done=0, rows_new=0, rows_duplicate=0, rows_changed=0,
+              rows_invalid=0, recognised=0, message="", has_report=False, encoding="")
+    progress(job)
+    try:
+        _pipeline(job, progress)
+    except FileRejected as exc:
+        pipeline.staged_delete(job.pk)
+        _finish(job, JobStatus.REJECTED, message=str(exc), has_report=False)
+        audit_record(actor=job.created_by, action="intake.job_rejected", obj=job, reason=exc.summary[:200])
+        log.info("import job %s rejected: %s", job.pk, exc.summary)
+    except Exception as exc:
+        log.exception("import job %s failed", job.pk)
+        _finish(job, JobStatus.FAILED, message=_("处理失败（%(e)s），未接收任何记录；请稍后重试或联系管理员。") % {
+            "e": exc.__class__.__name__}, has_report=False)
+        raise
+    progress(job)
+    return job
+
+
+def _finish(job: ImportJob, status: str, **changes) -> None:
+    with transaction.atomic():
+        _beat(job, status=status, finished_at=timezone.now(), stage="", **changes)
+    if status in (JobStatus.DONE, JobStatus.REJECTED):
+        transaction.on_commit(lambda: _file_remove(job))
+
+
+def _file_remove(job: ImportJob) -> None:
+    """A finished job's file is no longer needed (its rows are staged, for the report)."""
+    path = job_file(job)
+    path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        path.parent.rmdir()  # empty unless something else was put there
+
+
+def _encoding_note(job: ImportJob) -> str:
+    if job.file_format != "csv" or not job.encoding:
+        return ""
+    return _("文件编码：%(e)s。") % {"e": pipeline.ENCODING_LABELS.get(job.encoding, job.encoding)}
+
+
+def _pipeline(job: ImportJob, progress: Callable[[ImportJob], None]) -> None:
+    path = job_file(job)
+    if not path.exists():
+        raise FileNotFoundError(f"import job {job.pk}: {path} is missing")
+    source = pipeline.open_source(path, job.file_format)
+    with transaction.atomic():
+        _beat(job, encoding=source.encoding, rows_total=source.estimate)
+    try:
+        positions = pipeline.check_headers(source)
+    except FileRejected as exc:
+        raise FileRejected(exc.summary + " " + _encoding_note(job), exc.cell_errors, encoding=exc.encoding) from None
+
+    def on_chunk(rows: int) -> None:
+        _beat(job, rows_done=rows, rows_total=max(rows, job.rows_total))
+        progress(job)
+
+    staged = pipeline.stage(job, source, positions, on_chunk=on_chunk)
+    if staged.rows == 0:
+        raise FileRejected(_("文件只有表头（或只有示例行），没有要导入的记录。") + _encoding_note(job))
+    with transaction.atomic():
+        _beat(job, rows_total=staged.rows, rows_done=staged.rows, stage="validate")
+    progress(job)
+    actor = job.created_by
+
+    # Everything that makes records visible, in one transaction that also marks the job finished. The job row is
+    # locked for its length: the sign, to the worker's watchdog, that this job is alive.
+    with transaction.atomic():
+        ImportJob.objects.select_for_update().filter(pk=job.pk).first()
+        pipeline.commit_settings()
+        invalid = pipeline.validate(job)
+        job.rows_invalid = invalid
+        if invalid and job.mode == JobMode.ALL_OR_NOTHING:
+            _beat(job, status=JobStatus.REJECTED, finished_at=timezone.now(), stage="", rows_invalid=invalid,
+                  has_report=True, message=_(
+                      "共 %(rows)s 行，其中 %(bad)s 行有错误。您选择了「全部正确才接收」，所以整个文件未接收，没有写入任何记录。"
+                      "请下载错误报告，改正后重新上传。") % {"rows": staged.rows, "bad": invalid} + _encoding_note(job))
+            audit_record(actor=actor, action="intake.job_rejected", obj=job, rows=staged.rows, invalid=invalid)
+            transaction.on_commit(lambda: _file_remove(job))
+            return
+        job.stage = "dedup"
+        progress(job)
+        pipeline.lock_records()
+        duplicate, changed = pipeline.dedup(job)
+        job.rows_duplicate, job.rows_changed, job.stage = duplicate, changed, "write"
+        progress(job)
+        ids = pipeline.write(job, actor_id=actor.pk if actor else None, now=timezone.now())
+        job.rows_new, job.stage = len(ids), "recognise"
+        progress(job)
+
+        def recognised_so_far(n: int) -> None:
+            job.recognised = n
+            progress(job)
+
+        recognised = pipeline.recognise(ids, actor=actor, progress=recognised_so_far)
+        parts = [_("共 %(rows)s 行：新增 %(new)s 条") % {"rows": staged.rows, "new": len(ids)}]
+        if duplicate:
+            parts.append(_("重复 %(n)s 条（此前已接收，未重复入账）") % {"n": duplicate})
+        if changed:
+            parts.append(_("内容有变化 %(n)s 条（未覆盖原记录，见报告）") % {"n": changed})
+        if invalid:
+            parts.append(_("有错误 %(n)s 行（未接收，见错误报告）") % {"n": invalid})
+        parts.append(_("认定学习成果 %(n)s 条") % {"n": recognised})
+        message = "，".join(parts) + "。"
+        if staged.examples:
+            message += _("已跳过模板的示例行 %(n)s 行。") % {"n": staged.examples}
+        message += _encoding_note(job)
+        _beat(job, status=JobStatus.DONE, finished_at=timezone.now(), stage="", rows_invalid=invalid,
+              rows_duplicate=duplicate, rows_changed=changed, rows_new=len(ids), recognised=recognised,
+              has_report=True, message=message[:500])
+        audit_record(actor=actor, action="intake.job_done", obj=job, rows=staged.rows, new=len(ids),
+                     duplicate=duplicate, changed=changed, invalid=invalid, recognised=recognised,
+                     records=f"{ids.start}-{ids.stop - 1}" if ids else "")
+        transaction.on_commit(lambda: _file_remove(job))
+        job.stage = "commit"  # (the commit of a million rows' transaction takes a moment of its own)
+        progress(job)
+    job.stage = ""
+
+
+# --- templates and the report ------------------------------------------------------------------------------------
+
+def template_csv() -> bytes:
+    """The CSV to fill in: UTF-8 with a byte-order mark (so Excel opens it right), the Chinese headers and one
+    example row (its record id starts with 示例: such rows are skipped)."""
+    import csv
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([c.header for c in COLUMNS])
+    writer.writerow([c.example for c in COLUMNS])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def template_xlsx() -> bytes:
+    """The xlsx to fill in: a sheet with the Chinese headers, an example row and text-formatted ID numbers, and a
+    sheet explaining each column."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("学习记录")
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    for i, c in enumerate(COLUMNS, start=1):
+        cell = ws.cell(row=1, column=i, value=c.header)
+        cell.font, cell.fill = bold, fill
+        cell.comment = Comment(c.hint, "learncity")
+        ws.cell(row=2, column=i, value=c.example).number_format = "@"
+        ws.column_dimensions[cell.column_letter].width = max(12, len(c.header) * 2 + 4)
+    for row in range(3, 1002):  # ID numbers and record ids as text, so Excel keeps all 18 digits
+        for col in (1, 2, 5):
+            ws.cell(row=row, column=col).number_format = "@"
+    ws.freeze_panes = "A2"
+    notes = wb.create_sheet(_("填写说明"))
+    notes.append([_("列"), _("必填"), _("说明")])
+    for c in COLUMNS:
+        notes.append([c.header, _("是") if c.required else _("否"), c.hint])
+    notes.append([])
+    notes.append([_("示例行"), "", _("记录编号以「示例」开头的行是示例，导入时会跳过；可以删除，也可以保留")])
+    notes.column_dimensions["C"].width = 80
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+
+REPORT_EVERY_ROW_UP_TO = 100_000  # larger files: the report lists the rows that need the uploader's attention
+
+
+def report_xlsx(job: ImportJob) -> bytes:
+    """Every row of the job's file: the row number, the columns as given (ID numbers masked for the rows that
+    passed the row checks), the result (新增 / 重复 / 内容有变化 / 有错误) and the errors beside it, the wrong cells
+    marked; for a file of more than REPORT_EVERY_ROW_UP_TO rows, only the rows with errors or changes. A second
+    sheet sums up the job. Written streaming (openpyxl write-only), a chunk of rows at a time."""
+    import orjson
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("导入结果"))
+    bold = Font(bold=True)
+    red = PatternFill("solid", fgColor="FFC7CE")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    headers = [_("行号"), *[c.header for c in COLUMNS], _("结果"), _("错误")]
+    for letter, width in (("B", 16), ("C", 20), ("H", 24), ("M", 24), ("N", 60)):
+        ws.column_dimensions[letter].width = width
+    ws.append([_bold(WriteOnlyCell(ws, value=h), bold) for h in headers])
+    position = {c.code: i for i, c in enumerate(COLUMNS)}
+    labels = {c.code: c.header for c in COLUMNS}
+    rejected = job.status == JobStatus.REJECTED
+    rows = StagedRow.objects.filter(job=job)
+    every_row = job.rows_total <= REPORT_EVERY_ROW_UP_TO
+    if not every_row:
+        rows = rows.exclude(errors="", outcome__in=["", "duplicate"])
+    rows = rows.order_by("row_no").values_list("row_no", "external_id", "id_masked", "name", "kind", "course_code",
+                                               "course_kind", "title", "hours", "score", "date", "raw", "errors",
+                                               "outcome")
+    for (row_no, ext, masked, name, kind, ccode, ckind, title, hours, score, date, raw, errors,
+         outcome) in rows.iterator(chunk_size=5000):
+        if raw:
+            values = [str(v) if v is not None else "" for v in orjson.loads(raw)] or [""] * len(COLUMNS)
+        else:
+            values = [ext, masked, name, pipeline.KIND_LABELS.get(kind, kind), ccode,
+                      pipeline.COURSE_KIND_LABELS.get(ckind, ckind), title, _number(hours), _number(score),
+                      date.isoformat() if date else ""]
+        values += [""] * (len(COLUMNS) - len(values))
+        messages, bad = [], set()
+        for line in filter(None, errors.split("\n")):
+            code, _sep, message = line.partition(":")
+            messages.append(f"{labels.get(code, code)}：{message}")
+            if code in position:
+                bad.add(position[code])
+        if errors:
+            result = str(OUTCOME_LABELS["invalid"])
+        elif outcome == "changed":
+            result = str(OUTCOME_LABELS["changed"])
+            messages.append(str(CHANGED_NOTE))
+        elif outcome == "duplicate":
+            result = str(OUTCOME_LABELS["duplicate"])
+        else:
+            result = str(OUTCOME_LABELS["rejected" if rejected else "new"])
+        cells = [row_no]
+        for i, v in enumerate(values):
+            if i in bad:
+                cell = WriteOnlyCell(ws, value=v)
+                cell.fill = red
+                cells.append(cell)
+            else:
+                cells.append(v)
+        note = WriteOnlyCell(ws, value="；".join(messages))
+        note.alignment = wrap
+        if errors:
+            note.fill = red
+        ws.append([*cells, result, note])
+    summary = wb.create_sheet(_("汇总"))
+    for label, value in ((_("文件"), job.filename), (_("机构"), job.institution.name), (_("状态"), job.get_status_display()),
+                         (_("说明"), job.message), (_("行数"), job.rows_total), (_("新增"), job.rows_new),
+                         (_("重复"), job.rows_duplicate), (_("内容有变化"), job.rows_changed),
+                         (_("有错误"), job.rows_invalid), (_("认定学习成果"), job.recognised)):
+        summary.append([label, value])
+    if not every_row:
+        summary.append([_("报告"), _("文件超过 %(n)s 行，报告只列出有错误或内容有变化的行") % {"n": REPORT_EVERY_ROW_UP_TO}])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _bold(cell, font):
+    cell.font = font
+    return cell
+
+
+def _number(value) -> str:
+    if value is None:
+        return ""
+    text = format(value, "f")
+    return text[:-2] if text.endswith(".0") else text
+

@@ -1,0 +1,197 @@
+"""Import jobs as background tasks: an upload enqueues a django-tasks-db task once it commits; `db_worker` runs it
+to the end; jobs a dead worker left behind are enqueued again by `jobs_resume` (`learncity intake_resume`)."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.tasks import TaskResultStatus
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from learncity.catalog.models import LearningRecord, RecordSource
+from learncity.creditbank.models import Outcome
+from learncity.intake import services, tasks
+from learncity.intake.models import ImportJob, JobStatus
+from tests.intake.files import adults, csv_file, record
+
+TASK_PATH = "learncity.intake.tasks.job_process"
+
+
+@pytest.fixture(autouse=True)
+def intake_dir(settings, tmp_path):
+    settings.LEARNCITY_INTAKE_DIR = tmp_path / "intake"
+    return settings.LEARNCITY_INTAKE_DIR
+
+
+@pytest.fixture
+def staff(users):
+    return users["staff"]
+
+
+@pytest.fixture
+def school(staff):
+    return staff.role_assignments.get().institution
+
+
+def submit(staff, school, rows: int, prefix: str, capture) -> ImportJob:
+    """An upload of `rows` good records, committed (its on-commit callbacks run, as after a real commit)."""
+    residents = adults(rows)
+    data = csv_file([record(p, f"{prefix}-{i:04d}") for i, p in enumerate(residents)])
+    with capture(execute=True):
+        job = services.job_submit(actor=staff, institution_code=school.code, filename=f"{prefix}.csv", data=data,
+                                  mode="all", source="page")
+    return job
+
+
+def task_rows(job: ImportJob):
+    return DBTaskResult.objects.filter(task_path=TASK_PATH, args_kwargs__args__0=job.pk)
+
+
+@pytest.fixture(autouse=True)
+def _worker_keeps_the_test_connection(monkeypatch):
+    """The worker closes stale connections between tasks; inside a test's rolled-back transaction that would close
+    the test's own connection (Django's test client disconnects the same call from its request signals)."""
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
+
+
+def run_worker() -> None:
+    """`learncity db_worker --batch`: everything queued, then exit."""
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, interval=0, verbosity=0)
+
+
+def test_an_upload_waits_in_the_task_table_until_a_worker_runs_it(staff, school, django_capture_on_commit_callbacks):
+    # Given an upload of 5 records, committed
+    job = submit(staff, school, 5, "TASK-A", django_capture_on_commit_callbacks)
+
+    # Then a task for it waits in django-tasks-db's table, and nothing is written yet
+    [row] = task_rows(job)
+    assert (row.status, row.args_kwargs, row.queue_name) == (TaskResultStatus.READY, {"args": [job.pk], "kwargs": {}},
+                                                             "default")
+    assert ImportJob.objects.get(pk=job.pk).status == JobStatus.QUEUED
+    assert not LearningRecord.objects.filter(provider=school, external_id__startswith="TASK-A").exists()
+
+    # When the worker runs what is queued
+    run_worker()
+
+    # Then the job is done, its task succeeded, and each record exists once, recognised
+    job.refresh_from_db()
+    row.refresh_from_db()
+    assert (job.status, job.rows_total, job.rows_new, job.attempts) == (JobStatus.DONE, 5, 5, 1)
+    assert row.status == TaskResultStatus.SUCCESSFUL
+    assert row.return_value == {"job": job.pk, "status": "done", "rows_new": 5}
+    made = LearningRecord.objects.filter(provider=school, external_id__startswith="TASK-A")
+    assert sorted(made.values_list("external_id", flat=True)) == [f"TASK-A-{i:04d}" for i in range(5)]
+    assert set(made.values_list("source", flat=True)) == {RecordSource.IMPORT}
+    assert Outcome.objects.filter(learning_record__in=made).count() == job.recognised == 5
+    assert not task_rows(job).filter(status=TaskResultStatus.READY).exists()
+
+
+def test_job_enqueue_returns_the_task_id(staff, school, django_capture_on_commit_callbacks):
+    job = submit(staff, school, 1, "TASK-B", django_capture_on_commit_callbacks)
+    second = tasks.job_enqueue(job.pk)
+
+    assert task_rows(job).count() == 2 and task_rows(job).filter(pk=second).exists()
+    # Two tasks for one job make it once: the second finds the job done.
+    run_worker()
+    job.refresh_from_db()
+    assert (job.status, job.rows_new, job.attempts) == (JobStatus.DONE, 1, 1)
+    assert LearningRecord.objects.filter(provider=school, external_id__startswith="TASK-B").count() == 1
+    assert set(task_rows(job).values_list("status", flat=True)) == {TaskResultStatus.SUCCESSFUL}
+
+
+def _left_running(job: ImportJob, *, minutes_ago: int, attempts: int = 1) -> None:
+    """What a worker killed in the middle of the job leaves: the job RUNNING, silent since then, and its task
+    RUNNING for ever."""
+    then = timezone.now() - datetime.timedelta(minutes=minutes_ago)
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, stage="parse", started_at=then,
+                                               heartbeat_at=then, attempts=attempts, rows_done=50_000)
+    task_rows(job).update(status=TaskResultStatus.RUNNING, started_at=then, worker_ids=["killed"])
+
+
+def test_a_job_left_running_by_a_dead_worker_is_enqueued_again_and_finished(staff, school,
+                                                                           django_capture_on_commit_callbacks):
+    # Given a job whose worker died 5 minutes ago, and one whose worker is alive (it beat 10 s ago)
+    dead = submit(staff, school, 3, "TASK-C", django_capture_on_commit_callbacks)
+    alive = submit(staff, school, 2, "TASK-D", django_capture_on_commit_callbacks)
+    _left_running(dead, minutes_ago=5)
+    ImportJob.objects.filter(pk=alive.pk).update(status=JobStatus.RUNNING, heartbeat_at=timezone.now()
+                                                 - datetime.timedelta(seconds=10), attempts=1)
+    [lost] = task_rows(dead)
+
+    # When the stale jobs are resumed (`learncity intake_resume`)
+    call_command("intake_resume", verbosity=0)
+
+    # Then only the dead one is queued again; its old task is marked failed (WorkerLost), a new one waits
+    dead.refresh_from_db()
+    lost.refresh_from_db()
+    assert (dead.status, dead.stage, dead.attempts) == (JobStatus.QUEUED, "", 1)
+    assert "重新排队" in dead.message
+    assert lost.status == TaskResultStatus.FAILED
+    assert lost.exception_class_path == "learncity.intake.tasks.WorkerLost"
+    assert task_rows(dead).filter(status=TaskResultStatus.READY).count() == 1
+    assert ImportJob.objects.get(pk=alive.pk).status == JobStatus.RUNNING
+    assert tasks.jobs_resume() == []  # a second sweep finds nothing more to do
+
+    # And a worker finishes it from the start: each record once
+    task_rows(alive).delete()  # (the live job's worker is imaginary: leave it out of this run)
+    run_worker()
+    dead.refresh_from_db()
+    assert (dead.status, dead.rows_new, dead.attempts) == (JobStatus.DONE, 3, 2)
+    assert LearningRecord.objects.filter(provider=school, external_id__startswith="TASK-C").count() == 3
+
+
+def test_a_job_that_keeps_killing_its_worker_is_given_up(staff, school, django_capture_on_commit_callbacks):
+    job = submit(staff, school, 1, "TASK-E", django_capture_on_commit_callbacks)
+    _left_running(job, minutes_ago=3, attempts=tasks.MAX_ATTEMPTS)
+
+    assert tasks.jobs_resume() == []
+
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (JobStatus.FAILED, tasks.MAX_ATTEMPTS)
+    assert "不再重试" in job.message
+    assert not task_rows(job).filter(status=TaskResultStatus.READY).exists()
+    assert not LearningRecord.objects.filter(provider=school, external_id__startswith="TASK-E").exists()
+
+
+def test_a_queued_job_whose_task_keeps_failing_before_it_begins_is_given_up(staff, school,
+                                                                         django_capture_on_commit_callbacks):
+    # Given a job queued 3 minutes ago whose task failed MAX_ATTEMPTS times before the job began
+    job = submit(staff, school, 1, "TASK-I", django_capture_on_commit_callbacks)
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=3))
+    tasks.job_enqueue(job.pk)
+    tasks.job_enqueue(job.pk)
+    task_rows(job).update(status=TaskResultStatus.FAILED)
+    assert task_rows(job).count() == tasks.MAX_ATTEMPTS
+
+    assert tasks.jobs_resume() == []
+
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (JobStatus.FAILED, 0)
+    assert task_rows(job).count() == tasks.MAX_ATTEMPTS
+
+
+def test_a_queued_job_whose_task_was_lost_is_enqueued_again(staff, school, django_capture_on_commit_callbacks):
+    # Given a job committed 3 minutes ago whose enqueue never happened (the process died between the two)
+    job = submit(staff, school, 1, "TASK-F", django_capture_on_commit_callbacks)
+    task_rows(job).delete()
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=3))
+    # and one queued as long, still waiting its turn behind a long job
+    waiting = submit(staff, school, 1, "TASK-G", django_capture_on_commit_callbacks)
+    ImportJob.objects.filter(pk=waiting.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=3))
+
+    assert tasks.jobs_resume() == [job.pk]
+
+    assert task_rows(job).filter(status=TaskResultStatus.READY).count() == 1
+    assert task_rows(waiting).filter(status=TaskResultStatus.READY).count() == 1
+    run_worker()
+    assert set(ImportJob.objects.filter(pk__in=[job.pk, waiting.pk]).values_list("status", flat=True)) == {
+        JobStatus.DONE}
+
+
+def test_a_fresh_job_is_left_alone(staff, school, django_capture_on_commit_callbacks):
+    job = submit(staff, school, 1, "TASK-H", django_capture_on_commit_callbacks)
+    task_rows(job).delete()  # queued a moment ago: its enqueue may still be on its way
+
+    assert tasks.jobs_resume() == []
+    assert ImportJob.objects.get(pk=job.pk).status == JobStatus.QUEUED
