@@ -274,7 +274,7 @@ def test_bulk_opening_is_all_or_nothing_and_names_each_bad_row(users, api_as, un
                       {"institution_code": institution_of(users["staff"]).code, "people": people}), 400)
 
     assert set(body["errors"]) == {"第3行", "第4行"}
-    assert "姓名「不是这个人」与登记的姓名不符" in body["errors"]["第3行"][0]
+    assert "身份证号码与姓名不符，或不是登记的居民" in body["errors"]["第3行"][0]
     assert same()
 
 

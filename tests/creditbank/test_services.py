@@ -97,7 +97,7 @@ def test_an_institution_opens_accounts_in_bulk_all_or_nothing(users):
         services.accounts_open_bulk(actor=users["staff"], institution_code=institution_of(users["staff"]).code,
                                     people=[*rows, ("11010519491231002X", "某某"), (rows[0][0], rows[0][1])])
     errors = exc.value.errors
-    assert "第5行" in errors and "不是本市登记的居民" in errors["第5行"][0]
+    assert "第5行" in errors and "身份证号码与姓名不符，或不是登记的居民" in errors["第5行"][0]
     assert "第6行" in errors and "与第2行重复" in errors["第6行"][0]
     assert LearningAccount.objects.count() == before
     report = services.accounts_open_bulk(actor=users["staff"], institution_code=institution_of(users["staff"]).code,
@@ -130,7 +130,7 @@ def test_bulk_opening_refuses_a_bad_id_number_and_a_wrong_name(users):
                                     people=[(number[:17] + ("0" if number[17] != "0" else "1"), p.name),
                                             (number, "张冒名")])
     assert "校验位" in exc.value.errors["第2行"][0]
-    assert "与登记的姓名不符" in exc.value.errors["第3行"][0]
+    assert "身份证号码与姓名不符，或不是登记的居民" in exc.value.errors["第3行"][0]
     with pytest.raises(DomainError):
         services.accounts_open_bulk(actor=users["staff"], institution_code=code, people=[])
 
@@ -475,7 +475,7 @@ def test_a_conversion_needs_an_active_rule_in_its_window_and_own_outcomes(users)
     someone_else = Outcome.objects.get(learning_record=completion(users["staff"], resident(9), hours="16"))
     with pytest.raises(DomainError) as exc:
         services.conversion_apply(actor=users["learner"], rule=rule, outcome_ids=[someone_else.pk])
-    assert "不是本账户的成果" in exc.value.errors["outcomes"][0]
+    assert exc.value.errors["outcomes"] == ["所选成果不存在，或不是您的学习成果"]  # no title leaks
     services.rule_abolish(actor=users["staff"], rule=rule, on=timezone.localdate())
     with pytest.raises(DomainError):
         services.conversion_apply(actor=users["learner"], rule=rule, outcome_ids=[a.pk])
@@ -530,3 +530,79 @@ def test_incentives_points_and_star_thresholds(users):
 
 def test_institution_kinds_used_by_the_demo_exist():
     assert Institution.objects.filter(kind=InstitutionKind.OPEN_UNIVERSITY).exists()
+
+
+def test_a_reviewer_role_in_one_city_and_another_role_elsewhere_reviews_only_in_that_city(users):
+    """Review rights come from the expert/city-admin assignments only: an expert of another city who is also an
+    auditor of this one cannot approve declarations here."""
+    from learncity.core.scopes import Role, forget_scope
+    from learncity.people.models import RoleAssignment, User
+
+    other_city = Place.objects.filter(level=2).exclude(code="350100").order_by("code").first()
+    someone = User.objects.create_user(username="expert-elsewhere", password=None)
+    RoleAssignment.objects.create(user=someone, role=Role.EXPERT_REVIEWER, place=other_city)
+    RoleAssignment.objects.create(user=someone, role=Role.AUDITOR, place=Place.objects.get(code="350100"))
+    forget_scope(someone)
+    d = declared(users["learner"])
+    with pytest.raises(PermissionDenied):
+        services.declaration_review(actor=someone, declaration=d, approve=True, reason="通过")
+    d.refresh_from_db()
+    assert d.status == DeclarationStatus.SUBMITTED
+    assert d in selectors.review_queue(actor=someone)  # as an auditor here, it may read the queue
+
+
+def test_a_staff_member_cannot_decide_their_own_conversion(users):
+    from learncity.core.scopes import Role, forget_scope
+    from learncity.people.models import RoleAssignment
+
+    rule = _activate(users, _rule(users))
+    a, = _fresh_learner_with(users, ["16"])
+    c = services.conversion_apply(actor=users["learner"], rule=rule, outcome_ids=[a.pk])
+    RoleAssignment.objects.create(user=users["learner"], role=Role.INSTITUTION_STAFF,
+                                  institution=institution_of(users["staff"]))
+    forget_scope(users["learner"])
+    with pytest.raises(PermissionDenied):
+        services.conversion_decide(actor=users["learner"], conversion=c, approve=True, reason="同意")
+    c.refresh_from_db()
+    assert c.status == ConversionStatus.APPLIED
+
+
+def test_an_approved_conversion_is_reversed_and_then_its_outcome_can_be(users):
+    rule = _activate(users, _rule(users))
+    a, = _fresh_learner_with(users, ["32"])
+    c = services.conversion_apply(actor=users["learner"], rule=rule, outcome_ids=[a.pk])
+    with pytest.raises(DomainError):
+        services.conversion_reverse(actor=users["staff"], conversion=c, reason="录入错误")  # not approved yet
+    services.conversion_decide(actor=users["staff"], conversion=c, approve=True, reason="同意")
+    account = a.account
+    before = _balance(account, "training")
+    with pytest.raises(PermissionDenied):
+        services.conversion_reverse(actor=users["district_admin_2"], conversion=c, reason="录入错误")
+    entry = services.conversion_reverse(actor=users["staff"], conversion=c, reason="录入错误")
+    assert (entry.amount, entry.reason) == (Decimal("-1.00"), "reversal")
+    assert _balance(account, "training") == before - 1
+    with pytest.raises(DomainError):
+        services.conversion_reverse(actor=users["staff"], conversion=c, reason="再冲一次")
+    services.outcome_reverse(actor=users["city_admin"], outcome=a, reason="结业记录有误")
+    assert ledger_verify(account_ids=[account.pk]).ok
+
+
+def test_a_declaration_short_of_the_standards_hours_is_not_approved(users):
+    version = _standard(users, code="T-HOURS", record_kinds=[], min_hours="10", hours_per_credit="", credits="2")
+    d = declared(users["learner"], code=version.standard.code, hours="3")
+    with pytest.raises(DomainError) as exc:
+        services.declaration_review(actor=users["expert"], declaration=d, approve=True, reason="通过")
+    assert "少于标准要求的 10" in exc.value.errors["hours"][0]
+    d.refresh_from_db()
+    assert d.status == DeclarationStatus.SUBMITTED
+
+
+def test_standards_accredit_only_providers_the_admin_can_see(users):
+    from learncity.network.models import Institution as Inst
+
+    other_city = Place.objects.filter(level=2).exclude(code="350100").order_by("code").first()
+    elsewhere = Inst.objects.create(code="FAR-1", name="外市社区学校", kind=InstitutionKind.COMMUNITY_SCHOOL,
+                                    place=other_city)
+    with pytest.raises(DomainError) as exc:
+        _standard(users, code="T-FAR", providers=[elsewhere.code])
+    assert "未找到机构" in exc.value.errors["providers"][0]

@@ -476,7 +476,7 @@ def test_a_list_with_bad_rows_opens_nothing_and_names_each_row(users, client_as,
     assert response.status_code == 400
     shown = errors_shown(response)
     assert [m.split("：", 1)[0] for m in shown] == ["第3行", "第4行"]
-    assert "姓名「张冠李戴」与登记的姓名不符" in shown[0]
+    assert "身份证号码与姓名不符，或不是登记的居民" in shown[0]
     assert same()
 
 

@@ -234,10 +234,16 @@ def review_queue(*, actor, status: str = DeclarationStatus.SUBMITTED) -> QuerySe
     scope = scope_for(actor)
     if not (scope.everything or scope.roles & {Role.EXPERT_REVIEWER, Role.CITY_ADMIN, Role.AUDITOR}):
         raise PermissionDenied("只有评审专家、市级管理员和审计员可以查看申报审核队列")
+    from learncity.creditbank.services import reviewer_paths
+
     q = Q()
     if not scope.everything:
         q = Q(pk__in=[])
-        for p in scope.view.place_paths:
+        paths = list(reviewer_paths(actor) or [])
+        if Role.AUDITOR in scope.roles:
+            paths += list(actor.role_assignments.filter(role=Role.AUDITOR, place__isnull=False)
+                          .values_list("place__path", flat=True))
+        for p in paths:
             q |= Q(account__learner__residence__path__startswith=p)
     qs = Declaration.objects.filter(q).select_related("account__learner", "standard").prefetch_related("evidence")
     if status:

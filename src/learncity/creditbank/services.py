@@ -114,11 +114,22 @@ def _require_city_admin(actor, place: Place) -> None:
         raise PermissionDenied("只有本市终身教育促进委员会办公室（市级管理员）可以操作")
 
 
-def _is_reviewer_for(actor, place: Place) -> bool:
+def reviewer_paths(actor) -> list[str] | None:
+    """The place subtrees where the actor reviews (as expert reviewer or city administrator) — only from those role
+    assignments, so another role elsewhere (an auditor of the province, staff of an institution) adds nothing.
+    None means everywhere (a superuser)."""
     scope = scope_for(actor)
     if scope.everything:
-        return True
-    return bool(scope.roles & {Role.EXPERT_REVIEWER, Role.CITY_ADMIN}) and scope.can_view_place(place)
+        return None
+    if not getattr(actor, "is_authenticated", False):
+        return []
+    return list(actor.role_assignments.filter(role__in=[Role.EXPERT_REVIEWER, Role.CITY_ADMIN], place__isnull=False)
+                .values_list("place__path", flat=True))
+
+
+def _is_reviewer_for(actor, place: Place) -> bool:
+    paths = reviewer_paths(actor)
+    return paths is None or any(place.path.startswith(p) for p in paths)
 
 
 def _manages(actor, institution: Institution) -> bool:
@@ -189,10 +200,8 @@ def accounts_open_bulk(*, actor, institution_code: str, people: list[tuple[str, 
     profiles = {p.id_number_hash: p for p in LearnerProfile.objects.filter(id_number_hash__in=[h for _, h, _ in hashes])}
     for row, digest, name in hashes:
         p = profiles.get(digest)
-        if p is None:
-            errors[f"第{row}行"] = "该身份证号码不是本市登记的居民"
-        elif name and p.name != name:
-            errors[f"第{row}行"] = f"姓名「{name}」与登记的姓名不符"
+        if p is None or (name and p.name != name):  # one message: the page must not tell who is a resident
+            errors[f"第{row}行"] = "身份证号码与姓名不符，或不是登记的居民"
     if errors:
         raise DomainError(errors)
     opened = existed = 0
@@ -274,7 +283,7 @@ def standard_create(*, actor, city: Place, code: str, providers: list[str] = (),
         clean = _validate_standard(data)
     except DomainError as exc:
         errors.update({k: " ".join(v) for k, v in exc.errors.items()})
-    institutions = _institutions(providers, errors)
+    institutions = _institutions(providers, errors, actor=actor)
     if errors:
         raise DomainError(errors)
     with transaction.atomic():
@@ -287,9 +296,10 @@ def standard_create(*, actor, city: Place, code: str, providers: list[str] = (),
     return version
 
 
-def _institutions(codes, errors: dict) -> list[Institution]:
+def _institutions(codes, errors: dict, *, actor) -> list[Institution]:
     codes = [c.strip() for c in codes if c and c.strip()]
-    found = {i.code: i for i in Institution.objects.filter(code__in=codes)}
+    visible = Institution.objects.filter(scope_for(actor).institutions_q(Action.VIEW))
+    found = {i.code: i for i in visible.filter(code__in=codes)}
     missing = [c for c in codes if c not in found]
     if missing:
         errors["providers"] = f"未找到机构：{'、'.join(missing)}"
@@ -577,6 +587,11 @@ def declaration_review(*, actor, declaration: Declaration, approve: bool, reason
                 raise DomainError({"standard": f"认证标准「{declaration.standard.code}」已撤销，不能据此认定"})
             if version.min_score is not None and (declaration.score is None or declaration.score < version.min_score):
                 raise DomainError({"score": f"成绩低于标准要求的 {version.min_score}"})
+            if declaration.hours < version.min_hours:
+                raise DomainError({"hours": f"学时 {declaration.hours} 少于标准要求的 {version.min_hours}"})
+            if declaration.date < version.effective_from:
+                raise DomainError({"date": f"取得日期 {declaration.date} 早于标准 v{version.version} 的生效日期 "
+                                           f"{version.effective_from}"})
             credits = version.credits_for(declaration.hours) if version.hours_per_credit else version.credits
             if credits <= 0:
                 raise DomainError({"hours": f"学时 {declaration.hours} 不足以获得学分"})
@@ -724,13 +739,15 @@ def rule_review(*, actor, rule: ConversionRule, approve: bool, note: str) -> Con
         raise PermissionDenied("只有本市的评审专家或市级管理员可以评审转换规则")
     if not (note or "").strip():
         raise DomainError({"note": "评审意见不能为空"})
-    if approve:
-        clash = _overlapping(rule.pk, list(rule.sources.values_list("pk", flat=True)), rule.target_key,
-                             rule.effective_from, rule.abolished_on).filter(status=RuleStatus.ACTIVE).first()
-        if clash is not None:
-            raise DomainError({"effective_from": f"与生效中的规则「{clash.code}」有效期重叠"})
-    return _rule_move(actor, rule, RuleStatus.REVIEW, RuleStatus.ACTIVE if approve else RuleStatus.DRAFT,
-                      note.strip())
+    with transaction.atomic():
+        if approve:  # under the target institution's lock, so two overlapping rules cannot both be activated at once
+            Institution.objects.select_for_update().get(pk=rule.target_institution_id)
+            clash = _overlapping(rule.pk, list(rule.sources.values_list("pk", flat=True)), rule.target_key,
+                                 rule.effective_from, rule.abolished_on).filter(status=RuleStatus.ACTIVE).first()
+            if clash is not None:
+                raise DomainError({"effective_from": f"与生效中的规则「{clash.code}」有效期重叠"})
+        return _rule_move(actor, rule, RuleStatus.REVIEW, RuleStatus.ACTIVE if approve else RuleStatus.DRAFT,
+                          note.strip())
 
 
 def rule_abolish(*, actor, rule: ConversionRule, on: datetime.date | None = None) -> ConversionRule:
@@ -822,9 +839,9 @@ def conversion_apply(*, actor, rule: ConversionRule, outcome_ids: list[int]) -> 
         ids = list(dict.fromkeys(int(i) for i in outcome_ids or []))
     except (TypeError, ValueError):
         raise DomainError({"outcomes": "成果编号必须是整数"}) from None
-    outcomes = list(Outcome.objects.filter(pk__in=ids).select_related("standard_version"))
-    if len(outcomes) != len(ids):
-        raise DomainError({"outcomes": "所选成果不存在"})
+    outcomes = list(Outcome.objects.filter(pk__in=ids, account=account).select_related("standard_version"))
+    if len(outcomes) != len(ids):  # another learner's outcome is as absent as one that does not exist
+        raise DomainError({"outcomes": "所选成果不存在，或不是您的学习成果"})
     credits_in, credits_out = _conversion_check(account, rule, outcomes, timezone.localdate())
     with transaction.atomic():
         conversion = Conversion.objects.create(account=account, rule=rule, credits_in=credits_in,
@@ -841,6 +858,9 @@ def conversion_decide(*, actor, conversion: Conversion, approve: bool, reason: s
     rule = conversion.rule
     if not _manages(actor, rule.target_institution):
         raise PermissionDenied(f"只有目标机构 {rule.target_institution.name} 的工作人员可以审批该转换")
+    if conversion.account.learner.user_id is not None and conversion.account.learner.user_id == getattr(actor, "pk",
+                                                                                                          None):
+        raise PermissionDenied("不能审批自己的转换申请")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError({"reason": "审批必须写明理由"})
@@ -868,6 +888,29 @@ def conversion_decide(*, actor, conversion: Conversion, approve: bool, reason: s
             conversion.save(update_fields=["status", "decided_by", "decided_at", "reason"])
         audit_record(actor=actor, action="conversion.decide", obj=conversion, approve=approve, reason=reason)
     return conversion
+
+
+def conversion_reverse(*, actor, conversion: Conversion, reason: str) -> LedgerEntry:
+    """Correct an approved conversion by a reversal entry (the target institution or a city administrator); its
+    outcomes are free again for that target, and can then be reversed themselves."""
+    rule = conversion.rule
+    if not (_manages(actor, rule.target_institution) or _is_city_admin_of(actor, rule.target_institution.place)):
+        raise PermissionDenied("只有目标机构或市级管理员可以冲正转换")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError({"reason": "冲正必须写明理由"})
+    with transaction.atomic():
+        account = ledger.lock_account(conversion.account_id)
+        original = LedgerEntry.objects.filter(conversion=conversion, reason=EntryReason.CONVERSION).first()
+        if original is None:
+            raise DomainError({"conversion": "该转换尚未批准，没有可冲正的记账"})
+        if LedgerEntry.objects.filter(reverses=original).exists():
+            raise DomainError({"conversion": "该转换已冲正"})
+        entry, = ledger.entries_append(account=account, actor=actor, movements=[ledger.Movement(
+            credit_class=original.credit_class, amount=-original.amount, reason=EntryReason.REVERSAL,
+            conversion_id=conversion.pk, reverses_id=original.pk, memo=reason[:200])])
+        audit_record(actor=actor, action="conversion.reverse", obj=conversion, reason=reason)
+    return entry
 
 
 # --- transcripts ------------------------------------------------------------------------------------------

@@ -641,9 +641,18 @@ def _checked(job_id: int, source: Source, positions: list[int], result: StageRes
             result.invalid += 1
             yield (job_id, row_no, staged[0][:64], staged[1], staged[2], staged[3][:64], staged[4], staged[5][:40],
                    staged[6][:200], staged[7], staged[8], staged[9], staged[10],
-                   json.dumps(list(values), ensure_ascii=False), _errors_text(errors), "")
+                   json.dumps(_masked(values), ensure_ascii=False), _errors_text(errors), "")
         else:
             yield (job_id, row_no, *staged, "", "", "")
+
+
+def _masked(values) -> list:
+    """The row as given, for the report, with the ID number masked (staged rows outlive the job)."""
+    row = list(values)
+    number = str(row[1] or "")
+    if len(number) > 10:
+        row[1] = number[:6] + "*" * (len(number) - 10) + number[-4:]
+    return row
 
 
 def staged_delete(job_id: int) -> None:
