@@ -17,9 +17,10 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _harness import run_child, say, timed
 
 
 def _parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -33,50 +34,14 @@ def _parser(prog: str | None = None) -> argparse.ArgumentParser:
 
 def run(argv: list[str]) -> dict:
     args = _parser("learncity bench ingest").parse_args(argv)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "learncity.settings"}
-    server_url = db_name = None
-    if args.postgres:
-        server_url = env.get("DATABASE_URL")
-        if not server_url:
-            raise SystemExit("--postgres needs DATABASE_URL (e.g. bash scripts/with-postgres.sh learncity bench ingest "
-                             "--postgres)")
-        db_name = f"learncity_bench_ingest_{os.getpid()}_{int(time.time())}"
-        _pg(server_url, f'CREATE DATABASE "{db_name}" ENCODING \'UTF8\' TEMPLATE template0')
-        env["DATABASE_URL"] = urllib.parse.urlparse(server_url)._replace(path="/" + db_name).geturl()
-    else:
-        env.pop("DATABASE_URL", None)
-    try:
-        with tempfile.TemporaryDirectory(prefix="learncity-bench-ingest-") as data:
-            env["LEARNCITY_DATA_DIR"] = data
-            env.pop("LEARNCITY_INTAKE_MAX_BYTES", None)
-            out = os.path.join(data, "figures.json")
-            proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", out, *argv], env=env)
-            if proc.returncode != 0:
-                raise SystemExit(f"bench ingest failed (exit {proc.returncode})")
-            with open(out, encoding="utf-8") as f:
-                return json.load(f)
-    finally:
-        if db_name:
-            _pg(server_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+    return run_child("ingest", __file__, argv, postgres=args.postgres, unset=("LEARNCITY_INTAKE_MAX_BYTES",))
 
 
-def _pg(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def _say(text: str) -> None:
-    print(text, flush=True)
+_say = say
 
 
 def _timed(label: str, fn):
-    started = time.perf_counter()
-    value = fn()
-    seconds = time.perf_counter() - started
-    _say(f"  {label:<40}{seconds:>9.1f} s")
-    return value, seconds
+    return timed(label, fn, width=40)
 
 
 # --- the child: a city and a file -----------------------------------------------------------------------------

@@ -23,7 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _harness import run_child, say, timed
 
 GOALS = {"recognitions_per_second": 20_000, "transcript_p95_ms": 50, "verify_entries_per_second": 200_000}
 
@@ -44,57 +46,16 @@ def run(argv: list[str]) -> dict:
     args = _parser("learncity bench ledger").parse_args(argv)
     if args.accounts < 1 or args.entries < args.accounts:
         raise SystemExit("need --accounts ≥ 1 and --entries ≥ --accounts (every account has at least one entry)")
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "learncity.settings"}
-    server_url = db_name = None
-    if args.postgres:
-        server_url = env.get("DATABASE_URL")
-        if not server_url:
-            raise SystemExit("--postgres needs DATABASE_URL (e.g. bash scripts/with-postgres.sh learncity bench ledger "
-                             "--postgres)")
-        db_name = f"learncity_bench_ledger_{os.getpid()}_{int(time.time())}"
-        _pg(server_url, f'CREATE DATABASE "{db_name}" ENCODING \'UTF8\' TEMPLATE template0')
-        env["DATABASE_URL"] = urllib.parse.urlparse(server_url)._replace(path="/" + db_name).geturl()
-    else:
-        env.pop("DATABASE_URL", None)
-    data = tempfile.mkdtemp(prefix="learncity-bench-ledger-")
-    try:
-        env["LEARNCITY_DATA_DIR"] = data
-        out = os.path.join(data, "figures.json")
-        proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", out, *argv], env=env)
-        if proc.returncode != 0:
-            raise SystemExit(f"bench ledger failed (exit {proc.returncode})")
-        with open(out, encoding="utf-8") as f:
-            return json.load(f)
-    finally:
-        if args.keep:
-            print(f"kept: {env.get('DATABASE_URL') or os.path.join(data, 'learncity.sqlite3')}")
-        else:
-            import shutil
-
-            shutil.rmtree(data, ignore_errors=True)
-            if db_name:
-                _pg(server_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-
-
-def _pg(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql)
+    return run_child("ledger", __file__, argv, postgres=args.postgres, keep=args.keep)
 
 
 # --- the child: a fresh database of its own ------------------------------------------------------------
 
-def _say(text: str) -> None:
-    print(text, flush=True)
+_say = say
 
 
 def _timed(label: str, fn):
-    started = time.perf_counter()
-    value = fn()
-    seconds = time.perf_counter() - started
-    _say(f"  {label:<44}{seconds:>9.1f} s")
-    return value, seconds
+    return timed(label, fn, width=44)
 
 
 def _goal(met: bool) -> str:

@@ -11,11 +11,11 @@ latency per query and overall, and the size of the index. The goal is p95 < 50 m
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _harness import run_child, say, timed
 
 QUERIES: list[tuple[str, dict]] = [
     ("书法", {}),
@@ -107,52 +107,16 @@ def run(argv: list[str]) -> dict:
     parser.add_argument("--repeat", type=int, default=50, help="runs of each query")
     parser.add_argument("--postgres", action="store_true", help="a throwaway database on DATABASE_URL's server")
     args = parser.parse_args(argv)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "learncity.settings"}
-    server_url = db_name = None
-    if args.postgres:
-        server_url = env.get("DATABASE_URL")
-        if not server_url:
-            raise SystemExit("--postgres needs DATABASE_URL (e.g. bash scripts/with-postgres.sh learncity bench search "
-                             "--postgres)")
-        db_name = f"learncity_bench_search_{os.getpid()}_{int(time.time())}"
-        _pg(server_url, f'CREATE DATABASE "{db_name}" ENCODING \'UTF8\' TEMPLATE template0')
-        env["DATABASE_URL"] = urllib.parse.urlparse(server_url)._replace(path="/" + db_name).geturl()
-    else:
-        env.pop("DATABASE_URL", None)
-    try:
-        with tempfile.TemporaryDirectory(prefix="learncity-bench-search-") as data:
-            env["LEARNCITY_DATA_DIR"] = data
-            out = os.path.join(data, "figures.json")
-            cmd = [sys.executable, os.path.abspath(__file__), "--child", out, *argv]
-            proc = subprocess.run(cmd, env=env)
-            if proc.returncode != 0:
-                raise SystemExit(f"bench search failed (exit {proc.returncode})")
-            with open(out, encoding="utf-8") as f:
-                return json.load(f)
-    finally:
-        if db_name:
-            _pg(server_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-
-
-def _pg(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql)
+    return run_child("search", __file__, argv, postgres=args.postgres)
 
 
 # --- the child: a fresh database of its own ------------------------------------------------------------
 
-def _say(text: str) -> None:
-    print(text, flush=True)
+_say = say
 
 
 def _timed(label: str, fn):
-    started = time.perf_counter()
-    value = fn()
-    seconds = time.perf_counter() - started
-    _say(f"  {label:<34}{seconds:>9.1f} s")
-    return value, seconds
+    return timed(label, fn, width=34)
 
 
 def _child(out: str, argv: list[str]) -> None:
