@@ -53,7 +53,7 @@ from learncity.creditbank.models import (
 )
 from learncity.network.models import Institution
 from learncity.people.models import LearnerProfile
-from learncity.places.models import Place, PlaceLevel
+from learncity.places.models import Place
 
 EVIDENCE_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
@@ -96,12 +96,12 @@ def _date(value, field: str) -> datetime.date:
 
 def _city_of(place: Place) -> Place:
     """The city (or province-level municipality) a place belongs to."""
-    parts = [p for p in place.path.strip("/").split("/")]
-    for code in parts:
-        candidate = Place.objects.filter(code=code).only("pk", "code", "path", "level", "name").first()
-        if candidate is not None and candidate.level == PlaceLevel.CITY:
-            return candidate
-    return Place.objects.get(code=parts[1] if len(parts) > 1 else parts[0])
+    from learncity.places.selectors import city_of
+
+    city = city_of(place)
+    if city is None:
+        raise DomainError({"place": f"「{place.name}」不在任何城市之内"})
+    return city
 
 
 def _is_city_admin_of(actor, place: Place) -> bool:

@@ -90,6 +90,13 @@ def is_city(place: Place) -> bool:
     return place.level == PlaceLevel.CITY or place.code in MUNICIPALITIES
 
 
+def city_of(place: Place) -> Place | None:
+    """The city a place lies in (itself, if it is one); a province-level municipality counts as a city. One query."""
+    codes = place.path.strip("/").split("/")
+    return (Place.objects.filter(Q(level=PlaceLevel.CITY) | Q(code__in=MUNICIPALITIES), code__in=codes)
+            .order_by("level").first())
+
+
 def home_places(*, actor) -> list[Place]:
     """The top places a user administers or watches: the roots of their scope, to start browsing from."""
     scope = scope_for(actor)
