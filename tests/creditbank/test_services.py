@@ -503,11 +503,13 @@ def test_bulk_recognition_gives_what_one_by_one_recognition_gives(users):
     for _i, (k, ck, h, s) in enumerate(cases):
         r = completion(staff, b, hours=h, score=s, course_kind=ck, kind=k, days_ago=3)
         o = Outcome.objects.filter(learning_record=r).first()
-        one_by_one.append(None if o is None else (o.standard_version_id, o.credits, o.credit_class))
+        one_by_one.append(None if o is None else (o.standard_version_id, o.credits, o.credit_class, o.basis,
+                                                    o.provider_name, o.hours, o.score, o.date, o.method))
     in_bulk = []
     for row in LearningRecord.objects.filter(learner=a, external_id__startswith="bulk-a-").order_by("external_id"):
         o = Outcome.objects.filter(learning_record=row).first()
-        in_bulk.append(None if o is None else (o.standard_version_id, o.credits, o.credit_class))
+        in_bulk.append(None if o is None else (o.standard_version_id, o.credits, o.credit_class, o.basis,
+                                                 o.provider_name, o.hours, o.score, o.date, o.method))
     order = sorted(range(len(cases)), key=lambda i: f"bulk-a-{i}")
     assert in_bulk == [one_by_one[i] for i in order]
     assert result.recognised == sum(1 for x in in_bulk if x) >= 6

@@ -350,23 +350,36 @@ class RecordSource(models.TextChoices):
 class LearningRecord(models.Model):
     """Who learned what, where, for how long: the credit bank's input. Made only by learning_record_create."""
 
-    learner = models.ForeignKey(LearnerProfile, on_delete=models.PROTECT, related_name="learning_records")
-    provider = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="learning_records")
+    # The hot table of bulk intake (millions of rows a file): no foreign-key constraints in the database (each
+    # would look up and key-share-lock the referenced row for every inserted row; the writers take these ids
+    # from rows they read in the same transaction, and learners, institutions, courses, sessions, events and
+    # resources are never deleted while records point at them: PROTECT in the ORM), and only the indexes a
+    # query needs: (learner, date) for a learner's records, the unique (provider, record id) for exactly-once,
+    # and partial indexes for the rare records of a course, session, event or resource (most rows have none).
+    learner = models.ForeignKey(LearnerProfile, on_delete=models.PROTECT, related_name="learning_records",
+                                db_index=False, db_constraint=False)
+    provider = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="learning_records",
+                                 db_index=False, db_constraint=False)
     kind = models.CharField(max_length=16, choices=RecordKind.choices)
     course_kind = models.CharField(max_length=16, choices=CourseKind.choices, blank=True)
-    course = models.ForeignKey(Course, null=True, blank=True, on_delete=models.PROTECT, related_name="records")
-    session = models.ForeignKey(CourseSession, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.PROTECT, related_name="records")
-    resource = models.ForeignKey(Resource, null=True, blank=True, on_delete=models.PROTECT, related_name="records")
+    course = models.ForeignKey(Course, null=True, blank=True, on_delete=models.PROTECT, related_name="records",
+                               db_index=False, db_constraint=False)
+    session = models.ForeignKey(CourseSession, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                db_index=False, db_constraint=False)
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.PROTECT, related_name="records",
+                              db_index=False, db_constraint=False)
+    resource = models.ForeignKey(Resource, null=True, blank=True, on_delete=models.PROTECT, related_name="records",
+                                 db_index=False, db_constraint=False)
     title = models.CharField(max_length=200)
     hours = models.DecimalField(max_digits=6, decimal_places=1)
     score = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
-    date = models.DateField(db_index=True)
+    date = models.DateField()
     source = models.CharField(max_length=8, choices=RecordSource.choices)
     # The provider's own id for the record: re-sending the same record creates nothing twice.
     external_id = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                   db_index=False, db_constraint=False)
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -374,7 +387,9 @@ class LearningRecord(models.Model):
             models.UniqueConstraint(fields=["provider", "external_id"], name="learning_record_once_per_provider"),
             models.CheckConstraint(condition=Q(hours__gte=0), name="learning_record_hours_not_negative"),
         ]
-        indexes = [models.Index(fields=["learner", "date"])]
+        indexes = [models.Index(fields=["learner", "date"])] + [
+            models.Index(fields=[f], condition=Q(**{f"{f}__isnull": False}), name=f"learning_record_{f}")
+            for f in ("course", "session", "event", "resource")]
 
     def __str__(self) -> str:
         return f"{self.learner} {self.title} {self.hours}h {self.date}"
