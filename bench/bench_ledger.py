@@ -198,7 +198,7 @@ def _history(world: dict, n_accounts: int, n_entries: int, seed: int, chunk: int
     from learncity.core.bulk import insert_rows, next_ids
     from learncity.creditbank.ledger import GENESIS, entry_hash
     from learncity.creditbank.models import (
-        AccountBalance,
+        CreditClass,
         EntryReason,
         LearningAccount,
         LedgerEntry,
@@ -264,7 +264,7 @@ def _history(world: dict, n_accounts: int, n_entries: int, seed: int, chunk: int
                         ((pid, None, f"居民{pid}", "-", f"bench-{pid}", "990102********0000",
                           day(datetime.date(1950 + pid % 50, 1 + pid % 12, 1 + pid % 28)), "FM"[pid % 2], "",
                           street, created, created) for pid in pids))
-            accounts, outcomes, entries, balances = [], [], [], []
+            accounts, outcomes, entries = [], [], []
             for account_id, n in zip(aids, part, strict=True):
                 t = epoch + datetime.timedelta(seconds=int(rand() * span), microseconds=int(rand() * 1_000_000))
                 prev, sums, standing = GENESIS, defaultdict(Decimal), []
@@ -292,11 +292,12 @@ def _history(world: dict, n_accounts: int, n_entries: int, seed: int, chunk: int
                     prev = digest
                     t += datetime.timedelta(seconds=86_400 + int(rand() * 86_400 * 59),
                                             microseconds=int(rand() * 1_000_000))
-                accounts.append((account_id, pids[account_id - aids.start],
-                                 created, OpenedVia.BULK, school, staff, n, prev))
-                balances += [(account_id, c, num(v)) for c, v in sums.items()]
+                accounts.append((account_id, pids[account_id - aids.start], created, OpenedVia.BULK, school, staff,
+                                 n, prev, *(num(sums[c]) for c in CreditClass.values)))
+                totals["balances"] += sum(1 for v in sums.values() if v)
             insert_rows(LearningAccount, ["id", "learner_id", "opened_at", "opened_via", "opened_for_id",
-                                          "opened_by_id", "head_seq", "head_hash"], accounts)
+                                          "opened_by_id", "head_seq", "head_hash",
+                                          *(f"balance_{c}" for c in CreditClass.values)], accounts)
             totals["outcomes"] += insert_rows(Outcome, [
                 "id", "account_id", "standard_version_id", "learning_record_id", "declaration_id", "method", "title",
                 "provider_id", "provider_name", "date", "hours", "score", "credit_class", "credits", "basis",
@@ -304,7 +305,6 @@ def _history(world: dict, n_accounts: int, n_entries: int, seed: int, chunk: int
             insert_rows(LedgerEntry, ["id", "account_id", "seq", "credit_class", "amount", "reason", "outcome_id",
                                       "conversion_id", "reverses_id", "actor_id", "memo", "created_at", "prev_hash",
                                       "hash"], entries)
-            totals["balances"] += insert_rows(AccountBalance, ["account_id", "credit_class", "amount"], balances)
         done = min(start + chunk, n_accounts)
         if done % (chunk * 10) == 0 or done == n_accounts:
             _say(f"    … {done:,} accounts")
@@ -314,12 +314,12 @@ def _history(world: dict, n_accounts: int, n_entries: int, seed: int, chunk: int
 def _analyze() -> None:
     from django.db import connection
 
-    from learncity.creditbank.models import AccountBalance, LearningAccount, LedgerEntry, Outcome
+    from learncity.creditbank.models import LearningAccount, LedgerEntry, Outcome
     from learncity.people.models import LearnerProfile
 
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            for model in (LearnerProfile, LearningAccount, AccountBalance, Outcome, LedgerEntry):
+            for model in (LearnerProfile, LearningAccount, Outcome, LedgerEntry):
                 cur.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")
         else:
             cur.execute("ANALYZE")

@@ -18,7 +18,6 @@ from learncity.core.errors import DomainError
 from learncity.core.scopes import Role
 from learncity.creditbank import ledger, services
 from learncity.creditbank.models import (
-    AccountBalance,
     Accreditation,
     Conversion,
     ConversionRule,
@@ -134,7 +133,7 @@ def test_racing_recognitions_on_one_account_keep_the_chain_whole(world):
     assert all(not isinstance(r, DomainError) for r in results)
     account = LearningAccount.objects.get(learner=world["learner"])
     assert Outcome.objects.filter(account=account).count() == RACERS
-    assert AccountBalance.objects.get(account=account, credit_class="training").amount == Decimal("2.00") * RACERS
+    assert LearningAccount.objects.get(pk=account.pk).balance_training == Decimal("2.00") * RACERS
     _whole(account)
 
 
@@ -169,7 +168,7 @@ def test_racing_approvals_never_break_the_cap(world):
     assert len(approved) == 2 and len(refused) == 2
     assert all("上限" in r.errors["outcomes"][0] for r in refused)
     account = LearningAccount.objects.get(learner=world["learner"])
-    assert AccountBalance.objects.get(account=account, credit_class="academic").amount == Decimal("4.00")
+    assert LearningAccount.objects.get(pk=account.pk).balance_academic == Decimal("4.00")
     assert Conversion.objects.filter(status=ConversionStatus.APPROVED).count() == 2
     _whole(account)
 
@@ -184,5 +183,5 @@ def test_racing_approvals_never_use_one_outcome_twice_for_one_target(world):
     assert sum(1 for r in results if not isinstance(r, DomainError)) == 1
     assert all("只能使用一次" in r.errors["outcomes"][0] for r in results if isinstance(r, DomainError))
     account = LearningAccount.objects.get(learner=world["learner"])
-    assert AccountBalance.objects.get(account=account, credit_class="academic").amount == Decimal("2.00")
+    assert LearningAccount.objects.get(pk=account.pk).balance_academic == Decimal("2.00")
     _whole(account)

@@ -6,17 +6,18 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from learncity.core.errors import DomainError
 from learncity.creditbank import ledger, selectors, services
 from learncity.creditbank.models import (
-    AccountBalance,
     ConversionRule,
     CreditClass,
     LearningAccount,
     LedgerEntry,
+    balance_field,
 )
 from tests.creditbank.factories import completion, declared, resident
 
@@ -69,6 +70,15 @@ def test_issued_transcripts_are_append_only_too(users):
     t = services.transcript_issue(actor=users["city_admin"], account=account)
     with pytest.raises(IntegrityError), transaction.atomic():
         type(t).objects.filter(pk=t.pk).update(digest="0" * 64)
+
+
+def test_a_cached_balance_changed_behind_the_ledgers_back_is_reported(users):
+    account = _account_with_entries(users)
+    assert ledger.ledger_verify(account_ids=[account.pk]).ok
+    LearningAccount.objects.filter(pk=account.pk).update(balance_culture=F("balance_culture") + Decimal("1"))
+    report = ledger.ledger_verify(account_ids=[account.pk])
+    assert [(b.account_id, b.seq, b.problem) for b in report.breaks] == [
+        (account.pk, None, "缓存的余额与账本记录之和不一致")]
 
 
 def test_a_clean_ledger_verifies(users):
@@ -215,8 +225,8 @@ def _run(users, operations):
     sums = {}
     for credit_class, amount in LedgerEntry.objects.filter(account=account).values_list("credit_class", "amount"):
         sums[credit_class] = sums.get(credit_class, Decimal("0")) + Decimal(str(amount))
-    cached = {c: Decimal(str(a)).quantize(Decimal("0.01"))
-              for c, a in AccountBalance.objects.filter(account=account).values_list("credit_class", "amount")}
+    account.refresh_from_db()
+    cached = {c: Decimal(str(getattr(account, balance_field(c)))).quantize(Decimal("0.01")) for c in CreditClass.values}
     assert {c: v.quantize(Decimal("0.01")) for c, v in sums.items() if v} == {c: v for c, v in cached.items() if v}
     assert all(v >= 0 for v in cached.values())
     account.refresh_from_db()

@@ -12,7 +12,6 @@ from learncity.core.errors import DomainError, NotFound, PermissionDenied
 from learncity.creditbank import bulk, selectors, services
 from learncity.creditbank.ledger import ledger_verify
 from learncity.creditbank.models import (
-    AccountBalance,
     Conversion,
     ConversionRule,
     ConversionStatus,
@@ -27,6 +26,7 @@ from learncity.creditbank.models import (
     Standard,
     StandardVersion,
     VersionStatus,
+    balance_field,
 )
 from learncity.network.models import Institution, InstitutionKind
 from learncity.places.models import Place
@@ -36,8 +36,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _balance(account, credit_class):
-    row = AccountBalance.objects.filter(account=account, credit_class=credit_class).first()
-    return row.amount if row else Decimal("0")
+    return getattr(LearningAccount.objects.get(pk=account.pk), balance_field(credit_class))
 
 
 # --- accounts ----------------------------------------------------------------------------------------

@@ -173,7 +173,7 @@ def test_the_account_page_shows_balances_points_star_thresholds_outcomes_and_the
     body = text(client_as(users["learner"]).get("/credits/"))
 
     assert f'data-testid="account-number">{account.number}<' in body
-    training = account.balances.get(credit_class="training").amount
+    training = LearningAccount.objects.get(pk=account.pk).balance_training
     assert f'<div class="muted">非学历培训</div><div class="stat">{training}</div>' in body
     for key in ("points", "hours_year", "credits"):
         assert f'data-testid="threshold-{key}"' in body

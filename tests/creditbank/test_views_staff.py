@@ -212,7 +212,7 @@ def test_the_target_institution_approves_an_application(users, client_as, applic
     page = html(staff.get("/credits/inbox/"))
     assert f'id="conversion-{application.pk}"' in page
     account = application.account
-    before = account.balances.get(credit_class="training").amount
+    before = LearningAccount.objects.get(pk=account.pk).balance_training
 
     response = staff.post(f"/credits/inbox/{application.pk}/", {"decision": "approve", "reason": "材料齐全"},
                           follow=True)
@@ -220,7 +220,7 @@ def test_the_target_institution_approves_an_application(users, client_as, applic
     assert response.status_code == 200
     assert flashed(response) == [f"已处理 {account.learner.name} 的转换申请：已转换"]
     assert Conversion.objects.get(pk=application.pk).status == "approved"
-    assert account.balances.get(credit_class="training").amount == before + 2
+    assert LearningAccount.objects.get(pk=account.pk).balance_training == before + 2
 
 
 def test_an_application_is_rejected_in_place_with_a_reason(users, client_as, application):

@@ -4,7 +4,7 @@ The same rules as `services.record_recognise` (a test holds both paths to the sa
 course names, else the most specific active standard matching the record's kind and course kind that the provider
 is accredited for; hours, score and effective date checked; credits by the version's rule. Per batch: accounts
 opened for learners who have none, the batch's accounts locked in id order, heads read, each account's new entries
-chained, outcomes and entries written, balances upserted and heads moved in one statement each.
+chained, outcomes and entries written, heads moved and balances raised in one update of each account's row.
 
 On PostgreSQL a batch is a range of record ids and runs entirely in SQL over temporary tables (matching by a
 lateral join on the catalogue, the chain folded by a recursive query with sha256()): no row travels to Python and
@@ -26,8 +26,8 @@ from learncity.core.audit import audit_record
 from learncity.core.bulk import insert_rows, next_ids
 from learncity.creditbank import ledger
 from learncity.creditbank.models import (
-    AccountBalance,
     Accreditation,
+    CreditClass,
     EntryReason,
     LearningAccount,
     LedgerEntry,
@@ -36,6 +36,7 @@ from learncity.creditbank.models import (
     RecognitionMethod,
     StandardVersion,
     VersionStatus,
+    balance_field,
 )
 from learncity.network.models import Institution
 
@@ -224,8 +225,7 @@ def _batch(rows, catalogue: Catalogue, names: dict, actor, result: BulkResult) -
         insert_rows(LedgerEntry, ["id", "account_id", "seq", "credit_class", "amount", "reason", "outcome_id",
                                   "conversion_id", "reverses_id", "actor_id", "memo", "created_at", "prev_hash", "hash"],
                     entries)
-        _balances_add(sums)
-        _heads_move({pk: heads[pk] for pk in {e[1] for e in entries}})
+        _heads_move({pk: heads[pk] for pk in {e[1] for e in entries}}, sums)
         audit_record(actor=actor, action="outcome.recognise_bulk", object_type="creditbank.outcome",
                      object_id=f"{outcomes[0][0]}-{outcomes[-1][0]}", records=len(matched))
     result.recognised += len(matched)
@@ -257,37 +257,26 @@ def _select_in(sql: str, column: str, ids: list[int]) -> list[tuple]:
         return rows
 
 
-def _balances_add(sums: dict) -> None:
-    table = connection.ops.quote_name(AccountBalance._meta.db_table)
-    upsert = f"ON CONFLICT (account_id, credit_class) DO UPDATE SET amount = {table}.amount + excluded.amount"
-    rows = [(account_id, credit_class, str(amount)) for (account_id, credit_class), amount in sums.items()]
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            columns = [_array(c) for c in zip(*rows, strict=True)] if rows else ["{}"] * 3
-            cur.execute(f"INSERT INTO {table} (account_id, credit_class, amount) "
-                        f"SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::numeric[]) {upsert}", columns)
-            return
-        for i in range(0, len(rows), _CHUNK):
-            part = rows[i:i + _CHUNK]
-            values = ", ".join(["(%s, %s, CAST(%s AS NUMERIC))"] * len(part))
-            cur.execute(f"INSERT INTO {table} (account_id, credit_class, amount) VALUES {values} {upsert}",
-                        [x for r in part for x in r])
-
-
-def _heads_move(heads: dict) -> None:
+def _heads_move(heads: dict, sums: dict) -> None:
+    """Each account's new head, and its balances raised by the batch's credits per class, in one update a row."""
     table = connection.ops.quote_name(LearningAccount._meta.db_table)
-    rows = [(pk, seq, digest) for pk, (seq, digest) in heads.items()]
-    update = f"UPDATE {table} SET head_seq = v.seq, head_hash = v.hash FROM v WHERE {table}.id = v.id"
+    classes = CreditClass.values
+    rows = [(pk, seq, digest, *(str(sums.get((pk, c), 0)) for c in classes)) for pk, (seq, digest) in heads.items()]
+    names = ", ".join(f"d_{c}" for c in classes)
+    update = (f"UPDATE {table} SET head_seq = v.seq, head_hash = v.hash, "
+              + ", ".join(f"{balance_field(c)} = {balance_field(c)} + v.d_{c}" for c in classes)
+              + f" FROM v WHERE {table}.id = v.id")
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            columns = [_array(c) for c in zip(*rows, strict=True)] if rows else ["{}"] * 3
-            cur.execute(f"WITH v(id, seq, hash) AS (SELECT * FROM unnest(%s::bigint[], %s::integer[], %s::varchar[])) "
-                        f"{update}", columns)
+            columns = [_array(c) for c in zip(*rows, strict=True)] if rows else ["{}"] * (3 + len(classes))
+            cur.execute(f"WITH v(id, seq, hash, {names}) AS (SELECT * FROM unnest(%s::bigint[], %s::integer[], "
+                        f"%s::varchar[], {', '.join(['%s::numeric[]'] * len(classes))})) {update}", columns)
             return
+        marks = "(%s, %s, %s, " + ", ".join(["CAST(%s AS NUMERIC)"] * len(classes)) + ")"
         for i in range(0, len(rows), _CHUNK):
             part = rows[i:i + _CHUNK]
-            values = ", ".join(["(%s, %s, %s)"] * len(part))
-            cur.execute(f"WITH v(id, seq, hash) AS (VALUES {values}) {update}", [x for r in part for x in r])
+            cur.execute(f"WITH v(id, seq, hash, {names}) AS (VALUES {', '.join([marks] * len(part))}) {update}",
+                        [x for r in part for x in r])
 
 
 # --- PostgreSQL: the whole batch in SQL ---------------------------------------------------------------------
@@ -301,7 +290,7 @@ def _recognise_in_sql(catalogue: Catalogue, actor, extra: str, params_extra: lis
 
     tables = {"records": LearningRecord._meta.db_table, "courses": Course._meta.db_table,
               "outcomes": Outcome._meta.db_table, "accounts": LearningAccount._meta.db_table,
-              "entries": LedgerEntry._meta.db_table, "balances": AccountBalance._meta.db_table,
+              "entries": LedgerEntry._meta.db_table,
               "institutions": Institution._meta.db_table}
     with connection.cursor() as cur:
         cur.execute(f"SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), -1) FROM {tables['records']} r "
@@ -482,14 +471,16 @@ def _batch_sql(t: dict, cat_rows: list, accredited: list, labels: list, actor, e
             FROM _lc_c c JOIN _lc_e e ON e.account_id = c.account_id AND e.k = c.k ORDER BY e.account_id, c.seq""",
                     {"reason": EntryReason.RECOGNITION, "actor": actor_id, "at": now})
         entries = cur.rowcount
+        # Each account's new head and balances, in one update of its row.
+        classes = CreditClass.values
         cur.execute(f"""
-            INSERT INTO {t['balances']} AS b (account_id, credit_class, amount)
-            SELECT account_id, credit_class, sum(credits) FROM _lc_e GROUP BY account_id, credit_class
-            ORDER BY account_id, credit_class
-            ON CONFLICT (account_id, credit_class) DO UPDATE SET amount = b.amount + excluded.amount""")
-        cur.execute(f"""
-            UPDATE {t['accounts']} a SET head_seq = c.seq, head_hash = c.hash
+            UPDATE {t['accounts']} a SET head_seq = c.seq, head_hash = c.hash,
+                   {', '.join(f"{balance_field(c)} = a.{balance_field(c)} + s.d_{c}" for c in classes)}
             FROM (SELECT DISTINCT ON (account_id) account_id, seq, hash FROM _lc_c ORDER BY account_id, k DESC) c
+            JOIN (SELECT account_id,
+                         {', '.join(f"COALESCE(sum(credits) FILTER (WHERE credit_class = '{c}'), 0) AS d_{c}"
+                                    for c in classes)}
+                  FROM _lc_e GROUP BY account_id) s ON s.account_id = c.account_id
             WHERE a.id = c.account_id""")
         cur.execute("SELECT standard_code, count(*), min(oid), max(oid) FROM _lc_e GROUP BY standard_code")
         first, last = None, None

@@ -30,11 +30,11 @@ from django.utils import timezone
 from learncity.core.errors import DomainError
 from learncity.creditbank.models import (
     GENESIS,
-    AccountBalance,
     CreditClass,
     EntryReason,
     LearningAccount,
     LedgerEntry,
+    balance_field,
 )
 
 CENT = Decimal("0.01")
@@ -126,15 +126,16 @@ def entries_append(*, account: LearningAccount, movements: Iterable[Movement], a
     if not rows:
         return []
     LedgerEntry.objects.bulk_create(rows)
+    changed = ["head_seq", "head_hash"]
     for credit_class, delta in sums.items():
-        balance, _ = AccountBalance.objects.select_for_update().get_or_create(account=account,
-                                                                              credit_class=credit_class)
-        balance.amount += delta
-        if balance.amount < 0:
+        field_name = balance_field(credit_class)
+        balance = getattr(account, field_name) + delta
+        if balance < 0:
             raise DomainError({"amount": f"{CreditClass(credit_class).label}学分余额不能小于 0"})
-        balance.save(update_fields=["amount"])
+        setattr(account, field_name, balance)
+        changed.append(field_name)
     account.head_seq, account.head_hash = seq, prev
-    account.save(update_fields=["head_seq", "head_hash"])
+    account.save(update_fields=changed)
     return rows
 
 
@@ -248,21 +249,24 @@ def _stream(low: int | None, high: int | None, account_ids: list[int] | None) ->
 def _pages(account_ids: list[int] | None) -> Iterator[tuple[int | None, int | None, dict, dict]]:
     """Pages of up to _PAGE accounts in id order: (low, high, heads, cached balances in cents). The first page
     has no lower bound and the last no upper one, so entries of an account that does not exist are in a page too."""
-    accounts, balances = LearningAccount._meta.db_table, AccountBalance._meta.db_table
-    cents = "CAST(amount AS TEXT)" if connection.vendor == "postgresql" else "printf('%.2f', amount)"
+    accounts = LearningAccount._meta.db_table
+    classes = CreditClass.values
+
+    def cents(column: str) -> str:
+        return f"CAST({column} AS TEXT)" if connection.vendor == "postgresql" else f"printf('%.2f', {column})"
+
     low = None
     with connection.cursor() as cur:
         while True:
-            cur.execute(f"SELECT id, head_seq, head_hash FROM {accounts} WHERE {_scope('id', low, None, account_ids)} "
-                        f"ORDER BY id LIMIT {_PAGE}")
-            heads = {pk: (seq, head_hash) for pk, seq, head_hash in cur.fetchall()}
+            cur.execute(f"SELECT id, head_seq, head_hash, {', '.join(cents(balance_field(c)) for c in classes)} "
+                        f"FROM {accounts} WHERE {_scope('id', low, None, account_ids)} ORDER BY id LIMIT {_PAGE}")
+            heads, cached = {}, {}
+            for pk, seq, head_hash, *amounts in cur.fetchall():
+                heads[pk] = (seq, head_hash)
+                if found := {c: value for c, amount in zip(classes, amounts, strict=True)
+                             if (value := int(amount.replace(".", "")))}:
+                    cached[pk] = found
             high = next(reversed(heads)) if len(heads) == _PAGE else None
-            cur.execute(f"SELECT account_id, credit_class, {cents} FROM {balances} "
-                        f"WHERE {_scope('account_id', low, high, account_ids)}")
-            cached: dict[int, dict[str, int]] = {}
-            for account_id, credit_class, amount in cur.fetchall():
-                if value := int(amount.replace(".", "")):
-                    cached.setdefault(account_id, {})[credit_class] = value
             yield low, high, heads, cached
             if high is None:
                 return

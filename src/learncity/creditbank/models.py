@@ -3,7 +3,7 @@ hash-chained ledger, conversion rules and conversions, issued transcripts.
 
 Ledger tables (`LedgerEntry`) are append-only: database triggers refuse UPDATE and DELETE (migration 0002), and
 nothing that points at them may cascade or set null. A correction is a reversal entry. The account row holds
-the chain's head (seq, hash) and `AccountBalance` caches the sum of entries per class; both are changed only by
+the chain's head (seq, hash) and caches the sum of entries per class (`balance_<class>`); both are changed only by
 `ledger.entry_append` under the account's row lock, and `learncity ledger verify` checks both against the entries.
 """
 
@@ -19,6 +19,7 @@ from learncity.people.models import LearnerProfile, User
 from learncity.places.models import Place
 
 GENESIS = "0" * 64  # the prev_hash of every account's first entry
+ZERO = Decimal("0")
 
 
 class CreditClass(models.TextChoices):
@@ -150,6 +151,11 @@ class OpenedVia(models.TextChoices):
     BULK = "bulk", _("单位批量开户")
 
 
+def balance_field(credit_class: str) -> str:
+    """The account column that caches a credit class's balance."""
+    return f"balance_{credit_class}"
+
+
 class LearningAccount(models.Model):
     """One lifelong learning account (终身学习账户) per resident. `head_seq`/`head_hash` are the ledger chain's
     end, changed only under this row's lock."""
@@ -162,6 +168,17 @@ class LearningAccount(models.Model):
                                    verbose_name=_("开户单位"))
     head_seq = models.PositiveIntegerField(default=0)
     head_hash = models.CharField(max_length=64, default=GENESIS)
+    # The cached balance of each credit class (the entries are the truth; `ledger verify` compares them). On the
+    # account's own row, so an entry moves the head and the balance in one update of one row, under the lock the
+    # append already holds.
+    balance_academic = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO, db_default=ZERO)
+    balance_vocational = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO, db_default=ZERO)
+    balance_training = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO, db_default=ZERO)
+    balance_culture = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO, db_default=ZERO)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(**{f"balance_{c}__gte": 0}), name=f"account_{c}_not_negative")
+                       for c in ("academic", "vocational", "training", "culture")]
 
     def __str__(self) -> str:
         return self.number
@@ -169,21 +186,6 @@ class LearningAccount(models.Model):
     @property
     def number(self) -> str:
         return f"LA{self.pk:010d}"
-
-
-class AccountBalance(models.Model):
-    """The cached sum of an account's entries in one class (the entries are the truth)."""
-
-    account = models.ForeignKey(LearningAccount, on_delete=models.PROTECT, related_name="balances",
-                                db_index=False, db_constraint=False)  # the unique (account, class) index serves it
-    credit_class = models.CharField(max_length=12, choices=CreditClass.choices)
-    amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["account", "credit_class"], name="balance_once_per_class")]
-
-    def __str__(self) -> str:
-        return f"{self.account_id} {self.credit_class} {self.amount}"
 
 
 class DeclarationKind(models.TextChoices):

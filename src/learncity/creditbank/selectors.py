@@ -13,7 +13,6 @@ from learncity.catalog.models import LearningRecord
 from learncity.core.errors import NotFound, PermissionDenied
 from learncity.core.scopes import Action, Role, scope_for
 from learncity.creditbank.models import (
-    AccountBalance,
     Conversion,
     ConversionRule,
     ConversionStatus,
@@ -29,6 +28,7 @@ from learncity.creditbank.models import (
     StandardVersion,
     Transcript,
     VersionStatus,
+    balance_field,
 )
 from learncity.network.models import Institution
 from learncity.people.models import LearnerProfile
@@ -67,8 +67,9 @@ def account_list(*, actor, q: str = "") -> QuerySet[LearningAccount]:
 
 
 def balances(account: LearningAccount) -> dict[str, Decimal]:
-    found = dict(AccountBalance.objects.filter(account=account).values_list("credit_class", "amount"))
-    return {c: found.get(c, Decimal("0")).quantize(Decimal("0.01")) for c in CreditClass.values}
+    """The account's balance per credit class, as the database has it now."""
+    found = LearningAccount.objects.filter(pk=account.pk).values(*(balance_field(c) for c in CreditClass.values)).first()
+    return {c: Decimal(found[balance_field(c)] if found else 0).quantize(Decimal("0.01")) for c in CreditClass.values}
 
 
 def entries(account: LearningAccount) -> QuerySet[LedgerEntry]:
