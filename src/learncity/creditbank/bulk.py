@@ -106,7 +106,7 @@ ORDER BY r.id LIMIT %s"""
 
 
 def recognise_records(*, actor=None, learner_ids: list[int] | None = None, min_id: int | None = None,
-                      max_id: int | None = None, batch: int = 20_000,
+                      max_id: int | None = None, batch: int = 100_000,
                       progress: Callable[[BulkResult], None] | None = None) -> BulkResult:
     """Recognise every learning record that has no outcome yet (or only those of `learner_ids`, or only those whose
     id is in min_id..max_id — the records an import job has just written), in batches of `batch` records, each
