@@ -136,3 +136,32 @@ class MemberUnit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LearningOrganisationKind(models.TextChoices):
+    """The kinds of learning organisations the seeds ask cities to build (seven ministries 2014)."""
+
+    AGENCY = "agency", _("学习型机关")
+    ENTERPRISE = "enterprise", _("学习型企业")
+    COMMUNITY = "community", _("学习型社区")
+    FAMILY = "family", _("学习型家庭")
+    SCHOOL = "school", _("学习型学校")
+    ORGANISATION = "organisation", _("学习型社会组织")
+
+
+class LearningOrganisation(models.Model):
+    """A learning organisation (学习型组织) recognised by a committee, at a place, in a year."""
+
+    name = models.CharField(_("名称"), max_length=128)
+    kind = models.CharField(_("类型"), max_length=16, choices=LearningOrganisationKind.choices)
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="learning_organisations")
+    year = models.PositiveSmallIntegerField(_("命名年份"))
+    member_unit = models.ForeignKey(MemberUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name=_("推荐单位"))
+
+    class Meta:
+        ordering = ["-year", "place__code", "id"]
+        constraints = [models.UniqueConstraint(fields=["place", "kind", "name"], name="learning_organisation_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_kind_display()} {self.name}"
