@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "learncity.catalog",
     "learncity.creditbank",
     "learncity.intake",
+    "learncity.monitoring",
     "django_tasks_db",
     "learncity.demo",
 ]
@@ -171,3 +172,6 @@ ADMIN_SITE_HEADER = _("learncity 终身学习城市")
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 LEARNCITY_INTAKE_DIR = DATA_DIR / "intake"
 LEARNCITY_INTAKE_MAX_BYTES = int(os.environ.get("LEARNCITY_INTAKE_MAX_BYTES", str(512 * 1024 * 1024)))
+
+# Monitoring: the public dashboard suppresses cells of fewer people than this (personal data).
+LEARNCITY_MONITORING_MIN_CELL = int(os.environ.get("LEARNCITY_MONITORING_MIN_CELL", "10"))

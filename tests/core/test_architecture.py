@@ -7,7 +7,8 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[2] / "src" / "learncity"
 DOMAIN_FILES = ("models.py", "services.py", "selectors.py", "scopes.py", "crypto.py", "tabular.py", "audit.py",
                 "bulk.py", "idcard.py", "builder.py", "divisions.py", "errors.py", "pools.py", "pool_selectors.py",
-                "ledger.py", "catalog_builder.py", "credit_builder.py", "search.py")
+                "ledger.py", "catalog_builder.py", "credit_builder.py", "search.py", "spec.py", "periods.py",
+                "rollups.py", "seeds.py", "monitoring_builder.py")
 WEB = ("django.http", "django.shortcuts", "django.template", "django.views", "django.urls", "ninja", "django_htmx")
 
 

@@ -1,0 +1,691 @@
+"""Every read of monitoring: indicator values from the rollups (and the reference tables), targets, status and
+trend, scoped to the acting user. The public dashboard's selectors take no user: published indicators only,
+small cells suppressed."""
+
+import dataclasses
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from learncity.catalog.models import RecordKind, Venue
+from learncity.core.errors import DomainError, NotFound, PermissionDenied
+from learncity.core.scopes import Action, Role, scope_for
+from learncity.creditbank.models import CreditClass
+from learncity.network.models import (
+    Designation,
+    Institution,
+    InstitutionKind,
+    LearningOrganisation,
+    LearningOrganisationKind,
+)
+from learncity.people.models import LearnerGroup, LearnerProfile
+from learncity.places.models import AGE_BANDS, SEX_CHOICES, Place, PlaceLevel, Population, PopulationBand
+from learncity.places.selectors import MUNICIPALITIES
+
+from . import rollups
+from .models import AREA_GROUPS, Indicator, IndicatorVersionStatus, Measure, Target, UnescoArea, area_group_of
+from .periods import Period, period_check_countable, period_default, period_of
+from .spec import LEVELS, Spec, bands_between, spec_validate
+
+HUNDRED = Decimal(100)
+CURRENT_STATE_SOURCES = ("places_with_institution", "venues")
+CENT = Decimal("0.01")
+MONITOR_ROLES = {Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.AUDITOR, Role.EXPERT_REVIEWER, Role.MEMBER_UNIT_REPORTER}
+STATUS_LABELS = {"met": _("已达标"), "on_track": _("按进度"), "behind": _("滞后"), None: _("无目标")}
+BREAKDOWN_LABELS = {
+    "sex": dict(SEX_CHOICES),
+    "age_band": {b[0]: b[0] for b in AGE_BANDS},
+    "record_kind": {**dict(RecordKind.choices), **dict(CreditClass.choices)},
+    "provider_kind": {**dict(InstitutionKind.choices), "": "未登记机构"},
+}
+
+
+def min_cell() -> int:
+    return int(getattr(settings, "LEARNCITY_MONITORING_MIN_CELL", 10))
+
+
+# --- shapes ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PlaceRef:
+    id: int
+    code: str
+    name: str
+    level: int
+    level_label: str
+
+    @classmethod
+    def of(cls, place: Place) -> "PlaceRef":
+        return cls(place.pk, place.code, place.name, place.level, str(PlaceLevel(place.level).label))
+
+
+@dataclass(frozen=True)
+class IndicatorInfo:
+    code: str
+    name: str
+    unit: str
+    area: str
+    area_label: str
+    area_group: str
+    area_group_label: str
+    explanation: str
+    published: bool
+    order: int
+    version: int
+    is_rate: bool
+    counts: str
+    breakdowns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Value:
+    value: Decimal | None
+    numerator: Decimal | None
+    denominator: int | None
+    suppressed: bool = False
+
+
+NO_DATA = Value(None, None, None)
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    indicator: IndicatorInfo
+    place: PlaceRef
+    period: Period
+    actual: Value
+    target: Decimal | None
+    status: str | None
+    status_label: str
+    previous: Value
+    trend: str | None
+
+
+@dataclass(frozen=True)
+class Overview:
+    place: PlaceRef
+    period: Period
+    rows: list[IndicatorRow]
+
+
+@dataclass(frozen=True)
+class Drilldown:
+    indicator: IndicatorInfo
+    period: Period
+    place: PlaceRef
+    ancestors: list[PlaceRef]
+    row: IndicatorRow
+    children: list[IndicatorRow]
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    key: str
+    label: str
+    value: Value
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    indicator: IndicatorInfo
+    place: PlaceRef
+    period: Period
+    by: str
+    rows: list[BreakdownRow]
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    period: Period
+    value: Value
+    target: Decimal | None
+
+
+@dataclass(frozen=True)
+class Series:
+    indicator: IndicatorInfo
+    place: PlaceRef
+    grain: str
+    points: list[SeriesPoint]
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    id: int
+    indicator: IndicatorInfo
+    place: PlaceRef
+    period: Period
+    value: Decimal
+    source: str
+    source_label: str
+    set_by: str
+    set_at: datetime.datetime
+
+
+# --- the indicators ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Def:
+    indicator: Indicator
+    version: int
+    spec: Spec
+    raw: dict
+    info: IndicatorInfo
+
+
+def _breakdowns(spec: Spec) -> tuple[str, ...]:
+    if not spec.uses_rollups:
+        return ()
+    if spec.count == "persons":
+        return ("sex", "age_band", "group")
+    return ("sex", "age_band", "record_kind", "provider_kind")
+
+
+def _definitions(*, published_only: bool = False) -> list[_Def]:
+    qs = Indicator.objects.filter(versions__status=IndicatorVersionStatus.ACTIVE).order_by("order", "code")
+    if published_only:
+        qs = qs.filter(published=True)
+    out = []
+    for ind in qs.prefetch_related("versions"):
+        version = next(v for v in ind.versions.all() if v.status == IndicatorVersionStatus.ACTIVE)
+        spec = spec_validate(version.spec)
+        group = area_group_of(ind.area)
+        info = IndicatorInfo(
+            code=ind.code, name=ind.name, unit=ind.unit, area=ind.area, area_label=str(UnescoArea(ind.area).label),
+            area_group=group, area_group_label=str(AREA_GROUPS[group]), explanation=ind.explanation,
+            published=ind.published, order=ind.order, version=version.version, is_rate=spec.is_rate,
+            counts=spec.count, breakdowns=_breakdowns(spec))
+        out.append(_Def(ind, version.version, spec, version.spec, info))
+    return out
+
+
+def _definition(code: str, *, published_only: bool = False) -> _Def:
+    for d in _definitions(published_only=published_only):
+        if d.indicator.code == code:
+            return d
+    raise NotFound(f"未找到指标「{code}」")
+
+
+def _fresh() -> None:
+    """Bring the rollups up to date before reading, when they are behind (a cheap check)."""
+    if rollups.rollups_behind():
+        rollups.rollups_refresh()
+
+
+# --- computing values -----------------------------------------------------------------------------------
+
+def _read_bands(filters: dict, override: list[str] | None) -> list[str] | None:
+    bands = None
+    if "age_min" in filters or "age_max" in filters:
+        bands = bands_between(filters.get("age_min"), filters.get("age_max"))
+    if override is not None:
+        bands = override if bands is None else [b for b in bands if b in override]
+    return bands
+
+
+def _read_sexes(filters: dict, override: list[str] | None) -> list[str] | None:
+    sexes = [filters["sex"]] if "sex" in filters else None
+    if override is not None:
+        sexes = override if sexes is None else [s for s in sexes if s in override]
+    return sexes
+
+
+class _Ctx:
+    """Per-call memo of measures (one query each)."""
+
+    def __init__(self):
+        self.measures: dict[str, Measure | None] = {}
+        self.populations: dict[tuple[int, int], tuple[int, dict] | None] = {}
+        self.targets: dict[int, dict] = {}
+
+    def population(self, place: Place, year: int) -> tuple[int, dict] | None:
+        """(total, {(sex, band): count}) of the place's latest figures up to the year (or its earliest)."""
+        key = (place.pk, year)
+        if key not in self.populations:
+            pop = (Population.objects.filter(place=place, year__lte=year).order_by("-year").first()
+                   or Population.objects.filter(place=place).order_by("year").first())
+            self.populations[key] = None if pop is None else (pop.total, {
+                (sex, band): n for sex, band, n in PopulationBand.objects.filter(population=pop)
+                .values_list("sex", "age_band", "count")})
+        return self.populations[key]
+
+    def targets_of(self, place: Place) -> dict:
+        """{(indicator id, start, end): value} of the place's targets (one query per place)."""
+        if place.pk not in self.targets:
+            self.targets[place.pk] = {(t.indicator_id, t.period_start, t.period_end): t.value
+                                      for t in Target.objects.filter(place=place)}
+        return self.targets[place.pk]
+
+    def measure(self, spec: Spec) -> Measure | None:
+        key = spec.selection_key()
+        if key not in self.measures:
+            self.measures[key] = Measure.objects.filter(key=key).first()
+        return self.measures[key]
+
+
+def _numerator(ctx: _Ctx, spec: Spec, place: Place, period: Period, *, bands=None, sexes=None):
+    f = spec.filters
+    if spec.uses_rollups:
+        if period.kind == "custom":
+            period_check_countable(period)
+        measure = ctx.measure(spec)
+        bands, sexes = _read_bands(f, bands), _read_sexes(f, sexes)
+        if measure is None:
+            return Decimal(0)
+        year = period.start.year
+        if spec.count == "persons":
+            return Decimal(rollups.persons_count(measure, year=year, mask=period.mask(), place_id=place.pk,
+                                                 bands=bands, sexes=sexes, group_codes=f.get("group")))
+        times, hours = rollups.times_sum(measure, year=year, months=[m for _, m in period.months()],
+                                         place_id=place.pk, bands=bands, sexes=sexes)
+        return Decimal(times) if spec.count == "person_times" else Decimal(hours).quantize(Decimal("0.1"))
+    under = Q(place__path__startswith=place.path)
+    if spec.source == "places_with_institution":
+        institutions = Institution.objects.filter(is_active=True, kind__in=f["institution_kind"])
+        return Decimal(Place.objects.filter(path__startswith=place.path, level=LEVELS[f["level"]],
+                                            pk__in=institutions.values("place_id")).count())
+    if spec.source == "designations":
+        qs = Designation.objects.filter(under, year__lte=period.end.year)
+        if "kind" in f:
+            qs = qs.filter(kind__in=f["kind"])
+        if "tier" in f:
+            qs = qs.filter(tier__in=f["tier"])
+        return Decimal(qs.count())
+    if spec.source == "learning_organisations":
+        qs = LearningOrganisation.objects.filter(under, year__lte=period.end.year)
+        if "kind" in f:
+            qs = qs.filter(kind__in=f["kind"])
+        return Decimal(qs.count())
+    if spec.source == "venues":
+        qs = Venue.objects.filter(under)
+        if "kind" in f:
+            qs = qs.filter(kind__in=f["kind"])
+        if f.get("free_open") is True:
+            qs = qs.exclude(free_open_days="")
+        elif f.get("free_open") is False:
+            qs = qs.filter(free_open_days="")
+        return Decimal(qs.count())
+    raise ValueError(spec.source)
+
+
+def _population(ctx: _Ctx, place: Place, year: int, bands: list[str] | None,
+                sexes: list[str] | None) -> int | None:
+    found = ctx.population(place, year)
+    if found is None:
+        return None
+    total, cells = found
+    if (bands is None and sexes is None) or total == 0:
+        return total
+    if not cells:
+        return None
+    return sum(n for (sex, band), n in cells.items()
+               if (bands is None or band in bands) and (sexes is None or sex in sexes))
+
+
+def _denominator(ctx: _Ctx, spec: Spec, place: Place, period: Period, *, bands=None, sexes=None) -> int | None:
+    d = spec.denominator
+    if d["source"] == "population":
+        return _population(ctx, place, period.start.year, _read_bands(d, bands), _read_sexes(d, sexes))
+    if d["source"] == "places":
+        return Place.objects.filter(path__startswith=place.path, level=LEVELS[d["level"]]).count()
+    # registered residents, aged at 1 January of the period's year
+    qs = LearnerProfile.objects.filter(residence__path__startswith=place.path)
+    if "group" in d:
+        qs = qs.filter(groups__code__in=d["group"])
+    year = period.start.year
+    selected = _read_bands(d, bands)
+    if selected is not None:
+        q = Q(pk__in=[])
+        for code, low, high in AGE_BANDS:
+            if code in selected:
+                part = Q(birth_date__lte=datetime.date(year - low, 1, 1))
+                if high is not None:
+                    part &= Q(birth_date__gt=datetime.date(year - high, 1, 1))
+                q |= part
+        qs = qs.filter(q)
+    sx = _read_sexes(d, sexes)
+    if sx is not None:
+        qs = qs.filter(sex__in=sx)
+    return qs.distinct().count()
+
+
+def _value(ctx: _Ctx, spec: Spec, place: Place, period: Period, *, bands=None, sexes=None,
+           public: bool = False) -> Value:
+    num = _numerator(ctx, spec, place, period, bands=bands, sexes=sexes)
+    if spec.is_rate:
+        den = _denominator(ctx, spec, place, period, bands=bands, sexes=sexes)
+        value = None if not den else (num * HUNDRED / den).quantize(CENT, rounding=ROUND_HALF_UP)
+        out = Value(value, num, den)
+    else:
+        out = Value(num, num, None)
+    if public and spec.uses_rollups and _persons(ctx, spec, place, period, bands, sexes, num) < min_cell():
+        return Value(None, None, out.denominator, suppressed=True)
+    return out
+
+
+def _persons(ctx: _Ctx, spec: Spec, place: Place, period: Period, bands, sexes, num: Decimal) -> int:
+    """How many people stand behind a rollup figure: small cells are judged by people, not by person-times or
+    hours (one volunteer's 40 hours is still one person)."""
+    if spec.count == "persons":
+        return int(num)
+    measure = ctx.measure(spec)
+    if measure is None:
+        return 0
+    return rollups.persons_count(measure, year=period.start.year, mask=period.mask(), place_id=place.pk,
+                                 bands=_read_bands(spec.filters, bands), sexes=_read_sexes(spec.filters, sexes),
+                                 group_codes=spec.filters.get("group"))
+
+
+def _target_for(ctx: _Ctx, indicator: Indicator, place: Place,
+                period: Period) -> tuple[Decimal | None, Period | None]:
+    """The target for exactly the period, or else the target for the period's year."""
+    targets = ctx.targets_of(place)
+    exact = targets.get((indicator.pk, period.start, period.end))
+    if exact is not None:
+        return exact, period
+    if period.start.year == period.end.year:
+        year = period_of("year", period.start)
+        found = targets.get((indicator.pk, year.start, year.end))
+        if found is not None:
+            return found, year
+    return None, None
+
+
+def _status(actual: Value, target: Decimal | None, target_period: Period | None, today: datetime.date,
+            period: Period | None = None) -> str | None:
+    """Met, on track (at least the target × the share of the target's period that has passed — for a period
+    measured against its year's target, the share passed by the end of that period at the latest), or behind."""
+    if target is None or actual.value is None:
+        return None
+    if actual.value >= target:
+        return "met"
+    day = min(today, period.end) if period is not None else today
+    share = Decimal(str(target_period.elapsed_share(day))) if target_period else Decimal(1)
+    return "on_track" if actual.value >= target * share else "behind"
+
+
+def _trend(now: Value, before: Value) -> str | None:
+    if now.value is None or before.value is None:
+        return None
+    return "up" if now.value > before.value else "down" if now.value < before.value else "flat"
+
+
+def _row(ctx: _Ctx, d: _Def, place: Place, period: Period, *, public: bool = False) -> IndicatorRow:
+    actual = _value(ctx, d.spec, place, period, public=public)
+    if d.spec.source in CURRENT_STATE_SOURCES:  # counted as they stand today: no earlier value to compare
+        previous = NO_DATA
+    else:
+        try:
+            previous = _value(ctx, d.spec, place, period.previous(), public=public)
+        except DomainError:  # a custom range whose previous one straddles a year: no comparison
+            previous = NO_DATA
+    target, target_period = _target_for(ctx, d.indicator, place, period)
+    status = _status(actual, target, target_period, timezone.localdate(), period)
+    return IndicatorRow(indicator=d.info, place=PlaceRef.of(place), period=period, actual=actual, target=target,
+                        status=status, status_label=str(STATUS_LABELS[status]), previous=previous,
+                        trend=_trend(actual, previous))
+
+
+# --- scope ----------------------------------------------------------------------------------------------
+
+def _cities_running() -> list[Place]:
+    return list(Place.objects.filter(Q(level=PlaceLevel.CITY) | Q(code__in=MUNICIPALITIES),
+                                     committee__isnull=False).order_by("code"))
+
+
+def _home(actor) -> Place:
+    scope = scope_for(actor)
+    if scope.everything:
+        cities = _cities_running()
+        if not cities:
+            raise NotFound("还没有开展监测的城市")
+        return cities[0]
+    if not (scope.roles & MONITOR_ROLES) or not scope.view.place_paths:
+        raise PermissionDenied("只有市、区县管理员和监测相关人员可以查看监测数据")
+    top = sorted(scope.view.place_paths, key=len)[0]
+    return Place.objects.get(path=top)
+
+
+def _place_for(actor, place_id: int | None) -> Place:
+    home = _home(actor)
+    if place_id is None:
+        return home
+    place = Place.objects.filter(pk=place_id).first()
+    if place is None or not scope_for(actor).can_view_place(place):
+        raise NotFound("未找到该区划")
+    return place
+
+
+def _ancestors(place: Place, top: Place) -> list[PlaceRef]:
+    """From `top` down to the place's parent (empty when the place is the top)."""
+    codes = place.path.strip("/").split("/")[:-1]
+    found = Place.objects.filter(code__in=codes, path__startswith=top.path).order_by("level")
+    return [PlaceRef.of(p) for p in found]
+
+
+# --- selectors ------------------------------------------------------------------------------------------
+
+def monitoring_home_place(*, actor) -> PlaceRef:
+    return PlaceRef.of(_home(actor))
+
+
+def monitoring_places(*, actor, parent_id: int | None = None) -> list[PlaceRef]:
+    """The places to choose from: the actor's top place and its children (or the children of `parent_id`)."""
+    parent = _place_for(actor, parent_id)
+    return [PlaceRef.of(parent)] + [PlaceRef.of(p) for p in Place.objects.filter(parent=parent).order_by("code")]
+
+
+def indicator_list(*, actor, published_only: bool = False) -> list[IndicatorInfo]:
+    _home(actor)
+    return [d.info for d in _definitions(published_only=published_only)]
+
+
+def indicator_get(*, actor, code: str) -> tuple[IndicatorInfo, dict]:
+    _home(actor)
+    d = _definition(code)
+    return d.info, d.raw
+
+
+def monitoring_overview(*, actor, place_id: int | None = None, period: Period | None = None) -> Overview:
+    place = _place_for(actor, place_id)
+    period = period or period_default()
+    _fresh()
+    ctx = _Ctx()
+    return Overview(PlaceRef.of(place), period, [_row(ctx, d, place, period) for d in _definitions()])
+
+
+def _drilldown(d: _Def, place: Place, top: Place, period: Period, *, public: bool) -> Drilldown:
+    ctx = _Ctx()
+    children = [] if public and place.level >= PlaceLevel.STREET else list(Place.objects.filter(parent=place).order_by("code"))
+    row = _row(ctx, d, place, period, public=public)
+    rows = [_row(ctx, d, c, period, public=public) for c in children]
+    if public:
+        rows = _suppress_complement(row, rows)
+    return Drilldown(indicator=d.info, period=period, place=PlaceRef.of(place), ancestors=_ancestors(place, top),
+                     row=row, children=rows)
+
+
+def _suppressed(row: IndicatorRow) -> IndicatorRow:
+    hidden = Value(None, None, row.actual.denominator, suppressed=True)
+    return dataclasses.replace(row, actual=hidden, status=None, status_label=str(STATUS_LABELS[None]), trend=None)
+
+
+def _suppress_complement(parent: IndicatorRow, rows: list[IndicatorRow]) -> list[IndicatorRow]:
+    """Secondary suppression: the children add up to their parent, so one hidden child shown beside its siblings
+    and the parent could be worked out by subtraction. Hide the smallest shown sibling too."""
+    hidden = [r for r in rows if r.actual.suppressed]
+    shown = [r for r in rows if not r.actual.suppressed and r.actual.numerator is not None]
+    if len(hidden) != 1 or not shown or parent.actual.suppressed:
+        return rows
+    smallest = min(shown, key=lambda r: (r.actual.numerator, r.place.code))
+    return [_suppressed(r) if r is smallest else r for r in rows]
+
+
+def indicator_drilldown(*, actor, code: str, place_id: int | None = None, period: Period | None = None) -> Drilldown:
+    place = _place_for(actor, place_id)
+    d = _definition(code)
+    _fresh()
+    return _drilldown(d, place, _home(actor), period or period_default(), public=False)
+
+
+def indicator_breakdown(*, actor, code: str, by: str, place_id: int | None = None,
+                        period: Period | None = None) -> Breakdown:
+    place = _place_for(actor, place_id)
+    d = _definition(code)
+    period = period or period_default()
+    if by not in d.info.breakdowns:
+        raise DomainError({"by": f"指标「{d.info.name}」不能按「{by}」分组，可选：{', '.join(d.info.breakdowns) or '无'}"})
+    _fresh()
+    ctx = _Ctx()
+    spec, f = d.spec, d.spec.filters
+    measure = ctx.measure(spec)
+    rows: list[BreakdownRow] = []
+    if by in ("sex", "age_band"):
+        keys = ["M", "F"] if by == "sex" else [b for b in (_read_bands(f, None) or [b[0] for b in AGE_BANDS])]
+        for key in keys:
+            kw = {"sexes": [key]} if by == "sex" else {"bands": [key]}
+            rows.append(BreakdownRow(key, str(BREAKDOWN_LABELS[by][key]), _value(ctx, spec, place, period, **kw)))
+        return Breakdown(d.info, PlaceRef.of(place), period, by, rows)
+    if period.kind == "custom":
+        period_check_countable(period)
+    year = period.start.year
+    if by == "group":
+        counts = ({} if measure is None else rollups.persons_by(
+            measure, "group", year=year, mask=period.mask(), place_id=place.pk, bands=_read_bands(f, None),
+            sexes=_read_sexes(f, None), group_codes=f.get("group")))
+        for code, name in LearnerGroup.objects.order_by("id").values_list("code", "name"):
+            n = Decimal(counts.get(code, 0))
+            rows.append(BreakdownRow(code, name, Value(n, n, None)))
+        return Breakdown(d.info, PlaceRef.of(place), period, by, rows)
+    sums = ({} if measure is None else rollups.times_sum(
+        measure, year=year, months=[m for _, m in period.months()], place_id=place.pk, bands=_read_bands(f, None),
+        sexes=_read_sexes(f, None), by=by))
+    for key in sorted(sums):
+        t, h = sums[key]
+        n = Decimal(t) if spec.count == "person_times" else Decimal(h).quantize(Decimal("0.1"))
+        rows.append(BreakdownRow(key, str(BREAKDOWN_LABELS[by].get(key, key)), Value(n, n, None)))
+    return Breakdown(d.info, PlaceRef.of(place), period, by, rows)
+
+
+def indicator_series(*, actor, code: str, grain: str = "month", place_id: int | None = None,
+                     year: int | None = None) -> Series:
+    place = _place_for(actor, place_id)
+    d = _definition(code)
+    _fresh()
+    return _series(d, place, grain, year)
+
+
+def _series(d: _Def, place: Place, grain: str, year: int | None, *, public: bool = False) -> Series:
+    year = year or timezone.localdate().year
+    if grain == "month":
+        periods = [period_of("month", datetime.date(year, m, 1)) for m in range(1, 13)]
+    elif grain == "quarter":
+        periods = [period_of("quarter", datetime.date(year, m, 1)) for m in (1, 4, 7, 10)]
+    elif grain == "year":
+        periods = [period_of("year", datetime.date(y, 1, 1)) for y in range(year - 4, year + 1)]
+    else:
+        raise DomainError({"grain": f"未知的时间粒度「{grain}」，可选：month, quarter, year"})
+    ctx = _Ctx()
+    points = [SeriesPoint(p, _value(ctx, d.spec, place, p, public=public), _target_for(ctx, d.indicator, place, p)[0])
+              for p in periods]
+    return Series(d.info, PlaceRef.of(place), grain, points)
+
+
+def targets_list(*, actor, code: str | None = None, place_id: int | None = None) -> list[TargetRow]:
+    home = _home(actor)
+    scope = scope_for(actor)
+    qs = Target.objects.select_related("indicator", "place", "set_by").filter(place__path__startswith=home.path)
+    if not scope.everything:
+        qs = qs.filter(scope.places_q(Action.VIEW, prefix="place__"))
+    if code:
+        qs = qs.filter(indicator__code=code)
+    if place_id is not None:
+        qs = qs.filter(place_id=place_id)
+    infos = {d.indicator.code: d.info for d in _definitions()}
+    out = []
+    for t in qs:
+        if t.indicator.code not in infos:
+            continue
+        period = Period(t.period_kind, t.period_start, t.period_end)
+        out.append(TargetRow(t.pk, infos[t.indicator.code], PlaceRef.of(t.place), period, t.value, t.source,
+                             str(t.get_source_display()),
+                             (t.set_by.display_name or t.set_by.username) if t.set_by else "", t.set_at))
+    return out
+
+
+def learning_organisations_by(*, actor, by: str, place_id: int | None = None,
+                              year: int | None = None) -> list[BreakdownRow]:
+    """Learning organisations named by the end of `year` under the place, by recommending member unit
+    ("member_unit": the department) or by kind ("kind": agency, enterprise, …). Every row, 0 where none."""
+    place = _place_for(actor, place_id)
+    year = year or timezone.localdate().year
+    qs = LearningOrganisation.objects.filter(place__path__startswith=place.path, year__lte=year)
+    if by == "member_unit":
+        counts = dict(qs.values("member_unit_id").annotate(n=Count("pk")).values_list("member_unit_id", "n"))
+        from learncity.network.models import MemberUnit
+
+        units = MemberUnit.objects.filter(committee__place__in=Place.objects.filter(
+            code__in=place.path.strip("/").split("/"))).order_by("committee__place__level", "-is_lead", "pk")
+        rows = [BreakdownRow(str(u.pk), u.name, Value(Decimal(counts.get(u.pk, 0)), Decimal(counts.get(u.pk, 0)), None))
+                for u in units]
+        if counts.get(None):
+            rows.append(BreakdownRow("", str(_("未登记推荐单位")), Value(Decimal(counts[None]), Decimal(counts[None]), None)))
+        return rows
+    if by == "kind":
+        counts = dict(qs.values("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+        return [BreakdownRow(k, str(label), Value(Decimal(counts.get(k, 0)), Decimal(counts.get(k, 0)), None))
+                for k, label in LearningOrganisationKind.choices]
+    raise DomainError({"by": f"学习型组织只能按 member_unit 或 kind 分组，不能按「{by}」"})
+
+
+# --- public -----------------------------------------------------------------------------------------------
+
+def _public_city(city_code: str | None) -> Place:
+    cities = _cities_running()
+    if city_code:
+        cities = [c for c in cities if c.code == city_code]
+    if not cities:
+        raise NotFound("未找到该城市的学习型城市看板")
+    return cities[0]
+
+
+def public_overview(*, period: Period | None = None, city_code: str | None = None) -> Overview:
+    city = _public_city(city_code)
+    period = period or period_default()
+    _fresh()
+    ctx = _Ctx()
+    return Overview(PlaceRef.of(city), period,
+                    [_row(ctx, d, city, period, public=True) for d in _definitions(published_only=True)])
+
+
+def public_drilldown(*, code: str, place_id: int | None = None, period: Period | None = None,
+                     city_code: str | None = None) -> Drilldown:
+    """A published indicator for the city and its districts and streets (no communities: cells too small)."""
+    city = _public_city(city_code)
+    d = _definition(code, published_only=True)
+    place = city
+    if place_id is not None:
+        place = Place.objects.filter(pk=place_id, path__startswith=city.path, level__lte=PlaceLevel.STREET).first()
+        if place is None:
+            raise NotFound("未找到该区划")
+    _fresh()
+    return _drilldown(d, place, city, period or period_default(), public=True)
+
+
+def public_series(*, code: str, grain: str = "month", year: int | None = None,
+                  city_code: str | None = None) -> Series:
+    city = _public_city(city_code)
+    d = _definition(code, published_only=True)
+    _fresh()
+    return _series(d, city, grain, year, public=True)
+
+
+__all__ = [
+    "Breakdown", "BreakdownRow", "Drilldown", "IndicatorInfo", "IndicatorRow", "Overview", "PlaceRef",
+    "Series", "SeriesPoint", "TargetRow", "Value",
+]

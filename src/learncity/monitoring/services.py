@@ -1,0 +1,216 @@
+"""Every write of monitoring: indicator versions and publication, targets (by hand or from a spreadsheet).
+Atomic, audited."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+
+from learncity.core.audit import audit_record
+from learncity.core.errors import CellError, DomainError, FileRejected, NotFound, PermissionDenied
+from learncity.core.scopes import Role, scope_for
+from learncity.core.tabular import check_headers, read_table
+from learncity.places.models import Place
+
+from .models import Indicator, IndicatorVersion, IndicatorVersionStatus, Target, TargetSource
+from .periods import Period, period_parse
+from .spec import spec_validate
+
+MAX_TARGET = Decimal("999999999999.99")
+
+
+def _can_set_targets(actor, place: Place) -> bool:
+    """City admins for their city; district admins for the places below their district, but not the district
+    itself: its targets are set by the city, so a district cannot move its own goalposts."""
+    scope = scope_for(actor)
+    if scope.everything:
+        return True
+    if not scope.can_change_place(place.path):
+        return False
+    if Role.CITY_ADMIN in scope.roles:
+        return True
+    return Role.DISTRICT_ADMIN in scope.roles and place.path not in scope.change.place_paths
+
+
+def _require_city_admin(actor) -> None:
+    scope = scope_for(actor)
+    if not (scope.everything or Role.CITY_ADMIN in scope.roles):
+        raise PermissionDenied("只有市级管理员可以修改指标定义")
+
+
+def _indicator(code: str) -> Indicator:
+    found = Indicator.objects.filter(code=(code or "").strip()).first()
+    if found is None:
+        raise DomainError({"indicator": f"未知的指标代码「{code}」"})
+    return found
+
+
+def _active_spec(indicator: Indicator):
+    version = indicator.versions.filter(status=IndicatorVersionStatus.ACTIVE).first()
+    if version is None:
+        raise DomainError({"indicator": f"指标「{indicator.code}」没有现行的计算口径"})
+    return spec_validate(version.spec)
+
+
+def target_value_check(indicator: Indicator, value) -> Decimal:
+    """The target as a Decimal, or a DomainError saying what is wrong with it."""
+    if isinstance(value, bool) or value is None or (isinstance(value, str) and not value.strip()):
+        raise DomainError({"value": "请填写目标值"})
+    try:
+        number = Decimal(str(value).strip().rstrip("%"))
+    except InvalidOperation:
+        raise DomainError({"value": f"目标值「{value}」不是数字"}) from None
+    if not number.is_finite():
+        raise DomainError({"value": f"目标值「{value}」不是数字"})
+    if number < 0:
+        raise DomainError({"value": f"目标值不能为负数（{number}）"})
+    spec = _active_spec(indicator)
+    if spec.is_rate and number > 100:
+        raise DomainError({"value": f"「{indicator.name}」是比率，目标值须在 0–100% 之间，不能是 {number}%"})
+    if number > MAX_TARGET:
+        raise DomainError({"value": f"目标值 {number} 太大"})
+    if number != number.quantize(Decimal("0.01")):
+        raise DomainError({"value": f"目标值最多保留两位小数（{number}）"})
+    return number
+
+
+def _write_target(*, actor, indicator: Indicator, place: Place, period: Period, value: Decimal,
+                  source: str) -> Target:
+    target, _ = Target.objects.update_or_create(
+        indicator=indicator, place=place, period_start=period.start, period_end=period.end,
+        defaults={"period_kind": period.kind, "value": value, "source": source,
+                  "set_by": actor if getattr(actor, "is_authenticated", False) else None})
+    return target
+
+
+def target_set(*, actor, code: str, place_id: int, period: Period | str, value,
+               source: str = TargetSource.MANUAL) -> Target:
+    """Set (or change) the target of an indicator for a place and period."""
+    indicator = _indicator(code)
+    place = Place.objects.filter(pk=place_id).first()
+    if place is None:
+        raise NotFound("未找到该区划")
+    if not _can_set_targets(actor, place):
+        raise PermissionDenied("只有市级管理员（区县管理员只能为本区县以下的区划）可以设定目标")
+    if not isinstance(period, Period):
+        period = period_parse(period)
+    number = target_value_check(indicator, value)
+    with transaction.atomic():
+        target = _write_target(actor=actor, indicator=indicator, place=place, period=period, value=number,
+                               source=source)
+        audit_record(actor=actor, action="monitoring.target.set", obj=target, indicator=indicator.code,
+                     place=place.code, period=period.key, value=str(number))
+    return target
+
+
+def target_delete(*, actor, target_id: int) -> None:
+    target = Target.objects.select_related("place", "indicator").filter(pk=target_id).first()
+    if target is None or not scope_for(actor).can_view_place(target.place):
+        raise NotFound("未找到该目标")
+    if not _can_set_targets(actor, target.place):
+        raise PermissionDenied("只有市级管理员（区县管理员只能为本区县以下的区划）可以删除目标")
+    with transaction.atomic():
+        audit_record(actor=actor, action="monitoring.target.delete", obj=target, indicator=target.indicator.code,
+                     place=target.place.code, value=str(target.value))
+        target.delete()
+
+
+TARGET_COLUMNS = {
+    "indicator": ("指标代码", "indicator"),
+    "place": ("区划代码", "place"),
+    "period": ("期间", "period"),
+    "value": ("目标值", "value"),
+}
+
+
+def targets_import(*, actor, data: bytes, filename: str) -> int:
+    """Targets from a spreadsheet (xlsx or CSV): 指标代码 | 区划代码 | 期间 | 目标值. All rows or none; every error
+    named with its row and column."""
+    table = read_table(data, filename)
+    cols = check_headers(table, required=TARGET_COLUMNS)
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    errors: list[CellError] = []
+    parsed = []
+    seen = set()
+
+    def cell(cells, key):
+        i = cols[key]
+        v = cells[i] if i < len(cells) else None
+        return "" if v is None else str(v).strip()
+
+    places = {p.code: p for p in Place.objects.filter(code__in={cell(c, "place") for _, c in table.rows})}
+    for row, cells in table.rows:
+        code, place_code, period_key = cell(cells, "indicator"), cell(cells, "place"), cell(cells, "period")
+        if period_key.endswith(".0"):  # a year typed as a number
+            period_key = period_key[:-2]
+        indicator = indicators.get(code)
+        bad = len(errors)
+        if indicator is None:
+            errors.append(CellError(row, table.headers[cols["indicator"]], f"未知的指标代码「{code}」"))
+        place = places.get(place_code)
+        if place is None:
+            errors.append(CellError(row, table.headers[cols["place"]], f"未知的区划代码「{place_code}」"))
+        elif not _can_set_targets(actor, place):
+            errors.append(CellError(row, table.headers[cols["place"]], f"您无权修改「{place.name}」的目标"))
+        try:
+            period = period_parse(period_key)
+        except DomainError as exc:
+            errors.append(CellError(row, table.headers[cols["period"]], " ".join(exc.errors["period"])))
+            period = None
+        number = None
+        if indicator is not None:
+            raw = cells[cols["value"]] if cols["value"] < len(cells) else None
+            try:
+                number = target_value_check(indicator, raw)
+            except DomainError as exc:
+                errors.append(CellError(row, table.headers[cols["value"]], " ".join(exc.errors["value"])))
+        if len(errors) > bad:
+            continue
+        key = (code, place_code, period.start, period.end)
+        if key in seen:
+            errors.append(CellError(row, table.headers[cols["period"]], "同一指标、区划和期间在文件中重复"))
+            continue
+        seen.add(key)
+        parsed.append((indicator, place, period, number))
+    if errors:
+        raise FileRejected(f"{len(errors)} 处错误，未导入任何目标。", errors, encoding=table.encoding)
+    if not parsed:
+        raise FileRejected("文件中没有目标数据。")
+    with transaction.atomic():
+        for indicator, place, period, number in parsed:
+            _write_target(actor=actor, indicator=indicator, place=place, period=period, value=number,
+                          source=TargetSource.IMPORT)
+        audit_record(actor=actor, action="monitoring.target.import", object_type="monitoring.target",
+                     rows=len(parsed), filename=filename)
+    return len(parsed)
+
+
+def indicator_version_create(*, actor, code: str, spec: dict) -> IndicatorVersion:
+    """A new version of an indicator's formula; the active one is superseded (kept)."""
+    _require_city_admin(actor)
+    indicator = _indicator(code)
+    checked = spec_validate(spec)
+    current = _active_spec(indicator)
+    if checked.is_rate != current.is_rate:
+        # targets are stored in the indicator's unit; a rate cannot become a count under the same code
+        raise DomainError({"spec.denominator": "新版本不能改变指标是否为比率（目标值的单位会随之改变）；请新建指标"})
+    with transaction.atomic():
+        old = indicator.versions.select_for_update().filter(status=IndicatorVersionStatus.ACTIVE).first()
+        number = (indicator.versions.order_by("-version").values_list("version", flat=True).first() or 0) + 1
+        if old is not None:
+            old.status = IndicatorVersionStatus.SUPERSEDED
+            old.save(update_fields=["status"])
+        version = IndicatorVersion.objects.create(
+            indicator=indicator, version=number, spec=spec, status=IndicatorVersionStatus.ACTIVE,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None)
+        audit_record(actor=actor, action="monitoring.indicator.version", obj=indicator, version=number, spec=spec)
+    return version
+
+
+def indicator_publish(*, actor, code: str, published: bool) -> Indicator:
+    _require_city_admin(actor)
+    indicator = _indicator(code)
+    with transaction.atomic():
+        indicator.published = bool(published)
+        indicator.save(update_fields=["published"])
+        audit_record(actor=actor, action="monitoring.indicator.publish", obj=indicator, published=bool(published))
+    return indicator

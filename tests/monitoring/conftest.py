@@ -1,0 +1,128 @@
+"""A small hand-made city (测试市, code 359900) beside the demo city, so indicator values can be worked out by hand.
+
+    测试市 359900 ── 甲区 359901 ── 一街道 359901001 ── 一社区 C1, 二社区 C2
+                 └─ 乙区 359902 ── 二街道 359902001 ── 三社区 C3
+                                └─ 三街道 359902002 ── 四社区 C4
+
+Population (2025): the city 1000 and 甲区 500, by band (see POP_*); 乙区 has none; 三街道 has a total of 0.
+Residents P1–P5 (see `hand_city`). Records are made through `learning_record_create` by the demo's community
+school (accredited for CE-COURSE, ELDER-COURSE and VT-COURSE), so recognition runs as in life.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import count
+
+import pytest
+
+from learncity.catalog.models import RecordKind, RecordSource, VolunteerService
+from learncity.catalog.services import learning_record_create
+from learncity.people.models import LearnerGroup, LearnerProfile
+from learncity.places.models import Place, PlaceLevel, Population, PopulationBand
+
+_ids = count(1)
+
+POP_CITY = {("M", "18-24"): 100, ("F", "18-24"): 100, ("M", "60-69"): 50, ("F", "60-69"): 50,
+            ("M", "0-14"): 350, ("F", "0-14"): 350}
+POP_A = {("M", "18-24"): 50, ("F", "18-24"): 50, ("M", "60-69"): 25, ("F", "60-69"): 25,
+         ("M", "0-14"): 175, ("F", "0-14"): 175}
+
+
+@dataclass
+class HandCity:
+    city: Place
+    a: Place
+    b: Place
+    s1: Place
+    s2: Place
+    s3: Place
+    c1: Place
+    c2: Place
+    c3: Place
+    c4: Place
+    people: dict[str, LearnerProfile]
+    staff: object
+    provider: object
+
+
+def _place(code: str, name: str, level: int, parent: Place | None) -> Place:
+    path = f"{parent.path}{code}/" if parent else f"/350000/{code}/"
+    return Place.objects.create(code=code, name=name, level=level, parent=parent or Place.objects.get(code="350000"),
+                                path=path, source="manual")
+
+
+def _population(place: Place, cells: dict | None, total: int | None = None) -> None:
+    pop = Population.objects.create(place=place, year=2025, total=total if total is not None else sum(cells.values()))
+    for (sex, band), n in (cells or {}).items():
+        PopulationBand.objects.create(population=pop, sex=sex, age_band=band, count=n)
+
+
+def person(key: str, residence: Place, birth: datetime.date, sex: str, groups=()) -> LearnerProfile:
+    n = next(_ids)
+    p = LearnerProfile.objects.create(name=f"测试{key}", id_number_encrypted="-", id_number_hash=f"hand-{key}-{n}",
+                                      id_number_masked="-", birth_date=birth, sex=sex, residence=residence)
+    if groups:
+        p.groups.set(LearnerGroup.objects.filter(code__in=groups))
+    return p
+
+
+def record(city: HandCity, who: LearnerProfile, day: datetime.date, course_kind: str, *, hours="32",
+           kind=RecordKind.COMPLETION, score=None):
+    return learning_record_create(
+        actor=city.staff, learner=who, provider=city.provider, kind=kind, title=f"手工记录 {next(_ids)}",
+        hours=Decimal(hours), score=None if score is None else Decimal(score), date=day, source=RecordSource.PAGE,
+        external_id=f"hand-{next(_ids)}", course_kind=course_kind)
+
+
+@pytest.fixture
+def hand_city(users) -> HandCity:
+    from learncity.catalog.models import Venue, Volunteer
+    from learncity.network.models import (
+        Designation,
+        Institution,
+        InstitutionKind,
+        LearningOrganisation,
+    )
+
+    city = _place("359900", "测试市", PlaceLevel.CITY, None)
+    a = _place("359901", "甲区", PlaceLevel.DISTRICT, city)
+    b = _place("359902", "乙区", PlaceLevel.DISTRICT, city)
+    s1 = _place("359901001", "一街道", PlaceLevel.STREET, a)
+    s2 = _place("359902001", "二街道", PlaceLevel.STREET, b)
+    s3 = _place("359902002", "三街道", PlaceLevel.STREET, b)
+    c1 = _place("359901001001", "一社区", PlaceLevel.COMMUNITY, s1)
+    c2 = _place("359901001002", "二社区", PlaceLevel.COMMUNITY, s1)
+    c3 = _place("359902001001", "三社区", PlaceLevel.COMMUNITY, s2)
+    c4 = _place("359902002001", "四社区", PlaceLevel.COMMUNITY, s3)
+    _population(city, POP_CITY)
+    _population(a, POP_A)
+    _population(s3, None, total=0)
+    staff = users["staff"]
+    provider = staff.role_assignments.get().institution
+    people = {
+        "P1": person("P1", c1, datetime.date(1980, 5, 5), "F", ["employee"]),
+        "P2": person("P2", c2, datetime.date(1950, 1, 1), "M"),
+        "P3": person("P3", c3, datetime.date(2010, 6, 1), "M"),
+        "P4": person("P4", c3, datetime.date(1966, 7, 1), "F", ["employee"]),
+        "P5": person("P5", c1, datetime.date(1990, 3, 3), "M"),
+    }
+    # the network and reference tables
+    for i, (kind, place, active) in enumerate([
+            (InstitutionKind.COMMUNITY_SCHOOL, s1, True), (InstitutionKind.COMMUNITY_SCHOOL, s3, False),
+            (InstitutionKind.LEARNING_ROOM, c1, True), (InstitutionKind.LEARNING_ROOM, c3, True),
+            (InstitutionKind.LEARNING_ROOM, c4, False)]):
+        Institution.objects.create(code=f"HAND{i}", name=f"测试机构{i}", kind=kind, place=place, is_active=active)
+    Designation.objects.create(place=a, kind="demonstration", tier="national", year=2020)
+    Designation.objects.create(place=b, kind="experimental", tier="municipal", year=2027)
+    LearningOrganisation.objects.create(name="甲区学习型机关", kind="agency", place=a, year=2024)
+    LearningOrganisation.objects.create(name="一街道学习型企业", kind="enterprise", place=s1, year=2024)
+    LearningOrganisation.objects.create(name="乙区学习型家庭", kind="family", place=b, year=2027)
+    Venue.objects.create(name="一社区图书室", kind="library", place=c1, free_open_days="每周三")
+    Venue.objects.create(name="二街道文化站", kind="cultural_station", place=s2, free_open_days="")
+    volunteer = Volunteer.objects.create(learner=people["P1"])
+    VolunteerService.objects.create(volunteer=volunteer, date=datetime.date(2026, 4, 4), hours=Decimal("3.5"),
+                                    activity="图书整理", institution=provider)
+    VolunteerService.objects.create(volunteer=volunteer, date=datetime.date(2025, 11, 11), hours=Decimal("2"),
+                                    activity="讲座服务", institution=provider)
+    return HandCity(city, a, b, s1, s2, s3, c1, c2, c3, c4, people, staff, provider)

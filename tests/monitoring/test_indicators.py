@@ -1,0 +1,158 @@
+"""Every seeded indicator on the hand-made city, against values worked out by hand (see conftest.py)."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from learncity.creditbank.models import CreditClass, Outcome
+from learncity.creditbank.services import outcome_reverse
+from learncity.monitoring import selectors
+from learncity.monitoring.models import Indicator
+from learncity.monitoring.periods import period_parse
+from learncity.monitoring.seeds import INDICATORS
+
+from .conftest import record
+
+D = datetime.date
+
+
+def actual(admin, code, place, period="2026"):
+    return selectors.indicator_drilldown(actor=admin, code=code, place_id=place.pk, period=period_parse(period)).row.actual
+
+
+@pytest.fixture
+def dataset(hand_city):
+    """The records of the hand-made city:
+    P1 (F, 1980, C1, employee): community completion 32h 2026-03-10 and 2026-07-10 (both recognised), community
+        attendance 2h 2026-03-11 (not recognised: CE-COURSE wants a completion); volunteer 3.5h 2026, 2h 2025.
+    P2 (M, born 1 Jan 1950, C2; 76 at 1 Jan 2026): elderly completion 8h 2026-05-01; community completion
+        2025-12-20 (recognised, in 2025).
+    P3 (M, 2010, C3; 15): community completion 2026-04-01 (recognised, but under 18).
+    P4 (F, 1966-07-01, C3, employee; 59 at 1 Jan 2026): vocational completion 16h score 80 2026-09-15 (recognised,
+        vocational class); community completion 2026-02-02, recognised then reversed.
+    P5 (M, 1990, C1): academic completion 20h 2026-10-01; an online resource record 1h 2026-06-01."""
+    h, p = hand_city, hand_city.people
+    r = {}
+    r["p1a"] = record(h, p["P1"], D(2026, 3, 10), "community")
+    r["p1b"] = record(h, p["P1"], D(2026, 7, 10), "community")
+    r["p1c"] = record(h, p["P1"], D(2026, 3, 11), "community", hours="2", kind="attendance")
+    r["p2a"] = record(h, p["P2"], D(2026, 5, 1), "elderly", hours="8")
+    r["p2b"] = record(h, p["P2"], D(2025, 12, 20), "community")
+    r["p3a"] = record(h, p["P3"], D(2026, 4, 1), "community")
+    r["p4a"] = record(h, p["P4"], D(2026, 9, 15), "vocational", hours="16", score="80")
+    r["p4b"] = record(h, p["P4"], D(2026, 2, 2), "community")
+    r["p5a"] = record(h, p["P5"], D(2026, 10, 1), "academic", hours="20")
+    r["p5b"] = record(h, p["P5"], D(2026, 6, 1), "", hours="1", kind="resource")
+    recognised = set(Outcome.objects.filter(learning_record__in=r.values()).values_list("learning_record_id", flat=True))
+    # the assumptions about the demo's standards this dataset rests on
+    assert recognised >= {r[k].pk for k in ("p1a", "p1b", "p2b", "p3a", "p4a", "p4b")}
+    assert r["p1c"].pk not in recognised and r["p5a"].pk not in recognised
+    assert Outcome.objects.get(learning_record=r["p4a"]).credit_class == CreditClass.VOCATIONAL
+    return r
+
+
+def test_every_seeded_indicator_equals_the_hand_worked_value(users, hand_city, dataset):
+    admin, h = users["admin"], hand_city
+    outcome_reverse(actor=admin, outcome=Outcome.objects.get(learning_record=dataset["p4b"]), reason="重复登记")
+    expected = {
+        # P1 only: P2's community record is in 2025, P3 is under 18, P4's was reversed; adults 300
+        "CE-PART": (Decimal("0.33"), 1, 300),
+        # P4 (employee, vocational) over the registered employees P1, P4
+        "EMP-CE": (Decimal("50.00"), 1, 2),
+        # all but the academic and the online records, in 2026: P1 ×3, P2 ×1, P3 ×1, P4 ×2
+        "NONACAD-PT": (Decimal(7), 7, None),
+        "ADULT-ACAD": (Decimal(1), 1, None),
+        "NONACAD-CERT": (Decimal(1), 1, None),
+        # P2 (76) over the 100 residents aged 60 and over
+        "ELDER-PART": (Decimal("1.00"), 1, 100),
+        "ONLINE-PT": (Decimal(1), 1, None),
+        # 一街道 of 3 streets (三街道's school is not active)
+        "STREET-SCHOOL": (Decimal("33.33"), 1, 3),
+        # 一社区 and 三社区 of 4 communities
+        "COMMUNITY-ROOM": (Decimal("50.00"), 2, 4),
+        "DEMO-ZONE": (Decimal(1), 1, None),
+        "EXP-ZONE": (Decimal(0), 0, None),  # named in 2027
+        "LEARNING-ORG": (Decimal(2), 2, None),  # the third is named in 2027
+        "VOLUNTEER-HRS": (Decimal("3.5"), Decimal("3.5"), None),
+        "FREE-VENUE": (Decimal(1), 1, None),
+    }
+    assert set(expected) == {code for code, *_ in INDICATORS} == set(Indicator.objects.values_list("code", flat=True))
+    got = {}
+    for code in expected:
+        v = actual(admin, code, h.city)
+        got[code] = (v.value, v.numerator, v.denominator)
+    assert got == expected
+
+
+def test_values_by_place_period_and_the_missing_or_zero_denominator(users, hand_city, dataset):
+    admin, h = users["admin"], hand_city
+    # before the reversal P4 counts in CE-PART (February)
+    assert actual(admin, "CE-PART", h.city).numerator == 2
+    assert actual(admin, "CE-PART", h.city, "2026-Q1").numerator == 2
+    outcome_reverse(actor=admin, outcome=Outcome.objects.get(learning_record=dataset["p4b"]), reason="重复登记")
+    assert actual(admin, "CE-PART", h.city, "2026-Q1").numerator == 1
+    assert actual(admin, "CE-PART", h.city, "2026-Q2").numerator == 0  # P3 is 15
+    assert actual(admin, "CE-PART", h.city, "2026-07").numerator == 1
+    assert actual(admin, "CE-PART", h.city, "2026-01-01..2026-02-28").numerator == 0
+    assert actual(admin, "CE-PART", h.city, "2025").numerator == 1  # P2's December record
+    # 甲区: P1 over its 150 adults
+    assert actual(admin, "CE-PART", h.a) == selectors.Value(Decimal("0.67"), Decimal(1), 150)
+    # 乙区 has no population figures, 三街道 a total of 0: "no data", never a division error or 0%
+    assert actual(admin, "CE-PART", h.b) == selectors.Value(None, Decimal(0), None)
+    assert actual(admin, "CE-PART", h.s3).value is None
+    assert actual(admin, "CE-PART", h.s3).denominator == 0
+    # additive counts add up the tree
+    assert actual(admin, "NONACAD-PT", h.a).numerator == 4 and actual(admin, "NONACAD-PT", h.b).numerator == 3
+    assert actual(admin, "NONACAD-PT", h.c3, "2026-Q3").numerator == 1
+    assert actual(admin, "VOLUNTEER-HRS", h.city, "2025").value == Decimal("2.0")
+
+
+def test_the_age_band_is_the_one_at_1_january(users, hand_city, dataset):
+    """P4 turns 60 in July 2026 but is 59 at 1 January, so not in elderly participation's 60+; P2, born on
+    1 January 1950, is 76; P1 (born May 1980) is 45."""
+    admin, h = users["admin"], hand_city
+    rows = selectors.indicator_breakdown(actor=admin, code="NONACAD-PT", by="age_band", place_id=h.city.pk,
+                                         period=period_parse("2026")).rows
+    by_band = {r.key: r.value.numerator for r in rows}
+    assert {k: v for k, v in by_band.items() if v} == {"45-59": 5, "70-79": 1, "15-17": 1}
+    elder = selectors.indicator_breakdown(actor=admin, code="ELDER-PART", by="age_band", place_id=h.city.pk,
+                                          period=period_parse("2026")).rows
+    assert [(r.key, r.value.numerator, r.value.denominator) for r in elder] == [
+        ("60-69", 0, 100), ("70-79", 1, 0), ("80+", 0, 0)]
+    assert [r.value.value for r in elder] == [Decimal("0.00"), None, None]
+
+
+def test_breakdowns(users, hand_city, dataset):
+    admin, h = users["admin"], hand_city
+    p = period_parse("2026")
+    sex = selectors.indicator_breakdown(actor=admin, code="CE-PART", by="sex", place_id=h.city.pk, period=p)
+    # P1 (F) and P4 (F, not reversed here): women 2 of 150 adult women; men 0 of 150
+    assert [(r.key, r.value) for r in sex.rows] == [
+        ("M", selectors.Value(Decimal("0.00"), Decimal(0), 150)),
+        ("F", selectors.Value(Decimal("1.33"), Decimal(2), 150))]
+    group = selectors.indicator_breakdown(actor=admin, code="CE-PART", by="group", place_id=h.city.pk, period=p)
+    assert {r.key: r.value.numerator for r in group.rows if r.value.numerator} == {"employee": 2}
+    kinds = selectors.indicator_breakdown(actor=admin, code="NONACAD-PT", by="record_kind", place_id=h.city.pk, period=p)
+    assert {r.key: r.value.numerator for r in kinds.rows} == {"completion": 6, "attendance": 1}
+    providers = selectors.indicator_breakdown(actor=admin, code="NONACAD-PT", by="provider_kind", place_id=h.a.pk,
+                                              period=p)
+    assert {r.key: r.value.numerator for r in providers.rows} == {h.provider.kind: 4}
+    series = selectors.indicator_series(actor=admin, code="CE-PART", grain="month", place_id=h.city.pk, year=2026)
+    assert [pt.value.numerator for pt in series.points] == [0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0]
+    quarters = selectors.indicator_series(actor=admin, code="NONACAD-PT", grain="quarter", place_id=h.city.pk, year=2026)
+    assert [pt.value.numerator for pt in quarters.points] == [3, 2, 2, 0]
+    years = selectors.indicator_series(actor=admin, code="NONACAD-PT", grain="year", place_id=h.city.pk, year=2026)
+    assert [(pt.period.key, pt.value.numerator) for pt in years.points] == [
+        ("2022", 0), ("2023", 0), ("2024", 0), ("2025", 1), ("2026", 7)]
+
+
+def test_a_breakdown_the_indicator_cannot_have_is_refused(users, hand_city):
+    from learncity.core.errors import DomainError
+
+    with pytest.raises(DomainError) as exc:
+        selectors.indicator_breakdown(actor=users["admin"], code="CE-PART", by="provider_kind", place_id=hand_city.city.pk)
+    assert "by" in exc.value.errors
+    with pytest.raises(DomainError) as exc:
+        selectors.indicator_breakdown(actor=users["admin"], code="STREET-SCHOOL", by="sex")
+    assert "by" in exc.value.errors

@@ -1,0 +1,172 @@
+"""Targets: entered and imported, refused when wrong (nothing saved), and the status and trend they give."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.utils import timezone
+
+from learncity.core.errors import DomainError, FileRejected, NotFound, PermissionDenied
+from learncity.core.models import AuditEvent
+from learncity.monitoring import selectors, services
+from learncity.monitoring.models import Target
+from learncity.monitoring.periods import period_parse
+from learncity.places.models import Place
+
+from .conftest import record
+
+D = datetime.date
+
+
+def targets():
+    return list(Target.objects.order_by("pk").values_list("indicator__code", "place__code", "period_start", "value"))
+
+
+def xlsx(rows, headers=("指标代码", "区划代码", "期间", "目标值")) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(list(headers))
+    for r in rows:
+        ws.append(list(r))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_a_city_admin_sets_a_target_and_it_is_audited(users, city):
+    t = services.target_set(actor=users["city_admin"], code="CE-PART", place_id=city.pk, period="2027", value="36.5")
+    assert (t.value, t.period_kind, t.period_start, t.period_end, t.source) == (
+        Decimal("36.50"), "year", D(2027, 1, 1), D(2027, 12, 31), "manual")
+    assert AuditEvent.objects.filter(action="monitoring.target.set", object_id=str(t.pk)).exists()
+    again = services.target_set(actor=users["city_admin"], code="CE-PART", place_id=city.pk, period="2027", value=40)
+    assert again.pk == t.pk and Target.objects.get(pk=t.pk).value == Decimal("40.00")
+
+
+@pytest.mark.parametrize(("code", "value", "words"), [
+    ("CE-PART", "100.01", "0–100%"),
+    ("CE-PART", "-1", "不能为负数"),
+    ("NONACAD-PT", "-5", "不能为负数"),
+    ("CE-PART", "很多", "不是数字"),
+    ("CE-PART", "", "请填写目标值"),
+    ("CE-PART", "NaN", "不是数字"),
+    ("NONACAD-PT", "1.234", "两位小数"),
+])
+def test_a_wrong_target_is_refused_and_nothing_is_saved(users, city, code, value, words):
+    before = targets()
+    with pytest.raises(DomainError) as exc:
+        services.target_set(actor=users["city_admin"], code=code, place_id=city.pk, period="2027", value=value)
+    assert words in exc.value.errors["value"][0]
+    assert targets() == before
+
+
+def test_a_count_target_may_exceed_100(users, city):
+    t = services.target_set(actor=users["city_admin"], code="NONACAD-PT", place_id=city.pk, period="2027-Q1",
+                            value="1000000")
+    assert (t.value, t.period_kind) == (Decimal("1000000.00"), "quarter")
+
+
+def test_a_bad_period_or_indicator_is_refused(users, city):
+    before = targets()
+    with pytest.raises(DomainError) as exc:
+        services.target_set(actor=users["city_admin"], code="CE-PART", place_id=city.pk,
+                            period="2027-06-30..2027-01-01", value="30")
+    assert "早于开始日期" in exc.value.errors["period"][0]
+    with pytest.raises(DomainError) as exc:
+        services.target_set(actor=users["city_admin"], code="NOPE", place_id=city.pk, period="2027", value="30")
+    assert "indicator" in exc.value.errors
+    assert targets() == before
+
+
+def test_district_admins_set_targets_below_their_district_only(users, city):
+    """A district's own targets are the city's to set (a district cannot move its own goalposts); its admin sets
+    those of its streets and communities."""
+    gulou, taijiang = (Place.objects.get(parent=city, name=n) for n in ("鼓楼区", "台江区"))
+    street = Place.objects.filter(parent=gulou).order_by("code").first()
+    services.target_set(actor=users["district_admin"], code="CE-PART", place_id=street.pk, period="2027", value="50")
+    services.target_set(actor=users["city_admin"], code="CE-PART", place_id=gulou.pk, period="2027", value="45")
+    before = targets()
+    for actor, place in ((users["district_admin"], gulou), (users["district_admin"], taijiang),
+                         (users["district_admin"], city), (users["learner"], street), (users["auditor"], street)):
+        with pytest.raises(PermissionDenied):
+            services.target_set(actor=actor, code="CE-PART", place_id=place.pk, period="2027", value="60")
+    assert targets() == before
+    own = Target.objects.get(place=gulou, period_start=D(2027, 1, 1))
+    with pytest.raises(PermissionDenied):
+        services.target_delete(actor=users["district_admin"], target_id=own.pk)
+    assert Target.objects.get(pk=own.pk).value == Decimal("45.00")
+    t = Target.objects.get(place=street, period_start=D(2027, 1, 1))
+    with pytest.raises(NotFound):  # 台江区's admin does not even see it
+        services.target_delete(actor=users["district_admin_2"], target_id=t.pk)
+    with pytest.raises(PermissionDenied):
+        services.target_delete(actor=users["auditor"], target_id=t.pk)
+    assert Target.objects.filter(pk=t.pk).exists()
+    services.target_delete(actor=users["district_admin"], target_id=t.pk)
+    assert not Target.objects.filter(pk=t.pk).exists()
+
+
+def test_targets_import_all_or_nothing_with_every_error_named(users, city):
+    gulou = Place.objects.get(parent=city, name="鼓楼区")
+    before = targets()
+    bad = xlsx([
+        ("CE-PART", "350100", "2027", 35),
+        ("CE-PART", "350102", "2027", 120),      # row 3: a rate over 100%
+        ("NOPE", "350100", "2027", 1),           # row 4: unknown indicator
+        ("NONACAD-PT", "999999", "2027", 5),     # row 5: unknown place
+        ("NONACAD-PT", "350100", "2027-13", 5),  # row 6: bad period
+        ("CE-PART", "350100", "2027", 36),       # row 7: repeats row 2
+    ])
+    with pytest.raises(FileRejected) as exc:
+        services.targets_import(actor=users["city_admin"], data=bad, filename="targets.xlsx")
+    cells = {(e.row, e.column) for e in exc.value.cell_errors}
+    assert cells == {(3, "目标值"), (4, "指标代码"), (5, "区划代码"), (6, "期间"), (7, "期间")}
+    assert targets() == before
+    # a district admin cannot import the city's targets
+    with pytest.raises(FileRejected) as exc:
+        services.targets_import(actor=users["district_admin"], data=xlsx([("CE-PART", "350100", "2027", 35)]),
+                                filename="t.xlsx")
+    assert [(e.row, e.column) for e in exc.value.cell_errors] == [(2, "区划代码")]
+    n = services.targets_import(actor=users["city_admin"], filename="t.xlsx", data=xlsx([
+        ("CE-PART", "350100", "2027", 35), ("CE-PART", "350102", 2027, "50%"), ("NONACAD-PT", "350100", "2027-Q2", 300)]))
+    assert n == 3
+    assert Target.objects.get(place=gulou, period_start=D(2027, 1, 1), indicator__code="CE-PART").value == 50
+    assert Target.objects.get(place=city, period_start=D(2027, 4, 1)).source == "import"
+
+
+def test_status_met_on_track_behind_and_the_trend(users, hand_city, monkeypatch):
+    """2 person-times of non-academic learning in 2026, none in 2025. On 2 July 2026 (183 of 365 days gone):
+    a target of 2 is met, 3.9 is on track (3.9 × 183/365 = 1.96 ≤ 2), 10 is behind."""
+    h, admin = hand_city, users["admin"]
+    record(h, h.people["P1"], D(2026, 3, 10), "community")
+    record(h, h.people["P2"], D(2026, 3, 11), "elderly")
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: D(2026, 7, 2))
+    year = period_parse("2026")
+    got = []
+    for value in ("2", "3.9", "10"):
+        services.target_set(actor=admin, code="NONACAD-PT", place_id=h.city.pk, period=year, value=value)
+        row = selectors.indicator_drilldown(actor=admin, code="NONACAD-PT", place_id=h.city.pk, period=year).row
+        got.append((row.target, row.status, row.status_label, row.trend, row.previous.numerator))
+    assert got == [(Decimal("2.00"), "met", "已达标", "up", 0), (Decimal("3.90"), "on_track", "按进度", "up", 0),
+                   (Decimal("10.00"), "behind", "滞后", "up", 0)]
+    # a quarter without its own target is measured against the year's
+    q1 = selectors.indicator_drilldown(actor=admin, code="NONACAD-PT", place_id=h.city.pk,
+                                       period=period_parse("2026-Q1")).row
+    assert (q1.target, q1.status) == (Decimal("10.00"), "behind")
+    # and it is judged by the share of the year passed by the quarter's end (90 of 365 days), not by today:
+    # 6 × 90/365 = 1.48 ≤ 2 is on track (by today's 183/365 it would wrongly be behind)
+    services.target_set(actor=admin, code="NONACAD-PT", place_id=h.city.pk, period=year, value="6")
+    q1 = selectors.indicator_drilldown(actor=admin, code="NONACAD-PT", place_id=h.city.pk,
+                                       period=period_parse("2026-Q1")).row
+    assert (q1.target, q1.status) == (Decimal("6.00"), "on_track")
+    # no target, or no data: no status
+    none = selectors.indicator_drilldown(actor=admin, code="CE-PART", place_id=h.b.pk, period=year).row
+    assert (none.target, none.status, none.status_label) == (None, None, "无目标")
+
+
+def test_targets_list_is_scoped(users, city):
+    mine = selectors.targets_list(actor=users["district_admin"])
+    assert mine and {t.place.code for t in mine} == {"350102"}
+    everything = selectors.targets_list(actor=users["city_admin"], code="CE-PART")
+    assert {t.place.code for t in everything} >= {"350100", "350102", "350103"}
+    assert all(t.indicator.code == "CE-PART" for t in everything)
