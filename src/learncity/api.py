@@ -49,6 +49,7 @@ def _mount():
     from learncity.creditbank.api import router as creditbank_router
     from learncity.intake.api import ProviderKeyAuth
     from learncity.intake.api import router as intake_router
+    from learncity.monitoring.api import router as monitoring_router
     from learncity.network.api import router as network_router
     from learncity.people.api import router as people_router
     from learncity.places.api import router as places_router
@@ -60,6 +61,7 @@ def _mount():
     api.add_router("/catalog", catalog_router)
     api.add_router("/catalog", pool_router)
     api.add_router("/credits", creditbank_router)
+    api.add_router("/monitoring", monitoring_router)
     # An institution's provider key (Bearer lcp_…) is taken here, and only here, besides a person's token or session.
     api.add_router("/intake", intake_router, auth=[ProviderKeyAuth(), *api.auth])
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("learn/", include("learncity.catalog.urls")),
     path("credits/", include("learncity.creditbank.urls")),
     path("intake/", include("learncity.intake.urls")),
+    path("monitor/", include("learncity.monitoring.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),

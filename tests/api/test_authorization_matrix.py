@@ -54,6 +54,9 @@ from learncity.creditbank.models import (
 from learncity.intake import keys as intake_keys
 from learncity.intake import services as intake_services
 from learncity.intake.models import ImportJob, ProviderKey
+from learncity.monitoring.models import Indicator, IndicatorVersion
+from learncity.monitoring.models import Target as MonitoringTarget
+from learncity.monitoring.periods import period_parse
 from learncity.network.models import Committee, Designation, Institution, MemberUnit
 from learncity.people.models import ApiToken, LearnerProfile, User
 from learncity.people.services import ID_CONTEXT, learner_profile_create
@@ -185,15 +188,16 @@ TABLE: dict[tuple[str, str], dict[str, tuple]] = {
         "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, HIDDEN, HIDDEN),
     },
     ("POST", "/api/places/population/import"): {
-        "gulou": (A, REJECTED, REJECTED, OK, OK, REJECTED, REJECTED, REJECTED),
+        "gulou": (A, REJECTED, REJECTED, REJECTED, OK, REJECTED, REJECTED, REJECTED),
         "taijiang": (A, REJECTED, REJECTED, REJECTED, OK, REJECTED, REJECTED, REJECTED),
     },
     ("POST", "/api/places/communities"): {
-        "gulou": (A, DENIED, DENIED, CREATED, CREATED, DENIED, DENIED, DENIED),
+        # a district's own targets are the city's to set (its admin sets those of its streets and communities)
+        "gulou": (A, DENIED, DENIED, DENIED, CREATED, DENIED, DENIED, DENIED),
         "taijiang": (A, DENIED, DENIED, DENIED, CREATED, DENIED, DENIED, DENIED),
     },
     ("POST", "/api/places/communities/import"): {
-        "gulou": (A, REJECTED, REJECTED, OK, OK, REJECTED, REJECTED, REJECTED),
+        "gulou": (A, REJECTED, REJECTED, REJECTED, OK, REJECTED, REJECTED, REJECTED),
         "taijiang": (A, REJECTED, REJECTED, REJECTED, OK, REJECTED, REJECTED, REJECTED),
     },
     ("GET", "/api/network/institutions"): {
@@ -201,7 +205,8 @@ TABLE: dict[tuple[str, str], dict[str, tuple]] = {
               institutions_in("city"), institutions_in("city")),
     },
     ("POST", "/api/network/institutions"): {
-        "gulou": (A, DENIED, DENIED, CREATED, CREATED, DENIED, DENIED, DENIED),
+        # a district's own targets are the city's to set (its admin sets those of its streets and communities)
+        "gulou": (A, DENIED, DENIED, DENIED, CREATED, DENIED, DENIED, DENIED),
         "taijiang": (A, DENIED, DENIED, DENIED, CREATED, DENIED, DENIED, DENIED),
     },
     ("GET", "/api/network/institutions/{code}"): {
@@ -239,7 +244,8 @@ TABLE: dict[tuple[str, str], dict[str, tuple]] = {
         "-": (A, OWN_PROFILE, NONE, residents_in("gulou"), residents_in("city"), NONE, NONE, residents_in("city")),
     },
     ("POST", "/api/people/profiles"): {
-        "gulou": (A, DENIED, DENIED, CREATED, CREATED, DENIED, DENIED, DENIED),
+        # a district's own targets are the city's to set (its admin sets those of its streets and communities)
+        "gulou": (A, DENIED, DENIED, DENIED, CREATED, DENIED, DENIED, DENIED),
         "taijiang": (A, DENIED, DENIED, DENIED, CREATED, DENIED, DENIED, DENIED),
     },
     ("GET", "/api/people/profiles/me"): {
@@ -1148,6 +1154,133 @@ CALLS.update({
         on=_intake_sides(_key_at), url=lambda key: {"pk": key.pk},
         shows=lambda j, key, me: (j["id"], j["status"]) == (key.pk, "revoked"),
         state=lambda key, me: list(ProviderKey.objects.filter(pk=key.pk).values_list("revoked_at", flat=True))),
+})
+
+
+# --- monitoring: the city's indicators for those who monitor (city and district administrators, and who read the
+# city's figures: member-unit reporters, expert reviewers, auditors); each sees from their own top place. Targets are
+# set and removed by city administrators, and by district administrators within their district. The public
+# dashboard's two routes answer everyone.
+
+PUBLIC |= {("GET", "/api/monitoring/public/overview"), ("GET", "/api/monitoring/public/indicators/{code}")}
+MONITORS = (A, DENIED, DENIED, OK, OK, OK, OK, OK)
+DISTRICTS = {"gulou": lambda t, me: t.gulou, "taijiang": lambda t, me: t.taijiang}
+TARGET_PERIOD = "2031"
+
+
+def _home_code(me) -> str:
+    """The place a monitoring role sees from: the district administrator's district, else the city."""
+    return GULOU_CODE if me is not None and me.username == "district_admin" else "350100"
+
+
+GULOU_CODE = "350102"
+
+
+def _targets_in(place: str) -> Rows:
+    return Rows(lambda t, me: set(MonitoringTarget.objects.filter(place__path__startswith=getattr(t, place).path)
+                                  .values_list("pk", flat=True)))
+
+
+def _target_at(place) -> MonitoringTarget:
+    period = period_parse(TARGET_PERIOD)
+    return MonitoringTarget.objects.create(indicator=Indicator.objects.get(code="ONLINE-PT"), place=place,
+                                           period_kind=period.kind, period_start=period.start,
+                                           period_end=period.end, value=Decimal("1234"), source="manual")
+
+
+def _monitoring_targets(place, me):
+    return sorted(MonitoringTarget.objects.filter(place=place, period_start=period_parse(TARGET_PERIOD).start)
+                  .values_list("indicator__code", "value"))
+
+
+SPEC_V2 = {"numerator": {"source": "records", "count": "persons",
+                         "filters": {"course_kind": ["community"], "recognised": True, "age_min": 18}},
+           "denominator": {"source": "population", "age_min": 18}}
+
+TABLE.update({
+    ("GET", "/api/monitoring/indicators"): {"-": MONITORS},
+    ("GET", "/api/monitoring/indicators/{code}"): {"-": MONITORS},
+    ("POST", "/api/monitoring/indicators/{code}/versions"): {
+        "-": (A, DENIED, DENIED, DENIED, CREATED, DENIED, DENIED, DENIED),
+    },
+    ("POST", "/api/monitoring/indicators/{code}/publish"): {
+        "-": (A, DENIED, DENIED, DENIED, OK, DENIED, DENIED, DENIED),
+    },
+    ("GET", "/api/monitoring/overview"): {"-": MONITORS},
+    ("GET", "/api/monitoring/indicators/{code}/drilldown"): {"-": MONITORS},
+    ("GET", "/api/monitoring/indicators/{code}/breakdown"): {"-": MONITORS},
+    ("GET", "/api/monitoring/indicators/{code}/series"): {"-": MONITORS},
+    ("GET", "/api/monitoring/targets"): {
+        "-": (A, DENIED, DENIED, _targets_in("gulou"), _targets_in("city"), _targets_in("city"), _targets_in("city"),
+              _targets_in("city")),
+    },
+    ("POST", "/api/monitoring/targets"): {
+        # a district's own targets are the city's to set (its admin sets those of its streets and communities)
+        "gulou": (A, DENIED, DENIED, DENIED, CREATED, DENIED, DENIED, DENIED),
+        "taijiang": (A, DENIED, DENIED, DENIED, CREATED, DENIED, DENIED, DENIED),
+    },
+    ("POST", "/api/monitoring/targets/import"): {
+        "gulou": (A, REJECTED, REJECTED, REJECTED, OK, REJECTED, REJECTED, REJECTED),
+        "taijiang": (A, REJECTED, REJECTED, REJECTED, OK, REJECTED, REJECTED, REJECTED),
+    },
+    ("DELETE", "/api/monitoring/targets/{target_id}"): {
+        "gulou": (A, HIDDEN, HIDDEN, DENIED, OK, DENIED, DENIED, DENIED),
+        "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, OK, DENIED, DENIED, DENIED),
+    },
+    ("GET", "/api/monitoring/public/overview"): {"-": (OK, OK, OK, OK, OK, OK, OK, OK)},
+    ("GET", "/api/monitoring/public/indicators/{code}"): {"-": (OK, OK, OK, OK, OK, OK, OK, OK)},
+})
+
+CALLS.update({
+    ("GET", "/api/monitoring/indicators"): Call(
+        on=NOTHING, shows=lambda j, obj, me: {i["code"] for i in j} == set(Indicator.objects.values_list("code",
+                                                                                                         flat=True))),
+    ("GET", "/api/monitoring/indicators/{code}"): Call(
+        on=NOTHING, url=lambda obj: {"code": "CE-PART"},
+        shows=lambda j, obj, me: j["code"] == "CE-PART" and j["spec"]["denominator"]["source"] == "population"),
+    ("POST", "/api/monitoring/indicators/{code}/versions"): Call(
+        on=NOTHING, url=lambda obj: {"code": "CE-PART"}, body=lambda obj: {"spec": SPEC_V2},
+        shows=lambda j, obj, me: (j["code"], j["version"], j["spec"]) == ("CE-PART", 2, SPEC_V2),
+        state=lambda obj, me: list(IndicatorVersion.objects.filter(indicator__code="CE-PART")
+                                   .values_list("version", "status"))),
+    ("POST", "/api/monitoring/indicators/{code}/publish"): Call(
+        on=NOTHING, url=lambda obj: {"code": "EMP-CE"}, body=lambda obj: {"published": True},
+        shows=lambda j, obj, me: (j["code"], j["published"]) == ("EMP-CE", True),
+        state=lambda obj, me: Indicator.objects.get(code="EMP-CE").published),
+    ("GET", "/api/monitoring/overview"): Call(
+        on=NOTHING, shows=lambda j, obj, me: j["place"]["code"] == _home_code(me) and len(j["rows"]) == 14),
+    ("GET", "/api/monitoring/indicators/{code}/drilldown"): Call(
+        on=NOTHING, url=lambda obj: {"code": "CE-PART"},
+        shows=lambda j, obj, me: j["place"]["code"] == _home_code(me) and {c["place"]["code"] for c in j["children"]}
+        == set(Place.objects.filter(parent__code=_home_code(me)).values_list("code", flat=True))),
+    ("GET", "/api/monitoring/indicators/{code}/breakdown"): Call(
+        on=NOTHING, url=lambda obj: {"code": "CE-PART"}, query={"by": "sex"},
+        shows=lambda j, obj, me: j["place"]["code"] == _home_code(me) and [r["key"] for r in j["rows"]] == ["M", "F"]),
+    ("GET", "/api/monitoring/indicators/{code}/series"): Call(
+        on=NOTHING, url=lambda obj: {"code": "CE-PART"}, query={"grain": "quarter", "year": 2026},
+        shows=lambda j, obj, me: j["place"]["code"] == _home_code(me) and len(j["points"]) == 4),
+    ("GET", "/api/monitoring/targets"): Call(
+        on={"-": lambda t, me: [_target_at(t.gulou), _target_at(t.taijiang)]}, key=lambda r: r["id"]),
+    ("POST", "/api/monitoring/targets"): Call(
+        on=DISTRICTS, body=lambda p: {"indicator": "ONLINE-PT", "place": p.pk, "period": TARGET_PERIOD, "value": "4321"},
+        shows=lambda j, p, me: (j["place"]["code"], j["value"], j["period"]["key"]) == (p.code, "4321.00",
+                                                                                      TARGET_PERIOD),
+        state=_monitoring_targets),
+    ("POST", "/api/monitoring/targets/import"): Call(
+        on=DISTRICTS, upload=lambda p: f"指标代码,区划代码,期间,目标值\nONLINE-PT,{p.code},{TARGET_PERIOD},4321\n".encode(),
+        shows=lambda j, p, me: j == {"imported": 1}, state=_monitoring_targets),
+    ("DELETE", "/api/monitoring/targets/{target_id}"): Call(
+        on={"gulou": lambda t, me: _target_at(t.gulou), "taijiang": lambda t, me: _target_at(t.taijiang)},
+        url=lambda target: {"target_id": target.pk},
+        shows=lambda j, target, me: (j["id"], j["place"]["code"]) == (target.pk, target.place.code),
+        state=lambda target, me: MonitoringTarget.objects.filter(pk=target.pk).exists()),
+    ("GET", "/api/monitoring/public/overview"): Call(
+        on=NOTHING, shows=lambda j, obj, me: j["place"]["code"] == "350100"
+        and {r["indicator"] for r in j["rows"]} == set(Indicator.objects.filter(published=True)
+                                                         .values_list("code", flat=True))),
+    ("GET", "/api/monitoring/public/indicators/{code}"): Call(
+        on=NOTHING, url=lambda obj: {"code": "CE-PART"},
+        shows=lambda j, obj, me: j["place"]["code"] == "350100" and len(j["children"]) > 0),
 })
 
 

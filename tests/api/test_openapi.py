@@ -23,7 +23,7 @@ def test_the_schema_is_json_listing_every_route(client, db):
     assert {("GET", "/api/me"), ("POST", "/api/places/communities"), ("DELETE", "/api/people/tokens/{pk}")} <= listed
 
 
-def test_every_route_in_the_schema_requires_a_token_or_a_session_but_the_transcript_check(client, db):
+def test_every_route_in_the_schema_requires_a_token_or_a_session_but_the_public_checks(client, db):
     schema = client.get("/api/openapi.json").json()
 
     assert schema["components"]["securitySchemes"] == {
@@ -36,8 +36,10 @@ def test_every_route_in_the_schema_requires_a_token_or_a_session_but_the_transcr
     unprotected = [(method, path) for path, item in schema["paths"].items() for method, op in item.items()
                    if method in HTTP_METHODS and op.get("security") != (
                        [{"ProviderKeyAuth": []}, *people] if path.startswith("/api/intake/") else people)]
-    # an issued transcript is checked by whoever holds it (an employer, a school), without signing in
-    assert unprotected == [("get", "/api/credits/verify/{token}")]
+    # an issued transcript is checked by whoever holds it (an employer, a school), without signing in; the
+    # learning city's published indicators are public (aggregates only, small cells suppressed)
+    assert sorted(unprotected) == [("get", "/api/credits/verify/{token}"), ("get", "/api/monitoring/public/indicators/{code}"),
+                                   ("get", "/api/monitoring/public/overview")]
 
 
 def test_the_docs_page_renders_for_anonymous(client, db):

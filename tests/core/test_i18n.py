@@ -23,10 +23,10 @@ CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 # The nav items, the display toggle and the sign-out button of base.html, as a staff user sees them
 # (an anonymous visitor sees only the first four: home and the public catalogue pages).
-NAV_ZH = ["首页", "找课程", "活动", "场馆", "学习网络", "促进委员会", "学习者", "账号", "课程管理", "学分银行管理", "我的学习",
+NAV_ZH = ["首页", "找课程", "活动", "场馆", "学习网络", "促进委员会", "学习者", "账号", "课程管理", "学分银行管理", "监测", "我的学习",
           "我的学习账户", "我的"]
 NAV_EN = ["Home", "Find courses", "Events", "Venues", "Learning network", "Promotion committees", "Learners",
-          "Accounts", "Manage courses", "Credit bank management", "My learning", "My learning account", "Me"]
+          "Accounts", "Manage courses", "Credit bank management", "Monitoring", "My learning", "My learning account", "Me"]
 
 
 # --- helpers ---------------------------------------------------------------------------------------------

@@ -1,0 +1,528 @@
+"""The monitoring documents: the quarterly report, the annual statistics, and any chart's table, as xlsx and PDF.
+
+Everything is first put into a `Document` — a title, what it covers, and tables of plain values — and only then
+written out, so the workbook, the PDF and the page show the same numbers from one place. The documents are
+reproducible: the same data and the same choice (scope, period) give the same numbers, and byte for byte the
+same workbook (the timestamps an xlsx carries are fixed to the day the data is counted to) and PDF.
+
+    doc = quarterly_report(actor=user, place_id=city.pk, period=period_parse("2026-Q3"))
+    document_xlsx(doc)   # bytes of an xlsx workbook, one sheet per table
+    document_pdf(doc)    # bytes of an A4 PDF; Chinese set in WenQuanYi Micro Hei / Noto Sans CJK SC
+"""
+
+import datetime
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import translation
+
+NO_DATA = "无数据"  # a zero or missing denominator: never 0 %, never an error
+FONT = "WenQuanYi Micro Hei"
+
+
+class _Suppressed:
+    """A cell with fewer people than the public dashboard may show (a small cell)."""
+
+    def __repr__(self) -> str:
+        return "SUPPRESSED"
+
+
+SUPPRESSED = _Suppressed()
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    kind: str = "text"  # text | int | number (a Decimal, printed with its own decimals) | percent (35.20 → 35.2%)
+    width: int = 0  # characters in the workbook; 0: worked out from the label and the values
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple, ...]
+    notes: tuple[str, ...] = ()
+    key: str = ""  # a short name for the sheet ("总览"); the title when empty
+
+    def __post_init__(self):
+        for i, row in enumerate(self.rows):
+            if len(row) != len(self.columns):
+                raise ValueError(f"table {self.title!r}: row {i + 1} has {len(row)} cells for "
+                                 f"{len(self.columns)} columns")
+
+
+@dataclass(frozen=True)
+class Document:
+    title: str
+    scope: str  # the place it covers: 「福州市」, 「福州市鼓楼区」
+    period: str  # 「2026年第三季度（2026-07-01 至 2026-09-30）」
+    as_of: datetime.date  # the data is counted up to this day
+    tables: tuple[Table, ...]
+    notes: tuple[str, ...] = ()
+    suppress_below: int | None = None  # for public documents: cells under this many people are not shown
+    period_key: str = ""  # for the file name: "2026-Q3"
+
+    @property
+    def subtitle(self) -> str:
+        return f"{self.scope} · {self.period}"
+
+    def digest(self) -> str:
+        """SHA-256 over the document's values: the same data and choice give the same digest (printed on it)."""
+        h = hashlib.sha256()
+        for part in (self.title, self.scope, self.period, self.as_of.isoformat()):
+            h.update(part.encode() + b"\x1f")
+        for t in self.tables:
+            h.update(t.title.encode() + b"\x1e")
+            for row in t.rows:
+                h.update("\x1f".join(_plain(v, c, self.suppress_below)
+                                     for v, c in zip(row, t.columns, strict=True)).encode() + b"\x1e")
+        return h.hexdigest()
+
+
+# --------------------------------------------------------------------------------------------------- values
+
+
+def _decimal_text(d: Decimal) -> str:
+    return f"{int(d):,}" if d == d.to_integral_value() else f"{d:,}"
+
+
+def _plain(value, column: Column, suppress_below: int | None = None) -> str:
+    """A cell as the PDF and the pages print it."""
+    if value is SUPPRESSED:
+        return f"<{suppress_below}" if suppress_below else "—"
+    if value is None:
+        return NO_DATA if column.kind in ("percent", "number", "int") else ""
+    if column.kind == "percent":
+        return f"{Decimal(value):,}%"  # as exact as the value: 35.20%
+    if column.kind == "number":
+        return _decimal_text(Decimal(value))
+    if column.kind == "int":
+        return f"{int(value):,}"
+    return str(value)
+
+
+def cell_text(value, column: Column, suppress_below: int | None = None) -> str:
+    return _plain(value, column, suppress_below)
+
+
+def value_text(value, *, is_rate: bool, suppress_below: int | None = None) -> str:
+    """A `selectors.Value` as every page and document prints it: "35.2%", "1,234", "无数据", "<10"."""
+    cell = value_cell(value)
+    return _plain(cell, Column("", "percent" if is_rate else "number"), suppress_below)
+
+
+def value_cell(value):
+    """A `selectors.Value` as a table cell: SUPPRESSED, None (no data) or its Decimal."""
+    if value is None or not hasattr(value, "suppressed"):
+        return None
+    if value.suppressed:
+        return SUPPRESSED
+    return value.value
+
+
+def _xlsx_value(value, column: Column, suppress_below: int | None):
+    if value is SUPPRESSED or value is None:
+        return _plain(value, column, suppress_below)
+    if column.kind == "int":
+        return int(value)
+    if column.kind in ("number", "percent"):
+        return Decimal(value)
+    return str(value)
+
+
+def _xlsx_format(value, column: Column) -> str | None:
+    if column.kind == "int":
+        return "#,##0"
+    if column.kind in ("number", "percent") and isinstance(value, Decimal):
+        digits = max(0, -value.as_tuple().exponent) if value != value.to_integral_value() else 0
+        number = "#,##0" + ("." + "0" * digits if digits else "")
+        return number + ('"%"' if column.kind == "percent" else "")
+    return None
+
+
+# ------------------------------------------------------------------------------------------------------ xlsx
+
+HEADER_ROW = 4  # title, what it covers, the data date, then the headers
+
+
+def _sheet_name(table: Table, used: set[str]) -> str:
+    name = re.sub(r"[\[\]:*?/\\]", "", table.key or table.title)[:28] or "表"
+    base, n = name, 2
+    while name in used:
+        name = f"{base[:26]}{n}"
+        n += 1
+    used.add(name)
+    return name
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def document_xlsx(doc: Document) -> bytes:
+    """One sheet per table: the document's title, what it covers and the data date above the headers (frozen),
+    then the rows, numbers as numbers; "无数据" where a rate has no denominator; the notes below. Byte for byte
+    the same workbook for the same document."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    thin = Side(style="thin", color="999999")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    used: set[str] = set()
+    for table in doc.tables:
+        ws = wb.create_sheet(_sheet_name(table, used))
+        last = get_column_letter(max(1, len(table.columns)))
+        ws["A1"] = f"{doc.title}　{table.title}"
+        ws["A1"].font = Font(name=FONT, size=14, bold=True)
+        ws["A2"] = doc.subtitle
+        ws["A2"].font = Font(name=FONT, size=10, color="444444")
+        ws["A3"] = f"数据截至 {doc.as_of:%Y-%m-%d}"
+        ws["A3"].font = Font(name=FONT, size=9, color="666666")
+        for r in (1, 2, 3):
+            ws.merge_cells(f"A{r}:{last}{r}")
+        for i, column in enumerate(table.columns, start=1):
+            cell = ws.cell(row=HEADER_ROW, column=i, value=column.label)
+            cell.font = Font(name=FONT, bold=True)
+            cell.fill = PatternFill("solid", fgColor="DDE6F0")
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            cell.border = border
+            widest = max([_width(column.label)] + [_width(_plain(row[i - 1], column, doc.suppress_below))
+                                                   for row in table.rows[:500]])
+            ws.column_dimensions[get_column_letter(i)].width = column.width or min(48, max(8, widest + 2))
+        for r, row in enumerate(table.rows, start=HEADER_ROW + 1):
+            for i, (value, column) in enumerate(zip(row, table.columns, strict=True), start=1):
+                cell = ws.cell(row=r, column=i, value=_xlsx_value(value, column, doc.suppress_below))
+                cell.font = Font(name=FONT)
+                cell.border = border
+                number_format = _xlsx_format(cell.value, column)
+                if number_format:
+                    cell.number_format = number_format
+                    cell.alignment = Alignment(horizontal="right")
+                elif column.kind != "text":
+                    cell.alignment = Alignment(horizontal="right")
+        r = HEADER_ROW + len(table.rows) + 2
+        for note in (*table.notes, *doc.notes):
+            ws.cell(row=r, column=1, value=note).font = Font(name=FONT, size=9, color="555555")
+            r += 1
+        ws.cell(row=r, column=1, value=f"校验码 SHA-256 {doc.digest()}").font = Font(name=FONT, size=8,
+                                                                                   color="888888")
+        ws.freeze_panes = f"A{HEADER_ROW + 1}"
+        ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if len(table.columns) > 6 else ws.ORIENTATION_PORTRAIT
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if not doc.tables:
+        wb.create_sheet("表")["A1"] = doc.title
+    stamp = datetime.datetime.combine(doc.as_of, datetime.time())
+    wb.properties.creator = "learncity"
+    wb.properties.title = doc.title
+    wb.properties.created = stamp
+    buf = io.BytesIO()
+    wb.save(buf)
+    return _fixed_zip(buf.getvalue(), stamp)
+
+
+def _fixed_zip(data: bytes, stamp: datetime.datetime) -> bytes:
+    """The workbook with its save time (docProps/core.xml) and the zip entries' times set to the data date, so
+    the same document is the same file."""
+    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>" + when.encode() + rb"\g<2>", body)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(max(1980, stamp.year), stamp.month, stamp.day, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, body)
+    return out.getvalue()
+
+
+# ------------------------------------------------------------------------------------------------------- PDF
+
+
+def document_pdf(doc: Document) -> bytes:
+    """The document as an A4 PDF. Nothing is fetched (no fonts, no images from anywhere): the system's WenQuanYi
+    Micro Hei or Noto Sans CJK SC sets the Chinese, and any URL the template asked for would stop the rendering."""
+    import weasyprint  # slow to import, and only the PDF needs it
+    from django.template.loader import render_to_string
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+    class _Offline(URLFetcher):
+        def fetch(self, url, headers=None):
+            raise FatalURLFetchingError(f"the monitoring PDF fetches nothing, but asked for {url}")
+
+    tables = [{"t": t, "rows": [[(_plain(v, c, doc.suppress_below), c.kind != "text")
+                                 for v, c in zip(row, t.columns, strict=True)] for row in t.rows]}
+              for t in doc.tables]
+    with translation.override("zh-hans"):
+        html = render_to_string("monitoring/document_pdf.html", {"doc": doc, "tables": tables,
+                                                                 "digest": doc.digest()})
+    return weasyprint.HTML(string=html, base_url=None, url_fetcher=_Offline()).write_pdf()
+
+
+def safe_filename(*parts: str, ext: str) -> str:
+    name = "-".join(str(p) for p in parts if p)
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", name) + f".{ext}"
+
+
+# ------------------------------------------------------------------------------------------- the documents
+#
+# Each builder asks the selectors (so the acting user's scope applies, exactly as on the pages) and lays the answer
+# out in tables. Imported here, not at the top: the rendering above needs no database.
+
+
+def min_cell() -> int:
+    """Cells with fewer people than this are not shown on the public dashboard (settings)."""
+    from learncity.monitoring.selectors import min_cell as configured
+
+    return configured()
+
+
+def _as_of(period) -> datetime.date:
+    """The data date: the period's last day, or today while the period is running. The same choice on the same
+    data gives the same document whenever it is made."""
+    from django.utils import timezone
+
+    return min(period.end, timezone.localdate())
+
+
+def _value_column(info, label: str) -> Column:
+    return Column(label, "percent" if info.is_rate else "number")
+
+
+def _indicator_label(info) -> str:
+    return f"{info.name}（{info.unit}）" if info.unit else info.name
+
+
+def _overview_table(overview, *, title: str, key: str = "总览") -> Table:
+    columns = (Column("代码"), Column("指标"), Column("UNESCO 领域"), Column("单位"), Column("实际", "number"),
+               Column("目标", "number"), Column("状态"), Column("上期", "number"), Column("趋势"),
+               Column("分子", "number"), Column("分母", "int"))
+    trend = {"up": "上升", "down": "下降", "flat": "持平", None: ""}
+    rows = tuple(
+        (r.indicator.code, r.indicator.name, r.indicator.area_label, r.indicator.unit, value_cell(r.actual),
+         r.target, r.status_label, value_cell(r.previous), trend.get(r.trend, ""),
+         None if r.actual.suppressed else r.actual.numerator, r.actual.denominator)
+        for r in overview.rows)
+    return Table(title=title, key=key, columns=columns, rows=rows,
+                 notes=("比率类指标的实际、目标和上期为百分数；分母为零或缺失时显示「无数据」。",))
+
+
+def _by_place_table(actor, overview, period, *, title: str, key: str) -> Table | None:
+    """Rows: the place's children; columns: every indicator."""
+    from learncity.monitoring import selectors
+
+    infos = [r.indicator for r in overview.rows]
+    drills = [selectors.indicator_drilldown(actor=actor, code=i.code, place_id=overview.place.id, period=period)
+              for i in infos]
+    if not drills or not drills[0].children:
+        return None
+    places = [c.place for c in drills[0].children]
+    cells = {(d.indicator.code, c.place.id): c.actual for d in drills for c in d.children}
+    columns = (Column("区划代码"), Column("区划"), *[_value_column(i, _indicator_label(i)) for i in infos])
+    rows = tuple((p.code, p.name, *[value_cell(cells.get((i.code, p.id))) for i in infos]) for p in places)
+    return Table(title=title, key=key, columns=columns, rows=rows)
+
+
+def _series_table(actor, overview, period, *, grain: str, title: str, key: str) -> Table:
+    """Rows: the months (or quarters) of the period; columns: every indicator."""
+    from learncity.monitoring import selectors
+
+    infos = [r.indicator for r in overview.rows]
+    labels: list[tuple] = []
+    cells: dict = {}
+    for info in infos:
+        series = selectors.indicator_series(actor=actor, code=info.code, grain=grain, place_id=overview.place.id,
+                                            year=period.start.year)
+        for point in series.points:
+            if point.period.start < period.start or point.period.end > period.end:
+                continue
+            if (point.period.key, point.period.label) not in labels:
+                labels.append((point.period.key, point.period.label))
+            cells[(info.code, point.period.key)] = point.value
+    columns = (Column("期间"), *[_value_column(i, _indicator_label(i)) for i in infos])
+    rows = tuple((label, *[value_cell(cells.get((i.code, k))) for i in infos]) for k, label in labels)
+    return Table(title=title, key=key, columns=columns, rows=rows,
+                 notes=("人数类指标按期间去重：各月人数之和可大于季度或全年人数。",))
+
+
+def _breakdown_table(actor, overview, period, *, by: str, title: str, key: str) -> Table | None:
+    """Rows: the breakdown's groups (institution kinds, …); columns: the indicators that break down that way."""
+    from learncity.monitoring import selectors
+
+    infos = [r.indicator for r in overview.rows if by in r.indicator.breakdowns]
+    if not infos:
+        return None
+    labels: list[tuple[str, str]] = []
+    cells: dict = {}
+    for info in infos:
+        b = selectors.indicator_breakdown(actor=actor, code=info.code, by=by, place_id=overview.place.id,
+                                          period=period)
+        for row in b.rows:
+            if (row.key, row.label) not in labels:
+                labels.append((row.key, row.label))
+            cells[(info.code, row.key)] = row.value
+    columns = (Column("分组"), *[_value_column(i, _indicator_label(i)) for i in infos])
+    rows = tuple((label, *[value_cell(cells.get((i.code, k))) for i in infos]) for k, label in labels)
+    return Table(title=title, key=key, columns=columns, rows=rows)
+
+
+def _organisations_tables(actor, overview, period) -> list[Table]:
+    """Learning organisations named by the end of the period, by the department (member unit) that recommended
+    them and by their kind: the departments' and industries' share in building the learning city."""
+    from learncity.monitoring import selectors
+
+    out = []
+    for by, title, key, label in (("member_unit", "四、分部门统计（学习型组织，按推荐的成员单位）", "分部门", "成员单位"),
+                                  ("kind", "五、学习型组织分类型统计", "组织类型", "类型")):
+        rows = selectors.learning_organisations_by(actor=actor, by=by, place_id=overview.place.id,
+                                                   year=period.end.year)
+        out.append(Table(title=title, key=key, columns=(Column(label), Column("学习型组织（个）", "int")),
+                         rows=tuple((r.label, int(r.value.value or 0)) for r in rows),
+                         notes=(f"截至 {period.end.year} 年底已命名的学习型组织。",)))
+    return out
+
+
+def _definitions_table(overview) -> Table:
+    return Table(title="指标说明", key="指标说明", columns=(
+        Column("代码"), Column("指标"), Column("UNESCO 领域"), Column("计数"), Column("版本", "int"), Column("说明")),
+        rows=tuple((r.indicator.code, r.indicator.name, r.indicator.area_label, r.indicator.counts,
+                    r.indicator.version, r.indicator.explanation) for r in overview.rows))
+
+
+def _period_text(period) -> str:
+    return f"{period.label}（{period.start:%Y-%m-%d} 至 {period.end:%Y-%m-%d}）"
+
+
+def overview_document(*, actor, place_id: int | None, period) -> Document:
+    from learncity.monitoring import selectors
+
+    overview = selectors.monitoring_overview(actor=actor, place_id=place_id, period=period)
+    return Document(title="终身学习城市监测总览", scope=overview.place.name, period=_period_text(period),
+                    as_of=_as_of(period), period_key=period.key,
+                    tables=(_overview_table(overview, title="指标总览"),))
+
+
+def drilldown_document(*, actor, code: str, place_id: int | None, period) -> Document:
+    from learncity.monitoring import selectors
+
+    d = selectors.indicator_drilldown(actor=actor, code=code, place_id=place_id, period=period)
+    return Document(title=d.indicator.name, scope=d.place.name, period=_period_text(period), as_of=_as_of(period),
+                    period_key=period.key, tables=(_drilldown_table(d),))
+
+
+def _drilldown_table(d, suppress: bool = False) -> Table:
+    info = d.indicator
+    columns = (Column("区划代码"), Column("区划"), _value_column(info, f"实际（{info.unit}）"),
+               _value_column(info, "目标"), Column("达成率", "percent"), Column("状态"), Column("分子", "number"),
+               Column("分母", "int"))
+    rows = []
+    for r in [d.row, *d.children]:
+        hidden = r.actual.suppressed
+        reached = None
+        if not hidden and r.actual.value is not None and r.target:
+            reached = (Decimal(r.actual.value) / Decimal(r.target) * 100).quantize(Decimal("0.1"))
+        rows.append((r.place.code, r.place.name, value_cell(r.actual), r.target, reached, r.status_label,
+                     SUPPRESSED if hidden else r.actual.numerator, r.actual.denominator))
+    return Table(title=f"{info.name}：{d.place.name}及下级区划", key="分区域", columns=columns, rows=tuple(rows),
+                 notes=(info.explanation,) if info.explanation else ())
+
+
+def series_document(*, actor, code: str, place_id: int | None, period, grain: str) -> Document:
+    from learncity.monitoring import selectors
+
+    s = selectors.indicator_series(actor=actor, code=code, grain=grain, place_id=place_id, year=period.start.year)
+    info = s.indicator
+    columns = (Column("期间"), _value_column(info, f"实际（{info.unit}）"), _value_column(info, "目标"),
+               Column("分子", "number"), Column("分母", "int"))
+    rows = tuple((p.period.label, value_cell(p.value), p.target, p.value.numerator, p.value.denominator)
+                 for p in s.points)
+    grains = {"month": "按月", "quarter": "按季度", "year": "按年"}
+    return Document(title=f"{info.name}（{grains.get(grain, grain)}）", scope=s.place.name,
+                    period=_period_text(period), as_of=_as_of(period), period_key=f"{period.key}-{grain}",
+                    tables=(Table(title=f"{info.name}：时间序列", key="时间序列", columns=columns, rows=rows),))
+
+
+def breakdown_document(*, actor, code: str, place_id: int | None, period, by: str) -> Document:
+    from learncity.monitoring import selectors
+
+    b = selectors.indicator_breakdown(actor=actor, code=code, by=by, place_id=place_id, period=period)
+    info = b.indicator
+    columns = (Column("分组"), _value_column(info, f"实际（{info.unit}）"), Column("分子", "number"),
+               Column("分母", "int"))
+    rows = tuple((r.label, value_cell(r.value), r.value.numerator, r.value.denominator) for r in b.rows)
+    return Document(title=f"{info.name}（分组）", scope=b.place.name, period=_period_text(period),
+                    as_of=_as_of(period), period_key=f"{period.key}-{by}",
+                    tables=(Table(title=f"{info.name}：按{_BY_LABELS.get(by, by)}", key="分组", columns=columns,
+                                  rows=rows),))
+
+
+_BY_LABELS = {"sex": "性别", "age_band": "年龄段", "group": "群体", "record_kind": "记录类型",
+              "provider_kind": "机构类型"}
+
+
+def quarterly_report(*, actor, place_id: int | None, period) -> Document:
+    """The quarterly report (季度报告, Dazhou 2014) for any period and place the user may see: every indicator
+    against its target with the previous period and the trend; the same by subordinate place; month by month;
+    what each indicator counts (and its version, so a reader can tell which definition gave the numbers)."""
+    from learncity.monitoring import selectors
+
+    overview = selectors.monitoring_overview(actor=actor, place_id=place_id, period=period)
+    tables = [_overview_table(overview, title="一、主要指标完成情况", key="主要指标")]
+    by_place = _by_place_table(actor, overview, period, title="二、分区域情况", key="分区域")
+    if by_place:
+        tables.append(by_place)
+    if period.kind != "month":
+        tables.append(_series_table(actor, overview, period, grain="month", title="三、逐月情况", key="逐月"))
+    tables.append(_definitions_table(overview))
+    return Document(title="终身学习城市建设监测季度报告" if period.kind == "quarter" else "终身学习城市建设监测报告",
+                    scope=overview.place.name, period=_period_text(period), as_of=_as_of(period),
+                    period_key=period.key, tables=tuple(tables),
+                    notes=("数据由 learncity 依据学习记录、学分银行和基础数据实时计算；同样的数据得到同样的数字（见校验码）。",))
+
+
+def annual_statistics(*, actor, place_id: int | None, period) -> Document:
+    """The annual statistics (年度统计, Dazhou 2014): the year's indicators; by district (the place's children);
+    by industry — the kinds of the institutions the learning took place at; by department — the learning
+    organisations each member unit of the promotion committees recommended — and by kind of organisation; quarter
+    by quarter."""
+    from learncity.monitoring import selectors
+
+    overview = selectors.monitoring_overview(actor=actor, place_id=place_id, period=period)
+    tables = [_overview_table(overview, title="一、年度指标", key="年度指标")]
+    by_place = _by_place_table(actor, overview, period, title="二、分区域统计", key="分区域")
+    if by_place:
+        tables.append(by_place)
+    by_kind = _breakdown_table(actor, overview, period, by="provider_kind", title="三、分行业统计（学习发生的机构类型）",
+                               key="分行业")
+    if by_kind:
+        tables.append(by_kind)
+    tables += _organisations_tables(actor, overview, period)
+    if period.kind == "year":
+        tables.append(_series_table(actor, overview, period, grain="quarter", title="六、分季度统计", key="分季度"))
+    tables.append(_definitions_table(overview))
+    return Document(title="终身学习城市建设年度统计", scope=overview.place.name, period=_period_text(period),
+                    as_of=_as_of(period), period_key=period.key, tables=tuple(tables),
+                    notes=("数据由 learncity 依据学习记录、学分银行和基础数据实时计算；同样的数据得到同样的数字（见校验码）。",))
+
+
+def public_document(*, period, city_code: str | None = None) -> Document:
+    """The public dashboard's table: published indicators, small cells shown as "<N"."""
+    from learncity.monitoring import selectors
+
+    overview = selectors.public_overview(period=period, city_code=city_code)
+    table = _overview_table(overview, title="公开指标")
+    return Document(title="终身学习城市公开数据", scope=overview.place.name, period=_period_text(period),
+                    as_of=_as_of(period), period_key=period.key, tables=(table,), suppress_below=min_cell())
