@@ -43,6 +43,7 @@ from learncity.places.services import divisions_load
 from . import names
 from .catalog_builder import build_catalog
 from .credit_builder import build_credit_bank
+from .monitoring_builder import build_monitoring
 
 TODAY = datetime.date(2026, 11, 1)  # the demo's "now" for ages, so the city is the same on every machine
 POPULATION_YEAR = 2025
@@ -149,6 +150,7 @@ def demo_build(*, city: str = "福州市", residents: int = DEFAULT_RESIDENTS, s
     catalog = build_catalog(city_place, random.Random(f"{seed}:{city_place.code}:catalog"), progress)
     _learner_enrolls(users["learner"])
     credits = build_credit_bank(city_place, random.Random(f"{seed}:{city_place.code}:credits"), users, progress)
+    monitoring = build_monitoring(city_place, random.Random(f"{seed}:{city_place.code}:monitoring"), TODAY, progress)
     progress("搜索索引", 0, 1)
     reindex_all()
     progress("搜索索引", 1, 1)
@@ -160,6 +162,7 @@ def demo_build(*, city: str = "福州市", residents: int = DEFAULT_RESIDENTS, s
         "institutions": Institution.objects.filter(place__path__startswith=city_place.path).count(),
         **catalog,
         **credits,
+        **monitoring,
     }
     return result
 
