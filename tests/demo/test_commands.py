@@ -34,5 +34,5 @@ def test_demo_run_again_says_the_city_exists_and_adds_nothing(db, capsys):
 
 
 def test_bench_refuses_an_unknown_benchmark():
-    with pytest.raises(CommandError, match="unknown benchmark 'nosuch'; available: demo"):
+    with pytest.raises(CommandError, match="unknown benchmark 'nosuch'; available: dashboard, demo"):
         call_command("bench", "nosuch")
