@@ -188,16 +188,16 @@ TABLE: dict[tuple[str, str], dict[str, tuple]] = {
         "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, HIDDEN, HIDDEN),
     },
     ("POST", "/api/places/population/import"): {
-        "gulou": (A, REJECTED, REJECTED, REJECTED, OK, REJECTED, REJECTED, REJECTED),
+        "gulou": (A, REJECTED, REJECTED, OK, OK, REJECTED, REJECTED, REJECTED),
         "taijiang": (A, REJECTED, REJECTED, REJECTED, OK, REJECTED, REJECTED, REJECTED),
     },
     ("POST", "/api/places/communities"): {
         # a district's own targets are the city's to set (its admin sets those of its streets and communities)
-        "gulou": (A, DENIED, DENIED, DENIED, CREATED, DENIED, DENIED, DENIED),
+        "gulou": (A, DENIED, DENIED, CREATED, CREATED, DENIED, DENIED, DENIED),
         "taijiang": (A, DENIED, DENIED, DENIED, CREATED, DENIED, DENIED, DENIED),
     },
     ("POST", "/api/places/communities/import"): {
-        "gulou": (A, REJECTED, REJECTED, REJECTED, OK, REJECTED, REJECTED, REJECTED),
+        "gulou": (A, REJECTED, REJECTED, OK, OK, REJECTED, REJECTED, REJECTED),
         "taijiang": (A, REJECTED, REJECTED, REJECTED, OK, REJECTED, REJECTED, REJECTED),
     },
     ("GET", "/api/network/institutions"): {
@@ -206,7 +206,7 @@ TABLE: dict[tuple[str, str], dict[str, tuple]] = {
     },
     ("POST", "/api/network/institutions"): {
         # a district's own targets are the city's to set (its admin sets those of its streets and communities)
-        "gulou": (A, DENIED, DENIED, DENIED, CREATED, DENIED, DENIED, DENIED),
+        "gulou": (A, DENIED, DENIED, CREATED, CREATED, DENIED, DENIED, DENIED),
         "taijiang": (A, DENIED, DENIED, DENIED, CREATED, DENIED, DENIED, DENIED),
     },
     ("GET", "/api/network/institutions/{code}"): {
@@ -245,7 +245,7 @@ TABLE: dict[tuple[str, str], dict[str, tuple]] = {
     },
     ("POST", "/api/people/profiles"): {
         # a district's own targets are the city's to set (its admin sets those of its streets and communities)
-        "gulou": (A, DENIED, DENIED, DENIED, CREATED, DENIED, DENIED, DENIED),
+        "gulou": (A, DENIED, DENIED, CREATED, CREATED, DENIED, DENIED, DENIED),
         "taijiang": (A, DENIED, DENIED, DENIED, CREATED, DENIED, DENIED, DENIED),
     },
     ("GET", "/api/people/profiles/me"): {

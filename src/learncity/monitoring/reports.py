@@ -516,13 +516,3 @@ def annual_statistics(*, actor, place_id: int | None, period) -> Document:
     return Document(title="终身学习城市建设年度统计", scope=overview.place.name, period=_period_text(period),
                     as_of=_as_of(period), period_key=period.key, tables=tuple(tables),
                     notes=("数据由 learncity 依据学习记录、学分银行和基础数据实时计算；同样的数据得到同样的数字（见校验码）。",))
-
-
-def public_document(*, period, city_code: str | None = None) -> Document:
-    """The public dashboard's table: published indicators, small cells shown as "<N"."""
-    from learncity.monitoring import selectors
-
-    overview = selectors.public_overview(period=period, city_code=city_code)
-    table = _overview_table(overview, title="公开指标")
-    return Document(title="终身学习城市公开数据", scope=overview.place.name, period=_period_text(period),
-                    as_of=_as_of(period), period_key=period.key, tables=(table,), suppress_below=min_cell())

@@ -677,14 +677,6 @@ def public_drilldown(*, code: str, place_id: int | None = None, period: Period |
     return _drilldown(d, place, city, period or period_default(), public=True)
 
 
-def public_series(*, code: str, grain: str = "month", year: int | None = None,
-                  city_code: str | None = None) -> Series:
-    city = _public_city(city_code)
-    d = _definition(code, published_only=True)
-    _fresh()
-    return _series(d, city, grain, year, public=True)
-
-
 __all__ = [
     "Breakdown", "BreakdownRow", "Drilldown", "IndicatorInfo", "IndicatorRow", "Overview", "PlaceRef",
     "Series", "SeriesPoint", "TargetRow", "Value",
