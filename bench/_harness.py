@@ -67,3 +67,24 @@ def timed(label: str, fn, *, width: int = 40):
     seconds = time.perf_counter() - started
     say(f"  {label:<{width}}{seconds:>9.1f} s")
     return value, seconds
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile by the nearest-rank method (p95 of 20 values is the 19th smallest)."""
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[k]
+
+
+def database_mib() -> int:
+    """The size of the child's database, in MiB."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SELECT pg_database_size(current_database())")
+            return round(cur.fetchone()[0] / 2**20)
+        cur.execute("PRAGMA page_count")
+        pages = cur.fetchone()[0]
+        cur.execute("PRAGMA page_size")
+        return round(pages * cur.fetchone()[0] / 2**20)

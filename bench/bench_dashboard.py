@@ -26,7 +26,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _harness import run_child, say, timed
+from _harness import database_mib, percentile, run_child, say, timed
 
 GOALS = {"overview_p95_ms": 200, "drilldown_p95_ms": 200, "recompute_seconds": 60}
 YEAR = 2025  # the year measured; records fall in YEAR - 1 and YEAR
@@ -93,7 +93,7 @@ def _child(out: str, argv: list[str]) -> None:
     say(f"    {outcomes:,} outcomes")
     _timed("vacuum / analyze", _analyze)
     figures["setup_seconds"] = round(time.perf_counter() - started, 1)
-    figures["database_mib"] = _database_mib()
+    figures["database_mib"] = database_mib()
 
     from learncity.monitoring.rollups import rollups_recompute, rollups_refresh
 
@@ -373,26 +373,7 @@ def _analyze() -> None:
             cur.execute("ANALYZE")
 
 
-def _database_mib() -> int:
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute("SELECT pg_database_size(current_database())")
-            return round(cur.fetchone()[0] / 2**20)
-        cur.execute("PRAGMA page_count")
-        pages = cur.fetchone()[0]
-        cur.execute("PRAGMA page_size")
-        return round(pages * cur.fetchone()[0] / 2**20)
-
-
 # --- measuring ----------------------------------------------------------------------------------------------
-
-
-def _percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
-    return ordered[k]
 
 
 def _measure(label: str, fn, n: int) -> dict:
@@ -403,7 +384,7 @@ def _measure(label: str, fn, n: int) -> dict:
         started = time.perf_counter()
         fn(i)
         times.append((time.perf_counter() - started) * 1000)
-    p50, p95 = _percentile(times, 50), _percentile(times, 95)
+    p50, p95 = percentile(times, 50), percentile(times, 95)
     say(f"  {label:<46}p50 {p50:7.1f} ms · p95 {p95:7.1f} ms")
     return {"p50_ms": round(p50, 2), "p95_ms": round(p95, 2), "max_ms": round(max(times), 2), "requests": n}
 

@@ -25,7 +25,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _harness import run_child, say, timed
+from _harness import database_mib, percentile, run_child, say, timed
 
 GOALS = {"recognitions_per_second": 20_000, "transcript_p95_ms": 50, "verify_entries_per_second": 200_000}
 
@@ -90,7 +90,7 @@ def _child(out: str, argv: list[str]) -> None:
     _timed("vacuum / analyze", _analyze)
     figures["setup_seconds"] = round(time.perf_counter() - started, 1)
     figures["setup_peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    figures["database_mib"] = _database_mib()
+    figures["database_mib"] = database_mib()
     _say(f"  setup {figures['setup_seconds']:,.1f} s · database {figures['database_mib']:,} MiB · "
          f"peak RSS {figures['setup_peak_rss_mib']:,} MiB")
 
@@ -325,25 +325,6 @@ def _analyze() -> None:
             cur.execute("ANALYZE")
 
 
-def _database_mib() -> int:
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute("SELECT pg_database_size(current_database())")
-            return round(cur.fetchone()[0] / 2**20)
-        cur.execute("PRAGMA page_count")
-        pages = cur.fetchone()[0]
-        cur.execute("PRAGMA page_size")
-        return round(pages * cur.fetchone()[0] / 2**20)
-
-
-def _percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
-    return ordered[k]
-
-
 def _transcripts(n: int, seed: int) -> dict:
     import random
 
@@ -367,7 +348,7 @@ def _transcripts(n: int, seed: int) -> dict:
             content = transcript_content(account)
             times.append((time.perf_counter() - started) * 1000)
             outcomes += sum(len(y["outcomes"]) for c in content["classes"] for y in c["years"])
-    p50, p95 = _percentile(times, 50), _percentile(times, 95)
+    p50, p95 = percentile(times, 50), percentile(times, 95)
     figures = {"accounts": len(accounts), "outcomes_per_transcript": round(outcomes / len(accounts), 1),
                "queries_per_transcript": round(len(queries) / len(accounts), 1), "p50_ms": round(p50, 2),
                "p95_ms": round(p95, 2), "max_ms": round(max(times), 2)}

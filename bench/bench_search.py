@@ -15,7 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _harness import run_child, say, timed
+from _harness import percentile, run_child, say, timed
 
 QUERIES: list[tuple[str, dict]] = [
     ("书法", {}),
@@ -290,12 +290,6 @@ def _index_mib() -> float | None:
             return None
 
 
-def _percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
-    return ordered[k]
-
-
 def _queries(repeat: int) -> dict:
     from learncity.catalog.search import search
 
@@ -310,10 +304,10 @@ def _queries(repeat: int) -> dict:
             times.append((time.perf_counter() - started) * 1000)
         every += times
         label = (q or "（浏览）") + (" · " + ", ".join(f"{k}={v}" for k, v in filters.items()) if filters else "")
-        p50, p95 = _percentile(times, 50), _percentile(times, 95)
+        p50, p95 = percentile(times, 50), percentile(times, 95)
         per_query[label] = {"hits": results.total, "p50_ms": round(p50, 2), "p95_ms": round(p95, 2)}
         _say(f"    {label:<44}{results.total:>8,} {p50:>9.2f} {p95:>8.2f}")
-    overall = {"p50_ms": round(_percentile(every, 50), 2), "p95_ms": round(_percentile(every, 95), 2),
+    overall = {"p50_ms": round(percentile(every, 50), 2), "p95_ms": round(percentile(every, 95), 2),
                "max_ms": round(max(every), 2)}
     _say(f"    {'overall':<52} {overall['p50_ms']:>9.2f} {overall['p95_ms']:>8.2f}   (max {overall['max_ms']} ms)")
     return {"per_query": per_query, "overall": overall}
