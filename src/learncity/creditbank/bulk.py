@@ -436,19 +436,22 @@ def _batch_sql(t: dict, cat_rows: list, accredited: list, labels: list, actor, e
                     [sequence])
         cur.execute("CREATE INDEX ON _lc_e (account_id, k)")
         cur.execute("ANALYZE _lc_e")
-        payload = ("concat_ws(chr(31), {prev}, e.account_id::text, ({seq})::text, e.credit_class, "
-                   "round(e.credits, 2)::text, %(reason)s, e.oid::text, '', '', %(actor)s, '', %(at)s)")
-        digest = "encode(sha256(convert_to(" + payload + ", 'UTF8')), 'hex')"
+
+        def digest(prev: str, seq: str) -> str:  # ledger.entry_hash of the entry that follows `prev` as `seq`
+            return ledger.entry_hash_sql(prev, "e.account_id::text", f"({seq})::text", "e.credit_class",
+                                         "round(e.credits, 2)::text", "%(reason)s", "e.oid::text", "''", "''",
+                                         "%(actor)s", "''", "%(at)s")
+
         params = {"reason": EntryReason.RECOGNITION, "actor": "" if actor_id is None else str(actor_id),
                   "at": ledger.time_text(now)}
         cur.execute(f"""
             CREATE TEMP TABLE _lc_c ON COMMIT DROP AS
             WITH RECURSIVE chain(account_id, k, seq, prev_hash, hash) AS (
                 SELECT e.account_id, e.k, h.head_seq + 1, h.head_hash::text,
-                       {digest.format(prev='h.head_hash::text', seq='h.head_seq + 1')}
+                       {digest('h.head_hash::text', 'h.head_seq + 1')}
                 FROM _lc_e e JOIN _lc_h h ON h.account_id = e.account_id WHERE e.k = 1
               UNION ALL
-                SELECT e.account_id, e.k, c.seq + 1, c.hash, {digest.format(prev='c.hash', seq='c.seq + 1')}
+                SELECT e.account_id, e.k, c.seq + 1, c.hash, {digest('c.hash', 'c.seq + 1')}
                 FROM chain c JOIN _lc_e e ON e.account_id = c.account_id AND e.k = c.k + 1
             ) SELECT * FROM chain""", params)
         cur.execute(f"""
