@@ -12,9 +12,12 @@ from learncity.catalog.models import LearningRecord
 from learncity.creditbank.models import EntryReason, LedgerEntry, Outcome
 from learncity.creditbank.services import outcome_reverse
 from learncity.monitoring import rollups, selectors, services
-from learncity.monitoring.models import Measure, PersonCell, Watermark
+from learncity.monitoring.models import GroupBit, Measure, PersonCell, Watermark
 from learncity.monitoring.periods import period_of, period_parse
 from learncity.monitoring.seeds import COMMUNITY_KINDS
+from learncity.people import idcard
+from learncity.people.models import LearnerGroup, LearnerProfile
+from learncity.people.services import learner_profile_create, learner_profile_update
 
 from .conftest import record
 
@@ -152,3 +155,85 @@ def test_a_new_indicator_version_gets_its_own_measure_caught_up_from_the_start(u
     assert row.indicator.version == 2
     assert row.actual.numerator == Decimal(2)
     assert Measure.objects.count() == measures + 1
+
+
+# --- groups and the registered residents ---------------------------------------------------------------------
+
+def naive_employees(people: dict, place, *, participating_in=None) -> int:
+    """Registered employees living under the place (and, with a period, those with a vocational, professional or
+    cadre record dated in it), counted over the profiles as they are now."""
+    found = 0
+    for p in LearnerProfile.objects.filter(pk__in=[q.pk for q in people.values()]):
+        if not p.residence.path.startswith(place.path) or not p.groups.filter(code="employee").exists():
+            continue
+        if participating_in is not None and not LearningRecord.objects.filter(
+                learner=p, course_kind__in=["vocational", "professional", "cadre"],
+                date__gte=participating_in.start, date__lte=participating_in.end).exists():
+            continue
+        found += 1
+    return found
+
+
+def test_group_masks_and_resident_cells_follow_registrations_group_changes_and_moves(users, hand_city):
+    """EMP-CE: employees with a workplace record over registered employees, read from the cells (group masks,
+    resident cells), equal to counting the profiles — after a new registration, a group change and a move, and
+    again after a full recompute."""
+    h, admin = hand_city, users["admin"]
+    period = period_parse("2026")
+    record(h, h.people["P4"], datetime.date(2026, 9, 15), "vocational")
+    record(h, h.people["P5"], datetime.date(2026, 2, 1), "professional")  # P5 is not an employee (yet)
+
+    def check():
+        for place in (h.city, h.a, h.b, h.s1, h.c1, h.c3):
+            row = selectors.indicator_drilldown(actor=admin, code="EMP-CE", place_id=place.pk, period=period).row
+            assert row.actual.numerator == naive_employees(h.people, place, participating_in=period), place.name
+            assert (row.actual.denominator or 0) == naive_employees(h.people, place), place.name
+
+    check()
+    assert rollups.rollups_snapshot()["resident_cell"]
+    # a new employee registers through the service (the profile and its groups in one transaction)
+    h.people["P6"] = learner_profile_create(actor=admin, name="测试六",
+                                            id_number=idcard.make("359902", datetime.date(1985, 2, 2), 761),
+                                            residence_code=h.c4.code, groups=["employee"])
+    check()
+    # P5 becomes an employee and moves: the resident cells follow at once (the profile's updated_at moved)
+    learner_profile_update(actor=admin, profile=h.people["P5"], groups=["employee"], residence_code=h.c3.code)
+    h.people["P5"].refresh_from_db()
+    row = selectors.indicator_drilldown(actor=admin, code="EMP-CE", place_id=h.b.pk, period=period).row
+    assert row.actual.denominator == naive_employees(h.people, h.b)
+    # P5's professional record was counted before P5 was an employee: a recompute counts it under today's groups
+    incremental = rollups.rollups_snapshot()
+    rollups.rollups_recompute()
+    assert rollups.rollups_snapshot()["resident_cell"] == incremental["resident_cell"]
+    check()
+
+
+def test_a_group_without_a_bit_is_counted_over_the_memberships_with_the_same_numbers(users, hand_city):
+    h, admin = hand_city, users["admin"]
+    period = period_parse("2026")
+    record(h, h.people["P4"], datetime.date(2026, 9, 15), "vocational")
+    record(h, h.people["P1"], datetime.date(2026, 3, 10), "cadre")
+    rollups.rollups_refresh()
+
+    def figures():
+        rows = [selectors.indicator_drilldown(actor=admin, code="EMP-CE", place_id=p.pk, period=period).row
+                for p in (h.city, h.a, h.b)]
+        by_group = selectors.indicator_breakdown(actor=admin, code="CE-PART", by="group", place_id=h.city.pk,
+                                                 period=period).rows
+        return [(r.actual.numerator, r.actual.denominator) for r in rows], [(r.key, r.value) for r in by_group]
+
+    with_bits = figures()
+    assert with_bits[0][0] == (Decimal(2), 2)
+    GroupBit.objects.filter(group_id=LearnerGroup.objects.get(code="employee").pk).delete()
+    assert rollups.group_mask(["employee"]) is None and not rollups.rollups_behind()
+    assert figures() == with_bits
+
+
+def test_the_64th_group_gets_no_bit(users):
+    have = len(rollups.group_bits_sync())
+    LearnerGroup.objects.bulk_create([LearnerGroup(code=f"g{i}", name=f"群体{i}")
+                                      for i in range(rollups.MAX_GROUP_BITS - have + 1)])
+    bits = rollups.group_bits_sync()
+    assert len(bits) == rollups.MAX_GROUP_BITS and len(set(bits.values())) == rollups.MAX_GROUP_BITS
+    last = LearnerGroup.objects.order_by("-pk").first()
+    assert last.pk not in bits and rollups.group_mask([last.code]) is None

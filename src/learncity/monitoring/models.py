@@ -186,32 +186,35 @@ class PersonYear(models.Model):
     place_id = models.IntegerField()
     sex = models.CharField(max_length=1)
     age_band = models.CharField(max_length=8)
+    gmask = models.BigIntegerField(default=0)  # the learner's groups (GroupBit values added up) when counted
     mask = models.IntegerField(default=0)
     locals().update(_month_fields())
 
     class Meta:
+        # read by (measure, learner, year) only: the unique index serves every statement that joins a batch
         constraints = [models.UniqueConstraint(fields=["measure", "learner_id", "year"], name="person_year_once")]
-        indexes = [models.Index(fields=["measure", "year", "place_id"])]
 
     def __str__(self) -> str:
         return f"{self.measure_id}/{self.learner_id}/{self.year}: {self.mask:012b}"
 
 
 class PersonCell(models.Model):
-    """How many persons of a measure, in a year, living under a place (at every level), of a sex and age band,
-    were active in exactly the months of `mask`. Persons in period P = SUM(persons) WHERE mask & P ≠ 0."""
+    """How many persons of a measure, in a year, living under a place (at every level), of a sex, age band and
+    set of groups (`gmask`), were active in exactly the months of `mask`.
+    Persons in period P = SUM(persons) WHERE mask & P ≠ 0 (and, of groups G, gmask & G ≠ 0)."""
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField()
     place_id = models.IntegerField()
     sex = models.CharField(max_length=1)
     age_band = models.CharField(max_length=8)
+    gmask = models.BigIntegerField(default=0)
     mask = models.IntegerField()
     persons = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["measure", "year", "place_id", "sex", "age_band", "mask"],
-                                               name="person_cell_once")]
+        constraints = [models.UniqueConstraint(
+            fields=["measure", "year", "place_id", "sex", "age_band", "gmask", "mask"], name="person_cell_once")]
 
     def __str__(self) -> str:
         return f"{self.measure_id}/{self.year}/{self.place_id}/{self.mask:012b}: {self.persons}"
@@ -238,3 +241,56 @@ class TimeCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure_id}/{self.year}-{self.month}/{self.place_id}: {self.person_times}"
+
+
+class GroupBit(models.Model):
+    """The bit a learner group takes in the rollups' group masks (`gmask`): assigned once, in group order, for up
+    to 63 groups. A group without one (a 64th) is counted by the slower path over PersonYear and the profiles."""
+
+    group_id = models.BigIntegerField(unique=True)
+    value = models.BigIntegerField(unique=True)  # 1 << bit
+
+    def __str__(self) -> str:
+        return f"{self.group_id}: {self.value:b}"
+
+
+class ResidentState(models.Model):
+    """A registered learner as the resident cells count them: place, sex, the year from which their age at
+    1 January is counted (`age_base`: the age at 1 January of year Y is Y − age_base) and groups."""
+
+    learner_id = models.BigIntegerField(primary_key=True)
+    place_id = models.IntegerField()
+    sex = models.CharField(max_length=1)
+    age_base = models.PositiveSmallIntegerField()
+    gmask = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} @ {self.place_id}"
+
+
+class ResidentCell(models.Model):
+    """Registered learners living under a place (at every level), by sex, age base and group mask: the
+    denominators of the `residents` source (employees, for example) without counting a million profiles."""
+
+    place_id = models.IntegerField()
+    sex = models.CharField(max_length=1)
+    age_base = models.PositiveSmallIntegerField()
+    gmask = models.BigIntegerField(default=0)
+    residents = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["place_id", "sex", "age_base", "gmask"],
+                                               name="resident_cell_once")]
+
+    def __str__(self) -> str:
+        return f"{self.place_id}/{self.sex}/{self.age_base}/{self.gmask:b}: {self.residents}"
+
+
+class ResidentMark(models.Model):
+    """The resident cells' watermark (one row): the last profile id counted and the latest `updated_at` seen."""
+
+    last_id = models.BigIntegerField(default=0)
+    last_changed = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.last_id} / {self.last_changed}"

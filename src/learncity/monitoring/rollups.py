@@ -16,37 +16,66 @@ sex and age band at 1 January of the event's year.
 - `TimeCell` (measure, year, month, place, sex, age band, record kind, provider kind) → person-times, hours:
   additive, updated with INSERT … ON CONFLICT DO UPDATE.
 - `PersonYear` (measure, learner, year) → a count per month and the 12-bit mask of months with a count > 0.
-- `PersonCell` (measure, year, place, sex, age band, mask) → persons. Distinct persons in a period P inside the
-  year are SUM(persons) WHERE mask & P ≠ 0 — exact for any month, quarter, year or whole-month range.
-  An update takes the affected person-years' old masks out of the cells and puts the new ones in.
+- `PersonCell` (measure, year, place, sex, age band, group mask, mask) → persons. Distinct persons in a period P
+  inside the year are SUM(persons) WHERE mask & P ≠ 0 (of groups G: and gmask & G ≠ 0) — exact for any month,
+  quarter, year or whole-month range. An update takes the affected person-years' old masks out of the cells and
+  puts the new ones in. A person-year's group mask is its learner's groups' bits (`GroupBit`) when first counted.
+- `ResidentCell` (place, sex, age base, group mask) → registered learners, for the `residents` denominators;
+  `ResidentState` keeps each profile as counted, and a refresh re-counts the profiles added or changed (their
+  `updated_at`) since its watermark.
 
 Every step is one set-based SQL statement over the batch; a refresh runs in one transaction under the
 watermarks' row locks, so concurrent refreshes queue instead of counting twice. `rollups_recompute(year)`
-throws a year's rollups away and rebuilds them from the raw rows with the same statements.
+works a year's rollups out anew from the raw rows with the same statements — the profiles into the resident
+states once, the year's learning records with their learner's side into one temporary table read by every
+records measure — into temporary tables, and reconciles them with the rollups there: rows that differ or should
+not be there are deleted, missing ones inserted, so a recompute that finds the rollups right writes nothing.
 
-Known limits: a learner who moves keeps their earlier events under the old place until a recompute; on
+Known limits: a learner who moves or changes groups keeps their earlier events under the old place and groups
+until a recompute (the resident cells follow at once); on
 PostgreSQL a transaction that commits a lower id after a refresh has passed a higher one is missed until a
 recompute (run `learncity monitoring recompute` nightly, or `learncity monitoring verify`).
 """
 
 import datetime
 import json
+from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, Func, IntegerField, Max, Min, Sum, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from learncity.catalog.models import LearningRecord, VolunteerService
 from learncity.creditbank.models import LedgerEntry, Outcome
+from learncity.people.models import LearnerGroup, LearnerProfile
 from learncity.places.models import AGE_BANDS, Place
 
 from .models import (
+    GroupBit,
     IndicatorVersion,
     IndicatorVersionStatus,
     Measure,
     PersonCell,
     PersonYear,
     PlaceAncestor,
+    ResidentCell,
+    ResidentMark,
+    ResidentState,
     TimeCell,
     Watermark,
 )
@@ -107,9 +136,140 @@ def rollups_behind() -> bool:
     have = dict(Measure.objects.filter(key__in=needed).values_list("key", "pk"))
     if set(have) != needed or not _closure_current():
         return True
+    if _residents_behind():
+        return True
     maxima = _stream_maxima()
     lows = Watermark.objects.filter(measure_id__in=have.values()).values("stream").annotate(low=Min("last_id"))
     return any(row["low"] < maxima[row["stream"]] for row in lows)
+
+
+# --- groups and the registered residents -----------------------------------------------------------------
+
+MAX_GROUP_BITS = 63
+
+
+def group_bits_sync() -> dict[int, int]:
+    """{group id: its bit value}, giving a bit to every group that has none yet (in id order, up to 63)."""
+    have = dict(GroupBit.objects.values_list("group_id", "value"))
+    missing = [pk for pk in LearnerGroup.objects.order_by("pk").values_list("pk", flat=True) if pk not in have]
+    used = set(have.values())
+    free = (1 << bit for bit in range(MAX_GROUP_BITS) if (1 << bit) not in used)
+    for pk in missing:
+        value = next(free, None)
+        if value is None:
+            break
+        GroupBit.objects.create(group_id=pk, value=value)
+        have[pk] = value
+    return have
+
+
+def group_mask(codes: list[str]) -> int | None:
+    """The mask of the groups with those codes; None when one of them has no bit (count the slow way)."""
+    found = dict(LearnerGroup.objects.filter(code__in=codes).values_list("pk", "code"))
+    bits = dict(GroupBit.objects.filter(group_id__in=found).values_list("group_id", "value"))
+    if len(bits) != len(found):
+        return None
+    mask = 0
+    for value in bits.values():
+        mask |= value
+    return mask
+
+
+def _gmask_sql(learner: str) -> str:
+    """A learner's group mask in SQL: their groups' bits added up (each group once, so the sum is the OR)."""
+    through = connection.ops.quote_name(LearnerProfile.groups.through._meta.db_table)
+    return (f"(SELECT COALESCE(SUM(gb.value), 0) FROM {through} t JOIN {_t(GroupBit)} gb "
+            f"ON gb.group_id = t.learnergroup_id WHERE t.learnerprofile_id = {learner})")
+
+
+def _age_base_sql(birth: str) -> str:
+    """The year from which a person's age at 1 January is counted: the birth year, plus one unless born on
+    1 January (the age at 1 January of year Y is Y minus it, as the events' age bands count it)."""
+    if connection.vendor == "postgresql":
+        return (f"(CAST(date_part('year', {birth}) AS integer) + CASE WHEN date_part('doy', {birth}) = 1 "
+                f"THEN 0 ELSE 1 END)")
+    return f"(CAST(substr({birth}, 1, 4) AS integer) + CASE WHEN substr({birth}, 6, 5) = '01-01' THEN 0 ELSE 1 END)"
+
+
+def _profile_marks() -> tuple[int, datetime.datetime | None]:
+    found = LearnerProfile.objects.aggregate(top=Max("pk"), changed=Max("updated_at"))
+    return found["top"] or 0, found["changed"]
+
+
+def _residents_behind() -> bool:
+    mark = ResidentMark.objects.first()
+    top, changed = _profile_marks()
+    if mark is None:
+        return top > 0
+    return top > mark.last_id or (changed is not None and (mark.last_changed is None or changed > mark.last_changed))
+
+
+def _residents_apply(cursor, *, full: bool = False) -> None:
+    """Bring the resident cells up to date: the profiles added or changed since the watermark (all of them when
+    `full`) taken out of the cells as they were counted and put back in as they are."""
+    mark = ResidentMark.objects.select_for_update().first() or ResidentMark.objects.create()
+    top, changed = _profile_marks()
+    profiles, rs, rc, anc = _t(LearnerProfile), _t(ResidentState), _t(ResidentCell), _t(PlaceAncestor)
+    if full:
+        where, params = "p.id <= %s", [top]
+    else:
+        where, params = "(p.id > %s AND p.id <= %s)", [mark.last_id, top]
+        if mark.last_changed is not None:
+            where += " OR (p.id <= %s AND p.updated_at > %s)"
+            params += [mark.last_id, mark.last_changed]
+    cursor.execute("DROP TABLE IF EXISTS mon_rs")
+    cursor.execute("CREATE TEMP TABLE mon_rs (learner_id bigint, place_id bigint, sex varchar(1), age_base integer, "
+                   "gmask bigint)")
+    if full:  # every profile: the group masks by one grouped join rather than a lookup per profile
+        through = connection.ops.quote_name(LearnerProfile.groups.through._meta.db_table)
+        gmask, joined = "COALESCE(g.gmask, 0)", (
+            f"LEFT JOIN (SELECT t.learnerprofile_id AS lid, SUM(gb.value) AS gmask FROM {through} t "
+            f"JOIN {_t(GroupBit)} gb ON gb.group_id = t.learnergroup_id GROUP BY t.learnerprofile_id) g ON g.lid = p.id")
+    else:
+        gmask, joined = _gmask_sql("p.id"), ""
+    cursor.execute(f"INSERT INTO mon_rs (learner_id, place_id, sex, age_base, gmask) "
+                   f"SELECT p.id, p.residence_id, p.sex, {_age_base_sql('p.birth_date')}, {gmask} "
+                   f"FROM {profiles} p {joined} WHERE {where}", params)
+    if connection.vendor == "postgresql":
+        cursor.execute("ANALYZE mon_rs")
+    if full:  # every profile counted anew, then reconciled with the states and cells (what is right stays)
+        cursor.execute("DROP TABLE IF EXISTS mon_rc")
+        cursor.execute("CREATE TEMP TABLE mon_rc (place_id bigint, sex varchar(1), age_base integer, gmask bigint, "
+                       "residents integer)")
+        cursor.execute(f"""
+            INSERT INTO mon_rc (place_id, sex, age_base, gmask, residents)
+            SELECT a.ancestor_id, x.sex, x.age_base, x.gmask, SUM(x.n)
+            FROM (SELECT place_id, sex, age_base, gmask, COUNT(*) AS n FROM mon_rs
+                  GROUP BY place_id, sex, age_base, gmask) x
+            JOIN {anc} a ON a.place_id = x.place_id
+            GROUP BY a.ancestor_id, x.sex, x.age_base, x.gmask""")
+        _reconcile(cursor, rs, "mon_rs", ("learner_id", "place_id", "sex", "age_base", "gmask"), "1 = 1", [],
+                   pk="learner_id")
+        _reconcile(cursor, rc, "mon_rc", ("place_id", "sex", "age_base", "gmask", "residents"), "1 = 1", [])
+        cursor.execute("DROP TABLE mon_rs")
+        cursor.execute("DROP TABLE mon_rc")
+        mark.last_id, mark.last_changed = top, changed
+        mark.save()
+        return
+    cell = f"""
+        INSERT INTO {rc} (place_id, sex, age_base, gmask, residents)
+        SELECT a.ancestor_id, x.sex, x.age_base, x.gmask, SUM(x.n) * {{sign}}
+        FROM (SELECT place_id, sex, age_base, gmask, COUNT(*) AS n FROM {{rows}}
+              GROUP BY place_id, sex, age_base, gmask) x
+        JOIN {anc} a ON a.place_id = x.place_id
+        WHERE 1 = 1
+        GROUP BY a.ancestor_id, x.sex, x.age_base, x.gmask
+        ON CONFLICT (place_id, sex, age_base, gmask) DO UPDATE SET residents = {rc}.residents + EXCLUDED.residents"""
+    cursor.execute(cell.format(sign=-1, rows=f"{rs} s WHERE s.learner_id IN (SELECT learner_id FROM mon_rs)"))
+    cursor.execute(f"DELETE FROM {rs} WHERE learner_id IN (SELECT learner_id FROM mon_rs)")
+    cursor.execute(f"INSERT INTO {rs} (learner_id, place_id, sex, age_base, gmask) "
+                   f"SELECT learner_id, place_id, sex, age_base, gmask FROM mon_rs")
+    cursor.execute(cell.format(sign=1, rows="mon_rs"))
+    cursor.execute(f"DELETE FROM {rc} WHERE residents = 0")
+    cursor.execute("DROP TABLE mon_rs")
+    mark.last_id = top
+    mark.last_changed = changed
+    mark.save()
 
 
 # --- the place closure ---------------------------------------------------------------------------------
@@ -143,12 +303,13 @@ def closure_sync() -> int:
 
 # --- events ---------------------------------------------------------------------------------------------
 
-EVENT_COLUMNS = ("learner_id", "place_id", "sex", "band", "yr", "mo", "kind", "pkind", "hours", "delta")
+EVENT_COLUMNS = ("learner_id", "place_id", "sex", "band", "gmask", "yr", "mo", "kind", "pkind", "hours", "delta")
 
 
 class DatePart(Func):
     """The year, month or day of a date as an integer, natively on both databases (Django's Extract runs a Python
-    function per row on SQLite)."""
+    function per row on SQLite; on PostgreSQL, date_part's double precision rather than EXTRACT's numeric, several
+    times faster over millions of rows)."""
 
     output_field = IntegerField()
     _SLICES = {"year": (1, 4), "month": (6, 2), "day": (9, 2)}
@@ -159,7 +320,7 @@ class DatePart(Func):
 
     def as_sql(self, compiler, connection, **extra):
         return super().as_sql(compiler, connection,
-                              template=f"CAST(EXTRACT({self.part.upper()} FROM %(expressions)s) AS integer)", **extra)
+                              template=f"CAST(date_part('{self.part}', %(expressions)s) AS integer)", **extra)
 
     def as_sqlite(self, compiler, connection, **extra):
         start, length = self._SLICES[self.part]
@@ -222,9 +383,12 @@ def _events(stream: str, selection: dict, low: int, high: int, year: int | None)
     ).annotate(
         e_band=_band_case("e_age"), e_kind=kind, e_pkind=Coalesce(F(pkind), Value("")), e_hours=F(hours),
         e_delta=Value(delta, output_field=IntegerField()),
+        # the learner's groups as the resident cells count them (refreshed just before)
+        e_gmask=Coalesce(Subquery(ResidentState.objects.filter(learner_id=OuterRef(f"{person}id")).values("gmask")),
+                         Value(0), output_field=BigIntegerField()),
     )
-    return qs.order_by().values_list("e_learner", "e_place", "e_sex", "e_band", "e_yr", "e_mo", "e_kind", "e_pkind",
-                                     "e_hours", "e_delta")
+    return qs.order_by().values_list("e_learner", "e_place", "e_sex", "e_band", "e_gmask", "e_yr", "e_mo", "e_kind",
+                                     "e_pkind", "e_hours", "e_delta")
 
 
 # --- applying a batch ----------------------------------------------------------------------------------
@@ -237,79 +401,189 @@ def _mask_expr(prefix: str) -> str:
     return " + ".join(f"(CASE WHEN {prefix.format(i=i)} > 0 THEN {1 << (i - 1)} ELSE 0 END)" for i in range(1, 13))
 
 
-def _apply(cursor, measure: Measure, ranges: dict[str, tuple[int, int]], year: int | None = None) -> None:
-    """Fold the events of `ranges` (stream → (low, high]) into the measure's rollups."""
+def _date_part_sql(expr: str, part: str) -> str:
+    """`DatePart` in plain SQL."""
+    if connection.vendor == "postgresql":
+        return f"CAST(date_part('{part}', {expr}) AS integer)"
+    start, length = DatePart._SLICES[part]
+    return f"CAST(substr({expr}, {start}, {length}) AS integer)"
+
+
+def _band_sql(age: str) -> str:
+    whens = " ".join(f"WHEN {age} >= {low} THEN '{code}'" for code, low, _ in reversed(AGE_BANDS) if low > 0)
+    return f"CASE {whens} ELSE '{AGE_BANDS[0][0]}' END"
+
+
+RECORD_BASE = "mon_base"
+
+
+def _record_base(cursor, year: int | None) -> None:
+    """The year's learning records (all of them without a year) with their learner's place, sex, age and groups
+    and their provider's kind, read once for every measure of a recompute: `_base_events` selects each measure's
+    events from it instead of joining the records to the profiles again per measure. The learner's side comes from
+    the resident states, just rebuilt from the profiles (a join with one table rather than two)."""
+    records = _t(LearningRecord)
+    institutions = connection.ops.quote_name(LearningRecord._meta.get_field("provider").related_model._meta.db_table)
+    where, params = "1 = 1", []
+    if year is not None:
+        where, params = "r.date >= %s AND r.date <= %s", [datetime.date(year, 1, 1), datetime.date(year, 12, 31)]
+    yr = _date_part_sql("r.date", "year")
+    # PostgreSQL would pull the subquery up and work the age out again in every branch of the band's CASE
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    cursor.execute(f"DROP TABLE IF EXISTS {RECORD_BASE}")
+    cursor.execute(f"CREATE TEMP TABLE {RECORD_BASE} (id bigint, learner_id bigint, place_id bigint, sex varchar(1), "
+                   "band varchar(8), gmask bigint, yr integer, mo integer, kind varchar(32), course_kind varchar(32), "
+                   "pkind varchar(32), hours numeric(16, 1))")
+    cursor.execute(f"""
+        INSERT INTO {RECORD_BASE} (id, learner_id, place_id, sex, band, gmask, yr, mo, kind, course_kind, pkind,
+                                   hours)
+        SELECT id, learner_id, place_id, sex, {_band_sql("yr - age_base")}, gmask, yr, mo, kind, course_kind, pkind,
+               hours
+        FROM (SELECT r.id, r.learner_id, s.place_id, s.sex, s.age_base, s.gmask, {yr} AS yr,
+                     {_date_part_sql("r.date", "month")} AS mo, r.kind, r.course_kind, COALESCE(i.kind, '') AS pkind,
+                     r.hours
+              FROM {records} r JOIN {_t(ResidentState)} s ON s.learner_id = r.learner_id
+              LEFT JOIN {institutions} i ON i.id = r.provider_id
+              WHERE {where}{fence}) x""", params)
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {RECORD_BASE}")
+
+
+def _in(column: str, values: list[str], params: list) -> str:
+    params.extend(values)
+    return f"{column} IN ({', '.join(['%s'] * len(values))})"
+
+
+def _base_events(stream: str, selection: dict, low: int, high: int) -> tuple[str, list] | None:
+    """The SELECT of a records measure's events from the record base (EVENT_COLUMNS); None for the other sources
+    (their events are read by `_events`)."""
+    if selection["source"] != "records":
+        return None
+    params: list = []
+    where = [_in(f"b.{column}", selection[field], params)
+             for field, column in (("kind", "kind"), ("course_kind", "course_kind"), ("provider_kind", "pkind"))
+             if field in selection]
+    columns = "b.learner_id, b.place_id, b.sex, b.band, b.gmask, b.yr, b.mo, b.kind, b.pkind, b.hours"
+    if stream == "record":
+        sql = f"SELECT {columns}, 1 AS delta FROM {RECORD_BASE} b WHERE b.id > %s AND b.id <= %s"
+        params = [low, high, *params]
+    else:
+        outcomes = _t(Outcome)
+        if "credit_class" in selection:
+            where.append(_in("o.credit_class", selection["credit_class"], params))
+        if stream == "outcome":
+            sql = (f"SELECT {columns}, 1 AS delta FROM {outcomes} o JOIN {RECORD_BASE} b ON b.id = o.learning_record_id "
+                   f"WHERE o.id > %s AND o.id <= %s")
+        else:
+            sql = (f"SELECT {columns}, -1 AS delta FROM {_t(LedgerEntry)} e JOIN {outcomes} o ON o.id = e.outcome_id "
+                   f"JOIN {RECORD_BASE} b ON b.id = o.learning_record_id "
+                   f"WHERE e.reason = 'reversal' AND e.id > %s AND e.id <= %s")
+        params = [low, high, *params]
+    return sql + "".join(f" AND {w}" for w in where), params
+
+
+def _apply(cursor, measure: Measure, ranges: dict[str, tuple[int, int]], year: int | None = None, *,
+           fresh: bool = False) -> None:
+    """Fold the events of `ranges` (stream → (low, high]) into the measure's rollups.
+
+    `fresh` (a recompute): the measure has no rollups for `year` (all years without one) — they were just thrown
+    away — and the record base (`_record_base`) holds that year's records. A records measure's events are then
+    selected from the base (read in place when they are plain records, without a copy), and the person-years and
+    cells are written straight, with no earlier state to take out."""
     mid = measure.pk
     py, pc, tc, anc = _t(PersonYear), _t(PersonCell), _t(TimeCell), _t(PlaceAncestor)
-    cursor.execute("DROP TABLE IF EXISTS mon_ev")
-    cursor.execute("CREATE TEMP TABLE mon_ev (learner_id bigint, place_id bigint, sex varchar(1), band varchar(8), "
-                   "yr integer, mo integer, kind varchar(32), pkind varchar(32), hours numeric(16, 1), delta integer)")
-    for stream, (low, high) in ranges.items():
-        sql, params = _events(stream, measure.selection, low, high, year).query.sql_with_params()
-        cursor.execute(f"INSERT INTO mon_ev ({', '.join(EVENT_COLUMNS)}) {sql}", params)
-    if connection.vendor == "postgresql":
-        cursor.execute("ANALYZE mon_ev")
+    events, events_params = "mon_ev", []
+    found = {stream: _base_events(stream, measure.selection, low, high) if fresh else None
+             for stream, (low, high) in ranges.items()}
+    if list(found) == ["record"] and found["record"] is not None:
+        sql, events_params = found["record"]
+        events = f"({sql}) ev"
+    else:
+        cursor.execute("DROP TABLE IF EXISTS mon_ev")
+        cursor.execute("CREATE TEMP TABLE mon_ev (learner_id bigint, place_id bigint, sex varchar(1), "
+                       "band varchar(8), gmask bigint, yr integer, mo integer, kind varchar(32), pkind varchar(32), "
+                       "hours numeric(16, 1), delta integer)")
+        for stream, (low, high) in ranges.items():
+            sql, params = found[stream] or _events(stream, measure.selection, low, high, year).query.sql_with_params()
+            cursor.execute(f"INSERT INTO mon_ev ({', '.join(EVENT_COLUMNS)}) {sql}", params)
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE mon_ev")
     # person-times and hours, summed per place first, then added at every level of the learner's place
-    cursor.execute(f"""
-        INSERT INTO {tc} (measure_id, year, month, place_id, sex, age_band, record_kind, provider_kind,
-                          person_times, hours)
+    # (fresh: into a table of the new cells, reconciled with the old ones at the end)
+    if fresh:
+        cursor.execute("DROP TABLE IF EXISTS mon_tc")
+        cursor.execute("CREATE TEMP TABLE mon_tc (measure_id bigint, year integer, month integer, place_id bigint, "
+                       "sex varchar(1), age_band varchar(8), record_kind varchar(32), provider_kind varchar(32), "
+                       "person_times integer, hours numeric(18, 1))")
+    cells = f"""
+        INSERT INTO {"mon_tc" if fresh else tc} (measure_id, year, month, place_id, sex, age_band, record_kind,
+                                                 provider_kind, person_times, hours)
         SELECT %s, x.yr, x.mo, a.ancestor_id, x.sex, x.band, x.kind, x.pkind, SUM(x.t), SUM(x.h)
         FROM (SELECT yr, mo, place_id, sex, band, kind, pkind, SUM(delta) AS t, SUM(delta * hours) AS h
-              FROM mon_ev GROUP BY yr, mo, place_id, sex, band, kind, pkind) x
+              FROM {events} GROUP BY yr, mo, place_id, sex, band, kind, pkind) x
         JOIN {anc} a ON a.place_id = x.place_id
         WHERE 1 = 1
-        GROUP BY x.yr, x.mo, a.ancestor_id, x.sex, x.band, x.kind, x.pkind
+        GROUP BY x.yr, x.mo, a.ancestor_id, x.sex, x.band, x.kind, x.pkind"""
+    if fresh:
+        cells += " HAVING SUM(x.t) <> 0 OR SUM(x.h) <> 0"
+    else:
+        cells += f"""
         ON CONFLICT (measure_id, year, month, place_id, sex, age_band, record_kind, provider_kind) DO UPDATE
-        SET person_times = {tc}.person_times + EXCLUDED.person_times, hours = {tc}.hours + EXCLUDED.hours""", [mid])
+        SET person_times = {tc}.person_times + EXCLUDED.person_times, hours = {tc}.hours + EXCLUDED.hours"""
+    cursor.execute(cells, [mid, *events_params])
     # per person and year: counts per month
     months = ", ".join(f"c{i}" for i in range(1, 13))
     sums = ", ".join(f"SUM(CASE WHEN mo = {i} THEN delta ELSE 0 END)" for i in range(1, 13))
     cursor.execute("DROP TABLE IF EXISTS mon_pyd")
     cursor.execute("CREATE TEMP TABLE mon_pyd (learner_id bigint, yr integer, place_id bigint, sex varchar(1), "
-                   f"band varchar(8), {', '.join(f'c{i} integer' for i in range(1, 13))})")
-    cursor.execute(f"INSERT INTO mon_pyd (learner_id, yr, place_id, sex, band, {months}) "
-                   f"SELECT learner_id, yr, MIN(place_id), MIN(sex), MIN(band), {sums} FROM mon_ev GROUP BY learner_id, yr")
+                   f"band varchar(8), gmask bigint, {', '.join(f'c{i} integer' for i in range(1, 13))})")
+    cursor.execute(f"INSERT INTO mon_pyd (learner_id, yr, place_id, sex, band, gmask, {months}) "
+                   f"SELECT learner_id, yr, MIN(place_id), MIN(sex), MIN(band), MIN(gmask), {sums} FROM {events} "
+                   f"GROUP BY learner_id, yr", events_params)
+    if fresh:
+        _apply_fresh(cursor, mid, months, year)
+        return
     if connection.vendor == "postgresql":
         cursor.execute("ANALYZE mon_pyd")
     # the affected person-years as they were
     cursor.execute("DROP TABLE IF EXISTS mon_old")
     cursor.execute("CREATE TEMP TABLE mon_old (yr integer, place_id bigint, sex varchar(1), band varchar(8), "
-                   "mask integer)")
+                   "gmask bigint, mask integer)")
     cursor.execute(f"""
-        INSERT INTO mon_old (yr, place_id, sex, band, mask)
-        SELECT p.year, p.place_id, p.sex, p.age_band, p.mask FROM {py} p
+        INSERT INTO mon_old (yr, place_id, sex, band, gmask, mask)
+        SELECT p.year, p.place_id, p.sex, p.age_band, p.gmask, p.mask FROM {py} p
         JOIN mon_pyd d ON p.learner_id = d.learner_id AND p.year = d.yr
         WHERE p.measure_id = %s AND p.mask <> 0""", [mid])
     updated = ", ".join(f"c{i} = {py}.c{i} + EXCLUDED.c{i}" for i in range(1, 13))
     cursor.execute(f"""
-        INSERT INTO {py} (measure_id, learner_id, year, place_id, sex, age_band, {months}, mask)
-        SELECT %s, d.learner_id, d.yr, d.place_id, d.sex, d.band, {', '.join(f'd.c{i}' for i in range(1, 13))},
+        INSERT INTO {py} (measure_id, learner_id, year, place_id, sex, age_band, gmask, {months}, mask)
+        SELECT %s, d.learner_id, d.yr, d.place_id, d.sex, d.band, d.gmask, {', '.join(f'd.c{i}' for i in range(1, 13))},
                {_mask_expr('d.c{i}')}
         FROM mon_pyd d WHERE 1 = 1
         ON CONFLICT (measure_id, learner_id, year) DO UPDATE
         SET {updated}, mask = {_mask_expr(py + '.c{i} + EXCLUDED.c{i}')}""", [mid])
     # cells: the old masks out, the new ones in (counted per place first, then added at every level)
     cursor.execute(f"""
-        INSERT INTO {pc} (measure_id, year, place_id, sex, age_band, mask, persons)
-        SELECT %s, x.yr, a.ancestor_id, x.sex, x.band, x.mask, -SUM(x.n)
-        FROM (SELECT yr, place_id, sex, band, mask, COUNT(*) AS n FROM mon_old
-              GROUP BY yr, place_id, sex, band, mask) x
+        INSERT INTO {pc} (measure_id, year, place_id, sex, age_band, gmask, mask, persons)
+        SELECT %s, x.yr, a.ancestor_id, x.sex, x.band, x.gmask, x.mask, -SUM(x.n)
+        FROM (SELECT yr, place_id, sex, band, gmask, mask, COUNT(*) AS n FROM mon_old
+              GROUP BY yr, place_id, sex, band, gmask, mask) x
         JOIN {anc} a ON a.place_id = x.place_id
         WHERE 1 = 1
-        GROUP BY x.yr, a.ancestor_id, x.sex, x.band, x.mask
-        ON CONFLICT (measure_id, year, place_id, sex, age_band, mask) DO UPDATE
+        GROUP BY x.yr, a.ancestor_id, x.sex, x.band, x.gmask, x.mask
+        ON CONFLICT (measure_id, year, place_id, sex, age_band, gmask, mask) DO UPDATE
         SET persons = {pc}.persons + EXCLUDED.persons""", [mid])
     cursor.execute(f"""
-        INSERT INTO {pc} (measure_id, year, place_id, sex, age_band, mask, persons)
-        SELECT %s, x.year, a.ancestor_id, x.sex, x.age_band, x.mask, SUM(x.n)
-        FROM (SELECT p.year, p.place_id, p.sex, p.age_band, p.mask, COUNT(*) AS n
+        INSERT INTO {pc} (measure_id, year, place_id, sex, age_band, gmask, mask, persons)
+        SELECT %s, x.year, a.ancestor_id, x.sex, x.age_band, x.gmask, x.mask, SUM(x.n)
+        FROM (SELECT p.year, p.place_id, p.sex, p.age_band, p.gmask, p.mask, COUNT(*) AS n
               FROM {py} p JOIN mon_pyd d ON p.learner_id = d.learner_id AND p.year = d.yr
               WHERE p.measure_id = %s AND p.mask <> 0
-              GROUP BY p.year, p.place_id, p.sex, p.age_band, p.mask) x
+              GROUP BY p.year, p.place_id, p.sex, p.age_band, p.gmask, p.mask) x
         JOIN {anc} a ON a.place_id = x.place_id
         WHERE 1 = 1
-        GROUP BY x.year, a.ancestor_id, x.sex, x.age_band, x.mask
-        ON CONFLICT (measure_id, year, place_id, sex, age_band, mask) DO UPDATE
+        GROUP BY x.year, a.ancestor_id, x.sex, x.age_band, x.gmask, x.mask
+        ON CONFLICT (measure_id, year, place_id, sex, age_band, gmask, mask) DO UPDATE
         SET persons = {pc}.persons + EXCLUDED.persons""", [mid, mid])
     # nothing kept that counts nothing
     cursor.execute(f"DELETE FROM {pc} WHERE measure_id = %s AND persons = 0", [mid])
@@ -317,6 +591,65 @@ def _apply(cursor, measure: Measure, ranges: dict[str, tuple[int, int]], year: i
     cursor.execute(f"DELETE FROM {py} WHERE measure_id = %s AND mask = 0", [mid])
     for name in ("mon_ev", "mon_pyd", "mon_old"):
         cursor.execute(f"DROP TABLE {name}")
+
+
+PERSON_YEAR_COLUMNS = ("measure_id", "learner_id", "year", "place_id", "sex", "age_band", "gmask",
+                       *[f"c{i}" for i in range(1, 13)], "mask")
+PERSON_CELL_COLUMNS = ("measure_id", "year", "place_id", "sex", "age_band", "gmask", "mask", "persons")
+TIME_CELL_COLUMNS = ("measure_id", "year", "month", "place_id", "sex", "age_band", "record_kind", "provider_kind",
+                     "person_times", "hours")
+
+
+def _apply_fresh(cursor, mid: int, months: str, year: int | None) -> None:
+    """`_apply`'s last steps in a recompute: the person-years and the cells worked out anew from the events alone
+    (into temporary tables), then reconciled with the measure's rollups of the year: rows that differ or should not
+    be there deleted, missing ones inserted. A recompute that finds the rollups right writes nothing."""
+    cursor.execute("DROP TABLE IF EXISTS mon_py")
+    cursor.execute(f"CREATE TEMP TABLE mon_py (measure_id bigint, learner_id bigint, year integer, place_id bigint, "
+                   f"sex varchar(1), age_band varchar(8), gmask bigint, {', '.join(f'c{i} integer' for i in range(1, 13))}, "
+                   f"mask integer)")
+    cursor.execute(f"""
+        INSERT INTO mon_py ({', '.join(PERSON_YEAR_COLUMNS)})
+        SELECT %s, learner_id, yr, place_id, sex, band, gmask, {months}, mask
+        FROM (SELECT d.*, {_mask_expr('d.c{i}')} AS mask FROM mon_pyd d) x WHERE mask <> 0""", [mid])
+    cursor.execute("DROP TABLE IF EXISTS mon_pc")
+    cursor.execute("CREATE TEMP TABLE mon_pc (measure_id bigint, year integer, place_id bigint, sex varchar(1), "
+                   "age_band varchar(8), gmask bigint, mask integer, persons integer)")
+    cursor.execute(f"""
+        INSERT INTO mon_pc ({', '.join(PERSON_CELL_COLUMNS)})
+        SELECT %s, x.year, a.ancestor_id, x.sex, x.age_band, x.gmask, x.mask, SUM(x.n)
+        FROM (SELECT year, place_id, sex, age_band, gmask, mask, COUNT(*) AS n FROM mon_py
+              GROUP BY year, place_id, sex, age_band, gmask, mask) x
+        JOIN {_t(PlaceAncestor)} a ON a.place_id = x.place_id
+        GROUP BY x.year, a.ancestor_id, x.sex, x.age_band, x.gmask, x.mask""", [mid])
+    scope, params = ("t.measure_id = %s AND t.year = %s", [mid, year]) if year is not None else (
+        "t.measure_id = %s", [mid])
+    for model, new, columns in ((PersonYear, "mon_py", PERSON_YEAR_COLUMNS), (PersonCell, "mon_pc", PERSON_CELL_COLUMNS),
+                                (TimeCell, "mon_tc", TIME_CELL_COLUMNS)):
+        _reconcile(cursor, _t(model), new, columns, scope, params)
+    for name in ("mon_ev", "mon_pyd", "mon_py", "mon_pc", "mon_tc"):
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _reconcile(cursor, table: str, new: str, columns: tuple[str, ...], scope: str, params: list, *,
+               pk: str = "id") -> None:
+    """Make the rows of `table` within `scope` (a condition on `t`) exactly the rows of `new`: delete every row
+    that `new` does not hold as it is, then insert the rows of `new` that are not there (all columns NOT NULL)."""
+    same = " AND ".join(f"n.{c} = t.{c}" for c in columns)
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {new}")  # else a nested loop over the temporary table's rows
+    cursor.execute(f"DELETE FROM {table} WHERE {pk} IN (SELECT t.{pk} FROM {table} t WHERE {scope} "
+                   f"AND NOT EXISTS (SELECT 1 FROM {new} n WHERE {same}))", params)
+    cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(f'n.{c}' for c in columns)} "
+                   f"FROM {new} n WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {scope} AND {same})", params)
+
+
+def _bulk_settings(cursor) -> None:
+    """On PostgreSQL, room for the statements' hashes and sorts in memory for this transaction, and no JIT (it
+    would spend most of a second compiling each big statement, to save less)."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SET LOCAL jit = off")
 
 
 def _locked_watermarks() -> dict[int, list[Watermark]]:
@@ -333,8 +666,12 @@ def rollups_refresh() -> int:
         measures = measures_sync()
         marks = _locked_watermarks()
         closure_sync()
+        group_bits_sync()
         maxima = _stream_maxima()
         with connection.cursor() as cursor:
+            _bulk_settings(cursor)
+            if _residents_behind():
+                _residents_apply(cursor)
             for m in measures:
                 ranges = {w.stream: (w.last_id, maxima[w.stream]) for w in marks.get(m.pk, [])
                           if maxima[w.stream] > w.last_id}
@@ -350,20 +687,25 @@ def rollups_refresh() -> int:
 
 
 def rollups_recompute(year: int | None = None) -> None:
-    """Throw away a year's rollups (or all of them) and rebuild them from the raw rows, up to the watermarks."""
+    """Rebuild a year's rollups (or all of them) from the raw rows, up to the watermarks: worked out anew and
+    reconciled with what is there (what differs is replaced; rollups found right are not written again)."""
     with transaction.atomic():
         rollups_refresh()
         marks = _locked_watermarks()
-        for table in (PersonCell, TimeCell, PersonYear):
-            qs = table.objects.all()
+        rebuilt = [m for m in Measure.objects.order_by("pk") if any(w.last_id > 0 for w in marks.get(m.pk, []))]
+        for table in (PersonCell, TimeCell, PersonYear):  # the rollups of measures with nothing to count
+            qs = table.objects.exclude(measure__in=rebuilt)
             if year is not None:
                 qs = qs.filter(year=year)
             qs.delete()
         with connection.cursor() as cursor:
-            for m in Measure.objects.order_by("pk"):
+            _bulk_settings(cursor)
+            _residents_apply(cursor, full=True)
+            _record_base(cursor, year)
+            for m in rebuilt:
                 ranges = {w.stream: (0, w.last_id) for w in marks.get(m.pk, []) if w.last_id > 0}
-                if ranges:
-                    _apply(cursor, m, ranges, year)
+                _apply(cursor, m, ranges, year, fresh=True)
+            cursor.execute(f"DROP TABLE {RECORD_BASE}")
 
 
 def rollups_snapshot(year: int | None = None) -> dict[str, set]:
@@ -375,87 +717,161 @@ def rollups_snapshot(year: int | None = None) -> dict[str, set]:
         return set(qs.values_list(*fields))
 
     return {
-        "person_year": rows(PersonYear, ["measure_id", "learner_id", "year", "mask",
+        "person_year": rows(PersonYear, ["measure_id", "learner_id", "year", "gmask", "mask",
                                          *[f"c{i}" for i in range(1, 13)]]),
-        "person_cell": rows(PersonCell, ["measure_id", "year", "place_id", "sex", "age_band", "mask", "persons"]),
+        "person_cell": rows(PersonCell, ["measure_id", "year", "place_id", "sex", "age_band", "gmask", "mask",
+                                         "persons"]),
         "time_cell": rows(TimeCell, ["measure_id", "year", "month", "place_id", "sex", "age_band", "record_kind",
                                      "provider_kind", "person_times", "hours"]),
+        "resident_state": set(ResidentState.objects.values_list("learner_id", "place_id", "sex", "age_base", "gmask")),
+        "resident_cell": set(ResidentCell.objects.values_list("place_id", "sex", "age_base", "gmask", "residents")),
     }
 
 
 # --- reading ------------------------------------------------------------------------------------------
 
-def persons_count(measure: Measure, *, year: int, mask: int, place_id: int, bands: list[str] | None = None,
-                  sexes: list[str] | None = None, group_codes: list[str] | None = None) -> int:
-    """Distinct persons of the measure active in the months of `mask` of `year`, living under the place."""
-    if group_codes:
-        from learncity.people.models import LearnerProfile
-
-        qs = PersonYear.objects.filter(
-            measure=measure, year=year,
-            place_id__in=PlaceAncestor.objects.filter(ancestor_id=place_id).values("place_id"),
-            learner_id__in=LearnerProfile.groups.through.objects.filter(
-                learnergroup__code__in=group_codes).values("learnerprofile_id"))
-        if bands is not None:
-            qs = qs.filter(age_band__in=bands)
-        if sexes is not None:
-            qs = qs.filter(sex__in=sexes)
-        return qs.annotate(hit=F("mask").bitand(mask)).filter(hit__gt=0).count()
-    qs = PersonCell.objects.filter(measure=measure, year=year, place_id=place_id)
+def _cells(qs, bands, sexes):
     if bands is not None:
         qs = qs.filter(age_band__in=bands)
     if sexes is not None:
         qs = qs.filter(sex__in=sexes)
-    return qs.annotate(hit=F("mask").bitand(mask)).filter(hit__gt=0).aggregate(n=Sum("persons"))["n"] or 0
+    return qs
+
+
+def persons_counts(measure: Measure, *, year: int, mask: int, place_ids: list[int], bands: list[str] | None = None,
+                   sexes: list[str] | None = None, group_codes: list[str] | None = None) -> dict[int, int]:
+    """{place id: distinct persons of the measure active in the months of `mask` of `year`, living under the
+    place} for every place of `place_ids`, in one query (0 where none)."""
+    out = dict.fromkeys(place_ids, 0)
+    qs = _cells(PersonCell.objects.filter(measure=measure, year=year, place_id__in=place_ids), bands, sexes)
+    if group_codes:
+        groups = group_mask(group_codes)
+        if groups is None:  # a group beyond the 63 with a bit: over the person-years and today's memberships
+            return {pk: _persons_by_membership(measure, year, mask, pk, bands, sexes, group_codes) for pk in out}
+        qs = qs.annotate(in_group=F("gmask").bitand(groups)).filter(in_group__gt=0)
+    rows = (qs.annotate(hit=F("mask").bitand(mask)).filter(hit__gt=0).values("place_id")
+            .annotate(n=Sum("persons")).values_list("place_id", "n"))
+    out.update({pk: n or 0 for pk, n in rows})
+    return out
+
+
+def _persons_by_membership(measure, year, mask, place_id, bands, sexes, group_codes) -> int:
+    qs = _cells(PersonYear.objects.filter(
+        measure=measure, year=year,
+        place_id__in=PlaceAncestor.objects.filter(ancestor_id=place_id).values("place_id"),
+        learner_id__in=LearnerProfile.groups.through.objects.filter(
+            learnergroup__code__in=group_codes).values("learnerprofile_id")), bands, sexes)
+    return qs.annotate(hit=F("mask").bitand(mask)).filter(hit__gt=0).count()
+
+
+def persons_count(measure: Measure, *, year: int, mask: int, place_id: int, bands: list[str] | None = None,
+                  sexes: list[str] | None = None, group_codes: list[str] | None = None) -> int:
+    """Distinct persons of the measure active in the months of `mask` of `year`, living under the place."""
+    return persons_counts(measure, year=year, mask=mask, place_ids=[place_id], bands=bands, sexes=sexes,
+                          group_codes=group_codes)[place_id]
+
+
+def _age_base_q(year: int, bands: list[str]) -> Q:
+    """The age bands at 1 January of `year` as a condition on age_base: age = year − age_base, so the band
+    [low, high) is age_base in (year − high, year − low]."""
+    q = Q(pk__in=[])
+    for code, low, high in AGE_BANDS:
+        if code in bands:
+            q |= Q(age_base__lte=year - low) & (Q() if high is None else Q(age_base__gt=year - high))
+    return q
+
+
+def residents_counts(*, year: int, place_ids: list[int], bands: list[str] | None = None,
+                     sexes: list[str] | None = None, group_codes: list[str] | None = None) -> dict[int, int]:
+    """{place id: registered learners living under the place, of those sexes, age bands at 1 January of `year`
+    and groups} for every place of `place_ids`, from the resident cells, in one query."""
+    out = dict.fromkeys(place_ids, 0)
+    qs = ResidentCell.objects.filter(place_id__in=place_ids)
+    if sexes is not None:
+        qs = qs.filter(sex__in=sexes)
+    if bands is not None:
+        qs = qs.filter(_age_base_q(year, bands))
+    if group_codes:
+        groups = group_mask(group_codes)
+        if groups is None:
+            return {pk: _residents_by_membership(year, pk, bands, sexes, group_codes) for pk in out}
+        qs = qs.annotate(in_group=F("gmask").bitand(groups)).filter(in_group__gt=0)
+    out.update(dict(qs.values("place_id").annotate(n=Sum("residents")).values_list("place_id", "n")))
+    return out
+
+
+def _residents_by_membership(year, place_id, bands, sexes, group_codes) -> int:
+    qs = ResidentState.objects.filter(
+        place_id__in=PlaceAncestor.objects.filter(ancestor_id=place_id).values("place_id"),
+        learner_id__in=LearnerProfile.groups.through.objects.filter(
+            learnergroup__code__in=group_codes).values("learnerprofile_id"))
+    if sexes is not None:
+        qs = qs.filter(sex__in=sexes)
+    if bands is not None:
+        qs = qs.filter(_age_base_q(year, bands))
+    return qs.count()
 
 
 def persons_by(measure: Measure, dim: str, *, year: int, mask: int, place_id: int, bands=None, sexes=None,
                group_codes=None) -> dict[str, int]:
     """persons_count broken down by "sex", "age_band" or "group" (a person counts once in each of their groups)."""
     if dim == "group":
-        from learncity.people.models import LearnerProfile
-
-        through = LearnerProfile.groups.through
-        py = PersonYear.objects.filter(
-            measure=measure, year=year,
-            place_id__in=PlaceAncestor.objects.filter(ancestor_id=place_id).values("place_id"))
-        if bands is not None:
-            py = py.filter(age_band__in=bands)
-        if sexes is not None:
-            py = py.filter(sex__in=sexes)
-        learners = py.annotate(hit=F("mask").bitand(mask)).filter(hit__gt=0).values("learner_id")
-        rows = through.objects.filter(learnerprofile_id__in=learners)
-        if group_codes:
-            rows = rows.filter(learnerprofile_id__in=through.objects.filter(
-                learnergroup__code__in=group_codes).values("learnerprofile_id"))
-        return dict(rows.values("learnergroup__code").annotate(n=Count("learnerprofile_id", distinct=True))
-                    .values_list("learnergroup__code", "n"))
+        bits = {code: group_mask([code]) for code in LearnerGroup.objects.values_list("code", flat=True)}
+        within = group_mask(group_codes) if group_codes else None
+        if None in bits.values() or (group_codes and within is None):
+            return _persons_by_group_membership(measure, year, mask, place_id, bands, sexes, group_codes)
+        qs = _cells(PersonCell.objects.filter(measure=measure, year=year, place_id=place_id), bands, sexes)
+        if within is not None:
+            qs = qs.annotate(in_group=F("gmask").bitand(within)).filter(in_group__gt=0)
+        qs = qs.annotate(hit=F("mask").bitand(mask), **{f"g{i}": F("gmask").bitand(value)
+                                                         for i, value in enumerate(bits.values())})
+        sums = qs.filter(hit__gt=0).aggregate(**{f"n{i}": Sum("persons", filter=Q(**{f"g{i}__gt": 0}))
+                                                 for i in range(len(bits))})
+        return {code: n for i, code in enumerate(bits) if (n := sums[f"n{i}"])}
     if group_codes:
         return {key: persons_count(measure, year=year, mask=mask, place_id=place_id, group_codes=group_codes,
                                    bands=[key] if dim == "age_band" else bands,
                                    sexes=[key] if dim == "sex" else sexes)
                 for key in (["M", "F"] if dim == "sex" else [b[0] for b in AGE_BANDS])}
-    qs = PersonCell.objects.filter(measure=measure, year=year, place_id=place_id)
-    if bands is not None:
-        qs = qs.filter(age_band__in=bands)
-    if sexes is not None:
-        qs = qs.filter(sex__in=sexes)
+    qs = _cells(PersonCell.objects.filter(measure=measure, year=year, place_id=place_id), bands, sexes)
     return dict(qs.annotate(hit=F("mask").bitand(mask)).filter(hit__gt=0).values(dim)
                 .annotate(n=Sum("persons")).values_list(dim, "n"))
+
+
+def _persons_by_group_membership(measure, year, mask, place_id, bands, sexes, group_codes) -> dict[str, int]:
+    """By group over the person-years and today's memberships (when a group has no bit)."""
+    through = LearnerProfile.groups.through
+    py = _cells(PersonYear.objects.filter(
+        measure=measure, year=year, place_id__in=PlaceAncestor.objects.filter(ancestor_id=place_id).values("place_id")),
+        bands, sexes)
+    learners = py.annotate(hit=F("mask").bitand(mask)).filter(hit__gt=0).values("learner_id")
+    rows = through.objects.filter(learnerprofile_id__in=learners)
+    if group_codes:
+        rows = rows.filter(learnerprofile_id__in=through.objects.filter(
+            learnergroup__code__in=group_codes).values("learnerprofile_id"))
+    return dict(rows.values("learnergroup__code").annotate(n=Count("learnerprofile_id", distinct=True))
+                .values_list("learnergroup__code", "n"))
+
+
+def times_sums(measure: Measure, *, year: int, months: list[int], place_ids: list[int], bands=None,
+               sexes=None) -> dict[int, tuple[int, Decimal]]:
+    """{place id: (person_times, hours)} of the measure in those months of the year under each place."""
+    out = dict.fromkeys(place_ids, (0, 0))
+    qs = _cells(TimeCell.objects.filter(measure=measure, year=year, month__in=months, place_id__in=place_ids),
+                bands, sexes)
+    out.update({pk: (t or 0, h or 0) for pk, t, h in qs.values("place_id")
+                .annotate(t=Sum("person_times"), h=Sum("hours")).values_list("place_id", "t", "h")})
+    return out
 
 
 def times_sum(measure: Measure, *, year: int, months: list[int], place_id: int, bands=None, sexes=None,
               by: str | None = None):
     """(person_times, hours) of the measure in those months of the year under the place; or a dict by a dimension
     ("sex", "age_band", "record_kind", "provider_kind", "place_id")."""
-    qs = TimeCell.objects.filter(measure=measure, year=year, month__in=months, place_id=place_id)
-    if bands is not None:
-        qs = qs.filter(age_band__in=bands)
-    if sexes is not None:
-        qs = qs.filter(sex__in=sexes)
     if by is None:
-        agg = qs.aggregate(t=Sum("person_times"), h=Sum("hours"))
-        return agg["t"] or 0, agg["h"] or 0
+        return times_sums(measure, year=year, months=months, place_ids=[place_id], bands=bands, sexes=sexes)[place_id]
+    qs = _cells(TimeCell.objects.filter(measure=measure, year=year, month__in=months, place_id=place_id),
+                bands, sexes)
     return {k: (t or 0, h or 0) for k, t, h in qs.values(by).annotate(t=Sum("person_times"), h=Sum("hours"))
             .values_list(by, "t", "h")}
 

@@ -4,11 +4,13 @@ small cells suppressed."""
 
 import dataclasses
 import datetime
+import json
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,12 +25,21 @@ from learncity.network.models import (
     LearningOrganisation,
     LearningOrganisationKind,
 )
-from learncity.people.models import LearnerGroup, LearnerProfile
+from learncity.people.models import LearnerGroup
 from learncity.places.models import AGE_BANDS, SEX_CHOICES, Place, PlaceLevel, Population, PopulationBand
 from learncity.places.selectors import MUNICIPALITIES
 
 from . import rollups
-from .models import AREA_GROUPS, Indicator, IndicatorVersionStatus, Measure, Target, UnescoArea, area_group_of
+from .models import (
+    AREA_GROUPS,
+    Indicator,
+    IndicatorVersionStatus,
+    Measure,
+    PlaceAncestor,
+    Target,
+    UnescoArea,
+    area_group_of,
+)
 from .periods import Period, period_check_countable, period_default, period_of
 from .spec import LEVELS, Spec, bands_between, spec_validate
 
@@ -236,26 +247,61 @@ def _read_sexes(filters: dict, override: list[str] | None) -> list[str] | None:
 
 
 class _Ctx:
-    """Per-call memo of measures (one query each)."""
+    """Per-call memo. Every figure is read for all the call's places at once (the overview's one place, a
+    drill-down's place and its children): one query per figure, not one per place."""
 
-    def __init__(self):
+    def __init__(self, places: list[Place]):
+        self.place_ids = [p.pk for p in places]
         self.measures: dict[str, Measure | None] = {}
-        self.populations: dict[tuple[int, int], tuple[int, dict] | None] = {}
-        self.targets: dict[int, dict] = {}
+        self.figures: dict[tuple, dict[int, object]] = {}
+        self.populations: dict[int, dict[int, tuple[int, dict] | None]] = {}
+        self.targets: dict[int, dict] | None = None
+
+    def _all(self, key: tuple, place: Place, compute):
+        if key not in self.figures:
+            ids = self.place_ids if place.pk in self.place_ids else [place.pk]
+            self.figures[key] = compute(ids)
+        found = self.figures[key]
+        if place.pk not in found:  # a place outside the call's set (not expected): on its own
+            found.update(compute([place.pk]))
+        return found[place.pk]
+
+    def persons(self, measure: Measure, place: Place, *, year, mask, bands, sexes, groups) -> int:
+        key = ("persons", measure.pk, year, mask, _key(bands), _key(sexes), _key(groups))
+        return self._all(key, place, lambda ids: rollups.persons_counts(
+            measure, year=year, mask=mask, place_ids=ids, bands=bands, sexes=sexes, group_codes=groups))
+
+    def times(self, measure: Measure, place: Place, *, year, months, bands, sexes):
+        key = ("times", measure.pk, year, tuple(months), _key(bands), _key(sexes))
+        return self._all(key, place, lambda ids: rollups.times_sums(
+            measure, year=year, months=months, place_ids=ids, bands=bands, sexes=sexes))
+
+    def residents(self, place: Place, *, year, bands, sexes, groups) -> int:
+        key = ("residents", year, _key(bands), _key(sexes), _key(groups))
+        return self._all(key, place, lambda ids: rollups.residents_counts(
+            year=year, place_ids=ids, bands=bands, sexes=sexes, group_codes=groups))
+
+    def under(self, key: tuple, place: Place, qs, field: str) -> int:
+        """How many rows of `qs` lie at or under the place, their place being `field`: counted through the place
+        closure, for all the call's places in one query."""
+        return self._all(key, place, lambda ids: _count_under(qs, field, ids))
 
     def population(self, place: Place, year: int) -> tuple[int, dict] | None:
         """(total, {(sex, band): count}) of the place's latest figures up to the year (or its earliest)."""
-        key = (place.pk, year)
-        if key not in self.populations:
-            pop = (Population.objects.filter(place=place, year__lte=year).order_by("-year").first()
-                   or Population.objects.filter(place=place).order_by("year").first())
-            self.populations[key] = None if pop is None else (pop.total, {
-                (sex, band): n for sex, band, n in PopulationBand.objects.filter(population=pop)
-                .values_list("sex", "age_band", "count")})
-        return self.populations[key]
+        if year not in self.populations:
+            ids = self.place_ids if place.pk in self.place_ids else [place.pk]
+            self.populations[year] = _populations(ids, year)
+        found = self.populations[year]
+        if place.pk not in found:
+            found.update(_populations([place.pk], year))
+        return found[place.pk]
 
     def targets_of(self, place: Place) -> dict:
-        """{(indicator id, start, end): value} of the place's targets (one query per place)."""
+        """{(indicator id, start, end): value} of the place's targets (one query for all the call's places)."""
+        if self.targets is None:
+            self.targets = {pk: {} for pk in self.place_ids}
+            for t in Target.objects.filter(place_id__in=self.place_ids):
+                self.targets[t.place_id][(t.indicator_id, t.period_start, t.period_end)] = t.value
         if place.pk not in self.targets:
             self.targets[place.pk] = {(t.indicator_id, t.period_start, t.period_end): t.value
                                       for t in Target.objects.filter(place=place)}
@@ -266,6 +312,37 @@ class _Ctx:
         if key not in self.measures:
             self.measures[key] = Measure.objects.filter(key=key).first()
         return self.measures[key]
+
+
+def _count_under(qs, field: str, place_ids: list[int]) -> dict[int, int]:
+    """{place id: rows of `qs` whose `field` is that place or a place under it}, by joining the place closure."""
+    sql, params = qs.order_by().annotate(_at=F(field)).values("_at").query.sql_with_params()
+    closure = connection.ops.quote_name(PlaceAncestor._meta.db_table)
+    out = dict.fromkeys(place_ids, 0)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT a.ancestor_id, COUNT(*) FROM ({sql}) q JOIN {closure} a ON a.place_id = q._at "
+                    f"WHERE a.ancestor_id IN ({', '.join(['%s'] * len(place_ids))}) GROUP BY a.ancestor_id",
+                    [*params, *place_ids])
+        out.update(dict(cur.fetchall()))
+    return out
+
+
+def _key(values) -> tuple | None:
+    return None if values is None else tuple(sorted(values))
+
+
+def _populations(place_ids: list[int], year: int) -> dict[int, tuple[int, dict] | None]:
+    """Each place's latest population figures up to the year (or its earliest, when all are later): two queries."""
+    chosen: dict[int, Population] = {}
+    for pop in Population.objects.filter(place_id__in=place_ids).order_by("place_id", "year"):
+        have = chosen.get(pop.place_id)
+        if have is None or (pop.year <= year and (have.year > year or pop.year > have.year)):
+            chosen[pop.place_id] = pop
+    cells: dict[int, dict] = {pop.pk: {} for pop in chosen.values()}
+    for pop_id, sex, band, n in PopulationBand.objects.filter(population_id__in=cells).values_list(
+            "population_id", "sex", "age_band", "count"):
+        cells[pop_id][(sex, band)] = n
+    return {pk: (chosen[pk].total, cells[chosen[pk].pk]) if pk in chosen else None for pk in place_ids}
 
 
 def _numerator(ctx: _Ctx, spec: Spec, place: Place, period: Period, *, bands=None, sexes=None):
@@ -279,38 +356,36 @@ def _numerator(ctx: _Ctx, spec: Spec, place: Place, period: Period, *, bands=Non
             return Decimal(0)
         year = period.start.year
         if spec.count == "persons":
-            return Decimal(rollups.persons_count(measure, year=year, mask=period.mask(), place_id=place.pk,
-                                                 bands=bands, sexes=sexes, group_codes=f.get("group")))
-        times, hours = rollups.times_sum(measure, year=year, months=[m for _, m in period.months()],
-                                         place_id=place.pk, bands=bands, sexes=sexes)
+            return Decimal(ctx.persons(measure, place, year=year, mask=period.mask(), bands=bands, sexes=sexes,
+                                       groups=f.get("group")))
+        times, hours = ctx.times(measure, place, year=year, months=[m for _, m in period.months()], bands=bands,
+                                 sexes=sexes)
         return Decimal(times) if spec.count == "person_times" else Decimal(hours).quantize(Decimal("0.1"))
-    under = Q(place__path__startswith=place.path)
     if spec.source == "places_with_institution":
         institutions = Institution.objects.filter(is_active=True, kind__in=f["institution_kind"])
-        return Decimal(Place.objects.filter(path__startswith=place.path, level=LEVELS[f["level"]],
-                                            pk__in=institutions.values("place_id")).count())
-    if spec.source == "designations":
-        qs = Designation.objects.filter(under, year__lte=period.end.year)
+        qs, key = Place.objects.filter(level=LEVELS[f["level"]], pk__in=institutions.values("place_id")), "pk"
+    elif spec.source == "designations":
+        qs, key = Designation.objects.filter(year__lte=period.end.year), "place_id"
         if "kind" in f:
             qs = qs.filter(kind__in=f["kind"])
         if "tier" in f:
             qs = qs.filter(tier__in=f["tier"])
-        return Decimal(qs.count())
-    if spec.source == "learning_organisations":
-        qs = LearningOrganisation.objects.filter(under, year__lte=period.end.year)
+    elif spec.source == "learning_organisations":
+        qs, key = LearningOrganisation.objects.filter(year__lte=period.end.year), "place_id"
         if "kind" in f:
             qs = qs.filter(kind__in=f["kind"])
-        return Decimal(qs.count())
-    if spec.source == "venues":
-        qs = Venue.objects.filter(under)
+    elif spec.source == "venues":
+        qs, key = Venue.objects.all(), "place_id"
         if "kind" in f:
             qs = qs.filter(kind__in=f["kind"])
         if f.get("free_open") is True:
             qs = qs.exclude(free_open_days="")
         elif f.get("free_open") is False:
             qs = qs.filter(free_open_days="")
-        return Decimal(qs.count())
-    raise ValueError(spec.source)
+    else:
+        raise ValueError(spec.source)
+    return Decimal(ctx.under(("numerator", spec.source, json.dumps(f, sort_keys=True), period.end.year), place,
+                             qs, key))
 
 
 def _population(ctx: _Ctx, place: Place, year: int, bands: list[str] | None,
@@ -332,26 +407,10 @@ def _denominator(ctx: _Ctx, spec: Spec, place: Place, period: Period, *, bands=N
     if d["source"] == "population":
         return _population(ctx, place, period.start.year, _read_bands(d, bands), _read_sexes(d, sexes))
     if d["source"] == "places":
-        return Place.objects.filter(path__startswith=place.path, level=LEVELS[d["level"]]).count()
-    # registered residents, aged at 1 January of the period's year
-    qs = LearnerProfile.objects.filter(residence__path__startswith=place.path)
-    if "group" in d:
-        qs = qs.filter(groups__code__in=d["group"])
-    year = period.start.year
-    selected = _read_bands(d, bands)
-    if selected is not None:
-        q = Q(pk__in=[])
-        for code, low, high in AGE_BANDS:
-            if code in selected:
-                part = Q(birth_date__lte=datetime.date(year - low, 1, 1))
-                if high is not None:
-                    part &= Q(birth_date__gt=datetime.date(year - high, 1, 1))
-                q |= part
-        qs = qs.filter(q)
-    sx = _read_sexes(d, sexes)
-    if sx is not None:
-        qs = qs.filter(sex__in=sx)
-    return qs.distinct().count()
+        return ctx.under(("places", d["level"]), place, Place.objects.filter(level=LEVELS[d["level"]]), "pk")
+    # registered residents, aged at 1 January of the period's year: from the resident cells
+    return ctx.residents(place, year=period.start.year, bands=_read_bands(d, bands), sexes=_read_sexes(d, sexes),
+                         groups=d.get("group"))
 
 
 def _value(ctx: _Ctx, spec: Spec, place: Place, period: Period, *, bands=None, sexes=None,
@@ -376,9 +435,9 @@ def _persons(ctx: _Ctx, spec: Spec, place: Place, period: Period, bands, sexes, 
     measure = ctx.measure(spec)
     if measure is None:
         return 0
-    return rollups.persons_count(measure, year=period.start.year, mask=period.mask(), place_id=place.pk,
-                                 bands=_read_bands(spec.filters, bands), sexes=_read_sexes(spec.filters, sexes),
-                                 group_codes=spec.filters.get("group"))
+    return ctx.persons(measure, place, year=period.start.year, mask=period.mask(),
+                       bands=_read_bands(spec.filters, bands), sexes=_read_sexes(spec.filters, sexes),
+                       groups=spec.filters.get("group"))
 
 
 def _target_for(ctx: _Ctx, indicator: Indicator, place: Place,
@@ -495,13 +554,13 @@ def monitoring_overview(*, actor, place_id: int | None = None, period: Period | 
     place = _place_for(actor, place_id)
     period = period or period_default()
     _fresh()
-    ctx = _Ctx()
+    ctx = _Ctx([place])
     return Overview(PlaceRef.of(place), period, [_row(ctx, d, place, period) for d in _definitions()])
 
 
 def _drilldown(d: _Def, place: Place, top: Place, period: Period, *, public: bool) -> Drilldown:
-    ctx = _Ctx()
     children = [] if public and place.level >= PlaceLevel.STREET else list(Place.objects.filter(parent=place).order_by("code"))
+    ctx = _Ctx([place, *children])
     row = _row(ctx, d, place, period, public=public)
     rows = [_row(ctx, d, c, period, public=public) for c in children]
     if public:
@@ -541,7 +600,7 @@ def indicator_breakdown(*, actor, code: str, by: str, place_id: int | None = Non
     if by not in d.info.breakdowns:
         raise DomainError({"by": f"指标「{d.info.name}」不能按「{by}」分组，可选：{', '.join(d.info.breakdowns) or '无'}"})
     _fresh()
-    ctx = _Ctx()
+    ctx = _Ctx([place])
     spec, f = d.spec, d.spec.filters
     measure = ctx.measure(spec)
     rows: list[BreakdownRow] = []
@@ -590,7 +649,7 @@ def _series(d: _Def, place: Place, grain: str, year: int | None, *, public: bool
         periods = [period_of("year", datetime.date(y, 1, 1)) for y in range(year - 4, year + 1)]
     else:
         raise DomainError({"grain": f"未知的时间粒度「{grain}」，可选：month, quarter, year"})
-    ctx = _Ctx()
+    ctx = _Ctx([place])
     points = [SeriesPoint(p, _value(ctx, d.spec, place, p, public=public), _target_for(ctx, d.indicator, place, p)[0])
               for p in periods]
     return Series(d.info, PlaceRef.of(place), grain, points)
@@ -658,7 +717,7 @@ def public_overview(*, period: Period | None = None, city_code: str | None = Non
     city = _public_city(city_code)
     period = period or period_default()
     _fresh()
-    ctx = _Ctx()
+    ctx = _Ctx([city])
     return Overview(PlaceRef.of(city), period,
                     [_row(ctx, d, city, period, public=True) for d in _definitions(published_only=True)])
 

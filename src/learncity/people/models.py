@@ -50,6 +50,8 @@ class LearnerProfile(models.Model):
 
     class Meta:
         ordering = ["id"]
+        # monitoring's resident cells read the profiles changed since their watermark
+        indexes = [models.Index(fields=["updated_at"], name="learner_profile_updated_at")]
         verbose_name = _("学习者档案")
         verbose_name_plural = _("学习者档案")
 
