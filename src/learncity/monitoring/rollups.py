@@ -700,6 +700,9 @@ def rollups_recompute(year: int | None = None) -> None:
             qs.delete()
         with connection.cursor() as cursor:
             _bulk_settings(cursor)
+            if connection.vendor == "postgresql":  # the reconciliations join the rollups: plan them on fresh figures
+                for model in (PersonYear, PersonCell, TimeCell, ResidentState, ResidentCell):
+                    cursor.execute(f"ANALYZE {_t(model)}")
             _residents_apply(cursor, full=True)
             _record_base(cursor, year)
             for m in rebuilt:
