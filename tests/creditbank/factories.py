@@ -8,6 +8,7 @@ import datetime
 from decimal import Decimal
 from itertools import count
 
+from django.db import connection
 from django.utils import timezone
 
 from learncity.catalog.models import RecordKind, RecordSource
@@ -46,3 +47,14 @@ def declared(learner_user, *, code="NCRE-1", files=None, **kw):
         title=kw.pop("title", "全国计算机等级考试一级证书"), issuer=kw.pop("issuer", "教育部教育考试院"),
         date=kw.pop("date", timezone.localdate() - datetime.timedelta(days=100)),
         files=[("证书.pdf", PDF)] if files is None else files, **kw)
+
+
+def drop_append_only_triggers() -> None:
+    """Only inside a test's rolled-back transaction: what someone with write access to the database would do
+    first, before tampering with the ledger."""
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("DROP TRIGGER creditbank_ledgerentry_append_only ON creditbank_ledgerentry")
+        else:
+            cur.execute("DROP TRIGGER creditbank_ledgerentry_no_update")
+            cur.execute("DROP TRIGGER creditbank_ledgerentry_no_delete")

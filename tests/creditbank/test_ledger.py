@@ -19,7 +19,7 @@ from learncity.creditbank.models import (
     LedgerEntry,
     balance_field,
 )
-from tests.creditbank.factories import completion, declared, resident
+from tests.creditbank.factories import completion, declared, drop_append_only_triggers, resident
 
 pytestmark = pytest.mark.django_db
 
@@ -29,16 +29,6 @@ def _account_with_entries(users, n=3):
     for hours in ("16", "32", "48")[:n]:
         completion(users["staff"], learner, hours=hours)
     return LearningAccount.objects.get(learner=learner)
-
-
-def _drop_triggers():
-    """Only inside a test's rolled-back transaction: what someone with write access to the database could do."""
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute("DROP TRIGGER creditbank_ledgerentry_append_only ON creditbank_ledgerentry")
-        else:
-            cur.execute("DROP TRIGGER creditbank_ledgerentry_no_update")
-            cur.execute("DROP TRIGGER creditbank_ledgerentry_no_delete")
 
 
 @pytest.mark.parametrize("sql", [
@@ -92,7 +82,7 @@ def test_a_clean_ledger_verifies(users):
 
 
 def _tamper(sql, params):
-    _drop_triggers()
+    drop_append_only_triggers()
     with connection.cursor() as cur:
         cur.execute(sql, params)
 

@@ -18,6 +18,7 @@ from learncity.catalog.services import learning_record_create
 from learncity.creditbank import ledger, services
 from learncity.creditbank.models import EntryReason, LearningAccount, LedgerEntry
 from learncity.people.models import LearnerProfile
+from tests.creditbank.factories import drop_append_only_triggers
 
 pytestmark = pytest.mark.django_db
 
@@ -68,16 +69,6 @@ def verify_json(*args: str) -> tuple[int, dict]:
 
 def breaks(report: dict) -> list[tuple]:
     return [(b["account"], b["seq"], b["entry_id"]) for b in report["breaks"]]
-
-
-def drop_append_only_triggers() -> None:
-    """What someone with write access to the database would do first (rolled back with the test)."""
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute("DROP TRIGGER creditbank_ledgerentry_append_only ON creditbank_ledgerentry")
-        else:
-            cur.execute("DROP TRIGGER creditbank_ledgerentry_no_update")
-            cur.execute("DROP TRIGGER creditbank_ledgerentry_no_delete")
 
 
 def entry(account: LearningAccount, seq: int) -> LedgerEntry:

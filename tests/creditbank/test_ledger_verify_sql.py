@@ -18,7 +18,7 @@ from django.db.models import F
 
 from learncity.creditbank import ledger
 from learncity.creditbank.models import GENESIS, CreditClass, LearningAccount, LedgerEntry, balance_field
-from tests.creditbank.factories import completion, resident
+from tests.creditbank.factories import completion, drop_append_only_triggers, resident
 
 POSTGRES_ONLY = pytest.mark.skipif(connection.vendor != "postgresql",
                                    reason="needs PostgreSQL: SQLite has only the Python walk")
@@ -58,12 +58,8 @@ def chain(db, users):
 
 def _tamper(sql: str, params=()) -> None:
     """What someone with write access to the database could do (only inside the test's rolled-back transaction)."""
+    drop_append_only_triggers()
     with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute("DROP TRIGGER creditbank_ledgerentry_append_only ON creditbank_ledgerentry")
-        else:
-            cur.execute("DROP TRIGGER creditbank_ledgerentry_no_update")
-            cur.execute("DROP TRIGGER creditbank_ledgerentry_no_delete")
         cur.execute(sql, params)
 
 
