@@ -638,6 +638,8 @@ def _reconcile(cursor, table: str, new: str, columns: tuple[str, ...], scope: st
     same = " AND ".join(f"n.{c} = t.{c}" for c in columns)
     if connection.vendor == "postgresql":
         cursor.execute(f"ANALYZE {new}")  # else a nested loop over the temporary table's rows
+    else:  # SQLite joins by nested loops: look the rows up by an index rather than scanning for each one
+        cursor.execute(f"CREATE INDEX {new}_all ON {new} ({', '.join(columns)})")
     cursor.execute(f"DELETE FROM {table} WHERE {pk} IN (SELECT t.{pk} FROM {table} t WHERE {scope} "
                    f"AND NOT EXISTS (SELECT 1 FROM {new} n WHERE {same}))", params)
     cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(f'n.{c}' for c in columns)} "
