@@ -323,8 +323,9 @@ def catalog_fingerprint(path: str) -> dict:
             "course__code", "date", "start", "end", "venue__name", "room")),
         "enrollments": sorted(Enrollment.objects.filter(course__in=courses).values_list(
             "course__code", "learner__id_number_hash", "status", "waitlist_position", "completed_hours")),
-        "events": list(Event.objects.filter(venue__place__path__startswith=path).order_by("starts_at", "title")
-                       .values_list("title", "starts_at", "venue__name")),
+        # (sorted whole: two events may share a start and a title, in different venues)
+        "events": sorted(Event.objects.filter(venue__place__path__startswith=path)
+                         .values_list("title", "starts_at", "venue__name")),
         "records": Counter(LearningRecord.objects.filter(provider__place__path__startswith=path)
                            .values_list("kind", flat=True)),
     }
