@@ -3,13 +3,14 @@
 The same rules as `services.record_recognise` (a test holds both paths to the same results): the standard the
 course names, else the most specific active standard matching the record's kind and course kind that the provider
 is accredited for; hours, score and effective date checked; credits by the version's rule. Per batch: accounts
-opened for learners who have none, the batch's accounts locked in id order, heads read, each account's new entries
-chained, outcomes and entries written, heads moved and balances raised in one update of each account's row.
+opened for learners who have none, the batch's accounts' heads read (under a lock, or checked when they are moved:
+below), each account's new entries chained, outcomes and entries written, heads moved and balances raised in one
+update of each account's row.
 
-On PostgreSQL a batch is a range of record ids and runs entirely in SQL over temporary tables (matching by a
-lateral join on the catalogue, the chain folded by a recursive query with sha256()): no row travels to Python and
-back. On SQLite (one writer at a time; the demo's and the tests' database) the rows are matched and chained in
-Python and written with executemany. Both write byte-identical outcomes and entries; a test holds both to
+On PostgreSQL a batch runs entirely in SQL over temporary tables (matching by a lateral join on the catalogue, the
+chain folded by a PL/pgSQL pass with sha256(), heads moved only where unmoved, else the batch redone under a lock):
+no row travels to Python and back. On SQLite (one writer at a time; the demo's and the tests' database) the rows
+are matched and chained in Python and written with executemany. Both write byte-identical outcomes and entries; a test holds both to
 `services.record_recognise`.
 """
 
@@ -106,7 +107,7 @@ ORDER BY r.id LIMIT %s"""
 
 
 def recognise_records(*, actor=None, learner_ids: list[int] | None = None, min_id: int | None = None,
-                      max_id: int | None = None, batch: int = 100_000,
+                      max_id: int | None = None, batch: int | None = None,
                       progress: Callable[[BulkResult], None] | None = None) -> BulkResult:
     """Recognise every learning record that has no outcome yet (or only those of `learner_ids`, or only those whose
     id is in min_id..max_id — the records an import job has just written), in batches of `batch` records, each
@@ -126,8 +127,10 @@ def recognise_records(*, actor=None, learner_ids: list[int] | None = None, min_i
         extra += " AND r.id <= %s"
         params_extra.append(max_id)
     if connection.vendor == "postgresql":
+        batch = batch or 200_000  # (held in the server's temporary tables)
         _recognise_in_sql(catalogue, actor, extra, params_extra, min_id, batch, result, progress)
         return result
+    batch = batch or 100_000  # (held in this process)
     sql = _SELECT.format(records=LearningRecord._meta.db_table, courses=Course._meta.db_table,
                          outcomes=Outcome._meta.db_table, extra=extra)
     last = 0 if min_id is None else min_id - 1
@@ -281,8 +284,49 @@ def _heads_move(heads: dict, sums: dict) -> None:
 
 # --- PostgreSQL: the whole batch in SQL ---------------------------------------------------------------------
 # The same matching, credits, basis text and hash chain as the Python path above, as a few statements a batch
-# over temporary tables: no row leaves the server. The chain is folded by a recursive query, one step per entry
-# an account receives in the batch, with PostgreSQL's sha256() over the same payload as `ledger.entry_hash`.
+# over temporary tables: no row leaves the server. Once a run: the catalogue, the accreditations, the kind labels
+# and the records to examine (those without an outcome, found by one anti-join) go into session temporary tables,
+# with the function that chains a batch's entries. A batch is then the next `batch` of those records: matched in
+# one statement, its accounts opened and locked, its entries numbered and chained in one ordered pass by
+# `pg_temp.lc_chain` (PL/pgSQL, sha256() over the same payload as `ledger.entry_hash`: a recursive query took
+# two to four times as long, joining each step back to the batch), and written with three set-based statements.
+
+_TEMP_BUFFERS = "256MB"
+_RUN_TABLES = ("_lc_todo", "_lc_cat", "_lc_acc", "_lc_label")
+
+
+def _chain_function() -> str:
+    """`pg_temp.lc_chain(sequence, reason, actor, at)`: the batch's matched records (`_lc_m`) with their accounts'
+    heads (`_lc_h`), in account then record order, each given an outcome id from `sequence`, the next seq of its
+    account, the previous entry's hash and its own (`ledger.entry_hash` of the recognition entry)."""
+    digest = ledger.entry_hash_sql("h", "r.account_id::text", "s::text", "r.credit_class", "round(r.credits, 2)::text",
+                                   "reason", "o::text", "''", "''", "actor", "''", "at")
+    return f"""
+        CREATE OR REPLACE FUNCTION pg_temp.lc_chain(sequence regclass, reason text, actor text, at text)
+        RETURNS TABLE (rid bigint, learner_id bigint, provider_id bigint, kind text, title text, date date,
+                       hours numeric, score numeric, version_id bigint, standard_code text, version integer,
+                       name text, credit_class text, credits numeric, account_id bigint, oid bigint, seq integer,
+                       prev_hash text, hash text)
+        LANGUAGE plpgsql AS $lc$
+        DECLARE r record; acc bigint := NULL; h text; s integer; o bigint;
+        BEGIN
+          FOR r IN SELECT m.*, a.account_id, a.head_seq, a.head_hash
+                   FROM _lc_m m JOIN _lc_h a ON a.learner_id = m.learner_id ORDER BY a.account_id, m.rid LOOP
+            IF acc IS DISTINCT FROM r.account_id THEN
+              acc := r.account_id; h := r.head_hash; s := r.head_seq;
+            END IF;
+            s := s + 1;
+            o := nextval(sequence);
+            rid := r.rid; learner_id := r.learner_id; provider_id := r.provider_id; kind := r.kind;
+            title := r.title; date := r.date; hours := r.hours; score := r.score; version_id := r.version_id;
+            standard_code := r.standard_code; version := r.version; name := r.name; credit_class := r.credit_class;
+            credits := r.credits; account_id := r.account_id; oid := o; seq := s; prev_hash := h;
+            h := {digest};
+            hash := h;
+            RETURN NEXT;
+          END LOOP;
+        END $lc$"""
+
 
 def _recognise_in_sql(catalogue: Catalogue, actor, extra: str, params_extra: list, min_id: int | None, batch: int,
                       result: BulkResult, progress) -> None:
@@ -292,28 +336,96 @@ def _recognise_in_sql(catalogue: Catalogue, actor, extra: str, params_extra: lis
               "outcomes": Outcome._meta.db_table, "accounts": LearningAccount._meta.db_table,
               "entries": LedgerEntry._meta.db_table,
               "institutions": Institution._meta.db_table}
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), -1) FROM {tables['records']} r "
-                    f"WHERE r.id >= %s {extra}", [min_id or 0, *params_extra])
-        low, high = cur.fetchone()
     cat_rows = []
     for v in catalogue.by_code.values():
         cat_rows.append(_cat_row(v, rank=0, code=v.standard.code, kind=""))
     for kind, versions in catalogue.by_kind.items():
         for rank, v in enumerate(versions):
             cat_rows.append(_cat_row(v, rank=rank, code="", kind=kind))
-    accredited = sorted(catalogue.accredited)
     labels = [(k, str(v)) for k, v in KIND_LABELS.items()]
-    for start in range(low, high + 1, batch):
-        with transaction.atomic():
-            examined, matched = _batch_sql(tables, cat_rows, accredited, labels, actor, extra, params_extra,
-                                           start, min(start + batch - 1, high), result)
-        if examined:
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            _run_setup(cur, tables, cat_rows, sorted(catalogue.accredited), labels, extra, params_extra, min_id, batch)
+            cur.execute("SELECT b, count(*), min(id), max(id) FROM _lc_todo GROUP BY b ORDER BY b")
+            batches = cur.fetchall()
+        for _b, examined, low, high in batches:
+            try:
+                with transaction.atomic():
+                    done = _batch_sql(tables, actor, low, high, lock_first=False)
+            except _HeadsMoved:
+                # Another writer appended to one of these accounts between the heads' read and their update (or
+                # the two deadlocked): the batch is undone and done again, its accounts locked first.
+                with transaction.atomic():
+                    done = _batch_sql(tables, actor, low, high, lock_first=True)
+            matched = done.recognised
+            if matched < examined:  # unmatched, or recognised by another writer since the run began?
+                with connection.cursor() as cur:
+                    cur.execute(f"SELECT count(*) FROM _lc_todo t WHERE t.id BETWEEN %s AND %s AND EXISTS "
+                                f"(SELECT 1 FROM {tables['outcomes']} o WHERE o.learning_record_id = t.id)", [low, high])
+                    examined -= cur.fetchone()[0] - matched
+            result.recognised += done.recognised
+            result.entries += done.entries
+            result.accounts_opened += done.accounts_opened
+            for code, n in done.by_standard.items():
+                result.by_standard[code] += n
             result.examined += examined
             result.unmatched += examined - matched
             result.batches += 1
             if progress is not None:
                 progress(result)
+    finally:
+        if not connection.needs_rollback:
+            with connection.cursor() as cur:
+                for table in _RUN_TABLES:
+                    cur.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _run_setup(cur, t: dict, cat_rows: list, accredited: list, labels: list, extra: str, params_extra: list,
+               min_id: int | None, batch: int) -> None:
+    """The run's temporary tables (kept across its batches' transactions, dropped at its end) and chain function."""
+    cur.execute("SELECT current_setting('temp_buffers')")
+    if cur.fetchone()[0] != _TEMP_BUFFERS:
+        try:
+            with transaction.atomic():  # only before the session's first temporary table
+                cur.execute(f"SET temp_buffers = '{_TEMP_BUFFERS}'")
+        except DatabaseError:
+            pass
+    cur.execute("SET LOCAL work_mem = '256MB'")
+    cur.execute("SET LOCAL jit = off")
+    for table in _RUN_TABLES:
+        cur.execute(f"DROP TABLE IF EXISTS {table}")
+    # The records to examine: every one in the range without an outcome, numbered into batches (`b`). One
+    # anti-join over the records' and outcomes' indexes, rather than a probe a record batch after batch over
+    # ranges of ids that mostly have their outcomes already.
+    low = min_id or 0
+    cur.execute(f"""
+        CREATE TEMP TABLE _lc_todo AS
+        SELECT r.id, (row_number() OVER (ORDER BY r.id) - 1) / %s AS b FROM {t['records']} r
+        WHERE r.id >= %s {extra}
+          AND NOT EXISTS (SELECT 1 FROM {t['outcomes']} o WHERE o.learning_record_id = r.id
+                          AND o.learning_record_id >= %s)""", [batch, low, *params_extra, low])
+    cur.execute("CREATE UNIQUE INDEX ON _lc_todo (id)")
+    cur.execute("ANALYZE _lc_todo")
+    cur.execute("CREATE TEMP TABLE _lc_cat (rank int, code text, kind text, course_kinds text, standard_id bigint,"
+                " version_id bigint, standard_code text, version int, name text, credit_class text,"
+                " credits numeric, hours_per_credit numeric, min_hours numeric, min_score numeric,"
+                " effective_from date)")
+    with cur.cursor.copy("COPY _lc_cat FROM STDIN") as copy:
+        for row in cat_rows:
+            copy.write_row(row)
+    cur.execute("CREATE TEMP TABLE _lc_acc (standard_id bigint, institution_id bigint, "
+                "PRIMARY KEY (standard_id, institution_id))")
+    with cur.cursor.copy("COPY _lc_acc FROM STDIN") as copy:
+        for row in accredited:
+            copy.write_row(row)
+    cur.execute("CREATE TEMP TABLE _lc_label (kind text PRIMARY KEY, label text)")
+    with cur.cursor.copy("COPY _lc_label FROM STDIN") as copy:
+        for row in labels:
+            copy.write_row(row)
+    cur.execute("ANALYZE _lc_cat")
+    cur.execute("ANALYZE _lc_acc")
+    cur.execute("ANALYZE _lc_label")
+    cur.execute(_chain_function())
 
 
 def _cat_row(v: StandardVersion, *, rank: int, code: str, kind: str) -> tuple:
@@ -321,97 +433,97 @@ def _cat_row(v: StandardVersion, *, rank: int, code: str, kind: str) -> tuple:
             v.credit_class, v.credits, v.hours_per_credit, v.min_hours, v.min_score, v.effective_from)
 
 
-_TEMP_BUFFERS = "256MB"
+class _HeadsMoved(Exception):
+    """A batch found an account's head moved under it (or deadlocked with another writer)."""
 
 
-def _batch_sql(t: dict, cat_rows: list, accredited: list, labels: list, actor, extra: str, params_extra: list,
-               low: int, high: int, result: BulkResult) -> tuple[int, int]:
+def _batch_sql(t: dict, actor, low: int, high: int, *, lock_first: bool) -> BulkResult:
+    """One batch: the records to examine with ids in low..high; what it did.
+
+    The accounts' heads are read without a lock, and each account's row is updated, once its entries are chained,
+    only if its head is still the one chained from (its seq only ever grows): the update takes the row locks, and
+    one pass over the accounts does both. Any account whose head moved meanwhile (or a deadlock between two such
+    updates) raises _HeadsMoved, and the batch is done again with `lock_first`: its accounts locked in id order
+    (FOR UPDATE) before their heads are read, as one-by-one recognition does."""
+    result = BulkResult()
+    try:
+        _batch_statements(t, actor, low, high, lock_first, result)
+    except DatabaseError as exc:
+        if not lock_first and getattr(exc.__cause__, "sqlstate", None) == "40P01":  # deadlock_detected
+            raise _HeadsMoved from exc
+        raise
+    return result
+
+
+def _batch_statements(t: dict, actor, low: int, high: int, lock_first: bool, result: BulkResult) -> None:
     now = timezone.now()
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     with connection.cursor() as cur:
-        # Room for a batch's sorts, hashes and temporary tables in memory rather than in files.
-        # (JIT would spend most of a second compiling each of the big statements below, to save less.)
+        # Room for a batch's sorts and hashes in memory rather than in files. (JIT would spend most of a second
+        # compiling each of the statements below, to save less.)
         cur.execute("SET LOCAL work_mem = '256MB'")
         cur.execute("SET LOCAL jit = off")
-        cur.execute("SELECT current_setting('temp_buffers')")
-        if cur.fetchone()[0] != _TEMP_BUFFERS:
-            try:
-                with transaction.atomic():  # only before the session's first temporary table
-                    cur.execute(f"SET temp_buffers = '{_TEMP_BUFFERS}'")
-            except DatabaseError:
-                pass
-        cur.execute("CREATE TEMP TABLE _lc_cat (rank int, code text, kind text, course_kinds text, standard_id bigint,"
-                    " version_id bigint, standard_code text, version int, name text, credit_class text,"
-                    " credits numeric, hours_per_credit numeric, min_hours numeric, min_score numeric,"
-                    " effective_from date) ON COMMIT DROP")
-        with cur.cursor.copy("COPY _lc_cat FROM STDIN") as copy:
-            for row in cat_rows:
-                copy.write_row(row)
-        cur.execute("CREATE TEMP TABLE _lc_acc (standard_id bigint, institution_id bigint, "
-                    "PRIMARY KEY (standard_id, institution_id)) ON COMMIT DROP")
-        with cur.cursor.copy("COPY _lc_acc FROM STDIN") as copy:
-            for row in accredited:
-                copy.write_row(row)
-        cur.execute("CREATE TEMP TABLE _lc_label (kind text PRIMARY KEY, label text) ON COMMIT DROP")
-        with cur.cursor.copy("COPY _lc_label FROM STDIN") as copy:
-            for row in labels:
-                copy.write_row(row)
-        # The records of this id range without an outcome, each with the version it matches (if any).
+        # The batch's records (still without an outcome: another run may have recognised some meanwhile), each with
+        # its course's standard; matched once per distinct (course standard, kind, course kind, provider) — a
+        # handful — against the catalogue, then joined back; hours, date and score checked; credits by the rule.
+        source = f"""
+            SELECT r.id AS rid, r.learner_id, r.provider_id, r.kind, r.course_kind, r.title, r.date, r.hours, r.score,
+                   COALESCE(c.outcome_standard_code, '') AS code
+            FROM _lc_todo t JOIN {t['records']} r ON r.id = t.id LEFT JOIN {t['courses']} c ON c.id = r.course_id
+            WHERE t.id BETWEEN %(low)s AND %(high)s
+              AND NOT EXISTS (SELECT 1 FROM {t['outcomes']} o WHERE o.learning_record_id = r.id)"""
+        # (The batch's records and their outcomes looked up by index, a record at a time: the planner, its figures
+        # for tables just grown by the batches before, would rather hash whole tables of millions of rows.)
+        cur.execute("SET LOCAL enable_hashjoin = off")
+        cur.execute("SET LOCAL enable_mergejoin = off")
         cur.execute(f"""
-            CREATE TEMP TABLE _lc_r ON COMMIT DROP AS
-            SELECT r.id AS rid, r.learner_id, r.provider_id, r.kind, r.course_kind, r.title, r.date, r.hours,
-                   r.score, COALESCE(c.outcome_standard_code, '') AS code
-            FROM {t['records']} r LEFT JOIN {t['courses']} c ON c.id = r.course_id
-            WHERE r.id BETWEEN %s AND %s {extra}
-              AND NOT EXISTS (SELECT 1 FROM {t['outcomes']} o WHERE o.learning_record_id = r.id)""",
-                    [low, high, *params_extra])
-        examined = cur.rowcount
-        if not examined:
-            return 0, 0
-        cur.execute("ANALYZE _lc_r")
-        # Matched once per distinct (course standard, kind, course kind, provider) — a handful — then joined back.
-        cur.execute("""
-            CREATE TEMP TABLE _lc_k ON COMMIT DROP AS
-            SELECT k.code, k.kind, k.course_kind, k.provider_id, v.standard_id, v.version_id, v.standard_code,
-                   v.version, v.name, v.credit_class, v.credits, v.hours_per_credit, v.min_hours, v.min_score,
-                   v.effective_from
-            FROM (SELECT DISTINCT code, kind, course_kind, provider_id FROM _lc_r) k
-            CROSS JOIN LATERAL (
-                SELECT cat.* FROM _lc_cat cat
-                WHERE CASE WHEN k.code <> '' THEN cat.code = k.code
-                      ELSE cat.code = '' AND cat.kind = k.kind
-                           AND (cat.course_kinds = ''
-                                OR strpos(cat.course_kinds, ',' || COALESCE(NULLIF(k.course_kind, ''), '-') || ',') > 0)
-                           AND EXISTS (SELECT 1 FROM _lc_acc a
-                                       WHERE a.standard_id = cat.standard_id AND a.institution_id = k.provider_id)
-                      END
-                ORDER BY cat.rank LIMIT 1) v
-            WHERE EXISTS (SELECT 1 FROM _lc_acc a WHERE a.standard_id = v.standard_id AND a.institution_id = k.provider_id)""")
-        cur.execute("""
             CREATE TEMP TABLE _lc_m ON COMMIT DROP AS
-            SELECT r.*, v.standard_id, v.version_id, v.standard_code, v.version, v.name, v.credit_class,
-                   CASE WHEN v.hours_per_credit IS NULL THEN v.credits
-                        ELSE LEAST(trunc(r.hours / v.hours_per_credit, 2), v.credits) END AS credits
-            FROM _lc_r r JOIN _lc_k v ON v.code = r.code AND v.kind = r.kind AND v.course_kind = r.course_kind
-                                     AND v.provider_id = r.provider_id
-            WHERE r.hours >= v.min_hours AND r.date >= v.effective_from
-              AND (v.min_score IS NULL OR r.score >= v.min_score)""")
-        cur.execute("DELETE FROM _lc_m WHERE credits <= 0")
-        cur.execute("ANALYZE _lc_m")
-        cur.execute("SELECT count(*) FROM _lc_m")
-        matched = cur.fetchone()[0]
+            WITH r AS MATERIALIZED ({source}),
+            k AS MATERIALIZED (
+                SELECT k.code, k.kind, k.course_kind, k.provider_id, v.standard_id, v.version_id, v.standard_code,
+                       v.version, v.name, v.credit_class, v.credits, v.hours_per_credit, v.min_hours, v.min_score,
+                       v.effective_from
+                FROM (SELECT DISTINCT code, kind, course_kind, provider_id FROM r) k
+                CROSS JOIN LATERAL (
+                    SELECT cat.* FROM _lc_cat cat
+                    WHERE CASE WHEN k.code <> '' THEN cat.code = k.code
+                          ELSE cat.code = '' AND cat.kind = k.kind
+                               AND (cat.course_kinds = ''
+                                    OR strpos(cat.course_kinds, ',' || COALESCE(NULLIF(k.course_kind, ''), '-') || ',') > 0)
+                               AND EXISTS (SELECT 1 FROM _lc_acc a
+                                           WHERE a.standard_id = cat.standard_id AND a.institution_id = k.provider_id)
+                          END
+                    ORDER BY cat.rank LIMIT 1) v
+                WHERE EXISTS (SELECT 1 FROM _lc_acc a
+                              WHERE a.standard_id = v.standard_id AND a.institution_id = k.provider_id))
+            SELECT * FROM (
+                SELECT r.rid, r.learner_id, r.provider_id, r.kind, r.title, r.date, r.hours, r.score,
+                       v.version_id, v.standard_code, v.version, v.name, v.credit_class,
+                       CASE WHEN v.hours_per_credit IS NULL THEN v.credits
+                            ELSE LEAST(trunc(r.hours / v.hours_per_credit, 2), v.credits) END AS credits
+                FROM r JOIN k v ON v.code = r.code AND v.kind = r.kind AND v.course_kind = r.course_kind
+                                AND v.provider_id = r.provider_id
+                WHERE r.hours >= v.min_hours AND r.date >= v.effective_from
+                  AND (v.min_score IS NULL OR r.score >= v.min_score)) m
+            WHERE m.credits > 0""", {"low": low, "high": high})
+        matched = cur.rowcount
+        cur.execute("SET LOCAL enable_hashjoin = on")
+        cur.execute("SET LOCAL enable_mergejoin = on")
         if not matched:
-            return examined, 0
-        # The batch's accounts, locked in id order; their heads as they are under the lock.
+            cur.execute("DROP TABLE _lc_m")  # (inside an outer transaction ON COMMIT would come only at its end)
+            return
+        # The batch's accounts and their heads (read under a lock taken in id order, with `lock_first`).
         lock = (f"INSERT INTO _lc_h SELECT a.id, a.learner_id, a.head_seq, a.head_hash FROM {t['accounts']} a "
-                f"WHERE a.learner_id IN (SELECT learner_id FROM _lc_l {{missing}}) ORDER BY a.id FOR UPDATE")
+                f"WHERE a.learner_id IN (SELECT learner_id FROM _lc_l {{missing}})"
+                + (" ORDER BY a.id FOR UPDATE" if lock_first else ""))
         missing = "WHERE NOT EXISTS (SELECT 1 FROM _lc_h h WHERE h.learner_id = _lc_l.learner_id)"
         cur.execute("CREATE TEMP TABLE _lc_l ON COMMIT DROP AS SELECT DISTINCT ON (learner_id) learner_id, provider_id "
                     "FROM _lc_m ORDER BY learner_id, rid")
         cur.execute("ANALYZE _lc_l")
-        cur.execute("CREATE TEMP TABLE _lc_h (account_id bigint PRIMARY KEY, learner_id bigint, head_seq integer, "
-                    "head_hash text) ON COMMIT DROP")
+        cur.execute("CREATE TEMP TABLE _lc_h (account_id bigint PRIMARY KEY, learner_id bigint UNIQUE, "
+                    "head_seq integer, head_hash text) ON COMMIT DROP")
         cur.execute(lock.format(missing=""))
+        accounts = cur.rowcount
         # Accounts for learners who have none (opened for the provider of their first record here). One opened
         # meanwhile by someone else is skipped by ON CONFLICT and then locked like the others.
         cur.execute(f"""
@@ -422,38 +534,48 @@ def _batch_sql(t: dict, cat_rows: list, accredited: list, labels: list, actor, e
                 ON CONFLICT (learner_id) DO NOTHING RETURNING id, learner_id, head_seq, head_hash)
             INSERT INTO _lc_h SELECT * FROM opened""", [now, OpenedVia.AUTO, actor_id, ledger.GENESIS])
         result.accounts_opened += cur.rowcount
-        cur.execute(lock.format(missing=missing))
+        accounts += cur.rowcount
+        cur.execute(f"SELECT count(*) FROM _lc_l {missing}")
+        if cur.fetchone()[0]:  # opened by someone else meanwhile
+            cur.execute(lock.format(missing=missing))
+            accounts += cur.rowcount
+        if lock_first:
+            # Under the locks nobody else recognises these accounts' records; any recognised between the match above
+            # and the locks (one by one, or by another run) are left out now.
+            cur.execute(f"DELETE FROM _lc_m m WHERE EXISTS "
+                        f"(SELECT 1 FROM {t['outcomes']} o WHERE o.learning_record_id = m.rid)")
+            if cur.rowcount:
+                matched -= cur.rowcount
+                cur.execute("DELETE FROM _lc_h h WHERE NOT EXISTS (SELECT 1 FROM _lc_m m WHERE m.learner_id = h.learner_id)")
+                accounts -= cur.rowcount
+                if not matched:
+                    for table in ("_lc_h", "_lc_l", "_lc_m"):
+                        cur.execute(f"DROP TABLE {table}")
+                    return
         cur.execute("ANALYZE _lc_h")
-        # One outcome per matched record, numbered by record within its account (the chain's order). (The
-        # sequence's name looked up once: pg_get_serial_sequence() in the select list costs microseconds a row.)
+        # Outcome ids, seqs and hashes, in account then record order (the chain's order). (The sequence's name is
+        # looked up once: pg_get_serial_sequence() a row costs microseconds a row.)
         cur.execute("SELECT pg_get_serial_sequence(%s, 'id')", [t["outcomes"]])
         sequence = cur.fetchone()[0]
-        cur.execute("""
-            CREATE TEMP TABLE _lc_e ON COMMIT DROP AS
-            SELECT e.*, nextval(%s::regclass) AS oid FROM (
-                SELECT m.*, h.account_id, row_number() OVER (PARTITION BY h.account_id ORDER BY m.rid) AS k
-                FROM _lc_m m JOIN _lc_h h ON h.learner_id = m.learner_id ORDER BY h.account_id, m.rid) e""",
-                    [sequence])
-        cur.execute("CREATE INDEX ON _lc_e (account_id, k)")
-        cur.execute("ANALYZE _lc_e")
-
-        def digest(prev: str, seq: str) -> str:  # ledger.entry_hash of the entry that follows `prev` as `seq`
-            return ledger.entry_hash_sql(prev, "e.account_id::text", f"({seq})::text", "e.credit_class",
-                                         "round(e.credits, 2)::text", "%(reason)s", "e.oid::text", "''", "''",
-                                         "%(actor)s", "''", "%(at)s")
-
-        params = {"reason": EntryReason.RECOGNITION, "actor": "" if actor_id is None else str(actor_id),
-                  "at": ledger.time_text(now)}
+        cur.execute("CREATE TEMP TABLE _lc_e ON COMMIT DROP AS SELECT * FROM pg_temp.lc_chain(%s, %s, %s, %s)",
+                    [sequence, EntryReason.RECOGNITION, "" if actor_id is None else str(actor_id),
+                     ledger.time_text(now)])
+        # Each account's new head and balances, in one update of its row — of the rows whose head is still the one
+        # chained from.
+        classes = CreditClass.values
         cur.execute(f"""
-            CREATE TEMP TABLE _lc_c ON COMMIT DROP AS
-            WITH RECURSIVE chain(account_id, k, seq, prev_hash, hash) AS (
-                SELECT e.account_id, e.k, h.head_seq + 1, h.head_hash::text,
-                       {digest('h.head_hash::text', 'h.head_seq + 1')}
-                FROM _lc_e e JOIN _lc_h h ON h.account_id = e.account_id WHERE e.k = 1
-              UNION ALL
-                SELECT e.account_id, e.k, c.seq + 1, c.hash, {digest('c.hash', 'c.seq + 1')}
-                FROM chain c JOIN _lc_e e ON e.account_id = c.account_id AND e.k = c.k + 1
-            ) SELECT * FROM chain""", params)
+            UPDATE {t['accounts']} a SET head_seq = c.seq, head_hash = c.hash,
+                   {', '.join(f"{balance_field(c)} = a.{balance_field(c)} + c.d_{c}" for c in classes)}
+            FROM (SELECT account_id, max(seq) AS seq, min(seq) - 1 AS from_seq,
+                         (array_agg(hash ORDER BY seq DESC))[1] AS hash,
+                         {', '.join(f"COALESCE(sum(credits) FILTER (WHERE credit_class = '{c}'), 0) AS d_{c}"
+                                    for c in classes)}
+                  FROM _lc_e GROUP BY account_id ORDER BY account_id) c
+            WHERE a.id = c.account_id AND a.head_seq = c.from_seq""")
+        if cur.rowcount != accounts:  # (each account of the batch has at least one entry)
+            if lock_first:
+                raise RuntimeError("bulk recognition: an account's head moved while it was locked")
+            raise _HeadsMoved
         cur.execute(f"""
             INSERT INTO {t['outcomes']} (id, account_id, standard_version_id, learning_record_id, declaration_id,
                 method, title, provider_id, provider_name, date, hours, score, credit_class, credits, basis,
@@ -464,36 +586,22 @@ def _batch_sql(t: dict, cat_rows: list, accredited: list, labels: list, actor, e
                         || e.standard_code || ' v' || e.version || '《' || e.name || '》', 300),
                    %(at)s, %(actor)s
             FROM _lc_e e LEFT JOIN {t['institutions']} i ON i.id = e.provider_id
-            LEFT JOIN _lc_label l ON l.kind = e.kind ORDER BY e.account_id, e.k""",
+            LEFT JOIN _lc_label l ON l.kind = e.kind""",
                     {"method": RecognitionMethod.AUTO, "at": now, "actor": actor_id})
         cur.execute(f"""
             INSERT INTO {t['entries']} (account_id, seq, credit_class, amount, reason, outcome_id, conversion_id,
                 reverses_id, actor_id, memo, created_at, prev_hash, hash)
-            SELECT e.account_id, c.seq, e.credit_class, e.credits, %(reason)s, e.oid, NULL, NULL, %(actor)s, '',
-                   %(at)s, c.prev_hash, c.hash
-            FROM _lc_c c JOIN _lc_e e ON e.account_id = c.account_id AND e.k = c.k ORDER BY e.account_id, c.seq""",
-                    {"reason": EntryReason.RECOGNITION, "actor": actor_id, "at": now})
-        entries = cur.rowcount
-        # Each account's new head and balances, in one update of its row.
-        classes = CreditClass.values
-        cur.execute(f"""
-            UPDATE {t['accounts']} a SET head_seq = c.seq, head_hash = c.hash,
-                   {', '.join(f"{balance_field(c)} = a.{balance_field(c)} + s.d_{c}" for c in classes)}
-            FROM (SELECT DISTINCT ON (account_id) account_id, seq, hash FROM _lc_c ORDER BY account_id, k DESC) c
-            JOIN (SELECT account_id,
-                         {', '.join(f"COALESCE(sum(credits) FILTER (WHERE credit_class = '{c}'), 0) AS d_{c}"
-                                    for c in classes)}
-                  FROM _lc_e GROUP BY account_id) s ON s.account_id = c.account_id
-            WHERE a.id = c.account_id""")
+            SELECT e.account_id, e.seq, e.credit_class, e.credits, %(reason)s, e.oid, NULL, NULL, %(actor)s, '',
+                   %(at)s, e.prev_hash, e.hash
+            FROM _lc_e e""", {"reason": EntryReason.RECOGNITION, "actor": actor_id, "at": now})
+        result.entries += cur.rowcount
         cur.execute("SELECT standard_code, count(*), min(oid), max(oid) FROM _lc_e GROUP BY standard_code")
         first, last = None, None
         for code, n, lo, hi in cur.fetchall():
             result.by_standard[code] += n
             first, last = min(lo, first or lo), max(hi, last or hi)
-        for table in ("_lc_c", "_lc_e", "_lc_h", "_lc_l", "_lc_m", "_lc_k", "_lc_r", "_lc_label", "_lc_acc", "_lc_cat"):
+        for table in ("_lc_e", "_lc_h", "_lc_l", "_lc_m"):
             cur.execute(f"DROP TABLE {table}")
     audit_record(actor=actor, action="outcome.recognise_bulk", object_type="creditbank.outcome",
                  object_id=f"{first}-{last}", records=matched)
     result.recognised += matched
-    result.entries += entries
-    return examined, matched

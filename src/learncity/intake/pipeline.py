@@ -793,12 +793,14 @@ def lock_records() -> None:
             cur.execute(f"LOCK TABLE {LearningRecord._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
 
 
-RECOGNISE_BATCH = 50_000  # records a recognition batch holds in memory
+RECOGNISE_BATCH = 50_000  # records a recognition batch holds in this process's memory (SQLite; PostgreSQL keeps a
+# batch in the server's temporary tables, and takes the bulk path's larger default)
 
 
 def recognise(ids: range, *, actor, progress: Callable[[int], None] | None = None) -> int:
     if not ids:
         return 0
-    result = bulk.recognise_records(actor=actor, min_id=ids.start, max_id=ids.stop - 1, batch=RECOGNISE_BATCH,
+    result = bulk.recognise_records(actor=actor, min_id=ids.start, max_id=ids.stop - 1,
+                                    batch=None if connection.vendor == "postgresql" else RECOGNISE_BATCH,
                                     progress=(lambda r: progress(r.recognised)) if progress else None)
     return result.recognised
