@@ -25,10 +25,28 @@ def institution_of(user):
     return user.role_assignments.get().institution
 
 
+_DIGITS = "零一二三四五六七八九"
+
+
 def resident(n: int = 0) -> LearnerProfile:
-    """A demo resident without a sign-in or a learning account yet, adult, the n-th by id."""
-    return (LearnerProfile.objects.filter(user__isnull=True, account__isnull=True,
-                                          birth_date__lte=datetime.date(1990, 1, 1)).order_by("pk")[n])
+    """The n-th test resident: adult, registered in a street of 鼓楼区 with a real (encrypted) ID number, without a
+    sign-in or a learning account until a test gives one; made at first use. (Not a demo resident: how many of
+    those the demo leaves without an account depends on its build.)"""
+    from learncity.core import crypto
+    from learncity.people import idcard
+    from learncity.people.services import ID_CONTEXT, id_number_hash
+    from learncity.places.models import Place, PlaceLevel
+
+    birth = datetime.date(1960 + n % 25, 1 + n % 12, 1 + n % 28)
+    number = idcard.make("350102", birth, 700 + n)
+    existing = LearnerProfile.objects.filter(id_number_hash=id_number_hash(number)).first()
+    if existing is not None:
+        return existing
+    street = Place.objects.filter(code__startswith="350102", level=PlaceLevel.STREET).order_by("code").first()
+    return LearnerProfile.objects.create(
+        name="测试" + _DIGITS[n // 10 % 10] + _DIGITS[n % 10], id_number_encrypted=crypto.encrypt(number, context=ID_CONTEXT),
+        id_number_hash=id_number_hash(number), id_number_masked=idcard.mask(number), birth_date=birth,
+        sex="M" if n % 2 else "F", residence=street)  # (the sequence 700 + n: odd for men)
 
 
 def completion(staff, learner: LearnerProfile, *, hours="32", score=None, course_kind="community", days_ago=10,

@@ -241,3 +241,33 @@ def test_the_three_level_citys_admin_adds_a_centre_at_its_community_level(dazhou
 
     # then the service accepts what the builder builds
     assert (centre.network_level.rank, centre.parent.code) == (3, college.code)
+
+
+def test_the_demo_history_arrives_through_the_intake_path(users):
+    """The providers' yearly files went through job_submit and job_run: one job per provider, every valid row a
+    record, recognised where a standard fits, and the community school's three wrong rows in its error report."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from learncity.catalog.models import LearningRecord
+    from learncity.creditbank.models import Outcome
+    from learncity.intake import services as intake
+    from learncity.intake.models import ImportJob, JobStatus
+
+    school = users["staff"].role_assignments.get().institution
+    city = Place.objects.get(code="350100")
+    jobs = list(ImportJob.objects.filter(institution__place__path__startswith=city.path).order_by("pk"))
+    assert len(jobs) >= 2 and all(j.status == JobStatus.DONE and j.source == "cli" for j in jobs)
+    for job in jobs:
+        records = LearningRecord.objects.filter(provider=job.institution, source="import")
+        assert job.rows_new == job.rows_total - job.rows_invalid == records.count() > 0
+        assert job.recognised == Outcome.objects.filter(learning_record__in=records).count() > 0
+        assert job.created_by == users["city_admin"] and "新增" in job.message
+    own = next(j for j in jobs if j.institution == school)
+    assert own.rows_invalid == 3 and own.has_report
+    ws = load_workbook(BytesIO(intake.report_xlsx(own)), read_only=True).worksheets[0]
+    errors = [r[-1] for r in ws.iter_rows(min_row=2, values_only=True) if r[-2] == "有错误，未接收"]
+    assert len(errors) == 3
+    assert any("姓名与该身份证号码登记的姓名不一致" in e for e in errors)
+    assert any("在未来" in e for e in errors) and any("未知的课程代码「SQ-9999」" in e for e in errors)

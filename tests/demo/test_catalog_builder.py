@@ -38,6 +38,7 @@ from learncity.catalog.models import (
 )
 from learncity.demo.builder import TODAY, demo_build
 from learncity.demo.catalog_builder import COUNT_KEYS, TERMS, build_catalog
+from learncity.intake.models import ImportJob
 from learncity.network.models import Institution, InstitutionKind
 from learncity.places.models import Place
 
@@ -241,7 +242,10 @@ def test_learning_records_are_unique_per_provider_and_marked_demo(catalog):
     pairs = list(records.values_list("provider_id", "external_id"))
 
     assert len(pairs) == len(set(pairs))
-    assert set(records.values_list("source", flat=True)) == {RecordSource.DEMO}
+    # (besides the catalog's own, the providers' yearly uploads: they came through the intake path)
+    assert set(records.values_list("source", flat=True)) == {RecordSource.DEMO, RecordSource.IMPORT}
+    assert records.filter(source=RecordSource.IMPORT).count() == sum(ImportJob.objects.filter(
+        institution__place__path__startswith=FUZHOU_PATH).values_list("rows_new", flat=True))
     assert set(records.values_list("kind", flat=True)) == {RecordKind.COMPLETION, RecordKind.EVENT,
                                                             RecordKind.RESOURCE, RecordKind.VOLUNTEERING}
     assert not records.filter(date__gte=TODAY).exists()

@@ -365,9 +365,11 @@ def test_another_institutions_staff_may_not_upload_for_it(staff, school):
                             source="api")
     assert ImportJob.objects.count() == jobs
 
+    before = list(selectors.job_list(actor=staff))  # (the demo city's yearly upload of the school)
     job = upload(staff, school, data, "p.csv")
-    assert [j.pk for j in selectors.job_list(actor=staff)] == [job.pk]
-    assert not selectors.job_list(actor=outsider).exists()
+    assert [j.pk for j in selectors.job_list(actor=staff)] == [job.pk, *[j.pk for j in before]]
+    assert {j.institution_id for j in selectors.job_list(actor=staff)} == {school.pk}
+    assert {j.institution_id for j in selectors.job_list(actor=outsider)} <= {other.pk}
     with pytest.raises(NotFound):
         selectors.job_get(actor=outsider, pk=job.pk)
     assert selectors.job_get(actor=staff, pk=job.pk) == job

@@ -43,6 +43,7 @@ from learncity.places.services import divisions_load
 from . import names
 from .catalog_builder import build_catalog
 from .credit_builder import build_credit_bank
+from .intake_builder import build_uploads
 from .monitoring_builder import build_monitoring
 
 TODAY = datetime.date(2026, 11, 1)  # the demo's "now" for ages, so the city is the same on every machine
@@ -150,6 +151,7 @@ def demo_build(*, city: str = "福州市", residents: int = DEFAULT_RESIDENTS, s
     catalog = build_catalog(city_place, random.Random(f"{seed}:{city_place.code}:catalog"), progress)
     _learner_enrolls(users["learner"])
     credits = build_credit_bank(city_place, random.Random(f"{seed}:{city_place.code}:credits"), users, progress)
+    uploads = build_uploads(city_place, random.Random(f"{seed}:{city_place.code}:uploads"), users, TODAY, progress)
     monitoring = build_monitoring(city_place, random.Random(f"{seed}:{city_place.code}:monitoring"), TODAY, progress)
     progress("搜索索引", 0, 1)
     reindex_all()
@@ -162,6 +164,7 @@ def demo_build(*, city: str = "福州市", residents: int = DEFAULT_RESIDENTS, s
         "institutions": Institution.objects.filter(place__path__startswith=city_place.path).count(),
         **catalog,
         **credits,
+        **uploads,
         **monitoring,
     }
     return result
