@@ -172,6 +172,9 @@ ADMIN_SITE_HEADER = _("learncity 终身学习城市")
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 LEARNCITY_INTAKE_DIR = DATA_DIR / "intake"
 LEARNCITY_INTAKE_MAX_BYTES = int(os.environ.get("LEARNCITY_INTAKE_MAX_BYTES", str(512 * 1024 * 1024)))
+# Days a finished import job's staged rows (its row-by-row report) are kept; `learncity intake_purge` (and
+# `learncity serve`, hourly) deletes them afterwards. The job itself, its counts and message stay.
+LEARNCITY_INTAKE_REPORT_DAYS = int(os.environ.get("LEARNCITY_INTAKE_REPORT_DAYS", "90"))
 
 # Monitoring: the public dashboard suppresses cells of fewer people than this (personal data).
 LEARNCITY_MONITORING_MIN_CELL = int(os.environ.get("LEARNCITY_MONITORING_MIN_CELL", "10"))

@@ -10,6 +10,7 @@ the file is streamed from it, a chunk of rows at a time.
 """
 
 import contextlib
+import datetime
 import fcntl
 import hashlib
 import io
@@ -17,10 +18,12 @@ import logging
 import os
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -359,6 +362,54 @@ def _pipeline(job: ImportJob, progress: Callable[[ImportJob], None]) -> None:
         job.stage = "commit"  # (the commit of a million rows' transaction takes a moment of its own)
         progress(job)
     job.stage = ""
+
+
+# --- purge ---------------------------------------------------------------------------------------------------------
+
+PURGE_CHUNK = 50_000  # staged rows deleted a transaction
+
+
+@dataclass
+class PurgeResult:
+    jobs: int = 0  # jobs whose report is gone
+    rows: int = 0  # staged rows deleted
+
+
+def jobs_purge(*, days: int | None = None, now: datetime.datetime | None = None) -> PurgeResult:
+    """Delete what staging keeps only for the reports:
+    - every staged row of the jobs finished more than `days` (default LEARNCITY_INTAKE_REPORT_DAYS) ago: their
+      report goes (`has_report` off), the job with its counts and message stays in the history;
+    - sooner, the rows no report shows: of a finished job over REPORT_EVERY_ROW_UP_TO rows, those new or
+      duplicate without an error (its report lists only the rows with errors or changes).
+    Never the rows of a job still queued or running. In chunks, a short transaction each."""
+    days = settings.LEARNCITY_INTAKE_REPORT_DAYS if days is None else days
+    if days < 0:
+        raise DomainError({"days": _("保留天数不能是负数（%(d)s）") % {"d": days}})
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
+    finished = ImportJob.objects.filter(status__in=[JobStatus.DONE, JobStatus.REJECTED, JobStatus.FAILED])
+    result = PurgeResult()
+    staged = Exists(StagedRow.objects.filter(job_id=OuterRef("pk")))
+    for job in finished.filter(staged, finished_at__lt=cutoff).order_by("pk"):
+        result.rows += _staged_purge(job.pk, StagedRow.objects.filter(job_id=job.pk))
+        with transaction.atomic():
+            ImportJob.objects.filter(pk=job.pk).update(has_report=False)
+        result.jobs += 1
+        audit_record(actor=None, action="intake.report_purged", obj=job, days=days)
+    for job_id in finished.filter(finished_at__gte=cutoff, rows_total__gt=REPORT_EVERY_ROW_UP_TO,
+                                  status=JobStatus.DONE).values_list("pk", flat=True):
+        result.rows += _staged_purge(job_id, StagedRow.objects.filter(job_id=job_id, errors="",
+                                                                      outcome__in=["", "duplicate"]))
+    return result
+
+
+def _staged_purge(job_id: int, rows) -> int:
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            ids = list(rows.order_by("row_no").values_list("pk", flat=True)[:PURGE_CHUNK])
+            if not ids:
+                return deleted
+            deleted += StagedRow.objects.filter(pk__in=ids).delete()[0]
 
 
 # --- templates and the report ------------------------------------------------------------------------------------

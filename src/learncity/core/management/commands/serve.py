@@ -12,6 +12,7 @@ from django.contrib.staticfiles.finders import get_finders
 from django.core.management import BaseCommand, CommandError, call_command
 from django.db import DatabaseError, connections
 
+from learncity.intake.services import jobs_purge
 from learncity.intake.tasks import jobs_resume
 
 STATIC_IGNORE: list[str] = []
@@ -107,6 +108,7 @@ class Command(BaseCommand):
         worker = _start(worker_args, niceness=WORKER_NICENESS)
         worker_started = time.monotonic()
         next_resume = worker_started + 5  # after the server has come up
+        next_purge = worker_started + 120
         code = 0
         try:
             while not stopping:
@@ -122,6 +124,9 @@ class Command(BaseCommand):
                 if now >= next_resume:
                     next_resume = now + 60
                     self.resume_jobs()
+                if now >= next_purge:
+                    next_purge = now + 3600
+                    self.purge_reports()
         finally:
             self.stop(server, worker)
         if code:
@@ -143,6 +148,18 @@ class Command(BaseCommand):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+    def purge_reports(self) -> None:
+        try:
+            purged = jobs_purge()
+        except DatabaseError as exc:  # busy: try again next hour
+            self.stderr.write(f"learncity: purging old import reports failed for now: {exc}")
+            return
+        finally:
+            connections.close_all()
+        if purged.rows:
+            self.stdout.write(f"learncity: staged rows of finished import jobs deleted: {purged.rows:,} "
+                              f"({purged.jobs} reports past LEARNCITY_INTAKE_REPORT_DAYS)")
 
     def resume_jobs(self) -> None:
         try:
