@@ -1,6 +1,7 @@
 """Staged rows do not outlive their use: a finished job's rows go after LEARNCITY_INTAKE_REPORT_DAYS (the job, its
 counts and message stay; its report goes), a large job's rows no report shows go at once, and nothing of a job
 still queued or running is touched."""
+# ruff: noqa: F811 (the pipeline tests' fixtures, imported, are the tests' arguments)
 
 import datetime
 
@@ -12,25 +13,9 @@ from learncity.core.errors import DomainError
 from learncity.intake import services
 from learncity.intake.models import ImportJob, JobStatus, StagedRow
 from tests.intake.files import adults, csv_file, record
-from tests.intake.test_pipeline import report_rows, upload
+from tests.intake.test_pipeline import intake_dir, report_rows, school, staff, upload  # noqa: F401
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def intake_dir(settings, tmp_path):
-    settings.LEARNCITY_INTAKE_DIR = tmp_path / "intake"
-    return settings.LEARNCITY_INTAKE_DIR
-
-
-@pytest.fixture
-def staff(users):
-    return users["staff"]
-
-
-@pytest.fixture
-def school(staff):
-    return staff.role_assignments.get().institution
 
 
 def _finished_days_ago(job: ImportJob, days: int) -> ImportJob:
