@@ -2,6 +2,7 @@
 found by `ledger_verify` with where it is, amounts that are Decimals or nothing, and balances that always equal
 the sum of the entries (a property test over random sequences of operations)."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -58,6 +59,7 @@ def test_the_orm_cannot_edit_or_delete_an_entry_either(users):
 def test_issued_transcripts_are_append_only_too(users):
     account = _account_with_entries(users, 1)
     t = services.transcript_issue(actor=users["city_admin"], account=account)
+    assert re.fullmatch(r"[A-Za-z0-9]{24}", t.token)  # (no "-" a printed line could end on)
     with pytest.raises(IntegrityError), transaction.atomic():
         type(t).objects.filter(pk=t.pk).update(digest="0" * 64)
 

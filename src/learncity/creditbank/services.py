@@ -14,6 +14,7 @@ Who may do what:
 import datetime
 import hashlib
 import secrets
+import string
 from decimal import Decimal
 
 from django.db import transaction
@@ -930,11 +931,20 @@ def transcript_issue(*, actor, account: LearningAccount, base_url: str = "") -> 
         content = transcript_content(account)
         canonical = _canonical(content)
         transcript = Transcript.objects.create(
-            token=secrets.token_urlsafe(18), account=account, issued_at=timezone.now(), issued_by=_user(actor),
+            token=_transcript_token(), account=account, issued_at=timezone.now(), issued_by=_user(actor),
             head_seq=account.head_seq, head_hash=account.head_hash, content=content,
             digest=hashlib.sha256(canonical.encode()).hexdigest())
         audit_record(actor=actor, action="transcript.issue", obj=transcript)
     return transcript
+
+
+_TOKEN_ALPHABET = string.ascii_letters + string.digits
+
+
+def _transcript_token() -> str:
+    """24 letters and digits (143 bits): no "-" or "_", which a printed footer may end a line on and a reader (or
+    pdftotext) may then drop as a hyphenation. Tokens issued before (token_urlsafe) still verify."""
+    return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(24))
 
 
 def _canonical(content: dict) -> str:
