@@ -390,19 +390,18 @@ def jobs_purge(*, days: int | None = None, now: datetime.datetime | None = None)
     result = PurgeResult()
     staged = Exists(StagedRow.objects.filter(job_id=OuterRef("pk")))
     for job in finished.filter(staged, finished_at__lt=cutoff).order_by("pk"):
-        result.rows += _staged_purge(job.pk, StagedRow.objects.filter(job_id=job.pk))
+        result.rows += _staged_purge(StagedRow.objects.filter(job_id=job.pk))
         with transaction.atomic():
             ImportJob.objects.filter(pk=job.pk).update(has_report=False)
         result.jobs += 1
         audit_record(actor=None, action="intake.report_purged", obj=job, days=days)
     for job_id in finished.filter(finished_at__gte=cutoff, rows_total__gt=REPORT_EVERY_ROW_UP_TO,
                                   status=JobStatus.DONE).values_list("pk", flat=True):
-        result.rows += _staged_purge(job_id, StagedRow.objects.filter(job_id=job_id, errors="",
-                                                                      outcome__in=["", "duplicate"]))
+        result.rows += _staged_purge(StagedRow.objects.filter(job_id=job_id, errors="", outcome__in=["", "duplicate"]))
     return result
 
 
-def _staged_purge(job_id: int, rows) -> int:
+def _staged_purge(rows) -> int:
     deleted = 0
     while True:
         with transaction.atomic():
