@@ -175,6 +175,9 @@ LEARNCITY_INTAKE_MAX_BYTES = int(os.environ.get("LEARNCITY_INTAKE_MAX_BYTES", st
 # Days a finished import job's staged rows (its row-by-row report) are kept; `learncity intake_purge` (and
 # `learncity serve`, hourly) deletes them afterwards. The job itself, its counts and message stay.
 LEARNCITY_INTAKE_REPORT_DAYS = int(os.environ.get("LEARNCITY_INTAKE_REPORT_DAYS", "90"))
+# Database sessions that recognise a job's new records side by side, on PostgreSQL (each its share of the job's
+# learners): one a core, at most 4. 1 recognises in the job's own session.
+LEARNCITY_INTAKE_RECOGNISERS = int(os.environ.get("LEARNCITY_INTAKE_RECOGNISERS", str(min(4, os.cpu_count() or 1))))
 
 # Monitoring: the public dashboard suppresses cells of fewer people than this (personal data).
 LEARNCITY_MONITORING_MIN_CELL = int(os.environ.get("LEARNCITY_MONITORING_MIN_CELL", "10"))

@@ -1,7 +1,9 @@
 """The kill test, on PostgreSQL: a large upload's worker process is killed with SIGKILL — once while it reads
-the file into the staging table, once inside the final transaction after it has written learning records,
-outcomes and ledger entries that nobody else can see yet — and each time nothing of the job is visible as
-accepted and the job is left to be resumed; resumed, it makes each record exactly once and the ledger verifies.
+the file into the staging table, once inside the transaction that writes its learning records, after it has
+begun writing them (nobody else can see them yet) — and each time nothing of the job is visible as accepted and the job
+is left to be resumed; then once while it recognises the records it has committed, in two database sessions side
+by side, and the records are there, each once, with whole batches of outcomes and ledger entries or none. Resumed,
+the job makes each record exactly once, recognises each once, and the ledger verifies.
 
 The workers are real processes (`learncity db_worker`) on the test database, so the test commits for real
 (transactional): the database is flushed after it, and the demo city put back when the module is done."""
@@ -80,8 +82,8 @@ def start_worker(data_dir, tmp_path):
             worker.kill()
 
 
-def big_csv(residents: list[LearnerProfile], rows: int) -> bytes:
-    """`rows` good completion records spread over the residents, record ids KILL-000000…"""
+def big_csv(residents: list[LearnerProfile], rows: int, prefix: str = PREFIX) -> bytes:
+    """`rows` good completion records spread over the residents, record ids KILL-000000… (or `prefix`…)"""
     people = [(id_number_of(p), p.name) for p in residents]
     date = (datetime.date.today() - datetime.timedelta(days=10)).isoformat()
     buf = io.StringIO()
@@ -89,7 +91,7 @@ def big_csv(residents: list[LearnerProfile], rows: int) -> bytes:
     writer.writerow(HEADERS)
     for i in range(rows):
         idn, name = people[i % len(people)]
-        writer.writerow([f"{PREFIX}{i:06d}", idn, name, "课程结业", "", "社区教育", f"社区书法入门 第{i % 40 + 1}讲",
+        writer.writerow([f"{prefix}{i:06d}", idn, name, "课程结业", "", "社区教育", f"社区书法入门 第{i % 40 + 1}讲",
                          "16", "", date])
     return buf.getvalue().encode("utf-8")
 
@@ -164,6 +166,14 @@ def holds_write_lock(table: str) -> bool:
         return cur.fetchone()[0]
 
 
+def last_activity() -> str:
+    """What the worker's session is running (or last ran)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT COALESCE(string_agg(query, ' | '), '') FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND state <> 'idle'")
+        return cur.fetchone()[0].strip()
+
+
 def test_a_killed_worker_leaves_nothing_accepted_and_the_job_resumes_exactly_once(start_worker):
     staff = User.objects.get(username="staff")
     school = staff.role_assignments.get().institution
@@ -197,22 +207,45 @@ def test_a_killed_worker_leaves_nothing_accepted_and_the_job_resumes_exactly_onc
     assert 0 < StagedRow.objects.filter(job_id=job.pk).count() < ROWS  # staged, never accepted
     nothing_accepted(job, attempts=1)
 
-    # When it is resumed, and the second worker is killed inside the final transaction, after it has written the
-    # learning records and begun writing outcomes and ledger entries
+    # When it is resumed, and the second worker is killed inside the transaction that writes the records, while it
+    # writes them
     assert tasks.jobs_resume(stale_after=datetime.timedelta(0)) == [job.pk]
     assert job_now(job).status == JobStatus.QUEUED
     worker = start_worker()
     records, entries = LearningRecord._meta.db_table, LedgerEntry._meta.db_table
-    worker.wait_for("ledger entries written inside the final transaction",
-                    lambda: job_now(job).stage == "validate" and holds_write_lock(records) and holds_write_lock(entries))
+    worker.wait_for("learning records written inside the transaction that accepts them",
+                    lambda: job_now(job).stage == "validate" and holds_write_lock(records)
+                    and last_activity().startswith("INSERT INTO catalog_learningrecord"))
     worker.kill()
 
     # Then still nothing is accepted, and the job can be resumed again
     nothing_accepted(job, attempts=2)
     assert job_now(job).stage == "validate"
 
-    # When it is resumed and left to finish
+    # When it is resumed, and the third worker is killed while it recognises the records it has committed
     assert tasks.jobs_resume(stale_after=datetime.timedelta(0)) == [job.pk]
+    worker = start_worker()
+    worker.wait_for("ledger entries being written for the committed records",
+                    lambda: job_now(job).stage == "recognise" and holds_write_lock(entries))
+    worker.kill()
+
+    # Then the records are accepted, each once, and the job is RUNNING, to be resumed at their recognition: the
+    # outcomes and ledger entries there are of whole batches, one of each a record (none while the first batches
+    # were being written)
+    stopped = job_now(job)
+    assert (stopped.status, stopped.stage, stopped.attempts, stopped.rows_new) == (JobStatus.RUNNING, "recognise", 3,
+                                                                                  ROWS)
+    assert ours.count() == ROWS and ours.values("external_id").distinct().count() == ROWS
+    assert stopped.records_last - stopped.records_first + 1 == ROWS
+    recognised = Outcome.objects.filter(learning_record__in=ours).count()
+    assert recognised < ROWS and stopped.recognised <= recognised  # (the job's count follows a moment behind)
+    assert (Outcome.objects.count(), LedgerEntry.objects.count()) == (outcomes_before + recognised,
+                                                                      entries_before + recognised)
+    assert ledger_verify().ok
+
+    # When it is resumed (a job past its records' commit is resumed however often it stopped) and left to finish
+    assert tasks.jobs_resume(stale_after=datetime.timedelta(0)) == [job.pk]
+    assert "接着认定" in job_now(job).message
     started = time.monotonic()
     worker = start_worker()
     worker.finish()
@@ -221,7 +254,7 @@ def test_a_killed_worker_leaves_nothing_accepted_and_the_job_resumes_exactly_onc
     # Then every record was made exactly once, each recognised once, and the ledger verifies
     job = job_now(job)
     assert (job.status, job.attempts, job.rows_total, job.rows_new, job.rows_duplicate, job.rows_invalid,
-            job.recognised) == (JobStatus.DONE, 3, ROWS, ROWS, 0, 0, ROWS), job.message
+            job.recognised) == (JobStatus.DONE, 4, ROWS, ROWS, 0, 0, ROWS), job.message
     assert ours.count() == ROWS
     assert ours.values("external_id").distinct().count() == ROWS
     assert LearningRecord.objects.filter(provider=school, source=RecordSource.IMPORT).count() == imported_before + ROWS
@@ -232,3 +265,4 @@ def test_a_killed_worker_leaves_nothing_accepted_and_the_job_resumes_exactly_onc
     assert report.ok, report.breaks[:5]
     assert report.entries == entries_before + ROWS
     print(f"\nkill test: {ROWS} rows resumed to done in {elapsed:.1f} s (worker start included)")
+

@@ -11,7 +11,7 @@ from django_tasks_db.models import DBTaskResult
 
 from learncity.catalog.models import LearningRecord, RecordSource
 from learncity.creditbank.models import Outcome
-from learncity.intake import services, tasks
+from learncity.intake import pipeline, services, tasks
 from learncity.intake.models import ImportJob, JobStatus
 from tests.intake.files import adults, csv_file, record
 
@@ -152,6 +152,37 @@ def test_a_job_that_keeps_killing_its_worker_is_given_up(staff, school, django_c
     assert "不再重试" in job.message
     assert not task_rows(job).filter(status=TaskResultStatus.READY).exists()
     assert not LearningRecord.objects.filter(provider=school, external_id__startswith="TASK-E").exists()
+
+
+def test_a_job_stopped_after_its_records_were_written_is_resumed_however_often_it_stopped(
+        staff, school, django_capture_on_commit_callbacks, monkeypatch):
+    # Given a job whose records were written, whose worker then died while recognising them, for the third time
+    job = submit(staff, school, 3, "TASK-W", django_capture_on_commit_callbacks)
+    recognise = pipeline.recognise
+
+    def dies(*args, **kwargs):  # (SystemExit: no handler of the job's runs, as when the process is killed)
+        raise SystemExit(9)
+
+    monkeypatch.setattr(pipeline, "recognise", dies)
+    with pytest.raises(SystemExit):
+        services.job_run(job.pk)
+    monkeypatch.setattr(pipeline, "recognise", recognise)
+    _left_running(job, minutes_ago=3, attempts=tasks.MAX_ATTEMPTS)
+    ImportJob.objects.filter(pk=job.pk).update(stage="recognise")
+    ours = LearningRecord.objects.filter(provider=school, external_id__startswith="TASK-W")
+    assert ours.count() == 3 and not Outcome.objects.filter(learning_record__in=ours).exists()
+
+    # When the dead workers' jobs are looked for
+    assert tasks.jobs_resume() == [job.pk]
+
+    # Then it is queued again, to go on recognising (its records are in: giving up would leave them unrecognised)
+    job.refresh_from_db()
+    assert job.status == JobStatus.QUEUED and "接着认定" in job.message
+    with django_capture_on_commit_callbacks(execute=True):
+        run_worker()
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.rows_new, job.recognised) == (JobStatus.DONE, tasks.MAX_ATTEMPTS + 1, 3, 3)
+    assert ours.count() == 3 and Outcome.objects.filter(learning_record__in=ours).count() == 3
 
 
 def test_a_queued_job_whose_task_keeps_failing_before_it_begins_is_given_up(staff, school,

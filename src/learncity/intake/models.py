@@ -3,8 +3,9 @@
 A job's file is kept under DATA_DIR/intake/<job id>/ until the job is finished. Its rows are parsed (streamed, never
 held whole) into `StagedRow` with COPY on PostgreSQL (batched inserts on SQLite), validated set-based against the
 reference tables, deduplicated inside the file and against what the provider sent before (provider + record id),
-then the new rows become learning records and are recognised into the ledger — all in the one transaction that
-marks the job done, so a job killed midway leaves nothing accepted and can be run again.
+and the new rows become learning records — in one transaction, so a job killed before its commit leaves nothing
+accepted and is run again. The records are then recognised into the ledger batch by batch, and a job stopped
+there is resumed at the records not yet recognised (`ImportJob.records_first`…`records_last`).
 """
 
 from django.db import models
@@ -80,6 +81,12 @@ class ImportJob(models.Model):
     rows_changed = models.PositiveIntegerField(default=0)
     rows_invalid = models.PositiveIntegerField(default=0)
     recognised = models.PositiveIntegerField(default=0)
+    rows_examples = models.PositiveIntegerField(default=0)  # the template's example rows, skipped
+    # The ids of the learning records the job wrote (one range, reserved at once), set in the transaction that
+    # wrote them: from then on the job is past the point of accepting, and a run that stops is resumed at the
+    # recognition of these records, never started over.
+    records_first = models.BigIntegerField(null=True, blank=True)
+    records_last = models.BigIntegerField(null=True, blank=True)
     message = models.CharField(max_length=500, blank=True)
     has_report = models.BooleanField(default=False)
 

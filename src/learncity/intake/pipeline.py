@@ -19,8 +19,10 @@ import codecs
 import csv
 import datetime
 import io
+import itertools
 import json
 import re
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -28,7 +30,7 @@ from itertools import islice
 from operator import itemgetter
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -662,60 +664,61 @@ def staged_delete(job_id: int) -> None:
 
 # --- the commit: checks against the reference tables, dedup, write, recognise ------------------------------------
 
-def _flag(cur, where: str, params: list, code: str, message: str, value_sql: str = "", from_sql: str = "") -> None:
-    """Append "code:message" to the errors of the job's staged rows matching `where` (one UPDATE, optionally
-    … FROM `from_sql`). The message's "%(v)s", if any, is replaced by the SQL expression `value_sql` of each row."""
-    st = StagedRow._meta.db_table
-    parts = f"{code}:{message}".split("%(v)s")
-    text = " || ".join(["%s"] + [f"{value_sql} || %s"] * (len(parts) - 1))
-    cur.execute(f"UPDATE {st} SET errors = errors || CASE WHEN errors = '' THEN '' ELSE %s END || {text} "
-                f"{from_sql} WHERE {where}", ["\n", *parts, *params])
-
-
-@dataclass
-class CommitResult:
-    invalid: int = 0
-    duplicate: int = 0
-    changed: int = 0
-    new: int = 0
-    recognised: int = 0
-    ids: range = range(0)
-    written: bool = False
-
-
 def validate(job: ImportJob) -> int:
-    """The set-based checks: one statement each, touching only the rows found wrong. Returns the invalid rows."""
+    """The set-based checks, in one pass over the job's rows (each row joined once to its resident and its course)
+    that writes only the rows found wrong: their "code:message" lines appended to what the row checks found.
+    Returns the invalid rows."""
     st = StagedRow._meta.db_table
     lp = LearnerProfile._meta.db_table
     course = Course._meta.db_table
     j, p = job.pk, job.institution_id
-    with connection.cursor() as cur:
+
+    def line(code: str, message: str) -> list[str]:  # "\ncode:message", split where the row's value goes
+        return f"\n{code}:{message}".split("%(v)s")
+
+    checks = [  # (condition, the message's parts, the SQL of the value between them)
         # A resident the city has no profile of.
-        _flag(cur, f"job_id = %s AND id_hash <> '' AND NOT EXISTS "
-                   f"(SELECT 1 FROM {lp} p WHERE p.id_number_hash = {st}.id_hash)", [j],
-              "id_number", _("本市没有这位居民的档案，请先登记居民信息"))
+        ("s.id_hash <> '' AND p.id IS NULL", line("id_number", _("本市没有这位居民的档案，请先登记居民信息")), ""),
         # The name given is not the name registered for that ID number (which is not shown: personal data).
-        _flag(cur, f"job_id = %s AND id_hash <> '' AND EXISTS "
-                   f"(SELECT 1 FROM {lp} p WHERE p.id_number_hash = {st}.id_hash AND p.name <> {st}.name)", [j],
-              "name", _("姓名与该身份证号码登记的姓名不一致"))
+        ("p.name <> s.name", line("name", _("姓名与该身份证号码登记的姓名不一致")), ""),
         # Learning before the learner was born.
-        _flag(cur, f"job_id = %s AND id_hash <> '' AND date IS NOT NULL AND EXISTS "
-                   f"(SELECT 1 FROM {lp} p WHERE p.id_number_hash = {st}.id_hash AND {st}.date < p.birth_date)", [j],
-              "date", _("学习日期早于学习者的出生日期"))
+        ("s.date < p.birth_date", line("date", _("学习日期早于学习者的出生日期")), ""),
         # A course code nobody has, or another institution's (course codes are unique across the city).
-        _flag(cur, f"job_id = %s AND course_code <> '' AND NOT EXISTS "
-                   f"(SELECT 1 FROM {course} c WHERE c.code = {st}.course_code)", [j],
-              "course_code", _("未知的课程代码「%(v)s」"), "course_code")
-        _flag(cur, f"job_id = %s AND course_code <> '' AND EXISTS "
-                   f"(SELECT 1 FROM {course} c WHERE c.code = {st}.course_code AND c.institution_id <> %s)", [j, p],
-              "course_code", _("课程代码「%(v)s」是其他机构的课程，只能报送本机构的课程"), "course_code")
-        # The same record id twice in the file: the later rows are wrong, and say where the first one is. (A window
-        # over the job's rows, joined back by primary key: grouping and joining on the record id would be quadratic
-        # on SQLite, which has no index on it.)
-        _flag(cur, f"{st}.id = d.sid AND d.row_no > d.first_row", [],
-              "external_id", _("记录编号与第 %(v)s 行重复"), "CAST(d.first_row AS TEXT)",
-              from_sql=f"FROM (SELECT s.id AS sid, s.row_no, MIN(s.row_no) OVER (PARTITION BY s.external_id) AS first_row "
-                       f"FROM {st} s WHERE s.job_id = {int(j)} AND s.external_id <> '') d")
+        ("s.course_code <> '' AND c.id IS NULL", line("course_code", _("未知的课程代码「%(v)s」")), "s.course_code"),
+        ("c.institution_id <> %s", line("course_code", _("课程代码「%(v)s」是其他机构的课程，只能报送本机构的课程")),
+         "s.course_code"),
+        # The same record id twice in the file: the later rows are wrong, and say where the first one is.
+        ("s.row_no > s.first_row", line("external_id", _("记录编号与第 %(v)s 行重复")), "CAST(s.first_row AS TEXT)"),
+    ]
+    pieces, params = [], []
+    for condition, parts, value_sql in checks:
+        text = " || ".join(["%s"] + [f"{value_sql} || %s"] * (len(parts) - 1))
+        pieces.append(f"COALESCE(CASE WHEN {condition} THEN {text} END, '')")
+        params += ([p] if "%s" in condition else []) + parts
+    wrong = " OR ".join(f"({condition})" for condition, _parts, _value in checks)
+    columns = "id, row_no, external_id, id_hash, name, date, course_code"
+    if connection.vendor == "postgresql":
+        # Each record id's first row, for the ids that come more than once: a hash aggregate over the job's rows.
+        rows = (f"SELECT s0.{columns.replace(', ', ', s0.')}, d.first_row FROM {st} s0 LEFT JOIN "
+                f"(SELECT external_id, MIN(row_no) AS first_row FROM {st} WHERE job_id = %s AND external_id <> '' "
+                f"GROUP BY external_id HAVING COUNT(*) > 1) d ON d.external_id = s0.external_id WHERE s0.job_id = %s")
+        params += [j, j]
+    else:
+        # (A window: SQLite has no index on the record id to group and join back on, and would go quadratic.)
+        rows = (f"SELECT {columns}, CASE WHEN external_id <> '' THEN MIN(row_no) OVER (PARTITION BY external_id) END "
+                f"AS first_row FROM {st} WHERE job_id = %s")
+        params += [j]
+    params.append(p)  # (the condition on the course's institution, in `wrong`)
+    with connection.cursor() as cur:
+        # The wrong rows and their messages first (the messages built only for them), then only those rows updated,
+        # found by primary key.
+        cur.execute("DROP TABLE IF EXISTS _lc_wrong")
+        cur.execute(f"CREATE TEMP TABLE _lc_wrong AS SELECT s.id AS sid, {' || '.join(pieces)} AS more "
+                    f"FROM ({rows}) s LEFT JOIN {lp} p ON p.id_number_hash = s.id_hash AND s.id_hash <> '' "
+                    f"LEFT JOIN {course} c ON c.code = s.course_code AND s.course_code <> '' WHERE {wrong}", params)
+        cur.execute(f"UPDATE {st} SET errors = CASE WHEN errors = '' THEN substr(v.more, 2) ELSE errors || v.more END "
+                    f"FROM _lc_wrong v WHERE {st}.id = v.sid")
+        cur.execute("DROP TABLE _lc_wrong")
         cur.execute(f"SELECT COUNT(*) FROM {st} WHERE job_id = %s AND errors <> ''", [j])
         return cur.fetchone()[0]
 
@@ -781,8 +784,19 @@ def commit_settings() -> None:
     learning records, outcomes and ledger entries, have no foreign-key constraints: see catalog migration 0002.)"""
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
-            cur.execute("SET LOCAL work_mem = '128MB'")
+            cur.execute("SET LOCAL work_mem = '256MB'")
             cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def commit_unflushed() -> None:
+    """The transaction that writes a job's records commits without waiting for its WAL to reach the disk (on
+    PostgreSQL; the server writes it out meanwhile, while the records are recognised). The job is not DONE until a
+    commit that does wait, which makes everything committed before it durable; a server crash before that may lose
+    this commit, whole — the records with the job's range of them — and the job is then run again from the start
+    (its file is kept until it is DONE)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL synchronous_commit = off")
 
 
 def lock_records() -> None:
@@ -797,10 +811,87 @@ RECOGNISE_BATCH = 50_000  # records a recognition batch holds in this process's 
 # batch in the server's temporary tables, and takes the bulk path's larger default)
 
 
-def recognise(ids: range, *, actor, progress: Callable[[int], None] | None = None) -> int:
+def recognise(ids: range, *, actor, progress: Callable[[int], None] | None = None, sessions: int = 1) -> int:
+    """Recognise the job's records (`ids`, written in learner order), batch by batch, each batch committed on its
+    own: resumable, a batch at a time, and idempotent (a record already recognised is skipped). On PostgreSQL with
+    `sessions` > 1, and outside any transaction, the range is cut at learners' boundaries into that many parts, each
+    recognised in its own database session on its own thread: the parts touch different learners' accounts, so the
+    server works on them side by side, a core each. `progress(records recognised so far)` runs on this thread.
+    Returns the records recognised."""
     if not ids:
         return 0
-    result = bulk.recognise_records(actor=actor, min_id=ids.start, max_id=ids.stop - 1,
-                                    batch=None if connection.vendor == "postgresql" else RECOGNISE_BATCH,
-                                    progress=(lambda r: progress(r.recognised)) if progress else None)
+    if sessions <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return _recognise_part(ids.start, ids.stop - 1, actor, progress)
+    parts = _parts(ids, sessions)
+    done = [0] * len(parts)
+    failed: list[BaseException] = []
+
+    def work(k: int, low: int, high: int) -> None:
+        try:
+            done[k] = _recognise_part(low, high, actor, lambda n: done.__setitem__(k, n))
+        except BaseException as exc:  # handed to the calling thread, which raises it
+            failed.append(exc)
+        finally:
+            connections.close_all()  # (this thread's own connections)
+
+    threads = [threading.Thread(target=work, args=(k, low, high), name=f"recognise-{k}", daemon=True)
+               for k, (low, high) in enumerate(parts)]
+    for t in threads:
+        t.start()
+    reported = -1
+    while alive := [t for t in threads if t.is_alive()]:
+        alive[0].join(PROGRESS_EVERY)
+        if progress is not None and not failed:
+            now = sum(done)
+            progress(now)  # (also the job's heartbeat, when nothing moved: a batch can take a while)
+            reported = now
+    if failed:
+        raise failed[0]
+    total = sum(done)
+    if progress is not None and total != reported:
+        progress(total)
+    return total
+
+
+PROGRESS_EVERY = 2.0  # seconds between progress reports while parts are recognised side by side
+
+
+def _recognise_part(low: int, high: int, actor, progress: Callable[[int], None] | None) -> int:
+    """Records low..high recognised in this thread's database session. On PostgreSQL its batches commit without
+    waiting for their WAL to reach the disk (synchronous_commit off): a batch lost in a server crash is lost whole,
+    with the accounts' heads it moved, and the job, not DONE until a commit that does wait (and so makes durable
+    everything committed before it), recognises it again when it is resumed."""
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        with connection.cursor() as cur:
+            cur.execute("SET synchronous_commit = off")
+    try:
+        result = bulk.recognise_records(actor=actor, min_id=low, max_id=high, batch=None if postgres else RECOGNISE_BATCH,
+                                        progress=(lambda r: progress(r.recognised)) if progress else None)
+    finally:
+        if postgres and not connection.needs_rollback:
+            with connection.cursor() as cur:
+                cur.execute("RESET synchronous_commit")
     return result.recognised
+
+
+def _parts(ids: range, n: int) -> list[tuple[int, int]]:
+    """`ids` cut into up to `n` ranges of about equal length, each cut where one learner's records end and the
+    next one's begin (a job writes a learner's records under consecutive ids), so no two parts share an account."""
+    lr = LearningRecord._meta.db_table
+    cuts = [ids.start]
+    with connection.cursor() as cur:
+        for k in range(1, n):
+            mid = ids.start + len(ids) * k // n
+            cur.execute(f"SELECT learner_id FROM {lr} WHERE id >= %s AND id < %s ORDER BY id LIMIT 1",
+                        [mid, ids.stop])
+            row = cur.fetchone()
+            if row is None:
+                break
+            cur.execute(f"SELECT MIN(id) FROM {lr} WHERE id >= %s AND id < %s AND learner_id <> %s",
+                        [mid, ids.stop, row[0]])
+            cut = cur.fetchone()[0]
+            if cut is not None and cut > cuts[-1]:
+                cuts.append(cut)
+    cuts.append(ids.stop)
+    return [(low, high - 1) for low, high in itertools.pairwise(cuts) if high > low]

@@ -3,10 +3,13 @@ fill in, and the report of every row with its errors beside it.
 
 Exactly once: every record carries the provider's own record id; a row whose id the provider sent before creates
 nothing (duplicate, or changed — reported, never overwritten: a recognised record is corrected by reversing it).
-All or nothing: the checks against the reference tables, the dedup, the new records and their recognition run in
-the one transaction that marks the job finished, so a worker killed midway leaves nothing accepted and the job is
-run again from the start (its staged rows deleted first). Memory stays flat: the upload is streamed to disk and
-the file is streamed from it, a chunk of rows at a time.
+All or nothing, then resumable: the checks against the reference tables, the dedup and the new records are one
+transaction, which also sets the job's counts and the range of its records' ids; a worker killed before its commit
+leaves nothing accepted, and the job is run again from the start (its staged rows deleted first). After it the
+records are accepted, every one once, and their recognition into outcomes and ledger entries follows, batch by
+batch, each batch committed (side by side in several database sessions on PostgreSQL); a worker killed then leaves
+whole batches, and the job is resumed at the records not yet recognised. Memory stays flat: the upload is streamed
+to disk and the file is streamed from it, a chunk of rows at a time.
 """
 
 import contextlib
@@ -31,6 +34,7 @@ from django.utils.translation import gettext_lazy
 from learncity.core.audit import audit_record
 from learncity.core.errors import DomainError, FileRejected, NotFound, PermissionDenied
 from learncity.core.scopes import Action, scope_for
+from learncity.creditbank.models import Outcome
 from learncity.intake import keys, pipeline
 from learncity.intake.models import ImportJob, JobMode, JobSource, JobStatus, ProviderKey, StagedRow
 from learncity.network.models import Institution
@@ -47,7 +51,6 @@ STAGES = {
     "dedup": gettext_lazy("与此前报送的记录查重"),
     "write": gettext_lazy("写入学习记录"),
     "recognise": gettext_lazy("认定学习成果"),
-    "commit": gettext_lazy("提交"),
 }
 # The result of each row, in the report.
 OUTCOME_LABELS = {"new": gettext_lazy("新增"), "duplicate": gettext_lazy("重复（此前已接收，未重复入账）"),
@@ -220,10 +223,12 @@ def _beat(job: ImportJob, **changes) -> None:
 
 def job_run(job_id: int, *, progress: Callable[[ImportJob], None] | None = None) -> ImportJob:
     """Run an import job to its end: DONE (records written and recognised), REJECTED (the file, or in
-    all-or-nothing mode any row, refused; nothing written) or FAILED (an unexpected error; nothing written).
+    all-or-nothing mode any row, refused; nothing written) or FAILED (an unexpected error: nothing written, or,
+    past the records' commit, the records written and some not yet recognised).
     Idempotent and resumable: a finished job is returned as it is; a job another process is running is left to it;
-    a job left RUNNING by a killed worker, or QUEUED again, starts over from the beginning.
-    `progress(job)` is called after each chunk of rows and at each stage."""
+    a job left RUNNING by a killed worker, QUEUED again, or FAILED, starts over from the beginning — or, once its
+    records are written, goes on recognising those not yet recognised.
+    `progress(job)` is called after each chunk of rows, at each stage and while records are recognised."""
     job = ImportJob.objects.select_related("institution").filter(pk=job_id).first()
     if job is None:
         raise NotFound(_("未找到这次上传"))
@@ -244,13 +249,19 @@ def _run(job_id: int, progress: Callable[[ImportJob], None]) -> ImportJob:
         job = ImportJob.objects.select_for_update().get(pk=job_id)
         if job.status in (JobStatus.DONE, JobStatus.REJECTED):
             return job
-        pipeline.staged_delete(job.pk)  # what a killed run staged
-        _beat(job, status=JobStatus.RUNNING, attempts=job.attempts + 1, started_at=now, finished_at=None,
-              stage="parse", rows_total=0, rows_done=0, rows_new=0, rows_duplicate=0, rows_changed=0,
-              rows_invalid=0, recognised=0, message="", has_report=False, encoding="")
+        if job.records_first is not None:  # its records were written by a run that stopped: recognise the rest
+            _beat(job, status=JobStatus.RUNNING, attempts=job.attempts + 1, finished_at=None, stage="recognise")
+        else:
+            pipeline.staged_delete(job.pk)  # what a killed run staged
+            _beat(job, status=JobStatus.RUNNING, attempts=job.attempts + 1, started_at=now, finished_at=None,
+                  stage="parse", rows_total=0, rows_done=0, rows_new=0, rows_duplicate=0, rows_changed=0,
+                  rows_invalid=0, recognised=0, rows_examples=0, message="", has_report=False, encoding="")
     progress(job)
     try:
-        _pipeline(job, progress)
+        if job.records_first is None:
+            _pipeline(job, progress)
+        if job.records_first is not None:
+            _recognition(job, progress)
     except FileRejected as exc:
         pipeline.staged_delete(job.pk)
         _finish(job, JobStatus.REJECTED, message=str(exc), has_report=False)
@@ -258,8 +269,13 @@ def _run(job_id: int, progress: Callable[[ImportJob], None]) -> ImportJob:
         log.info("import job %s rejected: %s", job.pk, exc.summary)
     except Exception as exc:
         log.exception("import job %s failed", job.pk)
-        _finish(job, JobStatus.FAILED, message=_("处理失败（%(e)s），未接收任何记录；请稍后重试或联系管理员。") % {
-            "e": exc.__class__.__name__}, has_report=False)
+        written = ImportJob.objects.filter(pk=job.pk, records_first__isnull=False).exists()  # (committed, or not)
+        if not written:
+            message = _("处理失败（%(e)s），未接收任何记录；请稍后重试或联系管理员。") % {"e": exc.__class__.__name__}
+        else:
+            message = _("记录已接收（新增 %(new)s 条），认定学习成果时处理失败（%(e)s）；重新运行这次上传即接着认定，"
+                        "不会重复。") % {"new": job.rows_new, "e": exc.__class__.__name__}
+        _finish(job, JobStatus.FAILED, message=message, has_report=False)
         raise
     progress(job)
     return job
@@ -310,8 +326,11 @@ def _pipeline(job: ImportJob, progress: Callable[[ImportJob], None]) -> None:
     progress(job)
     actor = job.created_by
 
-    # Everything that makes records visible, in one transaction that also marks the job finished. The job row is
-    # locked for its length: the sign, to the worker's watchdog, that this job is alive.
+    # Everything that makes records visible, in one transaction: the checks against the reference tables, the
+    # dedup and the new records, with the job's counts and the range of its records' ids. The job row is locked
+    # for its length: the sign, to the worker's watchdog, that this job is alive. A run killed before its commit
+    # leaves nothing accepted, and the job starts over; after it, the records are accepted, once, and a run that
+    # stops is resumed at their recognition (`_recognition`).
     with transaction.atomic():
         ImportJob.objects.select_for_update().filter(pk=job.pk).first()
         pipeline.commit_settings()
@@ -332,36 +351,60 @@ def _pipeline(job: ImportJob, progress: Callable[[ImportJob], None]) -> None:
         job.rows_duplicate, job.rows_changed, job.stage = duplicate, changed, "write"
         progress(job)
         ids = pipeline.write(job, actor_id=actor.pk if actor else None, now=timezone.now())
-        job.rows_new, job.stage = len(ids), "recognise"
+        counts = {"rows_invalid": invalid, "rows_duplicate": duplicate, "rows_changed": changed, "rows_new": len(ids),
+                  "rows_examples": staged.examples}
+        if ids:
+            _beat(job, stage="recognise", records_first=ids.start, records_last=ids.stop - 1, **counts)
+            pipeline.commit_unflushed()
+        else:
+            _done(job, recognised=0, **counts)
+
+
+def _recognition(job: ImportJob, progress: Callable[[ImportJob], None]) -> None:
+    """The job's written records recognised into outcomes and ledger entries, batch by batch, each batch committed
+    (side by side on PostgreSQL: `pipeline.recognise`); then the job DONE. Resumable at any point: a batch is
+    whole or absent, and a record already recognised is not recognised again."""
+    ids = range(job.records_first, job.records_last + 1)
+    job.stage = "recognise"
+    progress(job)
+
+    outcomes = Outcome.objects.filter(learning_record__gte=ids.start, learning_record__lt=ids.stop)
+    before = outcomes.count()  # (recognised by a run that stopped)
+
+    def recognised_so_far(n: int) -> None:  # (committed at once: the page's progress and the watchdog see it)
+        _beat(job, recognised=before + n)
         progress(job)
 
-        def recognised_so_far(n: int) -> None:
-            job.recognised = n
-            progress(job)
+    pipeline.recognise(ids, actor=job.created_by, progress=recognised_so_far,
+                       sessions=settings.LEARNCITY_INTAKE_RECOGNISERS)
+    recognised = outcomes.count()
+    with transaction.atomic():
+        _done(job, recognised=recognised)
 
-        recognised = pipeline.recognise(ids, actor=actor, progress=recognised_so_far)
-        parts = [_("共 %(rows)s 行：新增 %(new)s 条") % {"rows": staged.rows, "new": len(ids)}]
-        if duplicate:
-            parts.append(_("重复 %(n)s 条（此前已接收，未重复入账）") % {"n": duplicate})
-        if changed:
-            parts.append(_("内容有变化 %(n)s 条（未覆盖原记录，见报告）") % {"n": changed})
-        if invalid:
-            parts.append(_("有错误 %(n)s 行（未接收，见错误报告）") % {"n": invalid})
-        parts.append(_("认定学习成果 %(n)s 条") % {"n": recognised})
-        message = "，".join(parts) + "。"
-        if staged.examples:
-            message += _("已跳过模板的示例行 %(n)s 行。") % {"n": staged.examples}
-        message += _encoding_note(job)
-        _beat(job, status=JobStatus.DONE, finished_at=timezone.now(), stage="", rows_invalid=invalid,
-              rows_duplicate=duplicate, rows_changed=changed, rows_new=len(ids), recognised=recognised,
-              has_report=True, message=message[:500])
-        audit_record(actor=actor, action="intake.job_done", obj=job, rows=staged.rows, new=len(ids),
-                     duplicate=duplicate, changed=changed, invalid=invalid, recognised=recognised,
-                     records=f"{ids.start}-{ids.stop - 1}" if ids else "")
-        transaction.on_commit(lambda: _file_remove(job))
-        job.stage = "commit"  # (the commit of a million rows' transaction takes a moment of its own)
-        progress(job)
-    job.stage = ""
+
+def _done(job: ImportJob, *, recognised: int, **counts) -> None:
+    """Mark the job DONE with its message (inside a transaction)."""
+    for k, v in counts.items():
+        setattr(job, k, v)
+    parts = [_("共 %(rows)s 行：新增 %(new)s 条") % {"rows": job.rows_total, "new": job.rows_new}]
+    if job.rows_duplicate:
+        parts.append(_("重复 %(n)s 条（此前已接收，未重复入账）") % {"n": job.rows_duplicate})
+    if job.rows_changed:
+        parts.append(_("内容有变化 %(n)s 条（未覆盖原记录，见报告）") % {"n": job.rows_changed})
+    if job.rows_invalid:
+        parts.append(_("有错误 %(n)s 行（未接收，见错误报告）") % {"n": job.rows_invalid})
+    parts.append(_("认定学习成果 %(n)s 条") % {"n": recognised})
+    message = "，".join(parts) + "。"
+    if job.rows_examples:
+        message += _("已跳过模板的示例行 %(n)s 行。") % {"n": job.rows_examples}
+    message += _encoding_note(job)
+    _beat(job, status=JobStatus.DONE, finished_at=timezone.now(), stage="", recognised=recognised, has_report=True,
+          message=message[:500], **counts)
+    records = f"{job.records_first}-{job.records_last}" if job.records_first is not None else ""
+    audit_record(actor=job.created_by, action="intake.job_done", obj=job, rows=job.rows_total, new=job.rows_new,
+                 duplicate=job.rows_duplicate, changed=job.rows_changed, invalid=job.rows_invalid,
+                 recognised=recognised, records=records)
+    transaction.on_commit(lambda: _file_remove(job))
 
 
 # --- purge ---------------------------------------------------------------------------------------------------------

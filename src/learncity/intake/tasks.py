@@ -2,11 +2,12 @@
 (which `learncity serve` starts beside the web server).
 
 A job is enqueued once its upload has committed (`services.job_submit` calls `job_enqueue` from
-`transaction.on_commit`). The task only calls `services.job_run`, which does the whole pipeline and commits the
-records in one transaction, so a worker killed midway leaves nothing accepted — but it leaves the job RUNNING and
-its task row RUNNING, and nothing in django-tasks-db would ever pick either up again. `jobs_resume` does: a job
-whose heartbeat is older than STALE_AFTER (or a queued job whose task row is gone) is enqueued again, and
-`job_run` starts it over from the beginning. `learncity serve` calls it 5 s after it starts and then every
+`transaction.on_commit`). The task only calls `services.job_run`, which does the whole pipeline: it commits the
+records in one transaction, so a worker killed before it leaves nothing accepted, then recognises them batch by
+batch. A killed worker leaves the job RUNNING and its task row RUNNING, and nothing in django-tasks-db would ever
+pick either up again. `jobs_resume` does: a job whose heartbeat is older than STALE_AFTER (or a queued job whose
+task row is gone) is enqueued again, and `job_run` starts it over from the beginning, or, if its records were
+written, recognises those not yet recognised. `learncity serve` calls it 5 s after it starts and then every
 minute; `learncity intake_resume` calls it once (for a cron job beside a stand-alone `learncity db_worker`).
 """
 
@@ -70,8 +71,9 @@ def jobs_resume(*, stale_after: datetime.timedelta = STALE_AFTER) -> list[int]:
       process died between the two), its task row was pruned, its worker died between claiming the task and
       starting the job, or the task failed before the job began.
     Task rows a dead worker left RUNNING are marked failed (WorkerLost). A job tried MAX_ATTEMPTS times (runs
-    begun, or tasks failed) is marked FAILED instead. A job whose row is locked — a live worker inside its final
-    transaction, on PostgreSQL — is skipped.
+    begun, or tasks failed) is marked FAILED instead — unless its records are written: they are accepted, and
+    their recognition only goes on where it stopped. A job whose row is locked — a live worker inside the
+    transaction that writes its records, on PostgreSQL — is skipped.
     """
     now = timezone.now()
     cutoff = now - stale_after
@@ -90,7 +92,9 @@ def _job_resume(job_id: int, *, cutoff: datetime.datetime, now: datetime.datetim
     job = ImportJob.objects.select_for_update(skip_locked=True).annotate(last_sign=_LAST_SIGN).filter(pk=job_id).first()
     if job is None:
         return False  # locked by its worker right now: alive
-    if job.status == JobStatus.RUNNING and job.last_sign < cutoff:
+    if job.status == JobStatus.RUNNING and job.last_sign < cutoff and job.records_first is not None:
+        message = _("处理进程中断，已重新排队，将接着认定学习成果（记录已接收，不会重复）。")
+    elif job.status == JobStatus.RUNNING and job.last_sign < cutoff:
         message = _("处理进程中断，已重新排队，将从头处理（此前未接收任何记录）。")
     elif job.status == JobStatus.QUEUED and job.created_at < cutoff:
         message = job.message
@@ -100,7 +104,7 @@ def _job_resume(job_id: int, *, cutoff: datetime.datetime, now: datetime.datetim
     if _task_rows(job_id).filter(status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]).exists():
         return False  # waiting its turn in the queue, or claimed a moment ago
     tries = max(job.attempts, _task_rows(job_id).filter(status=TaskResultStatus.FAILED).count())
-    if tries >= MAX_ATTEMPTS:
+    if tries >= MAX_ATTEMPTS and job.records_first is None:
         ImportJob.objects.filter(pk=job_id).update(
             status=JobStatus.FAILED, finished_at=now, heartbeat_at=now, stage="",
             message=_("处理已中断 %(n)d 次，不再重试；未接收任何记录。请检查文件后重新上传，或联系管理员。")
