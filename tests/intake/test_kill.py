@@ -104,7 +104,8 @@ class Worker:
         url = (f"postgres://{quote(db['USER'] or '')}:{quote(db['PASSWORD'] or '')}@{db['HOST'] or '127.0.0.1'}:"
                f"{db['PORT'] or 5432}/{quote(db['NAME'])}")
         env = {**os.environ, "DATABASE_URL": url, "LEARNCITY_DATA_DIR": str(data_dir), "DEBUG": "0",
-               "SECRET_KEY": settings.SECRET_KEY, "LEARNCITY_PII_KEY": settings.LEARNCITY_PII_KEY}
+               "SECRET_KEY": settings.SECRET_KEY, "LEARNCITY_PII_KEY": settings.LEARNCITY_PII_KEY,
+               "LEARNCITY_INTAKE_RECOGNISERS": "2"}  # (two sessions side by side, however many cores)
         self.log_path = log
         self.log = open(log, "w")  # noqa: SIM115 -- open while the process runs, closed in stop()
         self.proc = subprocess.Popen([sys.executable, "-m", "learncity.cli", "db_worker", "--batch", "--no-reload",

@@ -56,8 +56,8 @@ def test_a_job_that_fails_after_writing_its_records_is_resumed_at_their_recognit
     # Then the job says so: FAILED, its records accepted (each once), none recognised, and how to go on
     job.refresh_from_db()
     ours = LearningRecord.objects.filter(provider=school, external_id__startswith="RS-")
-    assert (job.status, job.rows_new, job.recognised, job.has_report) == (JobStatus.FAILED, 8, 0, False)
-    assert "记录已接收（新增 8 条）" in job.message and "接着认定" in job.message
+    assert (job.status, job.rows_new, job.recognised, job.has_report) == (JobStatus.FAILED, 8, 0, True)
+    assert "记录已接收（新增 8 条）" in job.message and "自动重试" in job.message
     assert ours.count() == 8 and job.records_last - job.records_first + 1 == 8
     assert set(ours.values_list("pk", flat=True)) == set(range(job.records_first, job.records_last + 1))
     assert not Outcome.objects.filter(learning_record__in=ours).exists()

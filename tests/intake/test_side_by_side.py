@@ -33,7 +33,8 @@ def intake_dir(settings, tmp_path):
 
 
 def test_a_jobs_records_are_recognised_in_sessions_side_by_side(settings, monkeypatch):
-    # Given three sessions to recognise with, and a job of 3,000 records of 40 residents
+    # Given three sessions to recognise with, and a job of 3,000 records of 40 residents, recognised once one of
+    # the sessions has failed
     settings.LEARNCITY_INTAKE_RECOGNISERS = 3
     staff = User.objects.get(username="staff")
     school = staff.role_assignments.get().institution
@@ -44,20 +45,39 @@ def test_a_jobs_records_are_recognised_in_sessions_side_by_side(settings, monkey
         own = cur.fetchone()[0]
     parts = []
     real = pipeline._recognise_part
+    lost = {"recognise-1"}  # the session that loses its connection, the first time
 
     def watched(low, high, actor, progress):
+        name = threading.current_thread().name
+        if name in lost:
+            lost.clear()
+            raise RuntimeError("the connection was lost")
         with connection.cursor() as cur:  # (this thread's own connection)
             cur.execute("SELECT pg_backend_pid()")
-            parts.append((threading.current_thread().name, cur.fetchone()[0], low, high))
+            parts.append((name, cur.fetchone()[0], low, high))
         return real(low, high, actor, progress)
 
     monkeypatch.setattr(pipeline, "_recognise_part", watched)
     seen = []
     entries_before = LedgerEntry.objects.count()
+    ours = LearningRecord.objects.filter(provider=school, external_id__startswith="SIDE-")
 
-    # When it runs
+    # When it runs, and one of the sessions fails
     job = services.job_submit(actor=staff, institution_code=school.code, filename="side.csv",
                               data=big_csv(residents, 3_000, "SIDE-"), mode="all", source="page")
+    with pytest.raises(RuntimeError, match="connection was lost"):
+        services.job_run(job.pk)
+
+    # Then the job failed past its records' commit: they are in, each once, the report is there, and it says the
+    # recognition will go on; the failed part's records are not recognised
+    job.refresh_from_db()
+    assert (job.status, job.rows_new, job.has_report) == (JobStatus.FAILED, 3_000, True)
+    assert "稍后将自动重试" in job.message
+    assert ours.count() == 3_000
+    assert Outcome.objects.filter(learning_record__in=ours).count() < 3_000
+
+    # When it is run again, with every session working
+    parts.clear()
     job = services.job_run(job.pk, progress=lambda j: seen.append((j.stage, j.recognised)))
 
     # Then three threads, each in its own database session, recognised a part of the records' range: the parts
@@ -71,7 +91,6 @@ def test_a_jobs_records_are_recognised_in_sessions_side_by_side(settings, monkey
     learners = [set(LearningRecord.objects.filter(pk__range=r).values_list("learner_id", flat=True)) for r in ranges]
     assert sum(map(len, learners)) == len(set().union(*learners)) == 40
     # every record recognised once, the ledger whole, and the progress counted up to all of them
-    ours = LearningRecord.objects.filter(provider=school, external_id__startswith="SIDE-")
     assert Outcome.objects.filter(learning_record__in=ours).values("learning_record").distinct().count() == 3_000
     assert LedgerEntry.objects.count() == entries_before + 3_000
     assert ledger_verify().ok

@@ -2,9 +2,10 @@
 to the end; jobs a dead worker left behind are enqueued again by `jobs_resume` (`learncity intake_resume`)."""
 
 import datetime
+import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -183,6 +184,72 @@ def test_a_job_stopped_after_its_records_were_written_is_resumed_however_often_i
     job.refresh_from_db()
     assert (job.status, job.attempts, job.rows_new, job.recognised) == (JobStatus.DONE, tasks.MAX_ATTEMPTS + 1, 3, 3)
     assert ours.count() == 3 and Outcome.objects.filter(learning_record__in=ours).count() == 3
+
+
+def written_then_failed(staff, school, prefix: str, capture, monkeypatch) -> ImportJob:
+    """A job whose records were written and whose recognition then failed (a lost connection, say)."""
+    job = submit(staff, school, 2, prefix, capture)
+    recognise = pipeline.recognise
+
+    def fails(*args, **kwargs):
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(pipeline, "recognise", fails)
+    with pytest.raises(ConnectionError):
+        services.job_run(job.pk)
+    monkeypatch.setattr(pipeline, "recognise", recognise)
+    task_rows(job).update(status=TaskResultStatus.FAILED)  # (as its task ends when the worker runs it)
+    job.refresh_from_db()
+    assert (job.status, job.rows_new, job.recognised) == (JobStatus.FAILED, 2, 0)
+    return job
+
+
+def test_a_job_whose_recognition_failed_is_enqueued_again_to_go_on(staff, school, django_capture_on_commit_callbacks,
+                                                                   monkeypatch):
+    job = written_then_failed(staff, school, "TASK-R", django_capture_on_commit_callbacks, monkeypatch)
+    assert tasks.jobs_resume() == []  # (a moment ago: not yet)
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - datetime.timedelta(minutes=3))
+
+    assert tasks.jobs_resume() == [job.pk]
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.QUEUED and "接着认定" in job.message
+    with django_capture_on_commit_callbacks(execute=True):
+        run_worker()
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.rows_new, job.recognised) == (JobStatus.DONE, 2, 2, 2)
+
+
+def test_a_job_whose_recognition_keeps_stopping_is_left_to_an_administrator(
+        staff, school, django_capture_on_commit_callbacks, monkeypatch):
+    # Given a job past its records' commit whose worker died MAX_RECOGNITION_ATTEMPTS times
+    job = written_then_failed(staff, school, "TASK-M", django_capture_on_commit_callbacks, monkeypatch)
+    _left_running(job, minutes_ago=3, attempts=tasks.MAX_RECOGNITION_ATTEMPTS)
+
+    # Then it is marked FAILED, saying how to run it again, and not retried by itself any more
+    assert tasks.jobs_resume() == []
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert "已中断 10 次" in job.message and f"intake_resume --job {job.pk}" in job.message
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - datetime.timedelta(hours=1))
+    assert tasks.jobs_resume() == []
+
+    # When an administrator runs it again
+    out = io.StringIO()
+    call_command("intake_resume", job=job.pk, stdout=out)
+    assert f"enqueued again: {job.pk}" in out.getvalue()
+    job.refresh_from_db()
+    assert job.status == JobStatus.QUEUED and "接着认定" in job.message
+    with django_capture_on_commit_callbacks(execute=True):
+        run_worker()
+    job.refresh_from_db()
+    assert (job.status, job.recognised) == (JobStatus.DONE, 2)
+
+    # and a job that is done, or that does not exist, is refused with what is wrong
+    with pytest.raises(CommandError, match=r"已完成.*无需重新排队"):
+        call_command("intake_resume", job=job.pk)
+    with pytest.raises(CommandError, match="没有编号为 999999 的上传"):
+        call_command("intake_resume", job=999999)
 
 
 def test_a_queued_job_whose_task_keeps_failing_before_it_begins_is_given_up(staff, school,

@@ -380,16 +380,23 @@ def _recognise_in_sql(catalogue: Catalogue, actor, extra: str, params_extra: lis
                     cur.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _run_setup(cur, t: dict, cat_rows: list, accredited: list, labels: list, extra: str, params_extra: list,
-               min_id: int | None, batch: int) -> None:
-    """The run's temporary tables (kept across its batches' transactions, dropped at its end) and chain function."""
+def temp_buffers_raise(cur) -> None:
+    """Room for the bulk path's temporary tables in the session's memory (PostgreSQL). The server takes the setting
+    only before the session's first temporary table: call this before making any (a session that already has one
+    keeps the default, 8 MB, and the bulk path spills to disk)."""
     cur.execute("SELECT current_setting('temp_buffers')")
     if cur.fetchone()[0] != _TEMP_BUFFERS:
         try:
-            with transaction.atomic():  # only before the session's first temporary table
+            with transaction.atomic():
                 cur.execute(f"SET temp_buffers = '{_TEMP_BUFFERS}'")
         except DatabaseError:
             pass
+
+
+def _run_setup(cur, t: dict, cat_rows: list, accredited: list, labels: list, extra: str, params_extra: list,
+               min_id: int | None, batch: int) -> None:
+    """The run's temporary tables (kept across its batches' transactions, dropped at its end) and chain function."""
+    temp_buffers_raise(cur)
     cur.execute("SET LOCAL work_mem = '256MB'")
     cur.execute("SET LOCAL jit = off")
     for table in _RUN_TABLES:

@@ -711,7 +711,10 @@ def validate(job: ImportJob) -> int:
     params.append(p)  # (the condition on the course's institution, in `wrong`)
     with connection.cursor() as cur:
         # The wrong rows and their messages first (the messages built only for them), then only those rows updated,
-        # found by primary key.
+        # found by primary key. (A temporary table: the first of the session's, it may be, so the bulk path's room
+        # for its own is set first.)
+        if connection.vendor == "postgresql":
+            bulk.temp_buffers_raise(cur)
         cur.execute("DROP TABLE IF EXISTS _lc_wrong")
         cur.execute(f"CREATE TEMP TABLE _lc_wrong AS SELECT s.id AS sid, {' || '.join(pieces)} AS more "
                     f"FROM ({rows}) s LEFT JOIN {lp} p ON p.id_number_hash = s.id_hash AND s.id_hash <> '' "
@@ -825,12 +828,23 @@ def recognise(ids: range, *, actor, progress: Callable[[int], None] | None = Non
     parts = _parts(ids, sessions)
     done = [0] * len(parts)
     failed: list[BaseException] = []
+    stop = threading.Event()  # set when a part fails: the others stop after the batch they are in
+    language = translation.get_language()  # (the outcomes' basis text names the record kind in it)
+
+    def advanced(k: int, n: int) -> None:
+        done[k] = n
+        if stop.is_set():
+            raise _Stopped
 
     def work(k: int, low: int, high: int) -> None:
         try:
-            done[k] = _recognise_part(low, high, actor, lambda n: done.__setitem__(k, n))
+            with translation.override(language):
+                done[k] = _recognise_part(low, high, actor, lambda n: advanced(k, n))
+        except _Stopped:
+            pass
         except BaseException as exc:  # handed to the calling thread, which raises it
             failed.append(exc)
+            stop.set()
         finally:
             connections.close_all()  # (this thread's own connections)
 
@@ -839,18 +853,27 @@ def recognise(ids: range, *, actor, progress: Callable[[int], None] | None = Non
     for t in threads:
         t.start()
     reported = -1
-    while alive := [t for t in threads if t.is_alive()]:
-        alive[0].join(PROGRESS_EVERY)
-        if progress is not None and not failed:
-            now = sum(done)
-            progress(now)  # (also the job's heartbeat, when nothing moved: a batch can take a while)
-            reported = now
+    try:
+        while alive := [t for t in threads if t.is_alive()]:
+            alive[0].join(PROGRESS_EVERY)
+            if progress is not None:  # (also the job's heartbeat, when nothing moved: a batch can take a while)
+                reported = sum(done)
+                progress(reported)
+    except BaseException:
+        stop.set()
+        for t in threads:
+            t.join()
+        raise
     if failed:
         raise failed[0]
     total = sum(done)
     if progress is not None and total != reported:
         progress(total)
     return total
+
+
+class _Stopped(Exception):
+    """A part stopped because another failed."""
 
 
 PROGRESS_EVERY = 2.0  # seconds between progress reports while parts are recognised side by side

@@ -224,7 +224,8 @@ def _beat(job: ImportJob, **changes) -> None:
 def job_run(job_id: int, *, progress: Callable[[ImportJob], None] | None = None) -> ImportJob:
     """Run an import job to its end: DONE (records written and recognised), REJECTED (the file, or in
     all-or-nothing mode any row, refused; nothing written) or FAILED (an unexpected error: nothing written, or,
-    past the records' commit, the records written and some not yet recognised).
+    past the records' commit, the records written and some not yet recognised — `tasks.jobs_resume` runs such a
+    job again, to go on recognising).
     Idempotent and resumable: a finished job is returned as it is; a job another process is running is left to it;
     a job left RUNNING by a killed worker, QUEUED again, or FAILED, starts over from the beginning — or, once its
     records are written, goes on recognising those not yet recognised.
@@ -273,9 +274,9 @@ def _run(job_id: int, progress: Callable[[ImportJob], None]) -> ImportJob:
         if not written:
             message = _("处理失败（%(e)s），未接收任何记录；请稍后重试或联系管理员。") % {"e": exc.__class__.__name__}
         else:
-            message = _("记录已接收（新增 %(new)s 条），认定学习成果时处理失败（%(e)s）；重新运行这次上传即接着认定，"
+            message = _("记录已接收（新增 %(new)s 条），认定学习成果时处理失败（%(e)s）；稍后将自动重试，接着认定，"
                         "不会重复。") % {"new": job.rows_new, "e": exc.__class__.__name__}
-        _finish(job, JobStatus.FAILED, message=message, has_report=False)
+        _finish(job, JobStatus.FAILED, message=message, has_report=written)
         raise
     progress(job)
     return job

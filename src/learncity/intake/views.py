@@ -119,6 +119,8 @@ def job_detail(request, pk: int):
 def _percent(job) -> int:
     if job.status == JobStatus.DONE:
         return 100
+    if job.records_first is not None and job.rows_new:  # past the records' commit: their recognition
+        return min(100, job.recognised * 100 // job.rows_new)
     if not job.rows_total:
         return 0
     return min(100, job.rows_done * 100 // job.rows_total)
