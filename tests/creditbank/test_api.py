@@ -241,6 +241,23 @@ def test_an_issued_transcript_is_verified_publicly_and_fails_after_a_reversal(us
     assert error(anonymous.get("/api/credits/verify/no-such-token-at-all"), 404, "not_found")
 
 
+def test_a_learner_withdraws_an_issued_transcript_through_the_api(users, api_as):
+    recognised(users, standard(users))
+    client = api_as(users["learner"])
+    issued = ok(post(client, "/api/credits/account/transcripts"), 201)
+    url = f"/api/credits/account/transcripts/{issued['token']}/withdraw"
+
+    check = ok(post(client, url))
+
+    assert (check["token"], check["valid"]) == (issued["token"], False)
+    assert len(check["reasons"]) == 1 and "撤回" in check["reasons"][0]
+    assert ok(api_as(None).get(f"/api/credits/verify/{issued['token']}"))["reasons"] == check["reasons"]
+    assert "token" in error(post(client, url), 400)["errors"]  # once only
+    assert error(post(api_as(users["staff"]), url), 404, "not_found")  # not theirs
+    assert error(post(client, "/api/credits/account/transcripts/NoSuchToken123456/withdraw"), 404, "not_found")
+    assert post(api_as(None), url).status_code == 401
+
+
 # --- accounts of others --------------------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from learncity.creditbank.models import (
     CreditClass,
     LearningAccount,
     LedgerEntry,
+    TranscriptWithdrawal,
     balance_field,
 )
 from tests.creditbank.factories import completion, declared, drop_append_only_triggers, resident
@@ -62,6 +63,12 @@ def test_issued_transcripts_are_append_only_too(users):
     assert re.fullmatch(r"[A-Za-z0-9]{24}", t.token)  # (no "-" a printed line could end on)
     with pytest.raises(IntegrityError), transaction.atomic():
         type(t).objects.filter(pk=t.pk).update(digest="0" * 64)
+    # and so is its withdrawal
+    services.transcript_withdraw(actor=users["city_admin"], token=t.token)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TranscriptWithdrawal.objects.filter(transcript=t).update(reason="x")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TranscriptWithdrawal.objects.filter(transcript=t).delete()
 
 
 def test_a_cached_balance_changed_behind_the_ledgers_back_is_reported(users):

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from learncity.catalog.models import Course, CourseKind, CourseState, Mode
 from learncity.catalog.services import learning_record_create
+from learncity.core.errors import DomainError, NotFound
 from learncity.core.scopes import Role
 from learncity.creditbank import services
 from learncity.creditbank.models import (
@@ -31,6 +32,7 @@ from learncity.creditbank.models import (
     Outcome,
     StandardVersion,
     Transcript,
+    TranscriptWithdrawal,
 )
 from learncity.people.models import LearnerProfile, RoleAssignment, User
 from learncity.people.services import learner_profile_reveal
@@ -430,6 +432,62 @@ def test_a_transcript_whose_outcome_was_reversed_after_issue_is_shown_invalid_wi
     assert "证明所列的部分成果在出具后已被冲正" in reasons
     assert outcome.title in body  # still shows what the document stated
     assert LedgerEntry.objects.filter(outcome=outcome, reason="reversal").count() == 1
+
+
+def test_a_learner_withdraws_an_issued_transcript_and_its_verification_says_so(recognised, users, client_as):
+    _, outcome = recognised
+    kept = services.transcript_issue(actor=users["learner"], account=outcome.account)
+    issued = services.transcript_issue(actor=users["learner"], account=outcome.account)
+    url = reverse("creditbank:me_transcript_withdraw", args=[issued.token])
+    assert client_as(users["learner"]).get(url).status_code == 405  # (a POST only)
+
+    # When its holder withdraws it from the transcript page
+    response = client_as(users["learner"]).post(url, {"reason": "交给单位的副本作废"}, follow=True)
+
+    # Then the page says it is withdrawn, and the other one is not
+    body = text(response)
+    assert response.redirect_chain[-1][0] == reverse("creditbank:me_transcript")
+    assert f"证明 {issued.token} 已撤回" in body
+    today = f"{timezone.localdate():%Y-%m-%d}"
+    row = body.split(f'<td class="mono">{issued.token}</td>')[1].split("</tr>")[0]
+    assert f"已于 {today} 撤回" in row and 'data-testid="withdraw"' not in row
+    assert 'data-testid="withdraw"' in body.split(f'<td class="mono">{kept.token}</td>')[1].split("</tr>")[0]
+    withdrawal = TranscriptWithdrawal.objects.get(transcript=issued)
+    assert (withdrawal.withdrawn_by, withdrawal.reason) == (users["learner"], "交给单位的副本作废")
+    # and anyone verifying it is told it no longer holds, and since when; the other still holds
+    verified = text(client_as(None).get(f"/credits/verify/{issued.token}/"))
+    assert 'data-testid="verdict" data-valid="0"' in verified and f"已于 {today} 由持有人或经办机构撤回" in verified
+    assert 'data-valid="1"' in text(client_as(None).get(f"/credits/verify/{kept.token}/"))
+
+    # When it is withdrawn again, or someone else tries another's
+    again = text(client_as(users["learner"]).post(url, follow=True))
+    theirs = text(client_as(fresh_learner()).post(reverse("creditbank:me_transcript_withdraw", args=[kept.token]),
+                                                  follow=True))
+
+    # Then each is refused with what is wrong, and nothing changes
+    assert "该证明已于" in again and "撤回" in again
+    assert "未找到该学习成果证明" in theirs
+    assert TranscriptWithdrawal.objects.filter(transcript__in=[issued, kept]).count() == 1
+
+
+def test_withdrawing_a_transcript_is_for_its_holder_and_the_staff_who_may_issue_one(recognised, users):
+    _, outcome = recognised
+    issued = services.transcript_issue(actor=users["learner"], account=outcome.account)
+    with pytest.raises(NotFound):
+        services.transcript_withdraw(actor=fresh_learner(), token=issued.token)
+    with pytest.raises(NotFound):
+        services.transcript_withdraw(actor=users["learner"], token="NoSuchToken123456")
+    with pytest.raises(DomainError) as too_long:
+        services.transcript_withdraw(actor=users["learner"], token=issued.token, reason="因" * 201)
+    assert "reason" in too_long.value.errors
+    assert not TranscriptWithdrawal.objects.filter(transcript=issued).exists()
+
+    services.transcript_withdraw(actor=users["city_admin"], token=f"  {issued.token} ", reason="持有人申请")
+
+    assert TranscriptWithdrawal.objects.get(transcript=issued).withdrawn_by == users["city_admin"]
+    with pytest.raises(DomainError) as twice:
+        services.transcript_withdraw(actor=users["learner"], token=issued.token)
+    assert "token" in twice.value.errors
 
 
 @pytest.mark.parametrize("typed", ["{token}", "  {token} ", "https://learn.example.cn/credits/verify/{token}/"])

@@ -271,3 +271,15 @@ def test_the_demo_history_arrives_through_the_intake_path(users):
     assert len(errors) == 3
     assert any("姓名与该身份证号码登记的姓名不一致" in e for e in errors)
     assert any("在未来" in e for e in errors) and any("未知的课程代码「SQ-9999」" in e for e in errors)
+
+
+def test_the_demo_learner_has_a_transcript_and_an_earlier_one_withdrawn(users):
+    from learncity.creditbank.models import Transcript
+    from learncity.creditbank.selectors import transcript_verify
+
+    issued = list(Transcript.objects.filter(account__learner__user=users["learner"]).order_by("issued_at", "pk"))
+    assert len(issued) == 2
+    earlier, current = (transcript_verify(t.token) for t in issued)
+    assert not earlier.valid and any("撤回" in r for r in earlier.reasons)
+    assert issued[0].withdrawal.reason == "交给原单位的副本，不再使用"
+    assert current.valid, current.reasons

@@ -441,10 +441,23 @@ class Transcript(models.Model):
     head_hash = models.CharField(max_length=64)
     content = models.JSONField()
     digest = models.CharField(max_length=64)
-    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-issued_at"]
 
     def __str__(self) -> str:
         return f"{self.account} transcript {self.token}"
+
+
+class TranscriptWithdrawal(models.Model):
+    """An issued transcript withdrawn by its holder (or by staff who may issue one for them): from then on its
+    verification says it no longer holds. Issued transcripts are append-only, so the withdrawal is a row of its
+    own, append-only too, at most one a transcript."""
+
+    transcript = models.OneToOneField(Transcript, on_delete=models.PROTECT, related_name="withdrawal")
+    withdrawn_at = models.DateTimeField()
+    withdrawn_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.transcript.token} withdrawn {self.withdrawn_at:%Y-%m-%d}"

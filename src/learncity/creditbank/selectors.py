@@ -27,6 +27,7 @@ from learncity.creditbank.models import (
     Standard,
     StandardVersion,
     Transcript,
+    TranscriptWithdrawal,
     VersionStatus,
     balance_field,
 )
@@ -149,8 +150,9 @@ def transcript_verify(token: str) -> Verification:
     canonical = json.dumps(transcript.content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     if hashlib.sha256(canonical.encode()).hexdigest() != transcript.digest:
         reasons.append("证明内容与出具时的摘要不一致")
-    if transcript.revoked_at is not None:
-        reasons.append(f"已于 {timezone.localtime(transcript.revoked_at):%Y-%m-%d} 撤回")
+    withdrawal = TranscriptWithdrawal.objects.filter(transcript=transcript).first()
+    if withdrawal is not None:
+        reasons.append(f"已于 {timezone.localtime(withdrawal.withdrawn_at):%Y-%m-%d} 由持有人或经办机构撤回")
     entry = LedgerEntry.objects.filter(account=transcript.account, seq=transcript.head_seq).first()
     if transcript.head_seq and (entry is None or entry.hash != transcript.head_hash):
         reasons.append("账本中出具时的记录已不存在或被改动")
@@ -166,7 +168,7 @@ def transcript_verify(token: str) -> Verification:
 
 def transcript_list(*, actor, account: LearningAccount) -> QuerySet[Transcript]:
     account_get(actor=actor, pk=account.pk)
-    return Transcript.objects.filter(account=account)
+    return Transcript.objects.filter(account=account).select_related("withdrawal")
 
 
 # --- incentives -----------------------------------------------------------------------------------------

@@ -50,6 +50,7 @@ from learncity.creditbank.models import (
     StandardVersion,
     TargetKind,
     Transcript,
+    TranscriptWithdrawal,
     VersionStatus,
 )
 from learncity.network.models import Institution
@@ -915,6 +916,32 @@ def conversion_reverse(*, actor, conversion: Conversion, reason: str) -> LedgerE
 
 
 # --- transcripts ------------------------------------------------------------------------------------------
+
+def transcript_withdraw(*, actor, token: str, reason: str = "") -> Transcript:
+    """Withdraw an issued transcript (a copy handed to someone who should no longer rely on it, a lost one): its
+    public verification page then says it no longer holds, and since when. Its owner may, and whoever may issue
+    one for that learner. Once only: a TranscriptWithdrawal beside it (the transcript itself is append-only)."""
+    reason = (reason or "").strip()
+    if len(reason) > 200:
+        raise DomainError({"reason": "撤回原因不能超过 200 个字"})
+    with transaction.atomic():
+        transcript = (Transcript.objects.select_for_update().filter(token=(token or "").strip())
+                      .select_related("account__learner__residence").first())
+        if transcript is None:
+            raise NotFound("未找到该学习成果证明")
+        learner = transcript.account.learner
+        scope = scope_for(actor)
+        own = learner.user_id is not None and learner.user_id == getattr(actor, "pk", None)
+        if not (own or scope.everything or scope.can_manage_people_at(learner.residence.path)):
+            raise NotFound("未找到该学习成果证明")  # (another's: not even whether it exists)
+        earlier = TranscriptWithdrawal.objects.filter(transcript=transcript).first()
+        if earlier is not None:
+            raise DomainError({"token": f"该证明已于 {timezone.localtime(earlier.withdrawn_at):%Y-%m-%d %H:%M} 撤回"})
+        TranscriptWithdrawal.objects.create(transcript=transcript, withdrawn_at=timezone.now(), withdrawn_by=_user(actor),
+                                            reason=reason)
+        audit_record(actor=actor, action="transcript.withdraw", obj=transcript, reason=reason)
+    return transcript
+
 
 def transcript_issue(*, actor, account: LearningAccount, base_url: str = "") -> Transcript:
     """Freeze what the transcript states (with the ledger head it was issued at) so the public verification page

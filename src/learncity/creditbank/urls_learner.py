@@ -9,6 +9,7 @@ urlpatterns = [
     path("open/", views.account_open, name="me_open"),
     path("transcript/", views.transcript, name="me_transcript"),
     path("transcripts/<str:token>.pdf", views.transcript_download, name="me_transcript_pdf"),
+    path("transcripts/<str:token>/withdraw/", views.transcript_withdraw, name="me_transcript_withdraw"),
     path("declarations/", views.declarations, name="me_declarations"),
     path("declarations/<int:pk>/evidence/<int:eid>/", views.evidence_download, name="evidence"),
     path("conversions/", views.conversions, name="me_conversions"),

@@ -124,6 +124,19 @@ def transcript_download(request, token: str):
     return _pdf_response(request, issued)
 
 
+@login_required
+@require_POST
+def transcript_withdraw(request, token: str):
+    """Withdraw one of my issued transcripts: its verification page then says it no longer holds."""
+    try:
+        withdrawn = services.transcript_withdraw(actor=request.user, token=token, reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        flash_domain_errors(request, exc)
+    else:
+        messages.success(request, _("证明 %(t)s 已撤回：核验页将显示它不再有效。") % {"t": withdrawn.token})
+    return redirect("creditbank:me_transcript")
+
+
 def _verify_url(request, token: str) -> str:
     return request.build_absolute_uri(reverse("creditbank:verify", args=[token]))
 

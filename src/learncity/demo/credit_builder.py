@@ -200,7 +200,8 @@ def _sha(content: bytes) -> str:
 
 def _learner_story(users: dict) -> dict[str, int]:
     """The demo learner's own credit-bank story: an NCRE certificate reviewed and recognised, a course
-    completion recognised, a conversion applied for at the staff member's institution, and a transcript."""
+    completion recognised, a conversion applied for at the staff member's institution, and a transcript (and an
+    earlier one, withdrawn)."""
     from learncity.catalog.models import RecordKind, RecordSource
     from learncity.catalog.services import learning_record_create
     from learncity.creditbank.services import (
@@ -208,6 +209,7 @@ def _learner_story(users: dict) -> dict[str, int]:
         declaration_review,
         declaration_submit,
         transcript_issue,
+        transcript_withdraw,
     )
 
     learner, staff, expert = users.get("learner"), users.get("staff"), users.get("expert")
@@ -239,6 +241,9 @@ def _learner_story(users: dict) -> dict[str, int]:
         usable = convertible_outcomes(account=account, rule=rule)
         if usable:
             conversion_apply(actor=learner, rule=rule, outcome_ids=[o.pk for o in usable])
+    # A copy issued for a former employer, since withdrawn (its verification page says so), and the current one.
+    earlier = transcript_issue(actor=learner, account=account)
+    transcript_withdraw(actor=learner, token=earlier.token, reason="交给原单位的副本，不再使用")
     transcript_issue(actor=learner, account=account)
     return {"learner_outcomes": account.outcomes.count()}
 

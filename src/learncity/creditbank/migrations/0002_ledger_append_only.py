@@ -11,7 +11,11 @@ TABLES = ["creditbank_ledgerentry", "creditbank_transcript"]
 def forwards(apps, schema_editor):
     """Create (or re-create) the triggers. Idempotent: a later migration that rebuilds one of these tables on SQLite
     (SQLite alters a table by copying it, which drops its triggers) runs this again."""
-    conn = schema_editor.connection
+    triggers_create(schema_editor.connection, TABLES)
+
+
+def triggers_create(conn, tables: list[str]) -> None:
+    """The append-only triggers on `tables` (and, on PostgreSQL, the function they call). Idempotent."""
     with conn.cursor() as cur:
         if conn.vendor == "postgresql":
             cur.execute("""
@@ -20,11 +24,11 @@ def forwards(apps, schema_editor):
                     RAISE EXCEPTION 'learncity: % on % refused: the ledger is append-only (a correction is a reversal)',
                         TG_OP, TG_TABLE_NAME USING ERRCODE = 'integrity_constraint_violation';
                 END $$ LANGUAGE plpgsql""")
-            for table in TABLES:
+            for table in tables:
                 cur.execute(f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
                             f"FOR EACH ROW EXECUTE FUNCTION learncity_append_only()")
         else:
-            for table in TABLES:
+            for table in tables:
                 for op in ("UPDATE", "DELETE"):
                     cur.execute(f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} BEGIN "
                                 f"SELECT RAISE(ABORT, 'learncity: {op} on {table} refused: the ledger is append-only "
