@@ -925,7 +925,7 @@ def transcript_withdraw(*, actor, token: str, reason: str = "") -> Transcript:
     if len(reason) > 200:
         raise DomainError({"reason": "撤回原因不能超过 200 个字"})
     with transaction.atomic():
-        transcript = (Transcript.objects.select_for_update().filter(token=(token or "").strip())
+        transcript = (Transcript.objects.select_for_update(of=("self",)).filter(token=(token or "").strip())
                       .select_related("account__learner__residence").first())
         if transcript is None:
             raise NotFound("未找到该学习成果证明")
