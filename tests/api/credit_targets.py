@@ -71,6 +71,11 @@ class CreditTargets:
         self.outcome  # noqa: B018 — a transcript that states something
         return services.transcript_issue(actor=self.users["learner"], account=self.learner_account)
 
+    def transcript_of(self, side: str):
+        """A transcript issued (by the city) for a resident of 鼓楼区 or of 台江区."""
+        account = self.gulou_account if side == "gulou" else self.taijiang_account
+        return services.transcript_issue(actor=self.users["city_admin"], account=account)
+
     @cached_property
     def declaration(self):
         return services.declaration_submit(

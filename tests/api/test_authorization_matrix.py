@@ -50,6 +50,7 @@ from learncity.creditbank.models import (
     Standard,
     StandardVersion,
     Transcript,
+    TranscriptWithdrawal,
 )
 from learncity.intake import keys as intake_keys
 from learncity.intake import services as intake_services
@@ -467,6 +468,11 @@ TABLE.update({
     },
     ("POST", "/api/credits/account/transcripts"): {
         "-": (A, CREATED, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    },
+    ("POST", "/api/credits/transcripts/{token}/withdraw"): {  # its holder, and who may issue one for them
+        "learner": (A, OK, HIDDEN, OK, OK, HIDDEN, HIDDEN, HIDDEN),
+        "gulou": (A, HIDDEN, HIDDEN, OK, OK, HIDDEN, HIDDEN, HIDDEN),
+        "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, HIDDEN, HIDDEN),
     },
     ("GET", "/api/credits/verify/{token}"): {  # public: whoever holds a transcript checks it
         "issued": (OK, OK, OK, OK, OK, OK, OK, OK),
@@ -930,6 +936,13 @@ CALLS.update({
         shows=lambda j, o, me: Transcript.objects.filter(token=j["token"], account__learner__user=me).exists()
         and j["verify_url"] == f"http://testserver/credits/verify/{j['token']}/",
         state=lambda o, me: Transcript.objects.count()),
+    ("POST", "/api/credits/transcripts/{token}/withdraw"): Call(
+        on={"learner": lambda t, me: t.credits.transcript, "gulou": lambda t, me: t.credits.transcript_of("gulou"),
+            "taijiang": lambda t, me: t.credits.transcript_of("taijiang")},
+        url=lambda x: {"token": x.token},
+        shows=lambda j, x, me: (j["token"], j["valid"]) == (x.token, False)
+        and TranscriptWithdrawal.objects.get(transcript=x).withdrawn_by == me,
+        state=lambda x, me: TranscriptWithdrawal.objects.filter(transcript=x).count()),
     ("GET", "/api/credits/verify/{token}"): Call(
         on={"issued": lambda t, me: t.credits.transcript,
             "unknown": lambda t, me: types.SimpleNamespace(token="matrix-no-such-token")},

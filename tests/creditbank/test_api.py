@@ -245,7 +245,7 @@ def test_a_learner_withdraws_an_issued_transcript_through_the_api(users, api_as)
     recognised(users, standard(users))
     client = api_as(users["learner"])
     issued = ok(post(client, "/api/credits/account/transcripts"), 201)
-    url = f"/api/credits/account/transcripts/{issued['token']}/withdraw"
+    url = f"/api/credits/transcripts/{issued['token']}/withdraw"
 
     check = ok(post(client, url))
 
@@ -254,7 +254,7 @@ def test_a_learner_withdraws_an_issued_transcript_through_the_api(users, api_as)
     assert ok(api_as(None).get(f"/api/credits/verify/{issued['token']}"))["reasons"] == check["reasons"]
     assert "token" in error(post(client, url), 400)["errors"]  # once only
     assert error(post(api_as(users["staff"]), url), 404, "not_found")  # not theirs
-    assert error(post(client, "/api/credits/account/transcripts/NoSuchToken123456/withdraw"), 404, "not_found")
+    assert error(post(client, "/api/credits/transcripts/NoSuchToken123456/withdraw"), 404, "not_found")
     assert post(api_as(None), url).status_code == 401
 
 

@@ -536,7 +536,7 @@ def transcript_issue(request):
         verify_url=request.build_absolute_uri(reverse("creditbank:verify", kwargs={"token": t.token})))
 
 
-@router.post("/account/transcripts/{token}/withdraw", response=VerificationOut)
+@router.post("/transcripts/{token}/withdraw", response=VerificationOut)
 def transcript_withdraw(request, token: str):
     """Withdraw one of my issued transcripts (or, for staff, one of a learner in their scope); its verification
     then says it no longer holds."""
