@@ -24,22 +24,6 @@ from tests.intake.files import HEADERS, adults, csv_file, jsonl_file, record, xl
 TODAY = datetime.date.today()
 
 
-@pytest.fixture(autouse=True)
-def intake_dir(settings, tmp_path):
-    settings.LEARNCITY_INTAKE_DIR = tmp_path / "intake"
-    return settings.LEARNCITY_INTAKE_DIR
-
-
-@pytest.fixture
-def staff(users):
-    return users["staff"]
-
-
-@pytest.fixture
-def school(staff):
-    return staff.role_assignments.get().institution
-
-
 def upload(user, school, data: bytes, filename: str, *, mode: str = "all", progress=None) -> ImportJob:
     job = services.job_submit(actor=user, institution_code=school.code, filename=filename, data=data, mode=mode,
                               source="page")

@@ -1,7 +1,7 @@
 """Staged rows do not outlive their use: a finished job's rows go after LEARNCITY_INTAKE_REPORT_DAYS (the job, its
 counts and message stay; its report goes), a large job's rows no report shows go at once, and nothing of a job
 still queued or running is touched."""
-# ruff: noqa: F811 (the pipeline tests' fixtures, imported, are the tests' arguments)
+
 
 import datetime
 
@@ -13,7 +13,7 @@ from learncity.core.errors import DomainError
 from learncity.intake import services
 from learncity.intake.models import ImportJob, JobStatus, StagedRow
 from tests.intake.files import adults, csv_file, record
-from tests.intake.test_pipeline import intake_dir, report_rows, school, staff, upload  # noqa: F401
+from tests.intake.test_pipeline import report_rows, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -15,24 +15,8 @@ from learncity.intake.models import JobStatus
 from tests.intake.files import adults, csv_file, record
 
 
-@pytest.fixture(autouse=True)
-def intake_dir(settings, tmp_path):
-    settings.LEARNCITY_INTAKE_DIR = tmp_path / "intake"
-    return settings.LEARNCITY_INTAKE_DIR
-
-
-@pytest.fixture
-def staff(users):
-    return users["staff"]
-
-
-@pytest.fixture
-def school(staff):
-    return staff.role_assignments.get().institution
-
-
-def submit(staff, school, rows: list[dict], filename: str):
-    return services.job_submit(actor=staff, institution_code=school.code, filename=filename, data=csv_file(rows),
+def submit(user, institution, rows: list[dict], filename: str):
+    return services.job_submit(actor=user, institution_code=institution.code, filename=filename, data=csv_file(rows),
                                mode="all", source="page")
 
 

@@ -26,12 +26,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def intake_dir(settings, tmp_path):
-    settings.LEARNCITY_INTAKE_DIR = tmp_path / "intake"
-    return settings.LEARNCITY_INTAKE_DIR
-
-
 def test_a_jobs_records_are_recognised_in_sessions_side_by_side(settings, monkeypatch):
     # Given three sessions to recognise with, and a job of 3,000 records of 40 residents, recognised once one of
     # the sessions has failed

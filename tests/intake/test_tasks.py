@@ -19,22 +19,6 @@ from tests.intake.files import adults, csv_file, record
 TASK_PATH = "learncity.intake.tasks.job_process"
 
 
-@pytest.fixture(autouse=True)
-def intake_dir(settings, tmp_path):
-    settings.LEARNCITY_INTAKE_DIR = tmp_path / "intake"
-    return settings.LEARNCITY_INTAKE_DIR
-
-
-@pytest.fixture
-def staff(users):
-    return users["staff"]
-
-
-@pytest.fixture
-def school(staff):
-    return staff.role_assignments.get().institution
-
-
 def submit(staff, school, rows: int, prefix: str, capture) -> ImportJob:
     """An upload of `rows` good records, committed (its on-commit callbacks run, as after a real commit)."""
     residents = adults(rows)
