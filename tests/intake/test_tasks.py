@@ -142,16 +142,9 @@ def test_a_job_that_keeps_killing_its_worker_is_given_up(staff, school, django_c
 def test_a_job_stopped_after_its_records_were_written_is_resumed_however_often_it_stopped(
         staff, school, django_capture_on_commit_callbacks, monkeypatch):
     # Given a job whose records were written, whose worker then died while recognising them, for the third time
+    # (SystemExit: no handler of the job's runs, as when the process is killed)
     job = submit(staff, school, 3, "TASK-W", django_capture_on_commit_callbacks)
-    recognise = pipeline.recognise
-
-    def dies(*args, **kwargs):  # (SystemExit: no handler of the job's runs, as when the process is killed)
-        raise SystemExit(9)
-
-    monkeypatch.setattr(pipeline, "recognise", dies)
-    with pytest.raises(SystemExit):
-        services.job_run(job.pk)
-    monkeypatch.setattr(pipeline, "recognise", recognise)
+    recognition_fails(job, SystemExit(9), monkeypatch)
     _left_running(job, minutes_ago=3, attempts=tasks.MAX_ATTEMPTS)
     ImportJob.objects.filter(pk=job.pk).update(stage="recognise")
     ours = LearningRecord.objects.filter(provider=school, external_id__startswith="TASK-W")
@@ -170,18 +163,22 @@ def test_a_job_stopped_after_its_records_were_written_is_resumed_however_often_i
     assert ours.count() == 3 and Outcome.objects.filter(learning_record__in=ours).count() == 3
 
 
+def recognition_fails(job: ImportJob, error: BaseException, monkeypatch) -> None:
+    """Run the job in this process with its recognition raising `error` once its records are written."""
+
+    def fails(*args, **kwargs):
+        raise error
+
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline, "recognise", fails)
+        with pytest.raises(type(error)):
+            services.job_run(job.pk)
+
+
 def written_then_failed(staff, school, prefix: str, capture, monkeypatch) -> ImportJob:
     """A job whose records were written and whose recognition then failed (a lost connection, say)."""
     job = submit(staff, school, 2, prefix, capture)
-    recognise = pipeline.recognise
-
-    def fails(*args, **kwargs):
-        raise ConnectionError("the database went away")
-
-    monkeypatch.setattr(pipeline, "recognise", fails)
-    with pytest.raises(ConnectionError):
-        services.job_run(job.pk)
-    monkeypatch.setattr(pipeline, "recognise", recognise)
+    recognition_fails(job, ConnectionError("the database went away"), monkeypatch)
     task_rows(job).update(status=TaskResultStatus.FAILED)  # (as its task ends when the worker runs it)
     job.refresh_from_db()
     assert (job.status, job.rows_new, job.recognised) == (JobStatus.FAILED, 2, 0)
