@@ -10,6 +10,8 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
+# The demo keeps its database, keys and uploads in the checkout (learncity itself defaults to ~/.local/share/learncity).
+export LEARNCITY_DATA_DIR ?= $(CURDIR)/data
 RUN := $(UV) run --frozen
 APT_PACKAGES := chromium fonts-wqy-microhei poppler-utils gettext
 

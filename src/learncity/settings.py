@@ -1,4 +1,4 @@
-"""Settings from the environment. Defaults work out of the box: SQLite in ./data, DEBUG off."""
+"""Settings from the environment. Defaults work out of the box: SQLite in the data folder, DEBUG off."""
 
 import os
 import secrets
@@ -8,7 +8,16 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(os.environ.get("LEARNCITY_DATA_DIR", "data")).resolve()
+
+
+def _default_data_dir() -> Path:
+    """Where the data folder is when LEARNCITY_DATA_DIR is unset: the user's data folder (XDG), never a path
+    relative to the working directory (a run from inside the source tree once wrote keys next to the code)."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "learncity"
+
+
+DATA_DIR = Path(os.environ.get("LEARNCITY_DATA_DIR") or _default_data_dir()).expanduser().resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 

@@ -10,6 +10,7 @@ import functools
 import hashlib
 import hmac
 import os
+import secrets
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -40,21 +41,28 @@ def _aead(key: bytes) -> AESGCM:
     return AESGCM(key)
 
 
-def encrypt(plaintext: str, *, context: str) -> str:
-    """Encrypt; `context` (e.g. "resident_id") is bound as associated data, so values can't be swapped across columns."""
+def encrypt(plaintext: str, *, context: str, master: str | None = None) -> str:
+    """Encrypt; `context` (e.g. "resident_id") is bound as associated data, so values can't be swapped across columns.
+    `master` is another key than the configured one (only for key rotation)."""
     nonce = os.urandom(12)
-    ct = _aead(_enc_key()).encrypt(nonce, plaintext.encode(), context.encode())
+    ct = _aead(_keys(master)[0] if master else _enc_key()).encrypt(nonce, plaintext.encode(), context.encode())
     return f"{_VERSION}:" + base64.urlsafe_b64encode(nonce + ct).decode()
 
 
-def decrypt(token: str, *, context: str) -> str:
+def decrypt(token: str, *, context: str, master: str | None = None) -> str:
     version, _, body = token.partition(":")
     if version != _VERSION:
         raise ValueError(f"unknown ciphertext version {version!r}")
     raw = base64.urlsafe_b64decode(body)
-    return _aead(_enc_key()).decrypt(raw[:12], raw[12:], context.encode()).decode()
+    return _aead(_keys(master)[0] if master else _enc_key()).decrypt(raw[:12], raw[12:], context.encode()).decode()
 
 
-def lookup_hash(value: str, *, context: str) -> str:
+def lookup_hash(value: str, *, context: str, master: str | None = None) -> str:
     """A keyed, deterministic hash for exact look-up of an encrypted value."""
-    return hmac.new(_hash_key(), f"{context}\x00{value}".encode(), hashlib.sha256).hexdigest()
+    key = _keys(master)[1] if master else _hash_key()
+    return hmac.new(key, f"{context}\x00{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def new_master_key() -> str:
+    """A fresh master key, as settings generate one into the data folder."""
+    return secrets.token_urlsafe(32)
