@@ -9,7 +9,6 @@ The guide is public information (published courses only), so it takes no acting 
     timetable_xlsx(guide)  # bytes of an xlsx workbook with one sheet
 """
 
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
@@ -282,11 +281,12 @@ XLSX_HEADER_ROW = 3
 def timetable_xlsx(guide: TimetableGuide) -> bytes:
     """The guide as one sheet: the title in row 1, the date and a summary in row 2, the headers in row 3
     (frozen), then a row per course; a course's schedule lines and their places share the line breaks."""
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
+    from learncity.core import documents
+
+    wb = documents.workbook()
     ws = wb.active
     ws.title = "课表"
     last = get_column_letter(len(XLSX_COLUMNS))
@@ -340,10 +340,7 @@ def timetable_xlsx(guide: TimetableGuide) -> bytes:
                 cell.border = border
     if r > XLSX_HEADER_ROW and not guide.is_empty:
         ws.auto_filter.ref = f"A{XLSX_HEADER_ROW}:{last}{r}"
-
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return documents.workbook_bytes(wb)
 
 
 def _number(value: Decimal) -> int | float:

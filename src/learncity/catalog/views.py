@@ -1,5 +1,4 @@
 import datetime
-import io
 
 import segno
 from django.contrib import messages
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 from learncity.catalog import selectors, services
 from learncity.catalog.forms import CourseForm, SessionForm
 from learncity.catalog.models import CourseKind, CourseState, EventKind, Mode, Resource, Venue
+from learncity.core import documents
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
 from learncity.core.forms import add_domain_errors, flash_domain_errors
 from learncity.core.htmx import render_page
@@ -276,10 +276,8 @@ def course_state(request, pk: int):
 
 @login_required
 def roster_export(request, pk: int):
-    from openpyxl import Workbook
-
     course = _course_with_roster(request, pk)
-    wb = Workbook()
+    wb = documents.workbook()
     ws = wb.active
     ws.title = "花名册"
     ws.append([course.title, course.term, course.institution.name])
@@ -288,9 +286,7 @@ def roster_export(request, pk: int):
         ws.append([i, e.learner.name, e.learner.id_number_masked, e.learner.residence.name,
                    str(e.get_status_display()), e.waitlist_position, e.completed_hours, e.score])
     ws.freeze_panes = "A3"
-    buf = io.BytesIO()
-    wb.save(buf)
-    response = HttpResponse(buf.getvalue(),
+    response = HttpResponse(documents.workbook_bytes(wb),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = content_disposition_header(True, f"花名册-{course.code}.xlsx")
     return response

@@ -10,7 +10,6 @@ The community school's file carries three rows a clerk got wrong (a name that is
 the future, a course code nobody has): it is uploaded "accepting the valid rows", so the job history shows a job
 with an error report to download beside the clean ones. Deterministic for a given city, seed and size."""
 
-import csv
 import datetime
 import random
 import tempfile
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from learncity.catalog.models import CourseKind, RecordKind
-from learncity.core import crypto
+from learncity.core import crypto, documents
 from learncity.intake import pipeline, services
 from learncity.intake.models import JobMode, JobSource
 from learncity.network.models import Institution, InstitutionKind
@@ -102,7 +101,7 @@ def _write_files(folder: Path, city: Place, chosen: list, rng: random.Random, to
             f = open(path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed below, all together)
             paths.append(path)
             files.append(f)
-            writer = csv.writer(f, lineterminator="\r\n")
+            writer = documents.CsvWriter(f)
             writer.writerow([c.header for c in pipeline.COLUMNS])
             writers.append(writer)
             numbers.append(0)

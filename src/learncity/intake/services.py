@@ -16,7 +16,6 @@ import contextlib
 import datetime
 import fcntl
 import hashlib
-import io
 import logging
 import os
 import secrets
@@ -31,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from learncity.core import documents
 from learncity.core.audit import audit_record
 from learncity.core.errors import DomainError, FileRejected, NotFound, PermissionDenied
 from learncity.core.scopes import Action, scope_for
@@ -460,23 +460,16 @@ def _staged_purge(rows) -> int:
 def template_csv() -> bytes:
     """The CSV to fill in: UTF-8 with a byte-order mark (so Excel opens it right), the Chinese headers and one
     example row (its record id starts with 示例: such rows are skipped)."""
-    import csv
-
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([c.header for c in COLUMNS])
-    writer.writerow([c.example for c in COLUMNS])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    return documents.csv_bytes([[c.header for c in COLUMNS], [c.example for c in COLUMNS]])
 
 
 def template_xlsx() -> bytes:
     """The xlsx to fill in: a sheet with the Chinese headers, an example row and text-formatted ID numbers, and a
     sheet explaining each column."""
-    from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
 
-    wb = Workbook()
+    wb = documents.workbook()
     ws = wb.active
     ws.title = _("学习记录")
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
@@ -497,9 +490,7 @@ def template_xlsx() -> bytes:
     notes.append([])
     notes.append([_("示例行"), "", _("记录编号以「示例」开头的行是示例，导入时会跳过；可以删除，也可以保留")])
     notes.column_dimensions["C"].width = 80
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return documents.workbook_bytes(wb)
 
 
 
@@ -512,19 +503,17 @@ def report_xlsx(job: ImportJob) -> bytes:
     marked; for a file of more than REPORT_EVERY_ROW_UP_TO rows, only the rows with errors or changes. A second
     sheet sums up the job. Written streaming (openpyxl write-only), a chunk of rows at a time."""
     import orjson
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("导入结果"))
+    wb = documents.streaming_workbook()
+    ws = wb.sheet(_("导入结果"))
     bold = Font(bold=True)
     red = PatternFill("solid", fgColor="FFC7CE")
     wrap = Alignment(wrap_text=True, vertical="top")
     headers = [_("行号"), *[c.header for c in COLUMNS], _("结果"), _("错误")]
     for letter, width in (("B", 16), ("C", 20), ("H", 24), ("M", 24), ("N", 60)):
         ws.column_dimensions[letter].width = width
-    ws.append([_bold(WriteOnlyCell(ws, value=h), bold) for h in headers])
+    ws.append([ws.cell(h, font=bold) for h in headers])
     position = {c.code: i for i, c in enumerate(COLUMNS)}
     labels = {c.code: c.header for c in COLUMNS}
     rejected = job.status == JobStatus.REJECTED
@@ -561,18 +550,10 @@ def report_xlsx(job: ImportJob) -> bytes:
             result = str(OUTCOME_LABELS["rejected" if rejected else "new"])
         cells = [row_no]
         for i, v in enumerate(values):
-            if i in bad:
-                cell = WriteOnlyCell(ws, value=v)
-                cell.fill = red
-                cells.append(cell)
-            else:
-                cells.append(v)
-        note = WriteOnlyCell(ws, value="；".join(messages))
-        note.alignment = wrap
-        if errors:
-            note.fill = red
+            cells.append(ws.cell(v, fill=red) if i in bad else v)
+        note = ws.cell("；".join(messages), alignment=wrap, **({"fill": red} if errors else {}))
         ws.append([*cells, result, note])
-    summary = wb.create_sheet(_("汇总"))
+    summary = wb.sheet(_("汇总"))
     for label, value in ((_("文件"), job.filename), (_("机构"), job.institution.name), (_("状态"), job.get_status_display()),
                          (_("说明"), job.message), (_("行数"), job.rows_total), (_("新增"), job.rows_new),
                          (_("重复"), job.rows_duplicate), (_("内容有变化"), job.rows_changed),
@@ -580,14 +561,7 @@ def report_xlsx(job: ImportJob) -> bytes:
         summary.append([label, value])
     if not every_row:
         summary.append([_("报告"), _("文件超过 %(n)s 行，报告只列出有错误或内容有变化的行") % {"n": REPORT_EVERY_ROW_UP_TO}])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def _bold(cell, font):
-    cell.font = font
-    return cell
+    return wb.save()
 
 
 def _number(value) -> str:

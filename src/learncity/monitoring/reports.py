@@ -168,11 +168,12 @@ def document_xlsx(doc: Document) -> bytes:
     """One sheet per table: the document's title, what it covers and the data date above the headers (frozen),
     then the rows, numbers as numbers; "无数据" where a rate has no denominator; the notes below. Byte for byte
     the same workbook for the same document."""
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
+    from learncity.core import documents
+
+    wb = documents.workbook()
     wb.remove(wb.active)
     thin = Side(style="thin", color="999999")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -226,9 +227,7 @@ def document_xlsx(doc: Document) -> bytes:
     wb.properties.creator = "learncity"
     wb.properties.title = doc.title
     wb.properties.created = stamp
-    buf = io.BytesIO()
-    wb.save(buf)
-    return _fixed_zip(buf.getvalue(), stamp)
+    return _fixed_zip(documents.workbook_bytes(wb), stamp)
 
 
 def _fixed_zip(data: bytes, stamp: datetime.datetime) -> bytes:

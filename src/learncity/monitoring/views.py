@@ -362,9 +362,9 @@ def target_delete(request, pk: int):
 @login_required
 def targets_template(request):
     """An empty import sheet with the headers the import reads, and one example row."""
-    from openpyxl import Workbook
+    from learncity.core import documents
 
-    wb = Workbook()
+    wb = documents.workbook()
     ws = wb.active
     ws.title = "目标"
     ws.append(["指标代码", "区划代码", "期间", "目标值"])
@@ -372,11 +372,7 @@ def targets_template(request):
     home = selectors.monitoring_home_place(actor=request.user)
     if infos:
         ws.append([infos[0].code, home.code, str(timezone.localdate().year), 35])
-    import io
-
-    buf = io.BytesIO()
-    wb.save(buf)
-    return _download(buf.getvalue(), "xlsx", "监测目标导入模板.xlsx")
+    return _download(documents.workbook_bytes(wb), "xlsx", "监测目标导入模板.xlsx")
 
 
 # --- the public dashboard --------------------------------------------------------------------------------------------

