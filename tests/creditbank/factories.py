@@ -69,10 +69,11 @@ def declared(learner_user, *, code="NCRE-1", files=None, **kw):
 
 def drop_append_only_triggers() -> None:
     """Only inside a test's rolled-back transaction: what someone with write access to the database would do
-    first, before tampering with the ledger."""
+    first, before tampering with the ledger or the outcomes it records."""
     with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute("DROP TRIGGER creditbank_ledgerentry_append_only ON creditbank_ledgerentry")
-        else:
-            cur.execute("DROP TRIGGER creditbank_ledgerentry_no_update")
-            cur.execute("DROP TRIGGER creditbank_ledgerentry_no_delete")
+        for table in ("creditbank_ledgerentry", "creditbank_outcome"):
+            if connection.vendor == "postgresql":
+                cur.execute(f"DROP TRIGGER {table}_append_only ON {table}")
+            else:
+                cur.execute(f"DROP TRIGGER {table}_no_update")
+                cur.execute(f"DROP TRIGGER {table}_no_delete")

@@ -109,7 +109,7 @@ def rewritten_with_its_hash_recomputed(a, e):
     forged = ledger.entry_hash(prev_hash=first.prev_hash, account_id=a.pk, seq=1, credit_class=first.credit_class,
                                amount=Decimal("40"), reason=first.reason, outcome_id=first.outcome_id,
                                conversion_id=None, reverses_id=None, actor_id=first.actor_id, memo=first.memo,
-                               created_at=first.created_at)
+                               created_at=first.created_at, chain=first.chain, outcome_hash=first.outcome_hash)
     _tamper("UPDATE creditbank_ledgerentry SET amount = 40, hash = %s WHERE id = %s", [forged, first.pk])
     return [(a.pk, 2, e[2].pk, UNLINKED), (a.pk, None, None, BALANCE)]
 
@@ -262,7 +262,7 @@ def test_the_sql_recomputes_the_same_hash_as_entry_hash(chain):
     assert digest == ledger.entry_hash(prev_hash=e.prev_hash, account_id=account.pk, seq=2,
                                        credit_class=e.credit_class, amount=Decimal("1.5"), reason=e.reason,
                                        outcome_id=7, conversion_id=None, reverses_id=None, actor_id=None,
-                                       memo="备注\t\\ 中文", created_at=e.created_at)
+                                       memo="备注\t\\ 中文", created_at=e.created_at, chain=1)
 
 
 # --- the last test: transactional, so verify has a snapshot of its own to share (PostgreSQL) ----------------------

@@ -27,6 +27,7 @@ from learncity.core.audit import audit_record
 from learncity.core.bulk import insert_rows, next_ids
 from learncity.creditbank import ledger
 from learncity.creditbank.models import (
+    CHAIN,
     Accreditation,
     CreditClass,
     EntryReason,
@@ -48,7 +49,7 @@ class Catalogue:
     """The active standard versions and accreditations, loaded once for a bulk run."""
 
     def __init__(self):
-        versions = list(StandardVersion.objects.filter(status=VersionStatus.ACTIVE).select_related("standard"))
+        versions = list(StandardVersion.objects.filter(status=VersionStatus.ACTIVE).select_related("standard", "level"))
         self.by_code = {v.standard.code: v for v in versions}
         self.withdrawn_codes = set(StandardVersion.objects.exclude(standard__versions__status=VersionStatus.ACTIVE)
                                    .values_list("standard__code", flat=True))
@@ -210,15 +211,22 @@ def _batch(rows, catalogue: Catalogue, names: dict, actor, result: BulkResult) -
             outcomes.append((oid, account_id, version.pk, rid, None, RecognitionMethod.AUTO, title, provider_id,
                              provider, date.isoformat(), hours, score, version.credit_class, credits, basis, recognised_at,
                              actor_id))
+            covered = ledger.outcome_hash(ledger.outcome_payload(
+                outcome_id=oid, account_id=account_id, standard_code=version.standard.code, version=version.version,
+                version_name=version.name, level=version.level.level, method=RecognitionMethod.AUTO, title=title,
+                provider_id=provider_id, provider_name=provider, date=date, hours=hours, score=score,
+                credit_class=version.credit_class, credits=credits, basis=basis, learning_record_id=rid,
+                declaration_id=None, recognised_at=now, recognised_by_id=actor_id))
             head = heads[account_id]
             seq = head[0] + 1
             digest = ledger.entry_hash(prev_hash=head[1], account_id=account_id, seq=seq,
                                        credit_class=version.credit_class, amount=credits,
                                        reason=EntryReason.RECOGNITION, outcome_id=oid, conversion_id=None,
-                                       reverses_id=None, actor_id=actor_id, memo="", created_at=now)
+                                       reverses_id=None, actor_id=actor_id, memo="", created_at=now, chain=CHAIN,
+                                       outcome_hash=covered)
             entries.append((next(entry_ids), account_id, seq, version.credit_class,
                             credits, EntryReason.RECOGNITION, oid, None, None, actor_id, "",
-                            created_at, head[1], digest))
+                            created_at, head[1], digest, CHAIN, covered))
             head[0], head[1] = seq, digest
             sums[(account_id, version.credit_class)] += credits
             result.by_standard[version.standard.code] += 1
@@ -226,8 +234,8 @@ def _batch(rows, catalogue: Catalogue, names: dict, actor, result: BulkResult) -
                               "method", "title", "provider_id", "provider_name", "date", "hours", "score",
                               "credit_class", "credits", "basis", "recognised_at", "recognised_by_id"], outcomes)
         insert_rows(LedgerEntry, ["id", "account_id", "seq", "credit_class", "amount", "reason", "outcome_id",
-                                  "conversion_id", "reverses_id", "actor_id", "memo", "created_at", "prev_hash", "hash"],
-                    entries)
+                                  "conversion_id", "reverses_id", "actor_id", "memo", "created_at", "prev_hash", "hash",
+                                  "chain", "outcome_hash"], entries)
         _heads_move({pk: heads[pk] for pk in {e[1] for e in entries}}, sums)
         audit_record(actor=actor, action="outcome.recognise_bulk", object_type="creditbank.outcome",
                      object_id=f"{outcomes[0][0]}-{outcomes[-1][0]}", records=len(matched))
@@ -295,32 +303,50 @@ _TEMP_BUFFERS = "256MB"
 _RUN_TABLES = ("_lc_todo", "_lc_cat", "_lc_acc", "_lc_label")
 
 
-def _chain_function() -> str:
+def _chain_function(institutions: str) -> str:
     """`pg_temp.lc_chain(sequence, reason, actor, at)`: the batch's matched records (`_lc_m`) with their accounts'
-    heads (`_lc_h`), in account then record order, each given an outcome id from `sequence`, the next seq of its
-    account, the previous entry's hash and its own (`ledger.entry_hash` of the recognition entry)."""
+    heads (`_lc_h`), in account then record order, each given an outcome id from `sequence`, its provider's name
+    and recognition basis, the hash of the outcome they make (`ledger.outcome_payload`), the next seq of its
+    account, the previous entry's hash and its own (`ledger.entry_hash` of the recognition entry, chain version
+    `CHAIN`)."""
+    assert CHAIN == 2, "lc_chain writes chain version 2"
+    covered = ledger.outcome_payload_sql(
+        "postgresql", id="o", account_id="r.account_id", code="r.standard_code", version="r.version", name="r.name",
+        level="r.level", method=f"'{RecognitionMethod.AUTO}'::text", title="r.title", provider_id="r.provider_id",
+        provider_name="pname", date="r.date", hours="r.hours", score="r.score", credit_class="r.credit_class",
+        credits="r.credits", basis="why", learning_record_id="r.rid", declaration_id="NULL::bigint",
+        recognised_at="at_ts", recognised_by_id="NULLIF(actor, '')")
     digest = ledger.entry_hash_sql("h", "r.account_id::text", "s::text", "r.credit_class", "round(r.credits, 2)::text",
-                                   "reason", "o::text", "''", "''", "actor", "''", "at")
+                                   "reason", "o::text", "''", "''", "actor", "''", "at", "oh")
     return f"""
         CREATE OR REPLACE FUNCTION pg_temp.lc_chain(sequence regclass, reason text, actor text, at text)
         RETURNS TABLE (rid bigint, learner_id bigint, provider_id bigint, kind text, title text, date date,
                        hours numeric, score numeric, version_id bigint, standard_code text, version integer,
                        name text, credit_class text, credits numeric, account_id bigint, oid bigint, seq integer,
-                       prev_hash text, hash text)
+                       prev_hash text, hash text, provider_name text, basis text, outcome_hash text)
         LANGUAGE plpgsql AS $lc$
-        DECLARE r record; acc bigint := NULL; h text; s integer; o bigint;
+        DECLARE r record; acc bigint := NULL; h text; s integer; o bigint; pname text; why text; oh text;
+                at_ts timestamptz := at::timestamptz;
         BEGIN
-          FOR r IN SELECT m.*, a.account_id, a.head_seq, a.head_hash
-                   FROM _lc_m m JOIN _lc_h a ON a.learner_id = m.learner_id ORDER BY a.account_id, m.rid LOOP
+          FOR r IN SELECT m.*, a.account_id, a.head_seq, a.head_hash, COALESCE(i.name, '') AS pname,
+                          COALESCE(l.label, m.kind) AS label
+                   FROM _lc_m m JOIN _lc_h a ON a.learner_id = m.learner_id
+                   LEFT JOIN {institutions} i ON i.id = m.provider_id LEFT JOIN _lc_label l ON l.kind = m.kind
+                   ORDER BY a.account_id, m.rid LOOP
             IF acc IS DISTINCT FROM r.account_id THEN
               acc := r.account_id; h := r.head_hash; s := r.head_seq;
             END IF;
             s := s + 1;
             o := nextval(sequence);
+            pname := r.pname;
+            why := left('认证机构 ' || pname || ' 的' || r.label || '记录，符合标准 ' || r.standard_code || ' v'
+                        || r.version || '《' || r.name || '》', 300);
+            oh := encode(pg_catalog.sha256(convert_to({covered}, 'UTF8')), 'hex');
             rid := r.rid; learner_id := r.learner_id; provider_id := r.provider_id; kind := r.kind;
             title := r.title; date := r.date; hours := r.hours; score := r.score; version_id := r.version_id;
             standard_code := r.standard_code; version := r.version; name := r.name; credit_class := r.credit_class;
             credits := r.credits; account_id := r.account_id; oid := o; seq := s; prev_hash := h;
+            provider_name := pname; basis := why; outcome_hash := oh;
             h := {digest};
             hash := h;
             RETURN NEXT;
@@ -416,7 +442,7 @@ def _run_setup(cur, t: dict, cat_rows: list, accredited: list, labels: list, ext
     cur.execute("CREATE TEMP TABLE _lc_cat (rank int, code text, kind text, course_kinds text, standard_id bigint,"
                 " version_id bigint, standard_code text, version int, name text, credit_class text,"
                 " credits numeric, hours_per_credit numeric, min_hours numeric, min_score numeric,"
-                " effective_from date)")
+                " effective_from date, level int)")
     with cur.cursor.copy("COPY _lc_cat FROM STDIN") as copy:
         for row in cat_rows:
             copy.write_row(row)
@@ -432,12 +458,12 @@ def _run_setup(cur, t: dict, cat_rows: list, accredited: list, labels: list, ext
     cur.execute("ANALYZE _lc_cat")
     cur.execute("ANALYZE _lc_acc")
     cur.execute("ANALYZE _lc_label")
-    cur.execute(_chain_function())
+    cur.execute(_chain_function(t["institutions"]))
 
 
 def _cat_row(v: StandardVersion, *, rank: int, code: str, kind: str) -> tuple:
     return (rank, code, kind, v.course_kinds, v.standard_id, v.pk, v.standard.code, v.version, v.name,
-            v.credit_class, v.credits, v.hours_per_credit, v.min_hours, v.min_score, v.effective_from)
+            v.credit_class, v.credits, v.hours_per_credit, v.min_hours, v.min_score, v.effective_from, v.level.level)
 
 
 class _HeadsMoved(Exception):
@@ -489,7 +515,7 @@ def _batch_statements(t: dict, actor, low: int, high: int, lock_first: bool, res
             k AS MATERIALIZED (
                 SELECT k.code, k.kind, k.course_kind, k.provider_id, v.standard_id, v.version_id, v.standard_code,
                        v.version, v.name, v.credit_class, v.credits, v.hours_per_credit, v.min_hours, v.min_score,
-                       v.effective_from
+                       v.effective_from, v.level
                 FROM (SELECT DISTINCT code, kind, course_kind, provider_id FROM r) k
                 CROSS JOIN LATERAL (
                     SELECT cat.* FROM _lc_cat cat
@@ -505,7 +531,7 @@ def _batch_statements(t: dict, actor, low: int, high: int, lock_first: bool, res
                               WHERE a.standard_id = v.standard_id AND a.institution_id = k.provider_id))
             SELECT * FROM (
                 SELECT r.rid, r.learner_id, r.provider_id, r.kind, r.title, r.date, r.hours, r.score,
-                       v.version_id, v.standard_code, v.version, v.name, v.credit_class,
+                       v.version_id, v.standard_code, v.version, v.name, v.level, v.credit_class,
                        CASE WHEN v.hours_per_credit IS NULL THEN v.credits
                             ELSE LEAST(trunc(r.hours / v.hours_per_credit, 2), v.credits) END AS credits
                 FROM r JOIN k v ON v.code = r.code AND v.kind = r.kind AND v.course_kind = r.course_kind
@@ -588,19 +614,15 @@ def _batch_statements(t: dict, actor, low: int, high: int, lock_first: bool, res
                 method, title, provider_id, provider_name, date, hours, score, credit_class, credits, basis,
                 recognised_at, recognised_by_id)
             SELECT e.oid, e.account_id, e.version_id, e.rid, NULL, %(method)s, e.title, e.provider_id,
-                   COALESCE(i.name, ''), e.date, e.hours, e.score, e.credit_class, e.credits,
-                   left('认证机构 ' || COALESCE(i.name, '') || ' 的' || COALESCE(l.label, e.kind) || '记录，符合标准 '
-                        || e.standard_code || ' v' || e.version || '《' || e.name || '》', 300),
-                   %(at)s, %(actor)s
-            FROM _lc_e e LEFT JOIN {t['institutions']} i ON i.id = e.provider_id
-            LEFT JOIN _lc_label l ON l.kind = e.kind""",
+                   e.provider_name, e.date, e.hours, e.score, e.credit_class, e.credits, e.basis, %(at)s, %(actor)s
+            FROM _lc_e e""",
                     {"method": RecognitionMethod.AUTO, "at": now, "actor": actor_id})
         cur.execute(f"""
             INSERT INTO {t['entries']} (account_id, seq, credit_class, amount, reason, outcome_id, conversion_id,
-                reverses_id, actor_id, memo, created_at, prev_hash, hash)
+                reverses_id, actor_id, memo, created_at, prev_hash, hash, chain, outcome_hash)
             SELECT e.account_id, e.seq, e.credit_class, e.credits, %(reason)s, e.oid, NULL, NULL, %(actor)s, '',
-                   %(at)s, e.prev_hash, e.hash
-            FROM _lc_e e""", {"reason": EntryReason.RECOGNITION, "actor": actor_id, "at": now})
+                   %(at)s, e.prev_hash, e.hash, %(chain)s, e.outcome_hash
+            FROM _lc_e e""", {"reason": EntryReason.RECOGNITION, "actor": actor_id, "at": now, "chain": CHAIN})
         result.entries += cur.rowcount
         cur.execute("SELECT standard_code, count(*), min(oid), max(oid) FROM _lc_e GROUP BY standard_code")
         first, last = None, None

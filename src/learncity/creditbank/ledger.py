@@ -11,6 +11,14 @@ global lock — and would report a break only down to its batch.
 What the chain detects: an altered entry (its hash no longer matches its fields), a removed or inserted entry (a
 gap in `seq`, or the next entry's `prev_hash` no longer matches), a removed last entry (the account's head
 `head_seq`/`head_hash` no longer matches the last entry), and a balance cache that differs from the entries.
+From chain version 2 (migration 0007) an entry also covers the outcome it records: `outcome_hash`, the SHA-256
+of every column of the outcome and of its standard's code, version, name and level (everything a transcript or
+its verification shows of it), is one of the hashed fields, and verification recomputes it from the outcome as it
+is now. The version is hashed too, and versions never go down along a chain, so an entry cannot be taken back to
+version 1 (which covers no outcome) without breaking the link to the next one. Entries written before the
+migration keep version 1 and verify as they were written: their outcomes are covered by the append-only
+triggers only.
+
 What it does not: someone with write access to the database who drops the triggers and rewrites an account's
 whole chain and its head consistently. Publishing heads outside the database (for example printing
 `ledger verify`'s digest into the quarterly report) closes that; noted in docs/design.md.
@@ -31,11 +39,16 @@ from django.utils import timezone
 
 from learncity.core.errors import DomainError
 from learncity.creditbank.models import (
+    CHAIN,
     GENESIS,
     CreditClass,
     EntryReason,
+    FrameworkLevel,
     LearningAccount,
     LedgerEntry,
+    Outcome,
+    Standard,
+    StandardVersion,
     balance_field,
 )
 
@@ -53,26 +66,149 @@ def time_text(moment) -> str:
 
 
 def entry_hash(*, prev_hash: str, account_id: int, seq: int, credit_class: str, amount, reason: str,
-               outcome_id, conversion_id, reverses_id, actor_id, memo: str, created_at) -> str:
-    payload = "\x1f".join([
+               outcome_id, conversion_id, reverses_id, actor_id, memo: str, created_at, chain: int = CHAIN,
+               outcome_hash: str = "") -> str:
+    """The entry's hash under its chain version: 1, its own fields; 2, "2", the same fields and `outcome_hash`
+    (that of the outcome it records, "" if none)."""
+    fields = [
         prev_hash, str(account_id), str(seq), credit_class, amount_text(amount), reason,
         "" if outcome_id is None else str(outcome_id), "" if conversion_id is None else str(conversion_id),
         "" if reverses_id is None else str(reverses_id), "" if actor_id is None else str(actor_id), memo,
         time_text(created_at),
-    ])
-    return hashlib.sha256(payload.encode()).hexdigest()
+    ]
+    if chain != 1:
+        if chain != 2:
+            raise ValueError(f"unknown chain version {chain!r}")
+        fields = ["2", *fields, outcome_hash]
+    return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
 
 
 def entry_hash_sql(*fields: str) -> str:
-    """`entry_hash` as a PostgreSQL expression: the hex SHA-256 of the twelve SQL expressions `fields`, in
-    `entry_hash`'s order, each already the text `entry_hash` puts in the payload (none NULL: concat_ws would skip
-    it). `pg_catalog.sha256`, so no function on the search_path can stand in for it."""
-    assert len(fields) == 12, "prev_hash, account, seq, class, amount, reason, outcome, conversion, reverses, actor, memo, time"
+    """`entry_hash` as a PostgreSQL expression: the hex SHA-256 of the SQL expressions `fields`, in `entry_hash`'s
+    order, each already the text `entry_hash` puts in the payload (none NULL: concat_ws would skip it). Twelve
+    fields: chain version 1; thirteen (the twelve and the outcome hash): version 2. `pg_catalog.sha256`, so no
+    function on the search_path can stand in for it."""
+    assert len(fields) in (12, 13), ("prev_hash, account, seq, class, amount, reason, outcome, conversion, reverses, "
+                                     "actor, memo, time[, outcome hash]")
+    if len(fields) == 13:
+        fields = ("'2'", *fields)
     return f"encode(pg_catalog.sha256(convert_to(concat_ws(chr(31), {', '.join(fields)}), 'UTF8')), 'hex')"
 
 
 # `time_text` in PostgreSQL, of a timestamptz expression (to_char does not depend on the session's DateStyle).
 PG_TIME_TEXT = "to_char(({}) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+
+# --- what an entry covers of its outcome (chain version 2) -----------------------------------------------------
+# The outcome's payload: every column of the outcome, and the code, version number, name and level of its standard
+# version (what a transcript shows of it), each as text, separated by U+001F; free text prefixed with its length in
+# characters (so no text can be moved from one field into its neighbour). Written three ways that must agree: in
+# Python (`outcome_payload`, the bulk path on SQLite and the benchmark), in SQLite's and in PostgreSQL's SQL
+# (`outcome_payload_sql`: verification, `entries_append`, the bulk path on PostgreSQL); the tests hold them together.
+
+def _lp(text: str) -> str:
+    return f"{len(text)}:{text}"
+
+
+def _id_text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _places(value, places: str) -> str:
+    return f"{Decimal(str(value)).quantize(Decimal(places)):f}"
+
+
+def outcome_payload(*, outcome_id: int, account_id: int, standard_code: str, version: int, version_name: str,
+                    level: int, method: str, title: str, provider_id, provider_name: str, date, hours, score,
+                    credit_class: str, credits, basis: str, learning_record_id, declaration_id, recognised_at,
+                    recognised_by_id) -> str:
+    return "\x1f".join([
+        str(outcome_id), str(account_id), _lp(standard_code), str(version), _lp(version_name), str(level),
+        _lp(method), _lp(title), _id_text(provider_id), _lp(provider_name), date.isoformat(), _places(hours, "0.1"),
+        "" if score is None else _places(score, "0.1"), _lp(credit_class), _places(credits, "0.01"), _lp(basis),
+        _id_text(learning_record_id), _id_text(declaration_id), time_text(recognised_at), _id_text(recognised_by_id),
+    ])
+
+
+def outcome_hash(payload: str) -> str:
+    """The hash an entry keeps of its outcome: of its payload; "" for no outcome, "-" for an outcome that is gone
+    (payload "-"), which no stored hash equals."""
+    if payload in ("", "-"):
+        return payload
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _sqlite_time_sql(column: str) -> str:
+    """`_sqlite_time` in SQLite: a created_at or recognised_at as Django keeps it there, in `time_text`'s form."""
+    return (f"CASE WHEN length({column}) = 19 THEN substr({column}, 1, 10) || 'T' || substr({column}, 12) || '.000000Z' "
+            f"ELSE substr({column}, 1, 10) || 'T' || substr({column}, 12) || 'Z' END")
+
+
+_OUTCOME_COLUMNS = {
+    "id": "o.id", "account_id": "o.account_id", "code": "s.code", "version": "v.version", "name": "v.name",
+    "level": "l.level", "method": "o.method", "title": "o.title", "provider_id": "o.provider_id",
+    "provider_name": "o.provider_name", "date": "o.date", "hours": "o.hours", "score": "o.score",
+    "credit_class": "o.credit_class", "credits": "o.credits", "basis": "o.basis",
+    "learning_record_id": "o.learning_record_id", "declaration_id": "o.declaration_id",
+    "recognised_at": "o.recognised_at", "recognised_by_id": "o.recognised_by_id",
+}
+
+
+def outcome_payload_sql(vendor: str, **columns: str) -> str:
+    """`outcome_payload` as an SQL expression over the outcome `o`, its version `v`, standard `s` and level `l`
+    (`outcome_joins`), or over the expressions `columns` name instead; NULL when any of them is missing."""
+    c = {**_OUTCOME_COLUMNS, **columns}
+
+    def lp(name):
+        return f"length({c[name]}) || ':' || {c[name]}"
+
+    if vendor == "postgresql":
+        def text(name):
+            return f"COALESCE(({c[name]})::text, '')"
+
+        parts = [f"({c['id']})::text", f"({c['account_id']})::text", lp("code"), f"({c['version']})::text",
+                 lp("name"), f"({c['level']})::text", lp("method"), lp("title"), text("provider_id"),
+                 lp("provider_name"), f"to_char({c['date']}, 'YYYY-MM-DD')", f"round({c['hours']}, 1)::text",
+                 f"COALESCE(round({c['score']}, 1)::text, '')", lp("credit_class"), f"round({c['credits']}, 2)::text",
+                 lp("basis"), text("learning_record_id"), text("declaration_id"),
+                 PG_TIME_TEXT.format(c["recognised_at"]), text("recognised_by_id")]
+        return " || chr(31) || ".join(parts)
+
+    def text(name):
+        return f"COALESCE(CAST({c[name]} AS TEXT), '')"
+
+    parts = [f"CAST({c['id']} AS TEXT)", f"CAST({c['account_id']} AS TEXT)", lp("code"), f"CAST({c['version']} AS TEXT)",
+             lp("name"), f"CAST({c['level']} AS TEXT)", lp("method"), lp("title"), text("provider_id"),
+             lp("provider_name"), f"CAST({c['date']} AS TEXT)", f"printf('%.1f', {c['hours']})",
+             f"CASE WHEN {c['score']} IS NULL THEN '' ELSE printf('%.1f', {c['score']}) END", lp("credit_class"),
+             f"printf('%.2f', {c['credits']})", lp("basis"), text("learning_record_id"), text("declaration_id"),
+             _sqlite_time_sql(c["recognised_at"]), text("recognised_by_id")]
+    return " || char(31) || ".join(parts)
+
+
+def _version_joins() -> str:
+    return (f"LEFT JOIN {StandardVersion._meta.db_table} v ON v.id = o.standard_version_id "
+            f"LEFT JOIN {Standard._meta.db_table} s ON s.id = v.standard_id "
+            f"LEFT JOIN {FrameworkLevel._meta.db_table} l ON l.id = v.level_id")
+
+
+def outcome_joins(on: str) -> str:
+    """The outcome whose id is `on` (an SQL expression), with its version, standard and level, left-joined as
+    o, v, s, l."""
+    return f"LEFT JOIN {Outcome._meta.db_table} o ON o.id = {on} {_version_joins()}"
+
+
+def outcome_hashes(outcome_ids) -> dict[int, str]:
+    """The hash of each outcome as the database has it now (verification reads the same payload); "-" for one
+    that does not exist."""
+    ids = sorted({int(pk) for pk in outcome_ids})
+    if not ids:
+        return {}
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT o.id, {outcome_payload_sql(connection.vendor)} FROM {Outcome._meta.db_table} o "
+                    f"{_version_joins()} WHERE o.id IN ({', '.join(['%s'] * len(ids))})", ids)
+        found = {pk: outcome_hash(payload or "-") for pk, payload in cur.fetchall()}
+    return {pk: found.get(pk, "-") for pk in ids}
 
 
 @dataclass
@@ -119,6 +255,8 @@ def entries_append(*, account: LearningAccount, movements: Iterable[Movement], a
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     seq, prev = account.head_seq, account.head_hash
     rows, sums = [], {}
+    movements = list(movements)
+    covered = outcome_hashes(m.outcome_id for m in movements if m.outcome_id is not None)
     for m in movements:
         if m.credit_class not in CreditClass.values:
             raise DomainError({"credit_class": f"未知的学分类别「{m.credit_class}」"})
@@ -127,14 +265,18 @@ def entries_append(*, account: LearningAccount, movements: Iterable[Movement], a
         amount = check_amount(m.amount)
         if amount == 0:
             raise DomainError({"amount": "学分变动不能为 0"})
+        if m.outcome_id is not None and covered[m.outcome_id] == "-":
+            raise DomainError({"outcome": f"学习成果 {m.outcome_id} 不存在"})
         seq += 1
+        of_outcome = "" if m.outcome_id is None else covered[m.outcome_id]
         digest = entry_hash(prev_hash=prev, account_id=account.pk, seq=seq, credit_class=m.credit_class, amount=amount,
                             reason=m.reason, outcome_id=m.outcome_id, conversion_id=m.conversion_id,
-                            reverses_id=m.reverses_id, actor_id=actor_id, memo=m.memo, created_at=now)
+                            reverses_id=m.reverses_id, actor_id=actor_id, memo=m.memo, created_at=now, chain=CHAIN,
+                            outcome_hash=of_outcome)
         rows.append(LedgerEntry(account_id=account.pk, seq=seq, credit_class=m.credit_class, amount=amount,
                                 reason=m.reason, outcome_id=m.outcome_id, conversion_id=m.conversion_id,
                                 reverses_id=m.reverses_id, actor_id=actor_id, memo=m.memo, created_at=now,
-                                prev_hash=prev, hash=digest))
+                                prev_hash=prev, hash=digest, chain=CHAIN, outcome_hash=of_outcome))
         sums[m.credit_class] = sums.get(m.credit_class, Decimal("0")) + amount
         prev = digest
     if not rows:
@@ -220,20 +362,35 @@ def _scope(column: str, low: int | None, high: int | None, account_ids: list[int
     return " AND ".join(parts) or "TRUE"
 
 
+def _outcome_now_sql(vendor: str) -> str:
+    """Of an entry `e` (chain version 2 or later, with an outcome): the payload of its outcome as it is now ("-"
+    if the outcome, its version, standard or level is gone); "" otherwise. Over `outcome_joins("e.outcome_id")`,
+    which joins only the outcomes of such entries."""
+    return (f"CASE WHEN e.chain >= 2 AND e.outcome_id IS NOT NULL THEN COALESCE({outcome_payload_sql(vendor)}, '-') "
+            f"ELSE '' END")
+
+
+def _covered_joins() -> str:
+    return outcome_joins("e.outcome_id AND e.chain >= 2")
+
+
 def _stream(low: int | None, high: int | None, account_ids: list[int] | None) -> Iterator[list[list[str]]]:
     """The entries of the accounts `low < id <= high`, in (account, seq) order and in batches, every field as the
     text the hash is computed over (the four nullable ids as "", the amount with two decimals, the time in
     `time_text`'s form): (account_id, seq, credit_class, amount, reason, outcome_id, conversion_id, reverses_id,
-    actor_id, memo, created_at, prev_hash, hash, id). PostgreSQL streams them with COPY, in its text format (a
-    row a line, tabs between fields, backslash escapes in values); SQLite formats them in the query."""
+    actor_id, memo, created_at, prev_hash, hash, id, chain, outcome_hash, the payload of the outcome as it is now
+    (`_outcome_now_sql`)). PostgreSQL streams them with COPY, in its text format (a row a line, tabs between
+    fields, backslash escapes in values); SQLite formats them in the query."""
     table = LedgerEntry._meta.db_table
-    where = _scope("account_id", low, high, account_ids)
+    where = _scope("e.account_id", low, high, account_ids)
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            sql = (f"COPY (SELECT account_id, seq, credit_class, amount, reason, COALESCE(outcome_id::text, ''), "
-                   f"COALESCE(conversion_id::text, ''), COALESCE(reverses_id::text, ''), COALESCE(actor_id::text, ''), "
-                   f"memo, {PG_TIME_TEXT.format('created_at')}, prev_hash, hash, id FROM {table} WHERE {where} "
-                   f"ORDER BY account_id, seq) TO STDOUT")
+            sql = (f"COPY (SELECT e.account_id, e.seq, e.credit_class, e.amount, e.reason, "
+                   f"COALESCE(e.outcome_id::text, ''), COALESCE(e.conversion_id::text, ''), "
+                   f"COALESCE(e.reverses_id::text, ''), COALESCE(e.actor_id::text, ''), e.memo, "
+                   f"{PG_TIME_TEXT.format('e.created_at')}, e.prev_hash, e.hash, e.id, e.chain, e.outcome_hash, "
+                   f"{_outcome_now_sql('postgresql')} FROM {table} e {_covered_joins()} WHERE {where} "
+                   f"ORDER BY e.account_id, e.seq) TO STDOUT")
             rows, pending = [], b""
             with cur.cursor.copy(sql) as copy:
                 for data in copy:
@@ -251,11 +408,12 @@ def _stream(low: int | None, high: int | None, account_ids: list[int] | None) ->
             if rows:
                 yield rows
             return
-        cur.execute(f"SELECT CAST(account_id AS TEXT), CAST(seq AS TEXT), credit_class, printf('%.2f', amount), reason, "
-                    f"COALESCE(CAST(outcome_id AS TEXT), ''), COALESCE(CAST(conversion_id AS TEXT), ''), "
-                    f"COALESCE(CAST(reverses_id AS TEXT), ''), COALESCE(CAST(actor_id AS TEXT), ''), memo, "
-                    f"CAST(created_at AS TEXT), prev_hash, hash, CAST(id AS TEXT) FROM {table} WHERE {where} "
-                    f"ORDER BY account_id, seq")
+        cur.execute(f"SELECT CAST(e.account_id AS TEXT), CAST(e.seq AS TEXT), e.credit_class, printf('%.2f', e.amount), "
+                    f"e.reason, COALESCE(CAST(e.outcome_id AS TEXT), ''), COALESCE(CAST(e.conversion_id AS TEXT), ''), "
+                    f"COALESCE(CAST(e.reverses_id AS TEXT), ''), COALESCE(CAST(e.actor_id AS TEXT), ''), e.memo, "
+                    f"CAST(e.created_at AS TEXT), e.prev_hash, e.hash, CAST(e.id AS TEXT), CAST(e.chain AS TEXT), "
+                    f"e.outcome_hash, {_outcome_now_sql('sqlite')} FROM {table} e {_covered_joins()} WHERE {where} "
+                    f"ORDER BY e.account_id, e.seq")
         while rows := cur.fetchmany(10_000):
             yield [[*row[:10], _sqlite_time(row[10]), *row[11:]] for row in rows]
 
@@ -337,6 +495,8 @@ _UNLINKED = "前一笔的哈希不一致（链被删除、插入或改动）"
 _ALTERED = "记录内容与其哈希不一致（记录被改动）"
 _NO_ACCOUNT = "账本中有记录，但账户不存在"
 _BALANCE = "缓存的余额与账本记录之和不一致"
+_DOWNGRADED = "记录的链版本低于前一笔（版本被改动）"
+_OUTCOME = OUTCOME_ALTERED = "记录所记的学习成果与记账时不一致（成果被改动或删除）"
 
 
 def _gap(expect_seq: int) -> str:
@@ -357,12 +517,14 @@ def _verify_page(report: VerifyReport, digest, batches: Iterator[list[list[str]]
     breaks = report.breaks
     n = report.entries
     current, current_text, expect_seq, prev, sums = None, None, 0, GENESIS, {}
+    version = 1
     for (account_text, seq_text, credit_class, amount, reason, outcome_id, conversion_id, reverses_id, actor_id, memo,
-         created_at, prev_hash, stored_hash, entry_id) in chain.from_iterable(batches):
+         created_at, prev_hash, stored_hash, entry_id, chain_text, stored_outcome_hash, outcome_now) in chain.from_iterable(
+            batches):
         if account_text != current_text:
             if current is not None:
                 _close(report, digest, current, expect_seq, prev, sums, heads, cached)
-            current, current_text, expect_seq, prev, sums = int(account_text), account_text, 0, GENESIS, {}
+            current, current_text, expect_seq, prev, sums, version = int(account_text), account_text, 0, GENESIS, {}, 1
         seq = int(seq_text)
         expect_seq += 1
         if seq != expect_seq:
@@ -370,11 +532,20 @@ def _verify_page(report: VerifyReport, digest, batches: Iterator[list[list[str]]
             expect_seq = seq
         if prev_hash != prev:
             breaks.append(Break(current, seq, int(entry_id), _UNLINKED))
-        # The same fields, in the same order and the same text, as entry_hash() hashes.
+        # The same fields, in the same order and the same text, as entry_hash() hashes under the entry's version.
         payload = "\x1f".join((prev_hash, account_text, seq_text, credit_class, amount, reason, outcome_id,
                                conversion_id, reverses_id, actor_id, memo, created_at))
-        if sha256(payload.encode()).hexdigest() != stored_hash:
+        if chain_text == "2":
+            payload = f"2\x1f{payload}\x1f{stored_outcome_hash}"
+        if chain_text not in ("1", "2") or sha256(payload.encode()).hexdigest() != stored_hash:
             breaks.append(Break(current, seq, int(entry_id), _ALTERED))
+        entry_version = int(chain_text)
+        if entry_version < version:
+            breaks.append(Break(current, seq, int(entry_id), _DOWNGRADED))
+        version = entry_version
+        if entry_version >= 2 and (outcome_now if outcome_now in ("", "-") else sha256(outcome_now.encode()).hexdigest()
+                                   ) != stored_outcome_hash:
+            breaks.append(Break(current, seq, int(entry_id), _OUTCOME))
         prev = stored_hash
         sums[credit_class] = sums.get(credit_class, 0) + int(amount.replace(".", ""))  # in cents
         n += 1
@@ -435,10 +606,14 @@ def _page_sql(low: int | None, high: int | None, account_ids: list[int] | None) 
     sums = ", ".join(f"sum(amount) FILTER (WHERE credit_class = '{c}') AS {f}" for c, f in zip(classes, columns,
                                                                                              strict=True))
     differs = " OR ".join(f"COALESCE(g.{f}, 0) <> COALESCE(a.{f}, 0)" for f in columns)
-    digest = entry_hash_sql(
-        "e.prev_hash", "e.account_id::text", "e.seq::text", "e.credit_class", "e.amount::text", "e.reason",
-        *(f"COALESCE(e.{c}::text, '')" for c in ("outcome_id", "conversion_id", "reverses_id", "actor_id")),
-        "e.memo", PG_TIME_TEXT.format("e.created_at"))
+    own = ("e.prev_hash", "e.account_id::text", "e.seq::text", "e.credit_class", "e.amount::text", "e.reason",
+           *(f"COALESCE(e.{c}::text, '')" for c in ("outcome_id", "conversion_id", "reverses_id", "actor_id")),
+           "e.memo", PG_TIME_TEXT.format("e.created_at"))
+    digest = (f"CASE e.chain WHEN 1 THEN {entry_hash_sql(*own)} "
+              f"WHEN 2 THEN {entry_hash_sql(*own, 'e.outcome_hash')} END")
+    outcome_now = (f"CASE WHEN e.chain < 2 THEN e.outcome_hash WHEN e.outcome_id IS NULL THEN '' "
+                   f"ELSE COALESCE(encode(pg_catalog.sha256(convert_to({outcome_payload_sql('postgresql')}, 'UTF8')), "
+                   f"'hex'), '-') END")
     # An entry of a class that is no column (only by tampering) breaks the balances when its class sums to
     # anything but 0, as `_close` sees it: looked at only for an account that has one.
     odd_sums = (f"EXISTS (SELECT FROM {entries} o WHERE o.account_id = g.account_id AND o.credit_class NOT IN ({known}) "
@@ -451,15 +626,17 @@ def _page_sql(low: int | None, high: int | None, account_ids: list[int] | None) 
           FROM (
             SELECT account_id, count(*) AS n, max(seq) AS last_seq, max(hash) FILTER (WHERE last) AS last_hash, {sums},
                    bool_or(credit_class NOT IN ({known})) AS odd,
-                   array_agg(ARRAY[seq, id, expect, unlinked::int, altered::int])
-                     FILTER (WHERE seq <> expect OR unlinked OR altered) AS bad
+                   array_agg(ARRAY[seq, id, expect, unlinked::int, altered::int, downgraded::int, outcome::int])
+                     FILTER (WHERE seq <> expect OR unlinked OR altered OR downgraded OR outcome) AS bad
             FROM (
               SELECT e.account_id, e.seq, e.id, e.hash, e.credit_class, e.amount,
                      COALESCE(lag(e.seq) OVER w, 0) + 1 AS expect,
                      e.prev_hash <> COALESCE(lag(e.hash) OVER w, '{GENESIS}') AS unlinked,
-                     {digest} <> e.hash AS altered,
+                     {digest} IS DISTINCT FROM e.hash AS altered,
+                     e.chain < COALESCE(lag(e.chain) OVER w, 1) AS downgraded,
+                     {outcome_now} <> e.outcome_hash AS outcome,
                      lead(e.seq) OVER w IS NULL AS last
-              FROM {entries} e WHERE {_scope("e.account_id", low, high, account_ids)}
+              FROM {entries} e {_covered_joins()} WHERE {_scope("e.account_id", low, high, account_ids)}
               WINDOW w AS (PARTITION BY e.account_id ORDER BY e.seq)) x
             GROUP BY account_id) g
           FULL JOIN (SELECT * FROM {accounts} WHERE {_scope("id", low, high, account_ids)}) a ON a.id = g.account_id),
@@ -489,13 +666,17 @@ def _page_breaks(problems: list | str | None) -> list[Break]:
             if differs:
                 without.append(Break(account_id, None, None, _BALANCE))
             continue
-        for seq, entry_id, expect_seq, unlinked, altered in sorted(bad or ()):
+        for seq, entry_id, expect_seq, unlinked, altered, downgraded, outcome in sorted(bad or ()):
             if seq != expect_seq:
                 with_entries.append(Break(account_id, seq, entry_id, _gap(expect_seq)))
             if unlinked:
                 with_entries.append(Break(account_id, seq, entry_id, _UNLINKED))
             if altered:
                 with_entries.append(Break(account_id, seq, entry_id, _ALTERED))
+            if downgraded:
+                with_entries.append(Break(account_id, seq, entry_id, _DOWNGRADED))
+            if outcome:
+                with_entries.append(Break(account_id, seq, entry_id, _OUTCOME))
         if not known:
             with_entries.append(Break(account_id, None, None, _NO_ACCOUNT))
         elif head_moved:

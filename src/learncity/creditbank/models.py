@@ -1,8 +1,8 @@
 """The credit bank: learning accounts, outcome standards (versioned), recognised outcomes, the append-only
 hash-chained ledger, conversion rules and conversions, issued transcripts.
 
-Ledger tables (`LedgerEntry`) are append-only: database triggers refuse UPDATE and DELETE (migration 0002), and
-nothing that points at them may cascade or set null. A correction is a reversal entry. The account row holds
+Ledger tables (`LedgerEntry`, and the `Outcome` rows it records) are append-only: database triggers refuse UPDATE
+and DELETE (migrations 0002 and 0007), and nothing that points at them may cascade or set null. A correction is a reversal entry. The account row holds
 the chain's head (seq, hash) and caches the sum of entries per class (`balance_<class>`); both are changed only by
 `ledger.entry_append` under the account's row lock, and `learncity ledger verify` checks both against the entries.
 """
@@ -250,7 +250,8 @@ class RecognitionMethod(models.TextChoices):
 
 class Outcome(models.Model):
     """A recognised learning outcome: what was learned, under which standard version, worth how many credits.
-    Written once; a reversal is a ledger entry, never an edit."""
+    Written once; a reversal is a ledger entry, never an edit. Append-only (database triggers refuse UPDATE and
+    DELETE, migration 0007), and covered by the hash of the ledger entries that record it (`outcome_hash`)."""
 
     # No foreign-key constraints in the database on the hot append-only tables (outcomes, ledger entries,
     # balances): every writer takes its ids from rows it has just read or locked in the same transaction, and
@@ -389,9 +390,17 @@ class EntryReason(models.TextChoices):
     EXPIRY = "expiry", _("过期")
 
 
+# The chain version new entries are written under (`LedgerEntry.chain`). 1: the entry's own fields; 2 (migration
+# 0007): also "2" and `outcome_hash`, the SHA-256 of everything a transcript shows of the outcome it records.
+CHAIN = 2
+
+
 class LedgerEntry(models.Model):
     """One credit movement. Append-only (database triggers refuse UPDATE and DELETE) and chained per account:
-    hash = SHA-256(prev_hash, the entry's fields), prev_hash = the account's previous entry's hash."""
+    hash = SHA-256(prev_hash, the entry's fields), prev_hash = the account's previous entry's hash. From chain
+    version 2 on, the hash also covers the version and `outcome_hash` (ledger.outcome_hash of the outcome the
+    entry records: its every column and its standard's code, version, name and level); versions never go down
+    along an account's chain."""
 
     # No foreign-key constraints on account, outcome and actor: see Outcome.
     account = models.ForeignKey(LearningAccount, on_delete=models.PROTECT, related_name="entries",
@@ -413,6 +422,8 @@ class LedgerEntry(models.Model):
     created_at = models.DateTimeField()
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    chain = models.PositiveSmallIntegerField(default=CHAIN)  # entries written before migration 0007: 1
+    outcome_hash = models.CharField(max_length=64, blank=True, default="")  # "" without an outcome, and in chain 1
 
     class Meta:
         ordering = ["account", "seq"]

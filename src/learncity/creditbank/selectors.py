@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from learncity.catalog.models import LearningRecord
 from learncity.core.errors import NotFound, PermissionDenied
@@ -140,8 +141,9 @@ class Verification:
 
 def transcript_verify(token: str) -> Verification:
     """Public: what an issued transcript states, and whether it still holds — its content untouched, the account's
-    chain intact up to the head it was issued at, and none of its outcomes reversed since."""
-    from learncity.creditbank.ledger import ledger_verify
+    chain intact up to the head it was issued at, its outcomes as their ledger entries recorded them, and none of
+    them reversed since."""
+    from learncity.creditbank.ledger import OUTCOME_ALTERED, ledger_verify
 
     transcript = Transcript.objects.filter(token=(token or "").strip()).select_related("account").first()
     if transcript is None:
@@ -159,6 +161,8 @@ def transcript_verify(token: str) -> Verification:
     report = ledger_verify(account_ids=[transcript.account_id])
     if not report.ok:
         reasons.append("该账户的账本校验未通过")
+    if any(b.problem == OUTCOME_ALTERED for b in report.breaks):
+        reasons.append(gettext("该账户的部分学习成果与其账本记录不一致（成果在记账后被改动）"))
     stated = [o["id"] for c in transcript.content.get("classes", []) for y in c["years"] for o in y["outcomes"]]
     if LedgerEntry.objects.filter(outcome_id__in=stated, reason=EntryReason.REVERSAL,
                                   seq__gt=transcript.head_seq, account=transcript.account).exists():

@@ -1,0 +1,318 @@
+"""Issue 14, item 6: the ledger covers what a transcript shows. `UPDATE creditbank_outcome SET credits = 40,
+title = '伪造成果'` used to succeed, pass `learncity ledger verify`, and show on the next transcript.
+
+Now outcomes are append-only (the database refuses UPDATE and DELETE, on SQLite and PostgreSQL), and a ledger entry
+of chain version 2 hashes the outcome it records, so with the triggers dropped (what someone with write access to
+the database would do first; only inside the test's rolled-back transaction) the forged outcome is reported by
+`ledger verify` — the Python walk and, on PostgreSQL, the SQL — naming the account and the entry, and by the
+transcript verification page. Entries written before (chain version 1) still verify; one taken back to version 1
+is reported. A correction is a reversal entry and a new outcome: the outcome row is never edited."""
+
+import datetime
+import hashlib
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from learncity.catalog.models import LearningRecord, RecordKind, RecordSource
+from learncity.creditbank import bulk, ledger, selectors, services
+from learncity.creditbank.models import (
+    GENESIS,
+    EntryReason,
+    LearningAccount,
+    LedgerEntry,
+    OpenedVia,
+    Outcome,
+    RecognitionMethod,
+    StandardVersion,
+    VersionStatus,
+)
+from tests.creditbank.factories import completion, drop_append_only_triggers, institution_of, resident
+
+pytestmark = pytest.mark.django_db
+
+FORGERY = "UPDATE creditbank_outcome SET credits = 40, title = '伪造成果' WHERE id = %s"
+OUTCOME_ALTERED = "记录所记的学习成果与记账时不一致（成果被改动或删除）"
+DOWNGRADED = "记录的链版本低于前一笔（版本被改动）"
+LEDGER_FAILED = "该账户的账本校验未通过"
+OUTCOMES_DIFFER = "该账户的部分学习成果与其账本记录不一致（成果在记账后被改动）"
+
+
+@pytest.fixture
+def recognised(users):
+    """A resident's new account with two outcomes recognised one by one (1 and 2 credits under CE-COURSE)."""
+    learner = resident(3)
+    completion(users["staff"], learner, hours="16")
+    completion(users["staff"], learner, hours="32")
+    account = LearningAccount.objects.get(learner=learner)
+    outcomes = list(Outcome.objects.filter(account=account).order_by("pk"))
+    assert [o.credits for o in outcomes] == [Decimal("1.00"), Decimal("2.00")]
+    return account, outcomes
+
+
+def row(outcome: Outcome) -> dict:
+    return Outcome.objects.filter(pk=outcome.pk).values().get()
+
+
+def found(report: ledger.VerifyReport) -> list[tuple]:
+    return [(b.account_id, b.seq, b.entry_id, b.problem) for b in report.breaks]
+
+
+def by_both_paths(account_ids=None) -> list[list[tuple]]:
+    """The breaks the Python walk finds, and those of the SQL on PostgreSQL (on SQLite, the Python walk again)."""
+    return [found(ledger.ledger_verify(account_ids=account_ids, in_python=True)),
+            found(ledger.ledger_verify(account_ids=account_ids))]
+
+
+def recognition_of(outcome: Outcome) -> LedgerEntry:
+    return LedgerEntry.objects.get(outcome=outcome, reason=EntryReason.RECOGNITION)
+
+
+def command(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    try:
+        call_command("ledger", "verify", *args, stdout=out, verbosity=0)
+    except CommandError as exc:
+        return exc.returncode, out.getvalue()
+    return 0, out.getvalue()
+
+
+def verdict(client, token: str) -> tuple[str, list[str]]:
+    """The public verification page's verdict (data-valid) and its reasons, as the page shows them."""
+    body = client.get(f"/credits/verify/{token}/").content.decode()
+    valid = body.split('data-testid="verdict" data-valid="')[1][0]
+    if 'data-testid="reasons"' not in body:
+        return valid, []
+    listed = body.split('data-testid="reasons">')[1].split("</ul>")[0]
+    return valid, [item.split("</li>")[0] for item in listed.split("<li>")[1:]]
+
+
+# --- the database refuses ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sql", [FORGERY, "DELETE FROM creditbank_outcome WHERE id = %s"], ids=["update", "delete"])
+def test_the_database_refuses_to_update_or_delete_an_outcome(recognised, sql):
+    account, (_, second) = recognised
+    before = row(second)
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+        cur.execute(sql, [second.pk])
+    assert row(second) == before
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Outcome.objects.filter(pk=second.pk).update(title="伪造成果")
+    assert row(second) == before
+    assert by_both_paths([account.pk]) == [[], []]
+
+
+# --- with the triggers dropped, verification finds the forgery ---------------------------------------------------
+
+def test_the_forged_outcome_is_found_by_both_verifications_with_its_account_and_entry(recognised):
+    account, (_, second) = recognised
+    entry = recognition_of(second)
+    assert (entry.chain, len(entry.outcome_hash)) == (2, 64)
+    drop_append_only_triggers()
+    with connection.cursor() as cur:
+        cur.execute(FORGERY, [second.pk])
+    assert (row(second)["title"], row(second)["credits"]) == ("伪造成果", Decimal("40.00"))
+
+    expected = [(account.pk, entry.seq, entry.pk, OUTCOME_ALTERED)]
+    assert by_both_paths([account.pk]) == [expected, expected]
+    # and over the whole ledger, that and nothing else
+    assert by_both_paths() == [expected, expected]
+
+
+def test_learncity_ledger_verify_exits_1_and_names_the_account_of_the_forged_outcome(recognised):
+    account, (_, second) = recognised
+    entry = recognition_of(second)
+    assert command("--account", account.number)[0] == 0
+    drop_append_only_triggers()
+    with connection.cursor() as cur:
+        cur.execute(FORGERY, [second.pk])
+
+    code, text = command("--account", account.number)
+    assert code == 1
+    assert f"账户 {account.number} 第 {entry.seq} 笔（记录 id {entry.pk}）" in text and OUTCOME_ALTERED in text
+    code, report = command("--json")
+    assert code == 1
+    assert [(b["account"], b["seq"], b["entry_id"], b["problem"]) for b in json.loads(report)["breaks"]] == [
+        (account.number, entry.seq, entry.pk, OUTCOME_ALTERED)]
+
+
+@pytest.mark.parametrize("sql", [
+    "DELETE FROM creditbank_outcome WHERE id = %s",
+    "UPDATE creditbank_outcome SET account_id = account_id + 1000000 WHERE id = %s",  # moved to another's transcript
+    "UPDATE creditbank_outcome SET score = 99 WHERE id = %s",
+    "UPDATE creditbank_outcome SET date = '2001-01-01' WHERE id = %s",
+    "UPDATE creditbank_outcome SET provider_name = '别的学校' WHERE id = %s",
+], ids=["deleted", "moved", "score", "date", "provider"])
+def test_every_field_a_transcript_shows_is_covered(recognised, sql):
+    account, (first, _) = recognised
+    entry = recognition_of(first)
+    drop_append_only_triggers()
+    with connection.cursor() as cur:
+        cur.execute(sql, [first.pk])
+    expected = [(account.pk, entry.seq, entry.pk, OUTCOME_ALTERED)]
+    assert by_both_paths([account.pk]) == [expected, expected]
+
+
+def test_the_standard_version_a_transcript_names_is_covered(recognised):
+    # the version's name and level are what the transcript prints beside the outcome
+    account, (first, second) = recognised
+    drop_append_only_triggers()
+    StandardVersion.objects.filter(pk=first.standard_version_id).update(name="伪造的标准名称")
+    expected = [(account.pk, recognition_of(o).seq, recognition_of(o).pk, OUTCOME_ALTERED) for o in (first, second)]
+    assert by_both_paths([account.pk]) == [expected, expected]
+
+
+def test_the_verification_page_says_the_transcripts_outcomes_no_longer_match_the_ledger(recognised, users,
+                                                                                       client_as):
+    account, (_, second) = recognised
+    before = services.transcript_issue(actor=users["city_admin"], account=account)
+    anyone = client_as(None)
+    assert verdict(anyone, before.token) == ("1", [])
+
+    drop_append_only_triggers()
+    with connection.cursor() as cur:
+        cur.execute(FORGERY, [second.pk])
+    after = services.transcript_issue(actor=users["city_admin"], account=account)  # states the forgery …
+    stated = [o for c in after.content["classes"] for y in c["years"] for o in y["outcomes"]]
+    assert ("伪造成果", "40.00") in [(o["title"], o["credits"]) for o in stated]
+
+    # … and neither it nor the one issued before is valid any more, and the page says why
+    for issued in (before, after):
+        assert verdict(anyone, issued.token) == ("0", [LEDGER_FAILED, OUTCOMES_DIFFER])
+        assert selectors.transcript_verify(issued.token).reasons == [LEDGER_FAILED, OUTCOMES_DIFFER]
+
+
+# --- outcomes recognised in bulk are covered the same way -------------------------------------------------------
+
+def test_outcomes_recognised_in_bulk_are_covered_and_a_forged_one_is_found(users):
+    learner = resident(5)
+    school = institution_of(users["staff"])
+    day = timezone.localdate() - datetime.timedelta(days=5)
+    LearningRecord.objects.bulk_create([
+        LearningRecord(learner=learner, provider=school, kind=RecordKind.COMPLETION, course_kind="community",
+                       title=f"批量结业 {i}", hours=Decimal(hours), score=None if score is None else Decimal(score),
+                       date=day, source=RecordSource.IMPORT, external_id=f"covered-bulk-{i}")
+        for i, (hours, score) in enumerate([("32", "87.5"), ("16", None), ("48.5", "60")])])
+    result = bulk.recognise_records(learner_ids=[learner.pk])
+    assert result.recognised == 3
+    account = LearningAccount.objects.get(learner=learner)
+    entries = list(LedgerEntry.objects.filter(account=account).order_by("seq"))
+    assert [(e.chain, len(e.outcome_hash)) for e in entries] == [(2, 64)] * 3
+    # each entry's outcome hash is the one the one-by-one path would compute from the outcome as stored
+    assert [e.outcome_hash for e in entries] == [ledger.outcome_hashes([e.outcome_id])[e.outcome_id] for e in entries]
+    assert by_both_paths([account.pk]) == [[], []]
+
+    drop_append_only_triggers()
+    with connection.cursor() as cur:
+        cur.execute(FORGERY, [entries[1].outcome_id])
+    expected = [(account.pk, 2, entries[1].pk, OUTCOME_ALTERED)]
+    assert by_both_paths([account.pk]) == [expected, expected]
+
+
+# --- chain versions ----------------------------------------------------------------------------------------------
+
+def _v1_hash(prev: str, account_id: int, seq: int, credit_class: str, amount: str, reason: str, outcome_id: int,
+             created_at: datetime.datetime, actor_id: int) -> str:
+    """The hash as every entry was written before chain version 2 (written out here, not taken from the code)."""
+    payload = "\x1f".join([prev, str(account_id), str(seq), credit_class, amount, reason, str(outcome_id), "", "",
+                           str(actor_id), "", created_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")])
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@pytest.fixture
+def history(users):
+    """An account with two entries written before the migration (chain version 1, as the old code wrote them),
+    then one recognised now (version 2)."""
+    staff = users["staff"]
+    learner = resident(6)
+    account, _ = services.account_open(actor=staff, learner=learner, via=OpenedVia.AUTO,
+                                       institution=institution_of(staff))
+    version = StandardVersion.objects.get(standard__code="CE-COURSE", status=VersionStatus.ACTIVE)
+    prev, when = GENESIS, datetime.datetime(2024, 3, 1, 8, 30, 15, 123456, tzinfo=datetime.UTC)
+    for seq in (1, 2):
+        outcome = Outcome.objects.create(
+            account=account, standard_version=version, method=RecognitionMethod.AUTO, title=f"旧结业 {seq}",
+            provider=institution_of(staff), provider_name=institution_of(staff).name, date=when.date(),
+            hours=Decimal("16.0"), credit_class=version.credit_class, credits=Decimal("1.00"), basis="旧的认定依据",
+            recognised_at=when, recognised_by=staff)
+        digest = _v1_hash(prev, account.pk, seq, version.credit_class, "1.00", "recognition", outcome.pk, when, staff.pk)
+        LedgerEntry.objects.create(account=account, seq=seq, credit_class=version.credit_class, amount=Decimal("1.00"),
+                                   reason="recognition", outcome=outcome, actor=staff, created_at=when,
+                                   prev_hash=prev, hash=digest, chain=1)
+        prev, when = digest, when + datetime.timedelta(days=30)
+    LearningAccount.objects.filter(pk=account.pk).update(head_seq=2, head_hash=prev, balance_training=Decimal("2.00"))
+    completion(staff, learner, hours="32")
+    return account
+
+
+def test_entries_of_chain_version_1_still_verify_and_new_ones_are_version_2(history):
+    entries = list(LedgerEntry.objects.filter(account=history).order_by("seq"))
+    assert [(e.seq, e.chain, e.outcome_hash != "") for e in entries] == [(1, 1, False), (2, 1, False), (3, 2, True)]
+    assert entries[2].prev_hash == entries[1].hash
+    assert by_both_paths([history.pk]) == [[], []]
+
+
+def test_an_entry_taken_back_to_version_1_is_reported(history, users):
+    # given a fourth entry (version 2, after the third), then rewritten as version 1 — which covers no outcome —
+    # with its hash and the account's head recomputed to match, and its outcome forged
+    completion(users["staff"], history.learner, hours="16")
+    last = LedgerEntry.objects.get(account=history, seq=4)
+    digest = _v1_hash(last.prev_hash, history.pk, 4, last.credit_class, ledger.amount_text(last.amount), last.reason,
+                      last.outcome_id, last.created_at, last.actor_id)
+    drop_append_only_triggers()
+    with connection.cursor() as cur:
+        cur.execute("UPDATE creditbank_ledgerentry SET chain = 1, outcome_hash = '', hash = %s WHERE id = %s",
+                    [digest, last.pk])
+        cur.execute(FORGERY, [last.outcome_id])
+    LearningAccount.objects.filter(pk=history.pk).update(head_hash=digest)
+    # then the version going down is reported where it is
+    expected = [(history.pk, 4, last.pk, DOWNGRADED)]
+    assert by_both_paths([history.pk]) == [expected, expected]
+
+
+def test_a_version_2_entry_taken_back_to_version_1_before_the_head_breaks_the_next_link(history, users):
+    completion(users["staff"], history.learner, hours="16")
+    third, fourth = (LedgerEntry.objects.get(account=history, seq=seq) for seq in (3, 4))
+    digest = _v1_hash(third.prev_hash, history.pk, 3, third.credit_class, ledger.amount_text(third.amount),
+                      third.reason, third.outcome_id, third.created_at, third.actor_id)
+    drop_append_only_triggers()
+    with connection.cursor() as cur:
+        cur.execute("UPDATE creditbank_ledgerentry SET chain = 1, outcome_hash = '', hash = %s WHERE id = %s",
+                    [digest, third.pk])
+    expected = [(history.pk, 4, fourth.pk, "前一笔的哈希不一致（链被删除、插入或改动）")]
+    assert by_both_paths([history.pk]) == [expected, expected]
+
+
+def test_an_entry_of_an_unknown_version_is_reported_as_altered(history):
+    last = LedgerEntry.objects.get(account=history, seq=3)
+    drop_append_only_triggers()
+    with connection.cursor() as cur:
+        cur.execute("UPDATE creditbank_ledgerentry SET chain = 3 WHERE id = %s", [last.pk])
+    expected = [(history.pk, 3, last.pk, "记录内容与其哈希不一致（记录被改动）")]
+    assert by_both_paths([history.pk]) == [expected, expected]
+
+
+# --- a correction ------------------------------------------------------------------------------------------------
+
+def test_a_correction_is_a_reversal_and_a_new_outcome_and_the_outcome_row_is_never_edited(recognised, users):
+    account, (first, second) = recognised
+    before = row(second)
+    original = recognition_of(second)
+
+    reversal = services.outcome_reverse(actor=users["city_admin"], outcome=second, reason="学时登记有误")
+    record = completion(users["staff"], account.learner, hours="48")
+    corrected = Outcome.objects.get(learning_record=record)
+
+    assert row(second) == before
+    assert (reversal.reason, reversal.reverses_id, reversal.amount, reversal.outcome_id, reversal.chain) == (
+        EntryReason.REVERSAL, original.pk, -original.amount, second.pk, 2)
+    assert reversal.outcome_hash == original.outcome_hash  # the same outcome, untouched
+    shown = [o["id"] for c in selectors.transcript_content(account)["classes"] for y in c["years"]
+             for o in y["outcomes"]]
+    assert sorted(shown) == sorted([first.pk, corrected.pk])
+    assert by_both_paths([account.pk]) == [[], []]
