@@ -196,8 +196,9 @@ def _history(world: dict, n_accounts: int, n_entries: int, seed: int, chunk: int
     from django.utils import timezone
 
     from learncity.core.bulk import insert_rows, next_ids
-    from learncity.creditbank.ledger import GENESIS, entry_hash
+    from learncity.creditbank.ledger import GENESIS, entry_hash, outcome_hash, outcome_payload
     from learncity.creditbank.models import (
+        CHAIN,
         CreditClass,
         EntryReason,
         LearningAccount,
@@ -242,7 +243,8 @@ def _history(world: dict, n_accounts: int, n_entries: int, seed: int, chunk: int
         v = world["versions"][code]
         earned = [(h, v.credits_for(h)) for h in (Decimal("16.0"), Decimal("24.0"), Decimal("32.0"), Decimal("48.0"))]
         basis = f"认证机构 {world['school'].name} 的课程结业记录，符合标准 {code} v1《{v.name}》"
-        kinds.append((v.pk, v.credit_class, titles, [(h, num(h), c, num(c)) for h, c in earned], basis))
+        shown = {"standard_code": code, "version": v.version, "version_name": v.name, "level": v.level.level}
+        kinds.append((v.pk, v.credit_class, titles, [(h, num(h), c, num(c)) for h, c in earned], basis, shown))
     counts = _entry_counts(n_accounts, n_entries, rng)
     epoch = datetime.datetime(2019, 1, 1, tzinfo=datetime.UTC)
     span = int((datetime.datetime(2024, 6, 30, tzinfo=datetime.UTC) - epoch).total_seconds())
@@ -271,23 +273,31 @@ def _history(world: dict, n_accounts: int, n_entries: int, seed: int, chunk: int
                 for seq in range(1, n + 1):
                     eid = next(eids)
                     if standing and rand() < 0.02:  # a reversal of an earlier recognition
-                        rid, oid, credit_class, credits = standing.pop(int(rand() * len(standing)))
+                        rid, oid, credit_class, credits, covered = standing.pop(int(rand() * len(standing)))
                         amount, reason, reverses, text = -credits, EntryReason.REVERSAL, rid, memo
                         totals["reversals"] += 1
                     else:
-                        version, credit_class, titles, earned, basis = kinds[int(rand() * len(kinds))]
-                        _, hours_db, credits, credits_db = earned[int(rand() * len(earned))]
+                        version, credit_class, titles, earned, basis, shown = kinds[int(rand() * len(kinds))]
+                        hours, hours_db, credits, credits_db = earned[int(rand() * len(earned))]
                         oid = next(oids)
+                        title = titles[int(rand() * len(titles))]
                         outcomes.append((oid, account_id, version, None, None, RecognitionMethod.AUTO,
-                                         titles[int(rand() * len(titles))], school, world["school"].name, day(t.date()), hours_db,
+                                         title, school, world["school"].name, day(t.date()), hours_db,
                                          None, credit_class, credits_db, basis, when(t), staff))
-                        standing.append((eid, oid, credit_class, credits))
+                        # (the outcome as the ledger covers it: chain version 2, as every entry written now is)
+                        covered = outcome_hash(outcome_payload(
+                            outcome_id=oid, account_id=account_id, **shown, method=RecognitionMethod.AUTO, title=title,
+                            provider_id=school, provider_name=world["school"].name, date=t.date(), hours=hours,
+                            score=None, credit_class=credit_class, credits=credits, basis=basis,
+                            learning_record_id=None, declaration_id=None, recognised_at=t, recognised_by_id=staff))
+                        standing.append((eid, oid, credit_class, credits, covered))
                         amount, reason, reverses, text = credits, EntryReason.RECOGNITION, None, ""
                     digest = entry_hash(prev_hash=prev, account_id=account_id, seq=seq, credit_class=credit_class,
                                         amount=amount, reason=reason, outcome_id=oid, conversion_id=None,
-                                        reverses_id=reverses, actor_id=staff, memo=text, created_at=t)
+                                        reverses_id=reverses, actor_id=staff, memo=text, created_at=t, chain=CHAIN,
+                                        outcome_hash=covered)
                     entries.append((eid, account_id, seq, credit_class, num(amount), reason, oid, None, reverses, staff,
-                                    text, when(t), prev, digest))
+                                    text, when(t), prev, digest, CHAIN, covered))
                     sums[credit_class] += amount
                     prev = digest
                     t += datetime.timedelta(seconds=86_400 + int(rand() * 86_400 * 59),
@@ -304,7 +314,7 @@ def _history(world: dict, n_accounts: int, n_entries: int, seed: int, chunk: int
                 "recognised_at", "recognised_by_id"], outcomes)
             insert_rows(LedgerEntry, ["id", "account_id", "seq", "credit_class", "amount", "reason", "outcome_id",
                                       "conversion_id", "reverses_id", "actor_id", "memo", "created_at", "prev_hash",
-                                      "hash"], entries)
+                                      "hash", "chain", "outcome_hash"], entries)
         done = min(start + chunk, n_accounts)
         if done % (chunk * 10) == 0 or done == n_accounts:
             _say(f"    … {done:,} accounts")
