@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.security import APIKeyCookie, HttpBearer
 
-from learncity.core.errors import DomainError
+from learncity.core.api_contract import declare_error_responses, install_error_handlers
 from learncity.people.services import api_token_authenticate
 
 
@@ -17,11 +17,25 @@ class BearerToken(HttpBearer):
 
 
 class SessionAuth(APIKeyCookie):
-    """The signed-in session, for the pages' own calls; CSRF is checked for unsafe methods."""
+    """The signed-in session, for the pages' own calls; CSRF is checked for unsafe methods.
+
+    A request that carries an Authorization header is a token's (a person's or a provider key's): when the token
+    failed, the answer is 401 whatever the method, not this check's 403 "CSRF check failed". A request without a
+    signed-in session is not the session's either (401, with nothing to protect from cross-site forgery)."""
 
     param_name = "sessionid"
 
+    def _get_key(self, request: HttpRequest):
+        if "Authorization" in request.headers:
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request: HttpRequest, key):
+        if key is None:
+            return None
         user = getattr(request, "user", None)
         return user if user is not None and user.is_authenticated else None
 
@@ -36,10 +50,7 @@ api = NinjaAPI(
 )
 
 
-@api.exception_handler(DomainError)
-def domain_error(request, exc: DomainError):
-    return api.create_response(request, {"code": exc.code, "detail": exc.message, "errors": exc.errors},
-                               status=exc.status)
+install_error_handlers(api)
 
 
 def _mount():
@@ -67,3 +78,5 @@ def _mount():
 
 
 _mount()
+# After every router is mounted: each operation's error statuses, as ErrorOut.
+declare_error_responses(api)

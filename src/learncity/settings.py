@@ -165,6 +165,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 LEARNCITY_MAX_UPLOAD_BYTES = int(os.environ.get("LEARNCITY_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
 
 NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_CLASS = "learncity.core.api_contract.BoundedPagination"  # limit 1–500, offset 0–10,000,000
 
 LOGGING = {
     "version": 1,

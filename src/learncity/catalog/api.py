@@ -1,11 +1,13 @@
 import datetime
 from decimal import Decimal
+from typing import Annotated
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from learncity.catalog import selectors, services
 from learncity.catalog.models import CourseSession, Enrollment, Resource
+from learncity.core.api_contract import MAX_OFFSET, ClockTime, WebUrl
 from learncity.core.errors import NotFound
 
 router = Router(tags=["catalog"])
@@ -14,8 +16,8 @@ router = Router(tags=["catalog"])
 class SessionOut(Schema):
     id: int
     date: datetime.date
-    start: datetime.time
-    end: datetime.time
+    start: ClockTime
+    end: ClockTime
     venue: str | None
     room: str
 
@@ -82,15 +84,17 @@ class CourseIn(Schema):
 
 
 class CoursePatch(Schema):
-    title: str | None = None
-    description: str | None = None
-    kind: str | None = None
-    mode: str | None = None
-    hours: Decimal | None = None
-    fee: Decimal | None = None
-    capacity: int | None = None
-    term: str | None = None
-    featured: bool | None = None
+    """A field left out stays as it is; null is refused (422)."""
+
+    title: str = None
+    description: str = None
+    kind: str = None
+    mode: str = None
+    hours: Decimal = None
+    fee: Decimal = None
+    capacity: int = None
+    term: str = None
+    featured: bool = None
 
 
 class StateIn(Schema):
@@ -99,11 +103,11 @@ class StateIn(Schema):
 
 class SessionIn(Schema):
     date: datetime.date
-    start: datetime.time
-    end: datetime.time
+    start: ClockTime
+    end: ClockTime
     venue_id: int | None = None
     room: str = ""
-    online_url: str = ""
+    online_url: WebUrl = ""  # http(s) only: a javascript: link is refused
 
 
 class EnrollmentOut(Schema):
@@ -120,7 +124,7 @@ class EnrollmentOut(Schema):
         return obj.learner.name
 
 
-class TokenOut(Schema):
+class CheckinTokenOut(Schema):
     token: str
     checkin_url: str
     expires_in_seconds: int
@@ -189,12 +193,13 @@ class ResourceDoneIn(Schema):
 def search(request, q: str = "", types: str | None = None, district: str | None = None, kind: str | None = None,
            mode: str | None = None, group: str | None = None, free: bool = False,
            date_from: datetime.date | None = None, date_to: datetime.date | None = None, near: str | None = None,
-           limit: int = 20, offset: int = 0):
+           limit: Annotated[int, Field(ge=1, le=100)] = 20,
+           offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)] = 0):
     from learncity.catalog import search as engine
 
     results = engine.search(q=q, types=types.split(",") if types else None, district_code=district, kind=kind,
                             mode=mode, group=group, free_only=free, date_from=date_from, date_to=date_to,
-                            near_code=near, limit=min(max(limit, 1), 100), offset=max(offset, 0))
+                            near_code=near, limit=limit, offset=offset)
     return SearchOut(total=results.total, items=[
         SearchHit(type=d.object_type, id=d.object_id, title=d.title, summary=d.summary, kind=d.kind, score=float(s))
         for d, s in results.items])
@@ -271,11 +276,11 @@ def completions(request, pk: int, payload: CompletionIn):
     return Enrollment.objects.filter(pk__in=[e.pk for e in done]).select_related("learner")
 
 
-@router.get("/sessions/{pk}/token", response=TokenOut)
+@router.get("/sessions/{pk}/token", response=CheckinTokenOut)
 def session_token(request, pk: int):
     session = selectors.session_managed_get(actor=request.auth, pk=pk)
     token = services.session_qr_token(actor=request.auth, session=session)
-    return TokenOut(token=token, checkin_url=request.build_absolute_uri(f"/learn/checkin/?t={token}"),
+    return CheckinTokenOut(token=token, checkin_url=request.build_absolute_uri(f"/learn/checkin/?t={token}"),
                     expires_in_seconds=int(services.QR_MAX_AGE.total_seconds()))
 
 

@@ -35,10 +35,12 @@ class TeacherIn(Schema):
 
 
 class TeacherPatch(Schema):
-    name: str | None = None
-    kind: str | None = None
-    specialities: str | None = None
-    institution_codes: list[str] | None = None
+    """A field left out stays as it is; null is refused (422)."""
+
+    name: str = None
+    kind: str = None
+    specialities: str = None
+    institution_codes: list[str] = None
 
 
 class TextbookOut(Schema):
@@ -59,11 +61,13 @@ class TextbookIn(Schema):
 
 
 class TextbookPatch(Schema):
-    title: str | None = None
-    authors: str | None = None
-    publisher: str | None = None
-    isbn: str | None = None
-    topic: str | None = None
+    """A field left out stays as it is; null is refused (422)."""
+
+    title: str = None
+    authors: str = None
+    publisher: str = None
+    isbn: str = None
+    topic: str = None
 
 
 class ExpertOut(Schema):
@@ -88,10 +92,12 @@ class ExpertIn(Schema):
 
 
 class ExpertPatch(Schema):
-    name: str | None = None
-    kind: str | None = None
-    specialities: str | None = None
-    organisation: str | None = None
+    """A field left out stays as it is; null is refused (422)."""
+
+    name: str = None
+    kind: str = None
+    specialities: str = None
+    organisation: str = None
 
 
 class VolunteerOut(Schema):

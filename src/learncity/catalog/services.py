@@ -9,6 +9,8 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -82,6 +84,7 @@ def _profile_of(actor) -> LearnerProfile:
 
 # --- courses and sessions -----------------------------------------------------------------------------
 
+MAX_CAPACITY = 1_000_000  # places a course offers; far below the column's 2^31 (a larger number was a 500)
 COURSE_FIELDS = ("title", "description", "kind", "mode", "level", "hours", "fee", "capacity", "term", "featured",
                  "outcome_standard_code")
 
@@ -110,6 +113,8 @@ def _validate_course(data: dict) -> dict:
         errors["capacity"] = f"名额「{capacity}」必须是整数"
     elif int(capacity) < 1:
         errors["capacity"] = f"名额必须至少为 1，而不是 {capacity}"
+    elif int(capacity) > MAX_CAPACITY:
+        errors["capacity"] = f"名额不能超过 {MAX_CAPACITY}，而不是 {capacity}"
     else:
         clean["capacity"] = int(capacity)
     if errors:
@@ -198,6 +203,15 @@ def course_set_state(*, actor, course: Course, state: str) -> Course:
     return course
 
 
+def _is_web_url(value: str) -> bool:
+    """http or https, and short enough for the column: a `javascript:` link is no place to learn."""
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        return False
+    return len(value) <= CourseSession._meta.get_field("online_url").max_length
+
+
 def session_add(*, actor, course: Course, date, start, end, venue_id: int | None = None, room: str = "",
                 online_url: str = "") -> CourseSession:
     _require_manage(actor, course.institution)
@@ -215,6 +229,9 @@ def session_add(*, actor, course: Course, date, start, end, venue_id: int | None
             start = value
         else:
             end = value
+    online_url = (online_url or "").strip()
+    if online_url and not _is_web_url(online_url):
+        errors["online_url"] = f"「{online_url[:200]}」不是 http:// 或 https:// 开头的网址（不超过 200 个字符）"
     if errors:
         raise DomainError(errors)
     if end <= start:
@@ -237,7 +254,7 @@ def session_add(*, actor, course: Course, date, start, end, venue_id: int | None
                 raise DomainError({"start": f"{venue.name}{room} 在 {date} {clash.start:%H:%M}-{clash.end:%H:%M} "
                                             f"已有课程「{clash.course.title}」"})
         session = CourseSession.objects.create(course=course, date=date, start=start, end=end, venue=venue,
-                                               room=room, online_url=online_url.strip())
+                                               room=room, online_url=online_url)
         audit_record(actor=actor, action="session.add", obj=session, course=course.code)
     _reindex(course)
     return session

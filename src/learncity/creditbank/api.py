@@ -222,24 +222,26 @@ class StandardIn(Schema):
 
 
 class StandardRevision(Schema):
-    name: str | None = None
-    credit_class: str | None = None
-    level: int | str | None = None
-    credits: Number | None = None
+    """A field left out stays as in the current version; null is refused (422), but for `hours_per_credit` and `min_score` (null: no such rule)."""
+
+    name: str = None
+    credit_class: str = None
+    level: int | str = None
+    credits: Number = None
     hours_per_credit: Number | None = None
-    min_hours: Number | None = None
+    min_hours: Number = None
     min_score: Number | None = None
-    evidence: str | None = None
-    record_kinds: list[str] | None = None
-    course_kinds: list[str] | None = None
-    effective_from: DateIn | None = None
+    evidence: str = None
+    record_kinds: list[str] = None
+    course_kinds: list[str] = None
+    effective_from: DateIn = None
 
 
 class ReasonIn(Schema):
     reason: str
 
 
-class InstitutionIn(Schema):
+class AccreditationIn(Schema):
     institution_code: str
 
 
@@ -598,7 +600,7 @@ def standard_withdraw(request, code: str, payload: ReasonIn):
 
 
 @router.post("/standards/{code}/accreditations", response={201: AccreditationOut})
-def accreditation_grant(request, code: str, payload: InstitutionIn):
+def accreditation_grant(request, code: str, payload: AccreditationIn):
     standard = _standard(code)
     institution = network_selectors.institution_get(actor=request.auth, code=payload.institution_code)
     acc = services.accreditation_grant(actor=request.auth, standard=standard, institution=institution)

@@ -22,8 +22,9 @@ cell on the public routes (its numbers are null).
 
 import datetime
 from decimal import Decimal
+from typing import Annotated
 
-from ninja import File, Router, Schema
+from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 
 from learncity.core.errors import DomainError
@@ -41,7 +42,7 @@ class PeriodOut(Schema):
     end: datetime.date
 
 
-class PlaceOut(Schema):
+class PlaceRefOut(Schema):
     id: int
     code: str
     name: str
@@ -77,7 +78,7 @@ class ValueOut(Schema):
 
 class RowOut(Schema):
     indicator: str
-    place: PlaceOut
+    place: PlaceRefOut
     actual: ValueOut
     target: Decimal | None
     status: str | None
@@ -87,7 +88,7 @@ class RowOut(Schema):
 
 
 class OverviewOut(Schema):
-    place: PlaceOut
+    place: PlaceRefOut
     period: PeriodOut
     rows: list[RowOut]
 
@@ -95,8 +96,8 @@ class OverviewOut(Schema):
 class DrilldownOut(Schema):
     indicator: IndicatorOut
     period: PeriodOut
-    place: PlaceOut
-    ancestors: list[PlaceOut]
+    place: PlaceRefOut
+    ancestors: list[PlaceRefOut]
     row: RowOut
     children: list[RowOut]
 
@@ -109,7 +110,7 @@ class BreakdownRowOut(Schema):
 
 class BreakdownOut(Schema):
     indicator: str
-    place: PlaceOut
+    place: PlaceRefOut
     period: PeriodOut
     by: str
     rows: list[BreakdownRowOut]
@@ -123,7 +124,7 @@ class PointOut(Schema):
 
 class SeriesOut(Schema):
     indicator: str
-    place: PlaceOut
+    place: PlaceRefOut
     grain: str
     points: list[PointOut]
 
@@ -131,7 +132,7 @@ class SeriesOut(Schema):
 class TargetOut(Schema):
     id: int
     indicator: str
-    place: PlaceOut
+    place: PlaceRefOut
     period: PeriodOut
     value: Decimal
     source: str
@@ -154,7 +155,7 @@ class PublishIn(Schema):
     published: bool
 
 
-class ImportOut(Schema):
+class TargetsImportOut(Schema):
     imported: int
 
 
@@ -257,7 +258,8 @@ def breakdown(request, code: str, by: str, place: int | None = None, period: str
 
 
 @router.get("/indicators/{code}/series", response=SeriesOut)
-def series(request, code: str, grain: str = "month", place: int | None = None, year: int | None = None):
+def series(request, code: str, grain: str = "month", place: int | None = None,
+           year: Annotated[int, Field(ge=1950, le=2100)] | None = None):
     s = selectors.indicator_series(actor=request.auth, code=code, grain=grain, place_id=place, year=year)
     return {"indicator": s.indicator.code, "place": _place_out(s.place), "grain": s.grain,
             "points": [{"period": _period_out(p.period), "value": _value_out(p.value), "target": p.target}
@@ -278,7 +280,7 @@ def target_set(request, payload: TargetIn):
 
 # Fixed paths before "/targets/{target_id}": Django resolves URL patterns in order, and that one would take
 # "/targets/import" (a POST there answered 405).
-@router.post("/targets/import", response=ImportOut)
+@router.post("/targets/import", response=TargetsImportOut)
 def targets_import(request, file: File[UploadedFile]):
     return {"imported": services.targets_import(actor=request.auth, data=file.read(), filename=file.name)}
 

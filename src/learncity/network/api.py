@@ -54,14 +54,16 @@ class InstitutionIn(Schema):
 
 
 class InstitutionPatch(Schema):
-    name: str | None = None
-    kind: str | None = None
-    address: str | None = None
-    phone: str | None = None
-    description: str | None = None
-    is_active: bool | None = None
+    """A field left out stays as it is; null is refused (422), but for `parent_code` (null: no parent)."""
+
+    name: str = None
+    kind: str = None
+    address: str = None
+    phone: str = None
+    description: str = None
+    is_active: bool = None
     parent_code: str | None = None
-    place_code: str | None = None
+    place_code: str = None
 
 
 class CommitteeOut(Schema):

@@ -51,22 +51,24 @@ class ProfileIn(Schema):
 
 
 class ProfilePatch(Schema):
-    name: str | None = None
-    phone: str | None = None
-    residence_code: str | None = None
-    groups: list[str] | None = None
+    """A field left out stays as it is; null is refused (422)."""
+
+    name: str = None
+    phone: str = None
+    residence_code: str = None
+    groups: list[str] = None
 
 
 class RevealOut(Schema):
     id_number: str
 
 
-class TokenIn(Schema):
+class ApiTokenIn(Schema):
     name: str
     days: int | None = 365
 
 
-class TokenOut(Schema):
+class ApiTokenOut(Schema):
     id: int
     name: str
     prefix: str
@@ -76,7 +78,7 @@ class TokenOut(Schema):
     revoked_at: datetime.datetime | None
 
 
-class TokenCreatedOut(TokenOut):
+class ApiTokenCreatedOut(ApiTokenOut):
     token: str
 
 
@@ -118,19 +120,19 @@ def profile_update(request, pk: int, payload: ProfilePatch):
     return services.learner_profile_update(actor=request.auth, profile=p, **payload.dict(exclude_unset=True))
 
 
-@router.get("/tokens", response=list[TokenOut])
+@router.get("/tokens", response=list[ApiTokenOut])
 def token_list(request):
     return list(selectors.api_token_list(actor=request.auth))
 
 
-@router.post("/tokens", response={201: TokenCreatedOut})
-def token_create(request, payload: TokenIn):
+@router.post("/tokens", response={201: ApiTokenCreatedOut})
+def token_create(request, payload: ApiTokenIn):
     row, token = services.api_token_create(actor=request.auth, name=payload.name, days=payload.days)
-    out = TokenOut.from_orm(row).dict()
+    out = ApiTokenOut.from_orm(row).dict()
     return {**out, "token": token}
 
 
-@router.delete("/tokens/{pk}", response=TokenOut)
+@router.delete("/tokens/{pk}", response=ApiTokenOut)
 def token_revoke(request, pk: int):
     row = selectors.api_token_list(actor=request.auth).filter(pk=pk).first()
     if row is None:

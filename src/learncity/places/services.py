@@ -175,11 +175,14 @@ def _check_year(year) -> int:
     return year
 
 
+MAX_PEOPLE = 2_000_000_000  # a population figure fits its column (2^31 - 1); a larger one was a 500
+
+
 def _check_bands(total: int, bands: dict[tuple[str, str], int]) -> None:
     for (sex, band), count in bands.items():
         if sex not in ("M", "F") or band not in AGE_BAND_CODES:
             raise DomainError({"bands": f"未知的性别/年龄段「{sex} {band}」"})
-        if not isinstance(count, int) or count < 0:
+        if not isinstance(count, int) or not 0 <= count <= MAX_PEOPLE:
             raise DomainError({"bands": f"{sex} {band} 的人数必须是非负整数"})
     if bands and sum(bands.values()) != total:
         raise DomainError({"bands": f"分性别年龄段人数之和 {sum(bands.values())} 与总人口 {total} 不相等"})
@@ -203,7 +206,7 @@ def population_set(*, actor, place_code: str, year, total, bands: dict[tuple[str
     if not scope_for(actor).can_change_place(place.path):
         raise PermissionDenied()
     year = _check_year(year)
-    if isinstance(total, bool) or not isinstance(total, int) or total < 0:
+    if isinstance(total, bool) or not isinstance(total, int) or not 0 <= total <= MAX_PEOPLE:
         raise DomainError({"total": f"总人口「{total}」必须是非负整数"})
     bands = bands or {}
     _check_bands(total, bands)
