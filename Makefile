@@ -52,12 +52,16 @@ lint: .venv/.synced
 	$(RUN) lint-imports
 
 # The whole suite: lint and import contracts, then every test on SQLite, then on PostgreSQL when it is reachable.
+# Tests run on TEST_WORKERS processes (pytest-xdist; one a core by default), each with its own databases and data
+# folder; the browser tests all go to one worker (their group), which starts the one demo server they share.
+TEST_WORKERS ?= auto
+XDIST := -n $(TEST_WORKERS) --dist loadgroup
 test: install lint
-	$(RUN) pytest
+	$(RUN) pytest $(XDIST)
 	@$(MAKE) --no-print-directory test-postgres
 
 test-postgres: .venv/.synced
-	@bash scripts/with-postgres.sh $(RUN) pytest -m "not e2e"
+	@bash scripts/with-postgres.sh $(RUN) pytest $(XDIST) -m "not e2e"
 
 bench: install
 	$(RUN) learncity bench all

@@ -19,7 +19,10 @@ fi
 db="learncity_ci_$(date +%s)_$$"
 cleanup() {
   psql -q -d postgres -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
-  psql -q -d postgres -c "DROP DATABASE IF EXISTS \"test_$db\" WITH (FORCE)" >/dev/null 2>&1 || true
+  # the test databases pytest-django made: test_<db>, and test_<db>_gw0, _gw1, … with pytest-xdist's workers
+  for name in $(psql -qAt -d postgres -c "SELECT datname FROM pg_database WHERE datname LIKE 'test\\_${db}%'"); do
+    psql -q -d postgres -c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" >/dev/null 2>&1 || true
+  done
 }
 trap cleanup EXIT
 psql -q -d postgres -c "CREATE DATABASE \"$db\" ENCODING 'UTF8' TEMPLATE template0" >/dev/null

@@ -1,12 +1,17 @@
 """Shared fixtures. The demo city (福州市, 300 residents) is built once per test database and every test
 runs inside a transaction that is rolled back, so tests see the same city and leave it as they found it."""
 
+import os
+
 import pytest
 from django.test import Client
 
 from learncity.core.scopes import forget_scope
 
 DEMO_RESIDENTS = 300
+# The suite runs on several workers (pytest-xdist, `make test`): each has its own test database and, through
+# `_test_settings`, its own data folder; the demo password is fixed so no worker writes it into the shared one.
+os.environ.setdefault("LEARNCITY_DEMO_PASSWORD", "test-demo-password")
 
 
 @pytest.fixture(scope="session")
@@ -18,13 +23,22 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path_factory):
+def _test_settings(settings, tmp_path_factory, _worker_data_dir):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.DATA_DIR = _worker_data_dir
     # Import jobs keep their files under DATA_DIR/intake/<job id>/: never the developer's own data folder.
     settings.LEARNCITY_INTAKE_DIR = tmp_path_factory.mktemp("intake")
     # Pages render {% static %} without a collected manifest in tests; the served app uses the manifest.
     settings.STORAGES = {**settings.STORAGES,
+                         "default": {**settings.STORAGES["default"],
+                                     "OPTIONS": {"location": _worker_data_dir / "media"}},
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+@pytest.fixture(scope="session")
+def _worker_data_dir(tmp_path_factory):
+    """This worker's data folder (uploads, evidence files): never the developer's own, nor another worker's."""
+    return tmp_path_factory.mktemp("data")
 
 
 @pytest.fixture
