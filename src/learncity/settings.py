@@ -1,5 +1,6 @@
 """Settings from the environment. Defaults work out of the box: SQLite in the data folder, DEBUG off."""
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -32,9 +33,20 @@ def _secret_from_env_or_file(env_name: str, file_name: str, nbytes: int = 50) ->
         return value
     path = DATA_DIR / file_name
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written whole under another name, then linked into place: two processes starting at once (the server's
+        # workers, the test runner's) both end up with the one secret, never a half-written or empty file.
+        draft = DATA_DIR / f".{file_name}.{os.getpid()}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_urlsafe(nbytes))
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process was first: theirs is the secret
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
@@ -54,6 +66,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",  # sign-in throttling: failed attempts per account and address, lock-outs (see learncity.core.signin)
     "django_htmx",
     "ninja",  # serves Swagger UI from its own static files (no CDN: the machine has no internet)
     "learncity.core",
@@ -81,6 +94,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "learncity.core.middleware.DisplayPreferencesMiddleware",
     "learncity.core.middleware.DomainErrorMiddleware",
+    "learncity.core.middleware.PasswordChangeRequiredMiddleware",
+    # Last: turns a sign-in refused by a lock-out into the page that says until when (AXES_LOCKOUT_CALLABLE).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "learncity.urls"
@@ -125,11 +141,39 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# The sign-in throttle comes first: a locked account+address (or address) is refused before its password is checked.
+AUTHENTICATION_BACKENDS = ["learncity.core.signin.SigninBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("username", "display_name", "first_name", "last_name", "email")}},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in throttling (django-axes, database handler): failed sign-ins on /login/ and the Django admin, failed
+# current-password checks, and failed API tokens (`lc_…`) and provider keys (`lcp_…`) are counted per account and
+# address. LEARNCITY_SIGNIN_FAILURES failures of one account from one address lock that account *from that
+# address* (not for everyone: a guesser elsewhere cannot lock a person out) until LEARNCITY_SIGNIN_COOLOFF_MINUTES
+# after the last one; LEARNCITY_SIGNIN_ADDRESS_FAILURES failures from one address, whatever the accounts, lock the
+# address (password spraying), set higher because a school or a library signs in from one address.
+LEARNCITY_SIGNIN_FAILURES = int(os.environ.get("LEARNCITY_SIGNIN_FAILURES", "5"))
+LEARNCITY_SIGNIN_ADDRESS_FAILURES = max(LEARNCITY_SIGNIN_FAILURES,
+                                        int(os.environ.get("LEARNCITY_SIGNIN_ADDRESS_FAILURES", "50")))
+LEARNCITY_SIGNIN_COOLOFF_MINUTES = int(os.environ.get("LEARNCITY_SIGNIN_COOLOFF_MINUTES", "15"))
+# Reverse proxies in front of the server that append the client's address to X-Forwarded-For (0: none, the
+# address is the connection's). Behind one, leaving this 0 would throttle every client as the proxy's address.
+LEARNCITY_PROXY_COUNT = int(os.environ.get("LEARNCITY_PROXY_COUNT", "0"))
+AXES_ENABLED = True
+AXES_HANDLER = "learncity.core.signin.SigninAttempts"
+AXES_FAILURE_LIMIT = LEARNCITY_SIGNIN_FAILURES
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=LEARNCITY_SIGNIN_COOLOFF_MINUTES)
+# In this order: SigninAttempts reads the first as the account+address count, the second as the address count.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "learncity.core.signin.client_address"
+AXES_LOCKOUT_CALLABLE = "learncity.core.views.signin_locked"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "current_password", "new_password", "new_password2",
+                             "password1", "password2", "old_password", "new_password1"]
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:home"
@@ -163,9 +207,14 @@ CSRF_COOKIE_SECURE = _env_bool("LEARNCITY_HTTPS")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 LEARNCITY_MAX_UPLOAD_BYTES = int(os.environ.get("LEARNCITY_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
+# A zip upload (xlsx) is refused, from its central directory, when its entries expand past this in all, or one of
+# more than 1 MiB is compressed more than the ratio (real spreadsheets: 8-20x; decompression bombs: hundreds).
+# See core/uploads.py and `learncity bench uploads`.
+LEARNCITY_MAX_EXPANDED_BYTES = int(os.environ.get("LEARNCITY_MAX_EXPANDED_BYTES", str(256 * 1024 * 1024)))
+LEARNCITY_MAX_COMPRESSION_RATIO = float(os.environ.get("LEARNCITY_MAX_COMPRESSION_RATIO", "100"))
 
 NINJA_PAGINATION_PER_PAGE = 50
-NINJA_PAGINATION_CLASS = "learncity.core.api_contract.BoundedPagination"  # limit 1–500, offset 0–10,000,000
+NINJA_PAGINATION_CLASS = "learncity.core.api_contract.BoundedPagination"  # limit 1–100,000, offset 0–10,000,000
 
 LOGGING = {
     "version": 1,
@@ -182,6 +231,9 @@ ADMIN_SITE_HEADER = _("learncity 终身学习城市")
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 LEARNCITY_INTAKE_DIR = DATA_DIR / "intake"
 LEARNCITY_INTAKE_MAX_BYTES = int(os.environ.get("LEARNCITY_INTAKE_MAX_BYTES", str(512 * 1024 * 1024)))
+# What a provider's xlsx may expand to (a full sheet of 1,048,576 rows of ten columns is about 0.5-1 GiB of XML).
+LEARNCITY_INTAKE_MAX_EXPANDED_BYTES = int(os.environ.get("LEARNCITY_INTAKE_MAX_EXPANDED_BYTES",
+                                                         str(2048 * 1024 * 1024)))
 # Days a finished import job's staged rows (its row-by-row report) are kept; `learncity intake_purge` (and
 # `learncity serve`, hourly) deletes them afterwards. The job itself, its counts and message stay.
 LEARNCITY_INTAKE_REPORT_DAYS = int(os.environ.get("LEARNCITY_INTAKE_REPORT_DAYS", "90"))

@@ -30,7 +30,7 @@ from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
 from learncity.core.errors import DomainError
 
-MAX_LIMIT = 500
+MAX_LIMIT = 100_000  # a whole scope in one page (the city has 43,000 places); the bound is what keeps it sane
 MAX_OFFSET = 10_000_000
 
 
@@ -200,7 +200,7 @@ def declare_error_responses(api, *, signed_in: dict[int, type] | None = None) ->
 # --- paging ----------------------------------------------------------------------------------------------------
 
 class BoundedPagination(LimitOffsetPagination):
-    """limit 1–500, offset 0–10,000,000: outside, a 422 naming the parameter (an offset past 2^63 was a
+    """limit 1–100,000, offset 0–10,000,000: outside, a 422 naming the parameter (an offset past 2^63 was a
     database error)."""
 
     class Input(Schema):
