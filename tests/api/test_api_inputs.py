@@ -204,7 +204,8 @@ def test_a_population_figure_that_is_not_a_number_is_refused_by_the_schema(admin
                              content_type="application/json")
 
     error = _error(response, 422)
-    assert [e["loc"] for e in error["detail"]] == [["body", "payload", "total"]]
+    assert error["code"] == "invalid_input"
+    assert error["errors"] == {"total": ["类型不对 (Input should be a valid integer, unable to parse string as an integer)"]}
     assert nothing_changed()
 
 
@@ -338,7 +339,9 @@ def test_an_expired_token_is_refused(users):
 
     response = client.get("/api/me")
     assert response.status_code == 401
-    assert response.json() == {"detail": "Unauthorized"}
+    assert response.json() == {"code": "unauthorized",
+                               "detail": "请登录，或提供有效的个人令牌或接口密钥 (authentication required)",
+                               "errors": {"__all__": ["请登录，或提供有效的个人令牌或接口密钥 (authentication required)"]}}
 
 
 @pytest.mark.parametrize("header", [
@@ -406,7 +409,8 @@ def test_a_session_post_without_a_csrf_token_is_refused(users, unchanged):
 
     # Then it is refused, and no token was made
     assert response.status_code == 403
-    assert response.json() == {"detail": "CSRF check Failed"}
+    assert response.json() == {"code": "csrf_failed", "detail": "CSRF 校验失败，请刷新页面后重试 (CSRF check failed)",
+                               "errors": {"__all__": ["CSRF 校验失败，请刷新页面后重试 (CSRF check failed)"]}}
     assert nothing_changed()
 
 

@@ -68,8 +68,7 @@ def error(response, status: int, code: str = "invalid") -> dict:
     assert response.status_code == status, response.content.decode()[:1000]
     assert response["Content-Type"].split(";")[0] == "application/json"
     body = response.json()
-    if status != 422:
-        assert body["code"] == code
+    assert body["code"] == ("invalid_input" if status == 422 else code)
     return body
 
 
@@ -148,16 +147,16 @@ def test_a_bad_course_is_refused_naming_the_field(school, staff_api, unchanged, 
 
 
 @pytest.mark.parametrize(("fields", "loc"), [
-    ({"capacity": "很多"}, ["body", "payload", "capacity"]),
-    ({"hours": "abc"}, ["body", "payload", "hours"]),
-    ({"fee": None}, ["body", "payload", "fee"]),
+    ({"capacity": "很多"}, "capacity"),
+    ({"hours": "abc"}, "hours"),
+    ({"fee": None}, "fee"),
 ])
 def test_a_course_field_of_the_wrong_type_is_refused_by_the_schema(school, staff_api, unchanged, fields, loc):
     nothing_changed = unchanged()
 
     response = post(staff_api, "/api/catalog/courses", {**NEW_COURSE, "institution_code": school.code, **fields})
 
-    assert [e["loc"] for e in error(response, 422)["detail"]] == [loc]
+    assert list(error(response, 422)["errors"]) == [loc]
     assert nothing_changed()
 
 
@@ -186,7 +185,7 @@ def test_an_overlapping_or_backwards_session_is_refused(users, school, staff_api
 
     assert error(overlap, 400)["errors"] == {"start": ["接口教学楼101 在 2031-03-04 09:00-11:00 已有课程「太极拳」"]}
     assert error(backwards, 400)["errors"] == {"end": ["结束时间 11:00 必须晚于开始时间 12:00"]}
-    assert [e["loc"] for e in error(bad_date, 422)["detail"]] == [["body", "payload", "date"]]
+    assert list(error(bad_date, 422)["errors"]) == ["date"]
     assert nothing_changed()
     # the next hour in the same room, and the same hours in another room, are free
     assert post(staff_api, url, {"date": "2031-03-04", "start": "11:00", "end": "12:00", "venue_id": hall.pk,
@@ -384,7 +383,7 @@ def test_bad_completions_are_refused_all_or_nothing(staff_api, published, unchan
     if status == 400:
         assert body["errors"] == {f"enrollment_{one.pk}": [message]}
     else:
-        assert [e["loc"] for e in body["detail"]] == [["body", "payload", "entries", 1, "hours"]]
+        assert list(body["errors"]) == ["entries.1.hours"]
     assert nothing_changed()
 
 
@@ -520,7 +519,7 @@ def test_bad_search_filters_are_refused_naming_them(learner_api, params, errors)
 def test_a_search_date_that_is_not_a_date_is_refused_by_the_schema(learner_api):
     body = error(learner_api.get("/api/catalog/search", {"q": "书法", "date_from": "2031-13-01"}), 422)
 
-    assert [e["loc"] for e in body["detail"]] == [["query", "date_from"]]
+    assert list(body["errors"]) == ["date_from"]
 
 
 def test_the_published_courses_list_filters_by_district(users, school, learner_api):
