@@ -5,12 +5,21 @@ from ninja import NinjaAPI
 from ninja.security import APIKeyCookie, HttpBearer
 
 from learncity.core.api_contract import declare_error_responses, install_error_handlers
+from learncity.core.signin import PERSONAL_TOKEN, SigninLocked, token_signin
+from learncity.core.signin_api import SigninLockedOut, signin_locked_response
+from learncity.intake.keys import KEY_PREFIX as PROVIDER_KEY_PREFIX
 from learncity.people.services import api_token_authenticate
 
 
 class BearerToken(HttpBearer):
+    """`Authorization: Bearer lc_…`, a person's token, throttled like a sign-in: failures from one address lock it
+    out for a while (429, see `learncity.core.signin`). A provider key (`lcp_…`) is not a person's token: it is
+    taken on the intake routes only, by their own auth, and is not counted as a failure here."""
+
     def authenticate(self, request: HttpRequest, token: str):
-        user = api_token_authenticate(token)
+        if token.startswith(PROVIDER_KEY_PREFIX):
+            return None
+        user = token_signin(request, token, api_token_authenticate, account=PERSONAL_TOKEN)
         if user is not None:
             request.user = user
         return user
@@ -53,6 +62,11 @@ api = NinjaAPI(
 install_error_handlers(api)
 
 
+@api.exception_handler(SigninLocked)
+def signin_locked(request, exc: SigninLocked):
+    return signin_locked_response(api, request, exc)
+
+
 def _mount():
     from learncity.catalog.api import router as catalog_router
     from learncity.catalog.pool_api import router as pool_router
@@ -78,5 +92,6 @@ def _mount():
 
 
 _mount()
-# After every router is mounted: each operation's error statuses, as ErrorOut.
-declare_error_responses(api)
+# After every router is mounted: each operation's error statuses, as ErrorOut; a route that takes a token or a key
+# may also answer a locked-out address (429).
+declare_error_responses(api, signed_in={429: SigninLockedOut})

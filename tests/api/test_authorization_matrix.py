@@ -275,6 +275,15 @@ TABLE: dict[tuple[str, str], dict[str, tuple]] = {
         "own": (A, OK, OK, OK, OK, OK, OK, OK),
         "others": (A, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
     },
+    # passwords: one's own for everyone signed in; staff's reset by the administrators over every role they hold
+    # (the auditor sees the accounts and changes none)
+    ("POST", "/api/people/me/password"): {
+        "-": (A, OK, OK, OK, OK, OK, OK, OK),
+    },
+    ("POST", "/api/people/users/{pk}/password"): {
+        "gulou": (A, HIDDEN, HIDDEN, OK, OK, HIDDEN, HIDDEN, DENIED),
+        "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, HIDDEN, DENIED),
+    },
     # --- the learning platform: published courses and search are for every signed-in role; running a course
     # (its roster, sessions, state, attendance, completions, check-in codes) for those who may change its
     # institution; enrolling, checking in and learning online for learners, who have a learner profile.
@@ -666,6 +675,30 @@ def _services(v, me):
             LearningRecord.objects.filter(learner_id=v.learner_id).count())
 
 
+MATRIX_PASSWORD = "matrix-passphrase-42"
+
+
+def _with_password(me):
+    """The caller, with a password the matrix knows (the demo's is hashed with a hasher the tests do not load)."""
+    if me is not None:
+        me.set_password(MATRIX_PASSWORD)
+        me.save(update_fields=["password"])
+    return me
+
+
+def _password(user):
+    return list(User.objects.filter(pk=user.pk).values_list("password", "must_change_password")) if user else None
+
+
+def _staff_of(inst) -> User:
+    """A new member of staff of the institution (made by the superuser)."""
+    from learncity.people.services import account_create
+
+    return account_create(actor=User.objects.get(username="admin"), username=f"matrix_staff_{inst.pk}",
+                          password=MATRIX_PASSWORD, display_name="", role="institution_staff",
+                          institution_code=inst.code).user
+
+
 YESTERDAY = datetime.date.today() - datetime.timedelta(days=1)
 POOL_SIDES = {"gulou": lambda t: t.staff_inst, "gulou_other": lambda t: t.gulou_inst_other,
               "taijiang": lambda t: t.taijiang_inst}
@@ -753,6 +786,18 @@ CALLS: dict[tuple[str, str], Call] = {
         url=lambda tok: {"pk": tok.pk},
         shows=lambda j, tok, me: j["id"] == tok.pk and j["revoked_at"] is not None,
         state=lambda tok, me: list(ApiToken.objects.filter(pk=tok.pk).values_list("revoked_at", flat=True))),
+    ("POST", "/api/people/me/password"): Call(
+        on={"-": lambda t, me: _with_password(me)},
+        body=lambda me: {"current_password": MATRIX_PASSWORD, "new_password": "matrix-new-passphrase-8"},
+        shows=lambda j, obj, me: j == {"username": me.username, "must_change_password": False,
+                                       "temporary_password": None},
+        state=lambda obj, me: _password(me)),
+    ("POST", "/api/people/users/{pk}/password"): Call(
+        on={"gulou": lambda t, me: _staff_of(t.staff_inst), "taijiang": lambda t, me: _staff_of(t.taijiang_inst)},
+        url=lambda u: {"pk": u.pk}, body=lambda u: {},
+        shows=lambda j, u, me: (j["username"], j["must_change_password"], len(j["temporary_password"])) == (
+            u.username, True, 12) and User.objects.get(pk=u.pk).check_password(j["temporary_password"]),
+        state=lambda u, me: _password(u)),
     # --- the learning platform
     ("GET", "/api/catalog/search"): Call(
         on={"-": lambda t, me: (t.catalog.draft_gulou, t.catalog.published)[1]},  # a draft 蹴鞠 course is not found

@@ -55,3 +55,25 @@ class LanguageMiddleware:
             response.headers["Vary"] = (patch + ", Cookie").strip(", ")
         translation.deactivate()
         return response
+
+
+class PasswordChangeRequiredMiddleware:
+    """After an administrator reset someone's password, their pages lead to the password change until they have
+    chosen their own (the API is left alone: a token is not a password)."""
+
+    ALLOWED = ("/logout/", "/i18n/", "/static/", "/api/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and getattr(user, "must_change_password", False):
+            from django.shortcuts import redirect
+            from django.urls import reverse
+            from django.utils.http import urlencode
+
+            target = reverse("people:password_change")
+            if not request.path.startswith((target, *self.ALLOWED)):
+                return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)

@@ -1,11 +1,17 @@
+from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from learncity.core.htmx import render_page
 from learncity.core.middleware import DisplayPreferencesMiddleware
 from learncity.core.scopes import scope_for
+from learncity.core.signin import SigninLocked, signin_locked_until
 from learncity.people.selectors import profile_of
 from learncity.places.selectors import home_places
 
@@ -19,6 +25,26 @@ def home(request):
 class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     redirect_authenticated_user = True
+
+
+def signin_locked(request, original_response=None, credentials=None):
+    """axes' lock-out answer (AXES_LOCKOUT_CALLABLE): the sign-in page again, or the admin's, saying until when
+    (429, with Retry-After). A view that answered the lock itself (429: a password change, the API) keeps its
+    answer."""
+    if original_response is not None and original_response.status_code == 429:
+        return original_response
+    locked = SigninLocked(signin_locked_until(request, credentials))
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    if request.path.startswith(reverse("admin:index")):
+        context = {**admin.site.each_context(request), "title": _("登录已暂时锁定"), "message": locked.message,
+                   "login_url": request.get_full_path()}
+        response = render(request, "core/signin_locked_admin.html", context, status=429)
+    else:
+        context = {"form": AuthenticationForm(request, initial={"username": username}), "locked": locked.message,
+                   "next": request.POST.get("next", request.GET.get("next", ""))}
+        response = render_page(request, "core/login.html", context, status=429)
+    response["Retry-After"] = str(locked.retry_after)
+    return response
 
 
 @require_POST

@@ -23,6 +23,7 @@ from ninja.pagination import paginate
 from ninja.security import HttpBearer
 
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
+from learncity.core.signin import PROVIDER_KEY, token_signin
 from learncity.intake import keys, selectors, services
 from learncity.intake.models import ImportJob, JobMode, JobSource, JobStatus, ProviderKey
 
@@ -39,7 +40,8 @@ class ProviderKeyAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
         if not token.startswith(keys.KEY_PREFIX):
             return None
-        return keys.provider_key_authenticate(token)
+        # Throttled like a sign-in: failed keys from one address lock it out for a while (429).
+        return token_signin(request, token, keys.provider_key_authenticate, account=PROVIDER_KEY)
 
 
 def _key(request) -> ProviderKey | None:

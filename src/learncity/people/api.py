@@ -1,5 +1,6 @@
 import datetime
 
+from django.contrib.auth import SESSION_KEY, update_session_auth_hash
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
@@ -138,3 +139,39 @@ def token_revoke(request, pk: int):
     if row is None:
         raise NotFound()
     return services.api_token_revoke(actor=request.auth, token=row)
+
+
+# --- passwords ---------------------------------------------------------------------------------------------------
+
+class PasswordChangeIn(Schema):
+    current_password: str
+    new_password: str
+
+
+class PasswordResetIn(Schema):
+    new_password: str | None = None  # left out or empty: a temporary password is made and returned once
+
+
+class PasswordOut(Schema):
+    username: str
+    must_change_password: bool
+    temporary_password: str | None = None  # a reset's temporary password, shown this once
+
+
+@router.post("/me/password", response=PasswordOut)
+def password_change(request, payload: PasswordChangeIn):
+    """One's own new password, given the current one (wrong guesses count towards the sign-in lock-out: 429)."""
+    user = services.password_change(actor=request.auth, request=request, current_password=payload.current_password,
+                                    new_password=payload.new_password)
+    if request.session.get(SESSION_KEY) == str(user.pk):
+        update_session_auth_hash(request, user)  # a signed-in session's own call keeps its session
+    return PasswordOut(username=user.username, must_change_password=user.must_change_password)
+
+
+@router.post("/users/{pk}/password", response=PasswordOut)
+def password_reset(request, pk: int, payload: PasswordResetIn):
+    """An administrator resets the password of staff in their scope; they must change it at their next sign-in."""
+    target = selectors.account_user_get(actor=request.auth, pk=pk)
+    user, temporary = services.password_reset(actor=request.auth, user=target, new_password=payload.new_password)
+    return PasswordOut(username=user.username, must_change_password=user.must_change_password,
+                       temporary_password=temporary)

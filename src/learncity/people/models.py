@@ -11,6 +11,8 @@ from learncity.places.models import SEX_CHOICES, Place
 
 class User(AbstractUser):
     display_name = models.CharField(_("显示名"), max_length=64, blank=True)
+    # Set when an administrator resets the password: the next pages lead to choosing one's own.
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
 
     def __str__(self) -> str:
         return self.display_name or self.username

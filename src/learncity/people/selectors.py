@@ -57,3 +57,11 @@ def role_assignment_list(*, actor, user: User | None = None) -> QuerySet[RoleAss
 
 def api_token_list(*, actor) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=actor).order_by("-created_at")
+
+
+def account_user_get(*, actor, pk) -> User:
+    """A user who holds a role the actor sees on the accounts page (or the actor); anyone else is not found."""
+    assignment = role_assignment_list(actor=actor).filter(user_id=pk).first() if str(pk).isdigit() else None
+    if assignment is None:
+        raise NotFound("未找到该账号，或您无权查看 (not found)")
+    return assignment.user

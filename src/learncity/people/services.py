@@ -6,6 +6,7 @@ import hmac
 import re
 import secrets
 
+from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -15,6 +16,7 @@ from learncity.core import crypto
 from learncity.core.audit import audit_record
 from learncity.core.errors import DomainError, PermissionDenied
 from learncity.core.scopes import Action, Role, forget_scope, scope_for
+from learncity.core.signin import SigninLocked, signin_attempts_reset, signin_locked_until
 from learncity.people import idcard
 from learncity.people.models import ApiToken, LearnerGroup, LearnerProfile, RoleAssignment, User
 from learncity.places.models import Place
@@ -149,10 +151,7 @@ def user_create(*, actor, username: str, password: str | None, display_name: str
         raise DomainError({"username": f"用户名「{username}」已被使用"})
     user = User(username=username, display_name=display_name.strip())
     if password:
-        try:
-            validate_password(password, user)
-        except ValidationError as exc:
-            raise DomainError({"password": list(exc.messages)}) from None
+        _password_validate(password, user, field="password")
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -289,3 +288,100 @@ def account_create(*, actor, username: str, password: str, display_name: str, ro
         user = user_create(actor=actor, username=username, password=password, display_name=display_name)
         return role_grant(actor=actor, user=user, role=role, place_code=place_code or None,
                           institution=institution, member_unit=member_unit)
+
+
+# --- passwords --------------------------------------------------------------------------------------
+
+# Letters and digits that cannot be mistaken for one another when read out or copied from the screen.
+TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
+TEMPORARY_LENGTH = 12
+
+
+def _password_validate(password: str, user: User, *, field: str) -> None:
+    """AUTH_PASSWORD_VALIDATORS, each failure a message on `field`."""
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError({field: list(exc.messages)}) from None
+
+
+def _temporary_password(user: User) -> str:
+    while True:
+        password = "".join(secrets.choice(TEMPORARY_ALPHABET) for _ in range(TEMPORARY_LENGTH))
+        try:
+            validate_password(password, user)
+        except ValidationError:
+            continue
+        return password
+
+
+def password_change(*, actor, request, current_password: str, new_password: str) -> User:
+    """The signed-in user's own new password, given the current one. The current password is checked through
+    `authenticate` with the request, so wrong guesses count towards the sign-in lock-out like any sign-in; while the
+    account is locked from this address the change is refused (SigninLocked)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied()
+    errors = {}
+    if not current_password:
+        errors["current_password"] = "请输入当前密码"
+    if not new_password:
+        errors["new_password"] = "请输入新密码"
+    if errors:
+        raise DomainError(errors)
+    # Outside any transaction: a wrong guess and its audit row are written even though the change is refused.
+    checked = authenticate(request, username=actor.get_username(), password=current_password)
+    if getattr(request, "axes_locked_out", False):
+        raise SigninLocked(signin_locked_until(request, {"username": actor.get_username()}))
+    if checked is None or checked.pk != actor.pk:
+        raise DomainError({"current_password": "当前密码不正确"})
+    if new_password == current_password:
+        raise DomainError({"new_password": "新密码不能与当前密码相同"})
+    _password_validate(new_password, actor, field="new_password")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=actor.pk)
+        user.set_password(new_password)
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+        audit_record(actor=actor, action="user.password.change", obj=user, username=user.username)
+    return user
+
+
+def password_resettable(*, actor, user: User) -> bool:
+    """Whether the actor may reset the user's password: administrators (who manage accounts in places) may, for
+    staff whose every role they could grant themselves and whose own learner profile, if any, lives in their scope;
+    never for a superuser or a Django-admin user, nor for themselves (they change theirs)."""
+    scope = scope_for(actor)
+    if not (scope.everything or scope.change.people_paths) or user.pk == getattr(actor, "pk", None):
+        return False
+    if user.is_superuser or user.is_staff:
+        return False
+    roles = [ra for ra in user.role_assignments.select_related("place", "institution__place",
+                                                               "member_unit__committee__place")
+             if ra.role != Role.LEARNER]
+    if not roles or not all(_can_grant(scope, Role(ra.role), place=ra.place, institution=ra.institution,
+                                       member_unit=ra.member_unit) for ra in roles):
+        return False
+    profile = LearnerProfile.objects.filter(user=user).select_related("residence").first()
+    return profile is None or scope.can_manage_people_at(profile.residence.path)
+
+
+def password_reset(*, actor, user: User, new_password: str | None = None) -> tuple[User, str | None]:
+    """An administrator sets a staff member's password: the one typed, or a temporary one made here and returned to
+    be shown once (None when it was typed). Either way its holder must choose their own at the next sign-in; their
+    other sessions end (Django checks the password's hash on every request) and their failed sign-ins are forgotten,
+    so a lock-out they called about lifts."""
+    if not password_resettable(actor=actor, user=user):
+        raise PermissionDenied("您无权重置该用户的密码 (you may not reset this user's password)")
+    typed = (new_password or "") != ""
+    password = new_password if typed else _temporary_password(user)
+    if typed:
+        _password_validate(password, user, field="new_password")
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.set_password(password)
+        locked.must_change_password = True
+        locked.save(update_fields=["password", "must_change_password"])
+        audit_record(actor=actor, action="user.password.reset", obj=locked, username=locked.username,
+                     generated=not typed)
+        signin_attempts_reset(username=locked.username)
+    return locked, None if typed else password

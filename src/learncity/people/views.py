@@ -1,13 +1,16 @@
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
 from learncity.core.htmx import render_page
 from learncity.core.scopes import ROLE_LABELS, scope_for
+from learncity.core.signin import SigninLocked
 from learncity.people import selectors, services
 
 
@@ -98,7 +101,8 @@ def accounts(request):
     rows = selectors.role_assignment_list(actor=request.user).exclude(role="learner")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render_page(request, "people/accounts.html",
-                       {"page": page, "errors": errors, "values": values, "roles": ROLE_LABELS.items()},
+                       {"page": page, "errors": errors, "values": values, "roles": ROLE_LABELS.items(),
+                        "reset": request.session.pop("password_reset", None)},
                        status=400 if errors else 200)
 
 
@@ -111,3 +115,56 @@ def role_revoke(request, pk: int):
     services.role_revoke(actor=request.user, assignment=assignment)
     messages.success(request, _("已撤销 %(user)s 的角色") % {"user": assignment.user.username})
     return redirect("people:accounts")
+
+
+@login_required
+def password_change(request):
+    """One's own new password, given the current one; the session stays signed in, the others end."""
+    errors, locked = {}, None
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = ""
+    if request.method == "POST":
+        try:
+            user = services.password_change(actor=request.user, request=request,
+                                            current_password=request.POST.get("current_password", ""),
+                                            new_password=request.POST.get("new_password", ""))
+        except SigninLocked as exc:
+            locked = exc
+        except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
+            errors = exc.errors
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, _("密码已修改"))
+            return redirect(target or "people:me")
+    response = render_page(request, "people/password_change.html",
+                           {"errors": errors, "locked": locked.message if locked else "", "next": target},
+                           status=429 if locked else 400 if errors else 200)
+    if locked:
+        response["Retry-After"] = str(locked.retry_after)
+    return response
+
+
+@login_required
+def password_reset(request, pk: int):
+    """An administrator resets the password of staff in their scope: typed, or a temporary one shown once on the
+    accounts page."""
+    target = selectors.account_user_get(actor=request.user, pk=pk)
+    if not services.password_resettable(actor=request.user, user=target):
+        raise PermissionDenied(_("您无权重置该用户的密码"))
+    errors = {}
+    if request.method == "POST":
+        try:
+            user, temporary = services.password_reset(actor=request.user, user=target,
+                                                      new_password=request.POST.get("new_password", ""))
+        except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
+            errors = exc.errors
+        else:
+            request.session["password_reset"] = {"username": user.username, "password": temporary}
+            return redirect("people:accounts")
+    return render_page(request, "people/password_reset.html", {"target": target, "errors": errors},
+                       status=400 if errors else 200)
