@@ -51,9 +51,9 @@ def test_xlsx_with_merged_cells_is_rejected_naming_the_range():
     exc = rejected(data, "人口.xlsx")
 
     assert exc.summary == "文件含有合并单元格或公式，未导入任何数据。"
-    assert exc.cell_errors == [CellError(2, "A2:B2", "合并单元格：请取消合并后再上传 (merged cells)")]
+    assert exc.cell_errors == [CellError(2, "A2:B2", "合并单元格：请取消合并并在每一格填上内容后再上传")]
     assert str(exc) == ("文件含有合并单元格或公式，未导入任何数据。\n"
-                        "第 2 行「A2:B2」: 合并单元格：请取消合并后再上传 (merged cells)")
+                        "第 2 行「A2:B2」: 合并单元格：请取消合并并在每一格填上内容后再上传")
 
 
 def test_xlsx_with_formulas_is_rejected_naming_each_cell():
@@ -63,8 +63,8 @@ def test_xlsx_with_formulas_is_rejected_naming_each_cell():
     exc = rejected(data, "人口.xlsx")
 
     assert exc.cell_errors == [
-        CellError(2, "C2", "公式 =300000+400000：请粘贴为数值后再上传 (formula)"),
-        CellError(4, "B4", "公式 =2024+1：请粘贴为数值后再上传 (formula)"),
+        CellError(2, "C2", "公式 =300000+400000：请复制后「选择性粘贴为数值」再上传"),
+        CellError(4, "B4", "公式 =2024+1：请复制后「选择性粘贴为数值」再上传"),
     ]
     assert exc.code == "file_rejected"
 
@@ -72,7 +72,7 @@ def test_xlsx_with_formulas_is_rejected_naming_each_cell():
 def test_a_broken_xlsx_is_rejected():
     exc = rejected(b"PK\x03\x04 this is not a zip file", "坏文件.xlsx")
 
-    assert exc.summary == "「坏文件.xlsx」不是有效的 xlsx 文件：BadZipFile (not a valid xlsx file)"
+    assert exc.summary == "「坏文件.xlsx」不是有效的 xlsx 文件（找不到 zip 的目录）：请用 Excel 或 WPS 另存为 xlsx 后重新上传"
 
 
 def test_an_empty_sheet_is_rejected():

@@ -1,9 +1,11 @@
 """The intake pipeline's steps: a provider's file of learning records, streamed from disk into the staging table,
 checked row by row, then checked, deduplicated, written and recognised set-based.
 
-1. `open_source`: the file's header row, read without reading the rest (xlsx through openpyxl's read-only parser;
-   CSV in the encoding found by a strict pass — UTF-8, UTF-8 with BOM, else GB18030, never GBK read as UTF-8;
-   JSON Lines, one object a line keyed by the column codes). `check_headers` refuses missing or extra columns.
+1. `open_source`: the file's header row, read without reading the rest (xlsx: its active, visible sheet through
+   `core.tabular`'s streaming reader, after `core.uploads` has checked what it expands to; CSV and JSON Lines in the
+   encoding `core.tabular.detect_encoding` finds — a byte-order mark, UTF-16 without one, UTF-8 by a strict pass,
+   else GB18030, never GBK read as UTF-8; JSON Lines, one object a line keyed by the column codes; no line longer
+   than MAX_LINE). `check_headers` refuses missing or extra columns.
 2. `stage`: the rows, streamed; per row in Python only what needs Python (the ID number's check digit and its
    keyed hash, cached per number; name, kind, numbers and dates, cached per distinct text); each chunk of rows
    goes into `StagedRow` with COPY (PostgreSQL) or executemany (SQLite) in its own short transaction, with the
@@ -15,7 +17,6 @@ checked row by row, then checked, deduplicated, written and recognised set-based
    and that range recognised by the credit bank's bulk path.
 """
 
-import codecs
 import csv
 import datetime
 import io
@@ -30,11 +31,13 @@ from itertools import islice
 from operator import itemgetter
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from learncity.catalog.models import Course, CourseKind, LearningRecord, RecordKind, RecordSource
+from learncity.core import tabular, uploads
 from learncity.core.bulk import next_ids
 from learncity.core.errors import CellError, DomainError, FileRejected
 from learncity.creditbank import bulk
@@ -45,7 +48,7 @@ from learncity.people.services import id_number_hash
 
 CHUNK_ROWS = 50_000  # rows a staging transaction holds (and the progress moves by)
 MAX_HOURS = Decimal("2000")
-MAX_CELL_PROBLEMS = 200  # merged cells / formulas listed before giving up on listing
+MAX_LINE = 1 << 20  # characters (JSON Lines: bytes) a line of a CSV or JSON Lines file may have
 EXAMPLE_PREFIX = "示例"  # the template's example row: its record id starts so, and it is skipped
 
 
@@ -87,7 +90,8 @@ COLUMNS: tuple[Column, ...] = (
 CODES = tuple(c.code for c in COLUMNS)
 HEADERS = {c.code: c.header for c in COLUMNS}
 
-ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8（带 BOM）", "gb18030": "GBK/GB18030", "utf-16": "UTF-16"}
+ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8（带 BOM）", "gb18030": "GBK/GB18030", "utf-16": "UTF-16",
+                   "utf-16-le": "UTF-16LE", "utf-16-be": "UTF-16BE"}
 
 # The staging table's columns, in the order the rows are written.
 STAGE_COLUMNS = ("job_id", "row_no", "external_id", "id_hash", "id_masked", "name", "kind", "course_code", "title",
@@ -111,9 +115,10 @@ class Source:
     typed: bool = False  # cells may be numbers and dates (xlsx, JSON), not only text
 
 
-def open_source(path: Path, file_format: str) -> Source:
+def open_source(path: Path, file_format: str, *, name: str = "") -> Source:
+    """The file at `path` opened for streaming; `name` is the file's name as the uploader knows it (for messages)."""
     if file_format == "xlsx":
-        return _open_xlsx(path)
+        return _open_xlsx(path, name or path.name)
     if file_format == "jsonl":
         return _open_jsonl(path)
     return _open_csv(path)
@@ -128,53 +133,40 @@ def _count_lines(path: Path) -> int:
 
 
 def detect_encoding(path: Path) -> str:
-    """The encoding of a CSV file: a byte-order mark says; else the whole file must decode strictly as UTF-8;
-    else strictly as GB18030 (the superset of GBK that Excel on Chinese Windows saves). Refuses anything else."""
-    with open(path, "rb") as f:
-        head = f.read(4)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    offset = _strict_decode_offset(path, "utf-8")
-    if offset is None:
-        return "utf-8"
-    if _strict_decode_offset(path, "gb18030") is None:
-        return "gb18030"
-    raise FileRejected(_("无法识别文件编码：既不是 UTF-8，也不是 GBK/GB18030（第 %(n)s 字节处）。"
-                         "请在 Excel 中另存为「CSV UTF-8」或 xlsx 后重新上传。") % {"n": offset})
+    """The encoding of a CSV or JSON Lines file (`core.tabular.detect_encoding`: the one detection the imports and
+    the intake share). Refuses what it cannot tell."""
+    return tabular.detect_encoding(path)
 
 
-def _strict_decode_offset(path: Path, encoding: str) -> int | None:
-    """None when the whole file decodes strictly, else the byte offset of the first bad byte."""
-    decoder = codecs.getincrementaldecoder(encoding)("strict")
-    done = 0
-    with open(path, "rb") as f:
-        while True:
-            block = f.read(1 << 22)
-            try:
-                decoder.decode(block, final=not block)
-            except UnicodeDecodeError as exc:
-                return done + exc.start
-            if not block:
-                return None
-            done += len(block)
+def _lines(f, line_no: int = 0):
+    """The lines of an open file, each read with a bound: a line longer than MAX_LINE refuses the file (one line of
+    hundreds of MB would otherwise be held whole, then split into as many fields)."""
+    while line := f.readline(MAX_LINE + 1):
+        line_no += 1
+        if len(line) > MAX_LINE:
+            raise FileRejected(_("第 %(n)s 行超过 %(max)s 个字符，未导入：文件的每一行应是一条记录（是不是换行符丢了？）")
+                               % {"n": line_no, "max": f"{MAX_LINE:,}"})
+        yield line
 
 
 def _open_csv(path: Path) -> Source:
     encoding = detect_encoding(path)
     with open(path, encoding=encoding, newline="") as f:
-        first = f.readline()
+        first = next(_lines(f), "").lstrip("\ufeff")
     delimiter = max(",\t;", key=first.count) if first.strip() else ","
-    with open(path, encoding=encoding, newline="") as f:
+
+    def read(reader):
         try:
-            headers = next(csv.reader(f, delimiter=delimiter))
-        except StopIteration:
-            headers = []
+            yield from reader
+        except csv.Error as exc:
+            raise tabular.csv_refused(reader.line_num, exc, encoding=ENCODING_LABELS.get(encoding, encoding)) from None
+
+    with open(path, encoding=encoding, newline="") as f:
+        headers = next(read(csv.reader(_lines(f), delimiter=delimiter)), [])
 
     def rows():
         with open(path, encoding=encoding, newline="") as f:
-            reader = csv.reader(f, delimiter=delimiter)
+            reader = read(csv.reader(_lines(f), delimiter=delimiter))
             next(reader, None)
             yield from enumerate(reader, start=2)
 
@@ -197,9 +189,19 @@ def _open_jsonl(path: Path) -> Source:
     order. A line that is not an object, or has keys no column has, is a row with that error."""
     import orjson
 
+    encoding = detect_encoding(path)
+    utf8 = encoding in ("utf-8", "utf-8-sig")
+
+    def opened():  # UTF-8 as bytes (orjson reads them as they are); another encoding decoded to text first
+        return open(path, "rb") if utf8 else open(path, encoding=encoding, newline="")
+
+    def unmarked(n: int, line):
+        return line.removeprefix(b"\xef\xbb\xbf" if utf8 else "\ufeff") if n == 1 else line
+
     first_line_no, first = 0, None
-    with open(path, "rb") as f:
-        for n, line in enumerate(f, start=1):
+    with opened() as f:
+        for n, line in enumerate(_lines(f), start=1):
+            line = unmarked(n, line)
             if line.strip():
                 first_line_no = n
                 try:
@@ -208,15 +210,16 @@ def _open_jsonl(path: Path) -> Source:
                     raise FileRejected(_("第 %(n)s 行不是有效的 JSON：%(e)s") % {"n": n, "e": exc}) from None
                 break
     if first is None:
-        return Source(format="jsonl", headers=[], rows=lambda: iter(()), encoding="utf-8")
+        return Source(format="jsonl", headers=[], rows=lambda: iter(()), encoding=encoding)
     if not isinstance(first, dict):
         raise FileRejected(_("第 %(n)s 行不是 JSON 对象：JSON Lines 文件每行应是一个以列代码为键的对象")
                            % {"n": first_line_no})
     names = _key_codes()
 
     def rows():
-        with open(path, "rb") as f:
-            for n, line in enumerate(f, start=1):
+        with opened() as f:
+            for n, line in enumerate(_lines(f), start=1):
+                line = unmarked(n, line)
                 if not line.strip():
                     continue
                 try:
@@ -240,54 +243,22 @@ def _open_jsonl(path: Path) -> Source:
                 yield n, _JsonProblem(_("多出的键：%(keys)s") % {"keys": "、".join(extra)})
 
     return Source(format="jsonl", headers=[str(k) for k in first], rows=rows, estimate=_count_lines(path),
-                  encoding="utf-8", typed=True)
+                  encoding=encoding, typed=True)
 
 
 class _JsonProblem(str):
     """A JSON Lines row that is not an object of the file's keys: staged as a row with this error."""
 
 
-def _open_xlsx(path: Path) -> Source:
-    """The first sheet, streamed with openpyxl's read-only parser. Formulas and merged cells are collected
-    (merged ranges are listed after the rows in the sheet's XML, so they are known once the rows are read)."""
-    from openpyxl import load_workbook
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet._reader import WorkSheetParser
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=False)
-    except Exception as exc:
-        raise FileRejected(_("不是有效的 xlsx 文件（%(e)s）：请用 Excel 或 WPS 另存为 xlsx 后重新上传")
-                           % {"e": exc.__class__.__name__}) from None
-    ws = wb.worksheets[0]
-    source = Source(format="xlsx", headers=[], rows=lambda: iter(()), estimate=max(0, (ws.max_row or 1) - 1),
-                    typed=True)
-
-    def parsed():
-        with ws._get_source() as src:
-            parser = WorkSheetParser(src, ws._shared_strings, data_only=False, epoch=wb.epoch,
-                                     date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
-            for row_no, cells in parser.parse():
-                values = {}
-                for cell in cells:
-                    value = cell["value"]
-                    if cell["data_type"] == "f":
-                        if len(source.problems) < MAX_CELL_PROBLEMS:
-                            coordinate = f"{get_column_letter(cell['column'])}{row_no}"
-                            source.problems.append(CellError(row_no, coordinate, _(
-                                "公式 %(f)s：请复制后「选择性粘贴为数值」再上传") % {"f": value}))
-                        value = None
-                    if value is not None:
-                        values[cell["column"]] = value
-                yield row_no, values
-            for merged in (parser.merged_cells.mergeCell if parser.merged_cells else ()):
-                if len(source.problems) < MAX_CELL_PROBLEMS:
-                    first = merged.ref.split(":")[0]
-                    row = int("".join(ch for ch in first if ch.isdigit()) or 0)
-                    source.problems.append(CellError(row, merged.ref, _("合并单元格：请取消合并并在每一格填上内容后再上传")))
-        wb.close()
-
-    stream = parsed()
+def _open_xlsx(path: Path, name: str) -> Source:
+    """The active sheet (refused when hidden), streamed by `core.tabular.xlsx_open` once `core.uploads` has checked
+    what the file expands to. Formulas and merged cells are collected into the source's problems as the rows are
+    read (merged ranges once all are)."""
+    uploads.zip_check(path, name=name, max_expanded=settings.LEARNCITY_INTAKE_MAX_EXPANDED_BYTES)
+    sheet = tabular.xlsx_open(path, name=name)
+    source = Source(format="xlsx", headers=[], rows=lambda: iter(()), estimate=max(0, sheet.estimate - 1),
+                    problems=sheet.problems, typed=True)
+    stream = sheet.rows
     header_values: dict = {}
     for row_no, values in stream:
         if values:
