@@ -16,6 +16,7 @@ from django.utils import translation
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
+from learncity.core import uploads
 from learncity.core.errors import DomainError, NotFound
 from learncity.creditbank import selectors, services
 from learncity.creditbank.models import (
@@ -485,6 +486,10 @@ def _conversion(pk: int) -> Conversion:
 def _decode(files: list[EvidenceIn]) -> list[tuple[str, bytes]]:
     decoded = []
     for f in files:
+        # Refused by the size it would decode to, before it is decoded (Base64: 4 characters for 3 bytes).
+        text = f.content_base64.strip()
+        uploads.size_check(len(text) // 4 * 3 - text[-2:].count("="), limit=services.evidence_max_bytes(),
+                           name=f.name)
         try:
             decoded.append((f.name, base64.b64decode(f.content_base64, validate=True)))
         except (binascii.Error, ValueError):

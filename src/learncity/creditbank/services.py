@@ -17,11 +17,13 @@ import secrets
 import string
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
 from learncity.catalog.models import LearningRecord
+from learncity.core import uploads
 from learncity.core.audit import audit_record
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
 from learncity.core.scopes import Action, Role, scope_for
@@ -58,12 +60,17 @@ from learncity.people.models import LearnerProfile
 from learncity.places.models import Place
 
 EVIDENCE_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024  # and never more than LEARNCITY_MAX_UPLOAD_BYTES: see evidence_max_bytes
 EVIDENCE_MAX_FILES = 5
 MAX_CREDITS = Decimal("1000")
 
 
 # --- shared checks ------------------------------------------------------------------------------------
+
+def evidence_max_bytes() -> int:
+    """The size an evidence file may have: 10 MB, or less when LEARNCITY_MAX_UPLOAD_BYTES says less."""
+    return min(EVIDENCE_MAX_BYTES, settings.LEARNCITY_MAX_UPLOAD_BYTES)
+
 
 def _number(value, field: str, *, minimum=None, maximum=None, positive=False, places=2) -> Decimal:
     if isinstance(value, (bool, float)) or value is None or (isinstance(value, str) and not value.strip()):
@@ -544,8 +551,8 @@ def declaration_submit(*, actor, standard_code: str, kind: str, title: str, issu
         mime = _sniff(content or b"")
         if not content:
             errors["evidence"] = f"文件「{name}」是空的"
-        elif len(content) > EVIDENCE_MAX_BYTES:
-            errors["evidence"] = f"文件「{name}」超过 {EVIDENCE_MAX_BYTES // 1024 // 1024} MB"
+        elif len(content) > evidence_max_bytes():
+            errors["evidence"] = uploads.too_big(len(content), limit=evidence_max_bytes(), name=name).summary
         elif mime is None:
             errors["evidence"] = f"文件「{name}」不是 PDF、JPG 或 PNG"
         else:

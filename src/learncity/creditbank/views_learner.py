@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from learncity.core import uploads
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
 from learncity.core.forms import add_domain_errors, flash_domain_errors
 from learncity.core.htmx import render_page
@@ -239,9 +240,10 @@ def declarations(request):
         form = DeclarationForm(request.POST, request.FILES, standards=standards)
         if form.is_valid():
             data = form.cleaned_data
-            # Read at most one byte past the limit: the service refuses a file that is too large.
-            files = [(f.name, f.read(services.EVIDENCE_MAX_BYTES + 1)) for f in data["evidence"]]
             try:
+                # Each refused by its size before it is read (never more than a byte past the limit).
+                files = [(f.name, uploads.upload_read(f, limit=services.evidence_max_bytes(), zip_limits=False))
+                         for f in data["evidence"]]
                 declaration = services.declaration_submit(
                     actor=request.user, standard_code=data["standard"], kind=data["kind"], title=data["title"],
                     issuer=data["issuer"], date=data["date"], hours=data["hours"], score=data["score"],
@@ -249,7 +251,7 @@ def declarations(request):
             except DomainError as exc:
                 if exc.status in (403, 404):
                     raise
-                add_domain_errors(form, exc)
+                add_domain_errors(form, exc, aliases={"file": "evidence"})
             else:
                 messages.success(request, _("已提交申报「%(t)s」，请等待审核") % {"t": declaration.title})
                 return redirect("creditbank:me_declarations")

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from learncity.catalog.models import CourseKind, RecordKind
+from learncity.core import uploads
 from learncity.core.errors import DomainError, FileRejected, PermissionDenied
 from learncity.core.forms import add_domain_errors, flash_domain_errors
 from learncity.core.htmx import render_page
@@ -430,16 +431,11 @@ def accounts_bulk(request):
     result = errors = rejected = None
     chosen = request.POST.get("institution_code") or institutions[0].code
     if request.method == "POST":
-        from django.conf import settings
-
         upload = request.FILES.get("file")
         try:
             if upload is None:
                 raise FileRejected(_("请选择要上传的文件"))
-            if upload.size > settings.LEARNCITY_MAX_UPLOAD_BYTES:
-                raise FileRejected(_("文件大小 %(size)s 字节超过上限 %(max)s 字节") % {
-                    "size": upload.size, "max": settings.LEARNCITY_MAX_UPLOAD_BYTES})
-            table = read_table(upload.read(), upload.name)
+            table = read_table(uploads.upload_read(upload), upload.name)
             cols = check_headers(table, required=BULK_COLUMNS)
             people = [(row, _cell(cells, cols["id_number"]), _cell(cells, cols["name"])) for row, cells in table.rows]
             result = services.accounts_open_bulk(actor=request.user, institution_code=chosen, people=people)

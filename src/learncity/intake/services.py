@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from learncity.core import documents
+from learncity.core import documents, uploads
 from learncity.core.audit import audit_record
 from learncity.core.errors import DomainError, FileRejected, NotFound, PermissionDenied
 from learncity.core.scopes import Action, scope_for
@@ -159,6 +159,8 @@ def job_submit(*, actor, institution_code: str, filename: str, data, mode: str =
         if size == 0 or not head.strip():
             raise FileRejected(_("文件「%(f)s」是空的") % {"f": filename})
         fmt = _format_of(filename, head)
+        if head.startswith(uploads.ZIP_SIGNATURE):  # what it expands to, before a job or a parser sees it
+            uploads.zip_check(path, name=filename, max_expanded=settings.LEARNCITY_INTAKE_MAX_EXPANDED_BYTES)
         user = actor if getattr(actor, "is_authenticated", False) else None
         with transaction.atomic():
             job = ImportJob.objects.create(
@@ -307,7 +309,7 @@ def _pipeline(job: ImportJob, progress: Callable[[ImportJob], None]) -> None:
     path = job_file(job)
     if not path.exists():
         raise FileNotFoundError(f"import job {job.pk}: {path} is missing")
-    source = pipeline.open_source(path, job.file_format)
+    source = pipeline.open_source(path, job.file_format, name=job.filename)
     with transaction.atomic():
         _beat(job, encoding=source.encoding, rows_total=source.estimate)
     try:

@@ -27,6 +27,7 @@ from typing import Annotated
 from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 
+from learncity.core import uploads
 from learncity.core.errors import DomainError
 from learncity.monitoring import selectors, services
 from learncity.monitoring.periods import Period, period_parse
@@ -282,7 +283,8 @@ def target_set(request, payload: TargetIn):
 # "/targets/import" (a POST there answered 405).
 @router.post("/targets/import", response=TargetsImportOut)
 def targets_import(request, file: File[UploadedFile]):
-    return {"imported": services.targets_import(actor=request.auth, data=file.read(), filename=file.name)}
+    return {"imported": services.targets_import(actor=request.auth, data=uploads.upload_read(file),
+                                                filename=file.name)}
 
 
 @router.delete("/targets/{target_id}", response=TargetOut)

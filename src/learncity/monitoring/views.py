@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from learncity.core import uploads
 from learncity.core.errors import DomainError, FileRejected, NotFound, PermissionDenied
 from learncity.core.forms import add_domain_errors, flash_domain_errors
 from learncity.core.htmx import render_page
@@ -314,7 +315,7 @@ def targets(request):
             if upload.is_valid():
                 try:
                     f = upload.cleaned_data["file"]
-                    n = services.targets_import(actor=request.user, data=f.read(), filename=f.name)
+                    n = services.targets_import(actor=request.user, data=uploads.upload_read(f), filename=f.name)
                 except FileRejected as exc:
                     upload.add_error("file", exc.summary)
                     for e in exc.cell_errors[:50]:

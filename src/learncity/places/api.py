@@ -2,6 +2,7 @@ from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from learncity.core import uploads
 from learncity.core.errors import DomainError
 from learncity.core.scopes import Action
 from learncity.places import selectors, services
@@ -68,7 +69,7 @@ def place_list(request, parent: str | None = None, level: int | None = None, q: 
 # otherwise take "/communities" (a POST there answered 405).
 @router.post("/population/import", response=ImportOut)
 def population_import(request, file: File[UploadedFile]):
-    return services.population_import(actor=request.auth, data=file.read(), filename=file.name)
+    return services.population_import(actor=request.auth, data=uploads.upload_read(file), filename=file.name)
 
 
 @router.post("/communities", response={201: PlaceOut})
@@ -78,7 +79,7 @@ def community_create(request, payload: CommunityIn):
 
 @router.post("/communities/import", response=ImportOut)
 def communities_import(request, file: File[UploadedFile]):
-    return services.communities_import(actor=request.auth, data=file.read(), filename=file.name)
+    return services.communities_import(actor=request.auth, data=uploads.upload_read(file), filename=file.name)
 
 
 @router.get("/{code}", response=PlaceOut)

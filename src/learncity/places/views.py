@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from learncity.core import uploads
 from learncity.core.errors import DomainError, FileRejected, PermissionDenied
 from learncity.core.forms import flash_domain_errors
 from learncity.core.htmx import render_page
@@ -103,17 +104,11 @@ def imports(request):
         if upload is None:
             rejected = FileRejected(_("请选择要上传的文件"))
         else:
-            from django.conf import settings
-
-            if upload.size > settings.LEARNCITY_MAX_UPLOAD_BYTES:
-                rejected = FileRejected(_("文件大小 %(size)s 字节超过上限 %(max)s 字节") % {
-                    "size": upload.size, "max": settings.LEARNCITY_MAX_UPLOAD_BYTES})
-            else:
-                service = services.communities_import if kind == "communities" else services.population_import
-                try:
-                    result = service(actor=request.user, data=upload.read(), filename=upload.name)
-                except FileRejected as exc:
-                    rejected = exc
+            service = services.communities_import if kind == "communities" else services.population_import
+            try:
+                result = service(actor=request.user, data=uploads.upload_read(upload), filename=upload.name)
+            except FileRejected as exc:
+                rejected = exc
     return render_page(request, "places/imports.html", {"result": result, "rejected": rejected, "kind": kind},
                        status=400 if rejected else 200)
 
