@@ -6,7 +6,9 @@ exception is a reader letting a hostile file through to a 500 or a failed job.
 Derandomized (the same examples every run) and bounded, so it runs in seconds, not minutes."""
 
 import io
+import re
 import tempfile
+import zipfile
 from pathlib import Path
 
 from hypothesis import HealthCheck, event, given, settings
@@ -83,7 +85,21 @@ def _openpyxl_file(*, problems: bool) -> bytes:
         ws.merge_cells("I5:J5")
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return _fixed_in_time(buf.getvalue())
+
+
+def _fixed_in_time(data: bytes) -> bytes:
+    """The workbook with the times openpyxl writes (its entries' dates, docProps/core.xml's created and modified)
+    set to one instant, so that the derandomized run mutates the same bytes every time."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2026-01-01T00:00:00Z", content)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0)), content,
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 OPENPYXL_FILES = [_openpyxl_file(problems=False), _openpyxl_file(problems=True)]  # (one with a formula, a merge)
