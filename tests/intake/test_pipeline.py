@@ -195,7 +195,7 @@ def test_each_bad_row_is_reported_beside_its_row_and_the_good_rows_are_written(s
         got = report[row_no]
         assert got["结果"] == "有错误，未接收", row_no
         assert f"{column}：" in got["错误"] and text in got["错误"], (row_no, got["错误"])
-    assert report[6]["记录编号"] == "B-05" and report[7]["学时"] == "-2"  # the values as given, beside the error
+    assert report[6]["记录编号"] == "B-05" and report[7]["学时"] == "'-2"  # as given (quoted: text), beside the error
     assert (report[2]["结果"], report[14]["结果"], report[2]["错误"]) == ("新增", "新增", None)
     assert len(report) == 14
 
