@@ -65,7 +65,7 @@ def test_a_district_admin_resets_staff_of_their_district_to_a_temporary_password
     assert password_state(staff)[1] is True
     assert can_sign_in("staff", temporary) and not can_sign_in("staff", demo_password())
     assert audit_rows("user.password.reset") == [("district_admin", str(staff.pk),
-                                                  {"username": "staff", "generated": True})]
+                                                  {"username": "staff", "generated": True, "tokens_revoked": 0})]
 
 
 def test_an_admin_may_type_the_new_password_instead(users, client_as):
@@ -79,7 +79,7 @@ def test_an_admin_may_type_the_new_password_instead(users, client_as):
     assert "已重置 staff 的密码" in page
     assert can_sign_in("staff", NEW)
     assert audit_rows("user.password.reset") == [("city_admin", str(staff.pk), {"username": "staff",
-                                                                               "generated": False})]
+                                                                               "generated": False, "tokens_revoked": 0})]
 
 
 @pytest.mark.parametrize(("password", "messages"), [
@@ -164,6 +164,20 @@ def test_a_city_admin_resets_by_the_api_and_the_temporary_password_works(users, 
     assert (body["username"], body["must_change_password"], len(body["temporary_password"])) == (
         "taijiang_staff", True, 12)
     assert can_sign_in("taijiang_staff", body["temporary_password"])
+
+
+def test_a_reset_revokes_the_holders_api_tokens_and_audits_how_many(users, api_as, taijiang_staff):
+    _, stolen = api_token_create(actor=taijiang_staff, name="made by whoever had the password")
+    thief = Client(headers={"Authorization": f"Bearer {stolen}"})
+    assert thief.get("/api/people/tokens").status_code == 200
+
+    response = api_as(users["city_admin"]).post(f"/api/people/users/{taijiang_staff.pk}/password", {},
+                                                content_type="application/json")
+
+    assert response.status_code == 200
+    assert thief.get("/api/people/tokens").status_code == 401
+    assert not taijiang_staff.api_tokens.filter(revoked_at__isnull=True).exists()
+    assert audit_rows("user.password.reset")[-1][2]["tokens_revoked"] == 1
 
 
 def test_the_api_refuses_a_weak_password_and_an_out_of_scope_target(users, api_as, taijiang_staff):

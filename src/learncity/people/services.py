@@ -368,8 +368,10 @@ def password_resettable(*, actor, user: User) -> bool:
 def password_reset(*, actor, user: User, new_password: str | None = None) -> tuple[User, str | None]:
     """An administrator sets a staff member's password: the one typed, or a temporary one made here and returned to
     be shown once (None when it was typed). Either way its holder must choose their own at the next sign-in; their
-    other sessions end (Django checks the password's hash on every request) and their failed sign-ins are forgotten,
-    so a lock-out they called about lifts."""
+    other sessions end (Django checks the password's hash on every request), their personal API tokens are revoked
+    (a reset is what an administrator does for an account that may be in someone else's hands, and a token made by
+    that someone would outlive the new password), and their failed sign-ins are forgotten, so a lock-out they called
+    about lifts."""
     if not password_resettable(actor=actor, user=user):
         raise PermissionDenied("您无权重置该用户的密码 (you may not reset this user's password)")
     typed = (new_password or "") != ""
@@ -381,7 +383,8 @@ def password_reset(*, actor, user: User, new_password: str | None = None) -> tup
         locked.set_password(password)
         locked.must_change_password = True
         locked.save(update_fields=["password", "must_change_password"])
+        revoked = ApiToken.objects.filter(user=locked, revoked_at__isnull=True).update(revoked_at=timezone.now())
         audit_record(actor=actor, action="user.password.reset", obj=locked, username=locked.username,
-                     generated=not typed)
+                     generated=not typed, tokens_revoked=revoked)
         signin_attempts_reset(username=locked.username)
     return locked, None if typed else password
