@@ -11,9 +11,9 @@ touched. Characters that XML cannot carry (controls other than tab and line brea
 failing the whole export.
 
 How a file is written:
-- `workbook()` makes an openpyxl workbook; `workbook_bytes(wb)` saves it, and before saving neutralises every
-  text cell of every sheet, so a cell set any other way (`ws["A1"] = …`, `ws.cell(…, value=…)`, `ws.append`)
-  cannot slip a formula through.
+- `workbook()` makes an openpyxl workbook whose `save` (and so `workbook_bytes(wb)`) neutralises every text cell
+  of every sheet first, so a cell set any other way (`ws["A1"] = …`, `ws.cell(…, value=…)`, `ws.append`) cannot
+  slip a formula through.
 - `streaming_workbook()` for large files (openpyxl write-only mode, nothing held in memory): its sheets take rows
   only through `StreamingSheet.append` and cells through `StreamingSheet.cell`, both neutralising.
 - `csv_bytes(rows)` / `CsvWriter` for CSV.
@@ -75,20 +75,27 @@ def _neutralise(cell) -> None:
 # --- xlsx -------------------------------------------------------------------------------------------------------
 
 
-def workbook() -> Workbook:
+class SafeWorkbook(Workbook):
+    """openpyxl's workbook whose `save` neutralises every text cell of every sheet first, however it was set."""
+
+    def save(self, filename) -> None:
+        for ws in self.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.value is not None:
+                        _neutralise(cell)
+        super().save(filename)
+
+
+def workbook() -> SafeWorkbook:
     """A workbook held in memory (rosters, guides, reports, templates); save it with `workbook_bytes`."""
-    return Workbook()
+    return SafeWorkbook()
 
 
-def workbook_bytes(wb: Workbook) -> bytes:
+def workbook_bytes(wb: SafeWorkbook) -> bytes:
     """The workbook as xlsx bytes, every text cell of every sheet neutralised first."""
-    if getattr(wb, "write_only", False):
-        raise TypeError("a streaming workbook is saved with StreamingWorkbook.save()")
-    for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.value is not None:
-                    _neutralise(cell)
+    if not isinstance(wb, SafeWorkbook):
+        raise TypeError("workbooks are made by documents.workbook()")
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -111,8 +118,14 @@ class StreamingSheet:
         return cell
 
     def append(self, values: Iterable) -> None:
-        self._ws.append([v if isinstance(v, Cell) and v.parent is self._ws else self.cell(v)
-                         for v in values])
+        row = []
+        for v in values:
+            if isinstance(v, Cell) and v.parent is self._ws:
+                _neutralise(v)  # again: its value may have been changed since `cell` made it
+                row.append(v)
+            else:
+                row.append(self.cell(v))
+        self._ws.append(row)
 
 
 class StreamingWorkbook:
