@@ -178,3 +178,43 @@ def test_rotation_is_refused_while_an_import_job_runs(data_dir, settings):
 
     assert dict(LearnerProfile.objects.values_list("pk", "id_number_encrypted")) == stored
     assert (data_dir / "pii_key").read_text() == settings.LEARNCITY_PII_KEY
+
+
+@pytest.mark.django_db
+def test_the_old_key_is_kept_and_finish_moves_what_a_running_server_wrote_with_it(data_dir, settings):
+    old_pii = settings.LEARNCITY_PII_KEY
+    call_command("rotate_keys", "--pii-key")
+    new_pii = (data_dir / "pii_key").read_text()
+    assert (data_dir / "pii_key.old").read_text() == old_pii
+    assert (data_dir / "pii_key.old").stat().st_mode & 0o777 == 0o600
+
+    # a server that was not stopped still runs with the old key and writes a resident's ID number under it
+    someone = LearnerProfile.objects.order_by("-pk").first()
+    number = crypto.decrypt(someone.id_number_encrypted, context=ID_CONTEXT, master=new_pii)
+    LearnerProfile.objects.filter(pk=someone.pk).update(
+        id_number_encrypted=crypto.encrypt(number, context=ID_CONTEXT, master=old_pii),
+        id_number_hash=crypto.lookup_hash(number, context=ID_CONTEXT, master=old_pii))
+    settings.LEARNCITY_PII_KEY = new_pii
+    from learncity.people.rotation import pii_key_problem
+
+    assert f"学习者 {someone.pk}" in pii_key_problem()
+
+    call_command("rotate_keys", "--pii-key", "--finish")
+
+    assert pii_key_problem() is None
+    moved = LearnerProfile.objects.get(pk=someone.pk)
+    assert crypto.decrypt(moved.id_number_encrypted, context=ID_CONTEXT) == number
+    assert moved.id_number_hash == crypto.lookup_hash(number, context=ID_CONTEXT)
+
+
+@pytest.mark.django_db
+def test_finish_without_an_old_key_is_refused(data_dir):
+    with pytest.raises(CommandError, match=r"pii_key\.old"):
+        call_command("rotate_keys", "--finish")
+
+
+@pytest.mark.django_db
+def test_serve_refuses_to_start_on_a_key_that_does_not_open_the_residents_id_numbers(data_dir, settings):
+    settings.LEARNCITY_PII_KEY = "a-key-these-data-were-never-encrypted-with"
+    with pytest.raises(CommandError, match="LEARNCITY_DATA_DIR"):
+        call_command("serve", "--no-worker", "--port", "9")

@@ -12,10 +12,16 @@ them), so every deployment made before must rotate them: `learncity rotate_keys`
   codes in use, nothing else.
 
 Keys that live in files in the data folder are replaced there: the new PII key is written beside the old one
-first (`pii_key.new`, mode 0600, flushed), the database is re-encrypted and committed, then the file is moved over
-the old one. A run interrupted after the commit and before the move is finished by the next run, which finds
-which key the data are under. Keys given in the environment cannot be written by us: the new PII key is then
-taken from LEARNCITY_NEW_PII_KEY and the operator puts it into LEARNCITY_PII_KEY afterwards.
+first (`pii_key.new`, mode 0600, flushed), the database is re-encrypted and committed, then the old key is kept as
+`pii_key.old` and the new one moved into place. A run interrupted after the commit and before the move is finished
+by the next run, which finds which key the data are under. Keys given in the environment cannot be written by us:
+the new PII key is then taken from LEARNCITY_NEW_PII_KEY and the operator puts it into LEARNCITY_PII_KEY afterwards.
+
+The profiles' table is locked against writes for the re-encryption (reads go on), so nothing is written under the
+old key meanwhile; a server still running with the old key afterwards would write under it, which is why the
+server must be stopped first, why the old key is kept (run `rotate_keys --pii-key --finish` to move such rows over),
+and why `learncity serve` refuses to start when its key does not open the residents' ID numbers
+(`pii_key_problem`).
 """
 
 import os
@@ -58,17 +64,49 @@ def _write_secret(path: Path, value: str) -> None:
 def _under(master: str) -> bool:
     """Whether the data are encrypted under `master` (one profile is enough: a rotation moves all or none)."""
     sample = LearnerProfile.objects.order_by("pk").values_list("id_number_encrypted", flat=True).first()
-    if sample is None:
-        return True
+    return sample is None or _opens(sample, master)
+
+
+def _opens(token: str, master: str) -> bool:
     try:
-        crypto.decrypt(sample, context=ID_CONTEXT, master=master)
+        crypto.decrypt(token, context=ID_CONTEXT, master=master)
     except Exception:  # cryptography's InvalidTag, or a malformed token: not this key
         return False
     return True
 
 
+def pii_key_problem(master: str | None = None) -> str | None:
+    """Why the PII key (the configured one by default) cannot be the residents' key, or None when it opens the
+    first and the last profile's ID number (a rotation moves all or none, so two samples tell a wrong key and a
+    rotation a running server wrote past)."""
+    master = master or settings.LEARNCITY_PII_KEY
+    rows = LearnerProfile.objects.order_by("pk").values_list("pk", "id_number_encrypted")
+    for pk, token in {r[0]: r for r in (rows.first(), rows.last()) if r}.values():
+        try:
+            crypto.decrypt(token, context=ID_CONTEXT, master=master)
+        except Exception:
+            return (f"个人信息密钥无法解密学习者 {pk} 的身份证号码：数据目录 {settings.DATA_DIR} 里的 pii_key（或 "
+                    "LEARNCITY_PII_KEY）不是加密这些数据的密钥。请把 LEARNCITY_DATA_DIR 指向原来的数据目录，或设置原来的 "
+                    f"LEARNCITY_PII_KEY (the PII key does not decrypt learner {pk}'s ID number: the pii_key in "
+                    f"{settings.DATA_DIR}, or LEARNCITY_PII_KEY, is not the key these data were encrypted with. Point "
+                    "LEARNCITY_DATA_DIR at the data folder used before, or set the former LEARNCITY_PII_KEY)")
+    return None
+
+
+def _lock_profiles() -> None:
+    """Hold off writes to the profiles for the rest of the transaction (SQLite's write lock is taken at BEGIN:
+    the project's connections begin IMMEDIATE)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(f"LOCK TABLE {LearnerProfile._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+
+
 def pii_key_reencrypt(*, old: str, new: str, progress: Callable[[int], None] | None = None) -> Rotation:
-    """Re-encrypt and re-hash every learner profile from `old` to `new`, in one transaction."""
+    """Re-encrypt and re-hash every learner profile under `old` to `new`, in one transaction, the table locked
+    against writes. Profiles already under `new` are left as they are (a second run finishes what a server still
+    running with the old key wrote after the first); a profile under neither key refuses the whole run."""
     # intake builds on people, so not at import time
     from learncity.intake.models import ImportJob, JobStatus, StagedRow
 
@@ -76,6 +114,7 @@ def pii_key_reencrypt(*, old: str, new: str, progress: Callable[[int], None] | N
         raise RotationRefused("新密钥与旧密钥相同 (the new key is the old key)")
     result = Rotation()
     with transaction.atomic():
+        _lock_profiles()
         busy = list(ImportJob.objects.select_for_update().filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
                     .values_list("pk", flat=True))
         if busy:
@@ -88,22 +127,35 @@ def pii_key_reencrypt(*, old: str, new: str, progress: Callable[[int], None] | N
                          .only("pk", "id_number_encrypted", "id_number_hash")[:BATCH])
             if not batch:
                 break
+            moved = []
             for p in batch:
                 try:
                     number = crypto.decrypt(p.id_number_encrypted, context=ID_CONTEXT, master=old)
                 except Exception as exc:
+                    if _opens(p.id_number_encrypted, new):
+                        continue  # already under the new key
                     raise RotationRefused(
                         f"学习者 {p.pk} 的身份证号码无法用当前密钥解密，未做任何更改 "
                         f"(learner {p.pk}'s ID number does not decrypt under the current key; nothing changed)") from exc
                 p.id_number_encrypted = crypto.encrypt(number, context=ID_CONTEXT, master=new)
                 p.id_number_hash = crypto.lookup_hash(number, context=ID_CONTEXT, master=new)
-            LearnerProfile.objects.bulk_update(batch, ["id_number_encrypted", "id_number_hash"])
-            result.profiles += len(batch)
+                moved.append(p)
+            LearnerProfile.objects.bulk_update(moved, ["id_number_encrypted", "id_number_hash"])
+            result.profiles += len(moved)
             last = batch[-1].pk
             if progress:
                 progress(result.profiles)
         result.staged_hashes_cleared = StagedRow.objects.exclude(id_hash="").update(id_hash="")
     return result
+
+
+def pii_key_finish(*, progress: Callable[[int], None] | None = None) -> Rotation:
+    """Move the profiles still under the kept old key (`pii_key.old`, written by a server that ran on with it
+    after a rotation) to the current key."""
+    previous = Path(settings.DATA_DIR) / "pii_key.old"
+    if not previous.exists():
+        raise RotationRefused(f"没有找到旧密钥 {previous} (no old key to finish from)")
+    return pii_key_reencrypt(old=previous.read_text().strip(), new=settings.LEARNCITY_PII_KEY, progress=progress)
 
 
 def keys_rotate(*, secret_key: bool = True, pii_key: bool = True, environ=None,
@@ -139,6 +191,8 @@ def keys_rotate(*, secret_key: bool = True, pii_key: bool = True, environ=None,
                 except BaseException:
                     pending.unlink()  # rolled back: the data are still under the old key
                     raise
+            if path.exists():
+                _write_secret(data / "pii_key.old", path.read_text().strip())
             os.replace(pending, path)
             result.pii_key_written = path
     if secret_key:

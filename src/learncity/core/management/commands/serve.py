@@ -14,6 +14,7 @@ from django.db import DatabaseError, connections
 
 from learncity.intake.services import jobs_purge
 from learncity.intake.tasks import jobs_resume
+from learncity.people.rotation import pii_key_problem
 
 STATIC_IGNORE: list[str] = []
 WORKER_NICENESS = 10
@@ -85,6 +86,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, workers, no_worker=False, **options):
         call_command("migrate", interactive=False, verbosity=0)
+        problem = pii_key_problem()
+        if problem:  # a server on the wrong key would write residents no one can read, and miss every look-up
+            raise CommandError(problem)
         collect_static()
         self.stdout.write(f"learncity: serving on http://{host}:{port}/  (Ctrl-C to stop)")
         sys.stdout.flush()
