@@ -138,12 +138,6 @@ def outcome_hash(payload: str) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _sqlite_time_sql(column: str) -> str:
-    """`_sqlite_time` in SQLite: a created_at or recognised_at as Django keeps it there, in `time_text`'s form."""
-    return (f"CASE WHEN length({column}) = 19 THEN substr({column}, 1, 10) || 'T' || substr({column}, 12) || '.000000Z' "
-            f"ELSE substr({column}, 1, 10) || 'T' || substr({column}, 12) || 'Z' END")
-
-
 _OUTCOME_COLUMNS = {
     "id": "o.id", "account_id": "o.account_id", "code": "s.code", "version": "v.version", "name": "v.name",
     "level": "l.level", "method": "o.method", "title": "o.title", "provider_id": "o.provider_id",
@@ -154,48 +148,77 @@ _OUTCOME_COLUMNS = {
 }
 
 
-def outcome_payload_sql(vendor: str, **columns: str) -> str:
+def _version_segment_parts(vendor: str, c: dict) -> list[str]:
+    def lp(name):
+        return f"length({c[name]}) || ':' || {c[name]}"
+
+    if vendor == "postgresql":
+        return [lp("code"), f"({c['version']})::text", lp("name"), f"({c['level']})::text"]
+    return [lp("code"), f"CAST({c['version']} AS TEXT)", lp("name"), f"CAST({c['level']} AS TEXT)"]
+
+
+def version_segment_sql(vendor: str, **columns: str) -> str:
+    """The part of `outcome_payload` that comes from the outcome's standard version (its standard's code, the
+    version number, its name and its level), as an SQL expression over `v`, `s` and `l`: the same for every
+    outcome of the version, so verification on PostgreSQL computes it once a version (`_segments_sql`)."""
+    sep = " || chr(31) || " if vendor == "postgresql" else " || char(31) || "
+    return sep.join(_version_segment_parts(vendor, {**_OUTCOME_COLUMNS, **columns}))
+
+
+def outcome_payload_sql(vendor: str, segment: str | None = None, **columns: str) -> str:
     """`outcome_payload` as an SQL expression over the outcome `o`, its version `v`, standard `s` and level `l`
-    (`outcome_joins`), or over the expressions `columns` name instead; NULL when any of them is missing."""
+    (`_version_joins`), or over the expressions `columns` name instead; NULL when any of them is missing. With
+    `segment`, an expression for the version's part (`version_segment_sql`, NULL when the version is missing)
+    instead of the four columns."""
     c = {**_OUTCOME_COLUMNS, **columns}
 
     def lp(name):
         return f"length({c[name]}) || ':' || {c[name]}"
 
+    shown = [segment] if segment is not None else _version_segment_parts(vendor, c)
     if vendor == "postgresql":
         def text(name):
             return f"COALESCE(({c[name]})::text, '')"
 
-        parts = [f"({c['id']})::text", f"({c['account_id']})::text", lp("code"), f"({c['version']})::text",
-                 lp("name"), f"({c['level']})::text", lp("method"), lp("title"), text("provider_id"),
-                 lp("provider_name"), f"to_char({c['date']}, 'YYYY-MM-DD')", f"round({c['hours']}, 1)::text",
-                 f"COALESCE(round({c['score']}, 1)::text, '')", lp("credit_class"), f"round({c['credits']}, 2)::text",
-                 lp("basis"), text("learning_record_id"), text("declaration_id"),
+        parts = [f"({c['id']})::text", f"({c['account_id']})::text", *shown, lp("method"), lp("title"),
+                 text("provider_id"), lp("provider_name"), f"to_char({c['date']}, 'YYYY-MM-DD')",
+                 f"round({c['hours']}, 1)::text", f"COALESCE(round({c['score']}, 1)::text, '')", lp("credit_class"),
+                 f"round({c['credits']}, 2)::text", lp("basis"), text("learning_record_id"), text("declaration_id"),
                  PG_TIME_TEXT.format(c["recognised_at"]), text("recognised_by_id")]
         return " || chr(31) || ".join(parts)
 
-    def text(name):
-        return f"COALESCE(CAST({c[name]} AS TEXT), '')"
-
-    parts = [f"CAST({c['id']} AS TEXT)", f"CAST({c['account_id']} AS TEXT)", lp("code"), f"CAST({c['version']} AS TEXT)",
-             lp("name"), f"CAST({c['level']} AS TEXT)", lp("method"), lp("title"), text("provider_id"),
-             lp("provider_name"), f"CAST({c['date']} AS TEXT)", f"printf('%.1f', {c['hours']})",
-             f"CASE WHEN {c['score']} IS NULL THEN '' ELSE printf('%.1f', {c['score']}) END", lp("credit_class"),
-             f"printf('%.2f', {c['credits']})", lp("basis"), text("learning_record_id"), text("declaration_id"),
-             _sqlite_time_sql(c["recognised_at"]), text("recognised_by_id")]
-    return " || char(31) || ".join(parts)
+    # SQLite: one printf (each `||` would copy the text built so far: most of the walk's time went there), NULL
+    # when a part the `||` form would make NULL is missing (printf would write it as "" or 0).
+    if segment is None:
+        shown, shown_args = "%d:%s\x1f%s\x1f%d:%s\x1f%s", [f"length({c['code']})", c["code"], c["version"],
+                                                            f"length({c['name']})", c["name"], c["level"]]
+        required = [c["code"], c["version"], c["name"], c["level"]]
+    else:
+        shown, shown_args, required = "%s", [segment], [segment]
+    fields = [("%s", [c["id"]]), ("%s", [c["account_id"]]), (shown, shown_args)]
+    for name in ("method", "title"):
+        fields.append(("%d:%s", [f"length({c[name]})", c[name]]))
+    fields += [("%s", [c["provider_id"]]), ("%d:%s", [f"length({c['provider_name']})", c["provider_name"]]),
+               ("%s", [c["date"]]), ("%.1f", [c["hours"]]),
+               ("%s", [f"CASE WHEN {c['score']} IS NULL THEN '' ELSE printf('%.1f', {c['score']}) END"]),
+               ("%d:%s", [f"length({c['credit_class']})", c["credit_class"]]), ("%.2f", [c["credits"]]),
+               ("%d:%s", [f"length({c['basis']})", c["basis"]]), ("%s", [c["learning_record_id"]]),
+               ("%s", [c["declaration_id"]]),
+               ("%sT%s%s", [f"substr({c['recognised_at']}, 1, 10)", f"substr({c['recognised_at']}, 12)",
+                            f"CASE WHEN length({c['recognised_at']}) = 19 THEN '.000000Z' ELSE 'Z' END"]),
+               ("%s", [c["recognised_by_id"]])]
+    required += [c[name] for name in ("id", "account_id", "method", "title", "provider_name", "date", "hours",
+                                      "credit_class", "credits", "basis", "recognised_at")]
+    template = "\x1f".join(f for f, _ in fields)
+    args = ", ".join(a for _, values in fields for a in values)
+    missing = " OR ".join(f"{r} IS NULL" for r in required)
+    return f"CASE WHEN {missing} THEN NULL ELSE printf('{template}', {args}) END"
 
 
 def _version_joins() -> str:
     return (f"LEFT JOIN {StandardVersion._meta.db_table} v ON v.id = o.standard_version_id "
             f"LEFT JOIN {Standard._meta.db_table} s ON s.id = v.standard_id "
             f"LEFT JOIN {FrameworkLevel._meta.db_table} l ON l.id = v.level_id")
-
-
-def outcome_joins(on: str) -> str:
-    """The outcome whose id is `on` (an SQL expression), with its version, standard and level, left-joined as
-    o, v, s, l."""
-    return f"LEFT JOIN {Outcome._meta.db_table} o ON o.id = {on} {_version_joins()}"
 
 
 def outcome_hashes(outcome_ids) -> dict[int, str]:
@@ -205,8 +228,9 @@ def outcome_hashes(outcome_ids) -> dict[int, str]:
     if not ids:
         return {}
     with connection.cursor() as cur:
+        # the ids written inline (integers): the payload's printf on SQLite has % signs of its own
         cur.execute(f"SELECT o.id, {outcome_payload_sql(connection.vendor)} FROM {Outcome._meta.db_table} o "
-                    f"{_version_joins()} WHERE o.id IN ({', '.join(['%s'] * len(ids))})", ids)
+                    f"{_version_joins()} WHERE o.id IN ({', '.join(str(pk) for pk in ids)})")
         found = {pk: outcome_hash(payload or "-") for pk, payload in cur.fetchall()}
     return {pk: found.get(pk, "-") for pk in ids}
 
@@ -362,16 +386,43 @@ def _scope(column: str, low: int | None, high: int | None, account_ids: list[int
     return " AND ".join(parts) or "TRUE"
 
 
-def _outcome_now_sql(vendor: str) -> str:
-    """Of an entry `e` (chain version 2 or later, with an outcome): the payload of its outcome as it is now ("-"
-    if the outcome, its version, standard or level is gone); "" otherwise. Over `outcome_joins("e.outcome_id")`,
-    which joins only the outcomes of such entries."""
-    return (f"CASE WHEN e.chain >= 2 AND e.outcome_id IS NOT NULL THEN COALESCE({outcome_payload_sql(vendor)}, '-') "
-            f"ELSE '' END")
+def _segments_sql() -> str:
+    """Each standard version's segment of the payload (`version_segment_sql`) as a JSON object by version id, an
+    uncorrelated subquery, so PostgreSQL computes it once a statement (an InitPlan) instead of joining the
+    version, its standard and its level for every entry. A version whose standard or level is gone has none, so
+    the payload of its outcomes is NULL ("-"), as with the joins. (SQLite joins the three by rowid: about as fast,
+    and a CTE there would be scanned for every entry.)"""
+    return (f"(SELECT jsonb_object_agg(v.id, {version_segment_sql('postgresql')}) "
+            f"FROM {StandardVersion._meta.db_table} v JOIN {Standard._meta.db_table} s ON s.id = v.standard_id "
+            f"JOIN {FrameworkLevel._meta.db_table} l ON l.id = v.level_id)")
+
+
+def _outcome_now_sql(vendor: str, hashed: bool = False) -> str:
+    """Of an entry `e` of chain version 2 or later with an outcome: the payload of its outcome as it is now ("-"
+    if the outcome, its version, standard or level is gone), or with `hashed` its `outcome_hash`; "" for an entry
+    of version 2 or later without an outcome. For one of version 1: "" (the Python walk checks no outcome of it),
+    or with `hashed` the entry's own outcome_hash (so the SQL finds nothing to report).
+
+    On PostgreSQL a subquery, the outcome looked up by its primary key for each entry in the (account, seq) order
+    the entries are read in (a join let the planner hash every outcome of the ledger and sort the page's entries
+    again, each page); on SQLite over `_covered_joins`, which joins only the outcomes of such entries (by rowid,
+    in the same order)."""
+    def digest(payload: str) -> str:
+        return f"encode(pg_catalog.sha256(convert_to({payload}, 'UTF8')), 'hex')" if hashed else payload
+
+    older = "e.outcome_hash" if hashed else "''"
+    if vendor == "postgresql":
+        payload = outcome_payload_sql(vendor, segment=f"({_segments_sql()} ->> o.standard_version_id::text)")
+        return (f"CASE WHEN e.chain < 2 THEN {older} WHEN e.outcome_id IS NULL THEN '' ELSE COALESCE(("
+                f"SELECT {digest(payload)} FROM {Outcome._meta.db_table} o WHERE o.id = e.outcome_id), '-') END")
+    assert not hashed, "SQLite has no sha256: the Python walk hashes the payload"
+    return (f"CASE WHEN e.chain < 2 THEN {older} WHEN e.outcome_id IS NULL THEN '' "
+            f"ELSE COALESCE({outcome_payload_sql(vendor)}, '-') END")
 
 
 def _covered_joins() -> str:
-    return outcome_joins("e.outcome_id AND e.chain >= 2")
+    """SQLite: the outcome of each entry of chain version 2 or later, with its version, standard and level."""
+    return f"LEFT JOIN {Outcome._meta.db_table} o ON o.id = e.outcome_id AND e.chain >= 2 {_version_joins()}"
 
 
 def _stream(low: int | None, high: int | None, account_ids: list[int] | None) -> Iterator[list[list[str]]]:
@@ -389,7 +440,7 @@ def _stream(low: int | None, high: int | None, account_ids: list[int] | None) ->
                    f"COALESCE(e.outcome_id::text, ''), COALESCE(e.conversion_id::text, ''), "
                    f"COALESCE(e.reverses_id::text, ''), COALESCE(e.actor_id::text, ''), e.memo, "
                    f"{PG_TIME_TEXT.format('e.created_at')}, e.prev_hash, e.hash, e.id, e.chain, e.outcome_hash, "
-                   f"{_outcome_now_sql('postgresql')} FROM {table} e {_covered_joins()} WHERE {where} "
+                   f"{_outcome_now_sql('postgresql')} FROM {table} e WHERE {where} "
                    f"ORDER BY e.account_id, e.seq) TO STDOUT")
             rows, pending = [], b""
             with cur.cursor.copy(sql) as copy:
@@ -408,14 +459,22 @@ def _stream(low: int | None, high: int | None, account_ids: list[int] | None) ->
             if rows:
                 yield rows
             return
+        # created_at in time_text's form when it has one of the two forms Django writes (`_sqlite_time`), so the
+        # rows go to the walk as they come; any other text marked with a NUL first, for `_sqlite_time` to read.
+        created = ("CASE WHEN unicode(e.created_at) > 0 AND length(e.created_at) = 26 "
+                   "AND substr(e.created_at, 11, 1) = ' ' AND substr(e.created_at, 20, 1) = '.' "
+                   "THEN printf('%sT%sZ', substr(e.created_at, 1, 10), substr(e.created_at, 12)) "
+                   "WHEN unicode(e.created_at) > 0 AND length(e.created_at) = 19 AND substr(e.created_at, 11, 1) = ' ' "
+                   "THEN printf('%sT%s.000000Z', substr(e.created_at, 1, 10), substr(e.created_at, 12)) "
+                   "ELSE char(0) || CAST(e.created_at AS TEXT) END")
         cur.execute(f"SELECT CAST(e.account_id AS TEXT), CAST(e.seq AS TEXT), e.credit_class, printf('%.2f', e.amount), "
                     f"e.reason, COALESCE(CAST(e.outcome_id AS TEXT), ''), COALESCE(CAST(e.conversion_id AS TEXT), ''), "
                     f"COALESCE(CAST(e.reverses_id AS TEXT), ''), COALESCE(CAST(e.actor_id AS TEXT), ''), e.memo, "
-                    f"CAST(e.created_at AS TEXT), e.prev_hash, e.hash, CAST(e.id AS TEXT), CAST(e.chain AS TEXT), "
-                    f"e.outcome_hash, {_outcome_now_sql('sqlite')} FROM {table} e {_covered_joins()} WHERE {where} "
+                    f"{created}, e.prev_hash, e.hash, CAST(e.id AS TEXT), CAST(e.chain AS TEXT), e.outcome_hash, "
+                    f"{_outcome_now_sql('sqlite')} FROM {table} e {_covered_joins()} WHERE {where} "
                     f"ORDER BY e.account_id, e.seq")
         while rows := cur.fetchmany(10_000):
-            yield [[*row[:10], _sqlite_time(row[10]), *row[11:]] for row in rows]
+            yield rows
 
 
 def _pages(account_ids: list[int] | None) -> Iterator[tuple[int | None, int | None, dict, dict]]:
@@ -525,6 +584,8 @@ def _verify_page(report: VerifyReport, digest, batches: Iterator[list[list[str]]
             if current is not None:
                 _close(report, digest, current, expect_seq, prev, sums, heads, cached)
             current, current_text, expect_seq, prev, sums, version = int(account_text), account_text, 0, GENESIS, {}, 1
+        if created_at[:1] == "\0":  # SQLite: a created_at in neither of the forms Django writes
+            created_at = _sqlite_time(created_at[1:])
         seq = int(seq_text)
         expect_seq += 1
         if seq != expect_seq:
@@ -611,9 +672,7 @@ def _page_sql(low: int | None, high: int | None, account_ids: list[int] | None) 
            "e.memo", PG_TIME_TEXT.format("e.created_at"))
     digest = (f"CASE e.chain WHEN 1 THEN {entry_hash_sql(*own)} "
               f"WHEN 2 THEN {entry_hash_sql(*own, 'e.outcome_hash')} END")
-    outcome_now = (f"CASE WHEN e.chain < 2 THEN e.outcome_hash WHEN e.outcome_id IS NULL THEN '' "
-                   f"ELSE COALESCE(encode(pg_catalog.sha256(convert_to({outcome_payload_sql('postgresql')}, 'UTF8')), "
-                   f"'hex'), '-') END")
+    outcome_now = _outcome_now_sql("postgresql", hashed=True)
     # An entry of a class that is no column (only by tampering) breaks the balances when its class sums to
     # anything but 0, as `_close` sees it: looked at only for an account that has one.
     odd_sums = (f"EXISTS (SELECT FROM {entries} o WHERE o.account_id = g.account_id AND o.credit_class NOT IN ({known}) "
@@ -636,7 +695,7 @@ def _page_sql(low: int | None, high: int | None, account_ids: list[int] | None) 
                      e.chain < COALESCE(lag(e.chain) OVER w, 1) AS downgraded,
                      {outcome_now} <> e.outcome_hash AS outcome,
                      lead(e.seq) OVER w IS NULL AS last
-              FROM {entries} e {_covered_joins()} WHERE {_scope("e.account_id", low, high, account_ids)}
+              FROM {entries} e WHERE {_scope("e.account_id", low, high, account_ids)}
               WINDOW w AS (PARTITION BY e.account_id ORDER BY e.seq)) x
             GROUP BY account_id) g
           FULL JOIN (SELECT * FROM {accounts} WHERE {_scope("id", low, high, account_ids)}) a ON a.id = g.account_id),
