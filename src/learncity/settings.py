@@ -163,13 +163,22 @@ LEARNCITY_SIGNIN_ADDRESS_FAILURES = max(LEARNCITY_SIGNIN_FAILURES,
 LEARNCITY_SIGNIN_COOLOFF_MINUTES = int(os.environ.get("LEARNCITY_SIGNIN_COOLOFF_MINUTES", "15"))
 # Reverse proxies in front of the server that append the client's address to X-Forwarded-For (0: none, the
 # address is the connection's). Behind one, leaving this 0 would throttle every client as the proxy's address.
+# An IPv6 address counts as its /64 wherever it is a throttling key.
 LEARNCITY_PROXY_COUNT = int(os.environ.get("LEARNCITY_PROXY_COUNT", "0"))
+# LEARNCITY_SIGNIN_ACCOUNT_FAILURES failures of one account within LEARNCITY_SIGNIN_ACCOUNT_COOLOFF_MINUTES, from any
+# addresses, lock the account everywhere (a guesser changing address): shorter than the cool-off because it lets a
+# guesser lock the owner out, for as long as the guessing goes on plus this window.
+LEARNCITY_SIGNIN_ACCOUNT_FAILURES = max(LEARNCITY_SIGNIN_FAILURES,
+                                        int(os.environ.get("LEARNCITY_SIGNIN_ACCOUNT_FAILURES", "30")))
+LEARNCITY_SIGNIN_ACCOUNT_COOLOFF_MINUTES = min(LEARNCITY_SIGNIN_COOLOFF_MINUTES,
+                                               int(os.environ.get("LEARNCITY_SIGNIN_ACCOUNT_COOLOFF_MINUTES", "5")))
 AXES_ENABLED = True
 AXES_HANDLER = "learncity.core.signin.SigninAttempts"
 AXES_FAILURE_LIMIT = LEARNCITY_SIGNIN_FAILURES
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=LEARNCITY_SIGNIN_COOLOFF_MINUTES)
-# In this order: SigninAttempts reads the first as the account+address count, the second as the address count.
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+# In this order: SigninAttempts reads the first as the account+address count, the second as the address count, the
+# third as the account's.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
 AXES_CLIENT_IP_CALLABLE = "learncity.core.signin.client_address"
 AXES_LOCKOUT_CALLABLE = "learncity.core.views.signin_locked"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "current_password", "new_password", "new_password2",

@@ -88,8 +88,8 @@ def test_each_failed_sign_in_and_the_lock_out_are_audited(person):
     assert len(locked) == 1
     object_id, detail = locked[0]
     assert object_id == str(person.pk)
-    assert detail == {"username": "guessed", "address": "10.0.0.1", "path": "/login/", "failures": 5,
-                      "until": detail["until"]}
+    assert detail == {"username": "guessed", "address": "10.0.0.1", "path": "/login/", "lock": "account_address",
+                      "failures": 5, "until": detail["until"]}
     # the lock as it was when the fifth failure made it (the two after it moved it on)
     assert datetime.datetime.fromisoformat(detail["until"]) < lock_ends(username="guessed")
 
@@ -145,7 +145,8 @@ def test_failures_of_many_accounts_from_one_address_lock_the_address(person, set
     assert sign_in(there, "guessed", PASSWORD, address="10.0.0.9").status_code == 429
     assert sign_in(elsewhere, "guessed", PASSWORD, address="10.0.0.3").status_code == 302
     assert (signed_in_as(there), signed_in_as(elsewhere)) == (None, str(person.pk))
-    assert [d["username"] for _, d in audit("signin.locked")] == ["sprayed3"]
+    assert [(d["username"], d["lock"], d["failures"]) for _, d in audit("signin.locked")] == [
+        ("sprayed3", "address", 12)]
 
 
 def test_the_lock_message_is_in_english_on_request(person):

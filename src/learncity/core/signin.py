@@ -1,7 +1,7 @@
 """Sign-in throttling, on django-axes: who is locked out, until when, and the audit rows of failures and lock-outs.
 
-Every way in is counted by axes in its own tables (`axes.AccessAttempt`), per account+address and per address
-(settings.AXES_LOCKOUT_PARAMETERS, in that order):
+Every way in is counted by axes in its own tables (`axes.AccessAttempt`), per account+address, per address and per
+account (settings.AXES_LOCKOUT_PARAMETERS, in that order):
 
 - passwords: /login/, the Django admin's sign-in and the current-password check of a password change all go
   through `django.contrib.auth.authenticate(request, …)`, whose first backend is `SigninBackend` (axes' own);
@@ -12,10 +12,18 @@ Every way in is counted by axes in its own tables (`axes.AccessAttempt`), per ac
 LEARNCITY_SIGNIN_FAILURES failures of an account from an address lock that account from that address only, so a
 guesser elsewhere cannot lock its owner out; LEARNCITY_SIGNIN_ADDRESS_FAILURES failures from one address, of any
 accounts, lock the address. A lock lasts LEARNCITY_SIGNIN_COOLOFF_MINUTES after the last failure that counts.
+LEARNCITY_SIGNIN_ACCOUNT_FAILURES failures of one account within LEARNCITY_SIGNIN_ACCOUNT_COOLOFF_MINUTES, from any
+addresses, lock the account everywhere for what is left of that shorter window: a guesser who keeps changing address
+is held to that rate. The trade-off: such a guesser can keep the account's owner out as long as they keep guessing
+(hence the shorter window); the pseudo-accounts of tokens and keys have no such limit, or anyone could stop every
+token. An address is the client's as `client_address` finds it; an IPv6 address counts as its /64 (one household or
+server is given a whole /64, so each of its addresses would otherwise be a fresh counter).
 """
 
 import datetime
+import ipaddress
 import math
+import re
 
 from axes.backends import AxesStandaloneBackend
 from axes.handlers.database import AxesDatabaseHandler
@@ -23,7 +31,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username, get_cool_off, get_credentials
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -64,34 +72,61 @@ class SigninBackend(AxesStandaloneBackend):
 
 
 class SigninAttempts(AxesDatabaseHandler):
-    """axes' database handler with two limits instead of one, and the audit trail.
+    """axes' database handler with three limits instead of one, and the audit trail.
 
-    axes compares one count with one limit (AXES_FAILURE_LIMIT, the account+address one); the address's count is
-    scaled to it, so that reaching LEARNCITY_SIGNIN_ADDRESS_FAILURES reads as reaching AXES_FAILURE_LIMIT."""
+    axes compares one count with one limit (AXES_FAILURE_LIMIT, the account+address one) and has one cool-off; the
+    address's and the account's counts are scaled to that limit, so that reaching LEARNCITY_SIGNIN_ADDRESS_FAILURES
+    (or LEARNCITY_SIGNIN_ACCOUNT_FAILURES) reads as reaching AXES_FAILURE_LIMIT, and the account's count is of its own
+    shorter window only."""
 
-    def _counts(self, request, credentials) -> tuple[int, int]:
-        account, address = (qs.aggregate(n=Sum("failures_since_start"))["n"] or 0
-                            for qs in self.get_user_attempts(request, credentials))
-        return account, address
+    LOCKS = ("account_address", "address", "account")
+
+    def _counted(self, request, credentials) -> list[tuple[str, list[tuple[datetime.datetime, int]], int,
+                                                            datetime.timedelta]]:
+        """For each lock, in the order of AXES_LOCKOUT_PARAMETERS: its name, the failures that count towards it (when
+        the last of a batch was, how many; the newest first), its limit and how long a failure counts. The account's
+        own lock is only for an account a person can have, and counts at most AXES_FAILURE_LIMIT failures from each
+        address: more from one address were refused unchecked (that address was locked out of the account), and one
+        address must not lock an account everywhere by trying on while it is locked."""
+        cool_off = get_cool_off(request)
+        per_address = settings.AXES_FAILURE_LIMIT
+        account_window = min(cool_off, datetime.timedelta(minutes=settings.LEARNCITY_SIGNIN_ACCOUNT_COOLOFF_MINUTES))
+        username = get_client_username(request, credentials)
+        counted = []
+        for lock, attempts in zip(self.LOCKS, self.get_user_attempts(request, credentials), strict=True):
+            if lock == "account":
+                if not username or username in TOKEN_ACCOUNTS:
+                    continue
+                since = (request.axes_attempt_time or timezone.now()) - account_window
+                by_address = (attempts.filter(attempt_time__gte=since).values("ip_address")
+                              .annotate(last=Max("attempt_time"), n=Sum("failures_since_start")).order_by("-last"))
+                failures = [(row["last"], min(row["n"], per_address)) for row in by_address]
+                counted.append((lock, failures, settings.LEARNCITY_SIGNIN_ACCOUNT_FAILURES, account_window))
+            else:
+                failures = list(attempts.order_by("-attempt_time").values_list("attempt_time", "failures_since_start"))
+                limit = per_address if lock == "account_address" else settings.LEARNCITY_SIGNIN_ADDRESS_FAILURES
+                counted.append((lock, failures, limit, cool_off))
+        return counted
+
+    def _counts(self, request, credentials) -> list[tuple[str, int, int]]:
+        return [(lock, sum(n for _at, n in failures), limit)
+                for lock, failures, limit, _window in self._counted(request, credentials)]
 
     def get_failures(self, request, credentials=None) -> int:
-        account, address = self._counts(request, credentials)
-        limit = settings.AXES_FAILURE_LIMIT
-        return max(account, address * limit // settings.LEARNCITY_SIGNIN_ADDRESS_FAILURES)
+        scale = settings.AXES_FAILURE_LIMIT
+        return max(count * scale // limit for _lock, count, limit in self._counts(request, credentials))
 
     def locked_until(self, request, credentials=None) -> datetime.datetime | None:
-        """When the lock on this account+address (or address) lifts, if it is locked: the failures that count are
-        those of the last cool-off, so the lock holds until the oldest of the most recent `limit` failures leaves
-        that window."""
-        cool_off = get_cool_off(request)
-        limits = (settings.AXES_FAILURE_LIMIT, settings.LEARNCITY_SIGNIN_ADDRESS_FAILURES)
+        """When the lock on this account+address (or address, or account) lifts, if it is locked: the failures that
+        count are those of the last window, so the lock holds until the oldest of the most recent `limit` failures
+        leaves that window."""
         until = None
-        for qs, limit in zip(self.get_user_attempts(request, credentials), limits, strict=True):
+        for _lock, failures, limit, window in self._counted(request, credentials):
             seen = 0
-            for at, failures in qs.order_by("-attempt_time").values_list("attempt_time", "failures_since_start"):
-                seen += failures
+            for at, n in failures:
+                seen += n
                 if seen >= limit:
-                    until = at + cool_off if until is None else max(until, at + cool_off)
+                    until = at + window if until is None else max(until, at + window)
                     break
         return until
 
@@ -104,13 +139,14 @@ class SigninAttempts(AxesDatabaseHandler):
         after = request.axes_failures_since_start or 0
         username = get_client_username(request, credentials)
         kind = TOKEN_ACCOUNTS.get(username)
-        detail = {"address": request.axes_ip_address, "path": request.axes_path_info}
+        detail = {"address": client_ip(request), "path": request.axes_path_info}
         detail.update({"credential": kind} if kind else {"username": username})
         target = {"object_type": "people.user", "object_id": _user_id(username)} if not kind else {
             "object_type": "axes.accessattempt"}
         if before < limit <= after:
             until = self.locked_until(request, credentials)
-            audit_record(actor=None, action="signin.locked", **target, **detail, failures=after,
+            lock, failures, _limit = next(c for c in self._counts(request, credentials) if c[1] >= c[2])
+            audit_record(actor=None, action="signin.locked", **target, **detail, lock=lock, failures=failures,
                          until=until.isoformat() if until else None)
         elif before < limit and not kind:
             # A failed password (a token's failures are counted by axes alone: a wrong token writes nothing here).
@@ -126,15 +162,42 @@ def _user_id(username) -> str:
     return str(pk or "")
 
 
-def client_address(request) -> str | None:
-    """The client's address: the connection's, or behind LEARNCITY_PROXY_COUNT proxies the one the outermost proxy
-    saw (the proxies append to X-Forwarded-For; anything left of that entry the client may have written)."""
+def client_ip(request) -> str | None:
+    """The client's address as it was written: the connection's, or behind LEARNCITY_PROXY_COUNT proxies the one the
+    outermost proxy saw (the proxies append to X-Forwarded-For; anything left of that entry the client may have
+    written, so it is never read). What the audit trail shows."""
     hops = settings.LEARNCITY_PROXY_COUNT
     if hops > 0:
         forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
         if len(forwarded) >= hops:
             return forwarded[-hops]
     return request.META.get("REMOTE_ADDR")
+
+
+_WITH_PORT = re.compile(r"^\[(?P<v6>[^\]]+)\](?::\d+)?$|^(?P<v4>\d{1,3}(?:\.\d{1,3}){3}):\d+$")
+
+
+def address_key(address: str | None) -> str | None:
+    """What throttling counts an address as: an IPv4 address as it is, an IPv6 address as its /64 network (its
+    first address: `2001:db8:1:2::`), an IPv4-mapped IPv6 address as its IPv4 one; a port a proxy wrote is dropped.
+    None for what is no address (axes then counts it with every other request that had none)."""
+    text = (address or "").strip()
+    if (match := _WITH_PORT.match(text)) is not None:
+        text = match["v6"] or match["v4"]
+    try:
+        ip = ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return None
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False).network_address)
+    return str(ip)
+
+
+def client_address(request) -> str | None:
+    """The address sign-in throttling keys on (AXES_CLIENT_IP_CALLABLE): `client_ip`, by `address_key`."""
+    return address_key(client_ip(request))
 
 
 def signin_locked_until(request, credentials=None) -> datetime.datetime | None:
