@@ -58,10 +58,14 @@ class LanguageMiddleware:
 
 
 class PasswordChangeRequiredMiddleware:
-    """After an administrator reset someone's password, their pages lead to the password change until they have
-    chosen their own (the API is left alone: a token is not a password)."""
+    """After an administrator reset someone's password, their session leads only to the password change until they
+    have chosen their own: pages redirect to it, and the API called with the session answers 403
+    (`password_change_required`) but for the password change itself (and signing out, a page). A request with a
+    bearer token is not the session's (a token is not a password: the reset revoked the old ones, and no new one is
+    made until the password is changed, see `api_token_create`)."""
 
-    ALLOWED = ("/logout/", "/i18n/", "/static/", "/api/")
+    ALLOWED = ("/logout/", "/i18n/", "/static/")
+    API = "/api/"
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -69,11 +73,27 @@ class PasswordChangeRequiredMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and getattr(user, "must_change_password", False):
-            from django.shortcuts import redirect
             from django.urls import reverse
-            from django.utils.http import urlencode
 
-            target = reverse("people:password_change")
-            if not request.path.startswith((target, *self.ALLOWED)):
-                return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+            if request.path.startswith(self.API):
+                if (not request.headers.get("Authorization", "").startswith("Bearer ")
+                        and request.path != reverse("api:password_change")):
+                    return self._api_refusal()
+            else:
+                target = reverse("people:password_change")
+                if not request.path.startswith((target, *self.ALLOWED)):
+                    from django.shortcuts import redirect
+                    from django.utils.http import urlencode
+
+                    return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+    @staticmethod
+    def _api_refusal():
+        from django.http import JsonResponse
+        from django.utils.translation import gettext as _
+
+        from learncity.core.api_contract import error_body
+
+        detail = _("管理员重置了您的密码，请先修改密码（POST /api/people/me/password）再使用接口。")
+        return JsonResponse(error_body("password_change_required", detail), status=403)

@@ -47,6 +47,15 @@ def signin_locked(request, original_response=None, credentials=None):
     return response
 
 
+def admin_password_change(request):
+    """In place of the Django admin's own password change (and its "done" page), whose check of the current
+    password is not throttled: the site's page, whose check is (a wrong current password counts as a failed sign-in),
+    and back to the admin after. Nothing posted here is read."""
+    from django.utils.http import urlencode
+
+    return HttpResponseRedirect(f"{reverse('people:password_change')}?{urlencode({'next': reverse('admin:index')})}")
+
+
 @require_POST
 def display_toggle(request):
     """Switch large-text mode on or off; back to where the user was."""

@@ -222,7 +222,8 @@ def _token_digest(token: str) -> str:
 
 
 def api_token_create(*, actor, name: str, days: int | None = 365) -> tuple[ApiToken, str]:
-    """A personal token for the acting user. Returns (row, token): the token is shown only this once."""
+    """A personal token for the acting user. Returns (row, token): the token is shown only this once. Not while
+    they must change a password an administrator reset: a token would outlive the password it was made with."""
     if actor is None or not actor.is_authenticated:
         raise PermissionDenied()
     name = (name or "").strip()
@@ -234,6 +235,11 @@ def api_token_create(*, actor, name: str, days: int | None = 365) -> tuple[ApiTo
     token = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     expires = timezone.now() + datetime.timedelta(days=days) if days else None
     with transaction.atomic():
+        # On the account's row, locked: a reset (which locks it too) either comes first and is seen here, or comes
+        # after and revokes this token with the others.
+        if User.objects.select_for_update().filter(pk=actor.pk).values_list("must_change_password", flat=True).get():
+            raise PermissionDenied("请先修改管理员为您重置的密码，再创建 API 令牌 "
+                                   "(change the password an administrator reset before creating an API token)")
         row = ApiToken.objects.create(user=actor, name=name, prefix=prefix, token_hash=_token_digest(token),
                                       expires_at=expires)
         audit_record(actor=actor, action="token.create", obj=row, name=name)
@@ -371,15 +377,22 @@ def password_reset(*, actor, user: User, new_password: str | None = None) -> tup
     other sessions end (Django checks the password's hash on every request), their personal API tokens are revoked
     (a reset is what an administrator does for an account that may be in someone else's hands, and a token made by
     that someone would outlive the new password), and their failed sign-ins are forgotten, so a lock-out they called
-    about lifts."""
+    about lifts.
+
+    Whether the actor may is decided on the account's row locked: `user` may be stale (made staff or superuser
+    since it was read), and a role granted meanwhile waits for the lock (on PostgreSQL the new assignment's foreign
+    key takes a share of it) or has committed before it is taken and is seen."""
+    refused = PermissionDenied("您无权重置该用户的密码 (you may not reset this user's password)")
     if not password_resettable(actor=actor, user=user):
-        raise PermissionDenied("您无权重置该用户的密码 (you may not reset this user's password)")
+        raise refused
     typed = (new_password or "") != ""
     password = new_password if typed else _temporary_password(user)
     if typed:
         _password_validate(password, user, field="new_password")
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
+        if not password_resettable(actor=actor, user=locked):
+            raise refused
         locked.set_password(password)
         locked.must_change_password = True
         locked.save(update_fields=["password", "must_change_password"])
