@@ -74,6 +74,7 @@ def test_the_session_may_change_the_password_by_the_api_and_then_use_it(reset_st
     assert (changed.status_code, changed.json()) == (200, {"username": "staff", "must_change_password": False,
                                                            "temporary_password": None})
     assert (after.status_code, after.json()["username"]) == (200, "staff")
+    assert password_state(staff)[1] is False
 
 
 def test_signing_out_is_still_allowed(reset_staff):
@@ -180,7 +181,7 @@ def test_guesses_where_the_admins_password_change_leads_are_throttled(superuser_
 def test_a_reset_refuses_an_account_made_superuser_after_it_was_read(users):
     staff = User.objects.get(username="staff")  # as the caller read it
     User.objects.filter(pk=staff.pk).update(is_superuser=True, is_staff=True)  # meanwhile
-    _, token = api_token_create(actor=users["staff"], name="theirs")
+    api_token_create(actor=users["staff"], name="theirs")
     before, audit = password_state(staff), AuditEvent.objects.count()
 
     with pytest.raises(PermissionDenied):
