@@ -214,6 +214,11 @@ CSRF_COOKIE_SECURE = _env_bool("LEARNCITY_HTTPS")
 
 # Uploads: spreadsheets are streamed to disk beyond this, and refused beyond LEARNCITY_MAX_UPLOAD_BYTES.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The first handler counts a request's files as they arrive and stops past the route's limit, before the rest is
+# received or written (core/uploads.py, LimitedUploadHandler).
+FILE_UPLOAD_HANDLERS = ["learncity.core.uploads.LimitedUploadHandler",
+                        "django.core.files.uploadhandler.MemoryFileUploadHandler",
+                        "django.core.files.uploadhandler.TemporaryFileUploadHandler"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 LEARNCITY_MAX_UPLOAD_BYTES = int(os.environ.get("LEARNCITY_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
 # A zip upload (xlsx) is refused, from its central directory, when its entries expand past this in all, or one of
@@ -221,6 +226,10 @@ LEARNCITY_MAX_UPLOAD_BYTES = int(os.environ.get("LEARNCITY_MAX_UPLOAD_BYTES", 50
 # See core/uploads.py and `learncity bench uploads`.
 LEARNCITY_MAX_EXPANDED_BYTES = int(os.environ.get("LEARNCITY_MAX_EXPANDED_BYTES", str(256 * 1024 * 1024)))
 LEARNCITY_MAX_COMPRESSION_RATIO = float(os.environ.get("LEARNCITY_MAX_COMPRESSION_RATIO", "100"))
+# An xlsx's shared strings (the text of its cells, held while its rows are read: about their own size in memory) may
+# expand to this, however they compress. See `learncity bench uploads`.
+LEARNCITY_MAX_SHARED_STRINGS_BYTES = int(os.environ.get("LEARNCITY_MAX_SHARED_STRINGS_BYTES",
+                                                        str(64 * 1024 * 1024)))
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_CLASS = "learncity.core.api_contract.BoundedPagination"  # limit 1–100,000, offset 0–10,000,000

@@ -307,11 +307,13 @@ def test_a_body_over_the_limit_is_refused_and_nothing_kept(school_system, settin
     body = jsonl_file([record(p, f"API-BIG-{i}") for i, p in enumerate(adults(12))])
     assert len(body) > 1000
 
-    for response in (school_system.post(JOBS, data=body, content_type="application/x-ndjson"),
-                     school_system.post(JOBS, {"file": SimpleUploadedFile("big.csv", body)})):
-        error = _error(response, 400)
-        assert error["code"] == "file_rejected"
-        assert error["errors"]["file"][0].startswith("文件大小") and "超过上限 1000 B" in error["errors"]["file"][0]
+    jsonl = _error(school_system.post(JOBS, data=body, content_type="application/x-ndjson"), 400)
+    form = _error(school_system.post(JOBS, {"file": SimpleUploadedFile("big.csv", body)}), 400)  # stopped as it came
+
+    assert (jsonl["code"], jsonl["errors"]["file"]) == ("file_rejected", [
+        f"文件大小 {len(body) / 1024:.1f} KB 超过上限 1000 B，未接收。请把文件拆成几个较小的文件分别上传。"])
+    assert (form["code"], form["errors"]["file"]) == ("file_rejected", [
+        "文件「big.csv」大小超过上限 1000 B，未接收。请把文件拆成几个较小的文件分别上传。"])
     assert nothing_changed()
 
 

@@ -28,6 +28,7 @@ from ninja.pagination import LimitOffsetPagination
 from ninja.params.models import BodyModel
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
+from learncity.core import uploads
 from learncity.core.errors import DomainError
 
 MAX_LIMIT = 100_000  # a whole scope in one page (the city has 43,000 places); the bound is what keeps it sane
@@ -96,6 +97,9 @@ def install_error_handlers(api) -> None:
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request, exc: NinjaValidationError):
+        refused = uploads.upload_refusal(request)  # a file stopped while it arrived is missing, not invalid
+        if refused is not None:
+            return domain_error(request, refused)
         return api.create_response(request, validation_error_body(exc.errors), status=422)
 
     @api.exception_handler(AuthenticationError)

@@ -1,5 +1,6 @@
 """Helpers for page forms: domain errors land on the form's fields."""
 
+from learncity.core import uploads
 from learncity.core.errors import DomainError
 
 
@@ -23,3 +24,15 @@ def flash_domain_errors(request, exc: DomainError) -> None:
     for field_messages in exc.errors.values():
         for m in field_messages:
             messages.error(request, m)
+
+
+def upload_refused(form, request, field: str = "file") -> bool:
+    """When the request's file was stopped while it arrived (`core.uploads.LimitedUploadHandler`), make that the
+    form's only error, on `field`, and say True: the fields sent after the file never arrived, so their "required"
+    would mislead."""
+    refused = uploads.upload_refusal(request)
+    if refused is None:
+        return False
+    form.errors.clear()
+    form.add_error(field, refused.summary)
+    return True

@@ -9,16 +9,20 @@ character, the commas and line ends among them, has one at the same side); else 
 reported back to the uploader.
 
 An xlsx is streamed (openpyxl's read-only parser, one row at a time), after `core.uploads` has checked what
-it expands to: its active sheet, only when visible (a hidden sheet is never read silently); formulas and
-merged cells are collected as problems (merged ranges are listed after the rows in the sheet's XML, so they
-are known once the rows are read); a run of more than MAX_EMPTY_RUN empty rows is refused rather than walked.
+it expands to; its shared strings (the text of every cell, held while the rows are read) are read into one compact
+table (`SharedStrings`: their UTF-8 bytes end to end and where each ends, not a Python string and a list slot
+each, which took 6.5 MB a MiB of short strings) from a part of at most LEARNCITY_MAX_SHARED_STRINGS_BYTES; its
+active sheet, only when visible (a hidden sheet is never read silently); formulas and merged cells are collected
+as problems (merged ranges are listed after the rows in the sheet's XML, so they are known once the rows are
+read); a run of more than MAX_EMPTY_RUN empty rows is refused rather than walked.
 """
 
+import array
 import codecs
 import csv
 import io
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
@@ -163,6 +167,100 @@ def _install_sheet_size() -> None:
 _install_sheet_size()
 
 
+class SharedStrings(Sequence):
+    """A workbook's shared strings, compactly: their UTF-8 bytes end to end in one buffer, and where each ends (4
+    bytes a string); a string is decoded when a cell asks for it. openpyxl's list of Python strings took about 6.5
+    MB a MiB of short distinct strings (a 42 MB part: 275 MB); this takes at most the part's size and 4 bytes a
+    string (see `learncity bench uploads`)."""
+
+    def __init__(self):
+        self._text = bytearray()
+        self._ends = array.array("I")
+
+    def append(self, text: str) -> None:
+        self._text += text.encode("utf-8", "surrogatepass")
+        self._ends.append(len(self._text))  # OverflowError past 4 GiB: the part's cap keeps it far below
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, index):
+        if not isinstance(index, int) or not 0 <= index < len(self._ends):
+            raise IndexError(f"shared string {index} of {len(self._ends)}")  # a cell naming one the file lacks
+        start = self._ends[index - 1] if index else 0
+        return self._text[start:self._ends[index]].decode("utf-8", "surrogatepass")
+
+
+MAX_SHARED_STRINGS_DEPTH = 32  # elements open at once in the shared strings: sst/si/r/t is 4
+
+
+def shared_strings_read(src, *, name: str, entry: str, size: int) -> SharedStrings:
+    """Read the shared-strings part (`src`, the entry `entry` of `size` bytes uncompressed, as its zip directory
+    says) into a `SharedStrings`, refusing a part over LEARNCITY_MAX_SHARED_STRINGS_BYTES before it is parsed (zipfile reads an
+    entry no further than that size, so it cannot bring more). The text of each string is what openpyxl reads: its
+    <t>, then the <t> of each rich-text run (not the phonetic <rPh> runs), with Excel's escape "x005F_" dropped.
+    Every element is taken off the tree as it ends (the tree holds the open ones only, at most
+    MAX_SHARED_STRINGS_DEPTH deep), so memory is the strings' text, whatever the XML around it."""
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    uploads.shared_strings_check(size, name=name, entry=entry)
+    si, t, r = (f"{{{SHEET_MAIN_NS}}}{tag}" for tag in ("si", "t", "r"))
+    strings = SharedStrings()
+    stack: list = []
+    plain, runs = None, []
+    for event, element in iterparse(src, events=("start", "end")):
+        if event == "start":
+            stack.append(element)
+            if len(stack) > MAX_SHARED_STRINGS_DEPTH:
+                raise uploads.not_xlsx(name, _("共享字符串的元素嵌套超过 %(n)s 层") % {"n": MAX_SHARED_STRINGS_DEPTH})
+            continue
+        stack.pop()
+        parent = stack[-1] if stack else None
+        if element.tag == t and parent is not None:
+            if parent.tag == si:
+                plain = element.text or ""
+            elif parent.tag == r and len(stack) > 1 and stack[-2].tag == si:
+                runs.append(element.text or "")
+        elif element.tag == si:
+            strings.append(((plain or "") + "".join(runs)).replace("x005F_", ""))
+            plain, runs = None, []
+        if parent is not None:
+            parent.remove(element)  # its only child: every earlier one is gone already
+    return strings
+
+
+def _reader_class():
+    """openpyxl's ExcelReader with its shared strings read by `shared_strings_read`."""
+    from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
+
+    class Reader(ExcelReader):
+        upload_name = "upload"
+
+        def read_strings(self):
+            part = self.package.find(SHARED_STRINGS)
+            if part is not None:
+                path = part.PartName[1:]
+                with self.archive.open(path) as src:
+                    self.shared_strings = shared_strings_read(src, name=self.upload_name, entry=path,
+                                                              size=self.archive.getinfo(path).file_size)
+
+    return Reader
+
+
+def _workbook_load(source, *, name: str):
+    """openpyxl's load_workbook(read_only=True, data_only=False), its shared strings read by
+    `shared_strings_read`."""
+    reader = _reader_class()(source, read_only=True, data_only=False)
+    reader.upload_name = name
+    try:
+        reader.read()
+    except BaseException:
+        reader.archive.close()
+        raise
+    return reader.wb
+
+
 def _state(state: str) -> str:
     return {"visible": _("可见"), "hidden": _("隐藏"), "veryHidden": _("深度隐藏")}.get(state, state)
 
@@ -188,13 +286,13 @@ def _sheet_list(wb) -> str:
 def xlsx_open(source: bytes | Path, *, name: str) -> XlsxSheet:
     """Open an xlsx (bytes or a file; its size already checked by `core.uploads.zip_check`) at its active sheet,
     refusing it when that sheet is hidden or not a worksheet, naming the sheets."""
-    from openpyxl import load_workbook
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
     from openpyxl.worksheet._reader import WorkSheetParser
 
     try:
-        wb = load_workbook(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source,
-                           read_only=True, data_only=False)
+        wb = _workbook_load(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source, name=name)
+    except FileRejected:
+        raise
     except Exception as exc:  # whatever a broken or hostile file makes the parser raise (openpyxl wraps some)
         raise uploads.not_xlsx(name, (exc.__cause__ or exc).__class__.__name__) from None
     try:

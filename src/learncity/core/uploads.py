@@ -7,7 +7,9 @@ has written nothing yet. The limits (settings, from the environment):
 - `LEARNCITY_MAX_UPLOAD_BYTES`: spreadsheets of the imports and declarations' evidence files;
   `LEARNCITY_INTAKE_MAX_BYTES`: providers' files of learning records (streamed to disk, never held whole).
 - `LEARNCITY_MAX_EXPANDED_BYTES` / `LEARNCITY_INTAKE_MAX_EXPANDED_BYTES`: the sum of a zip's entries' uncompressed
-  sizes. openpyxl holds the shared strings whole, and walks every byte of a sheet's XML.
+  sizes: the reader walks every byte of a sheet's XML.
+- `LEARNCITY_MAX_SHARED_STRINGS_BYTES`: the shared strings' part (the text of the cells), however well or badly it
+  compresses: it is held while the rows are read (compactly, `core.tabular.SharedStrings`: about its own size).
 - `LEARNCITY_MAX_COMPRESSION_RATIO`: uncompressed ÷ compressed size of any one entry of more than 1 MiB. Real
   spreadsheets' sheet and shared-strings XML compress 8–20× (see `learncity bench uploads`); a decompression bomb
   is built at hundreds to a thousand (deflate's ceiling is about 1032×).
@@ -21,11 +23,13 @@ the tests).
 """
 
 import io
+import re
 import zipfile
 from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.utils.translation import gettext as _
 
 from learncity.core.errors import FileRejected
@@ -34,6 +38,9 @@ ZIP_SIGNATURE = b"PK\x03\x04"
 RATIO_FLOOR = 1 << 20  # entries expanding to less than this are not held to the compression ratio
 MAX_ZIP_ENTRIES = 10_000  # an xlsx has a dozen parts, a few hundred with many sheets and pictures
 MAX_CENTRAL_DIRECTORY = 4 << 20  # bytes: parsed whole (into a Python object an entry) before anything else
+# The shared-strings part as spreadsheet programs name it (sharedStrings.xml); the reader checks the part the
+# workbook's content types name, whatever it is called (core.tabular.shared_strings_read).
+SHARED_STRINGS_NAME = re.compile(r"sharedstrings[^/]*\.xml", re.IGNORECASE)
 
 
 def size_text(n: int) -> str:
@@ -53,6 +60,68 @@ def size_check(size: int, *, limit: int, name: str) -> None:
     """Refuse a file of `size` bytes over `limit`."""
     if size > limit:
         raise too_big(size, limit=limit, name=name)
+
+
+def request_too_big(size: int, *, limit: int) -> FileRejected:
+    """An upload refused by the length of the request that carries it (before its form is parsed)."""
+    return FileRejected(_("文件大小 %(size)s 超过上限 %(limit)s，未接收。请把文件拆成几个较小的文件分别上传。") % {
+        "size": size_text(size), "limit": size_text(limit)})
+
+
+# --- while the request arrives -----------------------------------------------------------------------------------
+
+INTAKE_PATHS = ("/intake/", "/api/intake/")  # the routes that take providers' files, up to LEARNCITY_INTAKE_MAX_BYTES
+
+
+def request_upload_limit(path: str) -> int:
+    """The most bytes of files a request to `path` may carry: the largest limit of any route there."""
+    if path.startswith(INTAKE_PATHS):
+        return settings.LEARNCITY_INTAKE_MAX_BYTES
+    return settings.LEARNCITY_MAX_UPLOAD_BYTES
+
+
+class LimitedUploadHandler(FileUploadHandler):
+    """First of FILE_UPLOAD_HANDLERS: counts the bytes of a multipart request's files as they arrive, and once they
+    pass the limit of the route (`request_upload_limit`) stops receiving (the rest of the body is never read, and
+    the file written so far is closed and deleted by Django), recording the refusal on the request for the route to
+    answer (`upload_refusal`; the API's validation handler and the pages' forms do): a file stopped at the door is
+    refused the same way as one that says its size."""
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.limit = request_upload_limit(getattr(request, "path_info", "") or "")
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            setattr(self.request, REFUSAL, FileRejected(
+                _("文件「%(name)s」大小超过上限 %(limit)s，未接收。请把文件拆成几个较小的文件分别上传。") % {
+                    "name": self.file_name or "upload", "limit": size_text(self.limit)}))
+            raise StopUpload(connection_reset=True)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the next handler (memory or temporary file) keeps the file
+
+
+REFUSAL = "learncity_upload_refused"
+
+
+def upload_refusal(request) -> FileRejected | None:
+    """The refusal `LimitedUploadHandler` recorded while the request's files arrived (its form parsed first when it
+    was not yet), or None."""
+    if request.method == "POST" and not hasattr(request, REFUSAL):
+        request.FILES  # noqa: B018  (parses the form, through the upload handlers)
+    return getattr(request, REFUSAL, None)
+
+
+def request_files(request):
+    """request.FILES, or the refusal of a file stopped while it arrived (raised)."""
+    refused = upload_refusal(request)
+    if refused is not None:
+        raise refused
+    return request.FILES
 
 
 def upload_read(upload, *, limit: int | None = None, name: str | None = None, zip_limits: bool = True) -> bytes:
@@ -90,6 +159,16 @@ def zip_check(source: bytes | Path | BinaryIO, *, name: str, max_expanded: int |
             _zip_check(source, name, max_expanded, max_ratio)
         finally:
             source.seek(position)
+
+
+def shared_strings_check(size: int, *, name: str, entry: str = "xl/sharedStrings.xml") -> None:
+    """Refuse a workbook whose shared strings (the text of its cells, held whole while its rows are read) expand
+    past LEARNCITY_MAX_SHARED_STRINGS_BYTES, whatever its compression ratio."""
+    limit = settings.LEARNCITY_MAX_SHARED_STRINGS_BYTES
+    if size > limit:
+        raise FileRejected(_("文件「%(name)s」中的共享字符串「%(entry)s」（表格中各不相同的文字）解压后 %(size)s，超过上限 "
+                             "%(limit)s，未接收：表格中不同的文字太多。请把文件拆成几个较小的文件分别上传。") % {
+            "name": name, "entry": entry[:100], "size": size_text(size), "limit": size_text(limit)})
 
 
 def not_xlsx(name: str, why: str) -> FileRejected:
@@ -132,6 +211,8 @@ def _zip_check(f: BinaryIO, name: str, max_expanded: int, max_ratio: float) -> N
                                  "超过上限 %(max)s 倍：这不像正常的表格，可能是压缩炸弹，未接收。") % {
                 "name": name, "entry": info.filename[:100], "ratio": f"{ratio:.0f}",
                 "packed": size_text(info.compress_size), "size": size_text(info.file_size), "max": f"{max_ratio:g}"})
+        if SHARED_STRINGS_NAME.fullmatch(info.filename.rsplit("/", 1)[-1]):
+            shared_strings_check(info.file_size, name=name, entry=info.filename)
     if expanded > max_expanded:
         raise FileRejected(_("文件「%(name)s」解压后共 %(size)s，超过上限 %(max)s，未接收。请把文件拆成几个较小的文件"
                              "分别上传。") % {"name": name, "size": size_text(expanded), "max": size_text(max_expanded)})

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from learncity.core import uploads
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
-from learncity.core.forms import add_domain_errors, flash_domain_errors
+from learncity.core.forms import add_domain_errors, flash_domain_errors, upload_refused
 from learncity.core.htmx import render_page
 from learncity.creditbank import selectors, services
 from learncity.creditbank.models import CreditClass, DeclarationKind, VersionStatus
@@ -238,7 +238,7 @@ def declarations(request):
     status = 200
     if request.method == "POST":
         form = DeclarationForm(request.POST, request.FILES, standards=standards)
-        if form.is_valid():
+        if not upload_refused(form, request, "evidence") and form.is_valid():
             data = form.cleaned_data
             try:
                 # Each refused by its size before it is read (never more than a byte past the limit).

@@ -431,8 +431,8 @@ def accounts_bulk(request):
     result = errors = rejected = None
     chosen = request.POST.get("institution_code") or institutions[0].code
     if request.method == "POST":
-        upload = request.FILES.get("file")
         try:
+            upload = uploads.request_files(request).get("file")
             if upload is None:
                 raise FileRejected(_("请选择要上传的文件"))
             table = read_table(uploads.upload_read(upload), upload.name)

@@ -22,6 +22,7 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 from ninja.security import HttpBearer
 
+from learncity.core import uploads
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
 from learncity.core.signin import PROVIDER_KEY, token_signin
 from learncity.intake import keys, selectors, services
@@ -190,11 +191,13 @@ def job_submit(request, institution_code: str = "", mode: str = "", filename: st
     actor = _actor(request)
     own = key.institution.code if key is not None else ""
     declared = _declared_length(request)
-    too_big = declared is not None and declared > settings.LEARNCITY_INTAKE_MAX_BYTES + MULTIPART_SLACK
-    if kind == "multipart/form-data" and too_big and (institution_code or own):
-        kind, filename = "oversized", "upload"  # refused by its declared length, before the form is parsed
-    elif kind == "multipart/form-data":
-        file = request.FILES.get("file")
+    if kind == "multipart/form-data" and declared is not None and (
+            declared > settings.LEARNCITY_INTAKE_MAX_BYTES + MULTIPART_SLACK):
+        # Refused by its declared length before the form is parsed, whatever fields it carries (an institution_code
+        # among them is not read). A smaller body whose file passes the limit is stopped as it arrives (core.uploads).
+        raise uploads.request_too_big(declared, limit=settings.LEARNCITY_INTAKE_MAX_BYTES)
+    if kind == "multipart/form-data":
+        file = uploads.request_files(request).get("file")
         institution_code = institution_code or request.POST.get("institution_code", "")
         mode = mode or request.POST.get("mode", "")
         if file is None:
@@ -207,7 +210,7 @@ def job_submit(request, institution_code: str = "", mode: str = "", filename: st
     else:
         raise DomainError({"content_type": f"不支持的内容类型「{kind or '未指定'}」：请用 multipart/form-data 上传文件，"
                                            "或用 application/x-ndjson 上传 JSON Lines"})
-    if kind in JSONL_TYPES or kind == "oversized":
+    if kind in JSONL_TYPES:
         data = _Body(request, declared)  # streamed from the request to disk
     institution_code = institution_code or own
     if not institution_code:

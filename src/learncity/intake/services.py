@@ -86,15 +86,7 @@ def _format_of(filename: str, head: bytes) -> str:
 
 
 def _too_big(size: int, limit: int) -> FileRejected:
-    return FileRejected(_("文件大小 %(size)s 超过上限 %(limit)s，未接收。请把文件拆成几个较小的文件分别上传。") % {
-        "size": _size_text(size), "limit": _size_text(limit)})
-
-
-def _size_text(n: int) -> str:
-    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} B"
+    return uploads.request_too_big(size, limit=limit)  # the intake API refuses by Content-Length with it too
 
 
 def _save_upload(data, limit: int) -> tuple[Path, int, str, bytes]:

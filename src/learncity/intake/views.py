@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
-from learncity.core.forms import add_domain_errors
+from learncity.core.forms import add_domain_errors, upload_refused
 from learncity.core.htmx import render_page
 from learncity.core.scopes import Action, scope_for
 from learncity.intake import keys, selectors, services
@@ -76,8 +76,9 @@ class UploadForm(forms.Form):
 def upload(request):
     """Upload a file: it is saved and queued at once, and the job page follows its progress."""
     institutions = _managed_or_refuse(request)
-    form = UploadForm(request.POST or None, request.FILES or None, institutions=institutions)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = UploadForm(request.POST if posted else None, request.FILES if posted else None, institutions=institutions)
+    if posted and not upload_refused(form, request) and form.is_valid():
         data = form.cleaned_data
         try:
             job = services.job_submit(actor=request.user, institution_code=data["institution_code"],

@@ -33,7 +33,7 @@ from django.views.decorators.http import require_POST
 
 from learncity.core import uploads
 from learncity.core.errors import DomainError, FileRejected, NotFound, PermissionDenied
-from learncity.core.forms import add_domain_errors, flash_domain_errors
+from learncity.core.forms import add_domain_errors, flash_domain_errors, upload_refused
 from learncity.core.htmx import render_page
 from learncity.core.scopes import Role, scope_for
 from learncity.monitoring import reports, selectors, services
@@ -310,9 +310,10 @@ def targets(request):
     upload = ImportForm() if may else None
     status = 200
     if request.method == "POST" and may:
-        if "file" in request.FILES or request.POST.get("action") == "import":
+        refused = uploads.upload_refusal(request)
+        if refused or "file" in request.FILES or request.POST.get("action") == "import":
             upload = ImportForm(request.POST, request.FILES)
-            if upload.is_valid():
+            if not upload_refused(upload, request) and upload.is_valid():
                 try:
                     f = upload.cleaned_data["file"]
                     n = services.targets_import(actor=request.user, data=uploads.upload_read(f), filename=f.name)

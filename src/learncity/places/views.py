@@ -100,15 +100,14 @@ def imports(request):
     result = rejected = None
     kind = request.POST.get("kind", "population")
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            rejected = FileRejected(_("请选择要上传的文件"))
-        else:
+        try:
+            upload = uploads.request_files(request).get("file")
+            if upload is None:
+                raise FileRejected(_("请选择要上传的文件"))
             service = services.communities_import if kind == "communities" else services.population_import
-            try:
-                result = service(actor=request.user, data=uploads.upload_read(upload), filename=upload.name)
-            except FileRejected as exc:
-                rejected = exc
+            result = service(actor=request.user, data=uploads.upload_read(upload), filename=upload.name)
+        except FileRejected as exc:
+            rejected = exc
     return render_page(request, "places/imports.html", {"result": result, "rejected": rejected, "kind": kind},
                        status=400 if rejected else 200)
 
