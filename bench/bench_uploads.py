@@ -11,8 +11,9 @@ process by the reader a route hands it to, and that process's peak RSS and wall 
 
 The files: a shared-strings bomb (--expanded MiB of sharedStrings.xml behind a few hundred KB), a million empty
 rows (a few MB), an XML entity bomb ("billion laughs") in the shared strings, an entry whose central directory
-lies about its expanded size, and an honest spreadsheet of --rows rows written by openpyxl (to show its compression
-ratio and that it is read). Goal: every bomb refused (or read) under 300 MB peak RSS and in under 2 s.
+lies about its expanded size, an honest ratio with too many strings (--strings MiB of short distinct shared strings,
+compressed about 8x as a real sheet is: the ratio check lets it through), and an honest spreadsheet of --rows rows
+written by openpyxl (to show its compression ratio and that it is read). Goal: every bomb refused (or read) under 300 MB peak RSS and in under 2 s.
 """
 
 import argparse
@@ -139,6 +140,23 @@ def lying_entry(path: str, mib: int) -> None:
                 f.write((0xFFFFFFFF).to_bytes(4, "little"))
 
 
+def many_shared_strings(path: str, mib: float) -> None:
+    """An honest ratio, too many strings: `mib` MiB of short distinct shared strings (<si><t>2000001</t></si>, as
+    a column of record numbers or ID numbers saved as text makes), compressed about 8x like a real sheet's, so the
+    compression ratio does not stop it; the sheet's ten rows show the first ten."""
+    count = int(mib * 1024 * 1024) // len("<si><t>2000001</t></si>")
+
+    def shared():
+        yield (f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+               f'2006/main" count="{count}" uniqueCount="{count}">')
+        for start in range(0, count, 10_000):
+            yield "".join(f"<si><t>{2_000_000 + i}</t></si>" for i in range(start, min(start + 10_000, count)))
+        yield "</sst>"
+
+    rows = "".join(f'<row r="{i + 2}"><c r="A{i + 2}" t="s"><v>{i}</v></c></row>' for i in range(10))
+    _package(path, [SHEET_HEAD, _header_row(), rows, SHEET_TAIL], shared(), level=6)
+
+
 def honest(path: str, rows: int) -> None:
     from openpyxl import Workbook
 
@@ -156,6 +174,8 @@ def _parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--expanded", type=int, default=400, help="MiB of shared strings in the bomb")
     parser.add_argument("--empty-rows", type=int, default=1_000_000)
     parser.add_argument("--rows", type=int, default=20_000, help="rows of the honest spreadsheet")
+    parser.add_argument("--strings", type=float, default=42, help="MiB of short distinct shared strings in the "
+                        "honest-ratio file that has too many of them")
     parser.add_argument("--only", default="", help="comma-separated file names to run (default: all)")
     parser.add_argument("--timeout", type=int, default=300, help="seconds a reader may take before it is stopped")
     return parser
@@ -169,6 +189,7 @@ def run(argv: list[str]) -> dict:
         "million empty rows": ("bomb-empty-rows.xlsx", lambda p: empty_rows_bomb(p, args.empty_rows)),
         "entity bomb": ("bomb-entities.xlsx", entity_bomb),
         "lying entry": ("bomb-lying.xlsx", lambda p: lying_entry(p, args.expanded)),
+        "many shared strings": ("many-strings.xlsx", lambda p: many_shared_strings(p, args.strings)),
         "honest spreadsheet": ("honest.xlsx", lambda p: honest(p, args.rows)),
     }
     only = {n.strip() for n in args.only.split(",") if n.strip()}
