@@ -193,7 +193,8 @@ def _zip_check(f: BinaryIO, name: str, max_expanded: int, max_ratio: float) -> N
     try:
         with zipfile.ZipFile(f) as z:
             infos = z.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+    except Exception as exc:  # BadZipFile, LargeZipFile, OSError, EOFError, NotImplementedError (a zip version or
+        # method zipfile does not know), struct or decoding errors: a hostile or broken file, said as such
         raise not_xlsx(name, exc.__class__.__name__) from None
     if len(infos) > MAX_ZIP_ENTRIES:
         raise FileRejected(_("文件「%(name)s」含有 %(n)s 个压缩条目（目录 %(size)s），超过上限 %(max)s 个，未接收。") % {
