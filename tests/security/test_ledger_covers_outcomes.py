@@ -10,8 +10,10 @@ is reported. A correction is a reversal entry and a new outcome: the outcome row
 
 import datetime
 import hashlib
+import importlib
 import io
 import json
+import types
 from decimal import Decimal
 
 import pytest
@@ -20,6 +22,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from learncity.catalog.models import LearningRecord, RecordKind, RecordSource
+from learncity.core.errors import DomainError
+from learncity.core.scopes import Role
 from learncity.creditbank import bulk, ledger, selectors, services
 from learncity.creditbank.models import (
     GENESIS,
@@ -32,6 +36,7 @@ from learncity.creditbank.models import (
     StandardVersion,
     VersionStatus,
 )
+from learncity.people.models import LearnerProfile, RoleAssignment, User
 from tests.creditbank.factories import completion, drop_append_only_triggers, institution_of, resident
 
 pytestmark = pytest.mark.django_db
@@ -316,3 +321,191 @@ def test_a_correction_is_a_reversal_and_a_new_outcome_and_the_outcome_row_is_nev
              for o in y["outcomes"]]
     assert sorted(shown) == sorted([first.pk, corrected.pk])
     assert by_both_paths([account.pk]) == [[], []]
+
+
+# --- the upgrade: outcomes recorded before chain version 2 are covered by a checkpoint ----------------------------
+
+STRAY_CHECKPOINT = "多余的账本升级记录（每个账户至多一笔，且只在此前的记录载有学习成果时）"
+_upgrade = importlib.import_module("learncity.creditbank.migrations.0008_chain_upgrade_checkpoints")
+
+
+def run_the_upgrade() -> None:
+    """Migration 0008's own function, on the test's database (it uses only the schema editor's connection)."""
+    _upgrade.forwards(None, types.SimpleNamespace(connection=connection))
+
+
+def _write_v1(account: LearningAccount, staff, outcomes: list[bool], start: int = 0) -> list[LedgerEntry]:
+    """Entries of 1 credit written as before migration 0007 (chain version 1), each recording a new outcome or
+    none, and the account's head and balance moved to match."""
+    version = StandardVersion.objects.get(standard__code="CE-COURSE", status=VersionStatus.ACTIVE)
+    prev, when = GENESIS, datetime.datetime(2024, 3, 1, 8, 30, 15, 123456, tzinfo=datetime.UTC)
+    entries = []
+    for seq, with_outcome in enumerate(outcomes, start=1):
+        outcome = None
+        if with_outcome:
+            outcome = Outcome.objects.create(
+                account=account, standard_version=version, method=RecognitionMethod.AUTO, title=f"旧结业 {start + seq}",
+                provider=institution_of(staff), provider_name=institution_of(staff).name, date=when.date(),
+                hours=Decimal("16.0"), credit_class=version.credit_class, credits=Decimal("1.00"), basis="旧的认定依据",
+                recognised_at=when, recognised_by=staff)
+        payload = "\x1f".join([prev, str(account.pk), str(seq), version.credit_class, "1.00", "recognition",
+                               "" if outcome is None else str(outcome.pk), "", "", str(staff.pk), "",
+                               when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")])
+        digest = hashlib.sha256(payload.encode()).hexdigest()
+        entries.append(LedgerEntry.objects.create(
+            account=account, seq=seq, credit_class=version.credit_class, amount=Decimal("1.00"), reason="recognition",
+            outcome=outcome, actor=staff, created_at=when, prev_hash=prev, hash=digest, chain=1))
+        prev, when = digest, when + datetime.timedelta(days=30)
+    LearningAccount.objects.filter(pk=account.pk).update(head_seq=len(outcomes), head_hash=prev,
+                                                         balance_training=Decimal(len(outcomes)))
+    return entries
+
+
+@pytest.fixture
+def upgraded(users):
+    """Before the upgrade: an account whose version 1 entries record two outcomes (and one that records none),
+    one whose version 1 entry records none, and one with version 2 entries only. Then migration 0008's function."""
+    staff = users["staff"]
+    accounts = []
+    for n in (7, 8, 9):
+        account, _ = services.account_open(actor=staff, learner=resident(n), via=OpenedVia.AUTO,
+                                           institution=institution_of(staff))
+        accounts.append(account)
+    old, bare, new = accounts
+    old_entries = _write_v1(old, staff, [True, False, True])
+    _write_v1(bare, staff, [False], start=10)
+    completion(staff, new.learner, hours="16")
+    before = {a.pk: list(LedgerEntry.objects.filter(account=a).order_by("seq").values_list("pk", "hash"))
+              for a in accounts}
+    run_the_upgrade()
+    return types.SimpleNamespace(old=old, bare=bare, new=new, old_entries=old_entries, before=before,
+                                 outcomes=[e.outcome for e in old_entries if e.outcome_id is not None])
+
+
+def checkpoint_of(account: LearningAccount) -> LedgerEntry:
+    return LedgerEntry.objects.get(account=account, reason=EntryReason.CHAIN_UPGRADE)
+
+
+def test_the_upgrade_appends_one_checkpoint_covering_the_outcomes_recorded_before(upgraded):
+    old = LearningAccount.objects.get(pk=upgraded.old.pk)
+    checkpoint = checkpoint_of(old)
+    first, second = upgraded.outcomes
+    # the SHA-256 of the two outcomes' hashes (chain version 2's), in seq order, joined by a newline
+    covered = ledger.outcome_hashes([first.pk, second.pk])
+    expected = hashlib.sha256(f"{covered[first.pk]}\n{covered[second.pk]}".encode()).hexdigest()
+    assert (checkpoint.seq, checkpoint.chain, checkpoint.amount, checkpoint.outcome_id, checkpoint.actor_id,
+            checkpoint.prev_hash, checkpoint.outcome_hash) == (
+        4, 2, Decimal("0.00"), None, None, upgraded.old_entries[-1].hash, expected)
+    assert (old.head_seq, old.head_hash, old.balance_training) == (4, checkpoint.hash, Decimal("3.00"))
+    # the entries before it kept their hashes (transcripts name them), and the other accounts got nothing
+    for account in (upgraded.old, upgraded.bare, upgraded.new):
+        kept = list(LedgerEntry.objects.filter(account=account).exclude(reason=EntryReason.CHAIN_UPGRADE)
+                    .order_by("seq").values_list("pk", "hash"))
+        assert kept == upgraded.before[account.pk]
+    assert list(LedgerEntry.objects.filter(reason=EntryReason.CHAIN_UPGRADE).values_list("account_id", flat=True)) == [
+        old.pk]
+    everyone = [upgraded.old.pk, upgraded.bare.pk, upgraded.new.pk]
+    assert by_both_paths(everyone) == [[], []]
+    # new entries follow the checkpoint
+    completion(LedgerEntry.objects.get(account=old, seq=1).actor, old.learner, hours="16")
+    after = LedgerEntry.objects.get(account=old, seq=5)
+    assert (after.chain, after.prev_hash) == (2, checkpoint.hash)
+    assert by_both_paths(everyone) == [[], []]
+
+
+def test_the_upgrade_run_twice_appends_nothing_the_second_time(upgraded):
+    entries = list(LedgerEntry.objects.order_by("pk").values_list("pk", "hash"))
+    heads = list(LearningAccount.objects.order_by("pk").values_list("pk", "head_seq", "head_hash"))
+    assert ledger.chains_upgrade() == 0
+    run_the_upgrade()
+    assert list(LedgerEntry.objects.order_by("pk").values_list("pk", "hash")) == entries
+    assert list(LearningAccount.objects.order_by("pk").values_list("pk", "head_seq", "head_hash")) == heads
+
+
+@pytest.mark.parametrize("sql", [FORGERY, "DELETE FROM creditbank_outcome WHERE id = %s"], ids=["forged", "deleted"])
+def test_a_forged_or_deleted_outcome_recorded_before_the_upgrade_is_found_at_the_checkpoint(upgraded, users,
+                                                                                           client_as, sql):
+    account, (first, _) = upgraded.old, upgraded.outcomes
+    issued = services.transcript_issue(actor=users["city_admin"], account=account)
+    anyone = client_as(None)
+    assert verdict(anyone, issued.token) == ("1", [])
+    checkpoint = checkpoint_of(account)
+
+    drop_append_only_triggers()
+    with connection.cursor() as cur:
+        cur.execute(sql, [first.pk])
+    expected = [(account.pk, checkpoint.seq, checkpoint.pk, OUTCOME_ALTERED)]
+    assert by_both_paths([account.pk]) == [expected, expected]
+    assert by_both_paths() == [expected, expected]
+    assert verdict(anyone, issued.token) == ("0", [LEDGER_FAILED, OUTCOMES_DIFFER])
+    code, text = command("--account", account.number)
+    assert code == 1
+    assert f"账户 {account.number} 第 {checkpoint.seq} 笔（记录 id {checkpoint.pk}）" in text and OUTCOME_ALTERED in text
+
+
+def _append_checkpoint(account: LearningAccount, outcome_hash: str) -> LedgerEntry:
+    """A checkpoint appended with a right hash and the head moved, as someone with write access could."""
+    account = LearningAccount.objects.get(pk=account.pk)
+    seq, when = account.head_seq + 1, timezone.now()
+    digest = ledger.entry_hash(prev_hash=account.head_hash, account_id=account.pk, seq=seq, credit_class="training",
+                               amount=Decimal("0"), reason=EntryReason.CHAIN_UPGRADE, outcome_id=None,
+                               conversion_id=None, reverses_id=None, actor_id=None, memo="", created_at=when, chain=2,
+                               outcome_hash=outcome_hash)
+    entry = LedgerEntry.objects.create(account=account, seq=seq, credit_class="training", amount=Decimal("0"),
+                                       reason=EntryReason.CHAIN_UPGRADE, created_at=when, prev_hash=account.head_hash,
+                                       hash=digest, chain=2, outcome_hash=outcome_hash)
+    LearningAccount.objects.filter(pk=account.pk).update(head_seq=seq, head_hash=digest)
+    return entry
+
+
+def test_a_second_checkpoint_or_one_without_outcomes_recorded_before_is_a_break(upgraded):
+    first = checkpoint_of(upgraded.old)
+    second = _append_checkpoint(upgraded.old, first.outcome_hash)  # the same outcomes, covered again
+    empty = ledger.checkpoint_hash([])
+    stray = [_append_checkpoint(account, empty) for account in (upgraded.bare, upgraded.new)]
+    expected = [(upgraded.old.pk, second.seq, second.pk, STRAY_CHECKPOINT)] + [
+        (e.account_id, e.seq, e.pk, STRAY_CHECKPOINT) for e in stray]
+    assert by_both_paths([upgraded.old.pk, upgraded.bare.pk, upgraded.new.pk]) == [expected, expected]
+
+
+def test_only_the_migration_writes_a_checkpoint(upgraded):
+    account = LearningAccount.objects.get(pk=upgraded.new.pk)
+    entries = list(LedgerEntry.objects.order_by("pk").values_list("pk", flat=True))
+    with pytest.raises(DomainError) as refused, transaction.atomic():
+        ledger.entries_append(account=ledger.lock_account(account.pk), movements=[ledger.Movement(
+            credit_class="training", amount=Decimal("1.00"), reason=EntryReason.CHAIN_UPGRADE)])
+    assert refused.value.errors == {"reason": ["账本升级记录只由迁移 0008 写入"]}
+    assert list(LedgerEntry.objects.order_by("pk").values_list("pk", flat=True)) == entries
+    assert LearningAccount.objects.get(pk=account.pk).head_seq == account.head_seq
+    # and the database refuses an amount of 0 on any other entry
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LedgerEntry.objects.create(account=account, seq=account.head_seq + 1, credit_class="training",
+                                   amount=Decimal("0"), reason=EntryReason.RECOGNITION, created_at=timezone.now(),
+                                   prev_hash=account.head_hash, hash="0" * 64)
+    assert list(LedgerEntry.objects.order_by("pk").values_list("pk", flat=True)) == entries
+
+
+def test_the_ledger_page_shows_the_checkpoint_with_its_label_and_0_credits(upgraded, client_as):
+    user = User.objects.create_user(username="upgraded-learner", password="x")
+    RoleAssignment.objects.create(user=user, role=Role.LEARNER)
+    LearnerProfile.objects.filter(pk=upgraded.old.learner_id).update(user=user)
+    body = client_as(user).get("/credits/").content.decode()
+    row_html = body.split('data-testid="entry-4">')[1].split("</tr>")[0]
+    cells = [c.split(">", 1)[1].split("</td>")[0] for c in row_html.split("<td")[1:]]
+    assert cells[:4] == ["4", "账本升级：此前记录的学习成果纳入校验", "非学历培训", "0.00"]
+
+
+def test_the_upgrade_goes_a_batch_of_accounts_at_a_time(users):
+    staff = users["staff"]
+    accounts = []
+    for n in (11, 12, 13):
+        account, _ = services.account_open(actor=staff, learner=resident(n), via=OpenedVia.AUTO,
+                                           institution=institution_of(staff))
+        accounts.append(account)
+    for account, outcomes in zip(accounts, ([True], [False, True, True], [False]), strict=True):
+        _write_v1(account, staff, outcomes, start=20 * account.pk)
+    with transaction.atomic():
+        assert ledger.chains_upgrade(batch=1) == 2
+    assert [(e.account_id, e.seq) for e in LedgerEntry.objects.filter(reason=EntryReason.CHAIN_UPGRADE)
+            .order_by("account_id")] == [(accounts[0].pk, 2), (accounts[1].pk, 4)]
+    assert by_both_paths([a.pk for a in accounts]) == [[], []]

@@ -16,8 +16,10 @@ of every column of the outcome and of its standard's code, version, name and lev
 its verification shows of it), is one of the hashed fields, and verification recomputes it from the outcome as it
 is now. The version is hashed too, and versions never go down along a chain, so an entry cannot be taken back to
 version 1 (which covers no outcome) without breaking the link to the next one. Entries written before the
-migration keep version 1 and verify as they were written: their outcomes are covered by the append-only
-triggers only.
+migration keep version 1 and verify as they were written; migration 0008 appended to every account whose version-1
+entries record outcomes one version-2 checkpoint (`EntryReason.CHAIN_UPGRADE`, `checkpoint_hash`) whose
+`outcome_hash` covers those outcomes, so a forged or deleted outcome recorded before the upgrade is a break at the
+checkpoint. A checkpoint is the only one of its chain and follows version-1 outcomes, or it is a break.
 
 What it does not: someone with write access to the database who drops the triggers and rewrites an account's
 whole chain and its head consistently. Publishing heads outside the database (for example printing
@@ -235,6 +237,76 @@ def outcome_hashes(outcome_ids) -> dict[int, str]:
     return {pk: found.get(pk, "-") for pk in ids}
 
 
+def checkpoint_hash(hashes: Iterable[str]) -> str:
+    """The `outcome_hash` of a chain upgrade checkpoint (migration 0008): the hex SHA-256 of the text made of the
+    outcome hashes (`outcome_hash`, as chain version 2 computes it: 64 hex digits, or "-" for an outcome that is
+    gone) of the outcomes its account's chain version 1 entries record, one for each such entry in `seq` order
+    (an outcome recorded by two entries, twice), joined by "\\n" (no newline at the end)."""
+    return hashlib.sha256("\n".join(hashes).encode()).hexdigest()
+
+
+def chains_upgrade(*, batch: int = 2_000) -> int:
+    """Append a chain upgrade checkpoint (version 2, amount 0, no outcome, `checkpoint_hash` of the outcomes the
+    account's version 1 entries record) to every account whose version 1 entries record outcomes and that has
+    none yet; returns how many. Migration 0008 runs it, and only it may: `entries_append` refuses the reason.
+
+    `batch` accounts at a time, in id order: their version 1 outcomes read through the (account, seq) index, the
+    accounts locked (FOR UPDATE on PostgreSQL; SQLite's write lock), the outcomes hashed by a query (10,000 a
+    query at most), the checkpoints inserted by one bulk insert and the heads moved by one update (balances
+    unchanged)."""
+    from learncity.creditbank.bulk import _heads_move  # the bulk path's head update
+
+    assert transaction.get_connection().in_atomic_block, "chains_upgrade runs inside a transaction"
+    entries, accounts = LedgerEntry._meta.db_table, LearningAccount._meta.db_table
+    now, written, low = timezone.now(), 0, 0
+    with connection.cursor() as cur:
+        while True:
+            cur.execute(f"SELECT id FROM {accounts} WHERE id > %s ORDER BY id LIMIT %s", [low, batch])
+            ids = [pk for (pk,) in cur.fetchall()]
+            if not ids:
+                return written
+            start, high = low, ids[-1]
+            cur.execute(f"SELECT account_id, outcome_id FROM {entries} WHERE account_id > %s AND account_id <= %s "
+                        f"AND chain = 1 AND outcome_id IS NOT NULL ORDER BY account_id, seq", [start, high])
+            recorded: dict[int, list[int]] = {}
+            for account_id, outcome_id in cur.fetchall():
+                recorded.setdefault(account_id, []).append(outcome_id)
+            low = high
+            if not recorded:
+                continue
+            heads = {pk: (seq, head) for pk, seq, head in LearningAccount.objects.select_for_update().filter(
+                pk__in=list(recorded)).order_by("pk").values_list("pk", "head_seq", "head_hash")}
+            cur.execute(f"SELECT DISTINCT account_id FROM {entries} WHERE account_id > %s AND account_id <= %s "
+                        f"AND reason = %s", [start, high, EntryReason.CHAIN_UPGRADE])
+            done = {pk for (pk,) in cur.fetchall()}
+            wanted = sorted({pk for pks in recorded.values() for pk in pks})
+            covered = {}
+            for i in range(0, len(wanted), 10_000):  # written inline: kept well under SQLite's statement length
+                covered.update(outcome_hashes(wanted[i:i + 10_000]))
+            rows, moved = [], {}
+            for account_id, outcome_ids in recorded.items():
+                if account_id in done or account_id not in heads:
+                    continue
+                seq, prev = heads[account_id]
+                seq += 1
+                of_outcomes = checkpoint_hash(covered[pk] for pk in outcome_ids)
+                digest = entry_hash(prev_hash=prev, account_id=account_id, seq=seq, credit_class=_CHECKPOINT_CLASS,
+                                    amount=Decimal("0"), reason=EntryReason.CHAIN_UPGRADE, outcome_id=None,
+                                    conversion_id=None, reverses_id=None, actor_id=None, memo="", created_at=now,
+                                    chain=2, outcome_hash=of_outcomes)
+                rows.append(LedgerEntry(account_id=account_id, seq=seq, credit_class=_CHECKPOINT_CLASS,
+                                        amount=Decimal("0"), reason=EntryReason.CHAIN_UPGRADE, memo="",
+                                        created_at=now, prev_hash=prev, hash=digest, chain=2,
+                                        outcome_hash=of_outcomes))
+                moved[account_id] = (seq, digest)
+            LedgerEntry.objects.bulk_create(rows, batch_size=5_000)
+            _heads_move(moved, {})
+            written += len(rows)
+
+
+_CHECKPOINT_CLASS = CreditClass.TRAINING  # any class: a checkpoint moves no credits
+
+
 @dataclass
 class Movement:
     """A credit movement to append: which class, how much (signed), why, and what it refers to."""
@@ -286,6 +358,8 @@ def entries_append(*, account: LearningAccount, movements: Iterable[Movement], a
             raise DomainError({"credit_class": f"未知的学分类别「{m.credit_class}」"})
         if m.reason not in EntryReason.values:
             raise DomainError({"reason": f"未知的记账原因「{m.reason}」"})
+        if m.reason == EntryReason.CHAIN_UPGRADE:
+            raise DomainError({"reason": "账本升级记录只由迁移 0008 写入"})
         amount = check_amount(m.amount)
         if amount == 0:
             raise DomainError({"amount": "学分变动不能为 0"})
@@ -398,31 +472,58 @@ def _segments_sql() -> str:
 
 
 def _outcome_now_sql(vendor: str, hashed: bool = False) -> str:
-    """Of an entry `e` of chain version 2 or later with an outcome: the payload of its outcome as it is now ("-"
-    if the outcome, its version, standard or level is gone), or with `hashed` its `outcome_hash`; "" for an entry
-    of version 2 or later without an outcome. For one of version 1: "" (the Python walk checks no outcome of it),
-    or with `hashed` the entry's own outcome_hash (so the SQL finds nothing to report).
+    """Of an entry `e` with an outcome: the payload of its outcome as it is now ("-" if the outcome, its version,
+    standard or level is gone; version 1 entries' too, for the chain upgrade checkpoint the Python walk checks),
+    "" for one without. With `hashed` (PostgreSQL's SQL verification): the outcome's `outcome_hash` for an entry
+    of version 2 or later, "" without an outcome; for one of version 1 or a checkpoint, the entry's own
+    outcome_hash (so this finds nothing to report: `_checkpoint_now_sql` checks those).
 
     On PostgreSQL a subquery, the outcome looked up by its primary key for each entry in the (account, seq) order
     the entries are read in (a join let the planner hash every outcome of the ledger and sort the page's entries
     again, each page); on SQLite over `_covered_joins`, which joins only the outcomes of such entries (by rowid,
     in the same order)."""
-    def digest(payload: str) -> str:
-        return f"encode(pg_catalog.sha256(convert_to({payload}, 'UTF8')), 'hex')" if hashed else payload
-
-    older = "e.outcome_hash" if hashed else "''"
     if vendor == "postgresql":
+        if hashed:
+            return (f"CASE WHEN e.chain < 2 OR e.reason = '{EntryReason.CHAIN_UPGRADE}' THEN e.outcome_hash "
+                    f"WHEN e.outcome_id IS NULL THEN '' ELSE {_pg_outcome_hash('e.outcome_id')} END")
         payload = outcome_payload_sql(vendor, segment=f"({_segments_sql()} ->> o.standard_version_id::text)")
-        return (f"CASE WHEN e.chain < 2 THEN {older} WHEN e.outcome_id IS NULL THEN '' ELSE COALESCE(("
-                f"SELECT {digest(payload)} FROM {Outcome._meta.db_table} o WHERE o.id = e.outcome_id), '-') END")
+        return (f"CASE WHEN e.outcome_id IS NULL THEN '' ELSE COALESCE(("
+                f"SELECT {payload} FROM {Outcome._meta.db_table} o WHERE o.id = e.outcome_id), '-') END")
     assert not hashed, "SQLite has no sha256: the Python walk hashes the payload"
-    return (f"CASE WHEN e.chain < 2 THEN {older} WHEN e.outcome_id IS NULL THEN '' "
-            f"ELSE COALESCE({outcome_payload_sql(vendor)}, '-') END")
+    return f"CASE WHEN e.outcome_id IS NULL THEN '' ELSE COALESCE({outcome_payload_sql(vendor)}, '-') END"
+
+
+def _pg_outcome_hash(outcome_id: str) -> str:
+    """PostgreSQL: the `outcome_hash` of the outcome `outcome_id` (an SQL expression) as it is now, "-" if it, its
+    version, standard or level is gone; looked up by primary key."""
+    payload = outcome_payload_sql("postgresql", segment=f"({_segments_sql()} ->> o.standard_version_id::text)")
+    return (f"COALESCE((SELECT encode(pg_catalog.sha256(convert_to({payload}, 'UTF8')), 'hex') "
+            f"FROM {Outcome._meta.db_table} o WHERE o.id = {outcome_id}), '-')")
+
+
+def _checkpoint_now_sql() -> str:
+    """PostgreSQL, of an entry `e`: for a chain upgrade checkpoint, `checkpoint_hash` of the outcomes its account's
+    version 1 entries before it record, as they are now, or "" if the checkpoint is stray (one came before it,
+    or no version 1 entry before it records an outcome); NULL for any other entry. A subquery evaluated only for
+    checkpoints (at most one an account), over the account's entries before it, through the (account, seq)
+    index."""
+    entries, upgrade = LedgerEntry._meta.db_table, EntryReason.CHAIN_UPGRADE
+    recorded = "c.chain = 1 AND c.outcome_id IS NOT NULL"
+    # the outcome joined with its version, standard and level (as `outcome_hashes` does), not through the page's
+    # once-a-statement versions' text: a second InitPlan for a few rows would cost every page its computation
+    digest = "encode(pg_catalog.sha256(convert_to({}, 'UTF8')), 'hex')"
+    line = f"COALESCE({digest.format(outcome_payload_sql('postgresql'))}, '-')"
+    return (f"CASE WHEN e.reason = '{upgrade}' THEN (SELECT CASE WHEN bool_or(c.reason = '{upgrade}') "
+            f"OR NOT COALESCE(bool_or({recorded}), false) THEN '' ELSE {digest.format(
+                f"string_agg(CASE WHEN {recorded} THEN {line} END, chr(10) ORDER BY c.seq)")} END "
+            f"FROM {entries} c LEFT JOIN {Outcome._meta.db_table} o ON o.id = c.outcome_id AND {recorded} "
+            f"{_version_joins()} WHERE c.account_id = e.account_id AND c.seq < e.seq) END")
 
 
 def _covered_joins() -> str:
-    """SQLite: the outcome of each entry of chain version 2 or later, with its version, standard and level."""
-    return f"LEFT JOIN {Outcome._meta.db_table} o ON o.id = e.outcome_id AND e.chain >= 2 {_version_joins()}"
+    """SQLite: the outcome of each entry that records one, with its version, standard and level (version 1
+    entries' too: a chain upgrade checkpoint covers them)."""
+    return f"LEFT JOIN {Outcome._meta.db_table} o ON o.id = e.outcome_id {_version_joins()}"
 
 
 def _stream(low: int | None, high: int | None, account_ids: list[int] | None) -> Iterator[list[list[str]]]:
@@ -556,6 +657,7 @@ _NO_ACCOUNT = "账本中有记录，但账户不存在"
 _BALANCE = "缓存的余额与账本记录之和不一致"
 _DOWNGRADED = "记录的链版本低于前一笔（版本被改动）"
 _OUTCOME = OUTCOME_ALTERED = "记录所记的学习成果与记账时不一致（成果被改动或删除）"
+_STRAY_CHECKPOINT = "多余的账本升级记录（每个账户至多一笔，且只在此前的记录载有学习成果时）"
 
 
 def _gap(expect_seq: int) -> str:
@@ -576,7 +678,8 @@ def _verify_page(report: VerifyReport, digest, batches: Iterator[list[list[str]]
     breaks = report.breaks
     n = report.entries
     current, current_text, expect_seq, prev, sums = None, None, 0, GENESIS, {}
-    version = 1
+    version, recorded, checkpoints = 1, [], 0  # the account's version 1 outcomes' hashes, its checkpoints so far
+    upgrade = EntryReason.CHAIN_UPGRADE.value
     for (account_text, seq_text, credit_class, amount, reason, outcome_id, conversion_id, reverses_id, actor_id, memo,
          created_at, prev_hash, stored_hash, entry_id, chain_text, stored_outcome_hash, outcome_now) in chain.from_iterable(
             batches):
@@ -584,6 +687,7 @@ def _verify_page(report: VerifyReport, digest, batches: Iterator[list[list[str]]
             if current is not None:
                 _close(report, digest, current, expect_seq, prev, sums, heads, cached)
             current, current_text, expect_seq, prev, sums, version = int(account_text), account_text, 0, GENESIS, {}, 1
+            recorded, checkpoints = [], 0
         if created_at[:1] == "\0":  # SQLite: a created_at in neither of the forms Django writes
             created_at = _sqlite_time(created_at[1:])
         seq = int(seq_text)
@@ -604,9 +708,17 @@ def _verify_page(report: VerifyReport, digest, batches: Iterator[list[list[str]]
         if entry_version < version:
             breaks.append(Break(current, seq, int(entry_id), _DOWNGRADED))
         version = entry_version
-        if entry_version >= 2 and (outcome_now if outcome_now in ("", "-") else sha256(outcome_now.encode()).hexdigest()
-                                   ) != stored_outcome_hash:
+        if reason == upgrade:  # a chain upgrade checkpoint: the version 1 outcomes before it, as they are now
+            if checkpoints or not recorded:
+                breaks.append(Break(current, seq, int(entry_id), _STRAY_CHECKPOINT))
+            elif sha256("\n".join(recorded).encode()).hexdigest() != stored_outcome_hash:
+                breaks.append(Break(current, seq, int(entry_id), _OUTCOME))
+            checkpoints += 1
+        elif entry_version >= 2 and (outcome_now if outcome_now in ("", "-") else sha256(outcome_now.encode()).hexdigest()
+                                     ) != stored_outcome_hash:
             breaks.append(Break(current, seq, int(entry_id), _OUTCOME))
+        elif chain_text == "1" and outcome_id:
+            recorded.append(outcome_now if outcome_now in ("", "-") else sha256(outcome_now.encode()).hexdigest())
         prev = stored_hash
         sums[credit_class] = sums.get(credit_class, 0) + int(amount.replace(".", ""))  # in cents
         n += 1
@@ -673,6 +785,9 @@ def _page_sql(low: int | None, high: int | None, account_ids: list[int] | None) 
     digest = (f"CASE e.chain WHEN 1 THEN {entry_hash_sql(*own)} "
               f"WHEN 2 THEN {entry_hash_sql(*own, 'e.outcome_hash')} END")
     outcome_now = _outcome_now_sql("postgresql", hashed=True)
+    checkpoint_now = _checkpoint_now_sql()
+    checkpoint_off = "COALESCE(ck <> '' AND ck <> outcome_hash, false)"  # a checkpoint's outcomes changed
+    stray = "COALESCE(ck = '', false)"
     # An entry of a class that is no column (only by tampering) breaks the balances when its class sums to
     # anything but 0, as `_close` sees it: looked at only for an account that has one.
     odd_sums = (f"EXISTS (SELECT FROM {entries} o WHERE o.account_id = g.account_id AND o.credit_class NOT IN ({known}) "
@@ -685,8 +800,10 @@ def _page_sql(low: int | None, high: int | None, account_ids: list[int] | None) 
           FROM (
             SELECT account_id, count(*) AS n, max(seq) AS last_seq, max(hash) FILTER (WHERE last) AS last_hash, {sums},
                    bool_or(credit_class NOT IN ({known})) AS odd,
-                   array_agg(ARRAY[seq, id, expect, unlinked::int, altered::int, downgraded::int, outcome::int])
-                     FILTER (WHERE seq <> expect OR unlinked OR altered OR downgraded OR outcome) AS bad
+                   array_agg(ARRAY[seq, id, expect, unlinked::int, altered::int, downgraded::int,
+                                   (outcome OR {checkpoint_off})::int, ({stray})::int])
+                     FILTER (WHERE seq <> expect OR unlinked OR altered OR downgraded OR outcome OR {checkpoint_off}
+                             OR {stray}) AS bad
             FROM (
               SELECT e.account_id, e.seq, e.id, e.hash, e.credit_class, e.amount,
                      COALESCE(lag(e.seq) OVER w, 0) + 1 AS expect,
@@ -694,6 +811,7 @@ def _page_sql(low: int | None, high: int | None, account_ids: list[int] | None) 
                      {digest} IS DISTINCT FROM e.hash AS altered,
                      e.chain < COALESCE(lag(e.chain) OVER w, 1) AS downgraded,
                      {outcome_now} <> e.outcome_hash AS outcome,
+                     {checkpoint_now} AS ck, e.outcome_hash,
                      lead(e.seq) OVER w IS NULL AS last
               FROM {entries} e WHERE {_scope("e.account_id", low, high, account_ids)}
               WINDOW w AS (PARTITION BY e.account_id ORDER BY e.seq)) x
@@ -725,7 +843,7 @@ def _page_breaks(problems: list | str | None) -> list[Break]:
             if differs:
                 without.append(Break(account_id, None, None, _BALANCE))
             continue
-        for seq, entry_id, expect_seq, unlinked, altered, downgraded, outcome in sorted(bad or ()):
+        for seq, entry_id, expect_seq, unlinked, altered, downgraded, outcome, stray in sorted(bad or ()):
             if seq != expect_seq:
                 with_entries.append(Break(account_id, seq, entry_id, _gap(expect_seq)))
             if unlinked:
@@ -736,6 +854,8 @@ def _page_breaks(problems: list | str | None) -> list[Break]:
                 with_entries.append(Break(account_id, seq, entry_id, _DOWNGRADED))
             if outcome:
                 with_entries.append(Break(account_id, seq, entry_id, _OUTCOME))
+            if stray:
+                with_entries.append(Break(account_id, seq, entry_id, _STRAY_CHECKPOINT))
         if not known:
             with_entries.append(Break(account_id, None, None, _NO_ACCOUNT))
         elif head_moved:

@@ -388,6 +388,9 @@ class EntryReason(models.TextChoices):
     CONVERSION = "conversion", _("转换")
     REVERSAL = "reversal", _("冲正")
     EXPIRY = "expiry", _("过期")
+    # Written only by migration 0008: one a chain, amount 0, no outcome; its outcome_hash covers the outcomes its
+    # account's chain version 1 entries recorded (`ledger.checkpoint_hash`).
+    CHAIN_UPGRADE = "upgrade", _("账本升级：此前记录的学习成果纳入校验")
 
 
 # The chain version new entries are written under (`LedgerEntry.chain`). 1: the entry's own fields; 2 (migration
@@ -431,7 +434,9 @@ class LedgerEntry(models.Model):
             models.UniqueConstraint(fields=["account", "seq"], name="ledger_entry_seq_once"),
             models.UniqueConstraint(fields=["reverses"], condition=Q(reverses__isnull=False),
                                     name="ledger_entry_reversed_once"),
-            models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_amount_not_zero"),
+            # a chain upgrade checkpoint moves no credits
+            models.CheckConstraint(condition=~Q(amount=0) | Q(reason=EntryReason.CHAIN_UPGRADE),
+                                   name="ledger_entry_amount_not_zero"),
         ]
         indexes = [models.Index(fields=["conversion"], condition=Q(conversion__isnull=False),
                                 name="ledger_entry_conversion")]
