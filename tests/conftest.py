@@ -85,3 +85,9 @@ def api_as(db):
         return Client(headers={"Authorization": f"Bearer {token}"})
 
     return make
+
+
+@pytest.fixture
+def admin_api(users, api_as):
+    """A client of the API as the city administrator (a personal bearer token)."""
+    return api_as(users["city_admin"])

@@ -20,11 +20,6 @@ UNKNOWN_PLACE = "350102999999"
 
 
 @pytest.fixture
-def admin_api(users, api_as):
-    return api_as(users["city_admin"])
-
-
-@pytest.fixture
 def unchanged():
     """unchanged() -> a check that no row of these tables was added, changed or removed since it was made."""
 

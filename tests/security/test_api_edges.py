@@ -24,11 +24,6 @@ UNAUTHORIZED = {"code": "unauthorized", "detail": "请登录，或提供有效�
 
 
 @pytest.fixture
-def admin_api(users, api_as):
-    return api_as(users["city_admin"])
-
-
-@pytest.fixture
 def unchanged():
     def tables():
         return {
