@@ -18,7 +18,7 @@ APT_PACKAGES := chromium fonts-wqy-microhei poppler-utils gettext
 .PHONY: help demo test install system-deps lint test-sqlite test-postgres serve bench clean
 
 help:
-	@echo "make demo   install everything, build the demo city (Fuzhou) into SQLite and serve it at http://127.0.0.1:8000"
+	@echo "make demo   install everything, build the demo city (Fuzhou) into SQLite and serve it at http://127.0.0.1:8000 (PORT=8001 for another port)"
 	@echo "make test   run the whole test suite (lint, import contracts, SQLite, PostgreSQL, browser)"
 
 $(UV):
@@ -38,14 +38,17 @@ system-deps:
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	  $$SUDO apt-get -o DPkg::Lock::Timeout=300 update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get \
+	    -o DPkg::Lock::Timeout=300 install -y -qq $$missing >/dev/null; \
 	fi
 
+# The port the demo and serve listen on: `make demo PORT=8001` when 8000 is taken.
+PORT ?= 8000
 demo: install
-	$(RUN) learncity demo
+	$(RUN) learncity demo --port $(PORT)
 
 serve: install
-	$(RUN) learncity serve
+	$(RUN) learncity serve --port $(PORT)
 
 lint: .venv/.synced
 	$(RUN) ruff check src tests bench

@@ -119,6 +119,12 @@ def _segmenter():
     return _jieba
 
 
+def search_warm() -> None:
+    """Load what the first search of a process would otherwise wait for (jieba's dictionary, pypinyin's tables):
+    the web server's workers call it as they start, so the first visitor's search is as fast as the next."""
+    tokenize("终身学习 书法 太极 taiji Python")
+
+
 def _is_cjk(run: str) -> bool:
     return not ("0" <= run[0] <= "9" or "a" <= run[0] <= "z")
 
