@@ -18,6 +18,9 @@ from learncity.people.rotation import pii_key_problem
 
 STATIC_IGNORE: list[str] = []
 WORKER_NICENESS = 10
+# Python threads a server worker answers requests on: two a core and one (granian warns on every start beyond that,
+# a warning no one running the server can act on), at most 8.
+BLOCKING_THREADS = min(8, (os.cpu_count() or 1) * 2 + 1)
 
 
 def static_fingerprint() -> str:
@@ -93,7 +96,7 @@ class Command(BaseCommand):
         self.stdout.write(f"learncity: serving on http://{host}:{port}/  (Ctrl-C to stop)")
         sys.stdout.flush()
         server = ["granian", "--interface", "wsgi", "--host", host, "--port", str(port), "--workers", str(workers),
-                  "--blocking-threads", "8", "learncity.wsgi:application"]
+                  "--blocking-threads", str(BLOCKING_THREADS), "learncity.wsgi:application"]
         if no_worker:
             os.execvp(sys.executable, [sys.executable, "-m", *server])
         self.supervise(server, ["learncity.cli", "db_worker", "--no-reload", "--interval", "1",
