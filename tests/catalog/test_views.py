@@ -377,6 +377,18 @@ def test_my_learning_shows_the_records_and_counts_a_completed_courses_hours_once
     ])
 
 
+def test_my_learning_sums_hours_to_their_one_decimal_place(users, school, client_as):
+    # 17.3 + 34.9 is 52.199999… in floating point, which SQLite's SUM of decimals used to show as 52.2000000000000
+    me = learner_make()
+    one = course_make(users["staff"], school, title="书法进阶", hours="20", state="published")
+    two = course_make(users["staff"], school, title="太极拳", hours="40", state="published")
+    for course, hours in ((one, "17.3"), (two, "34.9")):
+        e = enrollment_create(actor=me, course=course)
+        completion_mark(actor=users["staff"], course=course, entries=[(e.pk, hours, "90")])
+
+    assert '<div class="stat" data-testid="total-hours">52.2</div>' in html(client_as(me).get("/learn/me/"))
+
+
 def test_my_learning_of_a_learner_with_nothing_yet(client_as):
     response = client_as(learner_make()).get("/learn/me/")
 

@@ -128,6 +128,9 @@ def my_learning(*, actor) -> dict:
     completed = records.filter(kind=RecordKind.COMPLETION).values("course_id")
     total = (records.exclude(kind=RecordKind.ATTENDANCE, course_id__in=completed)
              .aggregate(h=Sum("hours"))["h"] or Decimal("0"))
+    # SQLite sums decimals as floats (52.2000000000000): back to the hours' one decimal place, and 12.0 as 12.
+    total = Decimal(str(total)).quantize(Decimal("0.1"))
+    total = total.quantize(Decimal("1")) if total == total.to_integral_value() else total
     return {"enrollments": enrollments, "upcoming": upcoming, "records": list(records[:200]), "total_hours": total,
             "record_count": records.count(), "current_count": len(live_courses)}
 
