@@ -1,11 +1,14 @@
 """The learning platform: courses and their sessions, teachers and textbooks, digital resources, venues and
 events, enrollments, attendance, and the learning records every attendance and completion becomes."""
 
+import datetime
 from decimal import Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Count, F, Max, Min, Q, Value, When
+from django.db.models.lookups import GreaterThan
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from learncity.network.models import Institution
@@ -38,6 +41,62 @@ class CourseState(models.TextChoices):
     DRAFT = "draft", _("草稿")
     PUBLISHED = "published", _("已发布")
     CLOSED = "closed", _("已结束")
+
+
+class CoursePhase(models.TextChoices):
+    """Where a course stands in its life cycle today; `CourseQuerySet.with_phase` is the one definition."""
+
+    OPEN = "open", _("报名中")
+    STARTING = "starting", _("即将开始")
+    RUNNING = "running", _("进行中")
+    ENDED = "ended", _("已结束")
+
+
+STARTING_SOON_DAYS = 7  # a course whose first session is this close (or closer) is 即将开始
+
+
+class CourseQuerySet(models.QuerySet):
+    def with_phase(self, today: datetime.date | None = None) -> "CourseQuerySet":
+        """Annotate each course with its sessions' counts and dates, its `phase` and whether it takes new
+        learners (`enrolment_open`). The one definition of a course's life cycle, by its sessions' dates
+        against `today` (the local date by default):
+
+        - 已结束 (ended): the course is closed, or it has sessions and the last of them is before today;
+        - 进行中 (running): its first session is today or before, and it has not ended;
+        - 即将开始 (starting): its first session is within the next STARTING_SOON_DAYS days;
+        - 报名中 (open): its first session is later than that, or it has no sessions (a course learnt online
+          at one's own pace).
+
+        A published course takes new learners (and its waiting list new names) unless it has ended or its
+        sessions have mostly passed: more than half of them are before today.
+        """
+        today = today or timezone.localdate()
+        qs = self.annotate(
+            session_count=Count("sessions", distinct=True),
+            sessions_past=Count("sessions", filter=Q(sessions__date__lt=today), distinct=True),
+            first_session_date=Min("sessions__date"),
+            last_session_date=Max("sessions__date"),
+        )
+        ended = Q(state=CourseState.CLOSED) | Q(last_session_date__lt=today)
+        return qs.annotate(
+            phase=Case(
+                When(ended, then=Value(CoursePhase.ENDED.value)),
+                When(first_session_date__lte=today, then=Value(CoursePhase.RUNNING.value)),
+                When(first_session_date__lte=today + datetime.timedelta(days=STARTING_SOON_DAYS),
+                     then=Value(CoursePhase.STARTING.value)),
+                default=Value(CoursePhase.OPEN.value),
+                output_field=models.CharField(),
+            ),
+            enrolment_open=Case(
+                When(~Q(state=CourseState.PUBLISHED) | ended, then=Value(False)),
+                When(GreaterThan(F("sessions_past") * 2, F("session_count")), then=Value(False)),
+                default=Value(True),
+                output_field=models.BooleanField(),
+            ),
+        )
+
+    def not_ended(self, today: datetime.date | None = None) -> "CourseQuerySet":
+        return self.with_phase(today).exclude(phase=CoursePhase.ENDED.value)
 
 
 class TeacherKind(models.TextChoices):
@@ -156,6 +215,8 @@ class Course(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CourseQuerySet.as_manager()
+
     class Meta:
         ordering = ["-id"]
         constraints = [
@@ -175,6 +236,14 @@ class Course(models.Model):
     @property
     def seats_left(self) -> int:
         return max(self.capacity - self.enrolled_count, 0)
+
+    def life_cycle(self, today: datetime.date | None = None) -> dict:
+        """This course's phase and whether it takes new learners, as `CourseQuerySet.with_phase` defines them
+        (read from the annotation when the course came from it)."""
+        row = self if hasattr(self, "phase") and today is None else (
+            Course.objects.with_phase(today).filter(pk=self.pk).first())
+        return {"phase": CoursePhase(row.phase), "enrolment_open": bool(row.enrolment_open),
+                "session_count": row.session_count, "sessions_past": row.sessions_past}
 
 
 class Venue(models.Model):

@@ -14,11 +14,13 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from learncity.catalog.models import (
     Attendance,
     Course,
     CourseKind,
+    CoursePhase,
     CourseSession,
     CourseState,
     Enrollment,
@@ -285,6 +287,14 @@ def enrollment_create(*, actor, course: Course, learner: LearnerProfile | None =
                               code="course_not_open")
         if Enrollment.objects.filter(course=locked, learner=learner).exclude(status=EnrollmentStatus.CANCELLED).exists():
             raise DomainError({"course": f"您已报名「{locked.title}」"}, code="already_enrolled")
+        cycle = locked.life_cycle()
+        if cycle["phase"] == CoursePhase.ENDED:
+            raise DomainError({"course": gettext("课程「%(title)s」已结束，不能报名或候补") % {"title": locked.title}},
+                              code="course_ended")
+        if not cycle["enrolment_open"]:
+            raise DomainError({"course": gettext("课程「%(title)s」的 %(total)s 次课已上过 %(past)s 次，报名已截止")
+                               % {"title": locked.title, "total": cycle["session_count"],
+                                  "past": cycle["sessions_past"]}}, code="enrolment_closed")
         if locked.enrolled_count < locked.capacity:
             enrollment = Enrollment.objects.create(course=locked, learner=learner, status=EnrollmentStatus.ENROLLED)
             Course.objects.filter(pk=locked.pk).update(enrolled_count=F("enrolled_count") + 1)

@@ -479,7 +479,8 @@ def _residents(city: Place, n: int, rng: random.Random, progress: Progress, *, l
 
 
 def _learner_enrolls(user: User) -> None:
-    """The demo learner is enrolled, through the enrollment service, in open courses near home."""
+    """The demo learner is enrolled, through the enrollment service, in courses near home that take new
+    learners (not ended, most of their sessions still to come)."""
     from learncity.catalog.models import Course, CourseState
     from learncity.catalog.services import enrollment_create
     from learncity.places.selectors import district_path_of
@@ -488,8 +489,9 @@ def _learner_enrolls(user: User) -> None:
     if profile is None:
         return
     area = district_path_of(profile.residence) or profile.residence.path
-    open_courses = (Course.objects.filter(state=CourseState.PUBLISHED, institution__place__path__startswith=area,
-                                          enrolled_count__lt=models.F("capacity"))
+    open_courses = (Course.objects.with_phase().filter(state=CourseState.PUBLISHED, enrolment_open=True,
+                                                       institution__place__path__startswith=area,
+                                                       enrolled_count__lt=models.F("capacity"))
                     .exclude(enrollments__learner=profile).order_by("id")[:3])
     for course in open_courses:
         enrollment_create(actor=user, course=course)

@@ -1,0 +1,178 @@
+"""A course's life cycle (issue 15, item 2): its phase from its sessions' dates (报名中 / 即将开始 / 进行中 /
+已结束), and enrolment and the waiting list refused once a course has ended or most of its sessions are past —
+through the service, the page and the API, with nothing written."""
+
+import datetime
+
+import pytest
+
+from learncity.catalog.models import (
+    Attendance,
+    Course,
+    CoursePhase,
+    CourseSession,
+    CourseState,
+    Enrollment,
+    LearningRecord,
+)
+from learncity.catalog.services import enrollment_create
+from learncity.core.errors import DomainError
+from learncity.core.models import AuditEvent
+from tests.catalog.factories import TERM, course_make, learner_make, staff_institution, today
+
+DAY = datetime.timedelta(days=1)
+
+
+def snapshot() -> dict:
+    return {
+        "courses": list(Course.objects.filter(term=TERM).order_by("pk").values_list(
+            "pk", "state", "enrolled_count", "capacity")),
+        "sessions": list(CourseSession.objects.filter(course__term=TERM).order_by("pk").values_list("pk", "date")),
+        "enrollments": list(Enrollment.objects.filter(course__term=TERM).order_by("pk").values_list(
+            "pk", "learner_id", "status", "waitlist_position")),
+        "attendances": Attendance.objects.count(),
+        "records": LearningRecord.objects.count(),
+        "audit": AuditEvent.objects.count(),
+    }
+
+
+@pytest.fixture
+def school(users):
+    return staff_institution(users)
+
+
+def course_from(users, school, *, first: datetime.timedelta, sessions: int, capacity: int = 30,
+                state: str = CourseState.PUBLISHED) -> Course:
+    """A course of `sessions` daily sessions whose first is `first` from today."""
+    return course_make(users["staff"], school, title="书法入门", capacity=capacity, sessions=sessions,
+                       session_date=today() + first, state=state)
+
+
+@pytest.mark.parametrize(("first", "sessions", "phase", "open_", "past"), [
+    (30 * DAY, 4, CoursePhase.OPEN, True, 0),            # starts in a month
+    (8 * DAY, 4, CoursePhase.OPEN, True, 0),             # just beyond "starting soon"
+    (7 * DAY, 4, CoursePhase.STARTING, True, 0),         # within the week
+    (DAY, 4, CoursePhase.STARTING, True, 0),             # tomorrow
+    (0 * DAY, 4, CoursePhase.RUNNING, True, 0),          # its first session is today
+    (-2 * DAY, 4, CoursePhase.RUNNING, True, 2),         # half of them past: still open
+    (-3 * DAY, 4, CoursePhase.RUNNING, False, 3),        # 3 of 4 past: mostly passed, closed
+    (-13 * DAY, 16, CoursePhase.RUNNING, False, 13),     # 13 of 16 past, as the issue found
+    (-4 * DAY, 4, CoursePhase.ENDED, False, 4),          # the last was yesterday
+    (-30 * DAY, 1, CoursePhase.ENDED, False, 1),
+])
+def test_a_course_phase_and_enrolment_follow_its_sessions_dates(users, school, first, sessions, phase, open_, past):
+    course = course_from(users, school, first=first, sessions=sessions)
+
+    cycle = course.life_cycle()
+
+    assert cycle == {"phase": phase, "enrolment_open": open_, "session_count": sessions, "sessions_past": past}
+    assert Course.objects.with_phase().get(pk=course.pk).phase == phase
+
+
+def test_a_course_without_sessions_is_open_and_a_closed_course_has_ended(users, school):
+    online = course_make(users["staff"], school, mode="online", sessions=0, state=CourseState.PUBLISHED)
+    closed = course_from(users, school, first=10 * DAY, sessions=2, state=CourseState.CLOSED)
+    draft = course_from(users, school, first=10 * DAY, sessions=2, state=CourseState.DRAFT)
+
+    assert online.life_cycle() == {"phase": CoursePhase.OPEN, "enrolment_open": True, "session_count": 0,
+                                   "sessions_past": 0}
+    assert closed.life_cycle()["phase"] == CoursePhase.ENDED
+    assert (draft.life_cycle()["phase"], draft.life_cycle()["enrolment_open"]) == (CoursePhase.OPEN, False)
+
+
+def test_the_phase_is_taken_on_the_day_asked(users, school):
+    course = course_from(users, school, first=2 * DAY, sessions=2)
+
+    assert [course.life_cycle(today() + n * DAY)["phase"] for n in (-10, 0, 2, 3, 4)] == [
+        CoursePhase.OPEN, CoursePhase.STARTING, CoursePhase.RUNNING, CoursePhase.RUNNING, CoursePhase.ENDED]
+
+
+# --- enrolment refused -------------------------------------------------------------------------------------
+
+
+def refused(**kwargs) -> DomainError:
+    before = snapshot()
+    with pytest.raises(DomainError) as exc:
+        enrollment_create(**kwargs)
+    assert snapshot() == before
+    return exc.value
+
+
+def test_an_ended_course_takes_no_enrolment(users, school):
+    course = course_from(users, school, first=-5 * DAY, sessions=3)
+
+    exc = refused(actor=users["learner"], course=course)
+
+    assert (exc.code, exc.errors) == ("course_ended", {"course": ["课程「书法入门」已结束，不能报名或候补"]})
+
+
+def test_a_full_ended_course_takes_nobody_on_its_waiting_list(users, school):
+    course = course_from(users, school, first=0 * DAY, sessions=1, capacity=1)
+    enrollment_create(actor=learner_make(name="林一"), course=course)  # its one seat taken on the day
+    CourseSession.objects.filter(course=course).update(date=today() - 2 * DAY)  # two days later
+
+    exc = refused(actor=users["learner"], course=course)
+
+    assert exc.code == "course_ended"
+
+
+def test_a_course_mostly_past_takes_no_enrolment_and_no_waiting(users, school):
+    course = course_from(users, school, first=-13 * DAY, sessions=16)
+    full = course_from(users, school, first=0 * DAY, sessions=4, capacity=1)
+    enrollment_create(actor=learner_make(name="林一"), course=full)
+    for n, session in enumerate(full.sessions.order_by("date")):  # three days later
+        CourseSession.objects.filter(pk=session.pk).update(date=today() + (n - 3) * DAY)
+
+    exc = refused(actor=users["learner"], course=course)
+    waiting = refused(actor=users["learner"], course=full)
+
+    assert (exc.code, exc.errors) == ("enrolment_closed",
+                                      {"course": ["课程「书法入门」的 16 次课已上过 13 次，报名已截止"]})
+    assert (waiting.code, waiting.errors) == ("enrolment_closed",
+                                              {"course": ["课程「书法入门」的 4 次课已上过 3 次，报名已截止"]})
+
+
+def test_a_course_half_past_still_takes_a_learner(users, school):
+    course = course_from(users, school, first=-2 * DAY, sessions=4)
+
+    enrollment = enrollment_create(actor=users["learner"], course=course)
+
+    assert enrollment.status == "enrolled"
+
+
+def test_the_page_refuses_an_ended_course_with_the_reason_and_writes_nothing(users, client_as, school):
+    course = course_from(users, school, first=-5 * DAY, sessions=3)
+    before = snapshot()
+
+    response = client_as(users["learner"]).post(f"/learn/courses/{course.pk}/enroll/", follow=True)
+
+    assert response.status_code == 200
+    assert "课程「书法入门」已结束，不能报名或候补" in response.content.decode()
+    assert snapshot() == before
+
+
+def test_the_api_refuses_an_ended_or_mostly_past_course_and_writes_nothing(users, api_as, school):
+    ended = course_from(users, school, first=-5 * DAY, sessions=3)
+    mostly = course_from(users, school, first=-3 * DAY, sessions=4)
+    client = api_as(users["learner"])
+    before = snapshot()
+
+    answers = [client.post(f"/api/catalog/courses/{c.pk}/enrollments", {}, content_type="application/json")
+               for c in (ended, mostly)]
+
+    assert [a.status_code for a in answers] == [400, 400]
+    assert [a.json()["errors"] for a in answers] == [
+        {"course": ["课程「书法入门」已结束，不能报名或候补"]},
+        {"course": ["课程「书法入门」的 4 次课已上过 3 次，报名已截止"]}]
+    assert snapshot() == before
+
+
+def test_english_speakers_read_the_refusal_in_english(users, school):
+    from django.utils import translation
+
+    course = course_from(users, school, first=-5 * DAY, sessions=3)
+
+    with translation.override("en"):
+        exc = refused(actor=users["learner"], course=course)
+
+    assert exc.errors == {"course": ["The course “书法入门” has ended: it takes no enrolments and no waiting list"]}
