@@ -90,7 +90,7 @@ def test_district_admin_lists_only_roles_inside_their_district(users, client_as)
 def test_city_admin_revokes_a_role(users, client_as):
     ra = RoleAssignment.objects.get(user=users["district_admin_2"])
 
-    response = client_as(users["city_admin"]).post(f"/people/accounts/{ra.pk}/revoke/")
+    response = client_as(users["city_admin"]).post(f"/people/accounts/{ra.pk}/revoke/", {"confirm": "yes"})
 
     assert response.status_code == 302
     assert not RoleAssignment.objects.filter(pk=ra.pk).exists()
@@ -101,7 +101,7 @@ def test_district_admin_cannot_revoke_a_role_of_another_district(users, client_a
     ra = RoleAssignment.objects.get(user=users["district_admin_2"])
     before = state()
 
-    response = client_as(users["district_admin"]).post(f"/people/accounts/{ra.pk}/revoke/")
+    response = client_as(users["district_admin"]).post(f"/people/accounts/{ra.pk}/revoke/", {"confirm": "yes"})
 
     assert response.status_code == 404
     assert state() == before

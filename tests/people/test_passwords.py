@@ -55,7 +55,7 @@ def test_a_district_admin_resets_staff_of_their_district_to_a_temporary_password
     staff, admin = users["staff"], users["district_admin"]
     client = client_as(admin)
 
-    response = client.post(f"/people/users/{staff.pk}/password/", {"new_password": ""})
+    response = client.post(f"/people/users/{staff.pk}/password/", {"confirm": "yes", "new_password": ""})
 
     assert (response.status_code, response["Location"]) == (302, "/people/accounts/")
     page = client.get("/people/accounts/").content.decode()
@@ -72,7 +72,7 @@ def test_an_admin_may_type_the_new_password_instead(users, client_as):
     staff = users["staff"]
     client = client_as(users["city_admin"])
 
-    response = client.post(f"/people/users/{staff.pk}/password/", {"new_password": NEW})
+    response = client.post(f"/people/users/{staff.pk}/password/", {"confirm": "yes", "new_password": NEW})
 
     assert response.status_code == 302
     assert 'data-testid="temporary-password"' not in (page := client.get("/people/accounts/").content.decode())
@@ -92,7 +92,7 @@ def test_a_weak_typed_password_is_refused_with_the_rules_it_breaks(users, client
     before = password_state(staff), AuditEvent.objects.count()
 
     response = client_as(users["district_admin"]).post(f"/people/users/{staff.pk}/password/",
-                                                       {"new_password": password})
+                                                       {"confirm": "yes", "new_password": password})
 
     assert response.status_code == 400
     assert response.context["errors"] == {"new_password": messages}
@@ -103,7 +103,7 @@ def test_a_district_admin_cannot_reset_staff_of_another_district(users, client_a
     before = password_state(taijiang_staff), AuditEvent.objects.count()
 
     response = client_as(users["district_admin"]).post(f"/people/users/{taijiang_staff.pk}/password/",
-                                                       {"new_password": ""})
+                                                       {"confirm": "yes", "new_password": ""})
 
     assert response.status_code == 404
     assert (password_state(taijiang_staff), AuditEvent.objects.count()) == before
@@ -118,7 +118,7 @@ def test_nobody_resets_a_superuser_nor_staff_with_a_role_beyond_their_scope(user
     before = password_state(root), password_state(taijiang_staff), AuditEvent.objects.count()
     client = client_as(users["district_admin"])
 
-    answers = [client.post(f"/people/users/{u.pk}/password/", {"new_password": ""}).status_code
+    answers = [client.post(f"/people/users/{u.pk}/password/", {"confirm": "yes", "new_password": ""}).status_code
                for u in (root, taijiang_staff)]
 
     assert answers == [403, 403]
@@ -135,7 +135,7 @@ def test_who_does_not_administer_the_account_cannot_reset_it(users, client_as, r
     target = users[target]
     before = password_state(target), AuditEvent.objects.count()
 
-    response = client_as(users[role]).post(f"/people/users/{target.pk}/password/", {"new_password": ""})
+    response = client_as(users[role]).post(f"/people/users/{target.pk}/password/", {"confirm": "yes", "new_password": ""})
 
     assert response.status_code == status
     assert (password_state(target), AuditEvent.objects.count()) == before
@@ -145,7 +145,7 @@ def test_anonymous_is_sent_to_sign_in_and_nothing_changes(users, client):
     staff = users["staff"]
     before = password_state(staff), AuditEvent.objects.count()
 
-    reset = client.post(f"/people/users/{staff.pk}/password/", {"new_password": ""})
+    reset = client.post(f"/people/users/{staff.pk}/password/", {"confirm": "yes", "new_password": ""})
     change = client.post("/people/me/password/", {"current_password": "x", "new_password": NEW})
 
     assert (reset.status_code, change.status_code) == (302, 302)
@@ -199,7 +199,7 @@ def test_the_api_refuses_a_weak_password_and_an_out_of_scope_target(users, api_a
 
 def test_after_a_reset_the_pages_lead_to_the_password_change_until_it_is_done(users, client_as):
     staff = users["staff"]
-    client_as(users["district_admin"]).post(f"/people/users/{staff.pk}/password/", {"new_password": NEW})
+    client_as(users["district_admin"]).post(f"/people/users/{staff.pk}/password/", {"confirm": "yes", "new_password": NEW})
     client = Client()
     client.post("/login/", {"username": "staff", "password": NEW})
 

@@ -161,20 +161,39 @@ def user_create(*, actor, username: str, password: str | None, display_name: str
     return user
 
 
-def _can_grant(scope, role: Role, *, place=None, institution=None, member_unit=None) -> bool:
+def _role_grantable(scope, role: Role) -> bool:
+    """The role half of _can_grant: whether the scope may grant `role` anywhere at all (the new-account form offers
+    only these; the scope half is decided on the place, institution or member unit given)."""
     if scope.everything:
         return True
-    if role in (Role.CITY_ADMIN, Role.AUDITOR, Role.EXPERT_REVIEWER):
-        return Role.CITY_ADMIN in scope.roles and place is not None and scope.can_change_place(place.path)
-    if role == Role.DISTRICT_ADMIN:
-        return Role.CITY_ADMIN in scope.roles and place is not None and scope.can_change_place(place.path)
+    if role in (Role.CITY_ADMIN, Role.AUDITOR, Role.EXPERT_REVIEWER, Role.DISTRICT_ADMIN):
+        return Role.CITY_ADMIN in scope.roles
+    if role in (Role.INSTITUTION_STAFF, Role.MEMBER_UNIT_REPORTER):
+        return bool(scope.change.place_paths)
+    if role == Role.LEARNER:
+        return _manages_accounts(scope)
+    return False
+
+
+def _can_grant(scope, role: Role, *, place=None, institution=None, member_unit=None) -> bool:
+    if not _role_grantable(scope, role):
+        return False
+    if scope.everything or role == Role.LEARNER:
+        return True
+    if role in (Role.CITY_ADMIN, Role.AUDITOR, Role.EXPERT_REVIEWER, Role.DISTRICT_ADMIN):
+        return place is not None and scope.can_change_place(place.path)
     if role == Role.INSTITUTION_STAFF:
         return institution is not None and scope.can_change_place(institution.place.path)
     if role == Role.MEMBER_UNIT_REPORTER:
         return member_unit is not None and scope.can_change_place(member_unit.committee.place.path)
-    if role == Role.LEARNER:
-        return _manages_accounts(scope)
     return False
+
+
+def roles_grantable(*, actor) -> list[Role]:
+    """The roles the actor may grant somewhere in their scope, in ROLE_LABELS' order: what the back office offers.
+    The same rule role_grant enforces (a role offered here may still be refused for a place outside the scope)."""
+    scope = scope_for(actor)
+    return [role for role in Role if _role_grantable(scope, role)]
 
 
 def role_grant(*, actor, user: User, role: str, place_code: str | None = None, institution=None,

@@ -5,11 +5,11 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
 from learncity.core.htmx import render_page
-from learncity.core.scopes import ROLE_LABELS, scope_for
+from learncity.core.scopes import ROLE_LABELS, Role, scope_for
 from learncity.core.signin import SigninLocked
 from learncity.people import selectors, services
 
@@ -100,21 +100,43 @@ def accounts(request):
             return redirect("people:accounts")
     rows = selectors.role_assignment_list(actor=request.user).exclude(role="learner")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    # Only the roles this administrator may grant (the service's own rule); the learner role comes with a profile.
+    roles = [(role, ROLE_LABELS[role]) for role in services.roles_grantable(actor=request.user)
+             if role != Role.LEARNER]
     return render_page(request, "people/accounts.html",
-                       {"page": page, "errors": errors, "values": values, "roles": ROLE_LABELS.items(),
+                       {"page": page, "errors": errors, "values": values, "roles": roles,
                         "reset": request.session.pop("password_reset", None)},
                        status=400 if errors else 200)
 
 
+def _confirmed(request) -> bool:
+    return request.POST.get("confirm") == "yes"
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def role_revoke(request, pk: int):
-    assignment = selectors.role_assignment_list(actor=request.user).filter(pk=pk).first()
+    """Revoking a role asks first: GET shows what will happen, a POST revokes only with confirm=yes; one without
+    it changes nothing and says so."""
+    assignment = (selectors.role_assignment_list(actor=request.user)
+                  .select_related("user", "place", "institution", "member_unit").filter(pk=pk).first())
     if assignment is None:
         raise NotFound()
-    services.role_revoke(actor=request.user, assignment=assignment)
-    messages.success(request, _("已撤销 %(user)s 的角色") % {"user": assignment.user.username})
-    return redirect("people:accounts")
+    if request.method == "POST" and _confirmed(request):
+        services.role_revoke(actor=request.user, assignment=assignment)
+        messages.success(request, _("已撤销 %(user)s 的角色") % {"user": assignment.user.username})
+        return redirect("people:accounts")
+    where = assignment.place or assignment.institution or assignment.member_unit
+    names = {"user": assignment.user.username, "role": assignment.get_role_display()}
+    if where is not None:
+        question = _("撤销 %(user)s 的「%(role)s」角色（%(where)s）？") % {**names, "where": where.name}
+    else:
+        question = _("撤销 %(user)s 的「%(role)s」角色？") % names
+    unconfirmed = request.method == "POST"
+    return render_page(request, "people/confirm.html",
+                       {"title": _("撤销角色"), "question": question, "action": request.path,
+                        "button": _("撤销"), "unconfirmed": unconfirmed},
+                       status=400 if unconfirmed else 200)
 
 
 @login_required
@@ -155,7 +177,9 @@ def password_reset(request, pk: int):
     if not services.password_resettable(actor=request.user, user=target):
         raise PermissionDenied(_("您无权重置该用户的密码"))
     errors = {}
-    if request.method == "POST":
+    if request.method == "POST" and not _confirmed(request):
+        errors = {"confirm": [_("未勾选确认，密码没有重置 (not confirmed: the password was not reset)")]}
+    elif request.method == "POST":
         try:
             user, temporary = services.password_reset(actor=request.user, user=target,
                                                       new_password=request.POST.get("new_password", ""))

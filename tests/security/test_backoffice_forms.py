@@ -1,0 +1,170 @@
+"""Back-office forms that can't be misused (issue 15, item 8): the new-account form offers only the roles the
+administrator may grant, and revoking a role or resetting a password asks for confirmation first, without
+JavaScript; a POST without it changes nothing and says so."""
+
+import re
+
+import pytest
+
+from learncity.core.errors import PermissionDenied
+from learncity.core.models import AuditEvent
+from learncity.people.models import RoleAssignment, User
+from learncity.people.services import account_create, roles_grantable
+
+ALL_STAFF_ROLES = ["institution_staff", "district_admin", "city_admin", "member_unit_reporter", "expert_reviewer",
+                   "auditor"]
+
+
+def state():
+    return (User.objects.count(), RoleAssignment.objects.count(), AuditEvent.objects.count(),
+            sorted(User.objects.values_list("pk", "password", "must_change_password")))
+
+
+def offered_roles(page: str) -> list[str]:
+    select = page.split('<select id="a-role" name="role">')[1].split("</select>")[0]
+    return re.findall(r'<option value="([a-z_]+)"', select)
+
+
+def form(**overrides):
+    return {"username": "new_one", "display_name": "", "password": "a-long-passphrase-9", "role": "city_admin",
+            "place_code": "350102", "institution_code": "", "member_unit_id": "", **overrides}
+
+
+# --- the roles offered ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("username", "roles"), [
+    ("admin", ALL_STAFF_ROLES),
+    ("city_admin", ALL_STAFF_ROLES),
+    ("district_admin", ["institution_staff", "member_unit_reporter"]),
+])
+def test_the_new_account_form_offers_only_the_roles_the_admin_may_grant(users, client_as, username, roles):
+    page = client_as(users[username]).get("/people/accounts/").content.decode()
+
+    assert offered_roles(page) == roles
+    assert [r.value for r in roles_grantable(actor=users[username]) if r != "learner"] == roles
+
+
+def test_a_district_admin_is_not_offered_the_city_admin_role_by_name(users, client_as):
+    page = client_as(users["district_admin"]).get("/people/accounts/").content.decode()
+
+    select = page.split('<select id="a-role" name="role">')[1].split("</select>")[0]
+    assert select == ('<option value="institution_staff">机构工作人员</option>'
+                      '<option value="member_unit_reporter">成员单位填报员</option>')
+
+
+@pytest.mark.parametrize("role", ["city_admin", "district_admin", "auditor", "expert_reviewer"])
+def test_a_role_not_offered_and_posted_anyway_is_refused_in_their_own_district(users, client_as, role):
+    before = state()
+
+    response = client_as(users["district_admin"]).post("/people/accounts/", form(role=role, place_code="350102"))
+
+    assert response.status_code == 403
+    assert state() == before
+
+
+@pytest.mark.parametrize("role", ["city_admin", "district_admin", "auditor", "expert_reviewer"])
+def test_the_service_refuses_a_role_not_offered(users, role):
+    before = state()
+
+    with pytest.raises(PermissionDenied):
+        account_create(actor=users["district_admin"], username="new_one", password="a-long-passphrase-9",
+                       display_name="", role=role, place_code="350102")
+
+    assert state() == before
+
+
+@pytest.mark.parametrize("username", ["auditor", "expert", "reporter", "learner"])
+def test_who_manages_no_accounts_may_grant_no_role(users, username):
+    assert roles_grantable(actor=users[username]) == []
+
+
+def test_institution_staff_may_grant_only_the_learner_role(users):
+    assert roles_grantable(actor=users["staff"]) == ["learner"]
+
+
+# --- revoking a role asks first ----------------------------------------------------------------------------------
+
+def test_the_accounts_page_links_to_the_confirmation_instead_of_revoking_in_one_click(users, client_as):
+    ra = RoleAssignment.objects.get(user=users["staff"])
+
+    page = client_as(users["district_admin"]).get("/people/accounts/").content.decode()
+
+    assert f'<a href="/people/accounts/{ra.pk}/revoke/">撤销</a>' in page
+    assert f'action="/people/accounts/{ra.pk}/revoke/"' not in page
+
+
+def test_the_confirmation_page_names_what_will_be_revoked_and_changes_nothing(users, client_as):
+    ra = RoleAssignment.objects.select_related("institution").get(user=users["staff"])
+    before = state()
+
+    response = client_as(users["district_admin"]).get(f"/people/accounts/{ra.pk}/revoke/")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f'<p data-testid="question">撤销 staff 的「机构工作人员」角色（{ra.institution.name}）？</p>' in page
+    assert '<input type="hidden" name="confirm" value="yes">' in page
+    assert state() == before
+
+
+def test_a_place_role_is_named_with_its_place(users, client_as):
+    ra = RoleAssignment.objects.select_related("place").get(user=users["district_admin_2"])
+
+    page = client_as(users["city_admin"]).get(f"/people/accounts/{ra.pk}/revoke/").content.decode()
+
+    assert f"撤销 district_admin_2 的「区县管理员」角色（{ra.place.name}）？" in page
+
+
+@pytest.mark.parametrize("data", [{}, {"confirm": ""}, {"confirm": "no"}, {"confirm": "YES"}])
+def test_a_revoke_posted_without_confirmation_changes_nothing_and_says_so(users, client_as, data):
+    ra = RoleAssignment.objects.get(user=users["staff"])
+    before = state()
+
+    response = client_as(users["district_admin"]).post(f"/people/accounts/{ra.pk}/revoke/", data)
+
+    assert response.status_code == 400
+    assert "<li>未确认，没有做任何更改 (not confirmed: nothing was changed)</li>" in response.content.decode()
+    assert state() == before
+
+
+def test_a_confirmed_revoke_revokes_the_role(users, client_as):
+    ra = RoleAssignment.objects.get(user=users["staff"])
+
+    response = client_as(users["district_admin"]).post(f"/people/accounts/{ra.pk}/revoke/", {"confirm": "yes"})
+
+    assert (response.status_code, response["Location"]) == (302, "/people/accounts/")
+    assert not RoleAssignment.objects.filter(pk=ra.pk).exists()
+    assert AuditEvent.objects.filter(action="role.revoke", object_id=str(ra.pk)).count() == 1
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_role_outside_the_scope_has_no_confirmation_page_either(users, client_as, method):
+    ra = RoleAssignment.objects.get(user=users["district_admin_2"])
+    before = state()
+
+    response = getattr(client_as(users["district_admin"]), method)(f"/people/accounts/{ra.pk}/revoke/",
+                                                                   {"confirm": "yes"})
+
+    assert response.status_code == 404
+    assert state() == before
+
+
+# --- resetting a password asks first -----------------------------------------------------------------------------
+
+def test_the_reset_page_asks_to_confirm_what_the_reset_does(users, client_as):
+    page = client_as(users["district_admin"]).get(f"/people/users/{users['staff'].pk}/password/").content.decode()
+
+    assert ('<input type="checkbox" name="confirm" value="yes" required> '
+            "确认重置 staff 的密码：其他已登录的会话会失效，个人 API 令牌会被吊销") in page
+
+
+@pytest.mark.parametrize("data", [{"new_password": ""}, {"new_password": "a-long-passphrase-9"},
+                                  {"new_password": "", "confirm": "on"}])
+def test_a_reset_posted_without_confirmation_changes_nothing_and_says_so(users, client_as, data):
+    staff = users["staff"]
+    before = state()
+
+    response = client_as(users["district_admin"]).post(f"/people/users/{staff.pk}/password/", data)
+
+    assert response.status_code == 400
+    assert response.context["errors"] == {"confirm": ["未勾选确认，密码没有重置 (not confirmed: the password was not reset)"]}
+    assert state() == before
