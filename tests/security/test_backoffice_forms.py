@@ -168,3 +168,46 @@ def test_a_reset_posted_without_confirmation_changes_nothing_and_says_so(users, 
     assert response.status_code == 400
     assert response.context["errors"] == {"confirm": ["未勾选确认，密码没有重置 (not confirmed: the password was not reset)"]}
     assert state() == before
+
+
+# --- picking places and institutions instead of typing codes ----------------------------------------------------
+
+def datalist(page: str, list_id: str) -> list[tuple[str, str]]:
+    body = page.split(f'<datalist id="{list_id}">')[1].split("</datalist>")[0]
+    return re.findall(r'<option value="([^"]+)">([^<]*)</option>', body)
+
+
+def test_a_city_admin_picks_the_city_its_districts_and_streets_by_name(users, client_as):
+    from learncity.places.models import Place
+
+    page = client_as(users["city_admin"]).get("/people/accounts/").content.decode()
+
+    expected = list(Place.objects.filter(path__startswith="/350000/350100/", level__lte=4).order_by("code")
+                    .values_list("code", "name")[:300])
+    options = datalist(page, "a-places")
+    assert options == expected
+    assert ("350102", "鼓楼区") in options and all(len(code) <= 9 for code, _ in options)
+    assert 'list="a-places"' in page and 'name="place_code"' in page
+
+
+def test_a_district_admin_is_offered_only_the_institutions_of_their_district_and_no_places(users, client_as):
+    from learncity.network.models import Institution
+
+    page = client_as(users["district_admin"]).get("/people/accounts/").content.decode()
+
+    options = datalist(page, "a-institutions")
+    in_district = Institution.objects.filter(place__path__startswith="/350000/350100/350102/")
+    assert options == list(in_district.order_by("name").values_list("code", "name")[:300])
+    assert len(options) == min(300, in_district.count()) > 0
+    assert datalist(page, "a-places") == []
+
+
+def test_an_institution_picked_from_the_list_posts_its_code(users, client_as):
+    page = client_as(users["district_admin"]).get("/people/accounts/").content.decode()
+    code, name = datalist(page, "a-institutions")[0]
+
+    response = client_as(users["district_admin"]).post("/people/accounts/", form(
+        role="institution_staff", place_code="", institution_code=code))
+
+    assert response.status_code == 302
+    assert RoleAssignment.objects.get(user__username="new_one").institution.name == name

@@ -9,9 +9,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
 from learncity.core.htmx import render_page
-from learncity.core.scopes import ROLE_LABELS, Role, scope_for
+from learncity.core.scopes import ROLE_LABELS, Action, Role, scope_for
 from learncity.core.signin import SigninLocked
+from learncity.network import selectors as network_selectors
 from learncity.people import selectors, services
+from learncity.places import selectors as place_selectors
+
+# The new-account form's pickers: places down to streets, institutions by name; a short list, still posting the code.
+PICKER_LIMIT = 300
 
 
 @login_required
@@ -103,8 +108,16 @@ def accounts(request):
     # Only the roles this administrator may grant (the service's own rule); the learner role comes with a profile.
     roles = [(role, ROLE_LABELS[role]) for role in services.roles_grantable(actor=request.user)
              if role != Role.LEARNER]
+    granted = {role for role, _label in roles}
+    places = (place_selectors.place_list(actor=request.user, action=Action.CHANGE).filter(level__lte=4)
+              .only("code", "name")[:PICKER_LIMIT]
+              if granted & {Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.AUDITOR, Role.EXPERT_REVIEWER} else [])
+    institutions = (network_selectors.institution_list(actor=request.user, action=Action.CHANGE)
+                    .select_related(None).only("code", "name").order_by("name")[:PICKER_LIMIT]
+                    if Role.INSTITUTION_STAFF in granted else [])
     return render_page(request, "people/accounts.html",
                        {"page": page, "errors": errors, "values": values, "roles": roles,
+                        "places": places, "institutions": institutions,
                         "reset": request.session.pop("password_reset", None)},
                        status=400 if errors else 200)
 
