@@ -176,3 +176,105 @@ def test_english_speakers_read_the_refusal_in_english(users, school):
         exc = refused(actor=users["learner"], course=course)
 
     assert exc.errors == {"course": ["The course “书法入门” has ended: it takes no enrolments and no waiting list"]}
+
+
+# --- shown: badges, the course page, the latest courses, search ---------------------------------------------
+
+
+def page(response) -> str:
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def badge(text: str) -> str:
+    return f'data-testid="phase">{text}</span>'
+
+
+@pytest.mark.parametrize(("first", "sessions", "text"), [
+    (30 * DAY, 2, "报名中"), (3 * DAY, 2, "即将开始"), (0 * DAY, 2, "进行中"), (-5 * DAY, 2, "已结束")])
+def test_the_course_page_shows_the_phase_in_words(users, client_as, school, first, sessions, text):
+    course = course_from(users, school, first=first, sessions=sessions)
+
+    html = page(client_as(users["learner"]).get(f"/learn/courses/{course.pk}/"))
+
+    assert html.count('data-testid="phase"') == 1
+    assert badge(text) in html
+
+
+def test_the_course_page_hides_the_enrol_button_of_an_ended_course_and_says_why(users, client_as, school):
+    ended = course_from(users, school, first=-5 * DAY, sessions=3)
+    mostly = course_from(users, school, first=-3 * DAY, sessions=4)
+    running = course_from(users, school, first=-1 * DAY, sessions=4)
+    client = client_as(users["learner"])
+
+    ended_page, mostly_page, running_page = (page(client.get(f"/learn/courses/{c.pk}/"))
+                                             for c in (ended, mostly, running))
+
+    assert 'data-testid="enroll"' not in ended_page
+    assert '<p data-testid="enrolment-closed">本课程已结束，不再接受报名和候补。</p>' in ended_page
+    assert 'data-testid="enroll"' not in mostly_page
+    assert '<p data-testid="enrolment-closed">本课程 4 次课已上过 3 次，报名已截止。</p>' in mostly_page
+    assert '<button type="submit" data-testid="enroll">报名</button>' in running_page
+    assert 'data-testid="enrolment-closed"' not in running_page
+
+
+def test_the_course_page_says_why_in_english_too(users, client_as, school):
+    course = course_from(users, school, first=-3 * DAY, sessions=4)
+    client = client_as(users["learner"])
+    client.cookies["django_language"] = "en"
+
+    html = page(client.get(f"/learn/courses/{course.pk}/"))
+
+    assert "3 of this course's 4 sessions have passed: enrolment has closed." in html
+    assert badge("In progress") in html
+
+
+def test_the_latest_courses_leave_out_ended_ones_and_show_their_phase(users, client_as, school):
+    ended = course_from(users, school, first=-5 * DAY, sessions=2)
+    starting = course_from(users, school, first=2 * DAY, sessions=2)
+    Course.objects.filter(pk__in=[ended.pk, starting.pk]).update(featured=True)  # first in the list
+
+    html = page(client_as(None).get("/learn/"))
+
+    assert "最新课程" in html
+    assert f'href="/learn/courses/{starting.pk}/"' in html
+    assert f'href="/learn/courses/{ended.pk}/"' not in html
+    card = html.split(f'href="/learn/courses/{starting.pk}/"', 1)[1].split("</h3>", 1)[0]
+    assert badge("即将开始") in card
+
+
+@pytest.fixture
+def guqin(users, school):
+    """Two published courses found by 古琴修复: one that has ended, one that starts in a month; indexed."""
+    from learncity.catalog.search import index_documents
+
+    made = {name: course_make(users["staff"], school, title=title, sessions=2, session_date=today() + first,
+                              state=CourseState.PUBLISHED)
+            for name, title, first in (("ended", "古琴修复（上期）", -10 * DAY), ("open", "古琴修复（本期）", 30 * DAY))}
+    index_documents(list(made.values()))
+    return made
+
+
+def test_search_leaves_out_ended_courses_unless_asked_and_says_which_are_closed(client_as, users, guqin):
+    client = client_as(users["learner"])
+
+    default = page(client.get("/learn/", {"q": "古琴修复"}))
+    including = page(client.get("/learn/", {"q": "古琴修复", "ended": "1"}))
+
+    assert f'/learn/courses/{guqin["open"].pk}/' in default
+    assert f'/learn/courses/{guqin["ended"].pk}/' not in default
+    assert f'/learn/courses/{guqin["open"].pk}/' in including
+    assert f'/learn/courses/{guqin["ended"].pk}/' in including
+    assert badge("报名中") in default and badge("已结束") not in default
+    assert badge("报名中") in including and badge("已结束") in including
+    assert 'name="ended" value="1" style="width:auto" data-testid="include-ended" checked' in including
+
+
+def test_the_search_api_leaves_out_ended_courses_unless_asked(api_as, users, guqin):
+    client = api_as(users["learner"])
+
+    default = client.get("/api/catalog/search", {"q": "古琴修复", "types": "course"})
+    including = client.get("/api/catalog/search", {"q": "古琴修复", "types": "course", "include_ended": "true"})
+
+    assert [h["id"] for h in default.json()["items"]] == [guqin["open"].pk]
+    assert sorted(h["id"] for h in including.json()["items"]) == sorted([guqin["open"].pk, guqin["ended"].pk])

@@ -193,13 +193,13 @@ class ResourceDoneIn(Schema):
 def search(request, q: str = "", types: str | None = None, district: str | None = None, kind: str | None = None,
            mode: str | None = None, group: str | None = None, free: bool = False,
            date_from: datetime.date | None = None, date_to: datetime.date | None = None, near: str | None = None,
-           limit: Annotated[int, Field(ge=1, le=100)] = 20,
+           include_ended: bool = False, limit: Annotated[int, Field(ge=1, le=100)] = 20,
            offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)] = 0):
     from learncity.catalog import search as engine
 
     results = engine.search(q=q, types=types.split(",") if types else None, district_code=district, kind=kind,
                             mode=mode, group=group, free_only=free, date_from=date_from, date_to=date_to,
-                            near_code=near, limit=limit, offset=offset)
+                            near_code=near, include_ended=include_ended, limit=limit, offset=offset)
     return SearchOut(total=results.total, items=[
         SearchHit(type=d.object_type, id=d.object_id, title=d.title, summary=d.summary, kind=d.kind, score=float(s))
         for d, s in results.items])

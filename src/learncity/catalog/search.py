@@ -598,12 +598,13 @@ TYPES = frozenset(SearchDocument.Type.values)
 
 
 def search(*, q: str, types=None, district_code=None, kind=None, mode=None, group=None, free_only=False,
-           date_from=None, date_to=None, near_code=None, limit=20, offset=0) -> SearchResults:
+           date_from=None, date_to=None, near_code=None, include_ended=False, limit=20, offset=0) -> SearchResults:
     """Search the index. All query terms must match; best score first, then document id. Without searchable
     words (empty or only punctuation) it browses by the filters, soonest first (start date, then id).
     Filters: types (course/resource/event/venue), district_code, kind, mode, group (target group code),
     free_only, date_from/date_to (overlap with the document's dates; undated documents drop out), near_code (a
-    place: its district only, same community, then street, first). Bad input raises DomainError naming it.
+    place: its district only, same community, then street, first), include_ended (courses whose last session
+    is before today, which have ended, are left out unless it is set; closed courses are not indexed). Bad input raises DomainError naming it.
 
     One statement for a one-word query; two otherwise (the words' frequencies first, so the rarest word
     drives the join and a word found nowhere ends the search at once)."""
@@ -650,6 +651,9 @@ def search(*, q: str, types=None, district_code=None, kind=None, mode=None, grou
     if date_from and date_to and date_from > date_to:
         raise _bad("date_from", "开始日期晚于结束日期")
     ops = connection.ops
+    if not include_ended:
+        where.append("(d.object_type <> 'course' OR d.end_date IS NULL OR d.end_date >= %s)")
+        params.append(ops.adapt_datefield_value(timezone.localdate()))
     if date_to:
         where.append("d.start_date IS NOT NULL AND d.start_date <= %s")
         params.append(ops.adapt_datefield_value(date_to))

@@ -36,10 +36,15 @@ def course_list_public(*, district_code: str | None = None) -> QuerySet[Course]:
     return qs.select_related("institution__place").prefetch_related("target_groups").order_by("-featured", "-id")
 
 
+def course_phases(*, ids: list[int]) -> dict[int, str]:
+    """Each of these courses' phase (CoursePhase), for showing search results."""
+    return dict(Course.objects.with_phase().filter(pk__in=ids).values_list("pk", "phase")) if ids else {}
+
+
 def course_get(*, actor, pk: int) -> Course:
     """A published or closed course for anyone (a learner's past courses stay readable); a draft for those who
-    manage or may see its institution."""
-    course = (Course.objects.select_related("institution__place")
+    manage or may see its institution. It carries its phase and whether it takes new learners (with_phase)."""
+    course = (Course.objects.with_phase().select_related("institution__place")
               .prefetch_related("target_groups", "teachers", "textbooks",
                                 Prefetch("sessions", queryset=CourseSession.objects.select_related("venue")))
               .filter(pk=pk).first())
@@ -160,12 +165,13 @@ def resource_list(*, topic: str | None = None) -> QuerySet[Resource]:
 
 
 def discover(*, actor, limit: int = 12) -> dict:
-    """For a signed-in learner: published courses in their district, those for their groups first."""
+    """For a signed-in learner: published courses in their district, those for their groups first; for anyone
+    else the latest. Courses that have ended are left out; each carries its phase (with_phase)."""
     from learncity.people.selectors import profile_of
     from learncity.places.selectors import district_path_of
 
     profile = profile_of(actor)
-    qs = Course.objects.filter(state=CourseState.PUBLISHED).select_related("institution__place")
+    qs = Course.objects.not_ended().filter(state=CourseState.PUBLISHED).select_related("institution__place")
     if profile is None:
         return {"profile": None, "mine": [], "nearby": list(qs.order_by("-featured", "-id")[:limit])}
     district_path = district_path_of(profile.residence) or profile.residence.path

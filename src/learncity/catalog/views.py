@@ -33,10 +33,11 @@ def discover(request):
     q = params.get("q", "").strip()
     filters = {k: params.get(k) or None for k in ("district", "kind", "mode", "group", "near")}
     free = params.get("free") == "1"
+    ended = params.get("ended") == "1"
     date_from, date_to = params.get("date_from") or None, params.get("date_to") or None
     types = params.getlist("type") or None
     results = error = None
-    searching = bool(q or any(filters.values()) or free or date_from or date_to or types)
+    searching = bool(q or any(filters.values()) or free or ended or date_from or date_to or types)
     if searching:
         try:
             page = max(int(params.get("page", "1") or 1), 1)
@@ -45,7 +46,7 @@ def discover(request):
         try:
             results = engine.search(
                 q=q, types=types, district_code=filters["district"], kind=filters["kind"], mode=filters["mode"],
-                group=filters["group"], free_only=free, near_code=filters["near"],
+                group=filters["group"], free_only=free, near_code=filters["near"], include_ended=ended,
                 date_from=datetime.date.fromisoformat(date_from) if date_from else None,
                 date_to=datetime.date.fromisoformat(date_to) if date_to else None,
                 limit=20, offset=(page - 1) * 20)
@@ -53,6 +54,10 @@ def discover(request):
             error = {"date": [_("日期格式应为 YYYY-MM-DD")]}
         except DomainError as exc:
             error = exc.errors
+    if results is not None:  # each course found says where it stands: open, starting, running or ended
+        phases = selectors.course_phases(ids=[d.object_id for d, _ in results.items if d.object_type == "course"])
+        for doc, _score in results.items:
+            doc.phase = phases.get(doc.object_id) if doc.object_type == "course" else None
     context = {
         "q": q, "params": params, "results": results, "errors": error, "types": types or [],
         "picks": None if searching else selectors.discover(actor=request.user),
