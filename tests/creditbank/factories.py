@@ -5,9 +5,11 @@ VOLUNTEER credits → a certificate of the staff member's school, ratio 1, cap 1
 university's course, ratio 1, cap 4)."""
 
 import datetime
+import io
 from decimal import Decimal
 from itertools import count
 
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -77,3 +79,13 @@ def drop_append_only_triggers() -> None:
             else:
                 cur.execute(f"DROP TRIGGER {table}_no_update")
                 cur.execute(f"DROP TRIGGER {table}_no_delete")
+
+
+def ledger_verify_command(*args: str) -> tuple[int, str]:
+    """Run `learncity ledger verify` with these arguments; (exit code, what it printed)."""
+    out = io.StringIO()
+    try:
+        call_command("ledger", "verify", *args, stdout=out, verbosity=0)
+    except CommandError as exc:
+        return exc.returncode, out.getvalue()
+    return 0, out.getvalue()

@@ -3,7 +3,6 @@ behind the application's back (the append-only triggers dropped first, inside th
 transaction) makes it exit 1 and name the account and the entry."""
 
 import datetime
-import io
 import json
 from decimal import Decimal
 from itertools import count
@@ -19,6 +18,7 @@ from learncity.creditbank import ledger, services
 from learncity.creditbank.models import EntryReason, LearningAccount, LedgerEntry
 from learncity.people.models import LearnerProfile
 from tests.creditbank.factories import drop_append_only_triggers
+from tests.creditbank.factories import ledger_verify_command as verify
 
 pytestmark = pytest.mark.django_db
 
@@ -50,16 +50,6 @@ def accounts(users, city) -> list[LearningAccount]:
     made = [LearningAccount.objects.get(learner=learner) for learner in residents]
     assert [a.head_seq for a in made] == [RECORDS_EACH, RECORDS_EACH]
     return made
-
-
-def verify(*args: str) -> tuple[int, str]:
-    """Run the command; (exit code, what it printed)."""
-    out = io.StringIO()
-    try:
-        call_command("ledger", "verify", *args, stdout=out, verbosity=0)
-    except CommandError as exc:
-        return exc.returncode, out.getvalue()
-    return 0, out.getvalue()
 
 
 def verify_json(*args: str) -> tuple[int, dict]:

@@ -11,13 +11,11 @@ is reported. A correction is a reversal entry and a new outcome: the outcome row
 import datetime
 import hashlib
 import importlib
-import io
 import json
 import types
 from decimal import Decimal
 
 import pytest
-from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -37,7 +35,13 @@ from learncity.creditbank.models import (
     VersionStatus,
 )
 from learncity.people.models import LearnerProfile, RoleAssignment, User
-from tests.creditbank.factories import completion, drop_append_only_triggers, institution_of, resident
+from tests.creditbank.factories import (
+    completion,
+    drop_append_only_triggers,
+    institution_of,
+    resident,
+)
+from tests.creditbank.factories import ledger_verify_command as command
 
 pytestmark = pytest.mark.django_db
 
@@ -76,15 +80,6 @@ def by_both_paths(account_ids=None) -> list[list[tuple]]:
 
 def recognition_of(outcome: Outcome) -> LedgerEntry:
     return LedgerEntry.objects.get(outcome=outcome, reason=EntryReason.RECOGNITION)
-
-
-def command(*args: str) -> tuple[int, str]:
-    out = io.StringIO()
-    try:
-        call_command("ledger", "verify", *args, stdout=out, verbosity=0)
-    except CommandError as exc:
-        return exc.returncode, out.getvalue()
-    return 0, out.getvalue()
 
 
 def verdict(client, token: str) -> tuple[str, list[str]]:
