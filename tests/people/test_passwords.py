@@ -265,6 +265,22 @@ def test_a_change_is_refused_with_what_is_wrong(users, client_as, current, new, 
     assert len(audit_rows("signin.failed")) == (1 if current == "not-my-password" else 0)
 
 
+def test_a_refused_change_says_what_is_wrong_in_english_on_request(users, client_as):
+    client = client_as(users["learner"])
+    client.cookies["django_language"] = "en"
+    before = password_state(users["learner"])
+
+    wrong = client.post("/people/me/password/", {"current_password": "not-my-password", "new_password": NEW})
+    same = client.post("/people/me/password/", {"current_password": demo_password(), "new_password": demo_password()})
+    empty = client.post("/people/me/password/", {"current_password": "", "new_password": ""})
+
+    assert wrong.context["errors"] == {"current_password": ["The current password is not correct"]}
+    assert same.context["errors"] == {"new_password": ["The new password must differ from the current one"]}
+    assert empty.context["errors"] == {"current_password": ["Enter your current password"],
+                                       "new_password": ["Enter a new password"]}
+    assert password_state(users["learner"]) == before
+
+
 def test_wrong_current_passwords_lock_the_change_out_like_a_sign_in(users, client_as):
     learner = users["learner"]
     client = client_as(learner)

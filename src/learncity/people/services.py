@@ -11,6 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from learncity.core import crypto
 from learncity.core.audit import audit_record
@@ -348,9 +349,9 @@ def password_change(*, actor, request, current_password: str, new_password: str)
         raise PermissionDenied()
     errors = {}
     if not current_password:
-        errors["current_password"] = "请输入当前密码"
+        errors["current_password"] = gettext("请输入当前密码")
     if not new_password:
-        errors["new_password"] = "请输入新密码"
+        errors["new_password"] = gettext("请输入新密码")
     if errors:
         raise DomainError(errors)
     # Outside any transaction: a wrong guess and its audit row are written even though the change is refused.
@@ -358,9 +359,9 @@ def password_change(*, actor, request, current_password: str, new_password: str)
     if getattr(request, "axes_locked_out", False):
         raise SigninLocked(signin_locked_until(request, {"username": actor.get_username()}))
     if checked is None or checked.pk != actor.pk:
-        raise DomainError({"current_password": "当前密码不正确"})
+        raise DomainError({"current_password": gettext("当前密码不正确")})
     if new_password == current_password:
-        raise DomainError({"new_password": "新密码不能与当前密码相同"})
+        raise DomainError({"new_password": gettext("新密码不能与当前密码相同")})
     _password_validate(new_password, actor, field="new_password")
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=actor.pk)
