@@ -266,6 +266,8 @@ def test_compiled_catalogue_matches_the_po_file():
         if "msgid_plural" in e:
             assert mo.ngettext(e["msgid"], e["msgid_plural"], 1) == e["msgstr[0]"], e["msgid"]
             assert mo.ngettext(e["msgid"], e["msgid_plural"], 2) == e["msgstr[1]"], e["msgid"]
+        elif "msgctxt" in e:
+            assert mo.pgettext(e["msgctxt"], e["msgid"]) == e["msgstr"], (e["msgctxt"], e["msgid"])
         else:
             assert mo.gettext(e["msgid"]) == e["msgstr"], e["msgid"]
 

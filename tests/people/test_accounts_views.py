@@ -105,3 +105,10 @@ def test_district_admin_cannot_revoke_a_role_of_another_district(users, client_a
 
     assert response.status_code == 404
     assert state() == before
+
+
+def test_the_new_account_button_reads_create_in_english(users, client_as):
+    client = client_as(users["district_admin"])
+    client.cookies["django_language"] = "en"
+    page = client.get("/people/accounts/").content.decode()
+    assert '<button type="submit">Create</button>' in page and ">Created<" not in page
