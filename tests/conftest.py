@@ -15,10 +15,15 @@ os.environ.setdefault("LEARNCITY_DEMO_PASSWORD", "test-demo-password")
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_db_setup, django_db_blocker, _worker_data_dir):
+    from django.test import override_settings
+
     from learncity.demo.builder import demo_build
 
-    with django_db_blocker.unblock():
+    # The demo's provider files go through the intake path under DATA_DIR/intake/<job id>/: each worker's own, or
+    # two workers building their cities at once write and remove the same job 1's file.
+    with django_db_blocker.unblock(), override_settings(DATA_DIR=_worker_data_dir,
+                                                        LEARNCITY_INTAKE_DIR=_worker_data_dir / "intake"):
         demo_build(residents=DEMO_RESIDENTS)
 
 
