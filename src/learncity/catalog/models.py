@@ -194,6 +194,10 @@ class Course(models.Model):
                                     verbose_name=_("开课机构"))
     code = models.CharField(_("课程代码"), max_length=40, unique=True)
     title = models.CharField(_("课程名称"), max_length=128)
+    # The English title, where the provider gives one: shown in English and found by English searches.
+    title_en = models.CharField(_("英文名称"), max_length=160, blank=True)
+    # Free keywords the provider adds (comma-separated), Chinese or English: searched like the title.
+    tags = models.CharField(_("标签"), max_length=200, blank=True)
     description = models.TextField(_("简介"), blank=True)
     kind = models.CharField(_("类别"), max_length=16, choices=CourseKind.choices, db_index=True)
     mode = models.CharField(_("方式"), max_length=8, choices=Mode.choices, default=Mode.OFFLINE)
@@ -211,6 +215,12 @@ class Course(models.Model):
     textbooks = models.ManyToManyField(Textbook, blank=True, related_name="courses", verbose_name=_("教材"))
     # The credit bank's outcome standard this course leads to (its code); linked by the credit-bank issue.
     outcome_standard_code = models.CharField(_("认证标准代码"), max_length=40, blank=True)
+    # Enrolment window (both optional, inclusive): before `enrol_opens` and after `enrol_closes` the course
+    # takes no new learners. `late_enrolment` is the provider's say-so that learners may still join a course
+    # whose sessions have mostly passed.
+    enrol_opens = models.DateField(_("报名开始"), null=True, blank=True)
+    enrol_closes = models.DateField(_("报名截止"), null=True, blank=True)
+    late_enrolment = models.BooleanField(_("允许开课后报名"), default=False)
     enrolled_count = models.PositiveIntegerField(default=0)  # active enrollments, kept under the course lock
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -224,6 +234,9 @@ class Course(models.Model):
             models.CheckConstraint(condition=Q(hours__gt=0), name="course_hours_positive"),
             models.CheckConstraint(condition=Q(enrolled_count__lte=models.F("capacity")),
                                    name="course_not_overbooked"),
+            models.CheckConstraint(condition=Q(enrol_opens__isnull=True) | Q(enrol_closes__isnull=True)
+                                   | Q(enrol_closes__gte=models.F("enrol_opens")),
+                                   name="course_enrolment_window_ordered"),
         ]
 
     def __str__(self) -> str:
@@ -261,6 +274,7 @@ class Venue(models.Model):
         CLASSROOM = "classroom", _("教学点")
 
     name = models.CharField(_("名称"), max_length=128)
+    name_en = models.CharField(_("英文名称"), max_length=160, blank=True)
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="venues", verbose_name=_("所在区划"))
     institution = models.ForeignKey(Institution, null=True, blank=True, on_delete=models.SET_NULL,
@@ -270,9 +284,17 @@ class Venue(models.Model):
     free_open_days = models.CharField(_("免费开放日"), max_length=200, blank=True)
     capacity = models.PositiveIntegerField(_("容量"), default=0)
     accessibility = models.CharField(_("无障碍说明"), max_length=200, blank=True)
+    # How to get there without a map: bus and metro lines, the nearest stop, the entrance to use.
+    transit_note = models.CharField(_("交通指引"), max_length=200, blank=True)
+    # The dates the venue opened and closed (both optional): reference counts for a period honour them.
+    opened_on = models.DateField(_("启用日期"), null=True, blank=True)
+    closed_on = models.DateField(_("停用日期"), null=True, blank=True)
 
     class Meta:
         ordering = ["place__code", "id"]
+        constraints = [models.CheckConstraint(condition=Q(opened_on__isnull=True) | Q(closed_on__isnull=True)
+                                              | Q(closed_on__gte=models.F("opened_on")),
+                                              name="venue_closes_after_opening")]
 
     def __str__(self) -> str:
         return self.name
@@ -307,6 +329,7 @@ class EventKind(models.TextChoices):
 
 class Event(models.Model):
     title = models.CharField(_("名称"), max_length=128)
+    title_en = models.CharField(_("英文名称"), max_length=160, blank=True)
     kind = models.CharField(_("类型"), max_length=16, choices=EventKind.choices)
     description = models.TextField(_("简介"), blank=True)
     organiser = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="events")
@@ -316,13 +339,48 @@ class Event(models.Model):
     capacity = models.PositiveIntegerField(_("名额"), default=0)
     hours = models.DecimalField(_("学时"), max_digits=5, decimal_places=1, default=Decimal("2"))
     is_free = models.BooleanField(_("免费"), default=True)
+    # Live sign-ups (registered or attended), kept under the event's lock; capacity 0 means no sign-up limit.
+    registered_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["starts_at", "id"]
-        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"),
+            models.CheckConstraint(condition=Q(capacity=0) | Q(registered_count__lte=models.F("capacity")),
+                                   name="event_not_overbooked"),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class EventRegistrationStatus(models.TextChoices):
+    REGISTERED = "registered", _("已报名")
+    CANCELLED = "cancelled", _("已取消")
+    ATTENDED = "attended", _("已参加")
+
+
+class EventRegistration(models.Model):
+    """A resident's sign-up for an event; checking in at the event marks it attended and makes the learning
+    record (kind event)."""
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="registrations")
+    learner = models.ForeignKey(LearnerProfile, on_delete=models.PROTECT, related_name="event_registrations")
+    status = models.CharField(max_length=12, choices=EventRegistrationStatus.choices, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attended_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "learner"], condition=~Q(status="cancelled"),
+                                    name="event_registration_one_live_per_learner"),
+        ]
+        indexes = [models.Index(fields=["learner", "status"]), models.Index(fields=["event", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.learner} · {self.event} ({self.status})"
 
 
 class ResourceKind(models.TextChoices):
@@ -336,6 +394,7 @@ class Resource(models.Model):
     """A digital learning resource (数字化学习资源库)."""
 
     title = models.CharField(_("名称"), max_length=128)
+    title_en = models.CharField(_("英文名称"), max_length=160, blank=True)
     kind = models.CharField(_("类型"), max_length=10, choices=ResourceKind.choices)
     topic = models.CharField(_("主题"), max_length=64)
     course_kind = models.CharField(_("类别"), max_length=16, choices=CourseKind.choices)
