@@ -195,9 +195,9 @@ class Course(models.Model):
     code = models.CharField(_("课程代码"), max_length=40, unique=True)
     title = models.CharField(_("课程名称"), max_length=128)
     # The English title, where the provider gives one: shown in English and found by English searches.
-    title_en = models.CharField(_("英文名称"), max_length=160, blank=True)
+    title_en = models.CharField(_("英文名称"), max_length=160, blank=True, db_default="")
     # Free keywords the provider adds (comma-separated), Chinese or English: searched like the title.
-    tags = models.CharField(_("标签"), max_length=200, blank=True)
+    tags = models.CharField(_("标签"), max_length=200, blank=True, db_default="")
     description = models.TextField(_("简介"), blank=True)
     kind = models.CharField(_("类别"), max_length=16, choices=CourseKind.choices, db_index=True)
     mode = models.CharField(_("方式"), max_length=8, choices=Mode.choices, default=Mode.OFFLINE)
@@ -220,7 +220,7 @@ class Course(models.Model):
     # whose sessions have mostly passed.
     enrol_opens = models.DateField(_("报名开始"), null=True, blank=True)
     enrol_closes = models.DateField(_("报名截止"), null=True, blank=True)
-    late_enrolment = models.BooleanField(_("允许开课后报名"), default=False)
+    late_enrolment = models.BooleanField(_("允许开课后报名"), default=False, db_default=False)
     enrolled_count = models.PositiveIntegerField(default=0)  # active enrollments, kept under the course lock
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -274,7 +274,7 @@ class Venue(models.Model):
         CLASSROOM = "classroom", _("教学点")
 
     name = models.CharField(_("名称"), max_length=128)
-    name_en = models.CharField(_("英文名称"), max_length=160, blank=True)
+    name_en = models.CharField(_("英文名称"), max_length=160, blank=True, db_default="")
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="venues", verbose_name=_("所在区划"))
     institution = models.ForeignKey(Institution, null=True, blank=True, on_delete=models.SET_NULL,
@@ -285,7 +285,7 @@ class Venue(models.Model):
     capacity = models.PositiveIntegerField(_("容量"), default=0)
     accessibility = models.CharField(_("无障碍说明"), max_length=200, blank=True)
     # How to get there without a map: bus and metro lines, the nearest stop, the entrance to use.
-    transit_note = models.CharField(_("交通指引"), max_length=200, blank=True)
+    transit_note = models.CharField(_("交通指引"), max_length=200, blank=True, db_default="")
     # The dates the venue opened and closed (both optional): reference counts for a period honour them.
     opened_on = models.DateField(_("启用日期"), null=True, blank=True)
     closed_on = models.DateField(_("停用日期"), null=True, blank=True)
@@ -329,7 +329,7 @@ class EventKind(models.TextChoices):
 
 class Event(models.Model):
     title = models.CharField(_("名称"), max_length=128)
-    title_en = models.CharField(_("英文名称"), max_length=160, blank=True)
+    title_en = models.CharField(_("英文名称"), max_length=160, blank=True, db_default="")
     kind = models.CharField(_("类型"), max_length=16, choices=EventKind.choices)
     description = models.TextField(_("简介"), blank=True)
     organiser = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="events")
@@ -340,7 +340,7 @@ class Event(models.Model):
     hours = models.DecimalField(_("学时"), max_digits=5, decimal_places=1, default=Decimal("2"))
     is_free = models.BooleanField(_("免费"), default=True)
     # Live sign-ups (registered or attended), kept under the event's lock; capacity 0 means no sign-up limit.
-    registered_count = models.PositiveIntegerField(default=0)
+    registered_count = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -394,7 +394,7 @@ class Resource(models.Model):
     """A digital learning resource (数字化学习资源库)."""
 
     title = models.CharField(_("名称"), max_length=128)
-    title_en = models.CharField(_("英文名称"), max_length=160, blank=True)
+    title_en = models.CharField(_("英文名称"), max_length=160, blank=True, db_default="")
     kind = models.CharField(_("类型"), max_length=10, choices=ResourceKind.choices)
     topic = models.CharField(_("主题"), max_length=64)
     course_kind = models.CharField(_("类别"), max_length=16, choices=CourseKind.choices)
