@@ -58,10 +58,12 @@ def _population(place: Place, cells: dict | None, total: int | None = None) -> N
         PopulationBand.objects.create(population=pop, sex=sex, age_band=band, count=n)
 
 
-def person(key: str, residence: Place, birth: datetime.date, sex: str, groups=()) -> LearnerProfile:
+def person(key: str, residence: Place, birth: datetime.date, sex: str, groups=(),
+           registered: datetime.date = datetime.date(2020, 1, 1)) -> LearnerProfile:
     n = next(_ids)
     p = LearnerProfile.objects.create(name=f"测试{key}", id_number_encrypted="-", id_number_hash=f"hand-{key}-{n}",
-                                      id_number_masked="-", birth_date=birth, sex=sex, residence=residence)
+                                      id_number_masked="-", birth_date=birth, sex=sex, residence=residence,
+                                      registered_on=registered)
     if groups:
         p.groups.set(LearnerGroup.objects.filter(code__in=groups))
     return p
@@ -113,13 +115,28 @@ def hand_city(users) -> HandCity:
             (InstitutionKind.LEARNING_ROOM, c1, True), (InstitutionKind.LEARNING_ROOM, c3, True),
             (InstitutionKind.LEARNING_ROOM, c4, False)]):
         Institution.objects.create(code=f"HAND{i}", name=f"测试机构{i}", kind=kind, place=place, is_active=active)
+    # 二社区's learning room closed on 30 April 2026: counted up to the day before
+    Institution.objects.create(code="HAND9", name="测试机构9", kind=InstitutionKind.LEARNING_ROOM, place=c2,
+                               is_active=False, opened_on=datetime.date(2021, 1, 1), closed_on=datetime.date(2026, 4, 30))
     Designation.objects.create(place=a, kind="demonstration", tier="national", year=2020)
+    # 乙区's provincial title was withdrawn on 1 January 2026
+    Designation.objects.create(place=b, kind="demonstration", tier="provincial", year=2018,
+                               ended_on=datetime.date(2026, 1, 1))
     Designation.objects.create(place=b, kind="experimental", tier="municipal", year=2027)
     LearningOrganisation.objects.create(name="甲区学习型机关", kind="agency", place=a, year=2024)
     LearningOrganisation.objects.create(name="一街道学习型企业", kind="enterprise", place=s1, year=2024)
     LearningOrganisation.objects.create(name="乙区学习型家庭", kind="family", place=b, year=2027)
+    LearningOrganisation.objects.create(name="甲区学习型社区", kind="community", place=a, year=2022,
+                                        ended_on=datetime.date(2025, 7, 1))
     Venue.objects.create(name="一社区图书室", kind="library", place=c1, free_open_days="每周三")
     Venue.objects.create(name="二街道文化站", kind="cultural_station", place=s2, free_open_days="")
+    # a teaching point open free on Saturdays is not a learning venue of FREE-VENUE's; a museum closed in June
+    # 2025; a science museum opened in May 2026
+    Venue.objects.create(name="一街道社区学校教学点", kind="classroom", place=s1, free_open_days="每周六")
+    Venue.objects.create(name="甲区博物馆", kind="museum", place=a, free_open_days="周二至周日",
+                         closed_on=datetime.date(2025, 6, 30))
+    Venue.objects.create(name="乙区科技馆", kind="science_museum", place=b, free_open_days="每周三",
+                         opened_on=datetime.date(2026, 5, 1))
     volunteer = Volunteer.objects.create(learner=people["P1"])
     VolunteerService.objects.create(volunteer=volunteer, date=datetime.date(2026, 4, 4), hours=Decimal("3.5"),
                                     activity="图书整理", institution=provider)

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from learncity.catalog.models import Venue
 from learncity.creditbank.models import CreditClass, Outcome
 from learncity.creditbank.services import outcome_reverse
 from learncity.monitoring import selectors
@@ -60,8 +61,8 @@ def test_every_seeded_indicator_equals_the_hand_worked_value(users, hand_city, d
         "CE-PART": (Decimal("0.33"), 1, 300),
         # P4 (employee, vocational) over the registered employees P1, P4
         "EMP-CE": (Decimal("50.00"), 1, 2),
-        # all but the academic and the online records, in 2026: P1 ×3, P2 ×1, P3 ×1, P4 ×2
-        "NONACAD-PT": (Decimal(7), 7, None),
+        # the non-academic completions, events and resources of 2026 (not attendance): P1 ×2, P2, P3, P4 ×2
+        "NONACAD-PT": (Decimal(6), 6, None),
         "ADULT-ACAD": (Decimal(1), 1, None),
         "NONACAD-CERT": (Decimal(1), 1, None),
         # P2 (76) over the 100 residents aged 60 and over
@@ -75,7 +76,8 @@ def test_every_seeded_indicator_equals_the_hand_worked_value(users, hand_city, d
         "EXP-ZONE": (Decimal(0), 0, None),  # named in 2027
         "LEARNING-ORG": (Decimal(2), 2, None),  # the third is named in 2027
         "VOLUNTEER-HRS": (Decimal("3.5"), Decimal("3.5"), None),
-        "FREE-VENUE": (Decimal(1), 1, None),
+        # the library and the science museum opened in May (not the teaching point, nor the museum closed in 2025)
+        "FREE-VENUE": (Decimal(2), 2, None),
     }
     assert set(expected) == {code for code, *_ in INDICATORS} == set(Indicator.objects.values_list("code", flat=True))
     got = {}
@@ -103,7 +105,7 @@ def test_values_by_place_period_and_the_missing_or_zero_denominator(users, hand_
     assert actual(admin, "CE-PART", h.s3).value is None
     assert actual(admin, "CE-PART", h.s3).denominator == 0
     # additive counts add up the tree
-    assert actual(admin, "NONACAD-PT", h.a).numerator == 4 and actual(admin, "NONACAD-PT", h.b).numerator == 3
+    assert actual(admin, "NONACAD-PT", h.a).numerator == 3 and actual(admin, "NONACAD-PT", h.b).numerator == 3
     assert actual(admin, "NONACAD-PT", h.c3, "2026-Q3").numerator == 1
     assert actual(admin, "VOLUNTEER-HRS", h.city, "2025").value == Decimal("2.0")
 
@@ -115,7 +117,7 @@ def test_the_age_band_is_the_one_at_1_january(users, hand_city, dataset):
     rows = selectors.indicator_breakdown(actor=admin, code="NONACAD-PT", by="age_band", place_id=h.city.pk,
                                          period=period_parse("2026")).rows
     by_band = {r.key: r.value.numerator for r in rows}
-    assert {k: v for k, v in by_band.items() if v} == {"45-59": 5, "70-79": 1, "15-17": 1}
+    assert {k: v for k, v in by_band.items() if v} == {"45-59": 4, "70-79": 1, "15-17": 1}
     elder = selectors.indicator_breakdown(actor=admin, code="ELDER-PART", by="age_band", place_id=h.city.pk,
                                           period=period_parse("2026")).rows
     assert [(r.key, r.value.numerator, r.value.denominator) for r in elder] == [
@@ -134,17 +136,17 @@ def test_breakdowns(users, hand_city, dataset):
     group = selectors.indicator_breakdown(actor=admin, code="CE-PART", by="group", place_id=h.city.pk, period=p)
     assert {r.key: r.value.numerator for r in group.rows if r.value.numerator} == {"employee": 2}
     kinds = selectors.indicator_breakdown(actor=admin, code="NONACAD-PT", by="record_kind", place_id=h.city.pk, period=p)
-    assert {r.key: r.value.numerator for r in kinds.rows} == {"completion": 6, "attendance": 1}
+    assert {r.key: r.value.numerator for r in kinds.rows} == {"completion": 6}  # attendance is not a person-time
     providers = selectors.indicator_breakdown(actor=admin, code="NONACAD-PT", by="provider_kind", place_id=h.a.pk,
                                               period=p)
-    assert {r.key: r.value.numerator for r in providers.rows} == {h.provider.kind: 4}
+    assert {r.key: r.value.numerator for r in providers.rows} == {h.provider.kind: 3}
     series = selectors.indicator_series(actor=admin, code="CE-PART", grain="month", place_id=h.city.pk, year=2026)
     assert [pt.value.numerator for pt in series.points] == [0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0]
     quarters = selectors.indicator_series(actor=admin, code="NONACAD-PT", grain="quarter", place_id=h.city.pk, year=2026)
-    assert [pt.value.numerator for pt in quarters.points] == [3, 2, 2, 0]
+    assert [pt.value.numerator for pt in quarters.points] == [2, 2, 2, 0]
     years = selectors.indicator_series(actor=admin, code="NONACAD-PT", grain="year", place_id=h.city.pk, year=2026)
     assert [(pt.period.key, pt.value.numerator) for pt in years.points] == [
-        ("2022", 0), ("2023", 0), ("2024", 0), ("2025", 1), ("2026", 7)]
+        ("2022", 0), ("2023", 0), ("2024", 0), ("2025", 1), ("2026", 6)]
 
 
 def test_a_breakdown_the_indicator_cannot_have_is_refused(users, hand_city):
@@ -156,3 +158,35 @@ def test_a_breakdown_the_indicator_cannot_have_is_refused(users, hand_city):
     with pytest.raises(DomainError) as exc:
         selectors.indicator_breakdown(actor=users["admin"], code="STREET-SCHOOL", by="sex")
     assert "by" in exc.value.errors
+
+
+def test_free_venue_counts_public_learning_venues_open_at_the_period_end_not_teaching_points(users, hand_city):
+    """The hand city's free-open venues: 一社区图书室 (a library), 一街道社区学校教学点 (a teaching point, open free on
+    Saturdays), 甲区博物馆 (closed on 30 June 2025) and 乙区科技馆 (opened on 1 May 2026)."""
+    admin, h = users["admin"], hand_city
+    counted = {key: actual(admin, "FREE-VENUE", h.city, key).numerator for key in ("2024", "2025", "2026-Q1", "2026")}
+    assert counted == {"2024": 2, "2025": 1, "2026-Q1": 1, "2026": 2}
+    # the teaching points' street counts its community's library only, however many classrooms open their doors
+    Venue.objects.create(name="一街道教学点二", kind="classroom", place=h.s1, free_open_days="每天")
+    Venue.objects.create(name="一街道开放学校", kind="school", place=h.s1, free_open_days="周末")
+    assert actual(admin, "FREE-VENUE", h.s1).numerator == 1
+    assert actual(admin, "FREE-VENUE", h.c1).numerator == 1
+    info, _ = selectors.indicator_get(actor=admin, code="FREE-VENUE")
+    assert "教学点" in info.explanation and "图书馆" in info.explanation
+
+
+def test_reference_counts_honour_effective_and_end_dates(users, hand_city):
+    admin, h = users["admin"], hand_city
+    # 二社区's learning room closed on 30 April 2026: 3 of 4 communities in 2025 and in 2026-Q1, 2 in 2026
+    rooms = {key: actual(admin, "COMMUNITY-ROOM", h.city, key).numerator for key in ("2025", "2026-Q1", "2026")}
+    assert rooms == {"2025": 3, "2026-Q1": 3, "2026": 2}
+    # 乙区's provincial demonstration title withdrawn on 1 January 2026
+    zones = {key: actual(admin, "DEMO-ZONE", h.city, key).numerator for key in ("2017", "2025", "2026")}
+    assert zones == {"2017": 0, "2025": 2, "2026": 1}
+    # 甲区学习型社区 (2022) withdrawn on 1 July 2025; the agency and the enterprise (2024) stay
+    orgs = {key: actual(admin, "LEARNING-ORG", h.city, key).numerator for key in ("2023", "2024", "2025")}
+    assert orgs == {"2023": 1, "2024": 3, "2025": 2}
+    # each is compared with the previous period's count, now that the counts have dates
+    row = selectors.indicator_drilldown(actor=admin, code="COMMUNITY-ROOM", place_id=h.city.pk,
+                                        period=period_parse("2025")).row
+    assert (row.previous.numerator, row.trend) == (3, "flat")

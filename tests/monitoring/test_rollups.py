@@ -58,7 +58,8 @@ def naive_person_times(people: dict, place, period) -> int:
 
     return LearningRecord.objects.filter(
         learner__in=[p for p in people.values() if p.residence.path.startswith(place.path)],
-        course_kind__in=NON_ACADEMIC_KINDS, date__gte=period.start, date__lte=period.end).count()
+        kind__in=["completion", "event", "resource"], course_kind__in=NON_ACADEMIC_KINDS,
+        date__gte=period.start, date__lte=period.end).count()
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -160,11 +161,15 @@ def test_a_new_indicator_version_gets_its_own_measure_caught_up_from_the_start(u
 # --- groups and the registered residents ---------------------------------------------------------------------
 
 def naive_employees(people: dict, place, *, participating_in=None) -> int:
-    """Registered employees living under the place (and, with a period, those with a vocational, professional or
-    cadre record dated in it), counted over the profiles as they are now."""
+    """Registered employees living under the place (registered by the end of the period, or of 2026), and with a
+    period, those with a vocational, professional or cadre record dated in it, counted over the profiles as they
+    are now."""
     found = 0
+    end = participating_in.end if participating_in is not None else datetime.date(2026, 12, 31)
     for p in LearnerProfile.objects.filter(pk__in=[q.pk for q in people.values()]):
         if not p.residence.path.startswith(place.path) or not p.groups.filter(code="employee").exists():
+            continue
+        if participating_in is None and (p.registered_on or p.created_at.date()) > end:
             continue
         if participating_in is not None and not LearningRecord.objects.filter(
                 learner=p, course_kind__in=["vocational", "professional", "cadre"],
@@ -237,3 +242,31 @@ def test_the_64th_group_gets_no_bit(users):
     assert len(bits) == rollups.MAX_GROUP_BITS and len(set(bits.values())) == rollups.MAX_GROUP_BITS
     last = LearnerGroup.objects.order_by("-pk").first()
     assert last.pk not in bits and rollups.group_mask([last.code]) is None
+
+
+def test_a_december_registration_leaves_the_previous_years_rate_unchanged(users, hand_city):
+    """EMP-CE over the employees registered by the period's end: P1 and P4 (registered in 2020); P4 took a
+    vocational course in 2025 and in 2026. An employee registering in December 2026 joins 2026's denominator
+    only: 2025 and 2026's third quarter keep theirs, incrementally and after a full recompute."""
+    h, admin = hand_city, users["admin"]
+    record(h, h.people["P4"], datetime.date(2025, 6, 1), "vocational")
+    record(h, h.people["P4"], datetime.date(2026, 6, 1), "vocational")
+
+    def rates():
+        return {key: (row.actual.numerator, row.actual.denominator, row.actual.value) for key in ("2025", "2026-Q3", "2026")
+                for row in [selectors.indicator_drilldown(actor=admin, code="EMP-CE", place_id=h.city.pk,
+                                                          period=period_parse(key)).row]}
+
+    before = rates()
+    assert before == {"2025": (1, 2, Decimal("50.00")), "2026-Q3": (0, 2, Decimal("0.00")),
+                      "2026": (1, 2, Decimal("50.00"))}
+    p6 = learner_profile_create(actor=admin, name="测试六", id_number=idcard.make("359902", datetime.date(1985, 2, 2), 761),
+                                residence_code=h.c4.code, groups=["employee"])
+    p6.registered_on = datetime.date(2026, 12, 15)
+    p6.save()
+    after = rates()
+    assert after["2025"] == before["2025"] and after["2026-Q3"] == before["2026-Q3"]
+    assert after["2026"] == (1, 3, Decimal("33.33"))
+    rollups.rollups_recompute()
+    assert rates() == after
+    assert (p6.pk, 202612) in {(s[0], s[5]) for s in rollups.rollups_snapshot()["resident_state"]}

@@ -170,3 +170,36 @@ def test_one_hidden_child_hides_its_smallest_sibling_too(users, hand_city, setti
     got = selectors.public_drilldown(code="NONACAD-PT", city_code=code, period=period_parse("2026"))
     assert [(c.place.name, c.actual.suppressed, c.actual.value) for c in got.children] == [
         ("甲区", False, Decimal(3)), ("乙区", False, Decimal(1))]
+
+
+def test_a_rate_above_100_percent_is_flagged_with_its_reason(users, hand_city):
+    """一街道's 2026 population counts 1 adult, but 2 of its adults (P1 and P5 of 一社区) have recognised
+    community-education records in 2026: 200%, flagged with why. The city's rate (under 100%) is not flagged."""
+    from learncity.places.models import Population, PopulationBand
+
+    from .conftest import record
+
+    admin, h = users["admin"], hand_city
+    record(h, h.people["P1"], datetime.date(2026, 3, 10), "community")
+    record(h, h.people["P5"], datetime.date(2026, 4, 10), "community")
+    pop = Population.objects.create(place=h.s1, year=2026, total=3)
+    PopulationBand.objects.create(population=pop, sex="F", age_band="45-59", count=1)
+    PopulationBand.objects.create(population=pop, sex="M", age_band="0-14", count=2)
+    row = selectors.indicator_drilldown(actor=admin, code="CE-PART", place_id=h.s1.pk, period=YEAR).row
+    assert (row.actual.value, row.actual.numerator, row.actual.denominator) == (Decimal("200.00"), 2, 1)
+    assert row.actual.over_100
+    assert row.actual.flag.startswith("超过 100%：分子 2 人是有学习记录的居民（按现居住地），多于分母 1 人（2026 年常住人口统计）。")
+    # 一社区 has no figures of its own for 2026 and none for 2025 either: no rate, no flag; the city is under 100%
+    city = selectors.indicator_drilldown(actor=admin, code="CE-PART", place_id=h.city.pk, period=YEAR)
+    assert city.row.actual.value < 100 and not city.row.actual.over_100 and city.row.actual.flag == ""
+    # the drill-down page shows the flag beside the value
+    from django.test import Client
+
+    c = Client()
+    c.force_login(admin)
+    page = c.get(f"/monitor/i/CE-PART/?place={h.s1.pk}&period=2026").content.decode()
+    assert 'data-testid="over-100"' in page and "多于分母 1 人" in page
+    # a rate over figures of an earlier year says so
+    Population.objects.filter(pk=pop.pk).update(year=2025)
+    flag = selectors.indicator_drilldown(actor=admin, code="CE-PART", place_id=h.s1.pk, period=YEAR).row.actual.flag
+    assert "（2025 年常住人口统计）。本期没有当年的人口数据，用的是 2025 年的。" in flag

@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
+from learncity.catalog.models import Volunteer, VolunteerService
 from learncity.core.errors import DomainError, FileRejected, NotFound, PermissionDenied
 from learncity.core.models import AuditEvent
 from learncity.monitoring import selectors, services
@@ -149,16 +150,16 @@ def test_status_met_on_track_behind_and_the_trend(users, hand_city, monkeypatch)
         got.append((row.target, row.status, row.status_label, row.trend, row.previous.numerator))
     assert got == [(Decimal("2.00"), "met", "已达标", "up", 0), (Decimal("3.90"), "on_track", "按进度", "up", 0),
                    (Decimal("10.00"), "behind", "滞后", "up", 0)]
-    # a quarter without its own target is measured against the year's
+    # a quarter without its own target is judged against the year's pro-rated to its 90 of 365 days:
+    # 10 × 90/365 = 2.47 > 2, behind; 6 × 90/365 = 1.48 ≤ 2, met
     q1 = selectors.indicator_drilldown(actor=admin, code="NONACAD-PT", place_id=h.city.pk,
                                        period=period_parse("2026-Q1")).row
-    assert (q1.target, q1.status) == (Decimal("10.00"), "behind")
-    # and it is judged by the share of the year passed by the quarter's end (90 of 365 days), not by today:
-    # 6 × 90/365 = 1.48 ≤ 2 is on track (by today's 183/365 it would wrongly be behind)
+    assert (q1.target, q1.status) == (Decimal("2.47"), "behind")
+    assert q1.target_note == "2026 年目标 10 × 本期 90 天 / 全年 365 天"
     services.target_set(actor=admin, code="NONACAD-PT", place_id=h.city.pk, period=year, value="6")
     q1 = selectors.indicator_drilldown(actor=admin, code="NONACAD-PT", place_id=h.city.pk,
                                        period=period_parse("2026-Q1")).row
-    assert (q1.target, q1.status) == (Decimal("6.00"), "on_track")
+    assert (q1.target, q1.status) == (Decimal("1.48"), "met")
     # no target, or no data: no status
     none = selectors.indicator_drilldown(actor=admin, code="CE-PART", place_id=h.b.pk, period=year).row
     assert (none.target, none.status, none.status_label) == (None, None, "无目标")
@@ -170,3 +171,40 @@ def test_targets_list_is_scoped(users, city):
     everything = selectors.targets_list(actor=users["city_admin"], code="CE-PART")
     assert {t.place.code for t in everything} >= {"350100", "350102", "350103"}
     assert all(t.indicator.code == "CE-PART" for t in everything)
+
+
+def test_a_quarter_is_judged_against_its_pro_rated_target_and_a_rate_quarter_has_none(users, hand_city, monkeypatch):
+    """Volunteer hours, a year's target of 36.5: Q2 2026 (91 days) is judged against 36.5 × 91/365 = 9.10, not
+    against 36.5 (nor 36.5 × the year's share passed by June, 18.10). 10 hours in Q2 meet it. Mid-August, Q3 (92
+    days, 9.20) is on track with 4 hours when 46 of its 92 days are gone (9.20 × 0.5 = 4.60 > 4: behind), and
+    with 5 hours on track. Participation (a rate of distinct persons) has no quarter target: not pro-rated."""
+    h, admin = hand_city, users["admin"]
+    volunteer = Volunteer.objects.get(learner=h.people["P1"])
+    VolunteerService.objects.create(volunteer=volunteer, date=D(2026, 5, 5), hours=Decimal("6.5"), activity="导览",
+                                    institution=h.provider)  # with the conftest's 3.5 on 4 April: 10 in Q2
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: D(2026, 8, 15))
+    services.target_set(actor=admin, code="VOLUNTEER-HRS", place_id=h.city.pk, period=period_parse("2026"),
+                        value="36.5")
+    services.target_set(actor=admin, code="CE-PART", place_id=h.city.pk, period=period_parse("2026"), value="35")
+
+    def row(code, key):
+        return selectors.indicator_drilldown(actor=admin, code=code, place_id=h.city.pk, period=period_parse(key)).row
+
+    q2 = row("VOLUNTEER-HRS", "2026-Q2")
+    assert (q2.actual.value, q2.target, q2.status) == (Decimal("10.0"), Decimal("9.10"), "met")
+    assert q2.target_note == "2026 年目标 36.5 × 本期 91 天 / 全年 365 天"
+    VolunteerService.objects.create(volunteer=volunteer, date=D(2026, 7, 7), hours=Decimal("4"), activity="导览",
+                                    institution=h.provider)
+    q3 = row("VOLUNTEER-HRS", "2026-Q3")
+    assert (q3.actual.value, q3.target, q3.status) == (Decimal("4.0"), Decimal("9.20"), "behind")
+    VolunteerService.objects.create(volunteer=volunteer, date=D(2026, 8, 8), hours=Decimal("1"), activity="导览",
+                                    institution=h.provider)
+    assert row("VOLUNTEER-HRS", "2026-Q3").status == "on_track"
+    # the month of May: 36.5 × 31/365 = 3.10, and 6.5 hours meet it
+    may = row("VOLUNTEER-HRS", "2026-05")
+    assert (may.target, may.status) == (Decimal("3.10"), "met")
+    # a rate's quarter: no target, and the page says why
+    ce = row("CE-PART", "2026-Q2")
+    assert (ce.target, ce.status, ce.status_label) == (None, None, "本期无目标")
+    assert "不按季度、月份分摊" in ce.target_note
+    assert row("CE-PART", "2026").target == Decimal("35.00")

@@ -256,13 +256,15 @@ class GroupBit(models.Model):
 
 class ResidentState(models.Model):
     """A registered learner as the resident cells count them: place, sex, the year from which their age at
-    1 January is counted (`age_base`: the age at 1 January of year Y is Y − age_base) and groups."""
+    1 January is counted (`age_base`: the age at 1 January of year Y is Y − age_base), groups, and the month they
+    registered (`since`, YYYYMM: a period ending before it does not count them)."""
 
     learner_id = models.BigIntegerField(primary_key=True)
     place_id = models.IntegerField()
     sex = models.CharField(max_length=1)
     age_base = models.PositiveSmallIntegerField()
     gmask = models.BigIntegerField(default=0)
+    since = models.IntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.learner_id} @ {self.place_id}"
@@ -270,17 +272,19 @@ class ResidentState(models.Model):
 
 class ResidentCell(models.Model):
     """Registered learners living under a place (at every level), by sex, age base and group mask: the
-    denominators of the `residents` source (employees, for example) without counting a million profiles."""
+    denominators of the `residents` source (employees, for example) without counting a million profiles. By the
+    month they registered (`since`, YYYYMM), so a period counts those registered by its end and no one later."""
 
     place_id = models.IntegerField()
     sex = models.CharField(max_length=1)
     age_base = models.PositiveSmallIntegerField()
     gmask = models.BigIntegerField(default=0)
+    since = models.IntegerField(default=0)
     residents = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["place_id", "sex", "age_base", "gmask"],
-                                               name="resident_cell_once")]
+        constraints = [models.UniqueConstraint(fields=["place_id", "sex", "age_base", "gmask", "since"],
+                                               name="resident_cell_once_since")]
 
     def __str__(self) -> str:
         return f"{self.place_id}/{self.sex}/{self.age_base}/{self.gmask:b}: {self.residents}"

@@ -20,9 +20,11 @@ sex and age band at 1 January of the event's year.
   inside the year are SUM(persons) WHERE mask & P ≠ 0 (of groups G: and gmask & G ≠ 0) — exact for any month,
   quarter, year or whole-month range. An update takes the affected person-years' old masks out of the cells and
   puts the new ones in. A person-year's group mask is its learner's groups' bits (`GroupBit`) when first counted.
-- `ResidentCell` (place, sex, age base, group mask) → registered learners, for the `residents` denominators;
-  `ResidentState` keeps each profile as counted, and a refresh re-counts the profiles added or changed (their
-  `updated_at`) since its watermark.
+- `ResidentCell` (place, sex, age base, group mask, month registered) → registered learners, for the `residents`
+  denominators: a period counts those registered by its end (`registered_on`, else the day the profile was
+  created), so a registration in December 2026 leaves 2025's rates as they were; `ResidentState` keeps each
+  profile as counted, and a refresh re-counts the profiles added or changed (their `updated_at`) since its
+  watermark.
 
 Every step is one set-based SQL statement over the batch; a refresh runs in one transaction under the
 watermarks' row locks, so concurrent refreshes queue instead of counting twice. `rollups_recompute(year)`
@@ -32,7 +34,8 @@ records measure — into temporary tables, and reconciles them with the rollups 
 not be there are deleted, missing ones inserted, so a recompute that finds the rollups right writes nothing.
 
 Known limits: a learner who moves or changes groups keeps their earlier events under the old place and groups
-until a recompute (the resident cells follow at once); on
+until a recompute (the resident cells follow at once, and count a resident where they live now, in the groups
+they are in now, for every period since they registered: the profile keeps no history of moves); on
 PostgreSQL a transaction that commits a lower id after a refresh has passed a higher one is missed until a
 recompute (run `learncity monitoring recompute` nightly, or `learncity monitoring verify`).
 """
@@ -191,6 +194,21 @@ def _age_base_sql(birth: str) -> str:
     return f"(CAST(substr({birth}, 1, 4) AS integer) + CASE WHEN substr({birth}, 6, 5) = '01-01' THEN 0 ELSE 1 END)"
 
 
+def _since_sql(registered: str, created: str) -> str:
+    """The month a resident registered, as the integer YYYYMM: their registration date, else the day the profile
+    was created."""
+    day = f"COALESCE({registered}, CAST({created} AS date))" if connection.vendor == "postgresql" else (
+        f"COALESCE({registered}, {created})")
+    if connection.vendor == "postgresql":
+        return f"CAST(to_char({day}, 'YYYYMM') AS integer)"
+    return f"CAST(substr({day}, 1, 4) || substr({day}, 6, 2) AS integer)"
+
+
+def month_key(day: datetime.date) -> int:
+    """A date's month as the resident cells' `since` keeps it (YYYYMM)."""
+    return day.year * 100 + day.month
+
+
 def _profile_marks() -> tuple[int, datetime.datetime | None]:
     found = LearnerProfile.objects.aggregate(top=Max("pk"), changed=Max("updated_at"))
     return found["top"] or 0, found["changed"]
@@ -219,7 +237,7 @@ def _residents_apply(cursor, *, full: bool = False) -> None:
             params += [mark.last_id, mark.last_changed]
     cursor.execute("DROP TABLE IF EXISTS mon_rs")
     cursor.execute("CREATE TEMP TABLE mon_rs (learner_id bigint, place_id bigint, sex varchar(1), age_base integer, "
-                   "gmask bigint)")
+                   "gmask bigint, since integer)")
     if full:  # every profile: the group masks by one grouped join rather than a lookup per profile
         through = connection.ops.quote_name(LearnerProfile.groups.through._meta.db_table)
         gmask, joined = "COALESCE(g.gmask, 0)", (
@@ -227,43 +245,45 @@ def _residents_apply(cursor, *, full: bool = False) -> None:
             f"JOIN {_t(GroupBit)} gb ON gb.group_id = t.learnergroup_id GROUP BY t.learnerprofile_id) g ON g.lid = p.id")
     else:
         gmask, joined = _gmask_sql("p.id"), ""
-    cursor.execute(f"INSERT INTO mon_rs (learner_id, place_id, sex, age_base, gmask) "
-                   f"SELECT p.id, p.residence_id, p.sex, {_age_base_sql('p.birth_date')}, {gmask} "
+    cursor.execute(f"INSERT INTO mon_rs (learner_id, place_id, sex, age_base, gmask, since) "
+                   f"SELECT p.id, p.residence_id, p.sex, {_age_base_sql('p.birth_date')}, {gmask}, "
+                   f"{_since_sql('p.registered_on', 'p.created_at')} "
                    f"FROM {profiles} p {joined} WHERE {where}", params)
     if connection.vendor == "postgresql":
         cursor.execute("ANALYZE mon_rs")
     if full:  # every profile counted anew, then reconciled with the states and cells (what is right stays)
         cursor.execute("DROP TABLE IF EXISTS mon_rc")
         cursor.execute("CREATE TEMP TABLE mon_rc (place_id bigint, sex varchar(1), age_base integer, gmask bigint, "
-                       "residents integer)")
+                       "since integer, residents integer)")
         cursor.execute(f"""
-            INSERT INTO mon_rc (place_id, sex, age_base, gmask, residents)
-            SELECT a.ancestor_id, x.sex, x.age_base, x.gmask, SUM(x.n)
-            FROM (SELECT place_id, sex, age_base, gmask, COUNT(*) AS n FROM mon_rs
-                  GROUP BY place_id, sex, age_base, gmask) x
+            INSERT INTO mon_rc (place_id, sex, age_base, gmask, since, residents)
+            SELECT a.ancestor_id, x.sex, x.age_base, x.gmask, x.since, SUM(x.n)
+            FROM (SELECT place_id, sex, age_base, gmask, since, COUNT(*) AS n FROM mon_rs
+                  GROUP BY place_id, sex, age_base, gmask, since) x
             JOIN {anc} a ON a.place_id = x.place_id
-            GROUP BY a.ancestor_id, x.sex, x.age_base, x.gmask""")
-        _reconcile(cursor, rs, "mon_rs", ("learner_id", "place_id", "sex", "age_base", "gmask"), "1 = 1", [],
+            GROUP BY a.ancestor_id, x.sex, x.age_base, x.gmask, x.since""")
+        _reconcile(cursor, rs, "mon_rs", ("learner_id", "place_id", "sex", "age_base", "gmask", "since"), "1 = 1", [],
                    pk="learner_id")
-        _reconcile(cursor, rc, "mon_rc", ("place_id", "sex", "age_base", "gmask", "residents"), "1 = 1", [])
+        _reconcile(cursor, rc, "mon_rc", ("place_id", "sex", "age_base", "gmask", "since", "residents"), "1 = 1", [])
         cursor.execute("DROP TABLE mon_rs")
         cursor.execute("DROP TABLE mon_rc")
         mark.last_id, mark.last_changed = top, changed
         mark.save()
         return
     cell = f"""
-        INSERT INTO {rc} (place_id, sex, age_base, gmask, residents)
-        SELECT a.ancestor_id, x.sex, x.age_base, x.gmask, SUM(x.n) * {{sign}}
-        FROM (SELECT place_id, sex, age_base, gmask, COUNT(*) AS n FROM {{rows}}
-              GROUP BY place_id, sex, age_base, gmask) x
+        INSERT INTO {rc} (place_id, sex, age_base, gmask, since, residents)
+        SELECT a.ancestor_id, x.sex, x.age_base, x.gmask, x.since, SUM(x.n) * {{sign}}
+        FROM (SELECT place_id, sex, age_base, gmask, since, COUNT(*) AS n FROM {{rows}}
+              GROUP BY place_id, sex, age_base, gmask, since) x
         JOIN {anc} a ON a.place_id = x.place_id
         WHERE 1 = 1
-        GROUP BY a.ancestor_id, x.sex, x.age_base, x.gmask
-        ON CONFLICT (place_id, sex, age_base, gmask) DO UPDATE SET residents = {rc}.residents + EXCLUDED.residents"""
+        GROUP BY a.ancestor_id, x.sex, x.age_base, x.gmask, x.since
+        ON CONFLICT (place_id, sex, age_base, gmask, since)
+        DO UPDATE SET residents = {rc}.residents + EXCLUDED.residents"""
     cursor.execute(cell.format(sign=-1, rows=f"{rs} s WHERE s.learner_id IN (SELECT learner_id FROM mon_rs)"))
     cursor.execute(f"DELETE FROM {rs} WHERE learner_id IN (SELECT learner_id FROM mon_rs)")
-    cursor.execute(f"INSERT INTO {rs} (learner_id, place_id, sex, age_base, gmask) "
-                   f"SELECT learner_id, place_id, sex, age_base, gmask FROM mon_rs")
+    cursor.execute(f"INSERT INTO {rs} (learner_id, place_id, sex, age_base, gmask, since) "
+                   f"SELECT learner_id, place_id, sex, age_base, gmask, since FROM mon_rs")
     cursor.execute(cell.format(sign=1, rows="mon_rs"))
     cursor.execute(f"DELETE FROM {rc} WHERE residents = 0")
     cursor.execute("DROP TABLE mon_rs")
@@ -728,8 +748,10 @@ def rollups_snapshot(year: int | None = None) -> dict[str, set]:
                                          "persons"]),
         "time_cell": rows(TimeCell, ["measure_id", "year", "month", "place_id", "sex", "age_band", "record_kind",
                                      "provider_kind", "person_times", "hours"]),
-        "resident_state": set(ResidentState.objects.values_list("learner_id", "place_id", "sex", "age_base", "gmask")),
-        "resident_cell": set(ResidentCell.objects.values_list("place_id", "sex", "age_base", "gmask", "residents")),
+        "resident_state": set(ResidentState.objects.values_list("learner_id", "place_id", "sex", "age_base", "gmask",
+                                                                "since")),
+        "resident_cell": set(ResidentCell.objects.values_list("place_id", "sex", "age_base", "gmask", "since",
+                                                              "residents")),
     }
 
 
@@ -787,11 +809,14 @@ def _age_base_q(year: int, bands: list[str]) -> Q:
 
 
 def residents_counts(*, year: int, place_ids: list[int], bands: list[str] | None = None,
-                     sexes: list[str] | None = None, group_codes: list[str] | None = None) -> dict[int, int]:
+                     sexes: list[str] | None = None, group_codes: list[str] | None = None,
+                     until: datetime.date | None = None) -> dict[int, int]:
     """{place id: registered learners living under the place, of those sexes, age bands at 1 January of `year`
-    and groups} for every place of `place_ids`, from the resident cells, in one query."""
+    and groups, registered by `until` (by the end of `year` when not given)} for every place of `place_ids`,
+    from the resident cells, in one query."""
     out = dict.fromkeys(place_ids, 0)
-    qs = ResidentCell.objects.filter(place_id__in=place_ids)
+    by = month_key(until or datetime.date(year, 12, 31))
+    qs = ResidentCell.objects.filter(place_id__in=place_ids, since__lte=by)
     if sexes is not None:
         qs = qs.filter(sex__in=sexes)
     if bands is not None:
@@ -799,14 +824,14 @@ def residents_counts(*, year: int, place_ids: list[int], bands: list[str] | None
     if group_codes:
         groups = group_mask(group_codes)
         if groups is None:
-            return {pk: _residents_by_membership(year, pk, bands, sexes, group_codes) for pk in out}
+            return {pk: _residents_by_membership(year, by, pk, bands, sexes, group_codes) for pk in out}
         qs = qs.annotate(in_group=F("gmask").bitand(groups)).filter(in_group__gt=0)
     out.update(dict(qs.values("place_id").annotate(n=Sum("residents")).values_list("place_id", "n")))
     return out
 
 
-def _residents_by_membership(year, place_id, bands, sexes, group_codes) -> int:
-    qs = ResidentState.objects.filter(
+def _residents_by_membership(year, by, place_id, bands, sexes, group_codes) -> int:
+    qs = ResidentState.objects.filter(since__lte=by).filter(
         place_id__in=PlaceAncestor.objects.filter(ancestor_id=place_id).values("place_id"),
         learner_id__in=LearnerProfile.groups.through.objects.filter(
             learnergroup__code__in=group_codes).values("learnerprofile_id"))

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from learncity.catalog.models import RecordKind, Venue
@@ -44,10 +45,14 @@ from .periods import Period, period_check_countable, period_default, period_of
 from .spec import LEVELS, Spec, bands_between, spec_validate
 
 HUNDRED = Decimal(100)
-CURRENT_STATE_SOURCES = ("places_with_institution", "venues")
 CENT = Decimal("0.01")
 MONITOR_ROLES = {Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.AUDITOR, Role.EXPERT_REVIEWER, Role.MEMBER_UNIT_REPORTER}
-STATUS_LABELS = {"met": _("已达标"), "on_track": _("按进度"), "behind": _("滞后"), None: _("无目标")}
+STATUS_LABELS = {"met": _("已达标"), "on_track": _("按进度"), "behind": _("滞后"), None: _("无目标"),
+                 "no_period_target": _("本期无目标")}
+# What a year's target is pro-rated for, over a quarter or a month: sums that add up day by day (person-times,
+# hours). Distinct persons, rates and the reference counts do not add up over a year, so a shorter period has no
+# target unless one is set for it.
+PRORATED_COUNTS = ("person_times", "hours")
 BREAKDOWN_LABELS = {
     "sex": dict(SEX_CHOICES),
     "age_band": {b[0]: b[0] for b in AGE_BANDS},
@@ -99,6 +104,12 @@ class Value:
     numerator: Decimal | None
     denominator: int | None
     suppressed: bool = False
+    # Why a rate is above 100% (empty when it is not): shown on the page beside the value.
+    flag: str = ""
+
+    @property
+    def over_100(self) -> bool:
+        return bool(self.flag)
 
 
 NO_DATA = Value(None, None, None)
@@ -115,6 +126,10 @@ class IndicatorRow:
     status_label: str
     previous: Value
     trend: str | None
+    # How the target was set for the period ("年度目标 20,000 × 92/365 天" for a quarter), or why it has none.
+    target_note: str = ""
+    # What the previous value is: the whole previous period, or (for a period under way) its months so far.
+    previous_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -276,18 +291,19 @@ class _Ctx:
         return self._all(key, place, lambda ids: rollups.times_sums(
             measure, year=year, months=months, place_ids=ids, bands=bands, sexes=sexes))
 
-    def residents(self, place: Place, *, year, bands, sexes, groups) -> int:
-        key = ("residents", year, _key(bands), _key(sexes), _key(groups))
+    def residents(self, place: Place, *, year, until, bands, sexes, groups) -> int:
+        key = ("residents", year, until, _key(bands), _key(sexes), _key(groups))
         return self._all(key, place, lambda ids: rollups.residents_counts(
-            year=year, place_ids=ids, bands=bands, sexes=sexes, group_codes=groups))
+            year=year, until=until, place_ids=ids, bands=bands, sexes=sexes, group_codes=groups))
 
     def under(self, key: tuple, place: Place, qs, field: str) -> int:
         """How many rows of `qs` lie at or under the place, their place being `field`: counted through the place
         closure, for all the call's places in one query."""
         return self._all(key, place, lambda ids: _count_under(qs, field, ids))
 
-    def population(self, place: Place, year: int) -> tuple[int, dict] | None:
-        """(total, {(sex, band): count}) of the place's latest figures up to the year (or its earliest)."""
+    def population(self, place: Place, year: int) -> tuple[int, dict, int] | None:
+        """(total, {(sex, band): count}, the figures' year) of the place's latest figures up to the year (or its
+        earliest)."""
         if year not in self.populations:
             ids = self.place_ids if place.pk in self.place_ids else [place.pk]
             self.populations[year] = _populations(ids, year)
@@ -342,7 +358,8 @@ def _populations(place_ids: list[int], year: int) -> dict[int, tuple[int, dict] 
     for pop_id, sex, band, n in PopulationBand.objects.filter(population_id__in=cells).values_list(
             "population_id", "sex", "age_band", "count"):
         cells[pop_id][(sex, band)] = n
-    return {pk: (chosen[pk].total, cells[chosen[pk].pk]) if pk in chosen else None for pk in place_ids}
+    return {pk: (chosen[pk].total, cells[chosen[pk].pk], chosen[pk].year) if pk in chosen else None
+            for pk in place_ids}
 
 
 def _numerator(ctx: _Ctx, spec: Spec, place: Place, period: Period, *, bands=None, sexes=None):
@@ -361,21 +378,23 @@ def _numerator(ctx: _Ctx, spec: Spec, place: Place, period: Period, *, bands=Non
         times, hours = ctx.times(measure, place, year=year, months=[m for _, m in period.months()], bands=bands,
                                  sexes=sexes)
         return Decimal(times) if spec.count == "person_times" else Decimal(hours).quantize(Decimal("0.1"))
+    end = period.end
     if spec.source == "places_with_institution":
-        institutions = Institution.objects.filter(is_active=True, kind__in=f["institution_kind"])
+        institutions = Institution.objects.filter(_open_at(end), kind__in=f["institution_kind"])
         qs, key = Place.objects.filter(level=LEVELS[f["level"]], pk__in=institutions.values("place_id")), "pk"
     elif spec.source == "designations":
-        qs, key = Designation.objects.filter(year__lte=period.end.year), "place_id"
+        qs, key = Designation.objects.filter(_named_by(end)), "place_id"
         if "kind" in f:
             qs = qs.filter(kind__in=f["kind"])
         if "tier" in f:
             qs = qs.filter(tier__in=f["tier"])
     elif spec.source == "learning_organisations":
-        qs, key = LearningOrganisation.objects.filter(year__lte=period.end.year), "place_id"
+        qs, key = LearningOrganisation.objects.filter(_named_by(end)), "place_id"
         if "kind" in f:
             qs = qs.filter(kind__in=f["kind"])
     elif spec.source == "venues":
-        qs, key = Venue.objects.all(), "place_id"
+        qs, key = Venue.objects.filter(Q(opened_on__isnull=True) | Q(opened_on__lte=end),
+                                       Q(closed_on__isnull=True) | Q(closed_on__gt=end)), "place_id"
         if "kind" in f:
             qs = qs.filter(kind__in=f["kind"])
         if f.get("free_open") is True:
@@ -384,8 +403,19 @@ def _numerator(ctx: _Ctx, spec: Spec, place: Place, period: Period, *, bands=Non
             qs = qs.filter(free_open_days="")
     else:
         raise ValueError(spec.source)
-    return Decimal(ctx.under(("numerator", spec.source, json.dumps(f, sort_keys=True), period.end.year), place,
-                             qs, key))
+    return Decimal(ctx.under(("numerator", spec.source, json.dumps(f, sort_keys=True), end), place, qs, key))
+
+
+def _open_at(day: datetime.date) -> Q:
+    """An institution open on the day: opened by then (or no date known) and not closed by then; one no longer
+    active without a closing date counts as closed in every period."""
+    return ((Q(opened_on__isnull=True) | Q(opened_on__lte=day))
+            & (Q(closed_on__gt=day) | Q(closed_on__isnull=True, is_active=True)))
+
+
+def _named_by(day: datetime.date) -> Q:
+    """A title (designation, learning organisation) named in the day's year or before and not withdrawn by then."""
+    return Q(year__lte=day.year) & (Q(ended_on__isnull=True) | Q(ended_on__gt=day))
 
 
 def _population(ctx: _Ctx, place: Place, year: int, bands: list[str] | None,
@@ -393,7 +423,7 @@ def _population(ctx: _Ctx, place: Place, year: int, bands: list[str] | None,
     found = ctx.population(place, year)
     if found is None:
         return None
-    total, cells = found
+    total, cells, _year = found
     if (bands is None and sexes is None) or total == 0:
         return total
     if not cells:
@@ -408,9 +438,9 @@ def _denominator(ctx: _Ctx, spec: Spec, place: Place, period: Period, *, bands=N
         return _population(ctx, place, period.start.year, _read_bands(d, bands), _read_sexes(d, sexes))
     if d["source"] == "places":
         return ctx.under(("places", d["level"]), place, Place.objects.filter(level=LEVELS[d["level"]]), "pk")
-    # registered residents, aged at 1 January of the period's year: from the resident cells
-    return ctx.residents(place, year=period.start.year, bands=_read_bands(d, bands), sexes=_read_sexes(d, sexes),
-                         groups=d.get("group"))
+    # registered residents by the end of the period, aged at 1 January of the period's year: the resident cells
+    return ctx.residents(place, year=period.start.year, until=period.end, bands=_read_bands(d, bands),
+                         sexes=_read_sexes(d, sexes), groups=d.get("group"))
 
 
 def _value(ctx: _Ctx, spec: Spec, place: Place, period: Period, *, bands=None, sexes=None,
@@ -419,12 +449,31 @@ def _value(ctx: _Ctx, spec: Spec, place: Place, period: Period, *, bands=None, s
     if spec.is_rate:
         den = _denominator(ctx, spec, place, period, bands=bands, sexes=sexes)
         value = None if not den else (num * HUNDRED / den).quantize(CENT, rounding=ROUND_HALF_UP)
-        out = Value(value, num, den)
+        flag = _over_100(ctx, spec, place, period, num, den) if value is not None and value > HUNDRED else ""
+        out = Value(value, num, den, flag=flag)
     else:
         out = Value(num, num, None)
     if public and spec.uses_rollups and _persons(ctx, spec, place, period, bands, sexes, num) < min_cell():
         return Value(None, None, out.denominator, suppressed=True)
     return out
+
+
+def _over_100(ctx: _Ctx, spec: Spec, place: Place, period: Period, num: Decimal, den: int) -> str:
+    """Why a rate is above 100%: its numerator and denominator count different people, and how."""
+    source = spec.denominator["source"]
+    figures = {"num": f"{num:,.0f}", "den": f"{den:,}"}
+    if source == "population":
+        found = ctx.population(place, period.start.year)
+        year = found[2] if found else period.start.year
+        text = gettext("超过 100%%：分子 %(num)s 人是有学习记录的居民（按现居住地），多于分母 %(den)s 人（%(year)s 年常住"
+                       "人口统计）。") % {**figures, "year": year}
+        if year != period.start.year:
+            text += gettext("本期没有当年的人口数据，用的是 %(year)s 年的。") % {"year": year}
+        return text + gettext("人口统计偏旧、偏小，或学习者的居住地登记有误，都会这样。")
+    if source == "residents":
+        return gettext("超过 100%%：分子 %(num)s 人多于期末登记在册的 %(den)s 人。分子按学习者现在所属的群体和居住地计，"
+                       "分母只计期末前登记的人：期末以后才登记、或后来才加入该群体的学习者在分子里、不在分母里。") % figures
+    return gettext("超过 100%%：分子 %(num)s 多于分母 %(den)s，两者的口径不一致，请核对数据。") % figures
 
 
 def _persons(ctx: _Ctx, spec: Spec, place: Place, period: Period, bands, sexes, num: Decimal) -> int:
@@ -440,25 +489,48 @@ def _persons(ctx: _Ctx, spec: Spec, place: Place, period: Period, bands, sexes, 
                        groups=spec.filters.get("group"))
 
 
-def _target_for(ctx: _Ctx, indicator: Indicator, place: Place,
-                period: Period) -> tuple[Decimal | None, Period | None]:
-    """The target for exactly the period, or else the target for the period's year."""
+@dataclass(frozen=True)
+class _Target:
+    value: Decimal | None
+    period: Period | None  # the period the value is for (the period itself when pro-rated)
+    note: str = ""
+    apportioned: bool = False  # a year's target the period cannot be judged against (no target for it)
+
+
+NO_TARGET = _Target(None, None)
+
+
+def _target_for(ctx: _Ctx, d: _Def, place: Place, period: Period) -> _Target:
+    """The target for exactly the period; else, for a period inside a year with a target, that target pro-rated
+    to the period's days when the indicator sums up day by day (person-times, hours), or none (distinct persons,
+    rates and reference counts do not add up: a quarter's participation is not a quarter of the year's)."""
     targets = ctx.targets_of(place)
-    exact = targets.get((indicator.pk, period.start, period.end))
+    exact = targets.get((d.indicator.pk, period.start, period.end))
     if exact is not None:
-        return exact, period
-    if period.start.year == period.end.year:
-        year = period_of("year", period.start)
-        found = targets.get((indicator.pk, year.start, year.end))
-        if found is not None:
-            return found, year
-    return None, None
+        return _Target(exact, period)
+    if period.start.year != period.end.year:
+        return NO_TARGET
+    year = period_of("year", period.start)
+    found = targets.get((d.indicator.pk, year.start, year.end))
+    if found is None:
+        return NO_TARGET
+    if period == year:
+        return _Target(found, year)
+    days, in_year = (period.end - period.start).days + 1, (year.end - year.start).days + 1
+    shown = f"{found.normalize():,f}"
+    if d.spec.is_rate or d.spec.count not in PRORATED_COUNTS:
+        return _Target(None, None, gettext("%(year)s 年目标 %(target)s 不按季度、月份分摊（人数和比率不能按天数相加），"
+                                           "本期无目标") % {"year": year.start.year, "target": shown},
+                       apportioned=True)
+    value = (found * days / in_year).quantize(CENT, rounding=ROUND_HALF_UP)
+    return _Target(value, period, gettext("%(year)s 年目标 %(target)s × 本期 %(days)s 天 / 全年 %(in_year)s 天") % {
+        "year": year.start.year, "target": shown, "days": days, "in_year": in_year})
 
 
 def _status(actual: Value, target: Decimal | None, target_period: Period | None, today: datetime.date,
             period: Period | None = None) -> str | None:
-    """Met, on track (at least the target × the share of the target's period that has passed — for a period
-    measured against its year's target, the share passed by the end of that period at the latest), or behind."""
+    """Met, on track (at least the target × the share of the target's period that has passed by today, or by
+    the end of the period measured), or behind. A pro-rated target is for the period itself."""
     if target is None or actual.value is None:
         return None
     if actual.value >= target:
@@ -474,20 +546,35 @@ def _trend(now: Value, before: Value) -> str | None:
     return "up" if now.value > before.value else "down" if now.value < before.value else "flat"
 
 
+def comparable_previous(period: Period, today: datetime.date) -> tuple[Period, str]:
+    """What a period is compared with, like with like: the previous period; for a year or quarter under way, the
+    same months of the previous one (January to this month of last year, not the whole of last year)."""
+    previous = period.previous()
+    if period.kind in ("year", "quarter") and period.start <= today < period.end:
+        months = (today.year - period.start.year) * 12 + today.month - period.start.month + 1
+        last = period_of("month", datetime.date(previous.start.year, previous.start.month, 1))
+        for _ in range(months - 1):
+            last = period_of("month", last.end + datetime.timedelta(days=1))
+        if last.end < previous.end:
+            return Period("custom", previous.start, last.end), gettext("上期同期（%(start)s 至 %(end)s）") % {
+                "start": previous.start.isoformat(), "end": last.end.isoformat()}
+    return previous, gettext("上期")
+
+
 def _row(ctx: _Ctx, d: _Def, place: Place, period: Period, *, public: bool = False) -> IndicatorRow:
     actual = _value(ctx, d.spec, place, period, public=public)
-    if d.spec.source in CURRENT_STATE_SOURCES:  # counted as they stand today: no earlier value to compare
+    today = timezone.localdate()
+    before, before_label = comparable_previous(period, today)
+    try:
+        previous = _value(ctx, d.spec, place, before, public=public)
+    except DomainError:  # a custom range whose previous one straddles a year: no comparison
         previous = NO_DATA
-    else:
-        try:
-            previous = _value(ctx, d.spec, place, period.previous(), public=public)
-        except DomainError:  # a custom range whose previous one straddles a year: no comparison
-            previous = NO_DATA
-    target, target_period = _target_for(ctx, d.indicator, place, period)
-    status = _status(actual, target, target_period, timezone.localdate(), period)
-    return IndicatorRow(indicator=d.info, place=PlaceRef.of(place), period=period, actual=actual, target=target,
-                        status=status, status_label=str(STATUS_LABELS[status]), previous=previous,
-                        trend=_trend(actual, previous))
+    target = _target_for(ctx, d, place, period)
+    status = _status(actual, target.value, target.period, today, period)
+    label = STATUS_LABELS["no_period_target" if status is None and target.apportioned else status]
+    return IndicatorRow(indicator=d.info, place=PlaceRef.of(place), period=period, actual=actual,
+                        target=target.value, status=status, status_label=str(label), previous=previous,
+                        trend=_trend(actual, previous), target_note=target.note, previous_label=before_label)
 
 
 # --- scope ----------------------------------------------------------------------------------------------
@@ -650,7 +737,7 @@ def _series(d: _Def, place: Place, grain: str, year: int | None, *, public: bool
     else:
         raise DomainError({"grain": f"未知的时间粒度「{grain}」，可选：month, quarter, year"})
     ctx = _Ctx([place])
-    points = [SeriesPoint(p, _value(ctx, d.spec, place, p, public=public), _target_for(ctx, d.indicator, place, p)[0])
+    points = [SeriesPoint(p, _value(ctx, d.spec, place, p, public=public), _target_for(ctx, d, place, p).value)
               for p in periods]
     return Series(d.info, PlaceRef.of(place), grain, points)
 
@@ -679,11 +766,11 @@ def targets_list(*, actor, code: str | None = None, place_id: int | None = None)
 
 def learning_organisations_by(*, actor, by: str, place_id: int | None = None,
                               year: int | None = None) -> list[BreakdownRow]:
-    """Learning organisations named by the end of `year` under the place, by recommending member unit
+    """Learning organisations named by the end of `year` (and not withdrawn by then) under the place, by recommending member unit
     ("member_unit": the department) or by kind ("kind": agency, enterprise, …). Every row, 0 where none."""
     place = _place_for(actor, place_id)
     year = year or timezone.localdate().year
-    qs = LearningOrganisation.objects.filter(place__path__startswith=place.path, year__lte=year)
+    qs = LearningOrganisation.objects.filter(_named_by(datetime.date(year, 12, 31)), place__path__startswith=place.path)
     if by == "member_unit":
         counts = dict(qs.values("member_unit_id").annotate(n=Count("pk")).values_list("member_unit_id", "n"))
         from learncity.network.models import MemberUnit

@@ -1,6 +1,7 @@
 """The learning network: its configured levels, institutions, designations, committees and member units."""
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from learncity.places.models import Place
@@ -76,11 +77,18 @@ class Institution(models.Model):
     phone = models.CharField(_("电话"), max_length=32, blank=True)
     description = models.TextField(_("简介"), blank=True)
     is_active = models.BooleanField(_("在办"), default=True)
+    # The dates it opened and closed (both optional): monitoring's reference counts for a period honour them. An
+    # institution no longer active without a closing date is taken as closed in every period.
+    opened_on = models.DateField(_("开办日期"), null=True, blank=True)
+    closed_on = models.DateField(_("停办日期"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["code"]
+        constraints = [models.CheckConstraint(condition=Q(opened_on__isnull=True) | Q(closed_on__isnull=True)
+                                              | Q(closed_on__gte=models.F("opened_on")),
+                                              name="institution_closes_after_opening")]
         verbose_name = _("机构")
         verbose_name_plural = _("机构")
 
@@ -104,6 +112,8 @@ class Designation(models.Model):
     kind = models.CharField(_("类别"), max_length=16, choices=DesignationKind.choices)
     tier = models.CharField(_("级别"), max_length=16, choices=DesignationTier.choices)
     year = models.PositiveSmallIntegerField(_("年份"))
+    # The day the title was withdrawn (摘牌) or lapsed, if it was: counted up to the day before.
+    ended_on = models.DateField(_("撤销日期"), null=True, blank=True)
 
     class Meta:
         ordering = ["-year", "place__code"]
@@ -158,6 +168,8 @@ class LearningOrganisation(models.Model):
     year = models.PositiveSmallIntegerField(_("命名年份"))
     member_unit = models.ForeignKey(MemberUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                     verbose_name=_("推荐单位"))
+    # The day the title was withdrawn, if it was: counted up to the day before.
+    ended_on = models.DateField(_("撤销日期"), null=True, blank=True)
 
     class Meta:
         ordering = ["-year", "place__code", "id"]

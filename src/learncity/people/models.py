@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from learncity.core.scopes import ROLE_LABELS, Role
@@ -47,6 +48,9 @@ class LearnerProfile(models.Model):
     phone = models.CharField(_("手机"), max_length=20, blank=True)
     residence = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="residents", verbose_name=_("居住地"))
     groups = models.ManyToManyField(LearnerGroup, blank=True, related_name="learners", verbose_name=_("群体"))
+    # The day the resident registered (monitoring's registered-residents denominators count a profile from its
+    # month on). Unset in rows written by bulk inserts that do not name it: the day the profile was created.
+    registered_on = models.DateField(_("登记日期"), null=True, blank=True, default=timezone.localdate)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
