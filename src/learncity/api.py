@@ -69,6 +69,7 @@ def signin_locked(request, exc: SigninLocked):
 
 def _mount():
     from learncity.catalog.api import router as catalog_router
+    from learncity.catalog.event_api import router as event_router
     from learncity.catalog.pool_api import router as pool_router
     from learncity.core.api import router as core_router
     from learncity.creditbank.api import router as creditbank_router
@@ -85,6 +86,7 @@ def _mount():
     api.add_router("/people", people_router)
     api.add_router("/catalog", catalog_router)
     api.add_router("/catalog", pool_router)
+    api.add_router("/catalog", event_router)
     api.add_router("/credits", creditbank_router)
     api.add_router("/monitoring", monitoring_router)
     # An institution's provider key (Bearer lcp_…) is taken here, and only here, besides a person's token or session.

@@ -106,3 +106,28 @@ def resource_make(institution: Institution, *, minutes: int = 30, title: str = "
 
 def hours(value: str) -> Decimal:
     return Decimal(value)
+
+
+def event_make(organiser: Institution, *, venue: Venue | None = None, title: str = "测试市民讲堂",
+               starts_in: datetime.timedelta = datetime.timedelta(days=3), lasts: datetime.timedelta =
+               datetime.timedelta(hours=2), capacity: int = 50, hours: str = "2", **extra):
+    """An event of `organiser` at `venue` (a new one of theirs by default), starting `starts_in` from now (negative:
+    already begun) and lasting `lasts`. Events have no create service: organisers' events come by import."""
+    from learncity.catalog.models import Event, EventKind
+
+    start = timezone.now().replace(microsecond=0) + starts_in
+    return Event.objects.create(title=title, kind=extra.pop("kind", EventKind.LECTURE), organiser=organiser,
+                                venue=venue or venue_make(organiser), starts_at=start, ends_at=start + lasts,
+                                capacity=capacity, hours=Decimal(hours), **extra)
+
+
+def event_on(organiser: Institution, first: datetime.date, last: datetime.date, *, venue: Venue | None = None,
+             title: str = "测试展览", **extra):
+    """An event from 09:00 on `first` to 17:00 on `last`, local time."""
+    from learncity.catalog.models import Event, EventKind
+
+    return Event.objects.create(
+        title=title, kind=extra.pop("kind", EventKind.EXHIBITION), organiser=organiser,
+        venue=venue or venue_make(organiser),
+        starts_at=timezone.make_aware(datetime.datetime.combine(first, datetime.time(9))),
+        ends_at=timezone.make_aware(datetime.datetime.combine(last, datetime.time(17))), **extra)

@@ -12,7 +12,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import segno
 from django.core import signing
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from learncity.catalog.models import (
@@ -21,8 +20,6 @@ from learncity.catalog.models import (
     CourseSession,
     CourseState,
     Enrollment,
-    Event,
-    EventKind,
     LearningRecord,
     Mode,
     Venue,
@@ -753,39 +750,32 @@ def test_the_roster_exports_as_a_spreadsheet_with_masked_id_numbers(users, clien
         assert full not in str(rows)
 
 
-# --- venues and events ----------------------------------------------------------------------------------
+# --- the session form's venue picker (issue 15, item 8) -----------------------------------------------------------
 
 
-def test_venues_are_listed_by_district_and_kind(client_as, school):
-    gulou = Venue.objects.create(name="鼓楼测试图书馆", kind=Venue.Kind.LIBRARY, place=school.place,
-                                 opening_hours="9:00-17:00")
-    taijiang = Venue.objects.create(name="台江测试博物馆", kind=Venue.Kind.MUSEUM,
-                                    place=taijiang_institution().place)
-    client = client_as(None)
+def test_the_session_form_picks_a_venue_by_name_or_address_from_the_courses_district(users, client_as, school):
+    hall = Venue.objects.create(name="鼓东测试礼堂", kind=Venue.Kind.CLASSROOM, place=school.place, institution=school,
+                                address="鼓楼区鼓东街道五四路 128 号")
+    elsewhere = Venue.objects.create(name="台江测试礼堂", kind=Venue.Kind.CLASSROOM,
+                                     place=taijiang_institution().place, address="台江区测试路 1 号")
+    course = course_make(users["staff"], school, sessions=0)
+    client = client_as(users["staff"])
 
-    def names(**params):
-        response = client.get("/learn/venues/", params)
-        assert response.status_code == 200
-        return set(re.findall(r"<strong>(.*?)</strong>", html(response)))
+    page = html(client.get(f"/learn/manage/courses/{course.pk}/"))
+    options = dict(re.findall(r'<option value="(\d+)">(.*?)</option>', page.split('<datalist id="venue-options">')[1]
+                              .split("</datalist>")[0]))
+    assert re.search(r'<input type="text" name="venue_id"[^>]*list="venue-options"', page)
+    assert options[str(hall.pk)] == f"鼓东测试礼堂 · {school.place.name} · 鼓楼区鼓东街道五四路 128 号"
+    assert str(elsewhere.pk) not in options
+    assert len(options) == Venue.objects.filter(place__path__contains=f"/{GULOU}/").count()  # no cut at 300
+    before = term_state()
 
-    assert {gulou.name} <= names(district=GULOU)
-    assert taijiang.name not in names(district=GULOU)
-    assert {taijiang.name} <= names(district=TAIJIANG, kind="museum")
-    assert gulou.name not in names(kind="museum")
+    refused = client.post(f"/learn/manage/courses/{course.pk}/", {"date": "2031-03-04", "start": "09:00",
+                                                                  "end": "10:00", "venue_id": elsewhere.pk})
+    assert refused.status_code == 400 and list(refused.context["form"].errors) == ["venue_id"]
+    assert term_state() == before
 
-
-def test_events_are_shown_in_the_calendar_of_their_dates(client_as, school):
-    hall = venue_make(school, name="鼓东讲堂")
-    start = timezone.make_aware(datetime.datetime(2031, 9, 28, 9, 30))
-    Event.objects.create(title="9·28 测试活动日", kind=EventKind.ACTIVITY_DAY, organiser=school, venue=hall,
-                         starts_at=start, ends_at=start + datetime.timedelta(hours=3))
-    client = client_as(None)
-
-    shown = client.get("/learn/events/", {"from": "2031-09-01"})
-    before = client.get("/learn/events/", {"from": "2031-06-01"})
-
-    assert shown.status_code == before.status_code == 200
-    assert "<h2>2031-09-28 " in html(shown)
-    assert "<strong>9·28 测试活动日</strong>" in html(shown)
-    assert f"09:30–12:30 · 鼓东讲堂（{school.place.name}）· {school.name}" in html(shown)
-    assert "9·28 测试活动日" not in html(before)
+    taken = client.post(f"/learn/manage/courses/{course.pk}/", {"date": "2031-03-04", "start": "09:00",
+                                                                "end": "10:00", "venue_id": hall.pk})
+    assert taken.status_code == 302
+    assert list(course.sessions.values_list("venue_id", flat=True)) == [hall.pk]

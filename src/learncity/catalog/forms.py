@@ -31,7 +31,11 @@ class SessionForm(forms.Form):
     date = forms.CharField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
     start = forms.CharField(label=_("开始"), widget=forms.TimeInput(attrs={"type": "time"}))
     end = forms.CharField(label=_("结束"), widget=forms.TimeInput(attrs={"type": "time"}))
-    venue_id = forms.TypedChoiceField(label=_("地点"), coerce=int, required=False, empty_value=None)
+    # A picker with search: the venues of the course's district as a datalist (name, place and address), typed
+    # into by any part of them; the venue's number is what is posted, and only the listed ones are taken.
+    venue_id = forms.TypedChoiceField(label=_("地点（输入名称或地址查找）"), coerce=int, required=False, empty_value=None,
+                                      widget=forms.TextInput(attrs={"list": "venue-options", "autocomplete": "off",
+                                                                    "inputmode": "search"}))
     room = forms.CharField(label=_("教室"), max_length=64, required=False)
 
     def __init__(self, *args, venues=(), **kwargs):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from learncity.catalog import pool_views, views
+from learncity.catalog import event_views, pool_views, views
 
 app_name = "catalog"
 urlpatterns = [
@@ -10,8 +10,13 @@ urlpatterns = [
     path("enrollments/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("me/", views.my_learning, name="my_learning"),
     path("checkin/", views.checkin, name="checkin"),
-    path("venues/", views.venues, name="venues"),
-    path("events/", views.events, name="events"),
+    path("venues/", event_views.venues, name="venues"),
+    path("venues/<int:pk>/", event_views.venue_detail, name="venue"),
+    path("events/", event_views.events, name="events"),
+    path("events/<int:pk>/", event_views.event_detail, name="event"),
+    path("events/<int:pk>/register/", event_views.event_register, name="event_register"),
+    path("events/<int:pk>/check-in/", event_views.event_check_in, name="event_check_in"),
+    path("event-registrations/<int:pk>/cancel/", event_views.event_cancel, name="event_cancel"),
     path("resources/", views.resources, name="resources"),
     path("resources/<int:pk>/", views.resource_detail, name="resource"),
     path("resources/<int:pk>/done/", views.resource_done, name="resource_done"),

@@ -5,14 +5,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from learncity.catalog import selectors, services
 from learncity.catalog.forms import CourseForm, SessionForm
-from learncity.catalog.models import CourseKind, CourseState, EventKind, Mode, Resource, Venue
+from learncity.catalog.models import CourseKind, CourseState, Mode, Resource, Venue
 from learncity.core import documents
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
 from learncity.core.forms import add_domain_errors, flash_domain_errors
@@ -138,28 +137,6 @@ def checkin(request):
                        status=400 if error else 200)
 
 
-def venues(request):
-    district = request.GET.get("district") or None
-    kind = request.GET.get("kind") or None
-    return render_page(request, "catalog/venues.html", {
-        "venues": selectors.venue_list(district_code=district, kind=kind)[:300], "districts": _districts(),
-        "kinds": Venue.Kind.choices, "district": district, "kind": kind})
-
-
-def events(request):
-    try:
-        start = datetime.date.fromisoformat(request.GET["from"]) if request.GET.get("from") else timezone.localdate()
-    except ValueError:
-        start = timezone.localdate()
-    items = list(selectors.event_calendar(start=start, district_code=request.GET.get("district") or None))
-    days: dict = {}
-    for e in items:
-        days.setdefault(timezone.localtime(e.starts_at).date(), []).append(e)
-    return render_page(request, "catalog/events.html", {
-        "days": sorted(days.items()), "start": start, "kinds": dict(EventKind.choices),
-        "prev": start - datetime.timedelta(days=31), "next": start + datetime.timedelta(days=31)})
-
-
 def resources(request):
     return render_page(request, "catalog/resources.html",
                        {"resources": selectors.resource_list(topic=request.GET.get("topic") or None)[:200]})
@@ -249,7 +226,8 @@ def manage_course(request, pk: int):
     course = _course_with_roster(request, pk)
     can_change = selectors.course_list_managed(actor=request.user).filter(pk=pk).exists()
     area = district_path_of(course.institution.place) or course.institution.place.path
-    venues = Venue.objects.filter(place__path__startswith=area).order_by("name")[:300]
+    venues = list(Venue.objects.filter(place__path__startswith=area).select_related("place")
+                  .order_by("place__path", "name", "id")[:3000])
     form = SessionForm(request.POST or None, venues=venues)
     if request.method == "POST" and can_change and form.is_valid():
         try:
@@ -261,7 +239,7 @@ def manage_course(request, pk: int):
         else:
             messages.success(request, _("已添加上课时间"))
             return redirect("catalog:manage_course", pk=course.pk)
-    context = {"course": course, "sessions": list(course.sessions.select_related("venue")),
+    context = {"course": course, "sessions": list(course.sessions.select_related("venue")), "venues": venues,
                "roster": selectors.roster(course=course), "form": form, "can_change": can_change}
     return render_page(request, "catalog/manage_course.html", context, status=400 if form.errors else 200)
 

@@ -1,0 +1,161 @@
+"""Events and venues as pages (issue 15, item 4): the event list by date range with district/street filters and
+paging, an event's page with sign-up, cancel and the organiser's check-in, the venue list and a venue's page
+with the courses and events held there. Thin: the selectors read, the services write."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from learncity.catalog import selectors, services
+from learncity.catalog.models import EventKind, Venue
+from learncity.core.errors import DomainError
+from learncity.core.forms import flash_domain_errors
+from learncity.core.htmx import render_page
+
+EVENT_DAYS = 31  # the event list's default span: from today, a month
+
+
+def _districts():
+    from learncity.catalog.views import _districts as districts
+
+    return districts()
+
+
+def _date(params, key: str, errors: dict):
+    text = (params.get(key) or "").strip()
+    if not text:
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        errors[key] = [_("「%(value)s」不是日期，应为 YYYY-MM-DD") % {"value": text[:20]}]
+        return None
+
+
+def _filters(params) -> dict:
+    return {k: (params.get(k) or "").strip() or None for k in ("district", "street", "kind", "q")}
+
+
+def _listing(request, template: str, rows, context: dict):
+    """Render a filtered, paged list; a bad filter or page is a 400 that says which and why, with the form."""
+    errors = context.pop("errors", {})
+    page = None
+    if not errors:
+        try:
+            page = selectors.page_of(rows(), request.GET.get("page"))
+        except DomainError as exc:
+            errors = exc.errors
+    query = request.GET.copy()
+    query.pop("page", None)
+    context.update(page=page, errors=errors, query=query.urlencode(), districts=_districts(),
+                   streets=selectors.streets_of(district_code=context["filters"]["district"]) if not errors.get(
+                       "district") else [])
+    return render_page(request, template, context, partial="results", status=400 if errors else 200)
+
+
+def events(request):
+    """Events taking place, at least partly, between two dates (a month from today unless chosen)."""
+    errors: dict = {}
+    filters = _filters(request.GET)
+    date_from = _date(request.GET, "from", errors) or (None if "from" in errors else timezone.localdate())
+    date_to = _date(request.GET, "to", errors)
+    if date_to is None and "to" not in errors and date_from is not None:
+        date_to = date_from + datetime.timedelta(days=EVENT_DAYS - 1)
+
+    def rows():
+        return selectors.event_list_filtered(date_from=date_from, date_to=date_to, district_code=filters["district"],
+                                             street_code=filters["street"], kind=filters["kind"])
+
+    if not errors:
+        try:
+            rows().exists()  # the filters' own errors (unknown district, dates reversed) before paging
+        except DomainError as exc:
+            errors = exc.errors
+    span = (date_to - date_from).days + 1 if date_from and date_to else EVENT_DAYS
+    return _listing(request, "catalog/events.html", rows, {
+        "filters": filters, "date_from": date_from, "date_to": date_to, "errors": errors,
+        "kinds": EventKind.choices, "now": timezone.now(),
+        "prev": (date_from - datetime.timedelta(days=span)) if date_from else None,
+        "next": (date_from + datetime.timedelta(days=span)) if date_from else None, "span": span})
+
+
+def venues(request):
+    filters = _filters(request.GET)
+    errors: dict = {}
+
+    def rows():
+        return selectors.venue_list_filtered(district_code=filters["district"], street_code=filters["street"],
+                                             kind=filters["kind"], q=filters["q"])
+
+    try:
+        rows().exists()
+    except DomainError as exc:
+        errors = exc.errors
+    return _listing(request, "catalog/venues.html", rows, {"filters": filters, "errors": errors,
+                                                          "kinds": Venue.Kind.choices})
+
+
+def venue_detail(request, pk: int):
+    return render_page(request, "catalog/venue_detail.html", selectors.venue_detail(pk=pk))
+
+
+def event_detail(request, pk: int):
+    event = selectors.event_get(pk=pk)
+    can_manage = selectors.event_can_manage(actor=request.user, event=event)
+    now = timezone.now()
+    return render_page(request, "catalog/event_detail.html", {
+        "event": event, "registration": selectors.event_registration_of(actor=request.user, event=event),
+        "can_manage": can_manage, "roster": selectors.event_roster(actor=request.user, event=event) if can_manage else [],
+        "over": event.ends_at <= now, "started": event.starts_at <= now,
+        "seats_left": max(event.capacity - event.registered_count, 0) if event.capacity else None})
+
+
+@login_required
+@require_POST
+def event_register(request, pk: int):
+    event = selectors.event_get(pk=pk)
+    try:
+        services.event_register(actor=request.user, event=event)
+    except DomainError as exc:
+        flash_domain_errors(request, exc)
+    else:
+        messages.success(request, _("报名成功"))
+    return redirect("catalog:event", pk=event.pk)
+
+
+@login_required
+@require_POST
+def event_cancel(request, pk: int):
+    registration = selectors.my_event_registration_get(actor=request.user, pk=pk)
+    try:
+        services.event_registration_cancel(actor=request.user, registration=registration)
+    except DomainError as exc:
+        flash_domain_errors(request, exc)
+    else:
+        messages.success(request, _("已取消报名"))
+    return redirect("catalog:event", pk=registration.event_id)
+
+
+@login_required
+@require_POST
+def event_check_in(request, pk: int):
+    event = selectors.event_get(pk=pk)
+    selectors.event_roster(actor=request.user, event=event)  # 404 for whoever does not run the event
+    try:
+        ids = [int(x) for x in request.POST.getlist("present")]
+    except ValueError:
+        ids = None
+    try:
+        if ids is None:
+            raise DomainError({"registration_ids": _("提交的报名编号不是整数")})
+        done = services.event_check_in(actor=request.user, event=event, registration_ids=ids)
+    except DomainError as exc:
+        flash_domain_errors(request, exc)
+    else:
+        messages.success(request, _("已签到 %(n)s 人") % {"n": len(done)})
+    return redirect("catalog:event", pk=event.pk)
