@@ -17,31 +17,46 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import percentile, run_child, say, timed
 
-QUERIES: list[tuple[str, dict]] = [
-    ("书法", {}),
-    ("太极", {}),
-    ("鼓楼", {}),
-    ("理财", {}),
-    ("养生", {}),
-    ("摄影", {}),
-    ("太极拳", {}),
-    ("计算机技术", {}),
-    ("健康坝坝舞", {}),
-    ("书法入门", {}),
-    ("Python 入门", {}),
-    ("excel表格", {}),
-    ("AI 绘画", {}),
-    ("sf", {}),
-    ("tj", {}),
-    ("jsj", {}),
-    ("书", {}),
-    ("书法", {"district_code": "350102"}),
-    ("太极", {"near_code": "350102001"}),
-    ("入门", {"kind": "digital", "mode": "online"}),
-    ("书法", {"group": "elderly", "free_only": True}),
-    ("养生", {"date_from": "2026-04-01", "date_to": "2026-04-30"}),
-    ("", {"district_code": "350103", "kind": "health"}),
-    ("", {"date_from": "2026-05-04", "date_to": "2026-05-10", "types": ["course"]}),
+# (query, filters, kind): the kinds are printed, so each kind's cost shows (issue 15 added English titles and
+# tags, full pinyin, synonyms and typo tolerance: the last four kinds).
+QUERIES: list[tuple[str, dict, str]] = [
+    ("书法", {}, "中文"),
+    ("太极", {}, "中文"),
+    ("鼓楼", {}, "中文"),
+    ("理财", {}, "中文"),
+    ("养生", {}, "中文"),
+    ("摄影", {}, "中文"),
+    ("太极拳", {}, "中文"),
+    ("计算机技术", {}, "中文"),
+    ("健康坝坝舞", {}, "中文"),
+    ("书法入门", {}, "中文"),
+    ("Python 入门", {}, "中英"),
+    ("excel表格", {}, "中英"),
+    ("AI 绘画", {}, "中英"),
+    ("sf", {}, "首字母"),
+    ("tj", {}, "首字母"),
+    ("jsj", {}, "首字母"),
+    ("书", {}, "单字"),
+    ("书法", {"district_code": "350102"}, "筛选"),
+    ("太极", {"near_code": "350102001"}, "筛选"),
+    ("入门", {"kind": "digital", "mode": "online"}, "筛选"),
+    ("书法", {"group": "elderly", "free_only": True}, "筛选"),
+    ("养生", {"date_from": "2026-04-01", "date_to": "2026-04-30"}, "筛选"),
+    ("", {"district_code": "350103", "kind": "health"}, "浏览"),
+    ("", {"date_from": "2026-05-04", "date_to": "2026-05-10", "types": ["course"]}, "浏览"),
+    ("calligraphy", {}, "英文"),
+    ("Tai Chi", {}, "英文"),
+    ("English", {}, "英文"),
+    ("photography beginners", {}, "英文"),
+    ("taiji", {}, "全拼"),
+    ("shufa", {}, "全拼"),
+    ("sheying", {}, "全拼"),
+    ("英语", {}, "同义词"),
+    ("programming", {}, "同义词"),
+    ("tea", {}, "同义词"),
+    ("calligrapy", {}, "纠错"),
+    ("photograpy", {}, "纠错"),
+    ("Englsh", {}, "纠错"),
 ]
 
 # (topic, course kind, what it is about)
@@ -89,6 +104,12 @@ TOPICS = [
     ("普通话", "community", "普通话发音纠正与朗读"),
     ("心理健康", "health", "情绪管理与压力调适"),
 ]
+# English titles some providers give (every other course of these topics has one), and its pattern's English.
+TOPIC_EN = {"书法": "Calligraphy", "太极拳": "Tai Chi", "英语口语": "Spoken English", "Python 编程": "Python Programming",
+            "摄影": "Photography", "茶艺": "Tea Art", "国画": "Chinese Painting", "Excel 表格": "Excel",
+            "急救知识": "First Aid", "合唱": "Choir", "中式烹饪": "Chinese Cooking", "家庭教育": "Parenting"}
+PATTERN_EN = {"{t}入门": "{e} for Beginners", "{t}基础": "{e} Basics", "{t}进阶": "{e}: Next Steps",
+              "{t}提高班": "{e} (Improvers)", "零基础学{t}": "{e} from Scratch", "{t}兴趣班": "{e} Interest Class"}
 PATTERNS = ["{t}入门", "{t}基础", "{t}进阶", "{t}提高班", "零基础学{t}", "实用{t}", "{d}{t}班", "老年{t}班",
             "{t}（第{n}期）", "{t}兴趣班", "{t}精品课", "{t}专题讲座"]
 SENTENCES = ["课程注重实践，每次课都有练习与点评。", "适合零基础学员，循序渐进。", "结业后可申请学分认定。",
@@ -209,7 +230,10 @@ def _generate(n_courses: int, n_enrollments: int) -> tuple[int, int]:
             topic, kind, about = rng.choice(TOPICS)
             iid, iname, ipath, _ = rng.choice(institutions)
             district = districts.get(ipath.strip("/").split("/")[2] if ipath.count("/") > 3 else "", "")
-            title = rng.choice(PATTERNS).format(t=topic, d=district, n=rng.randint(1, 30))
+            pattern = rng.choice(PATTERNS)
+            title = pattern.format(t=topic, d=district, n=rng.randint(1, 30))
+            title_en = (PATTERN_EN.get(pattern, "{e}").format(e=TOPIC_EN[topic])
+                        if topic in TOPIC_EN and cid % 2 == 0 else "")
             description = (f"{about}。本课程由{iname}开设，共{rng.choice([8, 12, 16, 24, 32])}学时。"
                            f"{rng.choice(SENTENCES)}{rng.choice(SENTENCES)}")
             mode = rng.choices([Mode.OFFLINE, Mode.ONLINE, Mode.BLENDED], [60, 25, 15])[0]
@@ -220,7 +244,7 @@ def _generate(n_courses: int, n_enrollments: int) -> tuple[int, int]:
             capacity = max(len(enrol), rng.choice([20, 30, 40, 60]))
             enrolled_counts.append(enrolled)
             courses.append((cid, iid, f"BENCH-{cid}", title[:128], description, kind, mode, "", Decimal(16), fee,
-                            capacity, state, rng.random() < 0.03, term, "", enrolled, now, now))
+                            capacity, state, rng.random() < 0.03, term, "", enrolled, now, now, title_en))
             for code in rng.sample(GROUPS_BY_KIND.get(kind, ["employee", "elderly", "women", "youth"]),
                                    k=min(2, len(GROUPS_BY_KIND.get(kind, [1, 2])))):
                 links.append((cid, groups[code]))
@@ -231,7 +255,7 @@ def _generate(n_courses: int, n_enrollments: int) -> tuple[int, int]:
                                  venue, "", ""))
         insert_rows(Course, ("id", "institution_id", "code", "title", "description", "kind", "mode", "level", "hours",
                              "fee", "capacity", "state", "featured", "term", "outcome_standard_code",
-                             "enrolled_count", "created_at", "updated_at"), courses)
+                             "enrolled_count", "created_at", "updated_at", "title_en"), courses)
         insert_rows(through, ("course_id", "learnergroup_id"), links)
         ops = connection.ops
         insert_rows(CourseSession, ("course_id", "date", "start", "end", "venue_id", "room", "online_url"),
@@ -293,9 +317,9 @@ def _index_mib() -> float | None:
 def _queries(repeat: int) -> dict:
     from learncity.catalog.search import search
 
-    _say(f"  queries ({repeat} runs each)                  hits      p50 ms   p95 ms")
-    per_query, every = {}, []
-    for q, filters in QUERIES:
+    _say(f"  queries ({repeat} runs each)          kind        hits  ended    p50 ms   p95 ms")
+    per_query, every, by_kind = {}, [], {}
+    for q, filters, kind in QUERIES:
         search(q=q, **filters)  # warm
         times = []
         for _ in range(repeat):
@@ -303,14 +327,22 @@ def _queries(repeat: int) -> dict:
             results = search(q=q, **filters)
             times.append((time.perf_counter() - started) * 1000)
         every += times
+        by_kind.setdefault(kind, []).extend(times)
         label = (q or "（浏览）") + (" · " + ", ".join(f"{k}={v}" for k, v in filters.items()) if filters else "")
         p50, p95 = percentile(times, 50), percentile(times, 95)
-        per_query[label] = {"hits": results.total, "p50_ms": round(p50, 2), "p95_ms": round(p95, 2)}
-        _say(f"    {label:<44}{results.total:>8,} {p50:>9.2f} {p95:>8.2f}")
+        per_query[label] = {"kind": kind, "hits": results.total, "ended": results.ended_total,
+                            "p50_ms": round(p50, 2), "p95_ms": round(p95, 2)}
+        fixed = (" → " + "/".join(w for ws in results.corrections.values() for w in ws)) if results.corrections else ""
+        _say(f"    {label + fixed:<36}{kind:<8}{results.total:>8,}{results.ended_total:>7,} {p50:>9.2f} {p95:>8.2f}")
+    kinds = {k: {"p50_ms": round(percentile(t, 50), 2), "p95_ms": round(percentile(t, 95), 2)}
+             for k, t in by_kind.items()}
+    _say("  by kind                                                  p50 ms   p95 ms")
+    for k, f in kinds.items():
+        _say(f"    {k:<54}{f['p50_ms']:>9.2f} {f['p95_ms']:>8.2f}")
     overall = {"p50_ms": round(percentile(every, 50), 2), "p95_ms": round(percentile(every, 95), 2),
                "max_ms": round(max(every), 2)}
-    _say(f"    {'overall':<52} {overall['p50_ms']:>9.2f} {overall['p95_ms']:>8.2f}   (max {overall['max_ms']} ms)")
-    return {"per_query": per_query, "overall": overall}
+    _say(f"    {'overall':<54}{overall['p50_ms']:>9.2f} {overall['p95_ms']:>8.2f}   (max {overall['max_ms']} ms)")
+    return {"per_query": per_query, "by_kind": kinds, "overall": overall}
 
 
 if __name__ == "__main__" and len(sys.argv) > 2 and sys.argv[1] == "--child":

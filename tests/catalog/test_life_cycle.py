@@ -13,6 +13,7 @@ from learncity.catalog.models import (
     CourseSession,
     CourseState,
     Enrollment,
+    EnrolmentState,
     LearningRecord,
 )
 from learncity.catalog.services import enrollment_create
@@ -65,7 +66,10 @@ def test_a_course_phase_and_enrolment_follow_its_sessions_dates(users, school, f
 
     cycle = course.life_cycle()
 
-    assert cycle == {"phase": phase, "enrolment_open": open_, "session_count": sessions, "sessions_past": past}
+    assert cycle == {"phase": phase, "enrolment_open": open_, "session_count": sessions, "sessions_past": past,
+                     "enrolment_state": cycle["enrolment_state"], "enrol_opens": None, "enrol_closes": None}
+    assert cycle["enrolment_state"] == (EnrolmentState.OPEN if open_ else EnrolmentState.ENDED
+                                        if phase == CoursePhase.ENDED else EnrolmentState.MOSTLY_PAST)
     assert Course.objects.with_phase().get(pk=course.pk).phase == phase
 
 
@@ -75,7 +79,8 @@ def test_a_course_without_sessions_is_open_and_a_closed_course_has_ended(users, 
     draft = course_from(users, school, first=10 * DAY, sessions=2, state=CourseState.DRAFT)
 
     assert online.life_cycle() == {"phase": CoursePhase.OPEN, "enrolment_open": True, "session_count": 0,
-                                   "sessions_past": 0}
+                                   "sessions_past": 0, "enrolment_state": EnrolmentState.OPEN,
+                                   "enrol_opens": None, "enrol_closes": None}
     assert closed.life_cycle()["phase"] == CoursePhase.ENDED
     assert (draft.life_cycle()["phase"], draft.life_cycle()["enrolment_open"]) == (CoursePhase.OPEN, False)
 
@@ -278,3 +283,148 @@ def test_the_search_api_leaves_out_ended_courses_unless_asked(api_as, users, guq
 
     assert [h["id"] for h in default.json()["items"]] == [guqin["open"].pk]
     assert sorted(h["id"] for h in including.json()["items"]) == sorted([guqin["open"].pk, guqin["ended"].pk])
+
+
+# --- the enrolment window and late enrolment (the provider's say) -------------------------------------------
+
+
+def windowed(users, school, *, first=30 * DAY, sessions=4, **window) -> Course:
+    return course_make(users["staff"], school, title="书法入门", sessions=sessions, session_date=today() + first,
+                       state=CourseState.PUBLISHED, **window)
+
+
+@pytest.mark.parametrize(("window", "state"), [
+    ({"enrol_opens": today() + 5 * DAY}, EnrolmentState.NOT_YET),
+    ({"enrol_opens": today() + DAY, "enrol_closes": today() + 9 * DAY}, EnrolmentState.NOT_YET),
+    ({"enrol_closes": today() - DAY}, EnrolmentState.CLOSED),
+    ({"enrol_opens": today() - 9 * DAY, "enrol_closes": today() - DAY}, EnrolmentState.CLOSED),
+    ({"enrol_opens": today(), "enrol_closes": today()}, EnrolmentState.OPEN),  # both days included
+    ({"enrol_opens": today() - 9 * DAY}, EnrolmentState.OPEN),
+])
+def test_enrolment_opens_and_closes_by_date(users, school, window, state):
+    course = windowed(users, school, **window)
+
+    cycle = course.life_cycle()
+
+    assert (cycle["enrolment_state"], cycle["enrolment_open"], cycle["phase"]) == (
+        state, state == EnrolmentState.OPEN, CoursePhase.OPEN)
+    assert Course.objects.with_phase().filter(enrolment_open=True, pk=course.pk).exists() == (
+        state == EnrolmentState.OPEN)
+
+
+def test_late_enrolment_lets_learners_join_a_course_mostly_past_but_not_one_ended(users, school):
+    late = windowed(users, school, first=-3 * DAY, late_enrolment=True)
+    ended = windowed(users, school, first=-5 * DAY, late_enrolment=True)
+
+    enrollment = enrollment_create(actor=users["learner"], course=late)
+
+    assert (late.life_cycle()["enrolment_state"], enrollment.status) == (EnrolmentState.OPEN, "enrolled")
+    assert refused(actor=users["learner"], course=ended).code == "course_ended"
+
+
+def test_enrolment_outside_its_window_is_refused_saying_when(users, school):
+    early = windowed(users, school, enrol_opens=today() + 5 * DAY)
+    late = windowed(users, school, enrol_closes=today() - DAY)
+
+    not_yet = refused(actor=users["learner"], course=early)
+    closed = refused(actor=users["learner"], course=late)
+
+    assert (not_yet.code, not_yet.errors) == ("enrolment_not_open", {"course": [
+        f"课程「书法入门」{(today() + 5 * DAY).isoformat()} 开始报名，现在还不能报名或候补"]})
+    assert (closed.code, closed.errors) == ("enrolment_closed", {"course": [
+        f"课程「书法入门」的报名已于 {(today() - DAY).isoformat()} 截止"]})
+
+
+def test_the_course_page_shows_the_window_and_why_it_is_closed(users, client_as, school):
+    course = windowed(users, school, enrol_opens=today() - 9 * DAY, enrol_closes=today() - DAY)
+
+    html = page(client_as(users["learner"]).get(f"/learn/courses/{course.pk}/"))
+
+    window = f"{(today() - 9 * DAY).isoformat()} 至 {(today() - DAY).isoformat()}"
+    assert f'data-testid="enrolment-window">{window}</dd>' in html
+    assert f"报名已于 {(today() - DAY).isoformat()} 截止。" in html
+    assert 'data-testid="enroll"' not in html
+
+
+def course_payload(school, **extra) -> dict:
+    return {"institution_code": school.code, "code": "TC-WINDOW-1", "title": "书法入门", "kind": "culture",
+            "hours": "12", "capacity": 30, "term": "2026秋", **extra}
+
+
+def test_the_api_sets_the_window_and_lists_the_phase(users, api_as, school):
+    client = api_as(users["staff"])
+
+    made = client.post("/api/catalog/courses", course_payload(
+        school, enrol_opens="2026-09-01", enrol_closes="2026-09-20", late_enrolment=True, title_en="Calligraphy",
+        tags="书法, calligraphy，楷书"), content_type="application/json")
+    changed = client.patch(f"/api/catalog/courses/{made.json()['id']}", {"enrol_closes": None, "late_enrolment": False},
+                           content_type="application/json")
+
+    assert made.status_code == 201
+    body = made.json()
+    assert (body["enrol_opens"], body["enrol_closes"], body["late_enrolment"], body["title_en"], body["tags"]) == (
+        "2026-09-01", "2026-09-20", True, "Calligraphy", ["书法", "calligraphy", "楷书"])
+    assert (body["phase"], body["enrolment_open"], body["enrolment_state"]) == ("open", False, "not_published")
+    assert changed.status_code == 200
+    assert (changed.json()["enrol_opens"], changed.json()["enrol_closes"], changed.json()["late_enrolment"]) == (
+        "2026-09-01", None, False)
+
+
+def test_the_api_refuses_a_window_that_closes_before_it_opens_and_writes_nothing(users, api_as, school):
+    client = api_as(users["staff"])
+    before = Course.objects.count()
+
+    answer = client.post("/api/catalog/courses", course_payload(school, enrol_opens="2026-09-20",
+                                                                enrol_closes="2026-09-01"),
+                         content_type="application/json")
+
+    assert answer.status_code == 400
+    assert answer.json()["errors"] == {"enrol_closes": ["报名截止日期 2026-09-01 早于报名开始日期 2026-09-20"]}
+    assert Course.objects.count() == before
+
+
+def test_a_patch_that_would_close_before_opening_is_refused(users, api_as, school):
+    course = windowed(users, school, enrol_opens=today() + 5 * DAY)
+    client = api_as(users["staff"])
+
+    answer = client.patch(f"/api/catalog/courses/{course.pk}", {"enrol_closes": (today() + DAY).isoformat()},
+                          content_type="application/json")
+
+    assert answer.status_code == 400
+    assert list(answer.json()["errors"]) == ["enrol_closes"]
+    assert Course.objects.get(pk=course.pk).enrol_closes is None
+
+
+def test_the_course_form_takes_the_window_and_refuses_bad_dates(users, client_as, school):
+    client = client_as(users["staff"])
+    form = {"institution_code": school.code, "code": "TC-FORM-1", "title": "书法入门", "kind": "culture",
+            "mode": "offline", "term": "2026秋", "hours": "12", "fee": "0", "capacity": "30"}
+    before = Course.objects.count()
+
+    backwards = client.post("/learn/manage/courses/new/", {**form, "enrol_opens": "2026-09-20",
+                                                          "enrol_closes": "2026-09-01"})
+    garbled = client.post("/learn/manage/courses/new/", {**form, "enrol_opens": "20.09.2026"})
+    made = client.post("/learn/manage/courses/new/", {**form, "enrol_opens": "2026-09-01", "enrol_closes": "2026-09-20",
+                                                      "late_enrolment": "on", "title_en": "Calligraphy"})
+
+    assert backwards.status_code == 400
+    assert "报名截止日期 2026-09-01 早于报名开始日期 2026-09-20" in backwards.content.decode()
+    assert garbled.status_code == 400
+    assert "「20.09.2026」不是有效的日期（应为 YYYY-MM-DD）" in garbled.content.decode()
+    assert made.status_code == 302
+    course = Course.objects.get(code="TC-FORM-1")
+    assert (course.enrol_opens, course.enrol_closes, course.late_enrolment, course.title_en) == (
+        datetime.date(2026, 9, 1), datetime.date(2026, 9, 20), True, "Calligraphy")
+    assert Course.objects.count() == before + 1
+
+
+def test_search_says_how_many_ended_courses_also_match_with_a_link(client_as, api_as, users, guqin):
+    client = client_as(users["learner"])
+
+    default = page(client.get("/learn/", {"q": "古琴修复"}))
+    including = page(client.get("/learn/", {"q": "古琴修复", "ended": "1"}))
+    api = api_as(users["learner"]).get("/api/catalog/search", {"q": "古琴修复"})
+
+    assert 'data-testid="ended-matches">另有 1 门已结束的课程也匹配，<a href="?q=%E5%8F%A4%E7%90%B4%E4%BF%AE%E5%A4%8D&amp;ended=1">' in default
+    assert 'data-testid="ended-matches"' not in including
+    assert (api.json()["total"], api.json()["ended_total"]) == (1, 1)

@@ -26,6 +26,13 @@ class SessionOut(Schema):
         return obj.venue.name if obj.venue_id else None
 
 
+def _cycle(course) -> dict:
+    """The course's life cycle (from its with_phase annotation when it has one), worked out once a response."""
+    if not hasattr(course, "_life_cycle"):
+        course._life_cycle = course.life_cycle()
+    return course._life_cycle
+
+
 class CourseOut(Schema):
     id: int
     code: str
@@ -42,6 +49,30 @@ class CourseOut(Schema):
     featured: bool
     term: str
     target_groups: list[str]
+    title_en: str
+    tags: list[str]
+    enrol_opens: datetime.date | None
+    enrol_closes: datetime.date | None
+    late_enrolment: bool
+    phase: str  # open (报名中), starting (即将开始), running (进行中), ended (已结束)
+    enrolment_open: bool  # whether it takes new learners today
+    enrolment_state: str  # open, not_published, ended, not_yet, closed (window), mostly_past
+
+    @staticmethod
+    def resolve_tags(obj):
+        return [t for t in obj.tags.split(",") if t]
+
+    @staticmethod
+    def resolve_phase(obj):
+        return str(_cycle(obj)["phase"].value)
+
+    @staticmethod
+    def resolve_enrolment_open(obj):
+        return _cycle(obj)["enrolment_open"]
+
+    @staticmethod
+    def resolve_enrolment_state(obj):
+        return str(_cycle(obj)["enrolment_state"].value)
 
     @staticmethod
     def resolve_institution_code(obj):
@@ -81,6 +112,11 @@ class CourseIn(Schema):
     target_groups: list[str] = []
     featured: bool = False
     outcome_standard_code: str = ""
+    title_en: str = ""
+    tags: str = ""  # comma-separated
+    enrol_opens: datetime.date | None = None
+    enrol_closes: datetime.date | None = None
+    late_enrolment: bool = False
 
 
 class CoursePatch(Schema):
@@ -95,6 +131,11 @@ class CoursePatch(Schema):
     capacity: int = None
     term: str = None
     featured: bool = None
+    title_en: str = None
+    tags: str = None
+    enrol_opens: datetime.date | None = None  # null: no opening date
+    enrol_closes: datetime.date | None = None  # null: no closing date
+    late_enrolment: bool = None
 
 
 class StateIn(Schema):
@@ -183,6 +224,8 @@ class SearchHit(Schema):
 class SearchOut(Schema):
     total: int
     items: list[SearchHit]
+    ended_total: int = 0  # courses that match but have ended, left out unless include_ended
+    corrections: dict[str, list[str]] = {}  # a misspelt English word → the words searched instead
 
 
 class ResourceDoneIn(Schema):
@@ -200,7 +243,7 @@ def search(request, q: str = "", types: str | None = None, district: str | None 
     results = engine.search(q=q, types=types.split(",") if types else None, district_code=district, kind=kind,
                             mode=mode, group=group, free_only=free, date_from=date_from, date_to=date_to,
                             near_code=near, include_ended=include_ended, limit=limit, offset=offset)
-    return SearchOut(total=results.total, items=[
+    return SearchOut(total=results.total, ended_total=results.ended_total, corrections=results.corrections, items=[
         SearchHit(type=d.object_type, id=d.object_id, title=d.title, summary=d.summary, kind=d.kind, score=float(s))
         for d, s in results.items])
 
@@ -214,7 +257,7 @@ def course_list(request, district: str | None = None):
 @router.get("/courses/managed", response=list[CourseOut])
 @paginate
 def course_list_managed(request, term: str | None = None):
-    return selectors.course_list_managed(actor=request.auth, term=term).prefetch_related("target_groups")
+    return selectors.course_list_managed(actor=request.auth, term=term, phase=True).prefetch_related("target_groups")
 
 
 @router.post("/courses", response={201: CourseDetailOut})

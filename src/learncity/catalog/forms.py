@@ -9,6 +9,8 @@ class CourseForm(forms.Form):
     institution_code = forms.ChoiceField(label=_("开课机构"))
     code = forms.CharField(label=_("课程代码"), max_length=40)
     title = forms.CharField(label=_("课程名称"), max_length=128)
+    title_en = forms.CharField(label=_("英文名称（可选，英文搜索和英文界面使用）"), max_length=160, required=False)
+    tags = forms.CharField(label=_("标签（可选，用逗号分隔，中英文均可，如 太极, Tai Chi）"), max_length=200, required=False)
     kind = forms.ChoiceField(label=_("类别"), choices=CourseKind.choices)
     mode = forms.ChoiceField(label=_("方式"), choices=Mode.choices)
     term = forms.CharField(label=_("学期（如 2026秋）"), max_length=16)
@@ -20,6 +22,11 @@ class CourseForm(forms.Form):
     level = forms.CharField(label=_("层次"), max_length=32, required=False)
     description = forms.CharField(label=_("简介"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     featured = forms.BooleanField(label=_("精品课程"), required=False)
+    enrol_opens = forms.CharField(label=_("报名开始日期（可选）"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+    enrol_closes = forms.CharField(label=_("报名截止日期（可选）"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    late_enrolment = forms.BooleanField(label=_("允许开课后报名（课程过半后仍接受新学员）"), required=False)
 
     def __init__(self, *args, institutions=(), **kwargs):
         super().__init__(*args, **kwargs)

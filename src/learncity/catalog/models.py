@@ -55,6 +55,17 @@ class CoursePhase(models.TextChoices):
 STARTING_SOON_DAYS = 7  # a course whose first session is this close (or closer) is 即将开始
 
 
+class EnrolmentState(models.TextChoices):
+    """Whether a course takes new learners today, and if not why (`CourseQuerySet.with_phase`)."""
+
+    OPEN = "open", _("可报名")
+    NOT_PUBLISHED = "not_published", _("未发布")
+    ENDED = "ended", _("已结束")
+    NOT_YET = "not_yet", _("报名未开始")
+    CLOSED = "closed", _("报名已截止")
+    MOSTLY_PAST = "mostly_past", _("课程已过半")
+
+
 class CourseQuerySet(models.QuerySet):
     def with_phase(self, today: datetime.date | None = None) -> "CourseQuerySet":
         """Annotate each course with its sessions' counts and dates, its `phase` and whether it takes new
@@ -67,8 +78,10 @@ class CourseQuerySet(models.QuerySet):
         - 报名中 (open): its first session is later than that, or it has no sessions (a course learnt online
           at one's own pace).
 
-        A published course takes new learners (and its waiting list new names) unless it has ended or its
-        sessions have mostly passed: more than half of them are before today.
+        A published course takes new learners (and its waiting list new names) unless it has ended, its
+        enrolment window (`enrol_opens` to `enrol_closes`, inclusive, either optional) does not hold today, or its
+        sessions have mostly passed (more than half of them are before today) and its provider has not allowed
+        late enrolment (`late_enrolment`). `enrolment_state` (EnrolmentState) says which.
         """
         today = today or timezone.localdate()
         qs = self.annotate(
@@ -87,13 +100,19 @@ class CourseQuerySet(models.QuerySet):
                 default=Value(CoursePhase.OPEN.value),
                 output_field=models.CharField(),
             ),
-            enrolment_open=Case(
-                When(~Q(state=CourseState.PUBLISHED) | ended, then=Value(False)),
-                When(GreaterThan(F("sessions_past") * 2, F("session_count")), then=Value(False)),
-                default=Value(True),
-                output_field=models.BooleanField(),
+            enrolment_state=Case(
+                When(~Q(state__in=(CourseState.PUBLISHED, CourseState.CLOSED)),
+                     then=Value(EnrolmentState.NOT_PUBLISHED.value)),
+                When(ended, then=Value(EnrolmentState.ENDED.value)),
+                When(enrol_opens__gt=today, then=Value(EnrolmentState.NOT_YET.value)),
+                When(enrol_closes__lt=today, then=Value(EnrolmentState.CLOSED.value)),
+                When(Q(late_enrolment=False) & GreaterThan(F("sessions_past") * 2, F("session_count")),
+                     then=Value(EnrolmentState.MOSTLY_PAST.value)),
+                default=Value(EnrolmentState.OPEN.value),
+                output_field=models.CharField(),
             ),
-        )
+        ).annotate(enrolment_open=Case(When(enrolment_state=EnrolmentState.OPEN.value, then=Value(True)),
+                                       default=Value(False), output_field=models.BooleanField()))
 
     def not_ended(self, today: datetime.date | None = None) -> "CourseQuerySet":
         return self.with_phase(today).exclude(phase=CoursePhase.ENDED.value)
@@ -256,7 +275,9 @@ class Course(models.Model):
         row = self if hasattr(self, "phase") and today is None else (
             Course.objects.with_phase(today).filter(pk=self.pk).first())
         return {"phase": CoursePhase(row.phase), "enrolment_open": bool(row.enrolment_open),
-                "session_count": row.session_count, "sessions_past": row.sessions_past}
+                "enrolment_state": EnrolmentState(row.enrolment_state), "enrol_opens": row.enrol_opens,
+                "enrol_closes": row.enrol_closes, "session_count": row.session_count,
+                "sessions_past": row.sessions_past}
 
 
 class Venue(models.Model):

@@ -8,19 +8,29 @@ split into CJK runs and latin/digit runs; everything else separates tokens.
 - a CJK run gives its overlapping character bigrams (书法入门 → 书法 法入 入门), so any two-character query
   finds every text that contains it; its characters (unigrams: titles only, low weight), so a one-character
   query works; its jieba words (a two-character word is also a bigram and adds to its weight, so real words
-  outrank bigrams that straddle two words); and, in titles, pinyin initials ("py:sf" for 书法) of each word,
-  of the bigrams and trigrams inside longer words, and of the whole run.
+  outrank bigrams that straddle two words); and, in titles and tags, pinyin initials ("py:sf" for 书法) of
+  each word, of its first two or more characters and of the whole run (not of characters inside a word:
+  家庭教育 is not "tj"), and the full pinyin without tones the same way ("pf:shufa", "pf:taiji" for 太极拳).
 - a latin/digit run gives itself lowercased ("excel", "python3"), and its letter and digit parts when mixed.
+- a title, English title or tags naming a word of the synonym table (catalog/synonyms.py: 太极, Tai Chi,
+  taiji …) gives its group ("sy:taichi"), so a query in either language finds the other.
 
-Weights. A document's fields (title; tags: kind, topic, target groups; body: the description's first
+Weights. A document's fields (title, with the English title; keywords: the provider's tags; tags: kind,
+topic, target groups; body: the description's first
 `BODY_CHARS` characters, a venue's address and hours; where: its district and street names) each weigh token
 kinds by `WEIGHTS`; occurrences add up to the field's cap (`CAPS`) and the fields add up. A title bigram (40)
 outweighs all the same term can collect elsewhere (≤ 31): a title match ranks above a description match.
 
 Query. Each bigram of a CJK run in the query (a lone character: its unigram) and each latin run is a slot
-that must match (AND); an all-letter latin run is matched by itself or by its pinyin key ("sf" → "sf" or
-"py:sf"). The rarest slot's rows drive a join to one row of every other slot of the same document (the
-frequencies come from one cheap look-up first; a slot found nowhere ends the search there). Score = the sum
+that must match (AND); a bigram of the synonym table is matched by itself or its group. An all-letter latin
+run has tiers, and the first the index has is used: itself, its full pinyin and its synonym group ("taiji" →
+"taiji", "pf:taiji", "sy:taichi"); else, for a misspelt English word, the closest words of the index's
+English vocabulary (rapidfuzz, one edit, two from eight letters: "calligrapy" → "calligraphy"); else its
+pinyin initials ("tj" → "py:tj"), so initials count only when nothing better matches. An English phrase of
+the synonym table (tai chi) is one slot. The rarest slot's rows drive a join to one row of every other slot of
+the same document (the frequencies come from one cheap look-up first, which also picks the tiers; a slot found
+nowhere ends the search there). Courses that have ended are counted apart and left out of the page unless
+asked for (`ended_total`), in the same statement. Score = the sum
 of the matched terms' weights (a jieba word of three or more characters in the query adds its weight when
 the document has it); a featured course's terms weigh `FEATURED_BOOST` more (kept in the index, so ranking
 without filters never reads the documents). Order: score, then document id, so both databases return the
@@ -35,6 +45,7 @@ import itertools
 import logging
 import re
 import threading
+import time
 import unicodedata
 import warnings
 from collections import defaultdict
@@ -72,19 +83,24 @@ MAX_TERM = 32  # SearchTerm.term's length
 MAX_QUERY = 100  # characters
 MAX_LIMIT = 100
 FEATURED_BOOST = 5
-PINYIN = "py:"
+PINYIN = "py:"  # pinyin initials: of a word, a word's first letters, a whole run (书法 → py:sf)
+PINYIN_FULL_PREFIX = "pf:"  # full pinyin without tones: of a word, its first syllables, a whole run (书法 → pf:shufa)
+SYNONYM_PREFIX = "sy:"  # a synonym group (catalog/synonyms.py) named by the title, English title or tags
 
 BIGRAM, UNIGRAM, WORD, LATIN, PINYIN_KEY = "bigram", "unigram", "word", "latin", "pinyin"
+PINYIN_FULL, SYNONYM = "pinyin_full", "synonym"
 
 # Weight of one occurrence of a token kind in a field; occurrences add up to the field's cap. A title bigram
-# (40) outweighs what the same term can collect from tags, body and place together (12 + 15 + 4 = 31).
+# (40) outweighs what the same term can collect from tags, body and place together (12 + 15 + 4 = 31). The
+# title field holds the title and the English title; "keywords" are the provider's own tags.
 WEIGHTS: dict[str, dict[str, int]] = {
-    "title": {BIGRAM: 40, WORD: 10, UNIGRAM: 2, LATIN: 50, PINYIN_KEY: 8},
+    "title": {BIGRAM: 40, WORD: 10, UNIGRAM: 2, LATIN: 50, PINYIN_KEY: 8, PINYIN_FULL: 40, SYNONYM: 40},
+    "keywords": {BIGRAM: 20, WORD: 5, LATIN: 25, PINYIN_KEY: 4, PINYIN_FULL: 20, SYNONYM: 20},
     "tags": {BIGRAM: 4, WORD: 2, LATIN: 6},  # kind, topic, target groups, level
     "body": {BIGRAM: 2, WORD: 1, LATIN: 3},  # description, address, opening hours
     "where": {BIGRAM: 1, WORD: 1, LATIN: 1},  # district and street names (and an event's venue)
 }
-CAPS = {"title": 250, "tags": 12, "body": 15, "where": 4}
+CAPS = {"title": 250, "keywords": 60, "tags": 12, "body": 15, "where": 4}
 BODY_CHARS = 500  # of a description indexed: bigrams of a whole syllabus would swell the index
 
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+|[0-9a-z]+")
@@ -123,6 +139,9 @@ def search_warm() -> None:
     """Load what the first search of a process would otherwise wait for (jieba's dictionary, pypinyin's tables):
     the web server's workers call it as they start, so the first visitor's search is as fast as the next."""
     tokenize("终身学习 书法 太极 taiji Python")
+    _synonym_table()
+    from rapidfuzz import process  # noqa: F401 (the typo tolerance's first use)
+    from rapidfuzz.distance import DamerauLevenshtein  # noqa: F401
 
 
 def _is_cjk(run: str) -> bool:
@@ -137,17 +156,35 @@ def _cjk_terms(run: str, pinyin: bool) -> tuple[tuple[str, str], ...]:
     words = _segmenter().lcut(run, HMM=False) if len(run) > 1 else [run]
     out += [(w[:MAX_TERM], WORD) for w in words if len(w) >= 2]
     if pinyin and len(run) >= 2:
+        # Initials of each word, of its first two or more characters, and of the whole run: not of characters
+        # inside a word (家庭教育 is not "tj"), so a short key finds what starts with it, not everything.
         initials = [_word_initials(w) for w in words]
         if all(initials):
             keys: list[str] = []
             for letters in initials:
-                n = len(letters)
-                if n >= 2:
-                    keys.append(letters)
-                    keys += [letters[i:i + k] for k in (2, 3) if k < n for i in range(n - k + 1)]
+                keys += [letters[:k] for k in range(2, len(letters) + 1)]
             keys.append("".join(initials))
             out += [((PINYIN + k)[:MAX_TERM], PINYIN_KEY) for k in dict.fromkeys(keys)]
+        # Full pinyin, tones stripped, the same way: 太极拳 → taiji, taijiquan; 书法入门 → shufa, rumen, shufarumen.
+        syllables = [_word_pinyin(w) for w in words]
+        if all(syllables):
+            keys = []
+            for syl in syllables:
+                keys += ["".join(syl[:k]) for k in range(2, len(syl) + 1)]
+            keys.append("".join(s for syl in syllables for s in syl))
+            out += [(PINYIN_FULL_PREFIX + k, PINYIN_FULL) for k in dict.fromkeys(keys)
+                    if len(PINYIN_FULL_PREFIX + k) <= MAX_TERM]
     return tuple(out)
+
+
+@lru_cache(maxsize=100_000)
+def _word_pinyin(word: str) -> tuple[str, ...]:
+    """The toneless pinyin syllables of a word (书法 → ("shu", "fa"), 绿 → ("lv",)); () if a character has none."""
+    from pypinyin import Style, lazy_pinyin
+
+    syllables = lazy_pinyin(word, style=Style.NORMAL, v_to_u=False, errors=lambda chars: ["?"] * len(chars))
+    ok = len(syllables) == len(word) and all(s.isascii() and s.isalpha() for s in syllables)
+    return tuple(syllables) if ok else ()
 
 
 @lru_cache(maxsize=100_000)
@@ -197,9 +234,14 @@ def _run_weights(run: str, fieldname: str) -> tuple[tuple[str, int], ...]:
 
 def _field_weights(text: str, fieldname: str) -> dict[str, int]:
     out: dict[str, int] = {}
-    for run in _runs(text):
+    runs = _runs(text)
+    for run in runs:
         for term, w in _run_weights(run, fieldname):
             out[term] = out.get(term, 0) + w
+    synonym_weight = WEIGHTS[fieldname].get(SYNONYM)
+    if synonym_weight:
+        for key in synonym_groups(runs):
+            out[SYNONYM_PREFIX + key] = out.get(SYNONYM_PREFIX + key, 0) + synonym_weight
     cap = CAPS[fieldname]
     if any(w > cap for w in out.values()):
         out = {t: min(w, cap) for t, w in out.items()}
@@ -212,10 +254,48 @@ def _short_field_weights(text: str, fieldname: str) -> tuple[tuple[str, int], ..
     return tuple(_field_weights(text, fieldname).items())
 
 
-def term_weights(*, title: str, tags: str = "", body: str = "", where: str = "") -> dict[str, int]:
-    """The weighted terms of a document: per field, the weights of its tokens' occurrences (capped), summed."""
+# --- synonyms ------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _synonym_table() -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], tuple[str, ...]]]:
+    """(CJK word → group keys, English word or phrase as a tuple of its runs → group keys)."""
+    from learncity.catalog.synonyms import SYNONYMS
+
+    cjk: dict[str, list[str]] = defaultdict(list)
+    latin: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for key, members in SYNONYMS.items():
+        for member in members:
+            runs = tuple(_runs(member))
+            if len(runs) == 1 and _is_cjk(runs[0]):
+                cjk[runs[0]].append(key)
+            elif runs and not any(_is_cjk(r) for r in runs):
+                latin[runs].append(key)
+    return ({k: tuple(v) for k, v in cjk.items()}, {k: tuple(v) for k, v in latin.items()})
+
+
+def synonym_groups(runs: list[str]) -> list[str]:
+    """The synonym groups named in a text's runs: a Chinese word anywhere in a run, an English word or phrase
+    as whole words."""
+    cjk, latin = _synonym_table()
+    found: dict[str, None] = {}
+    for word, keys in cjk.items():
+        if any(word in run for run in runs):
+            found.update(dict.fromkeys(keys))
+    for i in range(len(runs)):
+        for n in (1, 2, 3):
+            keys = latin.get(tuple(runs[i:i + n])) if i + n <= len(runs) else None
+            if keys:
+                found.update(dict.fromkeys(keys))
+    return list(found)
+
+
+def term_weights(*, title: str, tags: str = "", body: str = "", where: str = "", title_en: str = "",
+                 keywords: str = "") -> dict[str, int]:
+    """The weighted terms of a document: per field, the weights of its tokens' occurrences (capped), summed.
+    The English title weighs as the title does; `keywords` are the provider's tags."""
+    title = " ".join(t for t in (title, title_en) if t)
     weights = dict(_short_field_weights(title, "title")) if title else {}
-    for name, text in (("tags", tags), ("where", where)):
+    for name, text in (("keywords", keywords), ("tags", tags), ("where", where)):
         if text:
             for term, w in _short_field_weights(text, name):
                 weights[term] = weights.get(term, 0) + w
@@ -275,10 +355,11 @@ class _Places:
 def _build_courses(ids: list[int]) -> list[_Built]:
     first_venue = (CourseSession.objects.filter(course=OuterRef("pk"), venue__isnull=False)
                    .order_by("date", "start", "id").values("venue__place__path")[:1])
-    rows = list(Course.objects.filter(pk__in=ids, state=CourseState.PUBLISHED).order_by("pk")
-                .annotate(venue_path=Subquery(first_venue))
+    # Closed courses too, as ended: "太极" says that three closed 太极拳 courses match, and finds them on asking.
+    rows = list(Course.objects.filter(pk__in=ids, state__in=(CourseState.PUBLISHED, CourseState.CLOSED))
+                .order_by("pk").annotate(venue_path=Subquery(first_venue))
                 .values_list("id", "title", "description", "kind", "mode", "fee", "featured", "level",
-                             "institution__place__path", "venue_path"))
+                             "institution__place__path", "venue_path", "title_en", "tags", "state"))
     found = [r[0] for r in rows]
     dates = {c: (first, last) for c, first, last in CourseSession.objects.filter(course_id__in=found)
              .values("course_id").annotate(first=Min("date"), last=Max("date"))
@@ -290,15 +371,19 @@ def _build_courses(ids: list[int]) -> list[_Built]:
         groups[cid].append((code, name))
     places = _Places(r[9] or r[8] for r in rows)
     kinds = _labels(CourseKind)
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
     out = []
-    for cid, title, description, kind, mode, fee, featured, level, inst_path, venue_path in rows:
+    for cid, title, description, kind, mode, fee, featured, level, inst_path, venue_path, title_en, tags, state in rows:
         path = venue_path or inst_path
         gs = groups.get(cid, [])
-        first, last = dates.get(cid, (None, None))
+        first, last = _date(dates.get(cid, (None, None))[0]), _date(dates.get(cid, (None, None))[1])
+        if state == CourseState.CLOSED:  # closed by its provider: it ended then, whatever its sessions' dates
+            last = min(last or yesterday, yesterday)
         b = _Built(cid, title, _summary(description), path, kind, mode,
-                   ("," + ",".join(c for c, _ in gs) + ",") if gs else "", fee == 0, _date(first), _date(last),
+                   ("," + ",".join(c for c, _ in gs) + ",") if gs else "", fee == 0, first, last,
                    bool(featured))
-        b.weights = term_weights(title=title, tags=" ".join([kinds.get(kind, ""), level, *(n for _, n in gs)]),
+        b.weights = term_weights(title=title, title_en=title_en, keywords=tags,
+                                 tags=" ".join([kinds.get(kind, ""), level, *(n for _, n in gs)]),
                                  body=description, where=places.text(path))
         if featured:  # kept in the terms, so ranking needs no look at the documents
             b.weights = {t: w + FEATURED_BOOST for t, w in b.weights.items()}
@@ -314,13 +399,13 @@ def _date(value) -> datetime.date | None:
 
 def _build_resources(ids: list[int]) -> list[_Built]:
     rows = list(Resource.objects.filter(pk__in=ids, published=True).order_by("pk").values_list(
-        "id", "title", "description", "topic", "course_kind", "kind", "provider__place__path"))
+        "id", "title", "description", "topic", "course_kind", "kind", "provider__place__path", "title_en"))
     places = _Places(r[6] for r in rows)
     kinds, media = _labels(CourseKind), _labels(ResourceKind)
     out = []
-    for rid, title, description, topic, course_kind, kind, path in rows:
+    for rid, title, description, topic, course_kind, kind, path, title_en in rows:
         b = _Built(rid, title, _summary(description), path, course_kind, Mode.ONLINE, "", True, None, None, False)
-        b.weights = term_weights(title=title, tags=" ".join([topic, kinds.get(course_kind, ""), media.get(kind, "")]),
+        b.weights = term_weights(title=title, title_en=title_en, tags=" ".join([topic, kinds.get(course_kind, ""), media.get(kind, "")]),
                                  body=description, where=places.text(path))
         out.append(b)
     return out
@@ -328,14 +413,15 @@ def _build_resources(ids: list[int]) -> list[_Built]:
 
 def _build_events(ids: list[int]) -> list[_Built]:
     rows = list(Event.objects.filter(pk__in=ids).order_by("pk").values_list(
-        "id", "title", "description", "kind", "is_free", "starts_at", "ends_at", "venue__name", "venue__place__path"))
+        "id", "title", "description", "kind", "is_free", "starts_at", "ends_at", "venue__name", "venue__place__path",
+        "title_en"))
     places = _Places(r[8] for r in rows)
     kinds = _labels(EventKind)
     out = []
-    for eid, title, description, kind, is_free, starts, ends, venue, path in rows:
+    for eid, title, description, kind, is_free, starts, ends, venue, path, title_en in rows:
         b = _Built(eid, title, _summary(description), path, kind, Mode.OFFLINE, "", bool(is_free),
                    timezone.localdate(starts), timezone.localdate(ends), False)
-        b.weights = term_weights(title=title, tags=kinds.get(kind, ""), body=description,
+        b.weights = term_weights(title=title, title_en=title_en, tags=kinds.get(kind, ""), body=description,
                                  where=" ".join([venue, places.text(path)]))
         out.append(b)
     return out
@@ -343,14 +429,15 @@ def _build_events(ids: list[int]) -> list[_Built]:
 
 def _build_venues(ids: list[int]) -> list[_Built]:
     rows = list(Venue.objects.filter(pk__in=ids).order_by("pk").values_list(
-        "id", "name", "kind", "address", "opening_hours", "free_open_days", "accessibility", "place__path"))
+        "id", "name", "kind", "address", "opening_hours", "free_open_days", "accessibility", "place__path",
+        "name_en"))
     places = _Places(r[7] for r in rows)
     kinds = _labels(Venue.Kind)
     out = []
-    for vid, name, kind, address, hours, free_days, access, path in rows:
+    for vid, name, kind, address, hours, free_days, access, path, name_en in rows:
         b = _Built(vid, name, _summary(" ".join(x for x in (address, hours) if x)), path, kind, Mode.OFFLINE, "",
                    True, None, None, False)
-        b.weights = term_weights(title=name, tags=kinds.get(kind, ""),
+        b.weights = term_weights(title=name, title_en=name_en, tags=kinds.get(kind, ""),
                                  body=" ".join([address, hours, free_days, access]),
                                  where=places.text(path))
         out.append(b)
@@ -379,7 +466,7 @@ def _type_of(obj) -> str:
 
 def document_for(obj) -> SearchDocument | None:
     """The search document `obj` (a course, resource, event or venue) would have, unsaved, with its weighted
-    terms in `.term_weights`; None when it is not searchable (a draft or closed course, an unpublished resource)."""
+    terms in `.term_weights`; None when it is not searchable (a draft course, an unpublished resource)."""
     object_type = _type_of(obj)
     built = _SOURCES[object_type][1]([obj.pk])
     if not built:
@@ -391,8 +478,8 @@ def document_for(obj) -> SearchDocument | None:
 
 def index_documents(objects) -> int:
     """(Re)index these courses, resources, events and venues (any mix, or a queryset): their documents and
-    terms are replaced set-based; objects no longer searchable (a draft or closed course, an unpublished
-    resource, an object deleted in this transaction) leave the index. Returns the number of documents written."""
+    terms are replaced set-based; objects no longer searchable (a draft course, an unpublished resource, an
+    object deleted in this transaction) leave the index. Returns the number of documents written."""
     by_type: dict[str, set[int]] = defaultdict(set)
     if isinstance(objects, QuerySet):
         by_type[_TYPE_OF_MODEL[objects.model]].update(objects.values_list("pk", flat=True))
@@ -442,6 +529,7 @@ def _write(object_type: str, built: list[_Built], doc_id) -> int:
                      ops.adapt_datefield_value(b.end_date), b.featured))
         terms += [(t, pk, w) for t, w in b.weights.items()]
     terms.sort(key=itemgetter(0))  # a term's rows side by side: a query reads few pages of the table
+    vocabulary_forget()
     insert_rows(SearchDocument, _DOC_COLUMNS, docs)
     insert_rows(SearchTerm, ("term", "document_id", "weight"), terms)
     return len(docs)
@@ -543,36 +631,142 @@ class SearchResults:
     total: int
     items: list[tuple[SearchDocument, int]]  # (document, score), best first; browsing gives score 0
     query_terms: list[str]  # the query's words as searched: CJK runs and lowercased latin runs
+    # Courses that match but have ended, left out unless ended courses were asked for (the page says so).
+    ended_total: int = 0
+    # A misspelt English word, and the words searched instead (calligrapy → calligraphy).
+    corrections: dict[str, list[str]] = field(default_factory=dict)
+
+
+# Each slot of a query is a list of tiers, best first; each tier holds alternative terms. The slot is matched
+# by a term of the first tier the index has: an English word, its full pinyin or its synonyms; else, for a
+# misspelt word, the close words of the index's vocabulary; else its pinyin initials.
+Tier = tuple[str, ...]
 
 
 @dataclass
 class _Query:
-    slots: list[tuple[str, ...]]  # each slot must be matched by one of its terms
+    slots: list[tuple[Tier, ...]]  # each slot must be matched by one of its terms
     bonus: list[str]  # jieba words of three or more characters: add to the score when present
     words: list[str]
+    corrections: dict[Tier, tuple[str, list[str]]] = field(default_factory=dict)  # a typo tier → (typo, words)
+
+
+STOP_WORDS = frozenset({"a", "an", "and", "at", "for", "in", "of", "on", "the", "to", "with"})
+TYPO_MIN_LENGTH = 4  # shorter English words are not corrected: too many words are one letter from them
+
+
+def _latin_tiers(run: str, synonyms: tuple[str, ...] = ()) -> tuple[Tier, ...]:
+    """The tiers of an English (or pinyin) word of a query; a word with digits matches only itself."""
+    term = run[:MAX_TERM]
+    if not run.isalpha():
+        return ((term,),)
+    keys = [SYNONYM_PREFIX + k for k in (*synonyms, *_synonym_table()[1].get((run,), ()))]
+    best = (term, *((PINYIN_FULL_PREFIX + run,) if len(PINYIN_FULL_PREFIX + run) <= MAX_TERM else ()),
+            *dict.fromkeys(keys))
+    initials = (PINYIN + run,) if len(PINYIN + run) <= MAX_TERM else ()
+    return (best, initials) if initials else (best,)
 
 
 def parse_query(q: str) -> _Query:
-    slots: dict[tuple[str, ...], None] = {}
+    slots: dict[tuple[Tier, ...], None] = {}
     bonus: dict[str, None] = {}
     words: dict[str, None] = {}
-    by_run: dict[str, list[Token]] = {}
-    for tok in tokenize(q, pinyin=False):
-        by_run.setdefault(tok.run, []).append(tok)
-    for run, toks in by_run.items():
-        words[run] = None
+    corrections: dict[Tier, tuple[str, list[str]]] = {}
+    cjk_synonyms, latin_synonyms = _synonym_table()
+    runs = _runs(q)
+    i = 0
+    while i < len(runs):
+        run = runs[i]
         if not _is_cjk(run):
-            term = run[:MAX_TERM]
-            slots[(term, PINYIN + term) if run.isalpha() and len(PINYIN + run) <= MAX_TERM else (term,)] = None
-        elif len(run) == 1:
-            slots[(run,)] = None
-        else:
-            for t in toks:
-                if t.kind == BIGRAM:
-                    slots[(t.term,)] = None
-                elif t.kind == WORD and len(t.term) >= 3:
-                    bonus[t.term] = None
-    return _Query(list(slots), [b for b in bonus if not any(b in s for s in slots)], list(words))
+            # An English phrase of the synonym table (tai chi) is one slot: its group.
+            phrase = next((n for n in (3, 2) if i + n <= len(runs) and tuple(runs[i:i + n]) in latin_synonyms), 0)
+            if phrase:
+                keys = latin_synonyms[tuple(runs[i:i + phrase])]
+                words[" ".join(runs[i:i + phrase])] = None
+                slots[(tuple(SYNONYM_PREFIX + k for k in keys),)] = None
+                i += phrase
+                continue
+            words[run] = None
+            i += 1
+            if run in STOP_WORDS and len(runs) > 1:
+                continue
+            tiers = _latin_tiers(run)
+            # An English word (it has a vowel: pinyin initials like jkbbw seldom do) may be misspelt.
+            english = run.isalpha() and len(run) >= TYPO_MIN_LENGTH and any(v in run for v in "aeiouy")
+            fixes = _corrections(run) if english else []
+            if fixes:
+                fixed = tuple(dict.fromkeys(t for w in fixes for t in _latin_tiers(w)[0]))
+                corrections[fixed] = (run, fixes)
+                tiers = (tiers[0], fixed, *tiers[1:])
+            slots[tiers] = None
+            continue
+        i += 1
+        words[run] = None
+        if len(run) == 1:
+            slots[((run,),)] = None
+            continue
+        for term, kind in _terms(run, False):
+            if kind == BIGRAM:  # a Chinese word of the synonym table also finds its group (英语 → english)
+                keys = cjk_synonyms.get(term, ())
+                slots[((term, *(SYNONYM_PREFIX + k for k in keys)),)] = None
+            elif kind == WORD and len(term) >= 3:
+                bonus[term] = None
+    flat = {t for slot in slots for tier in slot for t in tier}
+    return _Query(list(slots), [b for b in bonus if b not in flat], list(words), corrections)
+
+
+# --- typo tolerance ------------------------------------------------------------------------------------
+
+VOCABULARY_SECONDS = 300  # how long a process keeps the index's English words before reading them again
+_vocabulary_lock = threading.Lock()
+_vocabulary: tuple[float, frozenset[str]] = (0.0, frozenset())
+
+
+def _latin_vocabulary() -> frozenset[str]:
+    """The English words of the index (all letters, three or more) and of the synonym table, read at most
+    every VOCABULARY_SECONDS. One index seek a distinct word: a loose scan of the term index that jumps over
+    the prefixed keys (py:, pf:, sy:) a prefix at a time."""
+    global _vocabulary
+    now = time.monotonic()
+    if _vocabulary[0] > now:
+        return _vocabulary[1]
+    with _vocabulary_lock:
+        if _vocabulary[0] > now:
+            return _vocabulary[1]
+        table = SearchTerm._meta.db_table
+        sql = (f"WITH RECURSIVE v(term) AS (SELECT MIN(term) FROM {table} WHERE term >= %s AND term < %s "
+               f"UNION ALL SELECT (SELECT MIN(t.term) FROM {table} t WHERE t.term > CASE WHEN SUBSTR(v.term, 3, 1) = ':' "
+               f"THEN SUBSTR(v.term, 1, 2) || ';' ELSE v.term END AND t.term < %s) FROM v WHERE v.term IS NOT NULL) "
+               f"SELECT term FROM v WHERE term IS NOT NULL")
+        with connection.cursor() as cur:
+            cur.execute(sql, ["a", "{", "{"])
+            found = {t for (t,) in cur.fetchall() if len(t) >= 3 and t.isascii() and t.isalpha()}
+        found |= {w for words in _synonym_table()[1] for w in words if len(w) >= 3 and w.isalpha()}
+        _vocabulary = (now + VOCABULARY_SECONDS, frozenset(found))
+        return _vocabulary[1]
+
+
+def vocabulary_forget() -> None:
+    """This process reads the vocabulary again at the next misspelt word (the index has changed)."""
+    global _vocabulary
+    _vocabulary = (0.0, frozenset())
+
+
+def _corrections(word: str) -> list[str]:
+    """The index's English words closest to a word it does not have: at most one edit away (a letter missed,
+    added, changed, or two swapped: yoag → yoga), two for words of eight letters or more; the closest only."""
+    vocabulary = _latin_vocabulary()
+    if word in vocabulary:
+        return []
+    from rapidfuzz import process
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    limit = 1 if len(word) < 8 else 2
+    found = process.extract(word, vocabulary, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=None)
+    if not found:
+        return []
+    best = min(d for _, d, _ in found)
+    return sorted(w for w, d, _ in found if d == best)[:3]
 
 
 def _bad(fieldname: str, message: str) -> DomainError:
@@ -589,7 +783,7 @@ def _as_date(value, fieldname: str) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(str(value))
     except ValueError:
-        raise _bad(fieldname, f"日期格式应为 YYYY-MM-DD：{value}") from None
+        raise _bad(fieldname, translation.gettext("日期格式应为 YYYY-MM-DD：%(value)s") % {"value": value}) from None
 
 
 KINDS = frozenset([*CourseKind.values, *EventKind.values, *Venue.Kind.values])
@@ -610,38 +804,38 @@ def search(*, q: str, types=None, district_code=None, kind=None, mode=None, grou
     drives the join and a word found nowhere ends the search at once)."""
     q = q or ""
     if len(q) > MAX_QUERY:
-        raise _bad("q", f"搜索词最多 {MAX_QUERY} 个字符")
+        raise _bad("q", translation.gettext("搜索词最多 %(n)s 个字符") % {"n": MAX_QUERY})
     if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-        raise _bad("limit", f"每页条数应在 1 到 {MAX_LIMIT} 之间")
+        raise _bad("limit", translation.gettext("每页条数应在 1 到 %(n)s 之间") % {"n": MAX_LIMIT})
     if not isinstance(offset, int) or offset < 0:
-        raise _bad("offset", "偏移量不能为负")
+        raise _bad("offset", translation.gettext("偏移量不能为负"))
     where, params = [], []
     types = [t for t in ([types] if isinstance(types, str) else types or ()) if t]
     if types:
         unknown = [t for t in types if t not in TYPES]
         if unknown:
-            raise _bad("types", f"未知类型：{', '.join(map(str, unknown))}")
+            raise _bad("types", translation.gettext("未知类型：%(v)s") % {"v": ", ".join(map(str, unknown))})
         where.append(f"d.object_type IN ({', '.join(['%s'] * len(types))})")
         params += types
     if district_code:
         path = (Place.objects.filter(code=district_code, level=PlaceLevel.DISTRICT)
                 .values_list("path", flat=True).first())
         if path is None:
-            raise _bad("district_code", f"未知区县代码：{district_code}")
+            raise _bad("district_code", translation.gettext("未知区县代码：%(v)s") % {"v": district_code})
         _prefix("d.place_path", path, where, params)
     if kind:
         if kind not in KINDS:
-            raise _bad("kind", f"未知类别：{kind}")
+            raise _bad("kind", translation.gettext("未知类别：%(v)s") % {"v": kind})
         where.append("d.kind = %s")
         params.append(kind)
     if mode:
         if mode not in MODES:
-            raise _bad("mode", f"未知方式：{mode}")
+            raise _bad("mode", translation.gettext("未知方式：%(v)s") % {"v": mode})
         where.append("d.mode = %s")
         params.append(mode)
     if group:
         if not LearnerGroup.objects.filter(code=group).exists():
-            raise _bad("group", f"未知群体：{group}")
+            raise _bad("group", translation.gettext("未知群体：%(v)s") % {"v": group})
         where.append("d.groups LIKE %s ESCAPE '\\'")
         params.append(f"%,{_like_escape(group)},%")
     if free_only:
@@ -649,11 +843,12 @@ def search(*, q: str, types=None, district_code=None, kind=None, mode=None, grou
         params.append(True)
     date_from, date_to = _as_date(date_from, "date_from"), _as_date(date_to, "date_to")
     if date_from and date_to and date_from > date_to:
-        raise _bad("date_from", "开始日期晚于结束日期")
+        raise _bad("date_from", translation.gettext("开始日期晚于结束日期"))
     ops = connection.ops
-    if not include_ended:
-        where.append("(d.object_type <> 'course' OR d.end_date IS NULL OR d.end_date >= %s)")
-        params.append(ops.adapt_datefield_value(timezone.localdate()))
+    ended_sql, ended_params = "0", []
+    if not include_ended:  # ended courses are counted, and left out of the page
+        ended_sql = "CASE WHEN d.object_type = 'course' AND d.end_date < %s THEN 1 ELSE 0 END"
+        ended_params = [ops.adapt_datefield_value(timezone.localdate())]
     if date_to:
         where.append("d.start_date IS NOT NULL AND d.start_date <= %s")
         params.append(ops.adapt_datefield_value(date_to))
@@ -672,7 +867,7 @@ def search(*, q: str, types=None, district_code=None, kind=None, mode=None, grou
                 whens.append(f"WHEN {cond[0]} THEN {rank + 1}")
             near_sql = f"CASE {' '.join(whens)} ELSE 0 END"
     query = parse_query(q)
-    filters = _Filters(" AND ".join(where) or "1 = 1", params, near_sql, near_params)
+    filters = _Filters(" AND ".join(where) or "1 = 1", params, near_sql, near_params, ended_sql, ended_params)
     if not query.slots:
         return _browse(query, filters, limit, offset)
     return _match(query, filters, limit, offset)
@@ -684,6 +879,13 @@ class _Filters:
     params: list
     near: str  # the near_rank expression
     near_params: list
+    ended: str  # 1 for a course that has ended (when ended courses are left out), else 0
+    ended_params: list
+
+    @property
+    def on_documents(self) -> bool:
+        """Whether the ranking needs the documents' columns (a filter, nearness or the ended flag)."""
+        return bool(self.params or self.near_params or self.ended_params)
 
 
 def _prefix(column: str, prefix: str, where: list[str], params: list) -> None:
@@ -707,29 +909,68 @@ def _join() -> str:
     return "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
 
 
-_PAGE = ("SELECT d.*, r.score, r.near_rank, r.total FROM ({ranked}) r {join} {docs} d ON d.id = r.doc_id "
-         "ORDER BY {order}")
+_PAGE = ("SELECT d.*, r.score, r.near_rank, r.ended, r.total, r.ended_total FROM ({ranked}) r {join} {docs} d "
+         "ON d.id = r.doc_id ORDER BY {order}")
+# The hits, counted: those not ended (the total) and those ended, which sort last and are dropped from the page.
+_RANKED = ("SELECT x.*, SUM(1 - x.ended) OVER () AS total, SUM(x.ended) OVER () AS ended_total FROM ({hits}) x "
+           "ORDER BY {order} LIMIT %s OFFSET %s")
+
+
+def _results(query: _Query, found: list, total_sql: str, total_params: list, offset: int,
+             corrections: dict | None = None) -> SearchResults:
+    if found:
+        total, ended = int(found[0].total or 0), int(found[0].ended_total or 0)
+    elif offset:  # a page beyond the last: count what there is
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT SUM(1 - x.ended), SUM(x.ended) FROM ({total_sql}) x", total_params)
+            total, ended = (int(v or 0) for v in cur.fetchone())
+    else:
+        total = ended = 0
+    items = [(d, int(d.score)) for d in found if not d.ended]
+    return SearchResults(total=total, items=items, query_terms=query.words, ended_total=ended,
+                         corrections=corrections or {})
 
 
 def _browse(query: _Query, f: _Filters, limit: int, offset: int) -> SearchResults:
     docs = SearchDocument._meta.db_table
-    order = "near_rank DESC, CASE WHEN d.start_date IS NULL THEN 1 ELSE 0 END, d.start_date, d.id"
-    ranked = (f"SELECT d.id AS doc_id, 0 AS score, {f.near} AS near_rank, COUNT(*) OVER () AS total "
-              f"FROM {docs} d WHERE {f.where} ORDER BY {order} LIMIT %s OFFSET %s")
-    sql = _PAGE.format(ranked=ranked, join=_join(), docs=docs, order="r." + order)
-    found = list(SearchDocument.objects.raw(sql, [*f.near_params, *f.params, limit, offset]))
-    total = found[0].total if found else _count(f"SELECT COUNT(*) FROM {docs} d WHERE {f.where}", f.params, offset)
-    return SearchResults(total=total, items=[(d, 0) for d in found], query_terms=query.words)
+    hits = (f"SELECT d.id AS doc_id, 0 AS score, {f.near} AS near_rank, {f.ended} AS ended, d.start_date AS start_date "
+            f"FROM {docs} d WHERE {f.where}")
+    order = "ended, near_rank DESC, CASE WHEN start_date IS NULL THEN 1 ELSE 0 END, start_date, doc_id"
+    ranked = _RANKED.format(hits=hits, order=order)
+    sql = _PAGE.format(ranked=ranked, join=_join(), docs=docs, order=(
+        "r.ended, r.near_rank DESC, CASE WHEN d.start_date IS NULL THEN 1 ELSE 0 END, d.start_date, d.id"))
+    hit_params = [*f.near_params, *f.ended_params, *f.params]
+    found = list(SearchDocument.objects.raw(sql, [*hit_params, limit, offset]))
+    return _results(query, found, hits, hit_params, offset)
+
+
+def _choose(query: _Query) -> tuple[list[Tier], list[int], dict[str, list[str]]] | None:
+    """Each slot's terms (the first tier of it the index has, only the terms it has), with their row counts,
+    and the corrections used; None when a slot is found nowhere. Reads the terms' frequencies (one statement)
+    unless the query is one slot of one tier."""
+    if len(query.slots) == 1 and len(query.slots[0]) == 1:
+        return [query.slots[0][0]], [0], {}
+    frequency = _frequencies(list({t for slot in query.slots for tier in slot for t in tier}))
+    chosen, counts, corrections = [], [], {}
+    for slot in query.slots:
+        tier = next((tier for tier in slot if any(frequency.get(t) for t in tier)), None)
+        if tier is None:
+            return None
+        if tier in query.corrections:
+            typo, words = query.corrections[tier]
+            corrections[typo] = words
+        chosen.append(tuple(t for t in tier if frequency.get(t)))
+        counts.append(sum(frequency.get(t, 0) for t in tier))
+    return chosen, counts, corrections
 
 
 def _match(query: _Query, f: _Filters, limit: int, offset: int) -> SearchResults:
     terms, docs = SearchTerm._meta.db_table, SearchDocument._meta.db_table
-    slots = query.slots
-    if len(slots) > 1:
-        frequency = _frequencies([t for slot in slots for t in slot])
-        counts = [sum(frequency.get(t, 0) for t in slot) for slot in slots]
-        if min(counts) == 0:
-            return SearchResults(total=0, items=[], query_terms=query.words)
+    choice = _choose(query)
+    if choice is None:
+        return SearchResults(total=0, items=[], query_terms=query.words)
+    slots, counts, corrections = choice
+    if len(slots) > 1:  # the rarest slot drives the join
         slots = [slot for _, _, slot in sorted(zip(counts, range(len(slots)), slots, strict=True))]
     # The hits: the rarest slot's rows, joined to a row of every other slot of the same document.
     join, sql, params, score = _join(), [], [], []
@@ -740,7 +981,7 @@ def _match(query: _Query, f: _Filters, limit: int, offset: int) -> SearchResults
         marks = ", ".join(["%s"] * len(slot))
         if len(slot) == 1:
             source = f"{terms} t{i}{lookup}"
-        else:  # a latin word or its pinyin-initials key: one row per document
+        else:  # alternatives (a word, its pinyin, its synonyms): one row per document
             source = (f"(SELECT document_id, SUM(weight) AS weight FROM {terms} WHERE term IN ({marks}) "
                       f"GROUP BY document_id) t{i}")
             params += slot
@@ -760,17 +1001,16 @@ def _match(query: _Query, f: _Filters, limit: int, offset: int) -> SearchResults
         sql.append("WHERE t0.term = %s")
         params.append(slots[0][0])
     hits = f"SELECT t0.document_id AS doc_id, {' + '.join(score)} AS hit_score {' '.join(sql)}"
-    order = "near_rank DESC, score DESC, doc_id"
-    if f.params or f.near_params:  # filters: every hit's document is looked at
-        source, count = f"({hits}) h {join} {docs} d ON d.id = h.doc_id WHERE {f.where}", [*params, *f.params]
+    if f.on_documents:  # filters: every hit's document is looked at
+        source, source_params = f"({hits}) h {join} {docs} d ON d.id = h.doc_id WHERE {f.where}", [*params, *f.params]
     else:  # none: the ranking reads the terms only, and the page's twenty documents
-        source, count = f"({hits}) h", params
-    ranked = (f"SELECT h.doc_id, h.hit_score AS score, {f.near} AS near_rank, COUNT(*) OVER () AS total "
-              f"FROM {source} ORDER BY {order} LIMIT %s OFFSET %s")
-    page = _PAGE.format(ranked=ranked, join=join, docs=docs, order="r.near_rank DESC, r.score DESC, d.id")
-    found = list(SearchDocument.objects.raw(page, [*f.near_params, *count, limit, offset]))
-    total = found[0].total if found else _count(f"SELECT COUNT(*) FROM {source}", count, offset)
-    return SearchResults(total=total, items=[(d, int(d.score)) for d in found], query_terms=query.words)
+        source, source_params = f"({hits}) h", params
+    ranked_hits = f"SELECT h.doc_id, h.hit_score AS score, {f.near} AS near_rank, {f.ended} AS ended FROM {source}"
+    ranked = _RANKED.format(hits=ranked_hits, order="ended, near_rank DESC, score DESC, doc_id")
+    page = _PAGE.format(ranked=ranked, join=join, docs=docs, order="r.ended, r.near_rank DESC, r.score DESC, d.id")
+    hit_params = [*f.near_params, *f.ended_params, *source_params]
+    found = list(SearchDocument.objects.raw(page, [*hit_params, limit, offset]))
+    return _results(query, found, ranked_hits, hit_params, offset, corrections)
 
 
 def _frequencies(terms: list[str]) -> dict[str, int]:
@@ -780,20 +1020,11 @@ def _frequencies(terms: list[str]) -> dict[str, int]:
         return dict(cur.fetchall())
 
 
-def _count(sql: str, params: list, offset: int) -> int:
-    """The total when the page came back empty: none at all, or a page beyond the last."""
-    if offset == 0:
-        return 0
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.fetchone()[0]
-
-
 def _near(code: str) -> list[str]:
     """The place's district path, then (when the place is below it) its street path, then its community path."""
     place = Place.objects.filter(code=code).values_list("path", "level").first()
     if place is None or place[1] < PlaceLevel.DISTRICT:
-        raise _bad("near_code", f"未知地点代码：{code}")
+        raise _bad("near_code", translation.gettext("未知地点代码：%(v)s") % {"v": code})
     path, level = place
     codes = path.strip("/").split("/")
     ancestors = dict(Place.objects.filter(code__in=codes, level__gte=PlaceLevel.DISTRICT)

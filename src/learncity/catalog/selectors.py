@@ -31,7 +31,7 @@ def _managed_institutions(actor, action: Action = Action.CHANGE) -> QuerySet[Ins
 
 
 def course_list_public(*, district_code: str | None = None) -> QuerySet[Course]:
-    qs = Course.objects.filter(state=CourseState.PUBLISHED)
+    qs = Course.objects.with_phase().filter(state=CourseState.PUBLISHED)
     if district_code:
         qs = qs.filter(institution__place__path__contains=f"/{district_code}/")
     return qs.select_related("institution__place").prefetch_related("target_groups").order_by("-featured", "-id")
@@ -40,6 +40,20 @@ def course_list_public(*, district_code: str | None = None) -> QuerySet[Course]:
 def course_phases(*, ids: list[int]) -> dict[int, str]:
     """Each of these courses' phase (CoursePhase), for showing search results."""
     return dict(Course.objects.with_phase().filter(pk__in=ids).values_list("pk", "phase")) if ids else {}
+
+
+def english_titles(*, found: list[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    """The English titles (names of venues) of these search hits, (object type, id) → title, where they have
+    one: English pages show them. One query a type found."""
+    models = {"course": (Course, "title_en"), "resource": (Resource, "title_en"), "event": (Event, "title_en"),
+              "venue": (Venue, "name_en")}
+    out = {}
+    for object_type, (model, column) in models.items():
+        ids = [pk for t, pk in found if t == object_type]
+        if ids:
+            out.update(((object_type, pk), title) for pk, title in model.objects.filter(pk__in=ids).exclude(
+                **{column: ""}).values_list("pk", column))
+    return out
 
 
 def course_get(*, actor, pk: int) -> Course:
@@ -57,8 +71,11 @@ def course_get(*, actor, pk: int) -> Course:
     return course
 
 
-def course_list_managed(*, actor, action: Action = Action.CHANGE, term: str | None = None) -> QuerySet[Course]:
-    qs = Course.objects.filter(institution__in=_managed_institutions(actor, action))
+def course_list_managed(*, actor, action: Action = Action.CHANGE, term: str | None = None,
+                        phase: bool = False) -> QuerySet[Course]:
+    """The courses the actor manages; `phase`: each with its life cycle (with_phase), as the API lists them."""
+    qs = (Course.objects.with_phase() if phase else Course.objects).filter(
+        institution__in=_managed_institutions(actor, action))
     if term:
         qs = qs.filter(term=term)
     return qs.select_related("institution").order_by("-term", "title", "id")

@@ -25,6 +25,7 @@ from learncity.catalog.models import (
     CourseState,
     Enrollment,
     EnrollmentStatus,
+    EnrolmentState,
     Event,
     LearningRecord,
     EventRegistration,
@@ -90,7 +91,47 @@ def _profile_of(actor) -> LearnerProfile:
 
 MAX_CAPACITY = 1_000_000  # places a course offers; far below the column's 2^31 (a larger number was a 500)
 COURSE_FIELDS = ("title", "description", "kind", "mode", "level", "hours", "fee", "capacity", "term", "featured",
-                 "outcome_standard_code")
+                 "outcome_standard_code", "title_en", "tags", "enrol_opens", "enrol_closes", "late_enrolment")
+_TAG_SEPARATORS = str.maketrans({"，": ",", "、": ",", ";": ",", "；": ","})
+
+
+def _course_date(value, field: str, errors: dict) -> datetime.date | None:
+    """An enrolment date: a date, its ISO text, or empty (none)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value).strip())
+    except ValueError:
+        errors[field] = gettext("「%(value)s」不是有效的日期（应为 YYYY-MM-DD）") % {"value": str(value)[:40]}
+        return None
+
+
+def _validate_listing(data: dict, errors: dict) -> dict:
+    """The English title, tags and enrolment window of a course, cleaned; their errors added to `errors`."""
+    clean = {}
+    if "title_en" in data:
+        clean["title_en"] = " ".join(str(data.get("title_en") or "").split())
+        if len(clean["title_en"]) > 160:
+            errors["title_en"] = gettext("英文名称不能超过 160 个字符（现有 %(n)s 个）") % {"n": len(clean["title_en"])}
+    if "tags" in data:
+        tags = str(data.get("tags") or "").translate(_TAG_SEPARATORS).split(",")
+        clean["tags"] = ",".join(dict.fromkeys(t.strip() for t in tags if t.strip()))
+        if len(clean["tags"]) > 200:
+            errors["tags"] = gettext("标签合计不能超过 200 个字符（现有 %(n)s 个）") % {"n": len(clean["tags"])}
+    for field in ("enrol_opens", "enrol_closes"):
+        if field in data:
+            clean[field] = _course_date(data.get(field), field, errors)
+    opens, closes = clean.get("enrol_opens"), clean.get("enrol_closes")
+    if opens and closes and closes < opens:
+        errors["enrol_closes"] = gettext("报名截止日期 %(closes)s 早于报名开始日期 %(opens)s") % {
+            "closes": closes.isoformat(), "opens": opens.isoformat()}
+    if "late_enrolment" in data:
+        clean["late_enrolment"] = bool(data.get("late_enrolment"))
+    return clean
 
 
 def _validate_course(data: dict) -> dict:
@@ -121,6 +162,7 @@ def _validate_course(data: dict) -> dict:
         errors["capacity"] = f"名额不能超过 {MAX_CAPACITY}，而不是 {capacity}"
     else:
         clean["capacity"] = int(capacity)
+    clean.update(_validate_listing(data, errors))
     if errors:
         raise DomainError(errors)
     return {**{k: data[k] for k in COURSE_FIELDS if k in data}, **clean}
@@ -130,7 +172,8 @@ def course_create(*, actor, institution_code: str, code: str, title: str, kind: 
                   mode: str = Mode.OFFLINE, fee="0", description: str = "", level: str = "",
                   target_groups: list[str] | None = None, teacher_ids: list[int] | None = None,
                   textbook_ids: list[int] | None = None, featured: bool = False,
-                  outcome_standard_code: str = "") -> Course:
+                  outcome_standard_code: str = "", title_en: str = "", tags: str = "", enrol_opens=None,
+                  enrol_closes=None, late_enrolment: bool = False) -> Course:
     institution = Institution.objects.select_related("place").filter(code=institution_code).first()
     if institution is None:
         raise DomainError({"institution_code": f"未知的机构代码「{institution_code}」"})
@@ -140,7 +183,9 @@ def course_create(*, actor, institution_code: str, code: str, title: str, kind: 
         raise DomainError({"code": "课程代码不能为空，且不超过 40 个字符"})
     data = _validate_course(dict(title=title, kind=kind, hours=hours, capacity=capacity, term=term, mode=mode,
                                  fee=fee, description=description, level=level, featured=featured,
-                                 outcome_standard_code=outcome_standard_code))
+                                 outcome_standard_code=outcome_standard_code, title_en=title_en, tags=tags,
+                                 enrol_opens=enrol_opens, enrol_closes=enrol_closes,
+                                 late_enrolment=late_enrolment))
     groups = list(LearnerGroup.objects.filter(code__in=target_groups or []))
     if len(groups) != len(set(target_groups or [])):
         raise DomainError({"target_groups": "未知的群体：" + "、".join(sorted(set(target_groups) - {g.code for g in groups}))})
@@ -293,6 +338,14 @@ def enrollment_create(*, actor, course: Course, learner: LearnerProfile | None =
         if cycle["phase"] == CoursePhase.ENDED:
             raise DomainError({"course": gettext("课程「%(title)s」已结束，不能报名或候补") % {"title": locked.title}},
                               code="course_ended")
+        if cycle["enrolment_state"] == EnrolmentState.NOT_YET:
+            raise DomainError({"course": gettext("课程「%(title)s」%(date)s 开始报名，现在还不能报名或候补")
+                               % {"title": locked.title, "date": cycle["enrol_opens"].isoformat()}},
+                              code="enrolment_not_open")
+        if cycle["enrolment_state"] == EnrolmentState.CLOSED:
+            raise DomainError({"course": gettext("课程「%(title)s」的报名已于 %(date)s 截止")
+                               % {"title": locked.title, "date": cycle["enrol_closes"].isoformat()}},
+                              code="enrolment_closed")
         if not cycle["enrolment_open"]:
             raise DomainError({"course": gettext("课程「%(title)s」的 %(total)s 次课已上过 %(past)s 次，报名已截止")
                                % {"title": locked.title, "total": cycle["session_count"],

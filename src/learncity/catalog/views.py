@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -57,8 +58,20 @@ def discover(request):
         phases = selectors.course_phases(ids=[d.object_id for d, _ in results.items if d.object_type == "course"])
         for doc, _score in results.items:
             doc.phase = phases.get(doc.object_id) if doc.object_type == "course" else None
+        if (get_language() or "").startswith("en"):  # English pages show the English titles there are
+            english = selectors.english_titles(found=[(d.object_type, d.object_id) for d, _ in results.items])
+            for doc, _score in results.items:
+                doc.shown_title = english.get((doc.object_type, doc.object_id))
+    ended_url = None
+    if results is not None and results.ended_total and not ended:  # ended courses also match: one tap shows them
+        shown = params.copy()
+        shown["ended"] = "1"
+        shown.pop("page", None)
+        ended_url = "?" + shown.urlencode()
     context = {
-        "q": q, "params": params, "results": results, "errors": error, "types": types or [],
+        "q": q, "params": params, "results": results, "errors": error, "types": types or [], "ended_url": ended_url,
+        "corrections": [(typo, ", ".join(words)) for typo, words in results.corrections.items()]
+        if results is not None else [],
         "picks": None if searching else selectors.discover(actor=request.user),
         "districts": _districts(), "kinds": CourseKind.choices, "modes": Mode.choices,
         "groups": list(LearnerGroup.objects.values_list("code", "name")),
