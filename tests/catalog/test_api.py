@@ -535,3 +535,17 @@ def test_the_published_courses_list_filters_by_district(users, school, learner_a
     assert far.code not in codes
     assert codes == set(Course.objects.filter(state="published", institution__place__path__contains=f"/{GULOU}/")
                         .values_list("code", flat=True))
+
+
+def test_a_refused_enrolment_is_explained_in_english_to_a_user_who_chose_english(users, api_as):
+    # given the city admin, who has no learner profile, with English chosen
+    course = Course.objects.filter(state=CourseState.PUBLISHED).order_by("id").first()
+    api = api_as(users["city_admin"])
+    api.cookies["django_language"] = "en"
+    before = Enrollment.objects.count()
+
+    response = api.post(f"/api/catalog/courses/{course.pk}/enrollments")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"learner": ["You have no learner profile yet, so you cannot enrol"]}
+    assert Enrollment.objects.count() == before

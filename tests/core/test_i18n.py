@@ -1,6 +1,7 @@
 """Chinese first, English on request: the interface is written in Chinese and switches to English only when
 the user picks it (POST /i18n/setlang/ sets the language cookie), and the English catalogue is complete."""
 
+import ast
 import gettext
 import os
 import re
@@ -290,3 +291,136 @@ def test_every_string_marked_in_the_source_is_in_the_catalogue(tmp_path):
     assert len(entries) > 150
     missing = [e["msgid"] for e in entries if not all(t.strip() for t in translations(e)) or "fuzzy" in e["flags"]]
     assert not missing, f"marked for translation but not translated in {PO.relative_to(SRC.parent)}: {missing}"
+
+
+# --- English is English: the compiled catalogue and the service messages -----------------------------------
+
+FULL_WIDTH = re.compile(r"[\u3000-\u303f\uff00-\uffef]")  # ，。：；（）「」、！？ and the rest of CJK punctuation
+HAN = re.compile(r"[\u3400-\u9fff]+")
+
+
+def english_catalogue() -> dict[str, str]:
+    """What Django reads: every msgid (a context as "ctx|msgid") and its English, from django.mo."""
+    with MO.open("rb") as f:
+        catalog = gettext.GNUTranslations(f)._catalog
+    entries = {}
+    for key, text in catalog.items():
+        if key == "":
+            continue
+        if isinstance(key, tuple):  # a plural form: (msgid, n)
+            key = f"{key[0]}[{key[1]}]"
+        entries[key.replace("\x04", "|")] = text
+    return entries
+
+
+def english_problem(msgid: str, english: str) -> str | None:
+    """What is wrong with an English text: full-width punctuation, or Chinese that is not data quoted from the
+    Chinese text (a column header such as 区划代码, an example term 2026秋, a file name: inside “…” or (…), and
+    found in the msgid too)."""
+    if FULL_WIDTH.search(english):
+        return "full-width punctuation"
+    if HAN.search(re.sub(r"“[^”]*”|\([^)]*\)", "", english)):
+        return "Chinese outside quotes"
+    if any(run not in msgid for run in HAN.findall(english)):
+        return "Chinese not quoted from the msgid"
+    return None
+
+
+def test_english_catalogue_has_no_full_width_punctuation_and_no_chinese_of_its_own():
+    """English punctuation in English; Chinese only where the English quotes data the Chinese text names too,
+    never a phrase left untranslated. Read from django.mo, which is what the pages get."""
+    entries = english_catalogue()
+    assert len(entries) > 1000
+
+    problems = {k: (english_problem(k, v), v) for k, v in entries.items() if english_problem(k, v)}
+    assert not problems, f"not English in the English catalogue: {problems}"
+
+
+@pytest.mark.parametrize(("msgid", "english", "problem"), [
+    ("已保存「%(name)s」", "Saved 「%(name)s」", "full-width punctuation"),
+    ("账号", "Account number：", "full-width punctuation"),
+    ("未找到该课程", "课程 not found", "Chinese outside quotes"),
+    ("学期（如 2026秋）", "Term (e.g. 2026春)", "Chinese not quoted from the msgid"),
+    ("学期（如 2026秋）", "Term (e.g. 2026秋)", None),
+])
+def test_the_catalogue_check_catches_chinese_punctuation_and_untranslated_words(msgid, english, problem):
+    assert english_problem(msgid, english) == problem
+
+
+SERVICE_DIRS = ["catalog", "core", "creditbank", "intake", "monitoring", "network", "people", "places"]
+GETTEXT_CALLS = {"_", "gettext", "gettext_lazy", "pgettext", "pgettext_lazy", "ngettext", "ngettext_lazy",
+                 "npgettext", "gettext_noop"}
+
+
+def _callee(node) -> str:
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+
+
+def _bare_chinese(node) -> list:
+    """The string constants (and f-strings) holding Chinese in `node` that no gettext call wraps."""
+    found = []
+
+    def walk(n):
+        if isinstance(n, ast.Call) and _callee(n.func) in GETTEXT_CALLS:
+            return
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and HAN.search(n.value):
+            found.append(n)
+            return
+        if isinstance(n, ast.JoinedStr) and any(isinstance(p, ast.Constant) and HAN.search(p.value) for p in n.values):
+            found.append(n)
+            return
+        for child in ast.iter_child_nodes(n):
+            walk(child)
+
+    walk(node)
+    return found
+
+
+def _messages_in(tree) -> list:
+    """The expressions that become a message shown to someone: the arguments of an error (DomainError,
+    PermissionDenied, NotFound, FileRejected, CellError, ValidationError, CommandError, ...), add_error or search's
+    _bad, and what is put into an `errors` dict or list (errors[field] = ..., errors.append(...), problems.append(...))."""
+    out = []
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and re.search(r"(Error|Denied|NotFound|Rejected)$|^(add_error|_bad)$", _callee(n.func)):
+            out += [*n.args, *[k.value for k in n.keywords]]
+        elif (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in {"append", "extend"}
+              and re.search(r"err|problem", ast.unparse(n.func.value), re.I)):
+            out += n.args
+        elif isinstance(n, ast.Assign) and any(isinstance(t, ast.Subscript) and re.search(r"err", ast.unparse(t.value), re.I)
+                                               for t in n.targets):
+            out.append(n.value)
+    return out
+
+
+def bare_service_messages(root: Path) -> list[str]:
+    found = []
+    for path in sorted(p for d in SERVICE_DIRS for p in (root / d).rglob("*.py") if "migrations" not in p.parts):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for expr in _messages_in(tree):
+            for node in _bare_chinese(expr):
+                text = node.value if isinstance(node, ast.Constant) else ast.unparse(node)
+                found.append(f"{path.relative_to(root)}:{node.lineno}: {text[:60]}")
+    return found
+
+
+def test_every_service_message_goes_through_gettext():
+    """Errors raised by services, selectors, bulk paths, the pipeline, the API and forms are marked for
+    translation, so a user who chose English reads them in English."""
+    assert bare_service_messages(SRC) == []
+
+
+def test_the_service_message_scan_finds_bare_chinese(tmp_path):
+    (tmp_path / "catalog").mkdir()
+    (tmp_path / "catalog" / "services.py").write_text(
+        'from django.utils.translation import gettext\n'
+        'def f(errors, name):\n'
+        '    errors["title"] = f"课程「{name}」已存在"\n'
+        '    errors.append("不能为空")\n'
+        '    ok = {"x": gettext("未找到该课程")}\n'
+        '    raise DomainError({"code": "课程代码不能为空"}, code="x")\n', encoding="utf-8")
+
+    found = bare_service_messages(tmp_path)
+
+    assert sorted(f.split(": ", 1)[0] for f in found) == ["catalog/services.py:3", "catalog/services.py:4",
+                                                          "catalog/services.py:6"]

@@ -505,3 +505,45 @@ def test_the_verification_form_refuses_what_cannot_be_a_token(client_as):
 
     assert response.status_code == 400
     assert 'data-testid="token-error"' in text(response)
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("zh-hans", "请选择申请认定的标准"),
+    ("en", "Choose the standard to be recognised under"),
+])
+def test_a_declaration_without_a_standard_says_so_in_the_chosen_language(recognised, users, client_as, language,
+                                                                         expected):
+    # given a learner who chose a language and posts a declaration without picking a standard
+    version, _ = recognised
+    client = client_as(users["learner"])
+    client.cookies["django_language"] = language
+    before = Declaration.objects.count()
+
+    # when it is posted
+    response = client.post("/credits/declarations/", {
+        **declaration_post(version, standard=""),
+        "evidence": [SimpleUploadedFile("证书.pdf", PDF, content_type="application/pdf")]})
+
+    # then the standard's field says what is missing (no empty name in 认证标准「」不存在), nothing is written
+    assert response.status_code == 400
+    field = text(response).split('data-testid="field-standard"')[1].split('data-testid="field-')[0]
+    assert expected in field
+    assert "「」" not in text(response)
+    assert Declaration.objects.count() == before
+
+
+def test_a_declaration_refused_by_the_service_is_in_english_for_a_learner_who_chose_english(recognised, users,
+                                                                                           client_as):
+    version, _ = recognised
+    client = client_as(users["learner"])
+    client.cookies["django_language"] = "en"
+    bad = SimpleUploadedFile("证书.docx", b"PK\x03\x04 not a pdf", content_type="application/pdf")
+
+    response = client.post("/credits/declarations/", {**declaration_post(version, title=""), "evidence": [bad]})
+
+    assert response.status_code == 400
+    body = text(response)
+    assert "The file “证书.docx” is not a PDF, JPG or PNG" in body.split('data-testid="field-evidence"')[1]
+    assert ("The outcome’s title is required and at most 200 characters"
+            in body.split('data-testid="field-title"')[1].split('data-testid="field-')[0])
+    assert "不是 PDF" not in body and "成果名称不能为空" not in body

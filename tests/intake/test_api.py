@@ -354,3 +354,18 @@ def test_a_form_declared_far_over_the_limit_is_refused_before_it_is_parsed(schoo
     error = _error(response, 400)
     assert error["code"] == "file_rejected" and "超过上限 1000 B" in error["errors"]["file"][0]
     assert nothing_changed()
+
+
+def test_a_bad_request_is_answered_in_english_to_a_client_that_chose_english(users, api_as, school, intake_dir,
+                                                                             unchanged):
+    staff_api = api_as(users["staff"])
+    staff_api.cookies["django_language"] = "en"
+    nothing_changed = unchanged(intake_dir)
+
+    error = _error(staff_api.post(JOBS, json.dumps({"institution_code": school.code}),
+                                  content_type="application/json"), 400)
+
+    assert error["errors"] == {"content_type": [
+        "Unsupported content type “application/json”: upload a file as multipart/form-data, or JSON Lines as "
+        "application/x-ndjson"]}
+    assert nothing_changed()

@@ -199,3 +199,16 @@ def test_the_public_routes_suppress_small_cells_and_say_nothing_of_their_size(ap
     body = api_as(None).get(f"{BASE}/public/indicators/CE-PART?period=2026").json()
     assert body["row"]["actual"] == {"value": None, "numerator": None, "denominator": None, "suppressed": True}
     assert all(c["actual"]["suppressed"] for c in body["children"])
+
+
+def test_a_refused_target_is_explained_in_english_to_an_admin_who_chose_english(users, api_as, city):
+    api = api_as(users["city_admin"])
+    api.cookies["django_language"] = "en"
+    before = Target.objects.count()
+
+    response = api.post(f"{BASE}/targets", {"indicator": "NO-SUCH", "place": city.pk, "period": "2026",
+                                            "value": "10"}, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"indicator": ["Unknown indicator code “NO-SUCH”"]}
+    assert Target.objects.count() == before

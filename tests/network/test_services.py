@@ -573,3 +573,22 @@ def test_a_district_admin_cannot_configure_their_own_citys_levels(users):
         network_levels_configure(actor=users["district_admin"], city=fuzhou, levels=DAZHOU_LEVELS)
 
     assert list(NetworkLevel.objects.filter(city=fuzhou).values_list("pk", "name", "tier")) == before
+
+
+def test_refusals_are_in_english_for_a_user_who_chose_english(users, api_as):
+    # given a district admin and the city admin, each with English chosen
+    district_api, city_api = api_as(users["district_admin_2"]), api_as(users["city_admin"])
+    district_api.cookies["django_language"] = city_api.cookies["django_language"] = "en"
+    before = Institution.objects.count()
+    body = {"code": "bad code!", "name": "Test school", "kind": InstitutionKind.values[0], "place_code": "350100"}
+
+    # when one creates an institution outside their district, and the other one with a bad code
+    outside = district_api.post("/api/network/institutions", body, content_type="application/json")
+    bad_code = city_api.post("/api/network/institutions", body, content_type="application/json")
+
+    # then both are told why in English, and nothing is written
+    assert (outside.status_code, outside.json()["detail"]) == (403, "You do not have permission to do this")
+    assert bad_code.status_code == 400
+    assert bad_code.json()["errors"]["code"] == [
+        "The institution code “bad code!” may hold only letters, digits, - and _, 2 to 32 of them"]
+    assert Institution.objects.count() == before

@@ -516,3 +516,15 @@ def test_each_user_lists_only_their_own_tokens(users):
     api_token_create(actor=users["city_admin"], name="theirs")
 
     assert list(api_token_list(actor=users["staff"])) == [own]
+
+
+def test_a_refused_token_is_explained_in_english_to_a_user_who_chose_english(users, api_as):
+    api = api_as(users["learner"])
+    api.cookies["django_language"] = "en"
+    before = ApiToken.objects.count()
+
+    response = api.post("/api/people/tokens", {"name": " ", "days": 30}, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"name": ["The token name is required and at most 64 characters"]}
+    assert ApiToken.objects.count() == before

@@ -492,3 +492,21 @@ def test_divisions_load_restores_a_missing_province_once(db):
     # and loading again adds nothing
     assert divisions_load(province_codes={"640000"}) == 0
     assert divisions_load() == 0
+
+
+def test_a_refused_community_is_explained_in_english_to_an_admin_who_chose_english(users, api_as, city):
+    # given the city admin's API client with English chosen, and one of the city's districts as the parent
+    district = Place.objects.filter(level=PlaceLevel.DISTRICT, path__startswith=city.path).order_by("code").first()
+    api = api_as(users["city_admin"])
+    api.cookies["django_language"] = "en"
+    before = Place.objects.count()
+
+    # when a community is added under the district
+    response = api.post("/api/places/communities", {"parent_code": district.code, "code": f"{district.code}001001",
+                                                    "name": "Test community"}, content_type="application/json")
+
+    # then the refusal is in English and names the place; nothing is written
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"parent": [
+        f"“{district.name}” is not a street or town: communities and villages can only be added under one"]}
+    assert Place.objects.count() == before

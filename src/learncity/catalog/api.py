@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 from typing import Annotated
 
+from django.utils.translation import gettext
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
@@ -306,7 +307,7 @@ def enrollment_cancel(request, pk: int):
     enrollment = Enrollment.objects.select_related("course__institution", "learner").filter(pk=pk).first()
     if enrollment is None or (enrollment.learner.user_id != request.auth.pk and not selectors.course_list_managed(
             actor=request.auth).filter(pk=enrollment.course_id).exists()):
-        raise NotFound("未找到该报名")
+        raise NotFound(gettext("未找到该报名"))
     return services.enrollment_cancel(actor=request.auth, enrollment=enrollment)
 
 
@@ -349,6 +350,6 @@ def my_learning(request):
 def resource_complete(request, pk: int, payload: ResourceDoneIn):
     resource = Resource.objects.filter(pk=pk, published=True).select_related("provider").first()
     if resource is None:
-        raise NotFound("未找到该资源")
+        raise NotFound(gettext("未找到该资源"))
     return services.resource_view_complete(actor=request.auth, resource=resource,
                                            watched_seconds=payload.watched_seconds)

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from learncity.catalog.models import (
     Course,
@@ -40,7 +41,7 @@ def institutions_managed(actor, action: Action = Action.CHANGE) -> QuerySet[Inst
 
 def _check_choice(value: str | None, choices, field: str) -> None:
     if value and value not in choices.values:
-        raise DomainError({field: f"未知类别：{value}"})
+        raise DomainError({field: gettext("未知类别：%(value)s") % {"value": value}})
 
 
 # --- teachers -----------------------------------------------------------------------------------------
@@ -64,7 +65,7 @@ def teacher_list(*, actor, q: str | None = None, kind: str | None = None, instit
 def teacher_get(*, actor, pk: int, action: Action = Action.VIEW) -> Teacher:
     teacher = teacher_list(actor=actor, action=action).filter(pk=pk).first()
     if teacher is None:
-        raise NotFound("未找到该教师，或您无权管理")
+        raise NotFound(gettext("未找到该教师，或您无权管理"))
     return teacher
 
 
@@ -97,7 +98,7 @@ def textbook_list(*, actor, q: str | None = None, topic: str | None = None,
 def textbook_get(*, actor, pk: int, action: Action = Action.VIEW) -> Textbook:
     textbook = textbook_list(actor=actor, action=action).filter(pk=pk).first()
     if textbook is None:
-        raise NotFound("未找到该教材，或您无权修改")
+        raise NotFound(gettext("未找到该教材，或您无权修改"))
     return textbook
 
 
@@ -150,7 +151,7 @@ def expert_list(*, actor, q: str | None = None, kind: str | None = None,
 def expert_get(*, actor, pk: int, action: Action = Action.VIEW) -> Expert:
     expert = expert_list(actor=actor, action=action).filter(pk=pk).first()
     if expert is None:
-        raise NotFound("未找到该专家，或您无权管理")
+        raise NotFound(gettext("未找到该专家，或您无权管理"))
     return expert
 
 
@@ -185,7 +186,7 @@ def volunteer_list(*, actor, q: str | None = None, institution: str | None = Non
 def volunteer_get(*, actor, pk: int, action: Action = Action.VIEW) -> Volunteer:
     volunteer = volunteer_list(actor=actor, action=action).filter(pk=pk).first()
     if volunteer is None:
-        raise NotFound("未找到该志愿者，或您无权查看")
+        raise NotFound(gettext("未找到该志愿者，或您无权查看"))
     return volunteer
 
 

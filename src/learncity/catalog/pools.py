@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from learncity.catalog.models import (
     Expert,
@@ -58,31 +59,31 @@ MIN_SERVICE_HOURS = Decimal("0.5")  # as VolunteerService.hours declares
 def _text(data: dict, errors: dict, field: str, label: str, max_length: int, *, required: bool = False) -> str:
     value = str(data.get(field) or "").strip()
     if required and not value:
-        errors[field] = f"{label}不能为空"
+        errors[field] = gettext("%(label)s不能为空") % {"label": label}
     elif len(value) > max_length:
-        errors[field] = f"{label}不能超过 {max_length} 个字（现为 {len(value)} 个）"
+        errors[field] = gettext("%(label)s不能超过 %(max_length)s 个字（现为 %(value)s 个）") % {"label": label, "max_length": max_length, "value": len(value)}
     return value
 
 
 def _require_pool_manager(actor) -> None:
     """Only those who manage an institution (staff, district and city admins) keep the pools."""
     if not institutions_managed(actor).exists():
-        raise PermissionDenied("只有机构工作人员和管理员可以管理师资、教材和志愿者 (permission denied)")
+        raise PermissionDenied(gettext("只有机构工作人员和管理员可以管理师资、教材和志愿者 (permission denied)"))
 
 
 def _managed_institutions_by_code(actor, codes, field: str) -> list[Institution]:
     """The institutions named by `codes`, each of which the actor must be able to change."""
     codes = [str(c).strip() for c in dict.fromkeys(codes or []) if str(c).strip()]
     if not codes:
-        raise DomainError({field: "至少选择一个任教机构"})
+        raise DomainError({field: gettext("至少选择一个任教机构")})
     found = {i.code: i for i in Institution.objects.filter(code__in=codes)}
     unknown = [c for c in codes if c not in found]
     if unknown:
-        raise DomainError({field: "未知的机构代码：" + "、".join(unknown)})
+        raise DomainError({field: gettext("未知的机构代码：") + gettext("、").join(unknown)})
     managed = set(institutions_managed(actor).filter(code__in=codes).values_list("code", flat=True))
     outside = [found[c].name for c in codes if c not in managed]
     if outside:
-        raise PermissionDenied("您无权管理这些机构的师资：" + "、".join(outside))
+        raise PermissionDenied(gettext("您无权管理这些机构的师资：") + gettext("、").join(outside))
     return [found[c] for c in codes]
 
 
@@ -90,16 +91,16 @@ def _institution_managed(actor, code, field: str = "institution_code") -> Instit
     code = str(code or "").strip()
     institution = Institution.objects.filter(code=code).first() if code else None
     if institution is None:
-        raise DomainError({field: f"未知的机构代码「{code}」" if code else "请选择机构"})
+        raise DomainError({field: gettext("未知的机构代码「%(code)s」") % {"code": code} if code else gettext("请选择机构")})
     if not institutions_managed(actor).filter(pk=institution.pk).exists():
-        raise PermissionDenied(f"您无权管理「{institution.name}」")
+        raise PermissionDenied(gettext("您无权管理「%(name)s」") % {"name": institution.name})
     return institution
 
 
 def _check_unknown(changes: dict, allowed: tuple[str, ...]) -> None:
     unknown = set(changes) - set(allowed)
     if unknown:
-        raise DomainError({f: "不能修改此字段" for f in sorted(unknown)})
+        raise DomainError({f: gettext("不能修改此字段") for f in sorted(unknown)})
 
 
 # --- teachers -----------------------------------------------------------------------------------------
@@ -109,11 +110,11 @@ TEACHER_FIELDS = ("name", "kind", "specialities", "institution_codes")
 
 def _validate_teacher(data: dict) -> dict:
     errors: dict = {}
-    clean = {"name": _text(data, errors, "name", "姓名", 64, required=True),
-             "specialities": _text(data, errors, "specialities", "专长", 200)}
+    clean = {"name": _text(data, errors, "name", gettext("姓名"), 64, required=True),
+             "specialities": _text(data, errors, "specialities", gettext("专长"), 200)}
     kind = data.get("kind")
     if kind not in TeacherKind.values:
-        errors["kind"] = f"未知的教师类别「{kind}」，应为：" + "、".join(f"{v}（{label}）" for v, label in
+        errors["kind"] = gettext("未知的教师类别「%(kind)s」，应为：") % {"kind": kind} + gettext("、").join(gettext("%(v)s（%(label)s）") % {"v": v, "label": label} for v, label in
                                                                   TeacherKind.choices)
     clean["kind"] = kind
     if errors:
@@ -139,7 +140,7 @@ def teacher_update(*, actor, teacher: Teacher, **changes) -> Teacher:
     _check_unknown(changes, TEACHER_FIELDS)
     managed = institutions_managed(actor)
     if not teacher.institutions.filter(pk__in=managed.values("pk")).exists():
-        raise PermissionDenied("只有任教机构的工作人员或其上级管理员可以修改该教师 (not your institution)")
+        raise PermissionDenied(gettext("只有任教机构的工作人员或其上级管理员可以修改该教师 (not your institution)"))
     new_institutions = None
     if "institution_codes" in changes:
         new_institutions = _managed_institutions_by_code(actor, changes.pop("institution_codes"), "institution_codes")
@@ -172,24 +173,24 @@ def isbn_check(raw: str) -> str:
         valid = sum((10 - i) * v for i, v in enumerate(values)) % 11 == 0
     elif len(digits) == 13 and digits.isdigit():
         if not digits.startswith(("978", "979")):
-            raise DomainError({"isbn": f"ISBN「{raw}」不正确：13 位 ISBN 应以 978 或 979 开头"})
+            raise DomainError({"isbn": gettext("ISBN「%(raw)s」不正确：13 位 ISBN 应以 978 或 979 开头") % {"raw": raw}})
         valid = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10 == 0
     else:
-        raise DomainError({"isbn": f"ISBN「{raw}」不正确：应为 10 位或 13 位数字（可含连字符，10 位的末位可为 X）"})
+        raise DomainError({"isbn": gettext("ISBN「%(raw)s」不正确：应为 10 位或 13 位数字（可含连字符，10 位的末位可为 X）") % {"raw": raw}})
     if not valid:
-        raise DomainError({"isbn": f"ISBN「{raw}」的校验位不正确，请核对"})
+        raise DomainError({"isbn": gettext("ISBN「%(raw)s」的校验位不正确，请核对") % {"raw": raw}})
     normalised = "-".join(part for part in text.replace(" ", "-").split("-") if part)
     if len(normalised) > 17:
-        raise DomainError({"isbn": f"ISBN「{raw}」的连字符过多"})
+        raise DomainError({"isbn": gettext("ISBN「%(raw)s」的连字符过多") % {"raw": raw}})
     return normalised
 
 
 def _validate_textbook(data: dict) -> dict:
     errors: dict = {}
-    clean = {"title": _text(data, errors, "title", "书名", 200, required=True),
-             "authors": _text(data, errors, "authors", "作者", 200),
-             "publisher": _text(data, errors, "publisher", "出版社", 100),
-             "topic": _text(data, errors, "topic", "主题", 64)}
+    clean = {"title": _text(data, errors, "title", gettext("书名"), 200, required=True),
+             "authors": _text(data, errors, "authors", gettext("作者"), 200),
+             "publisher": _text(data, errors, "publisher", gettext("出版社"), 100),
+             "topic": _text(data, errors, "topic", gettext("主题"), 64)}
     isbn = str(data.get("isbn") or "").strip()
     if isbn:
         try:
@@ -216,7 +217,7 @@ def textbook_create(*, actor, title: str, authors: str = "", publisher: str = ""
 def textbook_update(*, actor, textbook: Textbook, **changes) -> Textbook:
     _check_unknown(changes, TEXTBOOK_FIELDS)
     if not textbook_list(actor=actor, action=Action.CHANGE).filter(pk=textbook.pk).exists():
-        raise PermissionDenied("该教材被您管理范围以外的课程使用，不能修改 (used by courses outside your scope)")
+        raise PermissionDenied(gettext("该教材被您管理范围以外的课程使用，不能修改 (used by courses outside your scope)"))
     with transaction.atomic():
         locked = Textbook.objects.select_for_update().get(pk=textbook.pk)
         data = _validate_textbook({f: getattr(locked, f) for f in TEXTBOOK_FIELDS} | changes)
@@ -234,12 +235,12 @@ EXPERT_FIELDS = ("name", "kind", "specialities", "organisation")
 
 def _validate_expert(data: dict) -> dict:
     errors: dict = {}
-    clean = {"name": _text(data, errors, "name", "姓名", 64, required=True),
-             "specialities": _text(data, errors, "specialities", "专长", 200),
-             "organisation": _text(data, errors, "organisation", "单位", 128)}
+    clean = {"name": _text(data, errors, "name", gettext("姓名"), 64, required=True),
+             "specialities": _text(data, errors, "specialities", gettext("专长"), 200),
+             "organisation": _text(data, errors, "organisation", gettext("单位"), 128)}
     kind = data.get("kind")
     if kind not in ExpertKind.values:
-        errors["kind"] = f"未知的专家类别「{kind}」，应为：" + "、".join(f"{v}（{label}）" for v, label in
+        errors["kind"] = gettext("未知的专家类别「%(kind)s」，应为：") % {"kind": kind} + gettext("、").join(gettext("%(v)s（%(label)s）") % {"v": v, "label": label} for v, label in
                                                                   ExpertKind.choices)
     clean["kind"] = kind
     if errors:
@@ -251,13 +252,13 @@ def _expert_city(actor, city_code: str | None) -> Place:
     cities = expert_cities(actor)
     if not city_code:
         if len(cities) != 1:
-            raise DomainError({"city_code": "请指定专家所属城市的区划代码"})
+            raise DomainError({"city_code": gettext("请指定专家所属城市的区划代码")})
         return cities[0]
     city = Place.objects.filter(code=str(city_code).strip()).first()
     if city is None or city.level > PlaceLevel.CITY:
-        raise DomainError({"city_code": f"「{city_code}」不是城市的区划代码"})
+        raise DomainError({"city_code": gettext("「%(city_code)s」不是城市的区划代码") % {"city_code": city_code}})
     if city not in cities:
-        raise PermissionDenied(f"只有{city.name}的市级管理员可以管理该市的专家库")
+        raise PermissionDenied(gettext("只有%(name)s的市级管理员可以管理该市的专家库") % {"name": city.name})
     return city
 
 
@@ -265,7 +266,7 @@ def expert_create(*, actor, name: str, kind: str, specialities: str = "", organi
                   city_code: str | None = None) -> Expert:
     """Add an expert to a city's pool: for that city's admins. Without `city_code`, the actor's one city."""
     if not expert_cities(actor):
-        raise PermissionDenied("专家库由市级管理员管理 (city admins only)")
+        raise PermissionDenied(gettext("专家库由市级管理员管理 (city admins only)"))
     data = _validate_expert({"name": name, "kind": kind, "specialities": specialities,
                              "organisation": organisation})
     city = _expert_city(actor, city_code)
@@ -278,7 +279,7 @@ def expert_create(*, actor, name: str, kind: str, specialities: str = "", organi
 def expert_update(*, actor, expert: Expert, **changes) -> Expert:
     _check_unknown(changes, EXPERT_FIELDS)
     if not scope_for(actor).can_change_place(expert.city.path):
-        raise PermissionDenied("专家库由市级管理员管理 (city admins only)")
+        raise PermissionDenied(gettext("专家库由市级管理员管理 (city admins only)"))
     with transaction.atomic():
         locked = Expert.objects.select_for_update().get(pk=expert.pk)
         data = _validate_expert({f: getattr(locked, f) for f in EXPERT_FIELDS} | changes)
@@ -295,16 +296,16 @@ def _learner_for_volunteer(actor, id_number: str | None, learner_id: int | None)
     """The resident who volunteers: by their ID number (found through its keyed hash; the resident shows the
     card, so no people scope is needed), or by profile id for those who may see the profile."""
     if bool(id_number) == bool(learner_id):
-        raise DomainError({"id_number": "请填写志愿者的身份证号码（或学习者档案编号，二者选一）"})
+        raise DomainError({"id_number": gettext("请填写志愿者的身份证号码（或学习者档案编号，二者选一）")})
     if id_number:
         number = idcard.parse(id_number).number  # a DomainError on `id_number` if malformed
         profile = LearnerProfile.objects.filter(id_number_hash=id_number_hash(number)).first()
         if profile is None:
-            raise DomainError({"id_number": "没有该身份证号码的学习者档案，请先登记学习者"}, code="unknown_learner")
+            raise DomainError({"id_number": gettext("没有该身份证号码的学习者档案，请先登记学习者")}, code="unknown_learner")
         return profile
     profile = LearnerProfile.objects.filter(scope_for(actor).profiles_q(Action.VIEW), pk=learner_id).first()
     if profile is None:
-        raise DomainError({"learner_id": f"未找到学习者档案 {learner_id}，或您无权查看；可改用身份证号码登记"},
+        raise DomainError({"learner_id": gettext("未找到学习者档案 %(learner_id)s，或您无权查看；可改用身份证号码登记") % {"learner_id": learner_id}},
                           code="unknown_learner")
     return profile
 
@@ -314,28 +315,29 @@ def volunteer_register(*, actor, institution_code: str, id_number: str | None = 
     """Register an existing learner as a volunteer of an institution the actor manages."""
     _require_pool_manager(actor)
     errors: dict = {}
-    skills = _text({"skills": skills}, errors, "skills", "技能", 200)
+    skills = _text({"skills": skills}, errors, "skills", gettext("技能"), 200)
     if errors:
         raise DomainError(errors)
     institution = _institution_managed(actor, institution_code)
     learner = _learner_for_volunteer(actor, id_number, learner_id)
     existing = Volunteer.objects.filter(learner=learner).select_related("institution").first()
     if existing is not None:
-        where = f"（{existing.institution.name}）" if existing.institution_id else ""
-        raise DomainError({"id_number" if id_number else "learner_id": f"{learner.name} 已是志愿者{where}"},
-                          code="already_volunteer")
+        message = (gettext("%(name)s 已是志愿者（%(institution)s）") % {"name": learner.name,
+                                                                    "institution": existing.institution.name}
+                   if existing.institution_id else gettext("%(name)s 已是志愿者") % {"name": learner.name})
+        raise DomainError({"id_number" if id_number else "learner_id": message}, code="already_volunteer")
     try:
         with transaction.atomic():
             volunteer = Volunteer.objects.create(learner=learner, institution=institution, skills=skills)
             audit_record(actor=actor, action="volunteer.register", obj=volunteer, institution=institution.code)
     except IntegrityError:
-        raise DomainError({"id_number": f"{learner.name} 已是志愿者"}, code="already_volunteer") from None
+        raise DomainError({"id_number": gettext("%(name)s 已是志愿者") % {"name": learner.name}}, code="already_volunteer") from None
     return volunteer
 
 
 def _require_volunteer_managed(actor, volunteer: Volunteer) -> None:
     if not volunteer_list(actor=actor, action=Action.CHANGE).filter(pk=volunteer.pk).exists():
-        raise PermissionDenied("只有志愿者所属机构的工作人员或其上级管理员可以操作 (not your volunteer)")
+        raise PermissionDenied(gettext("只有志愿者所属机构的工作人员或其上级管理员可以操作 (not your volunteer)"))
 
 
 def volunteer_update(*, actor, volunteer: Volunteer, skills: str | None = None,
@@ -345,7 +347,7 @@ def volunteer_update(*, actor, volunteer: Volunteer, skills: str | None = None,
     errors: dict = {}
     changed = {}
     if skills is not None:
-        changed["skills"] = _text({"skills": skills}, errors, "skills", "技能", 200)
+        changed["skills"] = _text({"skills": skills}, errors, "skills", gettext("技能"), 200)
     if errors:
         raise DomainError(errors)
     if institution_code is not None:
@@ -364,33 +366,33 @@ def _service_date(value, birth_date: datetime.date) -> datetime.date:
         try:
             value = datetime.date.fromisoformat(value.strip())
         except ValueError:
-            raise DomainError({"date": f"「{value}」不是有效的日期（YYYY-MM-DD）"}) from None
+            raise DomainError({"date": gettext("「%(value)s」不是有效的日期（YYYY-MM-DD）") % {"value": value}}) from None
     if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
-        raise DomainError({"date": f"「{value}」不是日期"})
+        raise DomainError({"date": gettext("「%(value)s」不是日期") % {"value": value}})
     if value > timezone.localdate():
-        raise DomainError({"date": f"服务日期 {value} 在未来，只能登记已完成的服务"})
+        raise DomainError({"date": gettext("服务日期 %(value)s 在未来，只能登记已完成的服务") % {"value": value}})
     if value < birth_date:
-        raise DomainError({"date": f"服务日期 {value} 早于志愿者的出生日期"})
+        raise DomainError({"date": gettext("服务日期 %(value)s 早于志愿者的出生日期") % {"value": value}})
     return value
 
 
 def _service_hours(value) -> Decimal:
     if isinstance(value, bool) or value is None or str(value).strip() == "":
-        raise DomainError({"hours": "服务时长不能为空"})
+        raise DomainError({"hours": gettext("服务时长不能为空")})
     try:
         hours = Decimal(str(value).strip())
     except InvalidOperation:
-        raise DomainError({"hours": f"服务时长「{value}」不是数字"}) from None
+        raise DomainError({"hours": gettext("服务时长「%(value)s」不是数字") % {"value": value}}) from None
     if not hours.is_finite():
-        raise DomainError({"hours": f"服务时长「{value}」不是数字"})
+        raise DomainError({"hours": gettext("服务时长「%(value)s」不是数字") % {"value": value}})
     if hours <= 0:
-        raise DomainError({"hours": f"服务时长必须大于 0，而不是 {value}"})
+        raise DomainError({"hours": gettext("服务时长必须大于 0，而不是 %(value)s") % {"value": value}})
     if hours > MAX_DAY_HOURS:
-        raise DomainError({"hours": f"一天的服务时长不能超过 24 小时，而不是 {value}"})
+        raise DomainError({"hours": gettext("一天的服务时长不能超过 24 小时，而不是 %(value)s") % {"value": value}})
     if hours < MIN_SERVICE_HOURS:
-        raise DomainError({"hours": f"服务时长至少 {MIN_SERVICE_HOURS} 小时，而不是 {value}"})
+        raise DomainError({"hours": gettext("服务时长至少 %(MIN_SERVICE_HOURS)s 小时，而不是 %(value)s") % {"MIN_SERVICE_HOURS": MIN_SERVICE_HOURS, "value": value}})
     if hours != hours.quantize(Decimal("0.1")):
-        raise DomainError({"hours": f"服务时长最多保留一位小数，而不是 {value}"})
+        raise DomainError({"hours": gettext("服务时长最多保留一位小数，而不是 %(value)s") % {"value": value}})
     return hours
 
 
@@ -405,10 +407,10 @@ def volunteer_service_record(*, actor, volunteer: Volunteer, date, hours, activi
         institution = _institution_managed(actor, institution)
     institution = institution or volunteer.institution
     if institution is None or not institutions_managed(actor).filter(pk=institution.pk).exists():
-        raise PermissionDenied("只能登记在您管理的机构中完成的志愿服务")
+        raise PermissionDenied(gettext("只能登记在您管理的机构中完成的志愿服务"))
     learner = volunteer.learner
     errors: dict = {}
-    activity = _text({"activity": activity}, errors, "activity", "服务内容", 200, required=True)
+    activity = _text({"activity": activity}, errors, "activity", gettext("服务内容"), 200, required=True)
     try:
         date = _service_date(date, learner.birth_date)
     except DomainError as exc:
@@ -425,7 +427,7 @@ def volunteer_service_record(*, actor, volunteer: Volunteer, date, hours, activi
         served = (VolunteerService.objects.filter(volunteer=volunteer, date=date)
                   .aggregate(h=Sum("hours"))["h"] or Decimal("0")).quantize(Decimal("0.1"))
         if served + hours > MAX_DAY_HOURS:
-            raise DomainError({"hours": f"{date} 已登记 {served} 小时，再加 {hours} 小时将超过一天 24 小时"})
+            raise DomainError({"hours": gettext("%(date)s 已登记 %(served)s 小时，再加 %(hours)s 小时将超过一天 24 小时") % {"date": date, "served": served, "hours": hours}})
         service = VolunteerService.objects.create(volunteer=volunteer, date=date, hours=hours, activity=activity,
                                                   institution=institution,
                                                   recorded_by=actor if getattr(actor, "is_authenticated", False)

@@ -64,10 +64,10 @@ def course_get(*, actor, pk: int) -> Course:
                                 Prefetch("sessions", queryset=CourseSession.objects.select_related("venue")))
               .filter(pk=pk).first())
     if course is None:
-        raise NotFound("未找到该课程")
+        raise NotFound(gettext("未找到该课程"))
     if course.state == CourseState.DRAFT and not _managed_institutions(actor, Action.VIEW).filter(
             pk=course.institution_id).exists():
-        raise NotFound("未找到该课程")
+        raise NotFound(gettext("未找到该课程"))
     return course
 
 
@@ -84,7 +84,7 @@ def course_list_managed(*, actor, action: Action = Action.CHANGE, term: str | No
 def course_managed_get(*, actor, pk: int, action: Action = Action.CHANGE) -> Course:
     course = course_list_managed(actor=actor, action=action).filter(pk=pk).first()
     if course is None:
-        raise NotFound("未找到该课程，或您无权管理")
+        raise NotFound(gettext("未找到该课程，或您无权管理"))
     return course
 
 
@@ -92,7 +92,7 @@ def session_managed_get(*, actor, pk: int) -> CourseSession:
     session = (CourseSession.objects.select_related("course__institution", "venue")
                .filter(pk=pk, course__institution__in=_managed_institutions(actor)).first())
     if session is None:
-        raise NotFound("未找到该课次，或您无权管理")
+        raise NotFound(gettext("未找到该课次，或您无权管理"))
     return session
 
 
@@ -132,7 +132,7 @@ def enrollment_of(*, actor, course: Course) -> Enrollment | None:
 def my_enrollment_get(*, actor, pk: int) -> Enrollment:
     e = Enrollment.objects.select_related("course__institution", "learner").filter(pk=pk, learner__user=actor).first()
     if e is None:
-        raise NotFound("未找到该报名")
+        raise NotFound(gettext("未找到该报名"))
     return e
 
 

@@ -27,9 +27,9 @@ from learncity.catalog.models import (
     EnrollmentStatus,
     EnrolmentState,
     Event,
-    LearningRecord,
     EventRegistration,
     EventRegistrationStatus,
+    LearningRecord,
     Mode,
     RecordKind,
     RecordSource,
@@ -54,19 +54,19 @@ MAX_HOURS = Decimal("2000")
 def _decimal(value, field: str, *, minimum: Decimal | None = None, maximum: Decimal | None = None,
              strictly_positive: bool = False) -> Decimal:
     if isinstance(value, bool) or value is None or value == "":
-        raise DomainError({field: f"「{field}」不能为空，必须是数字"})
+        raise DomainError({field: gettext("「%(field)s」不能为空，必须是数字") % {"field": field}})
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
-        raise DomainError({field: f"「{value}」不是数字"}) from None
+        raise DomainError({field: gettext("「%(value)s」不是数字") % {"value": value}}) from None
     if not number.is_finite():
-        raise DomainError({field: f"「{value}」不是数字"})
+        raise DomainError({field: gettext("「%(value)s」不是数字") % {"value": value}})
     if strictly_positive and number <= 0:
-        raise DomainError({field: f"{field} 必须大于 0，而不是 {value}"})
+        raise DomainError({field: gettext("%(field)s 必须大于 0，而不是 %(value)s") % {"field": field, "value": value}})
     if minimum is not None and number < minimum:
-        raise DomainError({field: f"{field} 不能小于 {minimum}，而不是 {value}"})
+        raise DomainError({field: gettext("%(field)s 不能小于 %(minimum)s，而不是 %(value)s") % {"field": field, "minimum": minimum, "value": value}})
     if maximum is not None and number > maximum:
-        raise DomainError({field: f"{field} 不能大于 {maximum}，而不是 {value}"})
+        raise DomainError({field: gettext("%(field)s 不能大于 %(maximum)s，而不是 %(value)s") % {"field": field, "maximum": maximum, "value": value}})
     return number
 
 
@@ -77,13 +77,13 @@ def _can_manage(actor, institution: Institution) -> bool:
 
 def _require_manage(actor, institution: Institution) -> None:
     if not _can_manage(actor, institution):
-        raise PermissionDenied("只有开课机构的工作人员或其上级管理员可以操作 (not your institution)")
+        raise PermissionDenied(gettext("只有开课机构的工作人员或其上级管理员可以操作 (not your institution)"))
 
 
 def _profile_of(actor) -> LearnerProfile:
     profile = LearnerProfile.objects.filter(user=actor).first() if getattr(actor, "is_authenticated", False) else None
     if profile is None:
-        raise DomainError({"learner": "您还没有学习者档案，无法报名"}, code="no_profile")
+        raise DomainError({"learner": gettext("您还没有学习者档案，无法报名")}, code="no_profile")
     return profile
 
 
@@ -138,14 +138,14 @@ def _validate_course(data: dict) -> dict:
     errors = {}
     title = (data.get("title") or "").strip()
     if not title or len(title) > 128:
-        errors["title"] = "课程名称不能为空，且不超过 128 个字"
+        errors["title"] = gettext("课程名称不能为空，且不超过 128 个字")
     if data.get("kind") not in CourseKind.values:
-        errors["kind"] = f"未知的课程类别「{data.get('kind')}」"
+        errors["kind"] = gettext("未知的课程类别「%(get)s」") % {"get": data.get('kind')}
     if data.get("mode", Mode.OFFLINE) not in Mode.values:
-        errors["mode"] = f"未知的方式「{data.get('mode')}」"
+        errors["mode"] = gettext("未知的方式「%(get)s」") % {"get": data.get('mode')}
     term = (data.get("term") or "").strip()
     if not term or len(term) > 16:
-        errors["term"] = "学期不能为空（如 2026秋）"
+        errors["term"] = gettext("学期不能为空（如 2026秋）")
     clean = {"title": title, "term": term}
     for field, kwargs in (("hours", {"strictly_positive": True, "maximum": MAX_HOURS}),
                           ("fee", {"minimum": Decimal("0"), "maximum": Decimal("100000")})):
@@ -155,11 +155,11 @@ def _validate_course(data: dict) -> dict:
             errors.update({k: " ".join(v) for k, v in exc.errors.items()})
     capacity = data.get("capacity")
     if isinstance(capacity, bool) or not str(capacity).strip().lstrip("-").isdigit():
-        errors["capacity"] = f"名额「{capacity}」必须是整数"
+        errors["capacity"] = gettext("名额「%(capacity)s」必须是整数") % {"capacity": capacity}
     elif int(capacity) < 1:
-        errors["capacity"] = f"名额必须至少为 1，而不是 {capacity}"
+        errors["capacity"] = gettext("名额必须至少为 1，而不是 %(capacity)s") % {"capacity": capacity}
     elif int(capacity) > MAX_CAPACITY:
-        errors["capacity"] = f"名额不能超过 {MAX_CAPACITY}，而不是 {capacity}"
+        errors["capacity"] = gettext("名额不能超过 %(MAX_CAPACITY)s，而不是 %(capacity)s") % {"MAX_CAPACITY": MAX_CAPACITY, "capacity": capacity}
     else:
         clean["capacity"] = int(capacity)
     clean.update(_validate_listing(data, errors))
@@ -176,11 +176,11 @@ def course_create(*, actor, institution_code: str, code: str, title: str, kind: 
                   enrol_closes=None, late_enrolment: bool = False) -> Course:
     institution = Institution.objects.select_related("place").filter(code=institution_code).first()
     if institution is None:
-        raise DomainError({"institution_code": f"未知的机构代码「{institution_code}」"})
+        raise DomainError({"institution_code": gettext("未知的机构代码「%(institution_code)s」") % {"institution_code": institution_code}})
     _require_manage(actor, institution)
     code = (code or "").strip()
     if not code or len(code) > 40:
-        raise DomainError({"code": "课程代码不能为空，且不超过 40 个字符"})
+        raise DomainError({"code": gettext("课程代码不能为空，且不超过 40 个字符")})
     data = _validate_course(dict(title=title, kind=kind, hours=hours, capacity=capacity, term=term, mode=mode,
                                  fee=fee, description=description, level=level, featured=featured,
                                  outcome_standard_code=outcome_standard_code, title_en=title_en, tags=tags,
@@ -188,7 +188,7 @@ def course_create(*, actor, institution_code: str, code: str, title: str, kind: 
                                  late_enrolment=late_enrolment))
     groups = list(LearnerGroup.objects.filter(code__in=target_groups or []))
     if len(groups) != len(set(target_groups or [])):
-        raise DomainError({"target_groups": "未知的群体：" + "、".join(sorted(set(target_groups) - {g.code for g in groups}))})
+        raise DomainError({"target_groups": gettext("未知的群体：") + gettext("、").join(sorted(set(target_groups) - {g.code for g in groups}))})
     teachers = list(Teacher.objects.filter(pk__in=teacher_ids or []))
     textbooks = list(Textbook.objects.filter(pk__in=textbook_ids or []))
     try:
@@ -199,7 +199,7 @@ def course_create(*, actor, institution_code: str, code: str, title: str, kind: 
             course.textbooks.set(textbooks)
             audit_record(actor=actor, action="course.create", obj=course, code=code)
     except IntegrityError:
-        raise DomainError({"code": f"课程代码「{code}」已存在"}) from None
+        raise DomainError({"code": gettext("课程代码「%(code)s」已存在") % {"code": code}}) from None
     _reindex(course)
     return course
 
@@ -208,13 +208,13 @@ def course_update(*, actor, course: Course, **changes) -> Course:
     _require_manage(actor, course.institution)
     unknown = set(changes) - set(COURSE_FIELDS)
     if unknown:
-        raise DomainError({f: "不能修改此字段" for f in unknown})
+        raise DomainError({f: gettext("不能修改此字段") for f in unknown})
     with transaction.atomic():
         locked = Course.objects.select_for_update().get(pk=course.pk)
         merged = {f: getattr(locked, f) for f in COURSE_FIELDS} | changes
         data = _validate_course(merged)
         if data["capacity"] < locked.enrolled_count:
-            raise DomainError({"capacity": f"已有 {locked.enrolled_count} 人报名，名额不能少于报名人数"})
+            raise DomainError({"capacity": gettext("已有 %(enrolled_count)s 人报名，名额不能少于报名人数") % {"enrolled_count": locked.enrolled_count}})
         for f, v in data.items():
             setattr(locked, f, v)
         locked.save()
@@ -240,11 +240,11 @@ def course_set_state(*, actor, course: Course, state: str) -> Course:
         # Checked on the locked row, not on the caller's copy: a learner may have enrolled since it was read.
         locked = Course.objects.select_for_update().get(pk=course.pk)
         if state not in allowed.get(locked.state, set()):
-            raise DomainError({"state": f"课程不能从「{CourseState(locked.state).label}」改为「{state}」"})
+            raise DomainError({"state": gettext("课程不能从「%(label)s」改为「%(state)s」") % {"label": CourseState(locked.state).label, "state": state}})
         if state == CourseState.PUBLISHED and not locked.sessions.exists() and locked.mode != Mode.ONLINE:
-            raise DomainError({"state": "线下课程发布前至少要安排一次课"})
+            raise DomainError({"state": gettext("线下课程发布前至少要安排一次课")})
         if state == CourseState.DRAFT and locked.enrolled_count:
-            raise DomainError({"state": "已有学员报名的课程不能退回草稿"})
+            raise DomainError({"state": gettext("已有学员报名的课程不能退回草稿")})
         Course.objects.filter(pk=course.pk).update(state=state)
         course.state = state
         audit_record(actor=actor, action="course.state", obj=course, state=state)
@@ -271,7 +271,7 @@ def session_add(*, actor, course: Course, date, start, end, venue_id: int | None
             try:
                 value = parse(value)
             except ValueError:
-                errors[field] = f"「{value}」不是有效的{'日期' if field == 'date' else '时间'}"
+                errors[field] = gettext("「%(value)s」不是有效的%(v)s") % {"value": value, "v": gettext("日期") if field == 'date' else gettext("时间")}
         if field == "date":
             date = value
         elif field == "start":
@@ -280,18 +280,18 @@ def session_add(*, actor, course: Course, date, start, end, venue_id: int | None
             end = value
     online_url = (online_url or "").strip()
     if online_url and not _is_web_url(online_url):
-        errors["online_url"] = f"「{online_url[:200]}」不是 http:// 或 https:// 开头的网址（不超过 200 个字符）"
+        errors["online_url"] = gettext("「%(v)s」不是 http:// 或 https:// 开头的网址（不超过 200 个字符）") % {"v": online_url[:200]}
     if errors:
         raise DomainError(errors)
     if end <= start:
-        raise DomainError({"end": f"结束时间 {end:%H:%M} 必须晚于开始时间 {start:%H:%M}"})
+        raise DomainError({"end": gettext("结束时间 %(end)s 必须晚于开始时间 %(start)s") % {"end": format(end, "%H:%M"), "start": format(start, "%H:%M")}})
     venue = None
     if venue_id:
         venue = Venue.objects.filter(pk=venue_id).first()
         if venue is None:
-            raise DomainError({"venue_id": f"未知的场地「{venue_id}」"})
+            raise DomainError({"venue_id": gettext("未知的场地「%(venue_id)s」") % {"venue_id": venue_id}})
     elif course.mode == Mode.OFFLINE:
-        raise DomainError({"venue_id": "线下课程的每次课都要有上课地点"})
+        raise DomainError({"venue_id": gettext("线下课程的每次课都要有上课地点")})
     room = (room or "").strip()
     with transaction.atomic():
         if venue is not None:
@@ -300,8 +300,7 @@ def session_add(*, actor, course: Course, date, start, end, venue_id: int | None
             clash = (CourseSession.objects.filter(venue=venue, room=room, date=date, start__lt=end, end__gt=start)
                      .select_related("course").first())
             if clash is not None:
-                raise DomainError({"start": f"{venue.name}{room} 在 {date} {clash.start:%H:%M}-{clash.end:%H:%M} "
-                                            f"已有课程「{clash.course.title}」"})
+                raise DomainError({"start": gettext("%(name)s%(room)s 在 %(date)s %(start)s-%(end)s 已有课程「%(title)s」") % {"name": venue.name, "room": room, "date": date, "start": format(clash.start, "%H:%M"), "end": format(clash.end, "%H:%M"), "title": clash.course.title}})
         session = CourseSession.objects.create(course=course, date=date, start=start, end=end, venue=venue,
                                                room=room, online_url=online_url)
         audit_record(actor=actor, action="session.add", obj=session, course=course.code)
@@ -330,10 +329,10 @@ def enrollment_create(*, actor, course: Course, learner: LearnerProfile | None =
     with transaction.atomic():
         locked = Course.objects.select_for_update().get(pk=course.pk)
         if locked.state != CourseState.PUBLISHED:
-            raise DomainError({"course": f"课程「{locked.title}」{CourseState(locked.state).label}，不能报名"},
+            raise DomainError({"course": gettext("课程「%(title)s」%(label)s，不能报名") % {"title": locked.title, "label": CourseState(locked.state).label}},
                               code="course_not_open")
         if Enrollment.objects.filter(course=locked, learner=learner).exclude(status=EnrollmentStatus.CANCELLED).exists():
-            raise DomainError({"course": f"您已报名「{locked.title}」"}, code="already_enrolled")
+            raise DomainError({"course": gettext("您已报名「%(title)s」") % {"title": locked.title}}, code="already_enrolled")
         cycle = locked.life_cycle()
         if cycle["phase"] == CoursePhase.ENDED:
             raise DomainError({"course": gettext("课程「%(title)s」已结束，不能报名或候补") % {"title": locked.title}},
@@ -371,7 +370,7 @@ def enrollment_cancel(*, actor, enrollment: Enrollment) -> Enrollment:
         course = Course.objects.select_for_update().get(pk=enrollment.course_id)
         current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
         if current.status not in (EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITLISTED):
-            raise DomainError({"enrollment": f"{EnrollmentStatus(current.status).label}的报名不能取消"})
+            raise DomainError({"enrollment": gettext("%(label)s的报名不能取消") % {"label": EnrollmentStatus(current.status).label}})
         was_enrolled = current.status == EnrollmentStatus.ENROLLED
         current.status, current.waitlist_position = EnrollmentStatus.CANCELLED, None
         current.save(update_fields=["status", "waitlist_position", "updated_at"])
@@ -423,17 +422,17 @@ def attendance_check_in_qr(*, actor, token: str) -> Attendance:
     try:
         payload = signing.loads(token or "", salt=QR_SALT, max_age=QR_MAX_AGE)
     except signing.SignatureExpired:
-        raise DomainError({"token": "签到码已过期，请让工作人员刷新签到码"}, code="token_expired") from None
+        raise DomainError({"token": gettext("签到码已过期，请让工作人员刷新签到码")}, code="token_expired") from None
     except signing.BadSignature:
-        raise DomainError({"token": "签到码无效"}, code="token_invalid") from None
+        raise DomainError({"token": gettext("签到码无效")}, code="token_invalid") from None
     learner = _profile_of(actor)
     session = CourseSession.objects.select_related("course__institution").filter(pk=payload.get("s")).first()
     if session is None:
-        raise DomainError({"token": "签到码对应的课次不存在"}, code="token_invalid")
+        raise DomainError({"token": gettext("签到码对应的课次不存在")}, code="token_invalid")
     enrollment = Enrollment.objects.filter(course=session.course, learner=learner,
                                            status__in=[EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED]).first()
     if enrollment is None:
-        raise DomainError({"token": f"您没有报名「{session.course.title}」，不能签到"}, code="not_enrolled")
+        raise DomainError({"token": gettext("您没有报名「%(title)s」，不能签到") % {"title": session.course.title}}, code="not_enrolled")
     with transaction.atomic():
         return _attend(actor=actor, session=session, enrollment=enrollment, method=Attendance.Method.QR,
                        source=RecordSource.QR)
@@ -447,7 +446,7 @@ def attendance_mark(*, actor, session: CourseSession, enrollment_ids: list[int])
         status__in=[EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED])}
     missing = [i for i in enrollment_ids if i not in enrollments]
     if missing:
-        raise DomainError({"enrollment_ids": f"这些报名不属于本课程或未在读：{missing}"})
+        raise DomainError({"enrollment_ids": gettext("这些报名不属于本课程或未在读：%(missing)s") % {"missing": missing}})
     with transaction.atomic():
         return [_attend(actor=actor, session=session, enrollment=enrollments[i], method=Attendance.Method.STAFF,
                         source=RecordSource.PAGE) for i in dict.fromkeys(enrollment_ids)]
@@ -466,20 +465,20 @@ def completion_mark(*, actor, course: Course, entries: list[tuple[int, object, o
         e = enrollments.get(enrollment_id)
         key = f"enrollment_{enrollment_id}"
         if e is None or e.status not in (EnrollmentStatus.ENROLLED,):
-            errors[key] = (f"报名 {enrollment_id} 不在本课程的在读名单中，不能结业" if e is None or
-                           e.status != EnrollmentStatus.COMPLETED else f"{e.learner.name} 已结业")
+            errors[key] = (gettext("报名 %(enrollment_id)s 不在本课程的在读名单中，不能结业") % {"enrollment_id": enrollment_id} if e is None or
+                           e.status != EnrollmentStatus.COMPLETED else gettext("%(name)s 已结业") % {"name": e.learner.name})
             continue
         try:
             h = _decimal(hours, "hours", strictly_positive=True, maximum=course.hours)
             s = None if score in (None, "") else _decimal(score, "score", minimum=Decimal("0"), maximum=Decimal("100"))
         except DomainError as exc:
-            errors[key] = f"{e.learner.name}：" + " ".join(m for ms in exc.errors.values() for m in ms)
+            errors[key] = gettext("%(name)s：") % {"name": e.learner.name} + " ".join(m for ms in exc.errors.values() for m in ms)
             continue
         parsed.append((e, h, s))
     if errors:
         raise DomainError(errors)
     if not parsed:
-        raise DomainError({"entries": "没有要结业的学员"})
+        raise DomainError({"entries": gettext("没有要结业的学员")})
     last_session = course.sessions.order_by("-date").values_list("date", flat=True).first()
     today = timezone.localdate()
     with transaction.atomic():
@@ -504,20 +503,20 @@ def learning_record_create(*, actor, learner: LearnerProfile, provider: Institut
     same record id returns the existing record and creates nothing twice."""
     errors = {}
     if kind not in RecordKind.values:
-        errors["kind"] = f"未知的学习记录类型「{kind}」"
+        errors["kind"] = gettext("未知的学习记录类型「%(kind)s」") % {"kind": kind}
     if source not in RecordSource.values:
-        errors["source"] = f"未知的来源「{source}」"
+        errors["source"] = gettext("未知的来源「%(source)s」") % {"source": source}
     if course_kind and course_kind not in CourseKind.values:
-        errors["course_kind"] = f"未知的课程类别「{course_kind}」"
+        errors["course_kind"] = gettext("未知的课程类别「%(course_kind)s」") % {"course_kind": course_kind}
     external_id = (external_id or "").strip()
     if not external_id or len(external_id) > 64:
-        errors["external_id"] = "记录编号不能为空，且不超过 64 个字符"
+        errors["external_id"] = gettext("记录编号不能为空，且不超过 64 个字符")
     if not isinstance(date, datetime.date):
-        errors["date"] = f"「{date}」不是日期"
+        errors["date"] = gettext("「%(date)s」不是日期") % {"date": date}
     elif date > timezone.localdate():
-        errors["date"] = f"学习日期 {date} 在未来"
+        errors["date"] = gettext("学习日期 %(date)s 在未来") % {"date": date}
     elif date < learner.birth_date:
-        errors["date"] = f"学习日期 {date} 早于学习者的出生日期"
+        errors["date"] = gettext("学习日期 %(date)s 早于学习者的出生日期") % {"date": date}
     try:
         hours = _decimal(hours, "hours", minimum=Decimal("0"), maximum=MAX_HOURS)
         score = None if score in (None, "") else _decimal(score, "score", minimum=Decimal("0"), maximum=Decimal("100"))
@@ -554,11 +553,11 @@ def resource_view_complete(*, actor, resource: Resource, watched_seconds: int) -
     """Viewing a resource to the end (90% or more of its length) is recorded as learning, once per learner."""
     learner = _profile_of(actor)
     if not resource.published:
-        raise NotFound("未找到该资源")
+        raise NotFound(gettext("未找到该资源"))
     if not isinstance(watched_seconds, int) or watched_seconds < 0:
-        raise DomainError({"watched_seconds": "观看时长必须是非负整数（秒）"})
+        raise DomainError({"watched_seconds": gettext("观看时长必须是非负整数（秒）")})
     if watched_seconds < resource.duration_minutes * 60 * 0.9:
-        raise DomainError({"watched_seconds": f"尚未看完：已看 {watched_seconds // 60} 分钟，共 {resource.duration_minutes} 分钟"})
+        raise DomainError({"watched_seconds": gettext("尚未看完：已看 %(v)s 分钟，共 %(duration_minutes)s 分钟") % {"v": watched_seconds // 60, "duration_minutes": resource.duration_minutes}})
     return learning_record_create(
         actor=actor, learner=learner, provider=resource.provider, kind=RecordKind.RESOURCE, title=resource.title,
         hours=(Decimal(resource.duration_minutes) / 60).quantize(Decimal("0.1")), date=timezone.localdate(),
@@ -570,7 +569,7 @@ def event_attendance_mark(*, actor, event: Event, learner: LearnerProfile) -> Le
     """Staff of the organiser record that a learner took part in an event (a lecture, the 9·28 day, …)."""
     _require_manage(actor, event.organiser)
     if event.starts_at > timezone.now():
-        raise DomainError({"event": "活动尚未开始，不能登记参与"})
+        raise DomainError({"event": gettext("活动尚未开始，不能登记参与")})
     return learning_record_create(
         actor=actor, learner=learner, provider=event.organiser, kind=RecordKind.EVENT, title=event.title,
         hours=event.hours, date=timezone.localtime(event.starts_at).date(), source=RecordSource.PAGE,

@@ -17,6 +17,7 @@ from itertools import pairwise
 
 from django.db.models import Prefetch
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from learncity.catalog.models import Course, CourseSession, CourseState, Teacher
 from learncity.core.errors import DomainError
@@ -152,15 +153,14 @@ def timetable_rows(*, district_code: str, term: str) -> TimetableGuide:
     code = (district_code or "").strip()
     term = (term or "").strip()
     if not term:
-        raise DomainError({"term": "请填写学期，例如「2026秋」 (the term is required)"})
+        raise DomainError({"term": gettext("请填写学期，例如「2026秋」 (the term is required)")})
     if not code:
-        raise DomainError({"district_code": "请填写区县代码 (the district code is required)"})
+        raise DomainError({"district_code": gettext("请填写区县代码 (the district code is required)")})
     district = Place.objects.filter(code=code).first()
     if district is None:
-        raise DomainError({"district_code": f"未找到区划代码「{code}」 (unknown place code)"}, code="not_found")
+        raise DomainError({"district_code": gettext("未找到区划代码「%(code)s」 (unknown place code)") % {"code": code}}, code="not_found")
     if district.level != PlaceLevel.DISTRICT:
-        raise DomainError({"district_code": f"「{district.name}」({code}) 是{PlaceLevel(district.level).label}区划，"
-                                            f"课表指南按区县编制 (not a district)"})
+        raise DomainError({"district_code": gettext("「%(name)s」(%(code)s) 是%(label)s区划，课表指南按区县编制 (not a district)") % {"name": district.name, "code": code, "label": PlaceLevel(district.level).label}})
 
     courses = list(
         Course.objects.filter(state=CourseState.PUBLISHED, term=term, institution__is_active=True,

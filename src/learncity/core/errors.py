@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
 
 class DomainError(Exception):
     """A refused operation. `errors` maps a field (or "__all__") to messages."""
@@ -26,15 +28,16 @@ class DomainError(Exception):
 class PermissionDenied(DomainError):
     status = 403
 
-    def __init__(self, message: str = "您没有权限执行此操作 (permission denied)"):
-        super().__init__(message, code="permission_denied")
+    def __init__(self, message: str | None = None):
+        super().__init__(gettext("您没有权限执行此操作 (permission denied)") if message is None else message,
+                         code="permission_denied")
 
 
 class NotFound(DomainError):
     status = 404
 
-    def __init__(self, message: str = "未找到 (not found)"):
-        super().__init__(message, code="not_found")
+    def __init__(self, message: str | None = None):
+        super().__init__(gettext("未找到 (not found)") if message is None else message, code="not_found")
 
 
 @dataclass
@@ -44,7 +47,8 @@ class CellError:
     message: str
 
     def __str__(self) -> str:
-        return f"第 {self.row} 行「{self.column}」: {self.message}"
+        return gettext("第 %(row)s 行「%(column)s」: %(message)s") % {
+            "row": self.row, "column": self.column, "message": self.message}
 
 
 @dataclass(eq=False)
@@ -58,7 +62,7 @@ class FileRejected(DomainError):
     def __post_init__(self):
         lines = [self.summary, *[str(e) for e in self.cell_errors[:50]]]
         if len(self.cell_errors) > 50:
-            lines.append(f"…另有 {len(self.cell_errors) - 50} 处错误")
+            lines.append(gettext("…另有 %(n)s 处错误") % {"n": len(self.cell_errors) - 50})
         DomainError.__init__(self, {"file": lines}, code="file_rejected")
 
     def __str__(self) -> str:

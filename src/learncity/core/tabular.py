@@ -26,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
@@ -362,13 +363,13 @@ def xlsx_open(source: bytes | Path, *, name: str) -> XlsxSheet:
 def read_table(data: bytes, filename: str, *, max_rows: int = MAX_ROWS) -> Table:
     suffix = PurePath(filename or "").suffix.lower()
     if not data or not data.strip():
-        raise FileRejected(f"文件「{filename}」是空的 (the file is empty)")
+        raise FileRejected(gettext("文件「%(filename)s」是空的 (the file is empty)") % {"filename": filename})
     if suffix == ".xlsx" or data[:4] == uploads.ZIP_SIGNATURE:
         uploads.zip_check(data, name=filename)
         return _read_xlsx(data, filename, max_rows)
     if suffix in {".csv", ".txt", ""}:
         return _read_csv(data, max_rows)
-    raise FileRejected(f"不支持的文件类型「{suffix}」：请上传 xlsx 或 CSV 文件 (unsupported file type)")
+    raise FileRejected(gettext("不支持的文件类型「%(suffix)s」：请上传 xlsx 或 CSV 文件 (unsupported file type)") % {"suffix": suffix})
 
 
 def _clean_header(value) -> str:
@@ -388,12 +389,12 @@ def _read_csv(data: bytes, max_rows: int) -> Table:
         try:
             headers = [_clean_header(h) for h in next(reader)]
         except StopIteration:
-            raise FileRejected("文件没有表头行 (no header row)", encoding=encoding) from None
+            raise FileRejected(gettext("文件没有表头行 (no header row)"), encoding=encoding) from None
         for number, cells in enumerate(reader, start=2):
             if not any(c.strip() for c in cells):
                 continue
             if len(rows) >= max_rows:
-                raise FileRejected(f"文件超过 {max_rows} 行的上限 (too many rows)", encoding=encoding)
+                raise FileRejected(gettext("文件超过 %(max_rows)s 行的上限 (too many rows)") % {"max_rows": max_rows}, encoding=encoding)
             rows.append((number, [c.strip() for c in cells]))
     except csv.Error as exc:
         raise csv_refused(reader.line_num, exc, encoding=encoding) from None
@@ -424,15 +425,15 @@ def _read_xlsx(data: bytes, filename: str, max_rows: int) -> Table:
             continue
         if len(rows) >= max_rows:
             sheet.rows.close()
-            raise FileRejected(f"文件超过 {max_rows} 行的上限 (too many rows)")
+            raise FileRejected(gettext("文件超过 %(max_rows)s 行的上限 (too many rows)") % {"max_rows": max_rows})
         cells = [values.get(i) for i in range(1, min(max(max(values), len(headers)), keep) + 1)]
         if not any(v not in (None, "") for v in cells):
             continue
         rows.append((row_no, [v.strip() if isinstance(v, str) else v for v in cells]))
     if sheet.problems:
-        raise FileRejected("文件含有合并单元格或公式，未导入任何数据。", sheet.problems)
+        raise FileRejected(gettext("文件含有合并单元格或公式，未导入任何数据。"), sheet.problems)
     if headers is None:
-        raise FileRejected("工作表是空的 (the sheet is empty)")
+        raise FileRejected(gettext("工作表是空的 (the sheet is empty)"))
     return Table(format="xlsx", encoding=None, headers=headers, rows=rows)
 
 
@@ -463,12 +464,12 @@ def check_headers(table: Table, *, required: dict[str, tuple[str, ...]], optiona
     missing = [names[0] for f, names in required.items() if f not in mapping]
     problems = []
     if missing:
-        problems.append("缺少列 (missing columns): " + "、".join(missing))
+        problems.append(gettext("缺少列 (missing columns): ") + gettext("、").join(missing))
     if unknown:
-        problems.append("无法识别的列 (unknown columns): " + "、".join(unknown))
+        problems.append(gettext("无法识别的列 (unknown columns): ") + gettext("、").join(unknown))
     if repeated:
-        problems.append("重复的列 (repeated columns): " + "、".join(repeated))
+        problems.append(gettext("重复的列 (repeated columns): ") + gettext("、").join(repeated))
     if problems:
         expected = "、".join(names[0] for names in required.values())
-        raise FileRejected("表头不正确，未导入任何数据。" + "；".join(problems) + f"。应有的列：{expected}", encoding=table.encoding)
+        raise FileRejected(gettext("表头不正确，未导入任何数据。") + gettext("；").join(problems) + gettext("。应有的列：%(expected)s") % {"expected": expected}, encoding=table.encoding)
     return mapping

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
@@ -442,7 +443,7 @@ class ConversionOut(Schema):
 def _my_account(request):
     account = selectors.account_of(request.auth)
     if account is None:
-        raise NotFound("您还没有学习账户")
+        raise NotFound(gettext("您还没有学习账户"))
     return account
 
 
@@ -493,14 +494,14 @@ def _decode(files: list[EvidenceIn]) -> list[tuple[str, bytes]]:
         try:
             decoded.append((f.name, base64.b64decode(f.content_base64, validate=True)))
         except (binascii.Error, ValueError):
-            raise DomainError({"evidence": f"文件「{f.name}」的 content_base64 不是有效的 Base64 编码"}) from None
+            raise DomainError({"evidence": gettext("文件「%(name)s」的 content_base64 不是有效的 Base64 编码") % {"name": f.name}}) from None
     return decoded
 
 
 def _city(code: str) -> Place:
     city = Place.objects.filter(code=(code or "").strip(), level__lte=PlaceLevel.CITY).first()
     if city is None:
-        raise DomainError({"city_code": f"「{code}」不是市级行政区划代码"})
+        raise DomainError({"city_code": gettext("「%(code)s」不是市级行政区划代码") % {"code": code}})
     return city
 
 
@@ -704,7 +705,7 @@ def conversion_decide(request, pk: int, payload: DecisionIn):
 def outcome_reverse(request, pk: int, payload: ReasonIn):
     outcome = Outcome.objects.filter(pk=pk).select_related("account__learner__residence").first()
     if outcome is None:
-        raise NotFound("未找到该学习成果")
+        raise NotFound(gettext("未找到该学习成果"))
     selectors.account_get(actor=request.auth, pk=outcome.account_id)  # hidden outside the reader's scope
     entry = services.outcome_reverse(actor=request.auth, outcome=outcome, reason=payload.reason)
     return LedgerEntry.objects.get(pk=entry.pk)

@@ -38,6 +38,7 @@ from itertools import chain
 
 from django.db import connection, connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from learncity.core.errors import DomainError
 from learncity.creditbank.models import (
@@ -323,17 +324,17 @@ class Movement:
 def check_amount(value, field_name: str = "amount") -> Decimal:
     """A credit amount: a finite Decimal with at most two decimals (never a float, never text like "1e3")."""
     if isinstance(value, (bool, float)) or value is None:
-        raise DomainError({field_name: f"学分必须是十进制数（Decimal），而不是「{value!r}」"})
+        raise DomainError({field_name: gettext("学分必须是十进制数（Decimal），而不是「%(value)s」") % {"value": repr(value)}})
     try:
         number = Decimal(str(value).strip())
     except ArithmeticError:
-        raise DomainError({field_name: f"学分「{value}」不是数字"}) from None
+        raise DomainError({field_name: gettext("学分「%(value)s」不是数字") % {"value": value}}) from None
     try:
         exact = number.is_finite() and abs(number) < 10**8 and number == number.quantize(CENT)
     except ArithmeticError:
         exact = False
     if not exact:
-        raise DomainError({field_name: f"学分「{value}」必须是绝对值小于一亿、最多两位小数的数字"})
+        raise DomainError({field_name: gettext("学分「%(value)s」必须是绝对值小于一亿、最多两位小数的数字") % {"value": value}})
     return number
 
 
@@ -355,16 +356,16 @@ def entries_append(*, account: LearningAccount, movements: Iterable[Movement], a
     covered = outcome_hashes(m.outcome_id for m in movements if m.outcome_id is not None)
     for m in movements:
         if m.credit_class not in CreditClass.values:
-            raise DomainError({"credit_class": f"未知的学分类别「{m.credit_class}」"})
+            raise DomainError({"credit_class": gettext("未知的学分类别「%(credit_class)s」") % {"credit_class": m.credit_class}})
         if m.reason not in EntryReason.values:
-            raise DomainError({"reason": f"未知的记账原因「{m.reason}」"})
+            raise DomainError({"reason": gettext("未知的记账原因「%(reason)s」") % {"reason": m.reason}})
         if m.reason == EntryReason.CHAIN_UPGRADE:
-            raise DomainError({"reason": "账本升级记录只由迁移 0008 写入"})
+            raise DomainError({"reason": gettext("账本升级记录只由迁移 0008 写入")})
         amount = check_amount(m.amount)
         if amount == 0:
-            raise DomainError({"amount": "学分变动不能为 0"})
+            raise DomainError({"amount": gettext("学分变动不能为 0")})
         if m.outcome_id is not None and covered[m.outcome_id] == "-":
-            raise DomainError({"outcome": f"学习成果 {m.outcome_id} 不存在"})
+            raise DomainError({"outcome": gettext("学习成果 %(outcome_id)s 不存在") % {"outcome_id": m.outcome_id}})
         seq += 1
         of_outcome = "" if m.outcome_id is None else covered[m.outcome_id]
         digest = entry_hash(prev_hash=prev, account_id=account.pk, seq=seq, credit_class=m.credit_class, amount=amount,
@@ -385,7 +386,7 @@ def entries_append(*, account: LearningAccount, movements: Iterable[Movement], a
         field_name = balance_field(credit_class)
         balance = getattr(account, field_name) + delta
         if balance < 0:
-            raise DomainError({"amount": f"{CreditClass(credit_class).label}学分余额不能小于 0"})
+            raise DomainError({"amount": gettext("%(label)s学分余额不能小于 0") % {"label": CreditClass(credit_class).label}})
         setattr(account, field_name, balance)
         changed.append(field_name)
     account.head_seq, account.head_hash = seq, prev

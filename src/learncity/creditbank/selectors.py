@@ -49,7 +49,7 @@ def account_get(*, actor, pk: int) -> LearningAccount:
     account = (LearningAccount.objects.filter(pk=pk).filter(_accounts_q(scope))
                .select_related("learner", "learner__residence").first())
     if account is None:
-        raise NotFound("未找到该学习账户")
+        raise NotFound(gettext("未找到该学习账户"))
     return account
 
 
@@ -61,7 +61,7 @@ def _accounts_q(scope) -> Q:
 def account_list(*, actor, q: str = "") -> QuerySet[LearningAccount]:
     scope = scope_for(actor)
     if not scope.is_staff_like:
-        raise PermissionDenied("只有管理员和审计员可以查看学习账户列表")
+        raise PermissionDenied(gettext("只有管理员和审计员可以查看学习账户列表"))
     qs = LearningAccount.objects.filter(_accounts_q(scope)).select_related("learner", "learner__residence")
     if q:
         qs = qs.filter(learner__name__contains=q.strip())
@@ -147,26 +147,27 @@ def transcript_verify(token: str) -> Verification:
 
     transcript = Transcript.objects.filter(token=(token or "").strip()).select_related("account").first()
     if transcript is None:
-        raise NotFound("未找到该学习成果证明：编号有误，或证明不存在")
+        raise NotFound(gettext("未找到该学习成果证明：编号有误，或证明不存在"))
     reasons = []
     canonical = json.dumps(transcript.content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     if hashlib.sha256(canonical.encode()).hexdigest() != transcript.digest:
-        reasons.append("证明内容与出具时的摘要不一致")
+        reasons.append(gettext("证明内容与出具时的摘要不一致"))
     withdrawal = TranscriptWithdrawal.objects.filter(transcript=transcript).first()
     if withdrawal is not None:
-        reasons.append(f"已于 {timezone.localtime(withdrawal.withdrawn_at):%Y-%m-%d} 由持有人或经办机构撤回")
+        reasons.append(gettext("已于 %(day)s 由持有人或经办机构撤回") % {
+            "day": f"{timezone.localtime(withdrawal.withdrawn_at):%Y-%m-%d}"})
     entry = LedgerEntry.objects.filter(account=transcript.account, seq=transcript.head_seq).first()
     if transcript.head_seq and (entry is None or entry.hash != transcript.head_hash):
-        reasons.append("账本中出具时的记录已不存在或被改动")
+        reasons.append(gettext("账本中出具时的记录已不存在或被改动"))
     report = ledger_verify(account_ids=[transcript.account_id])
     if not report.ok:
-        reasons.append("该账户的账本校验未通过")
+        reasons.append(gettext("该账户的账本校验未通过"))
     if any(b.problem == OUTCOME_ALTERED for b in report.breaks):
         reasons.append(gettext("该账户的部分学习成果与其账本记录不一致（成果在记账后被改动）"))
     stated = [o["id"] for c in transcript.content.get("classes", []) for y in c["years"] for o in y["outcomes"]]
     if LedgerEntry.objects.filter(outcome_id__in=stated, reason=EntryReason.REVERSAL,
                                   seq__gt=transcript.head_seq, account=transcript.account).exists():
-        reasons.append("证明所列的部分成果在出具后已被冲正")
+        reasons.append(gettext("证明所列的部分成果在出具后已被冲正"))
     return Verification(transcript=transcript, valid=not reasons, reasons=reasons)
 
 
@@ -227,7 +228,7 @@ def standard_list(*, actor=None, q: str = "", credit_class: str = "") -> QuerySe
 def standard_get(code: str) -> Standard:
     standard = Standard.objects.filter(code=code).first()
     if standard is None:
-        raise NotFound(f"未找到认证标准「{code}」")
+        raise NotFound(gettext("未找到认证标准「%(code)s」") % {"code": code})
     return standard
 
 
@@ -240,7 +241,7 @@ def review_queue(*, actor, status: str = DeclarationStatus.SUBMITTED) -> QuerySe
     """Declarations the actor may review: expert reviewers and city administrators, residents of their city."""
     scope = scope_for(actor)
     if not (scope.everything or scope.roles & {Role.EXPERT_REVIEWER, Role.CITY_ADMIN, Role.AUDITOR}):
-        raise PermissionDenied("只有评审专家、市级管理员和审计员可以查看申报审核队列")
+        raise PermissionDenied(gettext("只有评审专家、市级管理员和审计员可以查看申报审核队列"))
     from learncity.creditbank.services import reviewer_paths
 
     q = Q()
@@ -262,7 +263,7 @@ def declaration_get(*, actor, pk: int) -> Declaration:
     """A declaration its learner, or a reviewer of its city, may see."""
     d = Declaration.objects.filter(pk=pk).select_related("account__learner__residence", "standard").first()
     if d is None:
-        raise NotFound("未找到该申报")
+        raise NotFound(gettext("未找到该申报"))
     if d.account.learner.user_id == getattr(actor, "pk", None):
         return d
     try:
@@ -270,7 +271,7 @@ def declaration_get(*, actor, pk: int) -> Declaration:
             return d
     except PermissionDenied:
         pass
-    raise NotFound("未找到该申报")
+    raise NotFound(gettext("未找到该申报"))
 
 
 def rule_list(*, actor=None, status: str = "") -> QuerySet[ConversionRule]:
@@ -293,7 +294,7 @@ def rule_list(*, actor=None, status: str = "") -> QuerySet[ConversionRule]:
 def rule_get(*, actor=None, code: str) -> ConversionRule:
     rule = rule_list(actor=actor).filter(code=code).first()
     if rule is None:
-        raise NotFound(f"未找到转换规则「{code}」")
+        raise NotFound(gettext("未找到转换规则「%(code)s」") % {"code": code})
     return rule
 
 
@@ -316,11 +317,11 @@ def conversion_inbox(*, actor, status: str = ConversionStatus.APPLIED) -> QueryS
 def conversion_get(*, actor, pk: int) -> Conversion:
     c = (Conversion.objects.filter(pk=pk).select_related("rule__target_institution", "account__learner").first())
     if c is None:
-        raise NotFound("未找到该转换申请")
+        raise NotFound(gettext("未找到该转换申请"))
     if c.account.learner.user_id == getattr(actor, "pk", None) or conversion_inbox(actor=actor, status="").filter(
             pk=pk).exists():
         return c
-    raise NotFound("未找到该转换申请")
+    raise NotFound(gettext("未找到该转换申请"))
 
 
 def convertible_outcomes(*, account: LearningAccount, rule: ConversionRule) -> list[Outcome]:

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from learncity.catalog.models import LearningRecord
 from learncity.core import uploads
@@ -74,21 +75,21 @@ def evidence_max_bytes() -> int:
 
 def _number(value, field: str, *, minimum=None, maximum=None, positive=False, places=2) -> Decimal:
     if isinstance(value, (bool, float)) or value is None or (isinstance(value, str) and not value.strip()):
-        raise DomainError({field: f"「{field}」必须是数字（不能为空）"})
+        raise DomainError({field: gettext("「%(field)s」必须是数字（不能为空）") % {"field": field}})
     try:
         number = Decimal(str(value).strip())
     except ArithmeticError:
-        raise DomainError({field: f"「{value}」不是数字"}) from None
+        raise DomainError({field: gettext("「%(value)s」不是数字") % {"value": value}}) from None
     if not number.is_finite() or abs(number) >= 10**8:
-        raise DomainError({field: f"「{value}」不是合理的数字"})
+        raise DomainError({field: gettext("「%(value)s」不是合理的数字") % {"value": value}})
     if number != number.quantize(Decimal(1).scaleb(-places)):
-        raise DomainError({field: f"「{value}」最多 {places} 位小数"})
+        raise DomainError({field: gettext("「%(value)s」最多 %(places)s 位小数") % {"value": value, "places": places}})
     if positive and number <= 0:
-        raise DomainError({field: f"{field} 必须大于 0，而不是 {value}"})
+        raise DomainError({field: gettext("%(field)s 必须大于 0，而不是 %(value)s") % {"field": field, "value": value}})
     if minimum is not None and number < minimum:
-        raise DomainError({field: f"{field} 不能小于 {minimum}，而不是 {value}"})
+        raise DomainError({field: gettext("%(field)s 不能小于 %(minimum)s，而不是 %(value)s") % {"field": field, "minimum": minimum, "value": value}})
     if maximum is not None and number > maximum:
-        raise DomainError({field: f"{field} 不能大于 {maximum}，而不是 {value}"})
+        raise DomainError({field: gettext("%(field)s 不能大于 %(maximum)s，而不是 %(value)s") % {"field": field, "maximum": maximum, "value": value}})
     return number
 
 
@@ -100,7 +101,7 @@ def _date(value, field: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise DomainError({field: f"「{value}」不是日期（YYYY-MM-DD）"}) from None
+        raise DomainError({field: gettext("「%(value)s」不是日期（YYYY-MM-DD）") % {"value": value}}) from None
 
 
 def _city_of(place: Place) -> Place:
@@ -109,7 +110,7 @@ def _city_of(place: Place) -> Place:
 
     city = city_of(place)
     if city is None:
-        raise DomainError({"place": f"「{place.name}」不在任何城市之内"})
+        raise DomainError({"place": gettext("「%(name)s」不在任何城市之内") % {"name": place.name}})
     return city
 
 
@@ -120,7 +121,7 @@ def _is_city_admin_of(actor, place: Place) -> bool:
 
 def _require_city_admin(actor, place: Place) -> None:
     if not _is_city_admin_of(actor, place):
-        raise PermissionDenied("只有本市终身教育促进委员会办公室（市级管理员）可以操作")
+        raise PermissionDenied(gettext("只有本市终身教育促进委员会办公室（市级管理员）可以操作"))
 
 
 def reviewer_paths(actor) -> list[str] | None:
@@ -157,7 +158,7 @@ def account_open(*, actor, learner: LearnerProfile, via: str = OpenedVia.SELF,
                  institution: Institution | None = None) -> tuple[LearningAccount, bool]:
     """The learner's account, opened now if it does not exist yet; (account, opened)."""
     if via not in OpenedVia.values:
-        raise DomainError({"via": f"未知的开户方式「{via}」"})
+        raise DomainError({"via": gettext("未知的开户方式「%(via)s」") % {"via": via}})
     existing = LearningAccount.objects.filter(learner=learner).first()
     if existing is not None:
         return existing, False
@@ -173,7 +174,7 @@ def account_open(*, actor, learner: LearnerProfile, via: str = OpenedVia.SELF,
 def account_open_own(*, actor) -> LearningAccount:
     profile = LearnerProfile.objects.filter(user=actor).first() if getattr(actor, "is_authenticated", False) else None
     if profile is None:
-        raise DomainError({"learner": "您还没有学习者档案，无法开设学习账户"}, code="no_profile")
+        raise DomainError({"learner": gettext("您还没有学习者档案，无法开设学习账户")}, code="no_profile")
     return account_open(actor=actor, learner=profile, via=OpenedVia.SELF)[0]
 
 
@@ -186,11 +187,11 @@ def accounts_open_bulk(*, actor, institution_code: str, people: list[tuple[str, 
 
     institution = Institution.objects.filter(code=institution_code).first()
     if institution is None:
-        raise NotFound(f"未找到机构「{institution_code}」")
+        raise NotFound(gettext("未找到机构「%(institution_code)s」") % {"institution_code": institution_code})
     if not _manages(actor, institution):
-        raise PermissionDenied("只能为本机构批量开户")
+        raise PermissionDenied(gettext("只能为本机构批量开户"))
     if not people:
-        raise DomainError({"file": "名单为空：至少需要一行（身份证号码, 姓名）"})
+        raise DomainError({"file": gettext("名单为空：至少需要一行（身份证号码, 姓名）")})
     errors, hashes, seen = {}, [], {}
     numbered = [(item[0], item[1], item[2]) if len(item) == 3 else (n, item[0], item[1])
                 for n, item in enumerate(people, 2)]  # (row, ID number, name): a file gives its own row numbers
@@ -202,7 +203,7 @@ def accounts_open_bulk(*, actor, institution_code: str, people: list[tuple[str, 
             continue
         digest = id_number_hash(number)
         if digest in seen:
-            errors[f"第{row}行"] = f"与第{seen[digest]}行重复"
+            errors[f"第{row}行"] = gettext("与第%(v)s行重复") % {"v": seen[digest]}
             continue
         seen[digest] = row
         hashes.append((row, digest, (name or "").strip()))
@@ -210,7 +211,7 @@ def accounts_open_bulk(*, actor, institution_code: str, people: list[tuple[str, 
     for row, digest, name in hashes:
         p = profiles.get(digest)
         if p is None or (name and p.name != name):  # one message: the page must not tell who is a resident
-            errors[f"第{row}行"] = "身份证号码与姓名不符，或不是登记的居民"
+            errors[f"第{row}行"] = gettext("身份证号码与姓名不符，或不是登记的居民")
     if errors:
         raise DomainError(errors)
     opened = existed = 0
@@ -235,14 +236,14 @@ def _validate_standard(data: dict) -> dict:
     errors, clean = {}, {}
     name = (data.get("name") or "").strip()
     if not name or len(name) > 128:
-        errors["name"] = "标准名称不能为空，且不超过 128 个字"
+        errors["name"] = gettext("标准名称不能为空，且不超过 128 个字")
     clean["name"] = name
     if data.get("credit_class") not in CreditClass.values:
-        errors["credit_class"] = f"未知的学分类别「{data.get('credit_class')}」"
+        errors["credit_class"] = gettext("未知的学分类别「%(get)s」") % {"get": data.get('credit_class')}
     clean["credit_class"] = data.get("credit_class")
     level = FrameworkLevel.objects.filter(level=data.get("level")).first() if str(data.get("level", "")).isdigit() else None
     if level is None:
-        errors["level"] = f"资历框架中没有等级「{data.get('level')}」"
+        errors["level"] = gettext("资历框架中没有等级「%(get)s」") % {"get": data.get('level')}
     clean["level"] = level
     checks = (("credits", {"positive": True, "maximum": MAX_CREDITS}),
               ("hours_per_credit", {"positive": True, "maximum": Decimal("1000")}),
@@ -262,12 +263,12 @@ def _validate_standard(data: dict) -> dict:
     kinds = [k.strip() for k in (data.get("record_kinds") or []) if k.strip()]
     bad = [k for k in kinds if k not in RecordKind.values]
     if bad:
-        errors["record_kinds"] = f"未知的学习记录类型：{'、'.join(bad)}"
+        errors["record_kinds"] = gettext("未知的学习记录类型：%(join)s") % {"join": gettext("、").join(bad)}
     clean["record_kinds"] = f",{','.join(kinds)}," if kinds else ""
     course_kinds = [k.strip() for k in (data.get("course_kinds") or []) if k.strip()]
     bad = [k for k in course_kinds if k not in CourseKind.values]
     if bad:
-        errors["course_kinds"] = f"未知的课程类别：{'、'.join(bad)}"
+        errors["course_kinds"] = gettext("未知的课程类别：%(join)s") % {"join": gettext("、").join(bad)}
     clean["course_kinds"] = f",{','.join(course_kinds)}," if course_kinds else ""
     clean["evidence"] = (data.get("evidence") or "").strip()[:300]
     try:
@@ -285,9 +286,9 @@ def standard_create(*, actor, city: Place, code: str, providers: list[str] = (),
     code = (code or "").strip()
     errors = {}
     if not code or len(code) > 40 or any(c.isspace() or c in "/?#%\\" for c in code) or code.lower() == "new":
-        errors["code"] = "标准代码不能为空、不含空格和 / ? # % \\，不能是 new，且不超过 40 个字符"
+        errors["code"] = gettext("标准代码不能为空、不含空格和 / ? # % \\，不能是 new，且不超过 40 个字符")
     elif Standard.objects.filter(code=code).exists():
-        errors["code"] = f"标准代码「{code}」已存在"
+        errors["code"] = gettext("标准代码「%(code)s」已存在") % {"code": code}
     try:
         clean = _validate_standard(data)
     except DomainError as exc:
@@ -311,7 +312,7 @@ def _institutions(codes, errors: dict, *, actor) -> list[Institution]:
     found = {i.code: i for i in visible.filter(code__in=codes)}
     missing = [c for c in codes if c not in found]
     if missing:
-        errors["providers"] = f"未找到机构：{'、'.join(missing)}"
+        errors["providers"] = gettext("未找到机构：%(join)s") % {"join": gettext("、").join(missing)}
     return [found[c] for c in dict.fromkeys(codes) if c in found]
 
 
@@ -327,7 +328,7 @@ def standard_revise(*, actor, standard: Standard, **changes) -> StandardVersion:
         current = (StandardVersion.objects.select_for_update().filter(standard=standard)
                    .order_by("-version").first())
         if current is None or current.status == VersionStatus.WITHDRAWN:
-            raise DomainError({"standard": f"标准「{standard.code}」已撤销，不能修订"})
+            raise DomainError({"standard": gettext("标准「%(code)s」已撤销，不能修订") % {"code": standard.code}})
         base = {f: getattr(current, f) for f in _STANDARD_FIELDS}
         base["level"] = current.level.level
         base["record_kinds"] = [k for k in current.record_kinds.split(",") if k]
@@ -335,7 +336,7 @@ def standard_revise(*, actor, standard: Standard, **changes) -> StandardVersion:
         base["effective_from"] = current.effective_from  # records from the same date on, unless changed
         unknown = set(changes) - set(_STANDARD_FIELDS)
         if unknown:
-            raise DomainError({"changes": f"不能修改：{'、'.join(sorted(unknown))}"})
+            raise DomainError({"changes": gettext("不能修改：%(join)s") % {"join": gettext("、").join(sorted(unknown))}})
         clean = _validate_standard({**base, **changes})
         current.status = VersionStatus.SUPERSEDED
         current.save(update_fields=["status"])
@@ -349,12 +350,12 @@ def standard_withdraw(*, actor, standard: Standard, reason: str) -> StandardVers
     """Withdraw the active version: it recognises nothing more (outcomes already recognised stay)."""
     _require_city_admin(actor, standard.city)
     if not (reason or "").strip():
-        raise DomainError({"reason": "撤销标准必须说明理由"})
+        raise DomainError({"reason": gettext("撤销标准必须说明理由")})
     with transaction.atomic():
         current = StandardVersion.objects.select_for_update().filter(standard=standard,
                                                                      status=VersionStatus.ACTIVE).first()
         if current is None:
-            raise DomainError({"standard": f"标准「{standard.code}」没有现行版本"})
+            raise DomainError({"standard": gettext("标准「%(code)s」没有现行版本") % {"code": standard.code}})
         current.status = VersionStatus.WITHDRAWN
         current.save(update_fields=["status"])
         audit_record(actor=actor, action="standard.withdraw", obj=current, reason=reason.strip())
@@ -366,7 +367,7 @@ def accreditation_grant(*, actor, standard: Standard, institution: Institution) 
     with transaction.atomic():
         existing = Accreditation.objects.filter(standard=standard, institution=institution, revoked_at__isnull=True)
         if existing.exists():
-            raise DomainError({"institution": f"{institution.name} 已是「{standard.code}」的认证机构"})
+            raise DomainError({"institution": gettext("%(name)s 已是「%(code)s」的认证机构") % {"name": institution.name, "code": standard.code}})
         acc = Accreditation.objects.create(standard=standard, institution=institution, granted_by=_user(actor))
         audit_record(actor=actor, action="accreditation.grant", obj=acc)
     return acc
@@ -375,7 +376,7 @@ def accreditation_grant(*, actor, standard: Standard, institution: Institution) 
 def accreditation_revoke(*, actor, accreditation: Accreditation) -> Accreditation:
     _require_city_admin(actor, accreditation.standard.city)
     if accreditation.revoked_at is not None:
-        raise DomainError({"accreditation": "该认证资格已撤销"})
+        raise DomainError({"accreditation": gettext("该认证资格已撤销")})
     with transaction.atomic():
         accreditation.revoked_at = timezone.now()
         accreditation.save(update_fields=["revoked_at"])
@@ -390,7 +391,7 @@ def policy_update(*, actor, city: Place, **changes) -> CreditPolicy:
     for field in ("culture_never_academic", "source_once_per_target"):
         if field in changes:
             if not isinstance(changes[field], bool):
-                errors[field] = "必须是是或否"
+                errors[field] = gettext("必须是是或否")
             else:
                 setattr(policy, field, changes.pop(field))
     for field in ("points_per_hour", "points_per_credit", "star_min_points", "star_min_hours_year",
@@ -402,7 +403,7 @@ def policy_update(*, actor, city: Place, **changes) -> CreditPolicy:
             except DomainError as exc:
                 errors.update({k: " ".join(v) for k, v in exc.errors.items()})
     if changes:
-        errors["changes"] = f"不能修改：{'、'.join(sorted(changes))}"
+        errors["changes"] = gettext("不能修改：%(join)s") % {"join": gettext("、").join(sorted(changes))}
     if errors:
         raise DomainError(errors)
     with transaction.atomic():
@@ -421,10 +422,10 @@ def _match_version(record: LearningRecord) -> StandardVersion | None:
     if course is not None and course.outcome_standard_code:
         standard = Standard.objects.filter(code=course.outcome_standard_code).first()
         if standard is None:
-            raise DomainError({"standard": f"课程所对应的认证标准「{course.outcome_standard_code}」不存在"})
+            raise DomainError({"standard": gettext("课程所对应的认证标准「%(outcome_standard_code)s」不存在") % {"outcome_standard_code": course.outcome_standard_code}})
         version = standard.versions.filter(status=VersionStatus.ACTIVE).select_related("level").first()
         if version is None:
-            raise DomainError({"standard": f"认证标准「{standard.code}」已撤销，不能再据此认定"})
+            raise DomainError({"standard": gettext("认证标准「%(code)s」已撤销，不能再据此认定") % {"code": standard.code}})
         return version
     candidates = (StandardVersion.objects.filter(status=VersionStatus.ACTIVE, record_kinds__contains=f",{record.kind},",
                                                  standard__accreditations__institution=record.provider_id,
@@ -443,20 +444,19 @@ def record_recognise(*, actor, record: LearningRecord) -> Outcome:
         return existing
     version = _match_version(record)
     if version is None:
-        raise DomainError({"standard": f"没有与该学习记录（{record.get_kind_display()}）对应的现行认证标准"})
+        raise DomainError({"standard": gettext("没有与该学习记录（%(get_kind_display)s）对应的现行认证标准") % {"get_kind_display": record.get_kind_display()}})
     if not Accreditation.objects.filter(standard=version.standard_id, institution=record.provider_id,
                                         revoked_at__isnull=True).exists():
-        raise DomainError({"provider": f"{record.provider.name} 不是「{version.standard.code}」的认证机构"})
+        raise DomainError({"provider": gettext("%(name)s 不是「%(code)s」的认证机构") % {"name": record.provider.name, "code": version.standard.code}})
     if record.hours < version.min_hours:
-        raise DomainError({"hours": f"学时 {record.hours} 少于标准要求的 {version.min_hours}"})
+        raise DomainError({"hours": gettext("学时 %(hours)s 少于标准要求的 %(min_hours)s") % {"hours": record.hours, "min_hours": version.min_hours}})
     if version.min_score is not None and (record.score is None or record.score < version.min_score):
-        raise DomainError({"score": f"成绩 {record.score if record.score is not None else '（无）'} 低于标准要求的 "
-                                    f"{version.min_score}"})
+        raise DomainError({"score": gettext("成绩 %(v)s 低于标准要求的 %(min_score)s") % {"v": record.score if record.score is not None else gettext("（无）"), "min_score": version.min_score}})
     if record.date < version.effective_from:
-        raise DomainError({"date": f"学习日期 {record.date} 早于标准 v{version.version} 的生效日期 {version.effective_from}"})
+        raise DomainError({"date": gettext("学习日期 %(date)s 早于标准 v%(version)s 的生效日期 %(effective_from)s") % {"date": record.date, "version": version.version, "effective_from": version.effective_from}})
     credits = version.credits_for(record.hours)
     if credits <= 0:
-        raise DomainError({"hours": f"学时 {record.hours} 不足以获得学分（每 {version.hours_per_credit} 学时 1 学分）"})
+        raise DomainError({"hours": gettext("学时 %(hours)s 不足以获得学分（每 %(hours_per_credit)s 学时 1 学分）") % {"hours": record.hours, "hours_per_credit": version.hours_per_credit}})
     with transaction.atomic():
         account, _ = account_open(actor=actor, learner=record.learner, via=OpenedVia.AUTO, institution=record.provider)
         account = ledger.lock_account(account.pk)
@@ -504,27 +504,29 @@ def declaration_submit(*, actor, standard_code: str, kind: str, title: str, issu
     """A learner declares an outcome with evidence (PDF, JPEG or PNG; at least one file); it waits for review."""
     profile = LearnerProfile.objects.filter(user=actor).first() if getattr(actor, "is_authenticated", False) else None
     if profile is None:
-        raise DomainError({"learner": "您还没有学习者档案，无法申报学习成果"}, code="no_profile")
+        raise DomainError({"learner": gettext("您还没有学习者档案，无法申报学习成果")}, code="no_profile")
     errors = {}
     standard = Standard.objects.filter(code=(standard_code or "").strip()).first()
     version = standard.versions.filter(status=VersionStatus.ACTIVE).first() if standard else None
-    if standard is None:
-        errors["standard"] = f"认证标准「{standard_code}」不存在"
+    if not (standard_code or "").strip():
+        errors["standard"] = gettext("请选择申请认定的标准")
+    elif standard is None:
+        errors["standard"] = gettext("认证标准「%(code)s」不存在") % {"code": standard_code.strip()[:40]}
     elif version is None:
-        errors["standard"] = f"认证标准「{standard.code}」已撤销，不能再申报"
+        errors["standard"] = gettext("认证标准「%(code)s」已撤销，不能再申报") % {"code": standard.code}
     if kind not in DeclarationKind.values:
-        errors["kind"] = f"未知的成果类型「{kind}」"
+        errors["kind"] = gettext("未知的成果类型「%(kind)s」") % {"kind": kind}
     title, issuer = (title or "").strip(), (issuer or "").strip()
     if not title or len(title) > 200:
-        errors["title"] = "成果名称不能为空，且不超过 200 个字"
+        errors["title"] = gettext("成果名称不能为空，且不超过 200 个字")
     if not issuer or len(issuer) > 128:
-        errors["issuer"] = "发证或培训单位不能为空，且不超过 128 个字"
+        errors["issuer"] = gettext("发证或培训单位不能为空，且不超过 128 个字")
     try:
         date = _date(date, "date")
         if date > timezone.localdate():
-            errors["date"] = f"取得日期 {date} 在未来"
+            errors["date"] = gettext("取得日期 %(date)s 在未来") % {"date": date}
         elif date < profile.birth_date:
-            errors["date"] = f"取得日期 {date} 早于出生日期"
+            errors["date"] = gettext("取得日期 %(date)s 早于出生日期") % {"date": date}
     except DomainError as exc:
         errors.update({k: " ".join(v) for k, v in exc.errors.items()})
     for field, value, kwargs in (("hours", hours if hours not in (None, "") else "0",
@@ -543,18 +545,18 @@ def declaration_submit(*, actor, standard_code: str, kind: str, title: str, issu
             errors.update({k: " ".join(v) for k, v in exc.errors.items()})
     files = list(files or [])
     if not files:
-        errors["evidence"] = "申报学习成果必须上传至少一份证明材料（PDF、JPG 或 PNG）"
+        errors["evidence"] = gettext("申报学习成果必须上传至少一份证明材料（PDF、JPG 或 PNG）")
     elif len(files) > EVIDENCE_MAX_FILES:
-        errors["evidence"] = f"证明材料最多 {EVIDENCE_MAX_FILES} 份"
+        errors["evidence"] = gettext("证明材料最多 %(EVIDENCE_MAX_FILES)s 份") % {"EVIDENCE_MAX_FILES": EVIDENCE_MAX_FILES}
     checked = []
     for name, content in files:
         mime = _sniff(content or b"")
         if not content:
-            errors["evidence"] = f"文件「{name}」是空的"
+            errors["evidence"] = gettext("文件「%(name)s」是空的") % {"name": name}
         elif len(content) > evidence_max_bytes():
             errors["evidence"] = uploads.too_big(len(content), limit=evidence_max_bytes(), name=name).summary
         elif mime is None:
-            errors["evidence"] = f"文件「{name}」不是 PDF、JPG 或 PNG"
+            errors["evidence"] = gettext("文件「%(name)s」不是 PDF、JPG 或 PNG") % {"name": name}
         else:
             checked.append((name[:200], mime, content))
     if errors:
@@ -576,34 +578,33 @@ def declaration_review(*, actor, declaration: Declaration, approve: bool, reason
     standard's active version and credits the account."""
     learner = declaration.account.learner
     if not _is_reviewer_for(actor, learner.residence):
-        raise PermissionDenied("只有本市的评审专家或市级管理员可以审核申报")
+        raise PermissionDenied(gettext("只有本市的评审专家或市级管理员可以审核申报"))
     if learner.user_id is not None and learner.user_id == getattr(actor, "pk", None):
-        raise PermissionDenied("不能审核自己的申报")
+        raise PermissionDenied(gettext("不能审核自己的申报"))
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError({"reason": "审核必须写明理由（通过或不通过都要）"})
+        raise DomainError({"reason": gettext("审核必须写明理由（通过或不通过都要）")})
     if len(reason) > 500:
-        raise DomainError({"reason": "理由不超过 500 个字"})
+        raise DomainError({"reason": gettext("理由不超过 500 个字")})
     with transaction.atomic():
         account = ledger.lock_account(declaration.account_id)
         declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
         if declaration.status != DeclarationStatus.SUBMITTED:
-            raise DomainError({"status": f"该申报已审核（{declaration.get_status_display()}）"})
+            raise DomainError({"status": gettext("该申报已审核（%(get_status_display)s）") % {"get_status_display": declaration.get_status_display()}})
         declaration.reviewer, declaration.reason, declaration.reviewed_at = actor, reason, timezone.now()
         if approve:
             version = declaration.standard.versions.filter(status=VersionStatus.ACTIVE).first()
             if version is None:
-                raise DomainError({"standard": f"认证标准「{declaration.standard.code}」已撤销，不能据此认定"})
+                raise DomainError({"standard": gettext("认证标准「%(code)s」已撤销，不能据此认定") % {"code": declaration.standard.code}})
             if version.min_score is not None and (declaration.score is None or declaration.score < version.min_score):
-                raise DomainError({"score": f"成绩低于标准要求的 {version.min_score}"})
+                raise DomainError({"score": gettext("成绩低于标准要求的 %(min_score)s") % {"min_score": version.min_score}})
             if declaration.hours < version.min_hours:
-                raise DomainError({"hours": f"学时 {declaration.hours} 少于标准要求的 {version.min_hours}"})
+                raise DomainError({"hours": gettext("学时 %(hours)s 少于标准要求的 %(min_hours)s") % {"hours": declaration.hours, "min_hours": version.min_hours}})
             if declaration.date < version.effective_from:
-                raise DomainError({"date": f"取得日期 {declaration.date} 早于标准 v{version.version} 的生效日期 "
-                                           f"{version.effective_from}"})
+                raise DomainError({"date": gettext("取得日期 %(date)s 早于标准 v%(version)s 的生效日期 %(effective_from)s") % {"date": declaration.date, "version": version.version, "effective_from": version.effective_from}})
             credits = version.credits_for(declaration.hours) if version.hours_per_credit else version.credits
             if credits <= 0:
-                raise DomainError({"hours": f"学时 {declaration.hours} 不足以获得学分"})
+                raise DomainError({"hours": gettext("学时 %(hours)s 不足以获得学分") % {"hours": declaration.hours}})
             declaration.status = DeclarationStatus.APPROVED
             declaration.save(update_fields=["status", "reviewer", "reason", "reviewed_at"])
             outcome = Outcome.objects.create(
@@ -628,17 +629,17 @@ def outcome_reverse(*, actor, outcome: Outcome, reason: str) -> LedgerEntry:
     _require_city_admin(actor, _city_of(outcome.account.learner.residence))
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError({"reason": "冲正必须写明理由"})
+        raise DomainError({"reason": gettext("冲正必须写明理由")})
     with transaction.atomic():
         account = ledger.lock_account(outcome.account_id)
         original = LedgerEntry.objects.filter(outcome=outcome, reason=EntryReason.RECOGNITION).first()
         if original is None:
-            raise DomainError({"outcome": "该成果没有认定记账"})
+            raise DomainError({"outcome": gettext("该成果没有认定记账")})
         if LedgerEntry.objects.filter(reverses=original).exists():
-            raise DomainError({"outcome": "该成果已冲正"})
+            raise DomainError({"outcome": gettext("该成果已冲正")})
         if OutcomeUse.objects.filter(outcome=outcome).exclude(
                 conversion__entries__reason=EntryReason.REVERSAL).exists():
-            raise DomainError({"outcome": "该成果已用于学分转换，须先冲正相应的转换"})
+            raise DomainError({"outcome": gettext("该成果已用于学分转换，须先冲正相应的转换")})
         entry, = ledger.entries_append(account=account, actor=actor, movements=[ledger.Movement(
             credit_class=original.credit_class, amount=-original.amount, reason=EntryReason.REVERSAL,
             outcome_id=outcome.pk, reverses_id=original.pk, memo=reason[:200])])
@@ -668,29 +669,29 @@ def rule_create(*, actor, code: str, name: str, source_codes: list[str], target_
     errors = {}
     code, name, target_name = (code or "").strip(), (name or "").strip(), (target_name or "").strip()
     if not code or len(code) > 40 or any(c.isspace() for c in code):
-        errors["code"] = "规则代码不能为空、不含空格，且不超过 40 个字符"
+        errors["code"] = gettext("规则代码不能为空、不含空格，且不超过 40 个字符")
     elif ConversionRule.objects.filter(code=code).exists():
-        errors["code"] = f"规则代码「{code}」已存在"
+        errors["code"] = gettext("规则代码「%(code)s」已存在") % {"code": code}
     if not name or len(name) > 200:
-        errors["name"] = "规则名称不能为空，且不超过 200 个字"
+        errors["name"] = gettext("规则名称不能为空，且不超过 200 个字")
     if not target_name or len(target_name) > 128:
-        errors["target_name"] = "目标专业、课程或证书名称不能为空"
+        errors["target_name"] = gettext("目标专业、课程或证书名称不能为空")
     institution = Institution.objects.filter(code=(target_institution_code or "").strip()).first()
     if institution is None:
-        errors["target_institution"] = f"未找到机构「{target_institution_code}」"
+        errors["target_institution"] = gettext("未找到机构「%(target_institution_code)s」") % {"target_institution_code": target_institution_code}
     elif not _manages(actor, institution):
-        raise PermissionDenied("只能为本机构（或所辖机构）制定转换规则")
+        raise PermissionDenied(gettext("只能为本机构（或所辖机构）制定转换规则"))
     if target_kind not in TargetKind.values:
-        errors["target_kind"] = f"未知的目标类型「{target_kind}」"
+        errors["target_kind"] = gettext("未知的目标类型「%(target_kind)s」") % {"target_kind": target_kind}
     if target_class not in CreditClass.values:
-        errors["target_class"] = f"未知的学分类别「{target_class}」"
+        errors["target_class"] = gettext("未知的学分类别「%(target_class)s」") % {"target_class": target_class}
     source_codes = [c.strip() for c in (source_codes or []) if c and c.strip()]
     sources = list(Standard.objects.filter(code__in=source_codes))
     if not source_codes:
-        errors["sources"] = "至少需要一个来源标准"
+        errors["sources"] = gettext("至少需要一个来源标准")
     elif len(sources) != len(set(source_codes)):
         missing = set(source_codes) - {s.code for s in sources}
-        errors["sources"] = f"未找到认证标准：{'、'.join(sorted(missing))}"
+        errors["sources"] = gettext("未找到认证标准：%(join)s") % {"join": gettext("、").join(sorted(missing))}
     numbers = {}
     for field, value, kwargs in (("ratio", ratio, {"positive": True, "maximum": Decimal("10"), "places": 3}),
                                  ("cap_per_learner", cap_per_learner, {"positive": True, "maximum": MAX_CREDITS}),
@@ -707,7 +708,7 @@ def rule_create(*, actor, code: str, name: str, source_codes: list[str], target_
         start = _date(effective_from, "effective_from")
         end = _date(abolished_on, "abolished_on") if abolished_on not in (None, "") else None
         if end is not None and end <= start:
-            errors["abolished_on"] = f"废止日期 {end} 必须晚于生效日期 {start}"
+            errors["abolished_on"] = gettext("废止日期 %(end)s 必须晚于生效日期 %(start)s") % {"end": end, "start": start}
     except DomainError as exc:
         errors.update({k: " ".join(v) for k, v in exc.errors.items()})
         start = end = None
@@ -717,12 +718,11 @@ def rule_create(*, actor, code: str, name: str, source_codes: list[str], target_
         if (policy.culture_never_academic and target_class == CreditClass.ACADEMIC
                 and StandardVersion.objects.filter(standard__in=sources, status=VersionStatus.ACTIVE,
                                                    credit_class=CreditClass.CULTURE).exists()):
-            errors["sources"] = "按本市政策，文化休闲类学分不得转换为学历教育学分"
+            errors["sources"] = gettext("按本市政策，文化休闲类学分不得转换为学历教育学分")
         key = f"{institution.pk}|{target_kind}|{target_name}"
         clash = _overlapping(None, [s.pk for s in sources], key, start, end).first()
         if clash is not None:
-            errors["effective_from"] = (f"与规则「{clash.code}」的有效期重叠（同一来源标准、同一目标：{clash.effective_from}"
-                                        f" 至 {clash.abolished_on or '长期'}）")
+            errors["effective_from"] = (gettext("与规则「%(code)s」的有效期重叠（同一来源标准、同一目标：%(effective_from)s 至 %(v)s）") % {"code": clash.code, "effective_from": clash.effective_from, "v": clash.abolished_on or gettext("长期")})
     if errors:
         raise DomainError(errors)
     with transaction.atomic():
@@ -738,37 +738,37 @@ def rule_create(*, actor, code: str, name: str, source_codes: list[str], target_
 def rule_submit(*, actor, rule: ConversionRule) -> ConversionRule:
     """Draft → expert review."""
     if not _manages(actor, rule.target_institution):
-        raise PermissionDenied("只能提交本机构的转换规则")
+        raise PermissionDenied(gettext("只能提交本机构的转换规则"))
     return _rule_move(actor, rule, RuleStatus.DRAFT, RuleStatus.REVIEW, "")
 
 
 def rule_review(*, actor, rule: ConversionRule, approve: bool, note: str) -> ConversionRule:
     """An expert reviewer (or city administrator) activates the rule, or sends it back to draft with a note."""
     if not _is_reviewer_for(actor, rule.target_institution.place):
-        raise PermissionDenied("只有本市的评审专家或市级管理员可以评审转换规则")
+        raise PermissionDenied(gettext("只有本市的评审专家或市级管理员可以评审转换规则"))
     if not (note or "").strip():
-        raise DomainError({"note": "评审意见不能为空"})
+        raise DomainError({"note": gettext("评审意见不能为空")})
     with transaction.atomic():
         if approve:  # under the target institution's lock, so two overlapping rules cannot both be activated at once
             Institution.objects.select_for_update().get(pk=rule.target_institution_id)
             clash = _overlapping(rule.pk, list(rule.sources.values_list("pk", flat=True)), rule.target_key,
                                  rule.effective_from, rule.abolished_on).filter(status=RuleStatus.ACTIVE).first()
             if clash is not None:
-                raise DomainError({"effective_from": f"与生效中的规则「{clash.code}」有效期重叠"})
+                raise DomainError({"effective_from": gettext("与生效中的规则「%(code)s」有效期重叠") % {"code": clash.code}})
         return _rule_move(actor, rule, RuleStatus.REVIEW, RuleStatus.ACTIVE if approve else RuleStatus.DRAFT,
                           note.strip())
 
 
 def rule_abolish(*, actor, rule: ConversionRule, on: datetime.date | None = None) -> ConversionRule:
     if not (_manages(actor, rule.target_institution) or _is_city_admin_of(actor, rule.target_institution.place)):
-        raise PermissionDenied("只能废止本机构的转换规则")
+        raise PermissionDenied(gettext("只能废止本机构的转换规则"))
     on = _date(on or timezone.localdate(), "abolished_on")
     if on < rule.effective_from:
-        raise DomainError({"abolished_on": f"废止日期不能早于生效日期 {rule.effective_from}"})
+        raise DomainError({"abolished_on": gettext("废止日期不能早于生效日期 %(effective_from)s") % {"effective_from": rule.effective_from}})
     with transaction.atomic():
         rule = ConversionRule.objects.select_for_update().get(pk=rule.pk)
         if rule.status == RuleStatus.ABOLISHED:
-            raise DomainError({"status": "该规则已废止"})
+            raise DomainError({"status": gettext("该规则已废止")})
         rule.status, rule.abolished_on = RuleStatus.ABOLISHED, on
         rule.save(update_fields=["status", "abolished_on"])
         audit_record(actor=actor, action="conversion_rule.abolish", obj=rule, on=str(on))
@@ -779,7 +779,7 @@ def _rule_move(actor, rule: ConversionRule, source: str, target: str, note: str)
     with transaction.atomic():
         rule = ConversionRule.objects.select_for_update().get(pk=rule.pk)
         if rule.status != source:
-            raise DomainError({"status": f"规则当前为「{rule.get_status_display()}」，不能进行此操作"})
+            raise DomainError({"status": gettext("规则当前为「%(get_status_display)s」，不能进行此操作") % {"get_status_display": rule.get_status_display()}})
         rule.status = target
         fields = ["status"]
         if target in (RuleStatus.ACTIVE, RuleStatus.DRAFT) and source == RuleStatus.REVIEW:
@@ -796,12 +796,11 @@ def _conversion_check(account: LearningAccount, rule: ConversionRule, outcomes: 
                       today: datetime.date) -> tuple[Decimal, Decimal]:
     """(credits in, credits out), or a DomainError saying which cap, policy or window it breaks."""
     if rule.status != RuleStatus.ACTIVE:
-        raise DomainError({"rule": f"转换规则「{rule.code}」不在生效状态（{rule.get_status_display()}）"})
+        raise DomainError({"rule": gettext("转换规则「%(code)s」不在生效状态（%(get_status_display)s）") % {"code": rule.code, "get_status_display": rule.get_status_display()}})
     if today < rule.effective_from or (rule.abolished_on is not None and today >= rule.abolished_on):
-        raise DomainError({"rule": f"转换规则「{rule.code}」不在有效期内（{rule.effective_from} 至 "
-                                   f"{rule.abolished_on or '长期'}）"})
+        raise DomainError({"rule": gettext("转换规则「%(code)s」不在有效期内（%(effective_from)s 至 %(v)s）") % {"code": rule.code, "effective_from": rule.effective_from, "v": rule.abolished_on or gettext("长期")}})
     if not outcomes:
-        raise DomainError({"outcomes": "请选择至少一项学习成果"})
+        raise DomainError({"outcomes": gettext("请选择至少一项学习成果")})
     policy = policy_for(_city_of(account.learner.residence))
     source_ids = set(rule.sources.values_list("pk", flat=True))
     reversed_ids = set(LedgerEntry.objects.filter(outcome__in=outcomes, reason=EntryReason.REVERSAL)
@@ -811,18 +810,18 @@ def _conversion_check(account: LearningAccount, rule: ConversionRule, outcomes: 
     errors = []
     for o in outcomes:
         if o.account_id != account.pk:
-            errors.append(f"「{o.title}」不是本账户的成果")
+            errors.append(gettext("「%(title)s」不是本账户的成果") % {"title": o.title})
         elif o.pk in reversed_ids:
-            errors.append(f"「{o.title}」已冲正")
+            errors.append(gettext("「%(title)s」已冲正") % {"title": o.title})
         elif o.standard_version.standard_id not in source_ids:
-            errors.append(f"「{o.title}」的标准不在规则的来源标准中")
+            errors.append(gettext("「%(title)s」的标准不在规则的来源标准中") % {"title": o.title})
         elif rule.min_score is not None and (o.score is None or o.score < rule.min_score):
-            errors.append(f"「{o.title}」的成绩低于规则要求的 {rule.min_score}")
+            errors.append(gettext("「%(title)s」的成绩低于规则要求的 %(min_score)s") % {"title": o.title, "min_score": rule.min_score})
         elif policy.culture_never_academic and o.credit_class == CreditClass.CULTURE \
                 and rule.target_class == CreditClass.ACADEMIC:
-            errors.append(f"「{o.title}」是文化休闲类学分，按政策不得转换为学历教育学分")
+            errors.append(gettext("「%(title)s」是文化休闲类学分，按政策不得转换为学历教育学分") % {"title": o.title})
         elif policy.source_once_per_target and o.pk in used:
-            errors.append(f"「{o.title}」已用于同一目标「{rule.target_name}」的转换，同一成果只能使用一次")
+            errors.append(gettext("「%(title)s」已用于同一目标「%(target_name)s」的转换，同一成果只能使用一次") % {"title": o.title, "target_name": rule.target_name})
     if errors:
         raise DomainError({"outcomes": errors})
     credits_in = sum((o.credits for o in outcomes), Decimal("0"))
@@ -830,10 +829,9 @@ def _conversion_check(account: LearningAccount, rule: ConversionRule, outcomes: 
     converted = Decimal(str(LedgerEntry.objects.filter(account=account, conversion__rule=rule)
                             .aggregate(s=Sum("amount"))["s"] or 0)).quantize(Decimal("0.01"))
     if converted + credits_out > rule.cap_per_learner:
-        raise DomainError({"outcomes": [f"超过规则「{rule.code}」每人 {rule.cap_per_learner} 学分的上限：已转换 {converted}，"
-                                        f"本次 {credits_out}"]})
+        raise DomainError({"outcomes": [gettext("超过规则「%(code)s」每人 %(cap_per_learner)s 学分的上限：已转换 %(converted)s，本次 %(credits_out)s") % {"code": rule.code, "cap_per_learner": rule.cap_per_learner, "converted": converted, "credits_out": credits_out}]})
     if credits_out <= 0:
-        raise DomainError({"outcomes": ["转换后的学分为 0"]})
+        raise DomainError({"outcomes": [gettext("转换后的学分为 0")]})
     return credits_in, credits_out
 
 
@@ -842,15 +840,15 @@ def conversion_apply(*, actor, rule: ConversionRule, outcome_ids: list[int]) -> 
     profile = LearnerProfile.objects.filter(user=actor).first() if getattr(actor, "is_authenticated", False) else None
     account = LearningAccount.objects.filter(learner=profile).first() if profile else None
     if account is None:
-        raise DomainError({"account": "您还没有学习账户"})
+        raise DomainError({"account": gettext("您还没有学习账户")})
     rule = ConversionRule.objects.get(pk=rule.pk)  # as it is now, not as the caller last saw it
     try:
         ids = list(dict.fromkeys(int(i) for i in outcome_ids or []))
     except (TypeError, ValueError):
-        raise DomainError({"outcomes": "成果编号必须是整数"}) from None
+        raise DomainError({"outcomes": gettext("成果编号必须是整数")}) from None
     outcomes = list(Outcome.objects.filter(pk__in=ids, account=account).select_related("standard_version"))
     if len(outcomes) != len(ids):  # another learner's outcome is as absent as one that does not exist
-        raise DomainError({"outcomes": "所选成果不存在，或不是您的学习成果"})
+        raise DomainError({"outcomes": gettext("所选成果不存在，或不是您的学习成果")})
     credits_in, credits_out = _conversion_check(account, rule, outcomes, timezone.localdate())
     with transaction.atomic():
         conversion = Conversion.objects.create(account=account, rule=rule, credits_in=credits_in,
@@ -866,19 +864,19 @@ def conversion_decide(*, actor, conversion: Conversion, approve: bool, reason: s
     twice for the same target."""
     rule = conversion.rule
     if not _manages(actor, rule.target_institution):
-        raise PermissionDenied(f"只有目标机构 {rule.target_institution.name} 的工作人员可以审批该转换")
+        raise PermissionDenied(gettext("只有目标机构 %(name)s 的工作人员可以审批该转换") % {"name": rule.target_institution.name})
     if conversion.account.learner.user_id is not None and conversion.account.learner.user_id == getattr(actor, "pk",
                                                                                                           None):
-        raise PermissionDenied("不能审批自己的转换申请")
+        raise PermissionDenied(gettext("不能审批自己的转换申请"))
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError({"reason": "审批必须写明理由"})
+        raise DomainError({"reason": gettext("审批必须写明理由")})
     with transaction.atomic():
         account = ledger.lock_account(conversion.account_id)
         conversion = Conversion.objects.select_for_update().get(pk=conversion.pk)
         rule = ConversionRule.objects.select_for_update().get(pk=conversion.rule_id)
         if conversion.status != ConversionStatus.APPLIED:
-            raise DomainError({"status": f"该申请已处理（{conversion.get_status_display()}）"})
+            raise DomainError({"status": gettext("该申请已处理（%(get_status_display)s）") % {"get_status_display": conversion.get_status_display()}})
         conversion.decided_by, conversion.decided_at, conversion.reason = actor, timezone.now(), reason[:500]
         if approve:
             outcomes = list(conversion.outcomes.select_related("standard_version"))
@@ -904,17 +902,17 @@ def conversion_reverse(*, actor, conversion: Conversion, reason: str) -> LedgerE
     outcomes are free again for that target, and can then be reversed themselves."""
     rule = conversion.rule
     if not (_manages(actor, rule.target_institution) or _is_city_admin_of(actor, rule.target_institution.place)):
-        raise PermissionDenied("只有目标机构或市级管理员可以冲正转换")
+        raise PermissionDenied(gettext("只有目标机构或市级管理员可以冲正转换"))
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError({"reason": "冲正必须写明理由"})
+        raise DomainError({"reason": gettext("冲正必须写明理由")})
     with transaction.atomic():
         account = ledger.lock_account(conversion.account_id)
         original = LedgerEntry.objects.filter(conversion=conversion, reason=EntryReason.CONVERSION).first()
         if original is None:
-            raise DomainError({"conversion": "该转换尚未批准，没有可冲正的记账"})
+            raise DomainError({"conversion": gettext("该转换尚未批准，没有可冲正的记账")})
         if LedgerEntry.objects.filter(reverses=original).exists():
-            raise DomainError({"conversion": "该转换已冲正"})
+            raise DomainError({"conversion": gettext("该转换已冲正")})
         entry, = ledger.entries_append(account=account, actor=actor, movements=[ledger.Movement(
             credit_class=original.credit_class, amount=-original.amount, reason=EntryReason.REVERSAL,
             conversion_id=conversion.pk, reverses_id=original.pk, memo=reason[:200])])
@@ -930,20 +928,20 @@ def transcript_withdraw(*, actor, token: str, reason: str = "") -> Transcript:
     one for that learner. Once only: a TranscriptWithdrawal beside it (the transcript itself is append-only)."""
     reason = (reason or "").strip()
     if len(reason) > 200:
-        raise DomainError({"reason": "撤回原因不能超过 200 个字"})
+        raise DomainError({"reason": gettext("撤回原因不能超过 200 个字")})
     with transaction.atomic():
         transcript = (Transcript.objects.select_for_update(of=("self",)).filter(token=(token or "").strip())
                       .select_related("account__learner__residence").first())
         if transcript is None:
-            raise NotFound("未找到该学习成果证明")
+            raise NotFound(gettext("未找到该学习成果证明"))
         learner = transcript.account.learner
         scope = scope_for(actor)
         own = learner.user_id is not None and learner.user_id == getattr(actor, "pk", None)
         if not (own or scope.everything or scope.can_manage_people_at(learner.residence.path)):
-            raise NotFound("未找到该学习成果证明")  # (another's: not even whether it exists)
+            raise NotFound(gettext("未找到该学习成果证明"))  # (another's: not even whether it exists)
         earlier = TranscriptWithdrawal.objects.filter(transcript=transcript).first()
         if earlier is not None:
-            raise DomainError({"token": f"该证明已于 {timezone.localtime(earlier.withdrawn_at):%Y-%m-%d %H:%M} 撤回"})
+            raise DomainError({"token": gettext("该证明已于 %(localtime)s 撤回") % {"localtime": format(timezone.localtime(earlier.withdrawn_at), "%Y-%m-%d %H:%M")}})
         TranscriptWithdrawal.objects.create(transcript=transcript, withdrawn_at=timezone.now(), withdrawn_by=_user(actor),
                                             reason=reason)
         audit_record(actor=actor, action="transcript.withdraw", obj=transcript, reason=reason)
@@ -959,7 +957,7 @@ def transcript_issue(*, actor, account: LearningAccount, base_url: str = "") -> 
     learner = account.learner
     own = learner.user_id is not None and learner.user_id == getattr(actor, "pk", None)
     if not (own or scope.everything or scope.can_manage_people_at(learner.residence.path)):
-        raise PermissionDenied("只能为本人或所辖居民出具学习成果证明")
+        raise PermissionDenied(gettext("只能为本人或所辖居民出具学习成果证明"))
     with transaction.atomic():
         account = ledger.lock_account(account.pk)
         content = transcript_content(account)

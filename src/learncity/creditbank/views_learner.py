@@ -227,8 +227,9 @@ class DeclarationForm(forms.Form):
     def __init__(self, *args, standards=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["standard"].choices = [("", "—")] + [
-            (v.standard.code, f"{v.standard.code} {v.name}（{v.get_credit_class_display()}，{v.credits} "
-                              f"{_('学分')}）") for v in standards]
+            (v.standard.code, _("%(code)s %(name)s（%(credit_class)s，%(credits)s 学分）") % {
+                "code": v.standard.code, "name": v.name, "credit_class": v.get_credit_class_display(),
+                "credits": v.credits}) for v in standards]
 
 
 @login_required

@@ -18,6 +18,7 @@ import datetime
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext
 from ninja import Router, Schema
 from ninja.pagination import paginate
 from ninja.security import HttpBearer
@@ -56,7 +57,7 @@ def _actor(request):
 
 def _people_only(request):
     if _key(request):
-        raise PermissionDenied("接口密钥只能用于报送数据；管理密钥请使用个人令牌或登录后操作")
+        raise PermissionDenied(gettext("接口密钥只能用于报送数据；管理密钥请使用个人令牌或登录后操作"))
     return request.auth
 
 
@@ -201,20 +202,19 @@ def job_submit(request, institution_code: str = "", mode: str = "", filename: st
         institution_code = institution_code or request.POST.get("institution_code", "")
         mode = mode or request.POST.get("mode", "")
         if file is None:
-            raise DomainError({"file": "请在表单字段 file 中上传文件（xlsx 或 CSV）"})
+            raise DomainError({"file": gettext("请在表单字段 file 中上传文件（xlsx 或 CSV）")})
         data, filename = file, file.name
     elif kind in JSONL_TYPES:
         filename = filename or "records.jsonl"
         if not filename.lower().endswith((".jsonl", ".ndjson")):
             filename += ".jsonl"
     else:
-        raise DomainError({"content_type": f"不支持的内容类型「{kind or '未指定'}」：请用 multipart/form-data 上传文件，"
-                                           "或用 application/x-ndjson 上传 JSON Lines"})
+        raise DomainError({"content_type": gettext("不支持的内容类型「%(v)s」：请用 multipart/form-data 上传文件，或用 application/x-ndjson 上传 JSON Lines") % {"v": kind or gettext("未指定")}})
     if kind in JSONL_TYPES:
         data = _Body(request, declared)  # streamed from the request to disk
     institution_code = institution_code or own
     if not institution_code:
-        raise DomainError({"institution_code": "请用 institution_code 指明报送机构的机构代码"})
+        raise DomainError({"institution_code": gettext("请用 institution_code 指明报送机构的机构代码")})
     return services.job_submit(actor=actor, institution_code=institution_code, filename=filename, data=data,
                                mode=mode or JobMode.ALL_OR_NOTHING, source=JobSource.API, provider_key=key)
 
@@ -242,7 +242,7 @@ def job_report(request, pk: int):
     """The error report: each row of the file with its errors beside it (xlsx)."""
     job = _job(request, pk)
     if not job.has_report:
-        raise NotFound("这次上传没有错误报告")
+        raise NotFound(gettext("这次上传没有错误报告"))
     response = HttpResponse(services.report_xlsx(job), content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(True, f"report-{job.pk}.xlsx")
     return response

@@ -14,6 +14,7 @@ import secrets
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from learncity.core.audit import audit_record
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
@@ -40,12 +41,12 @@ def _institution(actor, code) -> Institution:
         raise PermissionDenied()
     code = (code or "").strip()
     if not code:
-        raise DomainError({"institution_code": "请选择机构"})
+        raise DomainError({"institution_code": gettext("请选择机构")})
     institution = Institution.objects.filter(code=code).first()
     if institution is None:
-        raise DomainError({"institution_code": f"未知的机构代码「{code}」"})
+        raise DomainError({"institution_code": gettext("未知的机构代码「%(code)s」") % {"code": code}})
     if not _managed(actor).filter(pk=institution.pk).exists():
-        raise PermissionDenied("您无权管理该机构的接口密钥")
+        raise PermissionDenied(gettext("您无权管理该机构的接口密钥"))
     return institution
 
 
@@ -54,9 +55,9 @@ def provider_key_create(*, actor, institution_code: str, name: str, days: int | 
     institution = _institution(actor, institution_code)
     name = (name or "").strip()
     if not name or len(name) > 64:
-        raise DomainError({"name": "密钥名称不能为空，且不超过 64 个字"})
+        raise DomainError({"name": gettext("密钥名称不能为空，且不超过 64 个字")})
     if days is not None and (isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS):
-        raise DomainError({"days": f"有效天数应在 1–{MAX_DAYS} 之间"})
+        raise DomainError({"days": gettext("有效天数应在 1–%(MAX_DAYS)s 之间") % {"MAX_DAYS": MAX_DAYS}})
     prefix = secrets.token_hex(6)
     raw = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     expires = timezone.now() + datetime.timedelta(days=days) if days else None
@@ -80,14 +81,14 @@ def provider_key_get(*, actor, pk) -> ProviderKey:
     """One key the actor manages; any other is answered as if it did not exist."""
     key = provider_key_list(actor=actor).filter(pk=pk).first() if str(pk).isdigit() else None
     if key is None:
-        raise NotFound("未找到该接口密钥")
+        raise NotFound(gettext("未找到该接口密钥"))
     return key
 
 
 def provider_key_revoke(*, actor, key: ProviderKey) -> ProviderKey:
     """Revoke a key for good (revoking it again changes nothing)."""
     if actor is None or not _managed(actor).filter(pk=key.institution_id).exists():
-        raise PermissionDenied("您无权管理该机构的接口密钥")
+        raise PermissionDenied(gettext("您无权管理该机构的接口密钥"))
     with transaction.atomic():
         locked = ProviderKey.objects.select_for_update().get(pk=key.pk)
         if locked.revoked_at is None:

@@ -34,6 +34,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from learncity.catalog.models import Course, CourseKind, LearningRecord, RecordKind, RecordSource
@@ -308,16 +309,16 @@ def check_headers(source: Source) -> list[int]:
                if c.code not in found and (c.required or not optional_may_be_absent)]
     problems = []
     if missing:
-        problems.append(_("缺少列：%(cols)s") % {"cols": "、".join(missing)})
+        problems.append(_("缺少列：%(cols)s") % {"cols": gettext("、").join(missing)})
     if unknown:
-        problems.append(_("多出的列：%(cols)s") % {"cols": "、".join(unknown)})
+        problems.append(_("多出的列：%(cols)s") % {"cols": gettext("、").join(unknown)})
     if repeated:
-        problems.append(_("重复的列：%(cols)s") % {"cols": "、".join(repeated)})
+        problems.append(_("重复的列：%(cols)s") % {"cols": gettext("、").join(repeated)})
     if not problems and source.format == "jsonl":
         return list(range(len(COLUMNS)))  # its rows come in COLUMNS order, whatever keys each line has
     if problems:
-        raise FileRejected(_("表头不正确，整个文件未导入。") + "；".join(problems) + "。"
-                           + _("应有的列：%(cols)s") % {"cols": "、".join(c.header for c in COLUMNS)},
+        raise FileRejected(_("表头不正确，整个文件未导入。") + gettext("；").join(problems) + gettext("。")
+                           + _("应有的列：%(cols)s") % {"cols": gettext("、").join(c.header for c in COLUMNS)},
                            encoding=source.encoding)
     return [found.get(c.code, -1) for c in COLUMNS]
 

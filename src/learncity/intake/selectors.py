@@ -2,6 +2,7 @@
 people who may upload for it); a provider key sees its own institution's."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from learncity.core.errors import NotFound
 from learncity.core.scopes import Action, scope_for
@@ -26,5 +27,5 @@ def job_get(*, actor, pk, provider_key: ProviderKey | None = None) -> ImportJob:
     job = (job_list(actor=actor, provider_key=provider_key).select_related("institution", "created_by")
            .filter(pk=pk).first())
     if job is None:
-        raise NotFound("未找到这次上传 (no such upload)")
+        raise NotFound(gettext("未找到这次上传 (no such upload)"))
     return job

@@ -5,7 +5,8 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 
 from learncity.core.errors import DomainError
 
@@ -30,13 +31,15 @@ class Period:
 
     @property
     def label(self) -> str:
+        """The period in words, in the active language: 2026年第3季度 / Q3 2026."""
         if self.kind == "year":
-            return f"{self.start.year}年"
+            return gettext("%(year)s年") % {"year": self.start.year}
         if self.kind == "quarter":
-            return f"{self.start.year}年第{(self.start.month - 1) // 3 + 1}季度"
+            return gettext("%(year)s年第%(quarter)s季度") % {"year": self.start.year,
+                                                         "quarter": (self.start.month - 1) // 3 + 1}
         if self.kind == "month":
-            return f"{self.start.year}年{self.start.month}月"
-        return f"{self.start.isoformat()}至{self.end.isoformat()}"
+            return formats.date_format(self.start, "YEAR_MONTH_FORMAT")
+        return gettext("%(start)s至%(end)s") % {"start": self.start.isoformat(), "end": self.end.isoformat()}
 
     def __str__(self) -> str:
         return self.key
@@ -91,16 +94,16 @@ def period_of(kind: str, day: datetime.date) -> Period:
     if kind == "month":
         return Period("month", datetime.date(day.year, day.month, 1),
                       datetime.date(day.year, day.month, calendar.monthrange(day.year, day.month)[1]))
-    raise DomainError({"period": f"未知的期间类型「{kind}」，可选：month, quarter, year, custom"})
+    raise DomainError({"period": gettext("未知的期间类型「%(kind)s」，可选：month, quarter, year, custom") % {"kind": kind}})
 
 
 def period_custom(start: datetime.date, end: datetime.date) -> Period:
     if not isinstance(start, datetime.date) or not isinstance(end, datetime.date):
-        raise DomainError({"period": "自定义区间须给出开始和结束日期"})
+        raise DomainError({"period": gettext("自定义区间须给出开始和结束日期")})
     if end < start:
-        raise DomainError({"period": f"期间的结束日期 {end.isoformat()} 早于开始日期 {start.isoformat()}"})
+        raise DomainError({"period": gettext("期间的结束日期 %(isoformat)s 早于开始日期 %(isoformat2)s") % {"isoformat": end.isoformat(), "isoformat2": start.isoformat()}})
     if start.year < 1900 or end.year > 2999:
-        raise DomainError({"period": "年份超出范围"})
+        raise DomainError({"period": gettext("年份超出范围")})
     return Period("custom", start, end)
 
 
@@ -116,22 +119,22 @@ def period_parse(key) -> Period:
     if m := _YEAR.match(text):
         year = int(m.group(1))
         if not 1900 <= year <= 2999:
-            raise DomainError({"period": f"年份 {year} 超出范围"})
+            raise DomainError({"period": gettext("年份 %(year)s 超出范围") % {"year": year}})
         return period_of("year", datetime.date(year, 1, 1))
     if m := _QUARTER.match(text):
         return period_of("quarter", datetime.date(int(m.group(1)), (int(m.group(2)) - 1) * 3 + 1, 1))
     if m := _MONTH.match(text):
         month = int(m.group(2))
         if not 1 <= month <= 12:
-            raise DomainError({"period": f"「{text}」：月份须在 1–12 之间"})
+            raise DomainError({"period": gettext("「%(text)s」：月份须在 1–12 之间") % {"text": text}})
         return period_of("month", datetime.date(int(m.group(1)), month, 1))
     if m := _RANGE.match(text):
         try:
             start, end = (datetime.date.fromisoformat(m.group(i)) for i in (1, 2))
         except ValueError:
-            raise DomainError({"period": f"「{text}」不是有效日期"}) from None
+            raise DomainError({"period": gettext("「%(text)s」不是有效日期") % {"text": text}}) from None
         return period_custom(start, end)
-    raise DomainError({"period": f"「{text}」不是期间：例如 2026、2026-Q3、2026-07 或 2026-01-01..2026-06-30"})
+    raise DomainError({"period": gettext("「%(text)s」不是期间：例如 2026、2026-Q3、2026-07 或 2026-01-01..2026-06-30") % {"text": text}})
 
 
 def period_default() -> Period:
@@ -141,5 +144,4 @@ def period_default() -> Period:
 def period_check_countable(period: Period) -> None:
     """Rollups count distinct persons exactly at month grain within a year."""
     if period.start.year != period.end.year or not period.whole_months:
-        raise DomainError({"period": f"自定义区间须为同一年内的整月（如 {period.start.year}-01-01..{period.start.year}-06-30），"
-                                     f"而不是 {period.key}"})
+        raise DomainError({"period": gettext("自定义区间须为同一年内的整月（如 %(year)s-01-01..%(year)s-06-30），而不是 %(key)s") % {"year": period.start.year, "key": period.key}})

@@ -234,7 +234,7 @@ def _definition(code: str, *, published_only: bool = False) -> _Def:
     for d in _definitions(published_only=published_only):
         if d.indicator.code == code:
             return d
-    raise NotFound(f"未找到指标「{code}」")
+    raise NotFound(gettext("未找到指标「%(code)s」") % {"code": code})
 
 
 def _fresh() -> None:
@@ -589,10 +589,10 @@ def _home(actor) -> Place:
     if scope.everything:
         cities = _cities_running()
         if not cities:
-            raise NotFound("还没有开展监测的城市")
+            raise NotFound(gettext("还没有开展监测的城市"))
         return cities[0]
     if not (scope.roles & MONITOR_ROLES) or not scope.view.place_paths:
-        raise PermissionDenied("只有市、区县管理员和监测相关人员可以查看监测数据")
+        raise PermissionDenied(gettext("只有市、区县管理员和监测相关人员可以查看监测数据"))
     top = sorted(scope.view.place_paths, key=len)[0]
     return Place.objects.get(path=top)
 
@@ -603,7 +603,7 @@ def _place_for(actor, place_id: int | None) -> Place:
         return home
     place = Place.objects.filter(pk=place_id).first()
     if place is None or not scope_for(actor).can_view_place(place):
-        raise NotFound("未找到该区划")
+        raise NotFound(gettext("未找到该区划"))
     return place
 
 
@@ -685,7 +685,7 @@ def indicator_breakdown(*, actor, code: str, by: str, place_id: int | None = Non
     d = _definition(code)
     period = period or period_default()
     if by not in d.info.breakdowns:
-        raise DomainError({"by": f"指标「{d.info.name}」不能按「{by}」分组，可选：{', '.join(d.info.breakdowns) or '无'}"})
+        raise DomainError({"by": gettext("指标「%(name)s」不能按「%(by)s」分组，可选：%(v)s") % {"name": d.info.name, "by": by, "v": ', '.join(d.info.breakdowns) or gettext("无")}})
     _fresh()
     ctx = _Ctx([place])
     spec, f = d.spec, d.spec.filters
@@ -735,7 +735,7 @@ def _series(d: _Def, place: Place, grain: str, year: int | None, *, public: bool
     elif grain == "year":
         periods = [period_of("year", datetime.date(y, 1, 1)) for y in range(year - 4, year + 1)]
     else:
-        raise DomainError({"grain": f"未知的时间粒度「{grain}」，可选：month, quarter, year"})
+        raise DomainError({"grain": gettext("未知的时间粒度「%(grain)s」，可选：month, quarter, year") % {"grain": grain}})
     ctx = _Ctx([place])
     points = [SeriesPoint(p, _value(ctx, d.spec, place, p, public=public), _target_for(ctx, d, place, p).value)
               for p in periods]
@@ -786,7 +786,7 @@ def learning_organisations_by(*, actor, by: str, place_id: int | None = None,
         counts = dict(qs.values("kind").annotate(n=Count("pk")).values_list("kind", "n"))
         return [BreakdownRow(k, str(label), Value(Decimal(counts.get(k, 0)), Decimal(counts.get(k, 0)), None))
                 for k, label in LearningOrganisationKind.choices]
-    raise DomainError({"by": f"学习型组织只能按 member_unit 或 kind 分组，不能按「{by}」"})
+    raise DomainError({"by": gettext("学习型组织只能按 member_unit 或 kind 分组，不能按「%(by)s」") % {"by": by}})
 
 
 # --- public -----------------------------------------------------------------------------------------------
@@ -796,7 +796,7 @@ def _public_city(city_code: str | None) -> Place:
     if city_code:
         cities = [c for c in cities if c.code == city_code]
     if not cities:
-        raise NotFound("未找到该城市的学习型城市看板")
+        raise NotFound(gettext("未找到该城市的学习型城市看板"))
     return cities[0]
 
 
@@ -818,7 +818,7 @@ def public_drilldown(*, code: str, place_id: int | None = None, period: Period |
     if place_id is not None:
         place = Place.objects.filter(pk=place_id, path__startswith=city.path, level__lte=PlaceLevel.STREET).first()
         if place is None:
-            raise NotFound("未找到该区划")
+            raise NotFound(gettext("未找到该区划"))
     _fresh()
     return _drilldown(d, place, city, period or period_default(), public=True)
 

@@ -4,6 +4,7 @@ Atomic, audited."""
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from learncity.core.audit import audit_record
 from learncity.core.errors import CellError, DomainError, FileRejected, NotFound, PermissionDenied
@@ -34,42 +35,42 @@ def _can_set_targets(actor, place: Place) -> bool:
 def _require_city_admin(actor) -> None:
     scope = scope_for(actor)
     if not (scope.everything or Role.CITY_ADMIN in scope.roles):
-        raise PermissionDenied("只有市级管理员可以修改指标定义")
+        raise PermissionDenied(gettext("只有市级管理员可以修改指标定义"))
 
 
 def _indicator(code: str) -> Indicator:
     found = Indicator.objects.filter(code=(code or "").strip()).first()
     if found is None:
-        raise DomainError({"indicator": f"未知的指标代码「{code}」"})
+        raise DomainError({"indicator": gettext("未知的指标代码「%(code)s」") % {"code": code}})
     return found
 
 
 def _active_spec(indicator: Indicator):
     version = indicator.versions.filter(status=IndicatorVersionStatus.ACTIVE).first()
     if version is None:
-        raise DomainError({"indicator": f"指标「{indicator.code}」没有现行的计算口径"})
+        raise DomainError({"indicator": gettext("指标「%(code)s」没有现行的计算口径") % {"code": indicator.code}})
     return spec_validate(version.spec)
 
 
 def target_value_check(indicator: Indicator, value) -> Decimal:
     """The target as a Decimal, or a DomainError saying what is wrong with it."""
     if isinstance(value, bool) or value is None or (isinstance(value, str) and not value.strip()):
-        raise DomainError({"value": "请填写目标值"})
+        raise DomainError({"value": gettext("请填写目标值")})
     try:
         number = Decimal(str(value).strip().rstrip("%"))
     except InvalidOperation:
-        raise DomainError({"value": f"目标值「{value}」不是数字"}) from None
+        raise DomainError({"value": gettext("目标值「%(value)s」不是数字") % {"value": value}}) from None
     if not number.is_finite():
-        raise DomainError({"value": f"目标值「{value}」不是数字"})
+        raise DomainError({"value": gettext("目标值「%(value)s」不是数字") % {"value": value}})
     if number < 0:
-        raise DomainError({"value": f"目标值不能为负数（{number}）"})
+        raise DomainError({"value": gettext("目标值不能为负数（%(number)s）") % {"number": number}})
     spec = _active_spec(indicator)
     if spec.is_rate and number > 100:
-        raise DomainError({"value": f"「{indicator.name}」是比率，目标值须在 0–100% 之间，不能是 {number}%"})
+        raise DomainError({"value": gettext("「%(name)s」是比率，目标值须在 0–100%% 之间，不能是 %(number)s%%") % {"name": indicator.name, "number": number}})
     if number > MAX_TARGET:
-        raise DomainError({"value": f"目标值 {number} 太大"})
+        raise DomainError({"value": gettext("目标值 %(number)s 太大") % {"number": number}})
     if number != number.quantize(Decimal("0.01")):
-        raise DomainError({"value": f"目标值最多保留两位小数（{number}）"})
+        raise DomainError({"value": gettext("目标值最多保留两位小数（%(number)s）") % {"number": number}})
     return number
 
 
@@ -88,9 +89,9 @@ def target_set(*, actor, code: str, place_id: int, period: Period | str, value,
     indicator = _indicator(code)
     place = Place.objects.filter(pk=place_id).first()
     if place is None:
-        raise NotFound("未找到该区划")
+        raise NotFound(gettext("未找到该区划"))
     if not _can_set_targets(actor, place):
-        raise PermissionDenied("只有市级管理员（区县管理员只能为本区县以下的区划）可以设定目标")
+        raise PermissionDenied(gettext("只有市级管理员（区县管理员只能为本区县以下的区划）可以设定目标"))
     if not isinstance(period, Period):
         period = period_parse(period)
     number = target_value_check(indicator, value)
@@ -105,9 +106,9 @@ def target_set(*, actor, code: str, place_id: int, period: Period | str, value,
 def target_delete(*, actor, target_id: int) -> None:
     target = Target.objects.select_related("place", "indicator").filter(pk=target_id).first()
     if target is None or not scope_for(actor).can_view_place(target.place):
-        raise NotFound("未找到该目标")
+        raise NotFound(gettext("未找到该目标"))
     if not _can_set_targets(actor, target.place):
-        raise PermissionDenied("只有市级管理员（区县管理员只能为本区县以下的区划）可以删除目标")
+        raise PermissionDenied(gettext("只有市级管理员（区县管理员只能为本区县以下的区划）可以删除目标"))
     with transaction.atomic():
         audit_record(actor=actor, action="monitoring.target.delete", obj=target, indicator=target.indicator.code,
                      place=target.place.code, value=str(target.value))
@@ -145,12 +146,12 @@ def targets_import(*, actor, data: bytes, filename: str) -> int:
         indicator = indicators.get(code)
         bad = len(errors)
         if indicator is None:
-            errors.append(CellError(row, table.headers[cols["indicator"]], f"未知的指标代码「{code}」"))
+            errors.append(CellError(row, table.headers[cols["indicator"]], gettext("未知的指标代码「%(code)s」") % {"code": code}))
         place = places.get(place_code)
         if place is None:
-            errors.append(CellError(row, table.headers[cols["place"]], f"未知的区划代码「{place_code}」"))
+            errors.append(CellError(row, table.headers[cols["place"]], gettext("未知的区划代码「%(place_code)s」") % {"place_code": place_code}))
         elif not _can_set_targets(actor, place):
-            errors.append(CellError(row, table.headers[cols["place"]], f"您无权修改「{place.name}」的目标"))
+            errors.append(CellError(row, table.headers[cols["place"]], gettext("您无权修改「%(name)s」的目标") % {"name": place.name}))
         try:
             period = period_parse(period_key)
         except DomainError as exc:
@@ -167,14 +168,14 @@ def targets_import(*, actor, data: bytes, filename: str) -> int:
             continue
         key = (code, place_code, period.start, period.end)
         if key in seen:
-            errors.append(CellError(row, table.headers[cols["period"]], "同一指标、区划和期间在文件中重复"))
+            errors.append(CellError(row, table.headers[cols["period"]], gettext("同一指标、区划和期间在文件中重复")))
             continue
         seen.add(key)
         parsed.append((indicator, place, period, number))
     if errors:
-        raise FileRejected(f"{len(errors)} 处错误，未导入任何目标。", errors, encoding=table.encoding)
+        raise FileRejected(gettext("%(errors)s 处错误，未导入任何目标。") % {"errors": len(errors)}, errors, encoding=table.encoding)
     if not parsed:
-        raise FileRejected("文件中没有目标数据。")
+        raise FileRejected(gettext("文件中没有目标数据。"))
     with transaction.atomic():
         for indicator, place, period, number in parsed:
             _write_target(actor=actor, indicator=indicator, place=place, period=period, value=number,
@@ -192,7 +193,7 @@ def indicator_version_create(*, actor, code: str, spec: dict) -> IndicatorVersio
     current = _active_spec(indicator)
     if checked.is_rate != current.is_rate:
         # targets are stored in the indicator's unit; a rate cannot become a count under the same code
-        raise DomainError({"spec.denominator": "新版本不能改变指标是否为比率（目标值的单位会随之改变）；请新建指标"})
+        raise DomainError({"spec.denominator": gettext("新版本不能改变指标是否为比率（目标值的单位会随之改变）；请新建指标")})
     with transaction.atomic():
         old = indicator.versions.select_for_update().filter(status=IndicatorVersionStatus.ACTIVE).first()
         number = (indicator.versions.order_by("-version").values_list("version", flat=True).first() or 0) + 1

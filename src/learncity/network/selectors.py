@@ -1,6 +1,7 @@
 """Reads of the learning network, always scoped to the acting user."""
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext
 
 from learncity.core.errors import NotFound
 from learncity.core.scopes import Action, scope_for
@@ -24,7 +25,7 @@ def institution_list(*, actor, action: Action = Action.VIEW, place_code: str | N
 def institution_get(*, actor, code: str, action: Action = Action.VIEW) -> Institution:
     inst = institution_list(actor=actor, action=action).filter(code=code).first()
     if inst is None:
-        raise NotFound(f"未找到机构「{code}」，或您无权查看 (not found)")
+        raise NotFound(gettext("未找到机构「%(code)s」，或您无权查看 (not found)") % {"code": code})
     return inst
 
 
@@ -58,7 +59,7 @@ def committee_list(*, actor) -> QuerySet[Committee]:
 def committee_get(*, actor, pk: int) -> Committee:
     c = committee_list(actor=actor).filter(pk=pk).first()
     if c is None:
-        raise NotFound("未找到终身教育促进委员会，或您无权查看")
+        raise NotFound(gettext("未找到终身教育促进委员会，或您无权查看"))
     return c
 
 

@@ -3,6 +3,7 @@
 import re
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from learncity.core.audit import audit_record
 from learncity.core.errors import DomainError, PermissionDenied
@@ -50,30 +51,30 @@ def city_of(place: Place) -> Place:
         candidate = Place.objects.get(code=code)
         if is_city(candidate):
             return candidate
-    raise DomainError({"place": f"「{place.name}」不属于任何城市"})
+    raise DomainError({"place": gettext("「%(name)s」不属于任何城市") % {"name": place.name}})
 
 
 def network_levels_configure(*, actor, city: Place, levels: list[tuple[str, int]]) -> list[NetworkLevel]:
     """Set a city's network levels, top first, as (name, tier). Refused once institutions use a level."""
     scope = scope_for(actor)
     if not is_city(city):
-        raise DomainError({"city": f"「{city.name}」不是城市"})
+        raise DomainError({"city": gettext("「%(name)s」不是城市") % {"name": city.name}})
     if not scope.can_change_place(city.path) or not (scope.everything or "city_admin" in scope.roles):
         raise PermissionDenied()
     if not levels:
-        raise DomainError({"levels": "至少需要一个层级"})
+        raise DomainError({"levels": gettext("至少需要一个层级")})
     tiers = [t for _, t in levels]
     if any(t not in Tier.values for t in tiers):
-        raise DomainError({"levels": f"层级所在区划必须是 {Tier.values} 之一"})
+        raise DomainError({"levels": gettext("层级所在区划必须是 %(values)s 之一") % {"values": Tier.values}})
     if tiers != sorted(set(tiers)):
-        raise DomainError({"levels": "层级必须自上而下排列，每个区划层级最多一个"})
+        raise DomainError({"levels": gettext("层级必须自上而下排列，每个区划层级最多一个")})
     with transaction.atomic():
         current = list(NetworkLevel.objects.filter(city=city))
         if any(level.institutions.exists() for level in current):
             keep = {(lvl.name, lvl.tier) for lvl in current}
             if keep == set(levels):
                 return current
-            raise DomainError({"levels": "已有机构使用当前层级，不能重新配置"})
+            raise DomainError({"levels": gettext("已有机构使用当前层级，不能重新配置")})
         NetworkLevel.objects.filter(city=city).delete()
         created = [NetworkLevel.objects.create(city=city, rank=i, name=name.strip(), tier=tier)
                    for i, (name, tier) in enumerate(levels, start=1)]
@@ -84,29 +85,28 @@ def network_levels_configure(*, actor, city: Place, levels: list[tuple[str, int]
 def _validate_institution(*, code, name, kind, place: Place, parent: Institution | None, network_level, phone):
     errors: dict[str, str] = {}
     if not CODE_RE.match(code or ""):
-        errors["code"] = f"机构代码「{code}」只能由字母、数字、- 和 _ 组成，2–32 位"
+        errors["code"] = gettext("机构代码「%(code)s」只能由字母、数字、- 和 _ 组成，2–32 位") % {"code": code}
     if not name or not name.strip() or len(name) > 128:
-        errors["name"] = "名称不能为空，且不超过 128 个字"
+        errors["name"] = gettext("名称不能为空，且不超过 128 个字")
     if kind not in InstitutionKind.values:
-        errors["kind"] = f"未知的机构类型「{kind}」"
+        errors["kind"] = gettext("未知的机构类型「%(kind)s」") % {"kind": kind}
     if phone and not PHONE_RE.match(phone):
-        errors["phone"] = f"电话号码「{phone}」格式不正确"
+        errors["phone"] = gettext("电话号码「%(phone)s」格式不正确") % {"phone": phone}
     if network_level is not None:
         tier = tier_of(place)
         if network_level.tier != tier:
-            errors["network_level"] = (f"「{network_level.name}」应设在{Tier(network_level.tier).label}一级，"
-                                       f"而「{place.name}」是{PlaceLevel(place.level).label}")
+            errors["network_level"] = (gettext("「%(name)s」应设在%(label)s一级，而「%(name2)s」是%(label2)s") % {"name": network_level.name, "label": Tier(network_level.tier).label, "name2": place.name, "label2": PlaceLevel(place.level).label})
         elif kind in InstitutionKind.values and kind not in NETWORK_KINDS[Tier(network_level.tier)]:
-            errors["kind"] = f"{InstitutionKind(kind).label}不能作为「{network_level.name}」"
+            errors["kind"] = gettext("%(label)s不能作为「%(name)s」") % {"label": InstitutionKind(kind).label, "name": network_level.name}
         if not place.path.startswith(network_level.city.path):
-            errors["network_level"] = f"「{place.name}」不在{network_level.city.name}"
+            errors["network_level"] = gettext("「%(name)s」不在%(name2)s") % {"name": place.name, "name2": network_level.city.name}
     if parent is not None:
         if not place.path.startswith(parent.place.path):
-            errors["parent"] = f"上级机构「{parent.name}」所在的{parent.place.name}不包含{place.name}"
+            errors["parent"] = gettext("上级机构「%(name)s」所在的%(name2)s不包含%(name3)s") % {"name": parent.name, "name2": parent.place.name, "name3": place.name}
         elif network_level is not None and parent.network_level is not None and (
             parent.network_level.rank != network_level.rank - 1
         ):
-            errors["parent"] = f"上级机构应为「{network_level.rank - 1}」级网络机构"
+            errors["parent"] = gettext("上级机构应为「%(v)s」级网络机构") % {"v": network_level.rank - 1}
     if errors:
         raise DomainError(errors)
 
@@ -117,12 +117,12 @@ def _resolve_refs(place_code, parent_code, network_level_id):
     if parent_code:
         parent = Institution.objects.select_related("place", "network_level").filter(code=parent_code).first()
         if parent is None:
-            raise DomainError({"parent": f"未知的上级机构代码「{parent_code}」"})
+            raise DomainError({"parent": gettext("未知的上级机构代码「%(parent_code)s」") % {"parent_code": parent_code}})
     level = None
     if network_level_id:
         level = NetworkLevel.objects.select_related("city").filter(pk=network_level_id).first()
         if level is None:
-            raise DomainError({"network_level": f"未知的网络层级「{network_level_id}」"})
+            raise DomainError({"network_level": gettext("未知的网络层级「%(network_level_id)s」") % {"network_level_id": network_level_id}})
     return place, parent, level
 
 
@@ -143,7 +143,7 @@ def institution_create(*, actor, code: str, name: str, kind: str, place_code: st
                                               description=description.strip())
             audit_record(actor=actor, action="institution.create", obj=inst, code=code, name=name)
     except IntegrityError:
-        raise DomainError({"code": f"机构代码「{code}」已存在"}) from None
+        raise DomainError({"code": gettext("机构代码「%(code)s」已存在") % {"code": code}}) from None
     return inst
 
 
@@ -154,7 +154,7 @@ EDITABLE = ("name", "kind", "address", "phone", "description", "is_active", "par
 def institution_update(*, actor, institution: Institution, **changes) -> Institution:
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise DomainError({f: "不能修改此字段" for f in unknown})
+        raise DomainError({f: gettext("不能修改此字段") for f in unknown})
     scope = scope_for(actor)
     if not Institution.objects.filter(scope.institutions_q(Action.CHANGE), pk=institution.pk).exists():
         raise PermissionDenied()
@@ -165,9 +165,9 @@ def institution_update(*, actor, institution: Institution, **changes) -> Institu
         level_id = changes.pop("network_level_id", inst.network_level_id)
         place, parent, level = _resolve_refs(place_code, parent_code, level_id)
         if place.pk != inst.place_id and not scope.can_change_place(place.path):
-            raise PermissionDenied(f"您无权把机构移到「{place.name}」")
+            raise PermissionDenied(gettext("您无权把机构移到「%(name)s」") % {"name": place.name})
         if parent is not None and parent.pk == inst.pk:
-            raise DomainError({"parent": "机构不能是自己的上级"})
+            raise DomainError({"parent": gettext("机构不能是自己的上级")})
         before = {f: getattr(inst, f) for f in ("name", "kind", "address", "phone", "description", "is_active")}
         for field, value in changes.items():
             setattr(inst, field, value.strip() if isinstance(value, str) else value)
@@ -187,11 +187,11 @@ def designation_create(*, actor, place_code: str, kind: str, tier: str, year: in
         raise PermissionDenied()
     errors = {}
     if kind not in DesignationKind.values:
-        errors["kind"] = f"未知的类别「{kind}」"
+        errors["kind"] = gettext("未知的类别「%(kind)s」") % {"kind": kind}
     if tier not in DesignationTier.values:
-        errors["tier"] = f"未知的级别「{tier}」"
+        errors["tier"] = gettext("未知的级别「%(tier)s」") % {"tier": tier}
     if not isinstance(year, int) or not 1990 <= year <= 2100:
-        errors["year"] = f"年份「{year}」不正确"
+        errors["year"] = gettext("年份「%(year)s」不正确") % {"year": year}
     if errors:
         raise DomainError(errors)
     try:
@@ -199,7 +199,7 @@ def designation_create(*, actor, place_code: str, kind: str, tier: str, year: in
             d = Designation.objects.create(place=place, kind=kind, tier=tier, year=year)
             audit_record(actor=actor, action="designation.create", obj=d)
     except IntegrityError:
-        raise DomainError({"__all__": f"「{place.name}」已有该称号"}) from None
+        raise DomainError({"__all__": gettext("「%(name)s」已有该称号") % {"name": place.name}}) from None
     return d
 
 
@@ -208,15 +208,15 @@ def committee_create(*, actor, place_code: str, name: str, office: str = "") -> 
     if not scope_for(actor).can_change_place(place.path):
         raise PermissionDenied()
     if tier_of(place) not in (Tier.CITY, Tier.DISTRICT):
-        raise DomainError({"place": "终身教育促进委员会设在市或区县一级"})
+        raise DomainError({"place": gettext("终身教育促进委员会设在市或区县一级")})
     if not name.strip():
-        raise DomainError({"name": "名称不能为空"})
+        raise DomainError({"name": gettext("名称不能为空")})
     try:
         with transaction.atomic():
             c = Committee.objects.create(place=place, name=name.strip(), office=office.strip())
             audit_record(actor=actor, action="committee.create", obj=c)
     except IntegrityError:
-        raise DomainError({"place": f"「{place.name}」已有终身教育促进委员会"}) from None
+        raise DomainError({"place": gettext("「%(name)s」已有终身教育促进委员会") % {"name": place.name}}) from None
     return c
 
 
@@ -225,14 +225,14 @@ def member_unit_create(*, actor, committee: Committee, name: str, responsibility
     if not scope_for(actor).can_change_place(committee.place.path):
         raise PermissionDenied()
     if not name.strip():
-        raise DomainError({"name": "名称不能为空"})
+        raise DomainError({"name": gettext("名称不能为空")})
     try:
         with transaction.atomic():
             m = MemberUnit.objects.create(committee=committee, name=name.strip(),
                                           responsibility=responsibility.strip(), is_lead=is_lead)
             audit_record(actor=actor, action="member_unit.create", obj=m)
     except IntegrityError:
-        raise DomainError({"name": f"「{name}」已是成员单位"}) from None
+        raise DomainError({"name": gettext("「%(name)s」已是成员单位") % {"name": name}}) from None
     return m
 
 

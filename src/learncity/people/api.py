@@ -1,6 +1,7 @@
 import datetime
 
 from django.contrib.auth import SESSION_KEY, update_session_auth_hash
+from django.utils.translation import gettext
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
@@ -98,7 +99,7 @@ def profile_create(request, payload: ProfileIn):
 def profile_me(request):
     p = selectors.profile_of(request.auth)
     if p is None:
-        raise NotFound("您还没有学习者档案")
+        raise NotFound(gettext("您还没有学习者档案"))
     return p
 
 
@@ -106,7 +107,7 @@ def profile_me(request):
 def profile_me_reveal(request):
     p = selectors.profile_of(request.auth)
     if p is None:
-        raise NotFound("您还没有学习者档案")
+        raise NotFound(gettext("您还没有学习者档案"))
     return RevealOut(id_number=services.learner_profile_reveal(actor=request.auth, profile=p))
 
 

@@ -1,6 +1,7 @@
 """Reads of people, always scoped to the acting user. ID numbers come out masked."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from learncity.core.errors import NotFound
 from learncity.core.scopes import Action, scope_for
@@ -28,7 +29,7 @@ def profile_list(*, actor, action: Action = Action.VIEW, place_code: str | None 
 def profile_get(*, actor, pk: int, action: Action = Action.VIEW) -> LearnerProfile:
     p = profile_list(actor=actor, action=action).filter(pk=pk).prefetch_related("groups").first()
     if p is None:
-        raise NotFound("未找到该学习者，或您无权查看 (not found)")
+        raise NotFound(gettext("未找到该学习者，或您无权查看 (not found)"))
     return p
 
 
@@ -63,5 +64,5 @@ def account_user_get(*, actor, pk) -> User:
     """A user who holds a role the actor sees on the accounts page (or the actor); anyone else is not found."""
     assignment = role_assignment_list(actor=actor).filter(user_id=pk).first() if str(pk).isdigit() else None
     if assignment is None:
-        raise NotFound("未找到该账号，或您无权查看 (not found)")
+        raise NotFound(gettext("未找到该账号，或您无权查看 (not found)"))
     return assignment.user

@@ -32,14 +32,14 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,150}$")
 def validate_name(name: str) -> str:
     name = (name or "").strip()
     if not NAME_RE.match(name):
-        raise DomainError({"name": f"姓名「{name}」不正确：应为 2–64 个汉字或字母"})
+        raise DomainError({"name": gettext("姓名「%(name)s」不正确：应为 2–64 个汉字或字母") % {"name": name}})
     return name
 
 
 def validate_phone(phone: str) -> str:
     phone = (phone or "").strip().replace(" ", "").replace("-", "")
     if phone and not MOBILE_RE.match(phone):
-        raise DomainError({"phone": f"手机号码「{phone}」不正确：应为 11 位，以 1 开头"})
+        raise DomainError({"phone": gettext("手机号码「%(phone)s」不正确：应为 11 位，以 1 开头") % {"phone": phone}})
     return phone
 
 
@@ -56,7 +56,7 @@ def _groups(codes) -> list[LearnerGroup]:
     found = list(LearnerGroup.objects.filter(code__in=codes))
     unknown = set(codes) - {g.code for g in found}
     if unknown:
-        raise DomainError({"groups": "未知的群体：" + "、".join(sorted(unknown))})
+        raise DomainError({"groups": gettext("未知的群体：") + gettext("、").join(sorted(unknown))})
     return found
 
 
@@ -72,10 +72,10 @@ def learner_profile_create(*, actor, name: str, id_number: str, residence_code: 
     name, phone = validate_name(name), validate_phone(phone)
     group_rows = _groups(groups)
     if user is not None and LearnerProfile.objects.filter(user=user).exists():
-        raise DomainError({"user": "该用户已有学习者档案"})
+        raise DomainError({"user": gettext("该用户已有学习者档案")})
     digest = id_number_hash(rid.number)
     if LearnerProfile.objects.filter(id_number_hash=digest).exists():
-        raise DomainError({"id_number": "该身份证号码已登记"})
+        raise DomainError({"id_number": gettext("该身份证号码已登记")})
     try:
         with transaction.atomic():
             profile = LearnerProfile.objects.create(
@@ -89,7 +89,7 @@ def learner_profile_create(*, actor, name: str, id_number: str, residence_code: 
                 forget_scope(user)
             audit_record(actor=actor, action="profile.create", obj=profile, residence=residence.code)
     except IntegrityError:
-        raise DomainError({"id_number": "该身份证号码已登记"}) from None
+        raise DomainError({"id_number": gettext("该身份证号码已登记")}) from None
     return profile
 
 
@@ -110,7 +110,7 @@ def learner_profile_update(*, actor, profile: LearnerProfile, name: str | None =
         if residence_code is not None:
             residence = _residence(residence_code)
             if p.user_id != getattr(actor, "pk", None) and not scope.can_manage_people_at(residence.path):
-                raise PermissionDenied(f"您无权把居住地改为「{residence.name}」")
+                raise PermissionDenied(gettext("您无权把居住地改为「%(name)s」") % {"name": residence.name})
             p.residence = residence
             changed["residence"] = residence.code
         if groups is not None:
@@ -124,7 +124,7 @@ def learner_profile_update(*, actor, profile: LearnerProfile, name: str | None =
 def learner_profile_reveal(*, actor, profile: LearnerProfile) -> str:
     """The unmasked ID number: for its owner only, and every reveal writes an audit row."""
     if actor is None or profile.user_id is None or profile.user_id != actor.pk:
-        raise PermissionDenied("身份证号码只对本人完整显示 (shown unmasked to its owner only)")
+        raise PermissionDenied(gettext("身份证号码只对本人完整显示 (shown unmasked to its owner only)"))
     number = crypto.decrypt(profile.id_number_encrypted, context=ID_CONTEXT)
     audit_record(actor=actor, action="pii.view", obj=profile, field="id_number")
     return number
@@ -147,9 +147,9 @@ def user_create(*, actor, username: str, password: str | None, display_name: str
         raise PermissionDenied()
     username = (username or "").strip()
     if not USERNAME_RE.match(username):
-        raise DomainError({"username": f"用户名「{username}」只能由字母、数字和 _ . @ - 组成，3–150 位"})
+        raise DomainError({"username": gettext("用户名「%(username)s」只能由字母、数字和 _ . @ - 组成，3–150 位") % {"username": username}})
     if User.objects.filter(username__iexact=username).exists():
-        raise DomainError({"username": f"用户名「{username}」已被使用"})
+        raise DomainError({"username": gettext("用户名「%(username)s」已被使用") % {"username": username}})
     user = User(username=username, display_name=display_name.strip())
     if password:
         _password_validate(password, user, field="password")
@@ -202,12 +202,12 @@ def role_grant(*, actor, user: User, role: str, place_code: str | None = None, i
     try:
         role = Role(role)
     except ValueError:
-        raise DomainError({"role": f"未知的角色「{role}」"}) from None
+        raise DomainError({"role": gettext("未知的角色「%(role)s」") % {"role": role}}) from None
     place = _residence(place_code, field="place_code") if place_code else None
     if not _can_grant(scope_for(actor), role, place=place, institution=institution, member_unit=member_unit):
         raise PermissionDenied()
     if role == Role.DISTRICT_ADMIN and place is not None and place.level != 3:
-        raise DomainError({"place": f"区县管理员的范围必须是区县，「{place.name}」不是"})
+        raise DomainError({"place": gettext("区县管理员的范围必须是区县，「%(name)s」不是") % {"name": place.name}})
     try:
         with transaction.atomic():
             ra, created = RoleAssignment.objects.get_or_create(
@@ -217,7 +217,7 @@ def role_grant(*, actor, user: User, role: str, place_code: str | None = None, i
             if created:
                 audit_record(actor=actor, action="role.grant", obj=ra, user=user.username, role=role)
     except IntegrityError:
-        raise DomainError({"role": "角色与其范围不匹配（例如机构工作人员必须指定机构）"}) from None
+        raise DomainError({"role": gettext("角色与其范围不匹配（例如机构工作人员必须指定机构）")}) from None
     forget_scope(user)
     return ra
 
@@ -248,9 +248,9 @@ def api_token_create(*, actor, name: str, days: int | None = 365) -> tuple[ApiTo
         raise PermissionDenied()
     name = (name or "").strip()
     if not name or len(name) > 64:
-        raise DomainError({"name": "令牌名称不能为空，且不超过 64 个字"})
+        raise DomainError({"name": gettext("令牌名称不能为空，且不超过 64 个字")})
     if days is not None and (not isinstance(days, int) or not 1 <= days <= 3650):
-        raise DomainError({"days": "有效天数应在 1–3650 之间"})
+        raise DomainError({"days": gettext("有效天数应在 1–3650 之间")})
     prefix = secrets.token_hex(5)
     token = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     expires = timezone.now() + datetime.timedelta(days=days) if days else None
@@ -258,8 +258,7 @@ def api_token_create(*, actor, name: str, days: int | None = 365) -> tuple[ApiTo
         # On the account's row, locked: a reset (which locks it too) either comes first and is seen here, or comes
         # after and revokes this token with the others.
         if User.objects.select_for_update().filter(pk=actor.pk).values_list("must_change_password", flat=True).get():
-            raise PermissionDenied("请先修改管理员为您重置的密码，再创建 API 令牌 "
-                                   "(change the password an administrator reset before creating an API token)")
+            raise PermissionDenied(gettext("请先修改管理员为您重置的密码，再创建 API 令牌 (change the password an administrator reset before creating an API token)"))
         row = ApiToken.objects.create(user=actor, name=name, prefix=prefix, token_hash=_token_digest(token),
                                       expires_at=expires)
         audit_record(actor=actor, action="token.create", obj=row, name=name)
@@ -303,13 +302,13 @@ def account_create(*, actor, username: str, password: str, display_name: str, ro
     if institution_code:
         institution = Institution.objects.select_related("place").filter(code=institution_code.strip()).first()
         if institution is None:
-            raise DomainError({"institution_code": f"未知的机构代码「{institution_code}」"})
+            raise DomainError({"institution_code": gettext("未知的机构代码「%(institution_code)s」") % {"institution_code": institution_code}})
     if member_unit_id:
         if not str(member_unit_id).strip().isdigit():
-            raise DomainError({"member_unit_id": f"成员单位编号「{member_unit_id}」应为数字"})
+            raise DomainError({"member_unit_id": gettext("成员单位编号「%(member_unit_id)s」应为数字") % {"member_unit_id": member_unit_id}})
         member_unit = MemberUnit.objects.select_related("committee__place").filter(pk=int(member_unit_id)).first()
         if member_unit is None:
-            raise DomainError({"member_unit_id": f"未知的成员单位「{member_unit_id}」"})
+            raise DomainError({"member_unit_id": gettext("未知的成员单位「%(member_unit_id)s」") % {"member_unit_id": member_unit_id}})
     with transaction.atomic():
         user = user_create(actor=actor, username=username, password=password, display_name=display_name)
         return role_grant(actor=actor, user=user, role=role, place_code=place_code or None,
@@ -402,7 +401,7 @@ def password_reset(*, actor, user: User, new_password: str | None = None) -> tup
     Whether the actor may is decided on the account's row locked: `user` may be stale (made staff or superuser
     since it was read), and a role granted meanwhile waits for the lock (on PostgreSQL the new assignment's foreign
     key takes a share of it) or has committed before it is taken and is seen."""
-    refused = PermissionDenied("您无权重置该用户的密码 (you may not reset this user's password)")
+    refused = PermissionDenied(gettext("您无权重置该用户的密码 (you may not reset this user's password)"))
     if not password_resettable(actor=actor, user=user):
         raise refused
     typed = (new_password or "") != ""

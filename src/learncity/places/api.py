@@ -1,3 +1,4 @@
+from django.utils.translation import gettext
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -99,7 +100,7 @@ def population_put(request, code: str, payload: PopulationIn):
     bands = {}
     for b in payload.bands:
         if (b.sex, b.age_band) in bands:
-            raise DomainError({"bands": f"{b.sex} {b.age_band} 重复"})
+            raise DomainError({"bands": gettext("%(sex)s %(age_band)s 重复") % {"sex": b.sex, "age_band": b.age_band}})
         bands[(b.sex, b.age_band)] = b.count
     return services.population_set(actor=request.auth, place_code=code, year=payload.year, total=payload.total,
                                    bands=bands)

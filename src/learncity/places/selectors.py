@@ -1,6 +1,7 @@
 """Reads of places, always scoped to the acting user."""
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext
 
 from learncity.core.errors import DomainError, NotFound
 from learncity.core.scopes import Action, scope_for
@@ -13,7 +14,7 @@ def place_referenced(code, *, field: str = "place_code", what: str = "区划代�
     code = str(code or "").strip()
     place = Place.objects.filter(code=code).first()
     if place is None:
-        raise DomainError({field: f"未知的{what}「{code}」(unknown place code)"}, code="unknown_place")
+        raise DomainError({field: gettext("未知的%(what)s「%(code)s」(unknown place code)") % {"what": what, "code": code}}, code="unknown_place")
     return place
 
 
@@ -32,7 +33,7 @@ def place_list(*, actor, action: Action = Action.VIEW, parent_code: str | None =
 def place_get(*, actor, code: str, action: Action = Action.VIEW) -> Place:
     place = place_list(actor=actor, action=action).filter(code=code).select_related("parent").first()
     if place is None:
-        raise NotFound(f"未找到区划「{code}」，或您无权查看 (not found)")
+        raise NotFound(gettext("未找到区划「%(code)s」，或您无权查看 (not found)") % {"code": code})
     return place
 
 
@@ -82,7 +83,7 @@ def city_resolve(name_or_code: str) -> Place:
         or qs.filter(name__startswith=key).order_by("code").first()
     )
     if found is None:
-        raise NotFound(f"未知的城市「{key}」：请给出城市名称（如 福州市）或六位区划代码（如 350100）")
+        raise NotFound(gettext("未知的城市「%(key)s」：请给出城市名称（如 福州市）或六位区划代码（如 350100）") % {"key": key})
     return found
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.utils.translation import gettext
 
 from learncity.core.audit import audit_record
 from learncity.core.errors import CellError, DomainError, FileRejected, PermissionDenied
@@ -69,11 +70,11 @@ COMMUNITY_CODE = re.compile(r"^\d{12}$")
 
 def _check_community(parent: Place, code: str, name: str) -> None:
     if parent.level != PlaceLevel.STREET:
-        raise DomainError({"parent": f"「{parent.name}」不是街道/乡镇，社区/村只能建在街道/乡镇之下"})
+        raise DomainError({"parent": gettext("「%(name)s」不是街道/乡镇，社区/村只能建在街道/乡镇之下") % {"name": parent.name}})
     if not COMMUNITY_CODE.match(code) or not code.startswith(parent.code):
-        raise DomainError({"code": f"社区/村代码「{code}」应为 12 位数字，并以所属街道/乡镇代码 {parent.code} 开头"})
+        raise DomainError({"code": gettext("社区/村代码「%(code)s」应为 12 位数字，并以所属街道/乡镇代码 %(code2)s 开头") % {"code": code, "code2": parent.code}})
     if not name or len(name) > 64:
-        raise DomainError({"name": "名称不能为空，且不超过 64 个字"})
+        raise DomainError({"name": gettext("名称不能为空，且不超过 64 个字")})
 
 
 def community_create(*, actor, parent_code: str, code: str, name: str, source: str = PlaceSource.MANUAL) -> Place:
@@ -84,7 +85,7 @@ def community_create(*, actor, parent_code: str, code: str, name: str, source: s
     code, name = str(code).strip(), str(name).strip()
     _check_community(parent, code, name)
     if Place.objects.filter(code=code).exists():
-        raise DomainError({"code": f"区划代码「{code}」已存在"})
+        raise DomainError({"code": gettext("区划代码「%(code)s」已存在") % {"code": code}})
     with transaction.atomic():
         place = Place.objects.create(
             code=code, name=name, level=PlaceLevel.COMMUNITY, parent=parent, path=_path(parent.path, code), source=source
@@ -122,10 +123,10 @@ def communities_import(*, actor, data: bytes, filename: str) -> "ImportResult":
         parent_code, code, name = (_text(cells, cols[f]) for f in ("parent_code", "code", "name"))
         parent = parents.get(parent_code)
         if parent is None:
-            errors.append(CellError(row, table.headers[cols["parent_code"]], f"未知的街道/乡镇代码「{parent_code}」"))
+            errors.append(CellError(row, table.headers[cols["parent_code"]], gettext("未知的街道/乡镇代码「%(parent_code)s」") % {"parent_code": parent_code}))
             continue
         if not scope.can_change_place(parent.path):
-            errors.append(CellError(row, table.headers[cols["parent_code"]], f"您无权修改「{parent.name}」"))
+            errors.append(CellError(row, table.headers[cols["parent_code"]], gettext("您无权修改「%(name)s」") % {"name": parent.name}))
             continue
         try:
             _check_community(parent, code, name)
@@ -134,7 +135,7 @@ def communities_import(*, actor, data: bytes, filename: str) -> "ImportResult":
                 errors.append(CellError(row, table.headers[cols.get(f, cols["code"])], " ".join(msgs)))
             continue
         if code in seen:
-            errors.append(CellError(row, table.headers[cols["code"]], f"代码「{code}」在文件中重复"))
+            errors.append(CellError(row, table.headers[cols["code"]], gettext("代码「%(code)s」在文件中重复") % {"code": code}))
             continue
         seen.add(code)
         if code in existing:
@@ -142,7 +143,7 @@ def communities_import(*, actor, data: bytes, filename: str) -> "ImportResult":
         new.append(Place(code=code, name=name, level=PlaceLevel.COMMUNITY, parent=parent,
                          path=_path(parent.path, code), source=PlaceSource.IMPORT))
     if errors:
-        raise FileRejected(f"{len(errors)} 处错误，未导入任何数据。", errors, encoding=table.encoding)
+        raise FileRejected(gettext("%(errors)s 处错误，未导入任何数据。") % {"errors": len(errors)}, errors, encoding=table.encoding)
     with transaction.atomic():
         Place.objects.bulk_create(new, batch_size=2000)
         audit_record(actor=actor, action="place.import", object_type="places.place", rows=len(table.rows),
@@ -169,9 +170,9 @@ def _check_year(year) -> int:
     try:
         year = int(year)
     except (TypeError, ValueError):
-        raise DomainError({"year": f"年份「{year}」不是整数"}) from None
+        raise DomainError({"year": gettext("年份「%(year)s」不是整数") % {"year": year}}) from None
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise DomainError({"year": f"年份 {year} 不在 {MIN_YEAR}–{MAX_YEAR} 之间"})
+        raise DomainError({"year": gettext("年份 %(year)s 不在 %(MIN_YEAR)s–%(MAX_YEAR)s 之间") % {"year": year, "MIN_YEAR": MIN_YEAR, "MAX_YEAR": MAX_YEAR}})
     return year
 
 
@@ -181,11 +182,11 @@ MAX_PEOPLE = 2_000_000_000  # a population figure fits its column (2^31 - 1); a 
 def _check_bands(total: int, bands: dict[tuple[str, str], int]) -> None:
     for (sex, band), count in bands.items():
         if sex not in ("M", "F") or band not in AGE_BAND_CODES:
-            raise DomainError({"bands": f"未知的性别/年龄段「{sex} {band}」"})
+            raise DomainError({"bands": gettext("未知的性别/年龄段「%(sex)s %(band)s」") % {"sex": sex, "band": band}})
         if not isinstance(count, int) or not 0 <= count <= MAX_PEOPLE:
-            raise DomainError({"bands": f"{sex} {band} 的人数必须是非负整数"})
+            raise DomainError({"bands": gettext("%(sex)s %(band)s 的人数必须是非负整数") % {"sex": sex, "band": band}})
     if bands and sum(bands.values()) != total:
-        raise DomainError({"bands": f"分性别年龄段人数之和 {sum(bands.values())} 与总人口 {total} 不相等"})
+        raise DomainError({"bands": gettext("分性别年龄段人数之和 %(sum)s 与总人口 %(total)s 不相等") % {"sum": sum(bands.values()), "total": total}})
 
 
 def _write_population(place: Place, year: int, total: int, bands: dict[tuple[str, str], int]) -> tuple[Population, bool]:
@@ -207,7 +208,7 @@ def population_set(*, actor, place_code: str, year, total, bands: dict[tuple[str
         raise PermissionDenied()
     year = _check_year(year)
     if isinstance(total, bool) or not isinstance(total, int) or not 0 <= total <= MAX_PEOPLE:
-        raise DomainError({"total": f"总人口「{total}」必须是非负整数"})
+        raise DomainError({"total": gettext("总人口「%(total)s」必须是非负整数") % {"total": total}})
     bands = bands or {}
     _check_bands(total, bands)
     with transaction.atomic():
@@ -235,10 +236,10 @@ def population_band_columns() -> dict[str, tuple[str, ...]]:
 
 def _parse_count(value, row: int, header: str, errors: list[CellError]) -> int | None:
     if value is None or value == "":
-        errors.append(CellError(row, header, "不能为空"))
+        errors.append(CellError(row, header, gettext("不能为空")))
         return None
     if isinstance(value, bool):
-        errors.append(CellError(row, header, f"「{value}」不是数字"))
+        errors.append(CellError(row, header, gettext("「%(value)s」不是数字") % {"value": value}))
         return None
     if isinstance(value, int | float):
         number = Decimal(str(value))
@@ -247,13 +248,13 @@ def _parse_count(value, row: int, header: str, errors: list[CellError]) -> int |
         try:
             number = Decimal(text)
         except InvalidOperation:
-            errors.append(CellError(row, header, f"「{value}」不是数字"))
+            errors.append(CellError(row, header, gettext("「%(value)s」不是数字") % {"value": value}))
             return None
     if number != number.to_integral_value():
-        errors.append(CellError(row, header, f"「{value}」不是整数"))
+        errors.append(CellError(row, header, gettext("「%(value)s」不是整数") % {"value": value}))
         return None
     if number < 0:
-        errors.append(CellError(row, header, f"人数不能为负数（{value}）"))
+        errors.append(CellError(row, header, gettext("人数不能为负数（%(value)s）") % {"value": value}))
         return None
     return int(number)
 
@@ -266,7 +267,7 @@ def population_import(*, actor, data: bytes, filename: str) -> ImportResult:
     present_bands = [k for k in band_cols if k in cols]
     if present_bands and len(present_bands) != len(band_cols):
         missing = [band_cols[k][0] for k in band_cols if k not in cols]
-        raise FileRejected("分性别年龄段的列要么全部提供，要么都不提供。缺少：" + "、".join(missing), encoding=table.encoding)
+        raise FileRejected(gettext("分性别年龄段的列要么全部提供，要么都不提供。缺少：") + gettext("、").join(missing), encoding=table.encoding)
     scope = scope_for(actor)
     codes = {str(cells[cols["code"]]).strip() for _, cells in table.rows if len(cells) > cols["code"]}
     places = {p.code: p for p in Place.objects.filter(code__in=codes)}
@@ -280,13 +281,13 @@ def population_import(*, actor, data: bytes, filename: str) -> ImportResult:
         code = _text(cells, cols["code"])
         place = places.get(code)
         if place is None:
-            errors.append(CellError(row, table.headers[cols["code"]], f"未知的区划代码「{code}」"))
+            errors.append(CellError(row, table.headers[cols["code"]], gettext("未知的区划代码「%(code)s」") % {"code": code}))
         elif not scope.can_change_place(place.path):
-            errors.append(CellError(row, table.headers[cols["code"]], f"您无权修改「{place.name}」的人口数据"))
+            errors.append(CellError(row, table.headers[cols["code"]], gettext("您无权修改「%(name)s」的人口数据") % {"name": place.name}))
         year_raw = cell("year")
         year = _parse_count(year_raw, row, table.headers[cols["year"]], errors)
         if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
-            errors.append(CellError(row, table.headers[cols["year"]], f"年份 {year} 不在 {MIN_YEAR}–{MAX_YEAR} 之间"))
+            errors.append(CellError(row, table.headers[cols["year"]], gettext("年份 %(year)s 不在 %(MIN_YEAR)s–%(MAX_YEAR)s 之间") % {"year": year, "MIN_YEAR": MIN_YEAR, "MAX_YEAR": MAX_YEAR}))
             year = None
         total = _parse_count(cell("total"), row, table.headers[cols["total"]], errors)
         bands = {}
@@ -297,14 +298,14 @@ def population_import(*, actor, data: bytes, filename: str) -> ImportResult:
                 bands[(sex, band)] = n
         if place and year is not None:
             if (code, year) in seen:
-                errors.append(CellError(row, table.headers[cols["code"]], f"「{code}」{year} 年在文件中重复"))
+                errors.append(CellError(row, table.headers[cols["code"]], gettext("「%(code)s」%(year)s 年在文件中重复") % {"code": code, "year": year}))
             seen.add((code, year))
         if total is not None and len(bands) == len(present_bands) and bands and sum(bands.values()) != total:
             errors.append(CellError(row, table.headers[cols["total"]],
-                                    f"分性别年龄段人数之和 {sum(bands.values())} 与总人口 {total} 不相等"))
+                                    gettext("分性别年龄段人数之和 %(sum)s 与总人口 %(total)s 不相等") % {"sum": sum(bands.values()), "total": total}))
         parsed.append((place, year, total, bands))
     if errors:
-        raise FileRejected(f"{len(errors)} 处错误，未导入任何数据。", errors, encoding=table.encoding)
+        raise FileRejected(gettext("%(errors)s 处错误，未导入任何数据。") % {"errors": len(errors)}, errors, encoding=table.encoding)
     created = updated = 0
     with transaction.atomic():
         for place, year, total, bands in parsed:

@@ -12,6 +12,7 @@ import time
 
 from django.core.management import BaseCommand, CommandError
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 ACCOUNT_NUMBER = re.compile(r"^(?:LA)?(\d{1,12})$", re.IGNORECASE)
@@ -59,7 +60,7 @@ class Command(BaseCommand):
             known |= set(LedgerEntry.objects.filter(account_id__in=account_ids).values_list("account_id", flat=True))
             unknown = [number_of(pk) for pk in account_ids if pk not in known]
             if unknown:
-                raise CommandError(_("未找到学习账户：%(numbers)s") % {"numbers": "、".join(unknown)}, returncode=2)
+                raise CommandError(_("未找到学习账户：%(numbers)s") % {"numbers": gettext("、").join(unknown)}, returncode=2)
         entries = LedgerEntry.objects.filter(Q(account_id__in=account_ids) if account_ids is not None else Q())
         total = entries.count()
 

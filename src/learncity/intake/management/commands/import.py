@@ -13,6 +13,7 @@ Safe to run again on the same file: records already received are counted as dupl
 from pathlib import Path
 
 from django.core.management import BaseCommand, CommandError
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from learncity.intake.pipeline import ENCODING_LABELS
@@ -52,7 +53,7 @@ class Command(BaseCommand):
             self._errors(exc.errors.get("file", []), encoding=exc.encoding)
             raise CommandError(_("文件未被接收：没有导入任何记录"), returncode=1) from None
         except DomainError as exc:
-            raise CommandError("；".join(m for ms in exc.errors.values() for m in ms), returncode=2) from None
+            raise CommandError(gettext("；").join(m for ms in exc.errors.values() for m in ms), returncode=2) from None
 
         job = self._run(services, job.pk, verbosity)
         self._print(job)
