@@ -443,6 +443,9 @@ class _Build:
         terms = [t for t, share in enumerate(TERM_SHARE) for _ in range(round(share * len(plan)))]
         terms = (terms + [len(TERMS) - 1] * len(plan))[:len(plan)]
         rng.shuffle(terms)
+        # The topics added for English searches (yoga, Python, spoken English …) run this term in any city.
+        current = {title for entries in words.MORE_COURSE_TOPICS.values() for title, _, _ in entries}
+        terms = [len(TERMS) - 1 if title in current else t for (_, (title, _, _)), t in zip(plan, terms, strict=True)]
 
         self.term_weeks = [term_weeks(start) for _, start in TERMS]
         occupied: set[tuple] = set()
@@ -501,7 +504,9 @@ class _Build:
             self.course_rows.append([cid, inst.id, code, course.title, description, kind, mode,
                                      rng.choice(words.LEVELS[kind]) if kind in words.LEVELS else "", hours,
                                      self._fee(kind, inst.role), capacity, state, rng.random() < 0.08,
-                                     TERMS[term][0], "", 0, created, created])
+                                     TERMS[term][0], "", 0, created, created,
+                                     words.title_en(title, suffix)[:160], words.TOPIC_TAGS.get(title, ""),
+                                     *self._enrolment_window(term, course.sessions)])
             self.group_links += [(cid, self.groups[g]) for g in groups if g in self.groups]
             self.textbook_links += [(cid, tb) for tb in self.textbooks_of[title][:rng.randint(0, 2)]]
             teachers.assign(cid, kind, title, inst)
@@ -509,6 +514,24 @@ class _Build:
                 self.progress("课程", seq, len(plan))
         self.teacher_links = teachers.flush()
         self.progress("课程", len(plan), len(plan))
+
+    def _enrolment_window(self, term: int, sessions: list) -> tuple:
+        """(enrol_opens, enrol_closes, late_enrolment) of a course. The current term's courses: about a third
+        take sign-ups in a window, from three weeks before the first session to the day before the second; the
+        first course of the term whose sessions run past the demo's today takes late enrolment (its provider's
+        say-so: learners may join although its sessions have mostly passed). An rng of its own, so the rest of the
+        demo stays as it was."""
+        if not hasattr(self, "_window_rng"):
+            self._window_rng, self._late_given = random.Random(f"{self.city.code}:enrolment-windows"), False
+        if term != len(TERMS) - 1 or len(sessions) < 2:
+            return None, None, False
+        first, second, last = sessions[0][1], sessions[1][1], sessions[-1][1]
+        if not self._late_given and first < self.today and last > self.today + datetime.timedelta(weeks=6):
+            self._late_given = True
+            return None, None, True
+        if self._window_rng.random() < 0.35:
+            return first - datetime.timedelta(days=21), second - datetime.timedelta(days=1), False
+        return None, None, False
 
     def _book(self, occupied: set, venue_id: int, term: int, kind: str, h: float, room_hint: str):
         """A free (room, weekday, slot) of the venue for the term; a new classroom when every one is taken."""
@@ -582,7 +605,8 @@ class _Build:
             row[15] = len(live_ids)
         self._insert("courses", Course, ("id", "institution_id", "code", "title", "description", "kind", "mode",
                                          "level", "hours", "fee", "capacity", "state", "featured", "term",
-                                         "outcome_standard_code", "enrolled_count", "created_at", "updated_at"),
+                                         "outcome_standard_code", "enrolled_count", "created_at", "updated_at",
+                                         "title_en", "tags", "enrol_opens", "enrol_closes", "late_enrolment"),
                      self.course_rows)
         self._link(Course.target_groups.through, ("course_id", "learnergroup_id"), self.group_links)
         self._link(Course.textbooks.through, ("course_id", "textbook_id"), self.textbook_links)
@@ -783,11 +807,13 @@ class _Build:
             kind = rng.choices(kinds, weights=[50, 25, 10, 15])[0]
             provider = rng.choices(providers, weights=weights)[0]
             name = rng.choice(words.RESOURCE_TEMPLATES[kind]).format(topic=topic, n=rng.randint(1, 12))
+            english = words.TITLE_EN.get(title, "")
             rows.append((rid, name[:128], kind, topic[:64], course_kind,
                          f"{provider.name}提供的{topic}{ResourceKind(kind).label}学习资源。（演示数据）",
-                         f"https://learn.example.org/resources/{rid}", rng.randint(*minutes[kind]), provider.id, True))
+                         f"https://learn.example.org/resources/{rid}", rng.randint(*minutes[kind]), provider.id, True,
+                         words.RESOURCE_TEMPLATES_EN[kind].format(topic=english)[:160] if english else ""))
         self._insert("resources", Resource, ("id", "title", "kind", "topic", "course_kind", "description", "url",
-                                             "duration_minutes", "provider_id", "published"), rows)
+                                             "duration_minutes", "provider_id", "published", "title_en"), rows)
 
         # Fully viewed resources become learning records: about 0.6 per resident in all.
         target = min(round(len(self.all_ids) * RESOURCE_RECORDS_PER_RESIDENT), MAX_RESOURCE_RECORDS)
@@ -800,7 +826,7 @@ class _Build:
             if (row[0], learner) in seen:
                 continue
             seen.add((row[0], learner))
-            rid, title, _, _, course_kind, _, _, duration, provider, _ = row
+            rid, title, _, _, course_kind, _, _, duration, provider, _, _ = row
             hours = max(Decimal("0.1"), (Decimal(duration) / 60).quantize(Decimal("0.1")))
             day = self.day_between(first_day, last_day)
             records.append((learner, provider, RecordKind.RESOURCE, course_kind, None, None, rid, title, hours, None,

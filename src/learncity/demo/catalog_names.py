@@ -255,3 +255,88 @@ RESOURCE_TEMPLATES = {
     "audio": ["{topic}音频课（{n}）", "听{topic}"],
     "link": ["{topic}学习专题", "{topic}在线学习平台专栏"],
 }
+
+# Topics added for issue 15 (learners search for them in English too): (kind, (title, groups, room)).
+MORE_COURSE_TOPICS: dict[str, list[tuple[str, tuple[str, ...], str]]] = {
+    "health": [("瑜伽", (), "舞蹈室"), ("太极拳（四十二式）", ("elderly",), "舞蹈室")],
+    "community": [("英语口语", (), "")],
+    "elderly": [("老年英语（旅游英语）", ("elderly",), "")],
+    "digital": [("Python 编程入门", ("youth",), "计算机室"), ("少儿编程", ("youth",), "计算机室")],
+}
+for _kind, _entries in MORE_COURSE_TOPICS.items():
+    COURSE_TOPICS[_kind].extend(_entries)
+
+# The English titles providers give (most topics have one; a few, like the cadre classes, do not). A variant's
+# suffix has its own (TITLE_SUFFIXES_EN).
+TITLE_EN: dict[str, str] = {
+    "腊梅种植与养护": "Wintersweet Growing and Care", "健康坝坝舞": "Square Dance for Health",
+    "家庭理财": "Household Finance", "家庭安全与应急避险": "Home Safety and Emergencies", "民俗文化": "Folk Culture",
+    "垃圾分类与绿色生活": "Waste Sorting and Green Living", "社区志愿服务实务": "Community Volunteering in Practice",
+    "家常菜烹饪": "Home Cooking", "插花艺术": "Flower Arranging", "茶艺与茶文化": "Tea Art and Tea Culture",
+    "手工编织": "Hand Knitting", "普通话与城市融入": "Mandarin for New Residents",
+    "书法（楷书）": "Calligraphy (Regular Script)", "书法（行书）": "Calligraphy (Running Script)",
+    "国画（花鸟）": "Chinese Painting (Flowers and Birds)", "国画（山水）": "Chinese Painting (Landscape)",
+    "太极拳（二十四式）": "Tai Chi (24 Forms)", "太极拳（四十二式）": "Tai Chi (42 Forms)", "合唱": "Choir",
+    "智能手机使用": "Using a Smartphone", "八段锦": "Baduanjin Qigong", "声乐": "Singing", "葫芦丝": "Cucurbit Flute",
+    "老年摄影": "Photography for Seniors", "戏曲欣赏与演唱": "Chinese Opera: Listening and Singing",
+    "电工（初级）": "Electrician (Entry Level)", "低压电工作业": "Low-Voltage Electrical Work", "育婴员": "Infant Care",
+    "养老护理员": "Elderly Care Worker", "电子商务": "E-commerce", "直播电商运营": "Live-Stream Selling",
+    "中式烹调师": "Chinese Cooking (Chef)", "家政服务员": "Housekeeping Services", "焊工": "Welding",
+    "创业培训（SYB）": "Start Your Business (SYB)",
+    "专业技术人员继续教育：数字经济": "Continuing Education for Professionals: Digital Economy",
+    "专业技术人员继续教育：人工智能应用": "Continuing Education for Professionals: Applied AI",
+    "会计人员继续教育": "Continuing Education for Accountants",
+    "计算机应用技术（开放教育专科）": "Computer Applications (Open Education, Diploma)",
+    "学前教育（开放教育本科）": "Early Childhood Education (Open Education, Degree)",
+    "会计学（开放教育本科）": "Accounting (Open Education, Degree)",
+    "护理学（成人本科）": "Nursing (Adult Degree)",
+    "新型职业农民培训：茶叶种植与加工": "Farmer Training: Tea Growing and Processing",
+    "新型职业农民培训：农村电商": "Farmer Training: Rural E-commerce", "水稻绿色高产栽培": "Green High-Yield Rice",
+    "食用菌栽培": "Mushroom Growing", "果树修剪与病虫害防治": "Fruit Tree Pruning and Pest Control",
+    "乡村旅游与民宿经营": "Rural Tourism and Guesthouses", "家长学校：家庭教育": "Parents' School: Parenting",
+    "家庭教育指导": "Parenting Guidance", "亲子阅读": "Reading with Your Child", "科学育儿（0—3岁）": "Raising Children 0-3",
+    "隔代教养": "Grandparenting", "卫生保健": "Health Care", "慢性病防治": "Chronic Disease Prevention",
+    "急救知识与心肺复苏": "First Aid and CPR", "中医养生": "Traditional Chinese Wellness",
+    "心理健康与压力管理": "Mental Health and Stress", "营养与膳食": "Nutrition and Diet",
+    "老年人防跌倒": "Fall Prevention for Seniors", "书画摄影": "Calligraphy, Painting and Photography",
+    "民俗文化与非遗传承": "Folk Culture and Intangible Heritage", "剪纸": "Paper Cutting",
+    "古典诗词鉴赏": "Classical Chinese Poetry", "地方戏曲": "Local Opera", "手机摄影": "Smartphone Photography",
+    "民族舞蹈": "Folk Dance", "青少年书法": "Calligraphy for Young People", "计算机技术基础": "Computer Basics",
+    "智能手机使用与网上办事": "Smartphones and Online Services", "办公软件应用": "Office Software",
+    "网络安全与防范电信诈骗": "Online Safety and Phone Scams", "短视频拍摄与剪辑": "Short Video Shooting and Editing",
+    "人工智能入门": "Introduction to AI", "法律常识": "Everyday Law", "民法典与家庭生活": "The Civil Code and Family Life",
+    "老年人防诈骗与权益保护": "Scam Prevention and Rights for Seniors",
+    "劳动合同与劳动者权益": "Labour Contracts and Workers' Rights", "消费者权益保护": "Consumer Rights",
+    "瑜伽": "Yoga", "英语口语": "Spoken English", "老年英语（旅游英语）": "English for Seniors (Travel English)",
+    "Python 编程入门": "Python Programming for Beginners", "少儿编程": "Coding for Children",
+}
+TITLE_SUFFIXES_EN: dict[str, str] = {
+    "（初级班）": " (Beginners)", "（提高班）": " (Improvers)", "讲座系列": ": Lecture Series", "实践课": ": Practice",
+    "（中级班）": " (Intermediate)", "（高级班）": " (Advanced)", "（研修班）": " (Study Group)",
+    "初级班": " (Beginners)", "中级班": " (Intermediate)", "高级班": " (Advanced)", "研修班": " (Study Group)",
+    "提高班": " (Improvers)", "（职业技能等级培训）": " (Skills Certificate Training)",
+    "（取证班）": " (Certificate Class)", "（技能提升班）": " (Skills Upgrade)", "（公需科目）": " (General Subjects)",
+    "（专业科目）": " (Specialist Subjects)", "（导学课）": " (Induction)", "（面授辅导）": " (Tutorials)",
+    "（田间课堂）": " (Field Class)", "（实训班）": " (Hands-on Class)", "（系列讲座）": ": Lecture Series",
+    "（工作坊）": ": Workshop", "（实操班）": " (Hands-on Class)", "（兴趣班）": " (Interest Class)",
+    "（入门班）": " (Introduction)", "（进阶班）": " (Next Steps)", "（普法课堂）": ": Law Class",
+}
+# Keywords (tags) some providers add, Chinese or English.
+TOPIC_TAGS: dict[str, str] = {
+    "瑜伽": "yoga,健身,stretching", "太极拳（二十四式）": "太极,健身,tai chi", "太极拳（四十二式）": "太极,健身,tai chi",
+    "八段锦": "气功,健身", "英语口语": "英语,English,口语", "老年英语（旅游英语）": "英语,English,旅游",
+    "Python 编程入门": "编程,programming,Python", "少儿编程": "编程,coding,Scratch", "书法（楷书）": "书法,楷书",
+    "书法（行书）": "书法,行书", "青少年书法": "书法,calligraphy", "手机摄影": "摄影,photography",
+}
+RESOURCE_TEMPLATES_EN = {
+    "video": "{topic}: video lesson", "document": "{topic}: handbook", "audio": "{topic}: audio lesson",
+    "link": "{topic}: online topic",
+}
+
+
+def title_en(title: str, suffix: str = "") -> str:
+    """A course's English title (its topic's, with its variant suffix's), or "" when the topic has none."""
+    base = TITLE_EN.get(title)
+    if not base:
+        return ""
+    return base + TITLE_SUFFIXES_EN.get(suffix, "")
