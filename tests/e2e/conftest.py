@@ -38,6 +38,10 @@ def _free_port() -> int:
 def demo_server(tmp_path_factory):
     if os.environ.get("DATABASE_URL"):
         pytest.skip("the browser tests run against the SQLite demo the README's quickstart builds")
+    if os.environ.get("LEARNCITY_E2E_SERVER"):
+        # While writing a browser test: a demo already running, built with LEARNCITY_DEMO_PASSWORD=PASSWORD.
+        yield os.environ["LEARNCITY_E2E_SERVER"].rstrip("/")
+        return
     data = tmp_path_factory.mktemp("e2e-data")
     env = {**os.environ, "LEARNCITY_DATA_DIR": str(data), "LEARNCITY_DEMO_PASSWORD": PASSWORD}
     env.pop("DATABASE_URL", None)
@@ -109,3 +113,21 @@ def sign_in(page, base: str, username: str, password: str = PASSWORD) -> None:
     page.fill("#id_password", password)
     page.click("#login-submit")
     page.wait_for_url(base + "/")
+
+
+def open_menu(page) -> None:
+    """Open the header's menu as a phone user does (on a desktop it is always there)."""
+    toggle = page.locator(".menu-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+
+
+def nav_to(page, label: str) -> None:
+    """Follow a link of the header's menu as a user would: open the menu (phones) and the group it sits in
+    (desktops: 管理 or 我的), then click it."""
+    open_menu(page)
+    link = page.locator("nav.main").get_by_role("link", name=label, exact=True)
+    group = link.locator("xpath=ancestor::li[contains(@class, 'group')]/button[contains(@class, 'group-toggle')]")
+    if group.count() and group.is_visible() and group.get_attribute("aria-expanded") != "true":
+        group.click()
+    link.click()

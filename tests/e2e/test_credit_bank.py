@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import nav_to, sign_in
 
 PHONE = {"viewport": {"width": 412, "height": 915}, "locale": "zh-CN"}
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -29,7 +29,7 @@ def test_account_declaration_review_conversion_and_verified_transcript(demo_serv
     assert re.fullmatch(r"\d{17}[\dX]", id_number)
 
     # 1. My learning account, from the main navigation: number, balances, points and star thresholds, outcomes
-    learner.click("nav.main a:has-text('我的学习账户')")
+    nav_to(learner, "我的学习账户")
     learner.wait_for_url(demo_server + "/credits/")
     number = learner.inner_text("[data-testid=account-number]").strip()
     assert re.fullmatch(r"LA\d{10}", number)

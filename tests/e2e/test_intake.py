@@ -11,7 +11,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import nav_to, sign_in
 
 PHONE = {"viewport": {"width": 412, "height": 915}, "locale": "zh-CN"}
 HEADERS = ["记录编号", "身份证号码", "姓名", "学习类型", "课程代码", "课程类别", "学习内容", "学时", "成绩", "学习日期"]
@@ -36,7 +36,7 @@ def test_template_bad_rows_error_report_fix_reupload_and_recognised_outcomes(dem
 
     # 1. The staff member finds the upload page from course management, and downloads the xlsx template
     sign_in(staff, demo_server, "staff")
-    staff.click("nav.main a:has-text('课程管理')")
+    nav_to(staff, "课程管理")
     staff.click("[data-testid=intake-link]")
     staff.wait_for_url(demo_server + "/intake/")
     assert "鼓东街道社区学校" in staff.inner_text("[data-testid=upload-form]")
@@ -121,7 +121,7 @@ def test_template_bad_rows_error_report_fix_reupload_and_recognised_outcomes(dem
     assert mine.count() == 3
 
     # 7. The learner sees the six records among their recognised outcomes, under CE-COURSE
-    learner.click("nav.main a:has-text('我的学习账户')")
+    nav_to(learner, "我的学习账户")
     learner.wait_for_url(demo_server + "/credits/")
     outcomes = learner.locator("[data-testid=outcomes-training]")
     for r in records:

@@ -1,7 +1,7 @@
 import re
 import subprocess
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import nav_to, open_menu, sign_in
 
 
 def test_a_cjk_font_is_installed_so_chinese_is_not_boxes():
@@ -12,10 +12,11 @@ def test_a_cjk_font_is_installed_so_chinese_is_not_boxes():
 def test_district_admin_browses_the_network_and_opens_an_institution(demo_server, page, shot):
     # Given the district admin of 鼓楼区 signs in
     sign_in(page, demo_server, "district_admin")
+    open_menu(page)
     assert "鼓楼区管理员" in page.inner_text("header")
 
     # When they open the network browser, it starts at their district, not the whole city
-    page.click("nav.main >> text=学习网络")
+    nav_to(page, "学习网络")
     page.wait_for_selector("[data-testid=network-tree]")
     tree = page.inner_text("main")
     assert "鼓楼区" in tree
@@ -23,12 +24,25 @@ def test_district_admin_browses_the_network_and_opens_an_institution(demo_server
     assert re.search(r"\d+ 个机构", tree)
 
     # And they open a street's communities (HTMX), each with its learning room
-    page.click("#node-350102001 button.toggle")
+    toggle = page.locator("#node-350102001 button.toggle")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert toggle.get_attribute("aria-controls") == "kids-350102001"
+    toggle.click()
     page.wait_for_selector("#kids-350102001 .node")
+    assert toggle.get_attribute("aria-expanded") == "true"
     communities = page.locator("#kids-350102001 > li").count()
     assert communities >= 4
     assert page.locator("#kids-350102001 .badge.gen").count() == communities  # generated names are marked
     shot(page, "network-browser")
+
+    # The toggle closes the list and opens it again, without asking the server twice (keyboard: Enter, Space)
+    toggle.focus()
+    page.keyboard.press("Enter")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert not page.is_visible("#kids-350102001")
+    page.keyboard.press("Space")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert page.locator("#kids-350102001 > li").count() == communities
 
     # And open the street's community school
     page.click("#node-350102001 .insts a:has-text('社区学校')")
@@ -53,7 +67,7 @@ def test_large_text_mode_holds_across_pages(demo_server, page, shot):
     page.click("[data-testid=large-text-toggle]")
     page.wait_for_load_state()
     assert "large-text" in (page.get_attribute("html", "class") or "")
-    page.click("nav.main >> text=我的")
+    nav_to(page, "个人资料")
     page.wait_for_selector("h1")
     assert "large-text" in (page.get_attribute("html", "class") or "")
     size = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
