@@ -100,7 +100,8 @@ def test_home_shows_a_learner_their_profile_and_no_places(users, client_as):
 
     assert response.status_code == 200
     page = html(response)
-    assert f"<dd>{profile.name}</dd>" in page
+    assert f"您好，<strong>{profile.name}</strong>" in page
+    assert f"住在{profile.residence.parent.parent.name}{profile.residence.parent.name}" in page
     assert "浏览学习网络" not in page
     assert '<a href="/network/">' not in page
 

@@ -328,3 +328,44 @@ def convertible_outcomes(*, account: LearningAccount, rule: ConversionRule) -> l
     """The account's standing outcomes under the rule's source standards."""
     sources = rule.sources.values_list("pk", flat=True)
     return [o for o in outcomes(account) if not o.reversed and o.standard_version.standard_id in set(sources)]
+
+
+# --- the home page (issue 15, item 1) -------------------------------------------------------------------------
+
+def home_credits(*, actor) -> dict | None:
+    """The signed-in learner's account in brief: its number, credits in all and by class (the classes that have
+    any), and learning points. None when they have no account yet."""
+    account = account_of(actor)
+    if account is None:
+        return None
+    by_class = balances(account)
+    found = incentives(account)
+    return {"account": account, "credits": sum(by_class.values(), Decimal("0")),
+            "classes": [(CreditClass(c).label, v) for c, v in by_class.items() if v],
+            "points": found.points, "hours_year": found.hours_year, "star_candidate": found.star_candidate}
+
+
+def home_declarations_to_review(*, actor) -> dict | None:
+    """Declarations waiting for the actor's review: an expert reviewer's or city administrator's, of residents of
+    their city (an auditor reads the queue but reviews nothing). Their count and the date of the oldest. None for
+    those who review nothing."""
+    from django.db.models import Count, Min
+
+    from learncity.creditbank.services import reviewer_paths
+
+    paths = reviewer_paths(actor)
+    if paths == []:
+        return None
+    qs = Declaration.objects.filter(status=DeclarationStatus.SUBMITTED)
+    if paths is not None:
+        where = Q(pk__in=[])
+        for p in paths:
+            where |= Q(account__learner__residence__path__startswith=p)
+        qs = qs.filter(where)
+    found = qs.aggregate(n=Count("pk"), oldest=Min("submitted_at"))
+    return {"count": found["n"], "oldest": found["oldest"]}
+
+
+def home_conversions_to_decide(*, actor) -> int:
+    """Credit conversions applied for at the institutions the actor manages, waiting for their decision."""
+    return conversion_inbox(actor=actor).count()

@@ -29,3 +29,29 @@ def job_get(*, actor, pk, provider_key: ProviderKey | None = None) -> ImportJob:
     if job is None:
         raise NotFound(gettext("未找到这次上传 (no such upload)"))
     return job
+
+
+# --- the home page (issue 15, item 1) -------------------------------------------------------------------------
+
+HOME_JOB_DAYS = 30  # uploads this recent are looked at
+
+
+def home_jobs_to_fix(*, actor, limit: int = 5) -> dict:
+    """The actor's institutions' uploads of the last HOME_JOB_DAYS days that need them: failed, refused (not
+    accepted, with errors) or accepted with rows in error — until a later upload of the same institution is
+    accepted whole. Their count and the newest few. Two queries."""
+    import datetime
+
+    from django.db.models import Exists, OuterRef, Q
+    from django.utils import timezone
+
+    from learncity.intake.models import JobStatus
+
+    since = timezone.now() - datetime.timedelta(days=HOME_JOB_DAYS)
+    fixed = ImportJob.objects.filter(institution_id=OuterRef("institution_id"), created_at__gt=OuterRef("created_at"),
+                                     status=JobStatus.DONE, rows_invalid=0)
+    qs = (job_list(actor=actor).filter(created_at__gte=since)
+          .filter(Q(status__in=[JobStatus.FAILED, JobStatus.REJECTED]) | Q(status=JobStatus.DONE, rows_invalid__gt=0))
+          .exclude(Exists(fixed)))
+    return {"count": qs.count(), "items": list(qs.select_related("institution").order_by("-created_at", "-id")[:limit]),
+            "days": HOME_JOB_DAYS}

@@ -120,3 +120,22 @@ def district_path_of(place: Place) -> str | None:
         if len(code) == 6 and not code.endswith("00"):
             return "/" + "/".join(parts[: i + 1]) + "/"
     return None
+
+
+# --- the home page (issue 15, item 1) -------------------------------------------------------------------------
+
+def home_area(place: Place) -> dict:
+    """The street (town) and the district a place lies in, from its path (the parent chain): what "near" means
+    on a resident's home page. Either is None above its level. One query, none for a place above a district."""
+    codes = place.path.strip("/").split("/")
+    district_path = district_path_of(place)
+    street_path = None
+    if district_path is not None:
+        depth = district_path.strip("/").count("/") + 1  # the district's position in the path
+        if len(codes) > depth:
+            street_path = "/" + "/".join(codes[: depth + 1]) + "/"
+    wanted = [p for p in (street_path, district_path) if p]
+    found = {p.path: p for p in Place.objects.filter(path__in=wanted)} if wanted else {}
+    return {"street": found.get(street_path), "district": found.get(district_path),
+            "street_path": street_path if street_path in found else None,
+            "district_path": district_path if district_path in found else None}
