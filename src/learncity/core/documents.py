@@ -17,6 +17,7 @@ How a file is written:
 - `streaming_workbook()` for large files (openpyxl write-only mode, nothing held in memory): its sheets take rows
   only through `StreamingSheet.append` and cells through `StreamingSheet.cell`, both neutralising.
 - `csv_bytes(rows)` / `CsvWriter` for CSV.
+PDFs are made in core/pdf.py (Typst templates filled with data), kept apart so a PDF does not import openpyxl.
 
 Nothing else in the code constructs a workbook, a write-only cell or a csv writer:
 tests/security/test_formula_injection.py checks the source for it. Reading keeps refusing formulas
