@@ -11,7 +11,10 @@ Invariants the catalog's services enforce, and so this builder keeps:
 - Course.enrolled_count = the course's live enrollments (enrolled + completed) <= capacity; waitlist 1..n;
 - one learning record per completion, event attended, resource fully viewed and volunteer service entry
   (external_id `volunteer-service-<id>`, as catalog.pools.volunteer_service_record makes it), external_id unique
-  per provider.
+  per provider;
+- one learning record per attendance, the record a check-in makes (catalog.services._attend: kind attendance, the
+  course's kind and title, the session's date and hours, external_id `attendance-<id>`, at the course's
+  institution), written set-based here rather than by 300,000 calls of the service.
 """
 
 import datetime
@@ -635,7 +638,7 @@ class _Build:
                 for sid, _, online in attended:
                     r = random()  # one draw for how and when they signed in: 300,000 rows
                     method = Attendance.Method.QR if online or r < 0.6 else Attendance.Method.STAFF
-                    attendance.append((sid, eid, method, signed_in[sid][int(r * 40) % 4]))
+                    attendance.append((sid, eid, method, signed_in[sid][int(r * 40) % 4], learner, c))
                 status, hours, score, updated = EnrollmentStatus.ENROLLED, None, None, created
                 if closed and len(attended) >= need_sessions:
                     status = EnrollmentStatus.COMPLETED
@@ -667,11 +670,29 @@ class _Build:
         self._insert("enrollments", Enrollment, ("id", "course_id", "learner_id", "status", "waitlist_position",
                                                  "created_at", "updated_at", "completed_hours", "score"), enrollments)
         attendance.sort(key=lambda row: row[0])  # by session: the indexes fill in order
+        attendance_ids = next_ids(Attendance, len(attendance))
         self._insert("attendance", Attendance, ("id", "session_id", "enrollment_id", "method", "at", "recorded_by_id"),
-                     ((aid, *row, None) for aid, row in zip(next_ids(Attendance, len(attendance)), attendance,
-                                                              strict=True)))
+                     ((aid, *row[:4], None) for aid, row in zip(attendance_ids, attendance, strict=True)))
         self._records(completions)
+        self._attendance_records(attendance_ids, attendance)
         self.progress("报名与出勤", len(plan), len(plan))
+
+    def _attendance_records(self, attendance_ids, attendance) -> None:
+        """Each attendance's learning record, as the check-in service makes it (see the module's docstring)."""
+        day_of = {sid: day for c in self.courses for sid, day, _ in c.sessions}
+        hours_of = {c.id: Decimal(str(c.session_hours)).quantize(Decimal("0.1")) for c in self.courses}
+        rows = ((learner, c.inst.id, RecordKind.ATTENDANCE, c.kind, c.id, sid, c.title, hours_of[c.id], day_of[sid],
+                 f"attendance-{aid}", at)
+                for aid, (sid, _, _, at, learner, c) in zip(attendance_ids, attendance, strict=True))
+        ids = next_ids(LearningRecord, len(attendance))
+        self._insert("learning_records", LearningRecord,
+                     ("id", "learner_id", "provider_id", "kind", "course_kind", "course_id", "session_id", "event_id",
+                      "resource_id", "title", "hours", "score", "date", "source", "external_id", "created_at",
+                      "created_by_id"),
+                     ((rid, learner, provider, kind, ck, course, session, None, None, title[:200], hours, None, day,
+                       RecordSource.DEMO, ext, created, None)
+                      for rid, (learner, provider, kind, ck, course, session, title, hours, day, ext, created)
+                      in zip(ids, rows, strict=True)))
 
     # events -------------------------------------------------------------------------------------------------
 

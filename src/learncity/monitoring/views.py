@@ -109,6 +109,18 @@ def _attainment(value, target):
     return round(float(value) / float(target) * 100, 1)
 
 
+ATTAINMENT_CAP = 200  # the attainment chart draws a bar at most this long; its label says the real figure
+
+
+def _attainment_bar(name: str, attainment, status) -> dict:
+    """One bar of the attainment chart: drawn up to ATTAINMENT_CAP %, labelled with the real attainment (a target
+    exceeded fourteenfold is not a bar fourteen times the chart's width)."""
+    bar = {"name": name, "value": attainment, "status": status or ""}
+    if attainment is not None and attainment > ATTAINMENT_CAP:
+        bar.update(value=ATTAINMENT_CAP, label=f"{attainment:,.0f}%")
+    return bar
+
+
 def _download(body: bytes, fmt: str, filename: str) -> HttpResponse:
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = content_disposition_header(True, filename)
@@ -141,7 +153,7 @@ def overview(request):
     for row in data.rows:
         grouped.setdefault(str(row.indicator.area_group_label), []).append(row)
     groups = list(grouped.items())
-    chart = [{"name": r.indicator.name, "value": _attainment(r.actual.value, r.target), "status": r.status or ""}
+    chart = [_attainment_bar(r.indicator.name, _attainment(r.actual.value, r.target), r.status)
              for r in data.rows if r.target is not None]
     places = selectors.monitoring_places(actor=request.user)  # the user's top place and its children
     if data.place.id not in {p.id for p in places}:
@@ -292,7 +304,7 @@ class ImportForm(forms.Form):
 
 def _target_form(request, data=None) -> TargetForm:
     form = TargetForm(data)
-    form.fields["indicator"].choices = [(i.code, f"{i.name}（{i.unit}）")
+    form.fields["indicator"].choices = [(i.code, _("%(name)s（%(unit)s）") % {"name": i.name, "unit": i.unit})
                                         for i in selectors.indicator_list(actor=request.user)]
     places = selectors.monitoring_places(actor=request.user)
     form.fields["place"].choices = [(p.id, p.name) for p in places]

@@ -30,7 +30,8 @@
       o.series = [{ type: "bar", data: data.map(function (r) {
         return { value: r[key], itemStyle: { color: STATUS[r.status || ""] } };
       }), label: { show: true, position: "right", formatter: function (p) {
-        return p.value == null ? "" : p.value + unit; }, fontSize: size },
+        var r = data[p.dataIndex] || {};  /* a bar cut at the chart's cap carries its real figure as its label */
+        return r.label ? "≥ " + r.label : (p.value == null ? "" : p.value + unit); }, fontSize: size },
         markLine: kind === "attainment" ? { silent: true, symbol: "none", data: [{ xAxis: 100 }],
                                             lineStyle: { type: "dashed" } } : undefined }];
       el.style.height = Math.max(160, 26 * data.length * (big() ? 1.5 : 1) + 60) + "px";
