@@ -6,6 +6,7 @@ build_catalog. The `catalog` fixture calls it again: that adds nothing to a city
 (inside the test's transaction) should the demo build ever stop doing so."""
 
 import random
+import re
 from collections import Counter, defaultdict
 from datetime import date
 from itertools import pairwise
@@ -24,6 +25,8 @@ from learncity.catalog.models import (
     EnrollmentStatus,
     Event,
     EventKind,
+    EventRegistration,
+    EventRegistrationStatus,
     Expert,
     LearningRecord,
     Mode,
@@ -67,7 +70,7 @@ def in_city(path: str = FUZHOU_PATH):
 
 def table_counts() -> dict[str, int]:
     models = (Venue, Teacher, Textbook, Volunteer, VolunteerService, Course, CourseSession, Enrollment, Attendance,
-              Event, Resource, LearningRecord)
+              Event, EventRegistration, Resource, LearningRecord)
     return {m._meta.label: m.objects.count() for m in models}
 
 
@@ -281,6 +284,38 @@ def test_the_networks_venues_are_open_to_the_public(catalog):
     assert venues.exclude(accessibility="").exists()
 
 
+def test_venues_have_full_addresses_and_no_two_share_a_name(catalog):
+    venues = Venue.objects.filter(place__path__startswith=FUZHOU_PATH).select_related("place")
+    names = Counter(venues.values_list("name", flat=True))
+
+    assert [n for n, c in names.items() if c > 1] == []
+    districts = list(Place.objects.filter(parent__path=FUZHOU_PATH).values_list("path", "name"))
+    for v in venues:  # district (its own, or one of the city's for the city's venues), street, road or group, number
+        own = [name for path, name in districts if v.place.path.startswith(path)]
+        assert any(v.address.startswith(name) for name in own or [n for _, n in districts]), v.address
+        assert re.search(r"^.+?(区|县|市)\S*?(街道|镇|乡)\S+ \d+ 号$", v.address), v.address
+    big = venues.exclude(kind__in=[Venue.Kind.CLASSROOM, Venue.Kind.CULTURAL_STATION])
+    assert big.exclude(transit_note="").count() > big.count() / 2
+    assert venues.filter(kind=Venue.Kind.CLASSROOM).exclude(transit_note="").exists()
+
+
+def test_event_sign_ups_agree_with_the_records_and_the_counts(catalog):
+    events = Event.objects.filter(venue__place__path__startswith=FUZHOU_PATH)
+    sign_ups = EventRegistration.objects.filter(event__in=events)
+    attended = set(sign_ups.filter(status=EventRegistrationStatus.ATTENDED).values_list("event_id", "learner_id"))
+    recorded = set(LearningRecord.objects.filter(kind=RecordKind.EVENT, event__in=events)
+                   .values_list("event_id", "learner_id"))
+
+    assert attended == recorded and attended
+    assert sign_ups.filter(status=EventRegistrationStatus.REGISTERED, event__ends_at__date__gte=TODAY).exists()
+    assert sign_ups.filter(status=EventRegistrationStatus.CANCELLED).exists()
+    live = dict(sign_ups.exclude(status=EventRegistrationStatus.CANCELLED).values("event_id")
+                .annotate(n=Count("id")).values_list("event_id", "n"))
+    assert {e.pk: e.registered_count for e in events if e.registered_count} == live
+    assert not events.filter(capacity__gt=0, registered_count__gt=F("capacity")).exists()
+    assert not sign_ups.filter(status=EventRegistrationStatus.ATTENDED, attended_at__isnull=True).exists()
+
+
 def test_the_pools_teachers_textbooks_and_volunteers(catalog):
     teachers = Teacher.objects.annotate(n=Count("institutions"))
     isbns = list(Textbook.objects.values_list("isbn", flat=True))
@@ -370,6 +405,7 @@ def forget_catalog(city: Place) -> None:
     Enrollment.objects.filter(course__in=courses).delete()
     CourseSession.objects.filter(course__in=courses).delete()
     courses.delete()
+    EventRegistration.objects.filter(event__venue__place__path__startswith=path).delete()
     Event.objects.filter(venue__place__path__startswith=path).delete()
     Resource.objects.filter(provider__place__path__startswith=path).delete()
     Volunteer.objects.filter(learner__residence__path__startswith=path).delete()
@@ -396,7 +432,8 @@ COUNT_KEYS_TO_LABELS = {
     "venues": "catalog.Venue", "teachers": "catalog.Teacher", "textbooks": "catalog.Textbook",
     "volunteers": "catalog.Volunteer", "volunteer_services": "catalog.VolunteerService", "courses": "catalog.Course",
     "sessions": "catalog.CourseSession", "enrollments": "catalog.Enrollment", "attendance": "catalog.Attendance",
-    "events": "catalog.Event", "resources": "catalog.Resource", "learning_records": "catalog.LearningRecord",
+    "events": "catalog.Event", "event_registrations": "catalog.EventRegistration", "resources": "catalog.Resource",
+    "learning_records": "catalog.LearningRecord",
 }
 
 

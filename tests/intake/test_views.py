@@ -265,3 +265,52 @@ def test_another_districts_admin_may_not_revoke_a_key(users, client_as, school):
     assert response.status_code == 404
     assert keys.provider_key_authenticate(raw) == key
     assert f"lcp_{key.prefix}_" not in _text(client_as(users["district_admin_2"]).get("/intake/keys/"))
+
+
+# --- the job page lists the failed rows (issue 15, item 8) --------------------------------------------------------
+
+
+def _failed_rows(page: str) -> list[tuple[int, str, list[str]]]:
+    table = re.search(r'<table data-testid="failed-rows">(.*?)</table>', page, re.S)
+    if table is None:
+        return []
+    return [(int(n), ext, re.findall(r"<li>(.*?)</li>", cell, re.S)) for n, ext, cell in re.findall(
+        r'<tr data-row="(\d+)"><td class="num">\d+</td><td>(.*?)</td><td>.*?</td>\s*<td><ul[^>]*>(.*?)</ul>',
+        table.group(1), re.S)]
+
+
+def test_the_job_page_lists_the_failed_rows_with_their_errors(users, client_as, school):
+    rows = [record(p, f"ROWS-{i}") for i, p in enumerate(adults(4))]
+    rows[1]["hours"] = "-3"
+    rows[3]["date"] = "2031-02-30"
+    rows[3]["title"] = ""
+    job = services.job_run(_submit(users["staff"], school, csv_file(rows)).pk)
+
+    page = _text(client_as(users["staff"]).get(f"/intake/jobs/{job.pk}/"))
+
+    failed = _failed_rows(page)
+    assert [(n, ext) for n, ext, _ in failed] == [(3, "ROWS-1"), (5, "ROWS-3")]
+    assert all(e.startswith("<strong>学时</strong>：") for e in failed[0][2]) and len(failed[0][2]) == 1
+    assert sorted(e.split("</strong>")[0] for e in failed[1][2]) == ["<strong>学习内容", "<strong>学习日期"]
+    assert "有错误的行（2 行）" in page and 'data-testid="failed-more"' not in page
+
+
+def test_the_job_page_shows_the_first_hundred_failed_rows_and_says_how_many_more(users, client_as, school):
+    rows = [record(p, f"MANY-{i}") for i, p in enumerate(adults(103))]
+    for r in rows:
+        r["hours"] = "abc"
+    job = services.job_run(_submit(users["staff"], school, csv_file(rows)).pk)
+
+    page = _text(client_as(users["staff"]).get(f"/intake/jobs/{job.pk}/"))
+
+    failed = _failed_rows(page)
+    assert [n for n, _, _ in failed] == list(range(2, 102))
+    assert "这里列出前 100 行，共 103 行有错误；全部见错误报告。" in page
+
+
+def test_a_job_without_errors_lists_no_rows(users, client_as, school):
+    job = services.job_run(_submit(users["staff"], school, csv_file([record(adults(1)[0], "FINE-1")])).pk)
+
+    page = _text(client_as(users["staff"]).get(f"/intake/jobs/{job.pk}/"))
+
+    assert job.rows_invalid == 0 and _failed_rows(page) == [] and "有错误的行" not in page

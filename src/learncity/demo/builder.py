@@ -150,6 +150,7 @@ def demo_build(*, city: str = "福州市", residents: int = DEFAULT_RESIDENTS, s
     _residents(city_place, residents, rng, progress, learner_user=users["learner"])
     catalog = build_catalog(city_place, random.Random(f"{seed}:{city_place.code}:catalog"), progress)
     _learner_enrolls(users["learner"])
+    _learner_signs_up(users["learner"])
     credits = build_credit_bank(city_place, random.Random(f"{seed}:{city_place.code}:credits"), users, progress)
     uploads = build_uploads(city_place, random.Random(f"{seed}:{city_place.code}:uploads"), users, TODAY, progress)
     monitoring = build_monitoring(city_place, random.Random(f"{seed}:{city_place.code}:monitoring"), TODAY, progress)
@@ -495,6 +496,26 @@ def _learner_enrolls(user: User) -> None:
                     .exclude(enrollments__learner=profile).order_by("id")[:3])
     for course in open_courses:
         enrollment_create(actor=user, course=course)
+
+
+def _learner_signs_up(user: User) -> None:
+    """The demo learner signs up, through the event service, for the next two events near home that have not
+    ended and have places left (none when the demo is older than its events)."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from learncity.catalog.models import Event, EventRegistration
+    from learncity.catalog.services import event_register
+    from learncity.places.selectors import district_path_of
+
+    profile = LearnerProfile.objects.filter(user=user).select_related("residence").first()
+    if profile is None or EventRegistration.objects.filter(learner=profile).exclude(status="cancelled").exists():
+        return
+    area = district_path_of(profile.residence) or profile.residence.path
+    coming = (Event.objects.filter(venue__place__path__startswith=area, ends_at__gt=timezone.now())
+              .filter(Q(capacity=0) | Q(registered_count__lt=models.F("capacity"))).order_by("starts_at", "id")[:2])
+    for event in coming:
+        event_register(actor=user, event=event)
 
 
 def _groups_of(age: int, sex: str, rural: bool, rng: random.Random) -> list[str]:

@@ -28,6 +28,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from learncity.catalog.models import (
     Attendance,
@@ -38,6 +40,8 @@ from learncity.catalog.models import (
     EnrollmentStatus,
     Event,
     EventKind,
+    EventRegistration,
+    EventRegistrationStatus,
     Expert,
     ExpertKind,
     LearningRecord,
@@ -57,7 +61,7 @@ from learncity.core.bulk import insert_rows, next_ids
 from learncity.network.models import Institution
 from learncity.network.models import InstitutionKind as IK
 from learncity.people.models import LearnerGroup, LearnerProfile
-from learncity.places.models import Place
+from learncity.places.models import Place, PlaceLevel
 
 from . import catalog_names as words
 from . import names
@@ -142,7 +146,8 @@ MIN_RESOURCES, MAX_RESOURCES = 80, 400
 MIN_VOLUNTEERS, MAX_VOLUNTEERS = 5, 1500
 
 COUNT_KEYS = ("venues", "teachers", "textbooks", "experts", "volunteers", "volunteer_services", "courses",
-              "sessions", "enrollments", "attendance", "events", "resources", "learning_records")
+              "sessions", "enrollments", "attendance", "events", "event_registrations", "resources",
+              "learning_records")
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -371,9 +376,88 @@ class _Build:
             vid = next(ids)
             rows.append(self._venue_row(vid, name, vkind, place_id, None, pname, district))
             self.rooms[vid] = ["主馆"]
+        rows = self._venue_addresses(rows)
         self._insert("venues", Venue, ("id", "name", "kind", "place_id", "institution_id", "address",
-                                       "opening_hours", "free_open_days", "capacity", "accessibility"), rows)
+                                       "opening_hours", "free_open_days", "capacity", "accessibility",
+                                       "transit_note"), rows)
         self.progress("场馆", len(rows), len(rows))
+
+    def _venue_addresses(self, rows: list[tuple]) -> list[tuple]:
+        """Each venue's full address (district, street, road and number: 鼓楼区鼓东街道五四路 128 号; a village's by
+        its group), a transit note for most of the bigger venues and some teaching points, and a name that says
+        its street (or district) where the city has several of that name (the generated villages repeat names: 22
+        南门村学习室 in 22 villages looked like one venue listed 22 times).
+        Two institutions of one name at one place share one venue instead of listing it twice. Drawn from an rng
+        of their own, so the rest of the demo stays as it was."""
+        rng = random.Random(f"{self.city.code}:venue-addresses")
+        places = {pid: (name, level, parent) for pid, name, level, parent in Place.objects.filter(
+            path__startswith=self.city.path).values_list("id", "name", "level", "parent_id")}
+
+        def chain(place_id):  # district, street, community names (those the place has)
+            names, pid = {}, place_id
+            while pid in places and places[pid][1] >= PlaceLevel.DISTRICT:
+                name, level, parent = places[pid]
+                names[level] = name
+                pid = parent
+            return names.get(PlaceLevel.DISTRICT, ""), names.get(PlaceLevel.STREET, ""), names.get(
+                PlaceLevel.COMMUNITY, "")
+
+        streets_of = defaultdict(list)  # a district's streets: a venue of the district itself is in one of them
+        for pid, (_, level, parent) in sorted(places.items()):
+            if level == PlaceLevel.STREET:
+                streets_of[parent].append(pid)
+        city_districts = [pid for pid, (_, level, parent) in sorted(places.items())
+                          if level == PlaceLevel.DISTRICT and parent == self.city.id]
+        name_count = defaultdict(int)
+        for row in rows:
+            name_count[row[1]] += 1
+        seen: dict[tuple, int] = {}
+        out = []
+        for vid, name, vkind, place_id, inst_id, _address, hours, free, capacity, access in rows:
+            if (name, place_id) in seen:  # a second institution of the same name at the same place
+                kept = seen[(name, place_id)]
+                self.venue_of.update({i: kept for i, v in self.venue_of.items() if v == vid})
+                self.station_of_place.update({p: kept for p, v in self.station_of_place.items() if v == vid})
+                self.venue_info.pop(vid, None)
+                self.rooms.pop(vid, None)
+                continue
+            seen[(name, place_id)] = vid
+            district, street, community = chain(place_id)
+            if not district and city_districts:  # the city's own venues stand in one of its central districts
+                place_id_for_address = rng.choice(city_districts[:3])
+                district = places[place_id_for_address][0]
+            else:
+                place_id_for_address = place_id
+            if not street and streets_of.get(place_id_for_address):
+                street = places[rng.choice(streets_of[place_id_for_address])][0]
+            prefix = chain(place_id)[1] or district
+            if name_count[name] > 1 and prefix and not name.startswith(prefix):
+                name = f"{prefix}{name}"[:128]
+                info = self.venue_info.get(vid)
+                if info:
+                    self.venue_info[vid] = (*info[:4], name)
+            village = community.endswith("村")
+            if village:
+                address = f"{district}{street}{community}{rng.randint(1, 12)}组 {rng.randint(1, 99)} 号"
+            else:
+                road = rng.choice(words.ROADS)
+                address = f"{district}{street}{community if vkind == Venue.Kind.CLASSROOM else ''}{road} " \
+                          f"{rng.randint(1, 399)} 号"
+            big = vkind not in (Venue.Kind.CLASSROOM, Venue.Kind.CULTURAL_STATION)
+            transit = ""
+            if village and rng.random() < 0.3:
+                transit = words.TRANSIT_VILLAGE.format(stop=community)
+            elif not village and rng.random() < (0.9 if big else 0.3):
+                stop = (street or district or self.city.name).removesuffix("街道") + rng.choice(["", "口", "路口"])
+                if big and street.endswith("街道") and rng.random() < 0.6:  # the metro runs in town
+                    transit = words.TRANSIT_METRO.format(line=rng.randint(1, 6), stop=stop,
+                                                         exit=rng.choice("ABCD"), minutes=rng.randint(3, 10))
+                else:
+                    a = rng.randint(1, 180)
+                    transit = words.TRANSIT_BUS.format(a=a, b=a + rng.randint(3, 90), stop=stop,
+                                                       minutes=rng.randint(2, 8))
+            out.append((vid, name, vkind, place_id, inst_id, address[:200], hours, free, capacity, access, transit))
+        return out
 
     def _venue_row(self, vid, name, vkind, place_id, inst: _Inst | None, address, district="", capacity=None):
         hours, free, (lo, hi) = words.VENUE_HOURS[vkind]
@@ -805,10 +889,50 @@ class _Build:
             pool = self._pool((), district, want)
             for learner in rng.sample(pool, min(want, len(pool))):
                 day = self.day_between(start[0], min(end[0], self.today - datetime.timedelta(days=1)))
+                # The record id a check-in gives (services.event_check_in): checking them in again makes none.
                 records.append((learner, organiser, RecordKind.EVENT, course_kind, None, eid, None, title, hours, None,
-                                day, f"demo-event-{eid}-{learner}", self.dt(day, end[1])))
+                                day, f"event-{eid}-{learner}", self.dt(day, end[1])))
         self._records(records)
+        self._event_registrations(list(zip(ids, events, strict=True)), records)
         self.progress("活动", len(events), len(events))
+
+    def _event_registrations(self, events: list[tuple], records: list[tuple]) -> None:
+        """Sign-ups: whoever has an event's learning record signed up and attended; a few more signed up and did
+        not come; events still to come have sign-ups (some cancelled), within their capacity; registered_count
+        is then set from them in one statement. An rng of their own, so the rest of the demo stays as it was."""
+        rng = random.Random(f"{self.city.code}:event-registrations")
+        rows, live = [], defaultdict(set)
+        for learner, _, _, _, _, eid, _, _, _, _, _, _, created in records:
+            rows.append((eid, learner, EventRegistrationStatus.ATTENDED, None, created))
+            live[eid].add(learner)
+        for eid, (_, _, _, _, _, start, end, capacity, _, _, district) in events:
+            upcoming = end[0] >= self.today
+            room = capacity - len(live[eid])
+            if room <= 0 or (not upcoming and rng.random() < 0.5):
+                continue
+            want = rng.randint(0, min(room, 60)) if upcoming else rng.randint(0, min(room, 5))
+            pool = self._pool((), district, want)
+            for learner in rng.sample(pool, min(want, len(pool))):
+                if learner in live[eid]:
+                    continue
+                live[eid].add(learner)
+                rows.append((eid, learner, EventRegistrationStatus.REGISTERED, start[0], None))
+            if upcoming and pool and rng.random() < 0.3:  # changed their mind: cancelled, the seat free again
+                learner = rng.choice(pool)
+                rows.append((eid, learner, EventRegistrationStatus.CANCELLED, start[0], None))
+        ids = next_ids(EventRegistration, len(rows))
+        signed = datetime.time(10)
+        table = []
+        for rid, (eid, learner, status, start_day, attended) in zip(ids, rows, strict=True):
+            when = (self.dt(min(start_day, self.today) - datetime.timedelta(days=rng.randint(1, 14)), signed)
+                    if start_day else attended)
+            table.append((rid, eid, learner, status, when, attended, None))
+        self._insert("event_registrations", EventRegistration,
+                     ("id", "event_id", "learner_id", "status", "created_at", "attended_at", "recorded_by_id"), table)
+        counted = (EventRegistration.objects.filter(event=OuterRef("pk"))
+                   .exclude(status=EventRegistrationStatus.CANCELLED).order_by().values("event")
+                   .annotate(n=Count("id")).values("n"))
+        Event.objects.filter(pk__in=list(live)).update(registered_count=Coalesce(Subquery(counted), 0))
 
     # digital resources ---------------------------------------------------------------------------------------
 

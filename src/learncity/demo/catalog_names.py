@@ -256,6 +256,14 @@ RESOURCE_TEMPLATES = {
     "link": ["{topic}学习专题", "{topic}在线学习平台专栏"],
 }
 
+# Venues' addresses: a road of the street (街道) and a number; a village's venue by its group (组) and number.
+ROADS = ["人民路", "解放路", "中山路", "建设路", "文化路", "学府路", "朝阳路", "新华路", "胜利路", "和平路", "健康路",
+         "青年路", "长安路", "民主路", "复兴路", "工业路", "滨江路", "花园路", "东风路", "光明路", "书院路", "育才路"]
+# How to get there without a map: metro (only for the city's and districts' own venues) and buses.
+TRANSIT_METRO = "地铁 {line} 号线「{stop}」站 {exit} 出口，步行约 {minutes} 分钟"
+TRANSIT_BUS = "公交 {a}、{b} 路至「{stop}」站，步行约 {minutes} 分钟"
+TRANSIT_VILLAGE = "乡镇客运班车至「{stop}」站；村委会旁，有停车场"
+
 # Topics added for issue 15 (learners search for them in English too): (kind, (title, groups, room)).
 MORE_COURSE_TOPICS: dict[str, list[tuple[str, tuple[str, ...], str]]] = {
     "health": [("瑜伽", (), "舞蹈室"), ("太极拳（四十二式）", ("elderly",), "舞蹈室")],

@@ -55,3 +55,28 @@ def home_jobs_to_fix(*, actor, limit: int = 5) -> dict:
           .exclude(Exists(fixed)))
     return {"count": qs.count(), "items": list(qs.select_related("institution").order_by("-created_at", "-id")[:limit]),
             "days": HOME_JOB_DAYS}
+
+
+# --- the job page's failed rows (issue 15, item 8) ------------------------------------------------------------
+
+FAILED_ROWS_SHOWN = 100
+
+
+def job_failed_rows(*, job: ImportJob, limit: int = FAILED_ROWS_SHOWN) -> dict:
+    """The first `limit` rows of a job's file that have errors, in file order, each with its errors by column
+    (the column's header as the file has it): {"rows": [...], "total": rows in error, "shown": len(rows)}. One
+    query besides the count; empty once the job's staged rows have been purged."""
+    from learncity.intake.models import StagedRow
+    from learncity.intake.pipeline import HEADERS
+
+    failed = StagedRow.objects.filter(job=job).exclude(errors="")
+    rows = []
+    for row_no, external_id, name, errors in (failed.order_by("row_no")
+                                              .values_list("row_no", "external_id", "name", "errors")[:limit]):
+        problems = []
+        for line in filter(None, errors.split("\n")):
+            code, _sep, message = line.partition(":")
+            problems.append((HEADERS.get(code, code), message.strip()))
+        rows.append({"row_no": row_no, "external_id": external_id, "name": name, "errors": problems})
+    total = failed.count() if len(rows) == limit else len(rows)
+    return {"rows": rows, "total": total, "shown": len(rows)}

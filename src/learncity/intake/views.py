@@ -114,6 +114,7 @@ def job_detail(request, pk: int):
         "stage": services.STAGES.get(job.stage, job.stage),
         "encoding": ENCODING_LABELS.get(job.encoding, job.encoding),
         "percent": _percent(job), "finished": job.status in (JobStatus.DONE, JobStatus.REJECTED, JobStatus.FAILED),
+        "failed": selectors.job_failed_rows(job=job) if job.status in (JobStatus.DONE, JobStatus.REJECTED) else None,
     }, partial="progress")
 
 
