@@ -424,3 +424,26 @@ def test_the_service_message_scan_finds_bare_chinese(tmp_path):
 
     assert sorted(f.split(": ", 1)[0] for f in found) == ["catalog/services.py:3", "catalog/services.py:4",
                                                           "catalog/services.py:6"]
+
+
+TEMPLATE_TOKEN = re.compile(r"({%\s*blocktrans(?:late)?\b.*?{%\s*endblocktrans(?:late)?\s*%}|{%.*?%}|{{.*?}}|{#.*?#})",
+                            re.S)
+
+
+def bare_template_punctuation(text: str) -> list[str]:
+    """Full-width punctuation written in a template outside any tag: it stays full-width on English pages (write
+    {% translate "：" %}, or put it inside the translated text)."""
+    return [m.group(0) for part in TEMPLATE_TOKEN.split(text) if not TEMPLATE_TOKEN.fullmatch(part or "")
+            for m in re.finditer(r"[：（），、；。「」]", part)]
+
+
+def test_templates_write_no_full_width_punctuation_outside_translated_text():
+    found = {str(p.relative_to(SRC)): bare_template_punctuation(p.read_text(encoding="utf-8"))
+             for p in SRC.rglob("templates/**/*.html")}
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_the_template_check_finds_bare_punctuation_and_leaves_translated_text_alone():
+    assert bare_template_punctuation('<dt>{% translate "来源" %}：{{ x }}（{{ y }}）</dt>') == ["：", "（", "）"]
+    assert bare_template_punctuation('{% translate "来源" %}{% translate "：" %}{% blocktranslate %}共 {{ n }} 行，'
+                                     '见「报告」{% endblocktranslate %}') == []

@@ -547,3 +547,13 @@ def test_a_declaration_refused_by_the_service_is_in_english_for_a_learner_who_ch
     assert ("The outcome’s title is required and at most 200 characters"
             in body.split('data-testid="field-title"')[1].split('data-testid="field-')[0])
     assert "不是 PDF" not in body and "成果名称不能为空" not in body
+
+
+def test_the_account_number_is_called_so_in_english(recognised, users, client_as):
+    """账号 is an account number here, not the sign-in accounts of the navigation ("Accounts")."""
+    client = client_as(users["learner"])
+    client.cookies["django_language"] = "en"
+
+    body = text(client.get("/credits/"))
+
+    assert '<dt>Account number</dt><dd data-testid="account-number">LA' in body

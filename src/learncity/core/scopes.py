@@ -20,6 +20,7 @@ from enum import StrEnum
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Action(StrEnum):
@@ -38,7 +39,7 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.LEARNER: _("学习者"),
+    Role.LEARNER: pgettext_lazy("role", "学习者"),
     Role.INSTITUTION_STAFF: _("机构工作人员"),
     Role.DISTRICT_ADMIN: _("区县管理员"),
     Role.CITY_ADMIN: _("市级管理员（终身教育促进委员会办公室）"),

@@ -280,8 +280,8 @@ class XlsxSheet:
 
 
 def _sheet_list(wb) -> str:
-    return "、".join(f"「{name}」（{_state(wb[name].sheet_state)}）"
-                    for name in wb.sheetnames)
+    return gettext("、").join(gettext("「%(name)s」（%(state)s）") % {"name": name, "state": _state(wb[name].sheet_state)}
+                              for name in wb.sheetnames)
 
 
 def xlsx_open(source: bytes | Path, *, name: str) -> XlsxSheet:
@@ -452,7 +452,7 @@ def check_headers(table: Table, *, required: dict[str, tuple[str, ...]], optiona
     for i, header in enumerate(table.headers):
         if not header:
             if any(len(cells) > i and cells[i] not in (None, "") for _, cells in table.rows):
-                unknown.append(f"第 {table.column_letter(i)} 列（无表头）")
+                unknown.append(gettext("第 %(column)s 列（无表头）") % {"column": table.column_letter(i)})
             continue
         key = spelled.get(header.lower())
         if key is None:

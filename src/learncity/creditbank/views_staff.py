@@ -133,7 +133,7 @@ def review_decide(request, pk: int):
                            partial="declaration")  # 200 with the error in the card: htmx swaps no 4xx answer
     if error:
         for m in error:
-            messages.error(request, f"{declaration.title}：{m}")
+            messages.error(request, _("%(title)s：%(message)s") % {"title": declaration.title, "message": m})
     else:
         messages.success(request, _("已审核「%(t)s」：%(s)s") % {"t": declaration.title,
                                                               "s": declaration.get_status_display()})

@@ -50,7 +50,7 @@ def _managed_or_refuse(request) -> list[Institution]:
 
 
 def _choices(institutions) -> list[tuple[str, str]]:
-    return [(i.code, f"{i.name}（{i.code}）") for i in institutions]
+    return [(i.code, _("%(name)s（%(code)s）") % {"name": i.name, "code": i.code}) for i in institutions]
 
 
 # --- upload ----------------------------------------------------------------------------------------------------

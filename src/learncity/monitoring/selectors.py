@@ -57,7 +57,7 @@ BREAKDOWN_LABELS = {
     "sex": dict(SEX_CHOICES),
     "age_band": {b[0]: b[0] for b in AGE_BANDS},
     "record_kind": {**dict(RecordKind.choices), **dict(CreditClass.choices)},
-    "provider_kind": {**dict(InstitutionKind.choices), "": "未登记机构"},
+    "provider_kind": {**dict(InstitutionKind.choices), "": _("未登记机构")},
 }
 
 
