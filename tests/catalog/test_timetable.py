@@ -23,7 +23,15 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from learncity.catalog.models import Course, CourseKind, CourseSession, CourseState, Mode, Teacher, Venue
-from learncity.catalog.timetable import timetable_pdf, timetable_rows, timetable_xlsx
+from learncity.catalog.timetable import (
+    CourseRow,
+    SessionRow,
+    StreetSection,
+    TimetableGuide,
+    timetable_pdf,
+    timetable_rows,
+    timetable_xlsx,
+)
 from learncity.core.errors import DomainError
 from learncity.network.models import Institution, InstitutionKind
 from learncity.people.models import LearnerGroup
@@ -337,15 +345,21 @@ def test_the_pdf_of_an_empty_guide_says_there_are_no_courses(gulou, tmp_path):
         f"生成日期{guide.generated:%Y-%m-%d}"
 
 
-def test_the_pdf_fetches_nothing(guide_courses, monkeypatch):
-    """The template is self-contained; a remote font or image slipped into it would stop the rendering."""
-    from django.template import loader
-    from weasyprint.urls import FatalURLFetchingError
+@needs_poppler
+def test_what_providers_typed_is_printed_as_typed_never_run_as_typst_markup(tmp_path):
+    """A course title, a room or a teacher's name that is Typst markup must not read a file or change the guide."""
+    typed = {"title": '#read("/etc/hostname") #pagebreak()', "room": "*3楼* $x$", "teacher": "_林]_"}
+    row = CourseRow(code="C1", title=typed["title"], institution="鼓东街道社区学校", kind="社区教育", mode="线下",
+                    target_groups=(), hours=Decimal("12"), fee=Decimal("0"), capacity=30, seats_left=30,
+                    teachers=(typed["teacher"],),
+                    sessions=(SessionRow(date=date(2030, 9, 2), start=clock(9), end=clock(11), venue="活动室",
+                                         room=typed["room"]),))
+    guide = TimetableGuide(district_code=GULOU, district="鼓楼区", term=TERM, generated=date(2030, 8, 1),
+                           sections=(StreetSection(code=GUDONG, name="鼓东街道", is_district_level=False, rows=(row,)),))
+    path = tmp_path / "typed.pdf"
 
-    guide = timetable_rows(district_code=GULOU, term=TERM)
-    original = loader.render_to_string
-    monkeypatch.setattr(loader, "render_to_string", lambda name, context: original(name, context).replace(
-        "</head>", '<link rel="stylesheet" href="https://fonts.example.com/cjk.css"></head>'))
+    path.write_bytes(timetable_pdf(guide))
 
-    with pytest.raises(FatalURLFetchingError, match=r"fonts\.example\.com"):
-        timetable_pdf(guide)
+    text = _pdf_text(path)
+    assert all(_flat(v) in text for v in typed.values()), text
+    assert re.search(r"^Pages:\s+1$", _run("pdfinfo", str(path)), re.M)

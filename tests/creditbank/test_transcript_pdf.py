@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from PIL import Image
 
 from learncity.creditbank.models import Transcript
@@ -131,18 +132,47 @@ def test_a_transcript_downloaded_again_states_what_it_stated_when_issued(recogni
         f"http://testserver/credits/verify/{issued.token}/", "")
 
 
-def test_the_pdf_fetches_nothing(recognised, users, monkeypatch):
-    """The template is self-contained; a remote font or image slipped into it would stop the rendering."""
-    from django.template import loader
-    from weasyprint.urls import FatalURLFetchingError
+def _transcript(**content) -> Transcript:
+    """An issued transcript as transcript_pdf reads it: its frozen content (nothing from the database)."""
+    outcome = {"id": 1, "title": "社区普法讲堂", "provider": "鼓东街道社区学校", "date": "2026-03-01", "hours": "16",
+               "credits": "2", "score": None, "standard": "LV-0001 v1", "standard_name": STANDARD, "level": 2,
+               "basis": "课程结业"}
+    return Transcript(token="T" * 24, digest="d" * 64, issued_at=timezone.now(), content={
+        "account": "LA0000000001", "name": "林晓梅", "id_number": "350102********1234", "as_of": 3,
+        "balances": {"nonacademic": "2.00"}, "conversions": [],
+        "classes": [{"class": "nonacademic", "label": "非学历培训", "years": [
+            {"year": "2026", "outcomes": [{**outcome, **content}]}]}]})
 
-    from learncity.creditbank import services
 
-    _, outcome = recognised
-    issued = services.transcript_issue(actor=users["learner"], account=outcome.account)
-    original = loader.render_to_string
-    monkeypatch.setattr(loader, "render_to_string", lambda name, context: original(name, context).replace(
-        "</head>", '<link rel="stylesheet" href="https://fonts.example.com/cjk.css"></head>'))
+@needs_poppler
+def test_what_a_transcript_states_is_printed_as_typed_never_run_as_typst_markup(tmp_path):
+    """A provider names its course; a name that is Typst markup must not read a file or change the document."""
+    title, provider = '#read("/etc/hostname") *粗体*', "机构 $x$ #pagebreak()"
+    path = tmp_path / "t.pdf"
 
-    with pytest.raises(FatalURLFetchingError, match=r"fonts\.example\.com"):
-        transcript_pdf(issued, verify_url="http://testserver/credits/verify/x/")
+    path.write_bytes(transcript_pdf(_transcript(title=title, provider=provider), verify_url="http://testserver/v/"))
+
+    text = _pdf_text(path)
+    assert _flat(title) in text and _flat(provider) in text
+    assert re.search(r"^Pages:\s+1$", _run("pdfinfo", str(path)), re.M)
+
+
+@needs_poppler
+def test_many_outcomes_run_over_pages_with_the_table_header_and_footer_on_every_page(tmp_path):
+    outcomes = [{"id": i, "title": f"课程{i:02d}", "provider": "鼓东街道社区学校", "date": "2026-03-01", "hours": "16",
+                 "credits": "2", "score": "90", "standard": "LV-0001 v1", "standard_name": STANDARD, "level": 2,
+                 "basis": "课程结业"} for i in range(60)]
+    transcript = _transcript()
+    transcript.content["classes"][0]["years"][0]["outcomes"] = outcomes
+    path = tmp_path / "t.pdf"
+
+    path.write_bytes(transcript_pdf(transcript, verify_url="http://testserver/v/"))
+
+    pages = int(re.search(r"^Pages:\s+(\d+)$", _run("pdfinfo", str(path)), re.M)[1])
+    assert pages >= 2
+    for page in range(1, pages + 1):
+        text = _flat(_run("pdftotext", "-f", str(page), "-l", str(page), str(path), "-"))
+        assert f"证明编号{'T' * 24}" in text and f"第{page}页/共{pages}页" in text, page
+    last = _flat(_run("pdftotext", "-f", "2", "-l", "2", str(path), "-"))
+    assert "认定标准与依据" in last, "the table's header repeats on the next page"
+    assert all(f"课程{i:02d}" in _pdf_text(path) for i in range(60))

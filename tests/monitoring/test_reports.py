@@ -4,6 +4,7 @@ scope — their numbers are the selectors' numbers, and the same data gives the 
 
 import datetime
 import io
+import re
 import shutil
 import subprocess
 from decimal import Decimal
@@ -88,6 +89,31 @@ def test_the_pdf_prints_the_values_as_the_pages_do(tmp_path):
     assert "35.20%" in text and "1,234" in text and "12.5" in text
     assert "无数据" in text and "<10" in text
     assert _hand_made().digest() in text
+
+
+def test_a_wide_table_goes_on_landscape_pages_and_the_narrow_ones_stay_portrait(tmp_path):
+    # Given a report whose middle table has 16 columns (a place and 15 indicators), like the by-district page
+    wide = Table(title="各区县主要指标", columns=(Column("区划"), *[Column(f"指标{i}（%）", "percent") for i in range(15)]),
+                 rows=tuple((f"第{r}区", *[Decimal("35.20") + i for i in range(15)]) for r in range(6)))
+    narrow = _hand_made().tables[0]
+    doc = Document(title="季度报告", scope="福州市", period="2026年第3季度", as_of=datetime.date(2026, 9, 30),
+                   tables=(narrow, wide, narrow), suppress_below=10)
+    path = tmp_path / "doc.pdf"
+
+    path.write_bytes(reports.document_pdf(doc))
+
+    # Then the wide table has a landscape page of its own, between portrait pages
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "9", str(path)], capture_output=True, text=True,
+                          check=True).stdout
+    sizes = [(round(float(w)), round(float(h))) for w, h in re.findall(r"^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)",
+                                                                     info, re.M)]
+    assert sizes == [(595, 842), (842, 595), (595, 842)]
+    # and every one of its rows is one line: all 15 values side by side, none wrapped
+    page2 = subprocess.run(["pdftotext", "-layout", "-f", "2", "-l", "2", str(path), "-"], capture_output=True,
+                           text=True, check=True).stdout
+    lines = [line.split() for line in page2.splitlines() if line.strip().startswith("第")]
+    assert [line[0] for line in lines] == [f"第{r}区" for r in range(6)]
+    assert all(line[1:] == [f"{Decimal('35.20') + i}%" for i in range(15)] for line in lines), lines
 
 
 def test_a_row_that_does_not_fit_the_columns_is_refused_naming_table_and_row():

@@ -7,7 +7,7 @@ same workbook (the timestamps an xlsx carries are fixed to the day the data is c
 
     doc = quarterly_report(actor=user, place_id=city.pk, period=period_parse("2026-Q3"))
     document_xlsx(doc)   # bytes of an xlsx workbook, one sheet per table
-    document_pdf(doc)    # bytes of an A4 PDF; Chinese set in WenQuanYi Micro Hei / Noto Sans CJK SC
+    document_pdf(doc)    # bytes of an A4 PDF (Typst); Chinese set in WenQuanYi Micro Hei / Noto Sans CJK SC
 """
 
 import datetime
@@ -17,8 +17,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
-
-from django.utils import translation
+from pathlib import Path
 
 NO_DATA = "无数据"  # a zero or missing denominator: never 0 %, never an error
 FONT = "WenQuanYi Micro Hei"
@@ -251,24 +250,40 @@ def _fixed_zip(data: bytes, stamp: datetime.datetime) -> bytes:
 # ------------------------------------------------------------------------------------------------------- PDF
 
 
+PDF_TEMPLATE = Path(__file__).resolve().parent / "templates" / "monitoring" / "report.typ"
+PORTRAIT_COLUMNS = 8  # a table with more columns goes on landscape pages
+
+
 def document_pdf(doc: Document) -> bytes:
-    """The document as an A4 PDF. Nothing is fetched (no fonts, no images from anywhere): the system's WenQuanYi
-    Micro Hei or Noto Sans CJK SC sets the Chinese, and any URL the template asked for would stop the rendering."""
-    import weasyprint  # slow to import, and only the PDF needs it
-    from django.template.loader import render_to_string
-    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+    """The document as an A4 PDF (Typst, monitoring/templates/monitoring/report.typ), a run of tables of more than
+    PORTRAIT_COLUMNS columns on landscape pages. Nothing is fetched: the system's WenQuanYi Micro Hei or Noto Sans
+    CJK SC sets the Chinese. The same document gives the same bytes."""
+    from learncity.core.pdf import pdf_render
 
-    class _Offline(URLFetcher):
-        def fetch(self, url, headers=None):
-            raise FatalURLFetchingError(f"the monitoring PDF fetches nothing, but asked for {url}")
+    runs: list[dict] = []
+    for t in doc.tables:
+        landscape = len(t.columns) > PORTRAIT_COLUMNS
+        rows = [[_plain(v, c, doc.suppress_below) for v, c in zip(row, t.columns, strict=True)] for row in t.rows]
+        table = {"title": t.title, "columns": [c.label for c in t.columns], "rows": rows, "notes": list(t.notes),
+                 "nums": [i for i, c in enumerate(t.columns) if c.kind != "text"],
+                 "widths": [_pdf_width(c.label, [r[i] for r in rows]) for i, c in enumerate(t.columns)]}
+        if runs and runs[-1]["landscape"] == landscape:
+            runs[-1]["tables"].append(table)
+        else:
+            runs.append({"landscape": landscape, "tables": [table]})
+    data = {"title": doc.title, "subtitle": doc.subtitle, "digest": doc.digest(), "notes": list(doc.notes),
+            "as_of": [doc.as_of.year, doc.as_of.month, doc.as_of.day], "as_of_text": f"{doc.as_of:%Y-%m-%d}",
+            "as_of_cn": f"{doc.as_of.year}年{doc.as_of.month}月{doc.as_of.day}日", "runs": runs}
+    return pdf_render(PDF_TEMPLATE, data)
 
-    tables = [{"t": t, "rows": [[(_plain(v, c, doc.suppress_below), c.kind != "text")
-                                 for v, c in zip(row, t.columns, strict=True)] for row in t.rows]}
-              for t in doc.tables]
-    with translation.override("zh-hans"):
-        html = render_to_string("monitoring/document_pdf.html", {"doc": doc, "tables": tables,
-                                                                 "digest": doc.digest()})
-    return weasyprint.HTML(string=html, base_url=None, url_fetcher=_Offline()).write_pdf()
+
+def _pdf_width(label: str, values: list[str]) -> float:
+    """A column's share of the line in ems: its widest value (a Chinese character is 1, a digit or a Latin letter
+    about 0.6), at most 24, the label up to 4 (it may wrap), and 1 for the cell's padding."""
+    def ems(text: str) -> float:
+        return sum(1 if ord(ch) > 0x2E80 else 0.6 for ch in text)
+
+    return round(1 + max([min(ems(label), 4), 2] + [min(ems(v), 24) for v in values[:500]]), 2)
 
 
 def safe_filename(*parts: str, ext: str) -> str:
