@@ -151,3 +151,23 @@ def test_seats_freed_at_the_same_moment_go_to_the_waiting_list_in_order(world):
             waiting[4:], (5, 6, 7), strict=True)]
     # and the course is not overbooked
     assert Course.objects.get(pk=course.pk).enrolled_count == len(expected_enrolled) == SEATS
+
+
+def test_simultaneous_event_sign_ups_fill_the_places_and_no_more(world):
+    # given an event with 5 places and 12 residents, the first of whom presses twice
+    from learncity.catalog.models import Event, EventRegistration
+    from learncity.catalog.services import event_register
+    from tests.catalog.factories import event_make
+
+    event = event_make(world["school"], capacity=SEATS, title="抢位讲座")
+    learners = world["learners"]
+
+    # when they all sign up at the same moment
+    results = run_together([lambda u=u: event_register(actor=u, event=event) for u in [learners[0], *learners]])
+
+    # then 5 have a place, the rest were told it is full (or, for the double press, that they had signed up)
+    codes = sorted(r.code for r in results if isinstance(r, DomainError))
+    signed = EventRegistration.objects.filter(event=event).exclude(status="cancelled")
+    assert signed.count() == SEATS == Event.objects.get(pk=event.pk).registered_count
+    assert len(set(signed.values_list("learner_id", flat=True))) == SEATS
+    assert len(codes) == LEARNERS + 1 - SEATS and set(codes) <= {"event_full", "already_registered"}

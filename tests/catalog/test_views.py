@@ -507,6 +507,24 @@ def test_staff_see_only_their_institutions_courses(users, client_as, school):
     assert 'href="/learn/manage/courses/new/"' in staff
 
 
+def test_the_staff_course_list_is_paged_not_cut(users, client_as):
+    client = client_as(users["city_admin"])
+    total = Course.objects.count()
+    pages = -(-total // 50)
+
+    first = html(client.get("/learn/manage/"))
+    last = html(client.get("/learn/manage/", {"page": str(pages)}))
+    beyond = client.get("/learn/manage/", {"page": str(pages + 1)})
+
+    def listed(page):
+        return re.findall(r'href="/learn/manage/courses/(\d+)/"', page)
+
+    assert total > 50  # the demo city's courses take several pages (the list used to stop at 300, unpaged)
+    assert len(listed(first)) == 50 and len(listed(last)) == total - (pages - 1) * 50
+    assert f"第 1 / {pages} 页" in first
+    assert beyond.status_code == 400 and f"第 {pages + 1} 页不存在：共 {pages} 页" in html(beyond)
+
+
 def test_a_learner_gets_403_on_the_staff_pages(users, client_as):
     assert client_as(users["learner"]).get("/learn/manage/").status_code == 403
     assert client_as(users["learner"]).get("/learn/manage/courses/new/").status_code == 403

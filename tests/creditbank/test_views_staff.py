@@ -311,6 +311,8 @@ def test_the_city_revises_withdraws_and_accredits_from_the_standard_page(users, 
         (1, "superseded", Decimal("2")), (2, "active", Decimal("2.5"))]
 
     school = institution_of(users["staff"])
+    picker = html(admin.get(f"/credits/standards/{code}/")).split('<datalist id="accredit-institutions">')[1]
+    assert f'<option value="{school.code}">{school.name} · {school.place.name}</option>' in picker.split("</datalist>")[0]
     accredited = admin.post(f"/credits/standards/{code}/accredit/", {"institution_code": school.code}, follow=True)
     assert flashed(accredited) == [f"已认证 {school.name} 为「{code}」的认证机构"]
     unknown = admin.post(f"/credits/standards/{code}/accredit/", {"institution_code": "NOPE"}, follow=True)

@@ -195,7 +195,11 @@ def manage(request):
     courses = selectors.course_list_managed(actor=request.user, action=Action.VIEW, term=term)
     terms = sorted(set(selectors.course_list_managed(actor=request.user, action=Action.VIEW)
                        .values_list("term", flat=True)), reverse=True)
-    return render_page(request, "catalog/manage.html", {"courses": courses[:300], "terms": terms, "term": term,
+    page = selectors.page_of(courses, request.GET.get("page"), per_page=50)  # a bad page number: a 400 saying so
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render_page(request, "catalog/manage.html", {"courses": page, "page": page, "query": query.urlencode(),
+                                                        "terms": terms, "term": term,
                                                         "can_create": _institutions(request).exists()})
 
 

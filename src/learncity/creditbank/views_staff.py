@@ -280,6 +280,9 @@ def _standard_page(request, standard, *, revise_form=None, status=200):
         "providers": standard.accreditations.filter(revoked_at__isnull=True).select_related("institution")
         .order_by("institution__code"),
         "is_city_admin": _is_city_admin(scope), "revise_form": revise_form,
+        # The accreditation form's picker: the active institutions the admin may see, by name (no typed codes).
+        "institutions": Institution.objects.filter(scope.institutions_q(Action.VIEW), is_active=True)
+        .select_related("place").order_by("code")[:3000] if _is_city_admin(scope) else [],
     }, status=status)
 
 
