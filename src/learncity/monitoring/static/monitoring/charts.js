@@ -34,6 +34,7 @@
         return r.label ? "≥ " + r.label : (p.value == null ? "" : p.value + unit); }, fontSize: size },
         markLine: kind === "attainment" ? { silent: true, symbol: "none", data: [{ xAxis: 100 }],
                                             lineStyle: { type: "dashed" } } : undefined }];
+      if (data.some(function (r) { return r.label; })) o.grid.right = big() ? 150 : 110;  /* room for "≥ 1,427%" */
       el.style.height = Math.max(160, 26 * data.length * (big() ? 1.5 : 1) + 60) + "px";
     } else if (kind === "series") {
       o.legend = { top: 0, textStyle: { fontSize: size } };
