@@ -557,3 +557,31 @@ def test_the_account_number_is_called_so_in_english(recognised, users, client_as
     body = text(client.get("/credits/"))
 
     assert '<dt>Account number</dt><dd data-testid="account-number">LA' in body
+
+
+def test_a_declaration_without_a_date_says_the_date_is_required(recognised, users, client_as):
+    # given a learner who chose English and leaves the date empty (it read “” is not a date)
+    version, _ = recognised
+    client = client_as(users["learner"])
+    client.cookies["django_language"] = "en"
+    before = Declaration.objects.count()
+
+    response = client.post("/credits/declarations/", {
+        **declaration_post(version, date=""),
+        "evidence": [SimpleUploadedFile("证书.pdf", PDF, content_type="application/pdf")]})
+
+    assert response.status_code == 400
+    field = text(response).split('data-testid="field-date"')[1].split('data-testid="field-')[0]
+    assert "The date is required (YYYY-MM-DD)" in field
+    assert "“”" not in field
+    assert Declaration.objects.count() == before
+
+
+def test_the_account_page_says_when_the_account_was_opened_in_english(recognised, users, client_as):
+    client = client_as(users["learner"])
+    client.cookies["django_language"] = "en"
+
+    body = text(client.get("/credits/"))
+
+    assert "<dt>Opened</dt>" in body
+    assert "Open an account</dt>" not in body

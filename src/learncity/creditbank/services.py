@@ -98,6 +98,8 @@ def _date(value, field: str) -> datetime.date:
         return value.date()
     if isinstance(value, datetime.date):
         return value
+    if value is None or not str(value).strip():
+        raise DomainError({field: gettext("请填写日期（YYYY-MM-DD）")})
     try:
         return datetime.date.fromisoformat(str(value).strip())
     except ValueError:
