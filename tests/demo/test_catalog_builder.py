@@ -249,7 +249,7 @@ def test_learning_records_are_unique_per_provider_and_marked_demo(catalog):
     assert set(records.values_list("source", flat=True)) == {RecordSource.DEMO, RecordSource.IMPORT}
     assert records.filter(source=RecordSource.IMPORT).count() == sum(ImportJob.objects.filter(
         institution__place__path__startswith=FUZHOU_PATH).values_list("rows_new", flat=True))
-    assert set(records.values_list("kind", flat=True)) == {RecordKind.COMPLETION, RecordKind.EVENT,
+    assert set(records.values_list("kind", flat=True)) == {RecordKind.ATTENDANCE, RecordKind.COMPLETION, RecordKind.EVENT,
                                                             RecordKind.RESOURCE, RecordKind.VOLUNTEERING}
     assert not records.filter(date__gte=TODAY).exists()
     assert not records.filter(kind=RecordKind.EVENT, event__starts_at__date__gt=F("date")).exists()
