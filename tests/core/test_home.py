@@ -131,18 +131,25 @@ def test_query_parameters_the_home_page_does_not_read_change_nothing_and_are_not
 # --- anonymous visitors: the city's learning life, not a login wall ----------------------------------------------
 
 
-def test_anonymous_visitors_see_courses_taking_learners_and_not_those_that_ended(users, client_as):
+def test_anonymous_visitors_see_courses_not_ended_those_taking_learners_first(users, client_as):
     admin = users["city_admin"]
     soon = course_make(admin, taijiang_institution(), title="测试油画入门班", state=CourseState.PUBLISHED,
                        sessions=4, session_date=today() + datetime.timedelta(days=1))
+    mostly_past = course_make(admin, taijiang_institution(), title="测试过半的篆刻班", state=CourseState.PUBLISHED,
+                              sessions=3, session_date=today() - datetime.timedelta(days=2))
     ended = course_make(admin, taijiang_institution(), title="测试已结束的剪纸班", state=CourseState.PUBLISHED,
                         sessions=2, session_date=today() - datetime.timedelta(days=20))
 
+    current = catalog_selectors.home_city(limit=10_000)["current"]
     page = html(client_as(None).get("/"))
 
-    courses = section(page, "home-open")
-    assert f'href="/learn/courses/{soon.pk}/"' in courses
-    assert "测试油画入门班" in courses
+    taking = [c.enrolment_open for c in current]
+    assert taking == sorted(taking, reverse=True)  # those taking new learners first
+    assert soon in current and mostly_past in current and ended not in current
+    assert current.index(soon) < current.index(mostly_past)
+    assert (soon.life_cycle()["enrolment_open"], mostly_past.life_cycle()["enrolment_open"]) == (True, False)
+    courses = section(page, "home-courses")
+    assert f'href="/learn/courses/{current[0].pk}/"' in courses
     assert f'href="/learn/courses/{ended.pk}/"' not in page
     assert 'data-testid="home-todos"' not in page
     assert '<a class="button" href="/login/">登录</a>' in page

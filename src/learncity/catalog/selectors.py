@@ -387,11 +387,6 @@ def _home_not_ended(today: datetime.date) -> QuerySet[Course]:
             .not_ended(today).select_related("institution__place"))
 
 
-def _home_takes_learners(today: datetime.date) -> QuerySet[Course]:
-    """Published courses that take new learners today (with_phase's `enrolment_open`)."""
-    return _home_not_ended(today).filter(enrolment_open=True)
-
-
 def _home_events_of_week(today: datetime.date) -> QuerySet[Event]:
     """Events that take place, at least partly, in the seven days from today (an exhibition that opened last
     month and is still on counts), soonest first."""
@@ -418,18 +413,18 @@ def _nearness(field: str, street_path: str | None, district_path: str | None):
 
 
 def home_city(*, today: datetime.date | None = None, limit: int = HOME_LIMIT) -> dict:
-    """The city's learning life for everyone, signed in or not: courses taking new learners (the soonest to
-    start first), featured courses that have not ended, this week's events, and venues open to the public.
-    Four queries."""
+    """The city's learning life for everyone, signed in or not: courses that have not ended, those taking new
+    learners first (then the soonest to start), featured courses among the rest, this week's events, and venues
+    open to the public. Four queries."""
     today = today or timezone.localdate()
-    open_now = list(_home_takes_learners(today).order_by("first_session_date", "-featured", "id")[:limit])
-    featured = list(_home_not_ended(today).filter(featured=True).exclude(pk__in=[c.pk for c in open_now])
-                    .order_by("first_session_date", "id")[:limit])
+    current = list(_home_not_ended(today).order_by("-enrolment_open", "first_session_date", "-featured", "id")[:limit])
+    featured = list(_home_not_ended(today).filter(featured=True).exclude(pk__in=[c.pk for c in current])
+                    .order_by("-enrolment_open", "first_session_date", "id")[:limit])
     events = list(_home_events_of_week(today)[:limit + 2])
     venues = list(_home_venues().filter(kind__in=[Venue.Kind.LIBRARY, Venue.Kind.MUSEUM, Venue.Kind.SCIENCE_MUSEUM,
                                                   Venue.Kind.CULTURAL_CENTRE])
                   .order_by("kind", "place__code", "id")[:limit])
-    return {"open": open_now, "featured": featured, "events": events, "venues": venues}
+    return {"current": current, "featured": featured, "events": events, "venues": venues}
 
 
 def home_figures(*, today: datetime.date | None = None) -> dict:
@@ -455,24 +450,25 @@ def home_figures(*, today: datetime.date | None = None) -> dict:
 
 def home_resident(*, profile, street_path: str | None, district_path: str | None,
                   today: datetime.date | None = None, limit: int = HOME_LIMIT) -> dict:
-    """For a resident: courses taking new learners near home (their street first, then their district), courses
-    for their groups (nearest first, anywhere in the city), this week's events near home, and venues near home.
-    Each item carries `near` (0 street, 1 district, 2 elsewhere). Five queries."""
+    """For a resident: courses that have not ended near home (their street first, then their district; those
+    taking new learners first within each), courses for their groups (nearest first, anywhere in the city), this
+    week's events near home, and venues near home. Each item carries `near` (0 street, 1 district, 2 elsewhere).
+    Five queries."""
     from django.db.models import Exists, OuterRef
 
     today = today or timezone.localdate()
     area = district_path or street_path or profile.residence.path
-    courses = _home_takes_learners(today).annotate(near=_nearness("institution__place__path", street_path,
-                                                                  district_path))
+    courses = _home_not_ended(today).annotate(near=_nearness("institution__place__path", street_path,
+                                                             district_path))
     near = list(courses.filter(institution__place__path__startswith=area)
-                .order_by("near", "first_session_date", "-featured", "id")[:limit])
+                .order_by("near", "-enrolment_open", "first_session_date", "-featured", "id")[:limit])
     group_ids = [g.pk for g in profile.groups.all()]  # prefetched by profile_of
     for_groups = []
     if group_ids:
         targeted = Course.target_groups.through.objects.filter(course_id=OuterRef("pk"),
                                                                learnergroup_id__in=group_ids)
         for_groups = list(courses.filter(Exists(targeted)).exclude(pk__in=[c.pk for c in near])
-                          .order_by("near", "first_session_date", "id")[:limit])
+                          .order_by("near", "-enrolment_open", "first_session_date", "id")[:limit])
     events = list(_home_events_of_week(today).filter(venue__place__path__startswith=area)
                   .annotate(near=_nearness("venue__place__path", street_path, district_path))
                   .order_by("near", "starts_at", "id")[:limit])

@@ -473,6 +473,12 @@ def _residents(city: Place, n: int, rng: random.Random, progress: Progress, *, l
     if learner_user.display_name == "":
         learner_user.display_name = LearnerProfile.objects.get(pk=first_id).name
         learner_user.save(update_fields=["display_name"])
+    # They belong to a group the catalogue addresses (their age's, when the draw gave them none), so their home
+    # page has its courses for their groups.
+    learner = LearnerProfile.objects.get(pk=first_id)
+    if not learner.groups.exists():
+        age = TODAY.year - learner.birth_date.year
+        learner.groups.add(*LearnerGroup.objects.filter(code="elderly" if age >= 60 else "employee"))
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("ANALYZE people_learnerprofile")
