@@ -145,7 +145,7 @@ def test_the_quarterly_report_states_the_overview_and_every_district(users, city
     code, actual, target = header.index("代码"), header.index("实际"), header.index("目标")
     expected = [(r.indicator.code, r.actual.value, r.target) for r in overview.rows]
     assert [(row[code], row[actual], row[target]) for row in rows] == [
-        (c, "无数据" if v is None else float(v), None if t is None else float(t)) for c, v, t in expected]
+        (c, "无数据" if v is None else float(v), "无数据" if t is None else float(t)) for c, v, t in expected]
     assert any(r.actual.value is not None and r.actual.value > 0 for r in overview.rows)
 
     # by district: one row per district, each indicator's value as its drill-down gives it
@@ -227,7 +227,8 @@ def test_the_annual_statistics_by_industry_and_by_quarter(users, city):
     _, rows = _sheet_rows(data, "分部门")
     units = MemberUnit.objects.filter(committee__place=city)
     assert {row[0] for row in rows} >= set(units.values_list("name", flat=True))
-    organisations = LearningOrganisation.objects.filter(place__path__startswith=city.path, year__lte=2026)
+    organisations = LearningOrganisation.objects.filter(place__path__startswith=city.path, year__lte=2026).exclude(
+        ended_on__lte=datetime.date(2026, 12, 31))  # withdrawn by the end of the year
     assert sum(row[1] for row in rows) == organisations.count() > 0
     for unit in units:
         assert dict((r[0], r[1]) for r in rows)[unit.name] == organisations.filter(member_unit=unit).count()
