@@ -369,7 +369,7 @@ def test_my_learning_shows_the_records_and_counts_a_completed_courses_hours_once
     day = today().isoformat()
     assert sorted(record_rows(page)) == sorted([
         [day, "书法入门", "课程出勤", school.name, "2", ""],
-        [day, "书法入门", "课程结业", school.name, "12", "95.0"],
+        [day, "书法入门", "课程结业", school.name, "12", "95"],
         [day, "防诈骗微课", "在线学习", school.name, "0.5", ""],
     ])
 
