@@ -75,7 +75,10 @@ def test_district_admin_browser_shows_only_their_district(users, client_as):
     page = html(response)
     assert place_links(page) == {GULOU, *streets}
     assert institution_links(page) == institutions_at(GULOU, *streets)
-    assert set(re.findall(r'hx-get="/network/tree/(\w+)/"', page)) == {GULOU, *streets}
+    # the district's streets are shown (its toggle closes them), each street's communities load when opened
+    assert set(re.findall(r'hx-get="/network/tree/(\w+)/"', page)) == set(streets)
+    assert re.findall(r'aria-controls="kids-(\w+)" aria-expanded="true"', page) == [GULOU]
+    assert set(re.findall(r'aria-controls="kids-(\w+)" aria-expanded="false"', page)) == set(streets)
     for name in taijiang_names:
         assert name not in page
     assert not institution_links(page) & set(
