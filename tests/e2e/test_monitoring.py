@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import nav_to, sign_in
 
 
 def number(text: str):
@@ -40,7 +40,7 @@ def test_overview_drill_down_and_quarterly_report(demo_server, page, shot, tmp_p
     sign_in(page, demo_server, "city_admin")
 
     # 1. The overview, from the main navigation, for the current quarter
-    page.click("[data-testid=nav-monitoring]")
+    nav_to(page, "监测")
     page.wait_for_url(demo_server + "/monitor/")
     assert "福州市" in page.inner_text("[data-testid=overview-title]")
     today = datetime.date.today()

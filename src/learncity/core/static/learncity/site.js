@@ -91,6 +91,8 @@
           var label = head.labels[col] || "";
           if (cell.colSpan > 1 && cell.colSpan >= head.labels.length - col) label = "";
           if (!cell.hasAttribute("data-label")) cell.setAttribute("data-label", label);
+          // a cell with nothing in it (no score yet) is left out of the card rather than shown as a bare label
+          if (!cell.textContent.trim() && !cell.querySelector("input, select, textarea, button, img, svg")) cell.setAttribute("data-empty", "");
           col += cell.colSpan || 1;
         });
       });
