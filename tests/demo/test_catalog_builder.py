@@ -8,12 +8,13 @@ build_catalog. The `catalog` fixture calls it again: that adds nothing to a city
 import random
 import re
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, timedelta
 from itertools import pairwise
 
 import pytest
 from django.db import transaction
 from django.db.models import Count, F, Q
+from django.utils import timezone
 
 from learncity.catalog.models import (
     Attendance,
@@ -40,7 +41,14 @@ from learncity.catalog.models import (
     VolunteerService,
 )
 from learncity.demo.builder import TODAY, demo_build
-from learncity.demo.catalog_builder import COUNT_KEYS, TERMS, build_catalog
+from learncity.demo.catalog_builder import (
+    COUNT_KEYS,
+    NEXT_TERM_MIN,
+    NEXT_TERM_POPULAR,
+    TERMS,
+    build_catalog,
+    next_term,
+)
 from learncity.intake.models import ImportJob
 from learncity.network.models import Institution, InstitutionKind
 from learncity.places.models import Place
@@ -82,7 +90,8 @@ def test_every_course_kind_is_offered_in_every_term(catalog):
     terms = set(in_city().values_list("term", flat=True))
 
     assert kinds == set(CourseKind.values)
-    assert terms == {"2025春", "2025秋", "2026春", "2026秋"}
+    # the demo's four terms, and the next one (by the date the demo was built: today)
+    assert terms == {"2025春", "2025秋", "2026春", "2026秋", next_term(timezone.localdate())[0]}
     assert in_city().count() >= 160
 
 
@@ -110,7 +119,8 @@ def test_past_terms_are_closed_and_the_current_one_published(catalog):
     states = set(in_city().values_list("term", "state").distinct())
 
     assert states == {("2025春", CourseState.CLOSED), ("2025秋", CourseState.CLOSED),
-                      ("2026春", CourseState.CLOSED), ("2026秋", CourseState.PUBLISHED)}
+                      ("2026春", CourseState.CLOSED), ("2026秋", CourseState.PUBLISHED),
+                      (next_term(timezone.localdate())[0], CourseState.PUBLISHED)}
 
 
 def test_courses_have_sensible_hours_fees_and_capacity(catalog):
@@ -140,7 +150,7 @@ def test_no_two_sessions_overlap_in_the_same_venue_and_room(catalog):
 
 
 def test_sessions_are_weekly_within_their_term_at_the_institutions_venue(catalog):
-    starts = dict(TERMS)
+    starts = dict([*TERMS, next_term(timezone.localdate())])
     sessions = CourseSession.objects.filter(course__in=in_city()).select_related("course", "venue")
     by_course = defaultdict(list)
     for s in sessions:
@@ -149,7 +159,8 @@ def test_sessions_are_weekly_within_their_term_at_the_institutions_venue(catalog
     for course, items in by_course.items():
         days = [s.date for s in items]
         assert all((b - a).days % 7 == 0 for a, b in pairwise(days)), course.title
-        assert starts[course.term] <= days[0] and days[-1] < date(starts[course.term].year + 1, 2, 1)
+        assert starts[course.term] <= days[0] and days[-1] < max(date(starts[course.term].year + 1, 2, 1),
+                                                                 starts[course.term] + timedelta(weeks=20))
         assert float(course.hours) == pytest.approx(sum(
             (s.end.hour * 60 + s.end.minute - s.start.hour * 60 - s.start.minute) / 60 for s in items))
         if course.mode == Mode.ONLINE:
@@ -451,3 +462,77 @@ def test_a_three_level_city_gets_a_catalog_from_its_continuing_education_centres
     assert kinds == set(CourseKind.values)
     assert centres > 0.3 * len(courses)
     assert learners and all(p.startswith(dazhou.path) for p in learners)
+
+
+# --- the next term: courses to enrol in, whatever the date -------------------------------------------------
+
+
+def test_the_demo_built_today_has_courses_open_for_enrolment(city):
+    today = timezone.localdate()
+    code, _ = next_term(today)
+    taking = Course.objects.with_phase(today).filter(institution__place__path__startswith=FUZHOU_PATH,
+                                                     enrolment_open=True)
+
+    assert taking.filter(term=code).count() >= NEXT_TERM_MIN
+    # the demo learner's fresh enrolments (the enrollment service's) are the only ones in the next term
+    assert set(Enrollment.objects.filter(course__term=code).values_list("learner__user__username", flat=True)) <= {
+        "learner"}
+
+
+def next_term_courses(built_on: date) -> dict:
+    """Build 金昌市's catalog as on `built_on` (inside a savepoint, rolled back) and describe its next term, and
+    the rest of the catalog."""
+    with transaction.atomic():
+        city = demo_build(city=JINCHANG, residents=60, seed=7).city
+        forget_catalog(city)
+        build_catalog(city, rng_for(city, 7), built_on=built_on)
+        code, monday = next_term(built_on)
+        courses = in_city(city.path).filter(term=code)
+        phased = Course.objects.with_phase(built_on).filter(pk__in=courses)
+        codes = set(courses.values_list("code", flat=True))
+        others = catalog_fingerprint(city.path)
+        others["courses"] = [c for c in others["courses"] if c[0] not in codes]
+        others["sessions"] = [s for s in others["sessions"] if s[0] not in codes]
+        found = {
+            "code": code, "monday": monday, "count": courses.count(), "others": others,
+            "open": phased.filter(enrolment_open=True).count(),
+            "open_a_week_later": Course.objects.with_phase(built_on + timedelta(days=7)).filter(
+                pk__in=courses, enrolment_open=True).count(),
+            "states": set(courses.values_list("state", flat=True)),
+            "titles": list(courses.order_by("code").values_list("title", flat=True)),
+            "districts": {p.split("/")[3] for p in courses.values_list("institution__place__path", flat=True)},
+            "first_days": set(phased.values_list("first_session_date", flat=True)),
+            "sessions": list(CourseSession.objects.filter(course__in=courses).values_list("course__code", "date")),
+            "without_teachers": courses.filter(teachers__isnull=True).count(),
+            "enrollments": Enrollment.objects.filter(course__in=courses).count(),
+            "records": LearningRecord.objects.filter(course__in=courses).count(),
+            "current_term": in_city(city.path).filter(term=TERMS[-1][0]).count(),
+        }
+        transaction.set_rollback(True)
+    return found
+
+
+@pytest.mark.parametrize("built_on", [TODAY, date(2026, 12, 7), date(2027, 12, 7), date(2028, 5, 20)])
+def test_a_demo_built_on_any_day_has_next_term_courses_open_for_enrolment(db, built_on):
+    found = next_term_courses(built_on)
+    code, monday = found["code"], found["monday"]
+
+    assert code not in dict(TERMS)
+    assert found["count"] >= max(NEXT_TERM_MIN, round(0.1 * found["current_term"]))
+    assert found["open"] == found["count"] and found["open_a_week_later"] == found["count"]
+    assert found["states"] == {CourseState.PUBLISHED}
+    assert [w for w in NEXT_TERM_POPULAR if not any(w in t for t in found["titles"])] == []
+    assert len(found["districts"]) >= 2
+    # first sessions three to seven weeks after the build, weekly from the term's first Monday
+    assert all(built_on + timedelta(weeks=3) <= d <= built_on + timedelta(weeks=7) for d in found["first_days"])
+    assert all(monday <= d < monday + timedelta(weeks=20) for _, d in found["sessions"])
+    assert found["without_teachers"] == 0
+    assert (found["enrollments"], found["records"]) == (0, 0)
+
+
+def test_the_build_date_moves_only_the_next_terms_dates(db):
+    early, late = next_term_courses(date(2026, 12, 7)), next_term_courses(date(2027, 12, 7))
+
+    assert (early["code"], late["code"]) == ("2027春", "2028春")
+    assert early["titles"] == late["titles"]
+    assert early["others"] == late["others"]

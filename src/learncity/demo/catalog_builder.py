@@ -20,7 +20,7 @@ Invariants the catalog's services enforce, and so this builder keeps:
 import datetime
 import math
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from learncity.catalog.models import (
     Attendance,
@@ -145,6 +146,12 @@ RESOURCE_RECORDS_PER_RESIDENT, MAX_RESOURCE_RECORDS = 0.6, 20_000
 MIN_RESOURCES, MAX_RESOURCES = 80, 400
 MIN_VOLUNTEERS, MAX_VOLUNTEERS = 5, 1500
 
+# The next term's courses (_next_term): a share of the current term's number, at least NEXT_TERM_MIN, the topics
+# learners search for most among them; its first week NEXT_TERM_LEAD weeks or more after the build date; sign-ups
+# open NEXT_TERM_OPENED days before the build.
+NEXT_TERM_SHARE, NEXT_TERM_MIN, NEXT_TERM_LEAD, NEXT_TERM_OPENED = 0.12, 12, 3, 7
+NEXT_TERM_POPULAR = ("太极拳", "书法", "英语", "瑜伽", "Python")
+
 COUNT_KEYS = ("venues", "teachers", "textbooks", "experts", "volunteers", "volunteer_services", "courses",
               "sessions", "enrollments", "attendance", "events", "event_registrations", "resources",
               "learning_records")
@@ -180,25 +187,45 @@ class _Course:
     groups: tuple[str, ...]
     slot: int = 0
     sessions: list[tuple[int, datetime.date, bool]] = field(default_factory=list)  # (id, date, online)
+    topic: str = ""  # the topic's title (catalog_names.COURSE_TOPICS), without the variant's suffix
+    venue_id: int | None = None
+    room: str = ""
+    weekday: int = 0
 
 
 def build_catalog(city: Place, rng: random.Random, progress: Progress = _noop, *,
-                  residents_ids: list[int] | None = None, today: datetime.date | None = None) -> dict[str, int]:
+                  residents_ids: list[int] | None = None, today: datetime.date | None = None,
+                  built_on: datetime.date | None = None) -> dict[str, int]:
     """Build the city's demo catalog; return the rows made per table. A city that has one already is left as it
     is (all counts 0). `today` defaults to the demo's today (builder.TODAY), `residents_ids` to every resident of
-    the city."""
+    the city, `built_on` (the real date of the build, which dates the next term's courses: see _next_term) to the
+    local date."""
     if today is None:
         from .builder import TODAY as today  # here, not at the top: the builder imports this module
     if Venue.objects.filter(place__path__startswith=city.path).exists():
         return dict.fromkeys(COUNT_KEYS, 0)
     with transaction.atomic():
-        return _Build(city, rng, progress, residents_ids, today).run()
+        return _Build(city, rng, progress, residents_ids, today, built_on or timezone.localdate()).run()
+
+
+def next_term(built_on: datetime.date) -> tuple[str, datetime.date]:
+    """The term whose courses a demo built on `built_on` announces: (code, first Monday). It starts on the
+    first Monday at least NEXT_TERM_LEAD weeks after the build; its code is by that Monday's month: July to
+    October the autumn term of its year, November and December the spring term of the next (a build in December
+    2026 announces 2027春, starting in the winter), January to June the spring term of its year. Never one of the
+    demo's own TERMS, as the build date is taken no earlier than the demo's today."""
+    day = built_on + datetime.timedelta(weeks=NEXT_TERM_LEAD)
+    monday = day + datetime.timedelta(days=-day.weekday() % 7)
+    if monday.month >= 11:
+        return f"{monday.year + 1}春", monday
+    return f"{monday.year}{'秋' if monday.month >= 7 else '春'}", monday
 
 
 
 class _Build:
-    def __init__(self, city: Place, rng: random.Random, progress: Progress, residents_ids, today: datetime.date):
-        self.city, self.rng, self.progress, self.today = city, rng, progress, today
+    def __init__(self, city: Place, rng: random.Random, progress: Progress, residents_ids, today: datetime.date,
+                 built_on: datetime.date):
+        self.city, self.rng, self.progress, self.today, self.built_on = city, rng, progress, today, built_on
         self.tz = ZoneInfo(settings.TIME_ZONE)
         self.adapt_dt = connection.ops.adapt_datetimefield_value
         self.adapt_time = connection.ops.adapt_timefield_value
@@ -334,6 +361,7 @@ class _Build:
         self._events()
         self._resources()
         self._volunteers()
+        self._next_term()
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 for model in (Course, CourseSession, Enrollment, Attendance, LearningRecord):
@@ -562,7 +590,7 @@ class _Build:
                 capacity = rng.randint(20, 30)
             else:
                 capacity = rng.randint(20, 60)
-            course = _Course(cid, inst, kind, full_title[:128], term, mode, capacity, h, groups)
+            course = _Course(cid, inst, kind, full_title[:128], term, mode, capacity, h, groups, topic=title)
             code = f"DEMO{self.city.code[:4]}-{TERMS[term][0][:4]}{'S' if term % 2 == 0 else 'A'}-{seq:05d}"
             # One weekly slot of one room for the whole term: no two sessions in a room can overlap.
             if mode == Mode.ONLINE:
@@ -572,6 +600,7 @@ class _Build:
                 venue_id = (self.venue_of.get(inst.id) or self.station_of_place.get(inst.place_id)
                             or self.venue_of[self.college_of.get(inst.district, self.top).id])
                 room, weekday, course.slot = self._book(occupied, venue_id, term, kind, h, room_hint)
+            course.venue_id, course.room, course.weekday = venue_id, room, weekday
             start = SLOTS[course.slot][0]
             end = (datetime.datetime.combine(datetime.date(2000, 1, 1), start) + datetime.timedelta(hours=h)).time()
             start_db, end_db = self.adapt_time(start), self.adapt_time(end)
@@ -641,9 +670,9 @@ class _Build:
         occupied.add((venue_id, room, term, d, s))
         return room, d, s
 
-    def _fee(self, kind: str, role: str) -> Decimal:
+    def _fee(self, kind: str, role: str, rng: random.Random | None = None) -> Decimal:
         """Mostly free; some vocational, professional, academic and elderly-university classes charge."""
-        rng = self.rng
+        rng = rng or self.rng
         r = rng.random()
         if kind == "vocational" and (r < 0.4 or (role == "enterprise_training" and r < 0.6)):
             return Decimal(rng.choice([380, 480, 680, 880, 1200, 1800]))
@@ -1009,6 +1038,122 @@ class _Build:
                         hours, None, day, f"volunteer-service-{sid}", self.dt(day, datetime.time(18)))
                        for sid, (vid, day, hours, activity, where, _) in zip(service_ids, services, strict=True)])
         self.progress("志愿者", count, count)
+
+    # the next term ------------------------------------------------------------------------------------------
+
+    def _next_term(self):
+        """Published courses of the next term (next_term(built_on)), so the demo has courses a newcomer can enrol
+        in whatever the date it is built on: the demo's terms are fixed, and by the real date the current one has
+        mostly passed. About NEXT_TERM_SHARE of the current term's number (at least NEXT_TERM_MIN), one of each of
+        the topics learners search for most (NEXT_TERM_POPULAR), the rest by the kinds' weights; each a new class
+        of a topic some institution already teaches, at that institution, in its room and weekly slot, by its
+        teachers, the institutions spread over the districts. Sessions weekly from the term's first to fifth week;
+        sign-ups open since before the build until the day before the second session. No enrollments, attendance
+        or records: nothing in the monitoring figures changes. Drawn last from the build's rng, so every other row
+        is as it was, and the same apart from the dates whatever the build date."""
+        if not self.courses:
+            return
+        rng = self.rng
+        code, monday = next_term(max(self.built_on, self.today))
+        last = len(TERMS) - 1
+        want = max(NEXT_TERM_MIN, round(NEXT_TERM_SHARE * sum(1 for c in self.courses if c.term == last)))
+        by_topic: dict[str, list[_Course]] = defaultdict(list)
+        for c in self.courses:
+            by_topic[c.topic].append(c)
+        topics = [(k, entry) for k in KIND_WEIGHTS for entry in words.COURSE_TOPICS[k] if entry[0] in by_topic]
+        chosen = []
+        for word in NEXT_TERM_POPULAR:
+            matching = [t for t in topics if word in t[1][0] and t not in chosen]
+            if matching:
+                chosen.append(rng.choice(matching))
+        rest = [t for t in topics if t not in chosen]
+        while len(chosen) < want and rest:
+            pick = rng.choices(rest, weights=[KIND_WEIGHTS[k] for k, _ in rest])[0]
+            rest.remove(pick)
+            chosen.append(pick)
+
+        weeks = term_weeks(monday)
+        # Rooms taken from the term's first week on (this term's courses may run into it), and as courses are made.
+        taken: dict[tuple, list[tuple]] = defaultdict(list)
+        for venue, room, day, start, end in CourseSession.objects.filter(
+                date__gte=monday, venue__isnull=False).values_list("venue_id", "room", "date", "start", "end"):
+            taken[(venue, room, day)].append((start, end))
+        teachers_of: dict[int, list[int]] = defaultdict(list)
+        for course_id, teacher_id in self.teacher_links:
+            teachers_of[course_id].append(teacher_id)
+        districts: Counter = Counter()
+        created = self.dt(self.built_on - datetime.timedelta(days=NEXT_TERM_OPENED), datetime.time(9))
+        course_rows, group_links, textbook_links, teacher_links, sessions = [], [], [], [], []
+        seq, ids = len(self.courses), iter(next_ids(Course, len(chosen)))  # ids of classes not made stay unused
+        base = rng.getrandbits(64)
+        for i, (kind, (title, groups, _)) in enumerate(chosen):
+            # Each class its own rng: which room is free (this term's classes may still hold it in the next's
+            # first weeks, depending on the build date) changes no other class.
+            crng = random.Random(f"{base}:{i}")
+            first_week, suffix = crng.randint(0, 2), crng.choice(words.TITLE_SUFFIXES[kind])
+            sources = sorted(by_topic[title], key=lambda c: (districts[c.inst.district], crng.random()))
+            for source in sources:
+                h = source.session_hours
+                lo, hi = math.ceil(8 / h), min(WEEKS, math.floor(48 / h))
+                n = crng.randint(max(lo, 10), hi) if kind in ("elderly", "academic") else crng.randint(lo, min(hi, 12))
+                # its slot in its room, else another of the room's slots for the kind that is free all term
+                slots = [(source.weekday, source.slot)]
+                if source.venue_id is not None:
+                    others = [(d, s) for d, s in MEETS.get(kind, ANY_SLOT)
+                              if SLOTS[s][1] >= h and (d, s) != (source.weekday, source.slot)]
+                    slots += crng.sample(others, len(others))
+                for weekday, slot in slots:
+                    start, end = SLOTS[slot][0], _plus(SLOTS[slot][0], h)
+                    days = [m + datetime.timedelta(days=weekday) for m in weeks[first_week:first_week + n]]
+                    if source.venue_id is None or not any(a < end and start < b for day in days
+                                                          for a, b in taken[(source.venue_id, source.room, day)]):
+                        break
+                else:
+                    continue  # the room is taken at every slot: the topic's next class elsewhere
+                break
+            else:
+                continue  # every class of the topic has its room taken then
+            districts[source.inst.district] += 1
+            seq += 1
+            cid = next(ids)
+            if title.endswith("）"):
+                suffix = suffix.strip("（）")
+            hours = Decimal(str(h)) * n
+            audience = "、".join(self.group_names.get(g, g) for g in groups) or "全体市民"
+            inst = source.inst
+            description = (f"{title}。面向{audience}，{code}学期开课，每周一次，共{n}次课、{hours}学时。"
+                           f"由{inst.name}开设。（演示数据）")
+            second = days[1] if len(days) > 1 else days[0]
+            course_rows.append((cid, inst.id, f"DEMO{self.city.code[:4]}-{code[:4]}{'A' if code.endswith('秋') else 'S'}"
+                                f"-{seq:05d}", f"{title}{suffix}"[:128], description, kind, source.mode,
+                                crng.choice(words.LEVELS[kind]) if kind in words.LEVELS else "", hours,
+                                self._fee(kind, inst.role, crng), source.capacity, CourseState.PUBLISHED,
+                                crng.random() < 0.08, code, "", 0, created, created,
+                                words.title_en(title, suffix)[:160], words.TOPIC_TAGS.get(title, ""),
+                                self.built_on - datetime.timedelta(days=NEXT_TERM_OPENED),
+                                second - datetime.timedelta(days=1), False))
+            group_links += [(cid, self.groups[g]) for g in groups if g in self.groups]
+            textbook_links += [(cid, tb) for tb in self.textbooks_of[title][:crng.randint(0, 2)]]
+            teacher_links += [(cid, t) for t in teachers_of[source.id]]
+            url = f"https://learn.example.org/live/{course_rows[-1][2]}" if source.mode != Mode.OFFLINE else ""
+            for day in days:
+                sessions.append((cid, day, self.adapt_time(start), self.adapt_time(end), source.venue_id,
+                                 source.room, url))
+                if source.venue_id is not None:
+                    taken[(source.venue_id, source.room, day)].append((start, end))
+        if not course_rows:
+            return
+        self._insert("courses", Course, ("id", "institution_id", "code", "title", "description", "kind", "mode",
+                                         "level", "hours", "fee", "capacity", "state", "featured", "term",
+                                         "outcome_standard_code", "enrolled_count", "created_at", "updated_at",
+                                         "title_en", "tags", "enrol_opens", "enrol_closes", "late_enrolment"),
+                     course_rows)
+        self._link(Course.target_groups.through, ("course_id", "learnergroup_id"), group_links)
+        self._link(Course.textbooks.through, ("course_id", "textbook_id"), textbook_links)
+        self._link(Course.teachers.through, ("course_id", "teacher_id"), teacher_links)
+        self._insert("sessions", CourseSession, ("id", "course_id", "date", "start", "end", "venue_id", "room",
+                                                 "online_url"),
+                     ((sid, *row) for sid, row in zip(next_ids(CourseSession, len(sessions)), sessions, strict=True)))
 
     def district_of_place(self, place_id: int) -> str:
         if not hasattr(self, "_place_district"):
