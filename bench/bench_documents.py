@@ -22,6 +22,7 @@ district's timetable guide, the first request of the process and p50/p95 of --re
 
 import argparse
 import datetime
+import importlib.util
 import json
 import os
 import platform
@@ -64,6 +65,11 @@ def run(argv: list[str]) -> dict:
     if unknown or args.repeat < 1 or args.cold < 0 or report_repeat < 1:
         raise SystemExit(f"--engines takes {', '.join(ENGINES)} (not {', '.join(unknown)}); --repeat ≥ 1, --cold ≥ 0"
                          if unknown else "--repeat and --report-repeat must be 1 or more, --cold 0 or more")
+    # WeasyPrint and ReportLab are in the dev dependency group only (the app renders with Typst).
+    missing = [e for e in engines if importlib.util.find_spec(e) is None]
+    if missing:
+        raise SystemExit(f"--engines: {', '.join(missing)} not installed (they come with the dev dependency group: "
+                         "uv sync --all-groups); leave them out with --engines typst")
     child = ["--repeat", str(args.repeat), "--cold", str(args.cold), "--engines", ",".join(engines),
              "--residents", str(args.residents), "--report-repeat", str(report_repeat),
              *(["--no-app"] if args.no_app else [])]
