@@ -487,7 +487,7 @@ def test_the_ledger_page_shows_the_checkpoint_with_its_label_and_0_credits(upgra
     body = client_as(user).get("/credits/").content.decode()
     row_html = body.split('data-testid="entry-4">')[1].split("</tr>")[0]
     cells = [c.split(">", 1)[1].split("</td>")[0] for c in row_html.split("<td")[1:]]
-    assert cells[:4] == ["4", "账本升级：此前记录的学习成果纳入校验", "非学历培训", "0.00"]
+    assert cells[:4] == ["4", "账本升级：此前记录的学习成果纳入校验", "非学历培训", "0"]
 
 
 def test_the_upgrade_goes_a_batch_of_accounts_at_a_time(users):
