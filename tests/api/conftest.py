@@ -9,9 +9,9 @@ import pytest
 from django.test import TestCase
 
 from learncity.catalog.models import CourseState
-from learncity.catalog.services import enrollment_create
+from learncity.catalog.services import enrollment_create, event_register
 from tests.api.support import GULOU, TAIJIANG
-from tests.catalog.factories import course_make, resource_make, venue_make
+from tests.catalog.factories import course_make, event_make, resource_make, venue_make
 
 
 class CatalogTargets:
@@ -23,11 +23,31 @@ class CatalogTargets:
         self.admin = t.users["city_admin"]
         self._venues: dict = {}
 
-    def _course(self, inst, title, state, *, session_date=None):
+    def _venue(self, inst):
         if inst.pk not in self._venues:
             self._venues[inst.pk] = venue_make(inst)
-        return course_make(self.admin, inst, title=title, state=state, venue=self._venues[inst.pk],
+        return self._venues[inst.pk]
+
+    def _course(self, inst, title, state, *, session_date=None):
+        return course_make(self.admin, inst, title=title, state=state, venue=self._venue(inst),
                            session_date=session_date)
+
+    def _event(self, inst, title):
+        """Under way (begun an hour ago, for two days): open to sign-ups, cancels and check-in alike."""
+        return event_make(inst, venue=self._venue(inst), title=title, starts_in=-datetime.timedelta(hours=1),
+                          lasts=datetime.timedelta(days=2))
+
+    def _register(self, event, profile):
+        """A resident with no account signed up (the sign-up service is the resident's own, so it is made here
+        as that service makes it: a live registration counted on the event)."""
+        from django.db.models import F
+
+        from learncity.catalog.models import Event, EventRegistration, EventRegistrationStatus
+
+        registration = EventRegistration.objects.create(event=event, learner=profile,
+                                                        status=EventRegistrationStatus.REGISTERED)
+        Event.objects.filter(pk=event.pk).update(registered_count=F("registered_count") + 1)
+        return registration
 
     def _enroll(self, course, profile):
         return enrollment_create(actor=self.admin, course=course, learner=profile)
@@ -81,6 +101,36 @@ class CatalogTargets:
     @cached_property
     def taijiang_enrollment(self):
         return self._enroll(self.published_taijiang, self.t.taijiang_profile)
+
+    @cached_property
+    def event(self):
+        """An event organised by the staff's school, in 鼓楼区."""
+        return self._event(self.t.staff_inst, "矩阵讲堂")
+
+    @cached_property
+    def event_other(self):
+        return self._event(self.t.gulou_inst_other, "矩阵他校讲堂")
+
+    @cached_property
+    def event_taijiang(self):
+        return self._event(self.t.taijiang_inst, "矩阵台江讲堂")
+
+    @cached_property
+    def own_event_registration(self):
+        """`learner` signed up for `event` by themself."""
+        return event_register(actor=self.t.users["learner"], event=self.event)
+
+    @cached_property
+    def event_registration(self):
+        return self._register(self.event, self.t.gulou_profile)
+
+    @cached_property
+    def event_registration_other(self):
+        return self._register(self.event_other, self.t.gulou_profile)
+
+    @cached_property
+    def event_registration_taijiang(self):
+        return self._register(self.event_taijiang, self.t.taijiang_profile)
 
     @cached_property
     def resource(self):

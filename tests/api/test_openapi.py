@@ -37,8 +37,12 @@ def test_every_route_in_the_schema_requires_a_token_or_a_session_but_the_public_
                    if method in HTTP_METHODS and op.get("security") != (
                        [{"ProviderKeyAuth": []}, *people] if path.startswith("/api/intake/") else people)]
     # an issued transcript is checked by whoever holds it (an employer, a school), without signing in; the
-    # learning city's published indicators are public (aggregates only, small cells suppressed)
-    assert sorted(unprotected) == [("get", "/api/credits/verify/{token}"), ("get", "/api/monitoring/public/indicators/{code}"),
+    # learning city's published indicators are public (aggregates only, small cells suppressed); the city's events
+    # and venues are public information, shown on its public pages (no personal data: of sign-ups only the count)
+    assert sorted(unprotected) == [("get", "/api/catalog/events"), ("get", "/api/catalog/events/{pk}"),
+                                   ("get", "/api/catalog/venues"), ("get", "/api/catalog/venues/{pk}"),
+                                   ("get", "/api/credits/verify/{token}"),
+                                   ("get", "/api/monitoring/public/indicators/{code}"),
                                    ("get", "/api/monitoring/public/overview")]
 
 
