@@ -115,6 +115,11 @@ def test_events_are_filtered_by_district_and_paged(client_as, school, hall):
     ({"from": "2031-13-01"}, "「2031-13-01」不是日期，应为 YYYY-MM-DD"),
     ({"from": "2031-09-30", "to": "2031-09-01"}, "结束日期 2031-09-01 早于开始日期 2031-09-30"),
     ({"kind": "party"}, "未知的活动类型「party」"),
+    ({"page": "²"}, "页码「²」必须是从 1 开始的整数"),  # a digit to str.isdigit, not to int()
+    ({"page": "9" * 25}, f"页码「{'9' * 20}」必须是从 1 开始的整数"),
+    ({"from": "9999-12-31"}, "日期 9999-12-31 超出范围：应在 1900-01-01 至 2100-12-31 之间"),
+    ({"from": "0001-01-01"}, "日期 0001-01-01 超出范围：应在 1900-01-01 至 2100-12-31 之间"),
+    ({"to": "9999-12-31"}, "日期 9999-12-31 超出范围：应在 1900-01-01 至 2100-12-31 之间"),
 ])
 def test_a_bad_event_filter_is_a_400_saying_what_is_wrong(client_as, params, message):
     response = client_as(None).get("/learn/events/", {"from": "2031-09-01", **params})
@@ -281,6 +286,7 @@ def test_venues_are_filtered_by_street(client_as, school, hall):
     ({"page": "-1"}, "页码「-1」必须是从 1 开始的整数"),
     ({"page": "100000"}, "第 100000 页不存在：共"),
     ({"kind": "zoo"}, "未知的场馆类型「zoo」"),
+    ({"page": "²"}, "页码「²」必须是从 1 开始的整数"),
 ])
 def test_a_bad_venue_filter_is_a_400_saying_what_is_wrong(client_as, params, message):
     response = client_as(None).get("/learn/venues/", params)

@@ -346,6 +346,25 @@ def test_the_course_page_shows_the_window_and_why_it_is_closed(users, client_as,
     assert 'data-testid="enroll"' not in html
 
 
+@pytest.mark.parametrize("window", [{"enrol_opens": today() + 5 * DAY}, {"enrol_closes": today() - DAY}])
+def test_a_course_not_taking_enrolments_is_not_badged_enrolling(users, client_as, school, window):
+    # its first session is a month away (phase open), but its window is not open: the badge must not say 报名中
+    from learncity.catalog.search import index_documents
+
+    course = windowed(users, school, **window)
+    index_documents([course])
+    anyone = client_as(users["learner"])
+
+    detail = page(anyone.get(f"/learn/courses/{course.pk}/"))
+    found = page(anyone.get("/learn/", {"q": "书法入门"}))
+    anyone.cookies["django_language"] = "en"
+    english = page(anyone.get(f"/learn/courses/{course.pk}/"))
+
+    assert badge("未在报名期") in detail and badge("报名中") not in detail
+    assert badge("未在报名期") in found and badge("报名中") not in found
+    assert badge("Not taking enrolments") in english
+
+
 def course_payload(school, **extra) -> dict:
     return {"institution_code": school.code, "code": "TC-WINDOW-1", "title": "书法入门", "kind": "culture",
             "hours": "12", "capacity": 30, "term": "2026秋", **extra}

@@ -31,10 +31,16 @@ def _date(params, key: str, errors: dict):
     if not text:
         return None
     try:
-        return datetime.date.fromisoformat(text)
+        day = datetime.date.fromisoformat(text)
     except ValueError:
         errors[key] = [_("「%(value)s」不是日期，应为 YYYY-MM-DD") % {"value": text[:20]}]
         return None
+    first, last = selectors.EVENT_DATES
+    if not first <= day <= last:
+        errors[key] = [_("日期 %(day)s 超出范围：应在 %(first)s 至 %(last)s 之间") % {
+            "day": day, "first": first, "last": last}]
+        return None
+    return day
 
 
 def _filters(params) -> dict:

@@ -798,7 +798,8 @@ def search(*, q: str, types=None, district_code=None, kind=None, mode=None, grou
     Filters: types (course/resource/event/venue), district_code, kind, mode, group (target group code),
     free_only, date_from/date_to (overlap with the document's dates; undated documents drop out), near_code (a
     place: its district only, same community, then street, first), include_ended (courses whose last session
-    is before today, which have ended, are left out unless it is set; closed courses are not indexed). Bad input raises DomainError naming it.
+    is before today, and closed courses, are indexed as ended and left out unless it is set). Bad input raises
+    DomainError naming it.
 
     One statement for a one-word query; two otherwise (the words' frequencies first, so the rarest word
     drives the join and a word found nowhere ends the search at once)."""

@@ -37,9 +37,12 @@ def course_list_public(*, district_code: str | None = None) -> QuerySet[Course]:
     return qs.select_related("institution__place").prefetch_related("target_groups").order_by("-featured", "-id")
 
 
-def course_phases(*, ids: list[int]) -> dict[int, str]:
-    """Each of these courses' phase (CoursePhase), for showing search results."""
-    return dict(Course.objects.with_phase().filter(pk__in=ids).values_list("pk", "phase")) if ids else {}
+def course_phases(*, ids: list[int]) -> dict[int, tuple[str, bool]]:
+    """Each of these courses' phase (CoursePhase) and whether it takes new learners, for showing search results."""
+    if not ids:
+        return {}
+    return {pk: (phase, enrolling) for pk, phase, enrolling in
+            Course.objects.with_phase().filter(pk__in=ids).values_list("pk", "phase", "enrolment_open")}
 
 
 def english_titles(*, found: list[tuple[str, int]]) -> dict[tuple[str, int], str]:
@@ -158,23 +161,6 @@ def my_learning(*, actor) -> dict:
             "record_count": records.count(), "current_count": len(live_courses)}
 
 
-def venue_list(*, district_code: str | None = None, kind: str | None = None) -> QuerySet[Venue]:
-    qs = Venue.objects.select_related("place", "institution")
-    if district_code:
-        qs = qs.filter(place__path__contains=f"/{district_code}/")
-    if kind:
-        qs = qs.filter(kind=kind)
-    return qs.order_by("place__code", "id")
-
-
-def event_calendar(*, start: datetime.date, days: int = 62, district_code: str | None = None) -> QuerySet[Event]:
-    begin = timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
-    qs = Event.objects.filter(starts_at__gte=begin, starts_at__lt=begin + datetime.timedelta(days=days))
-    if district_code:
-        qs = qs.filter(venue__place__path__contains=f"/{district_code}/")
-    return qs.select_related("venue__place__parent", "organiser").order_by("starts_at", "id")
-
-
 def resource_list(*, topic: str | None = None) -> QuerySet[Resource]:
     qs = Resource.objects.filter(published=True).select_related("provider")
     if topic:
@@ -210,7 +196,7 @@ def page_of(items, page, *, per_page: int = PAGE_SIZE):
     beyond the last, is refused with what is wrong, as the `page` field's error."""
     from django.core.paginator import Paginator
     text = "1" if page in (None, "") else str(page).strip()
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or len(text) > 9 or int(text) < 1:
         raise DomainError({"page": gettext("页码「%(page)s」必须是从 1 开始的整数") % {"page": text[:20]}},
                           code="bad_page")
     paginator = Paginator(items, per_page)
@@ -290,6 +276,10 @@ def venue_detail(*, pk: int) -> dict:
     return {"venue": venue, "courses": courses, "events": events, "past_events": past}
 
 
+# The dates an event list may be asked about (beyond them a period's arithmetic would leave the calendar).
+EVENT_DATES = (datetime.date(1900, 1, 1), datetime.date(2100, 12, 31))
+
+
 def event_list_filtered(*, date_from: datetime.date | None = None, date_to: datetime.date | None = None,
                         district_code: str | None = None, street_code: str | None = None,
                         kind: str | None = None) -> QuerySet[Event]:
@@ -298,6 +288,10 @@ def event_list_filtered(*, date_from: datetime.date | None = None, date_to: date
     08-20 to 09-30 and not the one that ended on 08-03. Filtered by the venue's district or street and by kind."""
     from learncity.catalog.models import EventKind
 
+    for field, day in (("date_from", date_from), ("date_to", date_to)):
+        if day is not None and not EVENT_DATES[0] <= day <= EVENT_DATES[1]:
+            raise DomainError({field: gettext("日期 %(day)s 超出范围：应在 %(first)s 至 %(last)s 之间") % {
+                "day": day, "first": EVENT_DATES[0], "last": EVENT_DATES[1]}}, code="bad_date")
     if date_from and date_to and date_to < date_from:
         raise DomainError({"date_to": gettext("结束日期 %(to)s 早于开始日期 %(frm)s") % {"to": date_to,
                                                                                     "frm": date_from}})

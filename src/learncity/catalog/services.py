@@ -565,17 +565,6 @@ def resource_view_complete(*, actor, resource: Resource, watched_seconds: int) -
         course_kind=resource.course_kind)
 
 
-def event_attendance_mark(*, actor, event: Event, learner: LearnerProfile) -> LearningRecord:
-    """Staff of the organiser record that a learner took part in an event (a lecture, the 9·28 day, …)."""
-    _require_manage(actor, event.organiser)
-    if event.starts_at > timezone.now():
-        raise DomainError({"event": gettext("活动尚未开始，不能登记参与")})
-    return learning_record_create(
-        actor=actor, learner=learner, provider=event.organiser, kind=RecordKind.EVENT, title=event.title,
-        hours=event.hours, date=timezone.localtime(event.starts_at).date(), source=RecordSource.PAGE,
-        external_id=f"event-{event.pk}-{learner.pk}", event=event)
-
-
 # --- event sign-ups and check-in (issue 15, item 4) ----------------------------------------------------------
 
 def _event_over(event: Event) -> bool:

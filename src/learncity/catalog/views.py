@@ -40,7 +40,7 @@ def discover(request):
     searching = bool(q or any(filters.values()) or free or ended or date_from or date_to or types)
     if searching:
         try:
-            page = max(int(params.get("page", "1") or 1), 1)
+            page = min(max(int(params.get("page", "1") or 1), 1), 100_000)  # a page past any offset the DB takes
         except ValueError:
             page = 1
         try:
@@ -57,7 +57,8 @@ def discover(request):
     if results is not None:  # each course found says where it stands: open, starting, running or ended
         phases = selectors.course_phases(ids=[d.object_id for d, _ in results.items if d.object_type == "course"])
         for doc, _score in results.items:
-            doc.phase = phases.get(doc.object_id) if doc.object_type == "course" else None
+            doc.phase, doc.enrolling = (phases.get(doc.object_id, (None, None)) if doc.object_type == "course"
+                                        else (None, None))
         if (get_language() or "").startswith("en"):  # English pages show the English titles there are
             english = selectors.english_titles(found=[(d.object_type, d.object_id) for d, _ in results.items])
             for doc, _score in results.items:
