@@ -13,7 +13,7 @@ export UV_PYTHON := $(PYTHON)
 # The demo keeps its database, keys and uploads in the checkout (learncity itself defaults to ~/.local/share/learncity).
 export LEARNCITY_DATA_DIR ?= $(CURDIR)/data
 RUN := $(UV) run --frozen
-APT_PACKAGES := chromium fonts-wqy-microhei poppler-utils gettext
+APT_PACKAGES := chromium fonts-wqy-microhei poppler-utils gettext wrk
 
 .PHONY: help demo test install system-deps lint test-sqlite test-postgres serve bench clean
 
@@ -32,7 +32,7 @@ $(UV):
 
 install: .venv/.synced system-deps
 
-# Debian packages the browser tests and the PDFs need (a Chinese font, Chromium, pdftoppm, msgfmt).
+# Debian packages the browser tests, the PDFs and the benchmarks need (a Chinese font, Chromium, pdftoppm, msgfmt, wrk).
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
