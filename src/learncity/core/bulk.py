@@ -52,3 +52,21 @@ def insert_rows(model, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
                 cur.executemany(sql, batch)
                 n += len(batch)
     return n
+
+
+def analyze(*models) -> list[str]:
+    """Refresh the planner's statistics of the models' tables after a bulk write (PostgreSQL `ANALYZE t, …`;
+    SQLite `ANALYZE t` for each, then `PRAGMA optimize`). Without it a freshly filled table is planned as empty
+    when autovacuum is off or has not come round yet. Returns the tables analysed."""
+    tables = list(dict.fromkeys(m._meta.db_table for m in models if m._meta.managed and not m._meta.proxy))
+    if not tables:
+        return []
+    quoted = [connection.ops.quote_name(t) for t in tables]
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(f"ANALYZE {', '.join(quoted)}")
+        else:
+            for name in quoted:
+                cur.execute(f"ANALYZE {name}")
+            cur.execute("PRAGMA optimize")
+    return tables
