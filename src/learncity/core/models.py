@@ -22,3 +22,15 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+
+class CacheVersion(models.Model):
+    """A version number per kind of cached content ("catalog", "monitoring", …). The services that change that
+    content bump it in their transaction; cache keys carry it, so a change shows on the next request everywhere
+    (every worker process, every cache backend) without deleting keys. See learncity.core.cache."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
