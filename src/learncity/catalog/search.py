@@ -115,6 +115,7 @@ class Token(NamedTuple):
 
 # --- tokenizing ----------------------------------------------------------------------------------------
 
+log = logging.getLogger(__name__)
 _jieba_lock = threading.Lock()
 _jieba = None
 
@@ -135,13 +136,30 @@ def _segmenter():
     return _jieba
 
 
-def search_warm() -> None:
-    """Load what the first search of a process would otherwise wait for (jieba's dictionary, pypinyin's tables):
-    the web server's workers call it as they start, so the first visitor's search is as fast as the next."""
+def search_warm(*, queries: bool = True) -> None:
+    """Load what the first search of a process would otherwise wait for: jieba's dictionary, pypinyin's tables,
+    the synonym table, rapidfuzz's first extraction and, with `queries`, the index's English vocabulary and one
+    search of each kind (a Chinese word, pinyin initials, an English word, a misspelt one), so the database's
+    pages and the ORM's first compilations are warm too. The web server's workers call it as they start
+    (wsgi.py), so the first visitor's search is as fast as the next; it closes the connection it opened."""
     tokenize("终身学习 书法 太极 taiji Python")
     _synonym_table()
-    from rapidfuzz import process  # noqa: F401 (the typo tolerance's first use)
-    from rapidfuzz.distance import DamerauLevenshtein  # noqa: F401
+    from rapidfuzz import process
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    process.extract("taiji", ("taichi", "yoga"), scorer=DamerauLevenshtein.distance, score_cutoff=1, limit=None)
+    if not queries:
+        return
+    from django.db import connections
+
+    try:
+        _latin_vocabulary()
+        for q in ("书法", "sf", "shufa", "calligraphy", "calligrapy"):
+            search(q=q, limit=20)
+    except Exception:  # a database not migrated yet, or down: the first visitor pays, the server still starts
+        log.warning("search warm-up: the index could not be read", exc_info=True)
+    finally:
+        connections.close_all()
 
 
 def _is_cjk(run: str) -> bool:
