@@ -18,9 +18,49 @@ from learncity.people.rotation import pii_key_problem
 
 STATIC_IGNORE: list[str] = []
 WORKER_NICENESS = 10
-# Python threads a server worker answers requests on: two a core and one (granian warns on every start beyond that,
-# a warning no one running the server can act on), at most 8.
-BLOCKING_THREADS = min(8, (os.cpu_count() or 1) * 2 + 1)
+# Connections the kernel holds for the server while every worker is busy: a crowd arriving at once (the learning
+# week's opening) queues instead of being refused. Linux caps it at net.core.somaxconn (4096 by default).
+BACKLOG = 4096
+
+
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity, a container's cpuset), not the machine's."""
+    if hasattr(os, "sched_getaffinity"):  # Linux (os.process_cpu_count from Python 3.13 on)
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def server_workers(ncores: int) -> int:
+    """One granian worker (a process: one Python interpreter, one GIL) a core; more only contend for the cores
+    (granian warns on start when workers exceed them)."""
+    return max(1, ncores)
+
+
+def blocking_threads(ncores: int) -> int:
+    """Python threads a worker answers requests on. A thread holds the GIL only while it runs Python; the others
+    wait on the database or the cache meanwhile, so a few a worker keep its core busy: two a core and one, at most 8
+    (more only add contention for the GIL and database connections)."""
+    return min(8, max(1, ncores) * 2 + 1)
+
+
+def server_args(*, host: str, port: int, workers: int, threads: int) -> list[str]:
+    """granian's command line for `learncity serve` (after `python -m`)."""
+    return ["granian", "--interface", "wsgi", "--host", host, "--port", str(port),
+            "--workers", str(workers), "--blocking-threads", str(threads),
+            "--backlog", str(BACKLOG),
+            "--http1-keep-alive",  # a browser (and the load generator) reuses its connection: no TCP set-up a request
+            "--no-ws",  # WSGI has no websockets: says so instead of granian's notice on every start
+            "learncity.wsgi:application"]
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise CommandError(f"{name} must be a whole number, not {value!r}") from None
 
 
 def static_fingerprint() -> str:
@@ -83,11 +123,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("LEARNCITY_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("LEARNCITY_PORT", 8000)))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("LEARNCITY_WORKERS", 2)))
+        parser.add_argument("--workers", type=int, default=_env_int("LEARNCITY_WORKERS", server_workers(cores())),
+                            help="server processes (default: one a core)")
+        parser.add_argument("--threads", type=int, default=_env_int("LEARNCITY_THREADS", 0),
+                            help="request threads a worker (default: two a core and one, at most 8)")
         parser.add_argument("--no-worker", action="store_true",
                             help="serve only; run `learncity db_worker` elsewhere (uploads wait in the queue till then)")
 
-    def handle(self, *args, host, port, workers, no_worker=False, **options):
+    def handle(self, *args, host, port, workers, threads=0, no_worker=False, **options):
+        if workers < 1 or threads < 0:
+            raise CommandError(f"--workers must be 1 or more (not {workers}) and --threads 1 or more (not {threads})")
         call_command("migrate", interactive=False, verbosity=0)
         problem = pii_key_problem()
         if problem:  # a server on the wrong key would write residents no one can read, and miss every look-up
@@ -95,8 +140,7 @@ class Command(BaseCommand):
         collect_static()
         self.stdout.write(f"learncity: serving on http://{host}:{port}/  (Ctrl-C to stop)")
         sys.stdout.flush()
-        server = ["granian", "--interface", "wsgi", "--host", host, "--port", str(port), "--workers", str(workers),
-                  "--blocking-threads", str(BLOCKING_THREADS), "learncity.wsgi:application"]
+        server = server_args(host=host, port=port, workers=workers, threads=threads or blocking_threads(cores()))
         if no_worker:
             os.execvp(sys.executable, [sys.executable, "-m", *server])
         self.supervise(server, ["learncity.cli", "db_worker", "--no-reload", "--interval", "1",
