@@ -29,6 +29,11 @@ def django_db_setup(django_db_setup, django_db_blocker, _worker_data_dir):
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path_factory, _worker_data_dir):
+    from django.core.cache import cache
+
+    # Cache keys carry version numbers kept in the database, which each test's rollback takes back: a page cached
+    # by one test must not answer the next.
+    cache.clear()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.DATA_DIR = _worker_data_dir
     # Import jobs keep their files under DATA_DIR/intake/<job id>/: never the developer's own data folder.

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "learncity.core.cache.VersionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "learncity.core.middleware.LanguageMiddleware",
@@ -115,6 +116,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "learncity.core.context_processors.display",
+                # Last: the CSRF token, or the sentinel a page cached for everyone carries (learncity.core.cache).
+                "learncity.core.cache.csrf",
             ],
         },
     },
@@ -233,6 +236,17 @@ LEARNCITY_MAX_SHARED_STRINGS_BYTES = int(os.environ.get("LEARNCITY_MAX_SHARED_ST
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_CLASS = "learncity.core.api_contract.BoundedPagination"  # limit 1–100,000, offset 0–10,000,000
+
+# The cache: Redis in production (REDIS_URL, e.g. redis://127.0.0.1:6379/0), shared by every worker; without it (the
+# embedded demo, a laptop) each process keeps its own. Invalidation does not depend on the backend: keys carry the
+# version numbers the services bump (learncity.core.cache), so a process-local cache is never stale either.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "learncity.core.cache_backends.FailOpenRedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": os.environ.get("LEARNCITY_CACHE_PREFIX", "learncity"), "TIMEOUT": 600}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "learncity",
+                          "TIMEOUT": 600, "OPTIONS": {"MAX_ENTRIES": 2000}}}
 
 LOGGING = {
     "version": 1,

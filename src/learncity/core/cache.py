@@ -1,0 +1,246 @@
+"""Caching with real invalidation: public pages whole, the non-personal parts of signed-in pages as fragments.
+
+Keys carry version numbers (core.CacheVersion, one row per kind of content: "catalog", "monitoring", "credits").
+The services that change that content call `bump(name)` explicitly, in their transaction; readers read the
+versions in one query at the start of a request, so the next request after a change builds a new key in every
+worker process, whatever the backend (Redis in production, a process-local cache in the embedded demo). Old
+entries are never read again and age out.
+
+    @public_page(depends=("catalog",))           # an anonymous GET of the whole page
+    def course_list(request): ...
+
+    rows = fragment(("course-rows", place_id, lang), ("catalog",), lambda: build_rows(place_id))
+
+What is never cached: signed-in requests (by `public_page`; their non-personal parts go through `fragment`), other
+methods than GET/HEAD, poisoned requests (more than MAX_QUERY_PARAMS parameters, a query string or path longer than
+MAX_QUERY_LENGTH), responses that are not a plain 200, that set a cookie or change the session, that carry
+messages, or whose body is larger than MAX_BODY. A cache server that is down only makes misses
+(learncity.core.cache_backends.FailOpenRedisCache).
+
+The CSRF token: a cached page is rendered with CSRF_SENTINEL where the token goes (the csrf context processor below
+gives it while a page is being rendered for the cache), and each response gets the requester's own token in its place.
+"""
+
+import contextvars
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
+from urllib.parse import parse_qsl
+
+from django.core.cache import cache
+from django.db.models import F
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+
+log = logging.getLogger("learncity.cache")
+
+NAMES = ("catalog", "monitoring", "credits")
+PAGE_TIMEOUT = 600
+MAX_QUERY_PARAMS = 20
+MAX_QUERY_LENGTH = 1024
+MAX_BODY = 2_000_000
+CSRF_SENTINEL = "lcCsrfSentinel0000000000000000000000000000000000000000000000000"  # the length of a real token
+_SENTINEL_BYTES = CSRF_SENTINEL.encode()
+_RENDERING_FOR_CACHE = "_lc_rendering_for_cache"
+# The HTMX headers a page's rendering depends on (render_page: a partial for HTMX requests that are not boosted).
+_HTMX_HEADERS = ("HX-Request", "HX-Boosted", "HX-Target", "HX-History-Restore-Request")
+_STORED_HEADERS = ("Content-Type", "Content-Language", "Vary", "X-Frame-Options", "Referrer-Policy",
+                   "X-Content-Type-Options", "Cross-Origin-Opener-Policy", "Cache-Control", "HX-Push-Url")
+
+# Versions read in this request (set by VersionsMiddleware): several fragments of one page read them once.
+_request_versions: contextvars.ContextVar[dict[str, int] | None] = contextvars.ContextVar(
+    "learncity_cache_versions", default=None)
+
+
+# --- versions --------------------------------------------------------------------------------------------------
+def versions(*names: str) -> dict[str, int]:
+    """The current version of each named kind of content (0 for a name never bumped), in one query, or none when
+    this request has read them already."""
+    memo = _request_versions.get()
+    if memo is None:
+        return _read_versions(names)
+    missing = [n for n in names if n not in memo]
+    if missing:
+        memo.update(_read_versions(missing))
+    return {n: memo[n] for n in names}
+
+
+def _read_versions(names: Iterable[str]) -> dict[str, int]:
+    from learncity.core.models import CacheVersion
+
+    names = list(names)
+    if not names:
+        return {}
+    found = dict(CacheVersion.objects.filter(name__in=names).values_list("name", "version"))
+    return {n: found.get(n, 0) for n in names}
+
+
+def bump(*names: str) -> None:
+    """A change to the named kinds of content: every cached page and fragment that depends on one of them is
+    rebuilt on its next request. Call it from the service that made the change, inside its transaction (the row
+    is locked until the commit, so readers see the new version with the new data, never before it)."""
+    from learncity.core.models import CacheVersion
+
+    for name in names:
+        if name not in NAMES:
+            raise ValueError(f"unknown cache content {name!r}; known: {', '.join(NAMES)}")
+        if not CacheVersion.objects.filter(name=name).update(version=F("version") + 1):
+            _, created = CacheVersion.objects.get_or_create(name=name, defaults={"version": 1})
+            if not created:
+                CacheVersion.objects.filter(name=name).update(version=F("version") + 1)
+    memo = _request_versions.get()
+    if memo is not None:
+        for name in names:
+            memo.pop(name, None)
+
+
+class VersionsMiddleware:
+    """Each request reads the versions at most once (fragments share them); nothing carries over to the next."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request_versions.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_versions.reset(token)
+
+
+# --- keys --------------------------------------------------------------------------------------------------------
+def _digest(parts: Iterable[Any]) -> str:
+    return hashlib.sha256(repr(tuple(parts)).encode()).hexdigest()
+
+
+def cacheable_query(query_string: str) -> list[tuple[str, str]] | None:
+    """The query's parameters in a normal order, or None when the query is too large to be a key (a poisoned
+    query string of thousands of parameters or a 100 KB value is answered, but never cached)."""
+    if len(query_string) > MAX_QUERY_LENGTH:
+        return None
+    pairs = parse_qsl(query_string, keep_blank_values=True, max_num_fields=MAX_QUERY_PARAMS + 1) \
+        if query_string else []
+    if len(pairs) > MAX_QUERY_PARAMS:
+        return None
+    return sorted(pairs)
+
+
+def _page_key(request, depends: tuple[str, ...]) -> str | None:
+    if request.method not in ("GET", "HEAD"):
+        return None
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return None
+    if len(request.path) > MAX_QUERY_LENGTH:
+        return None
+    try:
+        query = cacheable_query(request.META.get("QUERY_STRING", ""))
+    except ValueError:  # more fields than parse_qsl was allowed to read
+        return None
+    if query is None:
+        return None
+    messages = getattr(request, "_messages", None)
+    if messages is not None and len(messages):  # a pending flash message is for this visitor only
+        return None
+    parts = ("page", request.path, query, getattr(request, "LANGUAGE_CODE", ""),
+             bool(getattr(request, "large_text", False)),
+             tuple(request.headers.get(h, "") for h in _HTMX_HEADERS),
+             timezone.localdate().isoformat(), sorted(versions(*depends).items()))
+    return "lc:page:" + _digest(parts)
+
+
+def fragment_key(key_parts: tuple, depends: tuple[str, ...]) -> str:
+    return "lc:frag:" + _digest(("fragment", key_parts, sorted(versions(*depends).items())))
+
+
+# --- pages ---------------------------------------------------------------------------------------------------------
+def _with_token(request, response: HttpResponse) -> HttpResponse:
+    if not response.streaming and _SENTINEL_BYTES in response.content:
+        response.content = response.content.replace(_SENTINEL_BYTES, get_token(request).encode())
+    return response
+
+
+def _storable(request, response) -> bool:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if len(response.content) > MAX_BODY:
+        return False
+    session = getattr(request, "session", None)
+    if session is not None and session.modified:
+        return False
+    messages = getattr(request, "_messages", None)
+    if messages is not None and len(messages):  # a message added (and shown) for this visitor
+        return False
+    control = response.headers.get("Cache-Control", "")
+    return "private" not in control and "no-store" not in control
+
+
+def public_page(depends: tuple[str, ...] = (), timeout: int = PAGE_TIMEOUT):
+    """Cache a view's whole page for anonymous visitors (see the module's docstring for what is not cached)."""
+    for name in depends:
+        if name not in NAMES:
+            raise ValueError(f"unknown cache content {name!r}; known: {', '.join(NAMES)}")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            key = _page_key(request, depends)
+            if key is None:
+                return view(request, *args, **kwargs)
+            stored = cache.get(key)
+            if stored is not None:
+                status, content, headers = stored
+                response = HttpResponse(content, status=status)
+                for name, value in headers:
+                    response.headers[name] = value
+                response.headers["X-Cache"] = "hit"
+                return _with_token(request, response)
+            setattr(request, _RENDERING_FOR_CACHE, True)
+            try:
+                response = view(request, *args, **kwargs)
+                if hasattr(response, "render") and callable(response.render):
+                    response = response.render()
+            finally:
+                setattr(request, _RENDERING_FOR_CACHE, False)
+            if _storable(request, response):
+                headers = [(h, response.headers[h]) for h in _STORED_HEADERS if h in response.headers]
+                cache.set(key, (response.status_code, response.content, headers), timeout)
+                response.headers["X-Cache"] = "miss"
+            return _with_token(request, response)
+
+        return wrapped
+
+    return decorator
+
+
+# --- fragments -----------------------------------------------------------------------------------------------------
+_MISSING = object()
+
+
+def fragment[T](key_parts: tuple, depends: tuple[str, ...], build: Callable[[], T], timeout: int = PAGE_TIMEOUT) -> T:
+    """The cached value for key_parts at the current versions of `depends`, built (and stored) when missing. For the
+    non-personal parts of a page; key_parts must name everything the value depends on besides those versions
+    (place, period, language…). Values are pickled: keep them plain."""
+    for name in depends:
+        if name not in NAMES:
+            raise ValueError(f"unknown cache content {name!r}; known: {', '.join(NAMES)}")
+    key = fragment_key(key_parts, depends)
+    stored = cache.get(key, _MISSING)
+    if stored is not _MISSING:
+        return stored
+    value = build()
+    cache.set(key, value, timeout)
+    return value
+
+
+# --- the CSRF token in cached pages ---------------------------------------------------------------------------------
+def csrf(request) -> dict:
+    """Replaces Django's csrf context processor: a page rendered for the cache carries the sentinel, replaced by
+    each requester's token when it is sent (public_page); every other page gets the token as usual."""
+    if getattr(request, _RENDERING_FOR_CACHE, False):
+        return {"csrf_token": CSRF_SENTINEL}
+    return {"csrf_token": SimpleLazyObject(lambda: get_token(request))}
