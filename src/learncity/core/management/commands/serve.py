@@ -14,6 +14,8 @@ from django.db import DatabaseError, connections
 
 from learncity.intake.services import jobs_purge
 from learncity.intake.tasks import jobs_resume
+from learncity.monitoring.tasks import REFRESH_EVERY as ROLLUPS_EVERY
+from learncity.monitoring.tasks import rollups_refresh_due
 from learncity.people.rotation import pii_key_problem
 
 STATIC_IGNORE: list[str] = []
@@ -53,8 +55,8 @@ def server_args(*, host: str, port: int, workers: int, threads: int) -> list[str
             "learncity.wsgi:application"]
 
 
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "")
+def _env_int(value: str | None, name: str, default: int) -> int:
+    """A whole number from the environment variable `name` (its `value`), or `default` when it is unset or empty."""
     if not value:
         return default
     try:
@@ -123,9 +125,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("LEARNCITY_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("LEARNCITY_PORT", 8000)))
-        parser.add_argument("--workers", type=int, default=_env_int("LEARNCITY_WORKERS", server_workers(cores())),
+        parser.add_argument("--workers", type=int, default=_env_int(os.environ.get("LEARNCITY_WORKERS"),
+                                                                 "LEARNCITY_WORKERS", server_workers(cores())),
                             help="server processes (default: one a core)")
-        parser.add_argument("--threads", type=int, default=_env_int("LEARNCITY_THREADS", 0),
+        parser.add_argument("--threads", type=int, default=_env_int(os.environ.get("LEARNCITY_THREADS"),
+                                                                 "LEARNCITY_THREADS", 0),
                             help="request threads a worker (default: two a core and one, at most 8)")
         parser.add_argument("--no-worker", action="store_true",
                             help="serve only; run `learncity db_worker` elsewhere (uploads wait in the queue till then)")
@@ -160,6 +164,7 @@ class Command(BaseCommand):
         worker_started = time.monotonic()
         next_resume = worker_started + 5  # after the server has come up
         next_purge = worker_started + 120
+        next_rollups = worker_started + 30  # monitoring: a rollup refresh enqueued when data arrived since the last
         code = 0
         try:
             while not stopping:
@@ -178,6 +183,9 @@ class Command(BaseCommand):
                 if now >= next_purge:
                     next_purge = now + 3600
                     self.purge_reports()
+                if now >= next_rollups:
+                    next_rollups = now + ROLLUPS_EVERY
+                    self.refresh_rollups()
         finally:
             self.stop(server, worker)
         if code:
@@ -211,6 +219,14 @@ class Command(BaseCommand):
         if purged.rows:
             self.stdout.write(f"learncity: staged rows of finished import jobs deleted: {purged.rows:,} "
                               f"({purged.jobs} reports past LEARNCITY_INTAKE_REPORT_DAYS)")
+
+    def refresh_rollups(self) -> None:
+        try:
+            rollups_refresh_due()
+        except DatabaseError as exc:  # busy: try again at the next round
+            self.stderr.write(f"learncity: checking the monitoring rollups failed for now: {exc}")
+        finally:
+            connections.close_all()
 
     def resume_jobs(self) -> None:
         try:
