@@ -18,6 +18,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 PASSWORD = "e2e-demo-password"
+SESSION_COOKIE = "sessionid"  # Django's default name, which the settings keep
 
 
 def pytest_collection_modifyitems(items):
@@ -107,12 +108,30 @@ def shot():
     return save
 
 
+# Each user's session cookie from their first sign-in of the run, by (server, username, password). A password
+# check costs a second or more of PBKDF2 on a busy machine and the journeys sign the same roles in again and again.
+_SESSIONS: dict[tuple[str, str, str], list[dict]] = {}
+
+
 def sign_in(page, base: str, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the form the first time the run signs this user in; later, hand the browser the session it
+    got then, as a browser that stays signed in does, and land on the home page as the form does. Should the server
+    have forgotten that session (a sign-out), the form again."""
+    key = (base, username, password)
+    if key in _SESSIONS:
+        page.context.add_cookies(_SESSIONS[key])
+        page.goto(base + "/")
+        if page.locator("[data-testid=logout]").count():
+            return
+        page.context.clear_cookies(name=_SESSIONS.pop(key)[0]["name"])
     page.goto(base + "/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("#login-submit")
     page.wait_for_url(base + "/")
+    session = [c for c in page.context.cookies(base) if c["name"] == SESSION_COOKIE]
+    assert session, f"signing in as {username} set no {SESSION_COOKIE} cookie"
+    _SESSIONS[key] = session
 
 
 def open_menu(page) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.base import AXE_SCRIPT
 
-from tests.e2e.conftest import ARTIFACTS, PASSWORD, nav_to, open_menu
+from tests.e2e.conftest import ARTIFACTS, nav_to, open_menu, sign_in
 
 SHOTS = ARTIFACTS / "journeys"
 
@@ -71,6 +71,16 @@ AXE_RUN = """async () => {
                 nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\\n')[1])}));
 }"""
 
+# The page's language and mode, whether axe-core is loaded, how much wider than the screen it is, its small tap
+# targets: what `check` asserts besides axe, read in one call.
+PAGE_FACTS = """() => ({
+  lang: document.documentElement.getAttribute('lang'),
+  class: document.documentElement.getAttribute('class'),
+  axe: !!window.axe,
+  overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  small: (""" + SMALL_TARGETS + """)(),
+})"""
+
 
 @dataclass
 class Journey:
@@ -92,30 +102,25 @@ class Journey:
         pg, d = self.page, self.display
         pg.wait_for_load_state("load")
         where = f"{self.role}/{d.name}/{step} ({pg.url})"
-        html_lang = pg.get_attribute("html", "lang")
-        assert html_lang == ("en" if d.english else "zh-CN"), where
-        assert ("large-text" in (pg.get_attribute("html", "class") or "")) is d.large, where
-        if not pg.evaluate("() => !!window.axe"):
+        facts = pg.evaluate(PAGE_FACTS)  # one round trip to the browser for what the page is before axe runs
+        assert facts["lang"] == ("en" if d.english else "zh-CN"), where
+        assert ("large-text" in (facts["class"] or "")) is d.large, where
+        if not facts["axe"]:  # the context's init script loads axe-core into every page; not into this one?
             pg.evaluate(AXE_SCRIPT)
         violations = pg.evaluate(AXE_RUN)
         assert not violations, f"axe-core on {where}:\n" + "\n".join(
             f"  {v['impact']} {v['id']} ({v['help']}): {v['nodes']}" for v in violations)
-        overflow = pg.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{where} is {overflow}px wider than the screen"
-        small = pg.evaluate(SMALL_TARGETS)
-        assert not small, f"tap targets under 44px on {where}: {small}"
+        assert facts["overflow"] <= 0, f"{where} is {facts['overflow']}px wider than the screen"
+        assert not facts["small"], f"tap targets under 44px on {where}: {facts['small']}"
         SHOTS.mkdir(parents=True, exist_ok=True)
         pg.screenshot(path=str(SHOTS / f"{self.role}-{d.name}-{step}.png"), full_page=True)
         self.visited.append(step)
         return pg
 
     def sign_in(self, username: str) -> None:
-        pg = self.page
-        pg.goto(self.base + "/login/")
-        pg.fill("#id_username", username)
-        pg.fill("#id_password", PASSWORD)
-        pg.click("#login-submit")
-        pg.wait_for_url(self.base + "/")
+        """Signed in and on the home page: through the form the first time the run signs this role in, with the
+        session it got then on the other displays (conftest's sign_in)."""
+        sign_in(self.page, self.base, username)
 
     def text(self, selector: str = "main") -> str:
         return self.page.inner_text(selector)
@@ -130,6 +135,7 @@ def journey(request, browser, demo_server):
     if display.large:
         cookies.append({"name": "lc_large", "value": "1", "url": demo_server})
     context.add_cookies(cookies)
+    context.add_init_script(AXE_SCRIPT)  # in every page as it loads: not 570 KB sent to the browser a page
     page = context.new_page()
     page.set_default_timeout(20_000)
     yield Journey(page, demo_server, display, role=request.node.originalname.removeprefix("test_"))
