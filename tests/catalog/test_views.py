@@ -216,7 +216,7 @@ def test_without_a_query_anyone_sees_the_latest_courses(client_as, users, school
 
 # Measured (the search itself is one statement, whatever the matches; My learning is a fixed set of reads):
 # one query per result or per record would push these up. The search page reads its courses' phases in one more.
-DISCOVER_QUERIES = 10
+DISCOVER_QUERIES = 11  # with the cache versions read (issue 16), on a cold cache
 MY_LEARNING_QUERIES = 9
 
 

@@ -592,3 +592,17 @@ def test_refusals_are_in_english_for_a_user_who_chose_english(users, api_as):
     assert bad_code.json()["errors"]["code"] == [
         "The institution code “bad code!” may hold only letters, digits, - and _, 2 to 32 of them"]
     assert Institution.objects.count() == before
+
+
+def test_an_institution_renamed_shows_on_the_next_request_of_the_catalog(users, client):
+    """institution_update bumps the catalog's version: its course cards, cached, show the new name at once."""
+    from learncity.catalog.models import CourseState
+    from tests.catalog.factories import course_make, staff_institution
+
+    school = staff_institution(users)
+    course_make(users["staff"], school, title="缓存机构课程", state=CourseState.PUBLISHED)
+    assert school.name in client.get("/learn/").content.decode()
+
+    institution_update(actor=users["staff"], institution=school, name="鼓东街道社区学校（缓存）")
+
+    assert "鼓东街道社区学校（缓存）" in client.get("/learn/").content.decode()

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from learncity.catalog import selectors, services
 from learncity.catalog.models import EventKind, Venue
+from learncity.core.cache import public_page
 from learncity.core.errors import DomainError
 from learncity.core.forms import flash_domain_errors
 from learncity.core.htmx import render_page
@@ -64,6 +65,7 @@ def _listing(request, template: str, rows, context: dict):
     return render_page(request, template, context, partial="results", status=400 if errors else 200)
 
 
+@public_page(depends=("catalog",))
 def events(request):
     """Events taking place, at least partly, between two dates (a month from today unless chosen)."""
     errors: dict = {}
@@ -90,6 +92,7 @@ def events(request):
         "next": (date_from + datetime.timedelta(days=span)) if date_from else None, "span": span})
 
 
+@public_page(depends=("catalog",))
 def venues(request):
     filters = _filters(request.GET)
     errors: dict = {}
@@ -106,10 +109,12 @@ def venues(request):
                                                           "kinds": Venue.Kind.choices})
 
 
+@public_page(depends=("catalog",))
 def venue_detail(request, pk: int):
     return render_page(request, "catalog/venue_detail.html", selectors.venue_detail(pk=pk))
 
 
+@public_page(depends=("catalog",))
 def event_detail(request, pk: int):
     event = selectors.event_get(pk=pk)
     can_manage = selectors.event_can_manage(actor=request.user, event=event)

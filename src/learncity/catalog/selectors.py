@@ -3,6 +3,7 @@ rosters and records are scoped to the acting user."""
 
 import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
@@ -11,12 +12,14 @@ from django.utils.translation import gettext
 from learncity.catalog.models import (
     Attendance,
     Course,
+    CourseKind,
     CourseSession,
     CourseState,
     Enrollment,
     EnrollmentStatus,
     Event,
     LearningRecord,
+    Mode,
     RecordKind,
     Resource,
     Venue,
@@ -125,7 +128,7 @@ def queue_rank(enrollment: Enrollment) -> int | None:
 def enrollment_of(*, actor, course: Course) -> Enrollment | None:
     if not getattr(actor, "is_authenticated", False):
         return None
-    enrollment = (Enrollment.objects.filter(course=course, learner__user=actor)
+    enrollment = (Enrollment.objects.filter(course_id=course.pk, learner__user=actor)
                   .exclude(status=EnrollmentStatus.CANCELLED).first())
     if enrollment is not None:
         enrollment.queue_rank = queue_rank(enrollment)
@@ -168,22 +171,98 @@ def resource_list(*, topic: str | None = None) -> QuerySet[Resource]:
     return qs
 
 
-def discover(*, actor, limit: int = 12) -> dict:
-    """For a signed-in learner: published courses in their district, those for their groups first; for anyone
-    else the latest. Courses that have ended are left out; each carries its phase (with_phase)."""
+# --- prepared rows: what a page shows, plain (picklable into the cache), read in one query -----------------------
+
+CARD_FIELDS = ("pk", "title", "title_en", "featured", "phase", "enrolment_open", "kind", "mode", "hours", "fee",
+               "capacity", "enrolled_count", "institution__name")
+
+
+def course_cards(qs: QuerySet[Course]) -> list[SimpleNamespace]:
+    """The course cards of a list (catalog/_course_card.html) from a with_phase queryset: only the columns a card
+    shows, in one query, as plain rows (the labels in the active language)."""
+    kinds, modes = dict(CourseKind.choices), dict(Mode.choices)
+    return [SimpleNamespace(**{k: v for k, v in row.items() if k != "institution__name"},
+                            institution=SimpleNamespace(name=row["institution__name"]),
+                            get_kind_display=str(kinds.get(row["kind"], row["kind"])),
+                            get_mode_display=str(modes.get(row["mode"], row["mode"])), is_free=row["fee"] == 0,
+                            seats_left=max(row["capacity"] - row["enrolled_count"], 0))
+            for row in qs.values(*CARD_FIELDS)]
+
+
+def discover_area(*, actor) -> tuple[str | None, tuple[int, ...]]:
+    """What the signed-in learner's picks depend on: their district's path and their groups (None, () for anyone
+    without a learner profile). Two short queries."""
     from learncity.people.selectors import profile_of
     from learncity.places.selectors import district_path_of
 
-    profile = profile_of(actor)
-    qs = Course.objects.not_ended().filter(state=CourseState.PUBLISHED).select_related("institution__place")
+    profile = profile_of(actor) if getattr(actor, "is_authenticated", False) else None
     if profile is None:
-        return {"profile": None, "mine": [], "nearby": list(qs.order_by("-featured", "-id")[:limit])}
-    district_path = district_path_of(profile.residence) or profile.residence.path
+        return None, ()
+    return (district_path_of(profile.residence) or profile.residence.path,
+            tuple(sorted(g.pk for g in profile.groups.all())))
+
+
+def discover(*, district_path: str | None = None, groups: tuple[int, ...] = (), limit: int = 12) -> dict:
+    """Published courses in a learner's district (`district_path`), those for their groups first; without a
+    district the latest. Courses that have ended are left out; each card carries its phase (with_phase). Plain
+    rows (course_cards), the same for every learner of the district and groups: the page caches them."""
+    qs = Course.objects.not_ended().filter(state=CourseState.PUBLISHED)
+    if district_path is None:
+        return {"area": False, "mine": [], "nearby": course_cards(qs.order_by("-featured", "-id")[:limit])}
     nearby = qs.filter(institution__place__path__startswith=district_path)
-    groups = list(profile.groups.values_list("id", flat=True))
-    mine = list(nearby.filter(target_groups__in=groups).distinct().order_by("-featured", "-id")[:limit]) if groups else []
-    return {"profile": profile, "mine": mine,
-            "nearby": list(nearby.exclude(pk__in=[c.pk for c in mine]).order_by("-featured", "-id")[:limit])}
+    mine = course_cards(nearby.filter(target_groups__in=groups).distinct().order_by("-featured", "-id")[:limit]) \
+        if groups else []
+    return {"area": True, "mine": mine,
+            "nearby": course_cards(nearby.exclude(pk__in=[c.pk for c in mine]).order_by("-featured", "-id")[:limit])}
+
+
+def course_page(*, pk: int) -> SimpleNamespace | None:
+    """A course as its page shows it, for anyone (drafts too: the page decides who sees them): its columns, its
+    phase (with_phase), institution, groups, teachers, textbooks and sessions with their venues, as plain values.
+    Five queries; None when there is no such course."""
+    from learncity.people.models import LearnerGroup
+
+    row = (Course.objects.with_phase().filter(pk=pk)
+           .values("pk", "title", "title_en", "featured", "phase", "enrolment_open", "enrolment_state", "kind", "mode",
+                   "term", "hours", "fee", "capacity", "enrolled_count", "enrol_opens", "enrol_closes",
+                   "late_enrolment", "description", "state", "sessions_past", "session_count", "institution_id",
+                   "institution__name").first())
+    if row is None:
+        return None
+    through = Course.target_groups.through
+    groups = list(LearnerGroup.objects.filter(pk__in=through.objects.filter(course_id=pk).values("learnergroup_id"))
+                  .order_by("id").values_list("name", flat=True))
+    teachers = list(Course.teachers.through.objects.filter(course_id=pk).order_by("teacher_id")
+                    .values_list("teacher__name", flat=True))
+    textbooks = list(Course.textbooks.through.objects.filter(course_id=pk).order_by("textbook_id")
+                     .values_list("textbook__title", flat=True))
+    sessions = [SimpleNamespace(date=d, start=st, end=en, room=room,
+                                venue=SimpleNamespace(name=name, name_en=name_en) if vid else None)
+                for d, st, en, room, vid, name, name_en in CourseSession.objects.filter(course_id=pk)
+                .order_by("date", "start", "id").values_list("date", "start", "end", "room", "venue_id", "venue__name",
+                                                             "venue__name_en")]
+    return SimpleNamespace(
+        **{k: v for k, v in row.items() if k != "institution__name"},
+        institution=SimpleNamespace(name=row["institution__name"]),
+        get_kind_display=str(dict(CourseKind.choices).get(row["kind"], row["kind"])),
+        get_mode_display=str(dict(Mode.choices).get(row["mode"], row["mode"])),
+        get_state_display=str(dict(CourseState.choices).get(row["state"], row["state"])),
+        is_free=row["fee"] == 0, seats_left=max(row["capacity"] - row["enrolled_count"], 0),
+        group_names=groups, teacher_names=teachers, textbook_titles=textbooks, session_rows=sessions)
+
+
+def course_visible(*, actor, course) -> bool:
+    """A published or closed course is anyone's to read; a draft only theirs who manage or may see its
+    institution."""
+    return course.state != CourseState.DRAFT or (
+        getattr(actor, "is_authenticated", False)
+        and _managed_institutions(actor, Action.VIEW).filter(pk=course.institution_id).exists())
+
+
+def course_can_manage(*, actor, course_id: int) -> bool:
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    return course_list_managed(actor=actor).filter(pk=course_id).exists()
 
 
 # --- events and venues as pages (issue 15, item 4) ---------------------------------------------------------
@@ -242,6 +321,9 @@ def streets_of(*, district_code: str | None) -> list[tuple[str, str]]:
                 .order_by("code").values_list("code", "name"))
 
 
+VENUE_Q_MAX = 100  # characters of a venue search (name or address)
+
+
 def venue_list_filtered(*, district_code: str | None = None, street_code: str | None = None,
                         kind: str | None = None, q: str | None = None) -> QuerySet[Venue]:
     """Venues in a district or street (its communities too), of a kind, whose name or address holds `q`;
@@ -249,6 +331,9 @@ def venue_list_filtered(*, district_code: str | None = None, street_code: str | 
     area = area_resolve(district_code=district_code, street_code=street_code)
     if kind and kind not in Venue.Kind.values:
         raise DomainError({"kind": gettext("未知的场馆类型「%(kind)s」") % {"kind": kind[:20]}})
+    if q and len(q) > VENUE_Q_MAX:  # a longer pattern is no name or address, and SQLite refuses it (a 500)
+        raise DomainError({"q": gettext("名称或地址的搜索词太长：%(n)s 个字符，最多 %(max)s 个") % {
+            "n": len(q), "max": VENUE_Q_MAX}}, code="q_too_long")
     qs = Venue.objects.select_related("place__parent", "institution").exclude(closed_on__lt=timezone.localdate())
     if area["path"]:
         qs = qs.filter(place__path__startswith=area["path"])

@@ -39,6 +39,7 @@ from learncity.catalog.models import (
     Venue,
 )
 from learncity.core.audit import audit_record
+from learncity.core.cache import bump
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
 from learncity.core.scopes import Action, scope_for
 from learncity.network.models import Institution
@@ -198,6 +199,7 @@ def course_create(*, actor, institution_code: str, code: str, title: str, kind: 
             course.teachers.set(teachers)
             course.textbooks.set(textbooks)
             audit_record(actor=actor, action="course.create", obj=course, code=code)
+            bump("catalog")
     except IntegrityError:
         raise DomainError({"code": gettext("课程代码「%(code)s」已存在") % {"code": code}}) from None
     _reindex(course)
@@ -228,6 +230,7 @@ def course_update(*, actor, course: Course, **changes) -> Course:
             locked.enrolled_count += len(promoted)
         audit_record(actor=actor, action="course.update", obj=locked, changed=sorted(changes),
                      **({"promoted": [e.pk for e in promoted]} if promoted else {}))
+        bump("catalog")
     _reindex(locked)
     return locked
 
@@ -248,6 +251,7 @@ def course_set_state(*, actor, course: Course, state: str) -> Course:
         Course.objects.filter(pk=course.pk).update(state=state)
         course.state = state
         audit_record(actor=actor, action="course.state", obj=course, state=state)
+        bump("catalog")
     _reindex(course)
     return course
 
@@ -304,6 +308,7 @@ def session_add(*, actor, course: Course, date, start, end, venue_id: int | None
         session = CourseSession.objects.create(course=course, date=date, start=start, end=end, venue=venue,
                                                room=room, online_url=online_url)
         audit_record(actor=actor, action="session.add", obj=session, course=course.code)
+        bump("catalog")
     _reindex(course)
     return session
 
@@ -311,7 +316,11 @@ def session_add(*, actor, course: Course, date, start, end, venue_id: int | None
 def _reindex(course: Course) -> None:
     from learncity.catalog import search
 
-    transaction.on_commit(lambda: search.index_documents([course]))
+    def index() -> None:  # the search pages show the index: cached ones are dropped again once it is written
+        search.index_documents([course])
+        bump("catalog")
+
+    transaction.on_commit(index)
 
 
 # --- enrollment ---------------------------------------------------------------------------------------
@@ -352,6 +361,7 @@ def enrollment_create(*, actor, course: Course, learner: LearnerProfile | None =
         if locked.enrolled_count < locked.capacity:
             enrollment = Enrollment.objects.create(course=locked, learner=learner, status=EnrollmentStatus.ENROLLED)
             Course.objects.filter(pk=locked.pk).update(enrolled_count=F("enrolled_count") + 1)
+            bump("catalog")  # the seats shown change; a place on the waiting list changes nothing shown
         else:
             last = Enrollment.objects.filter(course=locked, status=EnrollmentStatus.WAITLISTED).aggregate(
                 n=Max("waitlist_position"))["n"] or 0
@@ -384,6 +394,7 @@ def enrollment_cancel(*, actor, enrollment: Enrollment) -> Enrollment:
                 promoted.save(update_fields=["status", "waitlist_position", "updated_at"])
             else:
                 Course.objects.filter(pk=course.pk).update(enrolled_count=F("enrolled_count") - 1)
+                bump("catalog")  # a seat freed (one taken by the next in line changes nothing shown)
         audit_record(actor=actor, action="enrollment.cancel", obj=current,
                      promoted=promoted.pk if promoted else None)
     return current
@@ -590,6 +601,7 @@ def event_register(*, actor, event: Event) -> EventRegistration:
         registration = EventRegistration.objects.create(event=locked, learner=learner,
                                                         status=EventRegistrationStatus.REGISTERED)
         Event.objects.filter(pk=locked.pk).update(registered_count=F("registered_count") + 1)
+        bump("catalog")
         audit_record(actor=actor, action="event_registration.create", obj=registration, event=locked.pk)
     return registration
 
@@ -612,6 +624,7 @@ def event_registration_cancel(*, actor, registration: EventRegistration) -> Even
         current.status = EventRegistrationStatus.CANCELLED
         current.save(update_fields=["status"])
         Event.objects.filter(pk=event.pk).update(registered_count=F("registered_count") - 1)
+        bump("catalog")
         audit_record(actor=actor, action="event_registration.cancel", obj=current, event=event.pk)
     return current
 

@@ -14,6 +14,7 @@ from learncity.catalog import selectors, services
 from learncity.catalog.forms import CourseForm, SessionForm
 from learncity.catalog.models import CourseKind, CourseState, Mode, Resource, Venue
 from learncity.core import documents
+from learncity.core.cache import fragment, public_page
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
 from learncity.core.forms import add_domain_errors, flash_domain_errors
 from learncity.core.htmx import render_page
@@ -23,7 +24,27 @@ from learncity.places.models import Place, PlaceLevel
 from learncity.places.selectors import district_path_of
 
 # --- citizens -----------------------------------------------------------------------------------------
+# Anonymous visitors get these pages whole from the cache (public_page); signed-in ones get the parts that are
+# not theirs from it (fragment) and their own (their enrolment) read apart. Both drop at the next "catalog" bump:
+# the services bump it in the transaction that changes a course, a session, an enrolment count, an event, a
+# registration or a venue.
 
+CATALOG = ("catalog",)
+
+
+def _language() -> str:
+    return get_language() or ""
+
+
+def _filter_choices() -> dict:
+    """The search form's districts and groups: the same for everyone, cached."""
+    def build():
+        return {"districts": _districts(), "groups": list(LearnerGroup.objects.values_list("code", "name"))}
+
+    return fragment(("learn-filters",), CATALOG, build)
+
+
+@public_page(depends=CATALOG)
 def discover(request):
     """Find courses, resources, events and venues: full-text search (Chinese, pinyin initials) with filters;
     without a query, a signed-in learner sees courses in their district and for their groups first."""
@@ -73,12 +94,19 @@ def discover(request):
         "q": q, "params": params, "results": results, "errors": error, "types": types or [], "ended_url": ended_url,
         "corrections": [(typo, ", ".join(words)) for typo, words in results.corrections.items()]
         if results is not None else [],
-        "picks": None if searching else selectors.discover(actor=request.user),
-        "districts": _districts(), "kinds": CourseKind.choices, "modes": Mode.choices,
-        "groups": list(LearnerGroup.objects.values_list("code", "name")),
+        "picks": None if searching else _picks(request.user),
+        **_filter_choices(), "kinds": CourseKind.choices, "modes": Mode.choices,
         "type_choices": [("course", _("课程")), ("resource", _("数字资源")), ("event", _("活动")), ("venue", _("场馆"))],
     }
     return render_page(request, "catalog/discover.html", context, partial="results", status=400 if error else 200)
+
+
+def _picks(user) -> dict:
+    """The courses shown without a search: the latest for anyone, those of a learner's district and groups for a
+    signed-in learner; cached by district, groups and language (the cards carry translated labels)."""
+    district_path, groups = selectors.discover_area(actor=user)
+    return fragment(("learn-picks", district_path, groups, _language()), CATALOG,
+                    lambda: selectors.discover(district_path=district_path, groups=groups))
 
 
 def _districts():
@@ -96,10 +124,15 @@ def _districts():
     return list(Place.objects.filter(q, level=PlaceLevel.DISTRICT).order_by("code").values_list("code", "name"))
 
 
+@public_page(depends=CATALOG)
 def course_detail(request, pk: int):
-    course = selectors.course_get(actor=request.user, pk=pk)
+    """The course from its prepared row (cached, the same for everyone); the visitor's own enrolment and whether
+    they manage it read apart. A draft is shown only to those who manage or may see its institution."""
+    course = fragment(("course-page", pk, _language()), CATALOG, lambda: selectors.course_page(pk=pk))
+    if course is None or not selectors.course_visible(actor=request.user, course=course):
+        raise NotFound(_("未找到该课程"))
     context = {"course": course, "enrollment": selectors.enrollment_of(actor=request.user, course=course),
-               "can_manage": selectors.course_list_managed(actor=request.user).filter(pk=course.pk).exists()}
+               "can_manage": selectors.course_can_manage(actor=request.user, course_id=course.pk)}
     return render_page(request, "catalog/course_detail.html", context)
 
 

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from learncity.core.audit import audit_record
+from learncity.core.cache import bump
 from learncity.core.errors import DomainError, PermissionDenied
 from learncity.core.scopes import Action, scope_for
 from learncity.network.models import (
@@ -178,6 +179,7 @@ def institution_update(*, actor, institution: Institution, **changes) -> Institu
         after = {f: getattr(inst, f) for f in before}
         audit_record(actor=actor, action="institution.update", obj=inst,
                      changed={k: [before[k], after[k]] for k in before if before[k] != after[k]})
+        bump("catalog")  # the catalog shows institutions' names and places (course cards, venues, events)
     return inst
 
 
