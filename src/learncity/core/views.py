@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from learncity.catalog import selectors as catalog_selectors
+from learncity.core.cache import fragment, public_page
 from learncity.core.htmx import render_page
 from learncity.core.middleware import DisplayPreferencesMiddleware
 from learncity.core.scopes import Role, scope_for
@@ -23,27 +24,39 @@ from learncity.people.selectors import profile_of
 from learncity.places.selectors import home_area, home_places
 
 
+@public_page(depends=("catalog", "monitoring"))
 def home(request):
     """The service hall (首页): search first, the services as big tiles; then what the visitor's roles give
     them — staff and officials their to-dos with counts, limited to their scope; a resident what is near home
     and for their groups, their next sessions, sign-ups and credits; everyone the city's learning life (this
-    week's events, courses taking learners, venues), and those not shown their own a few live figures."""
+    week's events, courses taking learners, venues), and those not shown their own a few live figures.
+
+    Anonymous visitors get the whole page from the cache (its live figures come from the catalog and the
+    rollups); signed-in visitors get the parts that are not theirs from fragments (the city's learning life, the
+    figures, what is near a home and for a set of groups) and only their own parts (to-dos, their learning, their
+    credits) are read on each request."""
     today = timezone.localdate()
+    day = today.isoformat()
     user = request.user
+    profile = profile_of(user)  # first: the scope below finds it on the user
     scope = scope_for(user)
-    profile = profile_of(user)
     context = {"profile": profile, "today": today, "week_end": today + datetime.timedelta(days=6),
                "places": home_places(actor=user) if scope.is_staff_like else [],
                "todos": _home_todos(user, scope, today) if scope.is_staff_like else None,
-               "city": catalog_selectors.home_city(today=today)}
+               "city": fragment(("home-city", day), ("catalog",), lambda: catalog_selectors.home_city(today=today))}
     if profile is not None:
-        area = home_area(profile.residence)
-        context.update(area=area, mine=catalog_selectors.home_my_learning(actor=user, today=today),
-                       near=catalog_selectors.home_resident(profile=profile, street_path=area["street_path"],
-                                                            district_path=area["district_path"], today=today),
+        residence = profile.residence
+        area = fragment(("home-area", residence.pk), ("catalog",), lambda: home_area(residence))
+        groups = tuple(sorted(g.pk for g in profile.groups.all()))
+        near = fragment(("home-near", residence.path, area["street_path"], area["district_path"], groups, day),
+                        ("catalog",),
+                        lambda: catalog_selectors.home_resident(profile=profile, street_path=area["street_path"],
+                                                                district_path=area["district_path"], today=today))
+        context.update(area=area, near=near, mine=catalog_selectors.home_my_learning(actor=user, today=today),
                        credits=credit_selectors.home_credits(actor=user))
     else:
-        context["figures"] = catalog_selectors.home_figures(today=today)
+        context["figures"] = fragment(("home-figures", day), ("catalog", "monitoring"),
+                                      lambda: catalog_selectors.home_figures(today=today))
     return render_page(request, "core/home.html", context)
 
 

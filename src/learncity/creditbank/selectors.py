@@ -18,6 +18,7 @@ from learncity.creditbank.models import (
     ConversionRule,
     ConversionStatus,
     CreditClass,
+    CreditPolicy,
     Declaration,
     DeclarationStatus,
     EntryReason,
@@ -34,6 +35,7 @@ from learncity.creditbank.models import (
 )
 from learncity.network.models import Institution
 from learncity.people.models import LearnerProfile
+from learncity.places.models import Place
 
 
 def account_of(user) -> LearningAccount | None:
@@ -72,6 +74,11 @@ def balances(account: LearningAccount) -> dict[str, Decimal]:
     """The account's balance per credit class, as the database has it now."""
     found = LearningAccount.objects.filter(pk=account.pk).values(*(balance_field(c) for c in CreditClass.values)).first()
     return {c: Decimal(found[balance_field(c)] if found else 0).quantize(Decimal("0.01")) for c in CreditClass.values}
+
+
+def balances_loaded(account: LearningAccount) -> dict[str, Decimal]:
+    """The account's balance per credit class as the row was read (account_of, this request): no query."""
+    return {c: Decimal(getattr(account, balance_field(c)) or 0).quantize(Decimal("0.01")) for c in CreditClass.values}
 
 
 def entries(account: LearningAccount) -> QuerySet[LedgerEntry]:
@@ -188,19 +195,20 @@ class Incentives:
     thresholds: dict  # what each threshold asks and how far the learner is
 
 
-def incentives(account: LearningAccount, *, today: datetime.date | None = None) -> Incentives:
+def incentives(account: LearningAccount, *, today: datetime.date | None = None,
+               by_class: dict[str, Decimal] | None = None) -> Incentives:
     """Learning points (hours × points per hour + credits × points per credit, by the city's policy) and whether the
-    learner meets every threshold of a Lifelong Learning Star candidate (终身学习之星候选人)."""
-    from learncity.creditbank.services import _city_of, policy_for
-
+    learner meets every threshold of a Lifelong Learning Star candidate (终身学习之星候选人). `by_class`: the
+    account's balances when the caller has read them already. One query for the hours (and one for the balances
+    without by_class); the city's policy from a fragment."""
     today = today or timezone.localdate()
     learner = account.learner
-    policy = policy_for(_city_of(learner.residence))
-    records = LearningRecord.objects.filter(learner=learner)
-    hours_total = Decimal(str(records.aggregate(s=Sum("hours"))["s"] or 0)).quantize(Decimal("0.1"))
-    hours_year = Decimal(str(records.filter(date__year=today.year).aggregate(s=Sum("hours"))["s"] or 0)).quantize(
-        Decimal("0.1"))
-    credits = sum(balances(account).values(), Decimal("0"))
+    policy = credit_policy_of(learner)
+    hours = LearningRecord.objects.filter(learner=learner).aggregate(
+        total=Sum("hours"), year=Sum("hours", filter=Q(date__year=today.year)))
+    hours_total = Decimal(str(hours["total"] or 0)).quantize(Decimal("0.1"))
+    hours_year = Decimal(str(hours["year"] or 0)).quantize(Decimal("0.1"))
+    credits = sum((by_class if by_class is not None else balances(account)).values(), Decimal("0"))
     points = (Decimal(hours_total) * policy.points_per_hour + credits * policy.points_per_credit).quantize(Decimal("1"))
     thresholds = {
         "points": (points, policy.star_min_points),
@@ -210,6 +218,17 @@ def incentives(account: LearningAccount, *, today: datetime.date | None = None) 
     star = all(have >= need for have, need in thresholds.values())
     return Incentives(points=points, hours_total=Decimal(hours_total), hours_year=Decimal(hours_year),
                       credits=credits, star_candidate=star, thresholds=thresholds)
+
+
+def credit_policy_of(learner) -> CreditPolicy:
+    """The credit policy of the city the learner lives in: the same for every resident of a place, so kept as a
+    fragment per residence until a policy changes (the "credits" version, bumped by policy_update)."""
+    from learncity.core.cache import fragment
+    from learncity.creditbank.services import _city_of, policy_for
+
+    residence_id = learner.residence_id
+    return fragment(("credit-policy", residence_id), ("credits",),
+                    lambda: policy_for(_city_of(Place.objects.get(pk=residence_id))))
 
 
 # --- standards, review queue, rules, conversions ----------------------------------------------------------
@@ -324,22 +343,27 @@ def conversion_get(*, actor, pk: int) -> Conversion:
     raise NotFound(gettext("未找到该转换申请"))
 
 
-def convertible_outcomes(*, account: LearningAccount, rule: ConversionRule) -> list[Outcome]:
-    """The account's standing outcomes under the rule's source standards."""
-    sources = rule.sources.values_list("pk", flat=True)
-    return [o for o in outcomes(account) if not o.reversed and o.standard_version.standard_id in set(sources)]
+def convertible_outcomes(*, account: LearningAccount, rule: ConversionRule,
+                         among: list[Outcome] | None = None) -> list[Outcome]:
+    """The account's standing outcomes under the rule's source standards. `among`: the account's outcomes when the
+    caller has read them (a page of several rules reads them once); the rule's sources come from its prefetch
+    when it has one (rule_list)."""
+    sources = {s.pk for s in rule.sources.all()}
+    found = outcomes(account) if among is None else among
+    return [o for o in found if not o.reversed and o.standard_version.standard_id in sources]
 
 
 # --- the home page (issue 15, item 1) -------------------------------------------------------------------------
 
 def home_credits(*, actor) -> dict | None:
     """The signed-in learner's account in brief: its number, credits in all and by class (the classes that have
-    any), and learning points. None when they have no account yet."""
+    any), and learning points. None when they have no account yet. Two queries (the account with its balances,
+    the learner's hours)."""
     account = account_of(actor)
     if account is None:
         return None
-    by_class = balances(account)
-    found = incentives(account)
+    by_class = balances_loaded(account)
+    found = incentives(account, by_class=by_class)
     return {"account": account, "credits": sum(by_class.values(), Decimal("0")),
             "classes": [(CreditClass(c).label, v) for c, v in by_class.items() if v],
             "points": found.points, "hours_year": found.hours_year, "star_candidate": found.star_candidate}

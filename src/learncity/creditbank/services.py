@@ -26,6 +26,7 @@ from django.utils.translation import gettext
 from learncity.catalog.models import LearningRecord
 from learncity.core import uploads
 from learncity.core.audit import audit_record
+from learncity.core.cache import bump
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
 from learncity.core.scopes import Action, Role, scope_for
 from learncity.creditbank import ledger
@@ -411,6 +412,7 @@ def policy_update(*, actor, city: Place, **changes) -> CreditPolicy:
     with transaction.atomic():
         policy.save()
         audit_record(actor=actor, action="credit_policy.update", obj=policy)
+        bump("credits")  # learners' points and star thresholds follow the policy (creditbank.selectors)
     return policy
 
 

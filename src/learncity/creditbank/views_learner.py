@@ -53,8 +53,8 @@ def account(request):
     entries = paginator.get_page(request.GET.get("page"))
     if request.htmx and request.GET.get("page"):
         return render_page(request, "creditbank/learner/account.html", {"entries": entries}, partial="entry-rows")
-    balances = selectors.balances(acct)
-    incentives = selectors.incentives(acct)
+    balances = selectors.balances_loaded(acct)  # the row account_of read in this request
+    incentives = selectors.incentives(acct, by_class=balances)
     labels = {"points": _("学习积分"), "hours_year": _("本年度学时"), "credits": _("累计学分")}
     thresholds = [{"key": key, "label": labels.get(key, key), "have": have, "need": need, "met": have >= need,
                    "gap": max(need - have, Decimal("0")), "bar": min(have, need)}
@@ -307,7 +307,8 @@ def conversions(request):
             messages.success(request, _("已提交转换申请（%(n)s 学分），请等待 %(inst)s 审批") % {
                 "n": conversion.credits_out, "inst": rule.target_institution.name})
             return redirect("creditbank:me_conversions")
-    rules = [{"rule": r, "outcomes": selectors.convertible_outcomes(account=acct, rule=r),
+    mine = selectors.outcomes(acct)
+    rules = [{"rule": r, "outcomes": selectors.convertible_outcomes(account=acct, rule=r, among=mine),
               "errors": errors.get(r.code, []), "chosen": chosen.get(r.code, set())}
              for r in selectors.rule_list(actor=request.user, status="active")]
     rules.sort(key=lambda item: (not item["outcomes"], item["rule"].code))

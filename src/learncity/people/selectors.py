@@ -34,9 +34,13 @@ def profile_get(*, actor, pk: int, action: Action = Action.VIEW) -> LearnerProfi
 
 
 def profile_of(user) -> LearnerProfile | None:
+    """The user's learner profile with their residence and groups; it (or its absence) is remembered on the user,
+    so `user.learner_profile` (the scope reads it) asks nothing more in this request."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return LearnerProfile.objects.filter(user=user).select_related("residence").prefetch_related("groups").first()
+    profile = LearnerProfile.objects.filter(user=user).select_related("residence").prefetch_related("groups").first()
+    LearnerProfile.user.field.remote_field.set_cached_value(user, profile)
+    return profile
 
 
 def role_assignment_list(*, actor, user: User | None = None) -> QuerySet[RoleAssignment]:
