@@ -94,6 +94,7 @@ class TreeRun:
     fresh_ms: dict[str, float] = field(default_factory=dict)
     warm_ms: dict[str, float] = field(default_factory=dict)
     build_seconds: float = 0.0
+    static: str = ""
 
 
 class BenchError(Exception):
@@ -209,6 +210,8 @@ def _measure(label: str, tree: Path, args, pages: list[str]) -> TreeRun:
             result.rows.append(_load(base, page, paths.get(page), cookies.get(SIGNED_IN.get(page, "")), args))
         for page in wanted_fresh:
             result.warm_ms[page] = statistics.median(_timed_get(base + _static_path(page))[1] for _ in range(9))
+        result.static = _static_check(base)
+        say(f"  {result.static}")
         server = _stop(server)
         return result
     except BaseException:
@@ -373,6 +376,23 @@ def _sign_in(base: str, username: str, password: str) -> str:
     return f"sessionid={session[0].value}"
 
 
+def _static_check(base: str) -> str:
+    """How ECharts reaches the public dashboard's visitors: a <script> tag on the page (downloaded by everyone) or
+    not, and the file's encoding, size on the wire and caching."""
+    _, html = _get(base + "/monitor/public/")
+    tag = re.search(r'<script[^>]*\bsrc="([^"]*echarts[^"]*\.js)"', html)
+    found = tag or re.search(r'data-echarts="([^"]*echarts[^"]*\.js)"', html)
+    if not found:
+        return "ECharts: not referenced by /monitor/public/"
+    request = urllib.request.Request(base + found.group(1), headers={"Accept-Encoding": "br, gzip"})
+    with _opener().open(request, timeout=60) as response:
+        size = len(response.read())
+        encoding = response.headers.get("Content-Encoding") or "none"
+        caching = response.headers.get("Cache-Control") or "none"
+    return (f"ECharts on /monitor/public/ (no chart there): {'a <script> tag' if tag else 'not loaded'}; "
+            f"{found.group(1)}: {encoding}, {size / 1024:,.0f} KB, Cache-Control {caching}")
+
+
 def _static_path(page: str) -> str:
     return {"home": "/", "learn": "/learn/", "search": SEARCH, "public": "/monitor/public/",
             "credits": "/credits/"}[page]
@@ -444,6 +464,8 @@ def _print_table(r: TreeRun) -> None:
         fresh, warm = r.fresh_ms[page], r.warm_ms.get(page)
         ratio = f", {fresh / warm:,.1f}× (goal ≤ 2×)" if warm else ""
         say(f"  first request on a fresh worker, {page}: {_ms(fresh)} ms; warm, alone: {_ms(warm)} ms{ratio}")
+    if r.static:
+        say(f"  {r.static}")
     say("")
 
 
