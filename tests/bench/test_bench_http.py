@@ -47,10 +47,15 @@ def test_postgres_without_a_database_url_is_refused(monkeypatch):
 
 class _Pages(BaseHTTPRequestHandler):
     def do_GET(self):
-        status = 200 if self.path == "/ok" else 500
+        status = 200 if self.path in ("/ok", "/monitor/public/", "/static/echarts.min.abc.js") else 500
         body = b"<p>ok</p>" * 10
+        if self.path == "/monitor/public/":
+            body = b'<script src="/static/loader.js" data-echarts="/static/echarts.min.abc.js" defer></script>'
         self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
+        if self.path.endswith(".js"):
+            self.send_header("Content-Encoding", "br")
+            self.send_header("Cache-Control", "max-age=315360000, public, immutable")
         self.end_headers()
         self.wfile.write(body)
 
@@ -58,9 +63,14 @@ class _Pages(BaseHTTPRequestHandler):
         pass
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # wrk closes its connections mid-request when its time is up
+
+
 @pytest.fixture
 def site():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+    server = _Server(("127.0.0.1", 0), _Pages)
     server.protocol_version = "HTTP/1.1"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -95,3 +105,29 @@ def test_a_page_without_a_link_to_it_is_reported_not_loaded(site):
 def test_the_goal_is_the_issue_s(page, rps, p99, errors, verdict):
     figures = bench_http.Figures(page, "/", rps=rps, p50_ms=1, p99_ms=p99, errors=errors)
     assert bench_http._goal(figures).endswith(verdict)
+
+
+def test_the_echarts_check_says_whether_the_public_page_downloads_it_and_how(site):
+    assert bench_http._static_check(site) == ("ECharts on /monitor/public/ (no chart there): not loaded; "
+                                              "/static/echarts.min.abc.js: br, 0 KB, "
+                                              "Cache-Control max-age=315360000, public, immutable")
+
+
+def test_both_checkouts_are_printed_side_by_side(capsys):
+    before = bench_http.TreeRun("before (c6a8ca8)", rows=[bench_http.Figures("home", "/", 624.4, 80.2, 214.0, 0),
+                                                          bench_http.Figures("public", "/monitor/public/", 5, 8401,
+                                                                             12644, 354)],
+                                fresh_ms={"search": 7142.0}, warm_ms={"search": 168.0})
+    after = bench_http.TreeRun("after (abc1234)", rows=[bench_http.Figures("home", "/", 900.0, 40.0, 90.0, 0),
+                                                        bench_http.Figures("public", "", note="no link to it found")],
+                               fresh_ms={"search": 300.0}, warm_ms={"search": 20.0})
+    bench_http._print_table(after)
+    bench_http._print_side_by_side(before, after)
+    out = capsys.readouterr().out
+    assert "first request on a fresh worker, search: 300 ms; warm, alone: 20 ms, 15.0× (goal ≤ 2×)" in out
+    assert "public     /monitor/public/" not in out.split("side by side")[0]  # after found no link
+    assert "no link to it found" in out
+    assert "624 → 900" in out
+    assert "5.0 → —" in out
+    assert "354 → —" in out
+    assert "7,142 → 300" in out
