@@ -19,7 +19,7 @@ from learncity.catalog.models import Course, CourseKind, CourseState, Mode
 from learncity.catalog.services import learning_record_create
 from learncity.core.errors import DomainError, NotFound
 from learncity.core.scopes import Role
-from learncity.creditbank import services
+from learncity.creditbank import selectors, services
 from learncity.creditbank.models import (
     Conversion,
     ConversionStatus,
@@ -85,6 +85,14 @@ def fresh_learner() -> User:
     profile.user = user
     profile.save(update_fields=["user"])
     return user
+
+
+@pytest.fixture(autouse=True)
+def _cache_of_this_test():
+    """Each test starts from an empty cache: the versions roll back with a test's transaction, the cache does not."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 def text(response) -> str:
@@ -585,3 +593,55 @@ def test_the_account_page_says_when_the_account_was_opened_in_english(recognised
 
     assert "<dt>Opened</dt>" in body
     assert "Open an account</dt>" not in body
+
+
+# --- the cache never carries one learner's figures to another (issue 16) ------------------------------------
+
+
+def test_two_learners_each_see_their_own_account_and_credits_with_the_policy_cached(recognised, users, client_as):
+    _version, outcome = recognised
+    other = fresh_learner()
+    services.account_open_own(actor=other)
+    mine = LearningAccount.objects.get(learner__user=users["learner"])
+    theirs = LearningAccount.objects.get(learner__user=other)
+
+    first = text(client_as(users["learner"]).get("/credits/"))
+    second = text(client_as(other).get("/credits/"))
+    first_home = text(client_as(users["learner"]).get("/"))
+    second_home = text(client_as(other).get("/"))
+
+    assert mine.number in first and theirs.number not in first
+    assert theirs.number in second and mine.number not in second
+    assert outcome.title in first and outcome.title not in second
+    credits = second_home.split('data-testid="home-credits"')[1].split("</section>")[0]
+    assert theirs.number in credits and mine.number not in credits
+    assert mine.number in first_home.split('data-testid="home-credits"')[1].split("</section>")[0]
+
+
+def test_a_policy_change_shows_in_the_learners_points_on_the_next_request(recognised, users, client_as, city):
+    from learncity.core.templatetags.numbers import num
+
+    client = client_as(users["learner"])
+    mine = LearningAccount.objects.get(learner__user=users["learner"])
+    shown_before = text(client.get("/credits/")).split('data-testid="points">')[1].split("<")[0]
+    before = selectors.incentives(mine).points
+
+    services.policy_update(actor=users["city_admin"], city=city, points_per_credit="1000")
+    shown_after = text(client.get("/credits/")).split('data-testid="points">')[1].split("<")[0]
+
+    after = selectors.incentives(mine).points
+    assert shown_before == num(before)
+    assert after > before
+    assert shown_after == num(after)
+
+
+def test_the_conversions_page_reads_the_outcomes_once_whatever_the_number_of_rules(recognised, users, client_as):
+    client = client_as(users["learner"])
+    client.get("/credits/conversions/")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/credits/conversions/")
+
+    assert response.status_code == 200
+    # the learner's outcomes once for every rule, and those of their applications (a prefetch)
+    assert sum('FROM "creditbank_outcome"' in q["sql"] for q in queries.captured_queries) == 2
+    assert len(queries) <= 15
