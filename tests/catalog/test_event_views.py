@@ -11,6 +11,7 @@ import pytest
 from learncity.catalog.models import EventRegistration, LearningRecord, RecordKind, Venue
 from learncity.catalog.selectors import PAGE_SIZE
 from learncity.catalog.services import event_register
+from learncity.core.cache import bump
 from tests.catalog.factories import (
     GULOU,
     TAIJIANG,
@@ -85,6 +86,7 @@ def test_an_event_card_names_its_venue_once(client_as, school, hall):
     assert where == f"鼓东测试展厅 · {school.place.parent.name} › {school.place.name}"  # the hall is the school's
     assert page.count("鼓东测试展厅") == 1
     other = event_on(taijiang_institution(), datetime.date(2031, 9, 29), datetime.date(2031, 9, 29), venue=hall)
+    bump("catalog")  # events come by import (here straight into the table), which drops the cached pages
     page = html(client_as(None).get("/learn/events/", {"from": "2031-09-01", "to": "2031-09-30"}))
     assert f"鼓东测试展厅 · {school.place.parent.name} › {school.place.name} · 主办：{other.organiser.name}" in page
 
@@ -134,7 +136,7 @@ def test_the_event_list_query_count_is_pinned(client_as, school, hall, django_as
         event_on(school, datetime.date(2031, 9, 1 + i), datetime.date(2031, 9, 1 + i), venue=hall, title=f"第{i}讲")
     client = client_as(None)
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # with the cache versions (issue 16), cold
         response = client.get("/learn/events/", {"from": "2031-09-01", "to": "2031-09-30", "district": GULOU})
 
     assert len(event_links(html(response))) == 10
@@ -299,7 +301,7 @@ def test_a_bad_venue_filter_is_a_400_saying_what_is_wrong(client_as, params, mes
 def test_the_venue_list_query_count_is_pinned(client_as, django_assert_max_num_queries):
     client = client_as(None)
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # with the cache versions (issue 16), cold
         response = client.get("/learn/venues/", {"district": GULOU, "page": "2"})
 
     assert len(re.findall(r'data-testid="venue"', html(response))) == PAGE_SIZE

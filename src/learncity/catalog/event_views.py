@@ -6,17 +6,21 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from learncity.catalog import selectors, services
 from learncity.catalog.models import EventKind, Venue
-from learncity.core.cache import public_page
+from learncity.core.cache import cacheable_query, fragment, public_page
 from learncity.core.errors import DomainError
 from learncity.core.forms import flash_domain_errors
 from learncity.core.htmx import render_page
+from learncity.core.templatetags.display import display
 
 EVENT_DAYS = 31  # the event list's default span: from today, a month
 
@@ -48,8 +52,36 @@ def _filters(params) -> dict:
     return {k: (params.get(k) or "").strip() or None for k in ("district", "street", "kind", "q")}
 
 
+def cached_page(request, template: str, make, *, title=None):
+    """A signed-in visitor's page whose content holds nothing of theirs (a list, a venue): the content (the
+    template's `page` partial) rendered once and cached as HTML by path, query, language, display mode and day
+    until the next catalog bump; the page around it (their name, their menu) rendered for them. `make()` returns
+    (context, status); `title(context)` the page's title when it depends on the content. Anonymous visitors get
+    the whole page from public_page; HTMX partials and query strings too large to be a key are not cached."""
+    query = None
+    if request.user.is_authenticated and not getattr(request, "htmx", False):
+        try:
+            query = cacheable_query(request.META.get("QUERY_STRING", ""))
+        except ValueError:  # more parameters than a key takes
+            query = None
+    if query is None:
+        context, status = make()
+        return render_page(request, template, context, partial="results", status=status)
+
+    def build():
+        context, status = make()
+        return status, title(context) if title else "", render_to_string(f"{template}#page", context, request=request)
+
+    status, page_title, html = fragment(
+        ("catalog-page", request.path, tuple(query), get_language() or "", bool(getattr(request, "large_text", False)),
+         timezone.localdate().isoformat()), ("catalog",), build)
+    return render(request, template, {"page_html": mark_safe(html), "page_title": page_title},  # HTML rendered here
+                  status=status)
+
+
 def _listing(request, template: str, rows, context: dict):
-    """Render a filtered, paged list; a bad filter or page is a 400 that says which and why, with the form."""
+    """A filtered, paged list's context and status; a bad filter or page is a 400 that says which and why, with
+    the form."""
     errors = context.pop("errors", {})
     page = None
     if not errors:
@@ -62,12 +94,16 @@ def _listing(request, template: str, rows, context: dict):
     context.update(page=page, errors=errors, query=query.urlencode(), districts=_districts(),
                    streets=selectors.streets_of(district_code=context["filters"]["district"]) if not errors.get(
                        "district") else [])
-    return render_page(request, template, context, partial="results", status=400 if errors else 200)
+    return context, 400 if errors else 200
 
 
 @public_page(depends=("catalog",))
 def events(request):
     """Events taking place, at least partly, between two dates (a month from today unless chosen)."""
+    return cached_page(request, "catalog/events.html", lambda: _events(request))
+
+
+def _events(request):
     errors: dict = {}
     filters = _filters(request.GET)
     date_from = _date(request.GET, "from", errors) or (None if "from" in errors else timezone.localdate())
@@ -94,6 +130,10 @@ def events(request):
 
 @public_page(depends=("catalog",))
 def venues(request):
+    return cached_page(request, "catalog/venues.html", lambda: _venues(request))
+
+
+def _venues(request):
     filters = _filters(request.GET)
     errors: dict = {}
 
@@ -111,7 +151,18 @@ def venues(request):
 
 @public_page(depends=("catalog",))
 def venue_detail(request, pk: int):
-    return render_page(request, "catalog/venue_detail.html", selectors.venue_detail(pk=pk))
+    return cached_page(request, "catalog/venue_detail.html", lambda: (_venue_rows(selectors.venue_detail(pk=pk)), 200),
+                       title=lambda context: display(context["venue"], "name"))
+
+
+def _venue_rows(detail: dict) -> dict:
+    """The venue's page from its selector, its courses as plain cards (course_cards: the selector's models carry
+    no phase and would be read again for the card's labels)."""
+    from learncity.catalog.models import Course
+
+    ids = [c.pk for c in detail["courses"]]
+    cards = {c.pk: c for c in selectors.course_cards(Course.objects.with_phase().filter(pk__in=ids))}
+    return {**detail, "courses": [cards[pk] for pk in ids if pk in cards]}
 
 
 @public_page(depends=("catalog",))

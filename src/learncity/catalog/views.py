@@ -47,7 +47,17 @@ def _filter_choices() -> dict:
 @public_page(depends=CATALOG)
 def discover(request):
     """Find courses, resources, events and venues: full-text search (Chinese, pinyin initials) with filters;
-    without a query, a signed-in learner sees courses in their district and for their groups first."""
+    without a query, a signed-in learner sees courses in their district and for their groups first. A search's
+    page is the same for everyone: signed-in visitors get its content from the cache too (cached_page)."""
+    from learncity.catalog.event_views import cached_page
+
+    if request.GET.keys() - {"page"}:
+        return cached_page(request, "catalog/discover.html", lambda: _discover(request))
+    context, status = _discover(request)
+    return render_page(request, "catalog/discover.html", context, partial="results", status=status)
+
+
+def _discover(request):
     from learncity.catalog import search as engine
 
     params = request.GET
@@ -98,7 +108,7 @@ def discover(request):
         **_filter_choices(), "kinds": CourseKind.choices, "modes": Mode.choices,
         "type_choices": [("course", _("课程")), ("resource", _("数字资源")), ("event", _("活动")), ("venue", _("场馆"))],
     }
-    return render_page(request, "catalog/discover.html", context, partial="results", status=400 if error else 200)
+    return context, 400 if error else 200
 
 
 def _picks(user) -> dict:
