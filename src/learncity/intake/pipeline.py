@@ -657,7 +657,7 @@ def _row_stager(job_id: int, positions: list[int], result: StageResult, *, typed
 # --- staging column-wise (CSV) -------------------------------------------------------------------------------------
 
 COLUMNAR = True  # CSV read and checked column-wise with pyarrow (False: row by row, as JSON Lines and xlsx are)
-ARROW_BLOCK = 1 << 23  # bytes of the file the column-wise reader parses at a time
+ARROW_BLOCK = 1 << 22  # bytes of the file the column-wise reader parses at a time
 # Python's str.strip() whitespace, which a cell's record id and title must not start or end with to pass
 # column-wise (a cell that does is checked row by row, which strips it).
 _WS = r"\s\x1c-\x1f\x85\xa0\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x00"
@@ -769,14 +769,17 @@ def _check_columns(job_id: int, part, positions: list[int], first_row: int, chec
 
     col = dict(zip(CODES, (part.column(p) for p in positions), strict=True))
     ext, title = col["external_id"], col["title"]
-    h, masked, name, ok = _distinct([col["id_number"], col["name"]], checker.person)
-    kind, ok_kind = _distinct([col["kind"]], checker.kind)
-    course, course_kind, ok_course = _distinct([col["course_code"], col["course_kind"]], checker.course)
-    hours, ok_hours = _distinct([col["hours"]], lambda v: checker.number(
-        v, checker.hours, what="hours", maximum=MAX_HOURS, strictly_positive=True))
-    score, ok_score = _distinct([col["score"]], lambda v: checker.number(
-        v, checker.scores, what="score", maximum=_HUNDRED, strictly_positive=False))
-    day, ok_date = _distinct([col["date"]], checker.date)
+    c = checker  # (its caches carry over from chunk to chunk: a value is checked once a file, or once in 100,000)
+    h, masked, name, ok = _distinct([col["id_number"], col["name"]],
+                                    lambda i, n: c.people.get((i, n)) or c.person(i, n))
+    kind, ok_kind = _distinct([col["kind"]], lambda v: c.kinds.get(v) or c.kind(v))
+    course, course_kind, ok_course = _distinct([col["course_code"], col["course_kind"]],
+                                               lambda v, k: c.courses.get((v, k)) or c.course(v, k))
+    hours, ok_hours = _distinct([col["hours"]], lambda v: c.hours.get(v) or c.number(
+        v, c.hours, what="hours", maximum=MAX_HOURS, strictly_positive=True))
+    score, ok_score = _distinct([col["score"]], lambda v: c.scores.get(v) or c.number(
+        v, c.scores, what="score", maximum=_HUNDRED, strictly_positive=False))
+    day, ok_date = _distinct([col["date"]], lambda v: c.dates.get(v) or c.date(v))
     ext_length, title_length = pc.utf8_length(ext), pc.utf8_length(title)
     for mask in (ok_kind, ok_course, ok_hours, ok_score, ok_date,
                  pc.less_equal(ext_length, 64), pc.less_equal(title_length, 200),
