@@ -8,6 +8,7 @@ import pytest
 
 from learncity.catalog.models import CourseState, Enrollment, EnrollmentStatus, Event
 from learncity.catalog.services import (
+    course_set_state,
     course_update,
     enrollment_cancel,
     enrollment_create,
@@ -236,3 +237,29 @@ def test_an_event_changed_by_its_kept_count_only_through_the_service_is_shown(cl
     Event.objects.filter(pk=event.pk).update(registered_count=1)
 
     assert "已报名 0 / 5" in text(client.get(f"/learn/events/{event.pk}/"))
+
+
+def test_a_course_published_at_a_venue_shows_on_the_next_request_of_its_page_signed_in(client_as, users, school):
+    draft = course_make(users["staff"], school, title="缓存场馆课程", state=CourseState.DRAFT)
+    venue_id = draft.sessions.first().venue_id
+    visitor = client_as(learner_make())
+    assert "缓存场馆课程" not in text(visitor.get(f"/learn/venues/{venue_id}/"))  # cached without it
+
+    course_set_state(actor=users["staff"], course=draft, state=CourseState.PUBLISHED)
+
+    assert "缓存场馆课程" in text(visitor.get(f"/learn/venues/{venue_id}/"))
+
+
+def test_a_renamed_course_shows_on_the_next_search_signed_in(client_as, users, course,
+                                                             django_capture_on_commit_callbacks):
+    visitor = client_as(learner_make())
+    with django_capture_on_commit_callbacks(execute=True):
+        course_update(actor=users["staff"], course=course, title="缓存蹴鞠入门")
+    assert "缓存蹴鞠入门" in text(visitor.get("/learn/", {"q": "蹴鞠"}))  # cached now
+
+    with django_capture_on_commit_callbacks(execute=True):  # the index is written once the change commits
+        course_update(actor=users["staff"], course=course, title="缓存蹴鞠进阶")
+
+    page = text(visitor.get("/learn/", {"q": "蹴鞠"}))
+    assert "缓存蹴鞠进阶" in page
+    assert "缓存蹴鞠入门" not in page
