@@ -206,10 +206,17 @@ def test_every_population_has_bands_that_add_up_to_its_total(db):
 # --- a three-level city ------------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def _dazhou_built(module_transaction):
+    with module_transaction.unblock():
+        return demo_build(city="达州市", residents=20)
+
+
 @pytest.fixture
-def dazhou(db):
-    """达州市 built beside 福州, with its own three-level network preset and a handful of residents."""
-    return demo_build(city="达州市", residents=20)
+def dazhou(_dazhou_built, db):
+    """达州市 built beside 福州, with its own three-level network preset and a handful of residents: once for the
+    module (its tests change it only inside their own savepoints)."""
+    return _dazhou_built
 
 
 def test_a_three_level_preset_city_builds_with_its_own_levels(dazhou):

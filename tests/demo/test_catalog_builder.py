@@ -55,6 +55,7 @@ from learncity.places.models import Place
 
 FUZHOU_PATH = "/350000/350100/"
 JINCHANG = "620300"  # 金昌市: two districts, a small city to build twice
+ZHONGWEI = "640500"  # 中卫市: three districts and counties, the module's city without a catalog (not 金昌, built anew)
 SEED_TOPICS = ["腊梅种植", "健康坝坝舞", "计算机技术", "法律常识", "家庭理财", "家庭安全", "卫生保健", "书画摄影",
                "民俗文化", "新型职业农民培训", "书法", "国画", "太极拳", "合唱", "智能手机使用", "家庭教育",
                "家长学校", "电工", "育婴员", "养老护理员", "电子商务", "专业技术人员继续教育", "干部培训"]
@@ -425,10 +426,24 @@ def forget_catalog(city: Place) -> None:
     Expert.objects.filter(city=city).delete()
 
 
-def test_the_counts_returned_are_the_rows_made(db):
-    with transaction.atomic():
-        city = demo_build(city=JINCHANG, residents=60).city
+@pytest.fixture(scope="module")
+def _uncatalogued_built(module_transaction):
+    with module_transaction.unblock():
+        city = demo_build(city=ZHONGWEI, residents=60, seed=7).city
         forget_catalog(city)
+        return city
+
+
+@pytest.fixture
+def uncatalogued(_uncatalogued_built, db):
+    """中卫市 (seed 7) built once for the module, its catalog then deleted: for the tests that build a catalog into
+    an empty city (each inside its own savepoint, rolled back)."""
+    return _uncatalogued_built
+
+
+def test_the_counts_returned_are_the_rows_made(uncatalogued):
+    city = uncatalogued
+    with transaction.atomic():
         before = table_counts()
         counts = build_catalog(city, rng_for(city))
         made = {label: n - before[label] for label, n in table_counts().items()}
@@ -479,12 +494,10 @@ def test_the_demo_built_today_has_courses_open_for_enrolment(city):
         "learner"}
 
 
-def next_term_courses(built_on: date) -> dict:
-    """Build 金昌市's catalog as on `built_on` (inside a savepoint, rolled back) and describe its next term, and
+def next_term_courses(city: Place, built_on: date) -> dict:
+    """Build the city's catalog as on `built_on` (inside a savepoint, rolled back) and describe its next term, and
     the rest of the catalog."""
     with transaction.atomic():
-        city = demo_build(city=JINCHANG, residents=60, seed=7).city
-        forget_catalog(city)
         build_catalog(city, rng_for(city, 7), built_on=built_on)
         code, monday = next_term(built_on)
         courses = in_city(city.path).filter(term=code)
@@ -513,8 +526,8 @@ def next_term_courses(built_on: date) -> dict:
 
 
 @pytest.mark.parametrize("built_on", [TODAY, date(2026, 12, 7), date(2027, 12, 7), date(2028, 5, 20)])
-def test_a_demo_built_on_any_day_has_next_term_courses_open_for_enrolment(db, built_on):
-    found = next_term_courses(built_on)
+def test_a_demo_built_on_any_day_has_next_term_courses_open_for_enrolment(uncatalogued, built_on):
+    found = next_term_courses(uncatalogued, built_on)
     code, monday = found["code"], found["monday"]
 
     assert code not in dict(TERMS)
@@ -530,8 +543,8 @@ def test_a_demo_built_on_any_day_has_next_term_courses_open_for_enrolment(db, bu
     assert (found["enrollments"], found["records"]) == (0, 0)
 
 
-def test_the_build_date_moves_only_the_next_terms_dates(db):
-    early, late = next_term_courses(date(2026, 12, 7)), next_term_courses(date(2027, 12, 7))
+def test_the_build_date_moves_only_the_next_terms_dates(uncatalogued):
+    early, late = next_term_courses(uncatalogued, date(2026, 12, 7)), next_term_courses(uncatalogued, date(2027, 12, 7))
 
     assert (early["code"], late["code"]) == ("2027春", "2028春")
     assert early["titles"] == late["titles"]
