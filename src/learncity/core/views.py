@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from learncity.catalog import selectors as catalog_selectors
-from learncity.core.cache import fragment, public_page
+from learncity.core.cache import NAMES, fragment, public_page, versions
 from learncity.core.htmx import render_page
 from learncity.core.middleware import DisplayPreferencesMiddleware
 from learncity.core.scopes import Role, scope_for
@@ -38,6 +38,8 @@ def home(request):
     today = timezone.localdate()
     day = today.isoformat()
     user = request.user
+    if user.is_authenticated:
+        versions(*NAMES)  # every fragment below keyed by them: one query for all
     profile = profile_of(user)  # first: the scope below finds it on the user
     scope = scope_for(user)
     context = {"profile": profile, "today": today, "week_end": today + datetime.timedelta(days=6),
