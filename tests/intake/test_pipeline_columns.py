@@ -201,3 +201,24 @@ def test_a_finished_job_leaves_its_tables_analysed(staff, school):
             cur.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s AND idx IS NOT NULL LIMIT 1", [table])
             planned = int(cur.fetchone()[0].split()[0])
     assert planned == LedgerEntry.objects.count()
+
+
+def test_a_file_read_in_small_pieces_is_cut_only_between_rows(staff, school, monkeypatch):
+    monkeypatch.setattr(pipeline, "ARROW_BLOCK", 150)  # pieces of a row or two: cut next to, and inside, quotes
+    people = adults(3)
+    text = lines([record(p, f"P-{i}", title=f'太极拳 "{i}"\n二十四式') for i, p in enumerate(people * 3)])
+    job = submitted(staff, school, ("\n".join(text) + "\n").encode())
+    rows, columnar = same_both_ways(job, monkeypatch)
+    assert columnar and [r[0] for r in rows] == list(range(2, 11)) and errors_of(rows) == {}
+    assert rows[4][FIELDS.index("title")] == '太极拳 "4"\n二十四式'
+
+
+def test_a_stray_quote_in_a_cell_reads_as_the_row_by_row_reader_reads_it(staff, school, monkeypatch):
+    monkeypatch.setattr(pipeline, "ARROW_BLOCK", 150)
+    people = adults(3)
+    text = lines([record(p, f"Q-{i}") for i, p in enumerate(people)])
+    text[1] = text[1].replace("社区书法入门", '社区"书法入门', 1)  # a stray quote inside an unquoted cell
+    job = submitted(staff, school, ("\n".join(text) + "\n").encode())
+    rows, _columnar = same_both_ways(job, monkeypatch)  # (no cut found after it: the rest of the file is one piece)
+    assert [r[0] for r in rows] == [2, 3, 4]
+    assert rows[0][FIELDS.index("title")] == '社区"书法入门'

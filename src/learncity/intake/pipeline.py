@@ -670,7 +670,7 @@ class _Irregular(Exception):
 
 def _stage_columns(job_id: int, source: Source, positions: list[int], result: StageResult,
                    on_chunk: Callable[[int], None], chunk_rows: int) -> None:
-    """The CSV read by pyarrow a block at a time, every cell a string, and checked a column at a time: the checks
+    """The CSV read by pyarrow a piece at a time (`_pieces`), every cell a string, and checked a column at a time: the checks
     that look at a value (the ID number's check digit and keyed hash with the name, kind, course, hours, score,
     date) run once per distinct value of the chunk with RowChecker's own code, and their answers are spread back
     over the rows by index; the record id's and title's lengths are column operations. The rows that pass every
@@ -691,43 +691,62 @@ def _stage_columns(job_id: int, source: Source, positions: list[int], result: St
         irregular.append(row)
         return "skip"
 
+    if source.encoding not in ("utf-8", "utf-8-sig", "gb18030"):
+        raise _Irregular  # (UTF-16: its line ends are two bytes, which the pieces below would cut in half)
     encoding = "utf8" if source.encoding in ("utf-8", "utf-8-sig") else source.encoding
-    try:
-        reader = pacsv.open_csv(
-            source.path,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=ARROW_BLOCK, use_threads=False,
-                                           encoding=encoding),
-            parse_options=pacsv.ParseOptions(delimiter=source.delimiter, newlines_in_values=True,
-                                             ignore_empty_lines=False, invalid_row_handler=ragged),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
-    except (pa.ArrowException, ValueError, LookupError):
-        raise _Irregular from None
+    options = {
+        "parse_options": pacsv.ParseOptions(delimiter=source.delimiter, newlines_in_values=True,
+                                            ignore_empty_lines=False, invalid_row_handler=ragged),
+        "convert_options": pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                strings_can_be_null=False, quoted_strings_can_be_null=False)}
     checker = RowChecker(timezone.localdate())
     slow = _row_stager(job_id, positions, result, typed=False, checker=checker)
     row_no = 2  # the first row after the header
-    while True:
+    for k, piece in enumerate(_pieces(source.path, ARROW_BLOCK)):
         try:
-            batch = reader.read_next_batch()
-        except StopIteration:
-            break
-        except (pa.ArrowException, ValueError, UnicodeError):
+            table = pacsv.read_csv(pa.py_buffer(piece), read_options=pacsv.ReadOptions(
+                column_names=names, skip_rows=0 if k else 1, use_threads=False, encoding=encoding), **options)
+        except (pa.ArrowException, ValueError, LookupError, UnicodeError):
             raise _Irregular from None
         if irregular:
             raise _Irregular
-        for start in range(0, batch.num_rows, chunk_rows):
-            part = batch.slice(start, chunk_rows)
-            valid, others = _check_columns(job_id, part, positions, row_no + start, checker)
-            rows_before = result.rows
-            staged = [r for i, cells in others if (r := slow(row_no + start + i, cells)) is not None]
-            with _staging_transaction():
-                result.rows += _stage_arrow(valid)
-                _stage_rows(iter(staged))
-                if result.rows > rows_before:
-                    on_chunk(result.rows)
-        row_no += batch.num_rows
-    if irregular:
-        raise _Irregular
+        del piece
+        for batch in table.combine_chunks().to_batches():
+            for start in range(0, batch.num_rows, chunk_rows):
+                part = batch.slice(start, chunk_rows)
+                valid, others = _check_columns(job_id, part, positions, row_no + start, checker)
+                rows_before = result.rows
+                staged = [r for i, cells in others if (r := slow(row_no + start + i, cells)) is not None]
+                with _staging_transaction():
+                    result.rows += _stage_arrow(valid)
+                    _stage_rows(iter(staged))
+                    if result.rows > rows_before:
+                        on_chunk(result.rows)
+            row_no += batch.num_rows
+
+
+def _pieces(path: Path, block: int) -> Iterator[bytes]:
+    """The file's bytes in pieces of about `block` bytes, each cut after a line end outside any quoted cell (an
+    even number of quote marks before it: a quoted cell's own quotes are doubled), so each piece is whole rows
+    and Arrow's memory is a piece's, whatever the file's size. (In UTF-8 and GB18030 no byte of a multi-byte
+    character is a line end or a quote.) Raises _Irregular when no such cut comes within four blocks and a line
+    (a quote left open)."""
+    rest = b""
+    with open(path, "rb") as f:
+        while data := f.read(block):
+            data = rest + data
+            cut = data.rfind(b"\n") + 1
+            while cut and data.count(b'"', 0, cut) % 2:
+                cut = data.rfind(b"\n", 0, cut - 1) + 1
+            if not cut:
+                if len(data) > 4 * block + 4 * MAX_LINE:
+                    raise _Irregular
+                rest = data
+                continue
+            yield data[:cut]
+            rest = data[cut:]
+    if rest:
+        yield rest
 
 
 def _distinct(columns: list, fn: Callable[..., tuple]) -> list:
