@@ -142,4 +142,13 @@ def hand_city(users) -> HandCity:
                                     activity="图书整理", institution=provider)
     VolunteerService.objects.create(volunteer=volunteer, date=datetime.date(2025, 11, 11), hours=Decimal("2"),
                                     activity="讲座服务", institution=provider)
+    refreshed()
     return HandCity(city, a, b, s1, s2, s3, c1, c2, c3, c4, people, staff, provider)
+
+
+def refreshed() -> None:
+    """What the background refresh does after data arrives (pages never refresh): the rollups, the place closure
+    and the registered residents brought up to date."""
+    from learncity.monitoring.rollups import rollups_refresh
+
+    rollups_refresh()

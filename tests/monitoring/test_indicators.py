@@ -13,7 +13,7 @@ from learncity.monitoring.models import Indicator
 from learncity.monitoring.periods import period_parse
 from learncity.monitoring.seeds import INDICATORS
 
-from .conftest import record
+from .conftest import record, refreshed
 
 D = datetime.date
 
@@ -50,12 +50,14 @@ def dataset(hand_city):
     assert recognised >= {r[k].pk for k in ("p1a", "p1b", "p2b", "p3a", "p4a", "p4b")}
     assert r["p1c"].pk not in recognised and r["p5a"].pk not in recognised
     assert Outcome.objects.get(learning_record=r["p4a"]).credit_class == CreditClass.VOCATIONAL
+    refreshed()
     return r
 
 
 def test_every_seeded_indicator_equals_the_hand_worked_value(users, hand_city, dataset):
     admin, h = users["admin"], hand_city
     outcome_reverse(actor=admin, outcome=Outcome.objects.get(learning_record=dataset["p4b"]), reason="重复登记")
+    refreshed()
     expected = {
         # P1 only: P2's community record is in 2025, P3 is under 18, P4's was reversed; adults 300
         "CE-PART": (Decimal("0.33"), 1, 300),
@@ -93,6 +95,7 @@ def test_values_by_place_period_and_the_missing_or_zero_denominator(users, hand_
     assert actual(admin, "CE-PART", h.city).numerator == 2
     assert actual(admin, "CE-PART", h.city, "2026-Q1").numerator == 2
     outcome_reverse(actor=admin, outcome=Outcome.objects.get(learning_record=dataset["p4b"]), reason="重复登记")
+    refreshed()
     assert actual(admin, "CE-PART", h.city, "2026-Q1").numerator == 1
     assert actual(admin, "CE-PART", h.city, "2026-Q2").numerator == 0  # P3 is 15
     assert actual(admin, "CE-PART", h.city, "2026-07").numerator == 1

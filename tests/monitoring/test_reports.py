@@ -251,3 +251,15 @@ def test_a_report_for_a_period_it_cannot_count_exactly_is_refused_saying_why(use
     with pytest.raises(DomainError) as exc:
         period_parse("2026-06-30..2026-01-01")
     assert "period" in exc.value.errors
+
+
+@pytest.mark.parametrize("who", ["city_admin", "district_admin"])
+def test_the_quarterly_report_and_the_annual_statistics_read_in_at_most_50_queries(users, who,
+                                                                                 django_assert_max_num_queries):
+    actor = users[who]
+    home = selectors.monitoring_home_place(actor=actor)
+    with django_assert_max_num_queries(50):
+        quarterly = reports.quarterly_report(actor=actor, place_id=home.id, period=QUARTER)
+    with django_assert_max_num_queries(50):
+        annual = reports.annual_statistics(actor=actor, place_id=home.id, period=period_parse("2026"))
+    assert len(quarterly.tables) >= 3 and len(annual.tables) >= 4

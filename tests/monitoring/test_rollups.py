@@ -104,16 +104,51 @@ def test_the_demo_citys_incremental_rollups_equal_a_full_recompute(users):
     assert rollups.rollups_snapshot() == before
 
 
-def test_a_late_record_lands_in_its_own_month_and_reads_refresh_when_behind(users, hand_city):
+def test_a_late_record_lands_in_its_own_month_and_reads_never_refresh(users, hand_city):
     h, admin = hand_city, users["admin"]
     p = period_parse("2026-03")
+    rollups.rollups_refresh()
     assert selectors.indicator_drilldown(actor=admin, code="NONACAD-PT", place_id=h.city.pk, period=p).row.actual.numerator == 0
     record(h, h.people["P1"], datetime.date(2026, 3, 15), "community")  # arrives in November, dated March
-    # no explicit refresh: the selector sees the watermark behind and catches up first
+    marks = dict(Watermark.objects.values_list("pk", "last_id"))
+    # a read does not refresh: the figure waits for the background refresh, and the page says it is behind
+    assert selectors.indicator_drilldown(actor=admin, code="NONACAD-PT", place_id=h.city.pk, period=p).row.actual.numerator == 0
+    assert dict(Watermark.objects.values_list("pk", "last_id")) == marks
+    assert rollups.rollups_behind() and selectors.figures_freshness().behind
+    rollups.rollups_refresh()
     assert selectors.indicator_drilldown(actor=admin, code="NONACAD-PT", place_id=h.city.pk, period=p).row.actual.numerator == 1
     nov = period_of("month", datetime.date(2026, 11, 1))
     assert selectors.indicator_drilldown(actor=admin, code="NONACAD-PT", place_id=h.city.pk, period=nov).row.actual.numerator == 0
-    assert not rollups.rollups_behind()
+    assert not rollups.rollups_behind() and not selectors.figures_freshness().behind
+
+
+def test_a_refresh_stamps_its_time_and_bumps_the_monitoring_version_only_when_figures_changed(users, hand_city):
+    from learncity.core.cache import versions
+
+    rollups.rollups_refresh()
+    stamped = selectors.figures_freshness().as_of
+    version = versions("monitoring")["monitoring"]
+    assert stamped is not None
+    rollups.rollups_refresh()  # nothing new: a new stamp, the same version (the cached pages stay)
+    assert versions("monitoring")["monitoring"] == version
+    assert selectors.figures_freshness().as_of >= stamped
+    record(hand_city, hand_city.people["P1"], datetime.date(2026, 5, 5), "community")
+    rollups.rollups_refresh()
+    assert versions("monitoring")["monitoring"] == version + 1
+
+
+def test_freshness_is_one_query_and_says_behind_for_each_stream(users, hand_city, django_assert_num_queries):
+    rollups.rollups_refresh()
+    with django_assert_num_queries(1):
+        assert not selectors.figures_freshness().behind
+    from learncity.catalog.models import Volunteer, VolunteerService
+
+    VolunteerService.objects.create(volunteer=Volunteer.objects.get(learner=hand_city.people["P1"]),
+                                    date=datetime.date(2026, 6, 1), hours=Decimal("1"), activity="补录",
+                                    institution=hand_city.provider)
+    assert selectors.figures_freshness().behind
+    rollups.rollups_refresh()
+    assert not selectors.figures_freshness().behind
 
 
 def test_watermarks_advance_and_a_refresh_with_nothing_new_does_nothing(users, hand_city):
@@ -152,6 +187,7 @@ def test_a_new_indicator_version_gets_its_own_measure_caught_up_from_the_start(u
     measures = Measure.objects.count()
     services.indicator_version_create(actor=users["city_admin"], code="ADULT-ACAD", spec={
         "numerator": {"source": "records", "count": "persons", "filters": {"course_kind": ["health", "community"]}}})
+    rollups.rollups_refresh()  # the background refresh the new version enqueued
     row = selectors.indicator_drilldown(actor=admin, code="ADULT-ACAD", place_id=h.city.pk, period=period_parse("2026")).row
     assert row.indicator.version == 2
     assert row.actual.numerator == Decimal(2)
@@ -189,6 +225,7 @@ def test_group_masks_and_resident_cells_follow_registrations_group_changes_and_m
     record(h, h.people["P5"], datetime.date(2026, 2, 1), "professional")  # P5 is not an employee (yet)
 
     def check():
+        rollups.rollups_refresh()  # as the background refresh does after each change
         for place in (h.city, h.a, h.b, h.s1, h.c1, h.c3):
             row = selectors.indicator_drilldown(actor=admin, code="EMP-CE", place_id=place.pk, period=period).row
             assert row.actual.numerator == naive_employees(h.people, place, participating_in=period), place.name
@@ -204,6 +241,7 @@ def test_group_masks_and_resident_cells_follow_registrations_group_changes_and_m
     # P5 becomes an employee and moves: the resident cells follow at once (the profile's updated_at moved)
     learner_profile_update(actor=admin, profile=h.people["P5"], groups=["employee"], residence_code=h.c3.code)
     h.people["P5"].refresh_from_db()
+    rollups.rollups_refresh()
     row = selectors.indicator_drilldown(actor=admin, code="EMP-CE", place_id=h.b.pk, period=period).row
     assert row.actual.denominator == naive_employees(h.people, h.b)
     # P5's professional record was counted before P5 was an employee: a recompute counts it under today's groups
@@ -253,6 +291,7 @@ def test_a_december_registration_leaves_the_previous_years_rate_unchanged(users,
     record(h, h.people["P4"], datetime.date(2026, 6, 1), "vocational")
 
     def rates():
+        rollups.rollups_refresh()  # as the background refresh does after each change
         return {key: (row.actual.numerator, row.actual.denominator, row.actual.value) for key in ("2025", "2026-Q3", "2026")
                 for row in [selectors.indicator_drilldown(actor=admin, code="EMP-CE", place_id=h.city.pk,
                                                           period=period_parse(key)).row]}

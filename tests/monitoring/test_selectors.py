@@ -138,11 +138,12 @@ def _public_hand_city(hand_city):
 
 def test_a_public_figure_from_few_people_is_suppressed_however_many_person_times(users, hand_city, settings):
     """P1 alone has five non-academic records in 2026 in 一社区: five person-times, but one person."""
-    from tests.monitoring.conftest import record
+    from tests.monitoring.conftest import record, refreshed
 
     code = _public_hand_city(hand_city)
     for day in range(1, 6):
         record(hand_city, hand_city.people["P1"], datetime.date(2026, 3, day), "community")
+    refreshed()
     year = period_parse("2026")
     settings.LEARNCITY_MONITORING_MIN_CELL = 2
     city = selectors.public_drilldown(code="NONACAD-PT", city_code=code, period=year)
@@ -155,12 +156,13 @@ def test_a_public_figure_from_few_people_is_suppressed_however_many_person_times
 def test_one_hidden_child_hides_its_smallest_sibling_too(users, hand_city, settings):
     """甲区 has three people learning in 2026 (P1, P2, P5), 乙区 one (P4). With cells under 2 people hidden, 乙区 is
     hidden, and 甲区 with it: otherwise 乙区 = the city − 甲区."""
-    from tests.monitoring.conftest import record
+    from tests.monitoring.conftest import record, refreshed
 
     code = _public_hand_city(hand_city)
     h = hand_city
     for key, day in (("P1", 1), ("P2", 2), ("P5", 3), ("P4", 4)):
         record(h, h.people[key], datetime.date(2026, 3, day), "community")
+    refreshed()
     settings.LEARNCITY_MONITORING_MIN_CELL = 2
     got = selectors.public_drilldown(code="NONACAD-PT", city_code=code, period=period_parse("2026"))
     assert (got.row.actual.suppressed, got.row.actual.value) == (False, Decimal(4))
@@ -177,7 +179,7 @@ def test_a_rate_above_100_percent_is_flagged_with_its_reason(users, hand_city):
     community-education records in 2026: 200%, flagged with why. The city's rate (under 100%) is not flagged."""
     from learncity.places.models import Population, PopulationBand
 
-    from .conftest import record
+    from .conftest import record, refreshed
 
     admin, h = users["admin"], hand_city
     record(h, h.people["P1"], datetime.date(2026, 3, 10), "community")
@@ -185,6 +187,7 @@ def test_a_rate_above_100_percent_is_flagged_with_its_reason(users, hand_city):
     pop = Population.objects.create(place=h.s1, year=2026, total=3)
     PopulationBand.objects.create(population=pop, sex="F", age_band="45-59", count=1)
     PopulationBand.objects.create(population=pop, sex="M", age_band="0-14", count=2)
+    refreshed()
     row = selectors.indicator_drilldown(actor=admin, code="CE-PART", place_id=h.s1.pk, period=YEAR).row
     assert (row.actual.value, row.actual.numerator, row.actual.denominator) == (Decimal("200.00"), 2, 1)
     assert row.actual.over_100

@@ -16,7 +16,7 @@ from learncity.monitoring.models import Target
 from learncity.monitoring.periods import period_parse
 from learncity.places.models import Place
 
-from .conftest import record
+from .conftest import record, refreshed
 
 D = datetime.date
 
@@ -141,6 +141,7 @@ def test_status_met_on_track_behind_and_the_trend(users, hand_city, monkeypatch)
     h, admin = hand_city, users["admin"]
     record(h, h.people["P1"], D(2026, 3, 10), "community")
     record(h, h.people["P2"], D(2026, 3, 11), "elderly")
+    refreshed()
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: D(2026, 7, 2))
     year = period_parse("2026")
     got = []
@@ -182,6 +183,7 @@ def test_a_quarter_is_judged_against_its_pro_rated_target_and_a_rate_quarter_has
     volunteer = Volunteer.objects.get(learner=h.people["P1"])
     VolunteerService.objects.create(volunteer=volunteer, date=D(2026, 5, 5), hours=Decimal("6.5"), activity="导览",
                                     institution=h.provider)  # with the conftest's 3.5 on 4 April: 10 in Q2
+    refreshed()
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: D(2026, 8, 15))
     services.target_set(actor=admin, code="VOLUNTEER-HRS", place_id=h.city.pk, period=period_parse("2026"),
                         value="36.5")
@@ -195,10 +197,12 @@ def test_a_quarter_is_judged_against_its_pro_rated_target_and_a_rate_quarter_has
     assert q2.target_note == "2026 年目标 36.5 × 本期 91 天 / 全年 365 天"
     VolunteerService.objects.create(volunteer=volunteer, date=D(2026, 7, 7), hours=Decimal("4"), activity="导览",
                                     institution=h.provider)
+    refreshed()
     q3 = row("VOLUNTEER-HRS", "2026-Q3")
     assert (q3.actual.value, q3.target, q3.status) == (Decimal("4.0"), Decimal("9.20"), "behind")
     VolunteerService.objects.create(volunteer=volunteer, date=D(2026, 8, 8), hours=Decimal("1"), activity="导览",
                                     institution=h.provider)
+    refreshed()
     assert row("VOLUNTEER-HRS", "2026-Q3").status == "on_track"
     # the month of May: 36.5 × 31/365 = 3.10, and 6.5 hours meet it
     may = row("VOLUNTEER-HRS", "2026-05")

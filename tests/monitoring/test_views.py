@@ -308,3 +308,173 @@ def test_large_text_mode_and_english(users, client_as):
     c.cookies["django_language"] = "en"
     html = c.get("/monitor/").content.decode()
     assert "Export:" in html and ">Target <" in html and "Major building blocks of a learning city" in html
+
+
+# --- queries, the cache and how fresh the figures are (issue 16) -------------------------------------------------------
+
+MONITOR_STAFF = ("city_admin", "district_admin", "auditor", "expert", "reporter")
+
+
+def _cold():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def _max_queries(client, url: str, most: int) -> str:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _cold()
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    assert len(ctx.captured_queries) <= most, (url, len(ctx.captured_queries),
+                                              [q["sql"][:120] for q in ctx.captured_queries])
+    return response.content.decode()
+
+
+def _public_places(city):
+    district = Place.objects.filter(parent=city).order_by("code").first()
+    street = Place.objects.filter(parent=district).order_by("code").first()
+    return [None, district, street]
+
+
+def test_every_public_page_reads_in_at_most_15_queries(client_as, city):
+    c = client_as(None)
+    _max_queries(c, "/monitor/public/", 15)
+    _max_queries(c, "/monitor/public/?period=2026-Q2", 15)
+    for place in _public_places(city):
+        for code in ("CE-PART", "NONACAD-PT", "STREET-SCHOOL", "VOLUNTEER-HRS"):
+            query = f"?place={place.pk}" if place else ""
+            _max_queries(c, f"/monitor/public/i/{code}/{query}", 15)
+
+
+@pytest.mark.parametrize("who", MONITOR_STAFF)
+def test_every_monitoring_page_reads_in_at_most_15_queries_for_each_role(users, client_as, who):
+    c = client_as(users[who])
+    home = selectors.monitoring_home_place(actor=users[who])
+    places = [None, home.id] + [p.id for p in selectors.monitoring_places(actor=users[who])[1:2]]
+    street = Place.objects.filter(parent_id=places[-1]).order_by("code").first()
+    if street is not None:
+        places.append(street.pk)
+    _max_queries(c, "/monitor/", 15)
+    _max_queries(c, "/monitor/?period=2026-Q3", 15)
+    for place in places:
+        query = f"place={place}&" if place else ""
+        _max_queries(c, f"/monitor/?{query}period=2026", 15)
+        for code, by in (("CE-PART", "sex"), ("EMP-CE", "group"), ("NONACAD-PT", "provider_kind"),
+                         ("STREET-SCHOOL", ""), ("VOLUNTEER-HRS", "age_band")):
+            _max_queries(c, f"/monitor/i/{code}/?{query}period=2026&by={by}", 15)
+    _max_queries(c, "/monitor/i/CE-PART/?grain=quarter", 15)
+    _max_queries(c, "/monitor/reports/", 15)
+    _max_queries(c, "/monitor/targets/", 15)
+
+
+def _card(html: str, code: str) -> str:
+    found = re.search(rf'data-code="{code}">.*?(?:class="actual"|data-testid="actual")>([^<]*)<', html, flags=re.S)
+    return found.group(1).strip()
+
+
+def _volunteer_hours(hours: str):
+    import datetime
+
+    from django.utils import timezone
+
+    from learncity.catalog.models import Volunteer, VolunteerService
+    from learncity.network.models import Institution
+
+    volunteer = Volunteer.objects.order_by("pk").first()
+    VolunteerService.objects.create(volunteer=volunteer, date=timezone.localdate() - datetime.timedelta(days=1)
+                                    if timezone.localdate().day > 1 else timezone.localdate(),
+                                    hours=Decimal(hours), activity="大型活动服务",
+                                    institution=Institution.objects.order_by("pk").first())
+
+
+def test_the_public_dashboard_is_cached_until_a_refresh_changes_a_figure(client_as, settings):
+    from django.utils import timezone
+
+    from learncity.monitoring import rollups
+
+    settings.LEARNCITY_MONITORING_MIN_CELL = 1
+    rollups.rollups_refresh()
+    _cold()
+    url = f"/monitor/public/?period={timezone.localdate().year}"
+    c = client_as(None)
+    before = _card(c.get(url).content.decode(), "VOLUNTEER-HRS")
+    _volunteer_hours("5000")
+    html = c.get(url).content.decode()  # cached, and a read never refreshes: the same figure
+    assert _card(html, "VOLUNTEER-HRS") == before
+    rollups.rollups_refresh()
+    html = c.get(url).content.decode()
+    after = _card(html, "VOLUNTEER-HRS")
+    assert after != before
+    shown = {r.indicator.code: r for r in selectors.public_overview(period=period_parse(str(timezone.localdate().year))).rows}
+    assert after == reports.value_text(shown["VOLUNTEER-HRS"].actual, is_rate=False, suppress_below=1)
+    assert 'data-testid="freshness"' in html
+
+
+def test_the_signed_in_overview_figures_are_cached_until_a_refresh_changes_them(users, client_as):
+    from django.utils import timezone
+
+    from learncity.monitoring import rollups
+
+    rollups.rollups_refresh()
+    _cold()
+    url = f"/monitor/?period={timezone.localdate().year}"
+    c = client_as(users["city_admin"])
+    before = _cards(c.get(url).content.decode())["VOLUNTEER-HRS"]
+    _volunteer_hours("5000")
+    assert _cards(c.get(url).content.decode())["VOLUNTEER-HRS"] == before
+    rollups.rollups_refresh()
+    after = _cards(c.get(url).content.decode())["VOLUNTEER-HRS"]
+    assert after != before
+    row = next(r for r in selectors.monitoring_overview(actor=users["city_admin"],
+                                                        period=period_parse(str(timezone.localdate().year))).rows
+               if r.indicator.code == "VOLUNTEER-HRS")
+    assert after == reports.value_text(row.actual, is_rate=False)
+
+
+def test_a_target_set_shows_on_the_next_request_of_a_cached_page(users, client_as, city):
+    from learncity.monitoring import services
+
+    _cold()
+    c = client_as(users["city_admin"])
+    c.get("/monitor/?period=2026")
+    services.target_set(actor=users["city_admin"], code="VOLUNTEER-HRS", place_id=city.pk,
+                        period=period_parse("2026"), value=Decimal("123457"))
+    assert "123,457" in c.get("/monitor/?period=2026").content.decode()
+
+
+def test_pages_say_how_fresh_their_figures_are_and_when_data_arrived_since(users, client_as):
+    from learncity.monitoring import rollups
+
+    rollups.rollups_refresh()
+    _cold()
+    html = client_as(users["city_admin"]).get("/monitor/").content.decode()
+    assert "数据更新于" in _text(html) and 'data-testid="freshness-behind"' not in html
+    _volunteer_hours("3")
+    _cold()
+    for c, url in ((client_as(users["city_admin"]), "/monitor/"), (client_as(users["city_admin"]), "/monitor/i/CE-PART/"),
+                   (client_as(None), "/monitor/public/"), (client_as(None), "/monitor/public/i/CE-PART/")):
+        html = c.get(url).content.decode()
+        assert 'data-testid="freshness-behind"' in html, url
+    c = client_as(users["city_admin"])
+    c.cookies["django_language"] = "en"
+    _cold()
+    assert "Figures as of" in c.get("/monitor/").content.decode()
+
+
+@pytest.mark.parametrize("url, status", [
+    ("/monitor/public/?period=2026-Q9", 400), ("/monitor/public/i/NOPE/", 404),
+    ("/monitor/public/i/CE-PART/?place=999999999", 404), ("/monitor/public/i/CE-PART/?place=abc", 400),
+])
+def test_a_bogus_place_or_period_on_a_public_page_is_refused_every_time_not_cached(client_as, url, status):
+    _cold()
+    c = client_as(None)
+    first, second = c.get(url), c.get(url)
+    assert first.status_code == second.status_code == status
+    assert "Cache-Control" not in first or "max-age" not in first["Cache-Control"]
+    from django.core.cache import cache
+
+    assert not [k for k in getattr(cache, "_cache", {}) if "page" in str(k)], "an error page was cached"

@@ -47,6 +47,10 @@ def job_process(job_id: int) -> dict:
     from learncity.intake import services
 
     job = services.job_run(job_id)
+    if job.rows_new:  # the dashboards' figures: refreshed in the background, not by the next page read
+        from learncity.monitoring.tasks import rollups_refresh_enqueue
+
+        rollups_refresh_enqueue()
     return {"job": job.pk, "status": job.status, "rows_new": job.rows_new}
 
 

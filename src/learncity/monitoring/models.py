@@ -298,3 +298,12 @@ class ResidentMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.last_id} / {self.last_changed}"
+
+
+class RefreshMark(models.Model):
+    """When the rollups were last brought up to date (one row): what the pages print as "数据更新于 …"."""
+
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.refreshed_at}"

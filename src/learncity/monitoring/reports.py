@@ -339,8 +339,7 @@ def _by_place_table(actor, overview, period, *, title: str, key: str) -> Table |
     from learncity.monitoring import selectors
 
     infos = [r.indicator for r in overview.rows]
-    drills = [selectors.indicator_drilldown(actor=actor, code=i.code, place_id=overview.place.id, period=period)
-              for i in infos]
+    drills = selectors.indicators_by_children(actor=actor, place_id=overview.place.id, period=period)
     if not drills or not drills[0].children:
         return None
     places = [c.place for c in drills[0].children]
@@ -357,9 +356,8 @@ def _series_table(actor, overview, period, *, grain: str, title: str, key: str) 
     infos = [r.indicator for r in overview.rows]
     labels: list[tuple] = []
     cells: dict = {}
-    for info in infos:
-        series = selectors.indicator_series(actor=actor, code=info.code, grain=grain, place_id=overview.place.id,
-                                            year=period.start.year)
+    for info, series in zip(infos, selectors.indicators_series(actor=actor, grain=grain, place_id=overview.place.id,
+                                                                year=period.start.year), strict=True):
         for point in series.points:
             if point.period.start < period.start or point.period.end > period.end:
                 continue
@@ -381,9 +379,8 @@ def _breakdown_table(actor, overview, period, *, by: str, title: str, key: str) 
         return None
     labels: list[tuple[str, str]] = []
     cells: dict = {}
-    for info in infos:
-        b = selectors.indicator_breakdown(actor=actor, code=info.code, by=by, place_id=overview.place.id,
-                                          period=period)
+    for b in selectors.indicators_breakdown(actor=actor, by=by, place_id=overview.place.id, period=period):
+        info = b.indicator
         for row in b.rows:
             if (row.key, row.label) not in labels:
                 labels.append((row.key, row.label))

@@ -42,6 +42,7 @@ recompute (run `learncity monitoring recompute` nightly, or `learncity monitorin
 
 import datetime
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -62,6 +63,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from learncity.catalog.models import LearningRecord, VolunteerService
 from learncity.creditbank.models import LedgerEntry, Outcome
@@ -76,6 +78,7 @@ from .models import (
     PersonCell,
     PersonYear,
     PlaceAncestor,
+    RefreshMark,
     ResidentCell,
     ResidentMark,
     ResidentState,
@@ -682,9 +685,12 @@ def _locked_watermarks() -> dict[int, list[Watermark]]:
 
 
 def rollups_refresh() -> int:
-    """Fold every event past the watermarks into the rollups; returns how many (measure, stream) ranges ran."""
+    """Fold every event past the watermarks into the rollups; returns how many (measure, stream) ranges ran.
+    Marks the time (`RefreshMark`, the pages' "数据更新于") and, when a figure may have changed, bumps the
+    "monitoring" cache version in the same transaction, so cached pages and fragments are dropped with it."""
     ran = 0
     with transaction.atomic():
+        changed = not _closure_current()
         measures = measures_sync()
         marks = _locked_watermarks()
         closure_sync()
@@ -694,6 +700,7 @@ def rollups_refresh() -> int:
             _bulk_settings(cursor)
             if _residents_behind():
                 _residents_apply(cursor)
+                changed = True
             for m in measures:
                 ranges = {w.stream: (w.last_id, maxima[w.stream]) for w in marks.get(m.pk, [])
                           if maxima[w.stream] > w.last_id}
@@ -705,7 +712,47 @@ def rollups_refresh() -> int:
                     if w.stream in ranges:
                         w.last_id = ranges[w.stream][1]
                         w.save(update_fields=["last_id", "updated_at"])
+        _refreshed(changed or ran > 0)
     return ran
+
+
+def _refreshed(changed: bool) -> None:
+    """Stamp the refresh; a refresh that changed the rollups drops the cached monitoring pages (same transaction)."""
+    from learncity.core.cache import bump
+
+    now = timezone.now()
+    if not RefreshMark.objects.update(refreshed_at=now):
+        RefreshMark.objects.create(refreshed_at=now)
+    if changed:
+        bump("monitoring")
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How fresh the figures are: when the rollups were last brought up to date, and whether learning records,
+    outcomes, reversals, volunteer services or learners have arrived since (the figures are older than the data)."""
+
+    as_of: datetime.datetime | None
+    behind: bool
+
+
+def rollups_freshness() -> Freshness:
+    """One query over primary-key maxima and the watermarks (cheap at any size): for every page's note."""
+    mark, wm, profiles, rmark = _t(RefreshMark), _t(Watermark), _t(LearnerProfile), _t(ResidentMark)
+    laps = " OR ".join(
+        f"COALESCE((SELECT MAX(id) FROM {_t(STREAM_MODELS[s])}), 0) > "
+        f"COALESCE((SELECT MIN(last_id) FROM {wm} WHERE stream = '{s}'), "
+        f"(SELECT MAX(id) FROM {_t(STREAM_MODELS[s])}))" for s in STREAM_ORDER)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT (SELECT MAX(refreshed_at) FROM {mark}), CASE WHEN {laps} OR "
+                       f"COALESCE((SELECT MAX(id) FROM {profiles}), 0) > COALESCE((SELECT MAX(last_id) FROM {rmark}), 0) "
+                       f"THEN 1 ELSE 0 END")
+        as_of, behind = cursor.fetchone()
+    if as_of is not None and not isinstance(as_of, datetime.datetime):  # SQLite hands back text
+        as_of = datetime.datetime.fromisoformat(as_of)
+    if as_of is not None and timezone.is_naive(as_of):
+        as_of = timezone.make_aware(as_of, datetime.UTC)
+    return Freshness(as_of, bool(behind))
 
 
 def rollups_recompute(year: int | None = None) -> None:
@@ -731,6 +778,7 @@ def rollups_recompute(year: int | None = None) -> None:
                 ranges = {w.stream: (0, w.last_id) for w in marks.get(m.pk, []) if w.last_id > 0}
                 _apply(cursor, m, ranges, year, fresh=True)
             cursor.execute(f"DROP TABLE {RECORD_BASE}")
+        _refreshed(True)
 
 
 def rollups_snapshot(year: int | None = None) -> dict[str, set]:
@@ -908,3 +956,179 @@ def times_sum(measure: Measure, *, year: int, months: list[int], place_id: int, 
 
 def selection_json(measure: Measure) -> str:
     return json.dumps(measure.selection, ensure_ascii=False)
+
+
+# --- reading a whole page at once -----------------------------------------------------------------------------
+#
+# A page asks for many figures (every indicator, this period and the one before, a place and its children). Each
+# kind of cell answers all of them in one query: a conditional sum per figure, grouped by place.
+
+
+@dataclass(frozen=True)
+class PersonsAsk:
+    """Distinct persons of a measure in the months of `mask` of `year`; `gmask` None: any group."""
+
+    measure_id: int
+    year: int
+    mask: int
+    bands: tuple[str, ...] | None = None
+    sexes: tuple[str, ...] | None = None
+    gmask: int | None = None
+
+
+@dataclass(frozen=True)
+class TimesAsk:
+    """(person-times, hours) of a measure in those months of `year`."""
+
+    measure_id: int
+    year: int
+    months: tuple[int, ...]
+    bands: tuple[str, ...] | None = None
+    sexes: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ResidentsAsk:
+    """Registered learners by the end of `until`, aged (at 1 January of `year`) in the bands; `gmask` None: any."""
+
+    year: int
+    until: datetime.date
+    bands: tuple[str, ...] | None = None
+    sexes: tuple[str, ...] | None = None
+    gmask: int | None = None
+
+
+def mask_of(codes, bits: dict[str, int | None]) -> int | None:
+    """The mask of those groups from the bits of `lookups()`; None when one of them has no bit (count the slow
+    way). Codes of no group are left out, as `group_mask` does."""
+    mask = 0
+    for code in codes:
+        if code in bits:
+            if bits[code] is None:
+                return None
+            mask |= bits[code]
+    return mask
+
+
+def _dims(bands, sexes) -> Q:
+    q = Q()
+    if bands is not None:
+        q &= Q(age_band__in=bands)
+    if sexes is not None:
+        q &= Q(sex__in=sexes)
+    return q
+
+
+def _bit_aliases(values) -> dict[int, str]:
+    return {v: f"_b{i}" for i, v in enumerate(sorted(set(values)))}
+
+
+def persons_many(asks: dict, place_ids: list[int]) -> dict:
+    """{key: {place id: persons}} for every ask of `asks` ({key: PersonsAsk}) under every place: one query."""
+    out = {key: dict.fromkeys(place_ids, 0) for key in asks}
+    live = {k: a for k, a in asks.items() if a.bands != () and a.sexes != ()}
+    if not live or not place_ids:
+        return out
+    masks = _bit_aliases(a.mask for a in live.values())
+    gmasks = _bit_aliases(a.gmask for a in live.values() if a.gmask is not None)
+    gnames = {v: n.replace("_b", "_g") for v, n in gmasks.items()}
+    scope = Q(pk__in=[])
+    for measure_id, year in {(a.measure_id, a.year) for a in live.values()}:
+        scope |= Q(measure_id=measure_id, year=year)
+    sums = {}
+    for i, a in enumerate(live.values()):
+        cond = Q(measure_id=a.measure_id, year=a.year, **{f"{masks[a.mask]}__gt": 0}) & _dims(a.bands, a.sexes)
+        if a.gmask is not None:
+            cond &= Q(**{f"{gnames[a.gmask]}__gt": 0})
+        sums[f"n{i}"] = Sum("persons", filter=cond)
+    qs = (PersonCell.objects.filter(scope, place_id__in=place_ids)
+          .annotate(**{n: F("mask").bitand(v) for v, n in masks.items()},
+                    **{gnames[v]: F("gmask").bitand(v) for v in gmasks})
+          .values("place_id").annotate(**sums).order_by())
+    keys = list(live)
+    for row in qs:
+        for i, key in enumerate(keys):
+            out[key][row["place_id"]] = row[f"n{i}"] or 0
+    return out
+
+
+def times_many(asks: dict, place_ids: list[int], *, by: str = "place_id") -> dict:
+    """{key: {place id: (person_times, hours)}} for every ask ({key: TimesAsk}) under every place: one query. With
+    `by` ("record_kind", "provider_kind", "sex", "age_band"): {key: {value of that dimension: (…)}} under the
+    places (give one), the values found only."""
+    out = {key: dict.fromkeys(place_ids, (0, 0)) if by == "place_id" else {} for key in asks}
+    live = {k: a for k, a in asks.items() if a.bands != () and a.sexes != () and a.months}
+    if not live or not place_ids:
+        return out
+    scope = Q(pk__in=[])
+    for measure_id, year in {(a.measure_id, a.year) for a in live.values()}:
+        scope |= Q(measure_id=measure_id, year=year)
+    sums = {}
+    for i, a in enumerate(live.values()):
+        cond = Q(measure_id=a.measure_id, year=a.year, month__in=a.months) & _dims(a.bands, a.sexes)
+        sums[f"t{i}"] = Sum("person_times", filter=cond)
+        sums[f"h{i}"] = Sum("hours", filter=cond)
+    keys = list(live)
+    for row in TimeCell.objects.filter(scope, place_id__in=place_ids).values(by).annotate(**sums).order_by():
+        for i, key in enumerate(keys):
+            if by == "place_id" or row[f"t{i}"] is not None:
+                out[key][row[by]] = (row[f"t{i}"] or 0, row[f"h{i}"] or 0)
+    return out
+
+
+def residents_many(asks: dict, place_ids: list[int]) -> dict:
+    """{key: {place id: registered learners}} for every ask ({key: ResidentsAsk}) under every place: one query."""
+    out = {key: dict.fromkeys(place_ids, 0) for key in asks}
+    live = {k: a for k, a in asks.items() if a.bands != () and a.sexes != ()}
+    if not live or not place_ids:
+        return out
+    gmasks = _bit_aliases(a.gmask for a in live.values() if a.gmask is not None)
+    sums = {}
+    for i, a in enumerate(live.values()):
+        cond = Q(since__lte=month_key(a.until))
+        if a.sexes is not None:
+            cond &= Q(sex__in=a.sexes)
+        if a.bands is not None:
+            cond &= _age_base_q(a.year, list(a.bands))
+        if a.gmask is not None:
+            cond &= Q(**{f"{gmasks[a.gmask]}__gt": 0})
+        sums[f"n{i}"] = Sum("residents", filter=cond)
+    keys = list(live)
+    qs = (ResidentCell.objects.filter(place_id__in=place_ids)
+          .annotate(**{n: F("gmask").bitand(v) for v, n in gmasks.items()})
+          .values("place_id").annotate(**sums).order_by())
+    for row in qs:
+        for i, key in enumerate(keys):
+            out[key][row["place_id"]] = row[f"n{i}"] or 0
+    return out
+
+
+def lookups() -> tuple[dict[str, Measure], dict[str, int | None], list[tuple[str, str]]]:
+    """({selection key: measure}, {group code: its bit value or None}, [(group code, name)] in group order): the
+    small tables every page of figures looks things up in, read in one query."""
+    measures, groups = _t(Measure), _t(LearnerGroup)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 'm', id, {connection.ops.quote_name('key')}, NULL, 0 FROM {measures} UNION ALL "
+                       f"SELECT 'g', (SELECT b.value FROM {_t(GroupBit)} b WHERE b.group_id = g.id), g.code, g.name, "
+                       f"g.id FROM {groups} g")
+        rows = cursor.fetchall()
+    found = {key: Measure(pk=pk, key=key) for kind, pk, key, _, _ in rows if kind == "m"}
+    groups_found = sorted((gid, code, name, value) for kind, value, code, name, gid in rows if kind == "g")
+    return (found, {code: value for _, code, _, value in groups_found},
+            [(code, name) for _, code, name, _ in groups_found])
+
+
+def persons_by_groups(measure: Measure, *, year: int, mask: int, place_id: int, bits: dict[str, int],
+                      bands=None, sexes=None, within: int | None = None) -> dict[str, int]:
+    """Distinct persons of the measure under the place in each group of `bits` ({code: bit}, every group with
+    one), within the groups of mask `within` when given: one query."""
+    qs = _cells(PersonCell.objects.filter(measure=measure, year=year, place_id=place_id), bands, sexes)
+    if within is not None:
+        qs = qs.annotate(in_group=F("gmask").bitand(within)).filter(in_group__gt=0)
+    if not bits:
+        return {}
+    qs = qs.annotate(hit=F("mask").bitand(mask), **{f"g{i}": F("gmask").bitand(value)
+                                                     for i, value in enumerate(bits.values())})
+    sums = qs.filter(hit__gt=0).aggregate(**{f"n{i}": Sum("persons", filter=Q(**{f"g{i}__gt": 0}))
+                                             for i in range(len(bits))})
+    return {code: n for i, code in enumerate(bits) if (n := sums[f"n{i}"])}

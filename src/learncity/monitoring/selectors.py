@@ -10,7 +10,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, F, IntegerField, Q, When
+from django.db.models import Value as V
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -26,14 +27,14 @@ from learncity.network.models import (
     LearningOrganisation,
     LearningOrganisationKind,
 )
-from learncity.people.models import LearnerGroup
-from learncity.places.models import AGE_BANDS, SEX_CHOICES, Place, PlaceLevel, Population, PopulationBand
+from learncity.places.models import AGE_BANDS, SEX_CHOICES, Place, PlaceLevel, Population
 from learncity.places.selectors import MUNICIPALITIES
 
 from . import rollups
 from .models import (
     AREA_GROUPS,
     Indicator,
+    IndicatorVersion,
     IndicatorVersionStatus,
     Measure,
     PlaceAncestor,
@@ -42,7 +43,7 @@ from .models import (
     area_group_of,
 )
 from .periods import Period, period_check_countable, period_default, period_of
-from .spec import LEVELS, Spec, bands_between, spec_validate
+from .spec import LEVELS, Spec, bands_between, spec_load
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
@@ -213,13 +214,15 @@ def _breakdowns(spec: Spec) -> tuple[str, ...]:
 
 
 def _definitions(*, published_only: bool = False) -> list[_Def]:
-    qs = Indicator.objects.filter(versions__status=IndicatorVersionStatus.ACTIVE).order_by("order", "code")
+    """The active indicators with their formulas: one query."""
+    qs = (IndicatorVersion.objects.filter(status=IndicatorVersionStatus.ACTIVE).select_related("indicator")
+          .order_by("indicator__order", "indicator__code"))
     if published_only:
-        qs = qs.filter(published=True)
+        qs = qs.filter(indicator__published=True)
     out = []
-    for ind in qs.prefetch_related("versions"):
-        version = next(v for v in ind.versions.all() if v.status == IndicatorVersionStatus.ACTIVE)
-        spec = spec_validate(version.spec)
+    for version in qs:
+        ind = version.indicator
+        spec = spec_load(version.spec)
         group = area_group_of(ind.area)
         info = IndicatorInfo(
             code=ind.code, name=ind.name, unit=ind.unit, area=ind.area, area_label=str(UnescoArea(ind.area).label),
@@ -235,12 +238,6 @@ def _definition(code: str, *, published_only: bool = False) -> _Def:
         if d.indicator.code == code:
             return d
     raise NotFound(gettext("未找到指标「%(code)s」") % {"code": code})
-
-
-def _fresh() -> None:
-    """Bring the rollups up to date before reading, when they are behind (a cheap check)."""
-    if rollups.rollups_behind():
-        rollups.rollups_refresh()
 
 
 # --- computing values -----------------------------------------------------------------------------------
@@ -262,55 +259,105 @@ def _read_sexes(filters: dict, override: list[str] | None) -> list[str] | None:
 
 
 class _Ctx:
-    """Per-call memo. Every figure is read for all the call's places at once (the overview's one place, a
-    drill-down's place and its children): one query per figure, not one per place."""
+    """Per-call memo that reads a whole page in a handful of queries: one per kind of cell (persons, times,
+    registered residents, each reference table) for every figure and every place of the call.
+
+    A page is built twice through `_batched`: first *planning* (every figure asked for is noted and answered 0),
+    then the noted figures are read, a query per kind for all of them and all the call's places, and the page is
+    built again from the answers. A figure the plan missed (one asked only for a value the plan could not know)
+    is read on its own, so a page is never wrong, only a query dearer."""
 
     def __init__(self, places: list[Place]):
         self.place_ids = [p.pk for p in places]
-        self.measures: dict[str, Measure | None] = {}
+        self.planning = False
+        self.wanted: dict[tuple, object] = {}
         self.figures: dict[tuple, dict[int, object]] = {}
-        self.populations: dict[int, dict[int, tuple[int, dict] | None]] = {}
+        self._measures: dict[str, Measure] | None = None
+        self._groups: dict[str, int | None] | None = None
+        self._group_names: list[tuple[str, str]] = []
+        self._populations: tuple[dict, dict] | None = None
         self.targets: dict[int, dict] | None = None
 
-    def _all(self, key: tuple, place: Place, compute):
-        if key not in self.figures:
-            ids = self.place_ids if place.pk in self.place_ids else [place.pk]
-            self.figures[key] = compute(ids)
-        found = self.figures[key]
-        if place.pk not in found:  # a place outside the call's set (not expected): on its own
-            found.update(compute([place.pk]))
-        return found[place.pk]
+    # -- figures ------------------------------------------------------------------------------------------------
+
+    def _get(self, key: tuple, place: Place, ask, zero):
+        found = self.figures.get(key)
+        if found is not None and place.pk in found:
+            return found[place.pk]
+        if self.planning and place.pk in self.place_ids:
+            self.wanted[key] = ask
+            return zero
+        ids = self.place_ids if place.pk in self.place_ids else [place.pk]
+        self.figures.setdefault(key, {}).update(_read({key: ask}, ids)[key])
+        return self.figures[key][place.pk]
+
+    def fetch(self) -> None:
+        """Read every figure the plan noted: one query per kind of cell."""
+        wanted, self.wanted = self.wanted, {}
+        for key, found in _read(wanted, self.place_ids).items():
+            self.figures.setdefault(key, {}).update(found)
 
     def persons(self, measure: Measure, place: Place, *, year, mask, bands, sexes, groups) -> int:
-        key = ("persons", measure.pk, year, mask, _key(bands), _key(sexes), _key(groups))
-        return self._all(key, place, lambda ids: rollups.persons_counts(
-            measure, year=year, mask=mask, place_ids=ids, bands=bands, sexes=sexes, group_codes=groups))
+        gmask = None
+        if groups:
+            gmask = rollups.mask_of(groups, self.groups())
+            if gmask is None:  # a group beyond the 63 with a bit: over the person-years, place by place
+                key = ("persons_slow", measure.pk, year, mask, _key(bands), _key(sexes), _key(groups))
+                return self._get(key, place, ("persons_slow", measure, year, mask, bands, sexes, groups), 0)
+        key = ("persons", measure.pk, year, mask, _key(bands), _key(sexes), gmask)
+        return self._get(key, place, rollups.PersonsAsk(measure.pk, year, mask, _key(bands), _key(sexes), gmask), 0)
 
     def times(self, measure: Measure, place: Place, *, year, months, bands, sexes):
         key = ("times", measure.pk, year, tuple(months), _key(bands), _key(sexes))
-        return self._all(key, place, lambda ids: rollups.times_sums(
-            measure, year=year, months=months, place_ids=ids, bands=bands, sexes=sexes))
+        return self._get(key, place, rollups.TimesAsk(measure.pk, year, tuple(months), _key(bands), _key(sexes)),
+                         (0, 0))
 
     def residents(self, place: Place, *, year, until, bands, sexes, groups) -> int:
-        key = ("residents", year, until, _key(bands), _key(sexes), _key(groups))
-        return self._all(key, place, lambda ids: rollups.residents_counts(
-            year=year, until=until, place_ids=ids, bands=bands, sexes=sexes, group_codes=groups))
+        gmask = None
+        if groups:
+            gmask = rollups.mask_of(groups, self.groups())
+            if gmask is None:
+                key = ("residents_slow", year, until, _key(bands), _key(sexes), _key(groups))
+                return self._get(key, place, ("residents_slow", year, until, bands, sexes, groups), 0)
+        key = ("residents", year, until, _key(bands), _key(sexes), gmask)
+        return self._get(key, place, rollups.ResidentsAsk(year, until, _key(bands), _key(sexes), gmask), 0)
 
-    def under(self, key: tuple, place: Place, qs, field: str) -> int:
-        """How many rows of `qs` lie at or under the place, their place being `field`: counted through the place
-        closure, for all the call's places in one query."""
-        return self._all(key, place, lambda ids: _count_under(qs, field, ids))
+    def under(self, key: tuple, place: Place, model, field: str, q: Q) -> int:
+        """How many rows of `model` matching `q` lie at or under the place, their place being `field`: counted
+        through the place closure, one query per table for all the call's figures and places."""
+        return self._get(("under", *key), place, _Under(model, field, q), 0)
+
+    # -- what the figures are read with: each loaded once a call -------------------------------------------------
+
+    def groups(self) -> dict[str, int | None]:
+        if self._groups is None:
+            self._measures, self._groups, self._group_names = rollups.lookups()
+        return self._groups
+
+    def group_names(self) -> list[tuple[str, str]]:
+        """[(code, name)] of every learner group, in group order."""
+        self.groups()
+        return self._group_names
 
     def population(self, place: Place, year: int) -> tuple[int, dict, int] | None:
         """(total, {(sex, band): count}, the figures' year) of the place's latest figures up to the year (or its
         earliest)."""
-        if year not in self.populations:
+        if self._populations is None or place.pk not in self._populations[0]:
             ids = self.place_ids if place.pk in self.place_ids else [place.pk]
-            self.populations[year] = _populations(ids, year)
-        found = self.populations[year]
-        if place.pk not in found:
-            found.update(_populations([place.pk], year))
-        return found[place.pk]
+            found = _populations(ids)
+            if self._populations is None:
+                self._populations = found
+            else:
+                self._populations[0].update(found[0])
+                self._populations[1].update(found[1])
+        years, cells = self._populations
+        chosen = None
+        for pop in years[place.pk]:  # by year
+            if chosen is None or pop[0] <= year:
+                chosen = pop
+        if chosen is None:
+            return None
+        return chosen[1], cells.get(chosen[2], {}), chosen[0]
 
     def targets_of(self, place: Place) -> dict:
         """{(indicator id, start, end): value} of the place's targets (one query for all the call's places)."""
@@ -324,22 +371,86 @@ class _Ctx:
         return self.targets[place.pk]
 
     def measure(self, spec: Spec) -> Measure | None:
-        key = spec.selection_key()
-        if key not in self.measures:
-            self.measures[key] = Measure.objects.filter(key=key).first()
-        return self.measures[key]
+        if self._measures is None:
+            self.groups()
+        return self._measures.get(spec.selection_key())
 
 
-def _count_under(qs, field: str, place_ids: list[int]) -> dict[int, int]:
-    """{place id: rows of `qs` whose `field` is that place or a place under it}, by joining the place closure."""
-    sql, params = qs.order_by().annotate(_at=F(field)).values("_at").query.sql_with_params()
+@dataclass(frozen=True)
+class _Under:
+    model: type
+    field: str
+    q: Q
+
+
+def _read(wanted: dict, place_ids: list[int]) -> dict:
+    """{key: {place id: figure}} for every figure of `wanted` ({key: ask}): one query per kind of cell."""
+    out: dict = {}
+    persons = {k: a for k, a in wanted.items() if isinstance(a, rollups.PersonsAsk)}
+    times = {k: a for k, a in wanted.items() if isinstance(a, rollups.TimesAsk)}
+    residents = {k: a for k, a in wanted.items() if isinstance(a, rollups.ResidentsAsk)}
+    if persons:
+        out.update(rollups.persons_many(persons, place_ids))
+    if times:
+        out.update(rollups.times_many(times, place_ids))
+    if residents:
+        out.update(rollups.residents_many(residents, place_ids))
+    under = {k: a for k, a in wanted.items() if isinstance(a, _Under)}
+    if under:
+        out.update(_count_under_many(under, place_ids))
+    for k, a in wanted.items():
+        if isinstance(a, tuple) and a[0] == "persons_slow":
+            _, measure, year, mask, bands, sexes, groups = a
+            out[k] = rollups.persons_counts(measure, year=year, mask=mask, place_ids=place_ids, bands=bands,
+                                            sexes=sexes, group_codes=groups)
+        elif isinstance(a, tuple) and a[0] == "residents_slow":
+            _, year, until, bands, sexes, groups = a
+            out[k] = rollups.residents_counts(year=year, until=until, place_ids=place_ids, bands=bands, sexes=sexes,
+                                              group_codes=groups)
+    return out
+
+
+def _batched(ctx: _Ctx, build):
+    """Build once planning (noting every figure), read the noted figures a kind at a time, build again."""
+    ctx.planning = True
+    try:
+        build()
+    except DomainError:
+        pass  # the real build below says it
+    finally:
+        ctx.planning = False
+    ctx.fetch()
+    return build()
+
+
+def _count_under_many(asks: dict, place_ids: list[int]) -> dict:
+    """{key: {place id: rows of the ask's table matching its condition whose place is that place or a place
+    under it}} for every ask of `asks` ({key: _Under}), whatever their tables: one query, the tables' rows
+    (a 0/1 column per ask) put together and joined with the place closure."""
+    names = {key: f"c{i}" for i, key in enumerate(asks)}
+    parts, params = [], []
+    for model, field in dict.fromkeys((a.model, a.field) for a in asks.values()):
+        mine = {k: a.q for k, a in asks.items() if (a.model, a.field) == (model, field)}
+        anywhere = Q(pk__in=[])
+        for q in mine.values():
+            anywhere |= q
+        columns = {names[k]: (Case(When(mine[k], then=V(1)), default=V(0), output_field=IntegerField())
+                              if k in mine else V(0, output_field=IntegerField())) for k in asks}
+        qs = model.objects.filter(anywhere).order_by().annotate(_at=F(field), **columns).values("_at", *names.values())
+        sql, more = qs.query.sql_with_params()
+        parts.append(sql)
+        params += more
     closure = connection.ops.quote_name(PlaceAncestor._meta.db_table)
-    out = dict.fromkeys(place_ids, 0)
+    out = {key: dict.fromkeys(place_ids, 0) for key in asks}
+    sums = ", ".join(f"SUM(q.{connection.ops.quote_name(n)})" for n in names.values())
+    rows = " UNION ALL ".join(f"SELECT * FROM ({sql}) u{i}" for i, sql in enumerate(parts))
     with connection.cursor() as cur:
-        cur.execute(f"SELECT a.ancestor_id, COUNT(*) FROM ({sql}) q JOIN {closure} a ON a.place_id = q._at "
+        cur.execute(f"SELECT a.ancestor_id, {sums} FROM ({rows}) q JOIN {closure} a ON a.place_id = q._at "
                     f"WHERE a.ancestor_id IN ({', '.join(['%s'] * len(place_ids))}) GROUP BY a.ancestor_id",
                     [*params, *place_ids])
-        out.update(dict(cur.fetchall()))
+        for ancestor, *counts in cur.fetchall():
+            for key, n in zip(asks, counts, strict=True):
+                out[key][ancestor] = int(n or 0)
     return out
 
 
@@ -347,19 +458,19 @@ def _key(values) -> tuple | None:
     return None if values is None else tuple(sorted(values))
 
 
-def _populations(place_ids: list[int], year: int) -> dict[int, tuple[int, dict] | None]:
-    """Each place's latest population figures up to the year (or its earliest, when all are later): two queries."""
-    chosen: dict[int, Population] = {}
-    for pop in Population.objects.filter(place_id__in=place_ids).order_by("place_id", "year"):
-        have = chosen.get(pop.place_id)
-        if have is None or (pop.year <= year and (have.year > year or pop.year > have.year)):
-            chosen[pop.place_id] = pop
-    cells: dict[int, dict] = {pop.pk: {} for pop in chosen.values()}
-    for pop_id, sex, band, n in PopulationBand.objects.filter(population_id__in=cells).values_list(
-            "population_id", "sex", "age_band", "count"):
-        cells[pop_id][(sex, band)] = n
-    return {pk: (chosen[pk].total, cells[chosen[pk].pk], chosen[pk].year) if pk in chosen else None
-            for pk in place_ids}
+def _populations(place_ids: list[int]) -> tuple[dict[int, list[tuple[int, int, int]]], dict[int, dict]]:
+    """({place id: [(year, total, population id)] by year}, {population id: {(sex, band): count}}) of every year
+    of the places' population figures: one query (the bands joined to their figures)."""
+    years: dict[int, list] = {pk: [] for pk in place_ids}
+    cells: dict[int, dict] = {}
+    for pk, place_id, year, total, sex, band, n in Population.objects.filter(place_id__in=place_ids).order_by(
+            "place_id", "year").values_list("pk", "place_id", "year", "total", "bands__sex", "bands__age_band",
+                                            "bands__count"):
+        if not years[place_id] or years[place_id][-1][2] != pk:
+            years[place_id].append((year, total, pk))
+        if sex is not None:
+            cells.setdefault(pk, {})[(sex, band)] = n
+    return years, cells
 
 
 def _numerator(ctx: _Ctx, spec: Spec, place: Place, period: Period, *, bands=None, sexes=None):
@@ -381,29 +492,29 @@ def _numerator(ctx: _Ctx, spec: Spec, place: Place, period: Period, *, bands=Non
     end = period.end
     if spec.source == "places_with_institution":
         institutions = Institution.objects.filter(_open_at(end), kind__in=f["institution_kind"])
-        qs, key = Place.objects.filter(level=LEVELS[f["level"]], pk__in=institutions.values("place_id")), "pk"
+        model, key, q = Place, "pk", Q(level=LEVELS[f["level"]], pk__in=institutions.values("place_id"))
     elif spec.source == "designations":
-        qs, key = Designation.objects.filter(_named_by(end)), "place_id"
+        model, key, q = Designation, "place_id", _named_by(end)
         if "kind" in f:
-            qs = qs.filter(kind__in=f["kind"])
+            q &= Q(kind__in=f["kind"])
         if "tier" in f:
-            qs = qs.filter(tier__in=f["tier"])
+            q &= Q(tier__in=f["tier"])
     elif spec.source == "learning_organisations":
-        qs, key = LearningOrganisation.objects.filter(_named_by(end)), "place_id"
+        model, key, q = LearningOrganisation, "place_id", _named_by(end)
         if "kind" in f:
-            qs = qs.filter(kind__in=f["kind"])
+            q &= Q(kind__in=f["kind"])
     elif spec.source == "venues":
-        qs, key = Venue.objects.filter(Q(opened_on__isnull=True) | Q(opened_on__lte=end),
-                                       Q(closed_on__isnull=True) | Q(closed_on__gt=end)), "place_id"
+        model, key = Venue, "place_id"
+        q = (Q(opened_on__isnull=True) | Q(opened_on__lte=end)) & (Q(closed_on__isnull=True) | Q(closed_on__gt=end))
         if "kind" in f:
-            qs = qs.filter(kind__in=f["kind"])
+            q &= Q(kind__in=f["kind"])
         if f.get("free_open") is True:
-            qs = qs.exclude(free_open_days="")
+            q &= ~Q(free_open_days="")
         elif f.get("free_open") is False:
-            qs = qs.filter(free_open_days="")
+            q &= Q(free_open_days="")
     else:
         raise ValueError(spec.source)
-    return Decimal(ctx.under(("numerator", spec.source, json.dumps(f, sort_keys=True), end), place, qs, key))
+    return Decimal(ctx.under(("numerator", spec.source, json.dumps(f, sort_keys=True), end), place, model, key, q))
 
 
 def _open_at(day: datetime.date) -> Q:
@@ -437,7 +548,7 @@ def _denominator(ctx: _Ctx, spec: Spec, place: Place, period: Period, *, bands=N
     if d["source"] == "population":
         return _population(ctx, place, period.start.year, _read_bands(d, bands), _read_sexes(d, sexes))
     if d["source"] == "places":
-        return ctx.under(("places", d["level"]), place, Place.objects.filter(level=LEVELS[d["level"]]), "pk")
+        return ctx.under(("places", d["level"]), place, Place, "pk", Q(level=LEVELS[d["level"]]))
     # registered residents by the end of the period, aged at 1 January of the period's year: the resident cells
     return ctx.residents(place, year=period.start.year, until=period.end, bands=_read_bands(d, bands),
                          sexes=_read_sexes(d, sexes), groups=d.get("group"))
@@ -585,6 +696,15 @@ def _cities_running() -> list[Place]:
 
 
 def _home(actor) -> Place:
+    """The actor's top monitoring place, read once per actor object (a request's user)."""
+    home = getattr(actor, "_monitoring_home", None)
+    if home is None:
+        home = _home_read(actor)
+        actor._monitoring_home = home
+    return home
+
+
+def _home_read(actor) -> Place:
     scope = scope_for(actor)
     if scope.everything:
         cities = _cities_running()
@@ -599,9 +719,12 @@ def _home(actor) -> Place:
 
 def _place_for(actor, place_id: int | None) -> Place:
     home = _home(actor)
-    if place_id is None:
+    if place_id is None or place_id == home.pk:
         return home
-    place = Place.objects.filter(pk=place_id).first()
+    seen = actor.__dict__.setdefault("_monitoring_seen", {})  # places read already in this request
+    place = seen.get(place_id) or Place.objects.filter(pk=place_id).first()
+    if place is not None:
+        seen[place_id] = place
     if place is None or not scope_for(actor).can_view_place(place):
         raise NotFound(gettext("未找到该区划"))
     return place
@@ -620,10 +743,31 @@ def monitoring_home_place(*, actor) -> PlaceRef:
     return PlaceRef.of(_home(actor))
 
 
-def monitoring_places(*, actor, parent_id: int | None = None) -> list[PlaceRef]:
-    """The places to choose from: the actor's top place and its children (or the children of `parent_id`)."""
+def monitoring_places(*, actor, parent_id: int | None = None, also: int | None = None) -> list[PlaceRef]:
+    """The places to choose from: the actor's top place and its children (or the children of `parent_id`).
+    `also`: a place the page will ask for next, read in the same query (whether the actor may see it is decided
+    when it is asked for)."""
+    if parent_id is None and getattr(actor, "_monitoring_home", None) is None:
+        scope = scope_for(actor)
+        if not scope.everything and (scope.roles & MONITOR_ROLES) and scope.view.place_paths:
+            # the top place and its children in one query (and the top remembered for the rest of the request)
+            top = sorted(scope.view.place_paths, key=len)[0]
+            q = Q(path=top) | Q(parent__path=top)
+            if also is not None:
+                q |= Q(pk=also)
+            found = list(Place.objects.filter(q).order_by("level", "code"))
+            home = next((p for p in found if p.path == top), None)
+            if home is not None:
+                actor._monitoring_home = home
+                actor.__dict__.setdefault("_monitoring_seen", {}).update({p.pk: p for p in found})
+                return [PlaceRef.of(p) for p in found if p is home or p.parent_id == home.pk]
     parent = _place_for(actor, parent_id)
     return [PlaceRef.of(parent)] + [PlaceRef.of(p) for p in Place.objects.filter(parent=parent).order_by("code")]
+
+
+def monitoring_place(*, actor, place_id: int | None = None) -> PlaceRef:
+    """The place the actor asked for (their top place when none), if they may see it: NotFound otherwise."""
+    return PlaceRef.of(_place_for(actor, place_id))
 
 
 def indicator_list(*, actor, published_only: bool = False) -> list[IndicatorInfo]:
@@ -640,16 +784,15 @@ def indicator_get(*, actor, code: str) -> tuple[IndicatorInfo, dict]:
 def monitoring_overview(*, actor, place_id: int | None = None, period: Period | None = None) -> Overview:
     place = _place_for(actor, place_id)
     period = period or period_default()
-    _fresh()
-    ctx = _Ctx([place])
-    return Overview(PlaceRef.of(place), period, [_row(ctx, d, place, period) for d in _definitions()])
+    ctx, defs = _Ctx([place]), _definitions()
+    return Overview(PlaceRef.of(place), period, _batched(ctx, lambda: [_row(ctx, d, place, period) for d in defs]))
 
 
 def _drilldown(d: _Def, place: Place, top: Place, period: Period, *, public: bool) -> Drilldown:
     children = [] if public and place.level >= PlaceLevel.STREET else list(Place.objects.filter(parent=place).order_by("code"))
     ctx = _Ctx([place, *children])
-    row = _row(ctx, d, place, period, public=public)
-    rows = [_row(ctx, d, c, period, public=public) for c in children]
+    row, rows = _batched(ctx, lambda: (_row(ctx, d, place, period, public=public),
+                                       [_row(ctx, d, c, period, public=public) for c in children]))
     if public:
         rows = _suppress_complement(row, rows)
     return Drilldown(indicator=d.info, period=period, place=PlaceRef.of(place), ancestors=_ancestors(place, top),
@@ -675,7 +818,6 @@ def _suppress_complement(parent: IndicatorRow, rows: list[IndicatorRow]) -> list
 def indicator_drilldown(*, actor, code: str, place_id: int | None = None, period: Period | None = None) -> Drilldown:
     place = _place_for(actor, place_id)
     d = _definition(code)
-    _fresh()
     return _drilldown(d, place, _home(actor), period or period_default(), public=False)
 
 
@@ -684,30 +826,47 @@ def indicator_breakdown(*, actor, code: str, by: str, place_id: int | None = Non
     place = _place_for(actor, place_id)
     d = _definition(code)
     period = period or period_default()
+    _by_check(d, by)
+    ctx = _Ctx([place])
+    rows = _batched(ctx, lambda: _breakdown_rows(ctx, d, place, period, by)) if by in ("sex", "age_band") else (
+        _breakdown_rows(ctx, d, place, period, by))
+    return Breakdown(d.info, PlaceRef.of(place), period, by, rows)
+
+
+def _by_check(d: _Def, by: str) -> None:
     if by not in d.info.breakdowns:
         raise DomainError({"by": gettext("指标「%(name)s」不能按「%(by)s」分组，可选：%(v)s") % {"name": d.info.name, "by": by, "v": ', '.join(d.info.breakdowns) or gettext("无")}})
-    _fresh()
-    ctx = _Ctx([place])
+
+
+def _breakdown_rows(ctx: _Ctx, d: _Def, place: Place, period: Period, by: str) -> list[BreakdownRow]:
+    """By sex and age band through the context (batched with the rest of a page); by group, record kind and
+    provider kind from the rollups directly (a query or two)."""
     spec, f = d.spec, d.spec.filters
-    measure = ctx.measure(spec)
     rows: list[BreakdownRow] = []
     if by in ("sex", "age_band"):
         keys = ["M", "F"] if by == "sex" else [b for b in (_read_bands(f, None) or [b[0] for b in AGE_BANDS])]
-        for key in keys:
-            kw = {"sexes": [key]} if by == "sex" else {"bands": [key]}
-            rows.append(BreakdownRow(key, str(BREAKDOWN_LABELS[by][key]), _value(ctx, spec, place, period, **kw)))
-        return Breakdown(d.info, PlaceRef.of(place), period, by, rows)
+        return [BreakdownRow(key, str(BREAKDOWN_LABELS[by][key]), _value(
+            ctx, spec, place, period, **({"sexes": [key]} if by == "sex" else {"bands": [key]}))) for key in keys]
+    measure = ctx.measure(spec)
     if period.kind == "custom":
         period_check_countable(period)
     year = period.start.year
     if by == "group":
-        counts = ({} if measure is None else rollups.persons_by(
-            measure, "group", year=year, mask=period.mask(), place_id=place.pk, bands=_read_bands(f, None),
-            sexes=_read_sexes(f, None), group_codes=f.get("group")))
-        for code, name in LearnerGroup.objects.order_by("id").values_list("code", "name"):
+        bits = ctx.groups()
+        within = rollups.mask_of(f["group"], bits) if f.get("group") else None
+        if measure is None:
+            counts = {}
+        elif None in bits.values() or (f.get("group") and within is None):  # a group without a bit: the slow way
+            counts = rollups.persons_by(
+                measure, "group", year=year, mask=period.mask(), place_id=place.pk, bands=_read_bands(f, None),
+                sexes=_read_sexes(f, None), group_codes=f.get("group"))
+        else:
+            counts = rollups.persons_by_groups(measure, year=year, mask=period.mask(), place_id=place.pk, bits=bits,
+                                               bands=_read_bands(f, None), sexes=_read_sexes(f, None), within=within)
+        for code, name in ctx.group_names():
             n = Decimal(counts.get(code, 0))
             rows.append(BreakdownRow(code, name, Value(n, n, None)))
-        return Breakdown(d.info, PlaceRef.of(place), period, by, rows)
+        return rows
     sums = ({} if measure is None else rollups.times_sum(
         measure, year=year, months=[m for _, m in period.months()], place_id=place.pk, bands=_read_bands(f, None),
         sexes=_read_sexes(f, None), by=by))
@@ -715,18 +874,85 @@ def indicator_breakdown(*, actor, code: str, by: str, place_id: int | None = Non
         t, h = sums[key]
         n = Decimal(t) if spec.count == "person_times" else Decimal(h).quantize(Decimal("0.1"))
         rows.append(BreakdownRow(key, str(BREAKDOWN_LABELS[by].get(key, key)), Value(n, n, None)))
-    return Breakdown(d.info, PlaceRef.of(place), period, by, rows)
+    return rows
+
+
+def indicators_breakdown(*, actor, by: str, place_id: int | None = None,
+                         period: Period | None = None) -> list[Breakdown]:
+    """The breakdown `by` of every indicator that breaks down that way (the annual statistics' table by kind of
+    institution): by record kind or provider kind in one query for all of them."""
+    place = _place_for(actor, place_id)
+    period = period or period_default()
+    ctx = _Ctx([place])
+    defs = [d for d in _definitions() if by in d.info.breakdowns]
+    if by not in ("record_kind", "provider_kind") or not defs:
+        return [Breakdown(d.info, PlaceRef.of(place), period, by, _breakdown_rows(ctx, d, place, period, by))
+                for d in defs]
+    if period.kind == "custom":
+        period_check_countable(period)
+    asks = {}
+    for d in defs:
+        measure, f = ctx.measure(d.spec), d.spec.filters
+        if measure is not None:
+            asks[d.info.code] = rollups.TimesAsk(measure.pk, period.start.year, tuple(m for _, m in period.months()),
+                                                 _key(_read_bands(f, None)), _key(_read_sexes(f, None)))
+    found = rollups.times_many(asks, [place.pk], by=by)
+    out = []
+    for d in defs:
+        sums = found.get(d.info.code, {})
+        rows = []
+        for key in sorted(sums):
+            t, h = sums[key]
+            n = Decimal(t) if d.spec.count == "person_times" else Decimal(h).quantize(Decimal("0.1"))
+            rows.append(BreakdownRow(key, str(BREAKDOWN_LABELS[by].get(key, key)), Value(n, n, None)))
+        out.append(Breakdown(d.info, PlaceRef.of(place), period, by, rows))
+    return out
+
+
+@dataclass(frozen=True)
+class IndicatorPage:
+    drill: Drilldown
+    series: Series
+    breakdown: Breakdown | None
+
+
+def indicator_page(*, actor, code: str, place_id: int | None = None, period: Period | None = None,
+                   grain: str = "month", by: str = "") -> IndicatorPage:
+    """One indicator's page at once: the drill-down (the place and its children), the series at `grain` over the
+    period's year and the breakdown `by` (the indicator's first when empty), a query per kind of cell for all."""
+    place = _place_for(actor, place_id)
+    d = _definition(code)
+    period = period or period_default()
+    by = by or (d.info.breakdowns[0] if d.info.breakdowns else "")
+    if by:
+        _by_check(d, by)
+    periods = _series_periods(grain, period.start.year)
+    children = list(Place.objects.filter(parent=place).order_by("code"))
+    ctx = _Ctx([place, *children])
+    batched_by = by in ("sex", "age_band")
+
+    def build():
+        return (_row(ctx, d, place, period), [_row(ctx, d, c, period) for c in children],
+                _points(ctx, d, place, periods, False),
+                _breakdown_rows(ctx, d, place, period, by) if batched_by else None)
+
+    row, rows, points, brows = _batched(ctx, build)
+    if by and not batched_by:
+        brows = _breakdown_rows(ctx, d, place, period, by)
+    drill = Drilldown(indicator=d.info, period=period, place=PlaceRef.of(place),
+                      ancestors=_ancestors(place, _home(actor)), row=row, children=rows)
+    return IndicatorPage(drill, Series(d.info, PlaceRef.of(place), grain, points),
+                         Breakdown(d.info, PlaceRef.of(place), period, by, brows) if by else None)
 
 
 def indicator_series(*, actor, code: str, grain: str = "month", place_id: int | None = None,
                      year: int | None = None) -> Series:
     place = _place_for(actor, place_id)
     d = _definition(code)
-    _fresh()
     return _series(d, place, grain, year)
 
 
-def _series(d: _Def, place: Place, grain: str, year: int | None, *, public: bool = False) -> Series:
+def _series_periods(grain: str, year: int | None) -> list[Period]:
     year = year or timezone.localdate().year
     if grain == "month":
         periods = [period_of("month", datetime.date(year, m, 1)) for m in range(1, 13)]
@@ -736,10 +962,44 @@ def _series(d: _Def, place: Place, grain: str, year: int | None, *, public: bool
         periods = [period_of("year", datetime.date(y, 1, 1)) for y in range(year - 4, year + 1)]
     else:
         raise DomainError({"grain": gettext("未知的时间粒度「%(grain)s」，可选：month, quarter, year") % {"grain": grain}})
+    return periods
+
+
+def _points(ctx: _Ctx, d: _Def, place: Place, periods: list[Period], public: bool) -> list[SeriesPoint]:
+    return [SeriesPoint(p, _value(ctx, d.spec, place, p, public=public), _target_for(ctx, d, place, p).value)
+            for p in periods]
+
+
+def _series(d: _Def, place: Place, grain: str, year: int | None, *, public: bool = False) -> Series:
+    periods = _series_periods(grain, year)
     ctx = _Ctx([place])
-    points = [SeriesPoint(p, _value(ctx, d.spec, place, p, public=public), _target_for(ctx, d, place, p).value)
-              for p in periods]
-    return Series(d.info, PlaceRef.of(place), grain, points)
+    return Series(d.info, PlaceRef.of(place), grain, _batched(ctx, lambda: _points(ctx, d, place, periods, public)))
+
+
+def indicators_series(*, actor, grain: str = "month", place_id: int | None = None,
+                      year: int | None = None) -> list[Series]:
+    """Every indicator's series for the place (the reports' month-by-month and quarter-by-quarter tables): read
+    together, a query per kind of cell."""
+    place = _place_for(actor, place_id)
+    periods = _series_periods(grain, year)
+    ctx, defs = _Ctx([place]), _definitions()
+    points = _batched(ctx, lambda: [_points(ctx, d, place, periods, False) for d in defs])
+    return [Series(d.info, PlaceRef.of(place), grain, p) for d, p in zip(defs, points, strict=True)]
+
+
+def indicators_by_children(*, actor, place_id: int | None = None, period: Period | None = None) -> list[Drilldown]:
+    """Every indicator's drill-down for the place and its children (the reports' table by place): read together,
+    a query per kind of cell."""
+    place = _place_for(actor, place_id)
+    period = period or period_default()
+    top = _home(actor)
+    children = list(Place.objects.filter(parent=place).order_by("code"))
+    ctx, defs = _Ctx([place, *children]), _definitions()
+    rows = _batched(ctx, lambda: [(_row(ctx, d, place, period), [_row(ctx, d, c, period) for c in children])
+                                  for d in defs])
+    ancestors = _ancestors(place, top)
+    return [Drilldown(indicator=d.info, period=period, place=PlaceRef.of(place), ancestors=ancestors, row=row,
+                      children=kids) for d, (row, kids) in zip(defs, rows, strict=True)]
 
 
 def targets_list(*, actor, code: str | None = None, place_id: int | None = None) -> list[TargetRow]:
@@ -803,10 +1063,9 @@ def _public_city(city_code: str | None) -> Place:
 def public_overview(*, period: Period | None = None, city_code: str | None = None) -> Overview:
     city = _public_city(city_code)
     period = period or period_default()
-    _fresh()
-    ctx = _Ctx([city])
+    ctx, defs = _Ctx([city]), _definitions(published_only=True)
     return Overview(PlaceRef.of(city), period,
-                    [_row(ctx, d, city, period, public=True) for d in _definitions(published_only=True)])
+                    _batched(ctx, lambda: [_row(ctx, d, city, period, public=True) for d in defs]))
 
 
 def public_drilldown(*, code: str, place_id: int | None = None, period: Period | None = None,
@@ -819,8 +1078,14 @@ def public_drilldown(*, code: str, place_id: int | None = None, period: Period |
         place = Place.objects.filter(pk=place_id, path__startswith=city.path, level__lte=PlaceLevel.STREET).first()
         if place is None:
             raise NotFound(gettext("未找到该区划"))
-    _fresh()
     return _drilldown(d, place, city, period or period_default(), public=True)
+
+
+def figures_freshness() -> rollups.Freshness:
+    """When the rollups behind every monitoring figure were last brought up to date, and whether data has arrived
+    since (the pages' "数据更新于 …" and their note). One query; it writes nothing (the refresh runs in the
+    background: monitoring.tasks)."""
+    return rollups.rollups_freshness()
 
 
 __all__ = [

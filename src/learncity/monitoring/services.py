@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from learncity.core.audit import audit_record
+from learncity.core.cache import bump
 from learncity.core.errors import CellError, DomainError, FileRejected, NotFound, PermissionDenied
 from learncity.core.scopes import Role, scope_for
 from learncity.core.tabular import check_headers, read_table
@@ -98,6 +99,7 @@ def target_set(*, actor, code: str, place_id: int, period: Period | str, value,
     with transaction.atomic():
         target = _write_target(actor=actor, indicator=indicator, place=place, period=period, value=number,
                                source=source)
+        bump("monitoring")  # the cached monitoring pages show targets and indicators
         audit_record(actor=actor, action="monitoring.target.set", obj=target, indicator=indicator.code,
                      place=place.code, period=period.key, value=str(number))
     return target
@@ -110,6 +112,7 @@ def target_delete(*, actor, target_id: int) -> None:
     if not _can_set_targets(actor, target.place):
         raise PermissionDenied(gettext("只有市级管理员（区县管理员只能为本区县以下的区划）可以删除目标"))
     with transaction.atomic():
+        bump("monitoring")  # the cached monitoring pages show targets and indicators
         audit_record(actor=actor, action="monitoring.target.delete", obj=target, indicator=target.indicator.code,
                      place=target.place.code, value=str(target.value))
         target.delete()
@@ -180,6 +183,7 @@ def targets_import(*, actor, data: bytes, filename: str) -> int:
         for indicator, place, period, number in parsed:
             _write_target(actor=actor, indicator=indicator, place=place, period=period, value=number,
                           source=TargetSource.IMPORT)
+        bump("monitoring")  # the cached monitoring pages show targets and indicators
         audit_record(actor=actor, action="monitoring.target.import", object_type="monitoring.target",
                      rows=len(parsed), filename=filename)
     return len(parsed)
@@ -203,6 +207,10 @@ def indicator_version_create(*, actor, code: str, spec: dict) -> IndicatorVersio
         version = IndicatorVersion.objects.create(
             indicator=indicator, version=number, spec=spec, status=IndicatorVersionStatus.ACTIVE,
             created_by=actor if getattr(actor, "is_authenticated", False) else None)
+        from learncity.monitoring.tasks import rollups_refresh_enqueue
+
+        rollups_refresh_enqueue()  # the new formula's measure is counted by the next background refresh
+        bump("monitoring")  # the cached monitoring pages show targets and indicators
         audit_record(actor=actor, action="monitoring.indicator.version", obj=indicator, version=number, spec=spec)
     return version
 
@@ -213,5 +221,6 @@ def indicator_publish(*, actor, code: str, published: bool) -> Indicator:
     with transaction.atomic():
         indicator.published = bool(published)
         indicator.save(update_fields=["published"])
+        bump("monitoring")  # the cached monitoring pages show targets and indicators
         audit_record(actor=actor, action="monitoring.indicator.publish", obj=indicator, published=bool(published))
     return indicator

@@ -245,3 +245,12 @@ def bands_between(age_min: int | None, age_max: int | None) -> list[str]:
             continue
         out.append(code)
     return out
+
+
+def spec_load(document: dict) -> Spec:
+    """A formula as stored in an indicator version (validated by `spec_validate` when it was saved): read without
+    asking the database again, so a page of indicators costs no query per formula."""
+    num = document["numerator"]
+    source = num["source"]
+    return Spec(source=source, count=num.get("count", NUMERATOR_SOURCES[source]["counts"][0]),
+                filters=dict(num.get("filters", {})), denominator=document.get("denominator"))

@@ -27,11 +27,12 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from learncity.core import uploads
+from learncity.core.cache import fragment, public_page
 from learncity.core.errors import DomainError, FileRejected, NotFound, PermissionDenied
 from learncity.core.forms import add_domain_errors, flash_domain_errors, upload_refused
 from learncity.core.htmx import render_page
@@ -98,6 +99,13 @@ def _common(request, period: Period, place_id: int | None) -> dict:
             "status_class": STATUS_CLASS, "trend_sign": TREND_SIGN}
 
 
+def _cached(kind: str, *key, build):
+    """The non-personal part of a signed-in page (figures of a place and period, with how fresh they are), cached
+    until the next rollup refresh, target or indicator change (the "monitoring" version) and per language."""
+    return fragment((f"monitor-{kind}", *key, get_language()), ("monitoring",),
+                    lambda: (build(), selectors.figures_freshness()))
+
+
 def _may_set_targets(scope) -> bool:
     return scope.everything or bool(scope.roles & {Role.CITY_ADMIN, Role.DISTRICT_ADMIN})
 
@@ -148,19 +156,21 @@ def _chart_rows(rows) -> list[dict]:
 def overview(request):
     """The opening page: every indicator for the place and period, actual against target."""
     period, place_id = _period(request), _place_id(request)
-    data = selectors.monitoring_overview(actor=request.user, place_id=place_id, period=period)
+    places = selectors.monitoring_places(actor=request.user, also=place_id)  # the user's top place and its children
+    place = selectors.monitoring_place(actor=request.user, place_id=place_id)  # refused here if not theirs
+    data, freshness = _cached("overview", place.id, period.key, build=lambda: selectors.monitoring_overview(
+        actor=request.user, place_id=place.id, period=period))
     grouped: dict[str, list] = {}  # by UNESCO area group, in the order the indicators first name them
     for row in data.rows:
         grouped.setdefault(str(row.indicator.area_group_label), []).append(row)
     groups = list(grouped.items())
     chart = [_attainment_bar(r.indicator.name, _attainment(r.actual.value, r.target), r.status)
              for r in data.rows if r.target is not None]
-    places = selectors.monitoring_places(actor=request.user)  # the user's top place and its children
     if data.place.id not in {p.id for p in places}:
         places.append(data.place)
     return render_page(request, "monitoring/overview.html", {
         **_common(request, period, data.place.id), "data": data, "groups": groups, "chart": chart, "places": places,
-        "query": _query(place=place_id, period=period.key),
+        "query": _query(place=place_id, period=period.key), "freshness": freshness,
     })
 
 
@@ -170,18 +180,25 @@ def overview(request):
 @login_required
 def indicator(request, code: str):
     period, place_id = _period(request), _place_id(request)
-    drill = selectors.indicator_drilldown(actor=request.user, code=code, place_id=place_id, period=period)
-    by = request.GET.get("by") or (drill.indicator.breakdowns[0] if drill.indicator.breakdowns else "")
-    grain = request.GET.get("grain", "month")
+    grain, by = request.GET.get("grain", "month"), request.GET.get("by", "")
+    if grain not in GRAIN_LABELS:
+        raise DomainError({"grain": _("「%(g)s」不是可选的时间粒度（按月、按季度、按年）") % {"g": grain}})
+    selectors.monitoring_places(actor=request.user, also=place_id)  # the user's top place and this one: one query
+    place = selectors.monitoring_place(actor=request.user, place_id=place_id)
+    home = selectors.monitoring_home_place(actor=request.user)  # the breadcrumb starts there
+    page, freshness = _cached("indicator", code, home.id, place.id, period.key, grain, by,
+                              build=lambda: selectors.indicator_page(actor=request.user, code=code, place_id=place.id,
+                                                                     period=period, grain=grain, by=by))
+    drill = page.drill
     context = {
         **_common(request, period, drill.place.id), "drill": drill, "info": drill.indicator,
-        "children_chart": _chart_rows(drill.children),
+        "children_chart": _chart_rows(drill.children), "freshness": freshness,
         "query": _query(place=drill.place.id, period=period.key),
         "breakdowns": [(b, BREAKDOWN_LABELS.get(b, b)) for b in drill.indicator.breakdowns], "grains": GRAIN_LABELS,
     }
-    context.update(_series_context(request, code, drill.place.id, period, grain))
-    if by:
-        context.update(_breakdown_context(request, code, drill.place.id, period, by))
+    context.update(_series_shown(page.series, drill.place.id, period, grain))
+    if page.breakdown is not None:
+        context.update(_breakdown_shown(page.breakdown, drill.place.id, period))
     return render_page(request, "monitoring/indicator.html", context)
 
 
@@ -190,6 +207,10 @@ def _series_context(request, code: str, place_id: int, period: Period, grain: st
         raise DomainError({"grain": _("「%(g)s」不是可选的时间粒度（按月、按季度、按年）") % {"g": grain}})
     series = selectors.indicator_series(actor=request.user, code=code, grain=grain, place_id=place_id,
                                         year=period.start.year)
+    return _series_shown(series, place_id, period, grain)
+
+
+def _series_shown(series, place_id: int, period: Period, grain: str) -> dict:
     chart = [{"name": p.period.label, "value": None if p.value.value is None else float(p.value.value),
               "target": None if p.target is None else float(p.target)} for p in series.points]
     return {"series": series, "grain": grain, "series_chart": chart,
@@ -198,10 +219,14 @@ def _series_context(request, code: str, place_id: int, period: Period, grain: st
 
 def _breakdown_context(request, code: str, place_id: int, period: Period, by: str) -> dict:
     breakdown = selectors.indicator_breakdown(actor=request.user, code=code, by=by, place_id=place_id, period=period)
+    return _breakdown_shown(breakdown, place_id, period)
+
+
+def _breakdown_shown(breakdown, place_id: int, period: Period) -> dict:
     chart = [{"name": r.label, "value": None if r.value.value is None else float(r.value.value)}
              for r in breakdown.rows]
-    return {"breakdown": breakdown, "by": by, "breakdown_chart": chart,
-            "breakdown_query": _query(place=place_id, period=period.key, by=by)}
+    return {"breakdown": breakdown, "by": breakdown.by, "breakdown_chart": chart,
+            "breakdown_query": _query(place=place_id, period=period.key, by=breakdown.by)}
 
 
 @login_required
@@ -392,22 +417,26 @@ def targets_template(request):
 # --- the public dashboard --------------------------------------------------------------------------------------------
 
 
+@public_page(depends=("monitoring",))
 def public(request):
-    """The public learning-city dashboard: published indicators only, no personal data, small cells suppressed."""
+    """The public learning-city dashboard: published indicators only, no personal data, small cells suppressed.
+    Cached whole for visitors until the next rollup refresh (or target, indicator change)."""
     period = _period(request)
     data = selectors.public_overview(period=period, city_code=request.GET.get("city") or None)
     return render_page(request, "monitoring/public.html", {
         "data": data, "period": period, "periods": period_choices(period), "status_class": STATUS_CLASS,
-        "trend_sign": TREND_SIGN, "min_cell": reports.min_cell(),
+        "trend_sign": TREND_SIGN, "min_cell": reports.min_cell(), "freshness": selectors.figures_freshness(),
     })
 
 
+@public_page(depends=("monitoring",))
 def public_indicator(request, code: str):
     period, place_id = _period(request), _place_id(request)
     drill = selectors.public_drilldown(code=code, place_id=place_id, period=period)
     return render_page(request, "monitoring/public_indicator.html", {
         "drill": drill, "info": drill.indicator, "period": period, "periods": period_choices(period),
         "status_class": STATUS_CLASS, "trend_sign": TREND_SIGN, "min_cell": reports.min_cell(),
+        "freshness": selectors.figures_freshness(),
         "children_chart": [{"name": r.place.name, "value": None if r.actual.suppressed or r.actual.value is None
                             else float(r.actual.value), "status": r.status or "",
                             "attainment": None if r.actual.suppressed else _attainment(r.actual.value, r.target)}

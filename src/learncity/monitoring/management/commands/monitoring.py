@@ -1,7 +1,7 @@
 """`learncity monitoring refresh | recompute [--year Y] | verify [--year Y]`: the rollups behind the dashboards.
 
 - refresh:   fold every record, outcome, reversal and volunteer service past the watermarks into the rollups
-             (what the pages do when they find the rollups behind; run it from cron to keep pages fast);
+             (`learncity serve` enqueues the same in the background when data arrived; pages never refresh);
 - recompute: throw a year's rollups (or all) away and rebuild them from the raw rows;
 - verify:    rebuild in a transaction that is rolled back, and report whether the incremental rollups equal the
              rebuilt ones (exit code 1 when they differ).
