@@ -263,3 +263,13 @@ def test_a_renamed_course_shows_on_the_next_search_signed_in(client_as, users, c
     page = text(visitor.get("/learn/", {"q": "蹴鞠"}))
     assert "缓存蹴鞠进阶" in page
     assert "缓存蹴鞠入门" not in page
+
+
+def test_learners_of_two_districts_each_see_their_own_picks_whatever_the_query_string(client_as, users, school):
+    from tests.catalog.factories import TAIJIANG
+
+    course_make(users["staff"], school, title="缓存鼓楼课程", state=CourseState.PUBLISHED, featured=True)
+    gulou, taijiang = client_as(learner_make()), client_as(learner_make(TAIJIANG))
+
+    assert "缓存鼓楼课程" in text(gulou.get("/learn/", {"utm": "1"}))
+    assert "缓存鼓楼课程" not in text(taijiang.get("/learn/", {"utm": "1"}))  # not the Gulou learner's page

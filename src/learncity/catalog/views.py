@@ -51,10 +51,17 @@ def discover(request):
     page is the same for everyone: signed-in visitors get its content from the cache too (cached_page)."""
     from learncity.catalog.event_views import cached_page
 
-    if request.GET.keys() - {"page"}:
+    if _searching(request.GET):  # without a search the page shows the learner's own picks: not shared
         return cached_page(request, "catalog/discover.html", lambda: _discover(request))
     context, status = _discover(request)
     return render_page(request, "catalog/discover.html", context, partial="results", status=status)
+
+
+def _searching(params) -> bool:
+    """Whether the page is a search's (the same for everyone) rather than the picks (a learner's own)."""
+    return bool(params.get("q", "").strip()
+                or any(params.get(k) for k in ("district", "kind", "mode", "group", "near", "date_from", "date_to"))
+                or "1" in (params.get("free"), params.get("ended")) or params.getlist("type"))
 
 
 def _discover(request):
@@ -68,7 +75,7 @@ def _discover(request):
     date_from, date_to = params.get("date_from") or None, params.get("date_to") or None
     types = params.getlist("type") or None
     results = error = None
-    searching = bool(q or any(filters.values()) or free or ended or date_from or date_to or types)
+    searching = _searching(params)
     if searching:
         try:
             page = min(max(int(params.get("page", "1") or 1), 1), 100_000)  # a page past any offset the DB takes
