@@ -12,6 +12,9 @@ recognised by the credit bank (an outcome each). Then it measures:
   rollups (and the resident cells) were thrown away, so that every row is written;
 - the city overview and a district drill-down as the city administrator sees them, the page served end to end
   (Django test client: selectors, template, charts' data) and the selectors alone, p50/p95 (goal p95 ≤ 200 ms);
+  the public dashboard and a public drill-down, the quarterly report and the annual statistics: each with its
+  queries and its time alone (the cache emptied before every request, comparable with the figures from before
+  the cache), and the public dashboard as the crowd gets it (cached);
 - the same numbers by a straightforward SQL GROUP BY over the raw records (distinct persons per district, the
   record counts), the time and the ratio; and it checks that both give the same numbers.
 
@@ -126,7 +129,7 @@ def world_build(residents: int) -> dict:
     from django.db import transaction
 
     from learncity.core.scopes import Role
-    from learncity.network.models import Institution
+    from learncity.network.models import Committee, Institution
     from learncity.people.models import RoleAssignment, User
     from learncity.places.models import Place, PlaceLevel, PlaceSource
 
@@ -171,6 +174,7 @@ def world_build(residents: int) -> dict:
                 institutions.append(Institution(code=f"B-{kind[:8]}-{district.code}", name=f"{district.name}{kind}",
                                                 kind=kind, place=district))
         Institution.objects.bulk_create(institutions, batch_size=2000)
+        Committee.objects.create(place=city, name="测试市终身教育促进委员会")  # the city has a public dashboard
         admin = User.objects.create_user(username="bench-city-admin", password=None)
         RoleAssignment.objects.create(user=admin, role=Role.CITY_ADMIN, place=city)
         district_admin = User.objects.create_user(username="bench-district-admin", password=None)
@@ -399,17 +403,35 @@ def _analyze(checkpoint: bool = False) -> None:
 # --- measuring ----------------------------------------------------------------------------------------------
 
 
-def _measure(label: str, fn, n: int) -> dict:
-    for _ in range(3):  # warm the connection and the caches
+def _measure(label: str, fn, n: int, *, cold: bool = True) -> dict:
+    """p50/p95 of n calls, and the queries of one. `cold`: the cache emptied before each call (outside the
+    timing), so the figures are the work of a request alone, comparable with the figures before the cache."""
+    from django.core.cache import cache
+    from django.db import connection
+
+    for _ in range(3):  # warm the connection and the process
+        fn(0)
+    if cold:
+        cache.clear()
+    queries = []  # counted by a wrapper: a request's start empties connection.queries
+
+    def count(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
         fn(0)
     times = []
     for i in range(n):
+        if cold:
+            cache.clear()
         started = time.perf_counter()
         fn(i)
         times.append((time.perf_counter() - started) * 1000)
     p50, p95 = percentile(times, 50), percentile(times, 95)
-    say(f"  {label:<46}p50 {p50:7.1f} ms · p95 {p95:7.1f} ms")
-    return {"p50_ms": round(p50, 2), "p95_ms": round(p95, 2), "max_ms": round(max(times), 2), "requests": n}
+    say(f"  {label:<46}p50 {p50:7.1f} ms · p95 {p95:7.1f} ms · {len(queries)} queries")
+    return {"p50_ms": round(p50, 2), "p95_ms": round(p95, 2), "max_ms": round(max(times), 2), "requests": n,
+            "queries": len(queries), "cold": cold}
 
 
 def _pages(world: dict, n: int, seed: int) -> dict:
@@ -442,10 +464,38 @@ def _pages(world: dict, n: int, seed: int) -> dict:
 
 
 def _timings(*, figures_for, n: int) -> dict:
+    from django.test import Client
+
     from learncity.monitoring import selectors
 
     admin, period, picks, page = figures_for
+    from learncity.monitoring import reports
+    from learncity.monitoring.periods import period_parse
+
+    anonymous = Client()
+
+    def public(url):
+        response = anonymous.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+
+    quarter = period_parse(f"{YEAR}-Q3")
+    home = selectors.monitoring_home_place(actor=admin)
+    published = [i.code for i in selectors.indicator_list(actor=admin, published_only=True)]
     figures = {
+        "public_page": _measure("public dashboard (/monitor/public/), uncached",
+                                lambda i: public(f"/monitor/public/?period={YEAR}"), n),
+        "public_page_cached": _measure("public dashboard, cached (the crowd's case)",
+                                       lambda i: public(f"/monitor/public/?period={YEAR}"), n, cold=False),
+        "public_drilldown_page": _measure("public drill-down of a district, uncached",
+                                          lambda i: public(f"/monitor/public/i/{published[i % len(published)]}/?place={picks[i][1]}"
+                                                           f"&period={YEAR}"), n),
+        "quarterly_report": _measure("quarterly report (the document, no file)",
+                                     lambda i: reports.quarterly_report(actor=admin, place_id=home.id,
+                                                                        period=quarter), max(3, n // 10)),
+        "annual_statistics": _measure("annual statistics (the document, no file)",
+                                      lambda i: reports.annual_statistics(actor=admin, place_id=home.id,
+                                                                          period=period), max(3, n // 10)),
         "overview_page": _measure("city overview page (/monitor/)",
                                   lambda i: page(f"/monitor/?period={YEAR}"), n),
         "drilldown_page": _measure("district drill-down page (/monitor/i/…)",
@@ -468,7 +518,8 @@ BASELINE = {  # code: (counts persons?, WHERE over r (record), p (profile), o (o
     "EMP-CE": (True, "r.course_kind IN ('vocational', 'professional', 'cadre') AND EXISTS (SELECT 1 FROM {through} t "
                      "JOIN {groups} g ON g.id = t.learnergroup_id WHERE t.learnerprofile_id = p.id AND g.code = 'employee')",
                False),
-    "NONACAD-PT": (False, "r.course_kind <> 'academic' AND r.course_kind <> ''", False),
+    "NONACAD-PT": (False, "r.course_kind <> 'academic' AND r.course_kind <> '' "
+                          "AND r.kind IN ('completion', 'event', 'resource')", False),
     "ONLINE-PT": (False, "r.kind = 'resource'", False),
 }
 
