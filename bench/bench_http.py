@@ -136,7 +136,12 @@ def run(argv: list[str]) -> dict:
     runs = []
     for label, tree in trees:
         say(f"\n== {label}: {tree}")
-        runs.append(_measure(label, tree, args, pages))
+        try:
+            runs.append(_measure(label, tree, args, pages))
+        except BenchError as exc:  # the other checkout's figures are still worth printing
+            say(f"  {label} could not be measured: {exc}")
+    if not runs:
+        raise SystemExit("bench http: no checkout could be measured")
     say("")
     for r in runs:
         _print_table(r)
@@ -201,6 +206,7 @@ def _measure(label: str, tree: Path, args, pages: list[str]) -> TreeRun:
         for page in wanted_fresh:  # a fresh server for each: its workers have answered nothing yet
             server = _serve(env, tree, port, log)
             result.fresh_ms[page] = _timed_get(base + _static_path(page))[1]
+            say(f"  first request on a fresh worker, {page}: {_ms(result.fresh_ms[page])} ms")
             server = _stop(server)
         server = _serve(env, tree, port, log)
         cookies = {role: _sign_in(base, f"{role}", password) for role in sorted(set(SIGNED_IN.values()))
