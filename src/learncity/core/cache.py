@@ -24,6 +24,7 @@ gives it while a page is being rendered for the cache), and each response gets t
 import contextvars
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
@@ -31,8 +32,6 @@ from urllib.parse import parse_qsl
 
 from django.core.cache import cache
 from django.db.models import F
-from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
@@ -89,7 +88,8 @@ def bump(*names: str) -> None:
         if name not in NAMES:
             raise ValueError(f"unknown cache content {name!r}; known: {', '.join(NAMES)}")
         if not CacheVersion.objects.filter(name=name).update(version=F("version") + 1):
-            _, created = CacheVersion.objects.get_or_create(name=name, defaults={"version": 1})
+            # a row lost (a database emptied): start again from the clock, past any version a cache may still hold
+            _, created = CacheVersion.objects.get_or_create(name=name, defaults={"version": time.time_ns() // 1000})
             if not created:
                 CacheVersion.objects.filter(name=name).update(version=F("version") + 1)
     memo = _request_versions.get()
@@ -158,7 +158,9 @@ def fragment_key(key_parts: tuple, depends: tuple[str, ...]) -> str:
 
 
 # --- pages ---------------------------------------------------------------------------------------------------------
-def _with_token(request, response: HttpResponse) -> HttpResponse:
+def _with_token(request, response):
+    from django.middleware.csrf import get_token
+
     if not response.streaming and _SENTINEL_BYTES in response.content:
         response.content = response.content.replace(_SENTINEL_BYTES, get_token(request).encode())
     return response
@@ -193,6 +195,8 @@ def public_page(depends: tuple[str, ...] = (), timeout: int = PAGE_TIMEOUT):
                 return view(request, *args, **kwargs)
             stored = cache.get(key)
             if stored is not None:
+                from django.http import HttpResponse
+
                 status, content, headers = stored
                 response = HttpResponse(content, status=status)
                 for name, value in headers:
@@ -241,6 +245,8 @@ def fragment[T](key_parts: tuple, depends: tuple[str, ...], build: Callable[[], 
 def csrf(request) -> dict:
     """Replaces Django's csrf context processor: a page rendered for the cache carries the sentinel, replaced by
     each requester's token when it is sent (public_page); every other page gets the token as usual."""
+    from django.middleware.csrf import get_token
+
     if getattr(request, _RENDERING_FOR_CACHE, False):
         return {"csrf_token": CSRF_SENTINEL}
     return {"csrf_token": SimpleLazyObject(lambda: get_token(request))}

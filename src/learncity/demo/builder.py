@@ -22,6 +22,8 @@ from learncity.catalog.search import reindex_all
 from learncity.core import crypto
 from learncity.core.audit import audit_record
 from learncity.core.bulk import analyze, insert_rows, next_ids
+from learncity.core.cache import NAMES as CACHED_CONTENT
+from learncity.core.cache import bump
 from learncity.core.scopes import Role
 from learncity.network.models import (
     Committee,
@@ -172,6 +174,7 @@ def demo_build(*, city: str = "福州市", residents: int = DEFAULT_RESIDENTS, s
     progress("统计信息", 0, 1)
     analyze(*demo_models())
     progress("统计信息", 1, 1)
+    bump(*CACHED_CONTENT)  # written in bulk, past the services: every cached page and fragment is rebuilt
     result = DemoResult(city=city_place, created=True, residents=residents, password=password)
     result.signins = _signins(city_place)
     result.counts = {
