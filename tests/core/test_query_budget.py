@@ -111,16 +111,6 @@ PAGES = {
 # The demo city's users (tests/conftest.py `users`), one of each kind, and the anonymous visitor.
 ROLES = [None, "learner", "staff", "district_admin", "city_admin", "expert"]
 
-# Pages of the monitoring and catalog work still over the budget at the deadline of this part (issue 16):
-# (route, role or "*").
-OVER_BUDGET: set[tuple[str, str]] = {
-    ("monitoring:public", "*"), ("monitoring:public_indicator", "*"),
-    *((route, role) for route in ("monitoring:indicator", "monitoring:overview")
-      for role in ("district_admin", "city_admin", "expert")),
-    ("monitoring:targets", "district_admin"), ("monitoring:targets", "city_admin"),
-}
-
-
 def _route_names(patterns, namespace=None):
     for p in patterns:
         if isinstance(p, URLResolver):
@@ -209,12 +199,9 @@ def _ancestor_paths(path: str) -> list[str]:
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
 @pytest.mark.parametrize("route", sorted(PAGES))
-def test_every_page_answers_within_the_query_budget(request, users, objects, role, route):
+def test_every_page_answers_within_the_query_budget(users, objects, role, route):
     from django.test import Client
 
-    if (route, role or "anonymous") in OVER_BUDGET or (route, "*") in OVER_BUDGET:
-        request.applymarker(pytest.mark.xfail(strict=False, reason="being reduced in issue 16 by the "
-                                                                    "monitoring/catalog work"))
     client = Client(raise_request_exception=False)
     if role is not None:
         client.force_login(users[role])
