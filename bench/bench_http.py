@@ -482,10 +482,14 @@ def _print_side_by_side(before: TreeRun, after: TreeRun) -> None:
     for f in after.rows:
         b = old.get(f.page, Figures(f.page))
         say(f"  {f.page:<10} {_pair(b.rps, f.rps):>15} {_pair(b.p50_ms, f.p50_ms):>17} "
-            f"{_pair(b.p99_ms, f.p99_ms):>17} {_pair(b.errors, f.errors):>13}")
+            f"{_pair(b.p99_ms, f.p99_ms):>17} {_count(b.errors)} → {_count(f.errors)}")
     for page in after.fresh_ms:
         say(f"  fresh worker, {page:<7} {_pair(before.fresh_ms.get(page), after.fresh_ms[page]):>15} ms "
             f"(warm {_pair(before.warm_ms.get(page), after.warm_ms.get(page))} ms)")
+
+
+def _count(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
 
 
 def _pair(a, b) -> str:

@@ -130,4 +130,5 @@ def test_both_checkouts_are_printed_side_by_side(capsys):
     assert "624 → 900" in out
     assert "5.0 → —" in out
     assert "354 → —" in out
+    assert "0 → 0" in out
     assert "7,142 → 300" in out
