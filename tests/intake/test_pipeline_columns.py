@@ -222,3 +222,44 @@ def test_a_stray_quote_in_a_cell_reads_as_the_row_by_row_reader_reads_it(staff, 
     rows, _columnar = same_both_ways(job, monkeypatch)  # (no cut found after it: the rest of the file is one piece)
     assert [r[0] for r in rows] == [2, 3, 4]
     assert rows[0][FIELDS.index("title")] == '社区"书法入门'
+
+
+def test_a_stray_quote_before_a_quoted_multiline_cell_sends_the_file_row_by_row(staff, school, monkeypatch):
+    # the quote parity is wrong after a literal quote: a cut could land inside the later quoted cell, giving two
+    # pieces of the right width and a row that does not exist; the file goes to the row-by-row reader instead
+    monkeypatch.setattr(pipeline, "ARROW_BLOCK", 150)
+    people = adults(3)
+    text = lines([record(p, f"S-{i}", title=f'太极拳 "{i}"\n二十四式' if i == 2 else "太极拳")
+                   for i, p in enumerate(people)])
+    text[1] = text[1].replace("太极拳", '5" 太极拳', 1)
+    job = submitted(staff, school, ("\n".join(text) + "\n").encode())
+    rows, columnar = same_both_ways(job, monkeypatch)
+    assert not columnar
+    assert [r[0] for r in rows] == [2, 3, 4]
+    assert rows[0][FIELDS.index("title")] == '5" 太极拳'
+    assert rows[2][FIELDS.index("title")] == '太极拳 "2"\n二十四式'
+
+
+@pytest.mark.parametrize("stray", ['a,5" disk,b\n', 'a,他说"好",b\n', 'a,b"c,d\n'])
+def test_pieces_refuse_a_quote_inside_an_unquoted_cell_at_once(tmp_path, stray):
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"h1,h2,h3\n" + stray.encode() + b"x,y,z\n" * 200_000)  # 1.2 MB after the stray quote
+    with pytest.raises(pipeline._Irregular):
+        next(pipeline._pieces(path, 4096))
+
+
+def test_pieces_cut_between_rows_only_whatever_the_quotes(tmp_path):
+    rows = [b'1,"a ""quoted"" cell",x\n', b'2,"two\nlines",y\n', b'3,"",z\n', b'4,plain,"end"\r\n'] * 500
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"".join(rows))
+    pieces = list(pipeline._pieces(path, 64))
+    assert b"".join(pieces) == b"".join(rows)
+    expected = list(csv.reader(io.StringIO(b"".join(rows).decode(), newline="")))
+    got = [r for p in pieces for r in csv.reader(io.StringIO(p.decode(), newline=""))]
+    assert got == expected  # every piece is whole rows: read apart they give the file's rows
+    tab = tmp_path / "t.csv"
+    tab.write_bytes(b'h\th2\n1\t5" disk\n')
+    with pytest.raises(pipeline._Irregular):
+        list(pipeline._pieces(tab, 64, "\t"))
+    tab.write_bytes(b'h\th2\n1\t"5"" disk"\n')  # quoted properly: a cell of its own
+    assert list(pipeline._pieces(tab, 64, "\t")) == [b'h\th2\n1\t"5"" disk"\n']

@@ -702,7 +702,7 @@ def _stage_columns(job_id: int, source: Source, positions: list[int], result: St
     checker = RowChecker(timezone.localdate())
     slow = _row_stager(job_id, positions, result, typed=False, checker=checker)
     row_no = 2  # the first row after the header
-    for k, piece in enumerate(_pieces(source.path, ARROW_BLOCK)):
+    for k, piece in enumerate(_pieces(source.path, ARROW_BLOCK, source.delimiter)):
         try:
             table = pacsv.read_csv(pa.py_buffer(piece), read_options=pacsv.ReadOptions(
                 column_names=names, skip_rows=0 if k else 1, use_threads=False, encoding=encoding), **options)
@@ -725,19 +725,28 @@ def _stage_columns(job_id: int, source: Source, positions: list[int], result: St
             row_no += batch.num_rows
 
 
-def _pieces(path: Path, block: int) -> Iterator[bytes]:
+def _pieces(path: Path, block: int, delimiter: str = ",") -> Iterator[bytes]:
     """The file's bytes in pieces of about `block` bytes, each cut after a line end outside any quoted cell (an
     even number of quote marks before it: a quoted cell's own quotes are doubled), so each piece is whole rows
     and Arrow's memory is a piece's, whatever the file's size. (In UTF-8 and GB18030 no byte of a multi-byte
-    character is a line end or a quote.) Raises _Irregular when no such cut comes within four blocks and a line
-    (a quote left open)."""
+    character is a line end or a quote.) The parity rule holds only when quotes open and close cells: a quote
+    inside an unquoted cell (`5" disk`, `他说"好"`) is a literal character to a CSV reader, so a piece with one
+    raises _Irregular (the file is read row by row), as does a quote left open for four blocks and a line.
+    Linear in the piece: the quotes are counted once between successive line ends, walking back."""
     rest = b""
+    stray = re.compile(rb'[^' + re.escape(delimiter.encode()) + rb'\n"]"[^' + re.escape(delimiter.encode())
+                       + rb'\r\n"]')
     with open(path, "rb") as f:
         while data := f.read(block):
             data = rest + data
+            if b'"' in data and stray.search(data.replace(b'""', b"")):
+                raise _Irregular
             cut = data.rfind(b"\n") + 1
-            while cut and data.count(b'"', 0, cut) % 2:
-                cut = data.rfind(b"\n", 0, cut - 1) + 1
+            odd = data.count(b'"', 0, cut) % 2
+            while cut and odd:
+                previous = data.rfind(b"\n", 0, cut - 1) + 1
+                odd ^= data.count(b'"', previous, cut) % 2
+                cut = previous
             if not cut:
                 if len(data) > 4 * block + 4 * MAX_LINE:
                     raise _Irregular
