@@ -184,23 +184,42 @@ def test_a_good_file_read_column_wise_becomes_records(staff, school):
     assert (job.status, job.rows_total, job.rows_new, job.rows_invalid, job.recognised) == (JobStatus.DONE, 3, 3, 0, 3)
 
 
-def test_a_finished_job_leaves_its_tables_analysed(staff, school):
+def _planned_ledger_rows() -> int:
     from django.db import connection
 
     from learncity.creditbank.models import LedgerEntry
 
+    table = LedgerEntry._meta.db_table
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
+            return cur.fetchone()[0]
+        cur.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s AND idx IS NOT NULL LIMIT 1", [table])
+        return int(cur.fetchone()[0].split()[0])
+
+
+def test_a_job_that_grows_its_tables_leaves_them_analysed(staff, school, monkeypatch):
+    from learncity.creditbank.models import LedgerEntry
+
+    monkeypatch.setattr(services, "ANALYZE_SHARE", 0.0001)  # three records are a large share of this table
     people = adults(3)
     job = services.job_run(submitted(staff, school, csv_file([record(p, f"A-{i}") for i, p in enumerate(people)])).pk)
     assert (job.status, job.recognised) == (JobStatus.DONE, 3)
-    table = LedgerEntry._meta.db_table
-    with connection.cursor() as cur:  # the planner's row count of the ledger is the ledger's, the job's rows in it
-        if connection.vendor == "postgresql":
-            cur.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
-            planned = cur.fetchone()[0]
-        else:
-            cur.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s AND idx IS NOT NULL LIMIT 1", [table])
-            planned = int(cur.fetchone()[0].split()[0])
-    assert planned == LedgerEntry.objects.count()
+    assert _planned_ledger_rows() == LedgerEntry.objects.count()  # the planner's count is the ledger's, job's rows in
+
+
+def test_a_small_job_on_a_big_table_does_not_analyse_it_again(staff, school, monkeypatch):
+    from learncity.core import bulk
+
+    analysed = []
+    monkeypatch.setattr(services, "analyze", lambda *models: analysed.append(models) or bulk.analyze(*models))
+    people = adults(3)
+    job = services.job_run(submitted(staff, school, csv_file([record(p, f"B-{i}") for i, p in enumerate(people)])).pk)
+    assert (job.status, job.recognised) == (JobStatus.DONE, 3)
+    assert analysed == []  # 3 records on the demo's thousands: the statistics still hold
+    monkeypatch.setattr(services, "ANALYZE_ROWS", 3)
+    job = services.job_run(submitted(staff, school, csv_file([record(p, f"C-{i}") for i, p in enumerate(people)])).pk)
+    assert job.status == JobStatus.DONE and len(analysed) == 1
 
 
 def test_a_file_read_in_small_pieces_is_cut_only_between_rows(staff, school, monkeypatch):

@@ -357,6 +357,10 @@ def _pipeline(job: ImportJob, progress: Callable[[ImportJob], None]) -> None:
             _done(job, recognised=0, **counts)
 
 
+ANALYZE_ROWS = 100_000
+ANALYZE_SHARE = 0.1
+
+
 def _recognition(job: ImportJob, progress: Callable[[ImportJob], None]) -> None:
     """The job's written records recognised into outcomes and ledger entries, batch by batch, each batch committed
     (side by side on PostgreSQL: `pipeline.recognise`); then the job DONE. Resumable at any point: a batch is
@@ -374,9 +378,11 @@ def _recognition(job: ImportJob, progress: Callable[[ImportJob], None]) -> None:
 
     pipeline.recognise(ids, actor=job.created_by, progress=recognised_so_far,
                        sessions=settings.LEARNCITY_INTAKE_RECOGNISERS)
-    # The tables the job wrote, analysed: the pages and checks that read them next are planned for their new sizes
-    # (issue 16: statistics never stale, whether autovacuum runs or not).
-    analyze(LearningRecord, Outcome, LedgerEntry, LearningAccount, StagedRow)
+    # The tables the job wrote, analysed when the job changed their size enough to change a plan (a tenth, or
+    # ANALYZE_ROWS rows): the pages and checks that read them next are planned for their new sizes whether
+    # autovacuum runs or not. A small job on a big table does not pay for reading the whole table again.
+    if len(ids) >= ANALYZE_ROWS or len(ids) >= ANALYZE_SHARE * max(ids.start - 1, 1):
+        analyze(LearningRecord, Outcome, LedgerEntry, LearningAccount, StagedRow)
     recognised = outcomes.count()
     with transaction.atomic():
         _done(job, recognised=recognised)
