@@ -34,6 +34,7 @@ def _test_settings(settings, tmp_path_factory, _worker_data_dir):
     # Cache keys carry version numbers kept in the database, which each test's rollback takes back: a page cached
     # by one test must not answer the next.
     cache.clear()
+    settings.LEARNCITY_CACHE_STATUS_HEADER = True  # X-Cache: hit/miss, which the cache tests read
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.DATA_DIR = _worker_data_dir
     # Import jobs keep their files under DATA_DIR/intake/<job id>/: never the developer's own data folder.

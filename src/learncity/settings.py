@@ -248,6 +248,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "learncity",
                           "TIMEOUT": 600, "OPTIONS": {"MAX_ENTRIES": 2000}}}
 
+# X-Cache: hit/miss on cached pages (tests, benchmarks); off for the public, to whom it would tell whether someone
+# made a given search in the last minutes.
+LEARNCITY_CACHE_STATUS_HEADER = os.environ.get("LEARNCITY_CACHE_STATUS_HEADER", "") == "1"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -77,6 +77,39 @@ def test_an_anonymous_page_is_rendered_once_and_a_bump_renders_it_again():
     assert third["X-Cache"] == "miss" and _n(third) == _n(first) + 1
 
 
+def test_the_public_is_not_told_whether_a_page_came_from_the_cache(settings):
+    settings.LEARNCITY_CACHE_STATUS_HEADER = False  # (the default; the suite turns it on)
+    first, second = Client().get("/page/?q=someone"), Client().get("/page/?q=someone")
+    assert _n(first) == _n(second)  # cached all the same
+    assert "X-Cache" not in first and "X-Cache" not in second
+
+
+def test_an_entry_that_cannot_be_read_back_is_rebuilt(caplog):
+    class Unreadable:
+        def __reduce__(self):
+            return (int, ("not a number",))  # unpickling raises ValueError
+
+    key = lc_cache.fragment_key(("broken",), ("catalog",))
+    cache.set(key, Unreadable())
+    with caplog.at_level(logging.WARNING, logger="learncity.cache"):
+        assert fragment(("broken",), ("catalog",), lambda: "rebuilt") == "rebuilt"
+    assert "unreadable" in caplog.text
+
+
+def test_keys_carry_the_code_and_the_day(monkeypatch):
+    key = lc_cache.fragment_key(("rows",), ("catalog",))
+    monkeypatch.setattr(lc_cache, "_CODE", "another-deploy")
+    assert lc_cache.fragment_key(("rows",), ("catalog",)) != key
+    monkeypatch.undo()
+    import datetime
+
+    from django.utils import timezone
+
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    monkeypatch.setattr(lc_cache.timezone, "localdate", lambda: tomorrow)
+    assert lc_cache.fragment_key(("rows",), ("catalog",)) != key
+
+
 def test_the_key_holds_the_query_language_and_display_mode():
     base = _n(Client().get("/page/?q=a&p=1"))
     assert _n(Client().get("/page/?p=1&q=a")) == base  # the same parameters in another order: the same page

@@ -24,12 +24,15 @@ gives it while a page is being rendered for the cache), and each response gets t
 import contextvars
 import hashlib
 import logging
+import pickle
 import time
 from collections.abc import Callable, Iterable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F
 from django.utils import timezone
@@ -50,6 +53,7 @@ _HTMX_HEADERS = ("HX-Request", "HX-Boosted", "HX-Target", "HX-History-Restore-Re
 _STORED_HEADERS = ("Content-Type", "Content-Language", "Vary", "X-Frame-Options", "Referrer-Policy",
                    "X-Content-Type-Options", "Cross-Origin-Opener-Policy", "Cache-Control", "HX-Push-Url")
 
+_MISSING = object()
 # Versions read in this request (set by VersionsMiddleware): several fragments of one page read them once.
 _request_versions: contextvars.ContextVar[dict[str, int] | None] = contextvars.ContextVar(
     "learncity_cache_versions", default=None)
@@ -113,8 +117,40 @@ class VersionsMiddleware:
 
 
 # --- keys --------------------------------------------------------------------------------------------------------
+def _code_fingerprint() -> str:
+    """What this installation's code is (the package's files: names, sizes, times): in every key, so a deploy never
+    serves pages of the old templates, nor unpickles a value whose class has changed, from a Redis that outlived it."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".html", ".mo") and "migrations" not in path.parts:
+            stat = path.stat()
+            digest.update(f"{path.relative_to(root)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+_CODE = _code_fingerprint()
+
+
 def _digest(parts: Iterable[Any]) -> str:
-    return hashlib.sha256(repr(tuple(parts)).encode()).hexdigest()
+    return hashlib.sha256(repr((_CODE, *parts)).encode()).hexdigest()
+
+
+def _get(key: str):
+    """The stored value, or _MISSING: an entry that cannot be read back (a class it refers to changed under the
+    same code fingerprint, a truncated value) is a miss, not a server error."""
+    try:
+        return cache.get(key, _MISSING)
+    except (AttributeError, ImportError, EOFError, TypeError, ValueError, pickle.UnpicklingError) as exc:
+        log.warning("cache entry %s unreadable (%s): rebuilt", key, exc)
+        return _MISSING
+
+
+def _status(response, value: str) -> None:
+    """X-Cache: hit/miss, only where LEARNCITY_CACHE_STATUS_HEADER is on (tests, a benchmark): to the public it would
+    tell whether someone made a given search in the last minutes."""
+    if getattr(settings, "LEARNCITY_CACHE_STATUS_HEADER", False):
+        response.headers["X-Cache"] = value
 
 
 def cacheable_query(query_string: str) -> list[tuple[str, str]] | None:
@@ -154,7 +190,9 @@ def _page_key(request, depends: tuple[str, ...]) -> str | None:
 
 
 def fragment_key(key_parts: tuple, depends: tuple[str, ...]) -> str:
-    return "lc:frag:" + _digest(("fragment", key_parts, sorted(versions(*depends).items())))
+    # the day too: a course's phase, an event's "this week" change with the date, not with a bump
+    return "lc:frag:" + _digest(("fragment", key_parts, timezone.localdate().isoformat(),
+                                 sorted(versions(*depends).items())))
 
 
 # --- pages ---------------------------------------------------------------------------------------------------------
@@ -193,15 +231,15 @@ def public_page(depends: tuple[str, ...] = (), timeout: int = PAGE_TIMEOUT):
             key = _page_key(request, depends)
             if key is None:
                 return view(request, *args, **kwargs)
-            stored = cache.get(key)
-            if stored is not None:
+            stored = _get(key)
+            if stored is not _MISSING:
                 from django.http import HttpResponse
 
                 status, content, headers = stored
                 response = HttpResponse(content, status=status)
                 for name, value in headers:
                     response.headers[name] = value
-                response.headers["X-Cache"] = "hit"
+                _status(response, "hit")
                 return _with_token(request, response)
             setattr(request, _RENDERING_FOR_CACHE, True)
             try:
@@ -213,7 +251,7 @@ def public_page(depends: tuple[str, ...] = (), timeout: int = PAGE_TIMEOUT):
             if _storable(request, response):
                 headers = [(h, response.headers[h]) for h in _STORED_HEADERS if h in response.headers]
                 cache.set(key, (response.status_code, response.content, headers), timeout)
-                response.headers["X-Cache"] = "miss"
+                _status(response, "miss")
             return _with_token(request, response)
 
         return wrapped
@@ -222,9 +260,6 @@ def public_page(depends: tuple[str, ...] = (), timeout: int = PAGE_TIMEOUT):
 
 
 # --- fragments -----------------------------------------------------------------------------------------------------
-_MISSING = object()
-
-
 def fragment[T](key_parts: tuple, depends: tuple[str, ...], build: Callable[[], T], timeout: int = PAGE_TIMEOUT) -> T:
     """The cached value for key_parts at the current versions of `depends`, built (and stored) when missing. For the
     non-personal parts of a page; key_parts must name everything the value depends on besides those versions
@@ -233,7 +268,7 @@ def fragment[T](key_parts: tuple, depends: tuple[str, ...], build: Callable[[], 
         if name not in NAMES:
             raise ValueError(f"unknown cache content {name!r}; known: {', '.join(NAMES)}")
     key = fragment_key(key_parts, depends)
-    stored = cache.get(key, _MISSING)
+    stored = _get(key)
     if stored is not _MISSING:
         return stored
     value = build()
