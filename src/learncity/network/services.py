@@ -143,6 +143,7 @@ def institution_create(*, actor, code: str, name: str, kind: str, place_code: st
                                               network_level=level, address=address.strip(), phone=phone.strip(),
                                               description=description.strip())
             audit_record(actor=actor, action="institution.create", obj=inst, code=code, name=name)
+            bump("catalog", "monitoring")  # the catalog's institutions; the figures count institutions as they are
     except IntegrityError:
         raise DomainError({"code": gettext("机构代码「%(code)s」已存在") % {"code": code}}) from None
     return inst
@@ -179,7 +180,8 @@ def institution_update(*, actor, institution: Institution, **changes) -> Institu
         after = {f: getattr(inst, f) for f in before}
         audit_record(actor=actor, action="institution.update", obj=inst,
                      changed={k: [before[k], after[k]] for k in before if before[k] != after[k]})
-        bump("catalog")  # the catalog shows institutions' names and places (course cards, venues, events)
+        # the catalog shows institutions' names and places (course cards, venues, events); the figures count them
+        bump("catalog", "monitoring")
     return inst
 
 
@@ -200,6 +202,7 @@ def designation_create(*, actor, place_code: str, kind: str, tier: str, year: in
         with transaction.atomic():
             d = Designation.objects.create(place=place, kind=kind, tier=tier, year=year)
             audit_record(actor=actor, action="designation.create", obj=d)
+            bump("monitoring")  # the figures count designations as they are
     except IntegrityError:
         raise DomainError({"__all__": gettext("「%(name)s」已有该称号") % {"name": place.name}}) from None
     return d
@@ -217,6 +220,7 @@ def committee_create(*, actor, place_code: str, name: str, office: str = "") -> 
         with transaction.atomic():
             c = Committee.objects.create(place=place, name=name.strip(), office=office.strip())
             audit_record(actor=actor, action="committee.create", obj=c)
+            bump("catalog", "monitoring")  # the districts offered in filters, the cities of the public figures
     except IntegrityError:
         raise DomainError({"place": gettext("「%(name)s」已有终身教育促进委员会") % {"name": place.name}}) from None
     return c

@@ -9,6 +9,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext
 
 from learncity.core.audit import audit_record
+from learncity.core.cache import bump
 from learncity.core.errors import CellError, DomainError, FileRejected, PermissionDenied
 from learncity.core.scopes import scope_for
 from learncity.core.tabular import check_headers, read_table
@@ -91,6 +92,7 @@ def community_create(*, actor, parent_code: str, code: str, name: str, source: s
             code=code, name=name, level=PlaceLevel.COMMUNITY, parent=parent, path=_path(parent.path, code), source=source
         )
         audit_record(actor=actor, action="place.create", obj=place, code=code, name=name)
+        bump("catalog", "monitoring")  # place names in the catalog's filters, places in the figures
     return place
 
 
@@ -146,6 +148,7 @@ def communities_import(*, actor, data: bytes, filename: str) -> "ImportResult":
         raise FileRejected(gettext("%(errors)s 处错误，未导入任何数据。") % {"errors": len(errors)}, errors, encoding=table.encoding)
     with transaction.atomic():
         Place.objects.bulk_create(new, batch_size=2000)
+        bump("catalog", "monitoring")
         audit_record(actor=actor, action="place.import", object_type="places.place", rows=len(table.rows),
                      created=len(new), filename=filename)
     return ImportResult(rows=len(table.rows), created=len(new), unchanged=len(table.rows) - len(new),
@@ -214,6 +217,7 @@ def population_set(*, actor, place_code: str, year, total, bands: dict[tuple[str
     with transaction.atomic():
         pop, _created = _write_population(place, year, total, bands)
         audit_record(actor=actor, action="population.set", obj=pop, place=place.code, year=year, total=total)
+        bump("monitoring")  # the figures' denominators are read as they are
     return pop
 
 
@@ -314,4 +318,5 @@ def population_import(*, actor, data: bytes, filename: str) -> ImportResult:
             updated += not was_created
         audit_record(actor=actor, action="population.import", object_type="places.population",
                      filename=filename, rows=len(parsed), created=created, updated=updated, encoding=table.encoding)
+        bump("monitoring")
     return ImportResult(rows=len(parsed), created=created, updated=updated, encoding=table.encoding, format=table.format)

@@ -4,6 +4,7 @@ indexed, such as issue 15's full pinyin, English titles and synonyms, or after e
 from django.core.management.base import BaseCommand
 
 from learncity.catalog.search import reindex_all
+from learncity.core.cache import bump
 
 
 class Command(BaseCommand):
@@ -11,4 +12,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         counts = reindex_all()
+        bump("catalog")  # cached searches answer from the new index
         self.stdout.write("search index rebuilt: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
