@@ -91,7 +91,12 @@ class Command(BaseCommand):
                 bar.update(task, description=str(services.STAGES.get(job.stage, job.stage or _("完成"))),
                            completed=job.rows_done, total=job.rows_total or None)
 
-            return services.job_run(job_id, progress=progress)
+            job = services.job_run(job_id, progress=progress)
+        if job.rows_new:  # the dashboards' figures: the background worker refreshes them (as after a page's upload)
+            from learncity.monitoring.tasks import rollups_refresh_enqueue
+
+            rollups_refresh_enqueue()
+        return job
 
     def _print(self, job) -> None:
         from learncity.intake.models import JobStatus
