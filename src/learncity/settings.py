@@ -244,6 +244,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "learncity.core.cache_backends.FailOpenRedisCache", "LOCATION": REDIS_URL,
                           "KEY_PREFIX": os.environ.get("LEARNCITY_CACHE_PREFIX", "learncity"), "TIMEOUT": 600}}
+    # Sessions read from the shared cache, written to both (a signed-in page asks the database one query fewer).
+    # Only with a shared cache: a process-local one would let a session signed out in one worker live on in another.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "learncity",
                           "TIMEOUT": 600, "OPTIONS": {"MAX_ENTRIES": 2000}}}

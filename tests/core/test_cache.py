@@ -8,6 +8,7 @@ import socket
 import uuid
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.test import Client
 
@@ -274,3 +275,22 @@ def test_a_cache_server_that_is_down_costs_misses_and_one_warning(caplog, settin
     assert [p.status_code for p in pages] == [200, 200, 200]
     assert cache_urls.RENDERS["count"] == before + 3  # each from the database, none from the cache
     assert fragment(("rows",), ("catalog",), lambda: "built") == "built"
+
+
+def test_sessions_on_the_shared_cache_end_everywhere_at_sign_out(redis_cache, settings, users):
+    # production (REDIS_URL): sessions are read from Redis and written to both it and the database
+    settings.CACHES = {"default": {"BACKEND": "learncity.core.cache_backends.FailOpenRedisCache",
+                                   "LOCATION": REDIS, "KEY_PREFIX": redis_cache.key_prefix}}
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    learner = Client()
+    learner.force_login(users["learner"])
+    key = learner.cookies["sessionid"].value
+    other_worker = Client()
+    other_worker.cookies["sessionid"] = key
+    assert "X-Cache" not in other_worker.get("/page/")  # signed in with the same session: never from the cache
+
+    assert Session.objects.filter(session_key=key).exists()
+    assert learner.post("/logout/").status_code in (200, 302)
+    assert not Session.objects.filter(session_key=key).exists()
+    after = other_worker.get("/page/")
+    assert after.status_code == 200 and after["X-Cache"] in ("hit", "miss")  # anonymous again: the cache answers
