@@ -752,11 +752,12 @@ def monitoring_places(*, actor, parent_id: int | None = None, also: int | None =
         if not scope.everything and (scope.roles & MONITOR_ROLES) and scope.view.place_paths:
             # the top place and its children in one query (and the top remembered for the rest of the request)
             top = sorted(scope.view.place_paths, key=len)[0]
-            # (a subquery for the parent, not a join: an OR across a join walked all 38,723 places, 7.6 ms to 0.4)
-            q = Q(path=top) | Q(parent__in=Place.objects.filter(path=top).values("pk"))
+            # (a UNION of indexed look-ups: an OR across a join, or with a subquery, walked all 38,723 places on
+            # SQLite or PostgreSQL, 7 ms a page)
+            parts = [Place.objects.filter(parent__path=top).order_by()]
             if also is not None:
-                q |= Q(pk=also)
-            found = list(Place.objects.filter(q).order_by("level", "code"))
+                parts.append(Place.objects.filter(pk=also).order_by())
+            found = list(Place.objects.filter(path=top).order_by().union(*parts).order_by("level", "code"))
             home = next((p for p in found if p.path == top), None)
             if home is not None:
                 actor._monitoring_home = home
