@@ -179,6 +179,22 @@ def test_a_poisoned_query_string_is_answered_but_never_cached(query, status):
     assert not cache._cache  # nothing stored (the local backend's own store)
 
 
+def test_html_shared_by_signed_in_visitors_never_carries_one_visitors_csrf_token(users, rf):
+    from django.http import HttpResponse
+    from django.middleware.csrf import get_token
+
+    request = rf.get("/")
+    request.user = users["learner"]
+    html = lc_cache.shared_render("base.html", {}, request)
+    assert lc_cache.CSRF_SENTINEL in html  # base.html posts forms (language, large text, sign out)
+    assert get_token(request) not in html
+    other = rf.get("/")
+    other.user = users["staff"]
+    response = lc_cache.with_token(other, HttpResponse(html))
+    assert lc_cache.CSRF_SENTINEL.encode() not in response.content
+    assert b'name="csrfmiddlewaretoken" value="' in response.content
+
+
 # --- fragments ---------------------------------------------------------------------------------------------------------
 def test_a_fragment_is_built_once_per_version_and_key():
     built = []

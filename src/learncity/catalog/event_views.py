@@ -7,7 +7,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from learncity.catalog import selectors, services
 from learncity.catalog.models import EventKind, Venue
-from learncity.core.cache import cacheable_query, fragment, public_page
+from learncity.core.cache import cacheable_query, fragment, public_page, shared_render, with_token
 from learncity.core.errors import DomainError
 from learncity.core.forms import flash_domain_errors
 from learncity.core.htmx import render_page
@@ -70,13 +69,13 @@ def cached_page(request, template: str, make, *, title=None):
 
     def build():
         context, status = make()
-        return status, title(context) if title else "", render_to_string(f"{template}#page", context, request=request)
+        return status, title(context) if title else "", shared_render(f"{template}#page", context, request)
 
     status, page_title, html = fragment(
         ("catalog-page", request.path, tuple(query), get_language() or "", bool(getattr(request, "large_text", False)),
          timezone.localdate().isoformat()), ("catalog",), build)
-    return render(request, template, {"page_html": mark_safe(html), "page_title": page_title},  # HTML rendered here
-                  status=status)
+    return with_token(request, render(request, template, {"page_html": mark_safe(html), "page_title": page_title},
+                                      status=status))  # (the HTML rendered in build, for everyone)
 
 
 def _listing(request, template: str, rows, context: dict):

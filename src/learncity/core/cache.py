@@ -276,6 +276,24 @@ def fragment[T](key_parts: tuple, depends: tuple[str, ...], build: Callable[[], 
     return value
 
 
+def shared_render(template: str, context: dict, request) -> str:
+    """HTML for everyone (a fragment shared by signed-in visitors), rendered for this request: a CSRF token in it
+    is the sentinel, never this visitor's own (another visitor holding it could forge this one's posts); the page
+    that includes the HTML gets the requester's token in its place through `with_token`."""
+    from django.template.loader import render_to_string
+
+    setattr(request, _RENDERING_FOR_CACHE, True)
+    try:
+        return render_to_string(template, context, request=request)
+    finally:
+        setattr(request, _RENDERING_FOR_CACHE, False)
+
+
+def with_token(request, response):
+    """The requester's CSRF token where a shared fragment in the response carries the sentinel."""
+    return _with_token(request, response)
+
+
 # --- the CSRF token in cached pages ---------------------------------------------------------------------------------
 def csrf(request) -> dict:
     """Replaces Django's csrf context processor: a page rendered for the cache carries the sentinel, replaced by
