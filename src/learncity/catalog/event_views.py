@@ -53,7 +53,7 @@ def _filters(params) -> dict:
 
 def cached_page(request, template: str, make, *, title=None):
     """A signed-in visitor's page whose content holds nothing of theirs (a list, a venue): the content (the
-    template's `page` partial) rendered once and cached as HTML by path, query, language, display mode and day
+    template's `page` partial) rendered once and cached as HTML by path, query, language, display mode and (as every fragment) day
     until the next catalog bump; the page around it (their name, their menu) rendered for them. `make()` returns
     (context, status); `title(context)` the page's title when it depends on the content. Anonymous visitors get
     the whole page from public_page; HTMX partials and query strings too large to be a key are not cached."""
@@ -72,8 +72,8 @@ def cached_page(request, template: str, make, *, title=None):
         return status, title(context) if title else "", shared_render(f"{template}#page", context, request)
 
     status, page_title, html = fragment(
-        ("catalog-page", request.path, tuple(query), get_language() or "", bool(getattr(request, "large_text", False)),
-         timezone.localdate().isoformat()), ("catalog",), build)
+        ("catalog-page", request.path, tuple(query), get_language() or "", bool(getattr(request, "large_text", False))),
+        ("catalog",), build)  # (fragment keys carry the day themselves)
     return with_token(request, render(request, template, {"page_html": mark_safe(html), "page_title": page_title},
                                       status=status))  # (the HTML rendered in build, for everyone)
 
