@@ -29,7 +29,7 @@ from ninja.params.models import BodyModel
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
 from learncity.core import uploads
-from learncity.core.errors import DomainError
+from learncity.core.errors import Refusal
 
 MAX_LIMIT = 100_000  # a whole scope in one page (the city has 43,000 places); the bound is what keeps it sane
 MAX_OFFSET = 10_000_000
@@ -91,8 +91,8 @@ def validation_error_body(errors: list[dict]) -> dict:
 def install_error_handlers(api) -> None:
     """Every error the API answers is an `ErrorOut`."""
 
-    @api.exception_handler(DomainError)
-    def domain_error(request, exc: DomainError):
+    @api.exception_handler(Refusal)
+    def domain_error(request, exc: Refusal):
         return api.create_response(request, error_body(exc.code, exc.message, exc.errors), status=exc.status)
 
     @api.exception_handler(NinjaValidationError)

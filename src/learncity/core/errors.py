@@ -5,8 +5,11 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext
 
 
-class DomainError(Exception):
-    """A refused operation. `errors` maps a field (or "__all__") to messages."""
+class Refusal(Exception):
+    """Anything the project refuses with a message for the user: the root of three families that are handled
+    apart. `DomainError` (400): the input or a business rule says no, and the form shows why on its fields;
+    `PermissionDenied` (403) and `NotFound` (404): not an input problem, an error page. `errors` maps a field
+    (or "__all__") to messages."""
 
     status = 400
 
@@ -25,7 +28,19 @@ class DomainError(Exception):
         return str(self)
 
 
-class PermissionDenied(DomainError):
+class DomainError(Refusal):
+    """A refused operation: the input, or a business rule. `DomainError({"field": message})` or a plain message."""
+
+
+class ValidationError(DomainError):
+    """One input refused: `code` for machines, `field` (as the input schema names it), a translated message."""
+
+    def __init__(self, code: str, field: str, message: str):
+        super().__init__({field: message}, code=code)
+        self.field = field
+
+
+class PermissionDenied(Refusal):
     status = 403
 
     def __init__(self, message: str | None = None):
@@ -33,7 +48,7 @@ class PermissionDenied(DomainError):
                          code="permission_denied")
 
 
-class NotFound(DomainError):
+class NotFound(Refusal):
     status = 404
 
     def __init__(self, message: str | None = None):

@@ -21,10 +21,10 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from learncity.core.errors import DomainError, NotFound, PermissionDenied
+        from learncity.core.errors import NotFound, PermissionDenied, Refusal
         from learncity.core.htmx import render_page
 
-        if request.path.startswith("/api/") or not isinstance(exception, DomainError):
+        if request.path.startswith("/api/") or not isinstance(exception, Refusal):
             return None
         if isinstance(exception, NotFound):
             return render_page(request, "404.html", {"message": exception.message}, status=404)

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from learncity.core.scopes import RestrictedManager, rules, scoped
 from learncity.places.models import Place
 
 
@@ -61,7 +62,11 @@ class InstitutionKind(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+# Institutions are public by name (providers of the catalog); managing one is the scope's.
+@scoped(browse=rules.public(), view=rules.by_institution(""), change=rules.by_institution(""))
 class Institution(models.Model):
+    objects = RestrictedManager()
+
     code = models.CharField(_("机构代码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=128)
     kind = models.CharField(_("类型"), max_length=32, choices=InstitutionKind.choices, db_index=True)
@@ -123,6 +128,7 @@ class Designation(models.Model):
         return f"{self.year} {self.get_tier_display()}{self.get_kind_display()} {self.place}"
 
 
+@scoped(view=rules.by_committee(""), change=rules.by_committee(""))
 class Committee(models.Model):
     """The lifelong-education promotion committee of a place (city or district)."""
 
@@ -130,11 +136,16 @@ class Committee(models.Model):
     name = models.CharField(_("名称"), max_length=128)
     office = models.CharField(_("办公室设在"), max_length=128, blank=True)
 
+    objects = RestrictedManager()
+
     def __str__(self) -> str:
         return self.name
 
 
+@scoped(view=rules.by_member_unit(""), change=rules.by_member_unit(""))
 class MemberUnit(models.Model):
+    objects = RestrictedManager()
+
     committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="members")
     name = models.CharField(_("名称"), max_length=128)
     responsibility = models.TextField(_("职责"), blank=True)

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from learncity.core.scopes import ROLE_LABELS, Role
+from learncity.core.scopes import ROLE_LABELS, RestrictedManager, Role, rules, scoped
 from learncity.places.models import SEX_CHOICES, Place
 
 
@@ -35,8 +35,11 @@ class LearnerGroup(models.Model):
 # The groups are data, seeded by migration 0002 (the seeds' target groups).
 
 
+@scoped(view=rules.by_profile(""), change=rules.by_profile(""))
 class LearnerProfile(models.Model):
     """A resident. The ID number is kept encrypted, with a keyed hash to find it and a masked form to show."""
+
+    objects = RestrictedManager()
 
     user = models.OneToOneField(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="learner_profile")
     name = models.CharField(_("姓名"), max_length=64)

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from learncity.core.scopes import RestrictedManager, rules, scoped
+
 
 class PlaceLevel(models.IntegerChoices):
     PROVINCE = 1, _("省级")
@@ -19,7 +21,11 @@ class PlaceSource(models.TextChoices):
     GENERATED = "generated", _("演示生成")
 
 
+# Place names are public (the catalog filters by district); their data is the scope's.
+@scoped(browse=rules.public(), view=rules.by_place(""), change=rules.by_place(""))
 class Place(models.Model):
+    objects = RestrictedManager()
+
     code = models.CharField(_("区划代码"), max_length=12, unique=True)
     name = models.CharField(_("名称"), max_length=64)
     level = models.PositiveSmallIntegerField(_("层级"), choices=PlaceLevel.choices, db_index=True)

@@ -1,6 +1,7 @@
 """Who may see and change what: the one place where data scopes are worked out.
 
-Every selector and service takes the acting user and asks `scope_for(user)`. A scope is a set of
+Every read starts from `Model.objects.restrict(actor, action)` (restrict.py), whose rule (rules.py) asks the
+user's scope, worked out here once a request by `scope_for(user)`. A scope is a set of
 place subtrees (materialized paths such as "/350000/350100/350102/"), institutions, member units and
 the user's own learner profile, for each of two actions, VIEW and CHANGE.
 
@@ -16,37 +17,11 @@ the user's own learner profile, for each of two actions, VIEW and CHANGE.
 """
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
-
-class Action(StrEnum):
-    VIEW = "view"
-    CHANGE = "change"
-
-
-class Role(StrEnum):
-    LEARNER = "learner"
-    INSTITUTION_STAFF = "institution_staff"
-    DISTRICT_ADMIN = "district_admin"
-    CITY_ADMIN = "city_admin"
-    MEMBER_UNIT_REPORTER = "member_unit_reporter"
-    EXPERT_REVIEWER = "expert_reviewer"
-    AUDITOR = "auditor"
-
-
-ROLE_LABELS = {
-    Role.LEARNER: pgettext_lazy("role", "学习者"),
-    Role.INSTITUTION_STAFF: _("机构工作人员"),
-    Role.DISTRICT_ADMIN: _("区县管理员"),
-    Role.CITY_ADMIN: _("市级管理员（终身教育促进委员会办公室）"),
-    Role.MEMBER_UNIT_REPORTER: _("成员单位填报员"),
-    Role.EXPERT_REVIEWER: _("评审专家"),
-    Role.AUDITOR: _("审计员（只读）"),
-}
+from learncity.core.scopes.capabilities import Capability
+from learncity.core.scopes.roles import Action, Role
 
 
 @dataclass(frozen=True)
@@ -68,6 +43,8 @@ class Scope:
     change: _Grants = field(default_factory=_Grants)
 
     def grants(self, action: Action) -> _Grants:
+        if action == Action.BROWSE:
+            raise ValueError("BROWSE has no grants: a model's browse rule says what anyone sees")
         return self.view if action == Action.VIEW else self.change
 
     @property
@@ -92,13 +69,14 @@ class Scope:
             q |= Q(**{f"{prefix}pk__in": list(g.place_ids)})
         return q
 
-    def institutions_q(self, action: Action) -> Q:
+    def institutions_q(self, action: Action, *, prefix: str = "") -> Q:
+        """Q over Institution (or over a relation to it, given `prefix` such as "provider__")."""
         if self.everything:
             return Q()
         g = self.grants(action)
-        q = self._paths_q("place__path", g.place_paths if self._reaches_subtrees(action) else ())
+        q = self._paths_q(f"{prefix}place__path", g.place_paths if self._reaches_subtrees(action) else ())
         if g.institution_ids:
-            q |= Q(pk__in=list(g.institution_ids))
+            q |= Q(**{f"{prefix}pk__in": list(g.institution_ids)})
         return q
 
     def _reaches_subtrees(self, action: Action) -> bool:
@@ -109,31 +87,32 @@ class Scope:
             roles |= {Role.EXPERT_REVIEWER, Role.AUDITOR}
         return bool(self.roles & roles)
 
-    def profiles_q(self, action: Action) -> Q:
+    def profiles_q(self, action: Action, *, prefix: str = "") -> Q:
+        """Q over LearnerProfile (or over a relation to it, given `prefix` such as "learner__")."""
         if self.everything:
             return Q()
         g = self.grants(action)
-        q = self._paths_q("residence__path", g.people_paths)
+        q = self._paths_q(f"{prefix}residence__path", g.people_paths)
         if g.own_profile and self.user_id is not None:
-            q |= Q(user_id=self.user_id)
+            q |= Q(**{f"{prefix}user_id": self.user_id})
         return q
 
-    def member_units_q(self, action: Action) -> Q:
+    def member_units_q(self, action: Action, *, prefix: str = "") -> Q:
         if self.everything:
             return Q()
         g = self.grants(action)
-        q = Q(pk__in=list(g.member_unit_ids))
+        q = Q(**{f"{prefix}pk__in": list(g.member_unit_ids)})
         if self._reaches_subtrees(action):
-            q |= self._paths_q("committee__place__path", g.place_paths)
+            q |= self._paths_q(f"{prefix}committee__place__path", g.place_paths)
         return q
 
-    def committees_q(self, action: Action) -> Q:
+    def committees_q(self, action: Action, *, prefix: str = "") -> Q:
         if self.everything:
             return Q()
         g = self.grants(action)
-        q = Q(members__pk__in=list(g.member_unit_ids)) if action == Action.VIEW else Q(pk__in=[])
+        q = Q(**{f"{prefix}members__pk__in": list(g.member_unit_ids)}) if action == Action.VIEW else Q(pk__in=[])
         if self._reaches_subtrees(action):
-            q |= self._paths_q("place__path", g.place_paths)
+            q |= self._paths_q(f"{prefix}place__path", g.place_paths)
         return q
 
     def can_manage_people_at(self, place_path: str) -> bool:
@@ -148,6 +127,58 @@ class Scope:
             or any(place.path.startswith(p) for p in self.view.place_paths)
             or place.pk in self.view.place_ids
         )
+
+    # --- capabilities: what a role may do at all, and on which object --------------------------------
+    def may(self, capability: Capability, obj=None) -> bool:
+        """Whether the user holds `capability` (by role), and, given `obj`, whether `obj` is inside the rows its
+        model's rule gives them for the capability's action (one query)."""
+        if not self.everything and not (self.roles & capability.roles):
+            return False
+        if obj is None or self.everything:
+            return True
+        manager = type(obj)._default_manager
+        return manager.restrict(self, capability.action).filter(pk=obj.pk).exists()
+
+    def require(self, capability: Capability, obj=None) -> None:
+        """`may`, or PermissionDenied."""
+        if not self.may(capability, obj):
+            from learncity.core.errors import PermissionDenied
+
+            raise PermissionDenied()
+
+    def roles_grantable(self) -> list[Role]:
+        """The roles this user may grant somewhere in their scope, in Role's order (what the back office offers)."""
+        return [role for role in Role if self._role_grantable(role)]
+
+    def _role_grantable(self, role: Role) -> bool:
+        if self.everything:
+            return True
+        if role in GRANTED_BY_CITY_ADMIN:
+            return Role.CITY_ADMIN in self.roles
+        if role in (Role.INSTITUTION_STAFF, Role.MEMBER_UNIT_REPORTER):
+            return bool(self.change.place_paths)
+        if role == Role.LEARNER:
+            return self.may(Capability.MANAGE_ACCOUNTS)
+        return False
+
+    def may_grant(self, role: Role, *, place=None, institution=None, member_unit=None) -> bool:
+        """Whether this user may grant `role` over the place, institution or member unit given: the role half
+        (`roles_grantable`) and the scope half (the object lies in a subtree they change)."""
+        if not self._role_grantable(role):
+            return False
+        if self.everything or role == Role.LEARNER:
+            return True
+        if role in GRANTED_BY_CITY_ADMIN:
+            return place is not None and self.can_change_place(place.path)
+        if role == Role.INSTITUTION_STAFF:
+            return institution is not None and self.can_change_place(institution.place.path)
+        if role == Role.MEMBER_UNIT_REPORTER:
+            return member_unit is not None and self.can_change_place(member_unit.committee.place.path)
+        return False
+
+
+# Roles over a place that only a city administrator grants.
+GRANTED_BY_CITY_ADMIN = frozenset({Role.CITY_ADMIN, Role.AUDITOR, Role.EXPERT_REVIEWER, Role.DISTRICT_ADMIN})
 
 
 ANONYMOUS = Scope(user_id=None)

@@ -1,0 +1,183 @@
+"""Parse at the door: one input schema per command, shared by the API and the page form.
+
+A schema is a pydantic model built on `Input`. The API declares it as its body; a page view passes the form's
+cleaned data (or the POST) through `parse`; both hand the service the same typed object, so services keep only
+business rules. A refused input raises `DomainError` with one translated message per field, named as the schema
+names it (`ValidationError` when only one field is wrong):
+
+    class StandardInput(Input):
+        code: Code
+        credits: Amount
+        min_hours: Amount | None = None
+        effective_from: Day | None = None
+
+    data = parse(StandardInput, request.POST)        # or: the Ninja endpoint's `payload: StandardInput`
+    standard_create(actor=request.user, data=data)
+
+The numeric rule is one for the whole project: a number is an int, a Decimal, a string of digits or a JSON
+number, finite, under 10^8, with at most `places` decimals; True/False and empty strings are not numbers.
+"""
+
+import datetime
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+import pydantic
+from django.utils.translation import gettext
+from pydantic import BeforeValidator, ConfigDict
+from pydantic_core import PydanticCustomError
+
+from learncity.core.errors import DomainError, ValidationError
+
+MAX_NUMBER = Decimal(10) ** 8
+
+
+class Input(pydantic.BaseModel):
+    """The base of every input schema: strings stripped, unknown fields ignored (a form posts its CSRF token)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore", frozen=True)
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def decimal_parse(value, *, places: int = 2) -> Decimal:
+    """The project's one reading of a number (see the module's docstring). Raises PydanticCustomError, which
+    `parse` turns into the field's message; `number` below wraps it for code that parses one value by hand."""
+    if _blank(value):
+        raise PydanticCustomError("number_required", "required")
+    if isinstance(value, bool):
+        raise PydanticCustomError("number_invalid", "not a number", {"value": str(value)})
+    if isinstance(value, float):
+        value = repr(value)  # a JSON number: its shortest decimal form, 0.1 stays 0.1
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise PydanticCustomError("number_invalid", "not a number", {"value": str(value)}) from None
+    if not number.is_finite() or abs(number) >= MAX_NUMBER:
+        raise PydanticCustomError("number_unreasonable", "unreasonable", {"value": str(value)})
+    if number != number.quantize(Decimal(1).scaleb(-places)):
+        raise PydanticCustomError("number_places", "too many places", {"value": str(value), "places": places})
+    return number
+
+
+def _amount(places: int):
+    def check(value):
+        if _blank(value):
+            return None if value is None else value  # "" reaches the type and is refused as required
+        return decimal_parse(value, places=places)
+
+    return check
+
+
+def _day(value):
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date) or value is None:
+        return value
+    text = str(value).strip()
+    if not text:
+        raise PydanticCustomError("date_required", "required")
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise PydanticCustomError("date_invalid", "not a date", {"value": text}) from None
+
+
+def _blank_to_none(value):
+    return None if _blank(value) else value
+
+
+# Decimals: credits, hours, ratios (two places); scores (one place is plenty, two allowed).
+Amount = Annotated[Decimal, BeforeValidator(_amount(2))]
+Day = Annotated[datetime.date, BeforeValidator(_day)]
+# An optional field a form posts as "": None.
+Optional = BeforeValidator(_blank_to_none)
+
+
+def _message(error: dict) -> str:
+    ctx = error.get("ctx") or {}
+    kind = error["type"]
+    value = ctx.get("value", error.get("input"))
+    if kind in ("missing", "number_required", "date_required") or (kind == "string_too_short"
+                                                                    and ctx.get("min_length") == 1):
+        return gettext("必填")
+    if kind == "number_invalid" or kind.startswith(("decimal_", "int_", "float_")):
+        return gettext("「%(value)s」不是数字") % {"value": value}
+    if kind == "number_unreasonable":
+        return gettext("「%(value)s」不是合理的数字") % {"value": value}
+    if kind == "number_places":
+        return gettext("「%(value)s」最多 %(places)s 位小数") % {"value": value, "places": ctx["places"]}
+    if kind in ("date_invalid", "date_parsing", "date_from_datetime_parsing", "date_type"):
+        return gettext("「%(value)s」不是日期（YYYY-MM-DD）") % {"value": value}
+    if kind in ("greater_than", "greater_than_equal"):
+        return gettext("必须%(op)s %(limit)s，而不是 %(value)s") % {
+            "op": gettext("大于") if kind == "greater_than" else gettext("不小于"),
+            "limit": ctx.get("gt", ctx.get("ge")), "value": value}
+    if kind in ("less_than", "less_than_equal"):
+        return gettext("必须%(op)s %(limit)s，而不是 %(value)s") % {
+            "op": gettext("小于") if kind == "less_than" else gettext("不大于"),
+            "limit": ctx.get("lt", ctx.get("le")), "value": value}
+    if kind == "string_too_long":
+        return gettext("不能超过 %(n)s 个字符") % {"n": ctx.get("max_length")}
+    if kind == "string_too_short":
+        return gettext("至少 %(n)s 个字符") % {"n": ctx.get("min_length")}
+    if kind in ("enum", "literal_error"):
+        return gettext("「%(value)s」不是可选的值（可选：%(expected)s）") % {
+            "value": value, "expected": ctx.get("expected", "")}
+    if kind in ("list_type", "string_type", "bool_type", "bool_parsing", "dict_type", "model_type"):
+        return gettext("「%(value)s」的格式不对") % {"value": value}
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    return gettext("「%(value)s」不符合要求") % {"value": value}
+
+
+def _field(loc) -> str:
+    parts = [str(p) for p in loc if not isinstance(p, int)] or ["__all__"]
+    return ".".join(parts)
+
+
+def errors_of(exc: pydantic.ValidationError) -> dict[str, list[str]]:
+    """pydantic's errors as {field: [translated message, …]}, in the schema's field order."""
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors(include_url=False):
+        fields.setdefault(_field(error["loc"]), []).append(_message(error))
+    return fields
+
+
+def parse[T: Input](schema: type[T], data: Mapping[str, Any] | T, *, aliases: Mapping[str, str] | None = None) -> T:
+    """`data` (a dict, a QueryDict, or an instance already parsed by Ninja) as `schema`, or DomainError naming
+    every wrong field. A QueryDict gives lists for the schema's list fields and single values for the rest.
+    `aliases` renames the schema's fields in the errors (to a form's own names)."""
+    if isinstance(data, schema):
+        return data
+    if hasattr(data, "getlist"):
+        data = {name: (data.getlist(name) if _is_list(schema, name) else data.get(name))
+                for name in schema.model_fields if name in data}
+    try:
+        return schema.model_validate(dict(data))
+    except pydantic.ValidationError as exc:
+        errors = errors_of(exc)
+        if aliases:
+            errors = {aliases.get(k, k): v for k, v in errors.items()}
+        if len(errors) == 1 and len(next(iter(errors.values()))) == 1:
+            field, (message,) = next(iter(errors.items()))
+            raise ValidationError("invalid", field, message) from None
+        raise DomainError(errors) from None
+
+
+def _is_list(schema, name: str) -> bool:
+    annotation = schema.model_fields[name].annotation
+    origin = getattr(annotation, "__origin__", None)
+    return origin in (list, tuple, set, frozenset) or annotation in (list, tuple, set, frozenset)
+
+
+def number(value, field: str, *, places: int = 2) -> Decimal:
+    """One number read by hand (a spreadsheet cell, a query parameter) by the same rule, or ValidationError."""
+    try:
+        return decimal_parse(value, places=places)
+    except PydanticCustomError as exc:
+        message = _message({"type": exc.type, "ctx": exc.context or {}, "input": value})
+        raise ValidationError(exc.type, field, message) from None

@@ -1,0 +1,68 @@
+"""`Model.objects.restrict(actor, action)`: every read starts here (NetBox's RestrictedQuerySet).
+
+Each model declares its rule once with `@scoped(view=…, change=…)` (rules.py); its manager is built on
+`RestrictedQuerySet`. `restricted_models()` lists every declared model, so a test can hold every domain model to it.
+"""
+
+from django.db import models
+
+from learncity.core.scopes.roles import Action
+from learncity.core.scopes.rules import Rule
+from learncity.core.scopes.scope import Scope, scope_for
+
+_REGISTRY: dict[type, dict[Action, Rule]] = {}
+
+
+def scoped(*, view: Rule, change: Rule | None = None, browse: Rule | None = None):
+    """Declare a model's rules: `view` for reading in the back office, `change` for writing, `browse` for what
+    the public pages show (both default to nobody but a superuser)."""
+    from learncity.core.scopes.rules import superuser_only
+
+    def register(model):
+        if not hasattr(model._default_manager, "restrict"):
+            raise TypeError(f"{model.__name__}'s manager is not a RestrictedQuerySet's: it cannot restrict")
+        _REGISTRY[model] = {Action.VIEW: view, Action.CHANGE: change or superuser_only(),
+                            Action.BROWSE: browse or superuser_only()}
+        return model
+
+    return register
+
+
+def rule_for(model, action: Action) -> Rule:
+    for klass in model.__mro__:
+        if klass in _REGISTRY:
+            return _REGISTRY[klass][Action(action)]
+    raise LookupError(f"{model.__name__} declares no scope rule: decorate it with @scoped(view=…, change=…)")
+
+
+def restricted_models() -> dict[type, dict[Action, Rule]]:
+    return dict(_REGISTRY)
+
+
+def as_scope(actor) -> Scope:
+    return actor if isinstance(actor, Scope) else scope_for(actor)
+
+
+class RestrictedQuerySet(models.QuerySet):
+    def restrict(self, actor, action: Action = Action.VIEW):
+        """The rows `actor` (a user, None for anonymous, or a Scope) may reach for `action`."""
+        scope = as_scope(actor)
+        if scope.everything:
+            return self.all()
+        action = Action(action)
+        q = rule_for(self.model, action).q(scope, action)
+        return self.filter(q).distinct() if _spans_many(q) else self.filter(q)
+
+
+def _spans_many(q) -> bool:
+    """A rule through a to-many relation (a committee's members) can repeat rows: those need DISTINCT."""
+    for child in q.children:
+        if isinstance(child, tuple):
+            if child[0].startswith("members__") or "__members__" in child[0]:
+                return True
+        elif _spans_many(child):
+            return True
+    return False
+
+
+RestrictedManager = models.Manager.from_queryset(RestrictedQuerySet)

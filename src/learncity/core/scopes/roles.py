@@ -1,0 +1,33 @@
+"""The roles a user can hold and the two actions every rule answers for."""
+
+from enum import StrEnum
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class Action(StrEnum):
+    BROWSE = "browse"  # what the public pages show anyone (published courses, place names); no scope needed
+    VIEW = "view"  # reading inside the user's scope (the back office)
+    CHANGE = "change"
+
+
+class Role(StrEnum):
+    LEARNER = "learner"
+    INSTITUTION_STAFF = "institution_staff"
+    DISTRICT_ADMIN = "district_admin"
+    CITY_ADMIN = "city_admin"
+    MEMBER_UNIT_REPORTER = "member_unit_reporter"
+    EXPERT_REVIEWER = "expert_reviewer"
+    AUDITOR = "auditor"
+
+
+ROLE_LABELS = {
+    Role.LEARNER: pgettext_lazy("role", "学习者"),
+    Role.INSTITUTION_STAFF: _("机构工作人员"),
+    Role.DISTRICT_ADMIN: _("区县管理员"),
+    Role.CITY_ADMIN: _("市级管理员（终身教育促进委员会办公室）"),
+    Role.MEMBER_UNIT_REPORTER: _("成员单位填报员"),
+    Role.EXPERT_REVIEWER: _("评审专家"),
+    Role.AUDITOR: _("审计员（只读）"),
+}
