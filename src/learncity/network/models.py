@@ -65,8 +65,6 @@ class InstitutionKind(models.TextChoices):
 # Institutions are public by name (providers of the catalog); managing one is the scope's.
 @scoped(browse=rules.public(), view=rules.by_institution(""), change=rules.by_institution(""))
 class Institution(models.Model):
-    objects = RestrictedManager()
-
     code = models.CharField(_("机构代码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=128)
     kind = models.CharField(_("类型"), max_length=32, choices=InstitutionKind.choices, db_index=True)
@@ -88,6 +86,8 @@ class Institution(models.Model):
     closed_on = models.DateField(_("停办日期"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["code"]
@@ -144,12 +144,12 @@ class Committee(models.Model):
 
 @scoped(view=rules.by_member_unit(""), change=rules.by_member_unit(""))
 class MemberUnit(models.Model):
-    objects = RestrictedManager()
-
     committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="members")
     name = models.CharField(_("名称"), max_length=128)
     responsibility = models.TextField(_("职责"), blank=True)
     is_lead = models.BooleanField(_("牵头单位"), default=False)
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["committee", "-is_lead", "id"]

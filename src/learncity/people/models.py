@@ -39,8 +39,6 @@ class LearnerGroup(models.Model):
 class LearnerProfile(models.Model):
     """A resident. The ID number is kept encrypted, with a keyed hash to find it and a masked form to show."""
 
-    objects = RestrictedManager()
-
     user = models.OneToOneField(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="learner_profile")
     name = models.CharField(_("姓名"), max_length=64)
     id_number_encrypted = models.TextField()
@@ -56,6 +54,8 @@ class LearnerProfile(models.Model):
     registered_on = models.DateField(_("登记日期"), null=True, blank=True, default=timezone.localdate)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["id"]

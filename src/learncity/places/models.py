@@ -24,8 +24,6 @@ class PlaceSource(models.TextChoices):
 # Place names are public (the catalog filters by district); their data is the scope's.
 @scoped(browse=rules.public(), view=rules.by_place(""), change=rules.by_place(""))
 class Place(models.Model):
-    objects = RestrictedManager()
-
     code = models.CharField(_("区划代码"), max_length=12, unique=True)
     name = models.CharField(_("名称"), max_length=64)
     level = models.PositiveSmallIntegerField(_("层级"), choices=PlaceLevel.choices, db_index=True)
@@ -33,6 +31,8 @@ class Place(models.Model):
     # Materialized path of codes, "/350000/350100/350102/": a subtree is a prefix, on SQLite and PostgreSQL alike.
     path = models.CharField(max_length=96, unique=True)
     source = models.CharField(_("来源"), max_length=16, choices=PlaceSource.choices, default=PlaceSource.MCA)
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["code"]
