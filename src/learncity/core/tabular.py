@@ -284,18 +284,21 @@ def _sheet_list(wb) -> str:
                               for name in wb.sheetnames)
 
 
-def xlsx_open(source: bytes | Path, *, name: str) -> XlsxSheet:
-    """Open an xlsx (bytes or a file; its size already checked by `core.uploads.zip_check`) at its active sheet,
-    refusing it when that sheet is hidden or not a worksheet, naming the sheets."""
-    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-    from openpyxl.worksheet._reader import WorkSheetParser
-
+def _workbook_open(source: bytes | Path, *, name: str):
+    """The workbook, read-only; refused as FileRejected when its parser cannot read it."""
     try:
-        wb = _workbook_load(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source, name=name)
+        return _workbook_load(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source, name=name)
     except FileRejected:
         raise
     except Exception as exc:  # whatever a broken or hostile file makes the parser raise (openpyxl wraps some)
         raise uploads.not_xlsx(name, (exc.__cause__ or exc).__class__.__name__) from None
+
+
+def _active_sheet(wb, *, name: str):
+    """(active sheet, its row estimate), refusing a hidden sheet or one that is not a worksheet, naming the
+    sheets; the workbook is closed when it refuses."""
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
     try:
         ws = wb.active
         if ws is None or not isinstance(ws, ReadOnlyWorksheet) or ws.sheet_state != "visible":
@@ -303,59 +306,81 @@ def xlsx_open(source: bytes | Path, *, name: str) -> XlsxSheet:
             raise FileRejected(_("要导入的是选中的工作表，而选中的工作表「%(sheet)s」是隐藏的或不是数据表，未导入。"
                                  "请在 Excel 或 WPS 中选中要导入的（可见的）工作表、保存后重新上传。"
                                  "工作簿中的工作表：%(sheets)s") % {"sheet": what, "sheets": _sheet_list(wb)})
-        estimate = max(0, ws.max_row or 0)
+        return ws, max(0, ws.max_row or 0)
     except FileRejected:
         wb.close()
         raise
     except Exception as exc:
         wb.close()
         raise uploads.not_xlsx(name, exc.__class__.__name__) from None
+
+
+def xlsx_open(source: bytes | Path, *, name: str) -> XlsxSheet:
+    """Open an xlsx (bytes or a file; its size already checked by `core.uploads.zip_check`) at its active sheet,
+    refusing it when that sheet is hidden or not a worksheet, naming the sheets."""
+    wb = _workbook_open(source, name=name)
+    ws, estimate = _active_sheet(wb, name=name)
     sheet = XlsxSheet(title=ws.title, estimate=estimate, rows=iter(()))
-
-    def problem(row: int, where: str, message: str) -> None:
-        if len(sheet.problems) < MAX_CELL_PROBLEMS:
-            sheet.problems.append(CellError(row, where, message))
-
-    def parsed() -> Iterator[tuple[int, dict[int, object]]]:
-        empty_from, empty = 0, 0
-        try:
-            with ws._get_source() as src:
-                parser = WorkSheetParser(src, ws._shared_strings, data_only=False, epoch=wb.epoch,
-                                         date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
-                for row_no, cells in parser.parse():
-                    values = {}
-                    formula = False
-                    for cell in cells:
-                        value = cell["value"]
-                        if cell["data_type"] == "f":
-                            formula = True
-                            problem(row_no, f"{get_column_letter(cell['column'])}{row_no}",
-                                    _("公式 %(f)s：请复制后「选择性粘贴为数值」再上传") % {"f": value})
-                            value = None
-                        if value is not None and value != "":
-                            values[cell["column"]] = value
-                    if values or formula:
-                        empty = 0
-                    else:
-                        empty_from, empty = (empty_from if empty else row_no), empty + 1
-                        if empty > MAX_EMPTY_RUN:
-                            raise FileRejected(_("工作表「%(sheet)s」从第 %(row)s 行起有超过 %(n)s 行连续的空行，未导入："
-                                                 "请删除这些空行（选中后「删除行」）后重新上传。") % {
-                                "sheet": ws.title, "row": empty_from, "n": f"{MAX_EMPTY_RUN:,}"})
-                    yield row_no, values
-                for merged in (parser.merged_cells.mergeCell if parser.merged_cells else ()):
-                    first = merged.ref.split(":")[0]
-                    row = int("".join(ch for ch in first if ch.isdigit()) or 0)
-                    problem(row, merged.ref, _("合并单元格：请取消合并并在每一格填上内容后再上传"))
-        except FileRejected:
-            raise
-        except Exception as exc:  # a broken or hostile file, found while its rows are read
-            raise uploads.not_xlsx(name, exc.__class__.__name__) from None
-        finally:
-            wb.close()
-
-    sheet.rows = parsed()
+    sheet.rows = _sheet_rows(wb, ws, sheet, name=name)
     return sheet
+
+
+def _problem(sheet: XlsxSheet, row: int, where: str, message: str) -> None:
+    if len(sheet.problems) < MAX_CELL_PROBLEMS:
+        sheet.problems.append(CellError(row, where, message))
+
+
+def _row_values(sheet: XlsxSheet, row_no: int, cells) -> tuple[dict[int, object], bool]:
+    """({column: value} of a parsed row's non-empty cells, whether it held a formula); a formula is left out and
+    listed as a problem."""
+    values = {}
+    formula = False
+    for cell in cells:
+        value = cell["value"]
+        if cell["data_type"] == "f":
+            formula = True
+            _problem(sheet, row_no, f"{get_column_letter(cell['column'])}{row_no}",
+                     _("公式 %(f)s：请复制后「选择性粘贴为数值」再上传") % {"f": value})
+            value = None
+        if value is not None and value != "":
+            values[cell["column"]] = value
+    return values, formula
+
+
+def _merged_problems(sheet: XlsxSheet, parser) -> None:
+    for merged in (parser.merged_cells.mergeCell if parser.merged_cells else ()):
+        first = merged.ref.split(":")[0]
+        row = int("".join(ch for ch in first if ch.isdigit()) or 0)
+        _problem(sheet, row, merged.ref, _("合并单元格：请取消合并并在每一格填上内容后再上传"))
+
+
+def _sheet_rows(wb, ws, sheet: XlsxSheet, *, name: str) -> Iterator[tuple[int, dict[int, object]]]:
+    """The rows of `sheet` as `XlsxSheet.rows` yields them; closes the workbook when they end."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    empty_from, empty = 0, 0
+    try:
+        with ws._get_source() as src:
+            parser = WorkSheetParser(src, ws._shared_strings, data_only=False, epoch=wb.epoch,
+                                     date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+            for row_no, cells in parser.parse():
+                values, formula = _row_values(sheet, row_no, cells)
+                if values or formula:
+                    empty = 0
+                else:
+                    empty_from, empty = (empty_from if empty else row_no), empty + 1
+                    if empty > MAX_EMPTY_RUN:
+                        raise FileRejected(_("工作表「%(sheet)s」从第 %(row)s 行起有超过 %(n)s 行连续的空行，未导入："
+                                             "请删除这些空行（选中后「删除行」）后重新上传。") % {
+                            "sheet": ws.title, "row": empty_from, "n": f"{MAX_EMPTY_RUN:,}"})
+                yield row_no, values
+            _merged_problems(sheet, parser)
+    except FileRejected:
+        raise
+    except Exception as exc:  # a broken or hostile file, found while its rows are read
+        raise uploads.not_xlsx(name, exc.__class__.__name__) from None
+    finally:
+        wb.close()
 
 
 # --- tables ----------------------------------------------------------------------------------------------
