@@ -19,6 +19,7 @@ number, finite, under 10^8, with at most `places` decimals; True/False and empty
 """
 
 import datetime
+import typing
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -65,8 +66,6 @@ def decimal_parse(value, *, places: int = 2) -> Decimal:
 
 def _amount(places: int):
     def check(value):
-        if _blank(value):
-            return None if value is None else value  # "" reaches the type and is refused as required
         return decimal_parse(value, places=places)
 
     return check
@@ -86,15 +85,10 @@ def _day(value):
         raise PydanticCustomError("date_invalid", "not a date", {"value": text}) from None
 
 
-def _blank_to_none(value):
-    return None if _blank(value) else value
-
-
-# Decimals: credits, hours, ratios (two places); scores (one place is plenty, two allowed).
+# Decimals: credits, hours, ratios, scores (two places at most). A blank is "required"; a field that may be left
+# out is declared `Amount | None = None`, and `parse` reads a blank form value of such a field as None.
 Amount = Annotated[Decimal, BeforeValidator(_amount(2))]
 Day = Annotated[datetime.date, BeforeValidator(_day)]
-# An optional field a form posts as "": None.
-Optional = BeforeValidator(_blank_to_none)
 
 
 def _message(error: dict) -> str:
@@ -112,14 +106,13 @@ def _message(error: dict) -> str:
         return gettext("「%(value)s」最多 %(places)s 位小数") % {"value": value, "places": ctx["places"]}
     if kind in ("date_invalid", "date_parsing", "date_from_datetime_parsing", "date_type"):
         return gettext("「%(value)s」不是日期（YYYY-MM-DD）") % {"value": value}
-    if kind in ("greater_than", "greater_than_equal"):
-        return gettext("必须%(op)s %(limit)s，而不是 %(value)s") % {
-            "op": gettext("大于") if kind == "greater_than" else gettext("不小于"),
-            "limit": ctx.get("gt", ctx.get("ge")), "value": value}
-    if kind in ("less_than", "less_than_equal"):
-        return gettext("必须%(op)s %(limit)s，而不是 %(value)s") % {
-            "op": gettext("小于") if kind == "less_than" else gettext("不大于"),
-            "limit": ctx.get("lt", ctx.get("le")), "value": value}
+    bounds = {"greater_than": (gettext("必须大于 %(limit)s，而不是 %(value)s"), "gt"),
+              "greater_than_equal": (gettext("不能小于 %(limit)s，而不是 %(value)s"), "ge"),
+              "less_than": (gettext("必须小于 %(limit)s，而不是 %(value)s"), "lt"),
+              "less_than_equal": (gettext("不能大于 %(limit)s，而不是 %(value)s"), "le")}
+    if kind in bounds:
+        text, key = bounds[kind]
+        return text % {"limit": ctx.get(key), "value": value}
     if kind == "string_too_long":
         return gettext("不能超过 %(n)s 个字符") % {"n": ctx.get("max_length")}
     if kind == "string_too_short":
@@ -156,8 +149,9 @@ def parse[T: Input](schema: type[T], data: Mapping[str, Any] | T, *, aliases: Ma
     if hasattr(data, "getlist"):
         data = {name: (data.getlist(name) if _is_list(schema, name) else data.get(name))
                 for name in schema.model_fields if name in data}
+    data = {name: (None if _blank(value) and _admits_none(schema, name) else value) for name, value in data.items()}
     try:
-        return schema.model_validate(dict(data))
+        return schema.model_validate(data)
     except pydantic.ValidationError as exc:
         errors = errors_of(exc)
         if aliases:
@@ -166,6 +160,11 @@ def parse[T: Input](schema: type[T], data: Mapping[str, Any] | T, *, aliases: Ma
             field, (message,) = next(iter(errors.items()))
             raise ValidationError("invalid", field, message) from None
         raise DomainError(errors) from None
+
+
+def _admits_none(schema, name: str) -> bool:
+    field = schema.model_fields.get(name)
+    return field is not None and type(None) in typing.get_args(field.annotation)
 
 
 def _is_list(schema, name: str) -> bool:

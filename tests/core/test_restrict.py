@@ -1,0 +1,251 @@
+"""`Model.objects.restrict(actor, action)`, the rules models declare with @scoped, and capabilities.
+
+The demo city's users (tests/conftest.py) against 鼓楼区 (in the district admin's scope) and 台江区 (outside it).
+tests/core/test_scopes.py checks what each role's selectors return; this file checks the machinery under them.
+"""
+
+import pytest
+from django.apps import apps
+from django.db.models import Q
+
+from learncity.core.scopes import (
+    ANONYMOUS,
+    Action,
+    Capability,
+    RestrictedManager,
+    Role,
+    Scope,
+    restricted_models,
+    rule_for,
+    rules,
+    scope_for,
+    scoped,
+)
+from learncity.network.models import Committee, Institution, MemberUnit
+from learncity.people.models import LearnerProfile
+from learncity.places.models import Place
+
+GULOU = "/350000/350100/350102/"
+TAIJIANG = "/350000/350100/350103/"
+
+
+def pks(qs) -> set[int]:
+    return set(qs.values_list("pk", flat=True))
+
+
+# --- every model declares its rule ---------------------------------------------------------------------------
+
+
+def test_every_model_of_the_project_declares_a_scope_rule():
+    # Django's own models (sessions, auth's Permission…) and many-to-many through tables are not the project's.
+    undeclared = [
+        m._meta.label for m in apps.get_models()
+        if m.__module__.startswith("learncity.") and not m._meta.auto_created and m not in restricted_models()
+    ]
+
+    assert undeclared == []
+
+
+def test_every_declared_model_can_restrict():
+    for model in restricted_models():
+        assert hasattr(model.objects, "restrict"), model
+
+
+def test_a_model_without_a_rule_is_refused_with_its_name():
+    class Loose:
+        __mro__ = (object,)
+        __name__ = "Loose"
+
+    with pytest.raises(LookupError, match="Loose declares no scope rule"):
+        rule_for(Loose, Action.VIEW)
+
+
+def test_a_model_whose_manager_cannot_restrict_cannot_be_declared():
+    class Plain:
+        __name__ = "Plain"
+
+        class _default_manager:  # a plain manager: no restrict()
+            pass
+
+    with pytest.raises(TypeError, match="Plain's manager is not a RestrictedQuerySet's"):
+        scoped(view=rules.public())(Plain)
+
+
+def test_capabilities_are_distinct_even_where_they_share_roles_and_action():
+    # an Enum with equal values would make aliases: DESIGNATE would *be* DEFINE_INDICATORS
+    assert len(list(Capability)) == len(Capability.__members__)
+    assert Capability.DESIGNATE is not Capability.DEFINE_INDICATORS
+
+
+# --- restrict against the scope's grants ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", [Action.VIEW, Action.CHANGE])
+def test_restrict_gives_a_district_admin_exactly_their_district(users, action):
+    actor = users["district_admin"]
+
+    assert pks(Place.objects.restrict(actor, action)) == pks(Place.objects.filter(path__startswith=GULOU))
+    assert pks(Institution.objects.restrict(actor, action)) == pks(
+        Institution.objects.filter(place__path__startswith=GULOU))
+    assert pks(LearnerProfile.objects.restrict(actor, action)) == pks(
+        LearnerProfile.objects.filter(residence__path__startswith=GULOU))
+    assert not pks(Place.objects.restrict(actor, action)) & pks(Place.objects.filter(path__startswith=TAIJIANG))
+
+
+def test_restrict_accepts_a_user_or_their_scope_alike(users):
+    actor = users["district_admin_2"]
+
+    assert pks(Institution.objects.restrict(scope_for(actor), Action.CHANGE)) == pks(
+        Institution.objects.restrict(actor, Action.CHANGE))
+
+
+def test_restrict_chains_with_other_filters_and_stays_inside_the_scope(users):
+    actor = users["district_admin"]
+
+    schools = Institution.objects.restrict(actor, Action.CHANGE).filter(name__contains="学校")
+
+    assert schools.exists()
+    assert all(i.place.path.startswith(GULOU) for i in schools)
+
+
+def test_staff_reach_their_own_institution_only_and_change_no_place(users):
+    actor = users["staff"]
+    own = actor.role_assignments.get().institution
+
+    assert list(Institution.objects.restrict(actor, Action.CHANGE)) == [own]
+    assert list(Place.objects.restrict(actor, Action.VIEW)) == [own.place]
+    assert list(Place.objects.restrict(actor, Action.CHANGE)) == []
+
+
+def test_a_reporter_changes_their_own_unit_and_reads_its_committee(users):
+    actor = users["reporter"]
+    unit = actor.role_assignments.get().member_unit
+
+    assert list(MemberUnit.objects.restrict(actor, Action.CHANGE)) == [unit]
+    # the committee is reached through its members: one row, not one per member unit
+    assert list(Committee.objects.restrict(actor, Action.VIEW)) == [unit.committee]
+    assert list(Committee.objects.restrict(actor, Action.CHANGE)) == []
+
+
+def test_anonymous_reaches_nothing_in_the_back_office_but_browses_public_rows(db):
+    assert not Place.objects.restrict(None, Action.VIEW).exists()
+    assert not Institution.objects.restrict(ANONYMOUS, Action.VIEW).exists()
+    assert not LearnerProfile.objects.restrict(None, Action.VIEW).exists()
+    assert Place.objects.restrict(None, Action.BROWSE).count() == Place.objects.count()
+    assert Institution.objects.restrict(None, Action.BROWSE).count() == Institution.objects.count()
+
+
+def test_browse_never_opens_what_is_not_public(users):
+    # residents are nobody's to browse, not even a city administrator's
+    assert not LearnerProfile.objects.restrict(users["city_admin"], Action.BROWSE).exists()
+
+
+def test_a_public_rule_never_grants_change(users):
+    assert not Place.objects.restrict(users["learner"], Action.CHANGE).exists()
+    assert rules.public().q(scope_for(users["learner"]), Action.CHANGE) == rules.NOTHING
+
+
+def test_the_superuser_reaches_every_row_for_every_action(users):
+    for action in Action:
+        assert LearnerProfile.objects.restrict(users["admin"], action).count() == LearnerProfile.objects.count()
+
+
+def test_a_learner_reaches_their_own_profile(users):
+    learner = users["learner"]
+
+    assert list(LearnerProfile.objects.restrict(learner, Action.VIEW)) == [learner.learner_profile]
+    assert list(LearnerProfile.objects.restrict(learner, Action.CHANGE)) == [learner.learner_profile]
+
+
+def test_rules_combine_with_or(users):
+    scope = scope_for(users["staff"])
+    own = users["staff"].role_assignments.get().institution
+    rule = rules.by_institution("") | rules.public(code="no-such-code")
+
+    assert pks(Institution.objects.filter(rule.q(scope, Action.VIEW))) == {own.pk}
+    assert "by_institution('')" in repr(rule)
+
+
+def test_browse_asks_no_grants():
+    with pytest.raises(ValueError, match="BROWSE has no grants"):
+        ANONYMOUS.grants(Action.BROWSE)
+
+
+# --- capabilities ------------------------------------------------------------------------------------------------
+
+
+def test_a_capability_is_held_by_its_roles_only(users):
+    assert scope_for(users["expert"]).may(Capability.REVIEW)
+    assert scope_for(users["city_admin"]).may(Capability.REVIEW)
+    assert not scope_for(users["auditor"]).may(Capability.REVIEW)
+    assert scope_for(users["auditor"]).may(Capability.READ_REVIEWS)
+    assert not scope_for(users["learner"]).may(Capability.STAFF_AREA)
+    assert scope_for(users["reporter"]).may(Capability.STAFF_AREA)
+    assert not ANONYMOUS.may(Capability.STAFF_AREA)
+
+
+def test_a_capability_on_an_object_also_needs_the_object_in_scope(users):
+    gulou = Place.objects.get(path=GULOU)
+    taijiang = Place.objects.get(path=TAIJIANG)
+    scope = scope_for(users["district_admin"])
+
+    assert scope.may(Capability.SET_TARGETS, gulou)
+    assert not scope.may(Capability.SET_TARGETS, taijiang)
+    # the role half first: a learner is refused without asking the object
+    assert not scope_for(users["learner"]).may(Capability.SET_TARGETS, gulou)
+
+
+def test_require_refuses_with_permission_denied(users):
+    from learncity.core.errors import PermissionDenied
+
+    taijiang = Place.objects.get(path=TAIJIANG)
+    with pytest.raises(PermissionDenied):
+        scope_for(users["district_admin"]).require(Capability.SET_TARGETS, taijiang)
+    scope_for(users["district_admin_2"]).require(Capability.SET_TARGETS, taijiang)  # no error
+
+
+def test_the_superuser_holds_every_capability(users):
+    scope = scope_for(users["admin"])
+
+    assert all(scope.may(c) for c in Capability)
+
+
+# --- granting roles --------------------------------------------------------------------------------------------
+
+
+def test_only_a_city_admin_grants_the_roles_over_a_place(users):
+    gulou = Place.objects.get(path=GULOU)
+
+    assert scope_for(users["city_admin"]).may_grant(Role.DISTRICT_ADMIN, place=gulou)
+    assert not scope_for(users["district_admin"]).may_grant(Role.DISTRICT_ADMIN, place=gulou)
+    assert not scope_for(users["district_admin"]).may_grant(Role.AUDITOR, place=gulou)
+
+
+def test_a_district_admin_grants_staff_roles_inside_their_district_only(users):
+    inside = Institution.objects.filter(place__path__startswith=GULOU).first()
+    outside = Institution.objects.filter(place__path__startswith=TAIJIANG).first()
+    scope = scope_for(users["district_admin"])
+
+    assert scope.may_grant(Role.INSTITUTION_STAFF, institution=inside)
+    assert not scope.may_grant(Role.INSTITUTION_STAFF, institution=outside)
+    assert not scope.may_grant(Role.INSTITUTION_STAFF)  # no institution given
+
+
+def test_the_roles_offered_follow_the_granting_rules(users):
+    assert scope_for(users["city_admin"]).roles_grantable() == list(Role)
+    assert scope_for(users["district_admin"]).roles_grantable() == [
+        Role.LEARNER, Role.INSTITUTION_STAFF, Role.MEMBER_UNIT_REPORTER]
+    assert scope_for(users["staff"]).roles_grantable() == [Role.LEARNER]
+    assert scope_for(users["auditor"]).roles_grantable() == []
+    assert scope_for(users["learner"]).roles_grantable() == []
+
+
+def test_a_scope_built_by_hand_restricts_like_a_users(db):
+    scope = Scope(user_id=None, roles=frozenset({Role.DISTRICT_ADMIN}))  # a role but no grants: nothing
+
+    assert not Place.objects.restrict(scope, Action.VIEW).exists()
+    assert rules.by_place("").q(scope, Action.VIEW) == Q(pk__in=[])
+
+
+def test_restricted_manager_is_a_manager_with_restrict():
+    assert hasattr(RestrictedManager(), "restrict")
