@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "learncity.monitoring",
     "django_tasks_db",
     "learncity.demo",
+    "learncity.portal",
 ]
 
 MIDDLEWARE = [

@@ -14,9 +14,10 @@ from django.core.management import CommandError, call_command
 from django.templatetags.static import static
 from django.test import Client
 
-from learncity.core.management.commands import serve
+import learncity.core
+from learncity.portal.management.commands import serve
 
-CORE_STATIC = Path(serve.__file__).resolve().parents[2] / "static"
+CORE_STATIC = Path(learncity.core.__file__).resolve().parent / "static"
 ECHARTS = CORE_STATIC / "learncity" / "vendor" / "echarts.min.js"
 
 
