@@ -3,7 +3,11 @@
 from django.conf import settings
 from django.db import models
 
+from learncity.core.scopes import RestrictedManager, rules, scoped
 
+
+# The trail is read in the Django admin only (no page lists it): a superuser's.
+@scoped(view=rules.superuser_only())
 class AuditEvent(models.Model):
     """One row per write, and per view of an unmasked personal record. Written in the same transaction."""
 
@@ -16,6 +20,8 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     detail = models.JSONField(default=dict, blank=True)
 
+    objects = RestrictedManager()
+
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
@@ -24,6 +30,8 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
 
 
+# Version numbers say nothing about anyone: every request reads them.
+@scoped(browse=rules.public(), view=rules.public())
 class CacheVersion(models.Model):
     """A version number per kind of cached content ("catalog", "monitoring", …). The services that change that
     content bump it in their transaction; cache keys carry it, so a change shows on the next request everywhere
@@ -31,6 +39,8 @@ class CacheVersion(models.Model):
 
     name = models.CharField(max_length=32, primary_key=True)
     version = models.BigIntegerField(default=0)
+
+    objects = RestrictedManager()
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"

@@ -15,7 +15,7 @@ from learncity.catalog import selectors as catalog_selectors
 from learncity.core.cache import NAMES, fragment, public_page, versions
 from learncity.core.htmx import render_page
 from learncity.core.middleware import DisplayPreferencesMiddleware
-from learncity.core.scopes import Role, scope_for
+from learncity.core.scopes import Capability, scope_for
 from learncity.core.signin import SigninLocked, signin_locked_until
 from learncity.creditbank import selectors as credit_selectors
 from learncity.intake.selectors import home_jobs_to_fix
@@ -42,9 +42,10 @@ def home(request):
         versions(*NAMES)  # every fragment below keyed by them: one query for all
     profile = profile_of(user)  # first: the scope below finds it on the user
     scope = scope_for(user)
+    staff = scope.may(Capability.STAFF_AREA)
     context = {"profile": profile, "today": today, "week_end": today + datetime.timedelta(days=6),
-               "places": home_places(actor=user) if scope.is_staff_like else [],
-               "todos": _home_todos(user, scope, today) if scope.is_staff_like else None,
+               "places": home_places(actor=user) if staff else [],
+               "todos": _home_todos(user, scope, today) if staff else None,
                "city": fragment(("home-city", day), ("catalog",), lambda: catalog_selectors.home_city(today=today))}
     if profile is not None:
         residence = profile.residence
@@ -84,7 +85,7 @@ def _home_todos(user, scope, today) -> list[dict]:
         todos.append({"key": "jobs", "label": _("需处理的数据报送"), "count": jobs["count"],
                       "url": reverse("intake:jobs"), "items": jobs["items"],
                       "note": _("近 %(days)s 天处理失败、未接收或有错误行的上传") % {"days": jobs["days"]}})
-    if scope.everything or scope.roles & {Role.CITY_ADMIN, Role.DISTRICT_ADMIN}:
+    if scope.may(Capability.SET_TARGETS):  # the administrators, who set the targets, owe the reports
         reports = home_reports_due(actor=user, today=today)
         for r in reports:
             r["year"] = r["period"].start.year

@@ -1,6 +1,7 @@
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
+from learncity.core.errors import NotFound
 from learncity.core.scopes import Action
 from learncity.network import selectors, services
 
@@ -144,8 +145,6 @@ def member_unit_list(request, pk: int):
 
 @router.patch("/member-units/{pk}", response=MemberUnitOut)
 def member_unit_update(request, pk: int, payload: MemberUnitPatch):
-    from learncity.core.errors import NotFound
-
     unit = selectors.member_unit_list(actor=request.auth).filter(pk=pk).first()
     if unit is None:
         raise NotFound()

@@ -17,6 +17,9 @@ class Tier(models.IntegerChoices):
     COMMUNITY = 3, _("社区村")
 
 
+# A city's network levels are configuration every back-office user reads (the network browser, the institution
+# form); the city's administrators change them. Their names are public (an institution's level).
+@scoped(browse=rules.public(), view=rules.staff(), change=rules.by_place("city"))
 class NetworkLevel(models.Model):
     """One level of a city's learning network. Configured per city: Chongqing has four, Dazhou three."""
 
@@ -24,6 +27,8 @@ class NetworkLevel(models.Model):
     rank = models.PositiveSmallIntegerField(_("层级序号"))  # 1 is the top
     name = models.CharField(_("名称"), max_length=64)
     tier = models.PositiveSmallIntegerField(_("所在区划层级"), choices=Tier.choices)
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["city", "rank"]
@@ -112,6 +117,8 @@ class DesignationTier(models.TextChoices):
     MUNICIPAL = "municipal", _("市级")
 
 
+# Demonstration and experimental zones are public titles; recording one is the place's administrators'.
+@scoped(browse=rules.public(), view=rules.by_place("place"), change=rules.by_place("place"))
 class Designation(models.Model):
     place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="designations")
     kind = models.CharField(_("类别"), max_length=16, choices=DesignationKind.choices)
@@ -119,6 +126,8 @@ class Designation(models.Model):
     year = models.PositiveSmallIntegerField(_("年份"))
     # The day the title was withdrawn (摘牌) or lapsed, if it was: counted up to the day before.
     ended_on = models.DateField(_("撤销日期"), null=True, blank=True)
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["-year", "place__code"]
@@ -142,7 +151,8 @@ class Committee(models.Model):
         return self.name
 
 
-@scoped(view=rules.by_member_unit(""), change=rules.by_member_unit(""))
+# Member units are public bodies by name (an administrator names one when granting its reporter role).
+@scoped(browse=rules.public(), view=rules.by_member_unit(""), change=rules.by_member_unit(""))
 class MemberUnit(models.Model):
     committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="members")
     name = models.CharField(_("名称"), max_length=128)
@@ -170,6 +180,7 @@ class LearningOrganisationKind(models.TextChoices):
     ORGANISATION = "organisation", _("学习型社会组织")
 
 
+@scoped(browse=rules.public(), view=rules.by_place("place"), change=rules.by_place("place"))
 class LearningOrganisation(models.Model):
     """A learning organisation (学习型组织) recognised by a committee, at a place, in a year."""
 
@@ -181,6 +192,8 @@ class LearningOrganisation(models.Model):
                                     verbose_name=_("推荐单位"))
     # The day the title was withdrawn, if it was: counted up to the day before.
     ended_on = models.DateField(_("撤销日期"), null=True, blank=True)
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["-year", "place__code", "id"]

@@ -4,16 +4,24 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext
 
 from learncity.core.errors import NotFound
-from learncity.core.scopes import Action, scope_for
-from learncity.network.models import Committee, Designation, Institution, MemberUnit, NetworkLevel
+from learncity.core.scopes import Action
+from learncity.network.models import (
+    Committee,
+    Designation,
+    Institution,
+    InstitutionKind,
+    MemberUnit,
+    NetworkLevel,
+)
 from learncity.places.models import Place
+from learncity.places.selectors import place_list
 
 
 def institution_list(*, actor, action: Action = Action.VIEW, place_code: str | None = None, kind: str | None = None,
                      q: str | None = None) -> QuerySet[Institution]:
-    qs = Institution.objects.filter(scope_for(actor).institutions_q(action))
+    qs = Institution.objects.restrict(actor, action)
     if place_code:
-        place = Place.objects.filter(code=place_code).only("path").first()
+        place = Place.objects.restrict(actor, Action.BROWSE).filter(code=place_code).only("path").first()
         qs = qs.filter(place__path__startswith=place.path) if place else qs.none()
     if kind:
         qs = qs.filter(kind=kind)
@@ -33,27 +41,34 @@ def institution_children(*, actor, institution: Institution) -> QuerySet[Institu
     return institution_list(actor=actor).filter(parent=institution)
 
 
-def network_levels(*, city: Place) -> QuerySet[NetworkLevel]:
-    return NetworkLevel.objects.filter(city=city).annotate(n=Count("institutions")).order_by("rank")
+def network_levels(*, actor, city: Place) -> QuerySet[NetworkLevel]:
+    return (NetworkLevel.objects.restrict(actor, Action.VIEW).filter(city=city).annotate(n=Count("institutions"))
+            .order_by("rank"))
+
+
+def network_levels_above(*, actor, place: Place | None) -> QuerySet[NetworkLevel]:
+    """The network levels of the city a place lies in (those of every city on its path), top first."""
+    if place is None:
+        return NetworkLevel.objects.none()
+    codes = place.path.strip("/").split("/")
+    return NetworkLevel.objects.restrict(actor, Action.VIEW).filter(city__code__in=codes).order_by("rank")
 
 
 def institution_counts_by_kind(*, actor, place: Place) -> list[tuple[str, str, int]]:
-    from learncity.network.models import InstitutionKind
-
     rows = (institution_list(actor=actor).filter(place__path__startswith=place.path)
             .values_list("kind").annotate(n=Count("id")).order_by("-n"))
     return [(k, InstitutionKind(k).label, n) for k, n in rows]
 
 
 def designation_list(*, actor, place: Place | None = None) -> QuerySet[Designation]:
-    qs = Designation.objects.filter(scope_for(actor).places_q(Action.VIEW, prefix="place__")).select_related("place")
+    qs = Designation.objects.restrict(actor, Action.VIEW).select_related("place")
     if place is not None:
         qs = qs.filter(place__path__startswith=place.path)
     return qs
 
 
 def committee_list(*, actor) -> QuerySet[Committee]:
-    return Committee.objects.filter(scope_for(actor).committees_q(Action.VIEW)).distinct().select_related("place")
+    return Committee.objects.restrict(actor, Action.VIEW).distinct().select_related("place")
 
 
 def committee_get(*, actor, pk: int) -> Committee:
@@ -65,7 +80,26 @@ def committee_get(*, actor, pk: int) -> Committee:
 
 def member_unit_list(*, actor, committee: Committee | None = None,
                      action: Action = Action.VIEW) -> QuerySet[MemberUnit]:
-    qs = MemberUnit.objects.filter(scope_for(actor).member_units_q(action)).select_related("committee__place")
+    qs = MemberUnit.objects.restrict(actor, action).select_related("committee__place")
     if committee is not None:
         qs = qs.filter(committee=committee)
     return qs
+
+
+def place_children_with_counts(*, actor, place: Place) -> list[Place]:
+    """The visible children of a place, each annotated with its institution count (the whole subtree)."""
+    children = list(place_list(actor=actor).filter(parent=place))
+    if not children:
+        return []
+    inst = Institution.objects.restrict(actor, Action.VIEW).filter(place__path__startswith=place.path)
+    counts: dict[str, int] = {}
+    for path, n in inst.values_list("place__path").annotate(n=Count("id")):
+        parts = path[len(place.path):].split("/")
+        if parts and parts[0]:
+            counts[parts[0]] = counts.get(parts[0], 0) + n
+    kids = dict(Place.objects.restrict(actor, Action.BROWSE).filter(parent__in=children)
+                .values_list("parent_id").annotate(n=Count("id")))
+    for c in children:
+        c.institution_count = counts.get(c.code, 0)
+        c.child_count = kids.get(c.id, 0)
+    return children

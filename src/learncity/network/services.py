@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from learncity.core.audit import audit_record
 from learncity.core.cache import bump
 from learncity.core.errors import DomainError, PermissionDenied
-from learncity.core.scopes import Action, scope_for
+from learncity.core.scopes import Action, Capability, scope_for
 from learncity.network.models import (
     Committee,
     Designation,
@@ -49,7 +49,7 @@ def tier_of(place: Place) -> int | None:
 def city_of(place: Place) -> Place:
     """The city a place belongs to (the place itself when it is a city)."""
     for code in place.path.strip("/").split("/"):
-        candidate = Place.objects.get(code=code)
+        candidate = Place.objects.restrict(None, Action.BROWSE).get(code=code)
         if is_city(candidate):
             return candidate
     raise DomainError({"place": gettext("「%(name)s」不属于任何城市") % {"name": place.name}})
@@ -60,7 +60,7 @@ def network_levels_configure(*, actor, city: Place, levels: list[tuple[str, int]
     scope = scope_for(actor)
     if not is_city(city):
         raise DomainError({"city": gettext("「%(name)s」不是城市") % {"name": city.name}})
-    if not scope.can_change_place(city.path) or not (scope.everything or "city_admin" in scope.roles):
+    if not scope.can_change_place(city.path) or not scope.may(Capability.DESIGNATE):
         raise PermissionDenied()
     if not levels:
         raise DomainError({"levels": gettext("至少需要一个层级")})
@@ -70,13 +70,14 @@ def network_levels_configure(*, actor, city: Place, levels: list[tuple[str, int]
     if tiers != sorted(set(tiers)):
         raise DomainError({"levels": gettext("层级必须自上而下排列，每个区划层级最多一个")})
     with transaction.atomic():
-        current = list(NetworkLevel.objects.filter(city=city))
+        levels_of_city = NetworkLevel.objects.restrict(scope, Action.CHANGE).filter(city=city)
+        current = list(levels_of_city)
         if any(level.institutions.exists() for level in current):
             keep = {(lvl.name, lvl.tier) for lvl in current}
             if keep == set(levels):
                 return current
             raise DomainError({"levels": gettext("已有机构使用当前层级，不能重新配置")})
-        NetworkLevel.objects.filter(city=city).delete()
+        levels_of_city.delete()
         created = [NetworkLevel.objects.create(city=city, rank=i, name=name.strip(), tier=tier)
                    for i, (name, tier) in enumerate(levels, start=1)]
         audit_record(actor=actor, action="network.levels", obj=city, levels=[[n, t] for n, t in levels])
@@ -112,16 +113,19 @@ def _validate_institution(*, code, name, kind, place: Place, parent: Institution
         raise DomainError(errors)
 
 
-def _resolve_refs(place_code, parent_code, network_level_id):
+def _resolve_refs(actor, place_code, parent_code, network_level_id):
+    """The place, parent institution and network level named, by their public names, before the scope check."""
     place = place_referenced(place_code)
     parent = None
     if parent_code:
-        parent = Institution.objects.select_related("place", "network_level").filter(code=parent_code).first()
+        parent = (Institution.objects.restrict(actor, Action.BROWSE).select_related("place", "network_level")
+                  .filter(code=parent_code).first())
         if parent is None:
             raise DomainError({"parent": gettext("未知的上级机构代码「%(parent_code)s」") % {"parent_code": parent_code}})
     level = None
     if network_level_id:
-        level = NetworkLevel.objects.select_related("city").filter(pk=network_level_id).first()
+        level = (NetworkLevel.objects.restrict(actor, Action.BROWSE).select_related("city")
+                 .filter(pk=network_level_id).first())
         if level is None:
             raise DomainError({"network_level": gettext("未知的网络层级「%(network_level_id)s」") % {"network_level_id": network_level_id}})
     return place, parent, level
@@ -130,7 +134,7 @@ def _resolve_refs(place_code, parent_code, network_level_id):
 def institution_create(*, actor, code: str, name: str, kind: str, place_code: str, parent_code: str | None = None,
                        network_level_id: int | None = None, address: str = "", phone: str = "",
                        description: str = "") -> Institution:
-    place, parent, level = _resolve_refs(place_code, parent_code, network_level_id)
+    place, parent, level = _resolve_refs(actor, place_code, parent_code, network_level_id)
     scope = scope_for(actor)
     if not scope.can_change_place(place.path):
         raise PermissionDenied()
@@ -158,14 +162,15 @@ def institution_update(*, actor, institution: Institution, **changes) -> Institu
     if unknown:
         raise DomainError({f: gettext("不能修改此字段") for f in unknown})
     scope = scope_for(actor)
-    if not Institution.objects.filter(scope.institutions_q(Action.CHANGE), pk=institution.pk).exists():
+    changeable = Institution.objects.restrict(scope, Action.CHANGE)
+    if not changeable.filter(pk=institution.pk).exists():
         raise PermissionDenied()
     with transaction.atomic():
-        inst = Institution.objects.select_for_update().get(pk=institution.pk)
+        inst = changeable.select_for_update().get(pk=institution.pk)
         place_code = changes.pop("place_code", None) or inst.place.code
         parent_code = changes.pop("parent_code", inst.parent.code if inst.parent else None)
         level_id = changes.pop("network_level_id", inst.network_level_id)
-        place, parent, level = _resolve_refs(place_code, parent_code, level_id)
+        place, parent, level = _resolve_refs(actor, place_code, parent_code, level_id)
         if place.pk != inst.place_id and not scope.can_change_place(place.path):
             raise PermissionDenied(gettext("您无权把机构移到「%(name)s」") % {"name": place.name})
         if parent is not None and parent.pk == inst.pk:
@@ -244,7 +249,7 @@ def member_unit_create(*, actor, committee: Committee, name: str, responsibility
 
 def member_unit_update(*, actor, member_unit: MemberUnit, responsibility: str) -> MemberUnit:
     scope = scope_for(actor)
-    if not MemberUnit.objects.filter(scope.member_units_q(Action.CHANGE), pk=member_unit.pk).exists():
+    if not MemberUnit.objects.restrict(scope, Action.CHANGE).filter(pk=member_unit.pk).exists():
         raise PermissionDenied()
     with transaction.atomic():
         member_unit.responsibility = responsibility.strip()

@@ -6,16 +6,15 @@ from django.utils.translation import gettext as _
 from learncity.core.errors import DomainError, PermissionDenied
 from learncity.core.forms import add_domain_errors, flash_domain_errors
 from learncity.core.htmx import render_page
-from learncity.core.scopes import Action, scope_for
+from learncity.core.scopes import Action, Capability, scope_for
 from learncity.network import selectors, services
 from learncity.network.forms import InstitutionForm
-from learncity.network.models import NetworkLevel
 from learncity.places import selectors as place_selectors
 from learncity.places.models import Place
 
 
 def _staff_only(request):
-    if not scope_for(request.user).is_staff_like:
+    if not scope_for(request.user).may(Capability.STAFF_AREA):
         raise PermissionDenied(_("学习网络只对工作人员开放"))
 
 
@@ -37,7 +36,7 @@ def browser(request):
     nodes = []
     for node in _nodes(request, roots):
         root = node["place"]
-        node["children"] = _nodes(request, place_selectors.place_children_with_counts(actor=request.user, place=root))
+        node["children"] = _nodes(request, selectors.place_children_with_counts(actor=request.user, place=root))
         root.child_count = len(node["children"])
         root.institution_count = selectors.institution_list(actor=request.user).filter(
             place__path__startswith=root.path).count()
@@ -45,11 +44,9 @@ def browser(request):
         nodes.append(node)
     levels = []
     if roots:
-        from learncity.network.services import city_of
-
         try:
-            levels = list(selectors.network_levels(city=city_of(roots[0])))
-        except DomainError:
+            levels = list(selectors.network_levels(actor=request.user, city=services.city_of(roots[0])))
+        except DomainError:  # a root outside any city (a province): no levels to show
             levels = []
     return render_page(request, "network/browser.html", {"nodes": nodes, "levels": levels})
 
@@ -58,7 +55,7 @@ def browser(request):
 def tree_children(request, code: str):
     _staff_only(request)
     place = place_selectors.place_get(actor=request.user, code=code)
-    children = _nodes(request, place_selectors.place_children_with_counts(actor=request.user, place=place))
+    children = _nodes(request, selectors.place_children_with_counts(actor=request.user, place=place))
     return render_page(request, "network/browser.html", {"node": {"children": children}, "lazy": True},
                        partial="children")
 
@@ -82,13 +79,6 @@ def institution_detail(request, code: str):
 FORM_FIELDS = {"network_level": "network_level_id", "parent": "parent_code", "place": "place_code"}
 
 
-def _levels_for(place: Place | None):
-    if place is None:
-        return NetworkLevel.objects.none()
-    codes = place.path.strip("/").split("/")
-    return NetworkLevel.objects.filter(city__code__in=codes).order_by("rank")
-
-
 @login_required
 def institution_create(request):
     scope = scope_for(request.user)
@@ -98,14 +88,13 @@ def institution_create(request):
     place = None
     code = request.POST.get("place_code") or request.GET.get("place")
     if code:
-        place = Place.objects.filter(code=code).first()
-    form = InstitutionForm(request.POST or None, initial={"place_code": code or ""}, levels=_levels_for(place))
+        place = place_selectors.place_list(actor=request.user, action=Action.BROWSE).filter(code=code).first()
+    form = InstitutionForm(request.POST or None, initial={"place_code": code or ""},
+                           levels=selectors.network_levels_above(actor=request.user, place=place))
     if request.method == "POST" and form.is_valid():
         try:
             inst = services.institution_create(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            if exc.status == 403:
-                raise
             add_domain_errors(form, exc, aliases=FORM_FIELDS)
         else:
             messages.success(request, _("已创建机构「%(name)s」") % {"name": inst.name})
@@ -121,15 +110,14 @@ def institution_edit(request, code: str):
                "network_level_id": inst.network_level_id, "parent_code": inst.parent.code if inst.parent else "",
                "address": inst.address, "phone": inst.phone, "description": inst.description,
                "is_active": inst.is_active}
-    form = InstitutionForm(request.POST or None, initial=initial, levels=_levels_for(inst.place), editing=True)
+    form = InstitutionForm(request.POST or None, initial=initial, editing=True,
+                           levels=selectors.network_levels_above(actor=request.user, place=inst.place))
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "code"}
         data["parent_code"] = data["parent_code"] or None
         try:
             services.institution_update(actor=request.user, institution=inst, **data)
         except DomainError as exc:
-            if exc.status == 403:
-                raise
             add_domain_errors(form, exc, aliases=FORM_FIELDS)
         else:
             messages.success(request, _("已保存"))

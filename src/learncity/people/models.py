@@ -1,29 +1,106 @@
 """One user model; residents' learner profiles; roles with their scopes; personal API tokens."""
 
+import functools
+import operator
+
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from learncity.core.scopes import ROLE_LABELS, RestrictedManager, Role, rules, scoped
+from learncity.core.scopes import (
+    ROLE_LABELS,
+    Action,
+    RestrictedManager,
+    RestrictedQuerySet,
+    Role,
+    rules,
+    scoped,
+)
+from learncity.core.scopes.rules import NOTHING, Rule
 from learncity.places.models import SEX_CHOICES, Place
 
+# The one scope target each role is granted over (None: the learner role has none). The table constraint below is
+# built from it, and the accounts page offers the pickers of the targets the actor's grantable roles need.
+ROLE_TARGETS: dict[Role, str | None] = {
+    Role.LEARNER: None,
+    Role.INSTITUTION_STAFF: "institution",
+    Role.DISTRICT_ADMIN: "place",
+    Role.CITY_ADMIN: "place",
+    Role.MEMBER_UNIT_REPORTER: "member_unit",
+    Role.EXPERT_REVIEWER: "place",
+    Role.AUDITOR: "place",
+}
+_TARGETS = ("place", "institution", "member_unit")
+_TARGET_PATHS = {"place": "place__path", "institution": "institution__place__path",
+                 "member_unit": "member_unit__committee__place__path"}
 
+
+def _role_target_q() -> Q:
+    """Each role carries exactly the scope target it needs (ROLE_TARGETS), and nothing else."""
+    alternatives = []
+    for target in dict.fromkeys(ROLE_TARGETS.values()):
+        roles = [r for r, t in ROLE_TARGETS.items() if t == target]
+        which = {"role": roles[0]} if len(roles) == 1 else {"role__in": roles}
+        alternatives.append(Q(**which, **{f"{f}__isnull": f != target for f in _TARGETS}))
+    return functools.reduce(operator.or_, alternatives)
+
+
+def assigned_in_people_paths(field: str = "") -> Rule:
+    """Role assignments (`field` is the relation to RoleAssignment, "" for the model itself) whose target lies in
+    the subtrees whose people the user manages (administrators) or reads (auditors)."""
+    prefix = f"{field}__" if field else ""
+
+    def q(scope, action):
+        found = NOTHING
+        for path in scope.grants(action).people_paths:
+            for target_path in _TARGET_PATHS.values():
+                found |= Q(**{f"{prefix}{target_path}__startswith": path})
+        return found
+
+    return Rule(q, f"assigned_in_people_paths({field!r})")
+
+
+# One's own assignments, and (administrators, auditors) those over the places, institutions and member units of the
+# subtrees whose people they manage or read; changing is for the former (role_revoke also asks scope.may_grant).
+ASSIGNMENT_RULES = {Action.VIEW: rules.own("user") | assigned_in_people_paths(""),
+                    Action.CHANGE: assigned_in_people_paths("")}
+
+
+def _account_holders(scope, action) -> Q:
+    """Users who hold a role assignment the scope reaches (a subquery, so a user with several is one row), and for
+    changing, one's own account (one's password, one's tokens)."""
+    q = Q(pk__in=RoleAssignment.objects.filter(ASSIGNMENT_RULES[action].q(scope, action)).values("user_id"))
+    return q | Q(pk=scope.user_id) if action == Action.CHANGE and scope.user_id is not None else q
+
+
+class UserManager(DjangoUserManager.from_queryset(RestrictedQuerySet)):
+    """Django's user manager (create_user, …) whose queries restrict like every other model's."""
+
+
+@scoped(view=Rule(_account_holders, "account_holders"), change=Rule(_account_holders, "account_holders"))
 class User(AbstractUser):
     display_name = models.CharField(_("显示名"), max_length=64, blank=True)
     # Set when an administrator resets the password: the next pages lead to choosing one's own.
     must_change_password = models.BooleanField(_("须修改密码"), default=False)
 
+    objects = UserManager()
+
     def __str__(self) -> str:
         return self.display_name or self.username
 
 
+# The groups are reference data anyone may read (the catalog filters by them).
+@scoped(browse=rules.public(), view=rules.public())
 class LearnerGroup(models.Model):
     """The groups the seeds address: employees, farmers, migrant workers, the elderly, …"""
 
     code = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=32)
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["id"]
@@ -68,6 +145,7 @@ class LearnerProfile(models.Model):
         return f"{self.name} {self.id_number_masked}"
 
 
+@scoped(view=ASSIGNMENT_RULES[Action.VIEW], change=ASSIGNMENT_RULES[Action.CHANGE])
 class RoleAssignment(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
     role = models.CharField(_("角色"), max_length=32, choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
@@ -79,21 +157,12 @@ class RoleAssignment(models.Model):
     granted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = RestrictedManager()
+
     class Meta:
         constraints = [
             # Each role carries exactly the scope target it needs, and nothing else.
-            models.CheckConstraint(
-                name="role_scope_target",
-                condition=(
-                    Q(role=Role.LEARNER, place__isnull=True, institution__isnull=True, member_unit__isnull=True)
-                    | Q(role=Role.INSTITUTION_STAFF, place__isnull=True, institution__isnull=False,
-                        member_unit__isnull=True)
-                    | Q(role__in=[Role.DISTRICT_ADMIN, Role.CITY_ADMIN, Role.EXPERT_REVIEWER, Role.AUDITOR],
-                        place__isnull=False, institution__isnull=True, member_unit__isnull=True)
-                    | Q(role=Role.MEMBER_UNIT_REPORTER, place__isnull=True, institution__isnull=True,
-                        member_unit__isnull=False)
-                ),
-            ),
+            models.CheckConstraint(name="role_scope_target", condition=_role_target_q()),
         ]
 
     def __str__(self) -> str:
@@ -101,6 +170,7 @@ class RoleAssignment(models.Model):
         return f"{self.user} · {self.get_role_display()} {target}"
 
 
+@scoped(view=rules.own("user"), change=rules.own("user"))
 class ApiToken(models.Model):
     """A personal API token. Only its SHA-256 is stored; the token itself is shown once, at creation."""
 
@@ -112,6 +182,8 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["-created_at"]

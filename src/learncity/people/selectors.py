@@ -4,18 +4,17 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext
 
 from learncity.core.errors import NotFound
-from learncity.core.scopes import Action, scope_for
+from learncity.core.scopes import Action
 from learncity.people.models import ApiToken, LearnerProfile, RoleAssignment, User
 from learncity.people.services import id_number_hash
+from learncity.places.models import Place
 
 
 def profile_list(*, actor, action: Action = Action.VIEW, place_code: str | None = None,
                  q: str | None = None) -> QuerySet[LearnerProfile]:
-    qs = LearnerProfile.objects.filter(scope_for(actor).profiles_q(action))
+    qs = LearnerProfile.objects.restrict(actor, action)
     if place_code:
-        from learncity.places.models import Place
-
-        place = Place.objects.filter(code=place_code).only("path").first()
+        place = Place.objects.restrict(actor, Action.BROWSE).filter(code=place_code).only("path").first()
         qs = qs.filter(residence__path__startswith=place.path) if place else qs.none()
     if q:
         q = q.strip()
@@ -35,7 +34,8 @@ def profile_get(*, actor, pk: int, action: Action = Action.VIEW) -> LearnerProfi
 
 def profile_of(user) -> LearnerProfile | None:
     """The user's learner profile with their residence and groups; it (or its absence) is remembered on the user,
-    so `user.learner_profile` (the scope reads it) asks nothing more in this request."""
+    so `user.learner_profile` (the scope reads it) asks nothing more in this request. Not restricted: the row is
+    the user's own by its filter, and restricting would work out the scope, which reads this very row."""
     if not getattr(user, "is_authenticated", False):
         return None
     profile = LearnerProfile.objects.filter(user=user).select_related("residence").prefetch_related("groups").first()
@@ -43,30 +43,25 @@ def profile_of(user) -> LearnerProfile | None:
     return profile
 
 
-def role_assignment_list(*, actor, user: User | None = None) -> QuerySet[RoleAssignment]:
-    """Role assignments the actor may see: their own, and those inside the places they administer."""
-    scope = scope_for(actor)
-    qs = RoleAssignment.objects.select_related("user", "place", "institution__place", "member_unit__committee__place")
-    if not scope.everything:
-        from django.db.models import Q
-
-        q = Q(user_id=scope.user_id)
-        for path in scope.view.people_paths:
-            q |= Q(place__path__startswith=path) | Q(institution__place__path__startswith=path) | Q(
-                member_unit__committee__place__path__startswith=path)
-        qs = qs.filter(q)
+def role_assignment_list(*, actor, user: User | None = None,
+                         action: Action = Action.VIEW) -> QuerySet[RoleAssignment]:
+    """Role assignments the actor may see: their own, and those inside the places whose people they manage."""
+    qs = (RoleAssignment.objects.restrict(actor, action)
+          .select_related("user", "place", "institution__place", "member_unit__committee__place"))
     if user is not None:
         qs = qs.filter(user=user)
     return qs.order_by("user__username", "role")
 
 
 def api_token_list(*, actor) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(user=actor).order_by("-created_at")
+    """The actor's own tokens (a superuser's too: theirs, not everyone's)."""
+    return ApiToken.objects.restrict(actor, Action.VIEW).filter(user=actor).order_by("-created_at")
 
 
 def account_user_get(*, actor, pk) -> User:
     """A user who holds a role the actor sees on the accounts page (or the actor); anyone else is not found."""
-    assignment = role_assignment_list(actor=actor).filter(user_id=pk).first() if str(pk).isdigit() else None
-    if assignment is None:
+    users = User.objects.restrict(actor, Action.VIEW).filter(role_assignments__isnull=False)  # account holders
+    user = users.filter(pk=pk).first() if str(pk).isdigit() else None
+    if user is None:
         raise NotFound(gettext("未找到该账号，或您无权查看 (not found)"))
-    return assignment.user
+    return user

@@ -16,8 +16,9 @@ from django.utils.translation import gettext
 from learncity.core import crypto
 from learncity.core.audit import audit_record
 from learncity.core.errors import DomainError, PermissionDenied
-from learncity.core.scopes import Action, Role, forget_scope, scope_for
+from learncity.core.scopes import Action, Capability, Role, forget_scope, scope_for
 from learncity.core.signin import SigninLocked, signin_attempts_reset, signin_locked_until
+from learncity.network.models import Institution, MemberUnit
 from learncity.people import idcard
 from learncity.people.models import ApiToken, LearnerGroup, LearnerProfile, RoleAssignment, User
 from learncity.places.models import Place
@@ -51,9 +52,9 @@ def _residence(code: str, *, field: str = "residence_code") -> Place:
     return place_referenced(code, field=field, what="居住地区划代码" if field == "residence_code" else "区划代码")
 
 
-def _groups(codes) -> list[LearnerGroup]:
+def _groups(actor, codes) -> list[LearnerGroup]:
     codes = list(dict.fromkeys(codes or []))
-    found = list(LearnerGroup.objects.filter(code__in=codes))
+    found = list(LearnerGroup.objects.restrict(actor, Action.VIEW).filter(code__in=codes))
     unknown = set(codes) - {g.code for g in found}
     if unknown:
         raise DomainError({"groups": gettext("未知的群体：") + gettext("、").join(sorted(unknown))})
@@ -70,7 +71,7 @@ def learner_profile_create(*, actor, name: str, id_number: str, residence_code: 
         raise PermissionDenied()
     rid = idcard.parse(id_number)
     name, phone = validate_name(name), validate_phone(phone)
-    group_rows = _groups(groups)
+    group_rows = _groups(actor, groups)
     if user is not None and LearnerProfile.objects.filter(user=user).exists():
         raise DomainError({"user": gettext("该用户已有学习者档案")})
     digest = id_number_hash(rid.number)
@@ -96,11 +97,11 @@ def learner_profile_create(*, actor, name: str, id_number: str, residence_code: 
 def learner_profile_update(*, actor, profile: LearnerProfile, name: str | None = None, phone: str | None = None,
                            residence_code: str | None = None, groups: list[str] | None = None) -> LearnerProfile:
     scope = scope_for(actor)
-    if not LearnerProfile.objects.filter(scope.profiles_q(Action.CHANGE), pk=profile.pk).exists():
+    if not LearnerProfile.objects.restrict(scope, Action.CHANGE).filter(pk=profile.pk).exists():
         raise PermissionDenied()
     changed = {}
     with transaction.atomic():
-        p = LearnerProfile.objects.select_for_update().get(pk=profile.pk)
+        p = LearnerProfile.objects.restrict(scope, Action.CHANGE).select_for_update().get(pk=profile.pk)
         if name is not None:
             p.name = validate_name(name)
             changed["name"] = True
@@ -114,7 +115,7 @@ def learner_profile_update(*, actor, profile: LearnerProfile, name: str | None =
             p.residence = residence
             changed["residence"] = residence.code
         if groups is not None:
-            p.groups.set(_groups(groups))
+            p.groups.set(_groups(actor, groups))
             changed["groups"] = sorted(groups)
         p.save()
         audit_record(actor=actor, action="profile.update", obj=p, changed=changed)
@@ -133,17 +134,8 @@ def learner_profile_reveal(*, actor, profile: LearnerProfile) -> str:
 # --- users and roles ----------------------------------------------------------------------------------
 
 
-# Roles that manage accounts. Auditors and expert reviewers only read, reporters only report: they create no
-# accounts and grant no roles, not even the learner role.
-ACCOUNT_MANAGERS = frozenset({Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.INSTITUTION_STAFF})
-
-
-def _manages_accounts(scope) -> bool:
-    return scope.everything or bool(scope.roles & ACCOUNT_MANAGERS)
-
-
 def user_create(*, actor, username: str, password: str | None, display_name: str = "") -> User:
-    if actor is not None and not _manages_accounts(scope_for(actor)):
+    if actor is not None and not scope_for(actor).may(Capability.MANAGE_ACCOUNTS):
         raise PermissionDenied()
     username = (username or "").strip()
     if not USERNAME_RE.match(username):
@@ -162,39 +154,10 @@ def user_create(*, actor, username: str, password: str | None, display_name: str
     return user
 
 
-def _role_grantable(scope, role: Role) -> bool:
-    """The role half of _can_grant: whether the scope may grant `role` anywhere at all (the new-account form offers
-    only these; the scope half is decided on the place, institution or member unit given)."""
-    if scope.everything:
-        return True
-    if role in (Role.CITY_ADMIN, Role.AUDITOR, Role.EXPERT_REVIEWER, Role.DISTRICT_ADMIN):
-        return Role.CITY_ADMIN in scope.roles
-    if role in (Role.INSTITUTION_STAFF, Role.MEMBER_UNIT_REPORTER):
-        return bool(scope.change.place_paths)
-    if role == Role.LEARNER:
-        return _manages_accounts(scope)
-    return False
-
-
-def _can_grant(scope, role: Role, *, place=None, institution=None, member_unit=None) -> bool:
-    if not _role_grantable(scope, role):
-        return False
-    if scope.everything or role == Role.LEARNER:
-        return True
-    if role in (Role.CITY_ADMIN, Role.AUDITOR, Role.EXPERT_REVIEWER, Role.DISTRICT_ADMIN):
-        return place is not None and scope.can_change_place(place.path)
-    if role == Role.INSTITUTION_STAFF:
-        return institution is not None and scope.can_change_place(institution.place.path)
-    if role == Role.MEMBER_UNIT_REPORTER:
-        return member_unit is not None and scope.can_change_place(member_unit.committee.place.path)
-    return False
-
-
 def roles_grantable(*, actor) -> list[Role]:
-    """The roles the actor may grant somewhere in their scope, in ROLE_LABELS' order: what the back office offers.
-    The same rule role_grant enforces (a role offered here may still be refused for a place outside the scope)."""
-    scope = scope_for(actor)
-    return [role for role in Role if _role_grantable(scope, role)]
+    """The roles the actor may grant somewhere in their scope, in Role's order: what the back office offers. The
+    same rule role_grant enforces (a role offered here may still be refused for a place outside the scope)."""
+    return scope_for(actor).roles_grantable()
 
 
 def role_grant(*, actor, user: User, role: str, place_code: str | None = None, institution=None,
@@ -204,7 +167,7 @@ def role_grant(*, actor, user: User, role: str, place_code: str | None = None, i
     except ValueError:
         raise DomainError({"role": gettext("未知的角色「%(role)s」") % {"role": role}}) from None
     place = _residence(place_code, field="place_code") if place_code else None
-    if not _can_grant(scope_for(actor), role, place=place, institution=institution, member_unit=member_unit):
+    if not scope_for(actor).may_grant(role, place=place, institution=institution, member_unit=member_unit):
         raise PermissionDenied()
     if role == Role.DISTRICT_ADMIN and place is not None and place.level != 3:
         raise DomainError({"place": gettext("区县管理员的范围必须是区县，「%(name)s」不是") % {"name": place.name}})
@@ -223,8 +186,8 @@ def role_grant(*, actor, user: User, role: str, place_code: str | None = None, i
 
 
 def role_revoke(*, actor, assignment: RoleAssignment) -> None:
-    if not _can_grant(scope_for(actor), Role(assignment.role), place=assignment.place,
-                      institution=assignment.institution, member_unit=assignment.member_unit):
+    if not scope_for(actor).may_grant(Role(assignment.role), place=assignment.place,
+                                      institution=assignment.institution, member_unit=assignment.member_unit):
         raise PermissionDenied()
     with transaction.atomic():
         audit_record(actor=actor, action="role.revoke", obj=assignment, user=assignment.user.username,
@@ -257,7 +220,8 @@ def api_token_create(*, actor, name: str, days: int | None = 365) -> tuple[ApiTo
     with transaction.atomic():
         # On the account's row, locked: a reset (which locks it too) either comes first and is seen here, or comes
         # after and revokes this token with the others.
-        if User.objects.select_for_update().filter(pk=actor.pk).values_list("must_change_password", flat=True).get():
+        if (User.objects.restrict(actor, Action.CHANGE).select_for_update().filter(pk=actor.pk)
+                .values_list("must_change_password", flat=True).get()):
             raise PermissionDenied(gettext("请先修改管理员为您重置的密码，再创建 API 令牌 (change the password an administrator reset before creating an API token)"))
         row = ApiToken.objects.create(user=actor, name=name, prefix=prefix, token_hash=_token_digest(token),
                                       expires_at=expires)
@@ -296,17 +260,19 @@ def account_create(*, actor, username: str, password: str, display_name: str, ro
                    place_code: str | None = None, institution_code: str | None = None,
                    member_unit_id: int | str | None = None) -> RoleAssignment:
     """A new sign-in with its one role and scope, all or nothing: the back office's "new account"."""
-    from learncity.network.models import Institution, MemberUnit
-
+    # The institution or member unit named, by its public name, before the scope check (role_grant's: outside the
+    # scope is refused, 403; a name that does not exist is an input error).
     institution = member_unit = None
     if institution_code:
-        institution = Institution.objects.select_related("place").filter(code=institution_code.strip()).first()
+        institution = (Institution.objects.restrict(actor, Action.BROWSE).select_related("place")
+                       .filter(code=institution_code.strip()).first())
         if institution is None:
             raise DomainError({"institution_code": gettext("未知的机构代码「%(institution_code)s」") % {"institution_code": institution_code}})
     if member_unit_id:
         if not str(member_unit_id).strip().isdigit():
             raise DomainError({"member_unit_id": gettext("成员单位编号「%(member_unit_id)s」应为数字") % {"member_unit_id": member_unit_id}})
-        member_unit = MemberUnit.objects.select_related("committee__place").filter(pk=int(member_unit_id)).first()
+        member_unit = (MemberUnit.objects.restrict(actor, Action.BROWSE).select_related("committee__place")
+                       .filter(pk=int(member_unit_id)).first())
         if member_unit is None:
             raise DomainError({"member_unit_id": gettext("未知的成员单位「%(member_unit_id)s」") % {"member_unit_id": member_unit_id}})
     with transaction.atomic():
@@ -363,7 +329,7 @@ def password_change(*, actor, request, current_password: str, new_password: str)
         raise DomainError({"new_password": gettext("新密码不能与当前密码相同")})
     _password_validate(new_password, actor, field="new_password")
     with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=actor.pk)
+        user = User.objects.restrict(actor, Action.CHANGE).select_for_update().get(pk=actor.pk)
         user.set_password(new_password)
         user.must_change_password = False
         user.save(update_fields=["password", "must_change_password"])
@@ -380,11 +346,13 @@ def password_resettable(*, actor, user: User) -> bool:
         return False
     if user.is_superuser or user.is_staff:
         return False
+    # Every role the account holds and its profile wherever it lives, whether or not the actor sees them: each one
+    # outside the actor's reach refuses (so these two reads are not restricted).
     roles = [ra for ra in user.role_assignments.select_related("place", "institution__place",
                                                                "member_unit__committee__place")
              if ra.role != Role.LEARNER]
-    if not roles or not all(_can_grant(scope, Role(ra.role), place=ra.place, institution=ra.institution,
-                                       member_unit=ra.member_unit) for ra in roles):
+    if not roles or not all(scope.may_grant(Role(ra.role), place=ra.place, institution=ra.institution,
+                                            member_unit=ra.member_unit) for ra in roles):
         return False
     profile = LearnerProfile.objects.filter(user=user).select_related("residence").first()
     return profile is None or scope.can_manage_people_at(profile.residence.path)
@@ -409,8 +377,8 @@ def password_reset(*, actor, user: User, new_password: str | None = None) -> tup
     if typed:
         _password_validate(password, user, field="new_password")
     with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
-        if not password_resettable(actor=actor, user=locked):
+        locked = User.objects.restrict(actor, Action.CHANGE).select_for_update().filter(pk=user.pk).first()
+        if locked is None or not password_resettable(actor=actor, user=locked):
             raise refused
         locked.set_password(password)
         locked.must_change_password = True

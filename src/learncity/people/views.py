@@ -9,10 +9,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
 from learncity.core.htmx import render_page
-from learncity.core.scopes import ROLE_LABELS, Action, Role, scope_for
+from learncity.core.scopes import ROLE_LABELS, Action, scope_for
 from learncity.core.signin import SigninLocked
 from learncity.network import selectors as network_selectors
 from learncity.people import selectors, services
+from learncity.people.models import ROLE_TARGETS
 from learncity.places import selectors as place_selectors
 
 # The new-account form's pickers: places down to streets, institutions by name; a short list, still posting the code.
@@ -62,7 +63,7 @@ def token_create(request):
     try:
         _row, token = services.api_token_create(actor=request.user, name=request.POST.get("name", ""),
                                                 days=int(request.POST.get("days") or 365))
-    except (DomainError, ValueError) as exc:
+    except (DomainError, PermissionDenied, ValueError) as exc:  # refused here, said on the page it came from
         messages.error(request, str(exc))
     else:
         request.session["new_token"] = token
@@ -97,24 +98,21 @@ def accounts(request):
                 member_unit_id=values.get("member_unit_id") or None,
             )
         except DomainError as exc:
-            if exc.status == 403:
-                raise
             errors = exc.errors
         else:
             messages.success(request, _("已创建账号「%(user)s」") % {"user": ra.user.username})
             return redirect("people:accounts")
     rows = selectors.role_assignment_list(actor=request.user).exclude(role="learner")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    # Only the roles this administrator may grant (the service's own rule); the learner role comes with a profile.
-    roles = [(role, ROLE_LABELS[role]) for role in services.roles_grantable(actor=request.user)
-             if role != Role.LEARNER]
-    granted = {role for role, _label in roles}
+    # Only the roles this administrator may grant (the scope's own rule) that have a target: the learner role comes
+    # with a profile. The pickers offered are those of the targets these roles are granted over.
+    roles = [(role, ROLE_LABELS[role]) for role in scope.roles_grantable() if ROLE_TARGETS[role] is not None]
+    targets = {ROLE_TARGETS[role] for role, _label in roles}
     places = (place_selectors.place_list(actor=request.user, action=Action.CHANGE).filter(level__lte=4)
-              .only("code", "name")[:PICKER_LIMIT]
-              if granted & {Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.AUDITOR, Role.EXPERT_REVIEWER} else [])
+              .only("code", "name")[:PICKER_LIMIT] if "place" in targets else [])
     institutions = (network_selectors.institution_list(actor=request.user, action=Action.CHANGE)
                     .select_related(None).only("code", "name").order_by("name")[:PICKER_LIMIT]
-                    if Role.INSTITUTION_STAFF in granted else [])
+                    if "institution" in targets else [])
     return render_page(request, "people/accounts.html",
                        {"page": page, "errors": errors, "values": values, "roles": roles,
                         "places": places, "institutions": institutions,
@@ -167,8 +165,6 @@ def password_change(request):
         except SigninLocked as exc:
             locked = exc
         except DomainError as exc:
-            if exc.status in (403, 404):
-                raise
             errors = exc.errors
         else:
             update_session_auth_hash(request, user)
@@ -197,8 +193,6 @@ def password_reset(request, pk: int):
             user, temporary = services.password_reset(actor=request.user, user=target,
                                                       new_password=request.POST.get("new_password", ""))
         except DomainError as exc:
-            if exc.status in (403, 404):
-                raise
             errors = exc.errors
         else:
             request.session["password_reset"] = {"username": user.username, "password": temporary}

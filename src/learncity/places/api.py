@@ -91,7 +91,7 @@ def place_get(request, code: str):
 @router.get("/{code}/population", response=list[PopulationOut])
 def population_list(request, code: str):
     place = selectors.place_get(actor=request.auth, code=code)
-    return list(place.populations.prefetch_related("bands").order_by("-year"))
+    return list(selectors.population_list(actor=request.auth, place=place))
 
 
 @router.put("/{code}/population", response=PopulationOut)

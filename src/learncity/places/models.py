@@ -76,6 +76,8 @@ def age_band_of(age: int) -> str:
     raise ValueError(f"bad age {age}")
 
 
+# Population figures are public statistics (the public figures' denominators); the place's scope reads and sets them.
+@scoped(browse=rules.public(), view=rules.by_place("place"), change=rules.by_place("place"))
 class Population(models.Model):
     """A place's resident population in a year: the total, and optionally by sex and age band."""
 
@@ -83,6 +85,8 @@ class Population(models.Model):
     year = models.PositiveSmallIntegerField(_("年份"))
     total = models.PositiveIntegerField(_("常住人口"))
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["-year"]
@@ -92,11 +96,14 @@ class Population(models.Model):
         return f"{self.place} {self.year}: {self.total}"
 
 
+@scoped(browse=rules.public(), view=rules.by_place("population__place"), change=rules.by_place("population__place"))
 class PopulationBand(models.Model):
     population = models.ForeignKey(Population, on_delete=models.CASCADE, related_name="bands")
     sex = models.CharField(max_length=1, choices=SEX_CHOICES)
     age_band = models.CharField(max_length=8, choices=[(c, c) for c in AGE_BAND_CODES])
     count = models.PositiveIntegerField()
+
+    objects = RestrictedManager()
 
     class Meta:
         constraints = [

@@ -1,6 +1,6 @@
 """Reads of places, always scoped to the acting user."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
 
 from learncity.core.errors import DomainError, NotFound
@@ -12,15 +12,20 @@ from learncity.places.models import Place, PlaceLevel, Population
 def place_referenced(code, *, field: str = "place_code", what: str = "区划代码") -> Place:
     """The place a request refers to by code (before any scope check): a bad code is an input error on `field`."""
     code = str(code or "").strip()
-    place = Place.objects.filter(code=code).first()
+    place = public_places().filter(code=code).first()
     if place is None:
         raise DomainError({field: gettext("未知的%(what)s「%(code)s」(unknown place code)") % {"what": what, "code": code}}, code="unknown_place")
     return place
 
 
+def public_places() -> QuerySet[Place]:
+    """Places by their public names and codes (what anyone may look up: the catalog's filters, a code typed in)."""
+    return Place.objects.restrict(None, Action.BROWSE)
+
+
 def place_list(*, actor, action: Action = Action.VIEW, parent_code: str | None = None, level: int | None = None,
                q: str | None = None) -> QuerySet[Place]:
-    qs = Place.objects.filter(scope_for(actor).places_q(action))
+    qs = Place.objects.restrict(actor, action)
     if parent_code:
         qs = qs.filter(parent__code=parent_code)
     if level:
@@ -39,44 +44,29 @@ def place_get(*, actor, code: str, action: Action = Action.VIEW) -> Place:
 
 def place_ancestors(place: Place) -> list[Place]:
     codes = [c for c in place.path.strip("/").split("/")][:-1]
-    by_code = {p.code: p for p in Place.objects.filter(code__in=codes)}
+    by_code = {p.code: p for p in public_places().filter(code__in=codes)}
     return [by_code[c] for c in codes if c in by_code]
 
 
-def place_children_with_counts(*, actor, place: Place) -> list[Place]:
-    """The visible children of a place, each annotated with its institution count (the whole subtree)."""
-    from learncity.network.models import Institution
-
-    scope = scope_for(actor)
-    children = list(place_list(actor=actor).filter(parent=place))
-    if not children:
-        return []
-    inst = Institution.objects.filter(scope.institutions_q(Action.VIEW), place__path__startswith=place.path)
-    counts: dict[str, int] = {}
-    for path, n in inst.values_list("place__path").annotate(n=Count("id")):
-        parts = path[len(place.path):].split("/")
-        if parts and parts[0]:
-            counts[parts[0]] = counts.get(parts[0], 0) + n
-    kids = dict(Place.objects.filter(parent__in=children).values_list("parent_id").annotate(n=Count("id")))
-    for c in children:
-        c.institution_count = counts.get(c.code, 0)
-        c.child_count = kids.get(c.id, 0)
-    return children
+def population_list(*, actor, place: Place, action: Action = Action.VIEW) -> QuerySet[Population]:
+    """A place's population figures, latest year first, with their bands."""
+    return Population.objects.restrict(actor, action).filter(place=place).prefetch_related("bands").order_by("-year")
 
 
-def population_latest(place: Place) -> Population | None:
-    return place.populations.prefetch_related("bands").order_by("-year").first()
+def population_latest(*, actor, place: Place, action: Action = Action.VIEW) -> Population | None:
+    return population_list(actor=actor, place=place, action=action).first()
 
 
-def population_children_sum(place: Place, year: int) -> int | None:
-    rows = Population.objects.filter(place__parent=place, year=year).values_list("total", flat=True)
+def population_children_sum(*, actor, place: Place, year: int) -> int | None:
+    rows = (Population.objects.restrict(actor, Action.VIEW).filter(place__parent=place, year=year)
+            .values_list("total", flat=True))
     return sum(rows) if rows else None
 
 
 def city_resolve(name_or_code: str) -> Place:
     """A city by code (350100), full name (福州市) or short name (福州). Municipalities are cities too."""
     key = str(name_or_code).strip()
-    qs = Place.objects.filter(Q(level=PlaceLevel.CITY) | Q(code__in=MUNICIPALITIES))
+    qs = public_places().filter(Q(level=PlaceLevel.CITY) | Q(code__in=MUNICIPALITIES))
     found = (
         qs.filter(code=key).first()
         or qs.filter(name=key).first()
@@ -94,22 +84,23 @@ def is_city(place: Place) -> bool:
 def city_of(place: Place) -> Place | None:
     """The city a place lies in (itself, if it is one); a province-level municipality counts as a city. One query."""
     codes = place.path.strip("/").split("/")
-    return (Place.objects.filter(Q(level=PlaceLevel.CITY) | Q(code__in=MUNICIPALITIES), code__in=codes)
+    return (public_places().filter(Q(level=PlaceLevel.CITY) | Q(code__in=MUNICIPALITIES), code__in=codes)
             .order_by("level").first())
 
 
 def home_places(*, actor) -> list[Place]:
     """The top places a user administers or watches: the roots of their scope, to start browsing from."""
     scope = scope_for(actor)
+    visible = Place.objects.restrict(scope, Action.VIEW)
     if scope.everything:
         # The cities that run learncity: those with a promotion committee.
-        return list(Place.objects.filter(Q(level=PlaceLevel.CITY) | Q(code__in=MUNICIPALITIES),
-                                         committee__isnull=False).order_by("code"))
+        return list(visible.filter(Q(level=PlaceLevel.CITY) | Q(code__in=MUNICIPALITIES),
+                                   committee__isnull=False).order_by("code"))
     roots = sorted(set(scope.view.place_paths), key=len)
     top = [p for p in roots if not any(p != r and p.startswith(r) for r in roots)]
-    places = list(Place.objects.filter(path__in=top))
+    places = list(visible.filter(path__in=top))
     if scope.view.place_ids:
-        places += list(Place.objects.filter(pk__in=scope.view.place_ids))
+        places += list(visible.filter(pk__in=scope.view.place_ids))
     return places
 
 
@@ -135,7 +126,7 @@ def home_area(place: Place) -> dict:
         if len(codes) > depth:
             street_path = "/" + "/".join(codes[: depth + 1]) + "/"
     wanted = [p for p in (street_path, district_path) if p]
-    found = {p.path: p for p in Place.objects.filter(path__in=wanted)} if wanted else {}
+    found = {p.path: p for p in public_places().filter(path__in=wanted)} if wanted else {}
     return {"street": found.get(street_path), "district": found.get(district_path),
             "street_path": street_path if street_path in found else None,
             "district_path": district_path if district_path in found else None}

@@ -22,7 +22,7 @@ from learncity.places.models import (
     Population,
     PopulationBand,
 )
-from learncity.places.selectors import place_referenced
+from learncity.places.selectors import place_referenced, public_places
 
 MIN_YEAR, MAX_YEAR = 1950, 2100
 
@@ -37,11 +37,11 @@ def divisions_load(*, province_codes: set[str] | None = None) -> int:
     Set-based: one executemany per level, parents' ids read back once per level.
     """
     table = Place._meta.db_table
-    existing = set(Place.objects.values_list("code", flat=True))
+    existing = set(public_places().values_list("code", flat=True))
     added = 0
     with transaction.atomic(), connection.cursor() as cur:
-        ids = dict(Place.objects.values_list("code", "id"))
-        paths = dict(Place.objects.values_list("code", "path"))
+        ids = dict(public_places().values_list("code", "id"))
+        paths = dict(public_places().values_list("code", "path"))
         for level in (1, 2, 3, 4):
             rows = []
             for lvl, code, parent_code, name in division_rows():
@@ -59,7 +59,7 @@ def divisions_load(*, province_codes: set[str] | None = None) -> int:
                     rows,
                 )
                 added += len(rows)
-                ids.update(Place.objects.filter(level=level).values_list("code", "id"))
+                ids.update(public_places().filter(level=level).values_list("code", "id"))
                 paths.update((r[0], r[4]) for r in rows)
     return added
 
@@ -85,7 +85,7 @@ def community_create(*, actor, parent_code: str, code: str, name: str, source: s
         raise PermissionDenied()
     code, name = str(code).strip(), str(name).strip()
     _check_community(parent, code, name)
-    if Place.objects.filter(code=code).exists():
+    if public_places().filter(code=code).exists():
         raise DomainError({"code": gettext("区划代码「%(code)s」已存在") % {"code": code}})
     with transaction.atomic():
         place = Place.objects.create(
@@ -117,9 +117,9 @@ def communities_import(*, actor, data: bytes, filename: str) -> "ImportResult":
     table = read_table(data, filename)
     cols = check_headers(table, required=COMMUNITY_COLUMNS)
     scope = scope_for(actor)
-    parents = {p.code: p for p in Place.objects.filter(level=PlaceLevel.STREET, code__in={
+    parents = {p.code: p for p in public_places().filter(level=PlaceLevel.STREET, code__in={
         str(cells[cols["parent_code"]]).strip() for _, cells in table.rows if len(cells) > cols["parent_code"]})}
-    existing = set(Place.objects.filter(level=PlaceLevel.COMMUNITY).values_list("code", flat=True))
+    existing = set(public_places().filter(level=PlaceLevel.COMMUNITY).values_list("code", flat=True))
     errors, new, seen = [], [], set()
     for row, cells in table.rows:
         parent_code, code, name = (_text(cells, cols[f]) for f in ("parent_code", "code", "name"))
@@ -274,7 +274,7 @@ def population_import(*, actor, data: bytes, filename: str) -> ImportResult:
         raise FileRejected(gettext("分性别年龄段的列要么全部提供，要么都不提供。缺少：") + gettext("、").join(missing), encoding=table.encoding)
     scope = scope_for(actor)
     codes = {str(cells[cols["code"]]).strip() for _, cells in table.rows if len(cells) > cols["code"]}
-    places = {p.code: p for p in Place.objects.filter(code__in=codes)}
+    places = {p.code: p for p in public_places().filter(code__in=codes)}
     errors: list[CellError] = []
     parsed = []
     seen = set()

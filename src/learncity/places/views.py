@@ -18,7 +18,7 @@ from learncity.places.models import AGE_BAND_CODES, PlaceLevel
 def detail(request, code: str):
     place = selectors.place_get(actor=request.user, code=code)
     scope = scope_for(request.user)
-    population = selectors.population_latest(place)
+    population = selectors.population_latest(actor=request.user, place=place)
     grid = None
     if population is not None:
         cells = {(b.sex, b.age_band): b.count for b in population.bands.all()}
@@ -27,10 +27,11 @@ def detail(request, code: str):
     context = {
         "place": place,
         "ancestors": [(a, scope.can_view_place(a)) for a in selectors.place_ancestors(place)],
-        "children": selectors.place_children_with_counts(actor=request.user, place=place),
+        "children": network_selectors.place_children_with_counts(actor=request.user, place=place),
         "population": population,
         "grid": grid,
-        "children_sum": selectors.population_children_sum(place, population.year) if population else None,
+        "children_sum": (selectors.population_children_sum(actor=request.user, place=place, year=population.year)
+                         if population else None),
         "institutions": list(network_selectors.institution_list(actor=request.user).filter(place=place)),
         "kinds": network_selectors.institution_counts_by_kind(actor=request.user, place=place),
         "designations": list(network_selectors.designation_list(actor=request.user, place=place)),
@@ -73,13 +74,11 @@ def population_edit(request, code: str):
                 services.population_set(actor=request.user, place_code=place.code, year=year,
                                         total=total if total is not None else "", bands=bands)
             except DomainError as exc:
-                if exc.status == 403:
-                    raise
                 errors = exc.errors
             else:
                 messages.success(request, _("已保存 %(place)s %(year)s 年人口") % {"place": place.name, "year": year})
                 return redirect("places:detail", code=place.code)
-    population = selectors.population_latest(place)
+    population = selectors.population_latest(actor=request.user, place=place, action=Action.CHANGE)
     values = {k: v for k, v in request.POST.items()} if request.method == "POST" else {}
     if not values and population is not None:
         values = {"year": population.year, "total": population.total}
