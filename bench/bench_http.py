@@ -176,10 +176,7 @@ def _measure(label: str, tree: Path, args, pages: list[str]) -> TreeRun:
     result = TreeRun(label)
     data = Path(tempfile.mkdtemp(prefix="learncity-bench-http-"))
     password = secrets.token_urlsafe(12)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "learncity.settings", "LEARNCITY_DATA_DIR": str(data),
-           "LEARNCITY_DEMO_PASSWORD": password, "PYTHONPATH": str(tree / "src"), "PYTHONUNBUFFERED": "1"}
-    for variable in ("LEARNCITY_PORT", "LEARNCITY_HOST", "LEARNCITY_WORKERS", "LEARNCITY_THREADS"):
-        env.pop(variable, None)
+    env = _environment(tree, data, password)
     server_url = db_name = redis = None
     server = None
     try:
@@ -193,31 +190,16 @@ def _measure(label: str, tree: Path, args, pages: list[str]) -> TreeRun:
             env.pop("DATABASE_URL", None)
             env.pop("REDIS_URL", None)
         log = data / "bench.log"
-        say(f"  building the demo city ({args.residents:,} residents) …")
-        started = time.perf_counter()
-        _run([sys.executable, "-m", "learncity.cli", "demo", "--no-serve", "--residents", str(args.residents)],
-             env, tree, log)
-        _analyze(env, data)
-        result.build_seconds = time.perf_counter() - started
-        say(f"  demo city built and analysed in {result.build_seconds:.0f} s (log: kept on failure only)")
+        _build(result, env, tree, data, args)
         port = _free_port()
-        base = f"http://127.0.0.1:{port}"
         wanted_fresh = [p for p in FRESH_PAGES if p in pages]
         for page in wanted_fresh:  # a fresh server for each: its workers have answered nothing yet
             server = _serve(env, tree, port, log)
-            result.fresh_ms[page] = _timed_get(base + _static_path(page))[1]
+            result.fresh_ms[page] = _timed_get(f"http://127.0.0.1:{port}" + _static_path(page))[1]
             say(f"  first request on a fresh worker, {page}: {_ms(result.fresh_ms[page])} ms")
             server = _stop(server)
         server = _serve(env, tree, port, log)
-        cookies = {role: _sign_in(base, f"{role}", password) for role in sorted(set(SIGNED_IN.values()))
-                   if any(SIGNED_IN.get(p) == role for p in pages)}
-        paths = _discover(base, cookies, pages)
-        for page in pages:
-            result.rows.append(_load(base, page, paths.get(page), cookies.get(SIGNED_IN.get(page, "")), args))
-        for page in wanted_fresh:
-            result.warm_ms[page] = statistics.median(_timed_get(base + _static_path(page))[1] for _ in range(9))
-        result.static = _static_check(base)
-        say(f"  {result.static}")
+        _load_pages(result, f"http://127.0.0.1:{port}", password, pages, wanted_fresh, args)
         server = _stop(server)
         return result
     except BaseException:
@@ -235,6 +217,36 @@ def _measure(label: str, tree: Path, args, pages: list[str]) -> TreeRun:
             with contextlib.suppress(Exception):
                 pg(server_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
         shutil.rmtree(data, ignore_errors=True)
+
+
+def _environment(tree: Path, data: Path, password: str) -> dict:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "learncity.settings", "LEARNCITY_DATA_DIR": str(data),
+           "LEARNCITY_DEMO_PASSWORD": password, "PYTHONPATH": str(tree / "src"), "PYTHONUNBUFFERED": "1"}
+    for variable in ("LEARNCITY_PORT", "LEARNCITY_HOST", "LEARNCITY_WORKERS", "LEARNCITY_THREADS"):
+        env.pop(variable, None)
+    return env
+
+
+def _build(result: TreeRun, env: dict, tree: Path, data: Path, args) -> None:
+    say(f"  building the demo city ({args.residents:,} residents) …")
+    started = time.perf_counter()
+    _run([sys.executable, "-m", "learncity.cli", "demo", "--no-serve", "--residents", str(args.residents)],
+         env, tree, data / "bench.log")
+    _analyze(env, data)
+    result.build_seconds = time.perf_counter() - started
+    say(f"  demo city built and analysed in {result.build_seconds:.0f} s (log: kept on failure only)")
+
+
+def _load_pages(result: TreeRun, base: str, password: str, pages: list[str], wanted_fresh: list[str], args) -> None:
+    cookies = {role: _sign_in(base, f"{role}", password) for role in sorted(set(SIGNED_IN.values()))
+               if any(SIGNED_IN.get(p) == role for p in pages)}
+    paths = _discover(base, cookies, pages)
+    for page in pages:
+        result.rows.append(_load(base, page, paths.get(page), cookies.get(SIGNED_IN.get(page, "")), args))
+    for page in wanted_fresh:
+        result.warm_ms[page] = statistics.median(_timed_get(base + _static_path(page))[1] for _ in range(9))
+    result.static = _static_check(base)
+    say(f"  {result.static}")
 
 
 def _run(cmd: list[str], env: dict, cwd: Path, log: Path) -> None:

@@ -185,7 +185,7 @@ def _entry_counts(accounts: int, entries: int, rng) -> list[int]:
     return counts
 
 
-def _history(world: dict, n_accounts: int, n_entries: int, seed: int, chunk: int = 20_000) -> dict:
+def _history(world: dict, n_accounts: int, n_entries: int, seed: int, chunk: int = 20_000) -> dict:  # noqa: PLR0915 (the hot generator loop, kept whole for speed)
     """Residents, accounts and their recognised history, a chunk of accounts per transaction, with COPY."""
     import datetime
     import random

@@ -13,7 +13,7 @@ PHONE = {"viewport": {"width": 412, "height": 915}, "locale": "zh-CN"}
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
-def test_account_declaration_review_conversion_and_verified_transcript(demo_server, browser, shot, tmp_path):
+def test_account_declaration_review_conversion_and_verified_transcript(demo_server, browser, shot, tmp_path):  # noqa: PLR0915 (a journey is one script of steps)
     learner_ctx, expert_ctx, staff_ctx, anon_ctx = (browser.new_context(**PHONE) for _ in range(4))
     learner, expert, staff, anon = (ctx.new_page() for ctx in (learner_ctx, expert_ctx, staff_ctx, anon_ctx))
     for pg in (learner, expert, staff, anon):

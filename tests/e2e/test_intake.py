@@ -19,7 +19,7 @@ FINISHED = "[data-testid=job-progress]:not([data-status=queued]):not([data-statu
 FIRST_ROW = 3  # the template's header is row 1 and its example row 2 (kept: the example is skipped on import)
 
 
-def test_template_bad_rows_error_report_fix_reupload_and_recognised_outcomes(demo_server, browser, shot, tmp_path):
+def test_template_bad_rows_error_report_fix_reupload_and_recognised_outcomes(demo_server, browser, shot, tmp_path):  # noqa: PLR0915 (a journey is one script of steps)
     learner_ctx, staff_ctx = (browser.new_context(**PHONE) for _ in range(2))
     learner, staff = learner_ctx.new_page(), staff_ctx.new_page()
     for pg in (learner, staff):

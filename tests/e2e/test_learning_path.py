@@ -7,7 +7,7 @@ import re
 from tests.e2e.conftest import sign_in
 
 
-def test_search_enroll_check_in_complete_and_see_the_hours(demo_server, browser, shot):
+def test_search_enroll_check_in_complete_and_see_the_hours(demo_server, browser, shot):  # noqa: PLR0915 (a journey is one script of steps)
     staff_ctx = browser.new_context(viewport={"width": 412, "height": 915}, locale="zh-CN")
     learner_ctx = browser.new_context(viewport={"width": 412, "height": 915}, locale="zh-CN")
     staff, learner = staff_ctx.new_page(), learner_ctx.new_page()
