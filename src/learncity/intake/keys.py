@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 
 from learncity.core.audit import audit_record
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
-from learncity.core.scopes import Action, scope_for
+from learncity.core.scopes import Action
 from learncity.intake.models import ProviderKey
 from learncity.network.models import Institution
 
@@ -31,21 +31,16 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _managed(actor) -> QuerySet[Institution]:
-    """The institutions whose keys the actor manages: staff their own, administrators those in their area."""
-    return Institution.objects.filter(scope_for(actor).institutions_q(Action.CHANGE))
-
-
 def _institution(actor, code) -> Institution:
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise PermissionDenied()
     code = (code or "").strip()
     if not code:
         raise DomainError({"institution_code": gettext("请选择机构")})
-    institution = Institution.objects.filter(code=code).first()
+    institution = Institution.objects.restrict(actor, Action.BROWSE).filter(code=code).first()
     if institution is None:
         raise DomainError({"institution_code": gettext("未知的机构代码「%(code)s」") % {"code": code}})
-    if not _managed(actor).filter(pk=institution.pk).exists():
+    if not Institution.objects.restrict(actor, Action.CHANGE).filter(pk=institution.pk).exists():
         raise PermissionDenied(gettext("您无权管理该机构的接口密钥"))
     return institution
 
@@ -71,7 +66,7 @@ def provider_key_create(*, actor, institution_code: str, name: str, days: int | 
 
 def provider_key_list(*, actor, institution_code: str | None = None) -> QuerySet[ProviderKey]:
     """The keys of the institutions the actor manages (of one, given its code), newest first, revoked ones too."""
-    keys = ProviderKey.objects.filter(institution__in=_managed(actor)).select_related("institution", "created_by")
+    keys = ProviderKey.objects.restrict(actor, Action.VIEW).select_related("institution", "created_by")
     if institution_code:
         keys = keys.filter(institution__code=institution_code)
     return keys.order_by("-created_at", "-pk")
@@ -87,7 +82,7 @@ def provider_key_get(*, actor, pk) -> ProviderKey:
 
 def provider_key_revoke(*, actor, key: ProviderKey) -> ProviderKey:
     """Revoke a key for good (revoking it again changes nothing)."""
-    if actor is None or not _managed(actor).filter(pk=key.institution_id).exists():
+    if not ProviderKey.objects.restrict(actor, Action.CHANGE).filter(pk=key.pk).exists():
         raise PermissionDenied(gettext("您无权管理该机构的接口密钥"))
     with transaction.atomic():
         locked = ProviderKey.objects.select_for_update().get(pk=key.pk)
@@ -117,6 +112,7 @@ def provider_key_authenticate(raw: str) -> ProviderKey | None:
     prefix = raw[len(KEY_PREFIX):].split("_", 1)[0]
     if not prefix:
         return None
+    # (No actor to restrict by: the key is the actor, and this finds who it is.)
     key = ProviderKey.objects.select_related("institution").filter(prefix=prefix).first()
     if key is None or not hmac.compare_digest(key.key_hash, _digest(raw)):
         return None

@@ -11,10 +11,20 @@ there is resumed at the records not yet recognised (`ImportJob.records_first`…
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from learncity.core.scopes import Action, RestrictedManager, scoped
+from learncity.core.scopes.rules import Rule
 from learncity.network.models import Institution
 from learncity.people.models import User
 
 
+def uploaders(field: str) -> Rule:
+    """Rows of an institution (`field`, the relation to it) that the people who may upload for it reach, to read
+    and to change: its staff and the administrators over it (the institutions they CHANGE, for reading too; an
+    auditor or reviewer does not see uploads)."""
+    return Rule(lambda s, a: s.institutions_q(Action.CHANGE, prefix=f"{field}__"), f"uploaders({field!r})")
+
+
+@scoped(view=uploaders("institution"), change=uploaders("institution"))
 class ProviderKey(models.Model):
     """An API key of one institution (not of a person): uploads made with it are that institution's, and only its.
     Stored as SHA-256; shown once. Staff of the institution create, list and revoke them."""
@@ -28,6 +38,8 @@ class ProviderKey(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -55,6 +67,7 @@ class JobSource(models.TextChoices):
     CLI = "cli", _("命令行")
 
 
+@scoped(view=uploaders("institution"), change=uploaders("institution"))
 class ImportJob(models.Model):
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="import_jobs")
     kind = models.CharField(max_length=24, default="learning_records")
@@ -90,6 +103,8 @@ class ImportJob(models.Model):
     message = models.CharField(max_length=500, blank=True)
     has_report = models.BooleanField(default=False)
 
+    objects = RestrictedManager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["institution", "created_at"])]
@@ -98,6 +113,7 @@ class ImportJob(models.Model):
         return f"job {self.pk} {self.filename} ({self.status})"
 
 
+@scoped(view=uploaders("job__institution"), change=uploaders("job__institution"))
 class StagedRow(models.Model):
     """One row of a job's file, parsed and checked. Kept until the job is finished (the error report reads them)."""
 
@@ -121,6 +137,8 @@ class StagedRow(models.Model):
     raw = models.TextField(blank=True)  # the row as given (JSON list), for the error report
     errors = models.TextField(blank=True)  # "column: message" lines; empty when the row is good
     outcome = models.CharField(max_length=10, blank=True)  # new, duplicate, changed, invalid
+
+    objects = RestrictedManager()
 
     class Meta:
         indexes = [models.Index(fields=["job", "row_no"])]

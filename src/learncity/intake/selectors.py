@@ -1,23 +1,25 @@
 """Reads of import jobs, scoped: the staff of an institution and the administrators over it see its uploads (the
 people who may upload for it); a provider key sees its own institution's."""
 
-from django.db.models import QuerySet
+import datetime
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from learncity.core.errors import NotFound
-from learncity.core.scopes import Action, scope_for
-from learncity.intake.models import ImportJob, ProviderKey
-from learncity.network.models import Institution
+from learncity.core.scopes import Action
+from learncity.intake.models import ImportJob, JobStatus, ProviderKey, StagedRow
+from learncity.intake.pipeline import HEADERS
 
 
 def job_list(*, actor, institution_code: str | None = None,
              provider_key: ProviderKey | None = None) -> QuerySet[ImportJob]:
     """The uploads the actor (or the provider key) may see, newest first; one institution's with its code."""
-    if provider_key is not None:
+    if provider_key is not None:  # a key is its institution's: it reaches that institution's uploads
         jobs = ImportJob.objects.filter(institution_id=provider_key.institution_id)
     else:
-        jobs = ImportJob.objects.filter(
-            institution__in=Institution.objects.filter(scope_for(actor).institutions_q(Action.CHANGE)))
+        jobs = ImportJob.objects.restrict(actor, Action.VIEW)
     if institution_code:
         jobs = jobs.filter(institution__code=institution_code)
     return jobs
@@ -40,13 +42,6 @@ def home_jobs_to_fix(*, actor, limit: int = 5) -> dict:
     """The actor's institutions' uploads of the last HOME_JOB_DAYS days that need them: failed, refused (not
     accepted, with errors) or accepted with rows in error — until a later upload of the same institution is
     accepted whole. Their count and the newest few. Two queries."""
-    import datetime
-
-    from django.db.models import Exists, OuterRef, Q
-    from django.utils import timezone
-
-    from learncity.intake.models import JobStatus
-
     since = timezone.now() - datetime.timedelta(days=HOME_JOB_DAYS)
     fixed = ImportJob.objects.filter(institution_id=OuterRef("institution_id"), created_at__gt=OuterRef("created_at"),
                                      status=JobStatus.DONE, rows_invalid=0)
@@ -62,14 +57,11 @@ def home_jobs_to_fix(*, actor, limit: int = 5) -> dict:
 FAILED_ROWS_SHOWN = 100
 
 
-def job_failed_rows(*, job: ImportJob, limit: int = FAILED_ROWS_SHOWN) -> dict:
+def job_failed_rows(*, actor, job: ImportJob, limit: int = FAILED_ROWS_SHOWN) -> dict:
     """The first `limit` rows of a job's file that have errors, in file order, each with its errors by column
     (the column's header as the file has it): {"rows": [...], "total": rows in error, "shown": len(rows)}. One
     query besides the count; empty once the job's staged rows have been purged."""
-    from learncity.intake.models import StagedRow
-    from learncity.intake.pipeline import HEADERS
-
-    failed = StagedRow.objects.filter(job=job).exclude(errors="")
+    failed = StagedRow.objects.restrict(actor, Action.VIEW).filter(job=job).exclude(errors="")
     rows = []
     for row_no, external_id, name, errors in (failed.order_by("row_no")
                                               .values_list("row_no", "external_id", "name", "errors")[:limit]):

@@ -35,7 +35,7 @@ from learncity.core import documents, uploads
 from learncity.core.audit import audit_record
 from learncity.core.bulk import analyze
 from learncity.core.errors import DomainError, FileRejected, NotFound, PermissionDenied
-from learncity.core.scopes import Action, scope_for
+from learncity.core.scopes import Action
 from learncity.creditbank.models import LearningAccount, LedgerEntry, Outcome
 from learncity.intake import keys, pipeline
 from learncity.intake.models import ImportJob, JobMode, JobSource, JobStatus, ProviderKey, StagedRow
@@ -125,13 +125,13 @@ def _save_upload(data, limit: int) -> tuple[Path, int, str, bytes]:
 
 def _institution_for(actor, institution_code: str, provider_key: ProviderKey | None) -> Institution:
     code = (institution_code or "").strip()
-    institution = Institution.objects.filter(code=code).first() if code else None
+    institution = Institution.objects.restrict(actor, Action.BROWSE).filter(code=code).first() if code else None
     if institution is None:
         raise DomainError({"institution_code": _("未知的机构代码「%(c)s」") % {"c": code}})
     if provider_key is not None:
         if provider_key.institution_id != institution.pk or keys.provider_key_status(provider_key) != "active":
             raise PermissionDenied(_("这个接口密钥不属于该机构，或已吊销、已过期"))
-    elif not Institution.objects.filter(scope_for(actor).institutions_q(Action.CHANGE), pk=institution.pk).exists():
+    elif not Institution.objects.restrict(actor, Action.CHANGE).filter(pk=institution.pk).exists():
         raise PermissionDenied(_("只有该机构的工作人员或其上级管理员可以报送它的学习记录"))
     return institution
 

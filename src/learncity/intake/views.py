@@ -13,6 +13,7 @@ upload becomes a queued job that the background worker (`learncity serve` starts
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -25,7 +26,7 @@ from django.views.decorators.http import require_POST
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
 from learncity.core.forms import add_domain_errors, upload_refused
 from learncity.core.htmx import render_page
-from learncity.core.scopes import Action, scope_for
+from learncity.core.scopes import Action, Capability, scope_for
 from learncity.intake import keys, selectors, services
 from learncity.intake.models import JobMode, JobSource, JobStatus
 from learncity.intake.pipeline import ENCODING_LABELS
@@ -36,17 +37,18 @@ LIMIT = 200  # rows a list page shows
 KEY_STATUS = {"active": gettext_lazy("有效"), "revoked": gettext_lazy("已吊销"), "expired": gettext_lazy("已过期")}
 
 
-def _managed(user):
-    """The institutions the user uploads for and whose keys they manage (staff: their own; administrators: those
-    in their area)."""
-    return Institution.objects.filter(scope_for(user).institutions_q(Action.CHANGE)).order_by("code")
-
-
 def _managed_or_refuse(request) -> list[Institution]:
-    institutions = list(_managed(request.user)[:500])
+    """The institutions the user uploads for and whose keys they manage (staff: their own; administrators: those
+    in their area); PermissionDenied when there is none."""
+    institutions = list(Institution.objects.restrict(request.user, Action.CHANGE).order_by("code")[:500])
     if not institutions:
         raise PermissionDenied(_("只有机构工作人员和管理员可以报送学习记录"))
     return institutions
+
+
+def _staff_only(request) -> None:
+    if not scope_for(request.user).may(Capability.STAFF_AREA):
+        raise PermissionDenied(_("数据报送页面只对工作人员开放"))
 
 
 def _choices(institutions) -> list[tuple[str, str]]:
@@ -85,8 +87,6 @@ def upload(request):
                                       filename=data["file"].name, data=data["file"], mode=data["mode"],
                                       source=JobSource.PAGE)
         except DomainError as exc:
-            if exc.status in (403, 404):
-                raise
             add_domain_errors(form, exc, aliases={"data": "file", "filename": "file", "__all__": "file"})
         else:
             messages.success(request, _("已收到文件「%(name)s」，正在排队处理") % {"name": job.filename})
@@ -97,8 +97,6 @@ def upload(request):
 
 
 def _max_mb() -> int:
-    from django.conf import settings
-
     return settings.LEARNCITY_INTAKE_MAX_BYTES // (1024 * 1024)
 
 
@@ -114,7 +112,7 @@ def job_detail(request, pk: int):
         "stage": services.STAGES.get(job.stage, job.stage),
         "encoding": ENCODING_LABELS.get(job.encoding, job.encoding),
         "percent": _percent(job), "finished": job.status in (JobStatus.DONE, JobStatus.REJECTED, JobStatus.FAILED),
-        "failed": selectors.job_failed_rows(job=job) if job.status in (JobStatus.DONE, JobStatus.REJECTED) else None,
+        "failed": selectors.job_failed_rows(actor=request.user, job=job) if job.status in (JobStatus.DONE, JobStatus.REJECTED) else None,
     }, partial="progress")
 
 
@@ -131,13 +129,12 @@ def _percent(job) -> int:
 @login_required
 def job_list(request):
     """The upload history of the institutions the user may see, newest first; one institution's with ?institution=."""
-    if not scope_for(request.user).is_staff_like:
-        raise PermissionDenied(_("数据报送页面只对工作人员开放"))
+    _staff_only(request)
     code = request.GET.get("institution") or None
     jobs = selectors.job_list(actor=request.user, institution_code=code).select_related("institution")
+    managed = Institution.objects.restrict(request.user, Action.CHANGE).order_by("code")
     return render_page(request, "intake/jobs.html", {
-        "jobs": jobs[:LIMIT], "institutions": _managed(request.user)[:500], "chosen": code,
-        "can_upload": _managed(request.user).exists()})
+        "jobs": jobs[:LIMIT], "institutions": managed[:500], "chosen": code, "can_upload": managed.exists()})
 
 
 @login_required
@@ -154,8 +151,7 @@ def job_report(request, pk: int):
 @login_required
 def template_download(request, fmt: str):
     """The file to fill in: the columns in Chinese and an example row (xlsx, or CSV in UTF-8 with BOM)."""
-    if not scope_for(request.user).is_staff_like:
-        raise PermissionDenied(_("数据报送页面只对工作人员开放"))
+    _staff_only(request)
     if fmt == "xlsx":
         response = HttpResponse(services.template_xlsx(), content_type=XLSX)
     else:
@@ -191,8 +187,6 @@ def key_list(request):
         try:
             created, raw = keys.provider_key_create(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            if exc.status in (403, 404):
-                raise
             add_domain_errors(form, exc)
         else:
             form = KeyForm(institutions=institutions)

@@ -16,7 +16,11 @@ from django.core.management import BaseCommand, CommandError
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
+from learncity.core.errors import FileRejected, Refusal
+from learncity.intake import services
+from learncity.intake.models import JobSource, JobStatus
 from learncity.intake.pipeline import ENCODING_LABELS
+from learncity.people.models import User
 
 MODES = ("all", "valid")
 
@@ -37,10 +41,6 @@ class Command(BaseCommand):
                             help=_("错误报告（xlsx）写到哪里（默认：当前目录下 <文件名>-错误报告-<任务号>.xlsx）"))
 
     def handle(self, *args, file, institution, mode, user, report, verbosity, **options):
-        from learncity.core.errors import DomainError, FileRejected
-        from learncity.intake import services
-        from learncity.intake.models import JobSource, JobStatus
-
         path = Path(file)
         if not path.is_file():
             raise CommandError(_("找不到文件：%(path)s") % {"path": file}, returncode=2)
@@ -52,10 +52,10 @@ class Command(BaseCommand):
         except FileRejected as exc:
             self._errors(exc.errors.get("file", []), encoding=exc.encoding)
             raise CommandError(_("文件未被接收：没有导入任何记录"), returncode=1) from None
-        except DomainError as exc:
+        except Refusal as exc:  # an unknown institution, one the user may not upload for, a wrong mode
             raise CommandError(gettext("；").join(m for ms in exc.errors.values() for m in ms), returncode=2) from None
 
-        job = self._run(services, job.pk, verbosity)
+        job = self._run(job.pk, verbosity)
         self._print(job)
         if job.has_report and (job.rows_invalid or job.rows_changed):  # rows to look at: write the report out
             target = Path(report) if report else Path.cwd() / f"{path.stem}-错误报告-{job.pk}.xlsx"
@@ -67,8 +67,6 @@ class Command(BaseCommand):
             raise CommandError(_("处理失败：%(message)s") % {"message": job.message}, returncode=1)
 
     def _actor(self, username: str | None):
-        from learncity.people.models import User
-
         if username:
             actor = User.objects.filter(username=username, is_active=True).first()
             if actor is None:
@@ -79,7 +77,8 @@ class Command(BaseCommand):
             raise CommandError(_("没有可用的超级管理员账号：请用 --user 指定报送账号"), returncode=2)
         return actor
 
-    def _run(self, services, job_id: int, verbosity: int):
+    def _run(self, job_id: int, verbosity: int):
+        # (rich only when the command runs: it is heavy for every other management command's start)
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -99,8 +98,6 @@ class Command(BaseCommand):
         return job
 
     def _print(self, job) -> None:
-        from learncity.intake.models import JobStatus
-
         write = self.stdout.write
         if job.status == JobStatus.DONE:
             write(self.style.SUCCESS(_("导入完成（任务 %(id)s）。") % {"id": job.pk}))
