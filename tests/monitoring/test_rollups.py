@@ -168,7 +168,7 @@ def test_a_reversal_clears_the_persons_month_bit(users, hand_city):
     r = record(h, h.people["P1"], datetime.date(2026, 6, 6), "community")
     rollups.rollups_refresh()
     measure = rollups.measure_for(
-        __import__("learncity.monitoring.spec", fromlist=["spec_validate"]).spec_validate(
+        __import__("learncity.monitoring.inputs", fromlist=["spec_validate"]).spec_validate(
             {"numerator": {"source": "records", "count": "persons",
                            "filters": {"course_kind": COMMUNITY_KINDS, "recognised": True}}}), create=False)
     june = 1 << 5

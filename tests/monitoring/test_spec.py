@@ -4,9 +4,10 @@ import pytest
 
 from learncity.core.errors import DomainError, PermissionDenied
 from learncity.monitoring import services
+from learncity.monitoring.inputs import spec_validate
 from learncity.monitoring.models import Indicator, IndicatorVersion
 from learncity.monitoring.seeds import INDICATORS
-from learncity.monitoring.spec import bands_between, spec_validate
+from learncity.monitoring.spec import bands_between
 
 RATE = {"numerator": {"source": "records", "count": "persons", "filters": {"course_kind": ["community"]}},
         "denominator": {"source": "population", "age_min": 18}}

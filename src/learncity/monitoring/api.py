@@ -28,7 +28,6 @@ from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 
 from learncity.core import uploads
-from learncity.core.errors import DomainError
 from learncity.monitoring import selectors, services
 from learncity.monitoring.periods import Period, period_parse
 
@@ -208,10 +207,6 @@ def _target_out(t) -> dict:
             "value": t.value, "source": t.source, "set_by": t.set_by, "set_at": t.set_at}
 
 
-def _target_row(actor, target_id: int):
-    return next(t for t in selectors.targets_list(actor=actor) if t.id == target_id)
-
-
 # --- routes -------------------------------------------------------------------------------------------------------
 
 
@@ -276,7 +271,7 @@ def target_list(request, indicator: str | None = None, place: int | None = None)
 def target_set(request, payload: TargetIn):
     target = services.target_set(actor=request.auth, code=payload.indicator, place_id=payload.place,
                                  period=period_parse(payload.period), value=payload.value)
-    return _target_out(_target_row(request.auth, target.pk))
+    return _target_out(selectors.target_row(actor=request.auth, target_id=target.pk))
 
 
 # Fixed paths before "/targets/{target_id}": Django resolves URL patterns in order, and that one would take
@@ -290,12 +285,9 @@ def targets_import(request, file: File[UploadedFile]):
 @router.delete("/targets/{target_id}", response=TargetOut)
 def target_delete(request, target_id: int):
     """Remove a target; the answer is the target as it was."""
-    try:
-        row = _target_out(_target_row(request.auth, target_id))
-    except (DomainError, StopIteration):
-        row = None  # not visible: the service says why (not found, or not allowed)
+    row = selectors.target_row(actor=request.auth, target_id=target_id)  # None: the service says why
     services.target_delete(actor=request.auth, target_id=target_id)
-    return row
+    return None if row is None else _target_out(row)
 
 
 @router.get("/public/overview", response=OverviewOut, auth=None)

@@ -8,8 +8,20 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from learncity.core.scopes import Action, Capability, RestrictedManager, rules, scoped
+from learncity.core.scopes.rules import NOTHING, Rule
 from learncity.people.models import User
 from learncity.places.models import Place
+
+# Who reads what (core/scopes): indicator definitions are reference data any signed-in user reads (the monitoring
+# pages themselves ask for Capability.MONITOR) and the public dashboard shows the published ones; only those who
+# define indicators change them. Targets are their place's. The rollup tables are derived data read in bulk for
+# places already restricted (the selectors restrict the places, then read their cells), never row by row for a
+# user: superuser only.
+DEFINES_INDICATORS = Rule(
+    lambda s, a: Q() if a == Action.CHANGE and s.may(Capability.DEFINE_INDICATORS) else NOTHING,
+    "may(DEFINE_INDICATORS)")
+INTERNAL = rules.superuser_only()
 
 
 class UnescoArea(models.TextChoices):
@@ -44,6 +56,7 @@ def area_group_of(area: str) -> str:
     return "conditions"
 
 
+@scoped(browse=rules.public(published=True), view=rules.signed_in(), change=DEFINES_INDICATORS)
 class Indicator(models.Model):
     code = models.CharField(_("指标代码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=128)
@@ -52,6 +65,8 @@ class Indicator(models.Model):
     explanation = models.TextField(_("说明"))
     published = models.BooleanField(_("在公众看板公开"), default=False)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["order", "code"]
@@ -67,6 +82,7 @@ class IndicatorVersionStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("已被新版本取代")
 
 
+@scoped(browse=rules.public(indicator__published=True), view=rules.signed_in(), change=DEFINES_INDICATORS)
 class IndicatorVersion(models.Model):
     """The indicator's formula (spec.py's JSON language). A change is a new version; the old one is kept."""
 
@@ -77,6 +93,8 @@ class IndicatorVersion(models.Model):
                               default=IndicatorVersionStatus.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["indicator", "-version"]
@@ -102,6 +120,8 @@ class TargetSource(models.TextChoices):
     SEED = "seed", _("政策文件（演示）")
 
 
+@scoped(browse=rules.public(indicator__published=True), view=rules.by_place("place"),
+        change=rules.by_place("place"))
 class Target(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="targets")
     place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+")
@@ -112,6 +132,8 @@ class Target(models.Model):
     source = models.CharField(max_length=8, choices=TargetSource.choices, default=TargetSource.MANUAL)
     set_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     set_at = models.DateTimeField(auto_now=True)
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["indicator__order", "place__code", "period_start"]
@@ -127,6 +149,7 @@ class Target(models.Model):
 
 # --- rollups (derived data) -------------------------------------------------------------------------------
 
+@scoped(view=INTERNAL)
 class Measure(models.Model):
     """A selection of events (records, outcomes, volunteer services) that indicators count. Indicators whose
     numerators select the same events share one measure; the read-time filters (age, sex, group) are not part
@@ -136,10 +159,13 @@ class Measure(models.Model):
     selection = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = RestrictedManager()
+
     def __str__(self) -> str:
         return self.key
 
 
+@scoped(view=INTERNAL)
 class Watermark(models.Model):
     """The last source id a measure has processed, per event stream (records, outcomes, reversals, services)."""
 
@@ -148,6 +174,8 @@ class Watermark(models.Model):
     last_id = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = RestrictedManager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["measure", "stream"], name="watermark_once")]
 
@@ -155,6 +183,7 @@ class Watermark(models.Model):
         return f"{self.measure_id}/{self.stream}: {self.last_id}"
 
 
+@scoped(view=INTERNAL)
 class PlaceAncestor(models.Model):
     """Closure of the place tree (each place with itself and every ancestor), so a rollup adds to all levels at
     once with one join."""
@@ -163,6 +192,8 @@ class PlaceAncestor(models.Model):
     ancestor_id = models.IntegerField()
     level = models.PositiveSmallIntegerField()  # the ancestor's level
     depth = models.PositiveSmallIntegerField()  # 0: the place itself, 1: its parent, ...
+
+    objects = RestrictedManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["place_id", "ancestor_id"], name="place_ancestor_once")]
@@ -176,6 +207,7 @@ def _month_fields():
     return {f"c{m}": models.IntegerField(default=0) for m in range(1, 13)}
 
 
+@scoped(view=INTERNAL)
 class PersonYear(models.Model):
     """One learner's events of a measure in a year: a count per month and the mask of months with any.
     The place, sex and age band (at 1 January) are those the cells were counted under."""
@@ -190,6 +222,8 @@ class PersonYear(models.Model):
     mask = models.IntegerField(default=0)
     locals().update(_month_fields())
 
+    objects = RestrictedManager()
+
     class Meta:
         # read by (measure, learner, year) only: the unique index serves every statement that joins a batch
         constraints = [models.UniqueConstraint(fields=["measure", "learner_id", "year"], name="person_year_once")]
@@ -198,6 +232,7 @@ class PersonYear(models.Model):
         return f"{self.measure_id}/{self.learner_id}/{self.year}: {self.mask:012b}"
 
 
+@scoped(view=INTERNAL)
 class PersonCell(models.Model):
     """How many persons of a measure, in a year, living under a place (at every level), of a sex, age band and
     set of groups (`gmask`), were active in exactly the months of `mask`.
@@ -212,6 +247,8 @@ class PersonCell(models.Model):
     mask = models.IntegerField()
     persons = models.IntegerField(default=0)
 
+    objects = RestrictedManager()
+
     class Meta:
         constraints = [models.UniqueConstraint(
             fields=["measure", "year", "place_id", "sex", "age_band", "gmask", "mask"], name="person_cell_once")]
@@ -220,6 +257,7 @@ class PersonCell(models.Model):
         return f"{self.measure_id}/{self.year}/{self.place_id}/{self.mask:012b}: {self.persons}"
 
 
+@scoped(view=INTERNAL)
 class TimeCell(models.Model):
     """Additive counts of a measure per month, place (every level), sex, age band, record kind and provider kind."""
 
@@ -234,6 +272,8 @@ class TimeCell(models.Model):
     person_times = models.IntegerField(default=0)
     hours = models.DecimalField(max_digits=18, decimal_places=1, default=0)
 
+    objects = RestrictedManager()
+
     class Meta:
         constraints = [models.UniqueConstraint(
             fields=["measure", "year", "month", "place_id", "sex", "age_band", "record_kind", "provider_kind"],
@@ -243,6 +283,7 @@ class TimeCell(models.Model):
         return f"{self.measure_id}/{self.year}-{self.month}/{self.place_id}: {self.person_times}"
 
 
+@scoped(view=INTERNAL)
 class GroupBit(models.Model):
     """The bit a learner group takes in the rollups' group masks (`gmask`): assigned once, in group order, for up
     to 63 groups. A group without one (a 64th) is counted by the slower path over PersonYear and the profiles."""
@@ -250,10 +291,13 @@ class GroupBit(models.Model):
     group_id = models.BigIntegerField(unique=True)
     value = models.BigIntegerField(unique=True)  # 1 << bit
 
+    objects = RestrictedManager()
+
     def __str__(self) -> str:
         return f"{self.group_id}: {self.value:b}"
 
 
+@scoped(view=INTERNAL)
 class ResidentState(models.Model):
     """A registered learner as the resident cells count them: place, sex, the year from which their age at
     1 January is counted (`age_base`: the age at 1 January of year Y is Y − age_base), groups, and the month they
@@ -266,10 +310,13 @@ class ResidentState(models.Model):
     gmask = models.BigIntegerField(default=0)
     since = models.IntegerField(default=0)
 
+    objects = RestrictedManager()
+
     def __str__(self) -> str:
         return f"{self.learner_id} @ {self.place_id}"
 
 
+@scoped(view=INTERNAL)
 class ResidentCell(models.Model):
     """Registered learners living under a place (at every level), by sex, age base and group mask: the
     denominators of the `residents` source (employees, for example) without counting a million profiles. By the
@@ -282,6 +329,8 @@ class ResidentCell(models.Model):
     since = models.IntegerField(default=0)
     residents = models.IntegerField(default=0)
 
+    objects = RestrictedManager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["place_id", "sex", "age_base", "gmask", "since"],
                                                name="resident_cell_once_since")]
@@ -290,20 +339,26 @@ class ResidentCell(models.Model):
         return f"{self.place_id}/{self.sex}/{self.age_base}/{self.gmask:b}: {self.residents}"
 
 
+@scoped(view=INTERNAL)
 class ResidentMark(models.Model):
     """The resident cells' watermark (one row): the last profile id counted and the latest `updated_at` seen."""
 
     last_id = models.BigIntegerField(default=0)
     last_changed = models.DateTimeField(null=True, blank=True)
 
+    objects = RestrictedManager()
+
     def __str__(self) -> str:
         return f"{self.last_id} / {self.last_changed}"
 
 
+@scoped(view=INTERNAL)
 class RefreshMark(models.Model):
     """When the rollups were last brought up to date (one row): what the pages print as "数据更新于 …"."""
 
     refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedManager()
 
     def __str__(self) -> str:
         return f"{self.refreshed_at}"

@@ -9,38 +9,36 @@ from django.utils.translation import gettext
 from learncity.core.audit import audit_record
 from learncity.core.cache import bump
 from learncity.core.errors import CellError, DomainError, FileRejected, NotFound, PermissionDenied
-from learncity.core.scopes import Role, scope_for
+from learncity.core.scopes import Action, Capability, scope_for
 from learncity.core.tabular import check_headers, read_table
-from learncity.places.models import Place
+from learncity.places.models import Place, PlaceLevel
 
+from .inputs import spec_validate
 from .models import Indicator, IndicatorVersion, IndicatorVersionStatus, Target, TargetSource
 from .periods import Period, period_parse
-from .spec import spec_validate
 
 MAX_TARGET = Decimal("999999999999.99")
 
 
-def _can_set_targets(actor, place: Place) -> bool:
-    """City admins for their city; district admins for the places below their district, but not the district
-    itself: its targets are set by the city, so a district cannot move its own goalposts."""
+def may_set_targets(actor, place: Place) -> bool:
+    """Those who set targets, for the places they change, but not at the root of a subtree granted below city
+    level: a district's targets are set by the city, so a district cannot move its own goalposts."""
     scope = scope_for(actor)
+    if not scope.may(Capability.SET_TARGETS):
+        return False
     if scope.everything:
         return True
-    if not scope.can_change_place(place.path):
-        return False
-    if Role.CITY_ADMIN in scope.roles:
-        return True
-    return Role.DISTRICT_ADMIN in scope.roles and place.path not in scope.change.place_paths
+    return any(place.path.startswith(p) and (place.path != p or place.level <= PlaceLevel.CITY)
+               for p in scope.change.place_paths)
 
 
-def _require_city_admin(actor) -> None:
-    scope = scope_for(actor)
-    if not (scope.everything or Role.CITY_ADMIN in scope.roles):
+def _require_defines_indicators(actor) -> None:
+    if not scope_for(actor).may(Capability.DEFINE_INDICATORS):
         raise PermissionDenied(gettext("只有市级管理员可以修改指标定义"))
 
 
-def _indicator(code: str) -> Indicator:
-    found = Indicator.objects.filter(code=(code or "").strip()).first()
+def _indicator(actor, code: str, action: Action = Action.VIEW) -> Indicator:
+    found = Indicator.objects.restrict(actor, action).filter(code=(code or "").strip()).first()
     if found is None:
         raise DomainError({"indicator": gettext("未知的指标代码「%(code)s」") % {"code": code}})
     return found
@@ -77,7 +75,7 @@ def target_value_check(indicator: Indicator, value) -> Decimal:
 
 def _write_target(*, actor, indicator: Indicator, place: Place, period: Period, value: Decimal,
                   source: str) -> Target:
-    target, _ = Target.objects.update_or_create(
+    target, _ = Target.objects.restrict(actor, Action.CHANGE).update_or_create(
         indicator=indicator, place=place, period_start=period.start, period_end=period.end,
         defaults={"period_kind": period.kind, "value": value, "source": source,
                   "set_by": actor if getattr(actor, "is_authenticated", False) else None})
@@ -87,11 +85,11 @@ def _write_target(*, actor, indicator: Indicator, place: Place, period: Period, 
 def target_set(*, actor, code: str, place_id: int, period: Period | str, value,
                source: str = TargetSource.MANUAL) -> Target:
     """Set (or change) the target of an indicator for a place and period."""
-    indicator = _indicator(code)
-    place = Place.objects.filter(pk=place_id).first()
+    indicator = _indicator(actor, code)
+    place = Place.objects.restrict(actor, Action.BROWSE).filter(pk=place_id).first()  # then: may they set it
     if place is None:
         raise NotFound(gettext("未找到该区划"))
-    if not _can_set_targets(actor, place):
+    if not may_set_targets(actor, place):
         raise PermissionDenied(gettext("只有市级管理员（区县管理员只能为本区县以下的区划）可以设定目标"))
     if not isinstance(period, Period):
         period = period_parse(period)
@@ -106,10 +104,10 @@ def target_set(*, actor, code: str, place_id: int, period: Period | str, value,
 
 
 def target_delete(*, actor, target_id: int) -> None:
-    target = Target.objects.select_related("place", "indicator").filter(pk=target_id).first()
-    if target is None or not scope_for(actor).can_view_place(target.place):
+    target = Target.objects.restrict(actor, Action.VIEW).select_related("place", "indicator").filter(pk=target_id).first()
+    if target is None:
         raise NotFound(gettext("未找到该目标"))
-    if not _can_set_targets(actor, target.place):
+    if not may_set_targets(actor, target.place):
         raise PermissionDenied(gettext("只有市级管理员（区县管理员只能为本区县以下的区划）可以删除目标"))
     with transaction.atomic():
         bump("monitoring")  # the cached monitoring pages show targets and indicators
@@ -130,53 +128,11 @@ def targets_import(*, actor, data: bytes, filename: str) -> int:
     """Targets from a spreadsheet (xlsx or CSV): 指标代码 | 区划代码 | 期间 | 目标值. All rows or none; every error
     named with its row and column."""
     table = read_table(data, filename)
-    cols = check_headers(table, required=TARGET_COLUMNS)
-    indicators = {i.code: i for i in Indicator.objects.all()}
-    errors: list[CellError] = []
-    parsed = []
-    seen = set()
-
-    def cell(cells, key):
-        i = cols[key]
-        v = cells[i] if i < len(cells) else None
-        return "" if v is None else str(v).strip()
-
-    places = {p.code: p for p in Place.objects.filter(code__in={cell(c, "place") for _, c in table.rows})}
-    for row, cells in table.rows:
-        code, place_code, period_key = cell(cells, "indicator"), cell(cells, "place"), cell(cells, "period")
-        if period_key.endswith(".0"):  # a year typed as a number
-            period_key = period_key[:-2]
-        indicator = indicators.get(code)
-        bad = len(errors)
-        if indicator is None:
-            errors.append(CellError(row, table.headers[cols["indicator"]], gettext("未知的指标代码「%(code)s」") % {"code": code}))
-        place = places.get(place_code)
-        if place is None:
-            errors.append(CellError(row, table.headers[cols["place"]], gettext("未知的区划代码「%(place_code)s」") % {"place_code": place_code}))
-        elif not _can_set_targets(actor, place):
-            errors.append(CellError(row, table.headers[cols["place"]], gettext("您无权修改「%(name)s」的目标") % {"name": place.name}))
-        try:
-            period = period_parse(period_key)
-        except DomainError as exc:
-            errors.append(CellError(row, table.headers[cols["period"]], " ".join(exc.errors["period"])))
-            period = None
-        number = None
-        if indicator is not None:
-            raw = cells[cols["value"]] if cols["value"] < len(cells) else None
-            try:
-                number = target_value_check(indicator, raw)
-            except DomainError as exc:
-                errors.append(CellError(row, table.headers[cols["value"]], " ".join(exc.errors["value"])))
-        if len(errors) > bad:
-            continue
-        key = (code, place_code, period.start, period.end)
-        if key in seen:
-            errors.append(CellError(row, table.headers[cols["period"]], gettext("同一指标、区划和期间在文件中重复")))
-            continue
-        seen.add(key)
-        parsed.append((indicator, place, period, number))
-    if errors:
-        raise FileRejected(gettext("%(errors)s 处错误，未导入任何目标。") % {"errors": len(errors)}, errors, encoding=table.encoding)
+    sheet = _TargetSheet(actor, table, check_headers(table, required=TARGET_COLUMNS))
+    parsed = sheet.rows()
+    if sheet.errors:
+        raise FileRejected(gettext("%(errors)s 处错误，未导入任何目标。") % {"errors": len(sheet.errors)}, sheet.errors,
+                           encoding=table.encoding)
     if not parsed:
         raise FileRejected(gettext("文件中没有目标数据。"))
     with transaction.atomic():
@@ -189,10 +145,71 @@ def targets_import(*, actor, data: bytes, filename: str) -> int:
     return len(parsed)
 
 
+class _TargetSheet:
+    """A targets sheet read row by row: each row's indicator, place, period and value checked, every error kept
+    with its row and column (`errors`)."""
+
+    def __init__(self, actor, table, cols: dict):
+        self.actor, self.table, self.cols = actor, table, cols
+        self.errors: list[CellError] = []
+        self.indicators = {i.code: i for i in Indicator.objects.restrict(actor, Action.VIEW)}
+        self.places = {p.code: p for p in Place.objects.restrict(actor, Action.BROWSE).filter(
+            code__in={self.cell(c, "place") for _, c in table.rows})}
+
+    def cell(self, cells, key) -> str:
+        i = self.cols[key]
+        v = cells[i] if i < len(cells) else None
+        return "" if v is None else str(v).strip()
+
+    def error(self, row: int, key: str, message: str) -> None:
+        self.errors.append(CellError(row, self.table.headers[self.cols[key]], message))
+
+    def rows(self) -> list[tuple]:
+        parsed, seen = [], set()
+        for row, cells in self.table.rows:
+            bad = len(self.errors)
+            found = self.row(row, cells)
+            if len(self.errors) > bad:
+                continue
+            indicator, place, period, _number = found
+            key = (indicator.code, place.code, period.start, period.end)
+            if key in seen:
+                self.error(row, "period", gettext("同一指标、区划和期间在文件中重复"))
+                continue
+            seen.add(key)
+            parsed.append(found)
+        return parsed
+
+    def row(self, row: int, cells) -> tuple:
+        code, place_code, period_key = self.cell(cells, "indicator"), self.cell(cells, "place"), self.cell(cells, "period")
+        if period_key.endswith(".0"):  # a year typed as a number
+            period_key = period_key[:-2]
+        indicator = self.indicators.get(code)
+        if indicator is None:
+            self.error(row, "indicator", gettext("未知的指标代码「%(code)s」") % {"code": code})
+        place = self.places.get(place_code)
+        if place is None:
+            self.error(row, "place", gettext("未知的区划代码「%(place_code)s」") % {"place_code": place_code})
+        elif not may_set_targets(self.actor, place):
+            self.error(row, "place", gettext("您无权修改「%(name)s」的目标") % {"name": place.name})
+        period = number = None
+        try:
+            period = period_parse(period_key)
+        except DomainError as exc:
+            self.error(row, "period", " ".join(exc.errors["period"]))
+        if indicator is not None:
+            raw = cells[self.cols["value"]] if self.cols["value"] < len(cells) else None
+            try:
+                number = target_value_check(indicator, raw)
+            except DomainError as exc:
+                self.error(row, "value", " ".join(exc.errors["value"]))
+        return indicator, place, period, number
+
+
 def indicator_version_create(*, actor, code: str, spec: dict) -> IndicatorVersion:
     """A new version of an indicator's formula; the active one is superseded (kept)."""
-    _require_city_admin(actor)
-    indicator = _indicator(code)
+    _require_defines_indicators(actor)
+    indicator = _indicator(actor, code, Action.CHANGE)
     checked = spec_validate(spec)
     current = _active_spec(indicator)
     if checked.is_rate != current.is_rate:
@@ -216,8 +233,8 @@ def indicator_version_create(*, actor, code: str, spec: dict) -> IndicatorVersio
 
 
 def indicator_publish(*, actor, code: str, published: bool) -> Indicator:
-    _require_city_admin(actor)
-    indicator = _indicator(code)
+    _require_defines_indicators(actor)
+    indicator = _indicator(actor, code, Action.CHANGE)
     with transaction.atomic():
         indicator.published = bool(published)
         indicator.save(update_fields=["published"])

@@ -36,7 +36,7 @@ from learncity.core.cache import fragment, public_page
 from learncity.core.errors import DomainError, FileRejected, NotFound, PermissionDenied
 from learncity.core.forms import add_domain_errors, flash_domain_errors, upload_refused
 from learncity.core.htmx import render_page
-from learncity.core.scopes import Role, scope_for
+from learncity.core.scopes import Capability, scope_for
 from learncity.monitoring import reports, selectors, services
 from learncity.monitoring.periods import Period, period_default, period_of, period_parse
 
@@ -104,10 +104,6 @@ def _cached(kind: str, *key, build):
     until the next rollup refresh, target or indicator change (the "monitoring" version) and per language."""
     return fragment((f"monitor-{kind}", *key, get_language()), ("monitoring",),
                     lambda: (build(), selectors.figures_freshness()))
-
-
-def _may_set_targets(scope) -> bool:
-    return scope.everything or bool(scope.roles & {Role.CITY_ADMIN, Role.DISTRICT_ADMIN})
 
 
 def _attainment(value, target):
@@ -339,10 +335,9 @@ def _target_form(request, data=None) -> TargetForm:
 @login_required
 def targets(request):
     """The targets in the user's area; a form to set one and an import (for those who may)."""
-    scope = scope_for(request.user)
     code = request.GET.get("indicator") or None
     rows = selectors.targets_list(actor=request.user, code=code, place_id=_place_id(request))
-    may = _may_set_targets(scope)
+    may = scope_for(request.user).may(Capability.SET_TARGETS)
     form = _target_form(request) if may else None
     upload = ImportForm() if may else None
     status = 200
@@ -372,8 +367,6 @@ def targets(request):
                     services.target_set(actor=request.user, code=d["indicator"], place_id=d["place"],
                                         period=period_parse(d["period"]), value=d["value"])
                 except DomainError as exc:
-                    if exc.status in (403, 404):
-                        raise
                     add_domain_errors(form, exc, aliases={"code": "indicator", "place_id": "place"})
                 else:
                     messages.success(request, _("目标已保存"))
