@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NetworkConfig(AppConfig):
     name = "learncity.network"
     label = "network"
-    verbose_name = "学习网络"
+    verbose_name = _("学习网络")

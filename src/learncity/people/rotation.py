@@ -30,12 +30,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils.translation import gettext
 
 from learncity.core import crypto
 from learncity.core.errors import DomainError
 from learncity.people.models import LearnerProfile
 from learncity.people.services import ID_CONTEXT
+from learncity.people.sql import people_sql
 
 BATCH = 2000
 
@@ -85,22 +87,20 @@ def pii_key_problem(master: str | None = None) -> str | None:
         try:
             crypto.decrypt(token, context=ID_CONTEXT, master=master)
         except Exception:
-            return (f"个人信息密钥无法解密学习者 {pk} 的身份证号码：数据目录 {settings.DATA_DIR} 里的 pii_key（或 "
-                    "LEARNCITY_PII_KEY）不是加密这些数据的密钥。请把 LEARNCITY_DATA_DIR 指向原来的数据目录，或设置原来的 "
-                    f"LEARNCITY_PII_KEY (the PII key does not decrypt learner {pk}'s ID number: the pii_key in "
-                    f"{settings.DATA_DIR}, or LEARNCITY_PII_KEY, is not the key these data were encrypted with. Point "
-                    "LEARNCITY_DATA_DIR at the data folder used before, or set the former LEARNCITY_PII_KEY)")
+            return gettext(
+                "个人信息密钥无法解密学习者 %(pk)s 的身份证号码：数据目录 %(data_dir)s 里的 pii_key（或 "
+                "LEARNCITY_PII_KEY）不是加密这些数据的密钥。请把 LEARNCITY_DATA_DIR 指向原来的数据目录，或设置原来的 "
+                "LEARNCITY_PII_KEY (the PII key does not decrypt learner %(pk)s's ID number: the pii_key in "
+                "%(data_dir)s, or LEARNCITY_PII_KEY, is not the key these data were encrypted with. Point "
+                "LEARNCITY_DATA_DIR at the data folder used before, or set the former LEARNCITY_PII_KEY)"
+            ) % {"pk": pk, "data_dir": settings.DATA_DIR}
     return None
 
 
 def _lock_profiles() -> None:
-    """Hold off writes to the profiles for the rest of the transaction (SQLite's write lock is taken at BEGIN:
-    the project's connections begin IMMEDIATE)."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute(f"LOCK TABLE {LearnerProfile._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+    """Hold off writes to the profiles for the rest of the transaction (people.sql's seam says how)."""
+    with connection.cursor() as cur:
+        people_sql(connection).lock_against_writes(cur, connection.ops.quote_name(LearnerProfile._meta.db_table))
 
 
 def pii_key_reencrypt(*, old: str, new: str, progress: Callable[[int], None] | None = None) -> Rotation:
@@ -111,16 +111,17 @@ def pii_key_reencrypt(*, old: str, new: str, progress: Callable[[int], None] | N
     from learncity.intake.models import ImportJob, JobStatus, StagedRow
 
     if old == new:
-        raise RotationRefused("新密钥与旧密钥相同 (the new key is the old key)")
+        raise RotationRefused(gettext("新密钥与旧密钥相同 (the new key is the old key)"))
     result = Rotation()
     with transaction.atomic():
         _lock_profiles()
         busy = list(ImportJob.objects.select_for_update().filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
                     .values_list("pk", flat=True))
         if busy:
-            raise RotationRefused(
-                "有导入任务正在排队或处理中（任务 " + "、".join(map(str, busy)) + "），请等其完成后再轮换密钥 "
+            raise RotationRefused(gettext(
+                "有导入任务正在排队或处理中（任务 %(jobs)s），请等其完成后再轮换密钥 "
                 "(import jobs are queued or running: rotate the keys when they are finished)")
+                % {"jobs": gettext("、").join(map(str, busy))})
         last = 0
         while True:
             batch = list(LearnerProfile.objects.select_for_update().filter(pk__gt=last).order_by("pk")
@@ -134,9 +135,10 @@ def pii_key_reencrypt(*, old: str, new: str, progress: Callable[[int], None] | N
                 except Exception as exc:
                     if _opens(p.id_number_encrypted, new):
                         continue  # already under the new key
-                    raise RotationRefused(
-                        f"学习者 {p.pk} 的身份证号码无法用当前密钥解密，未做任何更改 "
-                        f"(learner {p.pk}'s ID number does not decrypt under the current key; nothing changed)") from exc
+                    raise RotationRefused(gettext(
+                        "学习者 %(pk)s 的身份证号码无法用当前密钥解密，未做任何更改 "
+                        "(learner %(pk)s's ID number does not decrypt under the current key; nothing changed)")
+                        % {"pk": p.pk}) from exc
                 p.id_number_encrypted = crypto.encrypt(number, context=ID_CONTEXT, master=new)
                 p.id_number_hash = crypto.lookup_hash(number, context=ID_CONTEXT, master=new)
                 moved.append(p)
@@ -154,7 +156,7 @@ def pii_key_finish(*, progress: Callable[[int], None] | None = None) -> Rotation
     after a rotation) to the current key."""
     previous = Path(settings.DATA_DIR) / "pii_key.old"
     if not previous.exists():
-        raise RotationRefused(f"没有找到旧密钥 {previous} (no old key to finish from)")
+        raise RotationRefused(gettext("没有找到旧密钥 %(path)s (no old key to finish from)") % {"path": previous})
     return pii_key_reencrypt(old=previous.read_text().strip(), new=settings.LEARNCITY_PII_KEY, progress=progress)
 
 
@@ -164,19 +166,19 @@ def keys_rotate(*, secret_key: bool = True, pii_key: bool = True, environ=None,
     environ = os.environ if environ is None else environ
     data = Path(settings.DATA_DIR)
     if secret_key and environ.get("SECRET_KEY"):
-        raise RotationRefused(
+        raise RotationRefused(gettext(
             "SECRET_KEY 来自环境变量：请在环境中换一个新值，或用 --pii-key 只轮换个人信息密钥 (SECRET_KEY comes from "
-            "the environment: set a new value there, or rotate only the PII key with --pii-key)")
+            "the environment: set a new value there, or rotate only the PII key with --pii-key)"))
     result = Rotation()
     if pii_key:
         old = settings.LEARNCITY_PII_KEY
         if environ.get("LEARNCITY_PII_KEY"):
             new = environ.get("LEARNCITY_NEW_PII_KEY", "").strip()
             if len(new) < 32:
-                raise RotationRefused(
+                raise RotationRefused(gettext(
                     "LEARNCITY_PII_KEY 来自环境变量：请把新密钥（至少 32 个字符）放入 LEARNCITY_NEW_PII_KEY 后再运行，"
                     "完成后再用它替换 LEARNCITY_PII_KEY (the PII key comes from the environment: put the new key, at "
-                    "least 32 characters, in LEARNCITY_NEW_PII_KEY, run again, then put it in LEARNCITY_PII_KEY)")
+                    "least 32 characters, in LEARNCITY_NEW_PII_KEY, run again, then put it in LEARNCITY_PII_KEY)"))
             result = pii_key_reencrypt(old=old, new=new, progress=progress)
             result.pii_key_to_set = new
         else:

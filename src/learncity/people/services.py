@@ -49,7 +49,8 @@ def id_number_hash(number: str) -> str:
 
 
 def _residence(code: str, *, field: str = "residence_code") -> Place:
-    return place_referenced(code, field=field, what="居住地区划代码" if field == "residence_code" else "区划代码")
+    return place_referenced(code, field=field,
+                            what=gettext("居住地区划代码") if field == "residence_code" else gettext("区划代码"))
 
 
 def _groups(actor, codes) -> list[LearnerGroup]:

@@ -9,8 +9,10 @@ from learncity.places.divisions import MUNICIPALITIES
 from learncity.places.models import Place, PlaceLevel, Population
 
 
-def place_referenced(code, *, field: str = "place_code", what: str = "区划代码") -> Place:
-    """The place a request refers to by code (before any scope check): a bad code is an input error on `field`."""
+def place_referenced(code, *, field: str = "place_code", what: str | None = None) -> Place:
+    """The place a request refers to by code (before any scope check): a bad code is an input error on `field`,
+    naming what the code was for (`what`, translated; "区划代码" by default)."""
+    what = gettext("区划代码") if what is None else what
     code = str(code or "").strip()
     place = public_places().filter(code=code).first()
     if place is None:

@@ -79,7 +79,7 @@ def _check_community(parent: Place, code: str, name: str) -> None:
 
 
 def community_create(*, actor, parent_code: str, code: str, name: str, source: str = PlaceSource.MANUAL) -> Place:
-    parent = place_referenced(parent_code, field="parent_code", what="上级区划代码")
+    parent = place_referenced(parent_code, field="parent_code", what=gettext("上级区划代码"))
     scope = scope_for(actor)
     if not scope.can_change_place(parent.path):
         raise PermissionDenied()
