@@ -1,10 +1,11 @@
-"""Every PDF is a Typst template filled with data (core/pdf.py): the data is printed as typed, never run as Typst;
+"""Every PDF is a Typst template filled with data (core/documents/pdf.py): the data is printed as typed, never run as Typst;
 the template reads nothing outside its folder and imports no package (which Typst would download); the Chinese
 is set in the system's font, embedded; a template's mistake is an error naming the template, not a broken file."""
 
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,22 @@ def test_a_mistake_in_the_template_names_the_template_and_the_mistake(tmp_path):
 
     with pytest.raises(PdfError, match=r"report\.typ: .*missing"):
         pdf_render(template, {"present": 1})
+
+
+@pytest.mark.parametrize(("imported", "absent"), [
+    ("from learncity.core.documents import pdf_render", "openpyxl"),
+    ("from learncity.core.pdf import pdf_render", "openpyxl"),
+    ("from learncity.core.documents import workbook, csv_bytes", "typst"),
+    ("import learncity.core.documents", "openpyxl typst"),
+])
+def test_a_pdf_does_not_import_the_spreadsheet_library_nor_a_spreadsheet_typst(imported, absent):
+    script = f"import sys\n{imported}\nprint(' '.join(m for m in {absent.split()!r} if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == ""
+
+
+def test_the_old_import_path_is_the_same_writer():
+    from learncity.core import documents, pdf
+
+    assert (pdf.pdf_render, pdf.PdfError, pdf.pdf_font) == (documents.pdf_render, documents.PdfError,
+                                                             documents.pdf_font)

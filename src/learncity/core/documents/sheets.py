@@ -17,10 +17,11 @@ How a file is written:
 - `streaming_workbook()` for large files (openpyxl write-only mode, nothing held in memory): its sheets take rows
   only through `StreamingSheet.append` and cells through `StreamingSheet.cell`, both neutralising.
 - `csv_bytes(rows)` / `CsvWriter` for CSV.
-PDFs are made in core/pdf.py (Typst templates filled with data), kept apart so a PDF does not import openpyxl.
+PDFs are made beside this module, in core/documents/pdf.py (Typst templates filled with data): the package
+imports each on first use, so a PDF does not import openpyxl nor a spreadsheet typst.
 
 Nothing else in the code constructs a workbook, a write-only cell or a csv writer:
-tests/security/test_formula_injection.py checks the source for it. Reading keeps refusing formulas
+tests/security/test_formula_injection.py checks the source for it (everything outside core/documents/). Reading keeps refusing formulas
 (core/tabular.py and intake's parser).
 """
 
