@@ -188,8 +188,8 @@ AXES_LOCKOUT_CALLABLE = "learncity.core.views.signin_locked"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "current_password", "new_password", "new_password2",
                              "password1", "password2", "old_password", "new_password1"]
 LOGIN_URL = "core:login"
-LOGIN_REDIRECT_URL = "core:home"
-LOGOUT_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "portal:home"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

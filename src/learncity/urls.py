@@ -5,6 +5,7 @@ from learncity.api import api
 from learncity.core.views import admin_password_change
 
 urlpatterns = [
+    path("", include("learncity.portal.urls")),
     path("", include("learncity.core.urls")),
     path("places/", include("learncity.places.urls")),
     path("network/", include("learncity.network.urls")),

@@ -111,7 +111,7 @@ def placeholders(s: str) -> list[str]:
 
 
 @pytest.mark.parametrize("accept_language", [None, "en", "en-US,en;q=0.9"])
-@pytest.mark.parametrize("url_name", ["core:home", "network:browser"])
+@pytest.mark.parametrize("url_name", ["portal:home", "network:browser"])
 def test_pages_are_in_chinese_by_default_whatever_the_browser_asks(client_as, users, url_name, accept_language):
     # given a district admin whose browser may prefer English
     client = client_as(users["district_admin"])
@@ -151,7 +151,7 @@ def test_choosing_english_switches_the_home_page(client_as, users):
     client = english(client_as(users["district_admin"]))
 
     # when the home page is opened
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("portal:home"))
 
     # then the interface is in English
     page = html(response)
@@ -181,7 +181,7 @@ def test_choosing_english_switches_the_network_browser(client_as, users):
     assert "Network level" in page
 
 
-@pytest.mark.parametrize("url_name", ["core:home", "network:browser"])
+@pytest.mark.parametrize("url_name", ["portal:home", "network:browser"])
 def test_no_chinese_label_of_base_html_is_left_in_english(client_as, users, url_name):
     # given the city admin (whose display name, shown by the sign-out button, is Chinese data) chose English
     user = users["city_admin"]

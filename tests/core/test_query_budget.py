@@ -31,7 +31,7 @@ NOT_PAGES = {
 
 # route name -> the path to open, with {placeholders} filled from `objects`.
 PAGES = {
-    "core:home": "/",
+    "portal:home": "/",
     "core:login": "/login/",
     "places:imports": "/places/imports/",
     "places:detail": "/places/{district}/",

@@ -5,7 +5,6 @@ from learncity.core import views
 
 app_name = "core"
 urlpatterns = [
-    path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path("display/", views.display_toggle, name="display"),
