@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -175,27 +176,52 @@ def last_activity() -> str:
         return cur.fetchone()[0].strip()
 
 
+@dataclass
+class Before:
+    """What the school's imports, the outcomes and the ledger held before the job."""
+
+    school: object
+    imported: int
+    outcomes: int
+    entries: int
+
+    @classmethod
+    def of(cls, school) -> "Before":
+        return cls(school, LearningRecord.objects.filter(provider=school, source=RecordSource.IMPORT).count(),
+                   Outcome.objects.count(), LedgerEntry.objects.count())
+
+    def ours(self):
+        return LearningRecord.objects.filter(provider=self.school, source=RecordSource.IMPORT,
+                                             external_id__startswith=PREFIX)
+
+
+def nothing_accepted(before: Before, job: ImportJob, *, attempts: int) -> None:
+    job = job_now(job)
+    assert (job.status, job.attempts, job.rows_new, job.recognised) == (JobStatus.RUNNING, attempts, 0, 0)
+    assert LearningRecord.objects.filter(provider=before.school, source=RecordSource.IMPORT).count() == before.imported
+    assert not before.ours().exists()
+    assert (Outcome.objects.count(), LedgerEntry.objects.count()) == (before.outcomes, before.entries)
+
+
 def test_a_killed_worker_leaves_nothing_accepted_and_the_job_resumes_exactly_once(start_worker):
     staff = User.objects.get(username="staff")
     school = staff.role_assignments.get().institution
     residents = list(LearnerProfile.objects.filter(birth_date__lt=datetime.date.today() - datetime.timedelta(days=30))
                      .order_by("pk"))
-    ours = LearningRecord.objects.filter(provider=school, source=RecordSource.IMPORT, external_id__startswith=PREFIX)
-    imported_before = LearningRecord.objects.filter(provider=school, source=RecordSource.IMPORT).count()
-    outcomes_before, entries_before = Outcome.objects.count(), LedgerEntry.objects.count()
-
-    def nothing_accepted(job: ImportJob, *, attempts: int) -> None:
-        job = job_now(job)
-        assert (job.status, job.attempts, job.rows_new, job.recognised) == (JobStatus.RUNNING, attempts, 0, 0)
-        assert LearningRecord.objects.filter(provider=school, source=RecordSource.IMPORT).count() == imported_before
-        assert not ours.exists()
-        assert (Outcome.objects.count(), LedgerEntry.objects.count()) == (outcomes_before, entries_before)
+    before = Before.of(school)
 
     # Given a large upload, queued
     job = services.job_submit(actor=staff, institution_code=school.code, filename="kill.csv",
                               data=big_csv(residents, ROWS), mode="all", source="page")
     assert job_now(job).status == JobStatus.QUEUED
 
+    killed_while_parsing(start_worker, job, before)
+    killed_while_writing(start_worker, job, before)
+    killed_while_recognising(start_worker, job, before)
+    resumed_to_the_end(start_worker, job, before)
+
+
+def killed_while_parsing(start_worker, job: ImportJob, before: Before) -> None:
     # When its worker is killed while it reads the file (a first chunk staged, the rest not yet)
     worker = start_worker()
     worker.wait_for("the first chunk of rows staged",
@@ -206,33 +232,38 @@ def test_a_killed_worker_leaves_nothing_accepted_and_the_job_resumes_exactly_onc
     stopped = job_now(job)
     assert stopped.stage == "parse" and 0 < stopped.rows_done < ROWS, (stopped.stage, stopped.rows_done)
     assert 0 < StagedRow.objects.filter(job_id=job.pk).count() < ROWS  # staged, never accepted
-    nothing_accepted(job, attempts=1)
+    nothing_accepted(before, job, attempts=1)
 
+
+def killed_while_writing(start_worker, job: ImportJob, before: Before) -> None:
     # When it is resumed, and the second worker is killed inside the transaction that writes the records, while it
     # writes them
     assert tasks.jobs_resume(stale_after=datetime.timedelta(0)) == [job.pk]
     assert job_now(job).status == JobStatus.QUEUED
     worker = start_worker()
-    records, entries = LearningRecord._meta.db_table, LedgerEntry._meta.db_table
+    records = LearningRecord._meta.db_table
     worker.wait_for("learning records written inside the transaction that accepts them",
                     lambda: job_now(job).stage == "validate" and holds_write_lock(records)
                     and last_activity().startswith("INSERT INTO catalog_learningrecord"))
     worker.kill()
 
     # Then still nothing is accepted, and the job can be resumed again
-    nothing_accepted(job, attempts=2)
+    nothing_accepted(before, job, attempts=2)
     assert job_now(job).stage == "validate"
 
+
+def killed_while_recognising(start_worker, job: ImportJob, before: Before) -> None:
     # When it is resumed, and the third worker is killed while it recognises the records it has committed
     assert tasks.jobs_resume(stale_after=datetime.timedelta(0)) == [job.pk]
     worker = start_worker()
     worker.wait_for("ledger entries being written for the committed records",
-                    lambda: job_now(job).stage == "recognise" and holds_write_lock(entries))
+                    lambda: job_now(job).stage == "recognise" and holds_write_lock(LedgerEntry._meta.db_table))
     worker.kill()
 
     # Then the records are accepted, each once, and the job is RUNNING, to be resumed at their recognition: the
     # outcomes and ledger entries there are of whole batches, one of each a record (none while the first batches
     # were being written)
+    ours = before.ours()
     stopped = job_now(job)
     assert (stopped.status, stopped.stage, stopped.attempts, stopped.rows_new) == (JobStatus.RUNNING, "recognise", 3,
                                                                                   ROWS)
@@ -240,10 +271,12 @@ def test_a_killed_worker_leaves_nothing_accepted_and_the_job_resumes_exactly_onc
     assert stopped.records_last - stopped.records_first + 1 == ROWS
     recognised = Outcome.objects.filter(learning_record__in=ours).count()
     assert recognised < ROWS and stopped.recognised <= recognised  # (the job's count follows a moment behind)
-    assert (Outcome.objects.count(), LedgerEntry.objects.count()) == (outcomes_before + recognised,
-                                                                      entries_before + recognised)
+    assert (Outcome.objects.count(), LedgerEntry.objects.count()) == (before.outcomes + recognised,
+                                                                      before.entries + recognised)
     assert ledger_verify().ok
 
+
+def resumed_to_the_end(start_worker, job: ImportJob, before: Before) -> None:
     # When it is resumed (a job past its records' commit is resumed however often it stopped) and left to finish
     assert tasks.jobs_resume(stale_after=datetime.timedelta(0)) == [job.pk]
     assert "接着认定" in job_now(job).message
@@ -253,17 +286,18 @@ def test_a_killed_worker_leaves_nothing_accepted_and_the_job_resumes_exactly_onc
     elapsed = time.monotonic() - started
 
     # Then every record was made exactly once, each recognised once, and the ledger verifies
+    ours = before.ours()
     job = job_now(job)
     assert (job.status, job.attempts, job.rows_total, job.rows_new, job.rows_duplicate, job.rows_invalid,
             job.recognised) == (JobStatus.DONE, 4, ROWS, ROWS, 0, 0, ROWS), job.message
     assert ours.count() == ROWS
     assert ours.values("external_id").distinct().count() == ROWS
-    assert LearningRecord.objects.filter(provider=school, source=RecordSource.IMPORT).count() == imported_before + ROWS
+    assert (LearningRecord.objects.filter(provider=before.school, source=RecordSource.IMPORT).count()
+            == before.imported + ROWS)
     assert Outcome.objects.filter(learning_record__in=ours).count() == ROWS
     assert Outcome.objects.filter(learning_record__in=ours).values("learning_record").distinct().count() == ROWS
-    assert (Outcome.objects.count(), LedgerEntry.objects.count()) == (outcomes_before + ROWS, entries_before + ROWS)
+    assert (Outcome.objects.count(), LedgerEntry.objects.count()) == (before.outcomes + ROWS, before.entries + ROWS)
     report = ledger_verify()
     assert report.ok, report.breaks[:5]
-    assert report.entries == entries_before + ROWS
+    assert report.entries == before.entries + ROWS
     print(f"\nkill test: {ROWS} rows resumed to done in {elapsed:.1f} s (worker start included)")
-

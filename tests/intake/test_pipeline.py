@@ -3,6 +3,7 @@ UTF-8 with BOM and GBK, JSON Lines; exactly once (re-uploads and overlapping fil
 its row; whole files refused (columns, merged cells, formulas, empty, over the limit); who may upload."""
 
 import datetime
+import importlib
 import io
 import itertools
 from decimal import Decimal
@@ -13,13 +14,16 @@ from openpyxl import load_workbook
 from learncity.catalog.models import Course, CourseKind, LearningRecord
 from learncity.core.errors import DomainError, FileRejected, NotFound, PermissionDenied
 from learncity.creditbank.models import Outcome
-from learncity.intake import pipeline, selectors, services
+from learncity.intake import selectors, services
 from learncity.intake.models import ImportJob, JobStatus, StagedRow
 from learncity.network.models import Institution
 from learncity.people import idcard
 from learncity.people.models import LearnerProfile, RoleAssignment, User
 from learncity.people.services import id_number_hash
 from tests.intake.files import HEADERS, adults, csv_file, jsonl_file, record, xlsx_file
+
+# (the module: the package's own `stage` is its function)
+staging = importlib.import_module("learncity.intake.pipeline.stage")
 
 TODAY = datetime.date.today()
 
@@ -383,7 +387,7 @@ def test_a_provider_key_uploads_only_for_its_institution(staff, school):
 # --- jobs: progress, restarts ------------------------------------------------------------------------------------
 
 def test_progress_is_reported_chunk_by_chunk(staff, school, monkeypatch):
-    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(staging, "CHUNK_ROWS", 2)
     seen = []
     rows = [record(p, f"S-{i}") for i, p in enumerate(adults(5))]
     job = upload(staff, school, csv_file(rows), "s.csv",

@@ -5,6 +5,7 @@ the same clear message."""
 
 import csv
 import datetime
+import importlib
 import io
 from decimal import Decimal
 
@@ -13,8 +14,12 @@ import pytest
 from learncity.core.errors import FileRejected
 from learncity.intake import pipeline, services
 from learncity.intake.models import JobStatus, StagedRow
+from learncity.intake.pipeline import columnar as columnar_module
 from learncity.people import idcard
 from tests.intake.files import HEADERS, adults, csv_file, record
+
+# (the module: the package's own `stage` is its function)
+staging = importlib.import_module("learncity.intake.pipeline.stage")
 
 TODAY = datetime.date.today()
 FIELDS = [c for c in pipeline.STAGE_COLUMNS if c != "job_id"]
@@ -28,15 +33,15 @@ def submitted(staff, school, data: bytes, filename: str = "f.csv"):
 def staged(job, *, columnar: bool, monkeypatch) -> tuple[pipeline.StageResult, list[tuple], bool]:
     """Stage the job's file with the column-wise reader on or off: (the counts, the staged rows by row number,
     whether the column-wise reader staged it to the end). The staged rows are deleted afterwards."""
-    monkeypatch.setattr(pipeline, "COLUMNAR", columnar)
+    monkeypatch.setattr(staging, "COLUMNAR", columnar)
     finished = []
-    real = pipeline._stage_columns
+    real = columnar_module.stage_columns
 
     def watched(*args, **kwargs):
         real(*args, **kwargs)
         finished.append(True)
 
-    monkeypatch.setattr(pipeline, "_stage_columns", watched)
+    monkeypatch.setattr(columnar_module, "stage_columns", watched)
     source = pipeline.open_source(services.job_file(job), "csv", name=job.filename)
     positions = pipeline.check_headers(source)
     result = pipeline.stage(job, source, positions, on_chunk=lambda n: None)
@@ -223,7 +228,7 @@ def test_a_small_job_on_a_big_table_does_not_analyse_it_again(staff, school, mon
 
 
 def test_a_file_read_in_small_pieces_is_cut_only_between_rows(staff, school, monkeypatch):
-    monkeypatch.setattr(pipeline, "ARROW_BLOCK", 150)  # pieces of a row or two: cut next to, and inside, quotes
+    monkeypatch.setattr(columnar_module, "ARROW_BLOCK", 150)  # pieces of a row or two: cut next to, and inside, quotes
     people = adults(3)
     text = lines([record(p, f"P-{i}", title=f'太极拳 "{i}"\n二十四式') for i, p in enumerate(people * 3)])
     job = submitted(staff, school, ("\n".join(text) + "\n").encode())
@@ -233,7 +238,7 @@ def test_a_file_read_in_small_pieces_is_cut_only_between_rows(staff, school, mon
 
 
 def test_a_stray_quote_in_a_cell_reads_as_the_row_by_row_reader_reads_it(staff, school, monkeypatch):
-    monkeypatch.setattr(pipeline, "ARROW_BLOCK", 150)
+    monkeypatch.setattr(columnar_module, "ARROW_BLOCK", 150)
     people = adults(3)
     text = lines([record(p, f"Q-{i}") for i, p in enumerate(people)])
     text[1] = text[1].replace("社区书法入门", '社区"书法入门', 1)  # a stray quote inside an unquoted cell
@@ -246,7 +251,7 @@ def test_a_stray_quote_in_a_cell_reads_as_the_row_by_row_reader_reads_it(staff, 
 def test_a_stray_quote_before_a_quoted_multiline_cell_sends_the_file_row_by_row(staff, school, monkeypatch):
     # the quote parity is wrong after a literal quote: a cut could land inside the later quoted cell, giving two
     # pieces of the right width and a row that does not exist; the file goes to the row-by-row reader instead
-    monkeypatch.setattr(pipeline, "ARROW_BLOCK", 150)
+    monkeypatch.setattr(columnar_module, "ARROW_BLOCK", 150)
     people = adults(3)
     text = lines([record(p, f"S-{i}", title=f'太极拳 "{i}"\n二十四式' if i == 2 else "太极拳")
                    for i, p in enumerate(people)])
@@ -263,22 +268,22 @@ def test_a_stray_quote_before_a_quoted_multiline_cell_sends_the_file_row_by_row(
 def test_pieces_refuse_a_quote_inside_an_unquoted_cell_at_once(tmp_path, stray):
     path = tmp_path / "f.csv"
     path.write_bytes(b"h1,h2,h3\n" + stray.encode() + b"x,y,z\n" * 200_000)  # 1.2 MB after the stray quote
-    with pytest.raises(pipeline._Irregular):
-        next(pipeline._pieces(path, 4096))
+    with pytest.raises(columnar_module.Irregular):
+        next(columnar_module.pieces(path, 4096))
 
 
 def test_pieces_cut_between_rows_only_whatever_the_quotes(tmp_path):
     rows = [b'1,"a ""quoted"" cell",x\n', b'2,"two\nlines",y\n', b'3,"",z\n', b'4,plain,"end"\r\n'] * 500
     path = tmp_path / "f.csv"
     path.write_bytes(b"".join(rows))
-    pieces = list(pipeline._pieces(path, 64))
+    pieces = list(columnar_module.pieces(path, 64))
     assert b"".join(pieces) == b"".join(rows)
     expected = list(csv.reader(io.StringIO(b"".join(rows).decode(), newline="")))
     got = [r for p in pieces for r in csv.reader(io.StringIO(p.decode(), newline=""))]
     assert got == expected  # every piece is whole rows: read apart they give the file's rows
     tab = tmp_path / "t.csv"
     tab.write_bytes(b'h\th2\n1\t5" disk\n')
-    with pytest.raises(pipeline._Irregular):
-        list(pipeline._pieces(tab, 64, "\t"))
+    with pytest.raises(columnar_module.Irregular):
+        list(columnar_module.pieces(tab, 64, "\t"))
     tab.write_bytes(b'h\th2\n1\t"5"" disk"\n')  # quoted properly: a cell of its own
-    assert list(pipeline._pieces(tab, 64, "\t")) == [b'h\th2\n1\t"5"" disk"\n']
+    assert list(columnar_module.pieces(tab, 64, "\t")) == [b'h\th2\n1\t"5"" disk"\n']

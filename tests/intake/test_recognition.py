@@ -2,6 +2,7 @@
 there, however far it got; and the records' id range cut where learners meet, for the sessions that recognise
 the parts side by side on PostgreSQL (that path itself, with real sessions, is in test_kill.py)."""
 
+import importlib
 import itertools
 
 import pytest
@@ -13,6 +14,9 @@ from learncity.creditbank.models import LedgerEntry, Outcome
 from learncity.intake import pipeline, services
 from learncity.intake.models import JobStatus
 from tests.intake.files import adults, csv_file, record
+
+# (the module: the package's own `recognise` is its function)
+recognition = importlib.import_module("learncity.intake.pipeline.recognise")
 
 
 def submit(user, institution, rows: list[dict], filename: str):
@@ -86,14 +90,14 @@ def test_the_records_are_cut_into_parts_where_learners_meet(staff, school):
     assert len(learner_of) == 19
 
     for n in (1, 2, 3, 4, 30):
-        parts = pipeline._parts(ids, n)
+        parts = recognition._parts(ids, n)
         # the parts cover the range, in order, without gaps or overlaps, no more of them than asked
         assert parts[0][0] == ids.start and parts[-1][1] == ids.stop - 1 and 1 <= len(parts) <= n
         assert all(a[1] + 1 == b[0] for a, b in itertools.pairwise(parts))
         # and no learner has records in two of them
         learners = [{learner_of[i] for i in range(low, high + 1)} for low, high in parts]
         assert sum(len(s) for s in learners) == 7, (n, parts)
-    assert len(pipeline._parts(ids, 2)) == 2
+    assert len(recognition._parts(ids, 2)) == 2
 
 
 def test_an_empty_range_needs_no_recognition(staff):

@@ -3,6 +3,7 @@ LEARNCITY_INTAKE_RECOGNISERS parts, each recognised by its own thread in its own
 need committed data: the test commits (transactional), and the demo city is put back after it."""
 
 import datetime
+import importlib
 import itertools
 import threading
 
@@ -12,10 +13,13 @@ from django.db import connection
 from learncity.catalog.models import LearningRecord
 from learncity.creditbank.ledger import ledger_verify
 from learncity.creditbank.models import LedgerEntry, Outcome
-from learncity.intake import pipeline, services
+from learncity.intake import services
 from learncity.intake.models import JobStatus
 from learncity.people.models import LearnerProfile, User
 from tests.intake.test_kill import _demo_city_put_back, big_csv  # noqa: F401 -- the module's put-back fixture
+
+# (the module: the package's own `recognise` is its function)
+recognition = importlib.import_module("learncity.intake.pipeline.recognise")
 
 pytestmark = [
     pytest.mark.postgres,
@@ -38,7 +42,7 @@ def test_a_jobs_records_are_recognised_in_sessions_side_by_side(settings, monkey
         cur.execute("SELECT pg_backend_pid()")
         own = cur.fetchone()[0]
     parts = []
-    real = pipeline._recognise_part
+    real = recognition._recognise_part
     lost = {"recognise-1"}  # the session that loses its connection, the first time
 
     def watched(low, high, actor, progress):
@@ -51,7 +55,7 @@ def test_a_jobs_records_are_recognised_in_sessions_side_by_side(settings, monkey
             parts.append((name, cur.fetchone()[0], low, high))
         return real(low, high, actor, progress)
 
-    monkeypatch.setattr(pipeline, "_recognise_part", watched)
+    monkeypatch.setattr(recognition, "_recognise_part", watched)
     seen = []
     entries_before = LedgerEntry.objects.count()
     ours = LearningRecord.objects.filter(provider=school, external_id__startswith="SIDE-")

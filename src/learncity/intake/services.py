@@ -481,7 +481,7 @@ def template_xlsx() -> bytes:
     for i, c in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=1, column=i, value=c.header)
         cell.font, cell.fill = bold, fill
-        cell.comment = Comment(c.hint, "learncity")
+        cell.comment = Comment(str(c.hint), "learncity")
         ws.cell(row=2, column=i, value=c.example).number_format = "@"
         ws.column_dimensions[cell.column_letter].width = max(12, len(c.header) * 2 + 4)
     for row in range(3, 1002):  # ID numbers and record ids as text, so Excel keeps all 18 digits
@@ -491,7 +491,7 @@ def template_xlsx() -> bytes:
     notes = wb.create_sheet(_("填写说明"))
     notes.append([_("列"), _("必填"), _("说明")])
     for c in COLUMNS:
-        notes.append([c.header, _("是") if c.required else _("否"), c.hint])
+        notes.append([c.header, _("是") if c.required else _("否"), str(c.hint)])
     notes.append([])
     notes.append([_("示例行"), "", _("记录编号以「示例」开头的行是示例，导入时会跳过；可以删除，也可以保留")])
     notes.column_dimensions["C"].width = 80

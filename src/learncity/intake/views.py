@@ -144,7 +144,7 @@ def job_report(request, pk: int):
     if not job.has_report:
         raise NotFound(_("这次上传没有错误报告"))
     response = HttpResponse(services.report_xlsx(job), content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, f"错误报告-{job.pk}.xlsx")
+    response["Content-Disposition"] = content_disposition_header(True, f"{_('错误报告')}-{job.pk}.xlsx")
     return response
 
 
@@ -156,7 +156,7 @@ def template_download(request, fmt: str):
         response = HttpResponse(services.template_xlsx(), content_type=XLSX)
     else:
         response = HttpResponse(services.template_csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, f"学习记录模板.{fmt}")
+    response["Content-Disposition"] = content_disposition_header(True, f"{_('学习记录模板')}.{fmt}")
     return response
 
 

@@ -58,7 +58,7 @@ class Command(BaseCommand):
         job = self._run(job.pk, verbosity)
         self._print(job)
         if job.has_report and (job.rows_invalid or job.rows_changed):  # rows to look at: write the report out
-            target = Path(report) if report else Path.cwd() / f"{path.stem}-错误报告-{job.pk}.xlsx"
+            target = Path(report) if report else Path.cwd() / f"{path.stem}-{_('错误报告')}-{job.pk}.xlsx"
             target.write_bytes(services.report_xlsx(job))
             self.stdout.write(_("错误报告：%(path)s") % {"path": target})
         if job.status == JobStatus.REJECTED:
