@@ -8,12 +8,12 @@ from django.utils.translation import gettext
 from learncity.core.audit import audit_record
 from learncity.core.cache import bump
 from learncity.core.errors import DomainError, PermissionDenied
+from learncity.core.inputs import parse
 from learncity.core.scopes import Action, Capability, scope_for
+from learncity.network.inputs import DesignationInput
 from learncity.network.models import (
     Committee,
     Designation,
-    DesignationKind,
-    DesignationTier,
     Institution,
     InstitutionKind,
     MemberUnit,
@@ -190,22 +190,14 @@ def institution_update(*, actor, institution: Institution, **changes) -> Institu
     return inst
 
 
-def designation_create(*, actor, place_code: str, kind: str, tier: str, year: int) -> Designation:
+def designation_create(*, actor, place_code: str, kind: str, tier: str, year: int | str) -> Designation:
     place = place_referenced(place_code)
     if not scope_for(actor).can_change_place(place.path):
         raise PermissionDenied()
-    errors = {}
-    if kind not in DesignationKind.values:
-        errors["kind"] = gettext("未知的类别「%(kind)s」") % {"kind": kind}
-    if tier not in DesignationTier.values:
-        errors["tier"] = gettext("未知的级别「%(tier)s」") % {"tier": tier}
-    if not isinstance(year, int) or not 1990 <= year <= 2100:
-        errors["year"] = gettext("年份「%(year)s」不正确") % {"year": year}
-    if errors:
-        raise DomainError(errors)
+    data = parse(DesignationInput, {"kind": kind, "tier": tier, "year": year})
     try:
         with transaction.atomic():
-            d = Designation.objects.create(place=place, kind=kind, tier=tier, year=year)
+            d = Designation.objects.create(place=place, kind=data.kind, tier=data.tier, year=data.year)
             audit_record(actor=actor, action="designation.create", obj=d)
             bump("monitoring")  # the figures count designations as they are
     except IntegrityError:

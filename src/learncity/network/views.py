@@ -181,15 +181,10 @@ def designation_add(request, code: str):
     """Record a demonstration or experimental zone designation of a place (from its place page)."""
     if request.method == "POST":
         try:
-            year = int(request.POST.get("year", ""))
-        except ValueError:
-            messages.error(request, _("年份必须是整数"))
+            services.designation_create(actor=request.user, place_code=code, kind=request.POST.get("kind", ""),
+                                        tier=request.POST.get("tier", ""), year=request.POST.get("year", ""))
+        except DomainError as exc:
+            flash_domain_errors(request, exc)
         else:
-            try:
-                services.designation_create(actor=request.user, place_code=code, kind=request.POST.get("kind", ""),
-                                            tier=request.POST.get("tier", ""), year=year)
-            except DomainError as exc:
-                flash_domain_errors(request, exc)
-            else:
-                messages.success(request, _("已添加称号"))
+            messages.success(request, _("已添加称号"))
     return redirect("places:detail", code=code)

@@ -8,6 +8,7 @@ from ninja.pagination import paginate
 from learncity.core.errors import NotFound
 from learncity.core.scopes import Action
 from learncity.people import selectors, services
+from learncity.people.inputs import ApiTokenInput
 
 router = Router(tags=["people"])
 
@@ -63,11 +64,6 @@ class ProfilePatch(Schema):
 
 class RevealOut(Schema):
     id_number: str
-
-
-class ApiTokenIn(Schema):
-    name: str
-    days: int | None = 365
 
 
 class ApiTokenOut(Schema):
@@ -128,7 +124,7 @@ def token_list(request):
 
 
 @router.post("/tokens", response={201: ApiTokenCreatedOut})
-def token_create(request, payload: ApiTokenIn):
+def token_create(request, payload: ApiTokenInput):
     row, token = services.api_token_create(actor=request.auth, name=payload.name, days=payload.days)
     out = ApiTokenOut.from_orm(row).dict()
     return {**out, "token": token}

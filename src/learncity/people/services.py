@@ -16,10 +16,12 @@ from django.utils.translation import gettext
 from learncity.core import crypto
 from learncity.core.audit import audit_record
 from learncity.core.errors import DomainError, PermissionDenied
+from learncity.core.inputs import parse
 from learncity.core.scopes import Action, Capability, Role, forget_scope, scope_for
 from learncity.core.signin import SigninLocked, signin_attempts_reset, signin_locked_until
 from learncity.network.models import Institution, MemberUnit
 from learncity.people import idcard
+from learncity.people.inputs import ApiTokenInput
 from learncity.people.models import ApiToken, LearnerGroup, LearnerProfile, RoleAssignment, User
 from learncity.places.models import Place
 from learncity.places.selectors import place_referenced
@@ -210,11 +212,8 @@ def api_token_create(*, actor, name: str, days: int | None = 365) -> tuple[ApiTo
     they must change a password an administrator reset: a token would outlive the password it was made with."""
     if actor is None or not actor.is_authenticated:
         raise PermissionDenied()
-    name = (name or "").strip()
-    if not name or len(name) > 64:
-        raise DomainError({"name": gettext("令牌名称不能为空，且不超过 64 个字")})
-    if days is not None and (not isinstance(days, int) or not 1 <= days <= 3650):
-        raise DomainError({"days": gettext("有效天数应在 1–3650 之间")})
+    data = parse(ApiTokenInput, {"name": name or "", "days": days})
+    name, days = data.name, data.days
     prefix = secrets.token_hex(5)
     token = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     expires = timezone.now() + datetime.timedelta(days=days) if days else None

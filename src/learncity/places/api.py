@@ -1,10 +1,8 @@
-from django.utils.translation import gettext
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from learncity.core import uploads
-from learncity.core.errors import DomainError
 from learncity.core.scopes import Action
 from learncity.places import selectors, services
 
@@ -97,10 +95,5 @@ def population_list(request, code: str):
 @router.put("/{code}/population", response=PopulationOut)
 def population_put(request, code: str, payload: PopulationIn):
     selectors.place_get(actor=request.auth, code=code, action=Action.CHANGE)
-    bands = {}
-    for b in payload.bands:
-        if (b.sex, b.age_band) in bands:
-            raise DomainError({"bands": gettext("%(sex)s %(age_band)s 重复") % {"sex": b.sex, "age_band": b.age_band}})
-        bands[(b.sex, b.age_band)] = b.count
     return services.population_set(actor=request.auth, place_code=code, year=payload.year, total=payload.total,
-                                   bands=bands)
+                                   bands=[b.dict() for b in payload.bands])

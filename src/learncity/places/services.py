@@ -11,9 +11,11 @@ from django.utils.translation import gettext
 from learncity.core.audit import audit_record
 from learncity.core.cache import bump
 from learncity.core.errors import CellError, DomainError, FileRejected, PermissionDenied
+from learncity.core.inputs import parse
 from learncity.core.scopes import scope_for
 from learncity.core.tabular import check_headers, read_table
 from learncity.places.divisions import division_rows
+from learncity.places.inputs import MAX_YEAR, MIN_YEAR, PopulationInput
 from learncity.places.models import (
     AGE_BAND_CODES,
     Place,
@@ -23,8 +25,6 @@ from learncity.places.models import (
     PopulationBand,
 )
 from learncity.places.selectors import place_referenced, public_places
-
-MIN_YEAR, MAX_YEAR = 1950, 2100
 
 
 def _path(parent_path: str, code: str) -> str:
@@ -169,29 +169,6 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _check_year(year) -> int:
-    try:
-        year = int(year)
-    except (TypeError, ValueError):
-        raise DomainError({"year": gettext("年份「%(year)s」不是整数") % {"year": year}}) from None
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise DomainError({"year": gettext("年份 %(year)s 不在 %(MIN_YEAR)s–%(MAX_YEAR)s 之间") % {"year": year, "MIN_YEAR": MIN_YEAR, "MAX_YEAR": MAX_YEAR}})
-    return year
-
-
-MAX_PEOPLE = 2_000_000_000  # a population figure fits its column (2^31 - 1); a larger one was a 500
-
-
-def _check_bands(total: int, bands: dict[tuple[str, str], int]) -> None:
-    for (sex, band), count in bands.items():
-        if sex not in ("M", "F") or band not in AGE_BAND_CODES:
-            raise DomainError({"bands": gettext("未知的性别/年龄段「%(sex)s %(band)s」") % {"sex": sex, "band": band}})
-        if not isinstance(count, int) or not 0 <= count <= MAX_PEOPLE:
-            raise DomainError({"bands": gettext("%(sex)s %(band)s 的人数必须是非负整数") % {"sex": sex, "band": band}})
-    if bands and sum(bands.values()) != total:
-        raise DomainError({"bands": gettext("分性别年龄段人数之和 %(sum)s 与总人口 %(total)s 不相等") % {"sum": sum(bands.values()), "total": total}})
-
-
 def _write_population(place: Place, year: int, total: int, bands: dict[tuple[str, str], int]) -> tuple[Population, bool]:
     pop, created = Population.objects.update_or_create(place=place, year=year, defaults={"total": total})
     if bands:
@@ -205,15 +182,17 @@ def _write_population(place: Place, year: int, total: int, bands: dict[tuple[str
     return pop, created
 
 
-def population_set(*, actor, place_code: str, year, total, bands: dict[tuple[str, str], int] | None = None) -> Population:
+def population_set(*, actor, place_code: str, year, total,
+                   bands: dict[tuple[str, str], int] | list | None = None) -> Population:
+    """A place's population in a year. `bands` is {(sex, age band): count} or PopulationInput's list of
+    {sex, age_band, count} (the API's, where a band given twice is refused)."""
     place = place_referenced(place_code)
     if not scope_for(actor).can_change_place(place.path):
         raise PermissionDenied()
-    year = _check_year(year)
-    if isinstance(total, bool) or not isinstance(total, int) or not 0 <= total <= MAX_PEOPLE:
-        raise DomainError({"total": gettext("总人口「%(total)s」必须是非负整数") % {"total": total}})
-    bands = bands or {}
-    _check_bands(total, bands)
+    if isinstance(bands, dict):
+        bands = [{"sex": s, "age_band": b, "count": n} for (s, b), n in bands.items()]
+    data = parse(PopulationInput, {"year": year, "total": total, "bands": bands or []})
+    year, total, bands = data.year, data.total, data.band_counts
     with transaction.atomic():
         pop, _created = _write_population(place, year, total, bands)
         audit_record(actor=actor, action="population.set", obj=pop, place=place.code, year=year, total=total)
