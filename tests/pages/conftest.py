@@ -1,0 +1,49 @@
+"""The page matrix's world, made once for the module: the demo city's objects on each side of the 鼓楼区 / 台江区
+line and a signed-in session for each role, inside one transaction rolled back when the module is done. Each
+test runs in a savepoint of it (pytest-django's own), so a test's writes go and the world stays; every request
+starts from the role's saved session (a test that signs out or changes a password ends nobody else's)."""
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.test import Client, override_settings
+
+from tests.pages.support import ROLE_USERNAMES, World, world_build
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory, _worker_data_dir) -> World:
+    intake_dir = tmp_path_factory.mktemp("pages-intake")
+    with django_db_blocker.unblock(), override_settings(
+            DATA_DIR=_worker_data_dir, LEARNCITY_INTAKE_DIR=intake_dir,
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        outer = transaction.atomic()
+        outer._from_testcase = True  # as a TestCase's own: a durable block inside a test is still allowed
+        outer.__enter__()
+        try:
+            built = world_build(intake_dir)
+            for role, username in ROLE_USERNAMES.items():
+                if username is not None:
+                    client = Client()
+                    client.force_login(built.users[username])
+                    built.sessions[role] = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+            yield built
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client_of(world, settings):
+    """client_of(role) -> a fresh client carrying the role's saved session (anonymous: none). No `db`: a test asks
+    inside `rolled_back()`, a savepoint of the world's transaction (pytest-django's own per test would check every
+    foreign key of the demo city at its end, a tenth of a second a case)."""
+    settings.LEARNCITY_INTAKE_DIR = world.intake_dir  # the world's uploads are there
+
+    def make(role: str) -> Client:
+        client = Client()
+        if world.sessions.get(role):
+            client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
+        return client
+
+    return make

@@ -1,0 +1,261 @@
+"""Helpers for the page matrix: the page routes, walked from Django's URLconf itself (not from a list kept by
+hand), and the world the matrix asks about: the demo city's objects on each side of the 鼓楼区 / 台江区 line, made
+once for the module (see conftest.py)."""
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+# What the matrix does not walk, by the include it comes through, and why.
+EXCLUDED_NAMESPACES = {
+    "api": "the API: tests/api/test_authorization_matrix.py walks its routes",
+    "admin": "Django's admin: its own staff-only sign-in (is_staff), none of the site's roles",
+}
+EXCLUDED_PREFIXES = {
+    "/i18n/": "Django's set_language (a POST that sets the language cookie; nothing is scoped)",
+}
+# Static files are not in the URLconf (WhiteNoise serves them from middleware), so there is nothing to exclude.
+
+
+@dataclass(frozen=True)
+class PageRoute:
+    route: str  # "/places/<str:code>/": the pattern as written, from the root
+    name: str  # "places:detail" ("" for an unnamed pattern)
+    callback: object
+
+
+def _walk(patterns, prefix: str, namespace: str):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace in EXCLUDED_NAMESPACES:
+                continue
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            yield PageRoute(route=prefix + str(p.pattern), name=f"{namespace}{p.name}" if p.name else "",
+                            callback=p.callback)
+
+
+def page_routes() -> dict[str, PageRoute]:
+    """Every page the site serves, by its route from the root ("/places/<str:code>/"), but for the exclusions
+    above; the first pattern of a route wins, as it does when Django resolves it."""
+    routes: dict[str, PageRoute] = {}
+    for r in _walk(get_resolver().url_patterns, "/", ""):
+        if r.route.startswith(tuple(EXCLUDED_PREFIXES)):
+            continue
+        routes.setdefault(r.route, r)
+    return routes
+
+
+def excluded_routes() -> set[str]:
+    """The routes the exclusions leave out (for the test that they are only those)."""
+    every: set[str] = set()
+
+    def walk(patterns, prefix):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, prefix + str(p.pattern))
+            else:
+                every.add(prefix + str(p.pattern))
+
+    walk(get_resolver().url_patterns, "/")
+    return every - page_routes().keys()
+
+
+# --- the world: what the pages are asked about ------------------------------------------------------------------
+
+GULOU, TAIJIANG = "350102", "350103"  # the districts of `district_admin` and `district_admin_2`
+MATRIX_PASSWORD = "matrix-passphrase-42"
+
+
+def targets_build(users):
+    """The API matrix's objects on each side of the line (tests/api/conftest.py `Targets`), built the same way."""
+    from learncity.network.models import Committee, Institution, MemberUnit
+    from learncity.people.models import LearnerProfile
+    from learncity.people.services import api_token_create
+    from learncity.places.models import Place, PlaceLevel
+    from tests.api.conftest import Targets
+
+    city = Place.objects.get(code="350100")
+    gulou, taijiang = Place.objects.get(code=GULOU), Place.objects.get(code=TAIJIANG)
+    staff_inst = users["staff"].role_assignments.get().institution
+    learner_profile = LearnerProfile.objects.get(user=users["learner"])
+    assert learner_profile.residence.path.startswith(gulou.path)
+    assert staff_inst.place.path.startswith(gulou.path)
+
+    def community_in(district):
+        return Place.objects.filter(path__startswith=district.path, level=PlaceLevel.COMMUNITY).order_by("code")[0]
+
+    def unit_of(committee):
+        return MemberUnit.objects.filter(committee=committee).order_by("pk")[0]
+
+    gulou_committee = Committee.objects.get(place=gulou)
+    taijiang_committee = Committee.objects.get(place=taijiang)
+    api_token_create(actor=users["admin"], name="admin's own")
+    return Targets(
+        city=city, gulou=gulou, taijiang=taijiang, staff_inst=staff_inst, gulou_street=staff_inst.place,
+        taijiang_street=Place.objects.filter(parent=taijiang, level=PlaceLevel.STREET).order_by("code")[0],
+        gulou_community=community_in(gulou), taijiang_community=community_in(taijiang),
+        gulou_inst_other=Institution.objects.filter(place__path__startswith=gulou.path)
+        .exclude(pk=staff_inst.pk).order_by("code")[0],
+        taijiang_inst=Institution.objects.filter(place__path__startswith=taijiang.path).order_by("code")[0],
+        city_committee=Committee.objects.get(place=city), gulou_committee=gulou_committee,
+        taijiang_committee=taijiang_committee, reporter_unit=users["reporter"].role_assignments.get().member_unit,
+        gulou_unit=unit_of(gulou_committee), taijiang_unit=unit_of(taijiang_committee),
+        learner_profile=learner_profile,
+        gulou_profile=LearnerProfile.objects.filter(residence__path__startswith=gulou.path, user__isnull=True)
+        .order_by("pk")[0],
+        taijiang_profile=LearnerProfile.objects.filter(residence__path__startswith=taijiang.path).order_by("pk")[0],
+        other_token=users["admin"].api_tokens.get(name="admin's own"),
+        users=users,
+    )
+
+
+ROLES = ("anonymous", "learner", "institution_staff", "district_admin", "city_admin", "member_unit_reporter",
+         "expert_reviewer", "auditor")
+ROLE_USERNAMES = {"anonymous": None, "learner": "learner", "institution_staff": "staff",
+                  "district_admin": "district_admin", "city_admin": "city_admin", "member_unit_reporter": "reporter",
+                  "expert_reviewer": "expert", "auditor": "auditor"}
+
+
+@dataclass
+class World:
+    """The API matrix's targets (`t`), the objects only pages are about, and each role's saved session."""
+
+    t: object
+    users: dict
+    intake_dir: object
+    sessions: dict
+    objects: dict
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["objects"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _staff_of(admin, inst, n: int):
+    """A new member of staff of the institution (made by the superuser): their role assignment."""
+    from learncity.people.services import account_create
+
+    return account_create(actor=admin, username=f"pages_staff_{n}", password=MATRIX_PASSWORD, display_name="",
+                          role="institution_staff", institution_code=inst.code)
+
+
+def _resident(admin, inst):
+    from learncity.people.services import learner_profile_create
+    from learncity.places.models import Place
+    from tests.api.support import fresh_id_number
+
+    street = inst.place if inst.place.level >= 4 else Place.objects.filter(
+        path__startswith=inst.place.path, level=4).order_by("code")[0]
+    return learner_profile_create(actor=admin, name="矩阵志愿者", id_number=fresh_id_number(inst.place.code[:6]),
+                                  residence_code=street.code)
+
+
+def _catalog(w: dict, t, admin) -> None:
+    from learncity.catalog.models import Expert, Teacher, Textbook, Volunteer
+    from tests.catalog.factories import first_session
+
+    c = t.catalog
+    for name in ("published", "published_other", "published_taijiang", "draft_gulou", "draft_gulou_other",
+                 "draft_taijiang", "open_course", "own_enrollment", "gulou_enrollment", "taijiang_enrollment", "event", "event_other",
+                 "event_taijiang", "own_event_registration", "event_registration", "event_registration_taijiang",
+                 "resource"):
+        w[name] = getattr(c, name)
+    for side, course in (("gulou", c.published), ("gulou_other", c.published_other),
+                         ("taijiang", c.published_taijiang)):
+        w[f"session_{side}"] = first_session(course)
+        w[f"venue_{side}"] = c._venue(course.institution)
+    for side, inst, course in (("gulou", t.staff_inst, c.published), ("gulou_other", t.gulou_inst_other,
+                                                                       c.published_other),
+                               ("taijiang", t.taijiang_inst, c.published_taijiang)):
+        teacher = Teacher.objects.create(name="矩阵教师", kind="part_time")
+        teacher.institutions.add(inst)
+        w[f"teacher_{side}"] = teacher
+        book = Textbook.objects.create(title=f"矩阵教材 {side}")
+        course.textbooks.add(book)
+        w[f"textbook_{side}"] = book
+        w[f"volunteer_{side}"] = Volunteer.objects.create(learner=_resident(admin, inst), institution=inst)
+    w["expert_city"] = Expert.objects.create(name="矩阵专家", kind="academic", city=t.city)
+
+
+def _credits(w: dict, t) -> None:
+    cr = t.credits
+    w["standard"] = cr.standard.standard
+    w["transcript"] = cr.transcript
+    w["transcript_taijiang"] = cr.transcript_of("taijiang")
+    w["declaration"] = cr.declaration
+    w["evidence"] = cr.declaration.evidence.order_by("pk")[0]
+    for side in ("gulou", "taijiang"):
+        for stage in ("draft", "review", "active"):
+            w[f"rule_{side}_{stage}"] = cr.rule(side, stage)
+        w[f"application_{side}"] = cr.application(side)
+
+
+def _intake(w: dict, t, admin) -> None:
+    from learncity.intake import keys, services
+
+    csv = ("记录编号,身份证号码,姓名,学习类型,课程代码,课程类别,学习内容,学时,成绩,学习日期\r\n"
+           "MX-1,350102199001011234,林矩阵,课程结业,,社区教育,矩阵课,16,,2024-05-01\r\n").encode()
+    for side, inst in (("gulou", t.staff_inst), ("gulou_other", t.gulou_inst_other), ("taijiang", t.taijiang_inst)):
+        job = services.job_submit(actor=admin, institution_code=inst.code, filename="rows.csv", data=csv,
+                                  mode="valid", source="api")
+        w[f"job_{side}"] = services.job_run(job.pk)  # done, its one row refused: it has a report
+        w[f"key_{side}"] = keys.provider_key_create(actor=admin, institution_code=inst.code, name="矩阵密钥")[0]
+
+
+def _monitoring(w: dict, t) -> None:
+    from decimal import Decimal
+
+    from learncity.monitoring.models import Indicator, Target
+    from learncity.monitoring.periods import period_parse
+
+    period = period_parse("2031")
+    w["indicator"] = Indicator.objects.get(code="ONLINE-PT")
+    w["public_indicator"] = Indicator.objects.filter(published=True).order_by("code")[0]
+    for side, place in (("gulou", t.gulou), ("taijiang", t.taijiang)):
+        w[f"target_{side}"] = Target.objects.create(
+            indicator=w["indicator"], place=place, period_kind=period.kind, period_start=period.start,
+            period_end=period.end, value=Decimal("1234"), source="manual")
+
+
+def world_build(intake_dir) -> World:
+    """Everything the matrix asks about, made now (the targets' objects are made on first use: a test's savepoint
+    would take back one made inside it)."""
+    from django.test import TestCase
+
+    from learncity.core.scopes import forget_scope
+    from learncity.people.models import User
+    from learncity.people.services import api_token_create
+
+    users = {u.username: u for u in User.objects.all()}
+    for u in users.values():
+        forget_scope(u)
+    t = targets_build(users)
+    admin = users["admin"]
+    w: dict = {}
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the search index, as the services do on commit
+        _catalog(w, t, admin)
+    _credits(w, t)
+    _intake(w, t, admin)
+    _monitoring(w, t)
+    w["staff_gulou"] = _staff_of(admin, t.staff_inst, 1)
+    w["staff_taijiang"] = _staff_of(admin, t.taijiang_inst, 2)
+    w["tokens"] = {username: api_token_create(actor=users[username], name="矩阵令牌")[0]
+                   for username in ROLE_USERNAMES.values() if username is not None}
+    for u in users.values():
+        forget_scope(u)
+    return World(t=t, users=users, intake_dir=intake_dir, sessions={}, objects=w)
+
+
+@contextmanager
+def rolled_back():
+    """A savepoint of the world's transaction, taken back at the end: what a request wrote goes, the world stays."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
