@@ -2,14 +2,11 @@ import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from django.utils.translation import gettext
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from learncity.catalog import selectors, services
-from learncity.catalog.models import CourseSession, Enrollment, Resource
 from learncity.core.api_contract import MAX_OFFSET, ClockTime, WebUrl
-from learncity.core.errors import NotFound
 
 router = Router(tags=["catalog"])
 
@@ -304,10 +301,7 @@ def enroll(request, pk: int):
 
 @router.delete("/enrollments/{pk}", response=EnrollmentOut)
 def enrollment_cancel(request, pk: int):
-    enrollment = Enrollment.objects.select_related("course__institution", "learner").filter(pk=pk).first()
-    if enrollment is None or (enrollment.learner.user_id != request.auth.pk and not selectors.course_list_managed(
-            actor=request.auth).filter(pk=enrollment.course_id).exists()):
-        raise NotFound(gettext("未找到该报名"))
+    enrollment = selectors.enrollment_get(actor=request.auth, pk=pk)  # theirs, or of a course they manage
     return services.enrollment_cancel(actor=request.auth, enrollment=enrollment)
 
 
@@ -317,7 +311,7 @@ def completions(request, pk: int, payload: CompletionIn):
     done = services.completion_mark(actor=request.auth, course=course,
                                     entries=[(e.enrollment_id, e.hours, e.score) for e in payload.entries],
                                     source="api")
-    return Enrollment.objects.filter(pk__in=[e.pk for e in done]).select_related("learner")
+    return selectors.enrollments_of(actor=request.auth, ids=[e.pk for e in done])
 
 
 @router.get("/sessions/{pk}/token", response=CheckinTokenOut)
@@ -332,13 +326,13 @@ def session_token(request, pk: int):
 def session_attendance(request, pk: int, payload: AttendanceIn):
     session = selectors.session_managed_get(actor=request.auth, pk=pk)
     services.attendance_mark(actor=request.auth, session=session, enrollment_ids=payload.enrollment_ids)
-    return Enrollment.objects.filter(pk__in=payload.enrollment_ids).select_related("learner")
+    return selectors.enrollments_of(actor=request.auth, ids=payload.enrollment_ids)
 
 
 @router.post("/checkin", response=SessionOut)
 def checkin(request, payload: CheckInIn):
     attendance = services.attendance_check_in_qr(actor=request.auth, token=payload.token)
-    return CourseSession.objects.select_related("venue").get(pk=attendance.session_id)
+    return selectors.session_public_get(pk=attendance.session_id)
 
 
 @router.get("/me/learning", response=LearningOut)
@@ -348,8 +342,6 @@ def my_learning(request):
 
 @router.post("/resources/{pk}/complete", response=RecordOut)
 def resource_complete(request, pk: int, payload: ResourceDoneIn):
-    resource = Resource.objects.filter(pk=pk, published=True).select_related("provider").first()
-    if resource is None:
-        raise NotFound(gettext("未找到该资源"))
+    resource = selectors.resource_get(pk=pk)
     return services.resource_view_complete(actor=request.auth, resource=resource,
                                            watched_seconds=payload.watched_seconds)

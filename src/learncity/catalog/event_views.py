@@ -14,20 +14,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from learncity.catalog import selectors, services
-from learncity.catalog.models import EventKind, Venue
+from learncity.catalog.models import Course, EventKind, Venue
 from learncity.core.cache import cacheable_query, fragment, public_page, shared_render, with_token
 from learncity.core.errors import DomainError
 from learncity.core.forms import flash_domain_errors
 from learncity.core.htmx import render_page
+from learncity.core.scopes import Action
 from learncity.core.templatetags.display import display
 
 EVENT_DAYS = 31  # the event list's default span: from today, a month
-
-
-def _districts():
-    from learncity.catalog.views import _districts as districts
-
-    return districts()
 
 
 def _date(params, key: str, errors: dict):
@@ -90,7 +85,7 @@ def _listing(request, template: str, rows, context: dict):
             errors = exc.errors
     query = request.GET.copy()
     query.pop("page", None)
-    context.update(page=page, errors=errors, query=query.urlencode(), districts=_districts(),
+    context.update(page=page, errors=errors, query=query.urlencode(), districts=selectors.districts(),
                    streets=selectors.streets_of(district_code=context["filters"]["district"]) if not errors.get(
                        "district") else [])
     return context, 400 if errors else 200
@@ -157,10 +152,9 @@ def venue_detail(request, pk: int):
 def _venue_rows(detail: dict) -> dict:
     """The venue's page from its selector, its courses as plain cards (course_cards: the selector's models carry
     no phase and would be read again for the card's labels)."""
-    from learncity.catalog.models import Course
-
     ids = [c.pk for c in detail["courses"]]
-    cards = {c.pk: c for c in selectors.course_cards(Course.objects.with_phase().filter(pk__in=ids))}
+    cards = {c.pk: c for c in selectors.course_cards(Course.objects.restrict(selectors.ANYONE, Action.BROWSE)
+                                                     .with_phase().filter(pk__in=ids))}
     return {**detail, "courses": [cards[pk] for pk in ids if pk in cards]}
 
 

@@ -6,14 +6,23 @@ from decimal import Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Case, Count, F, Max, Min, Q, Value, When
-from django.db.models.lookups import GreaterThan
-from django.utils import timezone
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from learncity.catalog import scope_rules
+from learncity.catalog.lifecycle import (  # noqa: F401 (the names every caller imports from models)
+    STARTING_SOON_DAYS,
+    CoursePhase,
+    CourseQuerySet,
+    CourseState,
+    EnrolmentState,
+)
+from learncity.core.scopes import RestrictedManager, rules, scoped
 from learncity.network.models import Institution
 from learncity.people.models import LearnerGroup, LearnerProfile, User
 from learncity.places.models import Place
+
+PUBLIC_STATES = (CourseState.PUBLISHED, CourseState.CLOSED)  # anyone reads these courses (a learner's past too)
 
 
 class CourseKind(models.TextChoices):
@@ -37,93 +46,13 @@ class Mode(models.TextChoices):
     BLENDED = "blended", _("线上线下结合")
 
 
-class CourseState(models.TextChoices):
-    DRAFT = "draft", _("草稿")
-    PUBLISHED = "published", _("已发布")
-    CLOSED = "closed", _("已结束")
-
-
-class CoursePhase(models.TextChoices):
-    """Where a course stands in its life cycle today; `CourseQuerySet.with_phase` is the one definition."""
-
-    OPEN = "open", _("报名中")
-    STARTING = "starting", _("即将开始")
-    RUNNING = "running", _("进行中")
-    ENDED = "ended", _("已结束")
-
-
-STARTING_SOON_DAYS = 7  # a course whose first session is this close (or closer) is 即将开始
-
-
-class EnrolmentState(models.TextChoices):
-    """Whether a course takes new learners today, and if not why (`CourseQuerySet.with_phase`)."""
-
-    OPEN = "open", _("可报名")
-    NOT_PUBLISHED = "not_published", _("未发布")
-    ENDED = "ended", _("已结束")
-    NOT_YET = "not_yet", _("报名未开始")
-    CLOSED = "closed", _("报名已截止")
-    MOSTLY_PAST = "mostly_past", _("课程已过半")
-
-
-class CourseQuerySet(models.QuerySet):
-    def with_phase(self, today: datetime.date | None = None) -> "CourseQuerySet":
-        """Annotate each course with its sessions' counts and dates, its `phase` and whether it takes new
-        learners (`enrolment_open`). The one definition of a course's life cycle, by its sessions' dates
-        against `today` (the local date by default):
-
-        - 已结束 (ended): the course is closed, or it has sessions and the last of them is before today;
-        - 进行中 (running): its first session is today or before, and it has not ended;
-        - 即将开始 (starting): its first session is within the next STARTING_SOON_DAYS days;
-        - 报名中 (open): its first session is later than that, or it has no sessions (a course learnt online
-          at one's own pace).
-
-        A published course takes new learners (and its waiting list new names) unless it has ended, its
-        enrolment window (`enrol_opens` to `enrol_closes`, inclusive, either optional) does not hold today, or its
-        sessions have mostly passed (more than half of them are before today) and its provider has not allowed
-        late enrolment (`late_enrolment`). `enrolment_state` (EnrolmentState) says which.
-        """
-        today = today or timezone.localdate()
-        qs = self.annotate(
-            session_count=Count("sessions", distinct=True),
-            sessions_past=Count("sessions", filter=Q(sessions__date__lt=today), distinct=True),
-            first_session_date=Min("sessions__date"),
-            last_session_date=Max("sessions__date"),
-        )
-        ended = Q(state=CourseState.CLOSED) | Q(last_session_date__lt=today)
-        return qs.annotate(
-            phase=Case(
-                When(ended, then=Value(CoursePhase.ENDED.value)),
-                When(first_session_date__lte=today, then=Value(CoursePhase.RUNNING.value)),
-                When(first_session_date__lte=today + datetime.timedelta(days=STARTING_SOON_DAYS),
-                     then=Value(CoursePhase.STARTING.value)),
-                default=Value(CoursePhase.OPEN.value),
-                output_field=models.CharField(),
-            ),
-            enrolment_state=Case(
-                When(~Q(state__in=(CourseState.PUBLISHED, CourseState.CLOSED)),
-                     then=Value(EnrolmentState.NOT_PUBLISHED.value)),
-                When(ended, then=Value(EnrolmentState.ENDED.value)),
-                When(enrol_opens__gt=today, then=Value(EnrolmentState.NOT_YET.value)),
-                When(enrol_closes__lt=today, then=Value(EnrolmentState.CLOSED.value)),
-                When(Q(late_enrolment=False) & GreaterThan(F("sessions_past") * 2, F("session_count")),
-                     then=Value(EnrolmentState.MOSTLY_PAST.value)),
-                default=Value(EnrolmentState.OPEN.value),
-                output_field=models.CharField(),
-            ),
-        ).annotate(enrolment_open=Case(When(enrolment_state=EnrolmentState.OPEN.value, then=Value(True)),
-                                       default=Value(False), output_field=models.BooleanField()))
-
-    def not_ended(self, today: datetime.date | None = None) -> "CourseQuerySet":
-        return self.with_phase(today).exclude(phase=CoursePhase.ENDED.value)
-
-
 class TeacherKind(models.TextChoices):
     FULL_TIME = "full_time", _("专职")
     PART_TIME = "part_time", _("兼职")
     VOLUNTEER = "volunteer", _("志愿者")
 
 
+@scoped(view=scope_rules.teachers_of_institutions(), change=scope_rules.teachers_of_institutions())
 class Teacher(models.Model):
     """The teacher pool (师资库)."""
 
@@ -133,6 +62,8 @@ class Teacher(models.Model):
     institutions = models.ManyToManyField(Institution, related_name="teachers", verbose_name=_("任教机构"))
     user = models.OneToOneField(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="teacher")
 
+    objects = RestrictedManager()
+
     class Meta:
         ordering = ["id"]
 
@@ -140,6 +71,7 @@ class Teacher(models.Model):
         return self.name
 
 
+@scoped(view=rules.staff(), change=scope_rules.textbooks_not_used_elsewhere())
 class Textbook(models.Model):
     """The textbook library (教材库)."""
 
@@ -148,6 +80,8 @@ class Textbook(models.Model):
     publisher = models.CharField(_("出版社"), max_length=100, blank=True)
     isbn = models.CharField(_("ISBN"), max_length=17, blank=True)
     topic = models.CharField(_("主题"), max_length=64, blank=True)
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["id"]
@@ -162,6 +96,7 @@ class ExpertKind(models.TextChoices):
     REVIEWER = "reviewer", _("评审专家")
 
 
+@scoped(view=scope_rules.experts_near(), change=rules.by_place("city"))
 class Expert(models.Model):
     """The expert pool (专家库)."""
 
@@ -172,6 +107,8 @@ class Expert(models.Model):
     city = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+")
     user = models.OneToOneField(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="expert")
 
+    objects = RestrictedManager()
+
     class Meta:
         ordering = ["id"]
 
@@ -179,6 +116,7 @@ class Expert(models.Model):
         return self.name
 
 
+@scoped(view=scope_rules.volunteers_of_institutions(), change=rules.by_institution("institution"))
 class Volunteer(models.Model):
     """The volunteer pool (志愿者库): a resident who serves, with their service hours."""
 
@@ -187,10 +125,14 @@ class Volunteer(models.Model):
     institution = models.ForeignKey(Institution, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="volunteers")
 
+    objects = RestrictedManager()
+
     def __str__(self) -> str:
         return str(self.learner)
 
 
+@scoped(view=scope_rules.volunteers_of_institutions("volunteer__institution"),
+        change=rules.by_institution("volunteer__institution"))
 class VolunteerService(models.Model):
     volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="services")
     date = models.DateField(_("日期"))
@@ -200,6 +142,8 @@ class VolunteerService(models.Model):
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
     recorded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
 
+    objects = RestrictedManager()
+
     class Meta:
         ordering = ["-date", "-id"]
         constraints = [models.CheckConstraint(condition=Q(hours__gt=0), name="volunteer_service_hours_positive")]
@@ -208,6 +152,8 @@ class VolunteerService(models.Model):
         return f"{self.volunteer} {self.date} {self.hours}h"
 
 
+@scoped(browse=rules.public(state__in=PUBLIC_STATES), view=rules.by_institution("institution"),
+        change=rules.by_institution("institution"))
 class Course(models.Model):
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="courses",
                                     verbose_name=_("开课机构"))
@@ -280,6 +226,7 @@ class Course(models.Model):
                 "sessions_past": row.sessions_past}
 
 
+@scoped(browse=rules.public(), view=rules.public(), change=rules.by_place("place"))
 class Venue(models.Model):
     class Kind(models.TextChoices):
         LIBRARY = "library", _("图书馆")
@@ -311,6 +258,8 @@ class Venue(models.Model):
     opened_on = models.DateField(_("启用日期"), null=True, blank=True)
     closed_on = models.DateField(_("停用日期"), null=True, blank=True)
 
+    objects = RestrictedManager()
+
     class Meta:
         ordering = ["place__code", "id"]
         constraints = [models.CheckConstraint(condition=Q(opened_on__isnull=True) | Q(closed_on__isnull=True)
@@ -321,6 +270,8 @@ class Venue(models.Model):
         return self.name
 
 
+@scoped(browse=rules.public(course__state__in=PUBLIC_STATES), view=rules.by_institution("course__institution"),
+        change=rules.by_institution("course__institution"))
 class CourseSession(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="sessions")
     date = models.DateField(_("日期"))
@@ -329,6 +280,8 @@ class CourseSession(models.Model):
     venue = models.ForeignKey(Venue, null=True, blank=True, on_delete=models.PROTECT, related_name="sessions")
     room = models.CharField(_("教室"), max_length=64, blank=True)
     online_url = models.URLField(_("线上地址"), blank=True)
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["date", "start", "id"]
@@ -348,6 +301,7 @@ class EventKind(models.TextChoices):
     OPEN_DAY = "open_day", _("场馆开放日")
 
 
+@scoped(browse=rules.public(), view=rules.public(), change=rules.by_institution("organiser"))
 class Event(models.Model):
     title = models.CharField(_("名称"), max_length=128)
     title_en = models.CharField(_("英文名称"), max_length=160, blank=True, db_default="")
@@ -362,6 +316,8 @@ class Event(models.Model):
     is_free = models.BooleanField(_("免费"), default=True)
     # Live sign-ups (registered or attended), kept under the event's lock; capacity 0 means no sign-up limit.
     registered_count = models.PositiveIntegerField(default=0, db_default=0)
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -381,6 +337,8 @@ class EventRegistrationStatus(models.TextChoices):
     ATTENDED = "attended", _("已参加")
 
 
+@scoped(view=rules.own("learner__user") | rules.by_institution("event__organiser"),
+        change=rules.own("learner__user") | rules.by_institution("event__organiser"))
 class EventRegistration(models.Model):
     """A resident's sign-up for an event; checking in at the event marks it attended and makes the learning
     record (kind event)."""
@@ -391,6 +349,8 @@ class EventRegistration(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     attended_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["id"]
@@ -411,6 +371,8 @@ class ResourceKind(models.TextChoices):
     AUDIO = "audio", _("音频")
 
 
+@scoped(browse=rules.public(published=True), view=rules.public(published=True) | rules.by_institution("provider"),
+        change=rules.by_institution("provider"))
 class Resource(models.Model):
     """A digital learning resource (数字化学习资源库)."""
 
@@ -424,6 +386,8 @@ class Resource(models.Model):
     duration_minutes = models.PositiveIntegerField(_("时长（分钟）"))
     provider = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="resources")
     published = models.BooleanField(default=True)
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["-id"]
@@ -439,6 +403,8 @@ class EnrollmentStatus(models.TextChoices):
     COMPLETED = "completed", _("已结业")
 
 
+@scoped(view=rules.own("learner__user") | rules.by_institution("course__institution"),
+        change=rules.own("learner__user") | rules.by_institution("course__institution"))
 class Enrollment(models.Model):
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrollments")
     learner = models.ForeignKey(LearnerProfile, on_delete=models.PROTECT, related_name="enrollments")
@@ -448,6 +414,8 @@ class Enrollment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     completed_hours = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
     score = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["id"]
@@ -462,6 +430,8 @@ class Enrollment(models.Model):
         return f"{self.learner} · {self.course} ({self.status})"
 
 
+@scoped(view=rules.own("enrollment__learner__user") | rules.by_institution("session__course__institution"),
+        change=rules.by_institution("session__course__institution"))
 class Attendance(models.Model):
     class Method(models.TextChoices):
         STAFF = "staff", _("工作人员签到")
@@ -472,6 +442,8 @@ class Attendance(models.Model):
     method = models.CharField(max_length=8, choices=Method.choices)
     at = models.DateTimeField(auto_now_add=True)
     recorded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = RestrictedManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["session", "enrollment"], name="attendance_once")]
@@ -496,6 +468,8 @@ class RecordSource(models.TextChoices):
     DEMO = "demo", _("演示")
 
 
+@scoped(view=rules.own("learner__user") | rules.by_profile("learner") | rules.by_institution("provider"),
+        change=rules.by_institution("provider"))
 class LearningRecord(models.Model):
     """Who learned what, where, for how long: the credit bank's input. Made only by learning_record_create."""
 
@@ -530,6 +504,8 @@ class LearningRecord(models.Model):
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                    db_index=False, db_constraint=False)
 
+    objects = RestrictedManager()
+
     class Meta:
         ordering = ["-date", "-id"]
         constraints = [
@@ -544,6 +520,7 @@ class LearningRecord(models.Model):
         return f"{self.learner} {self.title} {self.hours}h {self.date}"
 
 
+@scoped(browse=rules.public(), view=rules.public())
 class SearchDocument(models.Model):
     """One searchable thing (course, resource, event, venue) with the fields the filters need, denormalized."""
 
@@ -566,6 +543,8 @@ class SearchDocument(models.Model):
     end_date = models.DateField(null=True, blank=True)
     featured = models.BooleanField(default=False)
 
+    objects = RestrictedManager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["object_type", "object_id"], name="search_document_once")]
 
@@ -573,6 +552,7 @@ class SearchDocument(models.Model):
         return f"{self.object_type}:{self.object_id} {self.title}"
 
 
+@scoped(browse=rules.public(), view=rules.public())
 class SearchTerm(models.Model):
     """The inverted index: a term (a CJK bigram, a jieba word, a latin word or a pinyin-initials key) of a
     document, with its weight. Portable: the same SQL ranks the same way on SQLite and PostgreSQL."""
@@ -580,6 +560,8 @@ class SearchTerm(models.Model):
     term = models.CharField(max_length=32)
     document = models.ForeignKey(SearchDocument, on_delete=models.CASCADE, related_name="terms")
     weight = models.PositiveSmallIntegerField()
+
+    objects = RestrictedManager()
 
     class Meta:
         indexes = [models.Index(fields=["term", "document"], name="search_term_lookup")]

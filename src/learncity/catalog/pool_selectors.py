@@ -1,16 +1,6 @@
-"""Reads of the people pools (teachers, textbooks, experts, volunteers), always scoped to the acting user.
-
-| pool       | seen by (VIEW)                                                  | changed by (CHANGE)                           |
-|------------|-----------------------------------------------------------------|-----------------------------------------------|
-| teachers   | those who may see one of the teacher's institutions             | those who may change one of them              |
-| textbooks  | every staff-like role (a shared library, no personal data)      | institution managers, unless a course outside |
-|            |                                                                 | their scope uses the book                     |
-| experts    | staff-like roles whose scope reaches the expert's city          | that city's admins                            |
-| volunteers | those who manage the volunteer's institution, and those who may | those who manage the volunteer's institution  |
-|            | read people there (auditors); not expert reviewers              |                                               |
-
-Learners see none of them.
-"""
+"""Reads of the people pools (teachers, textbooks, experts, volunteers), always scoped to the acting user: each
+pool's model declares who sees and changes it (@scoped, with the rules of scope_rules.py, whose docstring has the
+table). Learners see none of them."""
 
 from decimal import Decimal
 
@@ -19,7 +9,6 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
 from learncity.catalog.models import (
-    Course,
     Expert,
     ExpertKind,
     Teacher,
@@ -30,13 +19,9 @@ from learncity.catalog.models import (
 )
 from learncity.core.errors import DomainError, NotFound
 from learncity.core.scopes import Action, scope_for
-from learncity.network.models import Institution
+from learncity.network.models import Committee, Institution
 from learncity.people.services import id_number_hash
 from learncity.places.models import Place, PlaceLevel
-
-
-def institutions_managed(actor, action: Action = Action.CHANGE) -> QuerySet[Institution]:
-    return Institution.objects.filter(scope_for(actor).institutions_q(action))
 
 
 def _check_choice(value: str | None, choices, field: str) -> None:
@@ -50,10 +35,11 @@ def teacher_list(*, actor, q: str | None = None, kind: str | None = None, instit
                  action: Action = Action.VIEW) -> QuerySet[Teacher]:
     """Teachers of the institutions in the actor's scope; `institution` narrows to one (by code)."""
     _check_choice(kind, TeacherKind, "kind")
-    links = Teacher.institutions.through.objects.filter(institution__in=institutions_managed(actor, action))
+    qs = Teacher.objects.restrict(actor, action)
     if institution:
-        links = links.filter(institution__code=institution)
-    qs = Teacher.objects.filter(pk__in=links.values("teacher_id"))
+        links = Teacher.institutions.through.objects.filter(
+            institution__in=Institution.objects.restrict(actor, action).filter(code=institution))
+        qs = qs.filter(pk__in=links.values("teacher_id"))
     if q and q.strip():
         q = q.strip()
         qs = qs.filter(Q(name__contains=q) | Q(specialities__contains=q))
@@ -73,18 +59,9 @@ def teacher_get(*, actor, pk: int, action: Action = Action.VIEW) -> Teacher:
 
 def textbook_list(*, actor, q: str | None = None, topic: str | None = None,
                   action: Action = Action.VIEW) -> QuerySet[Textbook]:
-    scope = scope_for(actor)
-    qs = Textbook.objects.all()
-    if action == Action.VIEW:
-        if not scope.is_staff_like:
-            qs = qs.none()
-    else:
-        managed = institutions_managed(actor)
-        if not managed.exists():
-            qs = qs.none()
-        elif not scope.everything:
-            used_elsewhere = Course.textbooks.through.objects.exclude(course__institution__in=managed)
-            qs = qs.exclude(pk__in=used_elsewhere.values("textbook_id"))
+    qs = Textbook.objects.restrict(actor, action)
+    if action == Action.CHANGE and not Institution.objects.restrict(actor, Action.CHANGE).exists():
+        qs = qs.none()  # only those who manage an institution keep the library
     if q and q.strip():
         q = q.strip()
         isbn = q.replace("-", "")
@@ -108,38 +85,18 @@ def expert_cities(actor) -> list[Place]:
     """The cities whose expert pool the actor keeps: a city admin's city (a district is no city); for the
     superuser, the cities with a promotion committee."""
     scope = scope_for(actor)
-    qs = Place.objects.filter(level__lte=PlaceLevel.CITY)
+    qs = Place.objects.restrict(actor, Action.CHANGE).filter(level__lte=PlaceLevel.CITY)
     if scope.everything:
-        from learncity.network.models import Committee
-
         qs = qs.filter(pk__in=Committee.objects.values("place_id"))
     else:
         qs = qs.filter(path__in=list(scope.change.place_paths))
     return list(qs.order_by("code"))
 
 
-def _experts_q(actor, action: Action) -> Q:
-    scope = scope_for(actor)
-    if scope.everything:
-        return Q()
-    if action == Action.CHANGE:
-        return scope.places_q(Action.CHANGE, prefix="city__")
-    if not scope.is_staff_like:
-        return Q(pk__in=[])
-    # The actor's places: the expert's city is one of them, contains one of them, or lies inside one.
-    paths = set(scope.view.place_paths) | set(Place.objects.filter(pk__in=scope.view.place_ids)
-                                              .values_list("path", flat=True))
-    q = Q(pk__in=[])
-    for path in paths:
-        ancestors = [path[:i + 1] for i, ch in enumerate(path) if ch == "/" and i > 0]
-        q |= Q(city__path__in=ancestors) | Q(city__path__startswith=path)
-    return q
-
-
 def expert_list(*, actor, q: str | None = None, kind: str | None = None,
                 action: Action = Action.VIEW) -> QuerySet[Expert]:
     _check_choice(kind, ExpertKind, "kind")
-    qs = Expert.objects.filter(_experts_q(actor, action))
+    qs = Expert.objects.restrict(actor, action)
     if q and q.strip():
         q = q.strip()
         qs = qs.filter(Q(name__contains=q) | Q(specialities__contains=q) | Q(organisation__contains=q))
@@ -157,17 +114,10 @@ def expert_get(*, actor, pk: int, action: Action = Action.VIEW) -> Expert:
 
 # --- volunteers ---------------------------------------------------------------------------------------
 
-def _volunteer_institutions(actor, action: Action) -> QuerySet[Institution]:
-    scope = scope_for(actor)
-    if action == Action.VIEW and (scope.everything or scope.view.people_paths):
-        return institutions_managed(actor, Action.VIEW)
-    return institutions_managed(actor, Action.CHANGE)
-
-
 def volunteer_list(*, actor, q: str | None = None, institution: str | None = None,
                    action: Action = Action.VIEW) -> QuerySet[Volunteer]:
     """Volunteers with their total service hours (`total_hours`) and number of entries (`service_count`)."""
-    qs = Volunteer.objects.filter(institution__in=_volunteer_institutions(actor, action))
+    qs = Volunteer.objects.restrict(actor, action)
     if institution:
         qs = qs.filter(institution__code=institution)
     if q and q.strip():

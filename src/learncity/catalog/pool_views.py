@@ -11,11 +11,12 @@ from django.utils.translation import gettext_lazy
 
 from learncity.catalog import pool_selectors as selectors
 from learncity.catalog import pools
+from learncity.catalog import selectors as catalog_selectors
 from learncity.catalog.models import ExpertKind, TeacherKind
 from learncity.core.errors import DomainError, PermissionDenied
 from learncity.core.forms import add_domain_errors
 from learncity.core.htmx import render_page
-from learncity.core.scopes import Action, scope_for
+from learncity.core.scopes import Action, Capability, scope_for
 
 LIMIT = 300  # rows a list page shows
 
@@ -95,12 +96,12 @@ class ServiceForm(forms.Form):
 
 
 def _staff(request):
-    if not scope_for(request.user).is_staff_like:
+    if not scope_for(request.user).may(Capability.STAFF_AREA):
         raise PermissionDenied(_("师资、教材、专家和志愿者库只对工作人员开放"))
 
 
 def _managed(request):
-    return list(selectors.institutions_managed(request.user).order_by("code")[:500])
+    return list(catalog_selectors.institutions_managed(request.user)[:500])
 
 
 def _filters(request, *names):
@@ -119,8 +120,6 @@ def _save(request, form, write, success, redirect_to, *, allowed: bool = True):
     try:
         obj = write(**form.cleaned_data)
     except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
         add_domain_errors(form, exc)
         return None
     messages.success(request, success(obj))
@@ -200,7 +199,7 @@ def teacher_edit(request, pk: int):
 @login_required
 def textbooks(request):
     _staff(request)
-    can_create = selectors.institutions_managed(request.user).exists()
+    can_create = catalog_selectors.institutions_managed(request.user).exists()
     form = TextbookForm(request.POST or None)
     done = _save(request, form, lambda **data: pools.textbook_create(actor=request.user, **data),
                  lambda t: _("已把「%(name)s」加入教材库") % {"name": t.title}, lambda t: ("catalog:pool_textbooks",), allowed=can_create)

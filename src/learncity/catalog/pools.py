@@ -34,16 +34,12 @@ from learncity.catalog.models import (
     Volunteer,
     VolunteerService,
 )
-from learncity.catalog.pool_selectors import (
-    expert_cities,
-    institutions_managed,
-    textbook_list,
-    volunteer_list,
-)
+from learncity.catalog.pool_selectors import expert_cities, textbook_list, volunteer_list
+from learncity.catalog.selectors import ANYONE
 from learncity.catalog.services import learning_record_create
 from learncity.core.audit import audit_record
 from learncity.core.errors import DomainError, PermissionDenied
-from learncity.core.scopes import Action, scope_for
+from learncity.core.scopes import Action
 from learncity.network.models import Institution
 from learncity.people import idcard
 from learncity.people.models import LearnerProfile
@@ -67,7 +63,7 @@ def _text(data: dict, errors: dict, field: str, label: str, max_length: int, *, 
 
 def _require_pool_manager(actor) -> None:
     """Only those who manage an institution (staff, district and city admins) keep the pools."""
-    if not institutions_managed(actor).exists():
+    if not Institution.objects.restrict(actor, Action.CHANGE).exists():
         raise PermissionDenied(gettext("只有机构工作人员和管理员可以管理师资、教材和志愿者 (permission denied)"))
 
 
@@ -76,11 +72,11 @@ def _managed_institutions_by_code(actor, codes, field: str) -> list[Institution]
     codes = [str(c).strip() for c in dict.fromkeys(codes or []) if str(c).strip()]
     if not codes:
         raise DomainError({field: gettext("至少选择一个任教机构")})
-    found = {i.code: i for i in Institution.objects.filter(code__in=codes)}
+    found = {i.code: i for i in Institution.objects.restrict(ANYONE, Action.BROWSE).filter(code__in=codes)}
     unknown = [c for c in codes if c not in found]
     if unknown:
         raise DomainError({field: gettext("未知的机构代码：") + gettext("、").join(unknown)})
-    managed = set(institutions_managed(actor).filter(code__in=codes).values_list("code", flat=True))
+    managed = set(Institution.objects.restrict(actor, Action.CHANGE).filter(code__in=codes).values_list("code", flat=True))
     outside = [found[c].name for c in codes if c not in managed]
     if outside:
         raise PermissionDenied(gettext("您无权管理这些机构的师资：") + gettext("、").join(outside))
@@ -89,10 +85,10 @@ def _managed_institutions_by_code(actor, codes, field: str) -> list[Institution]
 
 def _institution_managed(actor, code, field: str = "institution_code") -> Institution:
     code = str(code or "").strip()
-    institution = Institution.objects.filter(code=code).first() if code else None
+    institution = Institution.objects.restrict(ANYONE, Action.BROWSE).filter(code=code).first() if code else None
     if institution is None:
         raise DomainError({field: gettext("未知的机构代码「%(code)s」") % {"code": code} if code else gettext("请选择机构")})
-    if not institutions_managed(actor).filter(pk=institution.pk).exists():
+    if not Institution.objects.restrict(actor, Action.CHANGE).filter(pk=institution.pk).exists():
         raise PermissionDenied(gettext("您无权管理「%(name)s」") % {"name": institution.name})
     return institution
 
@@ -138,7 +134,7 @@ def teacher_update(*, actor, teacher: Teacher, **changes) -> Teacher:
     """Change a teacher of an institution the actor manages. `institution_codes`, if given, replaces the
     teacher's institutions inside the actor's scope (at least one); those outside it are kept."""
     _check_unknown(changes, TEACHER_FIELDS)
-    managed = institutions_managed(actor)
+    managed = Institution.objects.restrict(actor, Action.CHANGE)
     if not teacher.institutions.filter(pk__in=managed.values("pk")).exists():
         raise PermissionDenied(gettext("只有任教机构的工作人员或其上级管理员可以修改该教师 (not your institution)"))
     new_institutions = None
@@ -254,7 +250,7 @@ def _expert_city(actor, city_code: str | None) -> Place:
         if len(cities) != 1:
             raise DomainError({"city_code": gettext("请指定专家所属城市的区划代码")})
         return cities[0]
-    city = Place.objects.filter(code=str(city_code).strip()).first()
+    city = Place.objects.restrict(ANYONE, Action.BROWSE).filter(code=str(city_code).strip()).first()
     if city is None or city.level > PlaceLevel.CITY:
         raise DomainError({"city_code": gettext("「%(city_code)s」不是城市的区划代码") % {"city_code": city_code}})
     if city not in cities:
@@ -278,7 +274,7 @@ def expert_create(*, actor, name: str, kind: str, specialities: str = "", organi
 
 def expert_update(*, actor, expert: Expert, **changes) -> Expert:
     _check_unknown(changes, EXPERT_FIELDS)
-    if not scope_for(actor).can_change_place(expert.city.path):
+    if not Expert.objects.restrict(actor, Action.CHANGE).filter(pk=expert.pk).exists():
         raise PermissionDenied(gettext("专家库由市级管理员管理 (city admins only)"))
     with transaction.atomic():
         locked = Expert.objects.select_for_update().get(pk=expert.pk)
@@ -303,7 +299,7 @@ def _learner_for_volunteer(actor, id_number: str | None, learner_id: int | None)
         if profile is None:
             raise DomainError({"id_number": gettext("没有该身份证号码的学习者档案，请先登记学习者")}, code="unknown_learner")
         return profile
-    profile = LearnerProfile.objects.filter(scope_for(actor).profiles_q(Action.VIEW), pk=learner_id).first()
+    profile = LearnerProfile.objects.restrict(actor, Action.VIEW).filter(pk=learner_id).first()
     if profile is None:
         raise DomainError({"learner_id": gettext("未找到学习者档案 %(learner_id)s，或您无权查看；可改用身份证号码登记") % {"learner_id": learner_id}},
                           code="unknown_learner")
@@ -406,7 +402,7 @@ def volunteer_service_record(*, actor, volunteer: Volunteer, date, hours, activi
     if isinstance(institution, str):
         institution = _institution_managed(actor, institution)
     institution = institution or volunteer.institution
-    if institution is None or not institutions_managed(actor).filter(pk=institution.pk).exists():
+    if institution is None or not Institution.objects.restrict(actor, Action.CHANGE).filter(pk=institution.pk).exists():
         raise PermissionDenied(gettext("只能登记在您管理的机构中完成的志愿服务"))
     learner = volunteer.learner
     errors: dict = {}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from django.db.models import Prefetch
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from learncity.catalog.models import Course, CourseSession, CourseState, Teacher
 from learncity.core.errors import DomainError
@@ -26,8 +26,9 @@ from learncity.people.models import LearnerGroup
 from learncity.places.models import Place, PlaceLevel
 
 PDF_TEMPLATE = Path(__file__).resolve().parent / "templates" / "catalog" / "timetable.typ"
-WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
-EMPTY_MESSAGE = "本学期暂无已发布的课程。"
+WEEKDAYS = (gettext_lazy("周一"), gettext_lazy("周二"), gettext_lazy("周三"), gettext_lazy("周四"), gettext_lazy("周五"),
+            gettext_lazy("周六"), gettext_lazy("周日"))
+EMPTY_MESSAGE = gettext_lazy("本学期暂无已发布的课程。")
 
 
 # ---------------------------------------------------------------------------------------------- the guide
@@ -43,7 +44,7 @@ class SessionRow:
 
     @property
     def weekday(self) -> str:
-        return WEEKDAYS[self.date.weekday()]
+        return str(WEEKDAYS[self.date.weekday()])
 
     @property
     def times(self) -> str:
@@ -51,7 +52,7 @@ class SessionRow:
 
     @property
     def place(self) -> str:
-        return " ".join(p for p in (self.venue, self.room) if p) or "地点待定"
+        return " ".join(p for p in (self.venue, self.room) if p) or gettext("地点待定")
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class ScheduleLine:
 
     @property
     def times_label(self) -> str:
-        return self.times + (f"（{self.count}次）" if self.count > 1 else "")
+        return self.times + (gettext("（%(n)s次）") % {"n": self.count} if self.count > 1 else "")
 
     @property
     def when(self) -> str:
@@ -89,7 +90,7 @@ class CourseRow:
 
     @property
     def fee_label(self) -> str:
-        return "免费" if self.fee == 0 else f"{_plain(self.fee)}元"
+        return gettext("免费") if self.fee == 0 else gettext("%(fee)s元") % {"fee": _plain(self.fee)}
 
     @property
     def hours_label(self) -> str:
@@ -97,11 +98,11 @@ class CourseRow:
 
     @property
     def target_groups_label(self) -> str:
-        return "、".join(self.target_groups) or "不限"
+        return gettext("、").join(self.target_groups) or gettext("不限")
 
     @property
     def teachers_label(self) -> str:
-        return "、".join(self.teachers) or "待定"
+        return gettext("、").join(self.teachers) or gettext("待定")
 
     @property
     def schedule(self) -> tuple[ScheduleLine, ...]:
@@ -126,7 +127,7 @@ class TimetableGuide:
 
     @property
     def title(self) -> str:
-        return f"{self.district}{self.term}社区教育课表指南"
+        return gettext("%(district)s%(term)s社区教育课表指南") % {"district": self.district, "term": self.term}
 
     @property
     def course_count(self) -> int:
@@ -138,14 +139,15 @@ class TimetableGuide:
 
     @property
     def empty_message(self) -> str:
-        return EMPTY_MESSAGE
+        return str(EMPTY_MESSAGE)
 
     @property
     def summary(self) -> str:
         if self.is_empty:
-            return EMPTY_MESSAGE
+            return str(EMPTY_MESSAGE)
         streets = sum(1 for s in self.sections if not s.is_district_level)
-        return f"共 {self.course_count} 门课程，涉及 {streets} 个街道（乡镇）"
+        return gettext("共 %(courses)s 门课程，涉及 %(streets)s 个街道（乡镇）") % {"courses": self.course_count,
+                                                                         "streets": streets}
 
 
 def timetable_rows(*, district_code: str, term: str) -> TimetableGuide:
@@ -191,7 +193,7 @@ def timetable_rows(*, district_code: str, term: str) -> TimetableGuide:
         for street_code in sorted(by_street, key=lambda c: (c is not None, c or "")):
             sections.append(StreetSection(
                 code=street_code or district.code,
-                name=streets.get(street_code, street_code) if street_code else f"{district.name}（区级）",
+                name=streets.get(street_code, street_code) if street_code else gettext("%(district)s（区级）") % {"district": district.name},
                 is_district_level=street_code is None,
                 rows=tuple(_row(c) for c in by_street[street_code]),
             ))
@@ -218,7 +220,7 @@ def _row(course: Course) -> CourseRow:
         teachers=tuple(t.name for t in course.teachers.all()),
         sessions=tuple(
             SessionRow(date=s.date, start=s.start, end=s.end, room=s.room,
-                       venue=s.venue.name if s.venue else ("线上" if s.online_url else ""))
+                       venue=s.venue.name if s.venue else (gettext("线上") if s.online_url else ""))
             for s in course.sessions.all()
         ),
     )
@@ -230,8 +232,12 @@ def _plain(number: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def _ymd(d: date) -> str:
+    return gettext("%(year)s年%(month)s月%(day)s日") % {"year": d.year, "month": d.month, "day": d.day}
+
+
 def _md(d: date) -> str:
-    return f"{d.month}月{d.day}日"
+    return gettext("%(month)s月%(day)s日") % {"month": d.month, "day": d.day}
 
 
 def _schedule(sessions: Iterable[SessionRow]) -> tuple[ScheduleLine, ...]:
@@ -241,11 +247,11 @@ def _schedule(sessions: Iterable[SessionRow]) -> tuple[ScheduleLine, ...]:
     lines = []
     for (weekday, start, end, place), dates in sorted(groups.items(), key=lambda g: (g[1][0], g[0][1])):
         dates.sort()
-        day = WEEKDAYS[weekday]
+        day = str(WEEKDAYS[weekday])
         if len(dates) == 1:
             label = f"{_md(dates[0])}（{day}）"
         elif all(b - a == timedelta(days=7) for a, b in pairwise(dates)):
-            label = f"{_md(dates[0])}至{_md(dates[-1])} 每{day}"
+            label = gettext("%(first)s至%(last)s 每%(day)s") % {"first": _md(dates[0]), "last": _md(dates[-1]), "day": day}
         else:
             label = f"{'、'.join(_md(d) for d in dates)}（{day}）"
         lines.append(ScheduleLine(dates=label, times=f"{start:%H:%M}–{end:%H:%M}", place=place, count=len(dates)))
@@ -263,7 +269,7 @@ def timetable_pdf(guide: TimetableGuide) -> bytes:
     g = guide.generated
     data = {
         "title": guide.title, "summary": guide.summary, "empty_message": guide.empty_message,
-        "generated": [g.year, g.month, g.day], "generated_text": f"{g:%Y-%m-%d}", "generated_cn": f"{g.year}年{g.month}月{g.day}日",
+        "generated": [g.year, g.month, g.day], "generated_text": f"{g:%Y-%m-%d}", "generated_cn": _ymd(g),
         "sections": [{"name": s.name, "count": len(s.rows), "rows": [{
             "title": r.title, "sub": f"{r.kind} · {r.mode}", "institution": r.institution,
             "groups": r.target_groups_label, "hours": r.hours_label, "fee": r.fee_label, "capacity": str(r.capacity),
@@ -277,8 +283,10 @@ def timetable_pdf(guide: TimetableGuide) -> bytes:
 # --------------------------------------------------------------------------------------------------- xlsx
 
 XLSX_COLUMNS = [  # header, width in characters
-    ("街道", 14), ("课程", 24), ("机构", 26), ("类别", 12), ("方式", 10), ("面向群体", 16), ("学时", 6),
-    ("费用", 8), ("名额", 6), ("余额", 6), ("教师", 14), ("上课时间", 40), ("地点", 28),
+    (gettext_lazy("街道"), 14), (gettext_lazy("课程"), 24), (gettext_lazy("机构"), 26), (gettext_lazy("类别"), 12),
+    (gettext_lazy("方式"), 10), (gettext_lazy("面向群体"), 16), (gettext_lazy("学时"), 6), (gettext_lazy("费用"), 8),
+    (gettext_lazy("名额"), 6), (gettext_lazy("余额"), 6), (gettext_lazy("教师"), 14), (gettext_lazy("上课时间"), 40),
+    (gettext_lazy("地点"), 28),
 ]
 XLSX_HEADER_ROW = 3
 
@@ -293,7 +301,7 @@ def timetable_xlsx(guide: TimetableGuide) -> bytes:
 
     wb = documents.workbook()
     ws = wb.active
-    ws.title = "课表"
+    ws.title = gettext("课表")
     last = get_column_letter(len(XLSX_COLUMNS))
     font = "WenQuanYi Micro Hei"
 
@@ -302,14 +310,14 @@ def timetable_xlsx(guide: TimetableGuide) -> bytes:
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
     ws.merge_cells(f"A1:{last}1")
     ws.row_dimensions[1].height = 30
-    ws["A2"] = f"生成日期：{guide.generated.year}年{guide.generated.month}月{guide.generated.day}日　{guide.summary}"
+    ws["A2"] = gettext("生成日期：%(date)s　%(summary)s") % {"date": _ymd(guide.generated), "summary": guide.summary}
     ws["A2"].font = Font(name=font, size=10, color="555555")
     ws.merge_cells(f"A2:{last}2")
 
     thin = Side(style="thin", color="999999")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     for i, (header, width) in enumerate(XLSX_COLUMNS, start=1):
-        cell = ws.cell(row=XLSX_HEADER_ROW, column=i, value=header)
+        cell = ws.cell(row=XLSX_HEADER_ROW, column=i, value=str(header))
         cell.font = Font(name=font, bold=True)
         cell.fill = PatternFill("solid", fgColor="DDE6F0")
         cell.alignment = Alignment(horizontal="center", vertical="center")
@@ -325,7 +333,7 @@ def timetable_xlsx(guide: TimetableGuide) -> bytes:
     r = XLSX_HEADER_ROW
     if guide.is_empty:
         r += 1
-        ws.cell(row=r, column=1, value=EMPTY_MESSAGE).font = Font(name=font)
+        ws.cell(row=r, column=1, value=str(EMPTY_MESSAGE)).font = Font(name=font)
         ws.merge_cells(f"A{r}:{last}{r}")
     wrap = Alignment(vertical="top", wrap_text=True)
     for section in guide.sections:
@@ -335,8 +343,8 @@ def timetable_xlsx(guide: TimetableGuide) -> bytes:
             values = [
                 section.name, row.title, row.institution, row.kind, row.mode, row.target_groups_label,
                 _number(row.hours), row.fee_label, row.capacity, row.seats_left, row.teachers_label,
-                "\n".join(line.when for line in schedule) or "待定",
-                "\n".join(line.place for line in schedule) or "待定",
+                "\n".join(line.when for line in schedule) or gettext("待定"),
+                "\n".join(line.place for line in schedule) or gettext("待定"),
             ]
             for i, value in enumerate(values, start=1):
                 cell = ws.cell(row=r, column=i, value=value)

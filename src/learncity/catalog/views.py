@@ -10,17 +10,19 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from learncity.catalog import search as engine
 from learncity.catalog import selectors, services
+from learncity.catalog import timetable as guide
+from learncity.catalog.event_views import cached_page
 from learncity.catalog.forms import CourseForm, SessionForm
-from learncity.catalog.models import CourseKind, CourseState, Mode, Resource, Venue
+from learncity.catalog.models import CourseKind, CourseState, Mode, Venue
 from learncity.core import documents
 from learncity.core.cache import fragment, public_page
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
 from learncity.core.forms import add_domain_errors, flash_domain_errors
 from learncity.core.htmx import render_page
-from learncity.core.scopes import Action, scope_for
+from learncity.core.scopes import Action, Capability, scope_for
 from learncity.people.models import LearnerGroup
-from learncity.places.models import Place, PlaceLevel
 from learncity.places.selectors import district_path_of
 
 # --- citizens -----------------------------------------------------------------------------------------
@@ -39,7 +41,7 @@ def _language() -> str:
 def _filter_choices() -> dict:
     """The search form's districts and groups: the same for everyone, cached."""
     def build():
-        return {"districts": _districts(), "groups": list(LearnerGroup.objects.values_list("code", "name"))}
+        return {"districts": selectors.districts(), "groups": list(LearnerGroup.objects.values_list("code", "name"))}
 
     return fragment(("learn-filters",), CATALOG, build)
 
@@ -49,8 +51,6 @@ def discover(request):
     """Find courses, resources, events and venues: full-text search (Chinese, pinyin initials) with filters;
     without a query, a signed-in learner sees courses in their district and for their groups first. A search's
     page is the same for everyone: signed-in visitors get its content from the cache too (cached_page)."""
-    from learncity.catalog.event_views import cached_page
-
     if _searching(request.GET):  # without a search the page shows the learner's own picks: not shared
         return cached_page(request, "catalog/discover.html", lambda: _discover(request))
     context, status = _discover(request)
@@ -65,8 +65,6 @@ def _searching(params) -> bool:
 
 
 def _discover(request):
-    from learncity.catalog import search as engine
-
     params = request.GET
     q = params.get("q", "").strip()
     filters = {k: params.get(k) or None for k in ("district", "kind", "mode", "group", "near")}
@@ -124,21 +122,6 @@ def _picks(user) -> dict:
     district_path, groups = selectors.discover_area(actor=user)
     return fragment(("learn-picks", district_path, groups, _language()), CATALOG,
                     lambda: selectors.discover(district_path=district_path, groups=groups))
-
-
-def _districts():
-    from learncity.network.models import Committee
-
-    cities = Committee.objects.filter(place__level__lte=PlaceLevel.CITY).values_list("place__path", flat=True)
-    paths = list(cities)
-    if not paths:
-        return []
-    from django.db.models import Q
-
-    q = Q()
-    for p in paths:
-        q |= Q(path__startswith=p)
-    return list(Place.objects.filter(q, level=PlaceLevel.DISTRICT).order_by("code").values_list("code", "name"))
 
 
 @public_page(depends=CATALOG)
@@ -207,18 +190,14 @@ def resources(request):
 
 
 def resource_detail(request, pk: int):
-    resource = Resource.objects.filter(pk=pk, published=True).select_related("provider").first()
-    if resource is None:
-        raise NotFound(_("未找到该资源"))
+    resource = selectors.resource_get(pk=pk)
     return render_page(request, "catalog/resource_detail.html", {"resource": resource})
 
 
 @login_required
 @require_POST
 def resource_done(request, pk: int):
-    resource = Resource.objects.filter(pk=pk, published=True).select_related("provider").first()
-    if resource is None:
-        raise NotFound(_("未找到该资源"))
+    resource = selectors.resource_get(pk=pk)
     try:
         seconds = int(request.POST.get("watched_seconds", "0"))
     except ValueError:
@@ -235,7 +214,7 @@ def resource_done(request, pk: int):
 # --- institution staff --------------------------------------------------------------------------------
 
 def _staff(request):
-    if not scope_for(request.user).is_staff_like:
+    if not scope_for(request.user).may(Capability.STAFF_AREA):
         raise PermissionDenied(_("课程管理只对机构工作人员开放"))
 
 
@@ -251,26 +230,19 @@ def manage(request):
     query.pop("page", None)
     return render_page(request, "catalog/manage.html", {"courses": page, "page": page, "query": query.urlencode(),
                                                         "terms": terms, "term": term,
-                                                        "can_create": _institutions(request).exists()})
-
-
-def _institutions(request):
-    from learncity.network.models import Institution
-
-    return Institution.objects.filter(scope_for(request.user).institutions_q(Action.CHANGE)).order_by("code")
+                                                        "can_create": selectors.institutions_managed(
+                                                            request.user).exists()})
 
 
 @login_required
 def course_new(request):
     _staff(request)
-    institutions = _institutions(request)[:500]
+    institutions = selectors.institutions_managed(request.user)[:500]
     form = CourseForm(request.POST or None, institutions=institutions)
     if request.method == "POST" and form.is_valid():
         try:
             course = services.course_create(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            if exc.status == 403:
-                raise
             add_domain_errors(form, exc)
         else:
             messages.success(request, _("已创建课程「%(t)s」，请安排上课时间后发布") % {"t": course.title})
@@ -294,15 +266,13 @@ def manage_course(request, pk: int):
     course = _course_with_roster(request, pk)
     can_change = selectors.course_list_managed(actor=request.user).filter(pk=pk).exists()
     area = district_path_of(course.institution.place) or course.institution.place.path
-    venues = list(Venue.objects.filter(place__path__startswith=area).select_related("place")
+    venues = list(Venue.objects.restrict(request.user, Action.VIEW).filter(place__path__startswith=area).select_related("place")
                   .order_by("place__path", "name", "id")[:3000])
     form = SessionForm(request.POST or None, venues=venues)
     if request.method == "POST" and can_change and form.is_valid():
         try:
             services.session_add(actor=request.user, course=course, **form.cleaned_data)
         except DomainError as exc:
-            if exc.status == 403:
-                raise
             add_domain_errors(form, exc)
         else:
             messages.success(request, _("已添加上课时间"))
@@ -330,16 +300,16 @@ def roster_export(request, pk: int):
     course = _course_with_roster(request, pk)
     wb = documents.workbook()
     ws = wb.active
-    ws.title = "花名册"
+    ws.title = _("花名册")
     ws.append([course.title, course.term, course.institution.name])
-    ws.append(["序号", "姓名", "身份证号码", "居住地", "状态", "候补位次", "结业学时", "成绩"])
+    ws.append([_("序号"), _("姓名"), _("身份证号码"), _("居住地"), _("状态"), _("候补位次"), _("结业学时"), _("成绩")])
     for i, e in enumerate(selectors.roster(course=course), start=1):
         ws.append([i, e.learner.name, e.learner.id_number_masked, e.learner.residence.name,
                    str(e.get_status_display()), e.waitlist_position, e.completed_hours, e.score])
     ws.freeze_panes = "A3"
     response = HttpResponse(documents.workbook_bytes(wb),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = content_disposition_header(True, f"花名册-{course.code}.xlsx")
+    response["Content-Disposition"] = content_disposition_header(True, _("花名册-%(code)s.xlsx") % {"code": course.code})
     return response
 
 
@@ -362,8 +332,6 @@ def session_sheet(request, pk: int):
                 messages.success(request, _("已结业 %(n)s 人") % {"n": len(entries)})
             return redirect("catalog:session", pk=session.pk)
         except DomainError as exc:
-            if exc.status in (403, 404):
-                raise
             errors = exc.errors
         except ValueError:
             errors = {"__all__": [_("提交的数据不正确")]}
@@ -379,10 +347,8 @@ def session_sheet(request, pk: int):
 @login_required
 def timetable(request):
     """The district's community-education timetable guide for a term, as PDF or xlsx."""
-    from learncity.catalog import timetable as guide
-
     district, term, fmt = request.GET.get("district", ""), request.GET.get("term", ""), request.GET.get("format")
-    context = {"districts": _districts(), "district": district, "term": term, "errors": None}
+    context = {"districts": selectors.districts(), "district": district, "term": term, "errors": None}
     if district and term and fmt in ("pdf", "xlsx"):
         try:
             data = guide.timetable_rows(district_code=district, term=term)
@@ -395,6 +361,7 @@ def timetable(request):
                 body, ctype = guide.timetable_xlsx(data), ("application/vnd.openxmlformats-officedocument."
                                                            "spreadsheetml.sheet")
             response = HttpResponse(body, content_type=ctype)
-            response["Content-Disposition"] = content_disposition_header(True, f"课表指南-{district}-{term}.{fmt}")
+            response["Content-Disposition"] = content_disposition_header(True, _("课表指南-%(district)s-%(term)s.%(format)s") % {
+                "district": district, "term": term, "format": fmt})
             return response
     return render_page(request, "catalog/timetable.html", context, status=400 if context["errors"] else 200)
