@@ -1,5 +1,6 @@
 """Writes to places: population figures (one at a time and imported), communities, the official divisions."""
 
+from types import SimpleNamespace
 
 import pytest
 
@@ -16,6 +17,9 @@ from learncity.places.services import (
     population_set,
 )
 from tests.files import csv_bytes, xlsx
+from tests.network.factories import committee_make, institution_make, member_unit_make
+from tests.people.factories import account_make, learner_make
+from tests.places.factories import DACHUAN, DAZHOU, TONGCHUAN, place, population_make, street_of
 
 GULOU, TAIJIANG = "350102", "350103"
 GUDONG, GUXI = "350102001", "350102002"  # streets of 鼓楼区
@@ -55,60 +59,70 @@ def population_of(code: str, year: int) -> tuple[int, dict[tuple[str, str], int]
     return pop.total, {(b.sex, b.age_band): b.count for b in pop.bands.all()}
 
 
-# --- population_set ---------------------------------------------------------------------------------------
+# --- population_set (in a world of its own: 达州市, see tests/places/factories.py) -----------------------------
 
 
-def test_population_set_creates_a_year_with_bands_and_audits(users):
-    # given a district admin of 鼓楼区 and a year with no figures
-    actor = users["district_admin"]
+@pytest.fixture
+def dazhou(db):
+    """达州市 with a district administrator of 通川区, another of 达川区, a city administrator, and nothing else."""
+    return SimpleNamespace(
+        admin=account_make("district_admin", place=place(TONGCHUAN)),
+        other_admin=account_make("district_admin", place=place(DACHUAN)),
+        city_admin=account_make("city_admin", place=place(DAZHOU)),
+        district=place(TONGCHUAN), street=street_of(TONGCHUAN), other_street=street_of(DACHUAN),
+    )
 
-    # when they set a street's population with its bands
-    pop = population_set(actor=actor, place_code=GUDONG, year=NEW_YEAR, total=1800, bands=bands_of(COUNTS))
+
+def test_population_set_creates_a_year_with_bands_and_audits(dazhou):
+    # given a district admin of 通川区 and a street of it with no figures
+    actor, street = dazhou.admin, dazhou.street
+
+    # when they set the street's population with its bands
+    pop = population_set(actor=actor, place_code=street.code, year=NEW_YEAR, total=1800, bands=bands_of(COUNTS))
 
     # then the figures are stored, and the write is audited
-    assert population_of(GUDONG, NEW_YEAR) == (1800, bands_of(COUNTS))
+    assert population_of(street.code, NEW_YEAR) == (1800, bands_of(COUNTS))
     event = AuditEvent.objects.get(action="population.set", object_id=str(pop.pk))
     assert event.actor == actor
-    assert event.detail == {"place": GUDONG, "year": NEW_YEAR, "total": 1800}
+    assert event.detail == {"place": street.code, "year": NEW_YEAR, "total": 1800}
 
 
-def test_population_set_replaces_the_figures_of_an_existing_year(users):
-    population_set(actor=users["city_admin"], place_code=GUDONG, year=NEW_YEAR, total=1800, bands=bands_of(COUNTS))
+def test_population_set_replaces_the_figures_of_an_existing_year(dazhou):
+    code = dazhou.street.code
+    population_set(actor=dazhou.city_admin, place_code=code, year=NEW_YEAR, total=1800, bands=bands_of(COUNTS))
     new_counts = [50] * 9 + [150] * 9
 
-    population_set(actor=users["city_admin"], place_code=GUDONG, year=NEW_YEAR, total=1800,
-                   bands=bands_of(new_counts))
+    population_set(actor=dazhou.city_admin, place_code=code, year=NEW_YEAR, total=1800, bands=bands_of(new_counts))
 
-    assert Population.objects.filter(place__code=GUDONG, year=NEW_YEAR).count() == 1
-    assert population_of(GUDONG, NEW_YEAR) == (1800, bands_of(new_counts))
+    assert Population.objects.filter(place__code=code, year=NEW_YEAR).count() == 1
+    assert population_of(code, NEW_YEAR) == (1800, bands_of(new_counts))
 
 
-def test_a_new_total_without_bands_drops_the_bands_it_contradicts(users):
-    # given 2025 figures for 鼓楼区 with bands that add up to the total
-    total, bands = population_of(GULOU, 2025)
-    assert sum(bands.values()) == total and len(bands) == 18
+def test_a_new_total_without_bands_drops_the_bands_it_contradicts(dazhou):
+    # given 2025 figures for 通川区 with bands that add up to the total
+    population_make(dazhou.admin, dazhou.district, year=2025, total=1800, bands=bands_of(COUNTS))
 
     # when only a new total is set
-    population_set(actor=users["district_admin"], place_code=GULOU, year=2025, total=total + 1000)
+    population_set(actor=dazhou.admin, place_code=TONGCHUAN, year=2025, total=2800)
 
     # then the old bands, which no longer add up, are not kept beside it
-    assert population_of(GULOU, 2025) == (total + 1000, {})
+    assert population_of(TONGCHUAN, 2025) == (2800, {})
 
 
-def test_the_same_total_without_bands_keeps_the_bands(users):
-    total, bands = population_of(GULOU, 2025)
+def test_the_same_total_without_bands_keeps_the_bands(dazhou):
+    population_make(dazhou.admin, dazhou.district, year=2025, total=1800, bands=bands_of(COUNTS))
 
-    population_set(actor=users["district_admin"], place_code=GULOU, year=2025, total=total)
+    population_set(actor=dazhou.admin, place_code=TONGCHUAN, year=2025, total=1800)
 
-    assert population_of(GULOU, 2025) == (total, bands)
+    assert population_of(TONGCHUAN, 2025) == (1800, bands_of(COUNTS))
 
 
-def test_bands_that_do_not_add_up_are_refused_and_nothing_is_written(users):
+def test_bands_that_do_not_add_up_are_refused_and_nothing_is_written(dazhou):
     before = counts()
     wrong = bands_of([100] * 17 + [99])
 
     with pytest.raises(DomainError) as exc:
-        population_set(actor=users["city_admin"], place_code=GUDONG, year=NEW_YEAR, total=1800, bands=wrong)
+        population_set(actor=dazhou.city_admin, place_code=dazhou.street.code, year=NEW_YEAR, total=1800, bands=wrong)
 
     assert exc.value.errors == {"bands": ["分性别年龄段人数之和 1799 与总人口 1800 不相等"]}
     assert counts() == before
@@ -127,53 +141,68 @@ def test_bands_that_do_not_add_up_are_refused_and_nothing_is_written(users):
         (NEW_YEAR, 10, {("M", "0-17"): 10}, {"bands": ["未知的性别/年龄段「M 0-17」"]}),
     ],
 )
-def test_population_set_refuses_bad_values_and_writes_nothing(users, year, total, bands, errors):
+def test_population_set_refuses_bad_values_and_writes_nothing(dazhou, year, total, bands, errors):
     before = counts()
 
     with pytest.raises(DomainError) as exc:
-        population_set(actor=users["city_admin"], place_code=GUDONG, year=year, total=total, bands=bands)
+        population_set(actor=dazhou.city_admin, place_code=dazhou.street.code, year=year, total=total, bands=bands)
 
     assert exc.value.errors == errors
     assert counts() == before
 
 
-def test_population_set_of_an_unknown_place_is_an_input_error(users):
+def test_population_set_of_an_unknown_place_is_an_input_error(dazhou):
     before = Population.objects.count()
 
     with pytest.raises(DomainError) as exc:
-        population_set(actor=users["city_admin"], place_code="359999", year=NEW_YEAR, total=1)
+        population_set(actor=dazhou.city_admin, place_code="519999", year=NEW_YEAR, total=1)
 
-    assert exc.value.errors == {"place_code": ["未知的区划代码「359999」(unknown place code)"]}
+    assert exc.value.errors == {"place_code": ["未知的区划代码「519999」(unknown place code)"]}
     assert Population.objects.count() == before
 
 
-def test_a_district_admin_cannot_set_population_in_another_district(users):
-    # given the admin of 鼓楼区 and the 2025 figures of a street of 台江区
-    before_counts, before_figures = counts(), population_of(YINGZHOU, 2025)
+def test_a_district_admin_cannot_set_population_in_another_district(dazhou):
+    # given the admin of 通川区 and the 2025 figures of a street of 达川区
+    other = dazhou.other_street
+    population_make(dazhou.other_admin, other, year=2025, total=500)
+    before_counts, before_figures = counts(), population_of(other.code, 2025)
 
     # when they try to change them, or to add a year there
     for year in (2025, NEW_YEAR):
         with pytest.raises(PermissionDenied):
-            population_set(actor=users["district_admin"], place_code=YINGZHOU, year=year, total=1)
+            population_set(actor=dazhou.admin, place_code=other.code, year=year, total=1)
 
     # then nothing is written
     assert counts() == before_counts
-    assert population_of(YINGZHOU, 2025) == before_figures
+    assert population_of(other.code, 2025) == before_figures
 
 
-@pytest.mark.parametrize("username", ["staff", "reporter", "expert", "auditor", "learner"])
-def test_roles_without_change_rights_on_places_cannot_set_population(users, username):
+def _without_change_rights(role: str, dazhou) -> object:
+    """An account of `role` in 达州 whose scope covers 通川区's street, but without the right to change places."""
+    if role == "staff":
+        return account_make("institution_staff", institution=institution_make(dazhou.admin, dazhou.street))
+    if role == "reporter":
+        committee = committee_make(dazhou.city_admin, place(DAZHOU))
+        return account_make("member_unit_reporter", member_unit=member_unit_make(dazhou.city_admin, committee))
+    if role == "learner":
+        return learner_make(dazhou.street).user
+    return account_make({"expert": "expert_reviewer", "auditor": "auditor"}[role], place=place(DAZHOU))
+
+
+@pytest.mark.parametrize("role", ["staff", "reporter", "expert", "auditor", "learner"])
+def test_roles_without_change_rights_on_places_cannot_set_population(dazhou, role):
+    actor = _without_change_rights(role, dazhou)
     before = counts()
 
     with pytest.raises(PermissionDenied):
-        population_set(actor=users[username], place_code=GUDONG, year=NEW_YEAR, total=1)
+        population_set(actor=actor, place_code=dazhou.street.code, year=NEW_YEAR, total=1)
 
     assert counts() == before
 
 
-def test_an_anonymous_actor_cannot_set_population(db):
+def test_an_anonymous_actor_cannot_set_population(dazhou):
     with pytest.raises(PermissionDenied):
-        population_set(actor=None, place_code=GUDONG, year=NEW_YEAR, total=1)
+        population_set(actor=None, place_code=dazhou.street.code, year=NEW_YEAR, total=1)
 
 
 # --- population_import: good files -----------------------------------------------------------------------
