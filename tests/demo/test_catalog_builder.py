@@ -41,7 +41,7 @@ from learncity.catalog.models import (
     VolunteerService,
 )
 from learncity.demo.builder import TODAY, demo_build
-from learncity.demo.catalog_builder import (
+from learncity.demo.catalog import (
     COUNT_KEYS,
     NEXT_TERM_MIN,
     NEXT_TERM_POPULAR,

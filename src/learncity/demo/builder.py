@@ -15,16 +15,19 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import connection, models, transaction
+from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from learncity.catalog.models import Course, CourseState, Event, EventRegistration
 from learncity.catalog.search import reindex_all
+from learncity.catalog.services import enrollment_create, event_register
 from learncity.core import crypto
 from learncity.core.audit import audit_record
-from learncity.core.bulk import analyze, insert_rows, next_ids
+from learncity.core.bulk import analyze, analyze_while_loading, insert_rows, next_ids
 from learncity.core.cache import NAMES as CACHED_CONTENT
 from learncity.core.cache import bump
-from learncity.core.scopes import Role
+from learncity.core.scopes import ROLE_LABELS, Role
 from learncity.network.models import (
     Committee,
     Designation,
@@ -40,16 +43,16 @@ from learncity.people import idcard
 from learncity.people.models import LearnerGroup, LearnerProfile, RoleAssignment, User
 from learncity.people.services import ID_CONTEXT, id_number_hash
 from learncity.places.models import AGE_BANDS, Place, PlaceLevel, PlaceSource, Population, PopulationBand
-from learncity.places.selectors import city_resolve, is_city
+from learncity.places.selectors import city_resolve, district_path_of, is_city
 from learncity.places.services import divisions_load
 
 from . import names
-from .catalog_builder import build_catalog
+from .catalog import build_catalog
+from .clock import TODAY
 from .credit_builder import build_credit_bank
 from .intake_builder import build_uploads
 from .monitoring_builder import build_monitoring
 
-TODAY = datetime.date(2026, 11, 1)  # the demo's "now" for ages, so the city is the same on every machine
 POPULATION_YEAR = 2025
 DEFAULT_RESIDENTS = 20_000
 
@@ -399,8 +402,6 @@ def _users(city: Place, password: str, rng: random.Random) -> dict[str, User]:
 
 
 def _signins(city: Place) -> list[tuple[str, str, str]]:
-    from learncity.core.scopes import ROLE_LABELS
-
     out = []
     order = [Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.INSTITUTION_STAFF, Role.MEMBER_UNIT_REPORTER,
              Role.EXPERT_REVIEWER, Role.AUDITOR, Role.LEARNER]
@@ -497,19 +498,12 @@ def _residents(city: Place, n: int, rng: random.Random, progress: Progress, *, l
     if not learner.groups.exists():
         age = TODAY.year - learner.birth_date.year
         learner.groups.add(*LearnerGroup.objects.filter(code="elderly" if age >= 60 else "employee"))
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute("ANALYZE people_learnerprofile")
-            cur.execute(f"ANALYZE {through._meta.db_table}")
+    analyze_while_loading(LearnerProfile, through)
 
 
 def _learner_enrolls(user: User) -> None:
     """The demo learner is enrolled, through the enrollment service, in courses near home that take new
     learners (not ended, most of their sessions still to come)."""
-    from learncity.catalog.models import Course, CourseState
-    from learncity.catalog.services import enrollment_create
-    from learncity.places.selectors import district_path_of
-
     profile = LearnerProfile.objects.filter(user=user).select_related("residence").first()
     if profile is None:
         return
@@ -525,13 +519,6 @@ def _learner_enrolls(user: User) -> None:
 def _learner_signs_up(user: User) -> None:
     """The demo learner signs up, through the event service, for the next two events near home that have not
     ended and have places left (none when the demo is older than its events)."""
-    from django.db.models import Q
-    from django.utils import timezone
-
-    from learncity.catalog.models import Event, EventRegistration
-    from learncity.catalog.services import event_register
-    from learncity.places.selectors import district_path_of
-
     profile = LearnerProfile.objects.filter(user=user).select_related("residence").first()
     if profile is None or EventRegistration.objects.filter(learner=profile).exclude(status="cancelled").exists():
         return

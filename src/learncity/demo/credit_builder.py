@@ -7,12 +7,15 @@ vocational skill-level certificates, community-education courses by hours, elder
 and activity days, volunteering, online learning and adult academic courses."""
 
 import datetime
+import hashlib
 import random
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
+from learncity.catalog.models import RecordKind, RecordSource
+from learncity.catalog.services import learning_record_create
 from learncity.core.audit import audit_record
 from learncity.creditbank import bulk
 from learncity.creditbank.models import (
@@ -29,6 +32,15 @@ from learncity.creditbank.models import (
     Standard,
     StandardVersion,
     TargetKind,
+)
+from learncity.creditbank.selectors import convertible_outcomes
+from learncity.creditbank.services import (
+    account_open,
+    conversion_apply,
+    declaration_review,
+    declaration_submit,
+    transcript_issue,
+    transcript_withdraw,
 )
 from learncity.network.models import Institution, InstitutionKind
 from learncity.people.models import LearnerProfile, User
@@ -159,8 +171,6 @@ def build_credit_bank(city: Place, rng: random.Random, users: dict[str, User] | 
 def _declarations(city: Place, rng: random.Random, users: dict, learners) -> dict[str, int]:
     """Certificates declared by residents: most already reviewed (approved through the review service, so they
     reach the ledger the real way), a few waiting in the expert's queue, one rejected with its reason."""
-    from learncity.creditbank.services import account_open, declaration_review
-
     expert = users.get("expert")
     ids = list(learners.filter(birth_date__lte=timezone.localdate() - datetime.timedelta(days=20 * 365))
                .order_by("pk").values_list("pk", flat=True))
@@ -193,8 +203,6 @@ def _declarations(city: Place, rng: random.Random, users: dict, learners) -> dic
 
 
 def _sha(content: bytes) -> str:
-    import hashlib
-
     return hashlib.sha256(content).hexdigest()
 
 
@@ -202,16 +210,6 @@ def _learner_story(users: dict) -> dict[str, int]:
     """The demo learner's own credit-bank story: an NCRE certificate reviewed and recognised, a course
     completion recognised, a conversion applied for at the staff member's institution, and a transcript (and an
     earlier one, withdrawn)."""
-    from learncity.catalog.models import RecordKind, RecordSource
-    from learncity.catalog.services import learning_record_create
-    from learncity.creditbank.services import (
-        conversion_apply,
-        declaration_review,
-        declaration_submit,
-        transcript_issue,
-        transcript_withdraw,
-    )
-
     learner, staff, expert = users.get("learner"), users.get("staff"), users.get("expert")
     profile = LearnerProfile.objects.filter(user=learner).first() if learner else None
     if profile is None or staff is None or expert is None:
@@ -236,8 +234,6 @@ def _learner_story(users: dict) -> dict[str, int]:
     account = LearningAccount.objects.get(learner=profile)
     rule = ConversionRule.objects.filter(code="R-CE-CERT").first()
     if rule is not None and rule.target_institution_id == institution.pk:
-        from learncity.creditbank.selectors import convertible_outcomes
-
         usable = convertible_outcomes(account=account, rule=rule)
         if usable:
             conversion_apply(actor=learner, rule=rule, outcome_ids=[o.pk for o in usable])

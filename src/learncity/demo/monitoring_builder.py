@@ -42,6 +42,7 @@ from django.utils import timezone
 from learncity.catalog.models import Course, CourseSession, Enrollment, Event, LearningRecord, Venue
 from learncity.core.audit import audit_record
 from learncity.core.bulk import insert_rows
+from learncity.core.sql import bulk_sql
 from learncity.monitoring.models import (
     Indicator,
     IndicatorVersion,
@@ -51,6 +52,8 @@ from learncity.monitoring.models import (
 )
 from learncity.monitoring.periods import period_of
 from learncity.monitoring.rollups import rollups_refresh
+from learncity.monitoring.seeds import FREE_VENUE_KINDS
+from learncity.monitoring.selectors import indicator_drilldown
 from learncity.network.models import (
     Designation,
     DesignationTier,
@@ -128,12 +131,11 @@ def _registrations(city: Place, today: datetime.date) -> None:
     is earlier. Two set-based statements."""
     span = (today - REGISTRATIONS_FROM).days
     profiles = LearnerProfile.objects.filter(residence__path__startswith=city.path)
-    day = {"postgresql": f"(DATE '{REGISTRATIONS_FROM.isoformat()}' + CAST((id * 7919) %% {span} AS integer))",
-           "sqlite": f"date('{REGISTRATIONS_FROM.isoformat()}', '+' || ((id * 7919) %% {span}) || ' days')"}
+    day = bulk_sql().date_plus_days(REGISTRATIONS_FROM, f"(id * 7919) %% {span}")
     table = connection.ops.quote_name(LearnerProfile._meta.db_table)
     ids_sql, ids_params = profiles.values("pk").query.sql_with_params()
     with connection.cursor() as cur:
-        cur.execute(f"UPDATE {table} SET registered_on = {day[connection.vendor]}, updated_at = %s "
+        cur.execute(f"UPDATE {table} SET registered_on = {day}, updated_at = %s "
                     f"WHERE id IN ({ids_sql})", [timezone.now(), *ids_params])
     first = (LearningRecord.objects.filter(learner=OuterRef("pk")).order_by("date").values("date")[:1])
     enrolled = (Enrollment.objects.filter(learner=OuterRef("pk")).order_by("created_at").values("created_at")[:1])
@@ -177,8 +179,6 @@ def count_target_scale(city: Place, year: int) -> Decimal:
     """The one factor the seeds' city-wide count targets are multiplied by for the demo (see the module's
     docstring): the sample's share of the city's learning, its non-academic person-times of `year` over the
     seeds' figure for a whole city's. 1 when the demo has no learning that year."""
-    from learncity.monitoring.selectors import indicator_drilldown
-
     code, city_volume = LEARNING_VOLUME
     admin = User.objects.filter(is_superuser=True).order_by("pk").first()
     if admin is None:
@@ -193,8 +193,6 @@ def _effective_dates(city: Place, rng: random.Random, today: datetime.date) -> d
     """Some of the city's reference rows open, close or are withdrawn during the demo's two years: venues open
     free to the public that host nothing before their opening or after their closing, learning rooms that opened
     in the demo's year (their courses all start later), a title withdrawn, learning organisations withdrawn."""
-    from learncity.monitoring.seeds import FREE_VENUE_KINDS
-
     last_year = datetime.date(today.year - 1, 1, 1)
     free = Venue.objects.filter(place__path__startswith=city.path, kind__in=FREE_VENUE_KINDS).exclude(free_open_days="")
     used_before = {vid for vid in CourseSession.objects.filter(date__lt=datetime.date(today.year, 3, 1))

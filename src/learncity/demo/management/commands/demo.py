@@ -1,8 +1,12 @@
 import time
 
 from django.core.management import BaseCommand, CommandError, call_command
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
-from learncity.core.errors import DomainError
+from learncity.core.errors import Refusal
+from learncity.demo.builder import demo_build
 
 
 class Command(BaseCommand):
@@ -17,12 +21,6 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args, city, residents, seed, no_serve, host, port, **options):
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-        from rich.table import Table
-
-        from learncity.demo.builder import demo_build
-
         if residents < 0:
             raise CommandError(f"--residents must be 0 or more, not {residents}")
         console = Console()
@@ -39,7 +37,7 @@ class Command(BaseCommand):
 
             try:
                 result = demo_build(city=city, residents=residents, seed=seed, progress=progress)
-            except (DomainError, ValueError) as exc:
+            except (Refusal, ValueError) as exc:  # an unknown city is NotFound, a Refusal but no DomainError
                 raise CommandError(str(exc)) from exc
         elapsed = time.perf_counter() - started
         if result.created:
