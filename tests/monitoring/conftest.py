@@ -12,16 +12,14 @@ school (accredited for CE-COURSE, ELDER-COURSE and VT-COURSE), so recognition ru
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import count
 
 import pytest
 
-from learncity.catalog.models import RecordKind, RecordSource, VolunteerService
-from learncity.catalog.services import learning_record_create
-from learncity.people.models import LearnerGroup, LearnerProfile
-from learncity.places.models import Place, PlaceLevel, Population, PopulationBand
+from learncity.catalog.models import RecordKind, VolunteerService
+from learncity.people.models import LearnerProfile
+from learncity.places.models import Place, PlaceLevel
 
-_ids = count(1)
+from .factories import place_make, population_make, record_make, resident_make
 
 POP_CITY = {("M", "18-24"): 100, ("F", "18-24"): 100, ("M", "60-69"): 50, ("F", "60-69"): 50,
             ("M", "0-14"): 350, ("F", "0-14"): 350}
@@ -46,35 +44,14 @@ class HandCity:
     provider: object
 
 
-def _place(code: str, name: str, level: int, parent: Place | None) -> Place:
-    path = f"{parent.path}{code}/" if parent else f"/350000/{code}/"
-    return Place.objects.create(code=code, name=name, level=level, parent=parent or Place.objects.get(code="350000"),
-                                path=path, source="manual")
-
-
-def _population(place: Place, cells: dict | None, total: int | None = None) -> None:
-    pop = Population.objects.create(place=place, year=2025, total=total if total is not None else sum(cells.values()))
-    for (sex, band), n in (cells or {}).items():
-        PopulationBand.objects.create(population=pop, sex=sex, age_band=band, count=n)
-
-
 def person(key: str, residence: Place, birth: datetime.date, sex: str, groups=(),
            registered: datetime.date = datetime.date(2020, 1, 1)) -> LearnerProfile:
-    n = next(_ids)
-    p = LearnerProfile.objects.create(name=f"测试{key}", id_number_encrypted="-", id_number_hash=f"hand-{key}-{n}",
-                                      id_number_masked="-", birth_date=birth, sex=sex, residence=residence,
-                                      registered_on=registered)
-    if groups:
-        p.groups.set(LearnerGroup.objects.filter(code__in=groups))
-    return p
+    return resident_make(key, residence, birth, sex, groups, registered)
 
 
 def record(city: HandCity, who: LearnerProfile, day: datetime.date, course_kind: str, *, hours="32",
            kind=RecordKind.COMPLETION, score=None):
-    return learning_record_create(
-        actor=city.staff, learner=who, provider=city.provider, kind=kind, title=f"手工记录 {next(_ids)}",
-        hours=Decimal(hours), score=None if score is None else Decimal(score), date=day, source=RecordSource.PAGE,
-        external_id=f"hand-{next(_ids)}", course_kind=course_kind)
+    return record_make(city.staff, city.provider, who, day, course_kind, hours=hours, kind=kind, score=score)
 
 
 @pytest.fixture
@@ -87,19 +64,19 @@ def hand_city(users) -> HandCity:
         LearningOrganisation,
     )
 
-    city = _place("359900", "测试市", PlaceLevel.CITY, None)
-    a = _place("359901", "甲区", PlaceLevel.DISTRICT, city)
-    b = _place("359902", "乙区", PlaceLevel.DISTRICT, city)
-    s1 = _place("359901001", "一街道", PlaceLevel.STREET, a)
-    s2 = _place("359902001", "二街道", PlaceLevel.STREET, b)
-    s3 = _place("359902002", "三街道", PlaceLevel.STREET, b)
-    c1 = _place("359901001001", "一社区", PlaceLevel.COMMUNITY, s1)
-    c2 = _place("359901001002", "二社区", PlaceLevel.COMMUNITY, s1)
-    c3 = _place("359902001001", "三社区", PlaceLevel.COMMUNITY, s2)
-    c4 = _place("359902002001", "四社区", PlaceLevel.COMMUNITY, s3)
-    _population(city, POP_CITY)
-    _population(a, POP_A)
-    _population(s3, None, total=0)
+    city = place_make("359900", "测试市", PlaceLevel.CITY, None)
+    a = place_make("359901", "甲区", PlaceLevel.DISTRICT, city)
+    b = place_make("359902", "乙区", PlaceLevel.DISTRICT, city)
+    s1 = place_make("359901001", "一街道", PlaceLevel.STREET, a)
+    s2 = place_make("359902001", "二街道", PlaceLevel.STREET, b)
+    s3 = place_make("359902002", "三街道", PlaceLevel.STREET, b)
+    c1 = place_make("359901001001", "一社区", PlaceLevel.COMMUNITY, s1)
+    c2 = place_make("359901001002", "二社区", PlaceLevel.COMMUNITY, s1)
+    c3 = place_make("359902001001", "三社区", PlaceLevel.COMMUNITY, s2)
+    c4 = place_make("359902002001", "四社区", PlaceLevel.COMMUNITY, s3)
+    population_make(city, POP_CITY)
+    population_make(a, POP_A)
+    population_make(s3, None, total=0)
     staff = users["staff"]
     provider = staff.role_assignments.get().institution
     people = {

@@ -17,6 +17,7 @@ from learncity.monitoring.periods import period_parse
 from learncity.places.models import Place
 
 from .conftest import record, refreshed
+from .factories import target_make, user_with_role
 
 D = datetime.date
 
@@ -105,6 +106,34 @@ def test_district_admins_set_targets_below_their_district_only(users, city):
     assert Target.objects.filter(pk=t.pk).exists()
     services.target_delete(actor=users["district_admin"], target_id=t.pk)
     assert not Target.objects.filter(pk=t.pk).exists()
+
+
+def test_who_sets_which_target_on_a_city_of_its_own(users, hand_city):
+    """The same rule on the hand-made city, with its own administrators: the city's sets every place's target,
+    its own included; a district's sets those below the district, not the district's own nor another's; an
+    auditor sets none. A target one does not see is not found; one seen but not theirs is refused."""
+    h, root = hand_city, users["admin"]
+    city_admin = user_with_role(root, "city_admin", h.city)
+    a_admin, b_admin = user_with_role(root, "district_admin", h.a), user_with_role(root, "district_admin", h.b)
+    auditor = user_with_role(root, "auditor", h.city)
+    target_make(city_admin, "CE-PART", h.city, "2027", "40")
+    own = target_make(city_admin, "CE-PART", h.a, "2027", "45")
+    street = target_make(a_admin, "CE-PART", h.s1, "2027", "50")
+    target_make(a_admin, "CE-PART", h.c1, "2027", "55")
+    before = targets()
+    for actor, place in ((a_admin, h.a), (a_admin, h.b), (a_admin, h.city), (b_admin, h.s1), (auditor, h.s1)):
+        with pytest.raises(PermissionDenied):
+            target_make(actor, "CE-PART", place, "2027", "60")
+    assert targets() == before
+    with pytest.raises(PermissionDenied):
+        services.target_delete(actor=a_admin, target_id=own.pk)
+    with pytest.raises(NotFound):  # 乙区's admin does not even see 一街道's
+        services.target_delete(actor=b_admin, target_id=street.pk)
+    with pytest.raises(PermissionDenied):
+        services.target_delete(actor=auditor, target_id=street.pk)
+    services.target_delete(actor=a_admin, target_id=street.pk)
+    assert not Target.objects.filter(pk=street.pk).exists()
+    assert {t.place.code for t in selectors.targets_list(actor=a_admin)} == {h.a.code, h.c1.code}
 
 
 def test_targets_import_all_or_nothing_with_every_error_named(users, city):

@@ -19,6 +19,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from learncity.monitoring import selectors
+
 NO_DATA = "无数据"  # a zero or missing denominator: never 0 %, never an error
 FONT = "WenQuanYi Micro Hei"
 
@@ -150,7 +156,7 @@ HEADER_ROW = 4  # title, what it covers, the data date, then the headers
 
 
 def _sheet_name(table: Table, used: set[str]) -> str:
-    name = re.sub(r"[\[\]:*?/\\]", "", table.key or table.title)[:28] or "表"
+    name = re.sub(r"[\[\]:*?/\\]", "", table.key or table.title)[:28] or _("表")
     base, n = name, 2
     while name in used:
         name = f"{base[:26]}{n}"
@@ -167,6 +173,7 @@ def document_xlsx(doc: Document) -> bytes:
     """One sheet per table: the document's title, what it covers and the data date above the headers (frozen),
     then the rows, numbers as numbers; "无数据" where a rate has no denominator; the notes below. Byte for byte
     the same workbook for the same document."""
+    # openpyxl (through core.documents) is loaded when a workbook is written, not with every page
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
@@ -184,7 +191,7 @@ def document_xlsx(doc: Document) -> bytes:
         ws["A1"].font = Font(name=FONT, size=14, bold=True)
         ws["A2"] = doc.subtitle
         ws["A2"].font = Font(name=FONT, size=10, color="444444")
-        ws["A3"] = f"数据截至 {doc.as_of:%Y-%m-%d}"
+        ws["A3"] = _("数据截至 %(day)s") % {"day": f"{doc.as_of:%Y-%m-%d}"}
         ws["A3"].font = Font(name=FONT, size=9, color="666666")
         for r in (1, 2, 3):
             ws.merge_cells(f"A{r}:{last}{r}")
@@ -212,7 +219,7 @@ def document_xlsx(doc: Document) -> bytes:
         for note in (*table.notes, *doc.notes):
             ws.cell(row=r, column=1, value=note).font = Font(name=FONT, size=9, color="555555")
             r += 1
-        ws.cell(row=r, column=1, value=f"校验码 SHA-256 {doc.digest()}").font = Font(name=FONT, size=8,
+        ws.cell(row=r, column=1, value=_("校验码 SHA-256 %(digest)s") % {"digest": doc.digest()}).font = Font(name=FONT, size=8,
                                                                                    color="888888")
         ws.freeze_panes = f"A{HEADER_ROW + 1}"
         ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
@@ -221,7 +228,7 @@ def document_xlsx(doc: Document) -> bytes:
         ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
     if not doc.tables:
-        wb.create_sheet("表")["A1"] = doc.title
+        wb.create_sheet(_("表"))["A1"] = doc.title
     stamp = datetime.datetime.combine(doc.as_of, datetime.time())
     wb.properties.creator = "learncity"
     wb.properties.title = doc.title
@@ -258,7 +265,7 @@ def document_pdf(doc: Document) -> bytes:
     """The document as an A4 PDF (Typst, monitoring/templates/monitoring/report.typ), a run of tables of more than
     PORTRAIT_COLUMNS columns on landscape pages. Nothing is fetched: the system's WenQuanYi Micro Hei or Noto Sans
     CJK SC sets the Chinese. The same document gives the same bytes."""
-    from learncity.core.pdf import pdf_render
+    from learncity.core.pdf import pdf_render  # Typst is loaded when a PDF is made, not with every page
 
     runs: list[dict] = []
     for t in doc.tables:
@@ -294,21 +301,12 @@ def safe_filename(*parts: str, ext: str) -> str:
 # ------------------------------------------------------------------------------------------- the documents
 #
 # Each builder asks the selectors (so the acting user's scope applies, exactly as on the pages) and lays the answer
-# out in tables. Imported here, not at the top: the rendering above needs no database.
-
-
-def min_cell() -> int:
-    """Cells with fewer people than this are not shown on the public dashboard (settings)."""
-    from learncity.monitoring.selectors import min_cell as configured
-
-    return configured()
+# out in tables.
 
 
 def _as_of(period) -> datetime.date:
     """The data date: the period's last day, or today while the period is running. The same choice on the same
     data gives the same document whenever it is made."""
-    from django.utils import timezone
-
     return min(period.end, timezone.localdate())
 
 
@@ -317,42 +315,38 @@ def _value_column(info, label: str) -> Column:
 
 
 def _indicator_label(info) -> str:
-    return f"{info.name}（{info.unit}）" if info.unit else info.name
+    return _("%(name)s（%(unit)s）") % {"name": info.name, "unit": info.unit} if info.unit else info.name
 
 
-def _overview_table(overview, *, title: str, key: str = "总览") -> Table:
-    columns = (Column("代码"), Column("指标"), Column("UNESCO 领域"), Column("单位"), Column("实际", "number"),
-               Column("目标", "number"), Column("状态"), Column("上期", "number"), Column("趋势"),
-               Column("分子", "number"), Column("分母", "int"))
-    trend = {"up": "上升", "down": "下降", "flat": "持平", None: ""}
+def _overview_table(overview, *, title: str, key: str | None = None) -> Table:
+    columns = (Column(_("代码")), Column(_("指标")), Column(_("UNESCO 领域")), Column(_("单位")),
+               Column(_("实际"), "number"), Column(_("目标"), "number"), Column(_("状态")), Column(_("上期"), "number"),
+               Column(_("趋势")), Column(_("分子"), "number"), Column(_("分母"), "int"))
+    trend = {"up": _("上升"), "down": _("下降"), "flat": _("持平"), None: ""}
     rows = tuple(
         (r.indicator.code, r.indicator.name, r.indicator.area_label, r.indicator.unit, value_cell(r.actual),
          r.target, r.status_label, value_cell(r.previous), trend.get(r.trend, ""),
          None if r.actual.suppressed else r.actual.numerator, r.actual.denominator)
         for r in overview.rows)
-    return Table(title=title, key=key, columns=columns, rows=rows,
-                 notes=("比率类指标的实际、目标和上期为百分数；分母为零或缺失时显示「无数据」。",))
+    return Table(title=title, key=key or _("总览"), columns=columns, rows=rows,
+                 notes=(_("比率类指标的实际、目标和上期为百分数；分母为零或缺失时显示「无数据」。"),))
 
 
 def _by_place_table(actor, overview, period, *, title: str, key: str) -> Table | None:
     """Rows: the place's children; columns: every indicator."""
-    from learncity.monitoring import selectors
-
     infos = [r.indicator for r in overview.rows]
     drills = selectors.indicators_by_children(actor=actor, place_id=overview.place.id, period=period)
     if not drills or not drills[0].children:
         return None
     places = [c.place for c in drills[0].children]
     cells = {(d.indicator.code, c.place.id): c.actual for d in drills for c in d.children}
-    columns = (Column("区划代码"), Column("区划"), *[_value_column(i, _indicator_label(i)) for i in infos])
+    columns = (Column(_("区划代码")), Column(_("区划")), *[_value_column(i, _indicator_label(i)) for i in infos])
     rows = tuple((p.code, p.name, *[value_cell(cells.get((i.code, p.id))) for i in infos]) for p in places)
     return Table(title=title, key=key, columns=columns, rows=rows)
 
 
 def _series_table(actor, overview, period, *, grain: str, title: str, key: str) -> Table:
     """Rows: the months (or quarters) of the period; columns: every indicator."""
-    from learncity.monitoring import selectors
-
     infos = [r.indicator for r in overview.rows]
     labels: list[tuple] = []
     cells: dict = {}
@@ -364,16 +358,14 @@ def _series_table(actor, overview, period, *, grain: str, title: str, key: str) 
             if (point.period.key, point.period.label) not in labels:
                 labels.append((point.period.key, point.period.label))
             cells[(info.code, point.period.key)] = point.value
-    columns = (Column("期间"), *[_value_column(i, _indicator_label(i)) for i in infos])
+    columns = (Column(_("期间")), *[_value_column(i, _indicator_label(i)) for i in infos])
     rows = tuple((label, *[value_cell(cells.get((i.code, k))) for i in infos]) for k, label in labels)
     return Table(title=title, key=key, columns=columns, rows=rows,
-                 notes=("人数类指标按期间去重：各月人数之和可大于季度或全年人数。",))
+                 notes=(_("人数类指标按期间去重：各月人数之和可大于季度或全年人数。"),))
 
 
 def _breakdown_table(actor, overview, period, *, by: str, title: str, key: str) -> Table | None:
     """Rows: the breakdown's groups (institution kinds, …); columns: the indicators that break down that way."""
-    from learncity.monitoring import selectors
-
     infos = [r.indicator for r in overview.rows if by in r.indicator.breakdowns]
     if not infos:
         return None
@@ -385,7 +377,7 @@ def _breakdown_table(actor, overview, period, *, by: str, title: str, key: str) 
             if (row.key, row.label) not in labels:
                 labels.append((row.key, row.label))
             cells[(info.code, row.key)] = row.value
-    columns = (Column("分组"), *[_value_column(i, _indicator_label(i)) for i in infos])
+    columns = (Column(_("分组")), *[_value_column(i, _indicator_label(i)) for i in infos])
     rows = tuple((label, *[value_cell(cells.get((i.code, k))) for i in infos]) for k, label in labels)
     return Table(title=title, key=key, columns=columns, rows=rows)
 
@@ -393,42 +385,39 @@ def _breakdown_table(actor, overview, period, *, by: str, title: str, key: str) 
 def _organisations_tables(actor, overview, period) -> list[Table]:
     """Learning organisations named by the end of the period, by the department (member unit) that recommended
     them and by their kind: the departments' and industries' share in building the learning city."""
-    from learncity.monitoring import selectors
-
     out = []
-    for by, title, key, label in (("member_unit", "四、分部门统计（学习型组织，按推荐的成员单位）", "分部门", "成员单位"),
-                                  ("kind", "五、学习型组织分类型统计", "组织类型", "类型")):
+    for by, title, key, label in (("member_unit", _("四、分部门统计（学习型组织，按推荐的成员单位）"), _("分部门"),
+                                   _("成员单位")),
+                                  ("kind", _("五、学习型组织分类型统计"), _("组织类型"), _("类型"))):
         rows = selectors.learning_organisations_by(actor=actor, by=by, place_id=overview.place.id,
                                                    year=period.end.year)
-        out.append(Table(title=title, key=key, columns=(Column(label), Column("学习型组织（个）", "int")),
+        out.append(Table(title=title, key=key, columns=(Column(label), Column(_("学习型组织（个）"), "int")),
                          rows=tuple((r.label, int(r.value.value or 0)) for r in rows),
-                         notes=(f"截至 {period.end.year} 年底已命名的学习型组织。",)))
+                         notes=(_("截至 %(year)s 年底已命名的学习型组织。") % {"year": period.end.year},)))
     return out
 
 
 def _definitions_table(overview) -> Table:
-    return Table(title="指标说明", key="指标说明", columns=(
-        Column("代码"), Column("指标"), Column("UNESCO 领域"), Column("计数"), Column("版本", "int"), Column("说明")),
+    return Table(title=_("指标说明"), key=_("指标说明"), columns=(
+        Column(_("代码")), Column(_("指标")), Column(_("UNESCO 领域")), Column(_("计数")), Column(_("版本"), "int"),
+        Column(_("说明"))),
         rows=tuple((r.indicator.code, r.indicator.name, r.indicator.area_label, r.indicator.counts,
                     r.indicator.version, r.indicator.explanation) for r in overview.rows))
 
 
 def _period_text(period) -> str:
-    return f"{period.label}（{period.start:%Y-%m-%d} 至 {period.end:%Y-%m-%d}）"
+    return _("%(label)s（%(start)s 至 %(end)s）") % {"label": period.label, "start": f"{period.start:%Y-%m-%d}",
+                                                  "end": f"{period.end:%Y-%m-%d}"}
 
 
 def overview_document(*, actor, place_id: int | None, period) -> Document:
-    from learncity.monitoring import selectors
-
     overview = selectors.monitoring_overview(actor=actor, place_id=place_id, period=period)
-    return Document(title="终身学习城市监测总览", scope=overview.place.name, period=_period_text(period),
+    return Document(title=_("终身学习城市监测总览"), scope=overview.place.name, period=_period_text(period),
                     as_of=_as_of(period), period_key=period.key,
-                    tables=(_overview_table(overview, title="指标总览"),))
+                    tables=(_overview_table(overview, title=_("指标总览")),))
 
 
 def drilldown_document(*, actor, code: str, place_id: int | None, period) -> Document:
-    from learncity.monitoring import selectors
-
     d = selectors.indicator_drilldown(actor=actor, code=code, place_id=place_id, period=period)
     return Document(title=d.indicator.name, scope=d.place.name, period=_period_text(period), as_of=_as_of(period),
                     period_key=period.key, tables=(_drilldown_table(d),))
@@ -436,9 +425,9 @@ def drilldown_document(*, actor, code: str, place_id: int | None, period) -> Doc
 
 def _drilldown_table(d, suppress: bool = False) -> Table:
     info = d.indicator
-    columns = (Column("区划代码"), Column("区划"), _value_column(info, f"实际（{info.unit}）"),
-               _value_column(info, "目标"), Column("达成率", "percent"), Column("状态"), Column("分子", "number"),
-               Column("分母", "int"))
+    columns = (Column(_("区划代码")), Column(_("区划")), _value_column(info, _actual(info)),
+               _value_column(info, _("目标")), Column(_("达成率"), "percent"), Column(_("状态")),
+               Column(_("分子"), "number"), Column(_("分母"), "int"))
     rows = []
     for r in [d.row, *d.children]:
         hidden = r.actual.suppressed
@@ -447,61 +436,67 @@ def _drilldown_table(d, suppress: bool = False) -> Table:
             reached = (Decimal(r.actual.value) / Decimal(r.target) * 100).quantize(Decimal("0.1"))
         rows.append((r.place.code, r.place.name, value_cell(r.actual), r.target, reached, r.status_label,
                      SUPPRESSED if hidden else r.actual.numerator, r.actual.denominator))
-    return Table(title=f"{info.name}：{d.place.name}及下级区划", key="分区域", columns=columns, rows=tuple(rows),
+    return Table(title=_("%(indicator)s：%(place)s及下级区划") % {"indicator": info.name, "place": d.place.name},
+                 key=_("分区域"), columns=columns, rows=tuple(rows),
                  notes=(info.explanation,) if info.explanation else ())
 
 
 def series_document(*, actor, code: str, place_id: int | None, period, grain: str) -> Document:
-    from learncity.monitoring import selectors
-
     s = selectors.indicator_series(actor=actor, code=code, grain=grain, place_id=place_id, year=period.start.year)
     info = s.indicator
-    columns = (Column("期间"), _value_column(info, f"实际（{info.unit}）"), _value_column(info, "目标"),
-               Column("分子", "number"), Column("分母", "int"))
+    columns = (Column(_("期间")), _value_column(info, _actual(info)), _value_column(info, _("目标")),
+               Column(_("分子"), "number"), Column(_("分母"), "int"))
     rows = tuple((p.period.label, value_cell(p.value), p.target, p.value.numerator, p.value.denominator)
                  for p in s.points)
-    grains = {"month": "按月", "quarter": "按季度", "year": "按年"}
-    return Document(title=f"{info.name}（{grains.get(grain, grain)}）", scope=s.place.name,
-                    period=_period_text(period), as_of=_as_of(period), period_key=f"{period.key}-{grain}",
-                    tables=(Table(title=f"{info.name}：时间序列", key="时间序列", columns=columns, rows=rows),))
+    grains = {"month": _("按月"), "quarter": _("按季度"), "year": _("按年")}
+    return Document(title=_("%(indicator)s（%(what)s）") % {"indicator": info.name, "what": grains.get(grain, grain)},
+                    scope=s.place.name, period=_period_text(period), as_of=_as_of(period),
+                    period_key=f"{period.key}-{grain}",
+                    tables=(Table(title=_("%(indicator)s：时间序列") % {"indicator": info.name}, key=_("时间序列"),
+                                  columns=columns, rows=rows),))
 
 
 def breakdown_document(*, actor, code: str, place_id: int | None, period, by: str) -> Document:
-    from learncity.monitoring import selectors
-
     b = selectors.indicator_breakdown(actor=actor, code=code, by=by, place_id=place_id, period=period)
     info = b.indicator
-    columns = (Column("分组"), _value_column(info, f"实际（{info.unit}）"), Column("分子", "number"),
-               Column("分母", "int"))
+    columns = (Column(_("分组")), _value_column(info, _actual(info)), Column(_("分子"), "number"),
+               Column(_("分母"), "int"))
     rows = tuple((r.label, value_cell(r.value), r.value.numerator, r.value.denominator) for r in b.rows)
-    return Document(title=f"{info.name}（分组）", scope=b.place.name, period=_period_text(period),
-                    as_of=_as_of(period), period_key=f"{period.key}-{by}",
-                    tables=(Table(title=f"{info.name}：按{_BY_LABELS.get(by, by)}", key="分组", columns=columns,
-                                  rows=rows),))
+    return Document(title=_("%(indicator)s（%(what)s）") % {"indicator": info.name, "what": _("分组")},
+                    scope=b.place.name, period=_period_text(period), as_of=_as_of(period),
+                    period_key=f"{period.key}-{by}",
+                    tables=(Table(title=_("%(indicator)s：按%(by)s") % {"indicator": info.name,
+                                                                        "by": _BY_LABELS.get(by, by)},
+                                  key=_("分组"), columns=columns, rows=rows),))
 
 
-_BY_LABELS = {"sex": "性别", "age_band": "年龄段", "group": "群体", "record_kind": "记录类型",
-              "provider_kind": "机构类型"}
+_BY_LABELS = {"sex": gettext_lazy("性别"), "age_band": gettext_lazy("年龄段"), "group": gettext_lazy("群体"),
+              "record_kind": gettext_lazy("记录类型"), "provider_kind": gettext_lazy("机构类型")}
+
+
+def _actual(info) -> str:
+    return _("实际（%(unit)s）") % {"unit": info.unit}
 
 
 def quarterly_report(*, actor, place_id: int | None, period) -> Document:
     """The quarterly report (季度报告, Dazhou 2014) for any period and place the user may see: every indicator
     against its target with the previous period and the trend; the same by subordinate place; month by month;
     what each indicator counts (and its version, so a reader can tell which definition gave the numbers)."""
-    from learncity.monitoring import selectors
-
     overview = selectors.monitoring_overview(actor=actor, place_id=place_id, period=period)
-    tables = [_overview_table(overview, title="一、主要指标完成情况", key="主要指标")]
-    by_place = _by_place_table(actor, overview, period, title="二、分区域情况", key="分区域")
+    tables = [_overview_table(overview, title=_("一、主要指标完成情况"), key=_("主要指标"))]
+    by_place = _by_place_table(actor, overview, period, title=_("二、分区域情况"), key=_("分区域"))
     if by_place:
         tables.append(by_place)
     if period.kind != "month":
-        tables.append(_series_table(actor, overview, period, grain="month", title="三、逐月情况", key="逐月"))
+        tables.append(_series_table(actor, overview, period, grain="month", title=_("三、逐月情况"), key=_("逐月")))
     tables.append(_definitions_table(overview))
-    return Document(title="终身学习城市建设监测季度报告" if period.kind == "quarter" else "终身学习城市建设监测报告",
+    return Document(title=_("终身学习城市建设监测季度报告") if period.kind == "quarter" else _("终身学习城市建设监测报告"),
                     scope=overview.place.name, period=_period_text(period), as_of=_as_of(period),
-                    period_key=period.key, tables=tuple(tables),
-                    notes=("数据由 learncity 依据学习记录、学分银行和基础数据实时计算；同样的数据得到同样的数字（见校验码）。",))
+                    period_key=period.key, tables=tuple(tables), notes=(_computed_note(),))
+
+
+def _computed_note() -> str:
+    return _("数据由 learncity 依据学习记录、学分银行和基础数据实时计算；同样的数据得到同样的数字（见校验码）。")
 
 
 def annual_statistics(*, actor, place_id: int | None, period) -> Document:
@@ -509,21 +504,19 @@ def annual_statistics(*, actor, place_id: int | None, period) -> Document:
     by industry — the kinds of the institutions the learning took place at; by department — the learning
     organisations each member unit of the promotion committees recommended — and by kind of organisation; quarter
     by quarter."""
-    from learncity.monitoring import selectors
-
     overview = selectors.monitoring_overview(actor=actor, place_id=place_id, period=period)
-    tables = [_overview_table(overview, title="一、年度指标", key="年度指标")]
-    by_place = _by_place_table(actor, overview, period, title="二、分区域统计", key="分区域")
+    tables = [_overview_table(overview, title=_("一、年度指标"), key=_("年度指标"))]
+    by_place = _by_place_table(actor, overview, period, title=_("二、分区域统计"), key=_("分区域"))
     if by_place:
         tables.append(by_place)
-    by_kind = _breakdown_table(actor, overview, period, by="provider_kind", title="三、分行业统计（学习发生的机构类型）",
-                               key="分行业")
+    by_kind = _breakdown_table(actor, overview, period, by="provider_kind",
+                               title=_("三、分行业统计（学习发生的机构类型）"), key=_("分行业"))
     if by_kind:
         tables.append(by_kind)
     tables += _organisations_tables(actor, overview, period)
     if period.kind == "year":
-        tables.append(_series_table(actor, overview, period, grain="quarter", title="六、分季度统计", key="分季度"))
+        tables.append(_series_table(actor, overview, period, grain="quarter", title=_("六、分季度统计"),
+                                    key=_("分季度")))
     tables.append(_definitions_table(overview))
-    return Document(title="终身学习城市建设年度统计", scope=overview.place.name, period=_period_text(period),
-                    as_of=_as_of(period), period_key=period.key, tables=tuple(tables),
-                    notes=("数据由 learncity 依据学习记录、学分银行和基础数据实时计算；同样的数据得到同样的数字（见校验码）。",))
+    return Document(title=_("终身学习城市建设年度统计"), scope=overview.place.name, period=_period_text(period),
+                    as_of=_as_of(period), period_key=period.key, tables=tuple(tables), notes=(_computed_note(),))

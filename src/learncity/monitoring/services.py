@@ -16,6 +16,7 @@ from learncity.places.models import Place, PlaceLevel
 from .inputs import spec_validate
 from .models import Indicator, IndicatorVersion, IndicatorVersionStatus, Target, TargetSource
 from .periods import Period, period_parse
+from .tasks import rollups_refresh_enqueue
 
 MAX_TARGET = Decimal("999999999999.99")
 
@@ -224,8 +225,6 @@ def indicator_version_create(*, actor, code: str, spec: dict) -> IndicatorVersio
         version = IndicatorVersion.objects.create(
             indicator=indicator, version=number, spec=spec, status=IndicatorVersionStatus.ACTIVE,
             created_by=actor if getattr(actor, "is_authenticated", False) else None)
-        from learncity.monitoring.tasks import rollups_refresh_enqueue
-
         rollups_refresh_enqueue()  # the new formula's measure is counted by the next background refresh
         bump("monitoring")  # the cached monitoring pages show targets and indicators
         audit_record(actor=actor, action="monitoring.indicator.version", obj=indicator, version=number, spec=spec)

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
+from learncity.monitoring.rollups import rollups_behind, rollups_refresh
+
 log = logging.getLogger(__name__)
 
 REFRESH_EVERY = 300  # seconds between the supervisor's checks
@@ -22,8 +24,6 @@ REFRESH_EVERY = 300  # seconds between the supervisor's checks
 @task
 def rollups_refresh_task() -> dict:
     """Bring the rollups up to date (one transaction, under the watermarks' locks: two at once queue)."""
-    from learncity.monitoring.rollups import rollups_refresh
-
     return {"ranges": rollups_refresh()}
 
 
@@ -43,8 +43,6 @@ def rollups_refresh_enqueue() -> bool:
 
 def rollups_refresh_due() -> bool:
     """Enqueue a refresh when data arrived since the last one (a cheap check); True if one was enqueued."""
-    from learncity.monitoring.rollups import rollups_behind
-
     if not rollups_behind():
         return False
     enqueued = rollups_refresh_enqueue()

@@ -394,17 +394,17 @@ def target_delete(request, pk: int):
 @login_required
 def targets_template(request):
     """An empty import sheet with the headers the import reads, and one example row."""
-    from learncity.core import documents
+    from learncity.core import documents  # openpyxl is loaded when a workbook is written, not with every page
 
     wb = documents.workbook()
     ws = wb.active
-    ws.title = "目标"
-    ws.append(["指标代码", "区划代码", "期间", "目标值"])
+    ws.title = _("目标")
+    ws.append([header for header, _key in services.TARGET_COLUMNS.values()])  # the headers the import reads
     infos = selectors.indicator_list(actor=request.user)
     home = selectors.monitoring_home_place(actor=request.user)
     if infos:
         ws.append([infos[0].code, home.code, str(timezone.localdate().year), 35])
-    return _download(documents.workbook_bytes(wb), "xlsx", "监测目标导入模板.xlsx")
+    return _download(documents.workbook_bytes(wb), "xlsx", _("监测目标导入模板.xlsx"))
 
 
 # --- the public dashboard --------------------------------------------------------------------------------------------
@@ -418,7 +418,7 @@ def public(request):
     data = selectors.public_overview(period=period, city_code=request.GET.get("city") or None)
     return render_page(request, "monitoring/public.html", {
         "data": data, "period": period, "periods": period_choices(period), "status_class": STATUS_CLASS,
-        "trend_sign": TREND_SIGN, "min_cell": reports.min_cell(), "freshness": selectors.figures_freshness(),
+        "trend_sign": TREND_SIGN, "min_cell": selectors.min_cell(), "freshness": selectors.figures_freshness(),
     })
 
 
@@ -428,7 +428,7 @@ def public_indicator(request, code: str):
     drill = selectors.public_drilldown(code=code, place_id=place_id, period=period)
     return render_page(request, "monitoring/public_indicator.html", {
         "drill": drill, "info": drill.indicator, "period": period, "periods": period_choices(period),
-        "status_class": STATUS_CLASS, "trend_sign": TREND_SIGN, "min_cell": reports.min_cell(),
+        "status_class": STATUS_CLASS, "trend_sign": TREND_SIGN, "min_cell": selectors.min_cell(),
         "freshness": selectors.figures_freshness(),
         "children_chart": [{"name": r.place.name, "value": None if r.actual.suppressed or r.actual.value is None
                             else float(r.actual.value), "status": r.status or "",

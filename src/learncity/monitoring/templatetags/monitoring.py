@@ -3,7 +3,7 @@
 from django import template
 from django.utils.translation import gettext as _
 
-from learncity.monitoring import reports
+from learncity.monitoring import reports, selectors
 
 register = template.Library()
 
@@ -16,7 +16,7 @@ def _localised(text: str) -> str:
 def mvalue(value, info):
     """A selectors.Value for an indicator: "35.2%", "1,234", "无数据" (no denominator), "<10" (a small cell)."""
     return _localised(reports.value_text(value, is_rate=getattr(info, "is_rate", False),
-                                         suppress_below=reports.min_cell()))
+                                         suppress_below=selectors.min_cell()))
 
 
 @register.filter

@@ -14,6 +14,8 @@ from django.core.management import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from learncity.monitoring import rollups
+
 
 class _Rollback(Exception):
     pass
@@ -29,8 +31,6 @@ class Command(BaseCommand):
         parser.add_argument("--year", type=int, default=None, help=_("只处理这一年（recompute、verify）"))
 
     def handle(self, *args, action, year=None, **options):
-        from learncity.monitoring import rollups
-
         if year is not None and not 1900 <= year <= 2999:
             raise CommandError(_("年份 %(year)s 超出范围") % {"year": year}, returncode=2)
         started = time.perf_counter()
