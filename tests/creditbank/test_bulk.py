@@ -20,7 +20,7 @@ from django.utils import timezone
 from learncity.catalog.models import LearningRecord, RecordKind, RecordSource
 from learncity.catalog.services import learning_record_create
 from learncity.core.audit import AuditEvent
-from learncity.creditbank import bulk, services
+from learncity.creditbank import bulk, bulk_sql, services
 from learncity.creditbank.ledger import ledger_verify
 from learncity.creditbank.models import (
     CreditClass,
@@ -276,13 +276,13 @@ def _before_first(prefix: str, call, done: list):
 
 def _spy_batches(monkeypatch):
     calls = []
-    original = bulk._batch_sql
+    original = bulk_sql._batch_sql
 
     def spy(t, actor, low, high, *, lock_first):
         calls.append((low, high, lock_first))
         return original(t, actor, low, high, lock_first=lock_first)
 
-    monkeypatch.setattr(bulk, "_batch_sql", spy)
+    monkeypatch.setattr(bulk_sql, "_batch_sql", spy)
     return calls
 
 

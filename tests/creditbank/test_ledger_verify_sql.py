@@ -41,7 +41,7 @@ def found(report) -> list[tuple]:
 
 @pytest.fixture
 def small_pages(monkeypatch):
-    monkeypatch.setattr(ledger, "_PAGE", SMALL_PAGE)
+    monkeypatch.setattr(ledger.walk, "_PAGE", SMALL_PAGE)
 
 
 @pytest.fixture
@@ -286,7 +286,7 @@ def _demo_city_put_back(django_db_setup, django_db_blocker):
 def test_two_connections_in_one_exported_snapshot_report_what_the_python_walk_does(_demo_city_put_back,
                                                                                     monkeypatch):
     # given the demo city (committed, so the second connection sees it) read in pages of 20 accounts
-    monkeypatch.setattr(ledger, "_PAGE", 20)
+    monkeypatch.setattr(ledger.walk, "_PAGE", 20)
     with_entries = list(LearningAccount.objects.filter(head_seq__gt=0).order_by("pk"))
     moved, cached = with_entries[3], with_entries[-2]
     # and tampering that needs no trigger dropped: a head moved, a cached balance, an entry without an account
@@ -297,7 +297,7 @@ def test_two_connections_in_one_exported_snapshot_report_what_the_python_walk_do
     _forge(missing, 1, GENESIS, "1")
     # and the main connection slowed a little, so the second one certainly verifies pages too
     pages_by = {}
-    page_sql = ledger._page_sql
+    page_sql = ledger.in_sql._page_sql
 
     def slowed(*args):
         pages_by.setdefault(threading.current_thread().name, []).append(args[:2])
@@ -305,7 +305,7 @@ def test_two_connections_in_one_exported_snapshot_report_what_the_python_walk_do
             time.sleep(0.05)
         return page_sql(*args)
 
-    monkeypatch.setattr(ledger, "_page_sql", slowed)
+    monkeypatch.setattr(ledger.in_sql, "_page_sql", slowed)
     # when the whole ledger is verified in verify's own snapshot
     report = both()
     # then the two connections shared the pages, and found exactly these

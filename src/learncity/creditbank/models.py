@@ -14,6 +14,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from learncity.catalog.models import LearningRecord
+from learncity.core.scopes import Capability, RestrictedManager, scoped
+from learncity.core.scopes.rules import by_institution, by_place, by_profile, own, public
+from learncity.creditbank.scope_rules import managed, reviewed
 from learncity.network.models import Institution
 from learncity.people.models import LearnerProfile, User
 from learncity.places.models import Place
@@ -31,12 +34,15 @@ class CreditClass(models.TextChoices):
     CULTURE = "culture", _("文化休闲")
 
 
+@scoped(browse=public(), view=public())
 class FrameworkLevel(models.Model):
     """A level of the qualifications framework (资历框架); ten by default (migration 0003), editable."""
 
     level = models.PositiveSmallIntegerField(_("等级"), unique=True)
     name = models.CharField(_("名称"), max_length=64)
     description = models.CharField(_("说明"), max_length=300, blank=True)
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["level"]
@@ -45,6 +51,7 @@ class FrameworkLevel(models.Model):
         return f"{self.level} {self.name}"
 
 
+@scoped(browse=public(), view=public(), change=by_place("city"))
 class CreditPolicy(models.Model):
     """The city's credit-bank policy: conversion constraints and learning incentives (学习积分, 终身学习之星)."""
 
@@ -61,16 +68,21 @@ class CreditPolicy(models.Model):
                                            default=Decimal("4"))
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = RestrictedManager()
+
     def __str__(self) -> str:
         return f"{self.city} credit policy"
 
 
+@scoped(browse=public(), view=public(), change=by_place("city"))
 class Standard(models.Model):
     """An outcome standard (认证标准) by its stable code; what it says lives in its versions."""
 
     code = models.CharField(_("标准代码"), max_length=40, unique=True)
     city = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["code"]
@@ -85,6 +97,7 @@ class VersionStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("已撤销")
 
 
+@scoped(browse=public(), view=public(), change=by_place("standard__city"))
 class StandardVersion(models.Model):
     """One version of a standard. A change makes a new version (the old one is superseded); outcomes keep the
     version they were recognised under. A withdrawn version recognises nothing more."""
@@ -107,6 +120,8 @@ class StandardVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
+    objects = RestrictedManager()
+
     class Meta:
         ordering = ["standard__code", "-version"]
         constraints = [
@@ -128,6 +143,7 @@ class StandardVersion(models.Model):
         return min(earned, self.credits)
 
 
+@scoped(browse=public(), view=public(), change=by_place("standard__city"))
 class Accreditation(models.Model):
     """A provider accredited to certify a standard (认证点); revoked accreditations recognise nothing more."""
 
@@ -136,6 +152,8 @@ class Accreditation(models.Model):
     granted_at = models.DateTimeField(auto_now_add=True)
     granted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["standard", "institution"], condition=Q(revoked_at__isnull=True),
@@ -156,6 +174,7 @@ def balance_field(credit_class: str) -> str:
     return f"balance_{credit_class}"
 
 
+@scoped(view=by_profile("learner"), change=by_profile("learner"))
 class LearningAccount(models.Model):
     """One lifelong learning account (终身学习账户) per resident. `head_seq`/`head_hash` are the ledger chain's
     end, changed only under this row's lock."""
@@ -175,6 +194,8 @@ class LearningAccount(models.Model):
     balance_vocational = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO, db_default=ZERO)
     balance_training = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO, db_default=ZERO)
     balance_culture = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO, db_default=ZERO)
+
+    objects = RestrictedManager()
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(**{f"balance_{c}__gte": 0}), name=f"account_{c}_not_negative")
@@ -201,6 +222,8 @@ class DeclarationStatus(models.TextChoices):
     REJECTED = "rejected", _("未通过")
 
 
+@scoped(view=own("account__learner__user") | reviewed(Capability.READ_REVIEWS),
+        change=reviewed(Capability.REVIEW))
 class Declaration(models.Model):
     """A learning outcome the learner declares (a certificate, a course taken elsewhere, volunteering), with
     evidence, waiting in the review queue."""
@@ -221,6 +244,8 @@ class Declaration(models.Model):
     reason = models.CharField(_("审核意见"), max_length=500, blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = RestrictedManager()
+
     class Meta:
         ordering = ["-submitted_at", "-id"]
 
@@ -228,6 +253,8 @@ class Declaration(models.Model):
         return f"{self.account} {self.title} ({self.status})"
 
 
+@scoped(view=own("declaration__account__learner__user")
+        | reviewed(Capability.READ_REVIEWS, "declaration__account__learner"))
 class Evidence(models.Model):
     """A file supporting a declaration, kept in the database so a declaration and its files are written in one
     transaction (nothing half-written on disk)."""
@@ -239,6 +266,8 @@ class Evidence(models.Model):
     sha256 = models.CharField(max_length=64)
     content = models.BinaryField()
 
+    objects = RestrictedManager()
+
     def __str__(self) -> str:
         return self.name
 
@@ -248,6 +277,7 @@ class RecognitionMethod(models.TextChoices):
     REVIEW = "review", _("申报审核认定")
 
 
+@scoped(view=by_profile("account__learner"), change=by_profile("account__learner"))
 class Outcome(models.Model):
     """A recognised learning outcome: what was learned, under which standard version, worth how many credits.
     Written once; a reversal is a ledger entry, never an edit. Append-only (database triggers refuse UPDATE and
@@ -281,6 +311,8 @@ class Outcome(models.Model):
     recognised_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                       db_index=False, db_constraint=False)
 
+    objects = RestrictedManager()
+
     class Meta:
         ordering = ["-date", "-id"]
         # An account's outcomes (a transcript sorts its few dozen rows itself): on the account alone the index
@@ -304,6 +336,9 @@ class TargetKind(models.TextChoices):
     CERTIFICATE = "certificate", _("证书")
 
 
+@scoped(browse=public(status__in=["active", "abolished"]),
+        view=public(status__in=["active", "abolished"]) | by_institution("target_institution"),
+        change=by_institution("target_institution"))
 class ConversionRule(models.Model):
     """Source standard(s) → credits in a target institution's programme or course, or a certificate."""
 
@@ -325,6 +360,8 @@ class ConversionRule(models.Model):
     reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     review_note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["code"]
@@ -348,6 +385,8 @@ class ConversionStatus(models.TextChoices):
     REJECTED = "rejected", _("未批准")
 
 
+@scoped(view=own("account__learner__user") | managed("rule__target_institution"),
+        change=managed("rule__target_institution"))
 class Conversion(models.Model):
     """A learner's application to convert outcomes by a rule; the target institution decides."""
 
@@ -362,6 +401,8 @@ class Conversion(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=500, blank=True)
 
+    objects = RestrictedManager()
+
     class Meta:
         ordering = ["-applied_at", "-id"]
 
@@ -369,12 +410,15 @@ class Conversion(models.Model):
         return f"{self.account} {self.rule.code} {self.credits_out}"
 
 
+@scoped(view=by_profile("outcome__account__learner"))
 class OutcomeUse(models.Model):
     """An outcome used by an approved conversion towards a target (the once-per-target policy reads these)."""
 
     outcome = models.ForeignKey(Outcome, on_delete=models.PROTECT, related_name="uses")
     conversion = models.ForeignKey(Conversion, on_delete=models.PROTECT, related_name="uses")
     target_key = models.CharField(max_length=200)
+
+    objects = RestrictedManager()
 
     class Meta:
         indexes = [models.Index(fields=["outcome", "target_key"])]
@@ -398,6 +442,7 @@ class EntryReason(models.TextChoices):
 CHAIN = 2
 
 
+@scoped(view=by_profile("account__learner"))
 class LedgerEntry(models.Model):
     """One credit movement. Append-only (database triggers refuse UPDATE and DELETE) and chained per account:
     hash = SHA-256(prev_hash, the entry's fields), prev_hash = the account's previous entry's hash. From chain
@@ -428,6 +473,8 @@ class LedgerEntry(models.Model):
     chain = models.PositiveSmallIntegerField(default=CHAIN)  # entries written before migration 0007: 1
     outcome_hash = models.CharField(max_length=64, blank=True, default="")  # "" without an outcome, and in chain 1
 
+    objects = RestrictedManager()
+
     class Meta:
         ordering = ["account", "seq"]
         constraints = [
@@ -445,6 +492,7 @@ class LedgerEntry(models.Model):
         return f"{self.account_id}#{self.seq} {self.reason} {self.credit_class} {self.amount}"
 
 
+@scoped(browse=public(), view=by_profile("account__learner"), change=by_profile("account__learner"))
 class Transcript(models.Model):
     """An issued transcript (学习成果证明): what it states is frozen in `content`, its digest and the ledger head
     it was issued at; the public verification page finds it by `token` and says whether it still holds."""
@@ -458,6 +506,8 @@ class Transcript(models.Model):
     content = models.JSONField()
     digest = models.CharField(max_length=64)
 
+    objects = RestrictedManager()
+
     class Meta:
         ordering = ["-issued_at"]
 
@@ -465,6 +515,7 @@ class Transcript(models.Model):
         return f"{self.account} transcript {self.token}"
 
 
+@scoped(browse=public(), view=by_profile("transcript__account__learner"))
 class TranscriptWithdrawal(models.Model):
     """An issued transcript withdrawn by its holder (or by staff who may issue one for them): from then on its
     verification says it no longer holds. Issued transcripts are append-only, so the withdrawal is a row of its
@@ -474,6 +525,8 @@ class TranscriptWithdrawal(models.Model):
     withdrawn_at = models.DateTimeField()
     withdrawn_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(max_length=200, blank=True)
+
+    objects = RestrictedManager()
 
     def __str__(self) -> str:
         return f"{self.transcript.token} withdrawn {self.withdrawn_at:%Y-%m-%d}"

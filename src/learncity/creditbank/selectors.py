@@ -6,13 +6,15 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
-from django.utils import timezone
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from learncity.catalog.models import LearningRecord
+from learncity.core.cache import fragment
 from learncity.core.errors import NotFound, PermissionDenied
-from learncity.core.scopes import Action, Role, scope_for
+from learncity.core.scopes import Action, Capability, scope_for
+from learncity.creditbank.ledger import OUTCOME_ALTERED, ledger_verify
 from learncity.creditbank.models import (
     Conversion,
     ConversionRule,
@@ -25,7 +27,6 @@ from learncity.creditbank.models import (
     LearningAccount,
     LedgerEntry,
     Outcome,
-    RuleStatus,
     Standard,
     StandardVersion,
     Transcript,
@@ -33,8 +34,8 @@ from learncity.creditbank.models import (
     VersionStatus,
     balance_field,
 )
-from learncity.network.models import Institution
-from learncity.people.models import LearnerProfile
+from learncity.creditbank.policy import city_of_place, policy_for
+from learncity.creditbank.scope_rules import reviewed_q
 from learncity.places.models import Place
 
 
@@ -42,29 +43,23 @@ def account_of(user) -> LearningAccount | None:
     """The signed-in learner's own account (None if not opened yet)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return LearningAccount.objects.filter(learner__user=user).select_related("learner").first()
+    return (LearningAccount.objects.restrict(user, Action.VIEW).filter(learner__user=user).select_related("learner")
+            .first())
 
 
 def account_get(*, actor, pk: int) -> LearningAccount:
     """An account the actor may see: their own, or a resident's within their people scope."""
-    scope = scope_for(actor)
-    account = (LearningAccount.objects.filter(pk=pk).filter(_accounts_q(scope))
+    account = (LearningAccount.objects.restrict(actor, Action.VIEW).filter(pk=pk)
                .select_related("learner", "learner__residence").first())
     if account is None:
         raise NotFound(gettext("未找到该学习账户"))
     return account
 
 
-def _accounts_q(scope) -> Q:
-    profiles = LearnerProfile.objects.filter(scope.profiles_q(Action.VIEW))
-    return Q(learner__in=profiles)
-
-
 def account_list(*, actor, q: str = "") -> QuerySet[LearningAccount]:
-    scope = scope_for(actor)
-    if not scope.is_staff_like:
+    if not scope_for(actor).may(Capability.STAFF_AREA):
         raise PermissionDenied(gettext("只有管理员和审计员可以查看学习账户列表"))
-    qs = LearningAccount.objects.filter(_accounts_q(scope)).select_related("learner", "learner__residence")
+    qs = LearningAccount.objects.restrict(actor, Action.VIEW).select_related("learner", "learner__residence")
     if q:
         qs = qs.filter(learner__name__contains=q.strip())
     return qs.order_by("pk")
@@ -72,6 +67,7 @@ def account_list(*, actor, q: str = "") -> QuerySet[LearningAccount]:
 
 def balances(account: LearningAccount) -> dict[str, Decimal]:
     """The account's balance per credit class, as the database has it now."""
+    # (an account its caller was given: read through account_of or account_get)
     found = LearningAccount.objects.filter(pk=account.pk).values(*(balance_field(c) for c in CreditClass.values)).first()
     return {c: Decimal(found[balance_field(c)] if found else 0).quantize(Decimal("0.01")) for c in CreditClass.values}
 
@@ -127,8 +123,6 @@ def transcript_content(account: LearningAccount) -> dict:
 def _zh(label) -> str:
     """A label as the document states it: in Chinese, whatever language the viewer reads the site in (the content
     and its digest must not depend on who issued it)."""
-    from django.utils import translation
-
     with translation.override("zh-hans"):
         return str(label)
 
@@ -150,16 +144,15 @@ def transcript_verify(token: str) -> Verification:
     """Public: what an issued transcript states, and whether it still holds — its content untouched, the account's
     chain intact up to the head it was issued at, its outcomes as their ledger entries recorded them, and none of
     them reversed since."""
-    from learncity.creditbank.ledger import OUTCOME_ALTERED, ledger_verify
-
-    transcript = Transcript.objects.filter(token=(token or "").strip()).select_related("account").first()
+    transcript = (Transcript.objects.restrict(None, Action.BROWSE).filter(token=(token or "").strip())
+                  .select_related("account").first())
     if transcript is None:
         raise NotFound(gettext("未找到该学习成果证明：编号有误，或证明不存在"))
     reasons = []
     canonical = json.dumps(transcript.content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     if hashlib.sha256(canonical.encode()).hexdigest() != transcript.digest:
         reasons.append(gettext("证明内容与出具时的摘要不一致"))
-    withdrawal = TranscriptWithdrawal.objects.filter(transcript=transcript).first()
+    withdrawal = TranscriptWithdrawal.objects.restrict(None, Action.BROWSE).filter(transcript=transcript).first()
     if withdrawal is not None:
         reasons.append(gettext("已于 %(day)s 由持有人或经办机构撤回") % {
             "day": f"{timezone.localtime(withdrawal.withdrawn_at):%Y-%m-%d}"})
@@ -169,7 +162,7 @@ def transcript_verify(token: str) -> Verification:
     report = ledger_verify(account_ids=[transcript.account_id])
     if not report.ok:
         reasons.append(gettext("该账户的账本校验未通过"))
-    if any(b.problem == OUTCOME_ALTERED for b in report.breaks):
+    if any(b.problem == gettext(OUTCOME_ALTERED) for b in report.breaks):
         reasons.append(gettext("该账户的部分学习成果与其账本记录不一致（成果在记账后被改动）"))
     stated = [o["id"] for c in transcript.content.get("classes", []) for y in c["years"] for o in y["outcomes"]]
     if LedgerEntry.objects.filter(outcome_id__in=stated, reason=EntryReason.REVERSAL,
@@ -180,7 +173,7 @@ def transcript_verify(token: str) -> Verification:
 
 def transcript_list(*, actor, account: LearningAccount) -> QuerySet[Transcript]:
     account_get(actor=actor, pk=account.pk)
-    return Transcript.objects.filter(account=account).select_related("withdrawal")
+    return Transcript.objects.restrict(actor, Action.VIEW).filter(account=account).select_related("withdrawal")
 
 
 # --- incentives -----------------------------------------------------------------------------------------
@@ -223,19 +216,16 @@ def incentives(account: LearningAccount, *, today: datetime.date | None = None,
 def credit_policy_of(learner) -> CreditPolicy:
     """The credit policy of the city the learner lives in: the same for every resident of a place, so kept as a
     fragment per residence until a policy changes (the "credits" version, bumped by policy_update)."""
-    from learncity.core.cache import fragment
-    from learncity.creditbank.services import _city_of, policy_for
-
     residence_id = learner.residence_id
     return fragment(("credit-policy", residence_id), ("credits",),
-                    lambda: policy_for(_city_of(Place.objects.get(pk=residence_id))))
+                    lambda: policy_for(city_of_place(Place.objects.get(pk=residence_id))))
 
 
 # --- standards, review queue, rules, conversions ----------------------------------------------------------
 
 def standard_list(*, actor=None, q: str = "", credit_class: str = "") -> QuerySet[StandardVersion]:
     """Current versions of all standards (public: learners choose one when declaring)."""
-    qs = (StandardVersion.objects.exclude(status=VersionStatus.SUPERSEDED)
+    qs = (StandardVersion.objects.restrict(actor, Action.BROWSE).exclude(status=VersionStatus.SUPERSEDED)
           .select_related("standard", "level").order_by("standard__code"))
     if q:
         qs = qs.filter(Q(name__contains=q.strip()) | Q(standard__code__icontains=q.strip()))
@@ -245,34 +235,25 @@ def standard_list(*, actor=None, q: str = "", credit_class: str = "") -> QuerySe
 
 
 def standard_get(code: str) -> Standard:
-    standard = Standard.objects.filter(code=code).first()
+    standard = Standard.objects.restrict(None, Action.BROWSE).filter(code=code).first()
     if standard is None:
         raise NotFound(gettext("未找到认证标准「%(code)s」") % {"code": code})
     return standard
 
 
 def declaration_list_mine(*, actor) -> QuerySet[Declaration]:
-    return (Declaration.objects.filter(account__learner__user=actor)
+    return (Declaration.objects.restrict(actor, Action.VIEW).filter(account__learner__user=actor)
             .select_related("standard").prefetch_related("evidence"))
 
 
 def review_queue(*, actor, status: str = DeclarationStatus.SUBMITTED) -> QuerySet[Declaration]:
-    """Declarations the actor may review: expert reviewers and city administrators, residents of their city."""
+    """Declarations the actor may read as a reviewer: expert reviewers, city administrators and auditors, of
+    residents of their city."""
     scope = scope_for(actor)
-    if not (scope.everything or scope.roles & {Role.EXPERT_REVIEWER, Role.CITY_ADMIN, Role.AUDITOR}):
+    if not scope.may(Capability.READ_REVIEWS):
         raise PermissionDenied(gettext("只有评审专家、市级管理员和审计员可以查看申报审核队列"))
-    from learncity.creditbank.services import reviewer_paths
-
-    q = Q()
-    if not scope.everything:
-        q = Q(pk__in=[])
-        paths = list(reviewer_paths(actor) or [])
-        if Role.AUDITOR in scope.roles:
-            paths += list(actor.role_assignments.filter(role=Role.AUDITOR, place__isnull=False)
-                          .values_list("place__path", flat=True))
-        for p in paths:
-            q |= Q(account__learner__residence__path__startswith=p)
-    qs = Declaration.objects.filter(q).select_related("account__learner", "standard").prefetch_related("evidence")
+    qs = (Declaration.objects.restrict(scope, Action.VIEW).filter(reviewed_q(scope, Capability.READ_REVIEWS))
+          .select_related("account__learner", "standard").prefetch_related("evidence"))
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("submitted_at", "pk")
@@ -280,31 +261,17 @@ def review_queue(*, actor, status: str = DeclarationStatus.SUBMITTED) -> QuerySe
 
 def declaration_get(*, actor, pk: int) -> Declaration:
     """A declaration its learner, or a reviewer of its city, may see."""
-    d = Declaration.objects.filter(pk=pk).select_related("account__learner__residence", "standard").first()
+    d = (Declaration.objects.restrict(actor, Action.VIEW).filter(pk=pk)
+         .select_related("account__learner__residence", "standard").first())
     if d is None:
         raise NotFound(gettext("未找到该申报"))
-    if d.account.learner.user_id == getattr(actor, "pk", None):
-        return d
-    try:
-        if review_queue(actor=actor, status="").filter(pk=pk).exists():
-            return d
-    except PermissionDenied:
-        pass
-    raise NotFound(gettext("未找到该申报"))
+    return d
 
 
 def rule_list(*, actor=None, status: str = "") -> QuerySet[ConversionRule]:
     """Rules are public once active; drafts and rules under review are seen by their institution and reviewers."""
-    scope = scope_for(actor)
-    qs = ConversionRule.objects.select_related("target_institution").prefetch_related("sources")
-    visible = Q(status__in=[RuleStatus.ACTIVE, RuleStatus.ABOLISHED])
-    if scope.everything:
-        visible = Q()
-    else:
-        visible |= Q(target_institution__in=Institution.objects.filter(scope.institutions_q(Action.CHANGE)))
-        if scope.roles & {Role.EXPERT_REVIEWER, Role.CITY_ADMIN, Role.AUDITOR}:
-            visible |= Q(target_institution__in=Institution.objects.filter(scope.institutions_q(Action.VIEW)))
-    qs = qs.filter(visible)
+    qs = (ConversionRule.objects.restrict(actor, Action.VIEW).select_related("target_institution")
+          .prefetch_related("sources"))
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("code")
@@ -318,15 +285,13 @@ def rule_get(*, actor=None, code: str) -> ConversionRule:
 
 
 def conversion_list_mine(*, actor) -> QuerySet[Conversion]:
-    return (Conversion.objects.filter(account__learner__user=actor)
+    return (Conversion.objects.restrict(actor, Action.VIEW).filter(account__learner__user=actor)
             .select_related("rule__target_institution").prefetch_related("outcomes"))
 
 
 def conversion_inbox(*, actor, status: str = ConversionStatus.APPLIED) -> QuerySet[Conversion]:
     """Applications the actor's institutions (or the institutions under an administrator) decide."""
-    scope = scope_for(actor)
-    institutions = Institution.objects.filter(scope.institutions_q(Action.CHANGE))
-    qs = (Conversion.objects.filter(rule__target_institution__in=institutions)
+    qs = (Conversion.objects.restrict(actor, Action.CHANGE)
           .select_related("rule__target_institution", "account__learner").prefetch_related("outcomes"))
     if status:
         qs = qs.filter(status=status)
@@ -334,13 +299,11 @@ def conversion_inbox(*, actor, status: str = ConversionStatus.APPLIED) -> QueryS
 
 
 def conversion_get(*, actor, pk: int) -> Conversion:
-    c = (Conversion.objects.filter(pk=pk).select_related("rule__target_institution", "account__learner").first())
+    c = (Conversion.objects.restrict(actor, Action.VIEW).filter(pk=pk)
+         .select_related("rule__target_institution", "account__learner").first())
     if c is None:
         raise NotFound(gettext("未找到该转换申请"))
-    if c.account.learner.user_id == getattr(actor, "pk", None) or conversion_inbox(actor=actor, status="").filter(
-            pk=pk).exists():
-        return c
-    raise NotFound(gettext("未找到该转换申请"))
+    return c
 
 
 def convertible_outcomes(*, account: LearningAccount, rule: ConversionRule,
@@ -373,19 +336,10 @@ def home_declarations_to_review(*, actor) -> dict | None:
     """Declarations waiting for the actor's review: an expert reviewer's or city administrator's, of residents of
     their city (an auditor reads the queue but reviews nothing). Their count and the date of the oldest. None for
     those who review nothing."""
-    from django.db.models import Count, Min
-
-    from learncity.creditbank.services import reviewer_paths
-
-    paths = reviewer_paths(actor)
-    if paths == []:
+    scope = scope_for(actor)
+    if not scope.may(Capability.REVIEW):
         return None
-    qs = Declaration.objects.filter(status=DeclarationStatus.SUBMITTED)
-    if paths is not None:
-        where = Q(pk__in=[])
-        for p in paths:
-            where |= Q(account__learner__residence__path__startswith=p)
-        qs = qs.filter(where)
+    qs = Declaration.objects.restrict(scope, Action.CHANGE).filter(status=DeclarationStatus.SUBMITTED)
     found = qs.aggregate(n=Count("pk"), oldest=Min("submitted_at"))
     return {"count": found["n"], "oldest": found["oldest"]}
 

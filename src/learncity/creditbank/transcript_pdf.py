@@ -12,6 +12,7 @@ from pathlib import Path
 import segno
 from django.utils import timezone, translation
 
+from learncity.core.pdf import pdf_render
 from learncity.creditbank.models import CreditClass, Transcript
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "creditbank" / "transcript.typ"
@@ -28,8 +29,6 @@ def transcript_pdf(transcript: Transcript, *, verify_url: str) -> bytes:
     """Render the issued transcript (Typst, creditbank/templates/creditbank/transcript.typ). Nothing is fetched:
     the QR code is SVG handed to the template and the font is the system's WenQuanYi Micro Hei (or Noto Sans CJK
     SC). Raises core.pdf.PdfError when it cannot be made."""
-    from learncity.core.pdf import pdf_render
-
     content = transcript.content
     issued_at = timezone.localtime(transcript.issued_at)
     classes = content.get("classes", [])

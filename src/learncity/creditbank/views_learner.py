@@ -20,10 +20,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from learncity.core import uploads
-from learncity.core.errors import DomainError, NotFound, PermissionDenied
+from learncity.core.errors import DomainError, NotFound
 from learncity.core.forms import add_domain_errors, flash_domain_errors, upload_refused
 from learncity.core.htmx import render_page
+from learncity.core.inputs import parse
 from learncity.creditbank import selectors, services
+from learncity.creditbank.inputs import DeclarationIn
 from learncity.creditbank.models import CreditClass, DeclarationKind, VersionStatus
 from learncity.creditbank.transcript_pdf import content_balances, transcript_pdf
 
@@ -245,14 +247,11 @@ def declarations(request):
                 # Each refused by its size before it is read (never more than a byte past the limit).
                 files = [(f.name, uploads.upload_read(f, limit=services.evidence_max_bytes(), zip_limits=False))
                          for f in data["evidence"]]
-                declaration = services.declaration_submit(
-                    actor=request.user, standard_code=data["standard"], kind=data["kind"], title=data["title"],
-                    issuer=data["issuer"], date=data["date"], hours=data["hours"], score=data["score"],
-                    note=data["note"], files=files)
+                declared = parse(DeclarationIn, {**data, "standard_code": data["standard"], "evidence": []})
+                declaration = services.declaration_submit(actor=request.user, files=files,
+                                                          **declared.model_dump(exclude={"evidence"}))
             except DomainError as exc:
-                if exc.status in (403, 404):
-                    raise
-                add_domain_errors(form, exc, aliases={"file": "evidence"})
+                add_domain_errors(form, exc, aliases={"file": "evidence", "standard_code": "standard"})
             else:
                 messages.success(request, _("已提交申报「%(t)s」，请等待审核") % {"t": declaration.title})
                 return redirect("creditbank:me_declarations")
@@ -268,10 +267,7 @@ def declarations(request):
 @login_required
 def evidence_download(request, pk: int, eid: int):
     """A declaration's evidence file, for its learner or a reviewer of the learner's city."""
-    try:
-        declaration = selectors.declaration_get(actor=request.user, pk=pk)
-    except PermissionDenied:  # neither its learner nor a reviewer: as if it did not exist
-        raise NotFound(_("未找到该申报")) from None
+    declaration = selectors.declaration_get(actor=request.user, pk=pk)  # neither its learner nor a reviewer: 404
     evidence = declaration.evidence.filter(pk=eid).first()
     if evidence is None:
         raise NotFound(_("未找到该证明材料"))
@@ -298,8 +294,6 @@ def conversions(request):
         try:
             conversion = services.conversion_apply(actor=request.user, rule=rule, outcome_ids=ids)
         except DomainError as exc:
-            if exc.status in (403, 404):
-                raise
             errors[rule.code] = [m for ms in exc.errors.values() for m in ms]
             chosen[rule.code] = {int(i) for i in ids}
             status = 400

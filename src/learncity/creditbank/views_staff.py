@@ -22,12 +22,14 @@ from django.views.decorators.http import require_POST
 
 from learncity.catalog.models import CourseKind, RecordKind
 from learncity.core import uploads
-from learncity.core.errors import DomainError, FileRejected, PermissionDenied
+from learncity.core.errors import DomainError, FileRejected, NotFound, PermissionDenied
 from learncity.core.forms import add_domain_errors, flash_domain_errors
 from learncity.core.htmx import render_page
-from learncity.core.scopes import Action, Role, scope_for
+from learncity.core.inputs import parse
+from learncity.core.scopes import Action, Capability, scope_for
 from learncity.core.tabular import check_headers, read_table
 from learncity.creditbank import selectors, services
+from learncity.creditbank.inputs import RuleIn, StandardIn, StandardRevision
 from learncity.creditbank.models import (
     ConversionStatus,
     CreditClass,
@@ -48,16 +50,12 @@ BULK_COLUMNS = {"id_number": ("身份证号码", "身份证号", "公民身份�
 # --- who the user is (what to show; the services decide what is allowed) --------------------------------------
 
 def _is_city_admin(scope) -> bool:
-    return scope.everything or Role.CITY_ADMIN in scope.roles
-
-
-def _is_reviewer(scope) -> bool:
-    return scope.everything or bool(scope.roles & {Role.EXPERT_REVIEWER, Role.CITY_ADMIN})
+    return scope.may(Capability.MANAGE_CREDIT_RULES)
 
 
 def _managed(user):
     """The institutions the user runs (staff: their own; administrators: those in their area)."""
-    return Institution.objects.filter(scope_for(user).institutions_q(Action.CHANGE)).order_by("code")
+    return Institution.objects.restrict(user, Action.CHANGE).order_by("code")
 
 
 def _admin_city(request) -> Place:
@@ -65,7 +63,7 @@ def _admin_city(request) -> Place:
     scope = scope_for(request.user)
     if not _is_city_admin(scope):
         raise PermissionDenied(_("只有市级管理员（终身教育促进委员会办公室）可以操作"))
-    cities = Place.objects.filter(scope.places_q(Action.CHANGE), level=PlaceLevel.CITY).order_by("code")
+    cities = Place.objects.restrict(scope, Action.CHANGE).filter(level=PlaceLevel.CITY).order_by("code")
     city = cities.filter(code=request.GET.get("city") or request.POST.get("city") or "").first() or cities.first()
     if city is None:
         raise PermissionDenied(_("您没有可管理的城市"))
@@ -89,10 +87,10 @@ def _messages_of(exc: DomainError) -> list[str]:
 def staff_home(request):
     """The credit bank's back office: the pages this user may use."""
     scope = scope_for(request.user)
-    if not scope.is_staff_like:
+    if not scope.may(Capability.STAFF_AREA):
         raise PermissionDenied(_("学分银行管理页面只对工作人员开放"))
     return render_page(request, "creditbank/staff/home.html", {
-        "can_review": _is_reviewer(scope) or Role.AUDITOR in scope.roles,
+        "can_review": scope.may(Capability.READ_REVIEWS),
         "runs_institutions": _managed(request.user).exists(),
         "is_city_admin": _is_city_admin(scope),
     })
@@ -109,7 +107,7 @@ def review(request):
     queue = selectors.review_queue(actor=request.user, status=status)
     return render_page(request, "creditbank/staff/review.html", {
         "declarations": queue[:LIMIT], "total": queue.count(), "status": status, "tabs": DeclarationStatus.choices,
-        "can_decide": _is_reviewer(scope_for(request.user)),
+        "can_decide": scope_for(request.user).may(Capability.REVIEW),
     })
 
 
@@ -123,8 +121,6 @@ def review_decide(request, pk: int):
         declaration = services.declaration_review(actor=request.user, declaration=declaration,
                                                   approve=_decision(request), reason=request.POST.get("reason", ""))
     except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
         error = _messages_of(exc)
     if request.htmx:
         declaration = selectors.declaration_get(actor=request.user, pk=pk)
@@ -167,8 +163,6 @@ def inbox_decide(request, pk: int):
         conversion = services.conversion_decide(actor=request.user, conversion=conversion,
                                                 approve=_decision(request), reason=request.POST.get("reason", ""))
     except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
         error = _messages_of(exc)
     if request.htmx:
         conversion = selectors.conversion_get(actor=request.user, pk=pk)
@@ -220,7 +214,7 @@ class StandardForm(forms.Form):
 
     def __init__(self, *args, revising=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["level"].choices = [(f.level, str(f)) for f in FrameworkLevel.objects.all()]
+        self.fields["level"].choices = [(f.level, str(f)) for f in FrameworkLevel.objects.restrict(None, Action.BROWSE)]
         if revising:  # a version changes what the standard says; its code and providers stay
             del self.fields["code"], self.fields["providers"], self.fields["effective_from"]
 
@@ -257,10 +251,9 @@ def standard_new(request):
     form = StandardForm(request.POST or None, initial={"min_hours": "0"})
     if request.method == "POST" and form.is_valid():
         try:
-            version = services.standard_create(actor=request.user, city=city, **form.values())
+            data = parse(StandardIn, {**form.values(), "city_code": city.code})  # the API's input, the same way
+            version = services.standard_create(actor=request.user, city=city, **data.model_dump(exclude={"city_code"}))
         except DomainError as exc:
-            if exc.status in (403, 404):
-                raise
             add_domain_errors(form, exc)
         else:
             messages.success(request, _("已创建认证标准「%(c)s」") % {"c": version.standard.code})
@@ -281,7 +274,7 @@ def _standard_page(request, standard, *, revise_form=None, status=200):
         .order_by("institution__code"),
         "is_city_admin": _is_city_admin(scope), "revise_form": revise_form,
         # The accreditation form's picker: the active institutions the admin may see, by name (no typed codes).
-        "institutions": Institution.objects.filter(scope.institutions_q(Action.VIEW), is_active=True)
+        "institutions": Institution.objects.restrict(scope, Action.VIEW).filter(is_active=True)
         .select_related("place").order_by("code")[:3000] if _is_city_admin(scope) else [],
     }, status=status)
 
@@ -298,10 +291,10 @@ def standard_revise(request, code: str):
     form = StandardForm(request.POST, revising=True)
     if form.is_valid():
         try:
-            version = services.standard_revise(actor=request.user, standard=standard, **form.values())
+            data = parse(StandardRevision, form.values())
+            version = services.standard_revise(actor=request.user, standard=standard,
+                                               **data.model_dump(exclude_unset=True))
         except DomainError as exc:
-            if exc.status in (403, 404):
-                raise
             add_domain_errors(form, exc)
         else:
             messages.success(request, _("已发布「%(c)s」第 %(v)s 版") % {"c": standard.code, "v": version.version})
@@ -329,12 +322,14 @@ def standard_accredit(request, code: str):
     if not _is_city_admin(scope_for(request.user)):
         raise PermissionDenied(_("只有市级管理员（终身教育促进委员会办公室）可以认证机构"))
     try:
-        institution = network_selectors.institution_get(actor=request.user,
-                                                        code=request.POST.get("institution_code", "").strip())
+        try:
+            institution = network_selectors.institution_get(actor=request.user,
+                                                            code=request.POST.get("institution_code", "").strip())
+        except NotFound:  # a mistyped code is an input error here
+            raise DomainError({"institution": _("未找到机构「%(c)s」") % {
+                "c": request.POST.get("institution_code", "")}}) from None
         services.accreditation_grant(actor=request.user, standard=standard, institution=institution)
     except DomainError as exc:
-        if exc.status == 404:  # a mistyped code is an input error here
-            exc = DomainError({"institution": _("未找到机构「%(c)s」") % {"c": request.POST.get("institution_code", "")}})
         flash_domain_errors(request, exc)
     else:
         messages.success(request, _("已认证 %(i)s 为「%(c)s」的认证机构") % {"i": institution.name, "c": standard.code})
@@ -373,7 +368,7 @@ def rules(request):
         status = ""
     managed = set(_managed(request.user).values_list("pk", flat=True))
     rows = [{"rule": r, "can_submit": r.status == RuleStatus.DRAFT and r.target_institution_id in managed,
-             "can_review": r.status == RuleStatus.REVIEW and _is_reviewer(scope),
+             "can_review": r.status == RuleStatus.REVIEW and scope.may(Capability.REVIEW),
              "can_abolish": r.status != RuleStatus.ABOLISHED and (r.target_institution_id in managed
                                                                   or _is_city_admin(scope))}
             for r in selectors.rule_list(actor=request.user, status=status)[:LIMIT]]
@@ -390,10 +385,8 @@ def rule_new(request):
     form = RuleForm(request.POST or None, institutions=institutions, standards=standards)
     if request.method == "POST" and form.is_valid():
         try:
-            rule = services.rule_create(actor=request.user, **form.cleaned_data)
+            rule = services.rule_create(actor=request.user, **parse(RuleIn, form.cleaned_data).model_dump())
         except DomainError as exc:
-            if exc.status in (403, 404):
-                raise
             add_domain_errors(form, exc, aliases={"sources": "source_codes",
                                                   "target_institution": "target_institution_code"})
         else:
@@ -445,8 +438,6 @@ def accounts_bulk(request):
         except FileRejected as exc:
             rejected = exc
         except DomainError as exc:
-            if exc.status in (403, 404):
-                raise
             errors = dict(sorted(exc.errors.items(), key=lambda item: _row_number(item[0])))  # in the file's order
     return render_page(request, "creditbank/staff/accounts_bulk.html", {
         "institutions": institutions, "chosen": chosen, "result": result, "errors": errors, "rejected": rejected},
@@ -487,8 +478,6 @@ def policy(request):
         try:
             services.policy_update(actor=request.user, city=city, **form.cleaned_data)
         except DomainError as exc:
-            if exc.status in (403, 404):
-                raise
             add_domain_errors(form, exc)
         else:
             messages.success(request, _("已保存%(c)s的学分银行政策") % {"c": city.name})

@@ -14,6 +14,11 @@ from django.core.management import BaseCommand, CommandError
 from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from learncity.creditbank.ledger import ledger_verify
+from learncity.creditbank.models import LearningAccount, LedgerEntry
 
 ACCOUNT_NUMBER = re.compile(r"^(?:LA)?(\d{1,12})$", re.IGNORECASE)
 
@@ -47,12 +52,6 @@ class Command(BaseCommand):
             self.verify(accounts=options["account"], as_json=options["json"], verbosity=options["verbosity"])
 
     def verify(self, *, accounts: list[str] | None, as_json: bool, verbosity: int) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        from learncity.creditbank.ledger import ledger_verify
-        from learncity.creditbank.models import LearningAccount, LedgerEntry
-
         account_ids = None
         if accounts is not None:
             account_ids = sorted({account_id_of(a) for a in accounts})

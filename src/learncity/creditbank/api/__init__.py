@@ -8,18 +8,47 @@ naming the field. Evidence files come as base64 in the JSON body. The public tra
 
 import base64
 import binascii
-import datetime
-from decimal import Decimal
 
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
-from ninja import Router, Schema
+from ninja import Router
 from ninja.pagination import paginate
 
 from learncity.core import uploads
 from learncity.core.errors import DomainError, NotFound
+from learncity.core.scopes import Action
 from learncity.creditbank import selectors, services
+from learncity.creditbank.api.schemas import (
+    AccountOut,
+    AccreditationOut,
+    BulkOut,
+    ConversionOut,
+    DeclarationOut,
+    EntryOut,
+    IncentivesOut,
+    OutcomeOut,
+    ReviewOut,
+    RuleOut,
+    StandardOut,
+    TranscriptOut,
+    VerificationOut,
+    VersionOut,
+)
+from learncity.creditbank.inputs import (
+    AbolishIn,
+    AccreditationIn,
+    BulkIn,
+    ConversionIn,
+    DecisionIn,
+    DeclarationIn,
+    EvidenceIn,
+    ReasonIn,
+    RuleIn,
+    RuleReviewIn,
+    StandardIn,
+    StandardRevision,
+)
 from learncity.creditbank.models import (
     Accreditation,
     Conversion,
@@ -34,408 +63,6 @@ from learncity.network import selectors as network_selectors
 from learncity.places.models import Place, PlaceLevel
 
 router = Router(tags=["creditbank"])
-
-Number = Decimal | str  # passed through to the services, which validate it and name the field
-DateIn = datetime.date | str  # a bad date is the services' 400 naming the field, like a bad number
-
-
-# --- schemas ----------------------------------------------------------------------------------------------
-
-class IncentivesOut(Schema):
-    points: Decimal
-    hours_total: Decimal
-    hours_year: Decimal
-    credits: Decimal
-    star_candidate: bool
-
-
-class AccountOut(Schema):
-    id: int
-    number: str
-    name: str
-    opened_at: datetime.datetime
-    opened_via: str
-    balances: dict[str, Decimal]
-    incentives: IncentivesOut
-
-
-class OutcomeOut(Schema):
-    id: int
-    title: str
-    standard: str
-    standard_version: int
-    level: int
-    method: str
-    provider: str
-    date: datetime.date
-    hours: Decimal
-    score: Decimal | None
-    credit_class: str
-    credits: Decimal
-    basis: str
-    reversed: bool
-
-    @staticmethod
-    def resolve_standard(obj):
-        return obj.standard_version.standard.code
-
-    @staticmethod
-    def resolve_standard_version(obj):
-        return obj.standard_version.version
-
-    @staticmethod
-    def resolve_level(obj):
-        return obj.standard_version.level.level
-
-    @staticmethod
-    def resolve_provider(obj):
-        return obj.provider_name
-
-    @staticmethod
-    def resolve_reversed(obj):
-        return bool(getattr(obj, "reversed", False))
-
-
-class EntryOut(Schema):
-    seq: int
-    credit_class: str
-    amount: Decimal
-    reason: str
-    outcome_id: int | None
-    conversion_id: int | None
-    reverses_id: int | None
-    memo: str
-    created_at: datetime.datetime
-    prev_hash: str
-    hash: str
-
-
-class TranscriptOut(Schema):
-    token: str
-    verify_url: str
-    issued_at: datetime.datetime
-    head_seq: int
-    digest: str
-
-
-class VerificationOut(Schema):
-    token: str
-    valid: bool
-    reasons: list[str]
-    issued_at: datetime.datetime
-    head_seq: int
-    digest: str
-    content: dict
-
-
-class PersonIn(Schema):
-    id_number: str
-    name: str = ""
-
-
-class BulkIn(Schema):
-    institution_code: str
-    people: list[PersonIn]
-
-
-class BulkOut(Schema):
-    opened: int
-    existed: int
-
-
-class VersionOut(Schema):
-    code: str
-    version: int
-    name: str
-    credit_class: str
-    level: int
-    credits: Decimal
-    hours_per_credit: Decimal | None
-    min_hours: Decimal
-    min_score: Decimal | None
-    evidence: str
-    record_kinds: list[str]
-    course_kinds: list[str]
-    status: str
-    effective_from: datetime.date
-
-    @staticmethod
-    def resolve_code(obj):
-        return obj.standard.code
-
-    @staticmethod
-    def resolve_level(obj):
-        return obj.level.level
-
-    @staticmethod
-    def resolve_record_kinds(obj):
-        return [k for k in obj.record_kinds.split(",") if k]
-
-    @staticmethod
-    def resolve_course_kinds(obj):
-        return [k for k in obj.course_kinds.split(",") if k]
-
-
-class ProviderOut(Schema):
-    code: str
-    name: str
-
-
-class StandardOut(Schema):
-    code: str
-    city_code: str
-    current: VersionOut | None
-    versions: list[VersionOut]
-    providers: list[ProviderOut]
-
-    @staticmethod
-    def resolve_city_code(obj):
-        return obj.city.code
-
-    @staticmethod
-    def resolve_current(obj):
-        return next((v for v in obj.versions.all() if v.status != "superseded"), None)
-
-    @staticmethod
-    def resolve_versions(obj):
-        return list(obj.versions.all())
-
-    @staticmethod
-    def resolve_providers(obj):
-        return [ProviderOut(code=a.institution.code, name=a.institution.name)
-                for a in obj.accreditations.all() if a.revoked_at is None]
-
-
-class StandardIn(Schema):
-    city_code: str
-    code: str
-    name: str
-    credit_class: str
-    level: int | str
-    credits: Number
-    hours_per_credit: Number | None = None
-    min_hours: Number | None = None
-    min_score: Number | None = None
-    evidence: str = ""
-    record_kinds: list[str] = []
-    course_kinds: list[str] = []
-    effective_from: DateIn | None = None
-    providers: list[str] = []
-
-
-class StandardRevision(Schema):
-    """A field left out stays as in the current version; null is refused (422), but for `hours_per_credit` and `min_score` (null: no such rule)."""
-
-    name: str = None
-    credit_class: str = None
-    level: int | str = None
-    credits: Number = None
-    hours_per_credit: Number | None = None
-    min_hours: Number = None
-    min_score: Number | None = None
-    evidence: str = None
-    record_kinds: list[str] = None
-    course_kinds: list[str] = None
-    effective_from: DateIn = None
-
-
-class ReasonIn(Schema):
-    reason: str
-
-
-class AccreditationIn(Schema):
-    institution_code: str
-
-
-class AccreditationOut(Schema):
-    standard: str
-    institution_code: str
-    institution_name: str
-    granted_at: datetime.datetime
-
-    @staticmethod
-    def resolve_standard(obj):
-        return obj.standard.code
-
-    @staticmethod
-    def resolve_institution_code(obj):
-        return obj.institution.code
-
-    @staticmethod
-    def resolve_institution_name(obj):
-        return obj.institution.name
-
-
-class EvidenceIn(Schema):
-    name: str
-    content_base64: str
-
-
-class EvidenceOut(Schema):
-    id: int
-    name: str
-    content_type: str
-    size: int
-    sha256: str
-
-
-class DeclarationIn(Schema):
-    standard_code: str
-    kind: str
-    title: str
-    issuer: str
-    date: DateIn
-    hours: Number = "0"
-    score: Number | None = None
-    note: str = ""
-    evidence: list[EvidenceIn] = []
-
-
-class DeclarationOut(Schema):
-    id: int
-    account: str
-    standard_code: str
-    kind: str
-    title: str
-    issuer: str
-    date: datetime.date
-    hours: Decimal
-    score: Decimal | None
-    note: str
-    status: str
-    submitted_at: datetime.datetime
-    reason: str
-    reviewed_at: datetime.datetime | None
-    evidence: list[EvidenceOut]
-
-    @staticmethod
-    def resolve_account(obj):
-        return obj.account.number
-
-    @staticmethod
-    def resolve_standard_code(obj):
-        return obj.standard.code
-
-    @staticmethod
-    def resolve_evidence(obj):
-        return list(obj.evidence.all())
-
-
-class ReviewOut(DeclarationOut):
-    learner_name: str
-
-    @staticmethod
-    def resolve_learner_name(obj):
-        return obj.account.learner.name
-
-
-class DecisionIn(Schema):
-    approve: bool
-    reason: str
-
-
-class RuleIn(Schema):
-    code: str
-    name: str
-    source_codes: list[str]
-    target_institution_code: str
-    target_kind: str
-    target_name: str
-    target_class: str
-    ratio: Number
-    cap_per_learner: Number
-    min_score: Number | None = None
-    effective_from: DateIn
-    abolished_on: DateIn | None = None
-
-
-class RuleOut(Schema):
-    code: str
-    name: str
-    sources: list[str]
-    target_institution_code: str
-    target_institution_name: str
-    target_kind: str
-    target_name: str
-    target_class: str
-    ratio: Decimal
-    cap_per_learner: Decimal
-    min_score: Decimal | None
-    effective_from: datetime.date
-    abolished_on: datetime.date | None
-    status: str
-    review_note: str
-
-    @staticmethod
-    def resolve_sources(obj):
-        return sorted(s.code for s in obj.sources.all())
-
-    @staticmethod
-    def resolve_target_institution_code(obj):
-        return obj.target_institution.code
-
-    @staticmethod
-    def resolve_target_institution_name(obj):
-        return obj.target_institution.name
-
-
-class RuleReviewIn(Schema):
-    approve: bool
-    note: str
-
-
-class AbolishIn(Schema):
-    on: DateIn | None = None
-
-
-class ConversionIn(Schema):
-    rule_code: str
-    outcome_ids: list[int]
-
-
-class ConversionOut(Schema):
-    id: int
-    account: str
-    learner_name: str
-    rule_code: str
-    target_institution_code: str
-    target_name: str
-    target_class: str
-    outcome_ids: list[int]
-    credits_in: Decimal
-    credits_out: Decimal
-    status: str
-    applied_at: datetime.datetime
-    decided_at: datetime.datetime | None
-    reason: str
-
-    @staticmethod
-    def resolve_account(obj):
-        return obj.account.number
-
-    @staticmethod
-    def resolve_learner_name(obj):
-        return obj.account.learner.name
-
-    @staticmethod
-    def resolve_rule_code(obj):
-        return obj.rule.code
-
-    @staticmethod
-    def resolve_target_institution_code(obj):
-        return obj.rule.target_institution.code
-
-    @staticmethod
-    def resolve_target_name(obj):
-        return obj.rule.target_name
-
-    @staticmethod
-    def resolve_target_class(obj):
-        return obj.rule.target_class
-
-    @staticmethod
-    def resolve_outcome_ids(obj):
-        return sorted(o.pk for o in obj.outcomes.all())
 
 
 # --- lookups (the object a call is about, as its reader may see it) ---------------------------------------
@@ -461,7 +88,7 @@ def _standard(code: str):
 
 def _standard_out(code: str) -> Standard:
     standard = selectors.standard_get(code)
-    return (Standard.objects.filter(pk=standard.pk).select_related("city")
+    return (Standard.objects.restrict(None, Action.BROWSE).filter(pk=standard.pk).select_related("city")
             .prefetch_related("versions__level", "versions__standard", "accreditations__institution").get())
 
 
@@ -499,7 +126,7 @@ def _decode(files: list[EvidenceIn]) -> list[tuple[str, bytes]]:
 
 
 def _city(code: str) -> Place:
-    city = Place.objects.filter(code=(code or "").strip(), level__lte=PlaceLevel.CITY).first()
+    city = Place.objects.restrict(None, Action.BROWSE).filter(code=(code or "").strip(), level__lte=PlaceLevel.CITY).first()
     if city is None:
         raise DomainError({"city_code": gettext("「%(code)s」不是市级行政区划代码") % {"code": code}})
     return city
@@ -588,7 +215,7 @@ def standard_get(request, code: str):
 
 @router.post("/standards", response={201: VersionOut})
 def standard_create(request, payload: StandardIn):
-    data = payload.dict()
+    data = payload.model_dump()
     city = _city(data.pop("city_code"))
     return _version(services.standard_create(actor=request.auth, city=city, **data))
 
@@ -596,7 +223,7 @@ def standard_create(request, payload: StandardIn):
 @router.post("/standards/{code}/versions", response={201: VersionOut})
 def standard_revise(request, code: str, payload: StandardRevision):
     version = services.standard_revise(actor=request.auth, standard=_standard(code),
-                                       **payload.dict(exclude_unset=True))
+                                       **payload.model_dump(exclude_unset=True))
     return _version(version)
 
 
@@ -617,7 +244,7 @@ def accreditation_grant(request, code: str, payload: AccreditationIn):
 
 @router.post("/declarations", response={201: DeclarationOut})
 def declaration_submit(request, payload: DeclarationIn):
-    data = payload.dict(exclude={"evidence"})
+    data = payload.model_dump(exclude={"evidence"})
     declaration = services.declaration_submit(actor=request.auth, files=_decode(payload.evidence), **data)
     return _declaration(declaration.pk)
 
@@ -650,7 +277,7 @@ def rule_list(request, status: str = ""):
 
 @router.post("/rules", response={201: RuleOut})
 def rule_create(request, payload: RuleIn):
-    return _rule(services.rule_create(actor=request.auth, **payload.dict()))
+    return _rule(services.rule_create(actor=request.auth, **payload.model_dump()))
 
 
 @router.post("/rules/{code}/submit", response=RuleOut)
@@ -703,9 +330,9 @@ def conversion_decide(request, pk: int, payload: DecisionIn):
 
 @router.post("/outcomes/{pk}/reverse", response={201: EntryOut})
 def outcome_reverse(request, pk: int, payload: ReasonIn):
-    outcome = Outcome.objects.filter(pk=pk).select_related("account__learner__residence").first()
+    outcome = (Outcome.objects.restrict(request.auth, Action.VIEW).filter(pk=pk)  # hidden outside the reader's scope
+               .select_related("account__learner__residence").first())
     if outcome is None:
         raise NotFound(gettext("未找到该学习成果"))
-    selectors.account_get(actor=request.auth, pk=outcome.account_id)  # hidden outside the reader's scope
     entry = services.outcome_reverse(actor=request.auth, outcome=outcome, reason=payload.reason)
     return LedgerEntry.objects.get(pk=entry.pk)
