@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "learncity.places",
     "learncity.network",
     "learncity.people",
+    "learncity.records",
     "learncity.catalog",
     "learncity.creditbank",
     "learncity.intake",
