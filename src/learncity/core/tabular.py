@@ -28,7 +28,13 @@ from pathlib import Path, PurePath
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
+from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.worksheet.dimensions import SheetDimension
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
 
 from learncity.core import uploads
 from learncity.core.errors import CellError, FileRejected
@@ -144,10 +150,6 @@ def _sheet_size(ws) -> None:
     looks for the sheet's <dimension> and stops at its data, but waits for the data's *end* tag, so a sheet
     without one was parsed whole at load (a million empty rows: 10 s, before a row was read). This stops at the
     data's start tag. Installed for the process when this module is imported."""
-    from openpyxl.worksheet.dimensions import SheetDimension
-    from openpyxl.xml.constants import SHEET_MAIN_NS
-    from openpyxl.xml.functions import iterparse
-
     with ws._get_source() as src:
         for _event, element in iterparse(src, events=("start",)):
             if element.tag == f"{{{SHEET_MAIN_NS}}}dimension":
@@ -160,8 +162,6 @@ def _sheet_size(ws) -> None:
 
 
 def _install_sheet_size() -> None:
-    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-
     ReadOnlyWorksheet._get_size = _sheet_size
 
 
@@ -202,9 +202,6 @@ def shared_strings_read(src, *, name: str, entry: str, size: int) -> SharedStrin
     <t>, then the <t> of each rich-text run (not the phonetic <rPh> runs), with Excel's escape "x005F_" dropped.
     Every element is taken off the tree as it ends (the tree holds the open ones only, at most
     MAX_SHARED_STRINGS_DEPTH deep), so memory is the strings' text, whatever the XML around it."""
-    from openpyxl.xml.constants import SHEET_MAIN_NS
-    from openpyxl.xml.functions import iterparse
-
     uploads.shared_strings_check(size, name=name, entry=entry)
     si, t, r = (f"{{{SHEET_MAIN_NS}}}{tag}" for tag in ("si", "t", "r"))
     strings = SharedStrings()
@@ -231,28 +228,24 @@ def shared_strings_read(src, *, name: str, entry: str, size: int) -> SharedStrin
     return strings
 
 
-def _reader_class():
+class _Reader(ExcelReader):
     """openpyxl's ExcelReader with its shared strings read by `shared_strings_read`."""
-    from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
 
-    class Reader(ExcelReader):
-        upload_name = "upload"
+    upload_name = "upload"
 
-        def read_strings(self):
-            part = self.package.find(SHARED_STRINGS)
-            if part is not None:
-                path = part.PartName[1:]
-                with self.archive.open(path) as src:
-                    self.shared_strings = shared_strings_read(src, name=self.upload_name, entry=path,
-                                                              size=self.archive.getinfo(path).file_size)
-
-    return Reader
+    def read_strings(self):
+        part = self.package.find(SHARED_STRINGS)
+        if part is not None:
+            path = part.PartName[1:]
+            with self.archive.open(path) as src:
+                self.shared_strings = shared_strings_read(src, name=self.upload_name, entry=path,
+                                                          size=self.archive.getinfo(path).file_size)
 
 
 def _workbook_load(source, *, name: str):
     """openpyxl's load_workbook(read_only=True, data_only=False), its shared strings read by
     `shared_strings_read`."""
-    reader = _reader_class()(source, read_only=True, data_only=False)
+    reader = _Reader(source, read_only=True, data_only=False)
     reader.upload_name = name
     try:
         reader.read()
@@ -297,8 +290,6 @@ def _workbook_open(source: bytes | Path, *, name: str):
 def _active_sheet(wb, *, name: str):
     """(active sheet, its row estimate), refusing a hidden sheet or one that is not a worksheet, naming the
     sheets; the workbook is closed when it refuses."""
-    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-
     try:
         ws = wb.active
         if ws is None or not isinstance(ws, ReadOnlyWorksheet) or ws.sheet_state != "visible":
@@ -356,8 +347,6 @@ def _merged_problems(sheet: XlsxSheet, parser) -> None:
 
 def _sheet_rows(wb, ws, sheet: XlsxSheet, *, name: str) -> Iterator[tuple[int, dict[int, object]]]:
     """The rows of `sheet` as `XlsxSheet.rows` yields them; closes the workbook when they end."""
-    from openpyxl.worksheet._reader import WorkSheetParser
-
     empty_from, empty = 0, 0
     try:
         with ws._get_source() as src:
