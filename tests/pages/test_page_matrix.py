@@ -279,7 +279,7 @@ PAGES: dict[str, Page] = {
         state=_count(AuditEvent)),
     "/learn/timetable/": Page(),
     # --- catalog: running courses
-    "/learn/manage/": Page(),
+    "/learn/manage/": Page(query=lambda obj: {"term": "2031春"}),  # the matrix's courses: the first page holds them
     "/learn/manage/courses/new/": Page(
         post_on=INSTITUTIONS, post=_course_form, state=lambda inst, w: Course.objects.filter(institution=inst).count()),
     "/learn/manage/courses/<int:pk>/": Page(
@@ -1088,6 +1088,22 @@ BACK_OFFICE = ("/places/", "/network/", "/people/accounts/", "/people/users/", "
 # Who is outside each role's scope: the staff's school is in 鼓楼区; `district_admin` runs 鼓楼区.
 OUTSIDE = {"institution_staff": {"gulou_other", "taijiang", "others"}, "district_admin": {"taijiang", "others"}}
 
+# Lists: a row from outside a role's scope must not be on its page, and is on the pages of those whose scope holds
+# it (so the check is not empty). route -> [(what marks the row in the page, the roles whose page shows it)].
+CITY_WIDE = frozenset({"city_admin", "expert_reviewer", "auditor"})
+LISTS: dict[str, list[tuple[Callable, frozenset]]] = {
+    "/intake/jobs/": [(lambda w: f"/intake/jobs/{w.job_taijiang.pk}/", frozenset({"city_admin"})),
+                      (lambda w: f"/intake/jobs/{w.job_gulou_other.pk}/", frozenset({"district_admin", "city_admin"}))],
+    "/intake/keys/": [(lambda w: w.key_taijiang.prefix, frozenset({"city_admin"})),
+                      (lambda w: w.key_gulou_other.prefix, frozenset({"district_admin", "city_admin"}))],
+    "/credits/inbox/": [(lambda w: f"/credits/inbox/{w.application_taijiang.pk}/", frozenset({"city_admin"})),
+                        (lambda w: f"/credits/inbox/{w.application_gulou.pk}/",
+                         frozenset({"institution_staff", "district_admin", "city_admin"}))],
+    "/learn/manage/": [(lambda w: w.draft_taijiang.title, CITY_WIDE),
+                       (lambda w: w.draft_gulou_other.title, CITY_WIDE | {"district_admin"})],
+    "/network/committees/": [(lambda w: f"/network/committees/{w.t.taijiang_committee.pk}/", CITY_WIDE)],
+}
+
 # Pages that answer a role as they should not (a real leak, or a page that is broken today): xfail, strict, so
 # that fixing one is noticed. (route, target, role) -> why.
 LEAKS: dict[tuple[str, str, str], str] = {}
@@ -1193,6 +1209,10 @@ def test_page_answers_each_role_as_declared(route, target, role, expected, world
         # Then the answer is the declared one, and reading wrote nothing to the audit trail
         _check(response, expected, url)
         assert AuditEvent.objects.count() == audit_before
+        if expected == OK and route in LISTS:
+            html = response.content.decode()
+            for marker, seen_by in LISTS[route]:
+                assert (marker(world) in html) == (role in seen_by), (marker(world), seen_by)
 
 
 @pytest.mark.parametrize(("route", "target", "role", "expected"), POSTED)
