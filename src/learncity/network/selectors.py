@@ -14,7 +14,7 @@ from learncity.network.models import (
     NetworkLevel,
 )
 from learncity.places.models import Place
-from learncity.places.selectors import place_list
+from learncity.places.selectors import place_children
 
 
 def institution_list(*, actor, action: Action = Action.VIEW, place_code: str | None = None, kind: str | None = None,
@@ -86,20 +86,23 @@ def member_unit_list(*, actor, committee: Committee | None = None,
     return qs
 
 
-def place_children_with_counts(*, actor, place: Place) -> list[Place]:
-    """The visible children of a place, each annotated with its institution count (the whole subtree)."""
-    children = list(place_list(actor=actor).filter(parent=place))
+def institutions_counted_by_child(*, actor, place: Place, children: list[Place]) -> list[Place]:
+    """`children` (a place's), each annotated with the count of institutions the actor sees in its subtree."""
     if not children:
-        return []
+        return children
     inst = Institution.objects.restrict(actor, Action.VIEW).filter(place__path__startswith=place.path)
     counts: dict[str, int] = {}
     for path, n in inst.values_list("place__path").annotate(n=Count("id")):
         parts = path[len(place.path):].split("/")
         if parts and parts[0]:
             counts[parts[0]] = counts.get(parts[0], 0) + n
-    kids = dict(Place.objects.restrict(actor, Action.BROWSE).filter(parent__in=children)
-                .values_list("parent_id").annotate(n=Count("id")))
     for c in children:
         c.institution_count = counts.get(c.code, 0)
-        c.child_count = kids.get(c.id, 0)
     return children
+
+
+def place_children_with_counts(*, actor, place: Place) -> list[Place]:
+    """The visible children of a place, each annotated with its institution count (the whole subtree) and its own
+    count of children."""
+    return institutions_counted_by_child(actor=actor, place=place,
+                                         children=place_children(actor=actor, place=place))

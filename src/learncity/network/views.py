@@ -9,6 +9,7 @@ from learncity.core.htmx import render_page
 from learncity.core.scopes import Action, Capability, scope_for
 from learncity.network import selectors, services
 from learncity.network.forms import InstitutionForm
+from learncity.network.models import DesignationKind, DesignationTier
 from learncity.places import selectors as place_selectors
 from learncity.places.models import Place
 
@@ -24,6 +25,19 @@ def _nodes(request, places: list[Place]) -> list[dict]:
     for inst in selectors.institution_list(actor=request.user).filter(place__in=places):
         by_place.setdefault(inst.place_id, []).append(inst)
     return [{"place": p, "institutions": by_place.get(p.pk, [])} for p in places]
+
+
+def place_page_part(request, place: Place, context: dict) -> None:
+    """The network's part of a place's page (places.views.PLACE_PAGE_PARTS): the institutions located there and
+    their kinds, the place's designations with the form to add one, and each child's count of institutions."""
+    selectors.institutions_counted_by_child(actor=request.user, place=place, children=context["children"])
+    context.update(
+        institutions=list(selectors.institution_list(actor=request.user).filter(place=place)),
+        kinds=selectors.institution_counts_by_kind(actor=request.user, place=place),
+        designations=list(selectors.designation_list(actor=request.user, place=place)),
+        designation_kinds=DesignationKind.choices,
+        designation_tiers=DesignationTier.choices,
+    )
 
 
 @login_required

@@ -1,6 +1,6 @@
 """Reads of places, always scoped to the acting user."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext
 
 from learncity.core.errors import DomainError, NotFound
@@ -48,6 +48,17 @@ def place_ancestors(place: Place) -> list[Place]:
     codes = [c for c in place.path.strip("/").split("/")][:-1]
     by_code = {p.code: p for p in public_places().filter(code__in=codes)}
     return [by_code[c] for c in codes if c in by_code]
+
+
+def place_children(*, actor, place: Place) -> list[Place]:
+    """The children of a place the actor sees, each annotated with its own count of children."""
+    children = list(place_list(actor=actor).filter(parent=place))
+    if not children:
+        return []
+    kids = dict(public_places().filter(parent__in=children).values_list("parent_id").annotate(n=Count("id")))
+    for c in children:
+        c.child_count = kids.get(c.id, 0)
+    return children
 
 
 def population_list(*, actor, place: Place, action: Action = Action.VIEW) -> QuerySet[Population]:

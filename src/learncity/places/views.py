@@ -1,5 +1,8 @@
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
@@ -8,10 +11,13 @@ from learncity.core.errors import DomainError, FileRejected, PermissionDenied
 from learncity.core.forms import flash_domain_errors
 from learncity.core.htmx import render_page
 from learncity.core.scopes import Action, scope_for
-from learncity.network import selectors as network_selectors
-from learncity.network.models import DesignationKind, DesignationTier
 from learncity.places import selectors, services
-from learncity.places.models import AGE_BAND_CODES, PlaceLevel
+from learncity.places.models import AGE_BAND_CODES, Place, PlaceLevel
+
+# What the apps above places add to a place's page (the network: the institutions located there, their kinds, the
+# place's designations and each child's count of institutions): functions (request, place, context) that add to the
+# context, appended by those apps' AppConfig.ready, so places imports none of them.
+PLACE_PAGE_PARTS: list[Callable[[HttpRequest, Place, dict], None]] = []
 
 
 @login_required
@@ -27,21 +33,18 @@ def detail(request, code: str):
     context = {
         "place": place,
         "ancestors": [(a, scope.can_view_place(a)) for a in selectors.place_ancestors(place)],
-        "children": network_selectors.place_children_with_counts(actor=request.user, place=place),
+        "children": selectors.place_children(actor=request.user, place=place),
         "population": population,
         "grid": grid,
         "children_sum": (selectors.population_children_sum(actor=request.user, place=place, year=population.year)
                          if population else None),
-        "institutions": list(network_selectors.institution_list(actor=request.user).filter(place=place)),
-        "kinds": network_selectors.institution_counts_by_kind(actor=request.user, place=place),
-        "designations": list(network_selectors.designation_list(actor=request.user, place=place)),
         "can_change": scope.can_change_place(place.path),
         "is_street": place.level == PlaceLevel.STREET,
         "is_district": place.level == PlaceLevel.DISTRICT,
-        "designation_kinds": DesignationKind.choices,
-        "designation_tiers": DesignationTier.choices,
         "bands": AGE_BAND_CODES,
     }
+    for part in PLACE_PAGE_PARTS:
+        part(request, place, context)
     return render_page(request, "places/detail.html", context)
 
 
