@@ -18,6 +18,7 @@ from learncity.intake.models import ImportJob, ProviderKey
 from learncity.network.models import Institution
 from learncity.places.models import Place
 from tests.api.support import TAIJIANG
+from tests.intake.factories import provider_key
 from tests.intake.files import HEADERS, adults, csv_file, jsonl_file, record, xlsx_file
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,7 @@ def taijiang_school() -> Institution:
 
 
 def key_client(user, institution) -> tuple[Client, ProviderKey]:
-    key, raw = keys.provider_key_create(actor=user, institution_code=institution.code, name="教务系统")
+    key, raw = provider_key(user, institution)
     return Client(headers={"Authorization": f"Bearer {raw}"}), key
 
 

@@ -20,6 +20,7 @@ from learncity.network.models import Institution
 from learncity.people import idcard
 from learncity.people.models import LearnerProfile, RoleAssignment, User
 from learncity.people.services import id_number_hash
+from tests.intake.factories import submitted
 from tests.intake.files import HEADERS, adults, csv_file, jsonl_file, record, xlsx_file
 
 # (the module: the package's own `stage` is its function)
@@ -29,8 +30,7 @@ TODAY = datetime.date.today()
 
 
 def upload(user, school, data: bytes, filename: str, *, mode: str = "all", progress=None) -> ImportJob:
-    job = services.job_submit(actor=user, institution_code=school.code, filename=filename, data=data, mode=mode,
-                              source="page")
+    job = submitted(user, school, data, filename=filename, mode=mode)
     assert job.status == JobStatus.QUEUED and services.job_file(job).exists()
     return services.job_run(job.pk, progress=progress)
 

@@ -12,10 +12,11 @@ from decimal import Decimal
 import pytest
 
 from learncity.core.errors import FileRejected
-from learncity.intake import pipeline, services
+from learncity.intake import jobs, pipeline, services
 from learncity.intake.models import JobStatus, StagedRow
 from learncity.intake.pipeline import columnar as columnar_module
 from learncity.people import idcard
+from tests.intake import factories
 from tests.intake.files import HEADERS, adults, csv_file, record
 
 # (the module: the package's own `stage` is its function)
@@ -26,8 +27,7 @@ FIELDS = [c for c in pipeline.STAGE_COLUMNS if c != "job_id"]
 
 
 def submitted(staff, school, data: bytes, filename: str = "f.csv"):
-    return services.job_submit(actor=staff, institution_code=school.code, filename=filename, data=data,
-                               mode="valid", source="page")
+    return factories.submitted(staff, school, data, filename=filename, mode="valid")
 
 
 def staged(job, *, columnar: bool, monkeypatch) -> tuple[pipeline.StageResult, list[tuple], bool]:
@@ -206,7 +206,7 @@ def _planned_ledger_rows() -> int:
 def test_a_job_that_grows_its_tables_leaves_them_analysed(staff, school, monkeypatch):
     from learncity.creditbank.models import LedgerEntry
 
-    monkeypatch.setattr(services, "ANALYZE_SHARE", 0.0001)  # three records are a large share of this table
+    monkeypatch.setattr(jobs, "ANALYZE_SHARE", 0.0001)  # three records are a large share of this table
     people = adults(3)
     job = services.job_run(submitted(staff, school, csv_file([record(p, f"A-{i}") for i, p in enumerate(people)])).pk)
     assert (job.status, job.recognised) == (JobStatus.DONE, 3)
@@ -217,12 +217,12 @@ def test_a_small_job_on_a_big_table_does_not_analyse_it_again(staff, school, mon
     from learncity.core import bulk
 
     analysed = []
-    monkeypatch.setattr(services, "analyze", lambda *models: analysed.append(models) or bulk.analyze(*models))
+    monkeypatch.setattr(jobs, "analyze", lambda *models: analysed.append(models) or bulk.analyze(*models))
     people = adults(3)
     job = services.job_run(submitted(staff, school, csv_file([record(p, f"B-{i}") for i, p in enumerate(people)])).pk)
     assert (job.status, job.recognised) == (JobStatus.DONE, 3)
     assert analysed == []  # 3 records on the demo's thousands: the statistics still hold
-    monkeypatch.setattr(services, "ANALYZE_ROWS", 3)
+    monkeypatch.setattr(jobs, "ANALYZE_ROWS", 3)
     job = services.job_run(submitted(staff, school, csv_file([record(p, f"C-{i}") for i, p in enumerate(people)])).pk)
     assert job.status == JobStatus.DONE and len(analysed) == 1
 

@@ -13,6 +13,7 @@ from learncity.creditbank.ledger import ledger_verify
 from learncity.creditbank.models import LedgerEntry, Outcome
 from learncity.intake import pipeline, services
 from learncity.intake.models import JobStatus
+from tests.intake.factories import submitted
 from tests.intake.files import adults, csv_file, record
 
 # (the module: the package's own `recognise` is its function)
@@ -20,8 +21,7 @@ recognition = importlib.import_module("learncity.intake.pipeline.recognise")
 
 
 def submit(user, institution, rows: list[dict], filename: str):
-    return services.job_submit(actor=user, institution_code=institution.code, filename=filename, data=csv_file(rows),
-                               mode="all", source="page")
+    return submitted(user, institution, csv_file(rows), filename=filename)
 
 
 def test_a_job_that_fails_after_writing_its_records_is_resumed_at_their_recognition(

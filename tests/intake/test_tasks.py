@@ -14,6 +14,7 @@ from learncity.catalog.models import LearningRecord, RecordSource
 from learncity.creditbank.models import Outcome
 from learncity.intake import pipeline, services, tasks
 from learncity.intake.models import ImportJob, JobStatus
+from tests.intake.factories import submitted
 from tests.intake.files import adults, csv_file, record
 
 TASK_PATH = "learncity.intake.tasks.job_process"
@@ -24,8 +25,7 @@ def submit(staff, school, rows: int, prefix: str, capture) -> ImportJob:
     residents = adults(rows)
     data = csv_file([record(p, f"{prefix}-{i:04d}") for i, p in enumerate(residents)])
     with capture(execute=True):
-        job = services.job_submit(actor=staff, institution_code=school.code, filename=f"{prefix}.csv", data=data,
-                                  mode="all", source="page")
+        job = submitted(staff, school, data, filename=f"{prefix}.csv")
     return job
 
 

@@ -18,12 +18,13 @@ from django.utils.translation import gettext
 
 from learncity.core.audit import audit_record
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
+from learncity.core.inputs import parse
 from learncity.core.scopes import Action
+from learncity.intake.inputs import KeyInput
 from learncity.intake.models import ProviderKey
 from learncity.network.models import Institution
 
 KEY_PREFIX = "lcp_"
-MAX_DAYS = 3650
 USE_RECORDED_EVERY = datetime.timedelta(minutes=5)  # last_used_at is written at most this often per key
 
 
@@ -48,11 +49,8 @@ def _institution(actor, code) -> Institution:
 def provider_key_create(*, actor, institution_code: str, name: str, days: int | None = 365) -> tuple[ProviderKey, str]:
     """A new key of the institution. Returns (row, key): the key is shown only this once."""
     institution = _institution(actor, institution_code)
-    name = (name or "").strip()
-    if not name or len(name) > 64:
-        raise DomainError({"name": gettext("密钥名称不能为空，且不超过 64 个字")})
-    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS):
-        raise DomainError({"days": gettext("有效天数应在 1–%(MAX_DAYS)s 之间") % {"MAX_DAYS": MAX_DAYS}})
+    data = parse(KeyInput, {"name": name, "days": days})
+    name, days = data.name, data.days
     prefix = secrets.token_hex(6)
     raw = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     expires = timezone.now() + datetime.timedelta(days=days) if days else None

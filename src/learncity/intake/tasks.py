@@ -2,7 +2,7 @@
 (which `learncity serve` starts beside the web server).
 
 A job is enqueued once its upload has committed (`services.job_submit` calls `job_enqueue` from
-`transaction.on_commit`). The task only calls `services.job_run`, which does the whole pipeline: it commits the
+`transaction.on_commit`). The task only calls `jobs.job_run`, which does the whole pipeline: it commits the
 records in one transaction, so a worker killed before it leaves nothing accepted, then recognises them batch by
 batch. A killed worker leaves the job RUNNING and its task row RUNNING, and nothing in django-tasks-db would ever
 pick either up again. `jobs_resume` does: a job whose heartbeat is older than STALE_AFTER (or a queued job whose
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django_tasks_db.models import DBTaskResult
 
 from learncity.core.errors import DomainError
+from learncity.intake.jobs import job_run
 from learncity.intake.models import ImportJob, JobStatus
 
 log = logging.getLogger(__name__)
@@ -43,10 +44,7 @@ class WorkerLost(Exception):
 @task
 def job_process(job_id: int) -> dict:
     """Run one import job to its end (done, rejected or failed)."""
-    # services enqueues through this module; importing it here, not at the top, keeps the two free of a cycle.
-    from learncity.intake import services
-
-    job = services.job_run(job_id)
+    job = job_run(job_id)
     if job.rows_new:  # the dashboards' figures: refreshed in the background, not by the next page read
         from learncity.monitoring.tasks import rollups_refresh_enqueue
 

@@ -28,6 +28,7 @@ from learncity.core.forms import add_domain_errors, upload_refused
 from learncity.core.htmx import render_page
 from learncity.core.scopes import Action, Capability, scope_for
 from learncity.intake import keys, selectors, services
+from learncity.intake.inputs import MAX_DAYS
 from learncity.intake.models import JobMode, JobSource, JobStatus
 from learncity.intake.pipeline import ENCODING_LABELS
 from learncity.network.models import Institution
@@ -166,7 +167,7 @@ class KeyForm(forms.Form):
     institution_code = forms.ChoiceField(label=gettext_lazy("机构"))
     name = forms.CharField(label=gettext_lazy("名称（用在哪个系统）"), max_length=64,
                            error_messages={"required": gettext_lazy("请填写密钥名称")})
-    days = forms.IntegerField(label=gettext_lazy("有效天数"), min_value=1, max_value=keys.MAX_DAYS, initial=365)
+    days = forms.IntegerField(label=gettext_lazy("有效天数"), min_value=1, max_value=MAX_DAYS, initial=365)
 
     def __init__(self, *args, institutions=(), **kwargs):
         super().__init__(*args, **kwargs)
