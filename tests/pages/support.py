@@ -189,10 +189,24 @@ def _credits(w: dict, t) -> None:
     w["transcript_taijiang"] = cr.transcript_of("taijiang")
     w["declaration"] = cr.declaration
     w["evidence"] = cr.declaration.evidence.order_by("pk")[0]
+    w["declaration_taijiang"] = _declaration_in_taijiang(cr)
+    w["evidence_taijiang"] = w["declaration_taijiang"].evidence.order_by("pk")[0]
     for side in ("gulou", "taijiang"):
         for stage in ("draft", "review", "active"):
             w[f"rule_{side}_{stage}"] = cr.rule(side, stage)
         w[f"application_{side}"] = cr.application(side)
+
+
+def _declaration_in_taijiang(cr):
+    """A declaration, with its evidence, of a resident of 台江区 who signed up themself."""
+    from learncity.creditbank import services
+    from tests.api.credit_targets import PDF
+    from tests.catalog.factories import learner_make
+
+    resident = learner_make(TAIJIANG, name="页面矩阵台江学员")
+    return services.declaration_submit(
+        actor=resident, standard_code=cr.standard.standard.code, kind="certificate", title="页面矩阵台江证书",
+        issuer="矩阵考试院", date=cr.declaration.date, files=[("证书.pdf", PDF)])
 
 
 def _intake(w: dict, t, admin) -> None:
