@@ -11,6 +11,15 @@ from django.test import Client, override_settings
 from tests.pages.support import ROLE_USERNAMES, World, world_build
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _a_test_database_is_set_up(request):
+    """The matrix's cases do not ask for `db` (see `client_of`), and pytest-django sets the test database up only
+    when a collected test does: without one, the demo city would be built in the configured database itself."""
+    if not any("db" in item.fixturenames or item.get_closest_marker("django_db") for item in request.session.items):
+        pytest.fail("select a test that uses the database too (test_the_world_stands_on_each_side_of_the_line): "
+                    "pytest-django sets the test database up only then", pytrace=False)
+
+
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory, _worker_data_dir) -> World:
     intake_dir = tmp_path_factory.mktemp("pages-intake")
