@@ -5,6 +5,7 @@ from typing import Annotated
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
+from learncity.catalog import search as engine
 from learncity.catalog import selectors, services
 from learncity.core.api_contract import MAX_OFFSET, ClockTime, WebUrl
 
@@ -236,8 +237,6 @@ def search(request, q: str = "", types: str | None = None, district: str | None 
            date_from: datetime.date | None = None, date_to: datetime.date | None = None, near: str | None = None,
            include_ended: bool = False, limit: Annotated[int, Field(ge=1, le=100)] = 20,
            offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)] = 0):
-    from learncity.catalog import search as engine
-
     results = engine.search(q=q, types=types.split(",") if types else None, district_code=district, kind=kind,
                             mode=mode, group=group, free_only=free, date_from=date_from, date_to=date_to,
                             near_code=near, include_ended=include_ended, limit=limit, offset=offset)

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 
 from learncity.catalog.models import Course, CourseSession, CourseState, Teacher
+from learncity.core import documents
 from learncity.core.errors import DomainError
 from learncity.people.models import LearnerGroup
 from learncity.places.models import Place, PlaceLevel
@@ -264,7 +265,7 @@ def _schedule(sessions: Iterable[SessionRow]) -> tuple[ScheduleLine, ...]:
 def timetable_pdf(guide: TimetableGuide) -> bytes:
     """The guide as an A4 PDF (Typst, catalog/templates/catalog/timetable.typ). Nothing is fetched: the font is
     the system's, the template reads nothing but its data."""
-    from learncity.core.pdf import pdf_render
+    from learncity.core.pdf import pdf_render  # Typst, a heavy optional library: loaded for a PDF only
 
     g = guide.generated
     data = {
@@ -294,10 +295,8 @@ XLSX_HEADER_ROW = 3
 def timetable_xlsx(guide: TimetableGuide) -> bytes:
     """The guide as one sheet: the title in row 1, the date and a summary in row 2, the headers in row 3
     (frozen), then a row per course; a course's schedule lines and their places share the line breaks."""
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side  # loaded for a workbook only
     from openpyxl.utils import get_column_letter
-
-    from learncity.core import documents
 
     wb = documents.workbook()
     ws = wb.active

@@ -5,7 +5,7 @@ import datetime
 import logging
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, connections
 from django.utils import timezone, translation
 
 from learncity.catalog.models import (
@@ -321,14 +321,12 @@ def search_warm(*, queries: bool = True) -> None:
     (wsgi.py), so the first visitor's search is as fast as the next; it closes the connection it opened."""
     tokenize("终身学习 书法 太极 taiji Python")
     _synonym_table()
-    from rapidfuzz import process
+    from rapidfuzz import process  # loaded here on purpose: warming it is this function's job
     from rapidfuzz.distance import DamerauLevenshtein
 
     process.extract("taiji", ("taichi", "yoga"), scorer=DamerauLevenshtein.distance, score_cutoff=1, limit=None)
     if not queries:
         return
-    from django.db import connections
-
     try:
         _latin_vocabulary()
         for q in ("书法", "sf", "shufa", "calligraphy", "calligrapy"):

@@ -157,7 +157,7 @@ def _corrections(word: str) -> list[str]:
     vocabulary = _latin_vocabulary()
     if word in vocabulary:
         return []
-    from rapidfuzz import process
+    from rapidfuzz import process  # a heavy optional library, loaded at the first misspelt word
     from rapidfuzz.distance import DamerauLevenshtein
 
     limit = 1 if len(word) < 8 else 2

@@ -10,6 +10,8 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import NamedTuple
 
+from learncity.catalog.synonyms import SYNONYMS
+
 MAX_TERM = 32  # SearchTerm.term's length
 MAX_QUERY = 100  # characters
 MAX_LIMIT = 100
@@ -105,7 +107,7 @@ def _cjk_terms(run: str, pinyin: bool) -> tuple[tuple[str, str], ...]:
 @lru_cache(maxsize=100_000)
 def _word_pinyin(word: str) -> tuple[str, ...]:
     """The toneless pinyin syllables of a word (书法 → ("shu", "fa"), 绿 → ("lv",)); () if a character has none."""
-    from pypinyin import Style, lazy_pinyin
+    from pypinyin import Style, lazy_pinyin  # a heavy library (its tables), loaded at the first pinyin
 
     syllables = lazy_pinyin(word, style=Style.NORMAL, v_to_u=False, errors=lambda chars: ["?"] * len(chars))
     ok = len(syllables) == len(word) and all(s.isascii() and s.isalpha() for s in syllables)
@@ -116,7 +118,7 @@ def _word_pinyin(word: str) -> tuple[str, ...]:
 def _word_initials(word: str) -> str:
     """The pinyin initials of a word, one letter per character (书法 → "sf"; "" if a character has none).
     A word at a time, so pypinyin can read a heteronym from its phrase (重庆 → "cq")."""
-    from pypinyin import Style, lazy_pinyin
+    from pypinyin import Style, lazy_pinyin  # a heavy library (its tables), loaded at the first pinyin
 
     text = "".join(lazy_pinyin(word, style=Style.FIRST_LETTER, errors=lambda chars: ["?"] * len(chars)))
     return text if len(text) == len(word) and text.isascii() and text.isalpha() else ""
@@ -184,7 +186,6 @@ def _short_field_weights(text: str, fieldname: str) -> tuple[tuple[str, int], ..
 @lru_cache(maxsize=1)
 def _synonym_table() -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], tuple[str, ...]]]:
     """(CJK word → group keys, English word or phrase as a tuple of its runs → group keys)."""
-    from learncity.catalog.synonyms import SYNONYMS
 
     cjk: dict[str, list[str]] = defaultdict(list)
     latin: dict[tuple[str, ...], list[str]] = defaultdict(list)

@@ -4,6 +4,8 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from learncity.places.models import PlaceLevel
+
 register = template.Library()
 
 
@@ -25,7 +27,6 @@ def event_span(event) -> str:
 def place_line(place) -> str:
     """A venue's place with the one above it (district › street, street › community); a district alone. Reads
     place.parent only: lists select_related("place__parent")."""
-    from learncity.places.models import PlaceLevel
 
     if place.level >= PlaceLevel.STREET and place.parent_id:
         return f"{place.parent.name} › {place.name}"
