@@ -39,7 +39,7 @@ def city_fingerprint(path: str) -> dict[str, list]:
         "communities": list(Place.objects.filter(path__startswith=path, level=PlaceLevel.COMMUNITY)
                             .order_by("code").values_list("code", "name")),
         "population": list(Population.objects.filter(place__path__startswith=path)
-                           .order_by("place__code").values_list("place__code", "year", "total")),
+                           .order_by("place__code", "year").values_list("place__code", "year", "total")),
         "institutions": list(Institution.objects.filter(place__path__startswith=path)
                              .order_by("code").values_list("code", "name", "kind", "place__code", "parent__code",
                                                            "phone")),

@@ -459,7 +459,7 @@ COUNT_KEYS_TO_LABELS = {
     "volunteers": "catalog.Volunteer", "volunteer_services": "catalog.VolunteerService", "courses": "catalog.Course",
     "sessions": "catalog.CourseSession", "enrollments": "catalog.Enrollment", "attendance": "catalog.Attendance",
     "events": "catalog.Event", "event_registrations": "catalog.EventRegistration", "resources": "catalog.Resource",
-    "learning_records": "catalog.LearningRecord",
+    "learning_records": "records.LearningRecord",
 }
 
 

@@ -14,7 +14,6 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from learncity.catalog.models import RecordKind, RecordSource
 from learncity.catalog.services import learning_record_create
 from learncity.core.audit import audit_record
 from learncity.creditbank import bulk
@@ -45,6 +44,7 @@ from learncity.creditbank.services import (
 from learncity.network.models import Institution, InstitutionKind
 from learncity.people.models import LearnerProfile, User
 from learncity.places.models import Place
+from learncity.records.models import RecordKind, RecordSource
 
 K = InstitutionKind
 COMMUNITY = (K.COMMUNITY_UNIVERSITY, K.GUIDANCE_CENTRE, K.COMMUNITY_COLLEGE, K.COMMUNITY_SCHOOL, K.LEARNING_ROOM,

@@ -16,7 +16,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from learncity.catalog.models import CourseKind, RecordKind
 from learncity.core import crypto, documents
 from learncity.intake import pipeline, services
 from learncity.intake.models import JobMode, JobSource
@@ -24,6 +23,7 @@ from learncity.network.models import Institution, InstitutionKind
 from learncity.people.models import LearnerProfile, User
 from learncity.people.services import ID_CONTEXT
 from learncity.places.models import Place
+from learncity.records.models import CourseKind, RecordKind
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from django.db.models import DateField, F, OuterRef, Q, Subquery
 from django.db.models.functions import Cast, Coalesce, Least
 from django.utils import timezone
 
-from learncity.catalog.models import Course, CourseSession, Enrollment, Event, LearningRecord, Venue
+from learncity.catalog.models import Course, CourseSession, Enrollment, Event, Venue
 from learncity.core.audit import audit_record
 from learncity.core.bulk import insert_rows
 from learncity.core.sql import bulk_sql
@@ -73,6 +73,7 @@ from learncity.places.models import (
     PopulationBand,
     age_band_of,
 )
+from learncity.records.models import LearningRecord
 
 CORE = ("鼓楼区", "台江区", "仓山区", "晋安区")  # Fuzhou's urban core (Chongqing's "nine core districts" tier)
 CITY_TARGETS = {

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection
 
-from learncity.catalog.models import LearningRecord, RecordSource
 from learncity.core.bulk import insert_rows, next_ids
 from learncity.network.models import Institution
 from learncity.network.models import InstitutionKind as IK
 from learncity.people.models import LearnerGroup, LearnerProfile
 from learncity.places.models import Place
+from learncity.records.models import LearningRecord, RecordSource
 
 from .. import names
 from .plan import COUNT_KEYS, RECORD_COLUMNS, PlanInst, Progress

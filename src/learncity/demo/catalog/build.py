@@ -6,9 +6,10 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
-from learncity.catalog.models import Attendance, Course, CourseSession, Enrollment, LearningRecord, Venue
+from learncity.catalog.models import Attendance, Course, CourseSession, Enrollment, Venue
 from learncity.core.bulk import analyze_while_loading
 from learncity.places.models import Place
+from learncity.records.models import LearningRecord
 
 from ..clock import TODAY
 from .base import BuildBase

@@ -9,12 +9,10 @@ from learncity.catalog.models import (
     CourseSession,
     Enrollment,
     EnrollmentStatus,
-    LearningRecord,
     Mode,
-    RecordKind,
-    RecordSource,
 )
 from learncity.core.bulk import next_ids
+from learncity.records.models import LearningRecord, RecordKind, RecordSource
 
 from .plan import COMPLETION_SHARE, ENROLLED_COUNT, RECORD_COLUMNS, SCORED_KINDS, SIGN_UP_TIMES, SLOTS, TERMS
 

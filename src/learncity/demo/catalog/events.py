@@ -13,10 +13,10 @@ from learncity.catalog.models import (
     EventKind,
     EventRegistration,
     EventRegistrationStatus,
-    RecordKind,
     Venue,
 )
 from learncity.core.bulk import next_ids
+from learncity.records.models import RecordKind
 
 from .. import catalog_names as words
 from .plan import (
