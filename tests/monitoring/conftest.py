@@ -15,7 +15,9 @@ from decimal import Decimal
 
 import pytest
 
-from learncity.catalog.models import RecordKind, VolunteerService
+from learncity.catalog.models import RecordKind, Venue, Volunteer, VolunteerService
+from learncity.monitoring.rollups import rollups_refresh
+from learncity.network.models import Designation, Institution, InstitutionKind, LearningOrganisation
 from learncity.people.models import LearnerProfile
 from learncity.places.models import Place, PlaceLevel
 
@@ -56,14 +58,6 @@ def record(city: HandCity, who: LearnerProfile, day: datetime.date, course_kind:
 
 @pytest.fixture
 def hand_city(users) -> HandCity:
-    from learncity.catalog.models import Venue, Volunteer
-    from learncity.network.models import (
-        Designation,
-        Institution,
-        InstitutionKind,
-        LearningOrganisation,
-    )
-
     city = place_make("359900", "测试市", PlaceLevel.CITY, None)
     a = place_make("359901", "甲区", PlaceLevel.DISTRICT, city)
     b = place_make("359902", "乙区", PlaceLevel.DISTRICT, city)
@@ -126,6 +120,4 @@ def hand_city(users) -> HandCity:
 def refreshed() -> None:
     """What the background refresh does after data arrives (pages never refresh): the rollups, the place closure
     and the registered residents brought up to date."""
-    from learncity.monitoring.rollups import rollups_refresh
-
     rollups_refresh()
