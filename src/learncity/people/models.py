@@ -20,7 +20,7 @@ from learncity.core.scopes import (
     scoped,
 )
 from learncity.core.scopes.rules import NOTHING, Rule
-from learncity.places.models import SEX_CHOICES, Place
+from learncity.places.models import SEX_CHOICES, Place, PlaceLevel
 
 # The one scope target each role is granted over (None: the learner role has none). The table constraint below is
 # built from it, and the accounts page offers the pickers of the targets the actor's grantable roles need.
@@ -33,6 +33,8 @@ ROLE_TARGETS: dict[Role, str | None] = {
     Role.EXPERT_REVIEWER: "place",
     Role.AUDITOR: "place",
 }
+# A role over a place that must be a place of one level (a district administrator's is a district).
+ROLE_PLACE_LEVELS: dict[Role, int] = {Role.DISTRICT_ADMIN: PlaceLevel.DISTRICT}
 _TARGETS = ("place", "institution", "member_unit")
 _TARGET_PATHS = {"place": "place__path", "institution": "institution__place__path",
                  "member_unit": "member_unit__committee__place__path"}

@@ -22,7 +22,14 @@ from learncity.core.signin import SigninLocked, signin_attempts_reset, signin_lo
 from learncity.network.models import Institution, MemberUnit
 from learncity.people import idcard
 from learncity.people.inputs import ApiTokenInput
-from learncity.people.models import ApiToken, LearnerGroup, LearnerProfile, RoleAssignment, User
+from learncity.people.models import (
+    ROLE_PLACE_LEVELS,
+    ApiToken,
+    LearnerGroup,
+    LearnerProfile,
+    RoleAssignment,
+    User,
+)
 from learncity.places.models import Place
 from learncity.places.selectors import place_referenced
 
@@ -172,7 +179,7 @@ def role_grant(*, actor, user: User, role: str, place_code: str | None = None, i
     place = _residence(place_code, field="place_code") if place_code else None
     if not scope_for(actor).may_grant(role, place=place, institution=institution, member_unit=member_unit):
         raise PermissionDenied()
-    if role == Role.DISTRICT_ADMIN and place is not None and place.level != 3:
+    if place is not None and ROLE_PLACE_LEVELS.get(role, place.level) != place.level:
         raise DomainError({"place": gettext("区县管理员的范围必须是区县，「%(name)s」不是") % {"name": place.name}})
     try:
         with transaction.atomic():
