@@ -1,4 +1,4 @@
-from learncity.core.scopes import ROLE_LABELS, scope_for
+from learncity.core.scopes import scope_for
 
 
 def display(request):
@@ -7,5 +7,5 @@ def display(request):
     return {
         "large_text": getattr(request, "large_text", False),
         "scope": scope,
-        "role_labels": [ROLE_LABELS[r] for r in sorted(scope.roles)] if scope.roles else [],
+        "role_labels": scope.role_labels(),
     }

@@ -15,12 +15,10 @@ def add_domain_errors(form, exc: DomainError, *, aliases: dict[str, str] | None 
 
 
 def flash_domain_errors(request, exc: DomainError) -> None:
-    """For redirect-after-POST forms: show a refused input's messages on the next page. A refusal of access
-    (403) or a missing object (404) is not an input error and goes on to its error page."""
+    """For redirect-after-POST forms: show a refused input's messages on the next page. (A refusal of access or a
+    missing object is not a DomainError: it never reaches here and goes on to its error page.)"""
     from django.contrib import messages
 
-    if exc.status in (403, 404):
-        raise exc
     for field_messages in exc.errors.values():
         for m in field_messages:
             messages.error(request, m)

@@ -22,6 +22,7 @@ from learncity.catalog.models import (
 from learncity.catalog.services.common import MAX_HOURS, _decimal, _profile_of
 from learncity.core.audit import audit_record
 from learncity.core.errors import DomainError, NotFound
+from learncity.core.followups import follow_up
 from learncity.network.models import Institution
 from learncity.people.models import LearnerProfile
 
@@ -74,10 +75,8 @@ def learning_record_create(*, actor, learner: LearnerProfile, provider: Institut
             return existing
         audit_record(actor=actor, action="learning_record.create", obj=record, kind=kind, hours=str(hours))
         # The credit bank's input: the learner's account opens at the first record, and a record from a provider
-        # accredited for a matching standard is recognised at once.
-        from learncity.creditbank.services import record_recognise_auto
-
-        record_recognise_auto(actor=actor, record=record)
+        # accredited for a matching standard is recognised at once (the credit bank answers, core/followups.py).
+        follow_up("learning_recorded", actor=actor, record=record)
     return record
 
 

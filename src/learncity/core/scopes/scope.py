@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from learncity.core.scopes.capabilities import Capability
-from learncity.core.scopes.roles import Action, Role
+from learncity.core.scopes.roles import ROLE_LABELS, Action, Role
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,10 @@ class Scope:
             or any(place.path.startswith(p) for p in self.view.place_paths)
             or place.pk in self.view.place_ids
         )
+
+    def role_labels(self) -> list:
+        """The user's roles as the interface names them (the header shows them)."""
+        return [ROLE_LABELS[r] for r in sorted(self.roles)]
 
     # --- capabilities: what a role may do at all, and on which object --------------------------------
     def may(self, capability: Capability, obj=None) -> bool:
