@@ -15,11 +15,12 @@ from decimal import Decimal
 
 import pytest
 
-from learncity.catalog.models import RecordKind, Venue, Volunteer, VolunteerService
+from learncity.catalog.models import Venue, Volunteer, VolunteerService
 from learncity.monitoring.rollups import rollups_refresh
 from learncity.network.models import Designation, Institution, InstitutionKind, LearningOrganisation
 from learncity.people.models import LearnerProfile
 from learncity.places.models import Place, PlaceLevel
+from learncity.records.models import RecordKind
 
 from .factories import place_make, population_make, record_make, resident_make
 

@@ -7,13 +7,13 @@ import datetime
 import itertools
 from decimal import Decimal
 
-from learncity.catalog.models import RecordKind, RecordSource
 from learncity.catalog.services import learning_record_create
 from learncity.monitoring import services
 from learncity.monitoring.models import Target
 from learncity.people.models import LearnerGroup, LearnerProfile, User
 from learncity.people.services import role_grant, user_create
 from learncity.places.models import Place, Population, PopulationBand
+from learncity.records.models import RecordKind, RecordSource
 
 _seq = itertools.count(1)
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F
 
-from learncity.catalog.models import Attendance, LearningRecord, Venue
+from learncity.catalog.models import Attendance, Venue
 from learncity.catalog.services import _session_hours
 from learncity.demo.builder import demo_build
 from learncity.monitoring import rollups, selectors
@@ -16,6 +16,7 @@ from learncity.monitoring.seeds import NON_ACADEMIC_KINDS
 from learncity.network.models import LearningOrganisation
 from learncity.people.models import LearnerProfile
 from learncity.places.models import Place, Population
+from learncity.records.models import LearningRecord
 
 
 def test_the_demo_city_has_seed_targets_and_up_to_date_rollups(city):

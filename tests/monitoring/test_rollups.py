@@ -8,7 +8,6 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from learncity.catalog.models import LearningRecord
 from learncity.creditbank.models import EntryReason, LedgerEntry, Outcome
 from learncity.creditbank.services import outcome_reverse
 from learncity.monitoring import rollups, selectors, services
@@ -18,6 +17,7 @@ from learncity.monitoring.seeds import COMMUNITY_KINDS
 from learncity.people import idcard
 from learncity.people.models import LearnerGroup, LearnerProfile
 from learncity.people.services import learner_profile_create, learner_profile_update
+from learncity.records.models import LearningRecord
 
 from .conftest import record
 

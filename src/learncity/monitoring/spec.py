@@ -20,7 +20,6 @@ schema `inputs.SpecInput` checks a formula against the registries below (`inputs
 import json
 from dataclasses import dataclass
 
-from learncity.catalog.models import CourseKind, RecordKind
 from learncity.catalog.models import Venue as _Venue
 from learncity.core.scopes import Action
 from learncity.creditbank.models import CreditClass, RecognitionMethod
@@ -32,6 +31,7 @@ from learncity.network.models import (
 )
 from learncity.people.models import LearnerGroup
 from learncity.places.models import AGE_BANDS, PlaceLevel
+from learncity.records.models import CourseKind, RecordKind
 
 AGE_BOUNDS = sorted({low for _, low, _ in AGE_BANDS} | {high for _, _, high in AGE_BANDS if high is not None})
 ROLLUP_SOURCES = ("records", "outcomes", "volunteering")

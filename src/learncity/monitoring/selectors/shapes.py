@@ -7,13 +7,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from learncity.catalog.models import RecordKind
 from learncity.creditbank.models import CreditClass
 from learncity.monitoring.periods import Period
 from learncity.network.models import (
     InstitutionKind,
 )
 from learncity.places.models import AGE_BANDS, SEX_CHOICES, Place, PlaceLevel
+from learncity.records.models import RecordKind
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
