@@ -90,9 +90,7 @@ def pii_key_problem(master: str | None = None) -> str | None:
             return gettext(
                 "个人信息密钥无法解密学习者 %(pk)s 的身份证号码：数据目录 %(data_dir)s 里的 pii_key（或 "
                 "LEARNCITY_PII_KEY）不是加密这些数据的密钥。请把 LEARNCITY_DATA_DIR 指向原来的数据目录，或设置原来的 "
-                "LEARNCITY_PII_KEY (the PII key does not decrypt learner %(pk)s's ID number: the pii_key in "
-                "%(data_dir)s, or LEARNCITY_PII_KEY, is not the key these data were encrypted with. Point "
-                "LEARNCITY_DATA_DIR at the data folder used before, or set the former LEARNCITY_PII_KEY)"
+                "LEARNCITY_PII_KEY"
             ) % {"pk": pk, "data_dir": settings.DATA_DIR}
     return None
 
