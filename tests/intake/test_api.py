@@ -11,12 +11,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import load_workbook
 
-from learncity.catalog.models import LearningRecord
 from learncity.core.models import AuditEvent
 from learncity.intake import keys, services
 from learncity.intake.models import ImportJob, ProviderKey
 from learncity.network.models import Institution
 from learncity.places.models import Place
+from learncity.records.models import LearningRecord
 from tests.api.support import TAIJIANG
 from tests.intake.factories import provider_key
 from tests.intake.files import HEADERS, adults, csv_file, jsonl_file, record, xlsx_file

@@ -9,9 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from learncity.catalog.models import LearningRecord
 from learncity.intake import services
 from learncity.intake.models import ImportJob, JobStatus
+from learncity.records.models import LearningRecord
 from tests.intake.files import adults, csv_file, record, xlsx_file
 
 pytestmark = pytest.mark.django_db

@@ -24,12 +24,12 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from learncity.catalog.models import LearningRecord, RecordSource
 from learncity.creditbank.ledger import ledger_verify
 from learncity.creditbank.models import LedgerEntry, Outcome
 from learncity.intake import services, tasks
 from learncity.intake.models import ImportJob, JobStatus, StagedRow
 from learncity.people.models import LearnerProfile, User
+from learncity.records.models import LearningRecord, RecordSource
 from tests.intake.files import HEADERS, id_number_of
 
 pytestmark = [

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from learncity.catalog.models import Course, CourseKind, LearningRecord
+from learncity.catalog.models import Course
 from learncity.core.errors import DomainError, FileRejected, NotFound, PermissionDenied
 from learncity.creditbank.models import Outcome
 from learncity.intake import selectors, services
@@ -20,6 +20,7 @@ from learncity.network.models import Institution
 from learncity.people import idcard
 from learncity.people.models import LearnerProfile, RoleAssignment, User
 from learncity.people.services import id_number_hash
+from learncity.records.models import CourseKind, LearningRecord
 from tests.intake.factories import submitted
 from tests.intake.files import HEADERS, adults, csv_file, jsonl_file, record, xlsx_file
 

@@ -9,10 +9,10 @@ import pyarrow as pa
 import pytest
 from django.db import connection, transaction
 
-from learncity.catalog.models import LearningRecord
 from learncity.intake.models import StagedRow
 from learncity.intake.pipeline import STAGE_COLUMNS
 from learncity.intake.pipeline.sql import SQLITE, pipeline_sql
+from learncity.records.models import LearningRecord
 
 pytestmark = pytest.mark.django_db
 

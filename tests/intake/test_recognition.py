@@ -7,12 +7,12 @@ import itertools
 
 import pytest
 
-from learncity.catalog.models import LearningRecord
 from learncity.creditbank import bulk
 from learncity.creditbank.ledger import ledger_verify
 from learncity.creditbank.models import LedgerEntry, Outcome
 from learncity.intake import pipeline, services
 from learncity.intake.models import JobStatus
+from learncity.records.models import LearningRecord
 from tests.intake.factories import submitted
 from tests.intake.files import adults, csv_file, record
 

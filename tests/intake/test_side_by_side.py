@@ -10,12 +10,12 @@ import threading
 import pytest
 from django.db import connection
 
-from learncity.catalog.models import LearningRecord
 from learncity.creditbank.ledger import ledger_verify
 from learncity.creditbank.models import LedgerEntry, Outcome
 from learncity.intake import services
 from learncity.intake.models import JobStatus
 from learncity.people.models import LearnerProfile, User
+from learncity.records.models import LearningRecord
 from tests.intake.test_kill import _demo_city_put_back, big_csv  # noqa: F401 -- the module's put-back fixture
 
 # (the module: the package's own `recognise` is its function)

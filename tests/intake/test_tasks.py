@@ -10,10 +10,10 @@ from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from learncity.catalog.models import LearningRecord, RecordSource
 from learncity.creditbank.models import Outcome
 from learncity.intake import pipeline, services, tasks
 from learncity.intake.models import ImportJob, JobStatus
+from learncity.records.models import LearningRecord, RecordSource
 from tests.intake.factories import submitted
 from tests.intake.files import adults, csv_file, record
 

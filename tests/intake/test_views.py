@@ -10,12 +10,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
-from learncity.catalog.models import LearningRecord
 from learncity.core.models import AuditEvent
 from learncity.intake import keys, services
 from learncity.intake.models import ImportJob, JobStatus, ProviderKey
 from learncity.network.models import Institution
 from learncity.places.models import Place
+from learncity.records.models import LearningRecord
 from tests.api.support import GULOU, TAIJIANG
 from tests.intake.files import adults, csv_file, record
 

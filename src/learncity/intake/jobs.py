@@ -22,13 +22,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from learncity.catalog.models import LearningRecord
 from learncity.core.audit import audit_record
 from learncity.core.bulk import analyze
 from learncity.core.errors import FileRejected, NotFound
 from learncity.creditbank.models import LearningAccount, LedgerEntry, Outcome
 from learncity.intake import pipeline
 from learncity.intake.models import ImportJob, JobMode, JobStatus, StagedRow
+from learncity.records.models import LearningRecord
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from django.utils import translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from learncity.catalog.models import CourseKind, RecordKind
 from learncity.people import idcard
+from learncity.records.models import CourseKind, RecordKind
 
 EXAMPLE_PREFIX = "示例"  # the template's example row: its record id starts so, and it is skipped
 

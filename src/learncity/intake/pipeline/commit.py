@@ -9,11 +9,12 @@ import datetime
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from learncity.catalog.models import Course, LearningRecord, RecordSource
+from learncity.catalog.models import Course
 from learncity.core.bulk import next_ids
 from learncity.intake.models import ImportJob, StagedRow
 from learncity.intake.pipeline.sql import pipeline_sql
 from learncity.people.models import LearnerProfile
+from learncity.records.models import LearningRecord, RecordSource
 
 
 def validate(job: ImportJob) -> int:

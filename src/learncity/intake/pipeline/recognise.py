@@ -8,9 +8,9 @@ from collections.abc import Callable
 from django.db import connection, connections
 from django.utils import translation
 
-from learncity.catalog.models import LearningRecord
 from learncity.creditbank import bulk
 from learncity.intake.pipeline.sql import pipeline_sql
+from learncity.records.models import LearningRecord
 
 
 def recognise(ids: range, *, actor, progress: Callable[[int], None] | None = None, sessions: int = 1) -> int:
