@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from learncity.core.pdf import PdfError, pdf_font, pdf_render
+from learncity.core.documents.pdf import PdfError, pdf_font, pdf_render
 
 TEXT = '#let data = json(bytes(sys.inputs.data))\n#set text(font: sys.inputs.font)\n#data.text\n'
 
@@ -93,7 +93,7 @@ def test_a_mistake_in_the_template_names_the_template_and_the_mistake(tmp_path):
 
 @pytest.mark.parametrize(("imported", "absent"), [
     ("from learncity.core.documents import pdf_render", "openpyxl"),
-    ("from learncity.core.pdf import pdf_render", "openpyxl"),
+    ("from learncity.core.documents.pdf import pdf_render", "openpyxl"),
     ("from learncity.core.documents import workbook, csv_bytes", "typst"),
     ("import learncity.core.documents", "openpyxl typst"),
 ])
@@ -101,10 +101,3 @@ def test_a_pdf_does_not_import_the_spreadsheet_library_nor_a_spreadsheet_typst(i
     script = f"import sys\n{imported}\nprint(' '.join(m for m in {absent.split()!r} if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == ""
-
-
-def test_the_old_import_path_is_the_same_writer():
-    from learncity.core import documents, pdf
-
-    assert (pdf.pdf_render, pdf.PdfError, pdf.pdf_font) == (documents.pdf_render, documents.PdfError,
-                                                             documents.pdf_font)

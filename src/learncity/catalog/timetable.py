@@ -265,8 +265,6 @@ def _schedule(sessions: Iterable[SessionRow]) -> tuple[ScheduleLine, ...]:
 def timetable_pdf(guide: TimetableGuide) -> bytes:
     """The guide as an A4 PDF (Typst, catalog/templates/catalog/timetable.typ). Nothing is fetched: the font is
     the system's, the template reads nothing but its data."""
-    from learncity.core.pdf import pdf_render  # Typst, a heavy optional library: loaded for a PDF only
-
     g = guide.generated
     data = {
         "title": guide.title, "summary": guide.summary, "empty_message": guide.empty_message,
@@ -278,7 +276,7 @@ def timetable_pdf(guide: TimetableGuide) -> bytes:
             "schedule": [[line.dates, line.times_label, line.place] for line in r.schedule],
         } for r in s.rows]} for s in guide.sections],
     }
-    return pdf_render(PDF_TEMPLATE, data)
+    return documents.pdf_render(PDF_TEMPLATE, data)
 
 
 # --------------------------------------------------------------------------------------------------- xlsx

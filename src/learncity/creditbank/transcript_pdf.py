@@ -12,7 +12,7 @@ from pathlib import Path
 import segno
 from django.utils import timezone, translation
 
-from learncity.core.pdf import pdf_render
+from learncity.core import documents  # Typst is loaded when a PDF is made (documents loads lazily)
 from learncity.creditbank.models import CreditClass, Transcript
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "creditbank" / "transcript.typ"
@@ -28,7 +28,7 @@ def transcript_qr_svg(url: str) -> str:
 def transcript_pdf(transcript: Transcript, *, verify_url: str) -> bytes:
     """Render the issued transcript (Typst, creditbank/templates/creditbank/transcript.typ). Nothing is fetched:
     the QR code is SVG handed to the template and the font is the system's WenQuanYi Micro Hei (or Noto Sans CJK
-    SC). Raises core.pdf.PdfError when it cannot be made."""
+    SC). Raises core.documents.PdfError when it cannot be made."""
     content = transcript.content
     issued_at = timezone.localtime(transcript.issued_at)
     classes = content.get("classes", [])
@@ -50,7 +50,7 @@ def transcript_pdf(transcript: Transcript, *, verify_url: str) -> bytes:
         "conversions": [{k: str(v.get(k, "")) for k in ("rule", "target", "credits_in", "credits_out", "date")}
                         for v in content.get("conversions", [])],
     }
-    return pdf_render(TEMPLATE, data, images={"qr": transcript_qr_svg(verify_url)})
+    return documents.pdf_render(TEMPLATE, data, images={"qr": transcript_qr_svg(verify_url)})
 
 
 def content_balances(content: dict) -> list[tuple[str, str]]:

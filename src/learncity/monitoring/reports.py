@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from learncity.core import documents  # loads openpyxl / Typst only when a workbook / a PDF is made
 from learncity.monitoring import selectors
 
 NO_DATA = "无数据"  # a zero or missing denominator: never 0 %, never an error
@@ -177,8 +178,6 @@ def document_xlsx(doc: Document) -> bytes:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
-    from learncity.core import documents
-
     wb = documents.workbook()
     wb.remove(wb.active)
     thin = Side(style="thin", color="999999")
@@ -265,8 +264,6 @@ def document_pdf(doc: Document) -> bytes:
     """The document as an A4 PDF (Typst, monitoring/templates/monitoring/report.typ), a run of tables of more than
     PORTRAIT_COLUMNS columns on landscape pages. Nothing is fetched: the system's WenQuanYi Micro Hei or Noto Sans
     CJK SC sets the Chinese. The same document gives the same bytes."""
-    from learncity.core.pdf import pdf_render  # Typst is loaded when a PDF is made, not with every page
-
     runs: list[dict] = []
     for t in doc.tables:
         landscape = len(t.columns) > PORTRAIT_COLUMNS
@@ -281,7 +278,7 @@ def document_pdf(doc: Document) -> bytes:
     data = {"title": doc.title, "subtitle": doc.subtitle, "digest": doc.digest(), "notes": list(doc.notes),
             "as_of": [doc.as_of.year, doc.as_of.month, doc.as_of.day], "as_of_text": f"{doc.as_of:%Y-%m-%d}",
             "as_of_cn": f"{doc.as_of.year}年{doc.as_of.month}月{doc.as_of.day}日", "runs": runs}
-    return pdf_render(PDF_TEMPLATE, data)
+    return documents.pdf_render(PDF_TEMPLATE, data)
 
 
 def _pdf_width(label: str, values: list[str]) -> float:
