@@ -319,3 +319,17 @@ def _number(value) -> str:
     text = format(value, "f")
     return text[:-2] if text.endswith(".0") else text
 
+
+# --- what a rotation of the personal-data key asks of intake (people.rotation, through core.followups) --------
+
+def jobs_blocking_pii_rotation() -> list[int]:
+    """The import jobs queued or running, locked to the end of the caller's transaction: a rotation of the
+    personal-data key waits for them (their staged rows carry ID hashes under the current key)."""
+    return list(ImportJob.objects.select_for_update().filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+                .values_list("pk", flat=True))
+
+
+def staged_hashes_forget() -> int:
+    """After a rotation, in its transaction: the staged rows' ID hashes were made under the old key; forget them.
+    Returns how many."""
+    return StagedRow.objects.exclude(id_hash="").update(id_hash="")

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django_tasks_db.models import DBTaskResult
 
 from learncity.core.errors import DomainError
+from learncity.core.followups import follow_up
 from learncity.intake.jobs import job_run
 from learncity.intake.models import ImportJob, JobStatus
 
@@ -46,9 +47,7 @@ def job_process(job_id: int) -> dict:
     """Run one import job to its end (done, rejected or failed)."""
     job = job_run(job_id)
     if job.rows_new:  # the dashboards' figures: refreshed in the background, not by the next page read
-        from learncity.monitoring.tasks import rollups_refresh_enqueue
-
-        rollups_refresh_enqueue()
+        follow_up("records_imported")  # monitoring answers (core/followups.py)
     return {"job": job.pk, "status": job.status, "rows_new": job.rows_new}
 
 

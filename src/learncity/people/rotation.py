@@ -35,6 +35,7 @@ from django.utils.translation import gettext
 
 from learncity.core import crypto
 from learncity.core.errors import DomainError
+from learncity.core.followups import follow_up
 from learncity.people.models import LearnerProfile
 from learncity.people.services import ID_CONTEXT
 from learncity.people.sql import people_sql
@@ -105,16 +106,12 @@ def pii_key_reencrypt(*, old: str, new: str, progress: Callable[[int], None] | N
     """Re-encrypt and re-hash every learner profile under `old` to `new`, in one transaction, the table locked
     against writes. Profiles already under `new` are left as they are (a second run finishes what a server still
     running with the old key wrote after the first); a profile under neither key refuses the whole run."""
-    # intake builds on people, so not at import time
-    from learncity.intake.models import ImportJob, JobStatus, StagedRow
-
     if old == new:
         raise RotationRefused(gettext("新密钥与旧密钥相同 (the new key is the old key)"))
     result = Rotation()
     with transaction.atomic():
         _lock_profiles()
-        busy = list(ImportJob.objects.select_for_update().filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
-                    .values_list("pk", flat=True))
+        busy = follow_up("pii_rotation_blockers")  # the import jobs under way, locked (intake answers)
         if busy:
             raise RotationRefused(gettext(
                 "有导入任务正在排队或处理中（任务 %(jobs)s），请等其完成后再轮换密钥 "
@@ -145,7 +142,7 @@ def pii_key_reencrypt(*, old: str, new: str, progress: Callable[[int], None] | N
             last = batch[-1].pk
             if progress:
                 progress(result.profiles)
-        result.staged_hashes_cleared = StagedRow.objects.exclude(id_hash="").update(id_hash="")
+        result.staged_hashes_cleared = follow_up("pii_rotated")  # staged rows' old hashes forgotten (intake)
     return result
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from learncity.core.errors import FileRejected, Refusal
+from learncity.core.followups import follow_up
 from learncity.intake import services
 from learncity.intake.models import JobSource, JobStatus
 from learncity.intake.pipeline import ENCODING_LABELS
@@ -92,9 +93,7 @@ class Command(BaseCommand):
 
             job = services.job_run(job_id, progress=progress)
         if job.rows_new:  # the dashboards' figures: the background worker refreshes them (as after a page's upload)
-            from learncity.monitoring.tasks import rollups_refresh_enqueue
-
-            rollups_refresh_enqueue()
+            follow_up("records_imported")  # monitoring answers (core/followups.py)
         return job
 
     def _print(self, job) -> None:
