@@ -85,7 +85,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "learncity.core.cache.VersionsMiddleware",
+    "learncity.core.page_cache.VersionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "learncity.core.middleware.LanguageMiddleware",
@@ -119,7 +119,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "learncity.core.context_processors.display",
                 # Last: the CSRF token, or the sentinel a page cached for everyone carries (learncity.core.cache).
-                "learncity.core.cache.csrf",
+                "learncity.core.page_cache.csrf",
             ],
         },
     },

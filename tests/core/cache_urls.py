@@ -6,7 +6,7 @@ from django.template import engines
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_protect
 
-from learncity.core.cache import public_page
+from learncity.core.page_cache import public_page
 
 RENDERS = {"count": 0}
 PAGE = engines["django"].from_string(

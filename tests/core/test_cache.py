@@ -13,9 +13,11 @@ from django.core.cache import cache
 from django.test import Client
 
 from learncity.core import cache as lc_cache
-from learncity.core.cache import MAX_QUERY_PARAMS, bump, fragment, versions
+from learncity.core import page_cache
+from learncity.core.cache import bump, fragment, versions
 from learncity.core.cache_backends import FailOpenRedisCache
 from learncity.core.models import CacheVersion
+from learncity.core.page_cache import MAX_QUERY_PARAMS
 from tests.core import cache_urls
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.core.cache_urls")]
@@ -62,7 +64,7 @@ def test_unknown_names_are_refused_with_the_known_ones():
     with pytest.raises(ValueError, match="'katalog'"):
         fragment(("x",), ("katalog",), lambda: 1)
     with pytest.raises(ValueError, match="'katalog'"):
-        lc_cache.public_page(depends=("katalog",))
+        page_cache.public_page(depends=("katalog",))
 
 
 # --- public pages ------------------------------------------------------------------------------------------------------
@@ -131,7 +133,7 @@ def test_a_cached_page_carries_each_visitors_own_working_csrf_token():
     visitor = Client(enforce_csrf_checks=True)
     page = visitor.get("/page/")
     assert page["X-Cache"] == "hit"
-    assert lc_cache.CSRF_SENTINEL.encode() not in page.content
+    assert page_cache.CSRF_SENTINEL.encode() not in page.content
     token = _token(page)
     assert f'"X-CSRFToken": "{token}"'.encode() in page.content
     assert "csrftoken" in page.cookies  # the hit set the visitor's CSRF cookie
@@ -175,7 +177,7 @@ def test_a_poisoned_query_string_is_answered_but_never_cached(query, status):
     first, second = client.get(f"/page/?{query}"), client.get(f"/page/?{query}")
     assert first.status_code == second.status_code == status
     assert cache_urls.RENDERS["count"] == before + 2  # the view ran both times (the 400 when it read the query)
-    assert "X-Cache" not in second and lc_cache.CSRF_SENTINEL.encode() not in second.content
+    assert "X-Cache" not in second and page_cache.CSRF_SENTINEL.encode() not in second.content
     assert not cache._cache  # nothing stored (the local backend's own store)
 
 
@@ -185,13 +187,13 @@ def test_html_shared_by_signed_in_visitors_never_carries_one_visitors_csrf_token
 
     request = rf.get("/")
     request.user = users["learner"]
-    html = lc_cache.shared_render("base.html", {}, request)
-    assert lc_cache.CSRF_SENTINEL in html  # base.html posts forms (language, large text, sign out)
+    html = page_cache.shared_render("base.html", {}, request)
+    assert page_cache.CSRF_SENTINEL in html  # base.html posts forms (language, large text, sign out)
     assert get_token(request) not in html
     other = rf.get("/")
     other.user = users["staff"]
-    response = lc_cache.with_token(other, HttpResponse(html))
-    assert lc_cache.CSRF_SENTINEL.encode() not in response.content
+    response = page_cache.with_token(other, HttpResponse(html))
+    assert page_cache.CSRF_SENTINEL.encode() not in response.content
     assert b'name="csrfmiddlewaretoken" value="' in response.content
 
 

@@ -15,10 +15,11 @@ from django.views.decorators.http import require_POST
 
 from learncity.catalog import selectors, services
 from learncity.catalog.models import Course, EventKind, Venue
-from learncity.core.cache import cacheable_query, fragment, public_page, shared_render, with_token
+from learncity.core.cache import fragment
 from learncity.core.errors import DomainError
 from learncity.core.forms import flash_domain_errors
 from learncity.core.htmx import render_page
+from learncity.core.page_cache import cacheable_query, public_page, shared_render, with_token
 from learncity.core.scopes import Action
 from learncity.core.templatetags.display import display
 

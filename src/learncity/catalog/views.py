@@ -17,10 +17,11 @@ from learncity.catalog.event_views import cached_page
 from learncity.catalog.forms import CourseForm, SessionForm
 from learncity.catalog.models import CourseKind, CourseState, Mode, Venue
 from learncity.core import documents
-from learncity.core.cache import fragment, public_page
+from learncity.core.cache import fragment
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
 from learncity.core.forms import add_domain_errors, flash_domain_errors
 from learncity.core.htmx import render_page
+from learncity.core.page_cache import public_page
 from learncity.core.scopes import Action, Capability, scope_for
 from learncity.people.models import LearnerGroup
 from learncity.places.selectors import district_path_of

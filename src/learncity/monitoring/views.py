@@ -32,10 +32,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from learncity.core import uploads
-from learncity.core.cache import fragment, public_page
+from learncity.core.cache import fragment
 from learncity.core.errors import DomainError, FileRejected, NotFound, PermissionDenied
 from learncity.core.forms import add_domain_errors, flash_domain_errors, upload_refused
 from learncity.core.htmx import render_page
+from learncity.core.page_cache import public_page
 from learncity.core.scopes import Capability, scope_for
 from learncity.monitoring import reports, selectors, services
 from learncity.monitoring.periods import Period, period_default, period_of, period_parse

@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from learncity.catalog import selectors as catalog_selectors
-from learncity.core.cache import NAMES, fragment, public_page, versions
+from learncity.core.cache import NAMES, fragment, versions
 from learncity.core.htmx import render_page
+from learncity.core.page_cache import public_page
 from learncity.core.scopes import Capability, scope_for
 from learncity.creditbank import selectors as credit_selectors
 from learncity.intake.selectors import home_jobs_to_fix
