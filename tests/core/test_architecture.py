@@ -1,43 +1,118 @@
-"""The domain never imports the web layer. import-linter (run by `make test`) checks the project's own
-modules and whole external packages; this test also keeps Django's web modules out of the domain."""
+"""The house's rules that import-linter cannot say (pyproject.toml's contracts say the rest; `make test` runs both).
+
+- The domain never imports Django's web modules (import-linter can only forbid whole external packages). The
+  domain is every module that is not web by its name, the same classification as the `domain` contract
+  (tests/contracts.py), read from pyproject.toml so the two cannot drift.
+- No function-local import hides a dependency the layers forbid: a function may import a module lazily only if a
+  module-level import of it would be allowed too (the layers contract then checks it like any other).
+- Size: no source file over 600 lines, no function over 80 lines.
+"""
 
 import ast
+import tomllib
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parents[2] / "src" / "learncity"
-DOMAIN_FILES = ("models.py", "services.py", "selectors.py", "scopes.py", "crypto.py", "tabular.py", "audit.py",
-                "bulk.py", "idcard.py", "builder.py", "divisions.py", "errors.py", "pools.py", "pool_selectors.py",
-                "ledger.py", "catalog_builder.py", "credit_builder.py", "search.py", "spec.py", "periods.py",
-                "rollups.py", "seeds.py", "monitoring_builder.py")
-WEB = ("django.http", "django.shortcuts", "django.template", "django.views", "django.urls", "ninja", "django_htmx")
+ROOT = Path(__file__).resolve().parents[2]
+SRC = ROOT / "src" / "learncity"
+WEB_FRAMEWORK = ("django.http", "django.shortcuts", "django.template", "django.views", "django.urls", "ninja",
+                 "django_htmx")
+# A domain module that may use one of those, and why.
+EXEMPT = {("learncity.core.signin", "django.http"): "axes's lock-out handlers take a request: signin builds one to ask"}
+MAX_FILE_LINES = 600
+MAX_FUNCTION_LINES = 80
 
 
-def _imports(path: Path) -> list[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names = []
+def _config() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+
+
+def _contract(kind: str) -> dict:
+    return next(c for c in _config()["contracts"] if c["type"] == kind)
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(SRC.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def source_files() -> list[Path]:
+    return sorted(p for p in SRC.rglob("*.py") if "migrations" not in p.parts)
+
+
+def _is_web(module: str) -> bool:
+    web = _contract("domain")["web"]
+    return any(n.startswith(w) or n.endswith(w) for n in module.split(".")[1:] for w in web)
+
+
+def _imports(tree: ast.AST) -> list[tuple[str, ast.AST]]:
+    found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names += [a.name for a in node.names]
+            found += [(a.name, node) for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.append(node.module)
-    return names
+            found.append((node.module, node))
+    return found
 
 
-def domain_files() -> list[Path]:
-    return sorted(p for p in SRC.rglob("*.py") if p.name in DOMAIN_FILES and "migrations" not in p.parts)
+def test_the_classification_finds_both_sides():
+    modules = {_module(p) for p in source_files()}
+    domain = {m for m in modules if not _is_web(m)}
 
-
-def test_the_domain_files_exist():
-    names = {p.relative_to(SRC).as_posix() for p in domain_files()}
-    assert {"places/services.py", "network/selectors.py", "people/models.py", "core/scopes.py"} <= names
+    assert {"learncity.places.services", "learncity.core.scopes.scope", "learncity.people.models"} <= domain
+    assert {"learncity.catalog.views", "learncity.creditbank.api", "learncity.urls"} <= modules - domain
 
 
 def test_no_domain_module_imports_a_web_module():
     offenders = [
-        f"{path.relative_to(SRC)} imports {name}"
-        for path in domain_files()
-        for name in _imports(path)
-        if any(name == w or name.startswith(w + ".") for w in WEB)
-        or (name.startswith("learncity") and name.split(".")[-1] in ("views", "api", "urls", "htmx"))
+        f"{_module(path)} imports {name}"
+        for path in source_files() if not _is_web(_module(path))
+        for name, _ in _imports(ast.parse(path.read_text(encoding="utf-8")))
+        if (any(name == w or name.startswith(w + ".") for w in WEB_FRAMEWORK)
+            and (_module(path), name) not in EXEMPT)
+        or (name.startswith("learncity.") and _is_web(name))
     ]
     assert offenders == []
+
+
+def _layer_of(module: str, layers: list[list[str]]) -> int | None:
+    """The index of the module's layer (0 = top), by its app (the name below the root)."""
+    parts = module.split(".")
+    if len(parts) < 2:
+        return None
+    for i, layer in enumerate(layers):
+        if parts[1] in layer:
+            return i
+    return None
+
+
+def test_no_function_local_import_reaches_up_a_layer():
+    layers = [[n.strip() for n in row.replace(":", "|").split("|")] for row in _contract("layers")["layers"]]
+    offenders = []
+    for path in source_files():
+        module = _module(path)
+        mine = _layer_of(module, layers)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for name, node in _imports(function):
+                theirs = _layer_of(name, layers) if name.startswith("learncity.") else None
+                if mine is not None and theirs is not None and theirs < mine:
+                    offenders.append(f"{module}:{node.lineno} imports {name} (a layer above) inside a function")
+    assert offenders == []
+
+
+def test_no_source_file_is_over_600_lines():
+    long = [f"{p.relative_to(SRC)}: {n}" for p in source_files()
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_FILE_LINES]
+    assert long == []
+
+
+def test_no_function_is_over_80_lines():
+    long = []
+    for path in source_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and (
+                    n := node.end_lineno - node.lineno + 1) > MAX_FUNCTION_LINES:
+                long.append(f"{path.relative_to(SRC)}:{node.lineno} {node.name}: {n}")
+    assert long == []
