@@ -249,3 +249,10 @@ def test_a_scope_built_by_hand_restricts_like_a_users(db):
 
 def test_restricted_manager_is_a_manager_with_restrict():
     assert hasattr(RestrictedManager(), "restrict")
+
+
+def test_the_district_level_in_the_role_rules_is_the_places_one():
+    from learncity.core.scopes import ROLE_PLACE_LEVELS
+    from learncity.places.models import PlaceLevel
+
+    assert ROLE_PLACE_LEVELS == {Role.DISTRICT_ADMIN: PlaceLevel.DISTRICT}

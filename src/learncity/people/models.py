@@ -12,29 +12,18 @@ from django.utils.translation import gettext_lazy as _
 
 from learncity.core.scopes import (
     ROLE_LABELS,
+    ROLE_TARGETS,
     Action,
     RestrictedManager,
     RestrictedQuerySet,
-    Role,
     rules,
     scoped,
 )
 from learncity.core.scopes.rules import NOTHING, Rule
-from learncity.places.models import SEX_CHOICES, Place, PlaceLevel
+from learncity.places.models import SEX_CHOICES, Place
 
-# The one scope target each role is granted over (None: the learner role has none). The table constraint below is
-# built from it, and the accounts page offers the pickers of the targets the actor's grantable roles need.
-ROLE_TARGETS: dict[Role, str | None] = {
-    Role.LEARNER: None,
-    Role.INSTITUTION_STAFF: "institution",
-    Role.DISTRICT_ADMIN: "place",
-    Role.CITY_ADMIN: "place",
-    Role.MEMBER_UNIT_REPORTER: "member_unit",
-    Role.EXPERT_REVIEWER: "place",
-    Role.AUDITOR: "place",
-}
-# A role over a place that must be a place of one level (a district administrator's is a district).
-ROLE_PLACE_LEVELS: dict[Role, int] = {Role.DISTRICT_ADMIN: PlaceLevel.DISTRICT}
+# What each role is granted over (core.scopes.roles: ROLE_TARGETS, ROLE_PLACE_LEVELS); the table constraint below
+# is built from it.
 _TARGETS = ("place", "institution", "member_unit")
 _TARGET_PATHS = {"place": "place__path", "institution": "institution__place__path",
                  "member_unit": "member_unit__committee__place__path"}

@@ -17,13 +17,12 @@ from learncity.core import crypto
 from learncity.core.audit import audit_record
 from learncity.core.errors import DomainError, PermissionDenied
 from learncity.core.inputs import parse
-from learncity.core.scopes import Action, Capability, Role, forget_scope, scope_for
+from learncity.core.scopes import ROLE_PLACE_LEVELS, Action, Capability, Role, forget_scope, scope_for
 from learncity.core.signin import SigninLocked, signin_attempts_reset, signin_locked_until
 from learncity.network.models import Institution, MemberUnit
 from learncity.people import idcard
 from learncity.people.inputs import ApiTokenInput
 from learncity.people.models import (
-    ROLE_PLACE_LEVELS,
     ApiToken,
     LearnerGroup,
     LearnerProfile,

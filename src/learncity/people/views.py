@@ -9,11 +9,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
 from learncity.core.htmx import render_page
-from learncity.core.scopes import ROLE_LABELS, Action, scope_for
+from learncity.core.scopes import ROLE_LABELS, ROLE_TARGETS, Action, scope_for
 from learncity.core.signin import SigninLocked
 from learncity.network import selectors as network_selectors
 from learncity.people import selectors, services
-from learncity.people.models import ROLE_TARGETS
 from learncity.places import selectors as place_selectors
 
 # The new-account form's pickers: places down to streets, institutions by name; a short list, still posting the code.

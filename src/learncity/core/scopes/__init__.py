@@ -14,11 +14,11 @@ from learncity.core.scopes.restrict import (
     rule_for,
     scoped,
 )
-from learncity.core.scopes.roles import ROLE_LABELS, Action, Role
+from learncity.core.scopes.roles import ROLE_LABELS, ROLE_PLACE_LEVELS, ROLE_TARGETS, Action, Role
 from learncity.core.scopes.scope import ANONYMOUS, GRANTED_BY_CITY_ADMIN, Scope, forget_scope, scope_for
 
 __all__ = [
-    "ANONYMOUS", "GRANTED_BY_CITY_ADMIN", "ROLE_LABELS", "Action", "Capability", "RestrictedManager",
+    "ANONYMOUS", "GRANTED_BY_CITY_ADMIN", "ROLE_LABELS", "ROLE_PLACE_LEVELS", "ROLE_TARGETS", "Action", "Capability", "RestrictedManager",
     "RestrictedQuerySet", "Role", "Scope", "forget_scope", "restricted_models", "rule_for", "rules", "scope_for",
     "scoped",
 ]

@@ -31,3 +31,19 @@ ROLE_LABELS = {
     Role.EXPERT_REVIEWER: _("评审专家"),
     Role.AUDITOR: _("审计员（只读）"),
 }
+
+
+# The one scope target each role is granted over (None: the learner role has none). The role assignments' table
+# constraint (people.models) is built from it, and the accounts page offers the pickers the grantable roles need.
+ROLE_TARGETS: dict[Role, str | None] = {
+    Role.LEARNER: None,
+    Role.INSTITUTION_STAFF: "institution",
+    Role.DISTRICT_ADMIN: "place",
+    Role.CITY_ADMIN: "place",
+    Role.MEMBER_UNIT_REPORTER: "member_unit",
+    Role.EXPERT_REVIEWER: "place",
+    Role.AUDITOR: "place",
+}
+# A role over a place that must be a place of one level: a district administrator's is a district
+# (places.models.PlaceLevel.DISTRICT, which core cannot import; tests/core/test_restrict.py holds them equal).
+ROLE_PLACE_LEVELS: dict[Role, int] = {Role.DISTRICT_ADMIN: 3}
