@@ -76,8 +76,11 @@ def demo_server(tmp_path_factory):
     log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """One browser for the journeys, closed when they are done (package scope): Playwright's event loop runs in
+    the worker's thread while it is open, and Django refuses database calls from a thread with a running loop, so
+    the tests that follow the journeys in the same worker (the page matrix) must not inherit it."""
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), "Debian's chromium is not installed (make install puts it there)"

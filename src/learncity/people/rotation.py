@@ -131,8 +131,7 @@ def pii_key_reencrypt(*, old: str, new: str, progress: Callable[[int], None] | N
                     if _opens(p.id_number_encrypted, new):
                         continue  # already under the new key
                     raise RotationRefused(gettext(
-                        "学习者 %(pk)s 的身份证号码无法用当前密钥解密，未做任何更改 "
-                        "(learner %(pk)s's ID number does not decrypt under the current key; nothing changed)")
+                        "学习者 %(pk)s 的身份证号码无法用当前密钥解密，未做任何更改")
                         % {"pk": p.pk}) from exc
                 p.id_number_encrypted = crypto.encrypt(number, context=ID_CONTEXT, master=new)
                 p.id_number_hash = crypto.lookup_hash(number, context=ID_CONTEXT, master=new)
