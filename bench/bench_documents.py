@@ -507,8 +507,9 @@ def app_path(residents: int, repeat: int, report_repeat: int) -> list[dict]:
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 
     from learncity.catalog.models import Course, CourseState
+    from learncity.core.scopes import Role
     from learncity.creditbank.models import LearningAccount, Outcome
-    from learncity.people.models import Role, RoleAssignment
+    from learncity.people.models import RoleAssignment
     from learncity.places.models import Place, PlaceLevel
 
     say(f"  the demo city with {residents} residents …")
