@@ -25,6 +25,8 @@ from django.core.cache import cache
 from django.db.models import F
 from django.utils import timezone
 
+from learncity.core.models import CacheVersion
+
 log = logging.getLogger("learncity.cache")
 
 NAMES = ("catalog", "monitoring", "credits")
@@ -50,8 +52,6 @@ def versions(*names: str) -> dict[str, int]:
 
 
 def _read_versions(names: Iterable[str]) -> dict[str, int]:
-    from learncity.core.models import CacheVersion
-
     names = list(names)
     if not names:
         return {}
@@ -63,8 +63,6 @@ def bump(*names: str) -> None:
     """A change to the named kinds of content: every cached page and fragment that depends on one of them is
     rebuilt on its next request. Call it from the service that made the change, inside its transaction (the row
     is locked until the commit, so readers see the new version with the new data, never before it)."""
-    from learncity.core.models import CacheVersion
-
     for name in names:
         if name not in NAMES:
             raise ValueError(f"unknown cache content {name!r}; known: {', '.join(NAMES)}")

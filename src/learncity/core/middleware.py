@@ -1,3 +1,18 @@
+"""The project's middleware: display preferences, refusals as pages, the chosen language, a required password change."""
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from learncity.core.api_contract import error_body
+from learncity.core.errors import NotFound, PermissionDenied, Refusal
+from learncity.core.htmx import render_page
+
+
 class DisplayPreferencesMiddleware:
     """Large-text, high-contrast mode for elderly users: a cookie, so it holds across pages and sign-ins."""
 
@@ -21,9 +36,6 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from learncity.core.errors import NotFound, PermissionDenied, Refusal
-        from learncity.core.htmx import render_page
-
         if request.path.startswith("/api/") or not isinstance(exception, Refusal):
             return None
         if isinstance(exception, NotFound):
@@ -41,8 +53,6 @@ class LanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-        from django.utils import translation
 
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
@@ -73,7 +83,6 @@ class PasswordChangeRequiredMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and getattr(user, "must_change_password", False):
-            from django.urls import reverse
 
             if request.path.startswith(self.API):
                 if (not request.headers.get("Authorization", "").startswith("Bearer ")
@@ -82,18 +91,11 @@ class PasswordChangeRequiredMiddleware:
             else:
                 target = reverse("people:password_change")
                 if not request.path.startswith((target, *self.ALLOWED)):
-                    from django.shortcuts import redirect
-                    from django.utils.http import urlencode
 
                     return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
 
     @staticmethod
     def _api_refusal():
-        from django.http import JsonResponse
-        from django.utils.translation import gettext as _
-
-        from learncity.core.api_contract import error_body
-
         detail = _("管理员重置了您的密码，请先修改密码（POST /api/people/me/password）再使用接口。")
         return JsonResponse(error_body("password_change_required", detail), status=403)

@@ -31,7 +31,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from learncity.core import uploads
+from learncity.core import documents, uploads  # documents loads openpyxl only when a workbook is written
 from learncity.core.cache import fragment
 from learncity.core.errors import DomainError, FileRejected, NotFound, PermissionDenied
 from learncity.core.forms import add_domain_errors, flash_domain_errors, upload_refused
@@ -395,8 +395,6 @@ def target_delete(request, pk: int):
 @login_required
 def targets_template(request):
     """An empty import sheet with the headers the import reads, and one example row."""
-    from learncity.core import documents  # openpyxl is loaded when a workbook is written, not with every page
-
     wb = documents.workbook()
     ws = wb.active
     ws.title = _("目标")

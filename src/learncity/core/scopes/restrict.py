@@ -7,7 +7,7 @@ Each model declares its rule once with `@scoped(view=…, change=…)` (rules.py
 from django.db import models
 
 from learncity.core.scopes.roles import Action
-from learncity.core.scopes.rules import Rule
+from learncity.core.scopes.rules import Rule, superuser_only
 from learncity.core.scopes.scope import Scope, scope_for
 
 _REGISTRY: dict[type, dict[Action, Rule]] = {}
@@ -16,8 +16,6 @@ _REGISTRY: dict[type, dict[Action, Rule]] = {}
 def scoped(*, view: Rule, change: Rule | None = None, browse: Rule | None = None):
     """Declare a model's rules: `view` for reading in the back office, `change` for writing, `browse` for what
     the public pages show (both default to nobody but a superuser)."""
-    from learncity.core.scopes.rules import superuser_only
-
     def register(model):
         if not hasattr(model._default_manager, "restrict"):
             raise TypeError(f"{model.__name__}'s manager is not a RestrictedQuerySet's: it cannot restrict")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from learncity.core.errors import PermissionDenied
 from learncity.core.scopes.capabilities import Capability
 from learncity.core.scopes.roles import ROLE_LABELS, Action, Role
 
@@ -146,8 +147,6 @@ class Scope:
     def require(self, capability: Capability, obj=None) -> None:
         """`may`, or PermissionDenied."""
         if not self.may(capability, obj):
-            from learncity.core.errors import PermissionDenied
-
             raise PermissionDenied()
 
     def roles_grantable(self) -> list[Role]:
