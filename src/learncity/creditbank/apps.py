@@ -6,11 +6,6 @@ class CreditbankConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "learncity.creditbank"
     verbose_name = _("学分银行")
-
-    def ready(self):
-        from learncity.core.followups import answer
-        from learncity.creditbank.services import record_recognise_auto
-
-        # A learning record made in catalog (check-in, completion, a resource watched) is recognised at once, in
-        # its transaction (core/followups.py).
-        answer("learning_recorded", self.label, record_recognise_auto)
+    # A learning record made in catalog (check-in, completion, a resource watched) is recognised at once, in its
+    # transaction (core/followups.py).
+    followups = {"learning_recorded": "learncity.creditbank.services.record_recognise_auto"}

@@ -6,12 +6,6 @@ class NetworkConfig(AppConfig):
     name = "learncity.network"
     label = "network"
     verbose_name = _("学习网络")
-
-    def ready(self):
-        # Here, once every app is loaded (views read models): the network adds its part to a place's page, which
-        # places (below it) does not know of.
-        from learncity.network.views import place_page_part
-        from learncity.places.views import PLACE_PAGE_PARTS
-
-        if place_page_part not in PLACE_PAGE_PARTS:
-            PLACE_PAGE_PARTS.append(place_page_part)
+    # The network's part of a place's page (the institutions located there, their kinds, the place's designations,
+    # each child's count of institutions): places (below it) reads it from here when the page is asked for.
+    place_page_part = "learncity.network.views.place_page_part"

@@ -28,7 +28,7 @@ def _nodes(request, places: list[Place]) -> list[dict]:
 
 
 def place_page_part(request, place: Place, context: dict) -> None:
-    """The network's part of a place's page (places.views.PLACE_PAGE_PARTS): the institutions located there and
+    """The network's part of a place's page (named by NetworkConfig.place_page_part, read by places.views): the institutions located there and
     their kinds, the place's designations with the form to add one, and each child's count of institutions."""
     selectors.institutions_counted_by_child(actor=request.user, place=place, children=context["children"])
     context.update(

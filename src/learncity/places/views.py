@@ -1,9 +1,12 @@
+import functools
 from collections.abc import Callable
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest
 from django.shortcuts import redirect
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from learncity.core import uploads
@@ -16,8 +19,12 @@ from learncity.places.models import AGE_BAND_CODES, Place, PlaceLevel
 
 # What the apps above places add to a place's page (the network: the institutions located there, their kinds, the
 # place's designations and each child's count of institutions): functions (request, place, context) that add to the
-# context, appended by those apps' AppConfig.ready, so places imports none of them.
-PLACE_PAGE_PARTS: list[Callable[[HttpRequest, Place, dict], None]] = []
+# context, named by those apps' AppConfig (`place_page_part`, a dotted path) so places imports none of them.
+
+
+@functools.cache
+def place_page_parts() -> list[Callable[[HttpRequest, Place, dict], None]]:
+    return [import_string(c.place_page_part) for c in apps.get_app_configs() if hasattr(c, "place_page_part")]
 
 
 @login_required
@@ -43,7 +50,7 @@ def detail(request, code: str):
         "is_district": place.level == PlaceLevel.DISTRICT,
         "bands": AGE_BAND_CODES,
     }
-    for part in PLACE_PAGE_PARTS:
+    for part in place_page_parts():
         part(request, place, context)
     return render_page(request, "places/detail.html", context)
 
