@@ -256,3 +256,18 @@ def test_the_district_level_in_the_role_rules_is_the_places_one():
     from learncity.places.models import PlaceLevel
 
     assert ROLE_PLACE_LEVELS == {Role.DISTRICT_ADMIN: PlaceLevel.DISTRICT}
+
+
+@pytest.mark.parametrize("username", ["learner", "auditor", "expert", "reporter", None])
+def test_who_runs_no_institution_changes_no_textbook(users, username):
+    from learncity.catalog.models import Textbook
+
+    actor = users[username] if username else None
+
+    assert not Textbook.objects.restrict(actor, Action.CHANGE).exists()
+
+
+def test_who_runs_an_institution_may_change_textbooks(users):
+    assert scope_for(users["staff"]).manages_institutions()
+    assert scope_for(users["district_admin"]).manages_institutions()
+    assert not scope_for(users["auditor"]).manages_institutions()

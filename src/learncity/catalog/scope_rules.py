@@ -35,8 +35,8 @@ def teachers_of_institutions() -> Rule:
 def textbooks_not_used_elsewhere() -> Rule:
     """For CHANGE: the books no course outside the actor's CHANGE scope uses (a shared book is everyone's)."""
     def q(scope, action):
-        if action != Action.CHANGE:
-            return NOTHING
+        if action != Action.CHANGE or not scope.manages_institutions():
+            return NOTHING  # only those who run an institution change textbooks
         elsewhere = _through("Course", "textbooks").exclude(
             scope.institutions_q(Action.CHANGE, prefix="course__institution__"))
         return ~Q(pk__in=elsewhere.values("textbook_id"))

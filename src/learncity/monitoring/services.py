@@ -11,7 +11,7 @@ from learncity.core.cache import bump
 from learncity.core.errors import CellError, DomainError, FileRejected, NotFound, PermissionDenied
 from learncity.core.scopes import Action, Capability, scope_for
 from learncity.core.tabular import check_headers, read_table
-from learncity.places.models import Place, PlaceLevel
+from learncity.places.models import Place
 
 from .inputs import spec_validate
 from .models import Indicator, IndicatorVersion, IndicatorVersionStatus, Target, TargetSource
@@ -25,12 +25,11 @@ def may_set_targets(actor, place: Place) -> bool:
     """Those who set targets, for the places they change, but not at the root of a subtree granted below city
     level: a district's targets are set by the city, so a district cannot move its own goalposts."""
     scope = scope_for(actor)
-    if not scope.may(Capability.SET_TARGETS):
-        return False
     if scope.everything:
         return True
-    return any(place.path.startswith(p) and (place.path != p or place.level <= PlaceLevel.CITY)
-               for p in scope.change.place_paths)
+    if not scope.may(Capability.SET_TARGETS) or not scope.can_change_place(place.path):
+        return False
+    return scope.may(Capability.SET_OWN_TARGETS) or place.path not in scope.change.place_paths
 
 
 def _require_defines_indicators(actor) -> None:

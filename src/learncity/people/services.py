@@ -110,7 +110,7 @@ def learner_profile_update(*, actor, profile: LearnerProfile, name: str | None =
         raise PermissionDenied()
     changed = {}
     with transaction.atomic():
-        p = LearnerProfile.objects.restrict(scope, Action.CHANGE).select_for_update().get(pk=profile.pk)
+        p = LearnerProfile.objects.select_for_update().get(pk=profile.pk)  # (in scope: checked above)
         if name is not None:
             p.name = validate_name(name)
             changed["name"] = True

@@ -61,17 +61,17 @@ def place_children(*, actor, place: Place) -> list[Place]:
     return children
 
 
-def population_list(*, actor, place: Place, action: Action = Action.VIEW) -> QuerySet[Population]:
+def population_list(*, actor, place: Place, action: Action = Action.BROWSE) -> QuerySet[Population]:
     """A place's population figures, latest year first, with their bands."""
     return Population.objects.restrict(actor, action).filter(place=place).prefetch_related("bands").order_by("-year")
 
 
-def population_latest(*, actor, place: Place, action: Action = Action.VIEW) -> Population | None:
+def population_latest(*, actor, place: Place, action: Action = Action.BROWSE) -> Population | None:
     return population_list(actor=actor, place=place, action=action).first()
 
 
 def population_children_sum(*, actor, place: Place, year: int) -> int | None:
-    rows = (Population.objects.restrict(actor, Action.VIEW).filter(place__parent=place, year=year)
+    rows = (Population.objects.restrict(actor, Action.BROWSE).filter(place__parent=place, year=year)
             .values_list("total", flat=True))
     return sum(rows) if rows else None
 

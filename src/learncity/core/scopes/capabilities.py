@@ -16,6 +16,8 @@ class Capability(Enum):
     STAFF_AREA = ("staff_area", frozenset(Role) - {Role.LEARNER}, Action.VIEW)  # the back office: every role but learner
     MONITOR = ("monitor", _ADMINS | {Role.AUDITOR, Role.EXPERT_REVIEWER, Role.MEMBER_UNIT_REPORTER}, Action.VIEW)
     SET_TARGETS = ("set_targets", _ADMINS, Action.CHANGE)  # targets and the place data under them
+    # at the top of one's own area too: the city sets its own targets; a district's are set by the city
+    SET_OWN_TARGETS = ("set_own_targets", frozenset({Role.CITY_ADMIN}), Action.CHANGE)
     DEFINE_INDICATORS = ("define_indicators", frozenset({Role.CITY_ADMIN}), Action.CHANGE)
     MANAGE_ACCOUNTS = ("manage_accounts", _ADMINS | {Role.INSTITUTION_STAFF}, Action.CHANGE)  # create accounts, grant roles
     REVIEW = ("review", frozenset({Role.EXPERT_REVIEWER, Role.CITY_ADMIN}), Action.CHANGE)  # decide declarations

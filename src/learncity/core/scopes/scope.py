@@ -129,6 +129,11 @@ class Scope:
             or place.pk in self.view.place_ids
         )
 
+    def manages_institutions(self) -> bool:
+        """Whether the user runs any institution: their own (staff), or those of the area they administer."""
+        return self.everything or bool(self.change.institution_ids) or (
+            self._reaches_subtrees(Action.CHANGE) and bool(self.change.place_paths))
+
     def role_labels(self) -> list:
         """The user's roles as the interface names them (the header shows them)."""
         return [ROLE_LABELS[r] for r in sorted(self.roles)]
