@@ -178,6 +178,12 @@ class Targets:
 
 @pytest.fixture
 def targets(users) -> Targets:
+    return targets_build(users)
+
+
+def targets_build(users) -> Targets:
+    """The objects on each side of the 鼓楼区 / 台江区 line (the API matrix's fixture; the page matrix builds its
+    module-wide world with it too)."""
     from learncity.network.models import Committee, Institution, MemberUnit
     from learncity.people.models import LearnerProfile
     from learncity.people.services import api_token_create

@@ -69,49 +69,6 @@ GULOU, TAIJIANG = "350102", "350103"  # the districts of `district_admin` and `d
 MATRIX_PASSWORD = "matrix-passphrase-42"
 
 
-def targets_build(users):
-    """The API matrix's objects on each side of the line (tests/api/conftest.py `Targets`), built the same way."""
-    from learncity.network.models import Committee, Institution, MemberUnit
-    from learncity.people.models import LearnerProfile
-    from learncity.people.services import api_token_create
-    from learncity.places.models import Place, PlaceLevel
-    from tests.api.conftest import Targets
-
-    city = Place.objects.get(code="350100")
-    gulou, taijiang = Place.objects.get(code=GULOU), Place.objects.get(code=TAIJIANG)
-    staff_inst = users["staff"].role_assignments.get().institution
-    learner_profile = LearnerProfile.objects.get(user=users["learner"])
-    assert learner_profile.residence.path.startswith(gulou.path)
-    assert staff_inst.place.path.startswith(gulou.path)
-
-    def community_in(district):
-        return Place.objects.filter(path__startswith=district.path, level=PlaceLevel.COMMUNITY).order_by("code")[0]
-
-    def unit_of(committee):
-        return MemberUnit.objects.filter(committee=committee).order_by("pk")[0]
-
-    gulou_committee = Committee.objects.get(place=gulou)
-    taijiang_committee = Committee.objects.get(place=taijiang)
-    api_token_create(actor=users["admin"], name="admin's own")
-    return Targets(
-        city=city, gulou=gulou, taijiang=taijiang, staff_inst=staff_inst, gulou_street=staff_inst.place,
-        taijiang_street=Place.objects.filter(parent=taijiang, level=PlaceLevel.STREET).order_by("code")[0],
-        gulou_community=community_in(gulou), taijiang_community=community_in(taijiang),
-        gulou_inst_other=Institution.objects.filter(place__path__startswith=gulou.path)
-        .exclude(pk=staff_inst.pk).order_by("code")[0],
-        taijiang_inst=Institution.objects.filter(place__path__startswith=taijiang.path).order_by("code")[0],
-        city_committee=Committee.objects.get(place=city), gulou_committee=gulou_committee,
-        taijiang_committee=taijiang_committee, reporter_unit=users["reporter"].role_assignments.get().member_unit,
-        gulou_unit=unit_of(gulou_committee), taijiang_unit=unit_of(taijiang_committee),
-        learner_profile=learner_profile,
-        gulou_profile=LearnerProfile.objects.filter(residence__path__startswith=gulou.path, user__isnull=True)
-        .order_by("pk")[0],
-        taijiang_profile=LearnerProfile.objects.filter(residence__path__startswith=taijiang.path).order_by("pk")[0],
-        other_token=users["admin"].api_tokens.get(name="admin's own"),
-        users=users,
-    )
-
-
 ROLES = ("anonymous", "learner", "institution_staff", "district_admin", "city_admin", "member_unit_reporter",
          "expert_reviewer", "auditor")
 ROLE_USERNAMES = {"anonymous": None, "learner": "learner", "institution_staff": "staff",
@@ -244,6 +201,7 @@ def world_build(intake_dir) -> World:
     from learncity.core.scopes import forget_scope
     from learncity.people.models import User
     from learncity.people.services import api_token_create
+    from tests.api.conftest import targets_build
 
     users = {u.username: u for u in User.objects.all()}
     for u in users.values():
