@@ -6,6 +6,9 @@
 - No function-local import hides a dependency the layers forbid: a function may import a module lazily only if a
   module-level import of it would be allowed too (the layers contract then checks it like any other).
 - Size: no source file over 600 lines, no function over 80 lines.
+- Every read in a service or a selector starts from `Model.objects.restrict(actor, action)`, or from
+  `Model.objects.unscoped("why")` where no actor's scope governs it: a plain `Model.objects.filter(…)` there is
+  an undeclared unscoped read. Creating rows is not a read.
 """
 
 import ast
@@ -116,3 +119,36 @@ def test_no_function_is_over_80_lines():
                     n := node.end_lineno - node.lineno + 1) > MAX_FUNCTION_LINES:
                 long.append(f"{path.relative_to(SRC)}:{node.lineno} {node.name}: {n}")
     assert long == []
+
+
+WRITES = {"restrict", "unscoped", "create", "bulk_create"}
+
+
+def _reads_through(path: Path) -> bool:
+    """Services and selectors: the modules (or packages) named so."""
+    parts = _module(path).split(".")
+    return any(p in ("services", "selectors") or p.endswith(("_services", "_selectors")) for p in parts[1:])
+
+
+def unscoped_reads() -> list[str]:
+    found = []
+    for path in source_files():
+        if not _reads_through(path):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute)
+                    and node.value.attr == "objects" and node.attr not in WRITES):
+                found.append(f"{path.relative_to(SRC)}:{node.lineno} .objects.{node.attr}")
+    return found
+
+
+def test_every_read_in_a_service_or_selector_is_restricted_or_declared():
+    assert unscoped_reads() == []
+
+
+if __name__ == "__main__":  # python tests/core/test_architecture.py [path prefix]: the reads still to declare
+    import sys
+
+    for line in unscoped_reads():
+        if line.startswith(sys.argv[1] if len(sys.argv) > 1 else ""):
+            print(line)

@@ -26,7 +26,7 @@ from typing import Annotated, Any
 
 import pydantic
 from django.utils.translation import gettext
-from pydantic import BeforeValidator, ConfigDict
+from pydantic import BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from learncity.core.errors import DomainError, ValidationError
@@ -89,6 +89,12 @@ def _day(value):
 # out is declared `Amount | None = None`, and `parse` reads a blank form value of such a field as None.
 Amount = Annotated[Decimal, BeforeValidator(_amount(2))]
 Day = Annotated[datetime.date, BeforeValidator(_day)]
+
+
+def amount(*, places: int = 2, **bounds):
+    """An Amount with its own places and bounds (pydantic's gt/ge/lt/le), each bound refused with the project's
+    one message: `Ratio = amount(places=3, gt=0, le=10)`; `Credits = amount(gt=0, le=MAX_CREDITS)`."""
+    return Annotated[Decimal, BeforeValidator(_amount(places)), Field(**bounds)]
 
 
 def _message(error: dict) -> str:

@@ -1,4 +1,5 @@
-"""`Model.objects.restrict(actor, action)`: every read starts here (NetBox's RestrictedQuerySet).
+"""`Model.objects.restrict(actor, action)`: every read starts here (NetBox's RestrictedQuerySet), or
+`Model.objects.unscoped("why")` where no actor's scope applies.
 
 Each model declares its rule once with `@scoped(view=…, change=…)` (rules.py); its manager is built on
 `RestrictedQuerySet`. `restricted_models()` lists every declared model, so a test can hold every domain model to it.
@@ -50,6 +51,15 @@ class RestrictedQuerySet(models.QuerySet):
         action = Action(action)
         q = rule_for(self.model, action).q(scope, action)
         return self.filter(q).distinct() if _spans_many(q) else self.filter(q)
+
+    def unscoped(self, reason: str):
+        """Every row, for a read no actor's scope governs, saying why: a uniqueness check over the whole table,
+        a row locked again after the actor's check passed, the system's own follow-up, a token being looked up.
+        A service or selector reads either through `restrict` or through this (tests/core/test_architecture.py
+        holds them to it), so an unscoped read is always a declared one."""
+        if not isinstance(reason, str) or len(reason.strip()) < 8:
+            raise ValueError("unscoped() needs the reason this read is not restricted to an actor")
+        return self.all()
 
 
 def _spans_many(q) -> bool:
