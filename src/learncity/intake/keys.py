@@ -7,8 +7,6 @@ is no longer active, authenticates nobody.
 """
 
 import datetime
-import hashlib
-import hmac
 import secrets
 
 from django.db import transaction
@@ -17,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from learncity.core.audit import audit_record
+from learncity.core.credentials import digest
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
 from learncity.core.inputs import parse
 from learncity.core.scopes import Action
@@ -25,11 +24,6 @@ from learncity.intake.models import ProviderKey
 from learncity.network.models import Institution
 
 KEY_PREFIX = "lcp_"
-USE_RECORDED_EVERY = datetime.timedelta(minutes=5)  # last_used_at is written at most this often per key
-
-
-def _digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _institution(actor, code) -> Institution:
@@ -55,7 +49,7 @@ def provider_key_create(*, actor, institution_code: str, name: str, days: int | 
     raw = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     expires = timezone.now() + datetime.timedelta(days=days) if days else None
     with transaction.atomic():
-        key = ProviderKey.objects.create(institution=institution, name=name, prefix=prefix, key_hash=_digest(raw),
+        key = ProviderKey.objects.create(institution=institution, name=name, prefix=prefix, key_hash=digest(raw),
                                          created_by=actor, expires_at=expires)
         audit_record(actor=actor, action="intake.key.create", obj=key, institution=institution.code, name=name,
                      prefix=prefix, expires_at=expires.isoformat() if expires else None)
@@ -95,29 +89,16 @@ def provider_key_revoke(*, actor, key: ProviderKey) -> ProviderKey:
 
 def provider_key_status(key: ProviderKey, *, now=None) -> str:
     """"active", "revoked" or "expired", for the pages and the API."""
-    now = now or timezone.now()
-    if key.revoked_at is not None:
-        return "revoked"
-    if key.expires_at is not None and key.expires_at <= now:
-        return "expired"
-    return "active"
+    return key.status(now)
 
 
 def provider_key_authenticate(raw: str) -> ProviderKey | None:
     """The key behind a bearer token `lcp_…`, or None for an unknown, revoked or expired one."""
-    if not raw or not raw.startswith(KEY_PREFIX):
-        return None
-    prefix = raw[len(KEY_PREFIX):].split("_", 1)[0]
-    if not prefix:
-        return None
-    # (No actor to restrict by: the key is the actor, and this finds who it is.)
-    key = ProviderKey.objects.select_related("institution").filter(prefix=prefix).first()
-    if key is None or not hmac.compare_digest(key.key_hash, _digest(raw)):
+    key = ProviderKey.presented(raw, KEY_PREFIX, "institution")
+    if key is None:
         return None
     now = timezone.now()
-    if provider_key_status(key, now=now) != "active" or not key.institution.is_active:
+    if key.status(now) != "active" or not key.institution.is_active:
         return None
-    if key.last_used_at is None or now - key.last_used_at > USE_RECORDED_EVERY:
-        ProviderKey.objects.filter(pk=key.pk).update(last_used_at=now)
-        key.last_used_at = now
+    key.use_record(now)
     return key

@@ -11,6 +11,7 @@ there is resumed at the records not yet recognised (`ImportJob.records_first`…
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from learncity.core.credentials import Credential
 from learncity.core.scopes import Action, RestrictedManager, scoped
 from learncity.core.scopes.rules import Rule
 from learncity.network.models import Institution
@@ -25,24 +26,17 @@ def uploaders(field: str) -> Rule:
 
 
 @scoped(view=uploaders("institution"), change=uploaders("institution"))
-class ProviderKey(models.Model):
+class ProviderKey(Credential):
     """An API key of one institution (not of a person): uploads made with it are that institution's, and only its.
     Stored as SHA-256; shown once. Staff of the institution create, list and revoke them."""
+
+    hash_field = "key_hash"
 
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="provider_keys")
     name = models.CharField(_("名称"), max_length=64)
     prefix = models.CharField(max_length=16, unique=True)
     key_hash = models.CharField(max_length=64)
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    objects = RestrictedManager()
-
-    class Meta:
-        ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.institution.code} {self.name} ({self.prefix})"

@@ -17,7 +17,8 @@ def job_list(*, actor, institution_code: str | None = None,
              provider_key: ProviderKey | None = None) -> QuerySet[ImportJob]:
     """The uploads the actor (or the provider key) may see, newest first; one institution's with its code."""
     if provider_key is not None:  # a key is its institution's: it reaches that institution's uploads
-        jobs = ImportJob.objects.filter(institution_id=provider_key.institution_id)
+        jobs = ImportJob.objects.unscoped("a provider key, no user: its institution's uploads").filter(
+            institution_id=provider_key.institution_id)
     else:
         jobs = ImportJob.objects.restrict(actor, Action.VIEW)
     if institution_code:
@@ -43,8 +44,9 @@ def home_jobs_to_fix(*, actor, limit: int = 5) -> dict:
     accepted, with errors) or accepted with rows in error — until a later upload of the same institution is
     accepted whole. Their count and the newest few. Two queries."""
     since = timezone.now() - datetime.timedelta(days=HOME_JOB_DAYS)
-    fixed = ImportJob.objects.filter(institution_id=OuterRef("institution_id"), created_at__gt=OuterRef("created_at"),
-                                     status=JobStatus.DONE, rows_invalid=0)
+    fixed = ImportJob.objects.restrict(actor, Action.VIEW).filter(
+        institution_id=OuterRef("institution_id"), created_at__gt=OuterRef("created_at"), status=JobStatus.DONE,
+        rows_invalid=0)
     qs = (job_list(actor=actor).filter(created_at__gte=since)
           .filter(Q(status__in=[JobStatus.FAILED, JobStatus.REJECTED]) | Q(status=JobStatus.DONE, rows_invalid__gt=0))
           .exclude(Exists(fixed)))

@@ -1,8 +1,8 @@
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
+from learncity.core.api_patch import patch_apply
 from learncity.core.errors import NotFound
-from learncity.core.scopes import Action
 from learncity.network import selectors, services
 
 router = Router(tags=["network"])
@@ -123,8 +123,8 @@ def institution_get(request, code: str):
 
 @router.patch("/institutions/{code}", response=InstitutionOut)
 def institution_update(request, code: str, payload: InstitutionPatch):
-    inst = selectors.institution_get(actor=request.auth, code=code, action=Action.CHANGE)
-    return services.institution_update(actor=request.auth, institution=inst, **payload.dict(exclude_unset=True))
+    return patch_apply(request, payload, get=selectors.institution_get, update=services.institution_update,
+                       target="institution", code=code)
 
 
 @router.get("/designations", response=list[DesignationOut])

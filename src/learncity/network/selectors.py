@@ -49,7 +49,7 @@ def network_levels(*, actor, city: Place) -> QuerySet[NetworkLevel]:
 def network_levels_above(*, actor, place: Place | None) -> QuerySet[NetworkLevel]:
     """The network levels of the city a place lies in (those of every city on its path), top first."""
     if place is None:
-        return NetworkLevel.objects.none()
+        return NetworkLevel.objects.restrict(actor, Action.VIEW).none()
     codes = place.path.strip("/").split("/")
     return NetworkLevel.objects.restrict(actor, Action.VIEW).filter(city__code__in=codes).order_by("rank")
 

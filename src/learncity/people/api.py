@@ -5,8 +5,8 @@ from django.utils.translation import gettext
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
+from learncity.core.api_patch import patch_apply
 from learncity.core.errors import NotFound
-from learncity.core.scopes import Action
 from learncity.people import selectors, services
 from learncity.people.inputs import ApiTokenInput
 
@@ -114,8 +114,8 @@ def profile_get(request, pk: int):
 
 @router.patch("/profiles/{pk}", response=ProfileOut)
 def profile_update(request, pk: int, payload: ProfilePatch):
-    p = selectors.profile_get(actor=request.auth, pk=pk, action=Action.CHANGE)
-    return services.learner_profile_update(actor=request.auth, profile=p, **payload.dict(exclude_unset=True))
+    return patch_apply(request, payload, get=selectors.profile_get, update=services.learner_profile_update,
+                       target="profile", pk=pk)
 
 
 @router.get("/tokens", response=list[ApiTokenOut])

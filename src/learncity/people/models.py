@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from learncity.core.credentials import Credential
 from learncity.core.scopes import (
     ROLE_LABELS,
     ROLE_TARGETS,
@@ -162,22 +163,15 @@ class RoleAssignment(models.Model):
 
 
 @scoped(view=rules.own("user"), change=rules.own("user"))
-class ApiToken(models.Model):
+class ApiToken(Credential):
     """A personal API token. Only its SHA-256 is stored; the token itself is shown once, at creation."""
+
+    hash_field = "token_hash"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("名称"), max_length=64)
     prefix = models.CharField(max_length=12, unique=True)
     token_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    objects = RestrictedManager()
-
-    class Meta:
-        ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -38,7 +38,8 @@ def profile_of(user) -> LearnerProfile | None:
     the user's own by its filter, and restricting would work out the scope, which reads this very row."""
     if not getattr(user, "is_authenticated", False):
         return None
-    profile = LearnerProfile.objects.filter(user=user).select_related("residence").prefetch_related("groups").first()
+    profile = (LearnerProfile.objects.unscoped("the user's own, read to work out their scope")
+               .filter(user=user).select_related("residence").prefetch_related("groups").first())
     LearnerProfile.user.field.remote_field.set_cached_value(user, profile)
     return profile
 

@@ -1,8 +1,6 @@
 """Writes to people: users, learner profiles, role assignments and API tokens."""
 
 import datetime
-import hashlib
-import hmac
 import re
 import secrets
 
@@ -15,6 +13,7 @@ from django.utils.translation import gettext
 
 from learncity.core import crypto
 from learncity.core.audit import audit_record
+from learncity.core.credentials import digest
 from learncity.core.errors import DomainError, PermissionDenied
 from learncity.core.inputs import parse
 from learncity.core.scopes import ROLE_PLACE_LEVELS, Action, Capability, Role, forget_scope, scope_for
@@ -81,10 +80,12 @@ def learner_profile_create(*, actor, name: str, id_number: str, residence_code: 
     rid = idcard.parse(id_number)
     name, phone = validate_name(name), validate_phone(phone)
     group_rows = _groups(actor, groups)
-    if user is not None and LearnerProfile.objects.filter(user=user).exists():
+    if user is not None and (LearnerProfile.objects.unscoped("one profile per user, whoever sees it")
+                              .filter(user=user).exists()):
         raise DomainError({"user": gettext("该用户已有学习者档案")})
     digest = id_number_hash(rid.number)
-    if LearnerProfile.objects.filter(id_number_hash=digest).exists():
+    if LearnerProfile.objects.unscoped("an ID number is registered once in the whole city").filter(
+            id_number_hash=digest).exists():
         raise DomainError({"id_number": gettext("该身份证号码已登记")})
     try:
         with transaction.atomic():
@@ -95,7 +96,8 @@ def learner_profile_create(*, actor, name: str, id_number: str, residence_code: 
             )
             profile.groups.set(group_rows)
             if user is not None:
-                RoleAssignment.objects.get_or_create(user=user, role=Role.LEARNER)
+                RoleAssignment.objects.unscoped("the learner role of one's own profile, had or not").get_or_create(
+                    user=user, role=Role.LEARNER)
                 forget_scope(user)
             audit_record(actor=actor, action="profile.create", obj=profile, residence=residence.code)
     except IntegrityError:
@@ -110,7 +112,8 @@ def learner_profile_update(*, actor, profile: LearnerProfile, name: str | None =
         raise PermissionDenied()
     changed = {}
     with transaction.atomic():
-        p = LearnerProfile.objects.select_for_update().get(pk=profile.pk)  # (in scope: checked above)
+        p = (LearnerProfile.objects.unscoped("the row is locked after the caller's check above")
+             .select_for_update().get(pk=profile.pk))
         if name is not None:
             p.name = validate_name(name)
             changed["name"] = True
@@ -149,7 +152,7 @@ def user_create(*, actor, username: str, password: str | None, display_name: str
     username = (username or "").strip()
     if not USERNAME_RE.match(username):
         raise DomainError({"username": gettext("用户名「%(username)s」只能由字母、数字和 _ . @ - 组成，3–150 位") % {"username": username}})
-    if User.objects.filter(username__iexact=username).exists():
+    if User.objects.unscoped("a username is unique over every account").filter(username__iexact=username).exists():
         raise DomainError({"username": gettext("用户名「%(username)s」已被使用") % {"username": username}})
     user = User(username=username, display_name=display_name.strip())
     if password:
@@ -182,7 +185,7 @@ def role_grant(*, actor, user: User, role: str, place_code: str | None = None, i
         raise DomainError({"place": gettext("区县管理员的范围必须是区县，「%(name)s」不是") % {"name": place.name}})
     try:
         with transaction.atomic():
-            ra, created = RoleAssignment.objects.get_or_create(
+            ra, created = RoleAssignment.objects.unscoped("the same grant, whoever made it, is not made twice").get_or_create(
                 user=user, role=role, place=place, institution=institution, member_unit=member_unit,
                 defaults={"granted_by": actor if getattr(actor, "is_authenticated", False) else None},
             )
@@ -209,10 +212,6 @@ def role_revoke(*, actor, assignment: RoleAssignment) -> None:
 TOKEN_PREFIX = "lc_"
 
 
-def _token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def api_token_create(*, actor, name: str, days: int | None = 365) -> tuple[ApiToken, str]:
     """A personal token for the acting user. Returns (row, token): the token is shown only this once. Not while
     they must change a password an administrator reset: a token would outlive the password it was made with."""
@@ -229,7 +228,7 @@ def api_token_create(*, actor, name: str, days: int | None = 365) -> tuple[ApiTo
         if (User.objects.restrict(actor, Action.CHANGE).select_for_update().filter(pk=actor.pk)
                 .values_list("must_change_password", flat=True).get()):
             raise PermissionDenied(gettext("请先修改管理员为您重置的密码，再创建 API 令牌 (change the password an administrator reset before creating an API token)"))
-        row = ApiToken.objects.create(user=actor, name=name, prefix=prefix, token_hash=_token_digest(token),
+        row = ApiToken.objects.create(user=actor, name=name, prefix=prefix, token_hash=digest(token),
                                       expires_at=expires)
         audit_record(actor=actor, action="token.create", obj=row, name=name)
     return row, token
@@ -248,17 +247,11 @@ def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
 
 def api_token_authenticate(raw: str) -> User | None:
     """The user behind a bearer token, or None for an unknown, revoked or expired one."""
-    if not raw or not raw.startswith(TOKEN_PREFIX):
-        return None
-    prefix = raw[len(TOKEN_PREFIX):].split("_", 1)[0]
-    row = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
-    if row is None or not hmac.compare_digest(row.token_hash, _token_digest(raw)):
-        return None
+    row = ApiToken.presented(raw, TOKEN_PREFIX, "user")
     now = timezone.now()
-    if row.revoked_at is not None or (row.expires_at and row.expires_at <= now) or not row.user.is_active:
+    if row is None or row.status(now) != "active" or not row.user.is_active:
         return None
-    if row.last_used_at is None or now - row.last_used_at > datetime.timedelta(minutes=5):
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    row.use_record(now)
     return row.user
 
 
@@ -360,7 +353,8 @@ def password_resettable(*, actor, user: User) -> bool:
     if not roles or not all(scope.may_grant(Role(ra.role), place=ra.place, institution=ra.institution,
                                             member_unit=ra.member_unit) for ra in roles):
         return False
-    profile = LearnerProfile.objects.filter(user=user).select_related("residence").first()
+    profile = (LearnerProfile.objects.unscoped("the account's profile wherever it lives: outside the reach refuses")
+               .filter(user=user).select_related("residence").first())
     return profile is None or scope.can_manage_people_at(profile.residence.path)
 
 
@@ -389,7 +383,8 @@ def password_reset(*, actor, user: User, new_password: str | None = None) -> tup
         locked.set_password(password)
         locked.must_change_password = True
         locked.save(update_fields=["password", "must_change_password"])
-        revoked = ApiToken.objects.filter(user=locked, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        revoked = (ApiToken.objects.unscoped("every live token of the account whose password is reset, its holder's")
+                   .filter(user=locked, revoked_at__isnull=True).update(revoked_at=timezone.now()))
         audit_record(actor=actor, action="user.password.reset", obj=locked, username=locked.username,
                      generated=not typed, tokens_revoked=revoked)
         signin_attempts_reset(username=locked.username)

@@ -170,7 +170,8 @@ class ImportResult:
 
 
 def _write_population(place: Place, year: int, total: int, bands: dict[tuple[str, str], int]) -> tuple[Population, bool]:
-    pop, created = Population.objects.update_or_create(place=place, year=year, defaults={"total": total})
+    pop, created = (Population.objects.unscoped("one figure a place and year, written after the caller's check")
+                    .update_or_create(place=place, year=year, defaults={"total": total}))
     if bands:
         pop.bands.all().delete()
         PopulationBand.objects.bulk_create(

@@ -9,6 +9,7 @@ dashboard.py (overview, drill-down, breakdown, series), statistics.py (what the 
 public.py (the public dashboard), todos.py (the home page's reports due).
 """
 
+from learncity.monitoring.selectors import shapes
 from learncity.monitoring.selectors.dashboard import (
     IndicatorPage,
     indicator_breakdown,
@@ -22,26 +23,7 @@ from learncity.monitoring.selectors.dashboard import (
 from learncity.monitoring.selectors.places import monitoring_home_place, monitoring_place, monitoring_places
 from learncity.monitoring.selectors.public import figures_freshness, public_drilldown, public_overview
 from learncity.monitoring.selectors.rows import NO_TARGET, comparable_previous
-from learncity.monitoring.selectors.shapes import (
-    BREAKDOWN_LABELS,
-    CENT,
-    HUNDRED,
-    NO_DATA,
-    PRORATED_COUNTS,
-    STATUS_LABELS,
-    Breakdown,
-    BreakdownRow,
-    Drilldown,
-    IndicatorInfo,
-    IndicatorRow,
-    Overview,
-    PlaceRef,
-    Series,
-    SeriesPoint,
-    TargetRow,
-    Value,
-    min_cell,
-)
+from learncity.monitoring.selectors.shapes import *  # noqa: F403  (every shape, as shapes.__all__ names them)
 from learncity.monitoring.selectors.statistics import (
     indicators_breakdown,
     indicators_by_children,
@@ -52,27 +34,11 @@ from learncity.monitoring.selectors.targets import target_row, targets_list
 from learncity.monitoring.selectors.todos import REPORT_DUE_DAYS, REPORT_NOTICE_DAYS, home_reports_due
 
 __all__ = [
-    "BREAKDOWN_LABELS",
-    "CENT",
-    "HUNDRED",
-    "NO_DATA",
+    *shapes.__all__,
     "NO_TARGET",
-    "PRORATED_COUNTS",
     "REPORT_DUE_DAYS",
     "REPORT_NOTICE_DAYS",
-    "STATUS_LABELS",
-    "Breakdown",
-    "BreakdownRow",
-    "Drilldown",
-    "IndicatorInfo",
     "IndicatorPage",
-    "IndicatorRow",
-    "Overview",
-    "PlaceRef",
-    "Series",
-    "SeriesPoint",
-    "TargetRow",
-    "Value",
     "comparable_previous",
     "figures_freshness",
     "home_reports_due",
@@ -86,7 +52,6 @@ __all__ = [
     "indicators_by_children",
     "indicators_series",
     "learning_organisations_by",
-    "min_cell",
     "monitoring_home_place",
     "monitoring_overview",
     "monitoring_place",

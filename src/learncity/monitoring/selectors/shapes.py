@@ -15,6 +15,10 @@ from learncity.network.models import (
 from learncity.places.models import AGE_BANDS, SEX_CHOICES, Place, PlaceLevel
 from learncity.records.models import RecordKind
 
+__all__ = ["BREAKDOWN_LABELS", "CENT", "HUNDRED", "NO_DATA", "PRORATED_COUNTS", "STATUS_LABELS", "Breakdown",
+           "BreakdownRow", "Drilldown", "IndicatorInfo", "IndicatorRow", "Overview", "PlaceRef", "Series", "SeriesPoint",
+           "TargetRow", "Value", "min_cell"]
+
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 STATUS_LABELS = {"met": _("已达标"), "on_track": _("按进度"), "behind": _("滞后"), None: _("无目标"),
