@@ -11,6 +11,7 @@ from django.utils import timezone
 from learncity.catalog.models import RecordKind, RecordSource
 from learncity.catalog.services import learning_record_create
 from learncity.creditbank import services
+from learncity.creditbank.inputs import DeclarationIn, RuleIn, StandardIn
 from learncity.creditbank.models import LearningAccount, OpenedVia, Outcome
 
 PDF = b"%PDF-1.4\n% matrix evidence\n%%EOF\n"
@@ -27,10 +28,10 @@ class CreditTargets:
 
     @cached_property
     def standard(self):
-        return services.standard_create(
-            actor=self.users["city_admin"], city=self.t.city, code="MX-STD", name="矩阵标准", credit_class="training",
-            level=1, credits="2", record_kinds=["event"], course_kinds=["law"], providers=[self.t.staff_inst.code],
-            effective_from=self._today() - datetime.timedelta(days=400))
+        return services.standard_create(actor=self.users["city_admin"], city=self.t.city, data=StandardIn(
+            code="MX-STD", name="矩阵标准", credit_class="training", level=1, credits="2", record_kinds=["event"],
+            course_kinds=["law"], providers=[self.t.staff_inst.code],
+            effective_from=self._today() - datetime.timedelta(days=400)))
 
     def _outcome(self, profile) -> Outcome:
         self.standard  # noqa: B018 — the standard must exist before the record is made
@@ -78,19 +79,18 @@ class CreditTargets:
 
     @cached_property
     def declaration(self):
-        return services.declaration_submit(
-            actor=self.users["learner"], standard_code=self.standard.standard.code, kind="certificate",
-            title="矩阵证书", issuer="矩阵考试院", date=self._today() - datetime.timedelta(days=20),
-            files=[("证书.pdf", PDF)])
+        return services.declaration_submit(actor=self.users["learner"], data=DeclarationIn(
+            standard_code=self.standard.standard.code, kind="certificate", title="矩阵证书", issuer="矩阵考试院",
+            date=self._today() - datetime.timedelta(days=20)), files=[("证书.pdf", PDF)])
 
     # --- rules: draft, under review and active, for the staff's school (gulou) and one in 台江区 ----------------
 
     def _rule(self, code: str, inst, actor, stage: str):
-        rule = services.rule_create(
-            actor=actor, code=code, name=f"矩阵规则 {code}", source_codes=[self.standard.standard.code],
+        rule = services.rule_create(actor=actor, data=RuleIn(
+            code=code, name=f"矩阵规则 {code}", source_codes=[self.standard.standard.code],
             target_institution_code=inst.code, target_kind="certificate", target_name=code,
             target_class="training", ratio="1", cap_per_learner="10",
-            effective_from=self._today() - datetime.timedelta(days=30))
+            effective_from=self._today() - datetime.timedelta(days=30)))
         if stage in ("review", "active"):
             rule = services.rule_submit(actor=actor, rule=rule)
         if stage == "active":

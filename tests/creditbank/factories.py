@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from learncity.catalog.models import RecordKind, RecordSource
 from learncity.catalog.services import learning_record_create
+from learncity.core.inputs import parse
 from learncity.creditbank import services
+from learncity.creditbank.inputs import DeclarationIn
 from learncity.people.models import LearnerProfile
 
 PDF = b"%PDF-1.4\n% test evidence\n%%EOF\n"
@@ -62,11 +64,13 @@ def completion(staff, learner: LearnerProfile, *, hours="32", score=None, course
 
 
 def declared(learner_user, *, code="NCRE-1", files=None, **kw):
-    return services.declaration_submit(
-        actor=learner_user, standard_code=code, kind=kw.pop("kind", "certificate"),
-        title=kw.pop("title", "全国计算机等级考试一级证书"), issuer=kw.pop("issuer", "教育部教育考试院"),
-        date=kw.pop("date", timezone.localdate() - datetime.timedelta(days=100)),
-        files=[("证书.pdf", PDF)] if files is None else files, **kw)
+    """A declaration through its input schema (a bad value is the schema's DomainError, as on the page)."""
+    data = parse(DeclarationIn, {
+        "standard_code": code, "kind": kw.pop("kind", "certificate"), "title": kw.pop("title", "全国计算机等级考试一级证书"),
+        "issuer": kw.pop("issuer", "教育部教育考试院"),
+        "date": kw.pop("date", timezone.localdate() - datetime.timedelta(days=100)), **kw})
+    return services.declaration_submit(actor=learner_user, data=data,
+                                       files=[("证书.pdf", PDF)] if files is None else files)
 
 
 def drop_append_only_triggers() -> None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from learncity.catalog.models import RecordKind, RecordSource
 from learncity.catalog.services import learning_record_create
 from learncity.creditbank import ledger, services
+from learncity.creditbank.inputs import StandardIn
 from learncity.creditbank.models import EntryReason, LearningAccount, LedgerEntry
 from learncity.people.models import LearnerProfile
 from tests.creditbank.factories import drop_append_only_triggers
@@ -35,10 +36,9 @@ def accounts(users, city) -> list[LearningAccount]:
     """Two residents who had no account, each with RECORDS_EACH event records recognised under a standard the
     staff member's school is accredited for (1.5 credits each)."""
     school = users["staff"].role_assignments.get().institution
-    services.standard_create(actor=users["city_admin"], city=city, code="TEST-LEDGER-CMD", providers=[school.code],
-                             name="账本校验测试标准", credit_class="culture", level=1, credits="1.5",
-                             record_kinds=["event"], course_kinds=["culture"],
-                             effective_from=datetime.date(2020, 1, 1))
+    services.standard_create(actor=users["city_admin"], city=city, data=StandardIn(
+        code="TEST-LEDGER-CMD", providers=[school.code], name="账本校验测试标准", credit_class="culture", level=1,
+        credits="1.5", record_kinds=["event"], course_kinds=["culture"], effective_from=datetime.date(2020, 1, 1)))
     residents = list(LearnerProfile.objects.filter(account__isnull=True, birth_date__lte=datetime.date(1990, 1, 1))
                      .order_by("pk")[:2])
     for learner in residents:

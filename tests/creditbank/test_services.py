@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from learncity.catalog.models import LearningRecord, RecordKind
 from learncity.core.errors import DomainError, NotFound, PermissionDenied
+from learncity.core.inputs import parse
 from learncity.creditbank import bulk, selectors, services
+from learncity.creditbank.inputs import PolicyIn, RuleIn, StandardIn, StandardRevision
 from learncity.creditbank.ledger import ledger_verify
 from learncity.creditbank.models import (
     Conversion,
@@ -141,8 +143,8 @@ def _standard(users, code="T-STD", **kw):
     data = dict(name="测试标准", credit_class="training", level=2, credits="3", hours_per_credit="10",
                 record_kinds=["event"], providers=[institution_of(users["staff"]).code], effective_from="2020-01-01")
     data.update(kw)
-    return services.standard_create(actor=users["city_admin"], city=Place.objects.get(code="350100"), code=code,
-                                    **data)
+    return services.standard_create(actor=users["city_admin"], city=Place.objects.get(code="350100"),
+                                    data=parse(StandardIn, {"code": code, **data}))
 
 
 def test_a_city_admin_creates_a_standard_with_accredited_providers(users):
@@ -152,15 +154,16 @@ def test_a_city_admin_creates_a_standard_with_accredited_providers(users):
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("credits", "-1", "必须大于 0"),
-    ("credits", "abc", "不是数字"),
-    ("credits", "1.234", "最多 2 位小数"),
-    ("credits", 1.5, "必须是数字"),
-    ("hours_per_credit", "0", "必须大于 0"),
-    ("level", 11, "资历框架中没有等级"),
-    ("credit_class", "gold", "未知的学分类别"),
-    ("record_kinds", ["dancing"], "未知的学习记录类型"),
-    ("name", "", "不能为空"),
+    ("credits", "-1", "必须大于 0，而不是 -1"),
+    ("credits", "abc", "「abc」不是数字"),
+    ("credits", "1.234", "「1.234」最多 2 位小数"),
+    ("credits", True, "「True」不是数字"),
+    ("credits", "2000", "不能大于 1000，而不是 2000"),
+    ("hours_per_credit", "0", "必须大于 0，而不是 0"),
+    ("level", 11, "资历框架中没有等级「11」"),
+    ("credit_class", "gold", "「gold」不是可选的值"),
+    ("record_kinds", ["dancing"], "「dancing」不是可选的值"),
+    ("name", "", "必填"),
 ])
 def test_a_bad_standard_is_refused_and_nothing_is_written(users, field, value, message):
     before = (Standard.objects.count(), StandardVersion.objects.count())
@@ -173,8 +176,8 @@ def test_a_bad_standard_is_refused_and_nothing_is_written(users, field, value, m
 def test_only_a_city_admin_creates_standards(users):
     for who in ("district_admin", "staff", "expert", "learner", "auditor"):
         with pytest.raises(PermissionDenied):
-            services.standard_create(actor=users[who], city=Place.objects.get(code="350100"), code=f"T-{who}",
-                                     name="x", credit_class="training", level=1, credits="1")
+            services.standard_create(actor=users[who], city=Place.objects.get(code="350100"), data=StandardIn(
+                code=f"T-{who}", name="x", credit_class="training", level=1, credits="1"))
     assert not Standard.objects.filter(code__startswith="T-").exists()
 
 
@@ -183,7 +186,8 @@ def test_a_revision_makes_a_new_version_and_outcomes_keep_theirs(users):
     record = completion(users["staff"], resident(4), hours="30", course_kind="academic")
     outcome = Outcome.objects.get(learning_record=record)
     assert outcome.standard_version == version
-    v2 = services.standard_revise(actor=users["city_admin"], standard=version.standard, hours_per_credit="15")
+    v2 = services.standard_revise(actor=users["city_admin"], standard=version.standard,
+                                  data=StandardRevision(hours_per_credit="15"))
     version.refresh_from_db()
     assert (version.status, v2.version, v2.status) == (VersionStatus.SUPERSEDED, 2, VersionStatus.ACTIVE)
     outcome.refresh_from_db()
@@ -243,12 +247,13 @@ def test_a_declaration_without_evidence_is_refused_and_nothing_is_written(users)
 @pytest.mark.parametrize("field, kwargs, message", [
     ("date", {"date": "2999-01-01"}, "在未来"),
     ("date", {"date": "1800-01-01"}, "早于出生日期"),
-    ("date", {"date": "yesterday"}, "不是日期"),
-    ("hours", {"hours": "-3"}, "不能小于 0"),
-    ("score", {"score": "101"}, "不能大于 100"),
+    ("date", {"date": "yesterday"}, "「yesterday」不是日期（YYYY-MM-DD）"),
+    ("hours", {"hours": "-3"}, "不能小于 0，而不是 -3"),
+    ("hours", {"hours": "1.25"}, "「1.25」最多 1 位小数"),
+    ("score", {"score": "101"}, "不能大于 100，而不是 101"),
     ("standard", {"code": "NO-SUCH"}, "不存在"),
-    ("kind", {"kind": "rumour"}, "未知的成果类型"),
-    ("title", {"title": " "}, "不能为空"),
+    ("kind", {"kind": "rumour"}, "「rumour」不是可选的值"),
+    ("title", {"title": " "}, "必填"),
 ])
 def test_a_bad_declaration_is_refused(users, field, kwargs, message):
     before = Declaration.objects.count()
@@ -325,7 +330,8 @@ def _rule(users, code="T-RULE", **kw):
                 target_name="测试专业", target_class="training", ratio="0.5", cap_per_learner="3",
                 effective_from="2024-01-01")
     data.update(kw)
-    return services.rule_create(actor=kw.pop("actor", users["staff"]), code=code, **data)
+    actor = data.pop("actor", users["staff"])
+    return services.rule_create(actor=actor, data=parse(RuleIn, {"code": code, **data}))
 
 
 def _activate(users, rule):
@@ -365,13 +371,14 @@ def test_a_rule_whose_validity_overlaps_another_for_the_same_source_and_target_i
 
 
 @pytest.mark.parametrize("field, kwargs, message", [
-    ("ratio", {"ratio": "-1"}, "必须大于 0"),
-    ("ratio", {"ratio": "lots"}, "不是数字"),
-    ("cap_per_learner", {"cap_per_learner": "0"}, "必须大于 0"),
+    ("ratio", {"ratio": "-1"}, "必须大于 0，而不是 -1"),
+    ("ratio", {"ratio": "lots"}, "「lots」不是数字"),
+    ("ratio", {"ratio": "0.1234"}, "「0.1234」最多 3 位小数"),
+    ("cap_per_learner", {"cap_per_learner": "0"}, "必须大于 0，而不是 0"),
     ("sources", {"source_codes": ["NO-SUCH"]}, "未找到认证标准"),
     ("sources", {"source_codes": []}, "至少需要一个来源标准"),
     ("abolished_on", {"abolished_on": "2023-01-01"}, "必须晚于生效日期"),
-    ("target_kind", {"target_kind": "medal"}, "未知的目标类型"),
+    ("target_kind", {"target_kind": "medal"}, "「medal」不是可选的值"),
 ])
 def test_a_bad_rule_is_refused(users, field, kwargs, message):
     with pytest.raises(DomainError) as exc:
@@ -386,9 +393,9 @@ def test_culture_and_leisure_never_converts_to_academic_credit(users):
     assert "文化休闲类学分不得转换为学历教育学分" in exc.value.errors["sources"][0]
     # with the policy off the rule can be drafted; switched back on, the conversion itself is refused
     city = Place.objects.get(code="350100")
-    services.policy_update(actor=users["city_admin"], city=city, culture_never_academic=False)
+    services.policy_update(actor=users["city_admin"], city=city, data=PolicyIn(culture_never_academic=False))
     rule = _activate(users, _rule(users, source_codes=["LECTURE"], target_class="academic"))
-    services.policy_update(actor=users["city_admin"], city=city, culture_never_academic=True)
+    services.policy_update(actor=users["city_admin"], city=city, data=PolicyIn(culture_never_academic=True))
     account = LearningAccount.objects.get(learner__user=users["learner"])
     lecture = [o for o in selectors.convertible_outcomes(account=account, rule=rule)]
     assert lecture
@@ -400,11 +407,12 @@ def test_culture_and_leisure_never_converts_to_academic_credit(users):
 def test_policy_values_are_checked(users):
     city = Place.objects.get(code="350100")
     with pytest.raises(DomainError) as exc:
-        services.policy_update(actor=users["city_admin"], city=city, points_per_hour="-1", star_min_points="x")
-    assert set(exc.value.errors) == {"points_per_hour", "star_min_points"}
+        services.policy_update(actor=users["city_admin"], city=city,
+                               data=parse(PolicyIn, {"points_per_hour": "-1", "star_min_points": "x"}))
+    assert exc.value.errors == {"points_per_hour": ["不能小于 0，而不是 -1"], "star_min_points": ["「x」不是数字"]}
     assert not CreditPolicy.objects.filter(city=city).exists()
     with pytest.raises(PermissionDenied):
-        services.policy_update(actor=users["district_admin"], city=city, points_per_hour="2")
+        services.policy_update(actor=users["district_admin"], city=city, data=PolicyIn(points_per_hour="2"))
 
 
 # --- conversions --------------------------------------------------------------------------------------------
@@ -521,11 +529,11 @@ def test_bulk_recognition_gives_what_one_by_one_recognition_gives(users):
 def test_incentives_points_and_star_thresholds(users):
     account = LearningAccount.objects.get(learner__user=users["learner"])
     city = Place.objects.get(code="350100")
-    services.policy_update(actor=users["city_admin"], city=city, star_min_points="1", star_min_hours_year="0",
-                           star_min_credits="0.01")
+    services.policy_update(actor=users["city_admin"], city=city, data=PolicyIn(
+        star_min_points="1", star_min_hours_year="0", star_min_credits="0.01"))
     got = selectors.incentives(account)
     assert got.star_candidate and got.points > 0
-    services.policy_update(actor=users["city_admin"], city=city, star_min_points="99999")
+    services.policy_update(actor=users["city_admin"], city=city, data=PolicyIn(star_min_points="99999"))
     got = selectors.incentives(account)
     assert not got.star_candidate and got.thresholds["points"][1] == Decimal("99999")
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from learncity.creditbank import services
+from learncity.creditbank.inputs import DeclarationIn
 from learncity.creditbank.models import (
     Accreditation,
     Conversion,
@@ -59,9 +60,9 @@ def today() -> datetime.date:
 
 
 def declared(users, version=None, title="测试证书") -> Declaration:
-    return services.declaration_submit(
-        actor=users["learner"], standard_code=(version.standard.code if version else "NCRE-1"), kind="certificate",
-        title=title, issuer="测试考试院", date=today() - datetime.timedelta(days=30), files=[("证书.pdf", PDF)])
+    return services.declaration_submit(actor=users["learner"], data=DeclarationIn(
+        standard_code=(version.standard.code if version else "NCRE-1"), kind="certificate", title=title,
+        issuer="测试考试院", date=today() - datetime.timedelta(days=30)), files=[("证书.pdf", PDF)])
 
 
 # --- who sees which page ------------------------------------------------------------------------------------------
@@ -280,8 +281,11 @@ def test_the_city_creates_a_standard_from_the_page(users, client_as):
 
 
 @pytest.mark.parametrize(("changes", "field", "says"), [
-    ({"credits": "-3"}, "credits", "credits 必须大于 0，而不是 -3"),
+    ({"credits": "-3"}, "credits", "必须大于 0，而不是 -3"),
     ({"credits": "三"}, "credits", "「三」不是数字"),
+    ({"min_score": "60.55"}, "min_score", "「60.55」最多 1 位小数"),
+    ({"effective_from": "2024-02-30"}, "effective_from", "「2024-02-30」不是日期（YYYY-MM-DD）"),
+    ({"name": ""}, "name", "必填"),
     ({"code": "has space"}, "code", "标准代码不能为空、不含空格和 / ? # % \\，不能是 new，且不超过 40 个字符"),
     ({"code": "a/b"}, "code", "标准代码不能为空、不含空格和 / ? # % \\，不能是 new，且不超过 40 个字符"),
     ({"providers": "NO-SUCH"}, "providers", "未找到机构：NO-SUCH"),
@@ -333,7 +337,7 @@ def test_a_bad_revision_is_shown_back(users, client_as, unchanged):
     response = client_as(users["city_admin"]).post(f"/credits/standards/{code}/revise/", {
         "name": "x", "credit_class": "training", "level": "1", "credits": "-1", "min_hours": "0"})
     assert response.status_code == 400
-    assert "credits 必须大于 0，而不是 -1" in errors_shown(response)
+    assert "必须大于 0，而不是 -1" in errors_shown(response)
     assert same()
 
 
@@ -526,7 +530,7 @@ def test_a_bad_policy_is_shown_back(users, client_as, unchanged):
     same = unchanged()
     response = client_as(users["city_admin"]).post("/credits/policy/", policy_form(points_per_credit="-1"))
     assert response.status_code == 400
-    assert errors_shown(response) == ["points_per_credit 不能小于 0，而不是 -1"]
+    assert errors_shown(response) == ["不能小于 0，而不是 -1"]
     assert same()
 
 

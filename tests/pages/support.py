@@ -157,13 +157,14 @@ def _credits(w: dict, t) -> None:
 def _declaration_in_taijiang(cr):
     """A declaration, with its evidence, of a resident of 台江区 who signed up themself."""
     from learncity.creditbank import services
+    from learncity.creditbank.inputs import DeclarationIn
     from tests.api.credit_targets import PDF
     from tests.catalog.factories import learner_make
 
     resident = learner_make(TAIJIANG, name="页面矩阵台江学员")
-    return services.declaration_submit(
-        actor=resident, standard_code=cr.standard.standard.code, kind="certificate", title="页面矩阵台江证书",
-        issuer="矩阵考试院", date=cr.declaration.date, files=[("证书.pdf", PDF)])
+    return services.declaration_submit(actor=resident, data=DeclarationIn(
+        standard_code=cr.standard.standard.code, kind="certificate", title="页面矩阵台江证书",
+        issuer="矩阵考试院", date=cr.declaration.date), files=[("证书.pdf", PDF)])
 
 
 def _intake(w: dict, t, admin) -> None:

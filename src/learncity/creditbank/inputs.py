@@ -1,17 +1,49 @@
 """What each credit bank command takes: one input schema per command (core.inputs), the API's body and the page
-form's data alike. The API declares them as bodies; the pages pass their form's data through `parse`.
+form's data alike. The API declares them as bodies (a body that does not match is Ninja's 422 naming the field);
+the pages pass their form's data through `core.inputs.parse`, which shows the same messages under the form's
+fields. The services receive the parsed instance: `Decimal`, `date` and known choices, never text to parse.
 
-Numbers and dates stay as they came (`Decimal | str`, `date | str`: never through a float): the services read them
-by the project's one number rule (core.inputs) and name the field of a bad one with the credit bank's own message.
+What a schema checks is what concerns the input alone (numbers and their bounds, dates, lengths, choices, a window
+that ends after it begins); what needs the database (a code already taken, the framework's levels, the institution
+the actor runs, the learner's birth date) stays in the services.
 """
 
-import datetime
 from decimal import Decimal
 
-from learncity.core.inputs import Input
+from django.utils.translation import gettext
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-Number = Decimal | str  # passed through to the services, which validate it and name the field
-DateIn = datetime.date | str  # a bad date is the services' 400 naming the field, like a bad number
+from learncity.core.errors import DomainError
+from learncity.core.inputs import Day, Input, amount
+from learncity.creditbank.models import CreditClass, DeclarationKind, TargetKind
+from learncity.records.models import CourseKind, RecordKind
+
+MAX_CREDITS = Decimal("1000")
+
+Credits = amount(gt=0, le=int(MAX_CREDITS))  # int bounds: the message shows 1000, not Decimal('1000')
+HoursPerCredit = amount(gt=0, le=1000)
+Hours = amount(places=1, ge=0, le=2000)  # a minimum, or what a declaration states
+Score = amount(places=1, ge=0, le=100)
+Ratio = amount(places=3, gt=0, le=10)
+PolicyNumber = amount(ge=0, le=100000)
+
+
+class CreditInput(Input):
+    """Choices come to the services as their plain values (`"training"`), as the models store them."""
+
+    model_config = ConfigDict(use_enum_values=True)
+
+
+def _zero_if_none(value):
+    """A minimum (or declared hours) left blank is 0."""
+    return Decimal(0) if value is None else value
+
+
+def _kinds(value):
+    """A form's or a call's list of kinds, blanks left out."""
+    if isinstance(value, (list, tuple)):
+        return [k.strip() if isinstance(k, str) else k for k in value if not (isinstance(k, str) and not k.strip())]
+    return value
 
 
 class PersonIn(Input):
@@ -24,37 +56,89 @@ class BulkIn(Input):
     people: list[PersonIn]
 
 
-class StandardIn(Input):
-    city_code: str
+def _standard_code(value: str) -> str:
+    if (not value or len(value) > 40 or any(c.isspace() or c in "/?#%\\" for c in value)
+            or value.lower() == "new"):
+        raise ValueError(gettext("标准代码不能为空、不含空格和 / ? # % \\，不能是 new，且不超过 40 个字符"))
+    return value
+
+
+class StandardFields(CreditInput):
+    """What a version of a standard says."""
+
+    name: str = Field(min_length=1, max_length=128)
+    credit_class: CreditClass
+    level: int = Field(ge=1, le=99)
+    credits: Credits
+    hours_per_credit: HoursPerCredit | None = None
+    min_hours: Hours | None = Decimal(0)
+    min_score: Score | None = None
+    evidence: str = Field("", max_length=300)
+    record_kinds: list[RecordKind] = []
+    course_kinds: list[CourseKind] = []
+
+    _min_hours = field_validator("min_hours")(_zero_if_none)
+    _record_kinds = field_validator("record_kinds", "course_kinds", mode="before")(_kinds)
+
+    @field_validator("evidence", mode="before")
+    @classmethod
+    def _evidence(cls, value):
+        return "" if value is None else value
+
+
+class StandardIn(StandardFields):
+    """A new standard (its version 1) and the providers accredited to certify it."""
+
     code: str
-    name: str
-    credit_class: str
-    level: int | str
-    credits: Number
-    hours_per_credit: Number | None = None
-    min_hours: Number | None = None
-    min_score: Number | None = None
-    evidence: str = ""
-    record_kinds: list[str] = []
-    course_kinds: list[str] = []
-    effective_from: DateIn | None = None
+    effective_from: Day | None = None  # today
     providers: list[str] = []
 
+    _code = field_validator("code")(_standard_code)
 
-class StandardRevision(Input):
-    """A field left out stays as in the current version; null is refused (422), but for `hours_per_credit` and `min_score` (null: no such rule)."""
 
-    name: str = None
-    credit_class: str = None
-    level: int | str = None
-    credits: Number = None
-    hours_per_credit: Number | None = None
-    min_hours: Number = None
-    min_score: Number | None = None
-    evidence: str = None
-    record_kinds: list[str] = None
-    course_kinds: list[str] = None
-    effective_from: DateIn = None
+class StandardCreateIn(StandardIn):
+    """The API's body: a standard of the city named by its code."""
+
+    city_code: str
+
+
+class StandardRevision(CreditInput):
+    """A field left out stays as in the current version; null is refused (422), but for `hours_per_credit` and
+    `min_score` (null: no such rule) and `min_hours` (null: 0)."""
+
+    name: str = Field(None, min_length=1, max_length=128)
+    credit_class: CreditClass = None
+    level: int = Field(None, ge=1, le=99)
+    credits: Credits = None
+    hours_per_credit: HoursPerCredit | None = None
+    min_hours: Hours | None = None
+    min_score: Score | None = None
+    evidence: str = Field(None, max_length=300)
+    record_kinds: list[RecordKind] = None
+    course_kinds: list[CourseKind] = None
+    effective_from: Day = None
+
+    _min_hours = field_validator("min_hours")(_zero_if_none)
+    _record_kinds = field_validator("record_kinds", "course_kinds", mode="before")(_kinds)
+
+    def changes(self) -> dict:
+        """The fields the revision sets, with their parsed values."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class PolicyIn(Input):
+    """The city's credit-bank policy: a field left out stays as it is."""
+
+    culture_never_academic: bool = None
+    source_once_per_target: bool = None
+    points_per_hour: PolicyNumber = None
+    points_per_credit: PolicyNumber = None
+    star_min_points: PolicyNumber = None
+    star_min_hours_year: PolicyNumber = None
+    star_min_credits: PolicyNumber = None
+
+    def changes(self) -> dict:
+        return {name: getattr(self, name) for name in self.model_fields_set}
 
 
 class ReasonIn(Input):
@@ -70,16 +154,23 @@ class EvidenceIn(Input):
     content_base64: str
 
 
-class DeclarationIn(Input):
+class DeclarationIn(CreditInput):
     standard_code: str
-    kind: str
-    title: str
-    issuer: str
-    date: DateIn
-    hours: Number = "0"
-    score: Number | None = None
-    note: str = ""
+    kind: DeclarationKind
+    title: str = Field(min_length=1, max_length=200)
+    issuer: str = Field(min_length=1, max_length=128)
+    date: Day
+    hours: Hours | None = Decimal(0)
+    score: Score | None = None
+    note: str = Field("", max_length=500)
     evidence: list[EvidenceIn] = []
+
+    _hours = field_validator("hours")(_zero_if_none)
+
+    @field_validator("note", mode="before")
+    @classmethod
+    def _note(cls, value):
+        return "" if value is None else value
 
 
 class DecisionIn(Input):
@@ -87,19 +178,39 @@ class DecisionIn(Input):
     reason: str
 
 
-class RuleIn(Input):
+def _rule_code(value: str) -> str:
+    if not value or len(value) > 40 or any(c.isspace() for c in value):
+        raise ValueError(gettext("规则代码不能为空、不含空格，且不超过 40 个字符"))
+    return value
+
+
+class RuleIn(CreditInput):
     code: str
-    name: str
-    source_codes: list[str]
+    name: str = Field(min_length=1, max_length=200)
+    source_codes: list[str] = []
     target_institution_code: str
-    target_kind: str
-    target_name: str
-    target_class: str
-    ratio: Number
-    cap_per_learner: Number
-    min_score: Number | None = None
-    effective_from: DateIn
-    abolished_on: DateIn | None = None
+    target_kind: TargetKind
+    target_name: str = Field(min_length=1, max_length=128)
+    target_class: CreditClass
+    ratio: Ratio
+    cap_per_learner: Credits
+    min_score: Score | None = None
+    effective_from: Day
+    abolished_on: Day | None = None
+
+    _code = field_validator("code")(_rule_code)
+
+    @field_validator("source_codes", mode="before")
+    @classmethod
+    def _sources(cls, value):
+        return _kinds(value)
+
+    @model_validator(mode="after")
+    def _window(self) -> "RuleIn":
+        if self.abolished_on is not None and self.abolished_on <= self.effective_from:
+            raise DomainError({"abolished_on": gettext("废止日期 %(end)s 必须晚于生效日期 %(start)s") % {
+                "end": self.abolished_on, "start": self.effective_from}})
+        return self
 
 
 class RuleReviewIn(Input):
@@ -108,7 +219,7 @@ class RuleReviewIn(Input):
 
 
 class AbolishIn(Input):
-    on: DateIn | None = None
+    on: Day | None = None
 
 
 class ConversionIn(Input):

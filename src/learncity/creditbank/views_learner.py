@@ -209,7 +209,8 @@ class MultipleFileField(forms.FileField):
 
 
 class DeclarationForm(forms.Form):
-    """Only parses; `services.declaration_submit` checks everything and its errors land beside the fields."""
+    """Widgets and labels: the input schema (creditbank.inputs.DeclarationIn) reads the values, and
+    `services.declaration_submit` checks the standard, the date and the files; both errors land beside the fields."""
 
     standard = forms.ChoiceField(label=gettext_lazy("申请认定的标准"), required=False)
     kind = forms.ChoiceField(label=gettext_lazy("成果类型"), choices=DeclarationKind.choices, required=False)
@@ -247,9 +248,11 @@ def declarations(request):
                 # Each refused by its size before it is read (never more than a byte past the limit).
                 files = [(f.name, uploads.upload_read(f, limit=services.evidence_max_bytes(), zip_limits=False))
                          for f in data["evidence"]]
-                declared = parse(DeclarationIn, {**data, "standard_code": data["standard"], "evidence": []})
-                declaration = services.declaration_submit(actor=request.user, files=files,
-                                                          **declared.model_dump(exclude={"evidence"}))
+                try:
+                    declared = parse(DeclarationIn, {**data, "standard_code": data["standard"], "evidence": []})
+                except DomainError as exc:  # the files' errors too, all at once
+                    raise DomainError({**services.evidence_errors(files), **exc.errors}) from None
+                declaration = services.declaration_submit(actor=request.user, data=declared, files=files)
             except DomainError as exc:
                 add_domain_errors(form, exc, aliases={"file": "evidence", "standard_code": "standard"})
             else:

@@ -29,7 +29,7 @@ from learncity.core.inputs import parse
 from learncity.core.scopes import Action, Capability, scope_for
 from learncity.core.tabular import check_headers, read_table
 from learncity.creditbank import selectors, services
-from learncity.creditbank.inputs import RuleIn, StandardIn, StandardRevision
+from learncity.creditbank.inputs import AbolishIn, PolicyIn, RuleIn, StandardIn, StandardRevision
 from learncity.creditbank.models import (
     ConversionStatus,
     CreditClass,
@@ -111,29 +111,40 @@ def review(request):
     })
 
 
+def _decide(request, pk: int, *, get, decide, card: tuple[str, str, str], failed, done, back: str, **context):
+    """One card's decision, approve or reject with a reason: `decide(obj, approve, reason)` through its service,
+    the object read by `get(pk)`. HTMX swaps the card (`card`: template, partial, the object's name in it), 200
+    with the error in it (htmx swaps no 4xx answer); a plain form comes back to `back` with `failed(obj, message)`
+    for each error, or `done(obj)`."""
+    obj, error = get(pk), None
+    try:
+        obj = decide(obj, _decision(request), request.POST.get("reason", ""))
+    except DomainError as exc:
+        error = _messages_of(exc)
+    if request.htmx:
+        template, partial, key = card
+        return render_page(request, template, {key: get(pk), "error": error, "reason": request.POST.get("reason"),
+                                               **context}, partial=partial)
+    if error:
+        for m in error:
+            messages.error(request, failed(obj, m))
+    else:
+        messages.success(request, done(obj))
+    return redirect(back)
+
+
 @login_required
 @require_POST
 def review_decide(request, pk: int):
     """Approve or reject one declaration with a reason. HTMX swaps its card; a plain form comes back to the queue."""
-    declaration = selectors.declaration_get(actor=request.user, pk=pk)
-    error = None
-    try:
-        declaration = services.declaration_review(actor=request.user, declaration=declaration,
-                                                  approve=_decision(request), reason=request.POST.get("reason", ""))
-    except DomainError as exc:
-        error = _messages_of(exc)
-    if request.htmx:
-        declaration = selectors.declaration_get(actor=request.user, pk=pk)
-        return render_page(request, "creditbank/staff/review.html",
-                           {"d": declaration, "error": error, "can_decide": True, "reason": request.POST.get("reason")},
-                           partial="declaration")  # 200 with the error in the card: htmx swaps no 4xx answer
-    if error:
-        for m in error:
-            messages.error(request, _("%(title)s：%(message)s") % {"title": declaration.title, "message": m})
-    else:
-        messages.success(request, _("已审核「%(t)s」：%(s)s") % {"t": declaration.title,
-                                                              "s": declaration.get_status_display()})
-    return redirect("creditbank:review")
+    return _decide(
+        request, pk, get=lambda pk: selectors.declaration_get(actor=request.user, pk=pk),
+        decide=lambda d, approve, reason: services.declaration_review(actor=request.user, declaration=d,
+                                                                      approve=approve, reason=reason),
+        card=("creditbank/staff/review.html", "declaration", "d"), can_decide=True,
+        failed=lambda d, m: _("%(title)s：%(message)s") % {"title": d.title, "message": m},
+        done=lambda d: _("已审核「%(t)s」：%(s)s") % {"t": d.title, "s": d.get_status_display()},
+        back="creditbank:review")
 
 
 # --- conversion applications to my institutions ---------------------------------------------------------------------
@@ -157,43 +168,38 @@ def inbox(request):
 @login_required
 @require_POST
 def inbox_decide(request, pk: int):
-    conversion = selectors.conversion_get(actor=request.user, pk=pk)
-    error = None
-    try:
-        conversion = services.conversion_decide(actor=request.user, conversion=conversion,
-                                                approve=_decision(request), reason=request.POST.get("reason", ""))
-    except DomainError as exc:
-        error = _messages_of(exc)
-    if request.htmx:
-        conversion = selectors.conversion_get(actor=request.user, pk=pk)
-        return render_page(request, "creditbank/staff/inbox.html",
-                           {"c": conversion, "error": error, "reason": request.POST.get("reason")},
-                           partial="conversion")  # 200 with the error in the card: htmx swaps no 4xx answer
-    if error:
-        for m in error:
-            messages.error(request, m)
-    else:
-        messages.success(request, _("已处理 %(a)s 的转换申请：%(s)s") % {
-            "a": conversion.account.learner.name, "s": conversion.get_status_display()})
-    return redirect("creditbank:inbox")
+    return _decide(
+        request, pk, get=lambda pk: selectors.conversion_get(actor=request.user, pk=pk),
+        decide=lambda c, approve, reason: services.conversion_decide(actor=request.user, conversion=c,
+                                                                     approve=approve, reason=reason),
+        card=("creditbank/staff/inbox.html", "conversion", "c"), failed=lambda c, m: m,
+        done=lambda c: _("已处理 %(a)s 的转换申请：%(s)s") % {"a": c.account.learner.name,
+                                                       "s": c.get_status_display()},
+        back="creditbank:inbox")
 
 
 # --- standards -----------------------------------------------------------------------------------------------------
 
-def _text(label, max_length=300, **kwargs):
-    return forms.CharField(label=label, max_length=max_length, required=False, **kwargs)
+def _text(label, max_length=300, widget=None):
+    """A text's widget only (the browser's maxlength): the input schema checks the length and says what is wrong."""
+    widget = widget or forms.TextInput()
+    widget.attrs.setdefault("maxlength", max_length)
+    return forms.CharField(label=label, required=False, widget=widget)
 
 
 def _date(label):
-    return _text(label, 20, widget=forms.DateInput(attrs={"type": "date"}))
+    """A date's widget only: the input schema reads the date and says what is wrong."""
+    return forms.CharField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
-def _number(label, **kwargs):
-    return _text(label, 20, widget=forms.TextInput(attrs={"inputmode": "decimal"}), **kwargs)
+def _number(label):
+    """A number's widget only: the input schema reads the number and says what is wrong."""
+    return forms.CharField(label=label, required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
 
 
 class StandardForm(forms.Form):
-    """Lenient: every value goes to the services as typed, and they say what is wrong."""
+    """Widgets and labels: every value goes to the input schema (creditbank.inputs) as typed, which says what is
+    wrong, and then to the services."""
 
     code = _text(gettext_lazy("标准代码"), 40)
     name = _text(gettext_lazy("名称"), 128)
@@ -251,8 +257,7 @@ def standard_new(request):
     form = StandardForm(request.POST or None, initial={"min_hours": "0"})
     if request.method == "POST" and form.is_valid():
         try:
-            data = parse(StandardIn, {**form.values(), "city_code": city.code})  # the API's input, the same way
-            version = services.standard_create(actor=request.user, city=city, **data.model_dump(exclude={"city_code"}))
+            version = services.standard_create(actor=request.user, city=city, data=parse(StandardIn, form.values()))
         except DomainError as exc:
             add_domain_errors(form, exc)
         else:
@@ -291,9 +296,8 @@ def standard_revise(request, code: str):
     form = StandardForm(request.POST, revising=True)
     if form.is_valid():
         try:
-            data = parse(StandardRevision, form.values())
             version = services.standard_revise(actor=request.user, standard=standard,
-                                               **data.model_dump(exclude_unset=True))
+                                               data=parse(StandardRevision, form.values()))
         except DomainError as exc:
             add_domain_errors(form, exc)
         else:
@@ -385,7 +389,7 @@ def rule_new(request):
     form = RuleForm(request.POST or None, institutions=institutions, standards=standards)
     if request.method == "POST" and form.is_valid():
         try:
-            rule = services.rule_create(actor=request.user, **parse(RuleIn, form.cleaned_data).model_dump())
+            rule = services.rule_create(actor=request.user, data=parse(RuleIn, form.cleaned_data))
         except DomainError as exc:
             add_domain_errors(form, exc, aliases={"sources": "source_codes",
                                                   "target_institution": "target_institution_code"})
@@ -408,7 +412,7 @@ def rule_act(request, code: str, action: str):
             rule = services.rule_review(actor=request.user, rule=rule, approve=_decision(request),
                                         note=request.POST.get("note", ""))
         else:
-            rule = services.rule_abolish(actor=request.user, rule=rule, on=request.POST.get("on") or None)
+            rule = services.rule_abolish(actor=request.user, rule=rule, on=parse(AbolishIn, request.POST).on)
     except DomainError as exc:
         flash_domain_errors(request, exc)
     else:
@@ -476,7 +480,7 @@ def policy(request):
     form = PolicyForm(request.POST or None, initial={f: getattr(current, f) for f in POLICY_FIELDS})
     if request.method == "POST" and form.is_valid():
         try:
-            services.policy_update(actor=request.user, city=city, **form.cleaned_data)
+            services.policy_update(actor=request.user, city=city, data=parse(PolicyIn, form.cleaned_data))
         except DomainError as exc:
             add_domain_errors(form, exc)
         else:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from learncity.catalog.services import learning_record_create
 from learncity.core.audit import audit_record
 from learncity.creditbank import bulk
+from learncity.creditbank.inputs import DeclarationIn
 from learncity.creditbank.models import (
     Accreditation,
     ConversionRule,
@@ -227,9 +228,9 @@ def _learner_story(users: dict) -> dict[str, int]:
                            date=datetime.date(today.year if today >= datetime.date(today.year, 9, 28)
                                               else today.year - 1, 9, 28),
                            source=RecordSource.DEMO, external_id="demo-learner-928")
-    d = declaration_submit(actor=learner, standard_code="NCRE-1", kind=DeclarationKind.CERTIFICATE,
-                           title="全国计算机等级考试一级证书", issuer="教育部教育考试院",
-                           date=today - datetime.timedelta(days=200), files=[("NCRE一级证书.pdf", EVIDENCE_PDF)])
+    d = declaration_submit(actor=learner, data=DeclarationIn(
+        standard_code="NCRE-1", kind=DeclarationKind.CERTIFICATE, title="全国计算机等级考试一级证书",
+        issuer="教育部教育考试院", date=today - datetime.timedelta(days=200)), files=[("NCRE一级证书.pdf", EVIDENCE_PDF)])
     declaration_review(actor=expert, declaration=d, approve=True, reason="证书真实有效，符合认证标准要求")
     account = LearningAccount.objects.get(learner=profile)
     rule = ConversionRule.objects.filter(code="R-CE-CERT").first()

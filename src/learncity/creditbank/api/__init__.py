@@ -1,8 +1,8 @@
 """The credit bank's JSON API under /api/credits: parse → service or selector → schema out.
 
-Numbers (credits, ratios, caps, hours, scores) come in as JSON numbers or strings and go to the services as they
-came (`Decimal | str`: never through a float), so a non-numeric or negative value is the services' clear 400
-naming the field. Evidence files come as base64 in the JSON body. The public transcript check
+Bodies are the input schemas of creditbank.inputs: numbers (credits, ratios, caps, hours, scores) come in as JSON
+numbers or strings and are read by the project's one number rule (never through a float); a body that does not
+match its schema (a non-numeric or negative value, an unknown class) is a 422 naming the field. Evidence files come as base64 in the JSON body. The public transcript check
 (`GET /verify/{token}`) is the one route without sign-in.
 """
 
@@ -46,7 +46,7 @@ from learncity.creditbank.inputs import (
     ReasonIn,
     RuleIn,
     RuleReviewIn,
-    StandardIn,
+    StandardCreateIn,
     StandardRevision,
 )
 from learncity.creditbank.models import (
@@ -214,17 +214,13 @@ def standard_get(request, code: str):
 
 
 @router.post("/standards", response={201: VersionOut})
-def standard_create(request, payload: StandardIn):
-    data = payload.model_dump()
-    city = _city(data.pop("city_code"))
-    return _version(services.standard_create(actor=request.auth, city=city, **data))
+def standard_create(request, payload: StandardCreateIn):
+    return _version(services.standard_create(actor=request.auth, city=_city(payload.city_code), data=payload))
 
 
 @router.post("/standards/{code}/versions", response={201: VersionOut})
 def standard_revise(request, code: str, payload: StandardRevision):
-    version = services.standard_revise(actor=request.auth, standard=_standard(code),
-                                       **payload.model_dump(exclude_unset=True))
-    return _version(version)
+    return _version(services.standard_revise(actor=request.auth, standard=_standard(code), data=payload))
 
 
 @router.post("/standards/{code}/withdraw", response=VersionOut)
@@ -244,8 +240,7 @@ def accreditation_grant(request, code: str, payload: AccreditationIn):
 
 @router.post("/declarations", response={201: DeclarationOut})
 def declaration_submit(request, payload: DeclarationIn):
-    data = payload.model_dump(exclude={"evidence"})
-    declaration = services.declaration_submit(actor=request.auth, files=_decode(payload.evidence), **data)
+    declaration = services.declaration_submit(actor=request.auth, data=payload, files=_decode(payload.evidence))
     return _declaration(declaration.pk)
 
 
@@ -277,7 +272,7 @@ def rule_list(request, status: str = ""):
 
 @router.post("/rules", response={201: RuleOut})
 def rule_create(request, payload: RuleIn):
-    return _rule(services.rule_create(actor=request.auth, **payload.model_dump()))
+    return _rule(services.rule_create(actor=request.auth, data=payload))
 
 
 @router.post("/rules/{code}/submit", response=RuleOut)

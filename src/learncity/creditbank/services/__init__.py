@@ -13,9 +13,9 @@ Who may do what:
 - reversals: city administrators (recognition.py, conversions.py).
 """
 
+from learncity.creditbank.inputs import MAX_CREDITS
 from learncity.creditbank.policy import policy_for
 from learncity.creditbank.services.accounts import account_open, account_open_own, accounts_open_bulk
-from learncity.creditbank.services.common import MAX_CREDITS
 from learncity.creditbank.services.conversions import conversion_apply, conversion_decide, conversion_reverse
 from learncity.creditbank.services.declarations import (
     EVIDENCE_MAX_BYTES,
@@ -23,6 +23,7 @@ from learncity.creditbank.services.declarations import (
     EVIDENCE_TYPES,
     declaration_review,
     declaration_submit,
+    evidence_errors,
     evidence_max_bytes,
 )
 from learncity.creditbank.services.recognition import outcome_reverse, record_recognise, record_recognise_auto
@@ -40,7 +41,8 @@ from learncity.creditbank.services.transcripts import transcript_issue, transcri
 __all__ = [
     "EVIDENCE_MAX_BYTES", "EVIDENCE_MAX_FILES", "EVIDENCE_TYPES", "MAX_CREDITS", "account_open",
     "account_open_own", "accounts_open_bulk", "accreditation_grant", "accreditation_revoke", "conversion_apply",
-    "conversion_decide", "conversion_reverse", "declaration_review", "declaration_submit", "evidence_max_bytes",
+    "conversion_decide", "conversion_reverse", "declaration_review", "declaration_submit", "evidence_errors",
+    "evidence_max_bytes",
     "outcome_reverse", "policy_for", "policy_update", "record_recognise", "record_recognise_auto", "rule_abolish",
     "rule_create", "rule_review", "rule_submit", "standard_create", "standard_revise", "standard_withdraw",
     "transcript_issue", "transcript_withdraw",

@@ -3,7 +3,6 @@ learner's city decide."""
 
 import datetime
 import hashlib
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -15,9 +14,9 @@ from learncity.core.audit import audit_record
 from learncity.core.errors import DomainError, PermissionDenied
 from learncity.core.scopes import Action, Capability, scope_for
 from learncity.creditbank import ledger
+from learncity.creditbank.inputs import DeclarationIn
 from learncity.creditbank.models import (
     Declaration,
-    DeclarationKind,
     DeclarationStatus,
     EntryReason,
     Evidence,
@@ -28,7 +27,6 @@ from learncity.creditbank.models import (
     VersionStatus,
 )
 from learncity.creditbank.services.accounts import _own_profile, account_open
-from learncity.creditbank.services.common import _date, _numbers
 
 EVIDENCE_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024  # and never more than LEARNCITY_MAX_UPLOAD_BYTES: see evidence_max_bytes
@@ -50,34 +48,22 @@ def _sniff(content: bytes) -> str | None:
     return None
 
 
-def declaration_submit(*, actor, standard_code: str, kind: str, title: str, issuer: str, date, hours=0, score=None,
-                       note: str = "", files: list[tuple[str, bytes]] = ()) -> Declaration:
+def declaration_submit(*, actor, data: DeclarationIn, files: list[tuple[str, bytes]] = ()) -> Declaration:
     """A learner declares an outcome with evidence (PDF, JPEG or PNG; at least one file); it waits for review."""
     profile = _own_profile(actor)
     if profile is None:
         raise DomainError({"learner": gettext("您还没有学习者档案，无法申报学习成果")}, code="no_profile")
     errors = {}
-    standard = _declared_standard(errors, standard_code)
-    if kind not in DeclarationKind.values:
-        errors["kind"] = gettext("未知的成果类型「%(kind)s」") % {"kind": kind}
-    title, issuer = (title or "").strip(), (issuer or "").strip()
-    if not title or len(title) > 200:
-        errors["title"] = gettext("成果名称不能为空，且不超过 200 个字")
-    if not issuer or len(issuer) > 128:
-        errors["issuer"] = gettext("发证或培训单位不能为空，且不超过 128 个字")
-    date = _declared_date(errors, date, profile)
-    numbers = _numbers(errors, (("hours", hours if hours not in (None, "") else "0",
-                                 {"minimum": Decimal("0"), "maximum": Decimal("2000"), "places": 1}),
-                                ("score", score, {"minimum": Decimal("0"), "maximum": Decimal("100"), "places": 1})),
-                       optional={"score"})
+    standard = _declared_standard(errors, data.standard_code, actor=actor)
+    _declared_date(errors, data.date, profile)
     checked = _evidence_checked(errors, list(files or []))
     if errors:
         raise DomainError(errors)
     with transaction.atomic():
         account, _ = account_open(actor=actor, learner=profile, via=OpenedVia.SELF)
-        declaration = Declaration.objects.create(account=account, standard=standard, kind=kind, title=title,
-                                                 issuer=issuer, date=date, hours=numbers["hours"],
-                                                 score=numbers["score"], note=(note or "").strip()[:500])
+        declaration = Declaration.objects.create(account=account, standard=standard, kind=data.kind,
+                                                 title=data.title, issuer=data.issuer, date=data.date,
+                                                 hours=data.hours, score=data.score, note=data.note)
         for name, mime, content in checked:
             Evidence.objects.create(declaration=declaration, name=name, content_type=mime, size=len(content),
                                     sha256=hashlib.sha256(content).hexdigest(), content=content)
@@ -85,10 +71,9 @@ def declaration_submit(*, actor, standard_code: str, kind: str, title: str, issu
     return declaration
 
 
-def _declared_standard(errors: dict, standard_code: str) -> Standard | None:
+def _declared_standard(errors: dict, code: str, *, actor) -> Standard | None:
     """The standard declared for, which must have an active version."""
-    code = (standard_code or "").strip()
-    standard = Standard.objects.restrict(None, Action.BROWSE).filter(code=code).first()
+    standard = Standard.objects.restrict(actor, Action.BROWSE).filter(code=code).first()
     if not code:
         errors["standard"] = gettext("请选择申请认定的标准")
     elif standard is None:
@@ -98,18 +83,20 @@ def _declared_standard(errors: dict, standard_code: str) -> Standard | None:
     return standard
 
 
-def _declared_date(errors: dict, value, profile) -> datetime.date | None:
+def _declared_date(errors: dict, date: datetime.date, profile) -> None:
     """The day the outcome was obtained: not in the future, not before the learner was born."""
-    try:
-        date = _date(value, "date")
-    except DomainError as exc:
-        errors.update({k: " ".join(v) for k, v in exc.errors.items()})
-        return None
     if date > timezone.localdate():
         errors["date"] = gettext("取得日期 %(date)s 在未来") % {"date": date}
     elif date < profile.birth_date:
         errors["date"] = gettext("取得日期 %(date)s 早于出生日期") % {"date": date}
-    return date
+
+
+def evidence_errors(files: list[tuple[str, bytes]]) -> dict:
+    """What is wrong with the evidence files, as {"evidence": message} (empty when nothing): for a page that shows
+    them beside its input's own errors when the input is refused before it reaches `declaration_submit`."""
+    errors = {}
+    _evidence_checked(errors, list(files or []))
+    return errors
 
 
 def _evidence_checked(errors: dict, files: list[tuple[str, bytes]]) -> list[tuple[str, str, bytes]]:
@@ -148,7 +135,8 @@ def declaration_review(*, actor, declaration: Declaration, approve: bool, reason
         raise DomainError({"reason": gettext("理由不超过 500 个字")})
     with transaction.atomic():
         account = ledger.lock_account(declaration.account_id)
-        declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
+        declaration = (Declaration.objects.unscoped("the declaration locked after the caller's check")
+                       .select_for_update().get(pk=declaration.pk))
         if declaration.status != DeclarationStatus.SUBMITTED:
             raise DomainError({"status": gettext("该申报已审核（%(get_status_display)s）") % {"get_status_display": declaration.get_status_display()}})
         declaration.reviewer, declaration.reason, declaration.reviewed_at = actor, reason, timezone.now()

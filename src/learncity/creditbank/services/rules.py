@@ -2,7 +2,6 @@
 by an expert reviewer or city administrator, abolished by whoever may draft them."""
 
 import datetime
-from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
@@ -12,25 +11,17 @@ from django.utils.translation import gettext
 from learncity.core.audit import audit_record
 from learncity.core.errors import DomainError, PermissionDenied
 from learncity.core.scopes import Action
+from learncity.creditbank.inputs import RuleIn
 from learncity.creditbank.models import (
     ConversionRule,
     CreditClass,
     RuleStatus,
     Standard,
     StandardVersion,
-    TargetKind,
     VersionStatus,
 )
 from learncity.creditbank.policy import city_of_place, policy_for
-from learncity.creditbank.services.common import (
-    MAX_CREDITS,
-    _date,
-    _is_credit_admin_of,
-    _manages,
-    _numbers,
-    _reviews_at,
-    _user,
-)
+from learncity.creditbank.services.common import _is_credit_admin_of, _manages, _reviews_at, _user
 from learncity.network.models import Institution
 
 
@@ -38,7 +29,8 @@ def _overlapping(rule_id, source_ids, target_key: str, start: datetime.date, end
     """Rules (not abolished before they began, and not this one) sharing a source standard and the target, whose
     validity window [effective_from, abolished_on) overlaps [start, end)."""
     institution_id, kind, name = target_key.split("|", 2)
-    q = ConversionRule.objects.filter(sources__in=source_ids, target_institution_id=int(institution_id),
+    q = ConversionRule.objects.unscoped("an overlap is with any rule for the target, drafts unseen too").filter(
+        sources__in=source_ids, target_institution_id=int(institution_id),
                                       target_kind=kind, target_name=name).exclude(pk=rule_id)
     q = q.filter(Q(abolished_on__isnull=True) | Q(abolished_on__gt=start))
     if end is not None:
@@ -46,48 +38,28 @@ def _overlapping(rule_id, source_ids, target_key: str, start: datetime.date, end
     return q.distinct()
 
 
-def rule_create(*, actor, code: str, name: str, source_codes: list[str], target_institution_code: str,
-                target_kind: str, target_name: str, target_class: str, ratio, cap_per_learner, effective_from,
-                abolished_on=None, min_score=None) -> ConversionRule:
+def rule_create(*, actor, data: RuleIn) -> ConversionRule:
     """Draft a conversion rule. Refused when another rule for a same source and the same target has a validity
     window that overlaps this one, or when the city's policy forbids the conversion outright."""
     errors = {}
-    code, name, target_name = (code or "").strip(), (name or "").strip(), (target_name or "").strip()
-    _rule_texts(errors, code, name, target_name)
-    institution = _rule_institution(errors, actor, target_institution_code)
-    if target_kind not in TargetKind.values:
-        errors["target_kind"] = gettext("未知的目标类型「%(target_kind)s」") % {"target_kind": target_kind}
-    if target_class not in CreditClass.values:
-        errors["target_class"] = gettext("未知的学分类别「%(target_class)s」") % {"target_class": target_class}
-    sources = _rule_sources(errors, source_codes)
-    numbers = _numbers(errors, (("ratio", ratio, {"positive": True, "maximum": Decimal("10"), "places": 3}),
-                                ("cap_per_learner", cap_per_learner, {"positive": True, "maximum": MAX_CREDITS}),
-                                ("min_score", min_score, {"minimum": Decimal("0"), "maximum": Decimal("100"),
-                                                          "places": 1})), optional={"min_score"})
-    start, end = _rule_window(errors, effective_from, abolished_on)
+    if ConversionRule.objects.unscoped("a code is unique among all rules, drafts the actor cannot see too").filter(
+            code=data.code).exists():
+        errors["code"] = gettext("规则代码「%(code)s」已存在") % {"code": data.code}
+    institution = _rule_institution(errors, actor, data.target_institution_code)
+    sources = _rule_sources(errors, data.source_codes, actor=actor)
     if not errors and institution is not None:
-        _rule_policy_and_overlap(errors, institution, sources, target_kind, target_name, target_class, start, end)
+        _rule_policy_and_overlap(errors, institution, sources, data)
     if errors:
         raise DomainError(errors)
     with transaction.atomic():
         rule = ConversionRule.objects.create(
-            code=code, name=name, target_institution=institution, target_kind=target_kind, target_name=target_name,
-            target_class=target_class, ratio=numbers["ratio"], cap_per_learner=numbers["cap_per_learner"],
-            min_score=numbers["min_score"], effective_from=start, abolished_on=end, created_by=_user(actor))
+            code=data.code, name=data.name, target_institution=institution, target_kind=data.target_kind,
+            target_name=data.target_name, target_class=data.target_class, ratio=data.ratio,
+            cap_per_learner=data.cap_per_learner, min_score=data.min_score, effective_from=data.effective_from,
+            abolished_on=data.abolished_on, created_by=_user(actor))
         rule.sources.set(sources)
         audit_record(actor=actor, action="conversion_rule.create", obj=rule)
     return rule
-
-
-def _rule_texts(errors: dict, code: str, name: str, target_name: str) -> None:
-    if not code or len(code) > 40 or any(c.isspace() for c in code):
-        errors["code"] = gettext("规则代码不能为空、不含空格，且不超过 40 个字符")
-    elif ConversionRule.objects.filter(code=code).exists():  # unique among all rules, drafts the actor cannot see too
-        errors["code"] = gettext("规则代码「%(code)s」已存在") % {"code": code}
-    if not name or len(name) > 200:
-        errors["name"] = gettext("规则名称不能为空，且不超过 200 个字")
-    if not target_name or len(target_name) > 128:
-        errors["target_name"] = gettext("目标专业、课程或证书名称不能为空")
 
 
 def _rule_institution(errors: dict, actor, code: str) -> Institution | None:
@@ -101,9 +73,8 @@ def _rule_institution(errors: dict, actor, code: str) -> Institution | None:
     return institution
 
 
-def _rule_sources(errors: dict, source_codes) -> list[Standard]:
-    source_codes = [c.strip() for c in (source_codes or []) if c and c.strip()]
-    sources = list(Standard.objects.restrict(None, Action.BROWSE).filter(code__in=source_codes))
+def _rule_sources(errors: dict, source_codes: list[str], *, actor) -> list[Standard]:
+    sources = list(Standard.objects.restrict(actor, Action.BROWSE).filter(code__in=source_codes))
     if not source_codes:
         errors["sources"] = gettext("至少需要一个来源标准")
     elif len(sources) != len(set(source_codes)):
@@ -112,29 +83,15 @@ def _rule_sources(errors: dict, source_codes) -> list[Standard]:
     return sources
 
 
-def _rule_window(errors: dict, effective_from, abolished_on) -> tuple:
-    """(effective from, abolished on or None), or (None, None) with the error in `errors`."""
-    try:
-        start = _date(effective_from, "effective_from")
-        end = _date(abolished_on, "abolished_on") if abolished_on not in (None, "") else None
-    except DomainError as exc:
-        errors.update({k: " ".join(v) for k, v in exc.errors.items()})
-        return None, None
-    if end is not None and end <= start:
-        errors["abolished_on"] = gettext("废止日期 %(end)s 必须晚于生效日期 %(start)s") % {"end": end, "start": start}
-    return start, end
-
-
-def _rule_policy_and_overlap(errors: dict, institution: Institution, sources: list[Standard], target_kind: str,
-                             target_name: str, target_class: str, start, end) -> None:
+def _rule_policy_and_overlap(errors: dict, institution: Institution, sources: list[Standard], data: RuleIn) -> None:
     """The city's policy (culture never academic) and no overlapping rule for a same source and the same target."""
     policy = policy_for(city_of_place(institution.place))
-    if (policy.culture_never_academic and target_class == CreditClass.ACADEMIC
-            and StandardVersion.objects.filter(standard__in=sources, status=VersionStatus.ACTIVE,
-                                               credit_class=CreditClass.CULTURE).exists()):
+    if (policy.culture_never_academic and data.target_class == CreditClass.ACADEMIC
+            and StandardVersion.objects.restrict(None, Action.BROWSE).filter(
+                standard__in=sources, status=VersionStatus.ACTIVE, credit_class=CreditClass.CULTURE).exists()):
         errors["sources"] = gettext("按本市政策，文化休闲类学分不得转换为学历教育学分")
-    key = f"{institution.pk}|{target_kind}|{target_name}"
-    clash = _overlapping(None, [s.pk for s in sources], key, start, end).first()
+    key = f"{institution.pk}|{data.target_kind}|{data.target_name}"
+    clash = _overlapping(None, [s.pk for s in sources], key, data.effective_from, data.abolished_on).first()
     if clash is not None:
         errors["effective_from"] = (gettext("与规则「%(code)s」的有效期重叠（同一来源标准、同一目标：%(effective_from)s 至 %(v)s）") % {"code": clash.code, "effective_from": clash.effective_from, "v": clash.abolished_on or gettext("长期")})
 
@@ -154,7 +111,8 @@ def rule_review(*, actor, rule: ConversionRule, approve: bool, note: str) -> Con
         raise DomainError({"note": gettext("评审意见不能为空")})
     with transaction.atomic():
         if approve:  # under the target institution's lock, so two overlapping rules cannot both be activated at once
-            Institution.objects.select_for_update().get(pk=rule.target_institution_id)
+            (Institution.objects.unscoped("the target institution locked after the caller's check")
+             .select_for_update().get(pk=rule.target_institution_id))
             clash = _overlapping(rule.pk, list(rule.sources.values_list("pk", flat=True)), rule.target_key,
                                  rule.effective_from, rule.abolished_on).filter(status=RuleStatus.ACTIVE).first()
             if clash is not None:
@@ -166,11 +124,12 @@ def rule_review(*, actor, rule: ConversionRule, approve: bool, note: str) -> Con
 def rule_abolish(*, actor, rule: ConversionRule, on: datetime.date | None = None) -> ConversionRule:
     if not (_manages(actor, rule.target_institution) or _is_credit_admin_of(actor, rule.target_institution.place)):
         raise PermissionDenied(gettext("只能废止本机构的转换规则"))
-    on = _date(on or timezone.localdate(), "abolished_on")
+    on = on or timezone.localdate()
     if on < rule.effective_from:
         raise DomainError({"abolished_on": gettext("废止日期不能早于生效日期 %(effective_from)s") % {"effective_from": rule.effective_from}})
     with transaction.atomic():
-        rule = ConversionRule.objects.select_for_update().get(pk=rule.pk)
+        rule = ConversionRule.objects.unscoped("the rule locked after the caller's check").select_for_update().get(
+            pk=rule.pk)
         if rule.status == RuleStatus.ABOLISHED:
             raise DomainError({"status": gettext("该规则已废止")})
         rule.status, rule.abolished_on = RuleStatus.ABOLISHED, on
@@ -181,7 +140,8 @@ def rule_abolish(*, actor, rule: ConversionRule, on: datetime.date | None = None
 
 def _rule_move(actor, rule: ConversionRule, source: str, target: str, note: str) -> ConversionRule:
     with transaction.atomic():
-        rule = ConversionRule.objects.select_for_update().get(pk=rule.pk)
+        rule = ConversionRule.objects.unscoped("the rule locked after the caller's check").select_for_update().get(
+            pk=rule.pk)
         if rule.status != source:
             raise DomainError({"status": gettext("规则当前为「%(get_status_display)s」，不能进行此操作") % {"get_status_display": rule.get_status_display()}})
         rule.status = target

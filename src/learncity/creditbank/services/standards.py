@@ -1,20 +1,17 @@
 """Outcome standards (versioned), the providers accredited to certify them, and the city's credit policy: city
 administrators."""
 
-from decimal import Decimal
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from learncity.catalog.models import CourseKind, RecordKind
 from learncity.core.audit import audit_record
 from learncity.core.cache import bump
 from learncity.core.errors import DomainError
 from learncity.core.scopes import Action
+from learncity.creditbank.inputs import PolicyIn, StandardIn, StandardRevision
 from learncity.creditbank.models import (
     Accreditation,
-    CreditClass,
     CreditPolicy,
     FrameworkLevel,
     Standard,
@@ -22,13 +19,7 @@ from learncity.creditbank.models import (
     VersionStatus,
 )
 from learncity.creditbank.policy import policy_for
-from learncity.creditbank.services.common import (
-    MAX_CREDITS,
-    _date,
-    _number,
-    _require_credit_admin,
-    _user,
-)
+from learncity.creditbank.services.common import _require_credit_admin, _user
 from learncity.network.models import Institution
 from learncity.places.models import Place
 
@@ -36,76 +27,36 @@ _STANDARD_FIELDS = ("name", "credit_class", "level", "credits", "hours_per_credi
                     "evidence", "record_kinds", "course_kinds", "effective_from")
 
 
-def _validate_standard(data: dict) -> dict:
-    errors, clean = {}, {}
-    name = (data.get("name") or "").strip()
-    if not name or len(name) > 128:
-        errors["name"] = gettext("标准名称不能为空，且不超过 128 个字")
-    clean["name"] = name
-    if data.get("credit_class") not in CreditClass.values:
-        errors["credit_class"] = gettext("未知的学分类别「%(get)s」") % {"get": data.get('credit_class')}
-    clean["credit_class"] = data.get("credit_class")
-    level = FrameworkLevel.objects.filter(level=data.get("level")).first() if str(data.get("level", "")).isdigit() else None
-    if level is None:
-        errors["level"] = gettext("资历框架中没有等级「%(get)s」") % {"get": data.get('level')}
-    clean["level"] = level
-    checks = (("credits", {"positive": True, "maximum": MAX_CREDITS}),
-              ("hours_per_credit", {"positive": True, "maximum": Decimal("1000")}),
-              ("min_hours", {"minimum": Decimal("0"), "maximum": Decimal("2000"), "places": 1}),
-              ("min_score", {"minimum": Decimal("0"), "maximum": Decimal("100"), "places": 1}))
-    for field, kwargs in checks:
-        value = data.get(field)
-        if field in ("hours_per_credit", "min_score") and value in (None, ""):
-            clean[field] = None
-            continue
-        if field == "min_hours" and value in (None, ""):
-            value = "0"
-        try:
-            clean[field] = _number(value, field, **kwargs)
-        except DomainError as exc:
-            errors.update({k: " ".join(v) for k, v in exc.errors.items()})
-    kinds = [k.strip() for k in (data.get("record_kinds") or []) if k.strip()]
-    bad = [k for k in kinds if k not in RecordKind.values]
-    if bad:
-        errors["record_kinds"] = gettext("未知的学习记录类型：%(join)s") % {"join": gettext("、").join(bad)}
-    clean["record_kinds"] = f",{','.join(kinds)}," if kinds else ""
-    course_kinds = [k.strip() for k in (data.get("course_kinds") or []) if k.strip()]
-    bad = [k for k in course_kinds if k not in CourseKind.values]
-    if bad:
-        errors["course_kinds"] = gettext("未知的课程类别：%(join)s") % {"join": gettext("、").join(bad)}
-    clean["course_kinds"] = f",{','.join(course_kinds)}," if course_kinds else ""
-    clean["evidence"] = (data.get("evidence") or "").strip()[:300]
-    try:
-        clean["effective_from"] = _date(data.get("effective_from") or timezone.localdate(), "effective_from")
-    except DomainError as exc:
-        errors.update({k: " ".join(v) for k, v in exc.errors.items()})
-    if errors:
-        raise DomainError(errors)
+def _version_values(errors: dict, data: dict, *, actor) -> dict:
+    """A version's columns from the parsed fields: the level looked up in the framework, the kinds joined."""
+    clean = {f: data[f] for f in _STANDARD_FIELDS if f not in ("level", "record_kinds", "course_kinds")}
+    clean["level"] = FrameworkLevel.objects.restrict(actor, Action.VIEW).filter(level=data["level"]).first()
+    if clean["level"] is None:
+        errors["level"] = gettext("资历框架中没有等级「%(get)s」") % {"get": data["level"]}
+    for field in ("record_kinds", "course_kinds"):
+        kinds = list(data[field] or [])
+        clean[field] = f",{','.join(kinds)}," if kinds else ""
+    clean["effective_from"] = data["effective_from"] or timezone.localdate()
     return clean
 
 
-def standard_create(*, actor, city: Place, code: str, providers: list[str] = (), **data) -> StandardVersion:
+def standard_create(*, actor, city: Place, data: StandardIn) -> StandardVersion:
     """A new standard with its version 1, and the providers accredited to certify it."""
     _require_credit_admin(actor, city)
-    code = (code or "").strip()
     errors = {}
-    if not code or len(code) > 40 or any(c.isspace() or c in "/?#%\\" for c in code) or code.lower() == "new":
-        errors["code"] = gettext("标准代码不能为空、不含空格和 / ? # % \\，不能是 new，且不超过 40 个字符")
-    elif Standard.objects.filter(code=code).exists():
-        errors["code"] = gettext("标准代码「%(code)s」已存在") % {"code": code}
-    try:
-        clean = _validate_standard(data)
-    except DomainError as exc:
-        errors.update({k: " ".join(v) for k, v in exc.errors.items()})
-    institutions = _institutions(providers, errors, actor=actor)
+    if Standard.objects.unscoped("a code is unique over the whole city and every other").filter(
+            code=data.code).exists():
+        errors["code"] = gettext("标准代码「%(code)s」已存在") % {"code": data.code}
+    clean = _version_values(errors, data.model_dump(), actor=actor)
+    institutions = _institutions(data.providers, errors, actor=actor)
     if errors:
         raise DomainError(errors)
     with transaction.atomic():
-        standard = Standard.objects.create(code=code, city=city)
+        standard = Standard.objects.create(code=data.code, city=city)
         version = StandardVersion.objects.create(standard=standard, version=1, created_by=_user(actor), **clean)
         for inst in institutions:
             Accreditation.objects.create(standard=standard, institution=inst, granted_by=_user(actor))
-        audit_record(actor=actor, action="standard.create", obj=version, code=code,
+        audit_record(actor=actor, action="standard.create", obj=version, code=data.code,
                      providers=[i.code for i in institutions])
     return version
 
@@ -120,13 +71,13 @@ def _institutions(codes, errors: dict, *, actor) -> list[Institution]:
     return [found[c] for c in dict.fromkeys(codes) if c in found]
 
 
-def standard_revise(*, actor, standard: Standard, **changes) -> StandardVersion:
+def standard_revise(*, actor, standard: Standard, data: StandardRevision) -> StandardVersion:
     """A change makes a new version; the active one is superseded. Outcomes keep the version they were
     recognised under."""
     _require_credit_admin(actor, standard.city)
     with transaction.atomic():
-        current = (StandardVersion.objects.select_for_update().filter(standard=standard)
-                   .order_by("-version").first())
+        current = (StandardVersion.objects.unscoped("the standard's versions locked after the caller's check")
+                   .select_for_update().filter(standard=standard).order_by("-version").first())
         if current is None or current.status == VersionStatus.WITHDRAWN:
             raise DomainError({"standard": gettext("标准「%(code)s」已撤销，不能修订") % {"code": standard.code}})
         base = {f: getattr(current, f) for f in _STANDARD_FIELDS}
@@ -134,10 +85,11 @@ def standard_revise(*, actor, standard: Standard, **changes) -> StandardVersion:
         base["record_kinds"] = [k for k in current.record_kinds.split(",") if k]
         base["course_kinds"] = [k for k in current.course_kinds.split(",") if k]
         base["effective_from"] = current.effective_from  # records from the same date on, unless changed
-        unknown = set(changes) - set(_STANDARD_FIELDS)
-        if unknown:
-            raise DomainError({"changes": gettext("不能修改：%(join)s") % {"join": gettext("、").join(sorted(unknown))}})
-        clean = _validate_standard({**base, **changes})
+        changes = data.changes()
+        errors = {}
+        clean = _version_values(errors, {**base, **changes}, actor=actor)
+        if errors:
+            raise DomainError(errors)
         current.status = VersionStatus.SUPERSEDED
         current.save(update_fields=["status"])
         version = StandardVersion.objects.create(standard=standard, version=current.version + 1,
@@ -152,8 +104,8 @@ def standard_withdraw(*, actor, standard: Standard, reason: str) -> StandardVers
     if not (reason or "").strip():
         raise DomainError({"reason": gettext("撤销标准必须说明理由")})
     with transaction.atomic():
-        current = StandardVersion.objects.select_for_update().filter(standard=standard,
-                                                                     status=VersionStatus.ACTIVE).first()
+        current = (StandardVersion.objects.unscoped("the active version locked after the caller's check")
+                   .select_for_update().filter(standard=standard, status=VersionStatus.ACTIVE).first())
         if current is None:
             raise DomainError({"standard": gettext("标准「%(code)s」没有现行版本") % {"code": standard.code}})
         current.status = VersionStatus.WITHDRAWN
@@ -165,7 +117,8 @@ def standard_withdraw(*, actor, standard: Standard, reason: str) -> StandardVers
 def accreditation_grant(*, actor, standard: Standard, institution: Institution) -> Accreditation:
     _require_credit_admin(actor, standard.city)
     with transaction.atomic():
-        existing = Accreditation.objects.filter(standard=standard, institution=institution, revoked_at__isnull=True)
+        existing = Accreditation.objects.restrict(actor, Action.VIEW).filter(
+            standard=standard, institution=institution, revoked_at__isnull=True)
         if existing.exists():
             raise DomainError({"institution": gettext("%(name)s 已是「%(code)s」的认证机构") % {"name": institution.name, "code": standard.code}})
         acc = Accreditation.objects.create(standard=standard, institution=institution, granted_by=_user(actor))
@@ -184,28 +137,12 @@ def accreditation_revoke(*, actor, accreditation: Accreditation) -> Accreditatio
     return accreditation
 
 
-def policy_update(*, actor, city: Place, **changes) -> CreditPolicy:
+def policy_update(*, actor, city: Place, data: PolicyIn) -> CreditPolicy:
+    """The fields the input sets, changed (the numbers' bounds are the input's)."""
     _require_credit_admin(actor, city)
     policy = policy_for(city)
-    errors = {}
-    for field in ("culture_never_academic", "source_once_per_target"):
-        if field in changes:
-            if not isinstance(changes[field], bool):
-                errors[field] = gettext("必须是是或否")
-            else:
-                setattr(policy, field, changes.pop(field))
-    for field in ("points_per_hour", "points_per_credit", "star_min_points", "star_min_hours_year",
-                  "star_min_credits"):
-        if field in changes:
-            try:
-                setattr(policy, field, _number(changes.pop(field), field, minimum=Decimal("0"),
-                                               maximum=Decimal("100000"), places=2))
-            except DomainError as exc:
-                errors.update({k: " ".join(v) for k, v in exc.errors.items()})
-    if changes:
-        errors["changes"] = gettext("不能修改：%(join)s") % {"join": gettext("、").join(sorted(changes))}
-    if errors:
-        raise DomainError(errors)
+    for field, value in data.changes().items():
+        setattr(policy, field, value)
     with transaction.atomic():
         policy.save()
         audit_record(actor=actor, action="credit_policy.update", obj=policy)
