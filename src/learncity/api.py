@@ -70,7 +70,6 @@ def signin_locked(request, exc: SigninLocked):
 def _mount():
     from learncity.catalog.api import router as catalog_router
     from learncity.catalog.event_api import router as event_router
-    from learncity.catalog.pool_api import router as pool_router
     from learncity.core.api import router as core_router
     from learncity.creditbank.api import router as creditbank_router
     from learncity.intake.api import ProviderKeyAuth
@@ -79,6 +78,7 @@ def _mount():
     from learncity.network.api import router as network_router
     from learncity.people.api import router as people_router
     from learncity.places.api import router as places_router
+    from learncity.pools.api import router as pool_router
 
     api.add_router("/", core_router)
     api.add_router("/places", places_router)

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "learncity.network",
     "learncity.people",
     "learncity.records",
+    "learncity.pools",
     "learncity.catalog",
     "learncity.creditbank",
     "learncity.intake",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("network/", include("learncity.network.urls")),
     path("people/", include("learncity.people.urls")),
     path("learn/", include("learncity.catalog.urls")),
+    path("learn/", include("learncity.pools.urls")),
     path("credits/", include("learncity.creditbank.urls")),
     path("intake/", include("learncity.intake.urls")),
     path("monitor/", include("learncity.monitoring.urls")),

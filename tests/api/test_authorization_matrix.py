@@ -30,13 +30,8 @@ from learncity.catalog.models import (
     Enrollment,
     Event,
     EventRegistration,
-    Expert,
     LearningRecord,
-    Teacher,
-    Textbook,
     Venue,
-    Volunteer,
-    VolunteerService,
 )
 from learncity.catalog.services import QR_SALT, session_qr_token
 from learncity.core import crypto
@@ -65,6 +60,7 @@ from learncity.network.models import Committee, Designation, Institution, Member
 from learncity.people.models import ApiToken, LearnerProfile, User
 from learncity.people.services import ID_CONTEXT, learner_profile_create
 from learncity.places.models import Place, Population
+from learncity.pools.models import Expert, Teacher, Textbook, Volunteer, VolunteerService
 from tests.api.support import EXCLUDED_URL_NAMES, api_routes, fresh_id_number, path_template
 
 ROLES = ("anonymous", "learner", "institution_staff", "district_admin", "city_admin", "member_unit_reporter",

@@ -22,7 +22,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from PIL import Image
 
-from learncity.catalog.models import Course, CourseKind, CourseSession, CourseState, Mode, Teacher, Venue
+from learncity.catalog.models import Course, CourseKind, CourseSession, CourseState, Mode, Venue
 from learncity.catalog.timetable import (
     CourseRow,
     SessionRow,
@@ -36,6 +36,7 @@ from learncity.core.errors import DomainError
 from learncity.network.models import Institution, InstitutionKind
 from learncity.people.models import LearnerGroup
 from learncity.places.models import Place
+from learncity.pools.models import Teacher
 
 GULOU, GUDONG, GUXI, TAIJIANG, FUZHOU = "350102", "350102001", "350102002", "350103", "350100"
 TERM = "2030秋"  # no demo data uses it

@@ -347,7 +347,7 @@ def test_the_catalogue_check_catches_chinese_punctuation_and_untranslated_words(
     assert english_problem(msgid, english) == problem
 
 
-SERVICE_DIRS = ["catalog", "core", "creditbank", "intake", "monitoring", "network", "people", "places"]
+SERVICE_DIRS = ["catalog", "core", "creditbank", "intake", "monitoring", "network", "people", "places", "pools"]
 GETTEXT_CALLS = {"_", "gettext", "gettext_lazy", "pgettext", "pgettext_lazy", "ngettext", "ngettext_lazy",
                  "npgettext", "gettext_noop"}
 

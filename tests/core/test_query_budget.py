@@ -69,15 +69,15 @@ PAGES = {
     "catalog:course_new": "/learn/manage/courses/new/",
     "catalog:manage_course": "/learn/manage/courses/{course}/",
     "catalog:session": "/learn/manage/sessions/{session}/",
-    "catalog:pools": "/learn/manage/pools/",
-    "catalog:pool_teachers": "/learn/manage/pools/teachers/",
-    "catalog:pool_teacher": "/learn/manage/pools/teachers/{teacher}/",
-    "catalog:pool_textbooks": "/learn/manage/pools/textbooks/",
-    "catalog:pool_textbook": "/learn/manage/pools/textbooks/{textbook}/",
-    "catalog:pool_experts": "/learn/manage/pools/experts/",
-    "catalog:pool_expert": "/learn/manage/pools/experts/{expert}/",
-    "catalog:pool_volunteers": "/learn/manage/pools/volunteers/",
-    "catalog:pool_volunteer": "/learn/manage/pools/volunteers/{volunteer}/",
+    "pools:pools": "/learn/manage/pools/",
+    "pools:teachers": "/learn/manage/pools/teachers/",
+    "pools:teacher": "/learn/manage/pools/teachers/{teacher}/",
+    "pools:textbooks": "/learn/manage/pools/textbooks/",
+    "pools:textbook": "/learn/manage/pools/textbooks/{textbook}/",
+    "pools:experts": "/learn/manage/pools/experts/",
+    "pools:expert": "/learn/manage/pools/experts/{expert}/",
+    "pools:volunteers": "/learn/manage/pools/volunteers/",
+    "pools:volunteer": "/learn/manage/pools/volunteers/{volunteer}/",
     "creditbank:me": "/credits/",
     "creditbank:me_transcript": "/credits/transcript/",
     "creditbank:me_declarations": "/credits/declarations/",
@@ -138,23 +138,14 @@ def objects(django_db_setup, django_db_blocker) -> dict[str, object]:
 def demo_objects() -> dict[str, object]:
     """A district and street, the staff's institution, a committee and member unit, the staff's role, the
     learner, a course of the staff's institution with its first session, and the first of each other kind."""
-    from learncity.catalog.models import (
-        Course,
-        CourseSession,
-        Event,
-        Expert,
-        Resource,
-        Teacher,
-        Textbook,
-        Venue,
-        Volunteer,
-    )
+    from learncity.catalog.models import Course, CourseSession, Event, Resource, Venue
     from learncity.creditbank.models import Standard, Transcript
     from learncity.intake.models import ImportJob
     from learncity.monitoring.models import Indicator
     from learncity.network.models import Committee, MemberUnit
     from learncity.people.models import LearnerProfile, RoleAssignment
     from learncity.places.models import Place, PlaceLevel
+    from learncity.pools.models import Expert, Teacher, Textbook, Volunteer
 
     def first(model, **where):
         found = model.objects.filter(**where).order_by("pk").first()

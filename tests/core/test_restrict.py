@@ -260,7 +260,7 @@ def test_the_district_level_in_the_role_rules_is_the_places_one():
 
 @pytest.mark.parametrize("username", ["learner", "auditor", "expert", "reporter", None])
 def test_who_runs_no_institution_changes_no_textbook(users, username):
-    from learncity.catalog.models import Textbook
+    from learncity.pools.models import Textbook
 
     actor = users[username] if username else None
 

@@ -28,17 +28,12 @@ from learncity.catalog.models import (
     EventKind,
     EventRegistration,
     EventRegistrationStatus,
-    Expert,
     LearningRecord,
     Mode,
     RecordKind,
     RecordSource,
     Resource,
-    Teacher,
-    Textbook,
     Venue,
-    Volunteer,
-    VolunteerService,
 )
 from learncity.demo.builder import TODAY, demo_build
 from learncity.demo.catalog import (
@@ -52,6 +47,7 @@ from learncity.demo.catalog import (
 from learncity.intake.models import ImportJob
 from learncity.network.models import Institution, InstitutionKind
 from learncity.places.models import Place
+from learncity.pools.models import Expert, Teacher, Textbook, Volunteer, VolunteerService
 
 FUZHOU_PATH = "/350000/350100/"
 JINCHANG = "620300"  # 金昌市: two districts, a small city to build twice

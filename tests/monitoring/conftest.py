@@ -5,8 +5,10 @@
                                 └─ 三街道 359902002 ── 四社区 C4
 
 Population (2025): the city 1000 and 甲区 500, by band (see POP_*); 乙区 has none; 三街道 has a total of 0.
-Residents P1–P5 (see `hand_city`). Records are made through `learning_record_create` by the demo's community
-school (accredited for CE-COURSE, ELDER-COURSE and VT-COURSE), so recognition runs as in life.
+Residents P1–P5 (see `hand_city`). Records are made through `learning_record_create` by a community school of the
+tests' own (in 达州市, outside the hand-made city, as the demo's school was), accredited through the credit bank's
+service for the demo catalogue's CE-COURSE, ELDER-COURSE and VT-COURSE as the demo's is, so recognition runs as in
+life.
 """
 
 import datetime
@@ -15,14 +17,15 @@ from decimal import Decimal
 
 import pytest
 
-from learncity.catalog.models import Venue, Volunteer, VolunteerService
+from learncity.catalog.models import Venue
 from learncity.monitoring.rollups import rollups_refresh
 from learncity.network.models import Designation, Institution, InstitutionKind, LearningOrganisation
 from learncity.people.models import LearnerProfile
 from learncity.places.models import Place, PlaceLevel
+from learncity.pools.models import Volunteer, VolunteerService
 from learncity.records.models import RecordKind
 
-from .factories import place_make, population_make, record_make, resident_make
+from .factories import place_make, population_make, provider_make, record_make, resident_make
 
 POP_CITY = {("M", "18-24"): 100, ("F", "18-24"): 100, ("M", "60-69"): 50, ("F", "60-69"): 50,
             ("M", "0-14"): 350, ("F", "0-14"): 350}
@@ -58,7 +61,7 @@ def record(city: HandCity, who: LearnerProfile, day: datetime.date, course_kind:
 
 
 @pytest.fixture
-def hand_city(users) -> HandCity:
+def hand_city(db) -> HandCity:
     city = place_make("359900", "测试市", PlaceLevel.CITY, None)
     a = place_make("359901", "甲区", PlaceLevel.DISTRICT, city)
     b = place_make("359902", "乙区", PlaceLevel.DISTRICT, city)
@@ -72,8 +75,7 @@ def hand_city(users) -> HandCity:
     population_make(city, POP_CITY)
     population_make(a, POP_A)
     population_make(s3, None, total=0)
-    staff = users["staff"]
-    provider = staff.role_assignments.get().institution
+    staff, provider = provider_make()
     people = {
         "P1": person("P1", c1, datetime.date(1980, 5, 5), "F", ["employee"]),
         "P2": person("P2", c2, datetime.date(1950, 1, 1), "M"),

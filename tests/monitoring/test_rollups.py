@@ -4,10 +4,12 @@ reversals and late-arriving records; and the watermarks."""
 import datetime
 from decimal import Decimal
 
+import pytest
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from learncity.core.scopes import Role
 from learncity.creditbank.models import EntryReason, LedgerEntry, Outcome
 from learncity.creditbank.services import outcome_reverse
 from learncity.monitoring import rollups, selectors, services
@@ -18,10 +20,18 @@ from learncity.people import idcard
 from learncity.people.models import LearnerGroup, LearnerProfile
 from learncity.people.services import learner_profile_create, learner_profile_update
 from learncity.records.models import LearningRecord
+from tests.people import factories as people_factories
+from tests.places import factories as places_factories
 
 from .conftest import record
 
 PEOPLE = ["P1", "P2", "P3", "P4", "P5"]
+
+
+@pytest.fixture
+def root():
+    """A superuser of the test's own (every scope), not the demo city's admin."""
+    return people_factories.root()
 insert = st.tuples(st.just("insert"), st.sampled_from(PEOPLE),
                    st.dates(min_value=datetime.date(2025, 1, 1), max_value=datetime.date(2026, 10, 31)),
                    st.sampled_from(["community", "health", "elderly", "academic"]),
@@ -65,8 +75,8 @@ def naive_person_times(people: dict, place, period) -> int:
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(ops=operations)
-def test_incremental_equals_recompute_equals_naive(users, hand_city, ops):
-    h, admin = hand_city, users["admin"]
+def test_incremental_equals_recompute_equals_naive(root, hand_city, ops):
+    h, admin = hand_city, root
     with transaction.atomic():
         rollups.rollups_refresh()
         for op in ops:
@@ -95,7 +105,7 @@ def test_incremental_equals_recompute_equals_naive(users, hand_city, ops):
         transaction.set_rollback(True)
 
 
-def test_the_demo_citys_incremental_rollups_equal_a_full_recompute(users):
+def test_the_demo_citys_incremental_rollups_equal_a_full_recompute(db):
     """The demo builder refreshed the rollups incrementally; throwing them away and rebuilding gives the same rows."""
     rollups.rollups_refresh()
     before = rollups.rollups_snapshot()
@@ -104,8 +114,8 @@ def test_the_demo_citys_incremental_rollups_equal_a_full_recompute(users):
     assert rollups.rollups_snapshot() == before
 
 
-def test_a_late_record_lands_in_its_own_month_and_reads_never_refresh(users, hand_city):
-    h, admin = hand_city, users["admin"]
+def test_a_late_record_lands_in_its_own_month_and_reads_never_refresh(root, hand_city):
+    h, admin = hand_city, root
     p = period_parse("2026-03")
     rollups.rollups_refresh()
     assert selectors.indicator_drilldown(actor=admin, code="NONACAD-PT", place_id=h.city.pk, period=p).row.actual.numerator == 0
@@ -122,7 +132,7 @@ def test_a_late_record_lands_in_its_own_month_and_reads_never_refresh(users, han
     assert not rollups.rollups_behind() and not selectors.figures_freshness().behind
 
 
-def test_a_refresh_stamps_its_time_and_bumps_the_monitoring_version_only_when_figures_changed(users, hand_city):
+def test_a_refresh_stamps_its_time_and_bumps_the_monitoring_version_only_when_figures_changed(hand_city):
     from learncity.core.cache import versions
 
     rollups.rollups_refresh()
@@ -137,11 +147,11 @@ def test_a_refresh_stamps_its_time_and_bumps_the_monitoring_version_only_when_fi
     assert versions("monitoring")["monitoring"] == version + 1
 
 
-def test_freshness_is_one_query_and_says_behind_for_each_stream(users, hand_city, django_assert_num_queries):
+def test_freshness_is_one_query_and_says_behind_for_each_stream(hand_city, django_assert_num_queries):
     rollups.rollups_refresh()
     with django_assert_num_queries(1):
         assert not selectors.figures_freshness().behind
-    from learncity.catalog.models import Volunteer, VolunteerService
+    from learncity.pools.models import Volunteer, VolunteerService
 
     VolunteerService.objects.create(volunteer=Volunteer.objects.get(learner=hand_city.people["P1"]),
                                     date=datetime.date(2026, 6, 1), hours=Decimal("1"), activity="补录",
@@ -151,7 +161,7 @@ def test_freshness_is_one_query_and_says_behind_for_each_stream(users, hand_city
     assert not selectors.figures_freshness().behind
 
 
-def test_watermarks_advance_and_a_refresh_with_nothing_new_does_nothing(users, hand_city):
+def test_watermarks_advance_and_a_refresh_with_nothing_new_does_nothing(hand_city):
     rollups.rollups_refresh()
     assert rollups.rollups_refresh() == 0
     before = dict(Watermark.objects.values_list("pk", "last_id"))
@@ -163,8 +173,8 @@ def test_watermarks_advance_and_a_refresh_with_nothing_new_does_nothing(users, h
     assert max(Watermark.objects.filter(stream="record").values_list("last_id", flat=True)) == r.pk
 
 
-def test_a_reversal_clears_the_persons_month_bit(users, hand_city):
-    h, admin = hand_city, users["admin"]
+def test_a_reversal_clears_the_persons_month_bit(root, hand_city):
+    h, admin = hand_city, root
     r = record(h, h.people["P1"], datetime.date(2026, 6, 6), "community")
     rollups.rollups_refresh()
     measure = rollups.measure_for(
@@ -179,13 +189,14 @@ def test_a_reversal_clears_the_persons_month_bit(users, hand_city):
     assert not cells.exists()
 
 
-def test_a_new_indicator_version_gets_its_own_measure_caught_up_from_the_start(users, hand_city):
-    h, admin = hand_city, users["admin"]
+def test_a_new_indicator_version_gets_its_own_measure_caught_up_from_the_start(root, hand_city):
+    h, admin = hand_city, root
     record(h, h.people["P1"], datetime.date(2026, 5, 5), "health")
     record(h, h.people["P5"], datetime.date(2026, 5, 6), "community")
     rollups.rollups_refresh()
     measures = Measure.objects.count()
-    services.indicator_version_create(actor=users["city_admin"], code="ADULT-ACAD", spec={
+    services.indicator_version_create(actor=people_factories.account_make(Role.CITY_ADMIN, place=places_factories.place(places_factories.DAZHOU)),
+                                      code="ADULT-ACAD", spec={
         "numerator": {"source": "records", "count": "persons", "filters": {"course_kind": ["health", "community"]}}})
     rollups.rollups_refresh()  # the background refresh the new version enqueued
     row = selectors.indicator_drilldown(actor=admin, code="ADULT-ACAD", place_id=h.city.pk, period=period_parse("2026")).row
@@ -215,11 +226,11 @@ def naive_employees(people: dict, place, *, participating_in=None) -> int:
     return found
 
 
-def test_group_masks_and_resident_cells_follow_registrations_group_changes_and_moves(users, hand_city):
+def test_group_masks_and_resident_cells_follow_registrations_group_changes_and_moves(root, hand_city):
     """EMP-CE: employees with a workplace record over registered employees, read from the cells (group masks,
     resident cells), equal to counting the profiles — after a new registration, a group change and a move, and
     again after a full recompute."""
-    h, admin = hand_city, users["admin"]
+    h, admin = hand_city, root
     period = period_parse("2026")
     record(h, h.people["P4"], datetime.date(2026, 9, 15), "vocational")
     record(h, h.people["P5"], datetime.date(2026, 2, 1), "professional")  # P5 is not an employee (yet)
@@ -251,8 +262,8 @@ def test_group_masks_and_resident_cells_follow_registrations_group_changes_and_m
     check()
 
 
-def test_a_group_without_a_bit_is_counted_over_the_memberships_with_the_same_numbers(users, hand_city):
-    h, admin = hand_city, users["admin"]
+def test_a_group_without_a_bit_is_counted_over_the_memberships_with_the_same_numbers(root, hand_city):
+    h, admin = hand_city, root
     period = period_parse("2026")
     record(h, h.people["P4"], datetime.date(2026, 9, 15), "vocational")
     record(h, h.people["P1"], datetime.date(2026, 3, 10), "cadre")
@@ -272,7 +283,7 @@ def test_a_group_without_a_bit_is_counted_over_the_memberships_with_the_same_num
     assert figures() == with_bits
 
 
-def test_the_64th_group_gets_no_bit(users):
+def test_the_64th_group_gets_no_bit(db):
     have = len(rollups.group_bits_sync())
     LearnerGroup.objects.bulk_create([LearnerGroup(code=f"g{i}", name=f"群体{i}")
                                       for i in range(rollups.MAX_GROUP_BITS - have + 1)])
@@ -282,11 +293,11 @@ def test_the_64th_group_gets_no_bit(users):
     assert last.pk not in bits and rollups.group_mask([last.code]) is None
 
 
-def test_a_december_registration_leaves_the_previous_years_rate_unchanged(users, hand_city):
+def test_a_december_registration_leaves_the_previous_years_rate_unchanged(root, hand_city):
     """EMP-CE over the employees registered by the period's end: P1 and P4 (registered in 2020); P4 took a
     vocational course in 2025 and in 2026. An employee registering in December 2026 joins 2026's denominator
     only: 2025 and 2026's third quarter keep theirs, incrementally and after a full recompute."""
-    h, admin = hand_city, users["admin"]
+    h, admin = hand_city, root
     record(h, h.people["P4"], datetime.date(2025, 6, 1), "vocational")
     record(h, h.people["P4"], datetime.date(2026, 6, 1), "vocational")
 

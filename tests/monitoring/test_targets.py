@@ -8,18 +8,30 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
-from learncity.catalog.models import Volunteer, VolunteerService
 from learncity.core.errors import DomainError, FileRejected, NotFound, PermissionDenied
 from learncity.core.models import AuditEvent
 from learncity.monitoring import selectors, services
 from learncity.monitoring.models import Target
 from learncity.monitoring.periods import period_parse
-from learncity.places.models import Place
+from learncity.pools.models import Volunteer, VolunteerService
+from tests.people import factories as people_factories
+from tests.places.factories import DACHUAN, DAZHOU, TONGCHUAN, place, street_of
 
 from .conftest import record, refreshed
-from .factories import target_make, user_with_role
+from .factories import officials_make, target_make, user_with_role
 
 D = datetime.date
+
+
+@pytest.fixture
+def officials(db):
+    """达州市's own administrators, auditor and learner (see factories.officials_make)."""
+    return officials_make()
+
+
+@pytest.fixture
+def dazhou(db):
+    return place(DAZHOU)
 
 
 def targets():
@@ -37,12 +49,12 @@ def xlsx(rows, headers=("指标代码", "区划代码", "期间", "目标值")) 
     return buf.getvalue()
 
 
-def test_a_city_admin_sets_a_target_and_it_is_audited(users, city):
-    t = services.target_set(actor=users["city_admin"], code="CE-PART", place_id=city.pk, period="2027", value="36.5")
+def test_a_city_admin_sets_a_target_and_it_is_audited(officials, dazhou):
+    t = services.target_set(actor=officials["city_admin"], code="CE-PART", place_id=dazhou.pk, period="2027", value="36.5")
     assert (t.value, t.period_kind, t.period_start, t.period_end, t.source) == (
         Decimal("36.50"), "year", D(2027, 1, 1), D(2027, 12, 31), "manual")
     assert AuditEvent.objects.filter(action="monitoring.target.set", object_id=str(t.pk)).exists()
-    again = services.target_set(actor=users["city_admin"], code="CE-PART", place_id=city.pk, period="2027", value=40)
+    again = services.target_set(actor=officials["city_admin"], code="CE-PART", place_id=dazhou.pk, period="2027", value=40)
     assert again.pk == t.pk and Target.objects.get(pk=t.pk).value == Decimal("40.00")
 
 
@@ -55,64 +67,65 @@ def test_a_city_admin_sets_a_target_and_it_is_audited(users, city):
     ("CE-PART", "NaN", "不是数字"),
     ("NONACAD-PT", "1.234", "两位小数"),
 ])
-def test_a_wrong_target_is_refused_and_nothing_is_saved(users, city, code, value, words):
+def test_a_wrong_target_is_refused_and_nothing_is_saved(officials, dazhou, code, value, words):
     before = targets()
     with pytest.raises(DomainError) as exc:
-        services.target_set(actor=users["city_admin"], code=code, place_id=city.pk, period="2027", value=value)
+        services.target_set(actor=officials["city_admin"], code=code, place_id=dazhou.pk, period="2027", value=value)
     assert words in exc.value.errors["value"][0]
     assert targets() == before
 
 
-def test_a_count_target_may_exceed_100(users, city):
-    t = services.target_set(actor=users["city_admin"], code="NONACAD-PT", place_id=city.pk, period="2027-Q1",
+def test_a_count_target_may_exceed_100(officials, dazhou):
+    t = services.target_set(actor=officials["city_admin"], code="NONACAD-PT", place_id=dazhou.pk, period="2027-Q1",
                             value="1000000")
     assert (t.value, t.period_kind) == (Decimal("1000000.00"), "quarter")
 
 
-def test_a_bad_period_or_indicator_is_refused(users, city):
+def test_a_bad_period_or_indicator_is_refused(officials, dazhou):
     before = targets()
     with pytest.raises(DomainError) as exc:
-        services.target_set(actor=users["city_admin"], code="CE-PART", place_id=city.pk,
+        services.target_set(actor=officials["city_admin"], code="CE-PART", place_id=dazhou.pk,
                             period="2027-06-30..2027-01-01", value="30")
     assert "早于开始日期" in exc.value.errors["period"][0]
     with pytest.raises(DomainError) as exc:
-        services.target_set(actor=users["city_admin"], code="NOPE", place_id=city.pk, period="2027", value="30")
+        services.target_set(actor=officials["city_admin"], code="NOPE", place_id=dazhou.pk, period="2027", value="30")
     assert "indicator" in exc.value.errors
     assert targets() == before
 
 
-def test_district_admins_set_targets_below_their_district_only(users, city):
+def test_district_admins_set_targets_below_their_district_only(officials, dazhou):
     """A district's own targets are the city's to set (a district cannot move its own goalposts); its admin sets
     those of its streets and communities."""
-    gulou, taijiang = (Place.objects.get(parent=city, name=n) for n in ("鼓楼区", "台江区"))
-    street = Place.objects.filter(parent=gulou).order_by("code").first()
-    services.target_set(actor=users["district_admin"], code="CE-PART", place_id=street.pk, period="2027", value="50")
-    services.target_set(actor=users["city_admin"], code="CE-PART", place_id=gulou.pk, period="2027", value="45")
+    city = dazhou
+    tongchuan, dachuan = place(TONGCHUAN), place(DACHUAN)
+    street = street_of(tongchuan)
+    services.target_set(actor=officials["district_admin"], code="CE-PART", place_id=street.pk, period="2027", value="50")
+    services.target_set(actor=officials["city_admin"], code="CE-PART", place_id=tongchuan.pk, period="2027", value="45")
     before = targets()
-    for actor, place in ((users["district_admin"], gulou), (users["district_admin"], taijiang),
-                         (users["district_admin"], city), (users["learner"], street), (users["auditor"], street)):
+    for actor, where in ((officials["district_admin"], tongchuan), (officials["district_admin"], dachuan),
+                         (officials["district_admin"], city), (officials["learner"], street), (officials["auditor"], street)):
         with pytest.raises(PermissionDenied):
-            services.target_set(actor=actor, code="CE-PART", place_id=place.pk, period="2027", value="60")
+            services.target_set(actor=actor, code="CE-PART", place_id=where.pk, period="2027", value="60")
     assert targets() == before
-    own = Target.objects.get(place=gulou, period_start=D(2027, 1, 1))
+    own = Target.objects.get(place=tongchuan, period_start=D(2027, 1, 1))
     with pytest.raises(PermissionDenied):
-        services.target_delete(actor=users["district_admin"], target_id=own.pk)
+        services.target_delete(actor=officials["district_admin"], target_id=own.pk)
     assert Target.objects.get(pk=own.pk).value == Decimal("45.00")
     t = Target.objects.get(place=street, period_start=D(2027, 1, 1))
-    with pytest.raises(NotFound):  # 台江区's admin does not even see it
-        services.target_delete(actor=users["district_admin_2"], target_id=t.pk)
+    with pytest.raises(NotFound):  # 达川区's admin does not even see it
+        services.target_delete(actor=officials["district_admin_2"], target_id=t.pk)
     with pytest.raises(PermissionDenied):
-        services.target_delete(actor=users["auditor"], target_id=t.pk)
+        services.target_delete(actor=officials["auditor"], target_id=t.pk)
     assert Target.objects.filter(pk=t.pk).exists()
-    services.target_delete(actor=users["district_admin"], target_id=t.pk)
+    services.target_delete(actor=officials["district_admin"], target_id=t.pk)
     assert not Target.objects.filter(pk=t.pk).exists()
 
 
-def test_who_sets_which_target_on_a_city_of_its_own(users, hand_city):
+def test_who_sets_which_target_on_a_city_of_its_own(hand_city):
     """The same rule on the hand-made city, with its own administrators: the city's sets every place's target,
     its own included; a district's sets those below the district, not the district's own nor another's; an
     auditor sets none. A target one does not see is not found; one seen but not theirs is refused."""
-    h, root = hand_city, users["admin"]
+    h, root = hand_city, people_factories.root()
     city_admin = user_with_role(root, "city_admin", h.city)
     a_admin, b_admin = user_with_role(root, "district_admin", h.a), user_with_role(root, "district_admin", h.b)
     auditor = user_with_role(root, "auditor", h.city)
@@ -121,9 +134,9 @@ def test_who_sets_which_target_on_a_city_of_its_own(users, hand_city):
     street = target_make(a_admin, "CE-PART", h.s1, "2027", "50")
     target_make(a_admin, "CE-PART", h.c1, "2027", "55")
     before = targets()
-    for actor, place in ((a_admin, h.a), (a_admin, h.b), (a_admin, h.city), (b_admin, h.s1), (auditor, h.s1)):
+    for actor, where in ((a_admin, h.a), (a_admin, h.b), (a_admin, h.city), (b_admin, h.s1), (auditor, h.s1)):
         with pytest.raises(PermissionDenied):
-            target_make(actor, "CE-PART", place, "2027", "60")
+            target_make(actor, "CE-PART", where, "2027", "60")
     assert targets() == before
     with pytest.raises(PermissionDenied):
         services.target_delete(actor=a_admin, target_id=own.pk)
@@ -136,38 +149,39 @@ def test_who_sets_which_target_on_a_city_of_its_own(users, hand_city):
     assert {t.place.code for t in selectors.targets_list(actor=a_admin)} == {h.a.code, h.c1.code}
 
 
-def test_targets_import_all_or_nothing_with_every_error_named(users, city):
-    gulou = Place.objects.get(parent=city, name="鼓楼区")
+def test_targets_import_all_or_nothing_with_every_error_named(officials, dazhou):
+    city = dazhou
+    tongchuan = place(TONGCHUAN)
     before = targets()
     bad = xlsx([
-        ("CE-PART", "350100", "2027", 35),
-        ("CE-PART", "350102", "2027", 120),      # row 3: a rate over 100%
-        ("NOPE", "350100", "2027", 1),           # row 4: unknown indicator
+        ("CE-PART", DAZHOU, "2027", 35),
+        ("CE-PART", TONGCHUAN, "2027", 120),      # row 3: a rate over 100%
+        ("NOPE", DAZHOU, "2027", 1),           # row 4: unknown indicator
         ("NONACAD-PT", "999999", "2027", 5),     # row 5: unknown place
-        ("NONACAD-PT", "350100", "2027-13", 5),  # row 6: bad period
-        ("CE-PART", "350100", "2027", 36),       # row 7: repeats row 2
+        ("NONACAD-PT", DAZHOU, "2027-13", 5),  # row 6: bad period
+        ("CE-PART", DAZHOU, "2027", 36),       # row 7: repeats row 2
     ])
     with pytest.raises(FileRejected) as exc:
-        services.targets_import(actor=users["city_admin"], data=bad, filename="targets.xlsx")
+        services.targets_import(actor=officials["city_admin"], data=bad, filename="targets.xlsx")
     cells = {(e.row, e.column) for e in exc.value.cell_errors}
     assert cells == {(3, "目标值"), (4, "指标代码"), (5, "区划代码"), (6, "期间"), (7, "期间")}
     assert targets() == before
     # a district admin cannot import the city's targets
     with pytest.raises(FileRejected) as exc:
-        services.targets_import(actor=users["district_admin"], data=xlsx([("CE-PART", "350100", "2027", 35)]),
+        services.targets_import(actor=officials["district_admin"], data=xlsx([("CE-PART", DAZHOU, "2027", 35)]),
                                 filename="t.xlsx")
     assert [(e.row, e.column) for e in exc.value.cell_errors] == [(2, "区划代码")]
-    n = services.targets_import(actor=users["city_admin"], filename="t.xlsx", data=xlsx([
-        ("CE-PART", "350100", "2027", 35), ("CE-PART", "350102", 2027, "50%"), ("NONACAD-PT", "350100", "2027-Q2", 300)]))
+    n = services.targets_import(actor=officials["city_admin"], filename="t.xlsx", data=xlsx([
+        ("CE-PART", DAZHOU, "2027", 35), ("CE-PART", TONGCHUAN, 2027, "50%"), ("NONACAD-PT", DAZHOU, "2027-Q2", 300)]))
     assert n == 3
-    assert Target.objects.get(place=gulou, period_start=D(2027, 1, 1), indicator__code="CE-PART").value == 50
+    assert Target.objects.get(place=tongchuan, period_start=D(2027, 1, 1), indicator__code="CE-PART").value == 50
     assert Target.objects.get(place=city, period_start=D(2027, 4, 1)).source == "import"
 
 
-def test_status_met_on_track_behind_and_the_trend(users, hand_city, monkeypatch):
+def test_status_met_on_track_behind_and_the_trend(hand_city, monkeypatch):
     """2 person-times of non-academic learning in 2026, none in 2025. On 2 July 2026 (183 of 365 days gone):
     a target of 2 is met, 3.9 is on track (3.9 × 183/365 = 1.96 ≤ 2), 10 is behind."""
-    h, admin = hand_city, users["admin"]
+    h, admin = hand_city, people_factories.root()
     record(h, h.people["P1"], D(2026, 3, 10), "community")
     record(h, h.people["P2"], D(2026, 3, 11), "elderly")
     refreshed()
@@ -195,20 +209,22 @@ def test_status_met_on_track_behind_and_the_trend(users, hand_city, monkeypatch)
     assert (none.target, none.status, none.status_label) == (None, None, "无目标")
 
 
-def test_targets_list_is_scoped(users, city):
-    mine = selectors.targets_list(actor=users["district_admin"])
-    assert mine and {t.place.code for t in mine} == {"350102"}
-    everything = selectors.targets_list(actor=users["city_admin"], code="CE-PART")
-    assert {t.place.code for t in everything} >= {"350100", "350102", "350103"}
+def test_targets_list_is_scoped(officials, dazhou):
+    for where in (dazhou, place(TONGCHUAN), place(DACHUAN)):
+        target_make(officials["city_admin"], "CE-PART", where, "2027", "40")
+    mine = selectors.targets_list(actor=officials["district_admin"])
+    assert mine and {t.place.code for t in mine} == {TONGCHUAN}
+    everything = selectors.targets_list(actor=officials["city_admin"], code="CE-PART")
+    assert {t.place.code for t in everything} >= {DAZHOU, TONGCHUAN, DACHUAN}
     assert all(t.indicator.code == "CE-PART" for t in everything)
 
 
-def test_a_quarter_is_judged_against_its_pro_rated_target_and_a_rate_quarter_has_none(users, hand_city, monkeypatch):
+def test_a_quarter_is_judged_against_its_pro_rated_target_and_a_rate_quarter_has_none(hand_city, monkeypatch):
     """Volunteer hours, a year's target of 36.5: Q2 2026 (91 days) is judged against 36.5 × 91/365 = 9.10, not
     against 36.5 (nor 36.5 × the year's share passed by June, 18.10). 10 hours in Q2 meet it. Mid-August, Q3 (92
     days, 9.20) is on track with 4 hours when 46 of its 92 days are gone (9.20 × 0.5 = 4.60 > 4: behind), and
     with 5 hours on track. Participation (a rate of distinct persons) has no quarter target: not pro-rated."""
-    h, admin = hand_city, users["admin"]
+    h, admin = hand_city, people_factories.root()
     volunteer = Volunteer.objects.get(learner=h.people["P1"])
     VolunteerService.objects.create(volunteer=volunteer, date=D(2026, 5, 5), hours=Decimal("6.5"), activity="导览",
                                     institution=h.provider)  # with the conftest's 3.5 on 4 April: 10 in Q2

@@ -15,8 +15,23 @@ from learncity.monitoring.models import Target
 from learncity.monitoring.periods import period_parse
 from learncity.people.models import LearnerProfile
 from learncity.places.models import Place
+from tests.places.factories import DACHUAN, DAZHOU
+from tests.places.factories import place as place_of
+
+from .factories import officials_make, target_make
 
 YEAR = period_parse("2026")
+
+
+@pytest.fixture
+def officials(db):
+    """达州市's own administrators, auditor and learner (see factories.officials_make)."""
+    return officials_make()
+
+
+@pytest.fixture
+def dazhou(db) -> Place:
+    return place_of(DAZHOU)
 
 
 def _text(html: str) -> str:
@@ -72,32 +87,32 @@ def test_the_city_administrator_picks_a_district_for_its_overview(users, client_
                             for r in overview.rows}
 
 
-def test_a_district_administrator_sees_their_district_and_nothing_beside_it(users, client_as):
-    me = client_as(users["district_admin"])
-    taijiang = Place.objects.get(code="350103")
+def test_a_district_administrator_sees_their_district_and_nothing_beside_it(officials, client_as):
+    me = client_as(officials["district_admin"])
+    dachuan = place_of(DACHUAN)
 
     response = me.get("/monitor/")
     assert response.status_code == 200
-    assert "鼓楼区终身学习城市建设监测" in _text(response.content.decode())
+    assert "通川区终身学习城市建设监测" in _text(response.content.decode())
 
-    assert me.get(f"/monitor/?place={taijiang.pk}").status_code == 404
-    assert me.get(f"/monitor/i/CE-PART/?place={taijiang.pk}").status_code == 404
-    assert me.get(f"/monitor/export/overview.xlsx?place={taijiang.pk}").status_code == 404
-    assert me.get(f"/monitor/reports/?kind=quarterly&format=xlsx&place={taijiang.pk}").status_code == 404
+    assert me.get(f"/monitor/?place={dachuan.pk}").status_code == 404
+    assert me.get(f"/monitor/i/CE-PART/?place={dachuan.pk}").status_code == 404
+    assert me.get(f"/monitor/export/overview.xlsx?place={dachuan.pk}").status_code == 404
+    assert me.get(f"/monitor/reports/?kind=quarterly&format=xlsx&place={dachuan.pk}").status_code == 404
 
 
 @pytest.mark.parametrize("url", ["/monitor/", "/monitor/i/CE-PART/", "/monitor/reports/", "/monitor/targets/",
                                  "/monitor/export/overview.xlsx"])
-def test_learners_are_refused_and_visitors_sent_to_sign_in(users, client_as, url):
-    assert client_as(users["learner"]).get(url).status_code == 403
+def test_learners_are_refused_and_visitors_sent_to_sign_in(officials, client_as, url):
+    assert client_as(officials["learner"]).get(url).status_code == 403
     response = client_as(None).get(url)
     assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
-def test_the_main_navigation_links_the_monitoring_for_staff_only(users, client_as):
-    assert 'data-testid="nav-monitoring"' in client_as(users["city_admin"]).get("/").content.decode()
-    assert 'data-testid="nav-monitoring"' in client_as(users["auditor"]).get("/").content.decode()
-    assert 'data-testid="nav-monitoring"' not in client_as(users["learner"]).get("/").content.decode()
+def test_the_main_navigation_links_the_monitoring_for_staff_only(officials, client_as):
+    assert 'data-testid="nav-monitoring"' in client_as(officials["city_admin"]).get("/").content.decode()
+    assert 'data-testid="nav-monitoring"' in client_as(officials["auditor"]).get("/").content.decode()
+    assert 'data-testid="nav-monitoring"' not in client_as(officials["learner"]).get("/").content.decode()
     assert 'data-testid="nav-monitoring"' not in client_as(None).get("/").content.decode()
 
 
@@ -201,8 +216,8 @@ def test_every_chart_table_exports_as_xlsx_and_pdf(users, client_as):
     assert [r[0].value for r in ws.iter_rows(min_row=5, max_row=16)] == [f"2026年{m}月" for m in range(1, 13)]
 
 
-def test_the_reports_page_offers_both_reports_and_downloads_them(users, client_as):
-    c = client_as(users["city_admin"])
+def test_the_reports_page_offers_both_reports_and_downloads_them(officials, client_as):
+    c = client_as(officials["city_admin"])
     html = c.get("/monitor/reports/").content.decode()
     assert 'data-testid="report-quarterly"' in html and 'data-testid="report-annual"' in html
     response = c.get("/monitor/reports/?kind=annual&period=2026&format=pdf")
@@ -216,13 +231,13 @@ def test_the_reports_page_offers_both_reports_and_downloads_them(users, client_a
 # --- targets ------------------------------------------------------------------------------------------------------
 
 
-def test_the_city_administrator_sets_a_target_on_the_page(users, client_as, city):
-    c = client_as(users["city_admin"])
-    response = c.post("/monitor/targets/", {"indicator": "ELDER-PART", "place": city.pk, "period": "2026-Q4",
+def test_the_city_administrator_sets_a_target_on_the_page(officials, client_as, dazhou):
+    c = client_as(officials["city_admin"])
+    response = c.post("/monitor/targets/", {"indicator": "ELDER-PART", "place": dazhou.pk, "period": "2026-Q4",
                                             "value": "22.5"})
     assert response.status_code == 302
-    target = Target.objects.get(indicator__code="ELDER-PART", place=city, period_start="2026-10-01")
-    assert target.value == Decimal("22.5") and target.set_by == users["city_admin"]
+    target = Target.objects.get(indicator__code="ELDER-PART", place=dazhou, period_start="2026-10-01")
+    assert target.value == Decimal("22.5") and target.set_by == officials["city_admin"]
     assert "22.5" in c.get("/monitor/targets/").content.decode()
 
 
@@ -231,45 +246,45 @@ def test_the_city_administrator_sets_a_target_on_the_page(users, client_as, city
     ("-3", "2026", "负数"),
     ("35", "2026-Q5", "「2026-Q5」"),
 ])
-def test_a_bad_target_is_said_beside_the_form_and_nothing_is_saved(users, client_as, city, value, period, message):
+def test_a_bad_target_is_said_beside_the_form_and_nothing_is_saved(officials, client_as, dazhou, value, period, message):
     before = Target.objects.count(), AuditEvent.objects.count()
-    response = client_as(users["city_admin"]).post("/monitor/targets/", {
-        "indicator": "CE-PART", "place": city.pk, "period": period, "value": value})
+    response = client_as(officials["city_admin"]).post("/monitor/targets/", {
+        "indicator": "CE-PART", "place": dazhou.pk, "period": period, "value": value})
     assert response.status_code == 400
     assert message in _text(response.content.decode())
     assert (Target.objects.count(), AuditEvent.objects.count()) == before
 
 
-def test_targets_are_imported_from_a_spreadsheet_all_or_nothing(users, client_as, city):
-    c = client_as(users["city_admin"])
+def test_targets_are_imported_from_a_spreadsheet_all_or_nothing(officials, client_as, dazhou):
+    c = client_as(officials["city_admin"])
     before = Target.objects.count()
-    bad = _xlsx_upload([["指标代码", "区划代码", "期间", "目标值"], ["CE-PART", city.code, "2026-Q4", 40],
-                        ["CE-PART", "999999", "2026-Q4", 40], ["NOPE", city.code, "2026", 1]])
+    bad = _xlsx_upload([["指标代码", "区划代码", "期间", "目标值"], ["CE-PART", dazhou.code, "2026-Q4", 40],
+                        ["CE-PART", "999999", "2026-Q4", 40], ["NOPE", dazhou.code, "2026", 1]])
     response = c.post("/monitor/targets/", {"action": "import", "file": bad})
     assert response.status_code == 400
     text = _text(response.content.decode())
     assert "第 3 行「区划代码」" in text and "第 4 行「指标代码」" in text
     assert Target.objects.count() == before
 
-    good = _xlsx_upload([["指标代码", "区划代码", "期间", "目标值"], ["CE-PART", city.code, "2026-Q4", 40],
-                         ["ONLINE-PT", city.code, "2026-Q4", 9000]])
+    good = _xlsx_upload([["指标代码", "区划代码", "期间", "目标值"], ["CE-PART", dazhou.code, "2026-Q4", 40],
+                         ["ONLINE-PT", dazhou.code, "2026-Q4", 9000]])
     assert c.post("/monitor/targets/", {"action": "import", "file": good}).status_code == 302
     assert Target.objects.count() == before + 2
 
 
-def test_only_administrators_change_targets(users, client_as, city):
-    target = Target.objects.filter(place=city).first()
+def test_only_administrators_change_targets(officials, client_as, dazhou):
+    target = target_make(officials["city_admin"], "CE-PART", dazhou, "2026", "35")
     before = Target.objects.count()
-    auditor = client_as(users["auditor"])
+    auditor = client_as(officials["auditor"])
     assert 'data-testid="target-form"' not in auditor.get("/monitor/targets/").content.decode()
-    assert auditor.post("/monitor/targets/", {"indicator": "CE-PART", "place": city.pk, "period": "2026",
+    assert auditor.post("/monitor/targets/", {"indicator": "CE-PART", "place": dazhou.pk, "period": "2026",
                                               "value": "40"}).status_code == 403
     assert auditor.post(f"/monitor/targets/{target.pk}/delete/").status_code == 403
-    district = client_as(users["district_admin"])  # the city's target is outside the district: as if not there
+    district = client_as(officials["district_admin"])  # the city's target is outside the district: as if not there
     assert district.post(f"/monitor/targets/{target.pk}/delete/").status_code == 404
     assert Target.objects.count() == before
 
-    assert client_as(users["city_admin"]).post(f"/monitor/targets/{target.pk}/delete/").status_code == 302
+    assert client_as(officials["city_admin"]).post(f"/monitor/targets/{target.pk}/delete/").status_code == 302
     assert not Target.objects.filter(pk=target.pk).exists()
 
 
@@ -300,8 +315,8 @@ def test_small_cells_are_suppressed_on_the_public_dashboard(client_as, settings)
 # --- large text and English -------------------------------------------------------------------------------------------
 
 
-def test_large_text_mode_and_english(users, client_as):
-    c = client_as(users["city_admin"])
+def test_large_text_mode_and_english(officials, client_as):
+    c = client_as(officials["city_admin"])
     c.cookies["lc_large"] = "1"
     html = c.get("/monitor/").content.decode()
     assert 'class="large-text"' in html
@@ -381,8 +396,8 @@ def _volunteer_hours(hours: str):
 
     from django.utils import timezone
 
-    from learncity.catalog.models import Volunteer, VolunteerService
     from learncity.network.models import Institution
+    from learncity.pools.models import Volunteer, VolunteerService
 
     volunteer = Volunteer.objects.order_by("pk").first()
     VolunteerService.objects.create(volunteer=volunteer, date=timezone.localdate() - datetime.timedelta(days=1)

@@ -113,7 +113,7 @@ def _resident(admin, inst):
 
 
 def _catalog(w: dict, t, admin) -> None:
-    from learncity.catalog.models import Expert, Teacher, Textbook, Volunteer
+    from learncity.pools.models import Expert, Teacher, Textbook, Volunteer
     from tests.catalog.factories import first_session
 
     c = t.catalog

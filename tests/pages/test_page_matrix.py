@@ -19,18 +19,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.shortcuts import resolve_url
 
-from learncity.catalog.models import (
-    Attendance,
-    Course,
-    CourseSession,
-    Enrollment,
-    EventRegistration,
-    Expert,
-    Teacher,
-    Textbook,
-    Volunteer,
-    VolunteerService,
-)
+from learncity.catalog.models import Attendance, Course, CourseSession, Enrollment, EventRegistration
 from learncity.core.models import AuditEvent
 from learncity.creditbank.models import (
     ConversionRule,
@@ -45,6 +34,7 @@ from learncity.monitoring.models import Target as MonitoringTarget
 from learncity.network.models import Designation, Institution, MemberUnit
 from learncity.people.models import ApiToken, RoleAssignment, User
 from learncity.places.models import Place, Population
+from learncity.pools.models import Expert, Teacher, Textbook, Volunteer, VolunteerService
 from tests.pages.support import (
     EXCLUDED_NAMESPACES,
     EXCLUDED_PREFIXES,

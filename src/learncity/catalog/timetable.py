@@ -20,11 +20,12 @@ from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 
-from learncity.catalog.models import Course, CourseSession, CourseState, Teacher
+from learncity.catalog.models import Course, CourseSession, CourseState
 from learncity.core import documents
 from learncity.core.errors import DomainError
 from learncity.people.models import LearnerGroup
 from learncity.places.models import Place, PlaceLevel
+from learncity.pools.models import Teacher
 
 PDF_TEMPLATE = Path(__file__).resolve().parent / "templates" / "catalog" / "timetable.typ"
 WEEKDAYS = (gettext_lazy("周一"), gettext_lazy("周二"), gettext_lazy("周三"), gettext_lazy("周四"), gettext_lazy("周五"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from learncity.catalog import event_views, pool_views, views
+from learncity.catalog import event_views, views
 
 app_name = "catalog"
 urlpatterns = [
@@ -27,13 +27,4 @@ urlpatterns = [
     path("manage/courses/<int:pk>/state/", views.course_state, name="course_state"),
     path("manage/courses/<int:pk>/roster.xlsx", views.roster_export, name="roster_export"),
     path("manage/sessions/<int:pk>/", views.session_sheet, name="session"),
-    path("manage/pools/", pool_views.pools_home, name="pools"),
-    path("manage/pools/teachers/", pool_views.teachers, name="pool_teachers"),
-    path("manage/pools/teachers/<int:pk>/", pool_views.teacher_edit, name="pool_teacher"),
-    path("manage/pools/textbooks/", pool_views.textbooks, name="pool_textbooks"),
-    path("manage/pools/textbooks/<int:pk>/", pool_views.textbook_edit, name="pool_textbook"),
-    path("manage/pools/experts/", pool_views.experts, name="pool_experts"),
-    path("manage/pools/experts/<int:pk>/", pool_views.expert_edit, name="pool_expert"),
-    path("manage/pools/volunteers/", pool_views.volunteers, name="pool_volunteers"),
-    path("manage/pools/volunteers/<int:pk>/", pool_views.volunteer_detail, name="pool_volunteer"),
 ]

@@ -25,6 +25,8 @@ from django.utils.module_loading import import_string
 FOLLOWUPS: dict[str, tuple[str, str]] = {
     "learning_recorded": ("creditbank", "recognise a new learning record against the standards, in the same "
                                         "transaction (catalog's check-in and completion)"),
+    "volunteering_recorded": ("catalog", "make the learning record of a volunteer's service entry, in the same "
+                                         "transaction (pools.volunteer_service_record)"),
     "records_imported": ("monitoring", "queue the dashboards' refresh after an import job added records "
                                        "(intake's task runner and `learncity import`)"),
     "pii_rotation_blockers": ("intake", "the import jobs queued or running, locked, which a rotation of the "

@@ -20,8 +20,6 @@ from learncity.catalog.models import (
     Enrollment,
     EnrollmentStatus,
     Mode,
-    Teacher,
-    Textbook,
     Venue,
 )
 from learncity.catalog.selectors import ANYONE
@@ -32,6 +30,7 @@ from learncity.core.errors import DomainError
 from learncity.core.scopes import Action
 from learncity.network.models import Institution
 from learncity.people.models import LearnerGroup
+from learncity.pools.models import Teacher, Textbook
 
 # --- courses and sessions -----------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ Invariants the catalog's services enforce, and so this builder keeps:
 - no two sessions in the same venue and room overlap (each course holds one weekly slot of a room for its term);
 - Course.enrolled_count = the course's live enrollments (enrolled + completed) <= capacity; waitlist 1..n;
 - one learning record per completion, event attended, resource fully viewed and volunteer service entry
-  (external_id `volunteer-service-<id>`, as catalog.pools.volunteer_service_record makes it), external_id unique
+  (external_id `volunteer-service-<id>`, as pools.services.volunteer_service_record makes it), external_id unique
   per provider;
 - one learning record per attendance, the record a check-in makes (catalog.services._attend: kind attendance, the
   course's kind and title, the session's date and hours, external_id `attendance-<id>`, at the course's

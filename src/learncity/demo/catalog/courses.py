@@ -9,14 +9,10 @@ from learncity.catalog.models import (
     Course,
     CourseSession,
     CourseState,
-    Expert,
-    ExpertKind,
     Mode,
-    Teacher,
-    TeacherKind,
-    Textbook,
 )
 from learncity.core.bulk import next_ids
+from learncity.pools.models import Expert, ExpertKind, Teacher, TeacherKind, Textbook
 
 from .. import catalog_names as words
 from .base import BuildBase

@@ -3,8 +3,9 @@
 import datetime
 from decimal import Decimal
 
-from learncity.catalog.models import Resource, ResourceKind, Volunteer, VolunteerService
+from learncity.catalog.models import Resource, ResourceKind
 from learncity.core.bulk import next_ids
+from learncity.pools.models import Volunteer, VolunteerService
 from learncity.records.models import RecordKind
 
 from .. import catalog_names as words

@@ -17,7 +17,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from learncity.catalog.models import VolunteerService
 from learncity.creditbank.models import LedgerEntry, Outcome
 from learncity.monitoring.models import (
     ResidentState,
@@ -25,6 +24,7 @@ from learncity.monitoring.models import (
 from learncity.monitoring.rollups.sql import rollup_sql
 from learncity.monitoring.rollups.tables import _t
 from learncity.places.models import AGE_BANDS
+from learncity.pools.models import VolunteerService
 from learncity.records.models import LearningRecord
 
 EVENT_COLUMNS = ("learner_id", "place_id", "sex", "band", "gmask", "yr", "mo", "kind", "pkind", "hours", "delta")

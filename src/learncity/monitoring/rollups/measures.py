@@ -6,7 +6,6 @@ from django.db.models import (
     Min,
 )
 
-from learncity.catalog.models import VolunteerService
 from learncity.creditbank.models import LedgerEntry, Outcome
 from learncity.monitoring.inputs import spec_validate
 from learncity.monitoring.models import (
@@ -18,6 +17,7 @@ from learncity.monitoring.models import (
 from learncity.monitoring.rollups.closure import _closure_current
 from learncity.monitoring.rollups.residents import _residents_behind
 from learncity.monitoring.spec import Spec
+from learncity.pools.models import VolunteerService
 from learncity.records.models import LearningRecord
 
 STREAM_MODELS = {"record": LearningRecord, "outcome": Outcome, "reversal": LedgerEntry, "service": VolunteerService}

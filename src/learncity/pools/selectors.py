@@ -8,7 +8,12 @@ from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Va
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
-from learncity.catalog.models import (
+from learncity.core.errors import DomainError, NotFound
+from learncity.core.scopes import Action, scope_for
+from learncity.network.models import Committee, Institution
+from learncity.people.services import id_number_hash
+from learncity.places.models import Place, PlaceLevel
+from learncity.pools.models import (
     Expert,
     ExpertKind,
     Teacher,
@@ -17,11 +22,6 @@ from learncity.catalog.models import (
     Volunteer,
     VolunteerService,
 )
-from learncity.core.errors import DomainError, NotFound
-from learncity.core.scopes import Action, scope_for
-from learncity.network.models import Committee, Institution
-from learncity.people.services import id_number_hash
-from learncity.places.models import Place, PlaceLevel
 
 
 def _check_choice(value: str | None, choices, field: str) -> None:
@@ -37,15 +37,14 @@ def teacher_list(*, actor, q: str | None = None, kind: str | None = None, instit
     _check_choice(kind, TeacherKind, "kind")
     qs = Teacher.objects.restrict(actor, action)
     if institution:
-        links = Teacher.institutions.through.objects.filter(
-            institution__in=Institution.objects.restrict(actor, action).filter(code=institution))
-        qs = qs.filter(pk__in=links.values("teacher_id"))
+        qs = qs.filter(pk__in=Institution.objects.restrict(actor, action).filter(code=institution).values("teachers"))
     if q and q.strip():
         q = q.strip()
         qs = qs.filter(Q(name__contains=q) | Q(specialities__contains=q))
     if kind:
         qs = qs.filter(kind=kind)
-    return qs.prefetch_related(Prefetch("institutions", queryset=Institution.objects.order_by("code"))).order_by("id")
+    institutions = Institution.objects.unscoped("a teacher's institutions, of a teacher the actor may see")
+    return qs.prefetch_related(Prefetch("institutions", queryset=institutions.order_by("code"))).order_by("id")
 
 
 def teacher_get(*, actor, pk: int, action: Action = Action.VIEW) -> Teacher:
@@ -87,7 +86,8 @@ def expert_cities(actor) -> list[Place]:
     scope = scope_for(actor)
     qs = Place.objects.restrict(actor, Action.CHANGE).filter(level__lte=PlaceLevel.CITY)
     if scope.everything:
-        qs = qs.filter(pk__in=Committee.objects.values("place_id"))
+        qs = qs.filter(pk__in=Committee.objects.unscoped("the superuser keeps every city with a committee")
+                       .values("place_id"))
     else:
         qs = qs.filter(path__in=list(scope.change.place_paths))
     return list(qs.order_by("code"))
@@ -138,6 +138,11 @@ def volunteer_get(*, actor, pk: int, action: Action = Action.VIEW) -> Volunteer:
     if volunteer is None:
         raise NotFound(gettext("未找到该志愿者，或您无权查看"))
     return volunteer
+
+
+def institutions_managed(actor) -> QuerySet[Institution]:
+    """The institutions the actor changes, by code: what the forms offer."""
+    return Institution.objects.restrict(actor, Action.CHANGE).order_by("code")
 
 
 def volunteer_services(*, volunteer: Volunteer) -> QuerySet[VolunteerService]:

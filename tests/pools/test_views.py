@@ -1,4 +1,4 @@
-"""The staff's pages for the people pools (/learn/manage/pools/): lists that filter in place (HTMX), create forms
+"""The staff's pages for the people pools (/learn/manage/pools/, the pools app's): lists that filter in place (HTMX), create forms
 that say what is wrong, edit pages, and a volunteer's page with their service hours — each inside the viewer's
 scope; learners get 403 and anonymous visitors the sign-in page."""
 
@@ -11,11 +11,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from learncity.catalog.models import Expert, LearningRecord, RecordKind, Teacher, Textbook, Volunteer
-from learncity.catalog.pools import teacher_create, volunteer_register, volunteer_service_record
+from learncity.catalog.models import LearningRecord, RecordKind
 from learncity.core.models import AuditEvent
 from learncity.people.services import learner_profile_create
 from learncity.places.models import Place, PlaceLevel
+from learncity.pools.models import Expert, Teacher, Textbook, Volunteer
+from learncity.pools.services import teacher_create, volunteer_register, volunteer_service_record
 from tests.api.support import fresh_id_number
 from tests.catalog.factories import (
     GULOU,
@@ -131,7 +132,7 @@ def test_a_bad_teacher_form_says_what_is_wrong(users, client_as, school):
         "name": " ", "kind": "part_time", "institution_codes": [school.code]})
 
     assert response.status_code == 400
-    assert errors_shown(response) == ["姓名不能为空"]
+    assert errors_shown(response) == ["必填"]
     assert Teacher.objects.count() == before
 
 
@@ -244,9 +245,9 @@ def test_staff_record_hours_on_the_volunteers_page(users, client_as, volunteer):
 
 
 @pytest.mark.parametrize(("hours", "message"), [
-    ("0", "服务时长必须大于 0，而不是 0"),
-    ("-2", "服务时长必须大于 0，而不是 -2"),
-    ("25", "一天的服务时长不能超过 24 小时，而不是 25"),
+    ("0", "不能小于 0.5，而不是 0"),
+    ("-2", "不能小于 0.5，而不是 -2"),
+    ("25", "不能大于 24，而不是 25"),
 ])
 def test_bad_hours_on_the_page_say_what_is_wrong(users, client_as, volunteer, hours, message):
     response = client_as(users["staff"]).post(f"/learn/manage/pools/volunteers/{volunteer.pk}/", {
@@ -318,7 +319,7 @@ def test_the_api_records_hours_and_says_what_is_wrong(users, api_as, volunteer):
     good = client.post(url, {"date": today().isoformat(), "hours": "1.5", "activity": "助老"},
                        content_type="application/json")
 
-    assert (bad.status_code, bad.json()["errors"]) == (400, {"hours": ["一天的服务时长不能超过 24 小时，而不是 25"]})
+    assert (bad.status_code, bad.json()["errors"]) == (400, {"hours": ["不能大于 24，而不是 25"]})
     assert good.status_code == 201
     record = LearningRecord.objects.get(pk=good.json()["learning_record_id"])
     assert (record.kind, record.hours, record.source) == (RecordKind.VOLUNTEERING, Decimal("1.5"), "api")

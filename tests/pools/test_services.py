@@ -8,18 +8,14 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from learncity.catalog import pool_selectors as selectors
-from learncity.catalog.models import (
-    Expert,
-    LearningRecord,
-    RecordKind,
-    RecordSource,
-    Teacher,
-    Textbook,
-    Volunteer,
-    VolunteerService,
-)
-from learncity.catalog.pools import (
+from learncity.catalog.models import LearningRecord, RecordKind, RecordSource
+from learncity.core.errors import DomainError, NotFound, PermissionDenied
+from learncity.core.models import AuditEvent
+from learncity.core.scopes import Action
+from learncity.people.models import LearnerProfile
+from learncity.pools import selectors
+from learncity.pools.models import Expert, Teacher, Textbook, Volunteer, VolunteerService
+from learncity.pools.services import (
     expert_create,
     expert_update,
     teacher_create,
@@ -30,13 +26,6 @@ from learncity.catalog.pools import (
     volunteer_service_record,
     volunteer_update,
 )
-from learncity.core.errors import DomainError, NotFound, PermissionDenied
-from learncity.core.models import AuditEvent
-from learncity.core.scopes import Action
-from learncity.network.models import Institution
-from learncity.people.models import LearnerProfile
-from learncity.people.services import learner_profile_create
-from learncity.places.models import Place, PlaceLevel
 from tests.api.support import fresh_id_number
 from tests.catalog.factories import (
     GULOU,
@@ -47,8 +36,9 @@ from tests.catalog.factories import (
     taijiang_institution,
     today,
 )
+from tests.pools.factories import resident, volunteer_at
 
-BIRTH = datetime.date(1990, 5, 17)
+TEACHER_KINDS = "'full_time', 'part_time' or 'volunteer'"
 
 
 def snapshot() -> dict:
@@ -73,20 +63,6 @@ def refused(call, exc_type=DomainError, **kwargs) -> DomainError:
         call(**kwargs)
     assert snapshot() == before, "a refused write must change nothing"
     return exc.value
-
-
-def resident(users, district: str = GULOU, *, birth: datetime.date = BIRTH, name: str = "测试志愿者"):
-    """A registered resident of `district` (without an account) and their ID number."""
-    number = fresh_id_number(district, birth)
-    street = Place.objects.filter(parent__code=district, level=PlaceLevel.STREET).order_by("code")[0]
-    profile = learner_profile_create(actor=users["city_admin"], name=name, id_number=number,
-                                     residence_code=street.code)
-    return profile, number
-
-
-def volunteer_at(users, institution: Institution, district: str = GULOU) -> Volunteer:
-    _, number = resident(users, district)
-    return volunteer_register(actor=users["city_admin"], institution_code=institution.code, id_number=number)
 
 
 @pytest.fixture
@@ -121,12 +97,11 @@ def test_staff_add_a_teacher_of_their_institution(users, school):
 
 
 @pytest.mark.parametrize(("fields", "errors"), [
-    ({"name": "  "}, {"name": ["姓名不能为空"]}),
-    ({"name": "陈" * 65}, {"name": ["姓名不能超过 64 个字（现为 65 个）"]}),
-    ({"kind": "guest"}, {"kind": ["未知的教师类别「guest」，应为：full_time（专职）、part_time（兼职）、volunteer（志愿者）"]}),
-    ({"kind": "", "name": ""}, {"name": ["姓名不能为空"],
-                                "kind": ["未知的教师类别「」，应为：full_time（专职）、part_time（兼职）、volunteer（志愿者）"]}),
-    ({"specialities": "书" * 201}, {"specialities": ["专长不能超过 200 个字（现为 201 个）"]}),
+    ({"name": "  "}, {"name": ["必填"]}),
+    ({"name": "陈" * 65}, {"name": ["不能超过 64 个字符"]}),
+    ({"kind": "guest"}, {"kind": [f"「guest」不是可选的值（可选：{TEACHER_KINDS}）"]}),
+    ({"kind": "", "name": ""}, {"name": ["必填"], "kind": [f"「」不是可选的值（可选：{TEACHER_KINDS}）"]}),
+    ({"specialities": "书" * 201}, {"specialities": ["不能超过 200 个字符"]}),
     ({"institution_codes": []}, {"institution_codes": ["至少选择一个任教机构"]}),
     ({"institution_codes": ["NO-SUCH"]}, {"institution_codes": ["未知的机构代码：NO-SUCH"]}),
 ])
@@ -247,8 +222,8 @@ def test_isbns_are_checked_by_their_check_digit(users, isbn, stored):
     ({"isbn": "12345"}, {"isbn": ["ISBN「12345」不正确：应为 10 位或 13 位数字（可含连字符，10 位的末位可为 X）"]}),
     ({"isbn": "1234567890123"}, {"isbn": ["ISBN「1234567890123」不正确：13 位 ISBN 应以 978 或 979 开头"]}),
     ({"isbn": "97870405000X4"}, {"isbn": ["ISBN「97870405000X4」不正确：应为 10 位或 13 位数字（可含连字符，10 位的末位可为 X）"]}),
-    ({"title": ""}, {"title": ["书名不能为空"]}),
-    ({"publisher": "社" * 101}, {"publisher": ["出版社不能超过 100 个字（现为 101 个）"]}),
+    ({"title": ""}, {"title": ["必填"]}),
+    ({"publisher": "社" * 101}, {"publisher": ["不能超过 100 个字符"]}),
 ])
 def test_a_bad_textbook_is_refused(users, fields, errors):
     exc = refused(textbook_create, actor=users["staff"], **{"title": "书法入门", **fields})
@@ -309,8 +284,8 @@ def test_district_admins_and_staff_do_not_keep_the_expert_pool(users, who):
 
 
 @pytest.mark.parametrize(("fields", "errors"), [
-    ({"name": ""}, {"name": ["姓名不能为空"]}),
-    ({"kind": "famous"}, {"kind": ["未知的专家类别「famous」，应为：consultancy（咨询专家）、guidance（指导专家）、reviewer（评审专家）"]}),
+    ({"name": ""}, {"name": ["必填"]}),
+    ({"kind": "famous"}, {"kind": ["「famous」不是可选的值（可选：'consultancy', 'guidance' or 'reviewer'）"]}),
     ({"city_code": "350102"}, {"city_code": ["「350102」不是城市的区划代码"]}),
 ])
 def test_a_bad_expert_is_refused(users, fields, errors):
@@ -374,7 +349,7 @@ def test_a_bad_volunteer_registration_is_refused(users, school, volunteer):
         ({}, {"id_number": ["请填写志愿者的身份证号码（或学习者档案编号，二者选一）"]}),
         ({"learner_id": taken.pk}, {"learner_id": [f"{taken.name} 已是志愿者（{school.name}）"]}),
         ({"learner_id": taken.pk, "institution_code": "NO-SUCH"}, {"institution_code": ["未知的机构代码「NO-SUCH」"]}),
-        ({"learner_id": taken.pk, "skills": "技" * 201}, {"skills": ["技能不能超过 200 个字（现为 201 个）"]}),
+        ({"learner_id": taken.pk, "skills": "技" * 201}, {"skills": ["不能超过 200 个字符"]}),
     ]
     for fields, errors in cases:
         exc = refused(volunteer_register, actor=users["city_admin"], **{"institution_code": school.code, **fields})
@@ -409,14 +384,14 @@ def test_recording_service_hours_also_records_learning(users, school, volunteer)
 
 
 @pytest.mark.parametrize(("hours", "message"), [
-    ("-1", "服务时长必须大于 0，而不是 -1"),
-    ("0", "服务时长必须大于 0，而不是 0"),
-    ("25", "一天的服务时长不能超过 24 小时，而不是 25"),
-    ("0.3", "服务时长至少 0.5 小时，而不是 0.3"),
-    ("1.25", "服务时长最多保留一位小数，而不是 1.25"),
-    ("两小时", "服务时长「两小时」不是数字"),
-    ("Infinity", "服务时长「Infinity」不是数字"),
-    ("", "服务时长不能为空"),
+    ("-1", "不能小于 0.5，而不是 -1"),
+    ("0", "不能小于 0.5，而不是 0"),
+    ("25", "不能大于 24，而不是 25"),
+    ("0.3", "不能小于 0.5，而不是 0.3"),
+    ("1.25", "「1.25」最多 1 位小数"),
+    ("两小时", "「两小时」不是数字"),
+    ("Infinity", "「Infinity」不是合理的数字"),
+    ("", "必填"),
 ])
 def test_bad_hours_are_refused(users, volunteer, hours, message):
     exc = refused(volunteer_service_record, actor=users["staff"], volunteer=volunteer, date=yesterday(), hours=hours,
@@ -436,8 +411,8 @@ def test_a_service_date_must_be_past_and_after_birth(users, volunteer):
     assert exc.errors == {"date": ["服务日期 1980-01-01 早于志愿者的出生日期"]}
     exc = refused(volunteer_service_record, actor=users["staff"], volunteer=volunteer, date="昨天", hours="0",
                   activity=" ")
-    assert exc.errors == {"activity": ["服务内容不能为空"], "date": ["「昨天」不是有效的日期（YYYY-MM-DD）"],
-                          "hours": ["服务时长必须大于 0，而不是 0"]}
+    assert exc.errors == {"activity": ["必填"], "date": ["「昨天」不是日期（YYYY-MM-DD）"],
+                          "hours": ["不能小于 0.5，而不是 0"]}
 
 
 def test_a_day_holds_no_more_than_24_hours_of_service(users, volunteer):

@@ -1,5 +1,5 @@
-"""The catalog's scope rules that the core rules (core/scopes/rules.py) do not spell: the pools, whose rows reach
-an actor through a many-to-many relation or through the places around them. Declared on the models (models.py)
+"""The pools' scope rules that the core rules (core/scopes/rules.py) do not spell: rows that reach an actor
+through a many-to-many relation or through the places around them. Declared on the models (models.py)
 with @scoped; the models are looked up when a rule is asked, so this module does not import models.py.
 
 | pool       | seen by (VIEW)                                                  | changed by (CHANGE)                           |
@@ -19,14 +19,14 @@ from learncity.core.scopes import Action, Capability
 from learncity.core.scopes.rules import NOTHING, Rule
 
 
-def _through(model: str, relation: str):
-    return getattr(apps.get_model("catalog", model), relation).through.objects
+def _through(app: str, model: str, relation: str):
+    return getattr(apps.get_model(app, model), relation).through.objects
 
 
 def teachers_of_institutions() -> Rule:
     """A teacher reaches whoever reaches one of their institutions (for the same action); one row a teacher."""
     def q(scope, action):
-        links = _through("Teacher", "institutions").filter(scope.institutions_q(action, prefix="institution__"))
+        links = _through("pools", "Teacher", "institutions").filter(scope.institutions_q(action, prefix="institution__"))
         return Q(pk__in=links.values("teacher_id"))
 
     return Rule(q, "teachers_of_institutions()")
@@ -37,7 +37,7 @@ def textbooks_not_used_elsewhere() -> Rule:
     def q(scope, action):
         if action != Action.CHANGE or not scope.manages_institutions():
             return NOTHING  # only those who run an institution change textbooks
-        elsewhere = _through("Course", "textbooks").exclude(
+        elsewhere = _through("pools", "Textbook", "courses").exclude(
             scope.institutions_q(Action.CHANGE, prefix="course__institution__"))
         return ~Q(pk__in=elsewhere.values("textbook_id"))
 
