@@ -57,17 +57,18 @@ def test_the_event_list_is_public_and_filtered_by_date_overlap_and_district(clie
         spanning.pk, "接口测试展厅", school.code, 0, None)
 
 
-@pytest.mark.parametrize(("params", "code", "field", "message"), [
-    ({"district": "999999"}, "unknown_place", "district", "未知的区县代码「999999」"),
-    ({"date_from": "2031-09-30", "date_to": "2031-09-01"}, "invalid", "date_to",
+@pytest.mark.parametrize(("params", "status", "code", "field", "message"), [
+    ({"district": "999999"}, 400, "unknown_place", "district", "未知的区县代码「999999」"),
+    ({"date_from": "2031-09-30", "date_to": "2031-09-01"}, 400, "invalid", "date_to",
      "结束日期 2031-09-01 早于开始日期 2031-09-30"),
-    ({"kind": "party"}, "invalid", "kind", "未知的活动类型「party」"),
-    ({"date_to": "9999-12-31"}, "bad_date", "date_to", "日期 9999-12-31 超出范围：应在 1900-01-01 至 2100-12-31 之间"),
-    ({"date_from": "0001-01-01"}, "bad_date", "date_from",
-     "日期 0001-01-01 超出范围：应在 1900-01-01 至 2100-12-31 之间"),
+    ({"kind": "party"}, 400, "invalid", "kind", "未知的活动类型「party」"),
+    ({"date_to": "9999-12-31"}, 422, "invalid_input", "date_to",
+     "取值不符合要求 (Input should be less than or equal to 2100-12-31)"),
+    ({"date_from": "0001-01-01"}, 422, "invalid_input", "date_from",
+     "取值不符合要求 (Input should be greater than or equal to 1900-01-01)"),
 ])
-def test_a_bad_event_filter_names_its_field(client_as, params, code, field, message):
-    body = error(client_as(None).get("/api/catalog/events", params), 400, code)
+def test_a_bad_event_filter_names_its_field(client_as, params, status, code, field, message):
+    body = error(client_as(None).get("/api/catalog/events", params), status, code)
 
     assert body["errors"] == {field: [message]}
 

@@ -114,14 +114,14 @@ def test_events_are_filtered_by_district_and_paged(client_as, school, hall):
     ({"page": "x"}, "页码「x」必须是从 1 开始的整数"),
     ({"page": "99"}, "第 99 页不存在：共 1 页"),
     ({"district": "999999"}, "未知的区县代码「999999」"),
-    ({"from": "2031-13-01"}, "「2031-13-01」不是日期，应为 YYYY-MM-DD"),
+    ({"from": "2031-13-01"}, "「2031-13-01」不是日期（YYYY-MM-DD）"),
     ({"from": "2031-09-30", "to": "2031-09-01"}, "结束日期 2031-09-01 早于开始日期 2031-09-30"),
     ({"kind": "party"}, "未知的活动类型「party」"),
     ({"page": "²"}, "页码「²」必须是从 1 开始的整数"),  # a digit to str.isdigit, not to int()
     ({"page": "9" * 25}, f"页码「{'9' * 20}」必须是从 1 开始的整数"),
-    ({"from": "9999-12-31"}, "日期 9999-12-31 超出范围：应在 1900-01-01 至 2100-12-31 之间"),
-    ({"from": "0001-01-01"}, "日期 0001-01-01 超出范围：应在 1900-01-01 至 2100-12-31 之间"),
-    ({"to": "9999-12-31"}, "日期 9999-12-31 超出范围：应在 1900-01-01 至 2100-12-31 之间"),
+    ({"from": "9999-12-31"}, "不能大于 2100-12-31，而不是 9999-12-31"),
+    ({"from": "0001-01-01"}, "不能小于 1900-01-01，而不是 0001-01-01"),
+    ({"to": "9999-12-31"}, "不能大于 2100-12-31，而不是 9999-12-31"),
 ])
 def test_a_bad_event_filter_is_a_400_saying_what_is_wrong(client_as, params, message):
     response = client_as(None).get("/learn/events/", {"from": "2031-09-01", **params})
@@ -237,7 +237,7 @@ def test_checking_in_someone_not_signed_up_is_flashed_and_nothing_changes(users,
     bad = client_as(users["staff"]).post(f"/learn/events/{event.pk}/check-in/", {"present": ["x"]}, follow=True)
 
     assert flashed(response) == ["这些报名不属于本活动或已取消，不能签到：987654321"]
-    assert flashed(bad) == ["提交的报名编号不是整数"]
+    assert flashed(bad) == ["「x」不是数字"]
     registration.refresh_from_db()
     assert registration.status == "registered" and not LearningRecord.objects.filter(event=event).exists()
 

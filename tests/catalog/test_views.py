@@ -166,8 +166,8 @@ def test_an_htmx_search_answers_with_the_results_only(users, client_as, cuju):
 
 
 @pytest.mark.parametrize(("params", "message"), [
-    ({"date_from": "2031-13-01"}, "日期格式应为 YYYY-MM-DD"),
-    ({"date_to": "明天"}, "日期格式应为 YYYY-MM-DD"),
+    ({"date_from": "2031-13-01"}, "「2031-13-01」不是日期（YYYY-MM-DD）"),
+    ({"date_to": "明天"}, "「明天」不是日期（YYYY-MM-DD）"),
     ({"date_from": "2031-05-01", "date_to": "2031-04-01"}, "开始日期晚于结束日期"),
     ({"kind": "knitting"}, "未知类别：knitting"),
     ({"district": "999999"}, "未知区县代码：999999"),
@@ -546,10 +546,10 @@ def test_staff_create_a_course_with_the_form(users, client_as, school):
 
 
 @pytest.mark.parametrize(("fields", "field", "message"), [
-    ({"fee": "-1"}, "fee", "fee 不能小于 0，而不是 -1"),
-    ({"capacity": "0"}, "capacity", "名额必须至少为 1，而不是 0"),
-    ({"hours": "0"}, "hours", "hours 必须大于 0，而不是 0"),
-    ({"capacity": "很多"}, "capacity", "名额「很多」必须是整数"),
+    ({"fee": "-1"}, "fee", "不能小于 0，而不是 -1"),
+    ({"capacity": "0"}, "capacity", "不能小于 1，而不是 0"),
+    ({"hours": "0"}, "hours", "必须大于 0，而不是 0"),
+    ({"capacity": "很多"}, "capacity", "「很多」不是数字"),
 ])
 def test_a_bad_course_form_shows_the_error_on_its_field_and_saves_nothing(users, client_as, school, fields, field,
                                                                           message):
@@ -694,16 +694,16 @@ def test_staff_mark_attendance_on_the_sheet(users, client_as, sheet):
 
 
 @pytest.mark.parametrize(("post", "message"), [
-    (lambda s, other: {"action": "attendance", "present": [s["enrolled"][0].pk, "abc"]}, "提交的数据不正确"),
+    (lambda s, other: {"action": "attendance", "present": [s["enrolled"][0].pk, "abc"]}, "「abc」不是数字"),
     (lambda s, other: {"action": "attendance", "present": [s["enrolled"][0].pk, other.pk]},
      "这些报名不属于本课程或未在读：[{other}]"),
     (lambda s, other: {"action": "complete", "complete": [s["enrolled"][0].pk, s["enrolled"][1].pk],
                        f"hours_{s['enrolled'][0].pk}": "12", f"hours_{s['enrolled'][1].pk}": "13"},
-     "林二：hours 不能大于 12.0，而不是 13"),
+     "林二：不能大于 12.0，而不是 13"),
     (lambda s, other: {"action": "complete", "complete": [s["enrolled"][0].pk],
                        f"hours_{s['enrolled'][0].pk}": "12", f"score_{s['enrolled'][0].pk}": "101"},
-     "林一：score 不能大于 100，而不是 101"),
-    (lambda s, other: {"action": "complete", "complete": ["x"]}, "提交的数据不正确"),
+     "林一：不能大于 100，而不是 101"),
+    (lambda s, other: {"action": "complete", "complete": ["x"]}, "「x」不是数字"),
 ], ids=["attendance-not-a-number", "attendance-other-course", "completion-hours", "completion-score",
         "completion-not-a-number"])
 def test_bad_sheet_input_is_a_400_and_saves_nothing(users, client_as, school, sheet, post, message):

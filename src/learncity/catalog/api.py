@@ -7,7 +7,16 @@ from ninja.pagination import paginate
 
 from learncity.catalog import search as engine
 from learncity.catalog import selectors, services
+from learncity.catalog.inputs import (
+    AttendanceInput,
+    CompletionInput,
+    CourseInput,
+    CoursePatch,
+    ResourceDoneInput,
+    SessionInput,
+)
 from learncity.core.api_contract import MAX_OFFSET, ClockTime, WebUrl
+from learncity.core.inputs import parse
 
 router = Router(tags=["catalog"])
 
@@ -36,8 +45,8 @@ class CourseOut(Schema):
     id: int
     code: str
     title: str
-    institution_code: str
-    institution_name: str
+    institution_code: str = Field(..., alias="institution.code")
+    institution_name: str = Field(..., alias="institution.name")
     kind: str
     mode: str
     hours: Decimal
@@ -74,14 +83,6 @@ class CourseOut(Schema):
         return str(_cycle(obj)["enrolment_state"].value)
 
     @staticmethod
-    def resolve_institution_code(obj):
-        return obj.institution.code
-
-    @staticmethod
-    def resolve_institution_name(obj):
-        return obj.institution.name
-
-    @staticmethod
     def resolve_target_groups(obj):
         return [g.code for g in obj.target_groups.all()]
 
@@ -94,47 +95,6 @@ class CourseDetailOut(CourseOut):
     @staticmethod
     def resolve_sessions(obj):
         return list(obj.sessions.all())
-
-
-class CourseIn(Schema):
-    institution_code: str
-    code: str
-    title: str
-    kind: str
-    hours: Decimal
-    capacity: int
-    term: str
-    mode: str = "offline"
-    fee: Decimal = Decimal("0")
-    description: str = ""
-    level: str = ""
-    target_groups: list[str] = []
-    featured: bool = False
-    outcome_standard_code: str = ""
-    title_en: str = ""
-    tags: str = ""  # comma-separated
-    enrol_opens: datetime.date | None = None
-    enrol_closes: datetime.date | None = None
-    late_enrolment: bool = False
-
-
-class CoursePatch(Schema):
-    """A field left out stays as it is; null is refused (422)."""
-
-    title: str = None
-    description: str = None
-    kind: str = None
-    mode: str = None
-    hours: Decimal = None
-    fee: Decimal = None
-    capacity: int = None
-    term: str = None
-    featured: bool = None
-    title_en: str = None
-    tags: str = None
-    enrol_opens: datetime.date | None = None  # null: no opening date
-    enrol_closes: datetime.date | None = None  # null: no closing date
-    late_enrolment: bool = None
 
 
 class StateIn(Schema):
@@ -172,20 +132,6 @@ class CheckinTokenOut(Schema):
 
 class CheckInIn(Schema):
     token: str
-
-
-class AttendanceIn(Schema):
-    enrollment_ids: list[int]
-
-
-class CompletionEntry(Schema):
-    enrollment_id: int
-    hours: Decimal
-    score: Decimal | None = None
-
-
-class CompletionIn(Schema):
-    entries: list[CompletionEntry]
 
 
 class RecordOut(Schema):
@@ -227,10 +173,6 @@ class SearchOut(Schema):
     corrections: dict[str, list[str]] = {}  # a misspelt English word → the words searched instead
 
 
-class ResourceDoneIn(Schema):
-    watched_seconds: int
-
-
 @router.get("/search", response=SearchOut)
 def search(request, q: str = "", types: str | None = None, district: str | None = None, kind: str | None = None,
            mode: str | None = None, group: str | None = None, free: bool = False,
@@ -258,8 +200,8 @@ def course_list_managed(request, term: str | None = None):
 
 
 @router.post("/courses", response={201: CourseDetailOut})
-def course_create(request, payload: CourseIn):
-    return services.course_create(actor=request.auth, **payload.dict())
+def course_create(request, payload: CourseInput):
+    return services.course_create(actor=request.auth, data=payload)
 
 
 @router.get("/courses/{pk}", response=CourseDetailOut)
@@ -270,7 +212,7 @@ def course_get(request, pk: int):
 @router.patch("/courses/{pk}", response=CourseDetailOut)
 def course_update(request, pk: int, payload: CoursePatch):
     course = selectors.course_managed_get(actor=request.auth, pk=pk)
-    return services.course_update(actor=request.auth, course=course, **payload.dict(exclude_unset=True))
+    return services.course_update(actor=request.auth, course=course, data=payload)
 
 
 @router.post("/courses/{pk}/state", response=CourseDetailOut)
@@ -282,7 +224,7 @@ def course_state(request, pk: int, payload: StateIn):
 @router.post("/courses/{pk}/sessions", response={201: SessionOut})
 def session_add(request, pk: int, payload: SessionIn):
     course = selectors.course_managed_get(actor=request.auth, pk=pk)
-    return services.session_add(actor=request.auth, course=course, **payload.dict())
+    return services.session_add(actor=request.auth, course=course, data=parse(SessionInput, payload.dict()))
 
 
 @router.get("/courses/{pk}/roster", response=list[EnrollmentOut])
@@ -305,11 +247,9 @@ def enrollment_cancel(request, pk: int):
 
 
 @router.post("/courses/{pk}/completions", response=list[EnrollmentOut])
-def completions(request, pk: int, payload: CompletionIn):
+def completions(request, pk: int, payload: CompletionInput):
     course = selectors.course_managed_get(actor=request.auth, pk=pk)
-    done = services.completion_mark(actor=request.auth, course=course,
-                                    entries=[(e.enrollment_id, e.hours, e.score) for e in payload.entries],
-                                    source="api")
+    done = services.completion_mark(actor=request.auth, course=course, entries=payload.entries, source="api")
     return selectors.enrollments_of(actor=request.auth, ids=[e.pk for e in done])
 
 
@@ -322,7 +262,7 @@ def session_token(request, pk: int):
 
 
 @router.post("/sessions/{pk}/attendance", response=list[EnrollmentOut])
-def session_attendance(request, pk: int, payload: AttendanceIn):
+def session_attendance(request, pk: int, payload: AttendanceInput):
     session = selectors.session_managed_get(actor=request.auth, pk=pk)
     services.attendance_mark(actor=request.auth, session=session, enrollment_ids=payload.enrollment_ids)
     return selectors.enrollments_of(actor=request.auth, ids=payload.enrollment_ids)
@@ -340,7 +280,7 @@ def my_learning(request):
 
 
 @router.post("/resources/{pk}/complete", response=RecordOut)
-def resource_complete(request, pk: int, payload: ResourceDoneIn):
+def resource_complete(request, pk: int, payload: ResourceDoneInput):
     resource = selectors.resource_get(pk=pk)
     return services.resource_view_complete(actor=request.auth, resource=resource,
                                            watched_seconds=payload.watched_seconds)

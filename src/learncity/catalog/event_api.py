@@ -5,10 +5,11 @@ and services as the pages."""
 import datetime
 from decimal import Decimal
 
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from learncity.catalog import selectors, services
+from learncity.catalog.inputs import EventCheckInInput, EventFilters
 
 router = Router(tags=["events and venues"])
 
@@ -18,22 +19,14 @@ class VenueOut(Schema):
     name: str
     name_en: str
     kind: str
-    place_code: str
-    place_name: str
+    place_code: str = Field(..., alias="place.code")
+    place_name: str = Field(..., alias="place.name")
     address: str
     opening_hours: str
     free_open_days: str
     accessibility: str
     transit_note: str
     capacity: int
-
-    @staticmethod
-    def resolve_place_code(obj):
-        return obj.place.code
-
-    @staticmethod
-    def resolve_place_name(obj):
-        return obj.place.name
 
 
 class EventOut(Schema):
@@ -44,26 +37,14 @@ class EventOut(Schema):
     starts_at: datetime.datetime
     ends_at: datetime.datetime
     venue_id: int
-    venue_name: str
-    organiser_code: str
-    organiser_name: str
+    venue_name: str = Field(..., alias="venue.name")
+    organiser_code: str = Field(..., alias="organiser.code")
+    organiser_name: str = Field(..., alias="organiser.name")
     capacity: int  # 0: no limit
     registered_count: int
     seats_left: int | None  # null when there is no limit
     hours: Decimal
     is_free: bool
-
-    @staticmethod
-    def resolve_venue_name(obj):
-        return obj.venue.name
-
-    @staticmethod
-    def resolve_organiser_code(obj):
-        return obj.organiser.code
-
-    @staticmethod
-    def resolve_organiser_name(obj):
-        return obj.organiser.name
 
     @staticmethod
     def resolve_seats_left(obj):
@@ -99,17 +80,13 @@ class EventRegistrationOut(Schema):
         return obj.learner.name
 
 
-class EventCheckInIn(Schema):
-    registration_ids: list[int]
-
-
 @router.get("/events", response=list[EventOut], auth=None)
 @paginate
-def event_list(request, date_from: datetime.date | None = None, date_to: datetime.date | None = None,
-               district: str | None = None, street: str | None = None, kind: str | None = None):
+def event_list(request, filters: Query[EventFilters]):
     """Events that take place at least partly between the two dates (inclusive)."""
-    return selectors.event_list_filtered(date_from=date_from, date_to=date_to, district_code=district,
-                                         street_code=street, kind=kind)
+    return selectors.event_list_filtered(date_from=filters.date_from, date_to=filters.date_to,
+                                         district_code=filters.district, street_code=filters.street,
+                                         kind=filters.kind)
 
 
 @router.get("/events/{pk}", response=EventDetailOut, auth=None)
@@ -134,7 +111,7 @@ def event_registration_cancel(request, pk: int):
 
 
 @router.post("/events/{pk}/check-in", response=list[EventRegistrationOut])
-def event_check_in(request, pk: int, payload: EventCheckInIn):
+def event_check_in(request, pk: int, payload: EventCheckInInput):
     event = selectors.event_get(pk=pk)
     selectors.event_roster(actor=request.auth, event=event)  # 404 for whoever does not run the event
     return services.event_check_in(actor=request.auth, event=event, registration_ids=payload.registration_ids)

@@ -14,33 +14,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from learncity.catalog import selectors, services
+from learncity.catalog.inputs import EVENT_DATES, EventCheckInInput, EventFilters
 from learncity.catalog.models import Course, EventKind, Venue
 from learncity.core.cache import fragment
 from learncity.core.errors import DomainError
 from learncity.core.forms import flash_domain_errors
 from learncity.core.htmx import render_page
+from learncity.core.inputs import parse
 from learncity.core.page_cache import cacheable_query, public_page, shared_render, with_token
 from learncity.core.scopes import Action
 from learncity.core.templatetags.display import display
 
 EVENT_DAYS = 31  # the event list's default span: from today, a month
-
-
-def _date(params, key: str, errors: dict):
-    text = (params.get(key) or "").strip()
-    if not text:
-        return None
-    try:
-        day = datetime.date.fromisoformat(text)
-    except ValueError:
-        errors[key] = [_("「%(value)s」不是日期，应为 YYYY-MM-DD") % {"value": text[:20]}]
-        return None
-    first, last = selectors.EVENT_DATES
-    if not first <= day <= last:
-        errors[key] = [_("日期 %(day)s 超出范围：应在 %(first)s 至 %(last)s 之间") % {
-            "day": day, "first": first, "last": last}]
-        return None
-    return day
 
 
 def _filters(params) -> dict:
@@ -101,10 +86,15 @@ def events(request):
 def _events(request):
     errors: dict = {}
     filters = _filters(request.GET)
-    date_from = _date(request.GET, "from", errors) or (None if "from" in errors else timezone.localdate())
-    date_to = _date(request.GET, "to", errors)
-    if date_to is None and "to" not in errors and date_from is not None:
-        date_to = date_from + datetime.timedelta(days=EVENT_DAYS - 1)
+    date_from = date_to = None
+    try:
+        dates = parse(EventFilters, {"date_from": request.GET.get("from"), "date_to": request.GET.get("to")},
+                      aliases={"date_from": "from", "date_to": "to"})
+    except DomainError as exc:
+        errors = exc.errors
+    else:
+        date_from = dates.date_from or timezone.localdate()
+        date_to = dates.date_to or min(date_from + datetime.timedelta(days=EVENT_DAYS - 1), EVENT_DATES[1])
 
     def rows():
         return selectors.event_list_filtered(date_from=date_from, date_to=date_to, district_code=filters["district"],
@@ -171,30 +161,33 @@ def event_detail(request, pk: int):
         "seats_left": max(event.capacity - event.registered_count, 0) if event.capacity else None})
 
 
+def act_and_return(request, act, success, to: str, pk: int):
+    """A POST that runs one service and goes back to the page it came from (`to`, `pk`): the service's refusal
+    shown there, or `success` (a message, or a function of what the service returned that makes one)."""
+    try:
+        result = act()
+    except DomainError as exc:
+        flash_domain_errors(request, exc)
+    else:
+        messages.success(request, success(result) if callable(success) else success)
+    return redirect(to, pk=pk)
+
+
 @login_required
 @require_POST
 def event_register(request, pk: int):
     event = selectors.event_get(pk=pk)
-    try:
-        services.event_register(actor=request.user, event=event)
-    except DomainError as exc:
-        flash_domain_errors(request, exc)
-    else:
-        messages.success(request, _("报名成功"))
-    return redirect("catalog:event", pk=event.pk)
+    return act_and_return(request, lambda: services.event_register(actor=request.user, event=event),
+                          _("报名成功"), "catalog:event", event.pk)
 
 
 @login_required
 @require_POST
 def event_cancel(request, pk: int):
     registration = selectors.my_event_registration_get(actor=request.user, pk=pk)
-    try:
-        services.event_registration_cancel(actor=request.user, registration=registration)
-    except DomainError as exc:
-        flash_domain_errors(request, exc)
-    else:
-        messages.success(request, _("已取消报名"))
-    return redirect("catalog:event", pk=registration.event_id)
+    return act_and_return(
+        request, lambda: services.event_registration_cancel(actor=request.user, registration=registration),
+        _("已取消报名"), "catalog:event", registration.event_id)
 
 
 @login_required
@@ -202,16 +195,10 @@ def event_cancel(request, pk: int):
 def event_check_in(request, pk: int):
     event = selectors.event_get(pk=pk)
     selectors.event_roster(actor=request.user, event=event)  # 404 for whoever does not run the event
-    try:
-        ids = [int(x) for x in request.POST.getlist("present")]
-    except ValueError:
-        ids = None
-    try:
-        if ids is None:
-            raise DomainError({"registration_ids": _("提交的报名编号不是整数")})
-        done = services.event_check_in(actor=request.user, event=event, registration_ids=ids)
-    except DomainError as exc:
-        flash_domain_errors(request, exc)
-    else:
-        messages.success(request, _("已签到 %(n)s 人") % {"n": len(done)})
-    return redirect("catalog:event", pk=event.pk)
+
+    def check_in():
+        ids = parse(EventCheckInInput, {"registration_ids": request.POST.getlist("present")}).registration_ids
+        return services.event_check_in(actor=request.user, event=event, registration_ids=ids)
+
+    return act_and_return(request, check_in, lambda done: _("已签到 %(n)s 人") % {"n": len(done)},
+                          "catalog:event", event.pk)

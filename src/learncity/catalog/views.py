@@ -1,4 +1,3 @@
-import datetime
 
 import segno
 from django.contrib import messages
@@ -13,14 +12,23 @@ from django.views.decorators.http import require_POST
 from learncity.catalog import search as engine
 from learncity.catalog import selectors, services
 from learncity.catalog import timetable as guide
-from learncity.catalog.event_views import cached_page
+from learncity.catalog.event_views import act_and_return, cached_page
 from learncity.catalog.forms import CourseForm, SessionForm
+from learncity.catalog.inputs import (
+    AttendanceInput,
+    CompletionEntry,
+    CourseInput,
+    ResourceDoneInput,
+    SearchFilters,
+    SessionInput,
+)
 from learncity.catalog.models import CourseKind, CourseState, Mode, Venue
 from learncity.core import documents
 from learncity.core.cache import fragment
-from learncity.core.errors import DomainError, NotFound, PermissionDenied
-from learncity.core.forms import add_domain_errors, flash_domain_errors
+from learncity.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from learncity.core.forms import add_domain_errors
 from learncity.core.htmx import render_page
+from learncity.core.inputs import parse
 from learncity.core.page_cache import public_page
 from learncity.core.scopes import Action, Capability, scope_for
 from learncity.people.models import LearnerGroup
@@ -71,7 +79,6 @@ def _discover(request):
     filters = {k: params.get(k) or None for k in ("district", "kind", "mode", "group", "near")}
     free = params.get("free") == "1"
     ended = params.get("ended") == "1"
-    date_from, date_to = params.get("date_from") or None, params.get("date_to") or None
     types = params.getlist("type") or None
     results = error = None
     searching = _searching(params)
@@ -81,14 +88,11 @@ def _discover(request):
         except ValueError:
             page = 1
         try:
+            dates = parse(SearchFilters, params)
             results = engine.search(
                 q=q, types=types, district_code=filters["district"], kind=filters["kind"], mode=filters["mode"],
                 group=filters["group"], free_only=free, near_code=filters["near"], include_ended=ended,
-                date_from=datetime.date.fromisoformat(date_from) if date_from else None,
-                date_to=datetime.date.fromisoformat(date_to) if date_to else None,
-                limit=20, offset=(page - 1) * 20)
-        except ValueError:
-            error = {"date": [_("日期格式应为 YYYY-MM-DD")]}
+                date_from=dates.date_from, date_to=dates.date_to, limit=20, offset=(page - 1) * 20)
         except DomainError as exc:
             error = exc.errors
     if results is not None:  # each course found says where it stands: open, starting, running or ended
@@ -141,29 +145,22 @@ def course_detail(request, pk: int):
 @require_POST
 def enroll(request, pk: int):
     course = selectors.course_get(actor=request.user, pk=pk)
-    try:
-        enrollment = services.enrollment_create(actor=request.user, course=course)
-    except DomainError as exc:
-        flash_domain_errors(request, exc)
-    else:
+
+    def enrolled(enrollment) -> str:
         if enrollment.status == "waitlisted":
-            messages.success(request, _("课程已满，您已进入候补名单第 %(n)s 位") % {"n": selectors.queue_rank(enrollment)})
-        else:
-            messages.success(request, _("报名成功"))
-    return redirect("catalog:course", pk=course.pk)
+            return _("课程已满，您已进入候补名单第 %(n)s 位") % {"n": selectors.queue_rank(enrollment)}
+        return _("报名成功")
+
+    return act_and_return(request, lambda: services.enrollment_create(actor=request.user, course=course),
+                          enrolled, "catalog:course", course.pk)
 
 
 @login_required
 @require_POST
 def cancel(request, pk: int):
     enrollment = selectors.my_enrollment_get(actor=request.user, pk=pk)
-    try:
-        services.enrollment_cancel(actor=request.user, enrollment=enrollment)
-    except DomainError as exc:
-        flash_domain_errors(request, exc)
-    else:
-        messages.success(request, _("已取消报名"))
-    return redirect("catalog:course", pk=enrollment.course_id)
+    return act_and_return(request, lambda: services.enrollment_cancel(actor=request.user, enrollment=enrollment),
+                          _("已取消报名"), "catalog:course", enrollment.course_id)
 
 
 @login_required
@@ -199,17 +196,14 @@ def resource_detail(request, pk: int):
 @require_POST
 def resource_done(request, pk: int):
     resource = selectors.resource_get(pk=pk)
-    try:
-        seconds = int(request.POST.get("watched_seconds", "0"))
-    except ValueError:
-        seconds = -1
-    try:
-        record = services.resource_view_complete(actor=request.user, resource=resource, watched_seconds=seconds)
-    except DomainError as exc:
-        flash_domain_errors(request, exc)
-    else:
-        messages.success(request, _("已记录学习 %(h)s 学时") % {"h": record.hours})
-    return redirect("catalog:resource", pk=resource.pk)
+
+    def done():
+        seconds = parse(ResourceDoneInput, {"watched_seconds": request.POST.get("watched_seconds", "0")})
+        return services.resource_view_complete(actor=request.user, resource=resource,
+                                               watched_seconds=seconds.watched_seconds)
+
+    return act_and_return(request, done, lambda record: _("已记录学习 %(h)s 学时") % {"h": record.hours},
+                          "catalog:resource", resource.pk)
 
 
 # --- institution staff --------------------------------------------------------------------------------
@@ -240,15 +234,32 @@ def course_new(request):
     _staff(request)
     institutions = selectors.institutions_managed(request.user)[:500]
     form = CourseForm(request.POST or None, institutions=institutions)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
         try:
-            course = services.course_create(actor=request.user, **form.cleaned_data)
+            data = parse(CourseInput, request.POST)
+            _offered(form, "institution_code", data.institution_code)
+            course = services.course_create(actor=request.user, data=data)
         except DomainError as exc:
-            add_domain_errors(form, exc)
+            _show_refusal(form, exc)
         else:
             messages.success(request, _("已创建课程「%(t)s」，请安排上课时间后发布") % {"t": course.title})
             return redirect("catalog:manage_course", pk=course.pk)
     return render_page(request, "catalog/course_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _offered(form, field: str, value) -> None:
+    """A choice the page offered (the institutions one runs, the venues of the course's district), or the form's
+    own refusal of it on its field."""
+    if value is not None and str(value) not in {str(v) for v, _label in form.fields[field].choices}:
+        raise ValidationError("invalid_choice", field,
+                              str(form.fields[field].error_messages["invalid_choice"] % {"value": value}))
+
+
+def _show_refusal(form, exc: DomainError) -> None:
+    """The schema's and the service's messages on the form's fields, and only those (the form holds the widgets
+    and labels; the rules are the input schema's)."""
+    form.errors.clear()
+    add_domain_errors(form, exc)
 
 
 def _course_with_roster(request, pk: int):
@@ -270,11 +281,13 @@ def manage_course(request, pk: int):
     venues = list(Venue.objects.restrict(request.user, Action.VIEW).filter(place__path__startswith=area).select_related("place")
                   .order_by("place__path", "name", "id")[:3000])
     form = SessionForm(request.POST or None, venues=venues)
-    if request.method == "POST" and can_change and form.is_valid():
+    if request.method == "POST" and can_change:
         try:
-            services.session_add(actor=request.user, course=course, **form.cleaned_data)
+            data = parse(SessionInput, request.POST)
+            _offered(form, "venue_id", data.venue_id)
+            services.session_add(actor=request.user, course=course, data=data)
         except DomainError as exc:
-            add_domain_errors(form, exc)
+            _show_refusal(form, exc)
         else:
             messages.success(request, _("已添加上课时间"))
             return redirect("catalog:manage_course", pk=course.pk)
@@ -287,13 +300,9 @@ def manage_course(request, pk: int):
 @require_POST
 def course_state(request, pk: int):
     course = selectors.course_managed_get(actor=request.user, pk=pk)
-    try:
-        services.course_set_state(actor=request.user, course=course, state=request.POST.get("state", ""))
-    except DomainError as exc:
-        flash_domain_errors(request, exc)
-    else:
-        messages.success(request, _("课程状态：%(s)s") % {"s": CourseState(course.state).label})
-    return redirect("catalog:manage_course", pk=course.pk)
+    return act_and_return(
+        request, lambda: services.course_set_state(actor=request.user, course=course, state=request.POST.get("state", "")),
+        lambda changed: _("课程状态：%(s)s") % {"s": CourseState(changed.state).label}, "catalog:manage_course", course.pk)
 
 
 @login_required
@@ -314,6 +323,24 @@ def roster_export(request, pk: int):
     return response
 
 
+def _completions(post, session) -> list[CompletionEntry]:
+    """The sheet's ticked learners, each with the hours and score typed in their row, parsed; a wrong row named
+    by its learner."""
+    ids = parse(AttendanceInput, {"enrollment_ids": post.getlist("complete")},
+                aliases={"enrollment_ids": "complete"}).enrollment_ids
+    names = {e.pk: e.learner.name for e, _attended in selectors.attendance_sheet(session=session)}
+    entries, errors = [], {}
+    for x in ids:
+        try:
+            entries.append(parse(CompletionEntry, {"enrollment_id": x, "hours": post.get(f"hours_{x}", ""),
+                                                   "score": post.get(f"score_{x}", "")}))
+        except DomainError as exc:
+            errors[f"enrollment_{x}"] = [services.completion_error(names.get(x, str(x)), exc)]
+    if errors:
+        raise DomainError(errors)
+    return entries
+
+
 @login_required
 def session_sheet(request, pk: int):
     """One screen for a session: the QR code to check in by, the attendance sheet, and completion entry."""
@@ -323,19 +350,16 @@ def session_sheet(request, pk: int):
         action = request.POST.get("action")
         try:
             if action == "attendance":
-                ids = [int(x) for x in request.POST.getlist("present")]
+                ids = parse(AttendanceInput, {"enrollment_ids": request.POST.getlist("present")}).enrollment_ids
                 services.attendance_mark(actor=request.user, session=session, enrollment_ids=ids)
                 messages.success(request, _("已签到 %(n)s 人") % {"n": len(ids)})
             elif action == "complete":
-                entries = [(int(x), request.POST.get(f"hours_{x}", ""), request.POST.get(f"score_{x}", ""))
-                           for x in request.POST.getlist("complete")]
+                entries = _completions(request.POST, session)
                 services.completion_mark(actor=request.user, course=session.course, entries=entries)
                 messages.success(request, _("已结业 %(n)s 人") % {"n": len(entries)})
             return redirect("catalog:session", pk=session.pk)
         except DomainError as exc:
             errors = exc.errors
-        except ValueError:
-            errors = {"__all__": [_("提交的数据不正确")]}
     token = services.session_qr_token(actor=request.user, session=session)
     url = request.build_absolute_uri(f"/learn/checkin/?t={token}")
     qr_svg = segno.make(url, error="m").svg_inline(scale=4)

@@ -33,26 +33,14 @@ def _bad(fieldname: str, message: str) -> DomainError:
     return DomainError({fieldname: message}, code="invalid")
 
 
-def _as_date(value, fieldname: str) -> datetime.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value))
-    except ValueError:
-        raise _bad(fieldname, translation.gettext("日期格式应为 YYYY-MM-DD：%(value)s") % {"value": value}) from None
-
-
 KINDS = frozenset([*CourseKind.values, *EventKind.values, *Venue.Kind.values])
 MODES = frozenset(Mode.values)
 TYPES = frozenset(SearchDocument.Type.values)
 
 
 def search(*, q: str, types=None, district_code=None, kind=None, mode=None, group=None, free_only=False,
-           date_from=None, date_to=None, near_code=None, include_ended=False, limit=20, offset=0) -> SearchResults:
+           date_from: datetime.date | None = None, date_to: datetime.date | None = None, near_code=None,
+           include_ended=False, limit=20, offset=0) -> SearchResults:
     """Search the index. All query terms must match; best score first, then document id. Without searchable
     words (empty or only punctuation) it browses by the filters, soonest first (start date, then id).
     Filters: types (course/resource/event/venue), district_code, kind, mode, group (target group code),
@@ -143,8 +131,8 @@ def _filter_choices(where: _Where, *, kind, mode, group, free_only) -> None:
         where.add("d.is_free = %s", [True])
 
 
-def _filter_dates(where: _Where, date_from, date_to) -> None:
-    date_from, date_to = _as_date(date_from, "date_from"), _as_date(date_to, "date_to")
+def _filter_dates(where: _Where, date_from: datetime.date | None, date_to: datetime.date | None) -> None:
+    """Dates come parsed (the API's query, the page's SearchFilters)."""
     if date_from and date_to and date_from > date_to:
         raise _bad("date_from", translation.gettext("开始日期晚于结束日期"))
     ops = connection.ops

@@ -45,7 +45,6 @@ from learncity.catalog.selectors.home import (  # _home_not_ended: the home page
     home_sessions_to_mark,
 )
 from learncity.catalog.selectors.listings import (
-    EVENT_DATES,
     PAGE_SIZE,
     VENUE_Q_MAX,
     area_resolve,
@@ -65,7 +64,6 @@ from learncity.catalog.selectors.listings import (
 __all__ = [
     "ANYONE",
     "CARD_FIELDS",
-    "EVENT_DATES",
     "HOME_LIMIT",
     "HOME_MARK_DAYS",
     "HOME_VENUE_KINDS",

@@ -30,6 +30,7 @@ from learncity.network.models import Institution
 from learncity.people.models import LearnerGroup
 from learncity.people.selectors import profile_of
 from learncity.places.selectors import district_path_of
+from learncity.pools.models import Teacher, Textbook
 
 # Public pages read what anyone may browse (Action.BROWSE): the same rows for every visitor, so the pages that
 # show them are shared through the cache. `ANYONE` is the actor they are read for.
@@ -77,7 +78,7 @@ def course_get(*, actor, pk: int) -> Course:
     def read(qs):
         return (qs.with_phase().select_related("institution__place")
                 .prefetch_related("target_groups", "teachers", "textbooks",
-                                  Prefetch("sessions", queryset=CourseSession.objects.select_related("venue")))
+                                  Prefetch("sessions", queryset=CourseSession.objects.unscoped("the sessions of the course read above through restrict").select_related("venue")))
                 .filter(pk=pk).first())
 
     course = read(Course.objects.restrict(ANYONE, Action.BROWSE))
@@ -132,7 +133,7 @@ def queue_rank(enrollment: Enrollment) -> int | None:
     renumbered when someone ahead leaves, so the rank is counted."""
     if enrollment.status != EnrollmentStatus.WAITLISTED:
         return None
-    return Enrollment.objects.filter(course_id=enrollment.course_id, status=EnrollmentStatus.WAITLISTED,
+    return Enrollment.objects.unscoped("a place on the waiting list counts everyone ahead, whoever they are").filter(course_id=enrollment.course_id, status=EnrollmentStatus.WAITLISTED,
                                      waitlist_position__lt=enrollment.waitlist_position).count() + 1
 
 
@@ -257,23 +258,22 @@ def course_page(*, pk: int) -> SimpleNamespace | None:
     """A course as its page shows it, for anyone (drafts too: the page decides who sees them): its columns, its
     phase (with_phase), institution, groups, teachers, textbooks and sessions with their venues, as plain values.
     Five queries; None when there is no such course."""
-    row = (Course.objects.with_phase().filter(pk=pk)  # every state: course_visible (through restrict) decides
+    row = (Course.objects.unscoped("every state: course_visible (through restrict) decides who sees the page").with_phase().filter(pk=pk)  # every state: course_visible (through restrict) decides
            .values("pk", "title", "title_en", "featured", "phase", "enrolment_open", "enrolment_state", "kind", "mode",
                    "term", "hours", "fee", "capacity", "enrolled_count", "enrol_opens", "enrol_closes",
                    "late_enrolment", "description", "state", "sessions_past", "session_count", "institution_id",
                    "institution__name").first())
     if row is None:
         return None
-    through = Course.target_groups.through
-    groups = list(LearnerGroup.objects.filter(pk__in=through.objects.filter(course_id=pk).values("learnergroup_id"))
+    groups = list(LearnerGroup.objects.restrict(ANYONE, Action.BROWSE).filter(courses=pk)
                   .order_by("id").values_list("name", flat=True))
-    teachers = list(Course.teachers.through.objects.filter(course_id=pk).order_by("teacher_id")
-                    .values_list("teacher__name", flat=True))
-    textbooks = list(Course.textbooks.through.objects.filter(course_id=pk).order_by("textbook_id")
-                     .values_list("textbook__title", flat=True))
+    teachers = list(Teacher.objects.unscoped("the teachers a course's page names, for anyone").filter(courses=pk)
+                    .order_by("id").values_list("name", flat=True))
+    textbooks = list(Textbook.objects.unscoped("the textbooks a course's page names, for anyone").filter(courses=pk)
+                     .order_by("id").values_list("title", flat=True))
     sessions = [SimpleNamespace(date=d, start=st, end=en, room=room,
                                 venue=SimpleNamespace(name=name, name_en=name_en) if vid else None)
-                for d, st, en, room, vid, name, name_en in CourseSession.objects.filter(course_id=pk)
+                for d, st, en, room, vid, name, name_en in CourseSession.objects.unscoped("the sessions of the course page read above").filter(course_id=pk)
                 .order_by("date", "start", "id").values_list("date", "start", "end", "room", "venue_id", "venue__name",
                                                              "venue__name_en")]
     return SimpleNamespace(

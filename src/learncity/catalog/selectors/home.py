@@ -20,6 +20,7 @@ from learncity.catalog.models import (
 )
 from learncity.catalog.selectors.courses import ANYONE
 from learncity.core.scopes import Action
+from learncity.people.models import LearnerGroup
 
 # --- the home page (issue 15, item 1) -------------------------------------------------------------------------
 
@@ -39,8 +40,8 @@ def _home_not_ended(today: datetime.date) -> QuerySet[Course]:
     """Published courses that have not ended, each with its phase (with_phase). The courses with sessions, none
     of them from today on, are left out before the phases are worked out, so the aggregate runs over the
     courses still to come only."""
-    to_come = CourseSession.objects.filter(course=OuterRef("pk"), date__gte=today)
-    any_session = CourseSession.objects.filter(course=OuterRef("pk"))
+    to_come = CourseSession.objects.unscoped("a subquery over the sessions of the courses the outer query chose").filter(course=OuterRef("pk"), date__gte=today)
+    any_session = CourseSession.objects.unscoped("a subquery over the sessions of the courses the outer query chose").filter(course=OuterRef("pk"))
     return (Course.objects.restrict(ANYONE, Action.BROWSE).filter(state=CourseState.PUBLISHED)
             .filter(Exists(to_come) | ~Exists(any_session))
             .not_ended(today).select_related("institution__place"))
@@ -94,7 +95,7 @@ def home_figures(*, today: datetime.date | None = None) -> dict:
     for phase, enrolment_open in _home_not_ended(today).values_list("phase", "enrolment_open"):
         phases[phase] = phases.get(phase, 0) + 1
         taking += bool(enrolment_open)
-    year = (LearningRecord.objects.filter(date__gte=datetime.date(today.year, 1, 1), date__lte=today)
+    year = (LearningRecord.objects.unscoped("the home page's figures: the city's totals, for anyone").filter(date__gte=datetime.date(today.year, 1, 1), date__lte=today)
             .aggregate(records=Count("id"), learners=Count("learner_id", distinct=True)))
     return {"courses_running": phases.get("running", 0), "courses_taking": taking,
             "events_week": _home_events_of_week(today).count(),
@@ -117,8 +118,8 @@ def home_resident(*, profile, street_path: str | None, district_path: str | None
     group_ids = [g.pk for g in profile.groups.all()]  # prefetched by profile_of
     for_groups = []
     if group_ids:
-        targeted = Course.target_groups.through.objects.filter(course_id=OuterRef("pk"),
-                                                               learnergroup_id__in=group_ids)
+        targeted = LearnerGroup.objects.restrict(ANYONE, Action.BROWSE).filter(courses=OuterRef("pk"),
+                                                                               pk__in=group_ids)
         for_groups = list(courses.filter(Exists(targeted)).exclude(pk__in=[c.pk for c in near])
                           .order_by("near", "-enrolment_open", "first_session_date", "id")[:limit])
     events = list(_home_events_of_week(today).filter(venue__place__path__startswith=area)
@@ -155,9 +156,9 @@ def home_sessions_to_mark(*, actor, today: datetime.date | None = None, limit: i
     city they administer) held in the last HOME_MARK_DAYS days up to today, with learners enrolled and no
     attendance marked yet. Their count and the earliest few. Two queries."""
     today = today or timezone.localdate()
-    enrolled = Enrollment.objects.filter(course=OuterRef("course_id"), status__in=[EnrollmentStatus.ENROLLED,
+    enrolled = Enrollment.objects.unscoped("a subquery over the enrolments of the sessions the outer query chose").filter(course=OuterRef("course_id"), status__in=[EnrollmentStatus.ENROLLED,
                                                                                    EnrollmentStatus.COMPLETED])
-    marked = Attendance.objects.filter(session=OuterRef("pk"))
+    marked = Attendance.objects.unscoped("a subquery over the attendance of the sessions the outer query chose").filter(session=OuterRef("pk"))
     qs = (CourseSession.objects.restrict(actor, Action.CHANGE).filter(course__state__in=[CourseState.PUBLISHED, CourseState.CLOSED],
                                        date__gte=today - datetime.timedelta(days=HOME_MARK_DAYS), date__lte=today)
           .filter(Exists(enrolled)).exclude(Exists(marked)))

@@ -10,6 +10,7 @@ from learncity.catalog.services.attendance import (
     _session_hours,
     attendance_check_in_qr,
     attendance_mark,
+    completion_error,
     completion_mark,
     session_qr_token,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "_session_hours",
     "attendance_check_in_qr",
     "attendance_mark",
+    "completion_error",
     "completion_mark",
     "course_create",
     "course_set_state",

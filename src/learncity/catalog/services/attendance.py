@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from learncity.catalog.inputs import CompletionEntry
 from learncity.catalog.models import (
     Attendance,
     Course,
@@ -22,13 +23,13 @@ from learncity.catalog.models import (
 from learncity.catalog.services.common import (
     QR_MAX_AGE,
     QR_SALT,
-    _decimal,
     _profile_of,
     _require_manage,
 )
 from learncity.catalog.services.records import learning_record_create
 from learncity.core.audit import audit_record
 from learncity.core.errors import DomainError
+from learncity.core.inputs import parse
 from learncity.core.scopes import Action
 
 # --- attendance ---------------------------------------------------------------------------------------
@@ -46,7 +47,7 @@ def _session_hours(session: CourseSession) -> Decimal:
 
 
 def _attend(*, actor, session: CourseSession, enrollment: Enrollment, method: str, source: str) -> Attendance:
-    attendance, created = Attendance.objects.get_or_create(
+    attendance, created = Attendance.objects.unscoped("one attendance a session and enrolment; the caller checked the enrolment").get_or_create(
         session=session, enrollment=enrollment,
         defaults={"method": method, "recorded_by": actor if getattr(actor, "is_authenticated", False) else None})
     if created:
@@ -68,10 +69,10 @@ def attendance_check_in_qr(*, actor, token: str) -> Attendance:
     except signing.BadSignature:
         raise DomainError({"token": gettext("签到码无效")}, code="token_invalid") from None
     learner = _profile_of(actor)
-    session = CourseSession.objects.select_related("course__institution").filter(pk=payload.get("s")).first()
+    session = CourseSession.objects.unscoped("a signed check-in token names its session: the signature is the check").select_related("course__institution").filter(pk=payload.get("s")).first()
     if session is None:
         raise DomainError({"token": gettext("签到码对应的课次不存在")}, code="token_invalid")
-    enrollment = Enrollment.objects.filter(course=session.course, learner=learner,
+    enrollment = Enrollment.objects.restrict(actor, Action.VIEW).filter(course=session.course, learner=learner,
                                            status__in=[EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED]).first()
     if enrollment is None:
         raise DomainError({"token": gettext("您没有报名「%(title)s」，不能签到") % {"title": session.course.title}}, code="not_enrolled")
@@ -94,16 +95,23 @@ def attendance_mark(*, actor, session: CourseSession, enrollment_ids: list[int])
                         source=RecordSource.PAGE) for i in dict.fromkeys(enrollment_ids)]
 
 
-def completion_mark(*, actor, course: Course, entries: list[tuple[int, object, object]],
+def completion_error(name: str, exc: DomainError) -> str:
+    """A learner's completion refused, as the sheet shows it: their name, then what is wrong."""
+    return gettext("%(name)s：") % {"name": name} + " ".join(m for ms in exc.errors.values() for m in ms)
+
+
+def completion_mark(*, actor, course: Course, entries: list[CompletionEntry | tuple],
                     source: str = RecordSource.PAGE) -> list[Enrollment]:
-    """Mark learners completed with hours and an optional score: (enrollment id, hours, score|None). All or
+    """Mark learners completed with hours and an optional score: CompletionEntry (parsed at the door), or
+    (enrollment id, hours, score|None) read by the same schema. Hours within the course's hours. All or
     nothing; each completion becomes a learning record."""
     _require_manage(actor, course.institution)
     errors = {}
     parsed = []
-    enrollments = {e.pk: e for e in Enrollment.objects.restrict(actor, Action.CHANGE).select_related("learner").filter(course=course,
-                                                                                      pk__in=[e[0] for e in entries])}
-    for enrollment_id, hours, score in entries:
+    wanted = [e.enrollment_id if isinstance(e, CompletionEntry) else e[0] for e in entries]
+    enrollments = {e.pk: e for e in Enrollment.objects.restrict(actor, Action.CHANGE).select_related("learner")
+                   .filter(course=course, pk__in=wanted)}
+    for enrollment_id, entry in zip(wanted, entries, strict=True):
         e = enrollments.get(enrollment_id)
         key = f"enrollment_{enrollment_id}"
         if e is None or e.status not in (EnrollmentStatus.ENROLLED,):
@@ -111,12 +119,15 @@ def completion_mark(*, actor, course: Course, entries: list[tuple[int, object, o
                            e.status != EnrollmentStatus.COMPLETED else gettext("%(name)s 已结业") % {"name": e.learner.name})
             continue
         try:
-            h = _decimal(hours, "hours", strictly_positive=True, maximum=course.hours)
-            s = None if score in (None, "") else _decimal(score, "score", minimum=Decimal("0"), maximum=Decimal("100"))
+            entry = parse(CompletionEntry, entry if isinstance(entry, CompletionEntry) else dict(
+                zip(("enrollment_id", "hours", "score"), entry, strict=True)))
+            if entry.hours > course.hours:
+                raise DomainError({"hours": gettext("不能大于 %(limit)s，而不是 %(value)s") % {
+                    "limit": course.hours, "value": entry.hours}})
         except DomainError as exc:
-            errors[key] = gettext("%(name)s：") % {"name": e.learner.name} + " ".join(m for ms in exc.errors.values() for m in ms)
+            errors[key] = completion_error(e.learner.name, exc)
             continue
-        parsed.append((e, h, s))
+        parsed.append((e, entry.hours, entry.score))
     if errors:
         raise DomainError(errors)
     if not parsed:
@@ -125,7 +136,7 @@ def completion_mark(*, actor, course: Course, entries: list[tuple[int, object, o
     today = timezone.localdate()
     with transaction.atomic():
         for e, h, s in parsed:
-            Enrollment.objects.filter(pk=e.pk).update(status=EnrollmentStatus.COMPLETED, completed_hours=h, score=s)
+            Enrollment.objects.unscoped("the enrolments chosen above through restrict(actor, CHANGE)").filter(pk=e.pk).update(status=EnrollmentStatus.COMPLETED, completed_hours=h, score=s)
             learning_record_create(
                 actor=actor, learner=e.learner, provider=course.institution, kind=RecordKind.COMPLETION,
                 title=course.title, hours=h, score=s, date=min(last_session or today, today), source=source,

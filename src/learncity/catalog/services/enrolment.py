@@ -35,11 +35,11 @@ def enrollment_create(*, actor, course: Course, learner: LearnerProfile | None =
             and LearnerProfile.objects.restrict(actor, Action.VIEW).filter(pk=learner.pk).exists()):
         raise PermissionDenied()
     with transaction.atomic():
-        locked = Course.objects.select_for_update().get(pk=course.pk)
+        locked = Course.objects.unscoped("the row locked again after the caller's check").select_for_update().get(pk=course.pk)
         if locked.state != CourseState.PUBLISHED:
             raise DomainError({"course": gettext("课程「%(title)s」%(label)s，不能报名") % {"title": locked.title, "label": CourseState(locked.state).label}},
                               code="course_not_open")
-        if Enrollment.objects.filter(course=locked, learner=learner).exclude(status=EnrollmentStatus.CANCELLED).exists():
+        if Enrollment.objects.unscoped("one live enrolment a learner: the check is over the whole course").filter(course=locked, learner=learner).exclude(status=EnrollmentStatus.CANCELLED).exists():
             raise DomainError({"course": gettext("您已报名「%(title)s」") % {"title": locked.title}}, code="already_enrolled")
         cycle = locked.life_cycle()
         if cycle["phase"] == CoursePhase.ENDED:
@@ -59,10 +59,10 @@ def enrollment_create(*, actor, course: Course, learner: LearnerProfile | None =
                                   "past": cycle["sessions_past"]}}, code="enrolment_closed")
         if locked.enrolled_count < locked.capacity:
             enrollment = Enrollment.objects.create(course=locked, learner=learner, status=EnrollmentStatus.ENROLLED)
-            Course.objects.filter(pk=locked.pk).update(enrolled_count=F("enrolled_count") + 1)
+            Course.objects.unscoped("the row locked again after the caller's check").filter(pk=locked.pk).update(enrolled_count=F("enrolled_count") + 1)
             bump("catalog")  # the seats shown change; a place on the waiting list changes nothing shown
         else:
-            last = Enrollment.objects.filter(course=locked, status=EnrollmentStatus.WAITLISTED).aggregate(
+            last = Enrollment.objects.unscoped("the waiting list's last place is over the whole course").filter(course=locked, status=EnrollmentStatus.WAITLISTED).aggregate(
                 n=Max("waitlist_position"))["n"] or 0
             enrollment = Enrollment.objects.create(course=locked, learner=learner, status=EnrollmentStatus.WAITLISTED,
                                                    waitlist_position=last + 1)
@@ -75,8 +75,8 @@ def enrollment_cancel(*, actor, enrollment: Enrollment) -> Enrollment:
     if not Enrollment.objects.restrict(actor, Action.CHANGE).filter(pk=enrollment.pk).exists():  # theirs, or staff
         raise PermissionDenied()
     with transaction.atomic():
-        course = Course.objects.select_for_update().get(pk=enrollment.course_id)
-        current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        course = Course.objects.unscoped("the row locked again after the caller's check").select_for_update().get(pk=enrollment.course_id)
+        current = Enrollment.objects.unscoped("the row locked again after the caller's check").select_for_update().get(pk=enrollment.pk)
         if current.status not in (EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITLISTED):
             raise DomainError({"enrollment": gettext("%(label)s的报名不能取消") % {"label": EnrollmentStatus(current.status).label}})
         was_enrolled = current.status == EnrollmentStatus.ENROLLED
@@ -84,14 +84,14 @@ def enrollment_cancel(*, actor, enrollment: Enrollment) -> Enrollment:
         current.save(update_fields=["status", "waitlist_position", "updated_at"])
         promoted = None
         if was_enrolled:
-            promoted = (Enrollment.objects.select_for_update()
+            promoted = (Enrollment.objects.unscoped("the next on the locked course's waiting list, whoever they are").select_for_update()
                         .filter(course=course, status=EnrollmentStatus.WAITLISTED)
                         .order_by("waitlist_position", "id").first())
             if promoted is not None:
                 promoted.status, promoted.waitlist_position = EnrollmentStatus.ENROLLED, None
                 promoted.save(update_fields=["status", "waitlist_position", "updated_at"])
             else:
-                Course.objects.filter(pk=course.pk).update(enrolled_count=F("enrolled_count") - 1)
+                Course.objects.unscoped("the row locked again after the caller's check").filter(pk=course.pk).update(enrolled_count=F("enrolled_count") - 1)
                 bump("catalog")  # a seat freed (one taken by the next in line changes nothing shown)
         audit_record(actor=actor, action="enrollment.cancel", obj=current,
                      promoted=promoted.pk if promoted else None)

@@ -32,11 +32,11 @@ def event_register(*, actor, event: Event) -> EventRegistration:
     limit); an event that has ended, or is full, takes nobody; one live sign-up a learner."""
     learner = _profile_of(actor)
     with transaction.atomic():
-        locked = Event.objects.select_for_update().get(pk=event.pk)
+        locked = Event.objects.unscoped("the row locked again after the caller's check").select_for_update().get(pk=event.pk)
         if _event_over(locked):
             raise DomainError({"event": gettext("活动「%(title)s」已结束，不能报名") % {"title": locked.title}},
                               code="event_over")
-        if EventRegistration.objects.filter(event=locked, learner=learner).exclude(
+        if EventRegistration.objects.unscoped("one live sign-up a learner: the check is over the whole event").filter(event=locked, learner=learner).exclude(
                 status=EventRegistrationStatus.CANCELLED).exists():
             raise DomainError({"event": gettext("您已报名活动「%(title)s」") % {"title": locked.title}},
                               code="already_registered")
@@ -45,7 +45,7 @@ def event_register(*, actor, event: Event) -> EventRegistration:
                 "title": locked.title, "n": locked.capacity}}, code="event_full")
         registration = EventRegistration.objects.create(event=locked, learner=learner,
                                                         status=EventRegistrationStatus.REGISTERED)
-        Event.objects.filter(pk=locked.pk).update(registered_count=F("registered_count") + 1)
+        Event.objects.unscoped("the row locked again after the caller's check").filter(pk=locked.pk).update(registered_count=F("registered_count") + 1)
         bump("catalog")
         audit_record(actor=actor, action="event_registration.create", obj=registration, event=locked.pk)
     return registration
@@ -57,8 +57,8 @@ def event_registration_cancel(*, actor, registration: EventRegistration) -> Even
     if not EventRegistration.objects.restrict(actor, Action.CHANGE).filter(pk=registration.pk).exists():
         raise PermissionDenied()
     with transaction.atomic():
-        event = Event.objects.select_for_update().get(pk=registration.event_id)
-        current = EventRegistration.objects.select_for_update().get(pk=registration.pk)
+        event = Event.objects.unscoped("the row locked again after the caller's check").select_for_update().get(pk=registration.event_id)
+        current = EventRegistration.objects.unscoped("the row locked again after the caller's check").select_for_update().get(pk=registration.pk)
         if current.status != EventRegistrationStatus.REGISTERED:
             raise DomainError({"registration": gettext("%(status)s的活动报名不能取消") % {
                 "status": EventRegistrationStatus(current.status).label}}, code="not_cancellable")
@@ -67,7 +67,7 @@ def event_registration_cancel(*, actor, registration: EventRegistration) -> Even
                 "title": event.title}}, code="event_over")
         current.status = EventRegistrationStatus.CANCELLED
         current.save(update_fields=["status"])
-        Event.objects.filter(pk=event.pk).update(registered_count=F("registered_count") - 1)
+        Event.objects.unscoped("the row locked again after the caller's check").filter(pk=event.pk).update(registered_count=F("registered_count") - 1)
         bump("catalog")
         audit_record(actor=actor, action="event_registration.cancel", obj=current, event=event.pk)
     return current
@@ -94,7 +94,7 @@ def event_check_in(*, actor, event: Event, registration_ids: list[int]) -> list[
     now = timezone.now()
     day = min(timezone.localdate(), timezone.localtime(event.ends_at).date())
     with transaction.atomic():
-        locked = {r.pk: r for r in EventRegistration.objects.select_for_update().filter(pk__in=wanted)}
+        locked = {r.pk: r for r in EventRegistration.objects.unscoped("the row locked again after the caller's check").select_for_update().filter(pk__in=wanted)}
         for pk in wanted:
             registration = locked[pk]
             if registration.status == EventRegistrationStatus.CANCELLED:  # cancelled since it was read
