@@ -6,6 +6,7 @@ database write lock at BEGIN IMMEDIATE), with a database CHECK that enrolled_cou
 so concurrent enrollments cannot overbook. One service, `learning_record_create`, makes learning records.
 """
 
+from learncity.catalog.inputs import MAX_HOURS
 from learncity.catalog.services.attendance import (
     _session_hours,
     attendance_check_in_qr,
@@ -15,7 +16,6 @@ from learncity.catalog.services.attendance import (
     session_qr_token,
 )
 from learncity.catalog.services.common import (
-    MAX_HOURS,
     QR_MAX_AGE,
     QR_SALT,
 )

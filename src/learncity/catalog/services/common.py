@@ -6,7 +6,6 @@ import datetime
 
 from django.utils.translation import gettext
 
-from learncity.catalog.inputs import MAX_HOURS  # noqa: F401 (named here too, as before)
 from learncity.core.errors import DomainError, PermissionDenied
 from learncity.core.scopes import Action
 from learncity.network.models import Institution
