@@ -143,9 +143,9 @@ def test_a_cached_page_carries_each_visitors_own_working_csrf_token():
     assert stranger.post("/post/", {"csrfmiddlewaretoken": "x" * 64}).status_code == 403
 
 
-def test_signed_in_visitors_other_methods_and_errors_are_not_cached(users):
+def test_signed_in_visitors_other_methods_and_errors_are_not_cached(world):
     signed_in = Client()
-    signed_in.force_login(users["learner"])
+    signed_in.force_login(world.learner)
     a, b = signed_in.get("/page/"), signed_in.get("/page/")
     assert _n(b) == _n(a) + 1 and "X-Cache" not in b
     assert b"lcCsrfSentinel" not in b.content
@@ -181,17 +181,17 @@ def test_a_poisoned_query_string_is_answered_but_never_cached(query, status):
     assert not cache._cache  # nothing stored (the local backend's own store)
 
 
-def test_html_shared_by_signed_in_visitors_never_carries_one_visitors_csrf_token(users, rf):
+def test_html_shared_by_signed_in_visitors_never_carries_one_visitors_csrf_token(world, rf):
     from django.http import HttpResponse
     from django.middleware.csrf import get_token
 
     request = rf.get("/")
-    request.user = users["learner"]
+    request.user = world.learner
     html = page_cache.shared_render("base.html", {}, request)
     assert page_cache.CSRF_SENTINEL in html  # base.html posts forms (language, large text, sign out)
     assert get_token(request) not in html
     other = rf.get("/")
-    other.user = users["staff"]
+    other.user = world.staff
     response = page_cache.with_token(other, HttpResponse(html))
     assert page_cache.CSRF_SENTINEL.encode() not in response.content
     assert b'name="csrfmiddlewaretoken" value="' in response.content
@@ -295,13 +295,13 @@ def test_a_cache_server_that_is_down_costs_misses_and_one_warning(caplog, settin
     assert fragment(("rows",), ("catalog",), lambda: "built") == "built"
 
 
-def test_sessions_on_the_shared_cache_end_everywhere_at_sign_out(redis_cache, settings, users):
+def test_sessions_on_the_shared_cache_end_everywhere_at_sign_out(redis_cache, settings, world):
     # production (REDIS_URL): sessions are read from Redis and written to both it and the database
     settings.CACHES = {"default": {"BACKEND": "learncity.core.cache_backends.FailOpenRedisCache",
                                    "LOCATION": REDIS, "KEY_PREFIX": redis_cache.key_prefix}}
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     learner = Client()
-    learner.force_login(users["learner"])
+    learner.force_login(world.learner)
     key = learner.cookies["sessionid"].value
     other_worker = Client()
     other_worker.cookies["sessionid"] = key

@@ -112,9 +112,9 @@ def placeholders(s: str) -> list[str]:
 
 @pytest.mark.parametrize("accept_language", [None, "en", "en-US,en;q=0.9"])
 @pytest.mark.parametrize("url_name", ["portal:home", "network:browser"])
-def test_pages_are_in_chinese_by_default_whatever_the_browser_asks(client_as, users, url_name, accept_language):
+def test_pages_are_in_chinese_by_default_whatever_the_browser_asks(client_as, world, url_name, accept_language):
     # given a district admin whose browser may prefer English
-    client = client_as(users["district_admin"])
+    client = client_as(world.district_admin)
     headers = {"Accept-Language": accept_language} if accept_language else {}
 
     # when a page is opened without having chosen a language
@@ -146,9 +146,9 @@ def test_anonymous_home_page_is_in_chinese(client_as):
 # --- English when chosen ---------------------------------------------------------------------------------
 
 
-def test_choosing_english_switches_the_home_page(client_as, users):
+def test_choosing_english_switches_the_home_page(client_as, world):
     # given a district admin who chose English
-    client = english(client_as(users["district_admin"]))
+    client = english(client_as(world.district_admin))
 
     # when the home page is opened
     response = client.get(reverse("portal:home"))
@@ -167,9 +167,9 @@ def test_choosing_english_switches_the_home_page(client_as, users):
     assert "Everyone can learn, anytime, anywhere" in page
 
 
-def test_choosing_english_switches_the_network_browser(client_as, users):
+def test_choosing_english_switches_the_network_browser(client_as, world):
     # given a district admin who chose English
-    client = english(client_as(users["district_admin"]))
+    client = english(client_as(world.district_admin))
 
     # when the network browser is opened
     page = html(client.get(reverse("network:browser")))
@@ -182,9 +182,9 @@ def test_choosing_english_switches_the_network_browser(client_as, users):
 
 
 @pytest.mark.parametrize("url_name", ["portal:home", "network:browser"])
-def test_no_chinese_label_of_base_html_is_left_in_english(client_as, users, url_name):
+def test_no_chinese_label_of_base_html_is_left_in_english(client_as, world, url_name):
     # given the city admin (whose display name, shown by the sign-out button, is Chinese data) chose English
-    user = users["city_admin"]
+    user = world.city_admin
     client = english(client_as(user))
 
     # when a page is opened by a browser that prefers Chinese
@@ -201,8 +201,8 @@ def test_no_chinese_label_of_base_html_is_left_in_english(client_as, users, url_
     assert not left, f"untranslated base.html labels: {left}"
 
 
-def test_english_can_be_switched_back_to_chinese(client_as, users):
-    client = english(client_as(users["district_admin"]))
+def test_english_can_be_switched_back_to_chinese(client_as, world):
+    client = english(client_as(world.district_admin))
 
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
 

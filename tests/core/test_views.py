@@ -5,7 +5,7 @@ import pytest
 
 from learncity.core.middleware import DisplayPreferencesMiddleware
 from learncity.core.models import AuditEvent
-from learncity.network.models import Committee, Institution, MemberUnit
+from learncity.network.models import Institution, MemberUnit
 from learncity.people.models import LearnerProfile
 from learncity.places.models import Place, Population
 
@@ -24,17 +24,16 @@ def html_tag(page: str) -> str:
 # --- signed out ---------------------------------------------------------------------------------------------
 
 
-def signed_in_pages() -> list[str]:
-    """Every page behind sign-in, with real objects of the demo city in its path."""
-    inst = Institution.objects.order_by("code")[0].code
-    committee = Committee.objects.order_by("pk")[0].pk
-    unit = MemberUnit.objects.order_by("pk")[0].pk
-    profile = LearnerProfile.objects.order_by("pk")[0].pk
+def signed_in_pages(world) -> list[str]:
+    """Every page behind sign-in, with real objects of the tests' own city (tests/portal/world.py) in its path."""
+    district, street = world.district.code, world.street.code
+    inst, committee, unit = world.institution.code, world.committee.pk, world.member_unit.pk
+    profile = world.learner_profile.pk
     return [
-        "/places/350102/", "/places/350102001/", "/places/imports/", "/places/350102/population/",
-        "/places/350102001/communities/",
-        "/network/", "/network/?root=350102", "/network/tree/350102/", "/network/institutions/new/",
-        f"/network/institutions/{inst}/", f"/network/institutions/{inst}/edit/", "/network/designations/350102/",
+        f"/places/{district}/", f"/places/{street}/", "/places/imports/", f"/places/{district}/population/",
+        f"/places/{street}/communities/",
+        "/network/", f"/network/?root={district}", f"/network/tree/{district}/", "/network/institutions/new/",
+        f"/network/institutions/{inst}/", f"/network/institutions/{inst}/edit/", f"/network/designations/{district}/",
         "/network/committees/", f"/network/committees/{committee}/", f"/network/committees/{committee}/members/",
         f"/network/member-units/{unit}/",
         "/people/", "/people/me/", f"/people/{profile}/", "/people/me/reveal/", "/people/me/tokens/",
@@ -48,21 +47,22 @@ def login_url(path: str) -> str:
     return "/login/?next=" + quote(path, safe="/")
 
 
-def test_anonymous_get_of_every_page_redirects_to_login(db, client_as):
+def test_anonymous_get_of_every_page_redirects_to_login(world, client_as):
     client = client_as(None)
 
-    for path in signed_in_pages():
+    for path in signed_in_pages(world):
         response = client.get(path)
         assert (response.status_code, response.url) == (302, login_url(path)), path
 
 
-def test_anonymous_post_to_every_page_redirects_to_login_and_changes_nothing(db, client_as):
+def test_anonymous_post_to_every_page_redirects_to_login_and_changes_nothing(world, client_as):
     client = client_as(None)
     before = (Place.objects.count(), Population.objects.count(), Institution.objects.count(),
               MemberUnit.objects.count(), AuditEvent.objects.count())
 
-    for path in signed_in_pages():
-        response = client.post(path, {"name": "匿名", "code": "350102001901", "year": "2030", "total": "1",
+    for path in signed_in_pages(world):
+        response = client.post(path, {"name": "匿名", "code": f"{world.street.code}901", "year": "2030",
+                                      "total": "1",
                                       "responsibility": "匿名", "kind": "demonstration", "tier": "national"})
         assert (response.status_code, response.url) == (302, login_url(path)), path
 
@@ -83,20 +83,20 @@ def test_login_page_is_open(db, client_as):
     assert client_as(None).get("/login/").status_code == 200
 
 
-def test_home_greets_a_staff_user_with_their_roles_and_places(users, client_as):
-    response = client_as(users["district_admin"]).get("/")
+def test_home_greets_a_staff_user_with_their_roles_and_places(world, client_as):
+    response = client_as(world.district_admin).get("/")
 
     assert response.status_code == 200
     page = html(response)
-    assert "您好，<strong>鼓楼区管理员</strong>" in page
+    assert f"您好，<strong>{world.district_admin}</strong>" in page
     assert '<span class="badge">区县管理员</span>' in page
-    assert '<a class="button" href="/network/?root=350102">浏览学习网络</a>' in page
+    assert f'<a class="button" href="/network/?root={world.district.code}">浏览学习网络</a>' in page
 
 
-def test_home_shows_a_learner_their_profile_and_no_places(users, client_as):
-    profile = LearnerProfile.objects.get(user=users["learner"])
+def test_home_shows_a_learner_their_profile_and_no_places(world, client_as):
+    profile = LearnerProfile.objects.get(user=world.learner)
 
-    response = client_as(users["learner"]).get("/")
+    response = client_as(world.learner).get("/")
 
     assert response.status_code == 200
     page = html(response)
@@ -109,22 +109,22 @@ def test_home_shows_a_learner_their_profile_and_no_places(users, client_as):
 # --- refused requests ---------------------------------------------------------------------------------------
 
 
-def test_a_refused_page_says_why_in_the_sites_layout(users, client_as):
-    response = client_as(users["district_admin"]).get("/places/350103/")
+def test_a_refused_page_says_why_in_the_sites_layout(world, client_as):
+    response = client_as(world.district_admin).get(f"/places/{world.district_2.code}/")
 
     assert response.status_code == 404
     page = html(response)
     assert "<h1>未找到</h1>" in page
-    assert "<p>未找到区划「350103」，或您无权查看 (not found)</p>" in page
+    assert f"<p>未找到区划「{world.district_2.code}」，或您无权查看 (not found)</p>" in page
     assert '<nav class="main"' in page
 
 
 # --- large text ---------------------------------------------------------------------------------------------
 
 
-def test_large_text_sets_the_cookie_and_the_next_page_is_large(users, client_as):
+def test_large_text_sets_the_cookie_and_the_next_page_is_large(world, client_as):
     # given a signed-in user on the network browser
-    client = client_as(users["district_admin"])
+    client = client_as(world.district_admin)
     assert html_tag(html(client.get("/network/"))) == '<html lang="zh-CN">'
 
     # when they press "大字模式"

@@ -2,9 +2,10 @@
 learning life for visitors; for a resident what is near home and for their groups, their own next sessions,
 sign-ups and credits; for staff and officials their to-dos with counts, each within their scope.
 
-The demo city is the backdrop; each test adds the courses, sessions, events, uploads and declarations it counts
-and compares the page's numbers before and after, so the demo's own data (which depends on its build date) does
-not decide the outcome."""
+The tests' own city is the world (tests/portal/world.py: 达州市, its 通川区 and 达川区, built once per module); each
+test adds the courses, sessions, events, uploads and declarations it counts and compares the page's numbers before
+and after. The site's other data (the demo city beside it, which depends on its build date) does not decide the
+outcome. The query budgets are the demo city's home page, on purpose (see there)."""
 
 import datetime
 import re
@@ -30,21 +31,25 @@ from learncity.places.models import Place
 from learncity.places.selectors import home_area
 from tests.catalog.factories import (
     GULOU,
-    TAIJIANG,
     course_make,
     first_session,
-    learner_make,
-    other_gulou_institution,
     profile,
     staff_institution,
-    taijiang_institution,
     today,
     venue_make,
 )
+from tests.catalog.factories import learner_make as demo_learner_make
 from tests.creditbank.factories import declared
-from tests.intake.files import adults, csv_file, record
+from tests.intake.files import csv_file, record
+from tests.people.factories import learner_make
+from tests.places.factories import DAZHOU, TONGCHUAN, street_of
 
 CJK = re.compile(r"[\u3400-\u9fff\uff01-\uff60\u3000-\u303f]")
+
+
+def resident_make(street, **kw):
+    """A user with a learner profile living in `street`, registered by themself."""
+    return learner_make(street, **kw).user
 
 
 @pytest.fixture(autouse=True)
@@ -103,8 +108,8 @@ def public_venue(institution, name: str) -> Venue:
 
 
 @pytest.mark.parametrize("who", [None, "learner", "staff", "city_admin"])
-def test_every_visitor_gets_the_search_box_first_then_the_six_service_tiles(users, client_as, who):
-    page = html(client_as(users[who] if who else None).get("/"))
+def test_every_visitor_gets_the_search_box_first_then_the_six_service_tiles(world, client_as, who):
+    page = html(client_as(world.user(who)).get("/"))
 
     main = page[page.index("<main"):]
     search = main.index('data-testid="home-search"')
@@ -125,7 +130,7 @@ def test_the_search_box_takes_the_visitor_to_the_catalogue_search(client_as):
     assert 'data-testid="result-count"' in response.content.decode()
 
 
-def test_query_parameters_the_home_page_does_not_read_change_nothing_and_are_not_echoed(users, client_as):
+def test_query_parameters_the_home_page_does_not_read_change_nothing_and_are_not_echoed(world, client_as):
     before = AuditEvent.objects.count()
 
     page = html(client_as(None).get("/", {"q": "<script>alert(1)</script>", "page": "abc"}))
@@ -138,13 +143,13 @@ def test_query_parameters_the_home_page_does_not_read_change_nothing_and_are_not
 # --- anonymous visitors: the city's learning life, not a login wall ----------------------------------------------
 
 
-def test_anonymous_visitors_see_courses_not_ended_those_taking_learners_first(users, client_as):
-    admin = users["city_admin"]
-    soon = course_make(admin, taijiang_institution(), title="测试油画入门班", state=CourseState.PUBLISHED,
+def test_anonymous_visitors_see_courses_not_ended_those_taking_learners_first(world, client_as):
+    admin = world.city_admin
+    soon = course_make(admin, world.institution_2, title="测试油画入门班", state=CourseState.PUBLISHED,
                        sessions=4, session_date=today() + datetime.timedelta(days=1))
-    mostly_past = course_make(admin, taijiang_institution(), title="测试过半的篆刻班", state=CourseState.PUBLISHED,
+    mostly_past = course_make(admin, world.institution_2, title="测试过半的篆刻班", state=CourseState.PUBLISHED,
                               sessions=3, session_date=today() - datetime.timedelta(days=2))
-    ended = course_make(admin, taijiang_institution(), title="测试已结束的剪纸班", state=CourseState.PUBLISHED,
+    ended = course_make(admin, world.institution_2, title="测试已结束的剪纸班", state=CourseState.PUBLISHED,
                         sessions=2, session_date=today() - datetime.timedelta(days=20))
 
     current = catalog_selectors.home_city(limit=10_000)["current"]
@@ -162,8 +167,8 @@ def test_anonymous_visitors_see_courses_not_ended_those_taking_learners_first(us
     assert '<a class="button" href="/login/">登录</a>' in page
 
 
-def test_anonymous_visitors_see_this_weeks_events_including_one_still_running(users, client_as):
-    venue = public_venue(taijiang_institution(), "测试台江图书馆")
+def test_anonymous_visitors_see_this_weeks_events_including_one_still_running(world, client_as):
+    venue = public_venue(world.institution_2, "测试台江图书馆")
     tomorrow = event_make(venue, title="测试市民讲堂：明天", starts=at(today() + datetime.timedelta(days=1), 9),
                           ends=at(today() + datetime.timedelta(days=1), 11))
     running = event_make(venue, title="测试展览：仍在展出", starts=at(today() - datetime.timedelta(days=20), 9),
@@ -182,7 +187,7 @@ def test_anonymous_visitors_see_this_weeks_events_including_one_still_running(us
         assert hidden.title not in page
 
 
-def test_anonymous_visitors_see_live_figures_counted_from_the_records(users, client_as):
+def test_anonymous_visitors_see_live_figures_counted_from_the_records(world, client_as):
     day = today()
     records = LearningRecord.objects.filter(date__gte=datetime.date(day.year, 1, 1), date__lte=day)
     expected_records = records.count()
@@ -198,12 +203,12 @@ def test_anonymous_visitors_see_live_figures_counted_from_the_records(users, cli
     assert values[4:] == [expected_records, expected_learners]
 
 
-def test_the_figures_follow_a_new_learning_record_and_a_new_course(users, client_as):
+def test_the_figures_follow_a_new_learning_record_and_a_new_course(world, client_as):
     from tests.creditbank.factories import completion
 
     before = catalog_selectors.home_figures()
-    completion(users["staff"], profile(learner_make(TAIJIANG)), days_ago=0)
-    course_make(users["city_admin"], taijiang_institution(), state=CourseState.PUBLISHED, sessions=2,
+    completion(world.staff, learner_make(street_of(world.district_2)), days_ago=0)
+    course_make(world.city_admin, world.institution_2, state=CourseState.PUBLISHED, sessions=2,
                 session_date=today() + datetime.timedelta(days=10))
 
     after = catalog_selectors.home_figures()
@@ -217,34 +222,33 @@ def test_the_figures_follow_a_new_learning_record_and_a_new_course(users, client
 
 
 @pytest.fixture
-def resident(db):
-    """A resident of the first street of 鼓楼区 (where the demo staff member's community school is), elderly."""
-    return learner_make(GULOU, name="测试居民", birth=datetime.date(1950, 3, 8), groups=["elderly"])
+def resident(world):
+    """A resident of the first street of 通川区 (where the staff member's community school is), elderly."""
+    return resident_make(world.street, name="测试居民", birth=datetime.date(1950, 3, 8), groups=["elderly"])
 
 
-def test_home_area_is_the_residents_street_and_district_from_the_place_chain(resident):
+def test_home_area_is_the_residents_street_and_district_from_the_place_chain(world, resident):
     place = profile(resident).residence
 
     area = home_area(place)
 
     assert area["street"] == place
-    assert area["district"] == Place.objects.get(code=GULOU)
-    assert home_area(Place.objects.get(code=GULOU)) == {"street": None, "district": Place.objects.get(code=GULOU),
-                                                        "street_path": None,
-                                                        "district_path": Place.objects.get(code=GULOU).path}
+    assert area["district"] == world.district
+    assert home_area(world.district) == {"street": None, "district": world.district, "street_path": None,
+                                         "district_path": world.district.path}
 
 
-def test_a_resident_sees_courses_of_their_street_before_their_district_and_none_from_elsewhere(users, resident,
+def test_a_resident_sees_courses_of_their_street_before_their_district_and_none_from_elsewhere(world, resident,
                                                                                                client_as):
-    admin, start = users["city_admin"], today() + datetime.timedelta(days=3)
+    admin, start = world.city_admin, today() + datetime.timedelta(days=3)
     street = profile(resident).residence
-    district_inst = other_gulou_institution(users)
+    district_inst = world.institution_other
     assert not district_inst.place.path.startswith(street.path)
     in_district = course_make(admin, district_inst, title="测试区里的书法课", state=CourseState.PUBLISHED, sessions=2,
                               session_date=start - datetime.timedelta(days=2))
-    in_street = course_make(admin, staff_institution(users), title="测试街道的合唱课", state=CourseState.PUBLISHED,
+    in_street = course_make(admin, world.institution, title="测试街道的合唱课", state=CourseState.PUBLISHED,
                             sessions=2, session_date=start)
-    elsewhere = course_make(admin, taijiang_institution(), title="测试台江的茶艺课", state=CourseState.PUBLISHED,
+    elsewhere = course_make(admin, world.institution_2, title="测试台江的茶艺课", state=CourseState.PUBLISHED,
                             sessions=2, session_date=start)
 
     page = html(client_as(resident).get("/"))
@@ -256,11 +260,11 @@ def test_a_resident_sees_courses_of_their_street_before_their_district_and_none_
     assert "本街道" in near and "本区县" in near
 
 
-def test_a_resident_sees_courses_for_their_groups_from_anywhere_in_the_city(users, resident, client_as):
-    admin, start = users["city_admin"], today() + datetime.timedelta(days=5)
-    for_elderly = course_make(admin, taijiang_institution(), title="测试台江老年太极", state=CourseState.PUBLISHED,
+def test_a_resident_sees_courses_for_their_groups_from_anywhere_in_the_city(world, resident, client_as):
+    admin, start = world.city_admin, today() + datetime.timedelta(days=5)
+    for_elderly = course_make(admin, world.institution_2, title="测试台江老年太极", state=CourseState.PUBLISHED,
                               sessions=2, session_date=start, target_groups=["elderly"])
-    for_youth = course_make(admin, taijiang_institution(), title="测试台江青少年编程", state=CourseState.PUBLISHED,
+    for_youth = course_make(admin, world.institution_2, title="测试台江青少年编程", state=CourseState.PUBLISHED,
                             sessions=2, session_date=start, target_groups=["youth"])
 
     page = html(client_as(resident).get("/"))
@@ -271,9 +275,9 @@ def test_a_resident_sees_courses_for_their_groups_from_anywhere_in_the_city(user
     assert "适合老年人的课程" in page
 
 
-def test_a_resident_sees_this_weeks_events_and_venues_near_home(users, resident, client_as):
-    near_venue = public_venue(staff_institution(users), "测试鼓东街道图书室")
-    far_venue = public_venue(taijiang_institution(), "测试台江文化馆")
+def test_a_resident_sees_this_weeks_events_and_venues_near_home(world, resident, client_as):
+    near_venue = public_venue(world.institution, "测试鼓东街道图书室")
+    far_venue = public_venue(world.institution_2, "测试台江文化馆")
     day = today() + datetime.timedelta(days=2)
     near_event = event_make(near_venue, title="测试街道读书会", starts=at(day, 9), ends=at(day, 11))
     far_event = event_make(far_venue, title="测试台江讲座", starts=at(day, 14), ends=at(day, 16))
@@ -288,8 +292,8 @@ def test_a_resident_sees_this_weeks_events_and_venues_near_home(users, resident,
     assert f"/learn/events/{far_event.pk}/" in section(page, "home-week")  # the city's week, below
 
 
-def test_a_resident_sees_their_next_sessions_enrolments_and_credits(users, resident, client_as):
-    course = course_make(users["city_admin"], staff_institution(users), title="测试我报的葫芦丝班",
+def test_a_resident_sees_their_next_sessions_enrolments_and_credits(world, resident, client_as):
+    course = course_make(world.city_admin, world.institution, title="测试我报的葫芦丝班",
                          state=CourseState.PUBLISHED, sessions=3, session_date=today() + datetime.timedelta(days=1))
     enrollment_create(actor=resident, course=course)
     account, _ = account_open(actor=None, learner=profile(resident), via="self")
@@ -318,13 +322,13 @@ def test_a_resident_without_a_learning_account_is_told_how_it_opens(resident, cl
 # --- staff and officials: their to-dos, within their scope -----------------------------------------------------
 
 
-def course_with_past_session(users, institution, *, title: str):
+def course_with_past_session(world, institution, *, title: str):
     """A published course of the institution whose first of three daily sessions was yesterday, with a learner of
     the same district enrolled (so yesterday's and today's sessions wait for their attendance)."""
-    course = course_make(users["city_admin"], institution, title=title, state=CourseState.PUBLISHED, sessions=3,
+    course = course_make(world.city_admin, institution, title=title, state=CourseState.PUBLISHED, sessions=3,
                          session_date=today() - datetime.timedelta(days=1))
-    district = GULOU if institution.place.path.startswith(f"/350000/350100/{GULOU}/") else TAIJIANG
-    learner = learner_make(district)
+    district = world.district if institution.place.path.startswith(world.district.path) else world.district_2
+    learner = resident_make(street_of(district))
     enrollment = enrollment_create(actor=learner, course=course)
     return course, enrollment
 
@@ -332,54 +336,54 @@ def course_with_past_session(users, institution, *, title: str):
 WHO = ["staff", "district_admin", "district_admin_2", "city_admin"]
 
 
-def sessions_to_mark(users) -> dict[str, int]:
-    return {u: catalog_selectors.home_sessions_to_mark(actor=users[u])["count"] for u in WHO}
+def sessions_to_mark(world) -> dict[str, int]:
+    return {u: catalog_selectors.home_sessions_to_mark(actor=world.user(u))["count"] for u in WHO}
 
 
-def test_sessions_to_mark_are_counted_for_who_manages_them_and_no_one_else(users):
-    before = sessions_to_mark(users)
-    course_with_past_session(users, staff_institution(users), title="测试本校的课")
-    course_with_past_session(users, other_gulou_institution(users), title="测试区里别校的课")
-    course_with_past_session(users, taijiang_institution(), title="测试台江的课")
+def test_sessions_to_mark_are_counted_for_who_manages_them_and_no_one_else(world):
+    before = sessions_to_mark(world)
+    course_with_past_session(world, world.institution, title="测试本校的课")
+    course_with_past_session(world, world.institution_other, title="测试区里别校的课")
+    course_with_past_session(world, world.institution_2, title="测试台江的课")
 
-    after = sessions_to_mark(users)
+    after = sessions_to_mark(world)
 
     # yesterday's and today's session of each course
     assert {u: after[u] - before[u] for u in WHO} == {"staff": 2, "district_admin": 4, "district_admin_2": 2,
                                                       "city_admin": 6}
     for who in ("learner", "expert", "auditor", "reporter"):
-        assert catalog_selectors.home_sessions_to_mark(actor=users[who])["count"] == 0
+        assert catalog_selectors.home_sessions_to_mark(actor=world.user(who))["count"] == 0
 
 
-def test_marking_attendance_takes_the_session_off_the_list(users):
-    course, enrollment = course_with_past_session(users, staff_institution(users), title="测试要点名的课")
-    found = catalog_selectors.home_sessions_to_mark(actor=users["staff"])
+def test_marking_attendance_takes_the_session_off_the_list(world):
+    course, enrollment = course_with_past_session(world, world.institution, title="测试要点名的课")
+    found = catalog_selectors.home_sessions_to_mark(actor=world.staff)
     yesterday = first_session(course)
     assert yesterday in found["items"]
 
-    attendance_mark(actor=users["staff"], session=yesterday, enrollment_ids=[enrollment.pk])
+    attendance_mark(actor=world.staff, session=yesterday, enrollment_ids=[enrollment.pk])
 
-    after = catalog_selectors.home_sessions_to_mark(actor=users["staff"])
+    after = catalog_selectors.home_sessions_to_mark(actor=world.staff)
     assert after["count"] == found["count"] - 1
     assert yesterday not in after["items"]
     assert Attendance.objects.filter(session=yesterday).count() == 1
 
 
-def test_a_session_with_no_one_enrolled_or_a_draft_course_is_nothing_to_mark(users):
-    before = catalog_selectors.home_sessions_to_mark(actor=users["staff"])["count"]
-    course_make(users["staff"], staff_institution(users), state=CourseState.PUBLISHED, sessions=2,
+def test_a_session_with_no_one_enrolled_or_a_draft_course_is_nothing_to_mark(world):
+    before = catalog_selectors.home_sessions_to_mark(actor=world.staff)["count"]
+    course_make(world.staff, world.institution, state=CourseState.PUBLISHED, sessions=2,
                 session_date=today() - datetime.timedelta(days=1))  # nobody enrolled
-    course_make(users["staff"], staff_institution(users), state=CourseState.DRAFT, sessions=2,
+    course_make(world.staff, world.institution, state=CourseState.DRAFT, sessions=2,
                 session_date=today() - datetime.timedelta(days=1))
 
-    assert catalog_selectors.home_sessions_to_mark(actor=users["staff"])["count"] == before
+    assert catalog_selectors.home_sessions_to_mark(actor=world.staff)["count"] == before
 
 
-def test_the_staff_page_shows_the_count_and_links_to_the_session_sheet(users, client_as):
-    before = todo_counts(html(client_as(users["staff"]).get("/")))
-    course, _ = course_with_past_session(users, staff_institution(users), title="测试页上的课")
+def test_the_staff_page_shows_the_count_and_links_to_the_session_sheet(world, client_as):
+    before = todo_counts(html(client_as(world.staff).get("/")))
+    course, _ = course_with_past_session(world, world.institution, title="测试页上的课")
 
-    page = html(client_as(users["staff"]).get("/"))
+    page = html(client_as(world.staff).get("/"))
 
     counts = todo_counts(page)
     assert counts["sessions"] == before["sessions"] + 2
@@ -387,14 +391,14 @@ def test_the_staff_page_shows_the_count_and_links_to_the_session_sheet(users, cl
     assert set(counts) == {"sessions", "conversions", "jobs"}  # no declarations to review, no reports due
 
 
-def test_a_district_admin_sees_only_their_districts_counts(users, client_as):
-    gulou_before = todo_counts(html(client_as(users["district_admin"]).get("/")))
-    taijiang_before = todo_counts(html(client_as(users["district_admin_2"]).get("/")))
-    course_with_past_session(users, taijiang_institution(), title="测试台江要点名的课")
-    upload_refused(users, taijiang_institution())
+def test_a_district_admin_sees_only_their_districts_counts(world, client_as):
+    gulou_before = todo_counts(html(client_as(world.district_admin).get("/")))
+    taijiang_before = todo_counts(html(client_as(world.district_admin_2).get("/")))
+    course_with_past_session(world, world.institution_2, title="测试台江要点名的课")
+    upload_refused(world, world.institution_2)
 
-    gulou = todo_counts(html(client_as(users["district_admin"]).get("/")))
-    taijiang = todo_counts(html(client_as(users["district_admin_2"]).get("/")))
+    gulou = todo_counts(html(client_as(world.district_admin).get("/")))
+    taijiang = todo_counts(html(client_as(world.district_admin_2).get("/")))
 
     assert gulou == gulou_before
     assert taijiang["sessions"] == taijiang_before["sessions"] + 2
@@ -402,27 +406,28 @@ def test_a_district_admin_sees_only_their_districts_counts(users, client_as):
     assert "declarations" not in gulou  # a district admin reviews no declarations
 
 
-def test_declarations_to_review_are_the_reviewers_not_the_auditors(users, client_as):
-    before = {u: (credit_selectors.home_declarations_to_review(actor=users[u]) or {}).get("count")
+def test_declarations_to_review_are_the_reviewers_not_the_auditors(world, client_as):
+    before = {u: (credit_selectors.home_declarations_to_review(actor=world.user(u)) or {}).get("count")
               for u in ("expert", "city_admin", "auditor", "district_admin", "staff")}
-    learner = learner_make(GULOU)
+    learner = resident_make(world.street)
     account_open(actor=None, learner=profile(learner), via="self")
     declared(learner)
 
-    after = {u: (credit_selectors.home_declarations_to_review(actor=users[u]) or {}).get("count")
+    after = {u: (credit_selectors.home_declarations_to_review(actor=world.user(u)) or {}).get("count")
              for u in before}
 
     assert after["expert"] == before["expert"] + 1
     assert after["city_admin"] == before["city_admin"] + 1
     assert after["auditor"] is None and after["district_admin"] is None and after["staff"] is None
-    assert before["expert"] + 1 == Declaration.objects.filter(status=DeclarationStatus.SUBMITTED).count()
-    page = html(client_as(users["expert"]).get("/"))
+    assert before["expert"] + 1 == Declaration.objects.filter(
+        status=DeclarationStatus.SUBMITTED, account__learner__residence__path__startswith=world.city.path).count()
+    page = html(client_as(world.expert).get("/"))
     assert todo_counts(page) == {"declarations": after["expert"]}
     assert 'href="/credits/review/"' in section(page, "home-todos")
 
 
-def upload(users, institution, rows, mode=JobMode.ALL_OR_NOTHING):
-    job = intake_services.job_submit(actor=users["city_admin"], institution_code=institution.code,
+def upload(world, institution, rows, mode=JobMode.ALL_OR_NOTHING):
+    job = intake_services.job_submit(actor=world.city_admin, institution_code=institution.code,
                                      filename="测试学习记录.csv", data=csv_file(rows), mode=mode)
     return intake_services.job_run(job.pk)
 
@@ -430,23 +435,23 @@ def upload(users, institution, rows, mode=JobMode.ALL_OR_NOTHING):
 _external = iter(range(1, 10_000))
 
 
-def upload_refused(users, institution):
-    person = adults(1)[0]
-    job = upload(users, institution, [record(person, f"home-bad-{next(_external)}", hours="很多")])
+def upload_refused(world, institution):
+    person = world.learner_profile
+    job = upload(world, institution, [record(person, f"home-bad-{next(_external)}", hours="很多")])
     assert job.status == JobStatus.REJECTED
     return job
 
 
-def test_a_refused_upload_is_a_to_do_until_a_later_upload_is_accepted_whole(users):
-    school = staff_institution(users)
-    before = {u: home_jobs_to_fix(actor=users[u])["count"] for u in WHO}
+def test_a_refused_upload_is_a_to_do_until_a_later_upload_is_accepted_whole(world):
+    school = world.institution
+    before = {u: home_jobs_to_fix(actor=world.user(u))["count"] for u in WHO}
 
-    refused = upload_refused(users, school)
-    waiting = {u: home_jobs_to_fix(actor=users[u])["count"] for u in WHO}
-    assert refused in home_jobs_to_fix(actor=users["staff"])["items"]
-    person = adults(1)[0]
-    fixed = upload(users, school, [record(person, f"home-good-{next(_external)}")])
-    after = {u: home_jobs_to_fix(actor=users[u])["count"] for u in WHO}
+    refused = upload_refused(world, school)
+    waiting = {u: home_jobs_to_fix(actor=world.user(u))["count"] for u in WHO}
+    assert refused in home_jobs_to_fix(actor=world.staff)["items"]
+    person = world.learner_profile
+    fixed = upload(world, school, [record(person, f"home-good-{next(_external)}")])
+    after = {u: home_jobs_to_fix(actor=world.user(u))["count"] for u in WHO}
 
     assert {u: waiting[u] - before[u] for u in WHO} == {"staff": 1, "district_admin": 1, "district_admin_2": 0,
                                                         "city_admin": 1}
@@ -460,19 +465,19 @@ def test_a_refused_upload_is_a_to_do_until_a_later_upload_is_accepted_whole(user
 # --- reports due -------------------------------------------------------------------------------------------------
 
 
-def test_reports_due_are_the_administrators_with_their_deadlines(users):
+def test_reports_due_are_the_administrators_with_their_deadlines(world):
     day = datetime.date(2026, 12, 7)
 
-    due = home_reports_due(actor=users["district_admin"], today=day)
+    due = home_reports_due(actor=world.district_admin, today=day)
 
     assert [(r["kind"], r["period"].key, r["deadline"], r["days_left"], r["place"].code) for r in due] == [
-        ("quarterly", "2026-Q4", datetime.date(2027, 1, 15), 39, GULOU),
-        ("annual", "2026", datetime.date(2027, 1, 31), 55, GULOU)]
-    assert [r["place"].code for r in home_reports_due(actor=users["city_admin"], today=day)] == ["350100", "350100"]
+        ("quarterly", "2026-Q4", datetime.date(2027, 1, 15), 39, TONGCHUAN),
+        ("annual", "2026", datetime.date(2027, 1, 31), 55, TONGCHUAN)]
+    assert [r["place"].code for r in home_reports_due(actor=world.city_admin, today=day)] == [DAZHOU, DAZHOU]
 
 
-def test_a_report_is_due_until_its_deadline_and_not_before_the_month_its_period_ends(users):
-    admin = users["city_admin"]
+def test_a_report_is_due_until_its_deadline_and_not_before_the_month_its_period_ends(world):
+    admin = world.city_admin
 
     assert home_reports_due(actor=admin, today=datetime.date(2026, 11, 15)) == []
     assert [r["period"].key for r in home_reports_due(actor=admin, today=datetime.date(2027, 1, 15))] == [
@@ -482,24 +487,24 @@ def test_a_report_is_due_until_its_deadline_and_not_before_the_month_its_period_
 
 
 @pytest.mark.parametrize("who", ["learner", "staff", "expert", "auditor", "reporter"])
-def test_no_reports_are_due_from_those_who_issue_none(users, who):
-    assert home_reports_due(actor=users[who], today=datetime.date(2026, 12, 7)) == []
+def test_no_reports_are_due_from_those_who_issue_none(world, who):
+    assert home_reports_due(actor=world.user(who), today=datetime.date(2026, 12, 7)) == []
 
 
-def test_the_admins_page_links_each_report_due_to_its_period_and_place(users, client_as):
-    due = home_reports_due(actor=users["district_admin"])
+def test_the_admins_page_links_each_report_due_to_its_period_and_place(world, client_as):
+    due = home_reports_due(actor=world.district_admin)
 
-    page = html(client_as(users["district_admin"]).get("/"))
+    page = html(client_as(world.district_admin).get("/"))
 
     assert todo_counts(page)["reports"] == len(due)
-    place = Place.objects.get(code=GULOU)
+    place = world.district
     for r in due:
         assert f'href="/monitor/reports/?kind={r["kind"]}&amp;period={r["period"].key}&amp;place={place.pk}"' in page
 
 
 @pytest.mark.parametrize("who", ["auditor", "reporter"])
-def test_read_only_roles_have_no_to_dos_and_are_told_so(users, client_as, who):
-    page = html(client_as(users[who]).get("/"))
+def test_read_only_roles_have_no_to_dos_and_are_told_so(world, client_as, who):
+    page = html(client_as(world.user(who)).get("/"))
 
     assert todo_counts(page) == {}
     assert "您的角色暂无待办事项。" in section(page, "home-todos")
@@ -511,12 +516,12 @@ def test_read_only_roles_have_no_to_dos_and_are_told_so(users, client_as, who):
 def more_of_everything(users, resident_user) -> None:
     """Ten more courses near the resident (some for their groups, enrolled in), ten more events this week, and
     sessions to mark for the staff: nothing of it may add a query."""
-    admin = users["city_admin"]
-    venue = public_venue(staff_institution(users), "测试更多的图书室")
+    admin, school = users["city_admin"], staff_institution(users)
+    venue = public_venue(school, "测试更多的图书室")
     for i in range(10):
-        course = course_make(admin, staff_institution(users), title=f"测试更多课程{i}", state=CourseState.PUBLISHED,
+        course = course_make(admin, school, title=f"测试更多课程{i}", state=CourseState.PUBLISHED,
                              sessions=3, session_date=today() - datetime.timedelta(days=1),
-                             target_groups=["elderly"], venue=venue_make(staff_institution(users)))
+                             target_groups=["elderly"], venue=venue_make(school))
         enrollment_create(actor=resident_user, course=course)
         day = today() + datetime.timedelta(days=i % 7)
         event_make(venue, title=f"测试更多活动{i}", starts=at(day, 9), ends=at(day, 11))
@@ -528,17 +533,26 @@ QUERIES = {None: 1, "resident": 12, "staff": 11, "district_admin": 12, "city_adm
 FIRST = {None: 9, "resident": 24, "staff": 19, "district_admin": 20, "city_admin": 22, "expert": 16}
 
 
+# On the demo city on purpose: the subject is the home page of a full city (its hundreds of courses, events and
+# records behind each part), as the demo's users see it, not a world of the test's own.
+@pytest.fixture
+def demo_resident(db):
+    """A resident of the first street of the demo's 鼓楼区 (where the demo staff member's school is), elderly."""
+    return demo_learner_make(GULOU, name="测试居民", birth=datetime.date(1950, 3, 8), groups=["elderly"])
+
+
 @pytest.mark.parametrize("who", list(QUERIES))
-def test_the_home_page_takes_a_fixed_number_of_queries(users, resident, client_as, django_assert_num_queries, who):
-    user = resident if who == "resident" else users[who] if who else None
-    account_open(actor=None, learner=profile(resident), via="self")
+def test_the_home_page_takes_a_fixed_number_of_queries(users, demo_resident, client_as, django_assert_num_queries,
+                                                       who):
+    user = demo_resident if who == "resident" else users[who] if who else None
+    account_open(actor=None, learner=profile(demo_resident), via="self")
     client = client_as(user)
     cache.clear()
     with django_assert_num_queries(FIRST[who]):
         client.get("/")
     with django_assert_num_queries(QUERIES[who]):
         client.get("/")
-    more_of_everything(users, resident)
+    more_of_everything(users, demo_resident)
     client.get("/")  # the change is built once
 
     with django_assert_num_queries(QUERIES[who]):
@@ -552,13 +566,13 @@ def test_the_home_page_takes_a_fixed_number_of_queries(users, resident, client_a
 
 
 @pytest.mark.parametrize("who", [None, "resident", "staff"])
-def test_a_new_course_shows_on_the_next_home_request(users, resident, client_as, who):
-    user = resident if who == "resident" else users[who] if who else None
+def test_a_new_course_shows_on_the_next_home_request(world, resident, client_as, who):
+    user = resident if who == "resident" else world.user(who)
     client = client_as(user)
     client.get("/")
     before = html(client.get("/"))
 
-    course_make(users["city_admin"], staff_institution(users), title="测试缓存后新开的书法班",
+    course_make(world.city_admin, world.institution, title="测试缓存后新开的书法班",
                 state=CourseState.PUBLISHED, sessions=3, session_date=today() + datetime.timedelta(days=1))
     after = html(client.get("/"))
 
@@ -566,14 +580,14 @@ def test_a_new_course_shows_on_the_next_home_request(users, resident, client_as,
     assert "测试缓存后新开的书法班" in after
 
 
-def test_the_anonymous_home_page_shows_this_years_records_after_the_next_rollup_refresh(users, resident, client_as):
+def test_the_anonymous_home_page_shows_this_years_records_after_the_next_rollup_refresh(world, resident, client_as):
     from learncity.catalog.models import RecordKind, RecordSource
     from learncity.catalog.services import learning_record_create
     from learncity.monitoring.rollups import rollups_refresh
 
     client = client_as(None)
     before = figures(html(client.get("/")))
-    learning_record_create(actor=users["staff"], learner=profile(resident), provider=staff_institution(users),
+    learning_record_create(actor=world.staff, learner=profile(resident), provider=world.institution,
                            kind=RecordKind.COMPLETION, title="测试缓存的结业记录", hours=Decimal("2"), date=today(),
                            source=RecordSource.PAGE, external_id="HOME-CACHE-1")
     cached = figures(html(client.get("/")))
@@ -591,22 +605,22 @@ def figures(page: str) -> dict[str, int]:
     return {key: int(re.sub(r"<[^>]+>|,|\s", "", value)) for key, value in found}
 
 
-def test_signed_in_visitors_never_get_the_cached_anonymous_page(users, client_as):
+def test_signed_in_visitors_never_get_the_cached_anonymous_page(world, client_as):
     client_as(None).get("/")  # cached for anonymous visitors
 
-    page = html(client_as(users["city_admin"]).get("/"))
+    page = html(client_as(world.city_admin).get("/"))
 
     assert 'data-testid="home-todos"' in page
-    assert str(users["city_admin"]) in page
+    assert str(world.city_admin) in page
 
 
 # --- English ----------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("who", [None, "resident", "city_admin"])
-def test_the_home_page_is_complete_in_english(users, resident, client_as, who):
-    user = resident if who == "resident" else users[who] if who else None
-    venue = public_venue(staff_institution(users), "测试双语图书馆")
+def test_the_home_page_is_complete_in_english(world, resident, client_as, who):
+    user = resident if who == "resident" else world.user(who)
+    venue = public_venue(world.institution, "测试双语图书馆")
     day = today() + datetime.timedelta(days=1)
     event = event_make(venue, title="测试英文讲座", title_en="Test lecture in English", starts=at(day, 9),
                        ends=at(day, 11))
@@ -656,7 +670,7 @@ def _data_strings(page: str) -> set[str]:
     return found
 
 
-def test_credits_are_shown_with_the_numbers_filter(users, resident, client_as):
+def test_credits_are_shown_with_the_numbers_filter(world, resident, client_as):
     account, _ = account_open(actor=None, learner=profile(resident), via="self")
     found = credit_selectors.home_credits(actor=resident)
 

@@ -8,6 +8,8 @@ from ninja.openapi.schema import REF_TEMPLATE
 
 from learncity.api import api
 from learncity.core.api_contract import ErrorOut
+from tests.people.factories import account_make
+from tests.places.factories import DAZHOU, place
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
 ERROR = {"$ref": "#/components/schemas/ErrorOut"}
@@ -81,8 +83,8 @@ def test_paging_parameters_are_bounded_in_the_document(client, db):
     assert set(bounded.values()) == {(1, 100_000, 0, 10_000_000)}
 
 
-def test_the_errors_the_api_answers_are_the_declared_schema(client, db, users, api_as):
-    admin = api_as(users["city_admin"])
+def test_the_errors_the_api_answers_are_the_declared_schema(client, db, api_as):
+    admin = api_as(account_make("city_admin", place=place(DAZHOU)))
     answers = [
         client.get("/api/me"),  # 401
         admin.get("/api/places/99999999"),  # 404, a domain error

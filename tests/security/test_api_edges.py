@@ -57,12 +57,14 @@ def _invalid(response, errors: dict) -> dict:
     return body
 
 
-def _institution(users):
-    return users["staff"].role_assignments.get().institution
+@pytest.fixture
+def admin_api(world, api_as):
+    """A client of the API as the city administrator of the tests' own city (tests/portal/world.py)."""
+    return api_as(world.city_admin)
 
 
-def _course(users):
-    return course_make(users["city_admin"], _institution(users), title="边界测试课")
+def _course(world):
+    return course_make(world.city_admin, world.institution, title="边界测试课")
 
 
 # --- null and wrong JSON types ---------------------------------------------------------------------------------
@@ -73,9 +75,9 @@ def _course(users):
     ("name", 5, "类型不对 (Input should be a valid string)"),
     ("is_active", [], "类型不对 (Input should be a valid boolean)"),
 ])
-def test_null_or_a_wrong_type_in_an_institution_patch_is_422_naming_the_field(field, value, message, users,
+def test_null_or_a_wrong_type_in_an_institution_patch_is_422_naming_the_field(field, value, message, world,
                                                                              admin_api, unchanged):
-    institution = _institution(users)
+    institution = world.institution
     nothing_changed = unchanged()
 
     response = _send(admin_api, "PATCH", f"/api/network/institutions/{institution.code}", {field: value})
@@ -86,8 +88,8 @@ def test_null_or_a_wrong_type_in_an_institution_patch_is_422_naming_the_field(fi
 
 
 @pytest.mark.parametrize("field", ["title", "hours", "capacity", "featured"])
-def test_null_in_a_course_patch_is_422_naming_the_field(field, users, admin_api, unchanged):
-    course = _course(users)
+def test_null_in_a_course_patch_is_422_naming_the_field(field, world, admin_api, unchanged):
+    course = _course(world)
     nothing_changed = unchanged()
 
     response = _send(admin_api, "PATCH", f"/api/catalog/courses/{course.pk}", {field: None})
@@ -96,9 +98,9 @@ def test_null_in_a_course_patch_is_422_naming_the_field(field, users, admin_api,
     assert nothing_changed()
 
 
-def test_a_patch_that_leaves_a_field_out_keeps_it(users, admin_api):
+def test_a_patch_that_leaves_a_field_out_keeps_it(world, admin_api):
     # the fields are optional, only not nullable: the refusals above are about null
-    institution = _institution(users)
+    institution = world.institution
 
     response = _send(admin_api, "PATCH", f"/api/network/institutions/{institution.code}", {"phone": "0591-88888888"})
 
@@ -107,8 +109,8 @@ def test_a_patch_that_leaves_a_field_out_keeps_it(users, admin_api):
     assert (institution.phone, response.json()["name"]) == ("0591-88888888", institution.name)
 
 
-def test_null_parent_code_still_means_no_parent(users, admin_api):
-    institution = _institution(users)
+def test_null_parent_code_still_means_no_parent(world, admin_api):
+    institution = world.institution
 
     response = _send(admin_api, "PATCH", f"/api/network/institutions/{institution.code}", {"parent_code": None})
 
@@ -124,11 +126,11 @@ def test_null_parent_code_still_means_no_parent(users, admin_api):
     ("POST", "/api/people/tokens"),
 ])
 @pytest.mark.parametrize("body", [[], [{"name": "x"}], "name", 7, True])
-def test_a_body_that_is_not_an_object_is_422(method, url, body, users, admin_api, unchanged):
-    course = _course(users)
+def test_a_body_that_is_not_an_object_is_422(method, url, body, world, admin_api, unchanged):
+    course = _course(world)
     nothing_changed = unchanged()
 
-    response = _send(admin_api, method, url.format(code=_institution(users).code, pk=course.pk), body)
+    response = _send(admin_api, method, url.format(code=world.institution.code, pk=course.pk), body)
 
     assert response.status_code == 422, response.content.decode()
     error = response.json()
@@ -137,8 +139,8 @@ def test_a_body_that_is_not_an_object_is_422(method, url, body, users, admin_api
     assert nothing_changed()
 
 
-def test_an_array_as_an_all_optional_patch_names_the_body(users, admin_api, unchanged):
-    institution = _institution(users)
+def test_an_array_as_an_all_optional_patch_names_the_body(world, admin_api, unchanged):
+    institution = world.institution
     nothing_changed = unchanged()
 
     response = _send(admin_api, "PATCH", f"/api/network/institutions/{institution.code}", [])
@@ -194,8 +196,8 @@ def test_search_paging_outside_its_bounds_is_422(params, errors, admin_api):
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,<b>x</b>", "ftp://example.com/a",
                                  "http://", " https://example.com", "https://" + "a" * 200 + ".com"])
-def test_an_online_session_url_that_is_not_http_is_refused(url, users, admin_api, unchanged):
-    course = _course(users)
+def test_an_online_session_url_that_is_not_http_is_refused(url, world, admin_api, unchanged):
+    course = _course(world)
     nothing_changed = unchanged()
 
     response = _send(admin_api, "POST", f"/api/catalog/courses/{course.pk}/sessions",
@@ -206,22 +208,22 @@ def test_an_online_session_url_that_is_not_http_is_refused(url, users, admin_api
     assert nothing_changed()
 
 
-def test_the_service_refuses_a_javascript_url_too(users, unchanged):
+def test_the_service_refuses_a_javascript_url_too(world, unchanged):
     # the pages call the service with the form's value: the same rule holds there
-    course = course_make(users["city_admin"], _institution(users), title="线上课", mode=Mode.ONLINE, sessions=0)
+    course = course_make(world.city_admin, world.institution, title="线上课", mode=Mode.ONLINE, sessions=0)
     nothing_changed = unchanged()
 
     with pytest.raises(DomainError) as refused:
-        session_add(actor=users["city_admin"], course=course, date="2031-05-01", start="19:00", end="20:30",
+        session_add(actor=world.city_admin, course=course, date="2031-05-01", start="19:00", end="20:30",
                     online_url="javascript:alert(1)")
 
     assert list(refused.value.errors) == ["online_url"]
     assert nothing_changed()
 
 
-def test_an_https_online_session_url_is_kept(users, admin_api):
-    course = _course(users)
-    venue = venue_make(_institution(users))
+def test_an_https_online_session_url_is_kept(world, admin_api):
+    course = _course(world)
+    venue = venue_make(world.institution)
 
     response = _send(admin_api, "POST", f"/api/catalog/courses/{course.pk}/sessions",
                      {"date": "2031-05-01", "start": "19:00", "end": "20:30", "venue_id": venue.pk,
@@ -233,8 +235,8 @@ def test_an_https_online_session_url_is_kept(users, admin_api):
 
 
 @pytest.mark.parametrize("value", [0, 68400, "19:00:00+08:00", "7pm"])
-def test_a_time_of_day_is_hh_mm_without_a_zone(value, users, admin_api, unchanged):
-    course = _course(users)
+def test_a_time_of_day_is_hh_mm_without_a_zone(value, world, admin_api, unchanged):
+    course = _course(world)
     nothing_changed = unchanged()
 
     response = _send(admin_api, "POST", f"/api/catalog/courses/{course.pk}/sessions",
@@ -246,10 +248,10 @@ def test_a_time_of_day_is_hh_mm_without_a_zone(value, users, admin_api, unchange
 
 # --- failed tokens and keys: 401 whatever the method ---------------------------------------------------------------
 
-def test_a_revoked_provider_key_on_post_is_401_not_a_csrf_refusal(users, unchanged):
-    institution = _institution(users)
-    key, raw = keys.provider_key_create(actor=users["staff"], institution_code=institution.code, name="已撤销")
-    keys.provider_key_revoke(actor=users["staff"], key=key)
+def test_a_revoked_provider_key_on_post_is_401_not_a_csrf_refusal(world, unchanged):
+    institution = world.institution
+    key, raw = keys.provider_key_create(actor=world.staff, institution_code=institution.code, name="已撤销")
+    keys.provider_key_revoke(actor=world.staff, key=key)
     client = Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {raw}"})
     nothing_changed = unchanged()
 
@@ -261,13 +263,13 @@ def test_a_revoked_provider_key_on_post_is_401_not_a_csrf_refusal(users, unchang
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
-def test_a_revoked_personal_token_is_401_on_every_method(method, users, unchanged):
-    row, token = api_token_create(actor=users["city_admin"], name="将撤销")
-    api_token_revoke(actor=users["city_admin"], token=row)
+def test_a_revoked_personal_token_is_401_on_every_method(method, world, unchanged):
+    row, token = api_token_create(actor=world.city_admin, name="将撤销")
+    api_token_revoke(actor=world.city_admin, token=row)
     client = Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {token}"})
     nothing_changed = unchanged()
 
-    response = _send(client, method, f"/api/network/institutions/{_institution(users).code}", {"name": "改名"})
+    response = _send(client, method, f"/api/network/institutions/{world.institution.code}", {"name": "改名"})
 
     assert response.status_code in (401, 405)
     if method == "PATCH":
@@ -277,8 +279,8 @@ def test_a_revoked_personal_token_is_401_on_every_method(method, users, unchange
     assert nothing_changed()
 
 
-def test_a_signed_in_session_that_also_sends_a_bad_token_is_401(users, client_as, unchanged):
-    client = client_as(users["city_admin"])
+def test_a_signed_in_session_that_also_sends_a_bad_token_is_401(world, client_as, unchanged):
+    client = client_as(world.city_admin)
     nothing_changed = unchanged()
 
     response = client.get("/api/me", headers={"Authorization": "Bearer lc_0000000000_not-a-real-token"})

@@ -1,6 +1,7 @@
 """Formula injection: a provider's row, a course or a community named like a formula comes back in every
 spreadsheet and CSV we hand out as quoted text, never a live formula; and nothing in the code writes a workbook or
-a CSV except through core/documents/ (its one writer, sheets.py)."""
+a CSV except through core/documents/ (its one writer, sheets.py). The files are asked for in the tests' own city
+(tests/portal/world.py): 达州市."""
 
 import ast
 import io
@@ -17,8 +18,9 @@ from learncity.intake import services as intake
 from learncity.intake.models import ImportJob
 from learncity.places.models import Place
 from learncity.places.services import community_create
-from tests.catalog.factories import GULOU, TERM, course_make, staff_institution
-from tests.intake.files import adults, csv_file, record
+from tests.catalog.factories import TERM, course_make
+from tests.intake.files import csv_file, record
+from tests.people.factories import learner_make
 
 SRC = Path(learncity.__file__).resolve().parent
 
@@ -90,11 +92,10 @@ def test_csv_cells_are_quoted_like_spreadsheet_cells():
 # --- every file we hand out ---------------------------------------------------------------------------------------
 
 
-def test_the_intake_error_report_quotes_a_providers_formula(users, client_as, settings, tmp_path):
+def test_the_intake_error_report_quotes_a_providers_formula(world, client_as, settings, tmp_path):
     settings.LEARNCITY_INTAKE_DIR = tmp_path / "intake"
-    staff = users["staff"]
-    school = staff.role_assignments.get().institution
-    people = adults(2)
+    staff, school = world.staff, world.institution
+    people = [world.learner_profile, learner_make(world.street)]
     rows = [record(people[0], "F-1", name=HYPERLINK, title=DDE),
             record(people[1], "F-2", title="\t=1+1", hours="-5")]
     c = client_as(staff)
@@ -111,28 +112,28 @@ def test_the_intake_error_report_quotes_a_providers_formula(users, client_as, se
     assert not values & {HYPERLINK, DDE, "\t=1+1"}
 
 
-def test_a_course_roster_quotes_a_formula_in_a_course_title(users, client_as):
-    course = course_make(users["staff"], staff_institution(users), title=HYPERLINK, state="published")
-    response = client_as(users["staff"]).get(f"/learn/manage/courses/{course.pk}/roster.xlsx")
+def test_a_course_roster_quotes_a_formula_in_a_course_title(world, client_as):
+    course = course_make(world.staff, world.institution, title=HYPERLINK, state="published")
+    response = client_as(world.staff).get(f"/learn/manage/courses/{course.pk}/roster.xlsx")
     assert response.status_code == 200
     _assert_no_formula(response.content)
     assert _cells(response.content)[0].value == "'" + HYPERLINK
 
 
-def test_the_timetable_guide_quotes_a_formula_in_a_course_title(users, client_as):
-    course_make(users["staff"], staff_institution(users), title="@SUM(1+1)", state="published", kind="community")
-    response = client_as(users["learner"]).get(f"/learn/timetable/?district={GULOU}&term={TERM}&format=xlsx")
+def test_the_timetable_guide_quotes_a_formula_in_a_course_title(world, client_as):
+    course_make(world.staff, world.institution, title="@SUM(1+1)", state="published", kind="community")
+    response = client_as(world.learner).get(f"/learn/timetable/?district={world.district.code}&term={TERM}&format=xlsx")
     assert response.status_code == 200
     _assert_no_formula(response.content)
     values = {c.value for c in _cells(response.content)}
     assert "'@SUM(1+1)" in values and "@SUM(1+1)" not in values
 
 
-def test_a_monitoring_export_quotes_a_formula_in_a_community_name(users, client_as):
-    street = Place.objects.filter(code__startswith="350102", level=4).order_by("code").first()
-    community_create(actor=users["city_admin"], parent_code=street.code, code=street.code + "999",
+def test_a_monitoring_export_quotes_a_formula_in_a_community_name(world, client_as):
+    street = world.street
+    community_create(actor=world.city_admin, parent_code=street.code, code=street.code + "999",
                      name=" " + DDE)
-    response = client_as(users["city_admin"]).get(
+    response = client_as(world.city_admin).get(
         f"/monitor/export/drilldown.xlsx?indicator=CE-PART&place={street.pk}")
     assert response.status_code == 200
     _assert_no_formula(response.content)
@@ -141,8 +142,8 @@ def test_a_monitoring_export_quotes_a_formula_in_a_community_name(users, client_
     assert names[0].lstrip("' ").startswith(DDE)
 
 
-def test_the_intake_csv_template_is_written_by_the_safe_writer(client_as, users):
-    response = client_as(users["staff"]).get("/intake/template.csv")
+def test_the_intake_csv_template_is_written_by_the_safe_writer(client_as, world):
+    response = client_as(world.staff).get("/intake/template.csv")
     assert response.status_code == 200
     assert response.content.startswith("\ufeff".encode())
     assert intake.template_csv() == response.content

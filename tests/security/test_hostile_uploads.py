@@ -2,7 +2,8 @@
 files just over the byte limit on every upload route, hidden sheets, UTF-16 without a byte-order mark. A refused
 file says what is wrong, and nothing is written: no job, no rows, no file left in the intake folder.
 
-(Memory and time are measured by `learncity bench uploads`, not here.)"""
+(Memory and time are measured by `learncity bench uploads`, not here.) The uploads are made in the tests' own city
+(tests/portal/world.py): 达州市, its staff member's school, its learner's records."""
 
 import base64
 import html
@@ -25,7 +26,8 @@ from learncity.intake.models import ImportJob, JobStatus, StagedRow
 from learncity.intake.pipeline import HEADERS
 from learncity.monitoring.models import Target
 from learncity.places.models import Place, Population
-from tests.intake.files import adults, csv_file, record, table
+from tests.intake.files import csv_file, record, table
+from tests.places.factories import DAZHOU
 from tests.security.xlsx_parts import empty_rows, rows_xml, shared_strings_bomb, xlsx
 
 TARGET_HEADERS = ["指标代码", "区划代码", "期间", "目标值"]
@@ -95,14 +97,14 @@ EMPTY_RUN_MESSAGE = ("工作表「Sheet1」从第 2 行起有超过 10,000 行�
 
 # --- decompression bombs -----------------------------------------------------------------------------------------
 
-def test_a_shared_strings_bomb_is_refused_by_the_targets_import_before_it_is_parsed(users, api_as, client_as):
+def test_a_shared_strings_bomb_is_refused_by_the_targets_import_before_it_is_parsed(world, api_as, client_as):
     bomb = shared_strings_bomb(TARGET_HEADERS)
     assert len(bomb) < 10_000 and zipfile.ZipFile(io.BytesIO(bomb)).getinfo("xl/sharedStrings.xml").file_size > 2e6
     before = state()
 
-    api = api_as(users["city_admin"]).post("/api/monitoring/targets/import",
+    api = api_as(world.city_admin).post("/api/monitoring/targets/import",
                                            {"file": SimpleUploadedFile("目标.xlsx", bomb)})
-    page = client_as(users["city_admin"]).post("/monitor/targets/",
+    page = client_as(world.city_admin).post("/monitor/targets/",
                                                {"action": "import", "file": SimpleUploadedFile("目标.xlsx", bomb)})
 
     assert refusal(api) == [ratio_message(bomb, "目标.xlsx")]
@@ -110,9 +112,8 @@ def test_a_shared_strings_bomb_is_refused_by_the_targets_import_before_it_is_par
     assert state() == before
 
 
-def test_a_shared_strings_bomb_sent_to_the_intake_makes_no_job_and_leaves_no_file(users, api_as, client_as):
-    staff = users["staff"]
-    school = staff.role_assignments.get().institution
+def test_a_shared_strings_bomb_sent_to_the_intake_makes_no_job_and_leaves_no_file(world, api_as, client_as):
+    staff, school = world.staff, world.institution
     bomb = shared_strings_bomb(INTAKE_HEADERS)
     before = state()
 
@@ -126,14 +127,14 @@ def test_a_shared_strings_bomb_sent_to_the_intake_makes_no_job_and_leaves_no_fil
     assert state() == before and intake_files() == []
 
 
-def test_a_spreadsheet_expanding_past_the_limit_is_refused_saying_both_sizes(users, api_as, settings):
+def test_a_spreadsheet_expanding_past_the_limit_is_refused_saying_both_sizes(world, api_as, settings):
     settings.LEARNCITY_MAX_EXPANDED_BYTES = 50_000
-    data = xlsx([("Sheet1", "visible", rows_xml([TARGET_HEADERS] + [["CE-PART", "350100", "2026", 40]] * 1000))])
+    data = xlsx([("Sheet1", "visible", rows_xml([TARGET_HEADERS] + [["CE-PART", DAZHOU, "2026", 40]] * 1000))])
     expanded = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
     assert expanded > 50_000
     before = state()
 
-    response = api_as(users["city_admin"]).post("/api/places/population/import",
+    response = api_as(world.city_admin).post("/api/places/population/import",
                                                 {"file": SimpleUploadedFile("人口.xlsx", data)})
 
     assert refusal(response) == [f"文件「人口.xlsx」解压后共 {expanded / 1024:.1f} KB，超过上限 48.8 KB，未接收。"
@@ -141,13 +142,13 @@ def test_a_spreadsheet_expanding_past_the_limit_is_refused_saying_both_sizes(use
     assert state() == before
 
 
-def test_an_entry_in_another_compression_method_is_refused(users, api_as):
+def test_an_entry_in_another_compression_method_is_refused(world, api_as):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_BZIP2) as z:
         z.writestr("xl/worksheets/sheet1.xml", "<worksheet/>")
     before = state()
 
-    response = api_as(users["city_admin"]).post("/api/monitoring/targets/import",
+    response = api_as(world.city_admin).post("/api/monitoring/targets/import",
                                                 {"file": SimpleUploadedFile("目标.xlsx", buf.getvalue())})
 
     assert refusal(response) == ["文件「目标.xlsx」中的「xl/worksheets/sheet1.xml」使用了不支持的压缩方式（12），未接收。"
@@ -187,23 +188,23 @@ def test_xml_entity_bombs_are_refused_by_defusedxml():
 
 # --- a million empty rows ------------------------------------------------------------------------------------------
 
-def test_a_run_of_empty_rows_is_refused_by_the_targets_import_without_walking_the_rest(users, api_as):
-    data = empty_rows(TARGET_HEADERS, 10_001, then=["CE-PART", "350100", "2026", 40])
+def test_a_run_of_empty_rows_is_refused_by_the_targets_import_without_walking_the_rest(world, api_as):
+    data = empty_rows(TARGET_HEADERS, 10_001, then=["CE-PART", DAZHOU, "2026", 40])
     assert len(data) < 100_000
     before = state()
 
-    response = api_as(users["city_admin"]).post("/api/monitoring/targets/import",
+    response = api_as(world.city_admin).post("/api/monitoring/targets/import",
                                                 {"file": SimpleUploadedFile("目标.xlsx", data)})
 
     assert refusal(response) == [EMPTY_RUN_MESSAGE]
     assert state() == before
 
 
-def test_fewer_empty_rows_are_skipped_and_the_row_after_them_is_read(users, api_as):
-    data = empty_rows(TARGET_HEADERS, 10_000, then=["ELDER-PART", "350100", "2029", 40])
+def test_fewer_empty_rows_are_skipped_and_the_row_after_them_is_read(world, api_as):
+    data = empty_rows(TARGET_HEADERS, 10_000, then=["ELDER-PART", DAZHOU, "2029", 40])
     before = Target.objects.count()
 
-    response = api_as(users["city_admin"]).post("/api/monitoring/targets/import",
+    response = api_as(world.city_admin).post("/api/monitoring/targets/import",
                                                 {"file": SimpleUploadedFile("目标.xlsx", data)})
 
     assert (response.status_code, response.json()) == (200, {"imported": 1})
@@ -211,10 +212,9 @@ def test_fewer_empty_rows_are_skipped_and_the_row_after_them_is_read(users, api_
 
 
 def test_a_run_of_empty_rows_sent_to_the_intake_rejects_its_job_with_nothing_written(
-        users, api_as, django_capture_on_commit_callbacks):
-    staff = users["staff"]
-    school = staff.role_assignments.get().institution
-    data = empty_rows(INTAKE_HEADERS, 10_001, then=table([record(adults(1)[0], "EMPTY-1")])[1])
+        world, api_as, django_capture_on_commit_callbacks):
+    staff, school = world.staff, world.institution
+    data = empty_rows(INTAKE_HEADERS, 10_001, then=table([record(world.learner_profile, "EMPTY-1")])[1])
     records = LearningRecord.objects.filter(provider=school).count()
 
     response = api_as(staff).post("/api/intake/jobs", {"file": SimpleUploadedFile("记录.xlsx", data),
@@ -267,14 +267,14 @@ ROUTES = {
 
 
 @pytest.mark.parametrize("route", ROUTES)
-def test_a_file_one_byte_over_the_limit_is_refused_on_every_upload_route(route, users, client_as, api_as,
+def test_a_file_one_byte_over_the_limit_is_refused_on_every_upload_route(route, world, client_as, api_as,
                                                                           settings):
     who, setting, name, is_api, send = ROUTES[route]
     setattr(settings, setting, 1000)
     content = (PDF if name.endswith(".pdf") else "区划代码,名称\n".encode()).ljust(1001, b" ")
     assert len(content) == 1001
-    school = users["staff"].role_assignments.get().institution
-    client = RawBodies((api_as if is_api else client_as)(users[who]))
+    school = world.institution
+    client = RawBodies((api_as if is_api else client_as)(world.user(who)))
     before = state()
 
     response = send(client, Named(name, content), school)
@@ -291,13 +291,13 @@ def test_a_file_one_byte_over_the_limit_is_refused_on_every_upload_route(route, 
 
 # --- hidden sheets -----------------------------------------------------------------------------------------------
 
-def test_a_hidden_active_first_sheet_is_refused_naming_the_sheets(users, api_as):
-    data = xlsx([("说明", "hidden", rows_xml([TARGET_HEADERS, ["CE-PART", "350100", "2026", 40]])),
-                 ("目标", "visible", rows_xml([TARGET_HEADERS, ["CE-PART", "350100", "2026", 41]])),
+def test_a_hidden_active_first_sheet_is_refused_naming_the_sheets(world, api_as):
+    data = xlsx([("说明", "hidden", rows_xml([TARGET_HEADERS, ["CE-PART", DAZHOU, "2026", 40]])),
+                 ("目标", "visible", rows_xml([TARGET_HEADERS, ["CE-PART", DAZHOU, "2026", 41]])),
                  ("备用", "veryHidden", rows_xml([TARGET_HEADERS]))], active=0)
     before = state()
 
-    response = api_as(users["city_admin"]).post("/api/monitoring/targets/import",
+    response = api_as(world.city_admin).post("/api/monitoring/targets/import",
                                                 {"file": SimpleUploadedFile("目标.xlsx", data)})
 
     assert refusal(response) == [
@@ -306,13 +306,13 @@ def test_a_hidden_active_first_sheet_is_refused_naming_the_sheets(users, api_as)
     assert state() == before
 
 
-def test_a_hidden_sheet_beside_the_visible_active_one_is_not_read(users, api_as):
+def test_a_hidden_sheet_beside_the_visible_active_one_is_not_read(world, api_as):
     # Given a hidden first sheet whose row would be refused (an unknown indicator), and the visible active sheet
-    data = xlsx([("草稿", "hidden", rows_xml([TARGET_HEADERS, ["NO-SUCH", "350100", "2026", 40]])),
-                 ("目标", "visible", rows_xml([TARGET_HEADERS, ["ELDER-PART", "350100", "2031", 42]]))], active=1)
+    data = xlsx([("草稿", "hidden", rows_xml([TARGET_HEADERS, ["NO-SUCH", DAZHOU, "2026", 40]])),
+                 ("目标", "visible", rows_xml([TARGET_HEADERS, ["ELDER-PART", DAZHOU, "2031", 42]]))], active=1)
     before = Target.objects.count()
 
-    response = api_as(users["city_admin"]).post("/api/monitoring/targets/import",
+    response = api_as(world.city_admin).post("/api/monitoring/targets/import",
                                                 {"file": SimpleUploadedFile("目标.xlsx", data)})
 
     assert (response.status_code, response.json()) == (200, {"imported": 1})
@@ -320,11 +320,10 @@ def test_a_hidden_sheet_beside_the_visible_active_one_is_not_read(users, api_as)
     assert Target.objects.filter(indicator__code="ELDER-PART", value=42).exists()
 
 
-def test_the_intake_reads_the_visible_active_sheet_and_refuses_a_hidden_one(users, api_as,
+def test_the_intake_reads_the_visible_active_sheet_and_refuses_a_hidden_one(world, api_as,
                                                                            django_capture_on_commit_callbacks):
-    staff = users["staff"]
-    school = staff.role_assignments.get().institution
-    person = adults(1)[0]
+    staff, school = world.staff, world.institution
+    person = world.learner_profile
     visible = rows_xml(table([record(person, "SHEET-VISIBLE")]))
     hidden = rows_xml(table([record(person, "SHEET-HIDDEN")]))
     api = api_as(staff)
@@ -351,23 +350,22 @@ def test_the_intake_reads_the_visible_active_sheet_and_refuses_a_hidden_one(user
 # --- UTF-16 without a byte-order mark --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
-def test_a_utf16_csv_without_a_byte_order_mark_is_read_as_utf16(encoding, users, api_as):
-    data = "区划代码,年份,常住人口\n350102001,2032,1800\n".encode(encoding)
+def test_a_utf16_csv_without_a_byte_order_mark_is_read_as_utf16(encoding, world, api_as):
+    data = f"区划代码,年份,常住人口\n{world.street.code},2032,1800\n".encode(encoding)
     assert not data.startswith((b"\xff\xfe", b"\xfe\xff"))
 
-    response = api_as(users["city_admin"]).post("/api/places/population/import",
+    response = api_as(world.city_admin).post("/api/places/population/import",
                                                 {"file": SimpleUploadedFile("人口.csv", data)})
 
     assert (response.status_code, response.json()) == (200, {
         "rows": 1, "created": 1, "updated": 0, "unchanged": 0, "encoding": LABELS[encoding], "format": "csv"})
-    assert Population.objects.get(place__code="350102001", year=2032).total == 1800
+    assert Population.objects.get(place=world.street, year=2032).total == 1800
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
-def test_the_intake_reads_a_utf16_csv_without_a_byte_order_mark(encoding, users, api_as):
-    staff = users["staff"]
-    school = staff.role_assignments.get().institution
-    data = csv_file([record(adults(1)[0], f"U16-{encoding}")], encoding=encoding)
+def test_the_intake_reads_a_utf16_csv_without_a_byte_order_mark(encoding, world, api_as):
+    staff, school = world.staff, world.institution
+    data = csv_file([record(world.learner_profile, f"U16-{encoding}")], encoding=encoding)
 
     response = api_as(staff).post("/api/intake/jobs", {"file": SimpleUploadedFile("记录.csv", data),
                                                        "institution_code": school.code})
@@ -377,11 +375,11 @@ def test_the_intake_reads_a_utf16_csv_without_a_byte_order_mark(encoding, users,
     assert job.message.endswith(f"文件编码：{LABELS[encoding]}。")
 
 
-def test_broken_utf16_is_refused_saying_utf16_never_gbk(users, api_as):
-    data = "区划代码,年份,常住人口\n350102001,2032,1800\n".encode("utf-16-le") + b"\x00\xd8"  # a lone surrogate
+def test_broken_utf16_is_refused_saying_utf16_never_gbk(world, api_as):
+    data = f"区划代码,年份,常住人口\n{world.street.code},2032,1800\n".encode("utf-16-le") + b"\x00\xd8"  # a lone surrogate
     before = state()
 
-    response = api_as(users["city_admin"]).post("/api/places/population/import",
+    response = api_as(world.city_admin).post("/api/places/population/import",
                                                 {"file": SimpleUploadedFile("人口.csv", data)})
 
     message = refusal(response)[0]

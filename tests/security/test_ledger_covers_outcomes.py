@@ -32,18 +32,23 @@ from learncity.creditbank.models import (
     Outcome,
     RecognitionMethod,
     StandardVersion,
-    VersionStatus,
 )
 from learncity.people.models import LearnerProfile, RoleAssignment, User
 from tests.creditbank.factories import (
     completion,
     drop_append_only_triggers,
     institution_of,
-    resident,
 )
 from tests.creditbank.factories import ledger_verify_command as command
+from tests.security.credit_world import course_standard_make, course_version, resident_make
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _course_standard(world_built):
+    """The course standard of the tests' own city (tests/security/credit_world.py), its school accredited."""
+    course_standard_make(world_built)
 
 FORGERY = "UPDATE creditbank_outcome SET credits = 40, title = '伪造成果' WHERE id = %s"
 OUTCOME_ALTERED = "记录所记的学习成果与记账时不一致（成果被改动或删除）"
@@ -53,11 +58,12 @@ OUTCOMES_DIFFER = "该账户的部分学习成果与其账本记录不一致（�
 
 
 @pytest.fixture
-def recognised(users):
-    """A resident's new account with two outcomes recognised one by one (1 and 2 credits under CE-COURSE)."""
-    learner = resident(3)
-    completion(users["staff"], learner, hours="16")
-    completion(users["staff"], learner, hours="32")
+def recognised(world):
+    """A resident's new account with two outcomes recognised one by one (1 and 2 credits under the course
+    standard of the tests' own city, tests/security/credit_world.py)."""
+    learner = resident_make(world)
+    completion(world.staff, learner, hours="16")
+    completion(world.staff, learner, hours="32")
     account = LearningAccount.objects.get(learner=learner)
     outcomes = list(Outcome.objects.filter(account=account).order_by("pk"))
     assert [o.credits for o in outcomes] == [Decimal("1.00"), Decimal("2.00")]
@@ -167,17 +173,17 @@ def test_the_standard_version_a_transcript_names_is_covered(recognised):
     assert by_both_paths([account.pk]) == [expected, expected]
 
 
-def test_the_verification_page_says_the_transcripts_outcomes_no_longer_match_the_ledger(recognised, users,
+def test_the_verification_page_says_the_transcripts_outcomes_no_longer_match_the_ledger(recognised, world,
                                                                                        client_as):
     account, (_, second) = recognised
-    before = services.transcript_issue(actor=users["city_admin"], account=account)
+    before = services.transcript_issue(actor=world.city_admin, account=account)
     anyone = client_as(None)
     assert verdict(anyone, before.token) == ("1", [])
 
     drop_append_only_triggers()
     with connection.cursor() as cur:
         cur.execute(FORGERY, [second.pk])
-    after = services.transcript_issue(actor=users["city_admin"], account=account)  # states the forgery …
+    after = services.transcript_issue(actor=world.city_admin, account=account)  # states the forgery …
     stated = [o for c in after.content["classes"] for y in c["years"] for o in y["outcomes"]]
     assert ("伪造成果", "40.00") in [(o["title"], o["credits"]) for o in stated]
 
@@ -189,9 +195,9 @@ def test_the_verification_page_says_the_transcripts_outcomes_no_longer_match_the
 
 # --- outcomes recognised in bulk are covered the same way -------------------------------------------------------
 
-def test_outcomes_recognised_in_bulk_are_covered_and_a_forged_one_is_found(users):
-    learner = resident(5)
-    school = institution_of(users["staff"])
+def test_outcomes_recognised_in_bulk_are_covered_and_a_forged_one_is_found(world):
+    learner = resident_make(world)
+    school = institution_of(world.staff)
     day = timezone.localdate() - datetime.timedelta(days=5)
     LearningRecord.objects.bulk_create([
         LearningRecord(learner=learner, provider=school, kind=RecordKind.COMPLETION, course_kind="community",
@@ -225,14 +231,14 @@ def _v1_hash(prev: str, account_id: int, seq: int, credit_class: str, amount: st
 
 
 @pytest.fixture
-def history(users):
+def history(world):
     """An account with two entries written before the migration (chain version 1, as the old code wrote them),
     then one recognised now (version 2)."""
-    staff = users["staff"]
-    learner = resident(6)
+    staff = world.staff
+    learner = resident_make(world)
     account, _ = services.account_open(actor=staff, learner=learner, via=OpenedVia.AUTO,
                                        institution=institution_of(staff))
-    version = StandardVersion.objects.get(standard__code="CE-COURSE", status=VersionStatus.ACTIVE)
+    version = course_version()
     prev, when = GENESIS, datetime.datetime(2024, 3, 1, 8, 30, 15, 123456, tzinfo=datetime.UTC)
     for seq in (1, 2):
         outcome = Outcome.objects.create(
@@ -257,10 +263,10 @@ def test_entries_of_chain_version_1_still_verify_and_new_ones_are_version_2(hist
     assert by_both_paths([history.pk]) == [[], []]
 
 
-def test_an_entry_taken_back_to_version_1_is_reported(history, users):
+def test_an_entry_taken_back_to_version_1_is_reported(history, world):
     # given a fourth entry (version 2, after the third), then rewritten as version 1 — which covers no outcome —
     # with its hash and the account's head recomputed to match, and its outcome forged
-    completion(users["staff"], history.learner, hours="16")
+    completion(world.staff, history.learner, hours="16")
     last = LedgerEntry.objects.get(account=history, seq=4)
     digest = _v1_hash(last.prev_hash, history.pk, 4, last.credit_class, ledger.amount_text(last.amount), last.reason,
                       last.outcome_id, last.created_at, last.actor_id)
@@ -275,8 +281,8 @@ def test_an_entry_taken_back_to_version_1_is_reported(history, users):
     assert by_both_paths([history.pk]) == [expected, expected]
 
 
-def test_a_version_2_entry_taken_back_to_version_1_before_the_head_breaks_the_next_link(history, users):
-    completion(users["staff"], history.learner, hours="16")
+def test_a_version_2_entry_taken_back_to_version_1_before_the_head_breaks_the_next_link(history, world):
+    completion(world.staff, history.learner, hours="16")
     third, fourth = (LedgerEntry.objects.get(account=history, seq=seq) for seq in (3, 4))
     digest = _v1_hash(third.prev_hash, history.pk, 3, third.credit_class, ledger.amount_text(third.amount),
                       third.reason, third.outcome_id, third.created_at, third.actor_id)
@@ -299,13 +305,13 @@ def test_an_entry_of_an_unknown_version_is_reported_as_altered(history):
 
 # --- a correction ------------------------------------------------------------------------------------------------
 
-def test_a_correction_is_a_reversal_and_a_new_outcome_and_the_outcome_row_is_never_edited(recognised, users):
+def test_a_correction_is_a_reversal_and_a_new_outcome_and_the_outcome_row_is_never_edited(recognised, world):
     account, (first, second) = recognised
     before = row(second)
     original = recognition_of(second)
 
-    reversal = services.outcome_reverse(actor=users["city_admin"], outcome=second, reason="学时登记有误")
-    record = completion(users["staff"], account.learner, hours="48")
+    reversal = services.outcome_reverse(actor=world.city_admin, outcome=second, reason="学时登记有误")
+    record = completion(world.staff, account.learner, hours="48")
     corrected = Outcome.objects.get(learning_record=record)
 
     assert row(second) == before
@@ -332,7 +338,7 @@ def run_the_upgrade() -> None:
 def _write_v1(account: LearningAccount, staff, outcomes: list[bool], start: int = 0) -> list[LedgerEntry]:
     """Entries of 1 credit written as before migration 0007 (chain version 1), each recording a new outcome or
     none, and the account's head and balance moved to match."""
-    version = StandardVersion.objects.get(standard__code="CE-COURSE", status=VersionStatus.ACTIVE)
+    version = course_version()
     prev, when = GENESIS, datetime.datetime(2024, 3, 1, 8, 30, 15, 123456, tzinfo=datetime.UTC)
     entries = []
     for seq, with_outcome in enumerate(outcomes, start=1):
@@ -357,13 +363,13 @@ def _write_v1(account: LearningAccount, staff, outcomes: list[bool], start: int 
 
 
 @pytest.fixture
-def upgraded(users):
+def upgraded(world):
     """Before the upgrade: an account whose version 1 entries record two outcomes (and one that records none),
     one whose version 1 entry records none, and one with version 2 entries only. Then migration 0008's function."""
-    staff = users["staff"]
+    staff = world.staff
     accounts = []
-    for n in (7, 8, 9):
-        account, _ = services.account_open(actor=staff, learner=resident(n), via=OpenedVia.AUTO,
+    for _ in range(3):
+        account, _ = services.account_open(actor=staff, learner=resident_make(world), via=OpenedVia.AUTO,
                                            institution=institution_of(staff))
         accounts.append(account)
     old, bare, new = accounts
@@ -418,10 +424,10 @@ def test_the_upgrade_run_twice_appends_nothing_the_second_time(upgraded):
 
 
 @pytest.mark.parametrize("sql", [FORGERY, "DELETE FROM creditbank_outcome WHERE id = %s"], ids=["forged", "deleted"])
-def test_a_forged_or_deleted_outcome_recorded_before_the_upgrade_is_found_at_the_checkpoint(upgraded, users,
+def test_a_forged_or_deleted_outcome_recorded_before_the_upgrade_is_found_at_the_checkpoint(upgraded, world,
                                                                                            client_as, sql):
     account, (first, _) = upgraded.old, upgraded.outcomes
-    issued = services.transcript_issue(actor=users["city_admin"], account=account)
+    issued = services.transcript_issue(actor=world.city_admin, account=account)
     anyone = client_as(None)
     assert verdict(anyone, issued.token) == ("1", [])
     checkpoint = checkpoint_of(account)
@@ -490,11 +496,11 @@ def test_the_ledger_page_shows_the_checkpoint_with_its_label_and_0_credits(upgra
     assert cells[:4] == ["4", "账本升级：此前记录的学习成果纳入校验", "非学历培训", "0"]
 
 
-def test_the_upgrade_goes_a_batch_of_accounts_at_a_time(users):
-    staff = users["staff"]
+def test_the_upgrade_goes_a_batch_of_accounts_at_a_time(world):
+    staff = world.staff
     accounts = []
-    for n in (11, 12, 13):
-        account, _ = services.account_open(actor=staff, learner=resident(n), via=OpenedVia.AUTO,
+    for _ in range(3):
+        account, _ = services.account_open(actor=staff, learner=resident_make(world), via=OpenedVia.AUTO,
                                            institution=institution_of(staff))
         accounts.append(account)
     for account, outcomes in zip(accounts, ([True], [False, True, True], [False]), strict=True):

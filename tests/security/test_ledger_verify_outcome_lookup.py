@@ -21,12 +21,18 @@ from learncity.creditbank.models import (
     RecognitionMethod,
     Standard,
     StandardVersion,
-    VersionStatus,
 )
 from learncity.creditbank.services import account_open
-from tests.creditbank.factories import completion, drop_append_only_triggers, institution_of, resident
+from tests.creditbank.factories import completion, drop_append_only_triggers, institution_of
+from tests.security.credit_world import course_standard_make, course_version, resident_make
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _course_standard(world_built):
+    """The course standard of the tests' own city (tests/security/credit_world.py), its school accredited."""
+    course_standard_make(world_built)
 
 OUTCOME_ALTERED = "记录所记的学习成果与记账时不一致（成果被改动或删除）"
 POSTGRES_ONLY = pytest.mark.skipif(connection.vendor != "postgresql", reason="the page statement is PostgreSQL's")
@@ -53,10 +59,12 @@ def python_hash(outcome: Outcome) -> str:
         recognised_at=o.recognised_at, recognised_by_id=o.recognised_by_id))
 
 
-def recorded(staff, *, title: str, basis: str, recognised_at: datetime.datetime, score=None) -> tuple:
+def recorded(world, *, title: str, basis: str, recognised_at: datetime.datetime, score=None) -> tuple:
     """A new account with one outcome written as given and its recognition appended (chain version 2)."""
-    account, _ = account_open(actor=staff, learner=resident(40), via=OpenedVia.AUTO, institution=institution_of(staff))
-    version = StandardVersion.objects.get(standard__code="CE-COURSE", status=VersionStatus.ACTIVE)
+    staff = world.staff
+    account, _ = account_open(actor=staff, learner=resident_make(world), via=OpenedVia.AUTO,
+                              institution=institution_of(staff))
+    version = course_version()
     outcome = Outcome.objects.create(
         account=account, standard_version=version, method=RecognitionMethod.AUTO, title=title,
         provider=institution_of(staff), provider_name=institution_of(staff).name, date=recognised_at.date(),
@@ -73,18 +81,18 @@ def recorded(staff, *, title: str, basis: str, recognised_at: datetime.datetime,
     ("引号 ' 与 \" 与 \\", "分隔\x1f符 与 4:冒号", None),
     ("", "空标题", Decimal("0")),
 ], ids=["printf-signs", "quotes-separators", "empty-title"])
-def test_outcome_text_with_percent_signs_quotes_and_separators_hashes_as_in_python_and_verifies(users, title, basis,
+def test_outcome_text_with_percent_signs_quotes_and_separators_hashes_as_in_python_and_verifies(world, title, basis,
                                                                                                score):
-    account, outcome = recorded(users["staff"], title=title, basis=basis, score=score,
+    account, outcome = recorded(world, title=title, basis=basis, score=score,
                                 recognised_at=datetime.datetime(2025, 5, 6, 7, 8, 9, 123456, tzinfo=datetime.UTC))
     entry = LedgerEntry.objects.get(account=account)
     assert entry.outcome_hash == ledger.outcome_hashes([outcome.pk])[outcome.pk] == python_hash(outcome)
     assert by_both_paths([account.pk]) == [[], []]
 
 
-def test_an_outcome_and_an_entry_on_the_second_exactly_verify(users):
+def test_an_outcome_and_an_entry_on_the_second_exactly_verify(world):
     # given an outcome recognised at a whole second (SQLite keeps it without the fraction) …
-    account, outcome = recorded(users["staff"], title="整秒", basis="整秒的认定",
+    account, outcome = recorded(world, title="整秒", basis="整秒的认定",
                                 recognised_at=datetime.datetime(2025, 1, 2, 3, 4, 5, tzinfo=datetime.UTC))
     assert ledger.outcome_hashes([outcome.pk])[outcome.pk] == python_hash(outcome)
     # … and its entry's time moved to a whole second, with its hash and the head recomputed as the ledger would
@@ -101,8 +109,8 @@ def test_an_outcome_and_an_entry_on_the_second_exactly_verify(users):
     assert by_both_paths([account.pk]) == [[], []]
 
 
-def test_an_entry_time_in_a_form_django_never_writes_is_read_as_the_same_instant(users):
-    account, _ = recorded(users["staff"], title="时间格式", basis="时间格式的认定",
+def test_an_entry_time_in_a_form_django_never_writes_is_read_as_the_same_instant(world):
+    account, _ = recorded(world, title="时间格式", basis="时间格式的认定",
                                 recognised_at=datetime.datetime(2025, 1, 2, 3, 4, 5, 6, tzinfo=datetime.UTC))
     entry = LedgerEntry.objects.get(account=account)
 
@@ -125,10 +133,11 @@ def _entries_of(version_id: int) -> list[tuple]:
         chain=2, outcome__standard_version_id=version_id).order_by("account_id", "seq")]
 
 
-def test_each_version_is_checked_against_its_own_text_over_the_whole_ledger(users):
-    # given the demo city's ledger, with entries of outcomes under CE-COURSE's active version and under others
-    completion(users["staff"], resident(41), hours="32")
-    version = StandardVersion.objects.get(standard__code="CE-COURSE", status=VersionStatus.ACTIVE)
+def test_each_version_is_checked_against_its_own_text_over_the_whole_ledger(world):
+    # given the whole ledger (the demo city's beside the tests' own city's), with entries of outcomes under the
+    # world's course standard and under others
+    completion(world.staff, resident_make(world), hours="32")
+    version = course_version()
     others = LedgerEntry.objects.filter(chain=2, outcome__isnull=False).exclude(
         outcome__standard_version=version).count()
     assert others > 0 and _entries_of(version.pk)
@@ -142,12 +151,12 @@ def test_each_version_is_checked_against_its_own_text_over_the_whole_ledger(user
 
 
 @pytest.mark.parametrize("change", ["standard code", "level number", "level gone", "standard gone"])
-def test_a_standard_or_level_changed_or_gone_is_reported_for_each_entry_of_its_outcomes(users, change):
-    learner = resident(42)
-    completion(users["staff"], learner, hours="16")
-    completion(users["staff"], learner, hours="48")
+def test_a_standard_or_level_changed_or_gone_is_reported_for_each_entry_of_its_outcomes(world, change):
+    learner = resident_make(world)
+    completion(world.staff, learner, hours="16")
+    completion(world.staff, learner, hours="48")
     account = LearningAccount.objects.get(learner=learner)
-    version = StandardVersion.objects.get(standard__code="CE-COURSE", status=VersionStatus.ACTIVE)
+    version = course_version()
     gone = None
     drop_append_only_triggers()
     if change == "standard code":
@@ -168,7 +177,7 @@ def test_a_standard_or_level_changed_or_gone_is_reported_for_each_entry_of_its_o
 
 
 @POSTGRES_ONLY
-def test_the_page_statement_reads_outcomes_by_primary_key_in_entry_order(users):
+def test_the_page_statement_reads_outcomes_by_primary_key_in_entry_order():
     # The plan that made verify slow: every outcome of the ledger hashed for each page, then the page's entries
     # sorted again. Now each entry's outcome is looked up by its key while the entries come in (account, seq)
     # order, and the standard versions' text is computed once.

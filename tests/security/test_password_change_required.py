@@ -24,12 +24,13 @@ def password_state(user):
 
 
 @pytest.fixture
-def reset_staff(users):
-    """The demo staff member, just reset by their district's administrator and signed in with the password given."""
-    staff = users["staff"]
-    password_reset(actor=users["district_admin"], user=staff, new_password=TEMPORARY)
+def reset_staff(world):
+    """The staff member of the tests' own city (tests/portal/world.py), just reset by their district's
+    administrator and signed in with the password given."""
+    staff = world.staff
+    password_reset(actor=world.district_admin, user=staff, new_password=TEMPORARY)
     client = Client()
-    client.post("/login/", {"username": "staff", "password": TEMPORARY}, REMOTE_ADDR="10.4.4.4")
+    client.post("/login/", {"username": staff.username, "password": TEMPORARY}, REMOTE_ADDR="10.4.4.4")
     assert client.session["_auth_user_id"] == str(staff.pk)
     return staff, client
 
@@ -71,9 +72,9 @@ def test_the_session_may_change_the_password_by_the_api_and_then_use_it(reset_st
                           content_type="application/json")
     after = client.get("/api/me")
 
-    assert (changed.status_code, changed.json()) == (200, {"username": "staff", "must_change_password": False,
+    assert (changed.status_code, changed.json()) == (200, {"username": staff.username, "must_change_password": False,
                                                            "temporary_password": None})
-    assert (after.status_code, after.json()["username"]) == (200, "staff")
+    assert (after.status_code, after.json()["username"]) == (200, staff.username)
     assert password_state(staff)[1] is False
 
 
@@ -131,8 +132,8 @@ def test_once_the_password_is_changed_a_token_may_be_made(reset_staff):
 # --- the Django admin's password change ------------------------------------------------------------------------------
 
 @pytest.fixture
-def superuser_signed_in(users):
-    root = users["admin"]
+def superuser_signed_in(world):
+    root = world.admin
     root.set_password(CURRENT)
     root.save(update_fields=["password"])
     client = Client()
@@ -178,14 +179,14 @@ def test_guesses_where_the_admins_password_change_leads_are_throttled(superuser_
 
 # --- the reset decides on the locked row ----------------------------------------------------------------------------
 
-def test_a_reset_refuses_an_account_made_superuser_after_it_was_read(users):
-    staff = User.objects.get(username="staff")  # as the caller read it
+def test_a_reset_refuses_an_account_made_superuser_after_it_was_read(world):
+    staff = User.objects.get(username=world.staff.username)  # as the caller read it
     User.objects.filter(pk=staff.pk).update(is_superuser=True, is_staff=True)  # meanwhile
-    api_token_create(actor=users["staff"], name="theirs")
+    api_token_create(actor=world.staff, name="theirs")
     before, audit = password_state(staff), AuditEvent.objects.count()
 
     with pytest.raises(PermissionDenied):
-        password_reset(actor=users["district_admin"], user=staff, new_password=TEMPORARY)
+        password_reset(actor=world.district_admin, user=staff, new_password=TEMPORARY)
 
     assert password_state(staff) == before
     assert AuditEvent.objects.count() == audit

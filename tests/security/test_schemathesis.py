@@ -120,6 +120,8 @@ def _report(who: str, figures: dict) -> str:
             f"{dict(figures['cases'])}, phases {figures['phases']}, failures {dict(figures['failures'])}")
 
 
+# As the demo city's administrator on purpose: the subject is the whole API over a full city (every list and
+# object its routes can reach), not a world of the test's own.
 @pytest.mark.parametrize("who", ["city_admin", "anonymous"])
 def test_every_answer_of_the_api_is_the_one_its_document_declares(who, in_process_app, users, capsys):
     headers = {}

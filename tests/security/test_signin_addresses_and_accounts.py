@@ -108,7 +108,7 @@ def test_addresses_of_one_ipv6_64_share_one_count(person):
 
 # --- the limit per account, whatever the address -------------------------------------------------------------------
 
-def test_thirty_failures_from_thirty_addresses_lock_the_account_everywhere_for_five_minutes(person, users):
+def test_thirty_failures_from_thirty_addresses_lock_the_account_everywhere_for_five_minutes(person):
     other = user_create(actor=None, username="bystander", password=PASSWORD)
     answers = [sign_in("guessed", WRONG, address=f"10.1.{n}.1")[0] for n in range(30)]
 

@@ -14,6 +14,10 @@ from django.utils import timezone
 from learncity.core.models import AuditEvent
 from learncity.intake import keys as intake_keys
 from learncity.people.services import api_token_create, user_create
+from tests.network.factories import institution_make
+from tests.people.factories import account_make, learner_make
+from tests.people.factories import root as root_make
+from tests.places.factories import TONGCHUAN, street_of
 
 PASSWORD = "a-long-passphrase-9"
 WRONG = "not-the-password"
@@ -208,9 +212,10 @@ def test_thirty_wrong_tokens_then_the_right_one_are_refused(person):
     assert api_get("/api/me", token, address="10.0.0.2").json()["username"] == "guessed"
 
 
-def test_thirty_wrong_provider_keys_then_the_right_one_are_refused(users):
-    staff = users["staff"]
-    institution = staff.role_assignments.get().institution
+def test_thirty_wrong_provider_keys_then_the_right_one_are_refused(db):
+    root = root_make()
+    institution = institution_make(root, street_of(TONGCHUAN))
+    staff = account_make("institution_staff", actor=root, institution=institution)
     _, key = intake_keys.provider_key_create(actor=staff, institution_code=institution.code, name="system")
     wrong = key[:-4] + "XXXX"
     answers = [api_get("/api/intake/jobs", wrong).status_code for _ in range(30)]
@@ -239,9 +244,9 @@ def test_a_token_lock_lifts_after_the_cool_off(person):
     assert after.json()["username"] == "guessed"
 
 
-def test_signing_in_with_the_test_client_and_force_login_still_work(person, users):
+def test_signing_in_with_the_test_client_and_force_login_still_work(person):
     client = Client()
     assert client.login(username="guessed", password=PASSWORD)
     other = Client()
-    other.force_login(users["learner"])
+    other.force_login(learner_make(street_of(TONGCHUAN)).user)
     assert other.get("/people/me/").status_code == 200

@@ -2,7 +2,8 @@
 too much text to keep in memory, and files over the byte limit that used to be received whole before the guard
 looked at their size. A refused file says the limit, and nothing is written: no job, no rows, no temporary file.
 
-(Peak memory and time are measured by `learncity bench uploads`; the memory test here pins the reader's share.)"""
+(Peak memory and time are measured by `learncity bench uploads`; the memory test here pins the reader's share.)
+The uploads are made in the tests' own city (tests/portal/world.py): 达州市, its staff member's school."""
 
 import io
 import tracemalloc
@@ -18,6 +19,7 @@ from learncity.core.errors import FileRejected
 from learncity.core.tabular import read_table
 from learncity.core.uploads import size_text
 from learncity.monitoring.models import Target
+from tests.places.factories import DAZHOU
 from tests.security.test_hostile_uploads import (
     INTAKE_HEADERS,
     TARGET_HEADERS,
@@ -65,16 +67,15 @@ def strings_message(name: str, size: int, limit: str = "1.0 MB", entry: str = "x
 
 # --- shared strings ----------------------------------------------------------------------------------------------
 
-def test_shared_strings_past_their_cap_at_an_honest_ratio_are_refused_naming_the_limit(users, api_as, settings):
+def test_shared_strings_past_their_cap_at_an_honest_ratio_are_refused_naming_the_limit(world, api_as, settings):
     settings.LEARNCITY_MAX_SHARED_STRINGS_BYTES = 1 << 20
-    data = strings_workbook([TARGET_HEADERS, ["CE-PART", "350100", "2026", "40"]], (1 << 20) + 1)
+    data = strings_workbook([TARGET_HEADERS, ["CE-PART", DAZHOU, "2026", "40"]], (1 << 20) + 1)
     info = zipfile.ZipFile(io.BytesIO(data)).getinfo("xl/sharedStrings.xml")
     assert info.file_size / info.compress_size < 20  # the compression ratio (limit 100) lets it through
-    staff = users["staff"]
-    school = staff.role_assignments.get().institution
+    staff, school = world.staff, world.institution
     before = state()
 
-    targets = api_as(users["city_admin"]).post("/api/monitoring/targets/import", {"file": Named("目标.xlsx", data)})
+    targets = api_as(world.city_admin).post("/api/monitoring/targets/import", {"file": Named("目标.xlsx", data)})
     intake = api_as(staff).post("/api/intake/jobs", {"file": Named("记录.xlsx", data),
                                                      "institution_code": school.code})
 
@@ -83,17 +84,17 @@ def test_shared_strings_past_their_cap_at_an_honest_ratio_are_refused_naming_the
     assert state() == before and intake_files() == []
 
 
-def test_shared_strings_just_under_their_cap_are_read(users, api_as, settings):
+def test_shared_strings_just_under_their_cap_are_read(world, api_as, settings):
     settings.LEARNCITY_MAX_SHARED_STRINGS_BYTES = 1 << 20
-    data = strings_workbook([TARGET_HEADERS, ["ELDER-PART", "350100", "2033", "45"]], 1 << 20)
+    data = strings_workbook([TARGET_HEADERS, ["ELDER-PART", DAZHOU, "2033", "45"]], 1 << 20)
     before = Target.objects.count()
 
-    response = api_as(users["city_admin"]).post("/api/monitoring/targets/import",
+    response = api_as(world.city_admin).post("/api/monitoring/targets/import",
                                                 {"file": Named("目标.xlsx", data)})
 
     assert (response.status_code, response.json()) == (200, {"imported": 1})
     assert Target.objects.count() == before + 1
-    assert Target.objects.filter(indicator__code="ELDER-PART", place__code="350100", value=45).count() == 1
+    assert Target.objects.filter(indicator__code="ELDER-PART", place__code=DAZHOU, value=45).count() == 1
 
 
 def test_a_shared_strings_part_by_another_name_is_held_to_the_cap_by_the_reader(settings):
@@ -195,13 +196,13 @@ STREAMED = {  # (who, the limit's setting, the form, the path, whether the answe
 
 @pytest.mark.parametrize("route", STREAMED)
 def test_a_streamed_file_past_the_limit_is_stopped_with_the_limit_said_and_nothing_left(
-        route, users, client_as, api_as, settings, tmp_path):
+        route, world, client_as, api_as, settings, tmp_path):
     who, setting, path, is_api, fields = STREAMED[route]
     setattr(settings, setting, 100_000)
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1000  # what is received goes to a temporary file, here
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
-    school = users["staff"].role_assignments.get().institution
-    client = (api_as if is_api else client_as)(users[who])
+    school = world.institution
+    client = (api_as if is_api else client_as)(world.user(who))
     before = state()
 
     # the fields first, as a browser sends a form; the file, 150 KB of CSV, is within the 64 KB the intake API allows
@@ -218,10 +219,9 @@ def test_a_streamed_file_past_the_limit_is_stopped_with_the_limit_said_and_nothi
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_intake_refuses_by_content_length_with_the_institution_as_a_form_field(users, api_as, settings):
+def test_the_intake_refuses_by_content_length_with_the_institution_as_a_form_field(world, api_as, settings):
     settings.LEARNCITY_INTAKE_MAX_BYTES = 1000
-    staff = users["staff"]
-    school = staff.role_assignments.get().institution
+    staff, school = world.staff, world.institution
     body = encode_multipart(BOUNDARY, {"institution_code": school.code,
                                        "file": Named("记录.csv", ",".join(INTAKE_HEADERS).encode().ljust(70_000))})
     before = state()
@@ -233,11 +233,10 @@ def test_the_intake_refuses_by_content_length_with_the_institution_as_a_form_fie
     assert state() == before and intake_files() == []
 
 
-def test_the_intake_routes_take_files_up_to_the_intake_limit_past_the_imports_one(users, api_as, settings):
+def test_the_intake_routes_take_files_up_to_the_intake_limit_past_the_imports_one(world, api_as, settings):
     settings.LEARNCITY_MAX_UPLOAD_BYTES = 1000
     settings.LEARNCITY_INTAKE_MAX_BYTES = 100_000
-    staff = users["staff"]
-    school = staff.role_assignments.get().institution
+    staff, school = world.staff, world.institution
     data = ",".join(INTAKE_HEADERS).encode() + b"\n" + b" " * 5000
     before = state()[0]
 
