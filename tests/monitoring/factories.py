@@ -1,19 +1,28 @@
 """Factories for the monitoring tests, built on the services where the application has one: learning records
 through `learning_record_create` (so recognition runs as in life), accounts and roles through `user_create` and
-`role_grant`, targets through `target_set`. Places, populations and profiles are reference data the tests lay
-down directly (the hand-made city of conftest.py). Codes are ones no demo data uses (3599xx)."""
+`role_grant`, targets through `target_set`, the records' provider and the tests' own people through the people,
+network and credit bank services (`provider_make`, `officials_make`, in 达州市, which the demo city leaves empty).
+Places, populations and profiles of the hand-made city of conftest.py are reference data the tests lay down
+directly. Codes are ones no demo data uses (3599xx)."""
 
 import datetime
 import itertools
 from decimal import Decimal
 
 from learncity.catalog.services import learning_record_create
+from learncity.core.scopes import Role
+from learncity.creditbank.models import Standard
+from learncity.creditbank.services import accreditation_grant
 from learncity.monitoring import services
 from learncity.monitoring.models import Target
+from learncity.network.models import InstitutionKind
 from learncity.people.models import LearnerGroup, LearnerProfile, User
 from learncity.people.services import role_grant, user_create
 from learncity.places.models import Place, Population, PopulationBand
 from learncity.records.models import RecordKind, RecordSource
+from tests.network import factories as network_factories
+from tests.people import factories as people_factories
+from tests.places import factories as places_factories
 
 _seq = itertools.count(1)
 
@@ -65,3 +74,33 @@ def user_with_role(actor, role: str, place: Place) -> User:
 def target_make(actor, code: str, place: Place, period: str, value) -> Target:
     """A target set by `actor` as the targets page sets one."""
     return services.target_set(actor=actor, code=code, place_id=place.pk, period=period, value=value)
+
+
+def officials_make() -> dict[str, User]:
+    """The monitoring tests' own people, in the places factories' city (达州市, which the demo city leaves empty),
+    made through the services: a superuser ("admin"), the city's administrator, 通川区's ("district_admin") and
+    达川区's ("district_admin_2"), an auditor over the city and a learner living in 通川区."""
+    admin = people_factories.root()
+    city, tongchuan, dachuan = (places_factories.place(c) for c in (places_factories.DAZHOU,
+                                                                     places_factories.TONGCHUAN,
+                                                                     places_factories.DACHUAN))
+    return {
+        "admin": admin,
+        "city_admin": people_factories.account_make(Role.CITY_ADMIN, actor=admin, place=city),
+        "district_admin": people_factories.account_make(Role.DISTRICT_ADMIN, actor=admin, place=tongchuan),
+        "district_admin_2": people_factories.account_make(Role.DISTRICT_ADMIN, actor=admin, place=dachuan),
+        "auditor": people_factories.account_make(Role.AUDITOR, actor=admin, place=city),
+        "learner": people_factories.learner_make(places_factories.street_of(tongchuan)).user,
+    }
+
+
+def provider_make(standards=("CE-COURSE", "ELDER-COURSE", "VT-COURSE")):
+    """(staff, their community school): a school of the tests' own in 通川区 (达州市), accredited through the
+    credit bank's service for the demo catalogue's `standards` as the demo's community school is."""
+    admin = people_factories.root()
+    school = network_factories.institution_make(admin, places_factories.street_of(places_factories.TONGCHUAN),
+                                                kind=InstitutionKind.COMMUNITY_SCHOOL, name="达州测试社区学校")
+    for code in standards:
+        accreditation_grant(actor=admin, standard=Standard.objects.unscoped("test set-up").get(code=code),
+                            institution=school)
+    return people_factories.account_make(Role.INSTITUTION_STAFF, actor=admin, institution=school), school
