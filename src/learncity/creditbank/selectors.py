@@ -38,6 +38,11 @@ from learncity.creditbank.policy import city_of_place, policy_for
 from learncity.creditbank.scope_rules import reviewed_q
 from learncity.places.models import Place
 
+# Reads of an account its caller was given: read in the reader's scope by account_of or account_get (or the
+# account of a transcript found by its token), so its rows are read as the account's.
+_GIVEN = "the rows of an account its caller read in scope (account_of, account_get)"
+_VERIFIED = "the public verification of a transcript found by its token: its account's ledger"
+
 
 def account_of(user) -> LearningAccount | None:
     """The signed-in learner's own account (None if not opened yet)."""
@@ -68,7 +73,7 @@ def account_list(*, actor, q: str = "") -> QuerySet[LearningAccount]:
 def balances(account: LearningAccount) -> dict[str, Decimal]:
     """The account's balance per credit class, as the database has it now."""
     # (an account its caller was given: read through account_of or account_get)
-    found = LearningAccount.objects.filter(pk=account.pk).values(*(balance_field(c) for c in CreditClass.values)).first()
+    found = LearningAccount.objects.unscoped(_GIVEN).filter(pk=account.pk).values(*(balance_field(c) for c in CreditClass.values)).first()
     return {c: Decimal(found[balance_field(c)] if found else 0).quantize(Decimal("0.01")) for c in CreditClass.values}
 
 
@@ -78,13 +83,13 @@ def balances_loaded(account: LearningAccount) -> dict[str, Decimal]:
 
 
 def entries(account: LearningAccount) -> QuerySet[LedgerEntry]:
-    return LedgerEntry.objects.filter(account=account).select_related("outcome", "conversion__rule").order_by("-seq")
+    return LedgerEntry.objects.unscoped(_GIVEN).filter(account=account).select_related("outcome", "conversion__rule").order_by("-seq")
 
 
 def outcomes(account: LearningAccount) -> list[Outcome]:
     """The account's outcomes, each with `reversed` (a reversal entry exists)."""
-    reversal = LedgerEntry.objects.filter(outcome=OuterRef("pk"), reason=EntryReason.REVERSAL)
-    return list(Outcome.objects.filter(account=account).annotate(reversed=Exists(reversal))
+    reversal = LedgerEntry.objects.unscoped(_GIVEN).filter(outcome=OuterRef("pk"), reason=EntryReason.REVERSAL)
+    return list(Outcome.objects.unscoped(_GIVEN).filter(account=account).annotate(reversed=Exists(reversal))
                 .select_related("standard_version__standard", "standard_version__level").order_by("-date", "-id"))
 
 
@@ -107,7 +112,7 @@ def transcript_content(account: LearningAccount) -> dict:
         {"id": c.pk, "rule": c.rule.code, "target": f"{c.rule.target_institution.name} · {c.rule.target_name}",
          "class": c.rule.target_class, "credits_in": f"{c.credits_in:f}", "credits_out": f"{c.credits_out:f}",
          "date": c.decided_at.date().isoformat() if c.decided_at else ""}
-        for c in Conversion.objects.filter(account=account, status=ConversionStatus.APPROVED)
+        for c in Conversion.objects.unscoped(_GIVEN).filter(account=account, status=ConversionStatus.APPROVED)
         .exclude(entries__reason=EntryReason.REVERSAL).select_related("rule__target_institution").order_by("pk")]
     return {
         "account": account.number, "name": learner.name, "id_number": learner.id_number_masked,
@@ -156,7 +161,7 @@ def transcript_verify(token: str) -> Verification:
     if withdrawal is not None:
         reasons.append(gettext("已于 %(day)s 由持有人或经办机构撤回") % {
             "day": f"{timezone.localtime(withdrawal.withdrawn_at):%Y-%m-%d}"})
-    entry = LedgerEntry.objects.filter(account=transcript.account, seq=transcript.head_seq).first()
+    entry = LedgerEntry.objects.unscoped(_VERIFIED).filter(account=transcript.account, seq=transcript.head_seq).first()
     if transcript.head_seq and (entry is None or entry.hash != transcript.head_hash):
         reasons.append(gettext("账本中出具时的记录已不存在或被改动"))
     report = ledger_verify(account_ids=[transcript.account_id])
@@ -165,7 +170,7 @@ def transcript_verify(token: str) -> Verification:
     if any(b.problem == gettext(OUTCOME_ALTERED) for b in report.breaks):
         reasons.append(gettext("该账户的部分学习成果与其账本记录不一致（成果在记账后被改动）"))
     stated = [o["id"] for c in transcript.content.get("classes", []) for y in c["years"] for o in y["outcomes"]]
-    if LedgerEntry.objects.filter(outcome_id__in=stated, reason=EntryReason.REVERSAL,
+    if LedgerEntry.objects.unscoped(_VERIFIED).filter(outcome_id__in=stated, reason=EntryReason.REVERSAL,
                                   seq__gt=transcript.head_seq, account=transcript.account).exists():
         reasons.append(gettext("证明所列的部分成果在出具后已被冲正"))
     return Verification(transcript=transcript, valid=not reasons, reasons=reasons)
@@ -197,7 +202,7 @@ def incentives(account: LearningAccount, *, today: datetime.date | None = None,
     today = today or timezone.localdate()
     learner = account.learner
     policy = credit_policy_of(learner)
-    hours = LearningRecord.objects.filter(learner=learner).aggregate(
+    hours = LearningRecord.objects.unscoped(_GIVEN).filter(learner=learner).aggregate(
         total=Sum("hours"), year=Sum("hours", filter=Q(date__year=today.year)))
     hours_total = Decimal(str(hours["total"] or 0)).quantize(Decimal("0.1"))
     hours_year = Decimal(str(hours["year"] or 0)).quantize(Decimal("0.1"))
@@ -218,7 +223,7 @@ def credit_policy_of(learner) -> CreditPolicy:
     fragment per residence until a policy changes (the "credits" version, bumped by policy_update)."""
     residence_id = learner.residence_id
     return fragment(("credit-policy", residence_id), ("credits",),
-                    lambda: policy_for(city_of_place(Place.objects.get(pk=residence_id))))
+                    lambda: policy_for(city_of_place(Place.objects.restrict(None, Action.BROWSE).get(pk=residence_id))))
 
 
 # --- standards, review queue, rules, conversions ----------------------------------------------------------

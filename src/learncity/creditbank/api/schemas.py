@@ -4,7 +4,7 @@ pages; the routes are in api/__init__.py)."""
 import datetime
 from decimal import Decimal
 
-from ninja import Schema
+from ninja import Field, Schema
 
 # --- schemas ----------------------------------------------------------------------------------------------
 
@@ -29,9 +29,9 @@ class AccountOut(Schema):
 class OutcomeOut(Schema):
     id: int
     title: str
-    standard: str
-    standard_version: int
-    level: int
+    standard: str = Field(alias="standard_version.standard.code")
+    standard_version: int = Field(alias="standard_version.version")
+    level: int = Field(alias="standard_version.level.level")
     method: str
     provider: str
     date: datetime.date
@@ -41,18 +41,6 @@ class OutcomeOut(Schema):
     credits: Decimal
     basis: str
     reversed: bool
-
-    @staticmethod
-    def resolve_standard(obj):
-        return obj.standard_version.standard.code
-
-    @staticmethod
-    def resolve_standard_version(obj):
-        return obj.standard_version.version
-
-    @staticmethod
-    def resolve_level(obj):
-        return obj.standard_version.level.level
 
     @staticmethod
     def resolve_provider(obj):
@@ -101,11 +89,11 @@ class BulkOut(Schema):
 
 
 class VersionOut(Schema):
-    code: str
+    code: str = Field(alias="standard.code")
     version: int
     name: str
     credit_class: str
-    level: int
+    level: int = Field(alias="level.level")
     credits: Decimal
     hours_per_credit: Decimal | None
     min_hours: Decimal
@@ -115,14 +103,6 @@ class VersionOut(Schema):
     course_kinds: list[str]
     status: str
     effective_from: datetime.date
-
-    @staticmethod
-    def resolve_code(obj):
-        return obj.standard.code
-
-    @staticmethod
-    def resolve_level(obj):
-        return obj.level.level
 
     @staticmethod
     def resolve_record_kinds(obj):
@@ -140,14 +120,10 @@ class ProviderOut(Schema):
 
 class StandardOut(Schema):
     code: str
-    city_code: str
+    city_code: str = Field(alias="city.code")
     current: VersionOut | None
     versions: list[VersionOut]
     providers: list[ProviderOut]
-
-    @staticmethod
-    def resolve_city_code(obj):
-        return obj.city.code
 
     @staticmethod
     def resolve_current(obj):
@@ -164,22 +140,13 @@ class StandardOut(Schema):
 
 
 class AccreditationOut(Schema):
-    standard: str
-    institution_code: str
-    institution_name: str
+    standard: str = Field(alias="standard.code")
+    institution_code: str = Field(alias="institution.code")
+    institution_name: str = Field(alias="institution.name")
     granted_at: datetime.datetime
 
-    @staticmethod
-    def resolve_standard(obj):
-        return obj.standard.code
 
-    @staticmethod
-    def resolve_institution_code(obj):
-        return obj.institution.code
 
-    @staticmethod
-    def resolve_institution_name(obj):
-        return obj.institution.name
 
 
 class EvidenceOut(Schema):
@@ -192,8 +159,8 @@ class EvidenceOut(Schema):
 
 class DeclarationOut(Schema):
     id: int
-    account: str
-    standard_code: str
+    account: str = Field(alias="account.number")
+    standard_code: str = Field(alias="standard.code")
     kind: str
     title: str
     issuer: str
@@ -208,32 +175,21 @@ class DeclarationOut(Schema):
     evidence: list[EvidenceOut]
 
     @staticmethod
-    def resolve_account(obj):
-        return obj.account.number
-
-    @staticmethod
-    def resolve_standard_code(obj):
-        return obj.standard.code
-
-    @staticmethod
     def resolve_evidence(obj):
         return list(obj.evidence.all())
 
 
 class ReviewOut(DeclarationOut):
-    learner_name: str
+    learner_name: str = Field(alias="account.learner.name")
 
-    @staticmethod
-    def resolve_learner_name(obj):
-        return obj.account.learner.name
 
 
 class RuleOut(Schema):
     code: str
     name: str
     sources: list[str]
-    target_institution_code: str
-    target_institution_name: str
+    target_institution_code: str = Field(alias="target_institution.code")
+    target_institution_name: str = Field(alias="target_institution.name")
     target_kind: str
     target_name: str
     target_class: str
@@ -249,23 +205,17 @@ class RuleOut(Schema):
     def resolve_sources(obj):
         return sorted(s.code for s in obj.sources.all())
 
-    @staticmethod
-    def resolve_target_institution_code(obj):
-        return obj.target_institution.code
 
-    @staticmethod
-    def resolve_target_institution_name(obj):
-        return obj.target_institution.name
 
 
 class ConversionOut(Schema):
     id: int
-    account: str
-    learner_name: str
-    rule_code: str
-    target_institution_code: str
-    target_name: str
-    target_class: str
+    account: str = Field(alias="account.number")
+    learner_name: str = Field(alias="account.learner.name")
+    rule_code: str = Field(alias="rule.code")
+    target_institution_code: str = Field(alias="rule.target_institution.code")
+    target_name: str = Field(alias="rule.target_name")
+    target_class: str = Field(alias="rule.target_class")
     outcome_ids: list[int]
     credits_in: Decimal
     credits_out: Decimal
@@ -273,30 +223,6 @@ class ConversionOut(Schema):
     applied_at: datetime.datetime
     decided_at: datetime.datetime | None
     reason: str
-
-    @staticmethod
-    def resolve_account(obj):
-        return obj.account.number
-
-    @staticmethod
-    def resolve_learner_name(obj):
-        return obj.account.learner.name
-
-    @staticmethod
-    def resolve_rule_code(obj):
-        return obj.rule.code
-
-    @staticmethod
-    def resolve_target_institution_code(obj):
-        return obj.rule.target_institution.code
-
-    @staticmethod
-    def resolve_target_name(obj):
-        return obj.rule.target_name
-
-    @staticmethod
-    def resolve_target_class(obj):
-        return obj.rule.target_class
 
     @staticmethod
     def resolve_outcome_ids(obj):

@@ -8,21 +8,7 @@ from collections.abc import Iterator
 from django.db import connection, connections, transaction
 
 from learncity.creditbank.ledger.chain import entry_hash_sql
-from learncity.creditbank.ledger.report import (
-    _ALTERED,
-    _BALANCE,
-    _DOWNGRADED,
-    _NO_ACCOUNT,
-    _OUTCOME,
-    _STRAY_CHECKPOINT,
-    _UNLINKED,
-    Break,
-    VerifyReport,
-    _gap,
-    _head_moved,
-    _no_entries,
-    _scope,
-)
+from learncity.creditbank.ledger.report import Break, Problem, VerifyReport, _scope
 from learncity.creditbank.models import (
     GENESIS,
     CreditClass,
@@ -148,17 +134,17 @@ def _page_breaks(problems: list | str | None) -> list[Break]:
     for account_id, known, n, last_seq, head_seq, head_moved, differs, bad in problems or ():
         if n is None:
             if head_moved:
-                without.append(Break(account_id, None, None, _no_entries(head_seq)))
+                without.append(Break(account_id, None, None, Problem.no_entries(head_seq)))
             if differs:
-                without.append(Break(account_id, None, None, _BALANCE))
+                without.append(Break(account_id, None, None, Problem.BALANCE))
             continue
         with_entries += _entry_breaks(account_id, bad)
         if not known:
-            with_entries.append(Break(account_id, None, None, _NO_ACCOUNT))
+            with_entries.append(Break(account_id, None, None, Problem.NO_ACCOUNT))
         elif head_moved:
-            with_entries.append(Break(account_id, None, None, _head_moved(head_seq, last_seq)))
+            with_entries.append(Break(account_id, None, None, Problem.head_moved(head_seq, last_seq)))
         if differs:
-            with_entries.append(Break(account_id, None, None, _BALANCE))
+            with_entries.append(Break(account_id, None, None, Problem.BALANCE))
     return with_entries + without
 
 
@@ -168,14 +154,14 @@ def _entry_breaks(account_id: int, bad: list | None) -> list[Break]:
     found = []
     for seq, entry_id, expect_seq, *flags in sorted(bad or ()):
         if seq != expect_seq:
-            found.append(Break(account_id, seq, entry_id, _gap(expect_seq)))
+            found.append(Break(account_id, seq, entry_id, Problem.gap(expect_seq)))
         found += [Break(account_id, seq, entry_id, problem)
                   for flag, problem in zip(flags, _FLAGGED, strict=True) if flag]
     return found
 
 
 # What each 0-or-1 after an entry's expected seq in `_page_sql`'s `bad` says, in order.
-_FLAGGED = (_UNLINKED, _ALTERED, _DOWNGRADED, _OUTCOME, _STRAY_CHECKPOINT)
+_FLAGGED = (Problem.UNLINKED, Problem.ALTERED, Problem.DOWNGRADED, Problem.OUTCOME, Problem.STRAY_CHECKPOINT)
 
 
 def verify_in_sql(report: VerifyReport, digest, account_ids: list[int] | None, progress, own_transaction: bool, *,

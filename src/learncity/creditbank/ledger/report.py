@@ -50,25 +50,29 @@ def _scope(column: str, low: int | None, high: int | None, account_ids: list[int
     return " AND ".join(parts) or "TRUE"
 
 
-# What each break says, the same from both paths (translated when a Break is made).
-_UNLINKED = _noop("前一笔的哈希不一致（链被删除、插入或改动）")
-_ALTERED = _noop("记录内容与其哈希不一致（记录被改动）")
-_NO_ACCOUNT = _noop("账本中有记录，但账户不存在")
-_BALANCE = _noop("缓存的余额与账本记录之和不一致")
-_DOWNGRADED = _noop("记录的链版本低于前一笔（版本被改动）")
-_OUTCOME = OUTCOME_ALTERED = _noop("记录所记的学习成果与记账时不一致（成果被改动或删除）")
-_STRAY_CHECKPOINT = _noop("多余的账本升级记录（每个账户至多一笔，且只在此前的记录载有学习成果时）")
+class Problem:
+    """What each break says, the same from both paths (translated when a Break is made)."""
+
+    UNLINKED = _noop("前一笔的哈希不一致（链被删除、插入或改动）")
+    ALTERED = _noop("记录内容与其哈希不一致（记录被改动）")
+    NO_ACCOUNT = _noop("账本中有记录，但账户不存在")
+    BALANCE = _noop("缓存的余额与账本记录之和不一致")
+    DOWNGRADED = _noop("记录的链版本低于前一笔（版本被改动）")
+    OUTCOME = _noop("记录所记的学习成果与记账时不一致（成果被改动或删除）")
+    STRAY_CHECKPOINT = _noop("多余的账本升级记录（每个账户至多一笔，且只在此前的记录载有学习成果时）")
+
+    @staticmethod
+    def gap(expect_seq: int) -> str:
+        return gettext("序号不连续：应为第 %(seq)s 笔（记录被删除或插入）") % {"seq": expect_seq}
+
+    @staticmethod
+    def head_moved(head_seq: int, last_seq: int) -> str:
+        return gettext("账户记载的链尾为第 %(head)s 笔，而账本的链尾为第 %(last)s 笔，或其哈希不一致（末尾记录被删除或被改动）") % {
+            "head": head_seq, "last": last_seq}
+
+    @staticmethod
+    def no_entries(head_seq: int) -> str:
+        return gettext("账户记载有 %(head)s 笔记录，但账本中一笔也没有（记录被删除）") % {"head": head_seq}
 
 
-def _gap(expect_seq: int) -> str:
-    return gettext("序号不连续：应为第 %(seq)s 笔（记录被删除或插入）") % {"seq": expect_seq}
-
-
-def _head_moved(head_seq: int, last_seq: int) -> str:
-    return gettext("账户记载的链尾为第 %(head)s 笔，而账本的链尾为第 %(last)s 笔，或其哈希不一致（末尾记录被删除或被改动）") % {
-        "head": head_seq, "last": last_seq}
-
-
-def _no_entries(head_seq: int) -> str:
-    return gettext("账户记载有 %(head)s 笔记录，但账本中一笔也没有（记录被删除）") % {"head": head_seq}
-
+OUTCOME_ALTERED = Problem.OUTCOME

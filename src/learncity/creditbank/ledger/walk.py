@@ -37,21 +37,7 @@ from django.utils import timezone
 
 from learncity.creditbank.ledger.chain import time_text
 from learncity.creditbank.ledger.in_sql import verify_in_sql
-from learncity.creditbank.ledger.report import (
-    _ALTERED,
-    _BALANCE,
-    _DOWNGRADED,
-    _NO_ACCOUNT,
-    _OUTCOME,
-    _STRAY_CHECKPOINT,
-    _UNLINKED,
-    Break,
-    VerifyReport,
-    _gap,
-    _head_moved,
-    _no_entries,
-    _scope,
-)
+from learncity.creditbank.ledger.report import Break, Problem, VerifyReport, _scope
 from learncity.creditbank.models import (
     GENESIS,
     CreditClass,
@@ -175,20 +161,20 @@ def _verify_page(report: VerifyReport, digest, batches: Iterator[list[list[str]]
         seq = int(seq_text)
         expect_seq += 1
         if seq != expect_seq:
-            breaks.append(Break(current, seq, int(entry_id), _gap(expect_seq)))
+            breaks.append(Break(current, seq, int(entry_id), Problem.gap(expect_seq)))
             expect_seq = seq
         if prev_hash != prev:
-            breaks.append(Break(current, seq, int(entry_id), _UNLINKED))
+            breaks.append(Break(current, seq, int(entry_id), Problem.UNLINKED))
         # The same fields, in the same order and the same text, as entry_hash() hashes under the entry's version.
         payload = "\x1f".join((prev_hash, account_text, seq_text, credit_class, amount, reason, outcome_id,
                                conversion_id, reverses_id, actor_id, memo, created_at))
         if chain_text == "2":
             payload = f"2\x1f{payload}\x1f{stored_outcome_hash}"
         if chain_text not in ("1", "2") or sha256(payload.encode()).hexdigest() != stored_hash:
-            breaks.append(Break(current, seq, int(entry_id), _ALTERED))
+            breaks.append(Break(current, seq, int(entry_id), Problem.ALTERED))
         entry_version = int(chain_text)
         if entry_version < version:
-            breaks.append(Break(current, seq, int(entry_id), _DOWNGRADED))
+            breaks.append(Break(current, seq, int(entry_id), Problem.DOWNGRADED))
         version = entry_version
         if problem := _outcome_problem(reason == upgrade, entry_version, outcome_id, outcome_now, stored_outcome_hash,
                                        recorded, checkpoints):
@@ -213,11 +199,11 @@ def _outcome_problem(checkpoint: bool, version: int, outcome_id: str, outcome_no
     checkpoint."""
     if checkpoint:
         if checkpoints or not recorded:
-            return _STRAY_CHECKPOINT
-        return _OUTCOME if hashlib.sha256("\n".join(recorded).encode()).hexdigest() != stored else None
+            return Problem.STRAY_CHECKPOINT
+        return Problem.OUTCOME if hashlib.sha256("\n".join(recorded).encode()).hexdigest() != stored else None
     now = outcome_now if outcome_now in ("", "-") else hashlib.sha256(outcome_now.encode()).hexdigest()
     if version >= 2:
-        return _OUTCOME if now != stored else None
+        return Problem.OUTCOME if now != stored else None
     if version == 1 and outcome_id:
         recorded.append(now)
     return None
@@ -227,9 +213,9 @@ def _close_empty(report: VerifyReport, heads: dict, cached: dict) -> None:
     """The page's accounts with no entries left: their heads must be the genesis, their balances nothing."""
     for account_id, (seq, head_hash) in heads.items():
         if seq != 0 or head_hash != GENESIS:
-            report.breaks.append(Break(account_id, None, None, _no_entries(seq)))
+            report.breaks.append(Break(account_id, None, None, Problem.no_entries(seq)))
         if cached.pop(account_id, None):
-            report.breaks.append(Break(account_id, None, None, _BALANCE))
+            report.breaks.append(Break(account_id, None, None, Problem.BALANCE))
         report.accounts += 1
 
 
@@ -238,11 +224,11 @@ def _close(report: VerifyReport, digest, account_id: int, last_seq: int, last_ha
     """An account's entries are all read: its head and cached balances must match them."""
     head = heads.pop(account_id, None)
     if head is None:
-        report.breaks.append(Break(account_id, None, None, _NO_ACCOUNT))
+        report.breaks.append(Break(account_id, None, None, Problem.NO_ACCOUNT))
     elif head != (last_seq, last_hash):
-        report.breaks.append(Break(account_id, None, None, _head_moved(head[0], last_seq)))
+        report.breaks.append(Break(account_id, None, None, Problem.head_moved(head[0], last_seq)))
     if {k: v for k, v in sums.items() if v} != cached.pop(account_id, {}):
-        report.breaks.append(Break(account_id, None, None, _BALANCE))
+        report.breaks.append(Break(account_id, None, None, Problem.BALANCE))
     digest.update(f"{account_id}:{last_seq}:{last_hash}\n".encode())
     report.accounts += 1
 

@@ -3,8 +3,10 @@ belongs to and its policy. (Numbers and dates are the input schemas' work: credi
 
 from django.utils.translation import gettext
 
-from learncity.core.errors import PermissionDenied
+from learncity.core.errors import DomainError, PermissionDenied
 from learncity.core.scopes import Action, Capability, scope_for
+from learncity.creditbank import ledger
+from learncity.creditbank.models import EntryReason, LearningAccount, LedgerEntry
 from learncity.creditbank.scope_rules import capability_paths
 from learncity.network.models import Institution
 from learncity.places.models import Place
@@ -33,3 +35,28 @@ def _manages(actor, institution: Institution) -> bool:
 
 def _user(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _reason_given(reason) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError({"reason": gettext("冲正必须写明理由")})
+    return reason
+
+
+def _reversal_append(*, actor, account: LearningAccount, original: LedgerEntry | None, reason: str, field: str,
+                     missing: str, again: str, check=None, **link) -> LedgerEntry:
+    """The reversal of `original` (an outcome's recognition or a conversion's entry), under the account's lock the
+    caller holds: refused with `missing` when there is nothing to reverse, `again` when it is reversed already, or
+    by `check()`. `link` names what it reverses (outcome_id or conversion_id)."""
+    if original is None:
+        raise DomainError({field: missing})
+    if LedgerEntry.objects.unscoped("a reversal of the entry, under the account's lock").filter(
+            reverses=original).exists():
+        raise DomainError({field: again})
+    if check is not None:
+        check()
+    entry, = ledger.entries_append(account=account, actor=actor, movements=[ledger.Movement(
+        credit_class=original.credit_class, amount=-original.amount, reason=EntryReason.REVERSAL,
+        reverses_id=original.pk, memo=reason[:200], **link)])
+    return entry

@@ -26,7 +26,15 @@ from learncity.creditbank.models import (
 )
 from learncity.creditbank.policy import city_of_place, policy_for
 from learncity.creditbank.services.accounts import _own_profile
-from learncity.creditbank.services.common import _is_credit_admin_of, _manages
+from learncity.creditbank.services.common import (
+    _is_credit_admin_of,
+    _manages,
+    _reason_given,
+    _reversal_append,
+)
+
+_ACCOUNT_ROWS = "the account's own rows: the account is the learner's own, or locked after the caller's check"
+_LOCKED = "the conversion and its rule locked after the caller's check"
 
 
 def _conversion_check(account: LearningAccount, rule: ConversionRule, outcomes: list[Outcome],
@@ -40,9 +48,10 @@ def _conversion_check(account: LearningAccount, rule: ConversionRule, outcomes: 
         raise DomainError({"outcomes": gettext("请选择至少一项学习成果")})
     policy = policy_for(city_of_place(account.learner.residence))
     source_ids = set(rule.sources.values_list("pk", flat=True))
-    reversed_ids = set(LedgerEntry.objects.filter(outcome__in=outcomes, reason=EntryReason.REVERSAL)
+    reversed_ids = set(LedgerEntry.objects.unscoped(_ACCOUNT_ROWS).filter(outcome__in=outcomes,
+                                                                         reason=EntryReason.REVERSAL)
                        .values_list("outcome_id", flat=True))
-    used = set(OutcomeUse.objects.filter(outcome__in=outcomes, target_key=rule.target_key)
+    used = set(OutcomeUse.objects.unscoped(_ACCOUNT_ROWS).filter(outcome__in=outcomes, target_key=rule.target_key)
                .exclude(conversion__entries__reason=EntryReason.REVERSAL).values_list("outcome_id", flat=True))
     errors = []
     for o in outcomes:
@@ -63,7 +72,7 @@ def _conversion_check(account: LearningAccount, rule: ConversionRule, outcomes: 
         raise DomainError({"outcomes": errors})
     credits_in = sum((o.credits for o in outcomes), Decimal("0"))
     credits_out = (credits_in * rule.ratio).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
-    converted = Decimal(str(LedgerEntry.objects.filter(account=account, conversion__rule=rule)
+    converted = Decimal(str(LedgerEntry.objects.unscoped(_ACCOUNT_ROWS).filter(account=account, conversion__rule=rule)
                             .aggregate(s=Sum("amount"))["s"] or 0)).quantize(Decimal("0.01"))
     if converted + credits_out > rule.cap_per_learner:
         raise DomainError({"outcomes": [gettext("超过规则「%(code)s」每人 %(cap_per_learner)s 学分的上限：已转换 %(converted)s，本次 %(credits_out)s") % {"code": rule.code, "cap_per_learner": rule.cap_per_learner, "converted": converted, "credits_out": credits_out}]})
@@ -75,15 +84,17 @@ def _conversion_check(account: LearningAccount, rule: ConversionRule, outcomes: 
 def conversion_apply(*, actor, rule: ConversionRule, outcome_ids: list[int]) -> Conversion:
     """A learner applies to convert outcomes by a rule; the target institution decides."""
     profile = _own_profile(actor)
-    account = LearningAccount.objects.filter(learner=profile).first() if profile else None
+    account = (LearningAccount.objects.unscoped("the actor's own account, by their own profile")
+               .filter(learner=profile).first() if profile else None)
     if account is None:
         raise DomainError({"account": gettext("您还没有学习账户")})
-    rule = ConversionRule.objects.get(pk=rule.pk)  # as it is now, not as the caller last saw it
+    rule = ConversionRule.objects.unscoped("the rule the caller read in scope, as it is now").get(pk=rule.pk)
     try:
         ids = list(dict.fromkeys(int(i) for i in outcome_ids or []))
     except (TypeError, ValueError):
         raise DomainError({"outcomes": gettext("成果编号必须是整数")}) from None
-    outcomes = list(Outcome.objects.filter(pk__in=ids, account=account).select_related("standard_version"))
+    outcomes = list(Outcome.objects.unscoped(_ACCOUNT_ROWS).filter(pk__in=ids, account=account)
+                    .select_related("standard_version"))
     if len(outcomes) != len(ids):  # another learner's outcome is as absent as one that does not exist
         raise DomainError({"outcomes": gettext("所选成果不存在，或不是您的学习成果")})
     credits_in, credits_out = _conversion_check(account, rule, outcomes, timezone.localdate())
@@ -110,8 +121,8 @@ def conversion_decide(*, actor, conversion: Conversion, approve: bool, reason: s
         raise DomainError({"reason": gettext("审批必须写明理由")})
     with transaction.atomic():
         account = ledger.lock_account(conversion.account_id)
-        conversion = Conversion.objects.select_for_update().get(pk=conversion.pk)
-        rule = ConversionRule.objects.select_for_update().get(pk=conversion.rule_id)
+        conversion = Conversion.objects.unscoped(_LOCKED).select_for_update().get(pk=conversion.pk)
+        rule = ConversionRule.objects.unscoped(_LOCKED).select_for_update().get(pk=conversion.rule_id)
         if conversion.status != ConversionStatus.APPLIED:
             raise DomainError({"status": gettext("该申请已处理（%(get_status_display)s）") % {"get_status_display": conversion.get_status_display()}})
         conversion.decided_by, conversion.decided_at, conversion.reason = actor, timezone.now(), reason[:500]
@@ -140,18 +151,13 @@ def conversion_reverse(*, actor, conversion: Conversion, reason: str) -> LedgerE
     rule = conversion.rule
     if not (_manages(actor, rule.target_institution) or _is_credit_admin_of(actor, rule.target_institution.place)):
         raise PermissionDenied(gettext("只有目标机构或市级管理员可以冲正转换"))
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError({"reason": gettext("冲正必须写明理由")})
+    reason = _reason_given(reason)
     with transaction.atomic():
         account = ledger.lock_account(conversion.account_id)
-        original = LedgerEntry.objects.filter(conversion=conversion, reason=EntryReason.CONVERSION).first()
-        if original is None:
-            raise DomainError({"conversion": gettext("该转换尚未批准，没有可冲正的记账")})
-        if LedgerEntry.objects.filter(reverses=original).exists():
-            raise DomainError({"conversion": gettext("该转换已冲正")})
-        entry, = ledger.entries_append(account=account, actor=actor, movements=[ledger.Movement(
-            credit_class=original.credit_class, amount=-original.amount, reason=EntryReason.REVERSAL,
-            conversion_id=conversion.pk, reverses_id=original.pk, memo=reason[:200])])
+        original = (LedgerEntry.objects.unscoped(_ACCOUNT_ROWS)
+                    .filter(conversion=conversion, reason=EntryReason.CONVERSION).first())
+        entry = _reversal_append(actor=actor, account=account, original=original, reason=reason, field="conversion",
+                                 missing=gettext("该转换尚未批准，没有可冲正的记账"),
+                                 again=gettext("该转换已冲正"), conversion_id=conversion.pk)
         audit_record(actor=actor, action="conversion.reverse", obj=conversion, reason=reason)
     return entry

@@ -36,7 +36,8 @@ def transcript_withdraw(*, actor, token: str, reason: str = "") -> Transcript:
                       .filter(token=(token or "").strip()).first())
         if transcript is None:
             raise NotFound(gettext("未找到该学习成果证明"))
-        earlier = TranscriptWithdrawal.objects.filter(transcript=transcript).first()
+        earlier = (TranscriptWithdrawal.objects.unscoped("the withdrawal of the transcript locked in the actor's scope")
+                   .filter(transcript=transcript).first())
         if earlier is not None:
             raise DomainError({"token": gettext("该证明已于 %(localtime)s 撤回") % {"localtime": format(timezone.localtime(earlier.withdrawn_at), "%Y-%m-%d %H:%M")}})
         TranscriptWithdrawal.objects.create(transcript=transcript, withdrawn_at=timezone.now(), withdrawn_by=_user(actor),
