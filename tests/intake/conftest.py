@@ -1,7 +1,12 @@
-"""What the intake tests share: a data folder of the test's own for uploaded files, and the demo staff member with
-their community school."""
+"""What the intake tests share: a data folder of the test's own for uploaded files, and their own world (达州市,
+which the demo city leaves empty; see factories.world_make): built once a module, in a transaction rolled back
+after the module's last test (each test's own changes rolled back after it as before); the modules whose tests
+commit (transaction=True) build it per test instead, by overriding `world`."""
 
 import pytest
+from django.db import transaction
+
+from .factories import World, world_forget, world_make
 
 
 @pytest.fixture(autouse=True)
@@ -10,11 +15,35 @@ def intake_dir(settings, tmp_path):
     return settings.LEARNCITY_INTAKE_DIR
 
 
-@pytest.fixture
-def staff(users):
-    return users["staff"]
+@pytest.fixture(scope="module")
+def _module_world(django_db_setup, django_db_blocker):
+    """The world of a module's tests, set up before (and so outside) each test's own transaction."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            built = world_make()
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            raise
+    yield built
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
 
 
 @pytest.fixture
-def school(staff):
-    return staff.role_assignments.get().institution
+def world(_module_world, db) -> World:
+    world_forget(_module_world)
+    return _module_world
+
+
+@pytest.fixture
+def staff(world):
+    return world["staff"]
+
+
+@pytest.fixture
+def school(world):
+    return world.school

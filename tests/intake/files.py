@@ -11,6 +11,8 @@ from learncity.core import crypto
 from learncity.intake.pipeline import COLUMNS
 from learncity.people.models import LearnerProfile
 from learncity.people.services import ID_CONTEXT
+from tests.people.factories import learner_make, root
+from tests.places.factories import TONGCHUAN, place, street_of
 
 HEADERS = [c.header for c in COLUMNS]
 CODES = [c.code for c in COLUMNS]
@@ -21,8 +23,17 @@ def id_number_of(profile: LearnerProfile) -> str:
 
 
 def adults(n: int) -> list[LearnerProfile]:
-    """n demo residents born before 1990 (so any recent date is after their birth), by id."""
-    return list(LearnerProfile.objects.filter(birth_date__lte=datetime.date(1990, 1, 1)).order_by("pk")[:n])
+    """n residents of the tests' world (通川区, 达州市) born before 1990 (so any recent date is after their birth),
+    by id: the world's own, and more made (through the service) when a test needs more than it has."""
+    tongchuan = place(TONGCHUAN)
+    found = list(LearnerProfile.objects.filter(residence__path__startswith=tongchuan.path,
+                                               birth_date__lte=datetime.date(1990, 1, 1)).order_by("pk")[:n])
+    if len(found) < n:
+        actor, street = root(), street_of(tongchuan)
+        found += [learner_make(street, account=False, actor=actor, name="测试居民",
+                               birth=datetime.date(1950 + i % 35, 1 + i % 12, 1 + i % 28))
+                  for i in range(len(found), n)]
+    return found
 
 
 def record(profile: LearnerProfile, external_id: str, **values) -> dict:

@@ -15,9 +15,7 @@ from learncity.core.models import AuditEvent
 from learncity.intake import keys, services
 from learncity.intake.models import ImportJob, ProviderKey
 from learncity.network.models import Institution
-from learncity.places.models import Place
 from learncity.records.models import LearningRecord
-from tests.api.support import TAIJIANG
 from tests.intake.factories import provider_key
 from tests.intake.files import HEADERS, adults, csv_file, jsonl_file, record, xlsx_file
 
@@ -32,13 +30,9 @@ def intake_dir(settings, tmp_path):
 
 
 @pytest.fixture
-def school(users) -> Institution:
-    return users["staff"].role_assignments.get().institution
-
-
-@pytest.fixture
-def taijiang_school() -> Institution:
-    return Institution.objects.filter(place__path__startswith=Place.objects.get(code=TAIJIANG).path).order_by("code")[0]
+def far_school(world) -> Institution:
+    """A school in the other district (达川区)."""
+    return world.far_school
 
 
 def key_client(user, institution) -> tuple[Client, ProviderKey]:
@@ -47,9 +41,9 @@ def key_client(user, institution) -> tuple[Client, ProviderKey]:
 
 
 @pytest.fixture
-def school_system(users, school) -> Client:
+def school_system(world, school) -> Client:
     """The school's own system, calling with the school's provider key."""
-    return key_client(users["staff"], school)[0]
+    return key_client(world["staff"], school)[0]
 
 
 @pytest.fixture
@@ -146,8 +140,8 @@ def test_a_multipart_xlsx_uploaded_with_a_key_with_a_bad_row_gets_its_report(sch
     assert "学习日期" in third["错误"]
 
 
-def test_a_key_lists_only_its_own_institutions_jobs(users, school, taijiang_school, school_system):
-    other_system, _ = key_client(users["city_admin"], taijiang_school)
+def test_a_key_lists_only_its_own_institutions_jobs(world, school, far_school, school_system):
+    other_system, _ = key_client(world["city_admin"], far_school)
     body = csv_file([record(adults(1)[0], "API-L-1")]).decode()
     mine = school_system.post(JOBS, {"file": SimpleUploadedFile("a.csv", body.encode())}).json()
     theirs = other_system.post(JOBS, {"file": SimpleUploadedFile("b.csv", body.encode())}).json()
@@ -158,12 +152,12 @@ def test_a_key_lists_only_its_own_institutions_jobs(users, school, taijiang_scho
     assert mine["id"] in {j["id"] for j in listed["items"]} and theirs["id"] not in {j["id"] for j in listed["items"]}
 
 
-def test_another_institutions_key_is_answered_404_on_a_job(users, school, taijiang_school, school_system):
+def test_another_institutions_key_is_answered_404_on_a_job(world, school, far_school, school_system):
     # Given a job of the school, run, with its report
     body = csv_file([record(adults(1)[0], "API-H-1")])
     job_id = school_system.post(JOBS, {"file": SimpleUploadedFile("a.csv", body)}).json()["id"]
     _run(job_id)
-    other_system, _ = key_client(users["city_admin"], taijiang_school)
+    other_system, _ = key_client(world["city_admin"], far_school)
 
     # When another institution's system asks for it, or its report
     for url in (f"{JOBS}/{job_id}", f"{JOBS}/{job_id}/report.xlsx"):
@@ -172,13 +166,13 @@ def test_another_institutions_key_is_answered_404_on_a_job(users, school, taijia
     assert _error(other_system.get(f"{JOBS}/{job_id + 100000}"), 404)["code"] == "not_found"
 
 
-def test_an_upload_naming_another_institution_is_refused_403(school_system, taijiang_school, intake_dir, unchanged):
+def test_an_upload_naming_another_institution_is_refused_403(school_system, far_school, intake_dir, unchanged):
     nothing_changed = unchanged(intake_dir)
     body = csv_file([record(adults(1)[0], "API-F-1")])
 
     as_form = school_system.post(JOBS, {"file": SimpleUploadedFile("a.csv", body),
-                                        "institution_code": taijiang_school.code})
-    as_lines = school_system.post(f"{JOBS}?institution_code={taijiang_school.code}", data=jsonl_file([]) + b"{}\n",
+                                        "institution_code": far_school.code})
+    as_lines = school_system.post(f"{JOBS}?institution_code={far_school.code}", data=jsonl_file([]) + b"{}\n",
                                   content_type="application/x-ndjson")
 
     for response in (as_form, as_lines):
@@ -188,14 +182,14 @@ def test_an_upload_naming_another_institution_is_refused_403(school_system, taij
 
 
 @pytest.mark.parametrize("spoil", ["revoked", "expired", "wrong secret", "unknown"])
-def test_a_revoked_expired_or_wrong_key_is_answered_401(spoil, users, school, intake_dir, unchanged):
+def test_a_revoked_expired_or_wrong_key_is_answered_401(spoil, world, school, intake_dir, unchanged):
     import datetime
 
     from django.utils import timezone
 
-    key, raw = keys.provider_key_create(actor=users["staff"], institution_code=school.code, name="旧系统")
+    key, raw = keys.provider_key_create(actor=world["staff"], institution_code=school.code, name="旧系统")
     if spoil == "revoked":
-        keys.provider_key_revoke(actor=users["staff"], key=key)
+        keys.provider_key_revoke(actor=world["staff"], key=key)
     elif spoil == "expired":
         ProviderKey.objects.filter(pk=key.pk).update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
     elif spoil == "wrong secret":
@@ -223,15 +217,15 @@ def test_a_key_manages_no_keys(school_system, school):
 
 # --- people: tokens --------------------------------------------------------------------------------------------------
 
-def test_staff_with_a_token_create_a_key_that_uploads_and_revoke_it(users, school, api_as):
-    staff_api = api_as(users["staff"])
+def test_staff_with_a_token_create_a_key_that_uploads_and_revoke_it(world, school, api_as):
+    staff_api = api_as(world["staff"])
 
     created = staff_api.post("/api/intake/keys", {"institution_code": school.code, "name": "学籍系统", "days": 90},
                              content_type="application/json")
     assert created.status_code == 201, created.content.decode()
     made = created.json()
     assert (made["institution_code"], made["name"], made["status"], made["created_by"]) == (
-        school.code, "学籍系统", "active", "staff")
+        school.code, "学籍系统", "active", world["staff"].username)
     assert made["key"].startswith(f"lcp_{made['prefix']}_")
     listed = staff_api.get("/api/intake/keys").json()
     assert made["id"] in {k["id"] for k in listed} and all("key" not in k for k in listed)
@@ -245,20 +239,20 @@ def test_staff_with_a_token_create_a_key_that_uploads_and_revoke_it(users, schoo
     assert system.post(JOBS, data=body, content_type="application/x-ndjson").status_code == 401
 
 
-def test_staff_with_a_token_must_name_the_institution(users, api_as, intake_dir, unchanged):
-    staff_api = api_as(users["staff"])
+def test_staff_with_a_token_must_name_the_institution(world, api_as, intake_dir, unchanged):
+    staff_api = api_as(world["staff"])
     nothing_changed = unchanged(intake_dir)
     response = staff_api.post(JOBS, {"file": SimpleUploadedFile("a.csv", b"x")})
     assert _error(response, 400)["errors"] == {"institution_code": ["请用 institution_code 指明报送机构的机构代码"]}
     assert nothing_changed()
 
 
-def test_another_institutions_staff_token_is_refused_and_its_jobs_hidden(users, api_as, school, taijiang_school,
+def test_another_institutions_staff_token_is_refused_and_its_jobs_hidden(world, api_as, school, far_school,
                                                                           school_system):
     job_id = school_system.post(JOBS, {"file": SimpleUploadedFile("a.csv", b"x,y\n")}).json()["id"]
-    taijiang_admin = api_as(users["district_admin_2"])
-    assert _error(taijiang_admin.get(f"{JOBS}/{job_id}"), 404)["code"] == "not_found"
-    refused = taijiang_admin.post(JOBS, {"file": SimpleUploadedFile("a.csv", b"x,y\n"),
+    far_admin = api_as(world["district_admin_2"])
+    assert _error(far_admin.get(f"{JOBS}/{job_id}"), 404)["code"] == "not_found"
+    refused = far_admin.post(JOBS, {"file": SimpleUploadedFile("a.csv", b"x,y\n"),
                                          "institution_code": school.code})
     assert _error(refused, 403)["code"] == "permission_denied"
 
@@ -276,9 +270,9 @@ def test_another_institutions_staff_token_is_refused_and_its_jobs_hidden(users, 
     (lambda c, code: c.post(f"{JOBS}?institution_code=NO-SUCH", data=b"{}\n", content_type="application/x-ndjson"),
      "institution_code", "未知的机构代码「NO-SUCH」"),
 ])
-def test_bad_requests_get_a_400_naming_the_field(send, field, message, users, api_as, school, intake_dir,
+def test_bad_requests_get_a_400_naming_the_field(send, field, message, world, api_as, school, intake_dir,
                                                  unchanged):
-    staff_api = api_as(users["staff"])
+    staff_api = api_as(world["staff"])
     nothing_changed = unchanged(intake_dir)
     error = _error(send(staff_api, school.code), 400)
     assert (error["code"], error["errors"]) == ("invalid", {field: [message]})
@@ -357,9 +351,9 @@ def test_a_form_declared_far_over_the_limit_is_refused_before_it_is_parsed(schoo
     assert nothing_changed()
 
 
-def test_a_bad_request_is_answered_in_english_to_a_client_that_chose_english(users, api_as, school, intake_dir,
+def test_a_bad_request_is_answered_in_english_to_a_client_that_chose_english(world, api_as, school, intake_dir,
                                                                              unchanged):
-    staff_api = api_as(users["staff"])
+    staff_api = api_as(world["staff"])
     staff_api.cookies["django_language"] = "en"
     nothing_changed = unchanged(intake_dir)
 

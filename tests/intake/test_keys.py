@@ -13,37 +13,29 @@ from learncity.core.models import AuditEvent
 from learncity.intake import keys
 from learncity.intake.models import ProviderKey
 from learncity.network.models import Institution
-from learncity.places.models import Place
-from tests.api.support import GULOU, TAIJIANG
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def school(users) -> Institution:
-    return users["staff"].role_assignments.get().institution
+def other_school(world) -> Institution:
+    """An institution in the same district (通川区) that is not the staff member's."""
+    return world.other_school
 
 
 @pytest.fixture
-def other_school(school) -> Institution:
-    """An institution in the same district that is not the staff member's."""
-    gulou = Place.objects.get(code=GULOU)
-    return Institution.objects.filter(place__path__startswith=gulou.path).exclude(pk=school.pk).order_by("code")[0]
-
-
-@pytest.fixture
-def taijiang_school() -> Institution:
-    taijiang = Place.objects.get(code=TAIJIANG)
-    return Institution.objects.filter(place__path__startswith=taijiang.path).order_by("code")[0]
+def far_school(world) -> Institution:
+    """An institution in the other district (达川区)."""
+    return world.far_school
 
 
 def _state():
     return (list(ProviderKey.objects.order_by("pk").values_list("pk", "revoked_at")), AuditEvent.objects.count())
 
 
-def test_staff_create_a_key_shown_once_and_stored_as_its_sha256(users, school):
+def test_staff_create_a_key_shown_once_and_stored_as_its_sha256(world, school):
     # Given the staff member of a school
-    staff = users["staff"]
+    staff = world["staff"]
     audits = AuditEvent.objects.count()
 
     # When they create a key
@@ -66,42 +58,42 @@ def test_staff_create_a_key_shown_once_and_stored_as_its_sha256(users, school):
     assert keys.provider_key_authenticate(raw).institution == school
 
 
-def test_a_key_that_is_wrong_in_any_part_authenticates_nobody(users, school):
-    _, raw = keys.provider_key_create(actor=users["staff"], institution_code=school.code, name="系统")
+def test_a_key_that_is_wrong_in_any_part_authenticates_nobody(world, school):
+    _, raw = keys.provider_key_create(actor=world["staff"], institution_code=school.code, name="系统")
     prefix, secret = raw[len("lcp_"):].split("_", 1)
     for wrong in ("", "lcp_", f"lcp_{prefix}", f"lcp_{prefix}_{secret}x", f"lcp_{prefix}_{secret[:-1]}",
                   f"lc_{prefix}_{secret}", f"lcp_000000000000_{secret}", raw.upper()):
         assert keys.provider_key_authenticate(wrong) is None, wrong
 
 
-def test_list_shows_the_keys_of_the_institutions_one_manages(users, school, other_school, taijiang_school):
-    # Given keys of the staff's school, of another school in 鼓楼区, and of a school in 台江区
-    mine, _ = keys.provider_key_create(actor=users["staff"], institution_code=school.code, name="甲")
-    other, _ = keys.provider_key_create(actor=users["district_admin"], institution_code=other_school.code, name="乙")
-    far, _ = keys.provider_key_create(actor=users["city_admin"], institution_code=taijiang_school.code, name="丙")
+def test_list_shows_the_keys_of_the_institutions_one_manages(world, school, other_school, far_school):
+    # Given keys of the staff's school, of another school in 通川区, and of a school in 达川区
+    mine, _ = keys.provider_key_create(actor=world["staff"], institution_code=school.code, name="甲")
+    other, _ = keys.provider_key_create(actor=world["district_admin"], institution_code=other_school.code, name="乙")
+    far, _ = keys.provider_key_create(actor=world["city_admin"], institution_code=far_school.code, name="丙")
     made = {mine.pk, other.pk, far.pk}
 
     def listed(user, code=None):
         return {k.pk for k in keys.provider_key_list(actor=user, institution_code=code)} & made
 
     # Then each sees the keys of what they run: staff their school, the district its schools, the city all
-    assert listed(users["staff"]) == {mine.pk}
-    assert listed(users["district_admin"]) == {mine.pk, other.pk}
-    assert listed(users["district_admin"], other_school.code) == {other.pk}
-    assert listed(users["city_admin"]) == made
+    assert listed(world["staff"]) == {mine.pk}
+    assert listed(world["district_admin"]) == {mine.pk, other.pk}
+    assert listed(world["district_admin"], other_school.code) == {other.pk}
+    assert listed(world["city_admin"]) == made
     # and nobody else: learners, auditors and expert reviewers manage no keys
     for name in ("learner", "auditor", "expert", "reporter", "district_admin_2"):
-        assert listed(users[name]) <= ({far.pk} if name == "district_admin_2" else set()), name
+        assert listed(world[name]) <= ({far.pk} if name == "district_admin_2" else set()), name
     with pytest.raises(NotFound):
-        keys.provider_key_get(actor=users["staff"], pk=other.pk)
-    assert keys.provider_key_get(actor=users["district_admin"], pk=other.pk) == other
+        keys.provider_key_get(actor=world["staff"], pk=other.pk)
+    assert keys.provider_key_get(actor=world["district_admin"], pk=other.pk) == other
 
 
 @pytest.mark.parametrize("who", ["staff", "learner", "auditor", "expert", "district_admin_2"])
-def test_another_institutions_staff_and_other_roles_may_not_create_a_key(who, users, other_school):
+def test_another_institutions_staff_and_other_roles_may_not_create_a_key(who, world, other_school):
     before = _state()
     with pytest.raises(PermissionDenied):
-        keys.provider_key_create(actor=users[who], institution_code=other_school.code, name="越权")
+        keys.provider_key_create(actor=world[who], institution_code=other_school.code, name="越权")
     assert _state() == before
 
 
@@ -124,61 +116,61 @@ def test_nobody_signed_in_may_create_a_key(school):
     ({"institution_code": "NO-SUCH"}, "institution_code", "未知的机构代码「NO-SUCH」"),
     ({"institution_code": ""}, "institution_code", "请选择机构"),
 ])
-def test_bad_input_is_refused_on_its_field(kwargs, field, message, users, school):
+def test_bad_input_is_refused_on_its_field(kwargs, field, message, world, school):
     before = _state()
     args = {"institution_code": school.code, "name": "系统", **kwargs}
     with pytest.raises(DomainError) as refused:
-        keys.provider_key_create(actor=users["staff"], **args)
+        keys.provider_key_create(actor=world["staff"], **args)
     assert refused.value.errors == {field: [message]}
     assert _state() == before
 
 
-def test_a_revoked_key_authenticates_nobody_and_revoking_twice_changes_nothing(users, school):
+def test_a_revoked_key_authenticates_nobody_and_revoking_twice_changes_nothing(world, school):
     # Given a key in use
-    key, raw = keys.provider_key_create(actor=users["staff"], institution_code=school.code, name="旧系统")
+    key, raw = keys.provider_key_create(actor=world["staff"], institution_code=school.code, name="旧系统")
     assert keys.provider_key_authenticate(raw) == key
 
     # When an administrator over the school revokes it
-    keys.provider_key_revoke(actor=users["district_admin"], key=key)
+    keys.provider_key_revoke(actor=world["district_admin"], key=key)
 
     # Then it no longer authenticates, shows as revoked, and the revocation is audited once
     assert keys.provider_key_authenticate(raw) is None
     revoked_at = ProviderKey.objects.get(pk=key.pk).revoked_at
     assert revoked_at is not None and keys.provider_key_status(key) == "revoked"
     assert AuditEvent.objects.filter(action="intake.key.revoke", object_id=str(key.pk)).count() == 1
-    keys.provider_key_revoke(actor=users["staff"], key=key)
+    keys.provider_key_revoke(actor=world["staff"], key=key)
     assert ProviderKey.objects.get(pk=key.pk).revoked_at == revoked_at
     assert AuditEvent.objects.filter(action="intake.key.revoke", object_id=str(key.pk)).count() == 1
 
 
 @pytest.mark.parametrize("who", ["district_admin_2", "learner", "auditor"])
-def test_another_institutions_staff_may_not_revoke_a_key(who, users, school):
-    key, raw = keys.provider_key_create(actor=users["staff"], institution_code=school.code, name="系统")
+def test_another_institutions_staff_may_not_revoke_a_key(who, world, school):
+    key, raw = keys.provider_key_create(actor=world["staff"], institution_code=school.code, name="系统")
     before = _state()
     with pytest.raises(PermissionDenied):
-        keys.provider_key_revoke(actor=users[who], key=key)
+        keys.provider_key_revoke(actor=world[who], key=key)
     with pytest.raises(NotFound):
-        keys.provider_key_get(actor=users[who], pk=key.pk)
+        keys.provider_key_get(actor=world[who], pk=key.pk)
     assert _state() == before
     assert keys.provider_key_authenticate(raw) == key
 
 
-def test_an_expired_key_authenticates_nobody(users, school):
-    key, raw = keys.provider_key_create(actor=users["staff"], institution_code=school.code, name="短期", days=1)
+def test_an_expired_key_authenticates_nobody(world, school):
+    key, raw = keys.provider_key_create(actor=world["staff"], institution_code=school.code, name="短期", days=1)
     assert keys.provider_key_authenticate(raw) == key
     ProviderKey.objects.filter(pk=key.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     assert keys.provider_key_authenticate(raw) is None
     assert keys.provider_key_status(ProviderKey.objects.get(pk=key.pk)) == "expired"
 
 
-def test_a_key_of_an_institution_no_longer_active_authenticates_nobody(users, school):
-    _, raw = keys.provider_key_create(actor=users["staff"], institution_code=school.code, name="系统")
+def test_a_key_of_an_institution_no_longer_active_authenticates_nobody(world, school):
+    _, raw = keys.provider_key_create(actor=world["staff"], institution_code=school.code, name="系统")
     Institution.objects.filter(pk=school.pk).update(is_active=False)
     assert keys.provider_key_authenticate(raw) is None
 
 
-def test_use_is_recorded_at_most_every_few_minutes(users, school):
-    key, raw = keys.provider_key_create(actor=users["staff"], institution_code=school.code, name="系统")
+def test_use_is_recorded_at_most_every_few_minutes(world, school):
+    key, raw = keys.provider_key_create(actor=world["staff"], institution_code=school.code, name="系统")
     assert ProviderKey.objects.get(pk=key.pk).last_used_at is None
     keys.provider_key_authenticate(raw)
     first = ProviderKey.objects.get(pk=key.pk).last_used_at
