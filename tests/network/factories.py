@@ -3,6 +3,9 @@ the services, in the places factories' world (达州市, which the demo city lea
 
 import itertools
 
+import pytest
+from django.db import transaction
+
 from learncity.network.models import Committee, Institution, InstitutionKind, MemberUnit, NetworkLevel, Tier
 from learncity.network.services import (
     committee_create,
@@ -35,6 +38,26 @@ def committee_make(actor, where: Place, *, name: str | None = None) -> Committee
     return committee_create(actor=actor, place_code=where.code, name=name or f"{where.name}终身教育促进委员会")
 
 
-def member_unit_make(actor, committee: Committee, *, name: str | None = None, is_lead: bool = False) -> MemberUnit:
+def member_unit_make(actor, committee: Committee, *, name: str | None = None, is_lead: bool = False,
+                     responsibility: str = "") -> MemberUnit:
     return member_unit_create(actor=actor, committee=committee, name=name or f"测试成员单位{next(_seq)}",
-                              is_lead=is_lead)
+                              is_lead=is_lead, responsibility=responsibility)
+
+
+def module_world(build):
+    """A module-scoped fixture whose world `build()` makes once, in a transaction rolled back when the module is
+    done; each test runs in a savepoint of it (pytest-django's own), so a test's writes go and the world stays."""
+
+    @pytest.fixture(scope="module")
+    def built(django_db_setup, django_db_blocker):
+        with django_db_blocker.unblock():
+            outer = transaction.atomic()
+            outer._from_testcase = True  # as a TestCase's own: a durable block inside a test is still allowed
+            outer.__enter__()
+            try:
+                yield build()
+            finally:
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
+
+    return built

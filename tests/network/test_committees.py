@@ -1,5 +1,5 @@
 """Writes to the learning network's committees: designations of places, committees, member units. Each test
-states its own world (达州市, through the factories), but for the two that create 达州's first committee."""
+states its own world (达州市, through the factories)."""
 
 from types import SimpleNamespace
 
@@ -84,8 +84,8 @@ def test_designation_create_outside_scope_is_denied(dazhou):
     assert Designation.objects.count() == before
 
 
-def test_committee_create_for_a_city_without_one(users):
-    c = committee_create(actor=users["admin"], place_code=DAZHOU, name=" 达州市终身教育促进委员会 ", office="达州市教育局")
+def test_committee_create_for_a_city_without_one(db):
+    c = committee_create(actor=root_make(), place_code=DAZHOU, name=" 达州市终身教育促进委员会 ", office="达州市教育局")
 
     assert (c.place.code, c.name, c.office) == (DAZHOU, "达州市终身教育促进委员会", "达州市教育局")
     assert AuditEvent.objects.filter(action="committee.create", object_id=str(c.pk)).count() == 1
@@ -119,9 +119,9 @@ def test_committee_create_outside_scope_is_denied(dazhou):
     assert Committee.objects.count() == before
 
 
-def test_committee_create_needs_a_name(users):
+def test_committee_create_needs_a_name(db):
     with pytest.raises(DomainError) as exc:
-        committee_create(actor=users["admin"], place_code=DAZHOU, name="  ")
+        committee_create(actor=root_make(), place_code=DAZHOU, name="  ")
 
     assert exc.value.errors == {"name": ["名称不能为空"]}
     assert not Committee.objects.filter(place__code=DAZHOU).exists()

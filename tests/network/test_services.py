@@ -1,11 +1,15 @@
-"""Writes to the learning network: institutions and network levels (designations, committees and member units: test_committees.py)."""
+"""Writes to the learning network: institutions and network levels (designations, committees and member units:
+test_committees.py). In a network of the module's own in 达州市 (which the demo city leaves empty), four levels deep
+like 福州's, with the cast of roles around it; 巴中市 stands for a city with no levels yet."""
 
+from types import SimpleNamespace
 
 import pytest
 from django.forms.models import model_to_dict
 
 from learncity.core.errors import DomainError, PermissionDenied
 from learncity.core.models import AuditEvent
+from learncity.core.scopes import forget_scope
 from learncity.network.models import (
     Institution,
     InstitutionKind,
@@ -17,13 +21,73 @@ from learncity.network.services import (
     institution_update,
     network_levels_configure,
 )
+from learncity.people.models import User
 from learncity.places.models import Place
 from learncity.places.services import community_create
+from tests.network.factories import (
+    DAZHOU_LEVELS,
+    committee_make,
+    institution_make,
+    levels_make,
+    member_unit_make,
+    module_world,
+)
+from tests.people.factories import account_make, learner_make
+from tests.people.factories import root as root_make
+from tests.places.factories import DACHUAN, DAZHOU, TONGCHUAN, place
 
-FUZHOU, GULOU, TAIJIANG = "350100", "350102", "350103"
-GUDONG, GUXI, YINGZHOU = "350102001", "350102002", "350103001"
-DAZHOU, TONGCHUAN = "511700", "511702"  # 达州市 has no demo data in the test database
-DAZHOU_LEVELS = [("继续教育大学", Tier.CITY), ("继续教育学院", Tier.DISTRICT), ("继续教育中心", Tier.COMMUNITY)]
+DONGCHENG, XICHENG = "511702001", "511702002"  # 东城街道, 西城街道: streets of 通川区
+SANLIPING = "511703001"  # 三里坪街道, a street of 达川区
+BAZHONG, BAZHOU = "511900", "511902"  # 巴中市 and its 巴州区: no levels, no institutions
+FOUR_LEVELS = [("社区大学", Tier.CITY), ("社区学院", Tier.DISTRICT), ("社区学校", Tier.STREET),
+               ("社区学习室", Tier.COMMUNITY)]
+K = InstitutionKind
+
+
+def _network():
+    """达州's four levels and their institutions: the city's 社区大学; 通川区's and 达川区's 社区学院; the 社区学校 of
+    东城街道 (the staff's), 西城街道 and 三里坪街道, each under its district's college; and 通川区's library, outside
+    the network. The users: a superuser, the city's administrator, auditor and expert, the administrators of 通川区
+    and 达川区, the school's staff, a member unit's reporter, and a learner of 东城街道."""
+    root = root_make()
+    city, tongchuan, dachuan = place(DAZHOU), place(TONGCHUAN), place(DACHUAN)
+    lv = levels_make(root, city, FOUR_LEVELS)
+    university = institution_make(root, city, kind=K.COMMUNITY_UNIVERSITY, name="达州市社区大学", level=lv[Tier.CITY])
+    colleges = [institution_make(root, d, kind=K.COMMUNITY_COLLEGE, name=f"{d.name}社区学院", level=lv[Tier.DISTRICT],
+                                 parent=university) for d in (tongchuan, dachuan)]
+    school = institution_make(root, place(DONGCHENG), kind=K.COMMUNITY_SCHOOL, name="东城街道社区学校",
+                              level=lv[Tier.STREET], parent=colleges[0])
+    for code, college in ((XICHENG, colleges[0]), (SANLIPING, colleges[1])):
+        street = place(code)
+        institution_make(root, street, kind=K.COMMUNITY_SCHOOL, name=f"{street.name}社区学校", level=lv[Tier.STREET],
+                         parent=college, address=street.name)
+    institution_make(root, tongchuan, kind=K.LIBRARY, name="通川区图书馆")
+    unit = member_unit_make(root, committee_make(root, city), name="达州市民政局", is_lead=True)
+    users = {
+        "admin": root,
+        "city_admin": account_make("city_admin", actor=root, place=city),
+        "district_admin": account_make("district_admin", actor=root, place=tongchuan),
+        "district_admin_2": account_make("district_admin", actor=root, place=dachuan),
+        "staff": account_make("institution_staff", actor=root, institution=school),
+        "reporter": account_make("member_unit_reporter", actor=root, member_unit=unit),
+        "expert": account_make("expert_reviewer", actor=root, place=city),
+        "auditor": account_make("auditor", actor=root, place=city),
+        "learner": learner_make(place(DONGCHENG)).user,
+    }
+    return SimpleNamespace(users=users, school=school)
+
+
+network_built = module_world(_network)
+
+
+@pytest.fixture
+def net(network_built, db):
+    """The module's network, its users read anew (no scope cached from another test)."""
+    found = User.objects.in_bulk([u.pk for u in network_built.users.values()])
+    users = {role: found[u.pk] for role, u in network_built.users.items()}
+    for u in users.values():
+        forget_scope(u)
+    return SimpleNamespace(users=users, school=network_built.school, user=users.__getitem__, **users)
 
 
 def inst(name: str) -> Institution:
@@ -40,8 +104,8 @@ def snapshot(institution: Institution) -> dict:
 
 def create_refused(actor, exc_type=DomainError, **kwargs) -> DomainError:
     before = Institution.objects.count()
-    fields = {"code": "GL-TEST-01", "name": "鼓东街道老年学校", "kind": InstitutionKind.ELDERLY_UNIVERSITY,
-              "place_code": GUDONG, **kwargs}
+    fields = {"code": "GL-TEST-01", "name": "东城街道老年学校", "kind": InstitutionKind.ELDERLY_UNIVERSITY,
+              "place_code": DONGCHENG, **kwargs}
     with pytest.raises(exc_type) as exc:
         institution_create(actor=actor, **fields)
     assert Institution.objects.count() == before, "a refused create must write nothing"
@@ -51,31 +115,31 @@ def create_refused(actor, exc_type=DomainError, **kwargs) -> DomainError:
 # --- institution_create ----------------------------------------------------------------------------------
 
 
-def test_a_district_admin_creates_a_network_institution_in_their_district(users):
-    # given the admin of 鼓楼区, the street level of 福州's network and the district's community college
-    actor = users["district_admin"]
+def test_a_district_admin_creates_a_network_institution_in_their_district(net):
+    # given the admin of 通川区, the street level of the network and the district's community college
+    actor = net.district_admin
 
     # when they create a street-level institution under the college
     created = institution_create(
-        actor=actor, code="GL-TEST-01", name=" 鼓东街道继续教育中心 ", kind=InstitutionKind.CONTINUING_EDUCATION_CENTRE,
-        place_code=GUDONG, parent_code=inst("鼓楼区社区学院").code, network_level_id=level(FUZHOU, Tier.STREET).pk,
-        address=" 鼓东路 1 号 ", phone="0591-87654321",
+        actor=actor, code="GL-TEST-01", name=" 东城街道继续教育中心 ", kind=InstitutionKind.CONTINUING_EDUCATION_CENTRE,
+        place_code=DONGCHENG, parent_code=inst("通川区社区学院").code, network_level_id=level(DAZHOU, Tier.STREET).pk,
+        address=" 东城路 1 号 ", phone="0591-87654321",
     )
 
     # then it is stored as given (trimmed), and audited once
-    got = inst("鼓东街道继续教育中心")
+    got = inst("东城街道继续教育中心")
     assert got.pk == created.pk
     assert (got.code, got.kind, got.place.code, got.parent.name, got.network_level.name, got.address, got.phone) == (
-        "GL-TEST-01", "continuing_education_centre", GUDONG, "鼓楼区社区学院", "社区学校", "鼓东路 1 号", "0591-87654321")
+        "GL-TEST-01", "continuing_education_centre", DONGCHENG, "通川区社区学院", "社区学校", "东城路 1 号", "0591-87654321")
     event = AuditEvent.objects.get(action="institution.create", object_id=str(got.pk))
     assert event.actor == actor
-    assert event.detail == {"code": "GL-TEST-01", "name": "鼓东街道继续教育中心"}
+    assert event.detail == {"code": "GL-TEST-01", "name": "东城街道继续教育中心"}
 
 
 @pytest.mark.parametrize("phone", ["", "13800138000", "0591-87654321", "059187654321", "0591-87654321-123", "400-800-1234"])
-def test_accepted_phone_numbers(users, phone):
-    created = institution_create(actor=users["city_admin"], code="GL-TEST-01", name="鼓东街道老年学校",
-                                 kind=InstitutionKind.ELDERLY_UNIVERSITY, place_code=GUDONG, phone=phone)
+def test_accepted_phone_numbers(net, phone):
+    created = institution_create(actor=net.city_admin, code="GL-TEST-01", name="东城街道老年学校",
+                                 kind=InstitutionKind.ELDERLY_UNIVERSITY, place_code=DONGCHENG, phone=phone)
 
     assert Institution.objects.get(pk=created.pk).phone == phone
 
@@ -95,63 +159,65 @@ def test_accepted_phone_numbers(users, phone):
         ({"phone": "+86 591 8765"}, {"phone": ["电话号码「+86 591 8765」格式不正确"]}),
         ({"parent_code": "NO-SUCH"}, {"parent": ["未知的上级机构代码「NO-SUCH」"]}),
         ({"network_level_id": 999_999}, {"network_level": ["未知的网络层级「999999」"]}),
-        ({"code": "DEMO350100019"}, {"code": ["机构代码「DEMO350100019」已存在"]}),
+        ({"code": "<the school's>"}, {"code": ["机构代码「<the school's>」已存在"]}),
     ],
 )
-def test_institution_create_refuses_bad_fields(users, fields, errors):
-    exc = create_refused(users["city_admin"], **fields)
+def test_institution_create_refuses_bad_fields(net, fields, errors):
+    if fields.get("code") == "<the school's>":  # a code in use: the module's school's, known once it is made
+        fields, errors = {"code": net.school.code}, {"code": [f"机构代码「{net.school.code}」已存在"]}
+    exc = create_refused(net.city_admin, **fields)
 
     assert exc.errors == errors
 
 
-def test_institution_create_in_an_unknown_place_is_an_input_error_on_place_code(users):
-    exc = create_refused(users["city_admin"], place_code="350199")
+def test_institution_create_in_an_unknown_place_is_an_input_error_on_place_code(net):
+    exc = create_refused(net.city_admin, place_code="511799")
 
-    assert exc.errors == {"place_code": ["未知的区划代码「350199」(unknown place code)"]}
+    assert exc.errors == {"place_code": ["未知的区划代码「511799」(unknown place code)"]}
 
 
-def test_a_network_level_at_the_wrong_tier_is_refused(users):
+def test_a_network_level_at_the_wrong_tier_is_refused(net):
     # given the street level (社区学校) and a district
-    exc = create_refused(users["city_admin"], kind=InstitutionKind.COMMUNITY_SCHOOL, place_code=GULOU,
-                         network_level_id=level(FUZHOU, Tier.STREET).pk)
+    exc = create_refused(net.city_admin, kind=InstitutionKind.COMMUNITY_SCHOOL, place_code=TONGCHUAN,
+                         network_level_id=level(DAZHOU, Tier.STREET).pk)
 
-    assert exc.errors == {"network_level": ["「社区学校」应设在街道乡镇一级，而「鼓楼区」是区县级"]}
+    assert exc.errors == {"network_level": ["「社区学校」应设在街道乡镇一级，而「通川区」是区县级"]}
 
 
-def test_a_kind_that_cannot_serve_a_network_level_is_refused(users):
-    exc = create_refused(users["city_admin"], kind=InstitutionKind.LIBRARY,
-                         network_level_id=level(FUZHOU, Tier.STREET).pk)
+def test_a_kind_that_cannot_serve_a_network_level_is_refused(net):
+    exc = create_refused(net.city_admin, kind=InstitutionKind.LIBRARY,
+                         network_level_id=level(DAZHOU, Tier.STREET).pk)
 
     assert exc.errors == {"kind": ["图书馆不能作为「社区学校」"]}
 
 
-def test_a_network_level_of_another_city_is_refused(users):
-    # given 达州 configured with its own levels
-    dazhou = network_levels_configure(actor=users["admin"], city=Place.objects.get(code=DAZHOU), levels=DAZHOU_LEVELS)
+def test_a_network_level_of_another_city_is_refused(net):
+    # given 巴中 configured with its own levels
+    bazhong = network_levels_configure(actor=net.admin, city=Place.objects.get(code=BAZHONG), levels=DAZHOU_LEVELS)
 
-    exc = create_refused(users["city_admin"], kind=InstitutionKind.COMMUNITY_COLLEGE, place_code=GULOU,
-                         network_level_id=dazhou[1].pk)
+    exc = create_refused(net.city_admin, kind=InstitutionKind.COMMUNITY_COLLEGE, place_code=TONGCHUAN,
+                         network_level_id=bazhong[1].pk)
 
-    assert exc.errors == {"network_level": ["「鼓楼区」不在达州市"]}
-
-
-def test_a_parent_outside_the_place_is_refused(users):
-    # given a street of 鼓楼区 and the community college of 台江区
-    exc = create_refused(users["city_admin"], kind=InstitutionKind.COMMUNITY_SCHOOL,
-                         network_level_id=level(FUZHOU, Tier.STREET).pk, parent_code=inst("台江区社区学院").code)
-
-    assert exc.errors == {"parent": ["上级机构「台江区社区学院」所在的台江区不包含鼓东街道"]}
+    assert exc.errors == {"network_level": ["「通川区」不在巴中市"]}
 
 
-def test_a_parent_two_network_levels_up_is_refused(users):
-    exc = create_refused(users["city_admin"], kind=InstitutionKind.COMMUNITY_SCHOOL,
-                         network_level_id=level(FUZHOU, Tier.STREET).pk, parent_code=inst("福州市社区大学").code)
+def test_a_parent_outside_the_place_is_refused(net):
+    # given a street of 通川区 and the community college of 达川区
+    exc = create_refused(net.city_admin, kind=InstitutionKind.COMMUNITY_SCHOOL,
+                         network_level_id=level(DAZHOU, Tier.STREET).pk, parent_code=inst("达川区社区学院").code)
+
+    assert exc.errors == {"parent": ["上级机构「达川区社区学院」所在的达川区不包含东城街道"]}
+
+
+def test_a_parent_two_network_levels_up_is_refused(net):
+    exc = create_refused(net.city_admin, kind=InstitutionKind.COMMUNITY_SCHOOL,
+                         network_level_id=level(DAZHOU, Tier.STREET).pk, parent_code=inst("达州市社区大学").code)
 
     assert exc.errors == {"parent": ["上级机构应为「2」级网络机构"]}
 
 
-def test_every_field_error_is_reported_at_once(users):
-    exc = create_refused(users["city_admin"], code="x", name="", kind="school", phone="1")
+def test_every_field_error_is_reported_at_once(net):
+    exc = create_refused(net.city_admin, code="x", name="", kind="school", phone="1")
 
     assert exc.errors == {
         "code": ["机构代码「x」只能由字母、数字、- 和 _ 组成，2–32 位"],
@@ -161,132 +227,132 @@ def test_every_field_error_is_reported_at_once(users):
     }
 
 
-def test_a_district_admin_cannot_create_in_another_district(users):
-    create_refused(users["district_admin"], PermissionDenied, place_code=YINGZHOU)
-    create_refused(users["district_admin_2"], PermissionDenied, place_code=GUDONG)
+def test_a_district_admin_cannot_create_in_another_district(net):
+    create_refused(net.district_admin, PermissionDenied, place_code=SANLIPING)
+    create_refused(net.district_admin_2, PermissionDenied, place_code=DONGCHENG)
 
 
 @pytest.mark.parametrize("username", ["staff", "reporter", "expert", "auditor", "learner"])
-def test_roles_without_change_rights_cannot_create_institutions(users, username):
-    # even the staff of 鼓东街道社区学校 cannot create a new institution in its own street
-    create_refused(users[username], PermissionDenied, place_code=GUDONG)
+def test_roles_without_change_rights_cannot_create_institutions(net, username):
+    # even the staff of 东城街道社区学校 cannot create a new institution in its own street
+    create_refused(net.user(username), PermissionDenied, place_code=DONGCHENG)
 
 
 # --- institution_update ----------------------------------------------------------------------------------
 
 
-def test_a_district_admin_updates_an_institution_of_their_district_and_the_change_is_audited(users):
-    school = inst("鼓西街道社区学校")
+def test_a_district_admin_updates_an_institution_of_their_district_and_the_change_is_audited(net):
+    school = inst("西城街道社区学校")
 
-    institution_update(actor=users["district_admin"], institution=school, name="鼓西街道社区学校（新址）",
+    institution_update(actor=net.district_admin, institution=school, name="西城街道社区学校（新址）",
                        phone="13800138000", is_active=False)
 
-    got = inst("鼓西街道社区学校（新址）")
-    assert (got.pk, got.phone, got.is_active, got.parent.name) == (school.pk, "13800138000", False, "鼓楼区社区学院")
+    got = inst("西城街道社区学校（新址）")
+    assert (got.pk, got.phone, got.is_active, got.parent.name) == (school.pk, "13800138000", False, "通川区社区学院")
     event = AuditEvent.objects.get(action="institution.update", object_id=str(school.pk))
-    assert event.detail == {"changed": {"name": ["鼓西街道社区学校", "鼓西街道社区学校（新址）"],
+    assert event.detail == {"changed": {"name": ["西城街道社区学校", "西城街道社区学校（新址）"],
                                         "phone": [school.phone, "13800138000"], "is_active": [True, False]}}
 
 
-def test_staff_can_update_their_own_institution(users):
-    own = users["staff"].role_assignments.get().institution
+def test_staff_can_update_their_own_institution(net):
+    own = net.staff.role_assignments.get().institution
 
-    institution_update(actor=users["staff"], institution=own, description="每周二、四开课")
+    institution_update(actor=net.staff, institution=own, description="每周二、四开课")
 
     assert Institution.objects.get(pk=own.pk).description == "每周二、四开课"
 
 
-def test_staff_cannot_update_another_institution_even_next_door(users):
-    other = inst("鼓西街道社区学校")
+def test_staff_cannot_update_another_institution_even_next_door(net):
+    other = inst("西城街道社区学校")
     before = snapshot(other)
 
     with pytest.raises(PermissionDenied):
-        institution_update(actor=users["staff"], institution=other, description="改")
+        institution_update(actor=net.staff, institution=other, description="改")
 
     assert snapshot(other) == before
 
 
-def test_staff_cannot_move_their_institution_to_another_place(users):
-    own = users["staff"].role_assignments.get().institution
+def test_staff_cannot_move_their_institution_to_another_place(net):
+    own = net.staff.role_assignments.get().institution
     before = snapshot(own)
 
     with pytest.raises(PermissionDenied) as exc:
-        institution_update(actor=users["staff"], institution=own, place_code=GUXI)
+        institution_update(actor=net.staff, institution=own, place_code=XICHENG)
 
-    assert str(exc.value) == "您无权把机构移到「鼓西街道」"
+    assert str(exc.value) == "您无权把机构移到「西城街道」"
     assert snapshot(own) == before
 
 
-def test_a_district_admin_cannot_update_in_another_district(users):
-    other = inst("瀛洲街道社区学校")
+def test_a_district_admin_cannot_update_in_another_district(net):
+    other = inst("三里坪街道社区学校")
     before = snapshot(other)
 
     with pytest.raises(PermissionDenied):
-        institution_update(actor=users["district_admin"], institution=other, name="改名")
+        institution_update(actor=net.district_admin, institution=other, name="改名")
 
     assert snapshot(other) == before
 
 
-def test_a_district_admin_cannot_move_an_institution_into_another_district(users):
-    own = inst("鼓楼区图书馆")
+def test_a_district_admin_cannot_move_an_institution_into_another_district(net):
+    own = inst("通川区图书馆")
     before = snapshot(own)
 
     with pytest.raises(PermissionDenied) as exc:
-        institution_update(actor=users["district_admin"], institution=own, place_code=TAIJIANG)
+        institution_update(actor=net.district_admin, institution=own, place_code=DACHUAN)
 
-    assert str(exc.value) == "您无权把机构移到「台江区」"
+    assert str(exc.value) == "您无权把机构移到「达川区」"
     assert snapshot(own) == before
 
 
 @pytest.mark.parametrize("username", ["auditor", "expert", "reporter", "learner"])
-def test_read_only_roles_change_nothing(users, username):
-    school = inst("鼓东街道社区学校")
+def test_read_only_roles_change_nothing(net, username):
+    school = inst("东城街道社区学校")
     before = snapshot(school)
 
     with pytest.raises(PermissionDenied):
-        institution_update(actor=users[username], institution=school, name="改名")
+        institution_update(actor=net.user(username), institution=school, name="改名")
 
     assert snapshot(school) == before
     assert not AuditEvent.objects.filter(action="institution.update").exists()
 
 
-def test_an_invalid_update_changes_nothing(users):
-    school = inst("鼓西街道社区学校")
+def test_an_invalid_update_changes_nothing(net):
+    school = inst("西城街道社区学校")
     before = snapshot(school)
 
     with pytest.raises(DomainError) as exc:
-        institution_update(actor=users["district_admin"], institution=school, name="新名字", phone="12345")
+        institution_update(actor=net.district_admin, institution=school, name="新名字", phone="12345")
 
     assert exc.value.errors == {"phone": ["电话号码「12345」格式不正确"]}
     assert snapshot(school) == before
 
 
-def test_an_update_to_a_parent_outside_the_place_is_refused(users):
-    school = inst("鼓西街道社区学校")
+def test_an_update_to_a_parent_outside_the_place_is_refused(net):
+    school = inst("西城街道社区学校")
     before = snapshot(school)
 
     with pytest.raises(DomainError) as exc:
-        institution_update(actor=users["city_admin"], institution=school, parent_code=inst("台江区社区学院").code)
+        institution_update(actor=net.city_admin, institution=school, parent_code=inst("达川区社区学院").code)
 
-    assert exc.value.errors == {"parent": ["上级机构「台江区社区学院」所在的台江区不包含鼓西街道"]}
+    assert exc.value.errors == {"parent": ["上级机构「达川区社区学院」所在的达川区不包含西城街道"]}
     assert snapshot(school) == before
 
 
-def test_an_institution_cannot_be_its_own_parent(users):
-    school = inst("鼓西街道社区学校")
+def test_an_institution_cannot_be_its_own_parent(net):
+    school = inst("西城街道社区学校")
 
     with pytest.raises(DomainError) as exc:
-        institution_update(actor=users["city_admin"], institution=school, parent_code=school.code)
+        institution_update(actor=net.city_admin, institution=school, parent_code=school.code)
 
     assert exc.value.errors == {"parent": ["机构不能是自己的上级"]}
 
 
-def test_fields_that_cannot_be_edited_are_refused(users):
-    school = inst("鼓西街道社区学校")
+def test_fields_that_cannot_be_edited_are_refused(net):
+    school = inst("西城街道社区学校")
     before = snapshot(school)
 
     with pytest.raises(DomainError) as exc:
-        institution_update(actor=users["city_admin"], institution=school, code="NEW-CODE", created_at=None)
+        institution_update(actor=net.city_admin, institution=school, code="NEW-CODE", created_at=None)
 
     assert exc.value.errors == {"code": ["不能修改此字段"], "created_at": ["不能修改此字段"]}
     assert snapshot(school) == before
@@ -295,36 +361,36 @@ def test_fields_that_cannot_be_edited_are_refused(users):
 # --- network levels --------------------------------------------------------------------------------------
 
 
-def test_a_three_level_network_is_configured_for_a_city_without_institutions(users):
-    # given 达州市, which has no levels and no institutions yet
-    dazhou = Place.objects.get(code=DAZHOU)
-    assert not NetworkLevel.objects.filter(city=dazhou).exists()
+def test_a_three_level_network_is_configured_for_a_city_without_institutions(net):
+    # given 巴中市, which has no levels and no institutions yet
+    bazhong = Place.objects.get(code=BAZHONG)
+    assert not NetworkLevel.objects.filter(city=bazhong).exists()
 
     # when its three levels are configured (city, district, community: no street level)
-    levels = network_levels_configure(actor=users["admin"], city=dazhou, levels=DAZHOU_LEVELS)
+    levels = network_levels_configure(actor=net.admin, city=bazhong, levels=DAZHOU_LEVELS)
 
     # then they are stored top first, and audited
-    assert [(lv.rank, lv.name, lv.tier) for lv in NetworkLevel.objects.filter(city=dazhou)] == [
+    assert [(lv.rank, lv.name, lv.tier) for lv in NetworkLevel.objects.filter(city=bazhong)] == [
         (1, "继续教育大学", 0), (2, "继续教育学院", 1), (3, "继续教育中心", 3)]
-    assert [lv.pk for lv in levels] == list(NetworkLevel.objects.filter(city=dazhou).values_list("pk", flat=True))
-    event = AuditEvent.objects.get(action="network.levels", object_id=str(dazhou.pk))
+    assert [lv.pk for lv in levels] == list(NetworkLevel.objects.filter(city=bazhong).values_list("pk", flat=True))
+    event = AuditEvent.objects.get(action="network.levels", object_id=str(bazhong.pk))
     assert event.detail == {"levels": [["继续教育大学", 0], ["继续教育学院", 1], ["继续教育中心", 3]]}
 
 
-def test_a_three_level_network_takes_its_institutions_level_by_level(users):
-    # given 达州's three levels and a community of 通川区
-    admin = users["admin"]
-    top, middle, bottom = network_levels_configure(actor=admin, city=Place.objects.get(code=DAZHOU),
+def test_a_three_level_network_takes_its_institutions_level_by_level(net):
+    # given 巴中's three levels (达州's layout) and a community of 巴州区
+    admin = net.admin
+    top, middle, bottom = network_levels_configure(actor=admin, city=Place.objects.get(code=BAZHONG),
                                                    levels=DAZHOU_LEVELS)
-    street = Place.objects.filter(parent__code=TONGCHUAN).order_by("code").first()
+    street = Place.objects.filter(parent__code=BAZHOU).order_by("code").first()
     community = community_create(actor=admin, parent_code=street.code, code=f"{street.code}001", name="测试社区")
 
     # when the three institutions are created, each under the one above
-    university = institution_create(actor=admin, code="DZ-01", name="达州市继续教育大学",
-                                    kind=InstitutionKind.CONTINUING_EDUCATION_CENTRE, place_code=DAZHOU,
+    university = institution_create(actor=admin, code="DZ-01", name="巴中市继续教育大学",
+                                    kind=InstitutionKind.CONTINUING_EDUCATION_CENTRE, place_code=BAZHONG,
                                     network_level_id=top.pk)
-    college = institution_create(actor=admin, code="DZ-02", name="通川区继续教育学院",
-                                 kind=InstitutionKind.CONTINUING_EDUCATION_CENTRE, place_code=TONGCHUAN,
+    college = institution_create(actor=admin, code="DZ-02", name="巴州区继续教育学院",
+                                 kind=InstitutionKind.CONTINUING_EDUCATION_CENTRE, place_code=BAZHOU,
                                  network_level_id=middle.pk, parent_code="DZ-01")
     centre = institution_create(actor=admin, code="DZ-03", name="测试社区继续教育中心",
                                 kind=InstitutionKind.CONTINUING_EDUCATION_CENTRE, place_code=community.code,
@@ -334,7 +400,7 @@ def test_a_three_level_network_takes_its_institutions_level_by_level(users):
     assert [(i.network_level.rank, i.parent_id) for i in (university, college, centre)] == [
         (1, None), (2, university.pk), (3, college.pk)]
 
-    # and an institution at the street tier, which 达州 does not have, is refused
+    # and an institution at the street tier, which 达州's layout does not have, is refused
     with pytest.raises(DomainError) as exc:
         institution_create(actor=admin, code="DZ-04", name="街道继续教育中心",
                            kind=InstitutionKind.CONTINUING_EDUCATION_CENTRE, place_code=street.code,
@@ -342,40 +408,41 @@ def test_a_three_level_network_takes_its_institutions_level_by_level(users):
     assert exc.value.errors == {"network_level": [f"「继续教育中心」应设在社区村一级，而「{street.name}」是街道乡镇级"]}
 
 
-def test_levels_of_a_city_without_institutions_can_be_configured_again(users):
-    dazhou = Place.objects.get(code=DAZHOU)
-    network_levels_configure(actor=users["admin"], city=dazhou, levels=DAZHOU_LEVELS)
+def test_levels_of_a_city_without_institutions_can_be_configured_again(net):
+    bazhong = Place.objects.get(code=BAZHONG)
+    network_levels_configure(actor=net.admin, city=bazhong, levels=DAZHOU_LEVELS)
 
-    network_levels_configure(actor=users["admin"], city=dazhou, levels=[("社区大学", 0), ("社区学院", 1)])
+    network_levels_configure(actor=net.admin, city=bazhong, levels=[("社区大学", 0), ("社区学院", 1)])
 
-    assert list(NetworkLevel.objects.filter(city=dazhou).values_list("rank", "name", "tier")) == [
+    assert list(NetworkLevel.objects.filter(city=bazhong).values_list("rank", "name", "tier")) == [
         (1, "社区大学", 0), (2, "社区学院", 1)]
 
 
-def test_levels_in_use_by_institutions_cannot_be_reconfigured(users):
-    # given 福州's four levels, used by the demo institutions
-    fuzhou = Place.objects.get(code=FUZHOU)
-    before = list(NetworkLevel.objects.filter(city=fuzhou).values_list("pk", "rank", "name", "tier"))
+def test_levels_in_use_by_institutions_cannot_be_reconfigured(net):
+    # given 达州's four levels, used by the module's institutions
+    dazhou = Place.objects.get(code=DAZHOU)
+    before = list(NetworkLevel.objects.filter(city=dazhou).values_list("pk", "rank", "name", "tier"))
 
     # when a city admin tries the three-level layout
     with pytest.raises(DomainError) as exc:
-        network_levels_configure(actor=users["city_admin"], city=fuzhou, levels=DAZHOU_LEVELS)
+        network_levels_configure(actor=net.city_admin, city=dazhou, levels=DAZHOU_LEVELS)
 
     # then it is refused and the levels stay as they were
     assert exc.value.errors == {"levels": ["已有机构使用当前层级，不能重新配置"]}
-    assert list(NetworkLevel.objects.filter(city=fuzhou).values_list("pk", "rank", "name", "tier")) == before
+    assert list(NetworkLevel.objects.filter(city=dazhou).values_list("pk", "rank", "name", "tier")) == before
 
 
-def test_submitting_the_levels_in_use_unchanged_is_accepted_and_changes_nothing(users):
-    fuzhou = Place.objects.get(code=FUZHOU)
-    before = list(NetworkLevel.objects.filter(city=fuzhou).values_list("pk", "rank", "name", "tier"))
+def test_submitting_the_levels_in_use_unchanged_is_accepted_and_changes_nothing(net):
+    dazhou = Place.objects.get(code=DAZHOU)
+    before = list(NetworkLevel.objects.filter(city=dazhou).values_list("pk", "rank", "name", "tier"))
     same = [(name, tier) for _, _, name, tier in before]
+    audited = AuditEvent.objects.filter(action="network.levels").count()  # the module's own configuring
 
-    levels = network_levels_configure(actor=users["city_admin"], city=fuzhou, levels=same)
+    levels = network_levels_configure(actor=net.city_admin, city=dazhou, levels=same)
 
     assert [lv.pk for lv in levels] == [pk for pk, *_ in before]
-    assert list(NetworkLevel.objects.filter(city=fuzhou).values_list("pk", "rank", "name", "tier")) == before
-    assert not AuditEvent.objects.filter(action="network.levels").exists()
+    assert list(NetworkLevel.objects.filter(city=dazhou).values_list("pk", "rank", "name", "tier")) == before
+    assert AuditEvent.objects.filter(action="network.levels").count() == audited
 
 
 @pytest.mark.parametrize(
@@ -387,49 +454,49 @@ def test_submitting_the_levels_in_use_unchanged_is_accepted_and_changes_nothing(
         ([("市", 0), ("区一", 1), ("区二", 1)], {"levels": ["层级必须自上而下排列，每个区划层级最多一个"]}),
     ],
 )
-def test_network_levels_configure_refuses_bad_layouts(users, levels, errors):
-    dazhou = Place.objects.get(code=DAZHOU)
+def test_network_levels_configure_refuses_bad_layouts(net, levels, errors):
+    bazhong = Place.objects.get(code=BAZHONG)
 
     with pytest.raises(DomainError) as exc:
-        network_levels_configure(actor=users["admin"], city=dazhou, levels=levels)
+        network_levels_configure(actor=net.admin, city=bazhong, levels=levels)
 
     assert exc.value.errors == errors
-    assert not NetworkLevel.objects.filter(city=dazhou).exists()
+    assert not NetworkLevel.objects.filter(city=bazhong).exists()
 
 
-def test_network_levels_belong_to_a_city(users):
+def test_network_levels_belong_to_a_city(net):
     with pytest.raises(DomainError) as exc:
-        network_levels_configure(actor=users["admin"], city=Place.objects.get(code=GULOU), levels=DAZHOU_LEVELS)
+        network_levels_configure(actor=net.admin, city=Place.objects.get(code=TONGCHUAN), levels=DAZHOU_LEVELS)
 
-    assert exc.value.errors == {"city": ["「鼓楼区」不是城市"]}
-    assert not NetworkLevel.objects.filter(city__code=GULOU).exists()
+    assert exc.value.errors == {"city": ["「通川区」不是城市"]}
+    assert not NetworkLevel.objects.filter(city__code=TONGCHUAN).exists()
 
 
 @pytest.mark.parametrize("username", ["city_admin", "district_admin", "auditor", "expert", "staff"])
-def test_only_the_citys_own_admin_configures_its_levels(users, username):
-    # 达州 is outside every demo user's scope; a district admin of 福州 is not a city admin either
+def test_only_the_citys_own_admin_configures_its_levels(net, username):
+    # 巴中 is outside every user's scope; a district admin of 达州 is not a city admin either
     with pytest.raises(PermissionDenied):
-        network_levels_configure(actor=users[username], city=Place.objects.get(code=DAZHOU), levels=DAZHOU_LEVELS)
+        network_levels_configure(actor=net.user(username), city=Place.objects.get(code=BAZHONG), levels=DAZHOU_LEVELS)
 
-    assert not NetworkLevel.objects.filter(city__code=DAZHOU).exists()
+    assert not NetworkLevel.objects.filter(city__code=BAZHONG).exists()
 
 
-def test_a_district_admin_cannot_configure_their_own_citys_levels(users):
-    fuzhou = Place.objects.get(code=FUZHOU)
-    before = list(NetworkLevel.objects.filter(city=fuzhou).values_list("pk", "name", "tier"))
+def test_a_district_admin_cannot_configure_their_own_citys_levels(net):
+    dazhou = Place.objects.get(code=DAZHOU)
+    before = list(NetworkLevel.objects.filter(city=dazhou).values_list("pk", "name", "tier"))
 
     with pytest.raises(PermissionDenied):
-        network_levels_configure(actor=users["district_admin"], city=fuzhou, levels=DAZHOU_LEVELS)
+        network_levels_configure(actor=net.district_admin, city=dazhou, levels=DAZHOU_LEVELS)
 
-    assert list(NetworkLevel.objects.filter(city=fuzhou).values_list("pk", "name", "tier")) == before
+    assert list(NetworkLevel.objects.filter(city=dazhou).values_list("pk", "name", "tier")) == before
 
 
-def test_refusals_are_in_english_for_a_user_who_chose_english(users, api_as):
+def test_refusals_are_in_english_for_a_user_who_chose_english(net, api_as):
     # given a district admin and the city admin, each with English chosen
-    district_api, city_api = api_as(users["district_admin_2"]), api_as(users["city_admin"])
+    district_api, city_api = api_as(net.district_admin_2), api_as(net.city_admin)
     district_api.cookies["django_language"] = city_api.cookies["django_language"] = "en"
     before = Institution.objects.count()
-    body = {"code": "bad code!", "name": "Test school", "kind": InstitutionKind.values[0], "place_code": "350100"}
+    body = {"code": "bad code!", "name": "Test school", "kind": InstitutionKind.values[0], "place_code": DAZHOU}
 
     # when one creates an institution outside their district, and the other one with a bad code
     outside = district_api.post("/api/network/institutions", body, content_type="application/json")
@@ -443,15 +510,15 @@ def test_refusals_are_in_english_for_a_user_who_chose_english(users, api_as):
     assert Institution.objects.count() == before
 
 
-def test_an_institution_renamed_shows_on_the_next_request_of_the_catalog(users, client):
+def test_an_institution_renamed_shows_on_the_next_request_of_the_catalog(net, client):
     """institution_update bumps the catalog's version: its course cards, cached, show the new name at once."""
     from learncity.catalog.models import CourseState
-    from tests.catalog.factories import course_make, staff_institution
+    from tests.catalog.factories import course_make
 
-    school = staff_institution(users)
-    course_make(users["staff"], school, title="缓存机构课程", state=CourseState.PUBLISHED)
+    school = net.school
+    course_make(net.staff, school, title="缓存机构课程", state=CourseState.PUBLISHED)
     assert school.name in client.get("/learn/").content.decode()
 
-    institution_update(actor=users["staff"], institution=school, name="鼓东街道社区学校（缓存）")
+    institution_update(actor=net.staff, institution=school, name="东城街道社区学校（缓存）")
 
-    assert "鼓东街道社区学校（缓存）" in client.get("/learn/").content.decode()
+    assert "东城街道社区学校（缓存）" in client.get("/learn/").content.decode()

@@ -1,5 +1,7 @@
 """Network pages: the browser and its HTMX tree, institutions (read, create, edit), committees' member units
-(added, and their responsibility edited inline) and designations — each inside the viewer's scope."""
+(added, and their responsibility edited inline) and designations — each inside the viewer's scope. Committees and
+designations are tested in the tests' own city (tests/portal/world.py); the browser, its tree and the institutions'
+pages still read the demo city's network (福州's four levels, a learning room in every community)."""
 
 import re
 
@@ -7,7 +9,10 @@ import pytest
 
 from learncity.core.models import AuditEvent
 from learncity.network.models import Committee, Designation, Institution, MemberUnit, NetworkLevel, Tier
+from learncity.network.services import designation_create
 from learncity.places.models import Place, PlaceLevel, PlaceSource
+from tests.network.factories import committee_make, member_unit_make
+from tests.places.factories import DACHUAN, TONGCHUAN
 
 CITY, GULOU, TAIJIANG = "350100", "350102", "350103"
 GUDONG = "350102001"  # a street of 鼓楼区, where the staff's institution is
@@ -53,10 +58,6 @@ def institution_state():
 
 def units_state():
     return sorted(MemberUnit.objects.values_list("pk", "committee_id", "name", "responsibility")), AuditEvent.objects.count()
-
-
-def unit(committee_place: str, name_contains: str) -> MemberUnit:
-    return MemberUnit.objects.get(committee__place__code=committee_place, name__contains=name_contains)
 
 
 # --- the browser, in scope ----------------------------------------------------------------------------------
@@ -401,53 +402,67 @@ def test_tree_query_count_does_not_grow_with_the_nodes(users, client_as, django_
     assert {f"ROOM-{n}" for n in range(901, 906)} <= institution_links(html(response))
 
 
-# --- committees and member units ------------------------------------------------------------------------------
+# --- committees and member units (in the tests' own city: tests/portal/world.py, with what `_units` adds) --------
 
 
-def test_city_admin_adds_a_member_unit(users, client_as):
-    committee = Committee.objects.get(place__code=CITY)
-    client = client_as(users["city_admin"])
+@pytest.fixture(scope="module")
+def _units(world_built):
+    """Beside the world's committee of 达州市 and its reporter's unit: the city's 教育局 and 民政局, and 达川区's
+    committee with a unit of its own."""
+    root = world_built.admin
+    member_unit_make(root, world_built.committee, name="达州市教育局")
+    member_unit_make(root, world_built.committee, name="达州市民政局", responsibility="社区建设")
+    member_unit_make(root, committee_make(root, world_built.district_2), name="达川区教育局", is_lead=True)
+
+
+def city_unit(world, name_contains: str) -> MemberUnit:
+    return MemberUnit.objects.get(committee=world.committee, name__contains=name_contains)
+
+
+def test_city_admin_adds_a_member_unit(world, _units, client_as):
+    committee = world.committee
+    client = client_as(world.city_admin)
 
     response = client.post(f"/network/committees/{committee.pk}/members/",
-                           {"name": "福州市体育局", "responsibility": "全民健身与体育培训"})
+                           {"name": "达州市体育局", "responsibility": "全民健身与体育培训"})
 
     assert response.status_code == 302
     assert response.url == f"/network/committees/{committee.pk}/"
-    added = MemberUnit.objects.get(committee=committee, name="福州市体育局")
+    added = MemberUnit.objects.get(committee=committee, name="达州市体育局")
     assert (added.responsibility, added.is_lead) == ("全民健身与体育培训", False)
     assert AuditEvent.objects.filter(action="member_unit.create", object_id=str(added.pk)).count() == 1
     page = html(client.get(response.url))
-    assert '<li class="success">已添加成员单位「福州市体育局」</li>' in page
-    assert f'<tr id="unit-{added.pk}"><td>福州市体育局</td>' in page
+    assert '<li class="success">已添加成员单位「达州市体育局」</li>' in page
+    assert f'<tr id="unit-{added.pk}"><td>达州市体育局</td>' in page
 
 
-def test_city_admin_adding_an_existing_member_unit_shows_the_message_and_adds_nothing(users, client_as):
-    committee = Committee.objects.get(place__code=CITY)
-    client = client_as(users["city_admin"])
+def test_city_admin_adding_an_existing_member_unit_shows_the_message_and_adds_nothing(world, _units, client_as):
+    committee = world.committee
+    client = client_as(world.city_admin)
     before = units_state()
 
-    response = client.post(f"/network/committees/{committee.pk}/members/", {"name": "福州市教育局"})
+    response = client.post(f"/network/committees/{committee.pk}/members/", {"name": "达州市教育局"})
 
     assert response.status_code == 302
     assert units_state() == before
-    assert '<li class="error">「福州市教育局」已是成员单位</li>' in html(client.get(response.url))
+    assert '<li class="error">「达州市教育局」已是成员单位</li>' in html(client.get(response.url))
 
 
-def test_district_admin_cannot_add_a_member_unit_to_another_districts_committee(users, client_as):
-    committee = Committee.objects.get(place__code=TAIJIANG)
+def test_district_admin_cannot_add_a_member_unit_to_another_districts_committee(world, _units, client_as):
+    committee = Committee.objects.get(place=world.district_2)
     before = units_state()
 
-    response = client_as(users["district_admin"]).post(f"/network/committees/{committee.pk}/members/",
+    response = client_as(world.district_admin).post(f"/network/committees/{committee.pk}/members/",
                                                        {"name": "越界单位"})
 
     assert response.status_code == 404
     assert units_state() == before
 
 
-def test_city_admin_edits_a_member_units_responsibility_inline(users, client_as):
+def test_city_admin_edits_a_member_units_responsibility_inline(world, _units, client_as):
     # given a member unit of the city's committee
-    target = unit(CITY, "民政局")
-    client = client_as(users["city_admin"])
+    target = city_unit(world, "民政局")
+    client = client_as(world.city_admin)
 
     # when the edit button asks for the form (HTMX) and the form is posted (HTMX)
     form = client.get(f"/network/member-units/{target.pk}/", headers={"HX-Request": "true"})
@@ -469,10 +484,10 @@ def test_city_admin_edits_a_member_units_responsibility_inline(users, client_as)
     assert AuditEvent.objects.filter(action="member_unit.update", object_id=str(target.pk)).count() == 1
 
 
-def test_reporter_edits_their_own_units_responsibility(users, client_as):
-    own = users["reporter"].role_assignments.get().member_unit
+def test_reporter_edits_their_own_units_responsibility(world, _units, client_as):
+    own = world.reporter.role_assignments.get().member_unit
 
-    response = client_as(users["reporter"]).post(f"/network/member-units/{own.pk}/", {"responsibility": "职业技能培训"},
+    response = client_as(world.reporter).post(f"/network/member-units/{own.pk}/", {"responsibility": "职业技能培训"},
                                                  headers={"HX-Request": "true"})
 
     assert response.status_code == 200
@@ -480,12 +495,12 @@ def test_reporter_edits_their_own_units_responsibility(users, client_as):
     assert own.responsibility == "职业技能培训"
 
 
-def test_reporter_cannot_edit_another_unit(users, client_as):
+def test_reporter_cannot_edit_another_unit(world, _units, client_as):
     # given a unit of the same committee that is not the reporter's
-    other = unit(CITY, "民政局")
-    assert other != users["reporter"].role_assignments.get().member_unit
+    other = city_unit(world, "民政局")
+    assert other != world.reporter.role_assignments.get().member_unit
     before = units_state()
-    client = client_as(users["reporter"])
+    client = client_as(world.reporter)
 
     assert client.get(f"/network/member-units/{other.pk}/", headers={"HX-Request": "true"}).status_code == 403
     response = client.post(f"/network/member-units/{other.pk}/", {"responsibility": "篡改"},
@@ -495,20 +510,20 @@ def test_reporter_cannot_edit_another_unit(users, client_as):
     assert units_state() == before
 
 
-def test_committee_page_offers_the_reporter_an_edit_button_on_their_own_unit_only(users, client_as):
-    committee = Committee.objects.get(place__code=CITY)
-    own = users["reporter"].role_assignments.get().member_unit
+def test_committee_page_offers_the_reporter_an_edit_button_on_their_own_unit_only(world, _units, client_as):
+    committee = world.committee
+    own = world.reporter.role_assignments.get().member_unit
 
-    response = client_as(users["reporter"]).get(f"/network/committees/{committee.pk}/")
+    response = client_as(world.reporter).get(f"/network/committees/{committee.pk}/")
 
     assert response.status_code == 200
     assert re.findall(r'hx-get="/network/member-units/(\d+)/"', html(response)) == [str(own.pk)]
 
 
-def test_auditor_cannot_add_or_edit_member_units(users, client_as):
-    committee = Committee.objects.get(place__code=CITY)
-    target = unit(CITY, "民政局")
-    client = client_as(users["auditor"])
+def test_auditor_cannot_add_or_edit_member_units(world, _units, client_as):
+    committee = world.committee
+    target = city_unit(world, "民政局")
+    client = client_as(world.auditor)
     before = units_state()
 
     assert client.post(f"/network/committees/{committee.pk}/members/", {"name": "审计单位"}).status_code == 403
@@ -516,62 +531,68 @@ def test_auditor_cannot_add_or_edit_member_units(users, client_as):
     assert units_state() == before
 
 
-# --- designations ------------------------------------------------------------------------------------------------
+# --- designations (in the tests' own city, where 通川区 is already a municipal experimental district) ------------
+
+
+@pytest.fixture(scope="module")
+def _designated(world_built):
+    designation_create(actor=world_built.admin, place_code=TONGCHUAN, kind="experimental", tier="municipal",
+                       year=2020)
 
 
 def designations_state():
     return sorted(Designation.objects.values_list("place__code", "kind", "tier", "year")), AuditEvent.objects.count()
 
 
-def test_city_admin_adds_a_designation_on_a_district_page(users, client_as):
-    client = client_as(users["city_admin"])
-    assert f'action="/network/designations/{GULOU}/"' in html(client.get(f"/places/{GULOU}/"))
+def test_city_admin_adds_a_designation_on_a_district_page(world, _designated, client_as):
+    client = client_as(world.city_admin)
+    assert f'action="/network/designations/{TONGCHUAN}/"' in html(client.get(f"/places/{TONGCHUAN}/"))
 
-    response = client.post(f"/network/designations/{GULOU}/",
+    response = client.post(f"/network/designations/{TONGCHUAN}/",
                            {"kind": "demonstration", "tier": "provincial", "year": "2021"})
 
     assert response.status_code == 302
-    assert response.url == f"/places/{GULOU}/"
-    assert Designation.objects.filter(place__code=GULOU, kind="demonstration", tier="provincial", year=2021).count() == 1
+    assert response.url == f"/places/{TONGCHUAN}/"
+    assert Designation.objects.filter(place__code=TONGCHUAN, kind="demonstration", tier="provincial", year=2021).count() == 1
     page = html(client.get(response.url))
     assert '<li class="success">已添加称号</li>' in page
-    assert "<li>2021 鼓楼区 省级 社区教育示范区</li>" in page
+    assert "<li>2021 通川区 省级 社区教育示范区</li>" in page
 
 
 @pytest.mark.parametrize(("form", "message"), [
-    (None, "「鼓楼区」已有该称号"),
+    (None, "「通川区」已有该称号"),
     ({"kind": "demonstration", "tier": "provincial", "year": "二〇二一"}, "年份必须是整数"),
     ({"kind": "demonstration", "tier": "provincial", "year": "1980"}, "年份「1980」不正确"),
     ({"kind": "model", "tier": "provincial", "year": "2021"}, "未知的类别「model」"),
 ], ids=["duplicate", "text-year", "early-year", "unknown-kind"])
-def test_city_admin_bad_designation_shows_the_message_and_adds_nothing(users, client_as, form, message):
-    if form is None:  # the one 鼓楼区 already holds
-        existing = Designation.objects.filter(place__code=GULOU).order_by("pk")[0]
+def test_city_admin_bad_designation_shows_the_message_and_adds_nothing(world, _designated, client_as, form, message):
+    if form is None:  # the one 通川区 already holds
+        existing = Designation.objects.filter(place__code=TONGCHUAN).order_by("pk")[0]
         form = {"kind": existing.kind, "tier": existing.tier, "year": str(existing.year + 1)}
-    client = client_as(users["city_admin"])
+    client = client_as(world.city_admin)
     before = designations_state()
 
-    response = client.post(f"/network/designations/{GULOU}/", form)
+    response = client.post(f"/network/designations/{TONGCHUAN}/", form)
 
     assert response.status_code == 302
     assert designations_state() == before
     assert f'<li class="error">{message}</li>' in html(client.get(response.url))
 
 
-def test_district_admin_cannot_add_a_designation_to_another_district(users, client_as):
+def test_district_admin_cannot_add_a_designation_to_another_district(world, _designated, client_as):
     before = designations_state()
 
-    response = client_as(users["district_admin"]).post(f"/network/designations/{TAIJIANG}/",
+    response = client_as(world.district_admin).post(f"/network/designations/{DACHUAN}/",
                                                        {"kind": "demonstration", "tier": "national", "year": "2022"})
 
     assert response.status_code == 403
     assert designations_state() == before
 
 
-def test_auditor_cannot_add_a_designation(users, client_as):
+def test_auditor_cannot_add_a_designation(world, _designated, client_as):
     before = designations_state()
 
-    response = client_as(users["auditor"]).post(f"/network/designations/{GULOU}/",
+    response = client_as(world.auditor).post(f"/network/designations/{TONGCHUAN}/",
                                                 {"kind": "demonstration", "tier": "national", "year": "2022"})
 
     assert response.status_code == 403

@@ -7,7 +7,6 @@ import pytest
 from django.test import Client
 
 from learncity.core.models import AuditEvent
-from learncity.network.models import Institution
 from learncity.people.models import User
 from learncity.people.services import account_create, api_token_create, role_grant
 
@@ -16,14 +15,14 @@ CURRENT = "the-current-passphrase-5"
 
 
 @pytest.fixture(autouse=True)
-def _known_passwords(users):
-    """The demo users' passwords, known to the tests (the demo's are hashed with a hasher the tests do not load)."""
-    for user in users.values():
+def _known_passwords(world):
+    """The world's users' passwords, known to the tests."""
+    for user in world.users.values():
         user.set_password(CURRENT)
         user.save(update_fields=["password"])
 
 
-def demo_password() -> str:
+def known_password() -> str:
     return CURRENT
 
 
@@ -43,16 +42,16 @@ def can_sign_in(username: str, password: str) -> bool:
 
 
 @pytest.fixture
-def taijiang_staff(users):
-    inst = Institution.objects.filter(place__path__contains="/350103/").order_by("code")[0]
-    return account_create(actor=users["admin"], username="taijiang_staff", password=NEW, display_name="台江员工",
-                          role="institution_staff", institution_code=inst.code).user
+def dachuan_staff(world):
+    """Staff of an institution of 达川区, the other district."""
+    return account_create(actor=world.admin, username="dachuan_staff", password=NEW, display_name="达川员工",
+                          role="institution_staff", institution_code=world.institution_2.code).user
 
 
 # --- reset, on the accounts pages ---------------------------------------------------------------------------------
 
-def test_a_district_admin_resets_staff_of_their_district_to_a_temporary_password_shown_once(users, client_as):
-    staff, admin = users["staff"], users["district_admin"]
+def test_a_district_admin_resets_staff_of_their_district_to_a_temporary_password_shown_once(world, client_as):
+    staff, admin = world.staff, world.district_admin
     client = client_as(admin)
 
     response = client.post(f"/people/users/{staff.pk}/password/", {"confirm": "yes", "new_password": ""})
@@ -63,35 +62,36 @@ def test_a_district_admin_resets_staff_of_their_district_to_a_temporary_password
     assert len(temporary) == 12 and temporary.isalnum()
     assert 'data-testid="temporary-password"' not in client.get("/people/accounts/").content.decode()
     assert password_state(staff)[1] is True
-    assert can_sign_in("staff", temporary) and not can_sign_in("staff", demo_password())
-    assert audit_rows("user.password.reset") == [("district_admin", str(staff.pk),
-                                                  {"username": "staff", "generated": True, "tokens_revoked": 0})]
+    assert can_sign_in(staff.username, temporary) and not can_sign_in(staff.username, known_password())
+    assert audit_rows("user.password.reset") == [(admin.username, str(staff.pk),
+                                                  {"username": staff.username, "generated": True, "tokens_revoked": 0})]
 
 
-def test_an_admin_may_type_the_new_password_instead(users, client_as):
-    staff = users["staff"]
-    client = client_as(users["city_admin"])
+def test_an_admin_may_type_the_new_password_instead(world, client_as):
+    staff = world.staff
+    client = client_as(world.city_admin)
 
     response = client.post(f"/people/users/{staff.pk}/password/", {"confirm": "yes", "new_password": NEW})
 
     assert response.status_code == 302
     assert 'data-testid="temporary-password"' not in (page := client.get("/people/accounts/").content.decode())
-    assert "已重置 staff 的密码" in page
-    assert can_sign_in("staff", NEW)
-    assert audit_rows("user.password.reset") == [("city_admin", str(staff.pk), {"username": "staff",
-                                                                               "generated": False, "tokens_revoked": 0})]
+    assert f"已重置 {staff.username} 的密码" in page
+    assert can_sign_in(staff.username, NEW)
+    assert audit_rows("user.password.reset") == [(world.city_admin.username, str(staff.pk), {
+        "username": staff.username, "generated": False, "tokens_revoked": 0})]
 
 
 @pytest.mark.parametrize(("password", "messages"), [
     ("12345678", ["这个密码太常见了。", "密码只包含数字。"]),
     ("short", ["此密码太短，至少要包含 8 个字符。"]),
-    ("staff2024", ["密码跟 用户名 太相似了。"]),
+    ("<username>24", ["密码跟 用户名 太相似了。"]),
 ])
-def test_a_weak_typed_password_is_refused_with_the_rules_it_breaks(users, client_as, password, messages):
-    staff = users["staff"]
+def test_a_weak_typed_password_is_refused_with_the_rules_it_breaks(world, client_as, password, messages):
+    staff = world.staff
+    password = password.replace("<username>", staff.username)
     before = password_state(staff), AuditEvent.objects.count()
 
-    response = client_as(users["district_admin"]).post(f"/people/users/{staff.pk}/password/",
+    response = client_as(world.district_admin).post(f"/people/users/{staff.pk}/password/",
                                                        {"confirm": "yes", "new_password": password})
 
     assert response.status_code == 400
@@ -99,30 +99,30 @@ def test_a_weak_typed_password_is_refused_with_the_rules_it_breaks(users, client
     assert (password_state(staff), AuditEvent.objects.count()) == before
 
 
-def test_a_district_admin_cannot_reset_staff_of_another_district(users, client_as, taijiang_staff):
-    before = password_state(taijiang_staff), AuditEvent.objects.count()
+def test_a_district_admin_cannot_reset_staff_of_another_district(world, client_as, dachuan_staff):
+    before = password_state(dachuan_staff), AuditEvent.objects.count()
 
-    response = client_as(users["district_admin"]).post(f"/people/users/{taijiang_staff.pk}/password/",
+    response = client_as(world.district_admin).post(f"/people/users/{dachuan_staff.pk}/password/",
                                                        {"confirm": "yes", "new_password": ""})
 
     assert response.status_code == 404
-    assert (password_state(taijiang_staff), AuditEvent.objects.count()) == before
+    assert (password_state(dachuan_staff), AuditEvent.objects.count()) == before
 
 
-def test_nobody_resets_a_superuser_nor_staff_with_a_role_beyond_their_scope(users, client_as, taijiang_staff):
-    gulou_inst = users["staff"].role_assignments.get().institution
-    root = account_create(actor=users["admin"], username="root_in_gulou", password=NEW, display_name="",
-                          role="institution_staff", institution_code=gulou_inst.code).user
+def test_nobody_resets_a_superuser_nor_staff_with_a_role_beyond_their_scope(world, client_as, dachuan_staff):
+    own_inst = world.staff.role_assignments.get().institution
+    root = account_create(actor=world.admin, username="root_in_tongchuan", password=NEW, display_name="",
+                          role="institution_staff", institution_code=own_inst.code).user
     User.objects.filter(pk=root.pk).update(is_superuser=True, is_staff=True)
-    role_grant(actor=users["admin"], user=taijiang_staff, role="institution_staff", institution=gulou_inst)
-    before = password_state(root), password_state(taijiang_staff), AuditEvent.objects.count()
-    client = client_as(users["district_admin"])
+    role_grant(actor=world.admin, user=dachuan_staff, role="institution_staff", institution=own_inst)
+    before = password_state(root), password_state(dachuan_staff), AuditEvent.objects.count()
+    client = client_as(world.district_admin)
 
     answers = [client.post(f"/people/users/{u.pk}/password/", {"confirm": "yes", "new_password": ""}).status_code
-               for u in (root, taijiang_staff)]
+               for u in (root, dachuan_staff)]
 
     assert answers == [403, 403]
-    assert (password_state(root), password_state(taijiang_staff), AuditEvent.objects.count()) == before
+    assert (password_state(root), password_state(dachuan_staff), AuditEvent.objects.count()) == before
 
 
 @pytest.mark.parametrize(("role", "target", "status"), [
@@ -131,18 +131,18 @@ def test_nobody_resets_a_superuser_nor_staff_with_a_role_beyond_their_scope(user
     ("auditor", "staff", 403),  # sees the accounts, changes none
     ("district_admin", "district_admin", 403),  # one's own is changed, with the current password
 ])
-def test_who_does_not_administer_the_account_cannot_reset_it(users, client_as, role, target, status):
-    target = users[target]
+def test_who_does_not_administer_the_account_cannot_reset_it(world, client_as, role, target, status):
+    target = world.user(target)
     before = password_state(target), AuditEvent.objects.count()
 
-    response = client_as(users[role]).post(f"/people/users/{target.pk}/password/", {"confirm": "yes", "new_password": ""})
+    response = client_as(world.user(role)).post(f"/people/users/{target.pk}/password/", {"confirm": "yes", "new_password": ""})
 
     assert response.status_code == status
     assert (password_state(target), AuditEvent.objects.count()) == before
 
 
-def test_anonymous_is_sent_to_sign_in_and_nothing_changes(users, client):
-    staff = users["staff"]
+def test_anonymous_is_sent_to_sign_in_and_nothing_changes(world, client):
+    staff = world.staff
     before = password_state(staff), AuditEvent.objects.count()
 
     reset = client.post(f"/people/users/{staff.pk}/password/", {"confirm": "yes", "new_password": ""})
@@ -155,53 +155,53 @@ def test_anonymous_is_sent_to_sign_in_and_nothing_changes(users, client):
 
 # --- reset, by the API ----------------------------------------------------------------------------------------------
 
-def test_a_city_admin_resets_by_the_api_and_the_temporary_password_works(users, api_as, taijiang_staff):
-    response = api_as(users["city_admin"]).post(f"/api/people/users/{taijiang_staff.pk}/password", {},
+def test_a_city_admin_resets_by_the_api_and_the_temporary_password_works(world, api_as, dachuan_staff):
+    response = api_as(world.city_admin).post(f"/api/people/users/{dachuan_staff.pk}/password", {},
                                                 content_type="application/json")
 
     assert response.status_code == 200
     body = response.json()
     assert (body["username"], body["must_change_password"], len(body["temporary_password"])) == (
-        "taijiang_staff", True, 12)
-    assert can_sign_in("taijiang_staff", body["temporary_password"])
+        "dachuan_staff", True, 12)
+    assert can_sign_in("dachuan_staff", body["temporary_password"])
 
 
-def test_a_reset_revokes_the_holders_api_tokens_and_audits_how_many(users, api_as, taijiang_staff):
-    _, stolen = api_token_create(actor=taijiang_staff, name="made by whoever had the password")
+def test_a_reset_revokes_the_holders_api_tokens_and_audits_how_many(world, api_as, dachuan_staff):
+    _, stolen = api_token_create(actor=dachuan_staff, name="made by whoever had the password")
     thief = Client(headers={"Authorization": f"Bearer {stolen}"})
     assert thief.get("/api/people/tokens").status_code == 200
 
-    response = api_as(users["city_admin"]).post(f"/api/people/users/{taijiang_staff.pk}/password", {},
+    response = api_as(world.city_admin).post(f"/api/people/users/{dachuan_staff.pk}/password", {},
                                                 content_type="application/json")
 
     assert response.status_code == 200
     assert thief.get("/api/people/tokens").status_code == 401
-    assert not taijiang_staff.api_tokens.filter(revoked_at__isnull=True).exists()
+    assert not dachuan_staff.api_tokens.filter(revoked_at__isnull=True).exists()
     assert audit_rows("user.password.reset")[-1][2]["tokens_revoked"] == 1
 
 
-def test_the_api_refuses_a_weak_password_and_an_out_of_scope_target(users, api_as, taijiang_staff):
-    admin = api_as(users["district_admin"])
+def test_the_api_refuses_a_weak_password_and_an_out_of_scope_target(world, api_as, dachuan_staff):
+    admin = api_as(world.district_admin)
 
-    before = password_state(taijiang_staff), password_state(users["staff"]), AuditEvent.objects.count()
-    weak = admin.post(f"/api/people/users/{users['staff'].pk}/password", {"new_password": "password"},
+    before = password_state(dachuan_staff), password_state(world.staff), AuditEvent.objects.count()
+    weak = admin.post(f"/api/people/users/{world.staff.pk}/password", {"new_password": "password"},
                       content_type="application/json")
-    beyond = admin.post(f"/api/people/users/{taijiang_staff.pk}/password", {}, content_type="application/json")
-    anonymous = Client().post(f"/api/people/users/{users['staff'].pk}/password", {}, content_type="application/json")
+    beyond = admin.post(f"/api/people/users/{dachuan_staff.pk}/password", {}, content_type="application/json")
+    anonymous = Client().post(f"/api/people/users/{world.staff.pk}/password", {}, content_type="application/json")
 
     assert (weak.status_code, weak.json()["errors"]) == (400, {"new_password": ["这个密码太常见了。"]})
     assert (beyond.status_code, beyond.json()["code"]) == (404, "not_found")
     assert anonymous.status_code == 401
-    assert (password_state(taijiang_staff), password_state(users["staff"]), AuditEvent.objects.count()) == before
+    assert (password_state(dachuan_staff), password_state(world.staff), AuditEvent.objects.count()) == before
 
 
 # --- the forced change after a reset --------------------------------------------------------------------------------
 
-def test_after_a_reset_the_pages_lead_to_the_password_change_until_it_is_done(users, client_as):
-    staff = users["staff"]
-    client_as(users["district_admin"]).post(f"/people/users/{staff.pk}/password/", {"confirm": "yes", "new_password": NEW})
+def test_after_a_reset_the_pages_lead_to_the_password_change_until_it_is_done(world, client_as):
+    staff = world.staff
+    client_as(world.district_admin).post(f"/people/users/{staff.pk}/password/", {"confirm": "yes", "new_password": NEW})
     client = Client()
-    client.post("/login/", {"username": "staff", "password": NEW})
+    client.post("/login/", {"username": staff.username, "password": NEW})
 
     led = client.get("/learn/manage/")
     form = client.get(led["Location"])
@@ -217,25 +217,25 @@ def test_after_a_reset_the_pages_lead_to_the_password_change_until_it_is_done(us
 
 # --- change, one's own ----------------------------------------------------------------------------------------------
 
-def test_a_signed_in_user_changes_their_password_and_stays_signed_in(users, client_as):
-    learner = users["learner"]
+def test_a_signed_in_user_changes_their_password_and_stays_signed_in(world, client_as):
+    learner = world.learner
     client = client_as(learner)
 
-    response = client.post("/people/me/password/", {"current_password": demo_password(), "new_password": NEW})
+    response = client.post("/people/me/password/", {"current_password": known_password(), "new_password": NEW})
 
     assert (response.status_code, response["Location"]) == (302, "/people/me/")
     assert client.get("/people/me/").status_code == 200
-    assert can_sign_in("learner", NEW) and not can_sign_in("learner", demo_password())
-    assert audit_rows("user.password.change") == [("learner", str(learner.pk), {"username": "learner"})]
+    assert can_sign_in(learner.username, NEW) and not can_sign_in(learner.username, known_password())
+    assert audit_rows("user.password.change") == [(learner.username, str(learner.pk), {"username": learner.username})]
 
 
-def test_other_sessions_end_when_the_password_changes(users):
-    learner = users["learner"]
+def test_other_sessions_end_when_the_password_changes(world):
+    learner = world.learner
     elsewhere, here = Client(), Client()
     elsewhere.force_login(learner)
     here.force_login(learner)
 
-    here.post("/people/me/password/", {"current_password": demo_password(), "new_password": NEW})
+    here.post("/people/me/password/", {"current_password": known_password(), "new_password": NEW})
 
     assert elsewhere.get("/people/me/").status_code == 302
     assert here.get("/people/me/").status_code == 200
@@ -249,10 +249,10 @@ def test_other_sessions_end_when_the_password_changes(users):
     (None, "learner2024", {"new_password": ["密码跟 用户名 太相似了。"]}),
     (None, None, {"new_password": ["新密码不能与当前密码相同"]}),
 ])
-def test_a_change_is_refused_with_what_is_wrong(users, client_as, current, new, errors):
-    learner = users["learner"]
-    current = demo_password() if current is None else current
-    new = demo_password() if new is None else new
+def test_a_change_is_refused_with_what_is_wrong(world, client_as, current, new, errors):
+    learner = world.learner
+    current = known_password() if current is None else current
+    new = known_password() if new is None else new
     before = password_state(learner)
     audit_before = AuditEvent.objects.exclude(action="signin.failed").count()
 
@@ -265,30 +265,30 @@ def test_a_change_is_refused_with_what_is_wrong(users, client_as, current, new, 
     assert len(audit_rows("signin.failed")) == (1 if current == "not-my-password" else 0)
 
 
-def test_a_refused_change_says_what_is_wrong_in_english_on_request(users, client_as):
-    client = client_as(users["learner"])
+def test_a_refused_change_says_what_is_wrong_in_english_on_request(world, client_as):
+    client = client_as(world.learner)
     client.cookies["django_language"] = "en"
-    before = password_state(users["learner"])
+    before = password_state(world.learner)
 
     wrong = client.post("/people/me/password/", {"current_password": "not-my-password", "new_password": NEW})
-    same = client.post("/people/me/password/", {"current_password": demo_password(), "new_password": demo_password()})
+    same = client.post("/people/me/password/", {"current_password": known_password(), "new_password": known_password()})
     empty = client.post("/people/me/password/", {"current_password": "", "new_password": ""})
 
     assert wrong.context["errors"] == {"current_password": ["The current password is not correct"]}
     assert same.context["errors"] == {"new_password": ["The new password must differ from the current one"]}
     assert empty.context["errors"] == {"current_password": ["Enter your current password"],
                                        "new_password": ["Enter a new password"]}
-    assert password_state(users["learner"]) == before
+    assert password_state(world.learner) == before
 
 
-def test_wrong_current_passwords_lock_the_change_out_like_a_sign_in(users, client_as):
-    learner = users["learner"]
+def test_wrong_current_passwords_lock_the_change_out_like_a_sign_in(world, client_as):
+    learner = world.learner
     client = client_as(learner)
     before = password_state(learner)
 
     answers = [client.post("/people/me/password/", {"current_password": "wrong-guess", "new_password": NEW},
                            REMOTE_ADDR="10.2.2.2").status_code for _ in range(5)]
-    right = client.post("/people/me/password/", {"current_password": demo_password(), "new_password": NEW},
+    right = client.post("/people/me/password/", {"current_password": known_password(), "new_password": NEW},
                         REMOTE_ADDR="10.2.2.2")
 
     assert answers == [400] * 4 + [429]
@@ -298,19 +298,19 @@ def test_wrong_current_passwords_lock_the_change_out_like_a_sign_in(users, clien
     assert [d["path"] for _, _, d in audit_rows("signin.locked")] == ["/people/me/password/"]
 
 
-def test_the_api_changes_ones_own_password_with_a_token(users):
-    staff = users["staff"]
+def test_the_api_changes_ones_own_password_with_a_token(world):
+    staff = world.staff
     _, token = api_token_create(actor=staff, name="mine")
     client = Client(headers={"Authorization": f"Bearer {token}"})
 
     wrong = client.post("/api/people/me/password", {"current_password": "nope", "new_password": NEW},
                         content_type="application/json")
-    right = client.post("/api/people/me/password", {"current_password": demo_password(), "new_password": NEW},
+    right = client.post("/api/people/me/password", {"current_password": known_password(), "new_password": NEW},
                         content_type="application/json")
 
     assert (wrong.status_code, wrong.json()["errors"]) == (400, {"current_password": ["当前密码不正确"]})
-    assert (right.status_code, right.json()) == (200, {"username": "staff", "must_change_password": False,
+    assert (right.status_code, right.json()) == (200, {"username": staff.username, "must_change_password": False,
                                                        "temporary_password": None})
-    assert can_sign_in("staff", NEW)
+    assert can_sign_in(staff.username, NEW)
     assert Client().post("/api/people/me/password", {"current_password": NEW, "new_password": "x" * 20},
                          content_type="application/json").status_code == 401

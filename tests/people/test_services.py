@@ -12,7 +12,7 @@ from learncity.core import crypto
 from learncity.core.errors import DomainError, PermissionDenied
 from learncity.core.models import AuditEvent
 from learncity.core.scopes import Role, scope_for
-from learncity.network.models import Institution, MemberUnit
+from learncity.network.models import MemberUnit
 from learncity.people import idcard
 from learncity.people.models import ApiToken, LearnerProfile, RoleAssignment, User
 from learncity.people.selectors import api_token_list, profile_list
@@ -27,12 +27,26 @@ from learncity.people.services import (
     role_revoke,
     user_create,
 )
+from learncity.places.services import community_create
+from tests.network.factories import committee_make, member_unit_make
+from tests.places.factories import DACHUAN, DAZHOU, TONGCHUAN
 
-# Registered in Beijing, living in 福州: no demo resident (all registered in 福州) can hold these numbers.
+# Registered in Beijing, living in 达州: no resident the factories make (registered where they live) holds these.
 NUMBER = "110105199003071239"  # male (sequence 123 is odd)
 NUMBER_X = "11010519491231002X"  # female, check character X
-HONGSHAN = "350102001001"  # 洪山社区, 鼓东街道, 鼓楼区
-TAIJIANG_COMMUNITY = "350103001001"
+HONGSHAN = "511702001901"  # a community of 东城街道, 通川区 (made below)
+DACHUAN_COMMUNITY = "511703001901"  # a community of 三里坪街道, 达川区 (made below)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _more_of_the_world(world_built):
+    """Beside the world (tests/portal/world.py: 达州市, 通川区, 达川区): a community in each district, and 通川区's
+    committee with its 民政局 as a member unit."""
+    root = world_built.admin
+    community_create(actor=root, parent_code=HONGSHAN[:9], code=HONGSHAN, name="洪山社区")
+    community_create(actor=root, parent_code=DACHUAN_COMMUNITY[:9], code=DACHUAN_COMMUNITY, name="达川测试社区")
+    committee = committee_make(root, world_built.district, name="通川区终身教育促进委员会")
+    member_unit_make(root, committee, name="通川区民政局", is_lead=True)
 
 
 def row_values(model, pk) -> list[str]:
@@ -60,9 +74,9 @@ def create_refused(exc_type=DomainError, **kwargs) -> DomainError:
 # --- learner profiles ------------------------------------------------------------------------------------
 
 
-def test_a_district_admin_registers_a_resident_with_the_id_number_encrypted_at_rest(users):
-    # given the admin of 鼓楼区
-    actor = users["district_admin"]
+def test_a_district_admin_registers_a_resident_with_the_id_number_encrypted_at_rest(world):
+    # given the admin of 通川区
+    actor = world.district_admin
 
     # when they register a resident of 洪山社区
     profile = learner_profile_create(actor=actor, name="林 秀英", id_number=NUMBER, residence_code=HONGSHAN,
@@ -78,30 +92,30 @@ def test_a_district_admin_registers_a_resident_with_the_id_number_encrypted_at_r
     assert not [v for v in row_values(LearnerProfile, profile.pk) if NUMBER in v]
 
 
-def test_a_resident_is_found_by_id_number_through_the_keyed_hash(users):
-    profile = learner_profile_create(actor=users["district_admin"], name="林秀英", id_number=NUMBER_X,
+def test_a_resident_is_found_by_id_number_through_the_keyed_hash(world):
+    profile = learner_profile_create(actor=world.district_admin, name="林秀英", id_number=NUMBER_X,
                                      residence_code=HONGSHAN)
 
-    assert list(profile_list(actor=users["district_admin"], q=NUMBER_X)) == [profile]
-    assert list(profile_list(actor=users["district_admin"], q=" 11010519491231002x ")) == [profile]
-    assert list(profile_list(actor=users["district_admin"], q=NUMBER)) == []
-    # a district admin of 台江区 does not find a resident of 鼓楼区, even by the exact number
-    assert list(profile_list(actor=users["district_admin_2"], q=NUMBER_X)) == []
+    assert list(profile_list(actor=world.district_admin, q=NUMBER_X)) == [profile]
+    assert list(profile_list(actor=world.district_admin, q=" 11010519491231002x ")) == [profile]
+    assert list(profile_list(actor=world.district_admin, q=NUMBER)) == []
+    # a district admin of 达川区 does not find a resident of 通川区, even by the exact number
+    assert list(profile_list(actor=world.district_admin_2, q=NUMBER_X)) == []
 
 
-def test_the_id_number_is_masked_everywhere_it_is_shown_or_logged(users):
-    profile = learner_profile_create(actor=users["city_admin"], name="林秀英", id_number=NUMBER_X,
+def test_the_id_number_is_masked_everywhere_it_is_shown_or_logged(world):
+    profile = learner_profile_create(actor=world.city_admin, name="林秀英", id_number=NUMBER_X,
                                      residence_code=HONGSHAN)
 
     assert profile.id_number_masked == "110105********002X"
     assert str(profile) == "林秀英 110105********002X"
-    assert [p.id_number_masked for p in profile_list(actor=users["auditor"], q=NUMBER_X)] == ["110105********002X"]
+    assert [p.id_number_masked for p in profile_list(actor=world.auditor, q=NUMBER_X)] == ["110105********002X"]
     event = AuditEvent.objects.get(action="profile.create", object_id=str(profile.pk))
     assert event.detail == {"residence": HONGSHAN}
     assert not [e.pk for e in AuditEvent.objects.all() if NUMBER_X in json.dumps(e.detail)]
 
 
-def test_the_owner_reveals_their_number_and_exactly_one_audit_row_is_written(users):
+def test_the_owner_reveals_their_number_and_exactly_one_audit_row_is_written(world):
     # given a resident who registered themself
     user = new_user()
     profile = learner_profile_create(actor=user, user=user, name="林秀英", id_number=NUMBER_X,
@@ -119,8 +133,8 @@ def test_the_owner_reveals_their_number_and_exactly_one_audit_row_is_written(use
         user, "people.learnerprofile", str(profile.pk), {"field": "id_number"})
 
 
-def test_the_demo_learner_reveals_their_own_number(users):
-    learner = users["learner"]
+def test_the_worlds_learner_reveals_their_own_number(world):
+    learner = world.learner
     profile = LearnerProfile.objects.get(user=learner)
 
     number = learner_profile_reveal(actor=learner, profile=profile)
@@ -131,24 +145,24 @@ def test_the_demo_learner_reveals_their_own_number(users):
 
 
 @pytest.mark.parametrize("username", ["admin", "city_admin", "district_admin", "auditor", "staff", "learner"])
-def test_nobody_but_the_owner_may_reveal_a_number(users, username):
+def test_nobody_but_the_owner_may_reveal_a_number(world, username):
     owner = new_user()
     profile = learner_profile_create(actor=owner, user=owner, name="林秀英", id_number=NUMBER_X,
                                      residence_code=HONGSHAN)
     before = AuditEvent.objects.count()
 
     with pytest.raises(PermissionDenied) as exc:
-        learner_profile_reveal(actor=users[username], profile=profile)
+        learner_profile_reveal(actor=world.user(username), profile=profile)
 
     assert str(exc.value) == "身份证号码只对本人完整显示 (shown unmasked to its owner only)"
     assert AuditEvent.objects.count() == before
 
 
-def test_a_profile_without_an_account_is_revealed_to_nobody(users):
-    profile = learner_profile_create(actor=users["district_admin"], name="林秀英", id_number=NUMBER_X,
+def test_a_profile_without_an_account_is_revealed_to_nobody(world):
+    profile = learner_profile_create(actor=world.district_admin, name="林秀英", id_number=NUMBER_X,
                                      residence_code=HONGSHAN)
 
-    for actor in (None, users["district_admin"], users["admin"]):
+    for actor in (None, world.district_admin, world.admin):
         with pytest.raises(PermissionDenied):
             learner_profile_reveal(actor=actor, profile=profile)
 
@@ -173,8 +187,8 @@ def test_self_registration_grants_the_learner_role_and_the_own_profile_in_scope(
         ("1101051949123100XX", "身份证号码前 17 位必须是数字，最后一位是数字或 X"),
     ],
 )
-def test_a_bad_id_number_writes_nothing(users, id_number, message):
-    exc = create_refused(actor=users["district_admin"], id_number=id_number)
+def test_a_bad_id_number_writes_nothing(world, id_number, message):
+    exc = create_refused(actor=world.district_admin, id_number=id_number)
 
     assert exc.errors == {"id_number": [message]}
 
@@ -187,24 +201,24 @@ def test_a_bad_id_number_at_self_registration_writes_no_role_either(db):
     assert not user.role_assignments.exists()
 
 
-def test_an_unknown_residence_is_an_input_error_on_residence_code(users):
-    exc = create_refused(actor=users["district_admin"], residence_code="350102001999")
+def test_an_unknown_residence_is_an_input_error_on_residence_code(world):
+    exc = create_refused(actor=world.district_admin, residence_code="511702001999")
 
-    assert exc.errors == {"residence_code": ["未知的居住地区划代码「350102001999」(unknown place code)"]}
+    assert exc.errors == {"residence_code": ["未知的居住地区划代码「511702001999」(unknown place code)"]}
 
 
-def test_a_registered_id_number_cannot_be_registered_again(users):
-    learner_profile_create(actor=users["district_admin"], name="林秀英", id_number=NUMBER_X, residence_code=HONGSHAN)
+def test_a_registered_id_number_cannot_be_registered_again(world):
+    learner_profile_create(actor=world.district_admin, name="林秀英", id_number=NUMBER_X, residence_code=HONGSHAN)
 
-    exc = create_refused(actor=users["city_admin"], name="林秀", id_number="11010519491231002x")
+    exc = create_refused(actor=world.city_admin, name="林秀", id_number="11010519491231002x")
 
     assert exc.errors == {"id_number": ["该身份证号码已登记"]}
 
 
-def test_a_demo_residents_number_cannot_be_registered_again(users):
-    demo_number = learner_profile_reveal(actor=users["learner"], profile=users["learner"].learner_profile)
+def test_a_residents_number_cannot_be_registered_again(world):
+    their_number = learner_profile_reveal(actor=world.learner, profile=world.learner.learner_profile)
 
-    exc = create_refused(actor=users["city_admin"], id_number=demo_number)
+    exc = create_refused(actor=world.city_admin, id_number=their_number)
 
     assert exc.errors == {"id_number": ["该身份证号码已登记"]}
 
@@ -227,180 +241,179 @@ def test_a_user_with_a_profile_cannot_register_a_second_one(db):
         ({"groups": ["elderly", "pensioner"]}, {"groups": ["未知的群体：pensioner"]}),
     ],
 )
-def test_bad_profile_fields_write_nothing(users, fields, errors):
-    exc = create_refused(actor=users["district_admin"], **fields)
+def test_bad_profile_fields_write_nothing(world, fields, errors):
+    exc = create_refused(actor=world.district_admin, **fields)
 
     assert exc.errors == errors
 
 
-def test_a_district_admin_cannot_register_residents_of_another_district(users):
-    create_refused(PermissionDenied, actor=users["district_admin"], residence_code=TAIJIANG_COMMUNITY)
+def test_a_district_admin_cannot_register_residents_of_another_district(world):
+    create_refused(PermissionDenied, actor=world.district_admin, residence_code=DACHUAN_COMMUNITY)
 
 
 @pytest.mark.parametrize("username", ["staff", "reporter", "expert", "auditor", "learner"])
-def test_roles_without_people_rights_cannot_register_residents(users, username):
-    create_refused(PermissionDenied, actor=users[username])
+def test_roles_without_people_rights_cannot_register_residents(world, username):
+    create_refused(PermissionDenied, actor=world.user(username))
 
 
 def test_an_anonymous_actor_cannot_register_anyone(db):
     create_refused(PermissionDenied, actor=None)
 
 
-def test_registering_another_user_needs_people_rights(users):
+def test_registering_another_user_needs_people_rights(world):
     other = new_user()
 
-    create_refused(PermissionDenied, actor=users["learner"], user=other)
+    create_refused(PermissionDenied, actor=world.learner, user=other)
 
 
 # --- users and roles -------------------------------------------------------------------------------------
 
 
-def test_a_city_admin_grants_a_district_admin_role(users):
+def test_a_city_admin_grants_a_district_admin_role(world):
     # given a new user
-    user = new_user("taijiang_2")
+    user = new_user("dachuan_2")
 
-    # when the city admin makes them admin of 台江区
-    ra = role_grant(actor=users["city_admin"], user=user, role="district_admin", place_code="350103")
+    # when the city admin makes them admin of 达川区
+    ra = role_grant(actor=world.city_admin, user=user, role="district_admin", place_code=DACHUAN)
 
-    # then the role is stored with who granted it, audited, and the user's scope is 台江区
-    assert (ra.role, ra.place.code, ra.granted_by) == (Role.DISTRICT_ADMIN, "350103", users["city_admin"])
+    # then the role is stored with who granted it, audited, and the user's scope is 达川区
+    assert (ra.role, ra.place.code, ra.granted_by) == (Role.DISTRICT_ADMIN, DACHUAN, world.city_admin)
     assert AuditEvent.objects.get(action="role.grant", object_id=str(ra.pk)).detail == {
-        "user": "taijiang_2", "role": "district_admin"}
-    assert scope_for(user).change.place_paths == frozenset({"/350000/350100/350103/"})
+        "user": "dachuan_2", "role": "district_admin"}
+    assert scope_for(user).change.place_paths == frozenset({"/510000/511700/511703/"})
 
 
-def test_granting_the_same_role_twice_keeps_one_row(users):
+def test_granting_the_same_role_twice_keeps_one_row(world):
     user = new_user()
 
-    first = role_grant(actor=users["city_admin"], user=user, role="auditor", place_code="350100")
-    second = role_grant(actor=users["city_admin"], user=user, role="auditor", place_code="350100")
+    first = role_grant(actor=world.city_admin, user=user, role="auditor", place_code=DAZHOU)
+    second = role_grant(actor=world.city_admin, user=user, role="auditor", place_code=DAZHOU)
 
     assert first.pk == second.pk
     assert user.role_assignments.count() == 1
-    assert AuditEvent.objects.filter(action="role.grant").count() == 1
+    assert AuditEvent.objects.filter(action="role.grant", object_id=str(first.pk)).count() == 1
 
 
-def test_a_district_admin_cannot_make_district_admins(users):
+def test_a_district_admin_cannot_make_district_admins(world):
     user = new_user()
     before = writes()
 
-    for place_code in ("350102", "350103"):
+    for place_code in (TONGCHUAN, DACHUAN):
         with pytest.raises(PermissionDenied):
-            role_grant(actor=users["district_admin"], user=user, role="district_admin", place_code=place_code)
+            role_grant(actor=world.district_admin, user=user, role="district_admin", place_code=place_code)
 
     assert writes() == before
 
 
-def test_a_district_admin_role_must_be_scoped_to_a_district(users):
+def test_a_district_admin_role_must_be_scoped_to_a_district(world):
     user = new_user()
     before = writes()
 
     with pytest.raises(DomainError) as exc:
-        role_grant(actor=users["city_admin"], user=user, role="district_admin", place_code="350102001")
+        role_grant(actor=world.city_admin, user=user, role="district_admin", place_code="511702001")
 
-    assert exc.value.errors == {"place": ["区县管理员的范围必须是区县，「鼓东街道」不是"]}
+    assert exc.value.errors == {"place": ["区县管理员的范围必须是区县，「东城街道」不是"]}
     assert writes() == before
 
 
-def test_a_district_admin_grants_staff_of_their_own_institutions_only(users):
+def test_a_district_admin_grants_staff_of_their_own_institutions_only(world):
     user = new_user()
-    own = Institution.objects.get(name="鼓西街道社区学校")
-    other = Institution.objects.get(name="瀛洲街道社区学校")
+    own, other = world.institution_other, world.institution_2  # of 通川区; of 达川区
 
-    ra = role_grant(actor=users["district_admin"], user=user, role="institution_staff", institution=own)
+    ra = role_grant(actor=world.district_admin, user=user, role="institution_staff", institution=own)
     with pytest.raises(PermissionDenied):
-        role_grant(actor=users["district_admin"], user=user, role="institution_staff", institution=other)
+        role_grant(actor=world.district_admin, user=user, role="institution_staff", institution=other)
 
-    assert list(user.role_assignments.values_list("pk", "institution__name")) == [(ra.pk, "鼓西街道社区学校")]
+    assert list(user.role_assignments.values_list("pk", "institution__name")) == [(ra.pk, own.name)]
 
 
-def test_a_district_admin_grants_reporters_of_their_own_committee_only(users):
+def test_a_district_admin_grants_reporters_of_their_own_committee_only(world):
     user = new_user()
-    own = MemberUnit.objects.get(name="鼓楼区民政局")
-    city_unit = MemberUnit.objects.get(name="福州市民政局")
+    own = MemberUnit.objects.get(name="通川区民政局")
+    city_unit = world.member_unit
 
-    role_grant(actor=users["district_admin"], user=user, role="member_unit_reporter", member_unit=own)
+    role_grant(actor=world.district_admin, user=user, role="member_unit_reporter", member_unit=own)
     with pytest.raises(PermissionDenied):
-        role_grant(actor=users["district_admin"], user=user, role="member_unit_reporter", member_unit=city_unit)
+        role_grant(actor=world.district_admin, user=user, role="member_unit_reporter", member_unit=city_unit)
 
-    assert list(user.role_assignments.values_list("member_unit__name", flat=True)) == ["鼓楼区民政局"]
+    assert list(user.role_assignments.values_list("member_unit__name", flat=True)) == ["通川区民政局"]
 
 
-def test_an_unknown_role_is_refused(users):
+def test_an_unknown_role_is_refused(world):
     with pytest.raises(DomainError) as exc:
-        role_grant(actor=users["admin"], user=new_user(), role="superuser")
+        role_grant(actor=world.admin, user=new_user(), role="superuser")
 
     assert exc.value.errors == {"role": ["未知的角色「superuser」"]}
 
 
-def test_a_role_without_its_scope_target_is_refused(users):
+def test_a_role_without_its_scope_target_is_refused(world):
     user = new_user()
     before = writes()
 
     with pytest.raises(DomainError) as exc:
-        role_grant(actor=users["admin"], user=user, role="institution_staff")
+        role_grant(actor=world.admin, user=user, role="institution_staff")
 
     assert exc.value.errors == {"role": ["角色与其范围不匹配（例如机构工作人员必须指定机构）"]}
     assert writes() == before
 
 
 @pytest.mark.parametrize("username", ["auditor", "expert", "reporter", "learner"])
-def test_read_only_roles_grant_nothing_not_even_the_learner_role(users, username):
+def test_read_only_roles_grant_nothing_not_even_the_learner_role(world, username):
     user = new_user()
     before = writes()
 
     with pytest.raises(PermissionDenied):
-        role_grant(actor=users[username], user=user, role="learner")
+        role_grant(actor=world.user(username), user=user, role="learner")
 
     assert writes() == before
 
 
 @pytest.mark.parametrize("username", ["auditor", "expert", "reporter", "learner"])
-def test_read_only_roles_create_no_accounts(users, username):
+def test_read_only_roles_create_no_accounts(world, username):
     before = User.objects.count()
 
     with pytest.raises(PermissionDenied):
-        user_create(actor=users[username], username="someone_new", password=None)
+        user_create(actor=world.user(username), username="someone_new", password=None)
 
     assert User.objects.count() == before
 
 
-def test_a_district_admin_creates_an_account_and_grants_the_learner_role(users):
-    user = user_create(actor=users["district_admin"], username="learner_2", password="a-long-passphrase")
+def test_a_district_admin_creates_an_account_and_grants_the_learner_role(world):
+    user = user_create(actor=world.district_admin, username="learner_2", password="a-long-passphrase")
 
-    ra = role_grant(actor=users["district_admin"], user=user, role="learner")
+    ra = role_grant(actor=world.district_admin, user=user, role="learner")
 
     assert user.check_password("a-long-passphrase")
     assert (ra.role, ra.place, ra.institution, ra.member_unit) == (Role.LEARNER, None, None, None)
 
 
-def test_user_create_rules(users):
+def test_user_create_rules(world):
     before = User.objects.count()
 
     for username, errors in (
         ("ab", {"username": ["用户名「ab」只能由字母、数字和 _ . @ - 组成，3–150 位"]}),
         ("林秀英", {"username": ["用户名「林秀英」只能由字母、数字和 _ . @ - 组成，3–150 位"]}),
-        ("LEARNER", {"username": ["用户名「LEARNER」已被使用"]}),
+        (world.learner.username.upper(), {"username": [f"用户名「{world.learner.username.upper()}」已被使用"]}),
     ):
         with pytest.raises(DomainError) as exc:
-            user_create(actor=users["city_admin"], username=username, password=None)
+            user_create(actor=world.city_admin, username=username, password=None)
         assert exc.value.errors == errors
 
     with pytest.raises(DomainError) as exc:
-        user_create(actor=users["city_admin"], username="new_user", password="short")
+        user_create(actor=world.city_admin, username="new_user", password="short")
     assert list(exc.value.errors) == ["password"]
 
     assert User.objects.count() == before
 
 
-def test_a_city_admin_revokes_a_role_and_a_district_admin_cannot_revoke_theirs(users):
+def test_a_city_admin_revokes_a_role_and_a_district_admin_cannot_revoke_theirs(world):
     user = new_user()
-    ra = role_grant(actor=users["city_admin"], user=user, role="district_admin", place_code="350102")
-    city_role = users["city_admin"].role_assignments.get()
+    ra = role_grant(actor=world.city_admin, user=user, role="district_admin", place_code=TONGCHUAN)
+    city_role = world.city_admin.role_assignments.get()
 
     with pytest.raises(PermissionDenied):
-        role_revoke(actor=users["district_admin"], assignment=city_role)
-    role_revoke(actor=users["city_admin"], assignment=ra)
+        role_revoke(actor=world.district_admin, assignment=city_role)
+    role_revoke(actor=world.city_admin, assignment=ra)
 
     assert not RoleAssignment.objects.filter(pk=ra.pk).exists()
     assert RoleAssignment.objects.filter(pk=city_role.pk).exists()
@@ -410,8 +423,8 @@ def test_a_city_admin_revokes_a_role_and_a_district_admin_cannot_revoke_theirs(u
 # --- API tokens ------------------------------------------------------------------------------------------
 
 
-def test_a_token_is_shown_once_and_only_its_hash_is_stored(users):
-    user = users["district_admin"]
+def test_a_token_is_shown_once_and_only_its_hash_is_stored(world):
+    user = world.district_admin
 
     row, token = api_token_create(actor=user, name=" 数据同步 ")
 
@@ -424,21 +437,21 @@ def test_a_token_is_shown_once_and_only_its_hash_is_stored(users):
     assert AuditEvent.objects.get(action="token.create", object_id=str(row.pk)).detail == {"name": "数据同步"}
 
 
-def test_a_token_expires_after_the_days_given(users):
+def test_a_token_expires_after_the_days_given(world):
     before = timezone.now()
 
-    row, _ = api_token_create(actor=users["learner"], name="t", days=30)
-    forever, _ = api_token_create(actor=users["learner"], name="t2", days=None)
+    row, _ = api_token_create(actor=world.learner, name="t", days=30)
+    forever, _ = api_token_create(actor=world.learner, name="t2", days=None)
 
     assert before + datetime.timedelta(days=30) <= row.expires_at <= timezone.now() + datetime.timedelta(days=30)
     assert forever.expires_at is None
 
 
-def test_a_valid_token_authenticates_its_user_and_records_its_use(users):
-    row, token = api_token_create(actor=users["staff"], name="t")
+def test_a_valid_token_authenticates_its_user_and_records_its_use(world):
+    row, token = api_token_create(actor=world.staff, name="t")
     assert row.last_used_at is None
 
-    assert api_token_authenticate(token) == users["staff"]
+    assert api_token_authenticate(token) == world.staff
     assert ApiToken.objects.get(pk=row.pk).last_used_at is not None
 
 
@@ -448,43 +461,43 @@ def test_a_valid_token_authenticates_its_user_and_records_its_use(users):
     lambda t: "",
     lambda t: "lc_0000000000_" + t.split("_", 2)[2],  # unknown prefix
 ])
-def test_a_wrong_token_authenticates_nobody(users, mangle):
-    _, token = api_token_create(actor=users["staff"], name="t")
+def test_a_wrong_token_authenticates_nobody(world, mangle):
+    _, token = api_token_create(actor=world.staff, name="t")
 
     assert api_token_authenticate(mangle(token)) is None
 
 
-def test_a_revoked_token_fails(users):
-    row, token = api_token_create(actor=users["staff"], name="t")
+def test_a_revoked_token_fails(world):
+    row, token = api_token_create(actor=world.staff, name="t")
 
-    api_token_revoke(actor=users["staff"], token=row)
+    api_token_revoke(actor=world.staff, token=row)
 
     assert ApiToken.objects.get(pk=row.pk).revoked_at is not None
     assert api_token_authenticate(token) is None
 
 
-def test_an_expired_token_fails(users):
-    row, token = api_token_create(actor=users["staff"], name="t", days=1)
+def test_an_expired_token_fails(world):
+    row, token = api_token_create(actor=world.staff, name="t", days=1)
     ApiToken.objects.filter(pk=row.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
 
     assert api_token_authenticate(token) is None
 
 
-def test_a_token_of_a_deactivated_user_fails(users):
-    _, token = api_token_create(actor=users["staff"], name="t")
-    User.objects.filter(pk=users["staff"].pk).update(is_active=False)
+def test_a_token_of_a_deactivated_user_fails(world):
+    _, token = api_token_create(actor=world.staff, name="t")
+    User.objects.filter(pk=world.staff.pk).update(is_active=False)
 
     assert api_token_authenticate(token) is None
 
 
-def test_only_the_owner_revokes_a_token(users):
-    row, token = api_token_create(actor=users["staff"], name="t")
+def test_only_the_owner_revokes_a_token(world):
+    row, token = api_token_create(actor=world.staff, name="t")
 
     with pytest.raises(PermissionDenied):
-        api_token_revoke(actor=users["city_admin"], token=row)
+        api_token_revoke(actor=world.city_admin, token=row)
 
     assert ApiToken.objects.get(pk=row.pk).revoked_at is None
-    assert api_token_authenticate(token) == users["staff"]
+    assert api_token_authenticate(token) == world.staff
 
 
 @pytest.mark.parametrize(
@@ -496,9 +509,9 @@ def test_only_the_owner_revokes_a_token(users):
         ("t", 3651, {"days": ["有效天数应在 1–3650 之间"]}),
     ],
 )
-def test_api_token_create_rules(users, name, days, errors):
+def test_api_token_create_rules(world, name, days, errors):
     with pytest.raises(DomainError) as exc:
-        api_token_create(actor=users["staff"], name=name, days=days)
+        api_token_create(actor=world.staff, name=name, days=days)
 
     assert exc.value.errors == errors
     assert not ApiToken.objects.exists()
@@ -511,15 +524,15 @@ def test_an_anonymous_actor_gets_no_token(db):
     assert not ApiToken.objects.exists()
 
 
-def test_each_user_lists_only_their_own_tokens(users):
-    own, _ = api_token_create(actor=users["staff"], name="mine")
-    api_token_create(actor=users["city_admin"], name="theirs")
+def test_each_user_lists_only_their_own_tokens(world):
+    own, _ = api_token_create(actor=world.staff, name="mine")
+    api_token_create(actor=world.city_admin, name="theirs")
 
-    assert list(api_token_list(actor=users["staff"])) == [own]
+    assert list(api_token_list(actor=world.staff)) == [own]
 
 
-def test_a_refused_token_is_explained_in_english_to_a_user_who_chose_english(users, api_as):
-    api = api_as(users["learner"])
+def test_a_refused_token_is_explained_in_english_to_a_user_who_chose_english(world, api_as):
+    api = api_as(world.learner)
     api.cookies["django_language"] = "en"
     before = ApiToken.objects.count()
 

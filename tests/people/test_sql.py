@@ -5,6 +5,8 @@ from django.db import connection, transaction
 
 from learncity.people.models import LearnerProfile
 from learncity.people.sql import IMPLEMENTATIONS, people_sql
+from tests.people.factories import learner_make
+from tests.places.factories import TONGCHUAN, street_of
 
 
 def test_the_seam_is_chosen_by_the_connection_and_both_databases_have_one():
@@ -13,8 +15,11 @@ def test_the_seam_is_chosen_by_the_connection_and_both_databases_have_one():
 
 
 def test_locking_the_profiles_against_writes_leaves_this_transaction_reading_and_writing_them(db):
-    # given the demo city's profiles
-    before = list(LearnerProfile.objects.order_by("pk").values_list("pk", "name"))
+    # given two residents' profiles
+    street = street_of(TONGCHUAN)
+    ours = LearnerProfile.objects.filter(pk__in=[learner_make(street, name=name, account=False).pk
+                                                 for name in ("测试学员甲", "测试学员乙")])
+    before = list(ours.order_by("pk").values_list("pk", "name"))
     first = before[0][0]
     table = connection.ops.quote_name(LearnerProfile._meta.db_table)
 
@@ -22,7 +27,7 @@ def test_locking_the_profiles_against_writes_leaves_this_transaction_reading_and
     with transaction.atomic():
         with connection.cursor() as cur:
             people_sql(connection).lock_against_writes(cur, table)
-        seen = list(LearnerProfile.objects.order_by("pk").values_list("pk", "name"))
+        seen = list(ours.order_by("pk").values_list("pk", "name"))
         LearnerProfile.objects.filter(pk=first).update(name="锁定测试")
 
     # then it saw every row as it was, and its own write stands

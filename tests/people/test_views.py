@@ -1,5 +1,6 @@
 """People pages: the residents list and a resident's page in the viewer's scope, and a learner's own page with
-the one-time reveal of their ID number (audited)."""
+the one-time reveal of their ID number (audited). In the tests' own city (tests/portal/world.py: 达州市, its 通川区
+and 达川区), with residents of both districts who have no account."""
 
 import pytest
 
@@ -7,8 +8,17 @@ from learncity.core import crypto
 from learncity.core.models import AuditEvent
 from learncity.people.models import ApiToken, LearnerProfile
 from learncity.people.services import ID_CONTEXT
+from tests.people.factories import learner_make
+from tests.places.factories import street_of
 
-GULOU_PATH, TAIJIANG_PATH = "/350000/350100/350102/", "/350000/350100/350103/"
+
+@pytest.fixture(scope="module", autouse=True)
+def _residents(world_built):
+    """Beside the world's learner: two residents of 通川区 and two of 达川区, without accounts."""
+    for district, names in ((world_built.district, ("通川学员甲", "通川学员乙")),
+                            (world_built.district_2, ("达川学员甲", "达川学员乙"))):
+        for i, name in enumerate(names):
+            learner_make(street_of(district, i), name=name, account=False, actor=world_built.admin)
 
 
 def resident_of(path: str) -> LearnerProfile:
@@ -27,40 +37,41 @@ def audit_count(action: str) -> int:
 # --- the residents list --------------------------------------------------------------------------------
 
 
-def test_district_admin_lists_only_the_residents_of_their_district(users, client_as):
-    # given 鼓楼区's admin, and residents on both sides of the 鼓楼区 / 台江区 line
-    gulou = list(LearnerProfile.objects.filter(residence__path__startswith=GULOU_PATH).order_by("pk"))
-    taijiang = list(LearnerProfile.objects.filter(residence__path__startswith=TAIJIANG_PATH).order_by("pk"))
-    assert gulou and taijiang
+def test_district_admin_lists_only_the_residents_of_their_district(world, client_as):
+    # given 通川区's admin, and residents on both sides of the 通川区 / 达川区 line
+    tongchuan = list(LearnerProfile.objects.filter(residence__path__startswith=world.district.path).order_by("pk"))
+    dachuan = list(LearnerProfile.objects.filter(residence__path__startswith=world.district_2.path).order_by("pk"))
+    assert tongchuan and dachuan
 
     # when they open the list
-    response = client_as(users["district_admin"]).get("/people/")
+    response = client_as(world.district_admin).get("/people/")
 
-    # then every resident of 鼓楼区 is listed, masked, and nobody from 台江区
+    # then every resident of 通川区 is listed, masked, and nobody from 达川区
     assert response.status_code == 200
     page = response.content.decode()
-    assert f'<p class="muted">{len(gulou)} 位</p>' in page
-    for p in gulou:
+    assert f'<p class="muted">{len(tongchuan)} 位</p>' in page
+    for p in tongchuan:
         assert f'<a href="/people/{p.pk}/">' in page
         assert p.id_number_masked in page
         assert full_number(p) not in page
-    for p in taijiang:
+    for p in dachuan:
         assert f'<a href="/people/{p.pk}/">' not in page
 
 
-def test_auditor_lists_every_resident_of_the_city(users, client_as):
-    response = client_as(users["auditor"]).get("/people/")
+def test_auditor_lists_every_resident_of_the_city(world, client_as):
+    response = client_as(world.auditor).get("/people/")
 
     assert response.status_code == 200
-    assert f'<p class="muted">{LearnerProfile.objects.count()} 位</p>' in response.content.decode()
+    city = LearnerProfile.objects.filter(residence__path__startswith=world.city.path).count()
+    assert f'<p class="muted">{city} 位</p>' in response.content.decode()
 
 
-def test_residents_search_as_htmx_returns_only_the_results(users, client_as):
-    # given a resident of 鼓楼区, searched by their full ID number (found through its keyed hash)
-    resident = resident_of(GULOU_PATH)
+def test_residents_search_as_htmx_returns_only_the_results(world, client_as):
+    # given a resident of 通川区, searched by their full ID number (found through its keyed hash)
+    resident = resident_of(world.district.path)
 
     # when the search box asks with HTMX
-    response = client_as(users["district_admin"]).get(
+    response = client_as(world.district_admin).get(
         "/people/", {"q": full_number(resident)}, headers={"HX-Request": "true"})
 
     # then only the results fragment comes back, with that one resident
@@ -71,10 +82,10 @@ def test_residents_search_as_htmx_returns_only_the_results(users, client_as):
     assert f'<a href="/people/{resident.pk}/">{resident.name}</a>' in page
 
 
-def test_district_admin_cannot_find_another_districts_resident_by_number(users, client_as):
-    resident = resident_of(TAIJIANG_PATH)
+def test_district_admin_cannot_find_another_districts_resident_by_number(world, client_as):
+    resident = resident_of(world.district_2.path)
 
-    response = client_as(users["district_admin"]).get("/people/", {"q": full_number(resident)})
+    response = client_as(world.district_admin).get("/people/", {"q": full_number(resident)})
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -83,21 +94,21 @@ def test_district_admin_cannot_find_another_districts_resident_by_number(users, 
 
 
 @pytest.mark.parametrize("username", ["staff", "reporter", "expert", "learner"])
-def test_roles_without_residents_in_scope_get_403_for_the_list(users, client_as, username):
+def test_roles_without_residents_in_scope_get_403_for_the_list(world, client_as, username):
     # institution staff, member-unit reporters and expert reviewers see no learner profiles (scopes table);
     # a learner sees only their own, on /people/me/
-    response = client_as(users[username]).get("/people/")
+    response = client_as(world.user(username)).get("/people/")
 
     assert response.status_code == 403
-    assert f"/people/{resident_of(GULOU_PATH).pk}/" not in response.content.decode()
+    assert f"/people/{resident_of(world.district.path).pk}/" not in response.content.decode()
 
 
 @pytest.mark.parametrize(("username", "linked"), [
     ("city_admin", True), ("district_admin", True), ("auditor", True),
     ("staff", False), ("reporter", False), ("expert", False), ("learner", False),
 ])
-def test_nav_links_the_residents_list_only_for_roles_that_may_open_it(users, client_as, username, linked):
-    page = client_as(users[username]).get("/people/me/").content.decode()
+def test_nav_links_the_residents_list_only_for_roles_that_may_open_it(world, client_as, username, linked):
+    page = client_as(world.user(username)).get("/people/me/").content.decode()
 
     assert ('<a href="/people/">' in page) is linked
 
@@ -105,10 +116,10 @@ def test_nav_links_the_residents_list_only_for_roles_that_may_open_it(users, cli
 # --- a resident's page -----------------------------------------------------------------------------------
 
 
-def test_district_admin_opens_a_resident_of_their_district_masked(users, client_as):
-    resident = resident_of(GULOU_PATH)
+def test_district_admin_opens_a_resident_of_their_district_masked(world, client_as):
+    resident = resident_of(world.district.path)
 
-    response = client_as(users["district_admin"]).get(f"/people/{resident.pk}/")
+    response = client_as(world.district_admin).get(f"/people/{resident.pk}/")
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -117,10 +128,10 @@ def test_district_admin_opens_a_resident_of_their_district_masked(users, client_
     assert full_number(resident) not in page
 
 
-def test_district_admin_gets_404_for_a_resident_of_another_district(users, client_as):
-    resident = resident_of(TAIJIANG_PATH)
+def test_district_admin_gets_404_for_a_resident_of_another_district(world, client_as):
+    resident = resident_of(world.district_2.path)
 
-    response = client_as(users["district_admin"]).get(f"/people/{resident.pk}/")
+    response = client_as(world.district_admin).get(f"/people/{resident.pk}/")
 
     assert response.status_code == 404
     page = response.content.decode()
@@ -128,10 +139,10 @@ def test_district_admin_gets_404_for_a_resident_of_another_district(users, clien
     assert resident.id_number_masked not in page
 
 
-def test_auditor_opens_a_resident_anywhere_in_the_city_masked(users, client_as):
-    resident = resident_of(TAIJIANG_PATH)
+def test_auditor_opens_a_resident_anywhere_in_the_city_masked(world, client_as):
+    resident = resident_of(world.district_2.path)
 
-    response = client_as(users["auditor"]).get(f"/people/{resident.pk}/")
+    response = client_as(world.auditor).get(f"/people/{resident.pk}/")
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -140,10 +151,10 @@ def test_auditor_opens_a_resident_anywhere_in_the_city_masked(users, client_as):
 
 
 @pytest.mark.parametrize("username", ["staff", "reporter", "expert", "learner"])
-def test_roles_without_residents_in_scope_get_404_for_a_resident(users, client_as, username):
-    resident = resident_of(GULOU_PATH)
+def test_roles_without_residents_in_scope_get_404_for_a_resident(world, client_as, username):
+    resident = resident_of(world.district.path)
 
-    response = client_as(users[username]).get(f"/people/{resident.pk}/")
+    response = client_as(world.user(username)).get(f"/people/{resident.pk}/")
 
     assert response.status_code == 404
     assert resident.name not in response.content.decode()
@@ -152,10 +163,10 @@ def test_roles_without_residents_in_scope_get_404_for_a_resident(users, client_a
 # --- the learner's own page ------------------------------------------------------------------------------
 
 
-def test_learner_sees_their_own_page_with_the_number_masked(users, client_as):
-    profile = LearnerProfile.objects.get(user=users["learner"])
+def test_learner_sees_their_own_page_with_the_number_masked(world, client_as):
+    profile = LearnerProfile.objects.get(user=world.learner)
 
-    response = client_as(users["learner"]).get("/people/me/")
+    response = client_as(world.learner).get("/people/me/")
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -165,9 +176,9 @@ def test_learner_sees_their_own_page_with_the_number_masked(users, client_as):
     assert 'data-testid="reveal"' in page
 
 
-def test_learner_reveal_returns_the_full_number_and_audits_it_once(users, client_as):
+def test_learner_reveal_returns_the_full_number_and_audits_it_once(world, client_as):
     # given the learner's own profile and the audit trail so far
-    learner = users["learner"]
+    learner = world.learner
     profile = LearnerProfile.objects.get(user=learner)
     before = audit_count("pii.view")
 
@@ -185,27 +196,27 @@ def test_learner_reveal_returns_the_full_number_and_audits_it_once(users, client
         learner.pk, "people.learnerprofile", str(profile.pk), {"field": "id_number"})
 
 
-def test_reveal_is_post_only(users, client_as):
+def test_reveal_is_post_only(world, client_as):
     before = audit_count("pii.view")
 
-    response = client_as(users["learner"]).get("/people/me/reveal/")
+    response = client_as(world.learner).get("/people/me/reveal/")
 
     assert response.status_code == 405
     assert audit_count("pii.view") == before
 
 
-def test_reveal_without_a_profile_is_404_and_audits_nothing(users, client_as):
+def test_reveal_without_a_profile_is_404_and_audits_nothing(world, client_as):
     # given the auditor, who has no learner profile of their own
     before = audit_count("pii.view")
 
-    response = client_as(users["auditor"]).post("/people/me/reveal/")
+    response = client_as(world.auditor).post("/people/me/reveal/")
 
     assert response.status_code == 404
     assert audit_count("pii.view") == before
 
 
-def test_me_without_a_profile_shows_no_profile_card(users, client_as):
-    response = client_as(users["district_admin"]).get("/people/me/")
+def test_me_without_a_profile_shows_no_profile_card(world, client_as):
+    response = client_as(world.district_admin).get("/people/me/")
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -216,9 +227,9 @@ def test_me_without_a_profile_shows_no_profile_card(users, client_as):
 # --- personal API tokens ---------------------------------------------------------------------------------
 
 
-def test_token_created_on_the_page_is_shown_once(users, client_as):
+def test_token_created_on_the_page_is_shown_once(world, client_as):
     # given the learner signed in
-    learner = users["learner"]
+    learner = world.learner
     client = client_as(learner)
     before = ApiToken.objects.filter(user=learner).count()
 
@@ -237,14 +248,14 @@ def test_token_created_on_the_page_is_shown_once(users, client_as):
     assert f"<code>lc_{row.prefix}…</code>" in second
 
 
-def test_token_revoke_of_someone_elses_token_is_404_and_changes_nothing(users, client_as):
+def test_token_revoke_of_someone_elses_token_is_404_and_changes_nothing(world, client_as):
     # given a token of the city admin
     from learncity.people.services import api_token_create
 
-    row, _token = api_token_create(actor=users["city_admin"], name="city")
+    row, _token = api_token_create(actor=world.city_admin, name="city")
 
     # when the learner tries to revoke it
-    response = client_as(users["learner"]).post(f"/people/me/tokens/{row.pk}/revoke/")
+    response = client_as(world.learner).post(f"/people/me/tokens/{row.pk}/revoke/")
 
     # then it is not found for them, and still live
     assert response.status_code == 404

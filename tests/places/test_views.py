@@ -6,22 +6,32 @@ import pytest
 
 from learncity.core.models import AuditEvent
 from learncity.places.models import AGE_BAND_CODES, Place, PlaceLevel, PlaceSource, Population, PopulationBand
-from learncity.places.services import population_band_columns
+from learncity.places.services import community_create, population_band_columns, population_set
 from tests.files import csv_bytes, xlsx
+from tests.places.factories import DACHUAN, DAZHOU, TONGCHUAN
 
-GULOU, TAIJIANG = "350102", "350103"
-GUDONG, GUXI = "350102001", "350102002"  # streets of 鼓楼区; 鼓东街道 holds the staff's institution
-YINGZHOU = "350103001"  # a street of 台江区
-NEW_YEAR = 2030  # no figures exist for it in the demo city
+# The tests' own city (tests/portal/world.py: 达州市, its 通川区 and 达川区), with figures for 东城街道 and a community
+# of it and of 三里坪街道 (below).
+DONGCHENG, XICHENG = "511702001", "511702002"  # streets of 通川区; 东城街道 holds the staff's institution
+SANLIPING = "511703001"  # a street of 达川区
+NEW_YEAR = 2030  # no figures exist for it
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _more_of_the_world(world_built):
+    population_set(actor=world_built.admin, place_code=DONGCHENG, year=2024, total=60500)
+    population_set(actor=world_built.admin, place_code=DONGCHENG, year=2025, total=61000)
+    community_create(actor=world_built.admin, parent_code=DONGCHENG, code=f"{DONGCHENG}001", name="洪山社区")
+    community_create(actor=world_built.admin, parent_code=SANLIPING, code=f"{SANLIPING}001", name="三里坪测试社区")
 
 BAND_HEADERS = [spellings[0] for spellings in population_band_columns().values()]  # 男0-14岁 … 女80+岁
 BAND_FIELDS = [f"{sex}:{band}" for sex in ("M", "F") for band in AGE_BAND_CODES]  # the form's inputs
 
 
-def taijiang_codes() -> list[str]:
-    """台江区, one of its streets and one of that street's communities."""
-    community = Place.objects.filter(parent__code=YINGZHOU).order_by("code")[0]
-    return [TAIJIANG, YINGZHOU, community.code]
+def dachuan_codes() -> list[str]:
+    """达川区, one of its streets and one of that street's communities."""
+    community = Place.objects.filter(parent__code=SANLIPING).order_by("code")[0]
+    return [DACHUAN, SANLIPING, community.code]
 
 
 
@@ -62,10 +72,10 @@ def html(response) -> str:
 # --- a place's page in scope ------------------------------------------------------------------------------
 
 
-def test_district_admin_opens_their_district_with_its_streets(users, client_as):
-    streets = list(Place.objects.filter(parent__code=GULOU).order_by("code"))
+def test_district_admin_opens_their_district_with_its_streets(world, client_as):
+    streets = list(Place.objects.filter(parent__code=TONGCHUAN).order_by("code"))
 
-    response = client_as(users["district_admin"]).get(f"/places/{GULOU}/")
+    response = client_as(world.district_admin).get(f"/places/{TONGCHUAN}/")
 
     assert response.status_code == 200
     page = html(response)
@@ -73,94 +83,94 @@ def test_district_admin_opens_their_district_with_its_streets(users, client_as):
     for s in streets:
         assert f'<a href="/places/{s.code}/">{s.name}</a>' in page
     # the city above is named in the breadcrumbs, but not linked: it is outside the admin's scope
-    assert "福州市 › " in page
-    assert 'href="/places/350100/"' not in page
+    assert "达州市 › " in page
+    assert f'href="/places/{DAZHOU}/"' not in page
 
 
 @pytest.mark.parametrize("index", [0, 1, 2], ids=["district", "street", "community"])
-def test_district_admin_gets_404_for_a_place_of_another_district(users, client_as, index):
-    code = taijiang_codes()[index]
+def test_district_admin_gets_404_for_a_place_of_another_district(world, client_as, index):
+    code = dachuan_codes()[index]
 
-    response = client_as(users["district_admin"]).get(f"/places/{code}/")
+    response = client_as(world.district_admin).get(f"/places/{code}/")
 
     assert response.status_code == 404
     assert Place.objects.get(code=code).name not in html(response)
 
 
-def test_district_admin_population_post_to_another_district_changes_nothing(users, client_as):
+def test_district_admin_population_post_to_another_district_changes_nothing(world, client_as):
     before = population_state()
 
-    for code in taijiang_codes():
-        response = client_as(users["district_admin"]).post(f"/places/{code}/population/", population_form(1800))
+    for code in dachuan_codes():
+        response = client_as(world.district_admin).post(f"/places/{code}/population/", population_form(1800))
         assert response.status_code == 404
 
     assert population_state() == before
 
 
-def test_district_admin_community_post_to_another_districts_street_changes_nothing(users, client_as):
+def test_district_admin_community_post_to_another_districts_street_changes_nothing(world, client_as):
     before = places_state()
 
-    response = client_as(users["district_admin"]).post(f"/places/{YINGZHOU}/communities/",
-                                                       {"code": f"{YINGZHOU}901", "name": "越界社区"})
+    response = client_as(world.district_admin).post(f"/places/{SANLIPING}/communities/",
+                                                       {"code": f"{SANLIPING}901", "name": "越界社区"})
 
     assert response.status_code == 404
     assert places_state() == before
-    assert not Place.objects.filter(code=f"{YINGZHOU}901").exists()
+    assert not Place.objects.filter(code=f"{SANLIPING}901").exists()
 
 
-def test_staff_sees_only_their_institutions_street(users, client_as):
-    client = client_as(users["staff"])
+def test_staff_sees_only_their_institutions_street(world, client_as):
+    client = client_as(world.staff)
 
-    assert client.get(f"/places/{GUDONG}/").status_code == 200
-    assert client.get(f"/places/{GULOU}/").status_code == 404
-    assert client.get(f"/places/{GUXI}/").status_code == 404
+    assert client.get(f"/places/{DONGCHENG}/").status_code == 200
+    assert client.get(f"/places/{TONGCHUAN}/").status_code == 404
+    assert client.get(f"/places/{XICHENG}/").status_code == 404
 
 
-def test_staff_cannot_edit_their_streets_population(users, client_as):
+def test_staff_cannot_edit_their_streets_population(world, client_as):
     before = population_state()
 
-    response = client_as(users["staff"]).post(f"/places/{GUDONG}/population/", population_form(1800, **all_bands()))
+    response = client_as(world.staff).post(f"/places/{DONGCHENG}/population/", population_form(1800, **all_bands()))
 
     assert response.status_code == 404
     assert population_state() == before
 
 
-def test_learner_gets_404_for_places(users, client_as):
-    assert client_as(users["learner"]).get(f"/places/{GULOU}/").status_code == 404
+def test_learner_gets_404_for_places(world, client_as):
+    assert client_as(world.learner).get(f"/places/{TONGCHUAN}/").status_code == 404
 
 
-def test_auditor_reads_places_city_wide(users, client_as):
-    client = client_as(users["auditor"])
+def test_auditor_reads_places_city_wide(world, client_as):
+    client = client_as(world.auditor)
 
-    for code in [GULOU, *taijiang_codes()]:
+    for code in [TONGCHUAN, *dachuan_codes()]:
         response = client.get(f"/places/{code}/")
         assert response.status_code == 200
         assert f"<h1>{Place.objects.get(code=code).name} " in html(response)
     # and is offered no way to change them
-    page = html(client.get(f"/places/{GUDONG}/"))
-    assert f"/places/{GUDONG}/population/" not in page
-    assert f"/places/{GUDONG}/communities/" not in page
+    page = html(client.get(f"/places/{DONGCHENG}/"))
+    assert f"/places/{DONGCHENG}/population/" not in page
+    assert f"/places/{DONGCHENG}/communities/" not in page
 
 
-def test_auditor_cannot_open_or_post_the_population_form(users, client_as):
-    client = client_as(users["auditor"])
+def test_auditor_cannot_open_or_post_the_population_form(world, client_as):
+    client = client_as(world.auditor)
     before = population_state()
 
-    assert client.get(f"/places/{GUDONG}/population/").status_code == 404
-    response = client.post(f"/places/{GUDONG}/population/", population_form(1800, **all_bands()))
+    assert client.get(f"/places/{DONGCHENG}/population/").status_code == 404
+    response = client.post(f"/places/{DONGCHENG}/population/", population_form(1800, **all_bands()))
 
     assert response.status_code == 404
     assert population_state() == before
 
 
-def test_auditor_cannot_import_or_add_communities(users, client_as):
-    client = client_as(users["auditor"])
+def test_auditor_cannot_import_or_add_communities(world, client_as):
+    client = client_as(world.auditor)
     population_before, places_before = population_state(), places_state()
-    data = csv_bytes([["区划代码", "年份", "常住人口"], [GUDONG, NEW_YEAR, 1800]])
+    data = csv_bytes([["区划代码", "年份", "常住人口"], [DONGCHENG, NEW_YEAR, 1800]])
 
     assert client.get("/places/imports/").status_code == 403
     assert client.post("/places/imports/", {"kind": "population", "file": upload("p.csv", data)}).status_code == 403
-    response = client.post(f"/places/{GUDONG}/communities/", {"code": f"{GUDONG}901", "name": "审计社区"})
+    response = client.post(f"/places/{DONGCHENG}/communities/", {"code": f"{DONGCHENG}901", "name": "审计社区"})
 
     assert response.status_code == 404
     assert population_state() == population_before
@@ -170,10 +180,10 @@ def test_auditor_cannot_import_or_add_communities(users, client_as):
 # --- population, typed in ---------------------------------------------------------------------------------
 
 
-def test_city_admin_population_form_shows_the_latest_figures(users, client_as):
-    latest = Population.objects.filter(place__code=GUDONG).order_by("-year")[0]
+def test_city_admin_population_form_shows_the_latest_figures(world, client_as):
+    latest = Population.objects.filter(place__code=DONGCHENG).order_by("-year")[0]
 
-    response = client_as(users["city_admin"]).get(f"/places/{GUDONG}/population/")
+    response = client_as(world.city_admin).get(f"/places/{DONGCHENG}/population/")
 
     assert response.status_code == 200
     page = html(response)
@@ -181,33 +191,33 @@ def test_city_admin_population_form_shows_the_latest_figures(users, client_as):
     assert f'<input id="total" name="total" value="{latest.total}"' in page
 
 
-def test_city_admin_saves_population_with_bands(users, client_as):
+def test_city_admin_saves_population_with_bands(world, client_as):
     # given a street with no figures for NEW_YEAR
-    client = client_as(users["city_admin"])
-    assert not Population.objects.filter(place__code=GUDONG, year=NEW_YEAR).exists()
+    client = client_as(world.city_admin)
+    assert not Population.objects.filter(place__code=DONGCHENG, year=NEW_YEAR).exists()
 
     # when the city admin fills in the total and every band
-    response = client.post(f"/places/{GUDONG}/population/", population_form(1800, **all_bands()))
+    response = client.post(f"/places/{DONGCHENG}/population/", population_form(1800, **all_bands()))
 
     # then the figures are saved, audited, and the place page shows them
     assert response.status_code == 302
-    assert response.url == f"/places/{GUDONG}/"
-    pop = Population.objects.get(place__code=GUDONG, year=NEW_YEAR)
+    assert response.url == f"/places/{DONGCHENG}/"
+    pop = Population.objects.get(place__code=DONGCHENG, year=NEW_YEAR)
     assert pop.total == 1800
     assert sorted(pop.bands.values_list("sex", "age_band", "count")) == sorted(
         (f.split(":")[0], f.split(":")[1], 100) for f in BAND_FIELDS)
     assert AuditEvent.objects.filter(action="population.set", object_id=str(pop.pk)).count() == 1
     page = html(client.get(response.url))
-    assert "<li class=\"success\">已保存 鼓东街道 2030 年人口</li>" in page
+    assert "<li class=\"success\">已保存 东城街道 2030 年人口</li>" in page
     assert '<span class="stat" data-testid="population-total">1,800</span> <span class="muted">（2030 年）</span>' in page
     assert '<tr><td>80+</td><td class="num">100</td><td class="num">100</td></tr>' in page
 
 
-def test_city_admin_saves_a_total_without_bands(users, client_as):
-    response = client_as(users["city_admin"]).post(f"/places/{GUDONG}/population/", population_form(1234))
+def test_city_admin_saves_a_total_without_bands(world, client_as):
+    response = client_as(world.city_admin).post(f"/places/{DONGCHENG}/population/", population_form(1234))
 
     assert response.status_code == 302
-    pop = Population.objects.get(place__code=GUDONG, year=NEW_YEAR)
+    pop = Population.objects.get(place__code=DONGCHENG, year=NEW_YEAR)
     assert (pop.total, pop.bands.count()) == (1234, 0)
 
 
@@ -221,10 +231,10 @@ def test_city_admin_saves_a_total_without_bands(users, client_as):
     (population_form(1800, year=1900), "年份 1900 不在 1950–2100 之间"),
 ], ids=["text-total", "text-band", "negative-total", "negative-band", "bands-not-summing", "some-bands",
         "year-out-of-range"])
-def test_city_admin_bad_population_is_refused_with_the_message_and_nothing_saved(users, client_as, form, message):
+def test_city_admin_bad_population_is_refused_with_the_message_and_nothing_saved(world, client_as, form, message):
     before = population_state()
 
-    response = client_as(users["city_admin"]).post(f"/places/{GUDONG}/population/", form)
+    response = client_as(world.city_admin).post(f"/places/{DONGCHENG}/population/", form)
 
     assert response.status_code == 400
     page = html(response)
@@ -237,16 +247,16 @@ def test_city_admin_bad_population_is_refused_with_the_message_and_nothing_saved
 # --- population, imported ---------------------------------------------------------------------------------
 
 
-def test_city_admin_imports_population_from_xlsx(users, client_as):
+def test_city_admin_imports_population_from_xlsx(world, client_as):
     # given an xlsx with two streets' figures, bands and all, for a new year
     data = xlsx([
         ["区划代码", "年份", "常住人口", *BAND_HEADERS],
-        [GUDONG, NEW_YEAR, 1800, *[100] * 18],
-        [GUXI, NEW_YEAR, 3600, *[200] * 18],
+        [DONGCHENG, NEW_YEAR, 1800, *[100] * 18],
+        [XICHENG, NEW_YEAR, 3600, *[200] * 18],
     ])
 
     # when it is uploaded
-    response = client_as(users["city_admin"]).post("/places/imports/",
+    response = client_as(world.city_admin).post("/places/imports/",
                                                    {"kind": "population", "file": upload("人口.xlsx", data)})
 
     # then both rows are saved and the page says so
@@ -254,22 +264,22 @@ def test_city_admin_imports_population_from_xlsx(users, client_as):
     page = html(response)
     assert "共 2 行：新增 2，更新 0。" in page
     assert "文件编码" not in page
-    assert Population.objects.get(place__code=GUDONG, year=NEW_YEAR).total == 1800
-    assert Population.objects.get(place__code=GUXI, year=NEW_YEAR).total == 3600
+    assert Population.objects.get(place__code=DONGCHENG, year=NEW_YEAR).total == 1800
+    assert Population.objects.get(place__code=XICHENG, year=NEW_YEAR).total == 3600
     assert PopulationBand.objects.filter(population__year=NEW_YEAR).count() == 36
 
 
-def test_city_admin_imports_a_gbk_csv_and_is_told_the_encoding(users, client_as):
+def test_city_admin_imports_a_gbk_csv_and_is_told_the_encoding(world, client_as):
     # given a CSV saved by Excel in GBK: one existing year (2025) and one new
-    existing = Population.objects.get(place__code=GUDONG, year=2025)
+    existing = Population.objects.get(place__code=DONGCHENG, year=2025)
     new_total = existing.total + 1
-    data = csv_bytes([["区划代码", "年份", "常住人口"], [GUDONG, 2025, new_total], [GUXI, NEW_YEAR, 5000]],
+    data = csv_bytes([["区划代码", "年份", "常住人口"], [DONGCHENG, 2025, new_total], [XICHENG, NEW_YEAR, 5000]],
                      encoding="gbk")
     data.decode("gbk")  # really GBK, and
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")  # not UTF-8 by accident
 
-    response = client_as(users["city_admin"]).post("/places/imports/",
+    response = client_as(world.city_admin).post("/places/imports/",
                                                    {"kind": "population", "file": upload("人口.csv", data)})
 
     assert response.status_code == 200
@@ -278,37 +288,37 @@ def test_city_admin_imports_a_gbk_csv_and_is_told_the_encoding(users, client_as)
     assert "文件编码：GBK/GB18030" in page
     existing.refresh_from_db()
     assert existing.total == new_total
-    assert Population.objects.get(place__code=GUXI, year=NEW_YEAR).total == 5000
+    assert Population.objects.get(place__code=XICHENG, year=NEW_YEAR).total == 5000
 
 
 @pytest.mark.parametrize(("filename", "data", "lines"), [
     (
         "wrong-columns.csv",
-        csv_bytes([["区划代码", "年份", "人数"], [GUDONG, NEW_YEAR, 1800]]),
+        csv_bytes([["区划代码", "年份", "人数"], [DONGCHENG, NEW_YEAR, 1800]]),
         ["表头不正确，未导入任何数据。缺少列 (missing columns): 常住人口；无法识别的列 (unknown columns): 人数。"
          "应有的列：区划代码、年份、常住人口"],
     ),
     (
         "text.xlsx",
-        xlsx([["区划代码", "年份", "常住人口"], [GUDONG, NEW_YEAR, 1800], [GUXI, "今年", "很多"]]),
+        xlsx([["区划代码", "年份", "常住人口"], [DONGCHENG, NEW_YEAR, 1800], [XICHENG, "今年", "很多"]]),
         ["2 处错误，未导入任何数据。", "第 3 行「年份」: 「今年」不是数字", "第 3 行「常住人口」: 「很多」不是数字"],
     ),
     (
         "negative.csv",
-        csv_bytes([["区划代码", "年份", "常住人口"], [GUDONG, NEW_YEAR, -5], [GUXI, NEW_YEAR, 1800]], encoding="gbk"),
+        csv_bytes([["区划代码", "年份", "常住人口"], [DONGCHENG, NEW_YEAR, -5], [XICHENG, NEW_YEAR, 1800]], encoding="gbk"),
         ["1 处错误，未导入任何数据。", "第 2 行「常住人口」: 人数不能为负数（-5）"],
     ),
     (
         "negative-band.xlsx",
-        xlsx([["区划代码", "年份", "常住人口", *BAND_HEADERS], [GUDONG, NEW_YEAR, 1800, -100, *[100] * 16, 200]]),
+        xlsx([["区划代码", "年份", "常住人口", *BAND_HEADERS], [DONGCHENG, NEW_YEAR, 1800, -100, *[100] * 16, 200]]),
         ["1 处错误，未导入任何数据。", "第 2 行「男0-14岁」: 人数不能为负数（-100）"],
     ),
 ], ids=["wrong-columns", "text-in-numbers", "negative-total", "negative-band"])
-def test_city_admin_bad_population_file_is_refused_with_every_error_and_nothing_saved(users, client_as, filename,
+def test_city_admin_bad_population_file_is_refused_with_every_error_and_nothing_saved(world, client_as, filename,
                                                                                       data, lines):
     before = population_state()
 
-    response = client_as(users["city_admin"]).post("/places/imports/",
+    response = client_as(world.city_admin).post("/places/imports/",
                                                    {"kind": "population", "file": upload(filename, data)})
 
     assert response.status_code == 400
@@ -319,108 +329,108 @@ def test_city_admin_bad_population_file_is_refused_with_every_error_and_nothing_
     assert population_state() == before
 
 
-def test_import_without_a_file_is_refused(users, client_as):
+def test_import_without_a_file_is_refused(world, client_as):
     before = population_state()
 
-    response = client_as(users["city_admin"]).post("/places/imports/", {"kind": "population"})
+    response = client_as(world.city_admin).post("/places/imports/", {"kind": "population"})
 
     assert response.status_code == 400
     assert "<li>请选择要上传的文件</li>" in html(response)
     assert population_state() == before
 
 
-def test_district_admin_import_for_another_district_is_refused_whole(users, client_as):
-    # given a file with one row in 鼓楼区 (theirs) and one in 台江区 (not theirs)
-    data = csv_bytes([["区划代码", "年份", "常住人口"], [GUDONG, NEW_YEAR, 1800], [YINGZHOU, NEW_YEAR, 1800]])
+def test_district_admin_import_for_another_district_is_refused_whole(world, client_as):
+    # given a file with one row in 通川区 (theirs) and one in 达川区 (not theirs)
+    data = csv_bytes([["区划代码", "年份", "常住人口"], [DONGCHENG, NEW_YEAR, 1800], [SANLIPING, NEW_YEAR, 1800]])
     before = population_state()
 
-    response = client_as(users["district_admin"]).post("/places/imports/",
+    response = client_as(world.district_admin).post("/places/imports/",
                                                        {"kind": "population", "file": upload("p.csv", data)})
 
     # then neither row is saved
     assert response.status_code == 400
-    assert "<li>第 3 行「区划代码」: 您无权修改「瀛洲街道」的人口数据</li>" in html(response)
+    assert "<li>第 3 行「区划代码」: 您无权修改「三里坪街道」的人口数据</li>" in html(response)
     assert population_state() == before
 
 
 # --- communities ------------------------------------------------------------------------------------------
 
 
-def test_city_admin_imports_communities(users, client_as):
-    data = csv_bytes([["街道代码", "社区代码", "社区名称"], [GUDONG, f"{GUDONG}901", "新桥社区"],
-                      [GUXI, f"{GUXI}901", "西湖社区"]])
+def test_city_admin_imports_communities(world, client_as):
+    data = csv_bytes([["街道代码", "社区代码", "社区名称"], [DONGCHENG, f"{DONGCHENG}901", "新桥社区"],
+                      [XICHENG, f"{XICHENG}901", "西湖社区"]])
 
-    response = client_as(users["city_admin"]).post("/places/imports/",
+    response = client_as(world.city_admin).post("/places/imports/",
                                                    {"kind": "communities", "file": upload("社区.csv", data)})
 
     assert response.status_code == 200
     assert "共 2 行：新增 2，更新 0。" in html(response)
-    rows = sorted(Place.objects.filter(code__in=[f"{GUDONG}901", f"{GUXI}901"])
+    rows = sorted(Place.objects.filter(code__in=[f"{DONGCHENG}901", f"{XICHENG}901"])
                   .values_list("code", "name", "parent__code", "level", "source", "path"))
     assert rows == [
-        (f"{GUDONG}901", "新桥社区", GUDONG, PlaceLevel.COMMUNITY, PlaceSource.IMPORT,
-         f"/350000/350100/350102/{GUDONG}/{GUDONG}901/"),
-        (f"{GUXI}901", "西湖社区", GUXI, PlaceLevel.COMMUNITY, PlaceSource.IMPORT,
-         f"/350000/350100/350102/{GUXI}/{GUXI}901/"),
+        (f"{DONGCHENG}901", "新桥社区", DONGCHENG, PlaceLevel.COMMUNITY, PlaceSource.IMPORT,
+         f"/510000/511700/511702/{DONGCHENG}/{DONGCHENG}901/"),
+        (f"{XICHENG}901", "西湖社区", XICHENG, PlaceLevel.COMMUNITY, PlaceSource.IMPORT,
+         f"/510000/511700/511702/{XICHENG}/{XICHENG}901/"),
     ]
 
 
-def test_city_admin_bad_communities_file_is_refused_and_nothing_saved(users, client_as):
+def test_city_admin_bad_communities_file_is_refused_and_nothing_saved(world, client_as):
     # given one good row and one whose code does not belong to its street
-    data = xlsx([["街道代码", "社区代码", "社区名称"], [GUDONG, f"{GUDONG}901", "新桥社区"],
-                 [GUDONG, f"{YINGZHOU}901", "错码社区"]])
+    data = xlsx([["街道代码", "社区代码", "社区名称"], [DONGCHENG, f"{DONGCHENG}901", "新桥社区"],
+                 [DONGCHENG, f"{SANLIPING}901", "错码社区"]])
     before = places_state()
 
-    response = client_as(users["city_admin"]).post("/places/imports/",
+    response = client_as(world.city_admin).post("/places/imports/",
                                                    {"kind": "communities", "file": upload("社区.xlsx", data)})
 
     assert response.status_code == 400
-    assert (f"<li>第 3 行「社区代码」: 社区/村代码「{YINGZHOU}901」应为 12 位数字，并以所属街道/乡镇代码 {GUDONG} 开头</li>"
+    assert (f"<li>第 3 行「社区代码」: 社区/村代码「{SANLIPING}901」应为 12 位数字，并以所属街道/乡镇代码 {DONGCHENG} 开头</li>"
             in html(response))
     assert places_state() == before
 
 
-def test_city_admin_adds_a_community_on_a_street_page(users, client_as):
-    client = client_as(users["city_admin"])
+def test_city_admin_adds_a_community_on_a_street_page(world, client_as):
+    client = client_as(world.city_admin)
     # the street page offers the form
-    assert f'action="/places/{GUDONG}/communities/"' in html(client.get(f"/places/{GUDONG}/"))
+    assert f'action="/places/{DONGCHENG}/communities/"' in html(client.get(f"/places/{DONGCHENG}/"))
 
-    response = client.post(f"/places/{GUDONG}/communities/", {"code": f"{GUDONG}901", "name": "新桥社区"})
+    response = client.post(f"/places/{DONGCHENG}/communities/", {"code": f"{DONGCHENG}901", "name": "新桥社区"})
 
     assert response.status_code == 302
-    assert response.url == f"/places/{GUDONG}901/"
-    place = Place.objects.get(code=f"{GUDONG}901")
+    assert response.url == f"/places/{DONGCHENG}901/"
+    place = Place.objects.get(code=f"{DONGCHENG}901")
     assert (place.name, place.parent.code, place.level, place.source) == (
-        "新桥社区", GUDONG, PlaceLevel.COMMUNITY, PlaceSource.MANUAL)
+        "新桥社区", DONGCHENG, PlaceLevel.COMMUNITY, PlaceSource.MANUAL)
     assert AuditEvent.objects.filter(action="place.create", object_id=str(place.pk)).count() == 1
     assert '<li class="success">已添加「新桥社区」</li>' in html(client.get(response.url))
 
 
 @pytest.mark.parametrize(("code", "name", "message"), [
-    ("123", "新桥社区", f"社区/村代码「123」应为 12 位数字，并以所属街道/乡镇代码 {GUDONG} 开头"),
-    (f"{GUXI}901", "新桥社区", f"社区/村代码「{GUXI}901」应为 12 位数字，并以所属街道/乡镇代码 {GUDONG} 开头"),
-    (f"{GUDONG}001", "重复社区", f"区划代码「{GUDONG}001」已存在"),
-    (f"{GUDONG}901", "", "名称不能为空，且不超过 64 个字"),
+    ("123", "新桥社区", f"社区/村代码「123」应为 12 位数字，并以所属街道/乡镇代码 {DONGCHENG} 开头"),
+    (f"{XICHENG}901", "新桥社区", f"社区/村代码「{XICHENG}901」应为 12 位数字，并以所属街道/乡镇代码 {DONGCHENG} 开头"),
+    (f"{DONGCHENG}001", "重复社区", f"区划代码「{DONGCHENG}001」已存在"),
+    (f"{DONGCHENG}901", "", "名称不能为空，且不超过 64 个字"),
 ], ids=["short", "other-street", "existing", "no-name"])
-def test_city_admin_bad_community_shows_the_message_and_saves_nothing(users, client_as, code, name, message):
-    client = client_as(users["city_admin"])
+def test_city_admin_bad_community_shows_the_message_and_saves_nothing(world, client_as, code, name, message):
+    client = client_as(world.city_admin)
     before = places_state()
 
-    response = client.post(f"/places/{GUDONG}/communities/", {"code": code, "name": name})
+    response = client.post(f"/places/{DONGCHENG}/communities/", {"code": code, "name": name})
 
     assert response.status_code == 302
-    assert response.url == f"/places/{GUDONG}/"
+    assert response.url == f"/places/{DONGCHENG}/"
     assert places_state() == before
     assert f'<li class="error">{message}</li>' in html(client.get(response.url))
 
 
-def test_community_form_is_offered_on_streets_only(users, client_as):
-    client = client_as(users["city_admin"])
+def test_community_form_is_offered_on_streets_only(world, client_as):
+    client = client_as(world.city_admin)
     before = places_state()
 
-    assert "/communities/" not in html(client.get(f"/places/{GULOU}/"))
-    response = client.post(f"/places/{GULOU}/communities/", {"code": f"{GULOU}901001", "name": "区下社区"})
+    assert "/communities/" not in html(client.get(f"/places/{TONGCHUAN}/"))
+    response = client.post(f"/places/{TONGCHUAN}/communities/", {"code": f"{TONGCHUAN}901001", "name": "区下社区"})
 
     assert response.status_code == 302
     assert places_state() == before
-    assert '<li class="error">「鼓楼区」不是街道/乡镇，社区/村只能建在街道/乡镇之下</li>' in html(client.get(response.url))
+    assert '<li class="error">「通川区」不是街道/乡镇，社区/村只能建在街道/乡镇之下</li>' in html(client.get(response.url))
