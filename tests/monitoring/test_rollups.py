@@ -29,7 +29,7 @@ PEOPLE = ["P1", "P2", "P3", "P4", "P5"]
 
 
 @pytest.fixture
-def root():
+def root(db):
     """A superuser of the test's own (every scope), not the demo city's admin."""
     return people_factories.root()
 insert = st.tuples(st.just("insert"), st.sampled_from(PEOPLE),
