@@ -82,6 +82,7 @@ def test_the_demo_attendances_have_the_learning_records_a_check_in_makes(city):
 
 
 def test_the_demo_residents_register_before_they_learn_and_the_reference_counts_have_dates(users, city):
+    # (the demo city's own figures are the subject: read as its administrator)
     profiles = LearnerProfile.objects.filter(residence__path__startswith=city.path)
     assert not profiles.filter(registered_on__isnull=True).exists()
     assert profiles.filter(registered_on__year=2026).exists() and profiles.filter(registered_on__year__lt=2025).exists()

@@ -12,10 +12,17 @@ from learncity.monitoring import selectors
 from learncity.monitoring.models import Indicator
 from learncity.monitoring.periods import period_parse
 from learncity.monitoring.seeds import INDICATORS
+from tests.people import factories as people_factories
 
 from .conftest import record, refreshed
 
 D = datetime.date
+
+
+@pytest.fixture
+def root(db):
+    """A superuser of the test's own (every scope), not the demo city's admin."""
+    return people_factories.root()
 
 
 def actual(admin, code, place, period="2026"):
@@ -54,8 +61,8 @@ def dataset(hand_city):
     return r
 
 
-def test_every_seeded_indicator_equals_the_hand_worked_value(users, hand_city, dataset):
-    admin, h = users["admin"], hand_city
+def test_every_seeded_indicator_equals_the_hand_worked_value(root, hand_city, dataset):
+    admin, h = root, hand_city
     outcome_reverse(actor=admin, outcome=Outcome.objects.get(learning_record=dataset["p4b"]), reason="重复登记")
     refreshed()
     expected = {
@@ -89,8 +96,8 @@ def test_every_seeded_indicator_equals_the_hand_worked_value(users, hand_city, d
     assert got == expected
 
 
-def test_values_by_place_period_and_the_missing_or_zero_denominator(users, hand_city, dataset):
-    admin, h = users["admin"], hand_city
+def test_values_by_place_period_and_the_missing_or_zero_denominator(root, hand_city, dataset):
+    admin, h = root, hand_city
     # before the reversal P4 counts in CE-PART (February)
     assert actual(admin, "CE-PART", h.city).numerator == 2
     assert actual(admin, "CE-PART", h.city, "2026-Q1").numerator == 2
@@ -113,10 +120,10 @@ def test_values_by_place_period_and_the_missing_or_zero_denominator(users, hand_
     assert actual(admin, "VOLUNTEER-HRS", h.city, "2025").value == Decimal("2.0")
 
 
-def test_the_age_band_is_the_one_at_1_january(users, hand_city, dataset):
+def test_the_age_band_is_the_one_at_1_january(root, hand_city, dataset):
     """P4 turns 60 in July 2026 but is 59 at 1 January, so not in elderly participation's 60+; P2, born on
     1 January 1950, is 76; P1 (born May 1980) is 45."""
-    admin, h = users["admin"], hand_city
+    admin, h = root, hand_city
     rows = selectors.indicator_breakdown(actor=admin, code="NONACAD-PT", by="age_band", place_id=h.city.pk,
                                          period=period_parse("2026")).rows
     by_band = {r.key: r.value.numerator for r in rows}
@@ -128,8 +135,8 @@ def test_the_age_band_is_the_one_at_1_january(users, hand_city, dataset):
     assert [r.value.value for r in elder] == [Decimal("0.00"), None, None]
 
 
-def test_breakdowns(users, hand_city, dataset):
-    admin, h = users["admin"], hand_city
+def test_breakdowns(root, hand_city, dataset):
+    admin, h = root, hand_city
     p = period_parse("2026")
     sex = selectors.indicator_breakdown(actor=admin, code="CE-PART", by="sex", place_id=h.city.pk, period=p)
     # P1 (F) and P4 (F, not reversed here): women 2 of 150 adult women; men 0 of 150
@@ -152,21 +159,21 @@ def test_breakdowns(users, hand_city, dataset):
         ("2022", 0), ("2023", 0), ("2024", 0), ("2025", 1), ("2026", 6)]
 
 
-def test_a_breakdown_the_indicator_cannot_have_is_refused(users, hand_city):
+def test_a_breakdown_the_indicator_cannot_have_is_refused(root, hand_city):
     from learncity.core.errors import DomainError
 
     with pytest.raises(DomainError) as exc:
-        selectors.indicator_breakdown(actor=users["admin"], code="CE-PART", by="provider_kind", place_id=hand_city.city.pk)
+        selectors.indicator_breakdown(actor=root, code="CE-PART", by="provider_kind", place_id=hand_city.city.pk)
     assert "by" in exc.value.errors
     with pytest.raises(DomainError) as exc:
-        selectors.indicator_breakdown(actor=users["admin"], code="STREET-SCHOOL", by="sex")
+        selectors.indicator_breakdown(actor=root, code="STREET-SCHOOL", by="sex")
     assert "by" in exc.value.errors
 
 
-def test_free_venue_counts_public_learning_venues_open_at_the_period_end_not_teaching_points(users, hand_city):
+def test_free_venue_counts_public_learning_venues_open_at_the_period_end_not_teaching_points(root, hand_city):
     """The hand city's free-open venues: 一社区图书室 (a library), 一街道社区学校教学点 (a teaching point, open free on
     Saturdays), 甲区博物馆 (closed on 30 June 2025) and 乙区科技馆 (opened on 1 May 2026)."""
-    admin, h = users["admin"], hand_city
+    admin, h = root, hand_city
     counted = {key: actual(admin, "FREE-VENUE", h.city, key).numerator for key in ("2024", "2025", "2026-Q1", "2026")}
     assert counted == {"2024": 2, "2025": 1, "2026-Q1": 1, "2026": 2}
     # the teaching points' street counts its community's library only, however many classrooms open their doors
@@ -178,8 +185,8 @@ def test_free_venue_counts_public_learning_venues_open_at_the_period_end_not_tea
     assert "教学点" in info.explanation and "图书馆" in info.explanation
 
 
-def test_reference_counts_honour_effective_and_end_dates(users, hand_city):
-    admin, h = users["admin"], hand_city
+def test_reference_counts_honour_effective_and_end_dates(root, hand_city):
+    admin, h = root, hand_city
     # 二社区's learning room closed on 30 April 2026: 3 of 4 communities in 2025 and in 2026-Q1, 2 in 2026
     rooms = {key: actual(admin, "COMMUNITY-ROOM", h.city, key).numerator for key in ("2025", "2026-Q1", "2026")}
     assert rooms == {"2025": 3, "2026-Q1": 3, "2026": 2}

@@ -58,6 +58,11 @@ def _xlsx_upload(rows, name="targets.xlsx"):
 # --- who sees what -------------------------------------------------------------------------------------------------
 
 
+# The overview, the drill-down, the series, the breakdowns and the exports are checked against the numbers the
+# selectors give: on the demo city, whose seeded records and targets make those numbers (an empty city of the test's
+# own would compare blanks). So are the query budgets and the cache, held on a whole city's pages.
+
+
 def test_the_city_administrator_sees_every_indicator_as_the_selectors_count_it(users, client_as):
     admin = users["city_admin"]
     response = client_as(admin).get("/monitor/?period=2026")
@@ -167,14 +172,14 @@ def test_the_series_and_the_breakdown_come_as_partials_for_htmx(users, client_as
     ("/monitor/i/CE-PART/?by=colour", "不能按「colour」分组"),
     ("/monitor/?place=abc", "「abc」不是有效的编号"),
 ])
-def test_bad_choices_are_said_clearly(users, client_as, url, words):
-    response = client_as(users["city_admin"]).get(url)
+def test_bad_choices_are_said_clearly(officials, client_as, url, words):
+    response = client_as(officials["city_admin"]).get(url)
     assert response.status_code == 400
     assert words in _text(response.content.decode())
 
 
-def test_an_unknown_indicator_or_export_is_not_found(users, client_as):
-    c = client_as(users["city_admin"])
+def test_an_unknown_indicator_or_export_is_not_found(officials, client_as):
+    c = client_as(officials["city_admin"])
     assert c.get("/monitor/i/NOPE/").status_code == 404
     assert c.get("/monitor/export/drilldown.xlsx?indicator=NOPE").status_code == 404
     assert c.get("/monitor/export/overview.docx").status_code == 404
@@ -450,13 +455,13 @@ def test_the_signed_in_overview_figures_are_cached_until_a_refresh_changes_them(
     assert after == reports.value_text(row.actual, is_rate=False)
 
 
-def test_a_target_set_shows_on_the_next_request_of_a_cached_page(users, client_as, city):
+def test_a_target_set_shows_on_the_next_request_of_a_cached_page(officials, client_as, dazhou):
     from learncity.monitoring import services
 
     _cold()
-    c = client_as(users["city_admin"])
+    c = client_as(officials["city_admin"])
     c.get("/monitor/?period=2026")
-    services.target_set(actor=users["city_admin"], code="VOLUNTEER-HRS", place_id=city.pk,
+    services.target_set(actor=officials["city_admin"], code="VOLUNTEER-HRS", place_id=dazhou.pk,
                         period=period_parse("2026"), value=Decimal("123457"))
     assert "123,457" in c.get("/monitor/?period=2026").content.decode()
 
