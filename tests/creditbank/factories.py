@@ -17,7 +17,7 @@ from learncity.catalog.models import RecordKind, RecordSource
 from learncity.catalog.services import learning_record_create
 from learncity.core.inputs import parse
 from learncity.creditbank import services
-from learncity.creditbank.inputs import DeclarationIn
+from learncity.creditbank.inputs import DeclarationIn, StandardIn
 from learncity.people.models import LearnerProfile
 
 PDF = b"%PDF-1.4\n% test evidence\n%%EOF\n"
@@ -93,3 +93,29 @@ def ledger_verify_command(*args: str) -> tuple[int, str]:
     except CommandError as exc:
         return exc.returncode, out.getvalue()
     return 0, out.getvalue()
+
+
+def credit_world() -> dict:
+    """A credit bank of its own in 达州市 (empty in the demo city): its city administrator, expert reviewer and
+    auditor, a district administrator of 通川区, the staff of a school there, a learner who signed up themself
+    living in one of its streets, and a standard of the city (no accredited provider) to declare against."""
+    from learncity.core.scopes import Role
+    from learncity.network.models import InstitutionKind
+    from tests.network.factories import institution_make
+    from tests.people.factories import account_make, learner_make, root
+    from tests.places.factories import DAZHOU, TONGCHUAN, place, street_of
+
+    admin, city, district = root(), place(DAZHOU), place(TONGCHUAN)
+    street = street_of(district)
+    school = institution_make(admin, street, kind=InstitutionKind.COMMUNITY_SCHOOL)
+    world = {"city": city, "district": district, "school": school,
+             "city_admin": account_make(Role.CITY_ADMIN, actor=admin, place=city),
+             "expert": account_make(Role.EXPERT_REVIEWER, actor=admin, place=city),
+             "auditor": account_make(Role.AUDITOR, actor=admin, place=city),
+             "district_admin": account_make(Role.DISTRICT_ADMIN, actor=admin, place=district),
+             "staff": account_make(Role.INSTITUTION_STAFF, actor=admin, institution=school)}
+    world["learner"] = learner_make(street, name="达州学员").user
+    world["standard"] = services.standard_create(actor=world["city_admin"], city=city, data=StandardIn(
+        code=f"DZ-{next(_ids)}", name="达州市职业技能证书", credit_class="vocational", level=3, credits="3"))
+    return world
+

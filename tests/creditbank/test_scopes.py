@@ -8,7 +8,7 @@ from django.apps import apps
 
 from learncity.core.scopes import Action, restricted_models
 from learncity.creditbank.models import Conversion, Declaration, LearningAccount, Transcript
-from tests.creditbank.factories import declared
+from tests.creditbank.factories import credit_world, declared
 
 
 def test_every_credit_bank_model_declares_its_rule():
@@ -17,8 +17,13 @@ def test_every_credit_bank_model_declares_its_rule():
 
 
 @pytest.fixture
-def declaration(users):
-    return declared(users["learner"])
+def world(db):
+    return credit_world()
+
+
+@pytest.fixture
+def declaration(world):
+    return declared(world["learner"], code=world["standard"].standard.code)
 
 
 @pytest.mark.parametrize(("who", "reads", "decides"), [
@@ -30,18 +35,18 @@ def declaration(users):
     ("staff", False, False),
 ])
 def test_a_declaration_is_read_by_its_learner_and_the_citys_reviewers_and_decided_by_its_reviewers(
-        users, declaration, who, reads, decides):
-    user = users[who]
+        world, declaration, who, reads, decides):
+    user = world[who]
     assert Declaration.objects.restrict(user, Action.VIEW).filter(pk=declaration.pk).exists() is reads
     assert Declaration.objects.restrict(user, Action.CHANGE).filter(pk=declaration.pk).exists() is decides
     assert not Declaration.objects.restrict(None, Action.VIEW).filter(pk=declaration.pk).exists()
 
 
-def test_an_account_is_its_learners_and_the_people_scope_of_whom_manages_them(users, declaration):
+def test_an_account_is_its_learners_and_the_people_scope_of_whom_manages_them(world, declaration):
     account = declaration.account
     for who, reads in (("learner", True), ("city_admin", True), ("auditor", True), ("expert", False),
                        ("staff", False)):
-        assert LearningAccount.objects.restrict(users[who], Action.VIEW).filter(pk=account.pk).exists() is reads, who
+        assert LearningAccount.objects.restrict(world[who], Action.VIEW).filter(pk=account.pk).exists() is reads, who
 
 
 def test_a_conversion_is_decided_by_its_target_institution_not_by_whoever_reads_every_institution(users):

@@ -39,6 +39,11 @@ def _zero_if_none(value):
     return Decimal(0) if value is None else value
 
 
+def _empty_if_none(value):
+    """A text left out of a call (None) is empty."""
+    return "" if value is None else value
+
+
 def _kinds(value):
     """A form's or a call's list of kinds, blanks left out."""
     if isinstance(value, (list, tuple)):
@@ -80,10 +85,7 @@ class StandardFields(CreditInput):
     _min_hours = field_validator("min_hours")(_zero_if_none)
     _record_kinds = field_validator("record_kinds", "course_kinds", mode="before")(_kinds)
 
-    @field_validator("evidence", mode="before")
-    @classmethod
-    def _evidence(cls, value):
-        return "" if value is None else value
+    _evidence = field_validator("evidence", mode="before")(_empty_if_none)
 
 
 class StandardIn(StandardFields):
@@ -167,10 +169,7 @@ class DeclarationIn(CreditInput):
 
     _hours = field_validator("hours")(_zero_if_none)
 
-    @field_validator("note", mode="before")
-    @classmethod
-    def _note(cls, value):
-        return "" if value is None else value
+    _note = field_validator("note", mode="before")(_empty_if_none)
 
 
 class DecisionIn(Input):
