@@ -451,8 +451,8 @@ def test_the_counts_returned_are_the_rows_made(uncatalogued):
 
 
 COUNT_KEYS_TO_LABELS = {
-    "venues": "catalog.Venue", "teachers": "catalog.Teacher", "textbooks": "catalog.Textbook",
-    "volunteers": "catalog.Volunteer", "volunteer_services": "catalog.VolunteerService", "courses": "catalog.Course",
+    "venues": "catalog.Venue", "teachers": "pools.Teacher", "textbooks": "pools.Textbook",
+    "volunteers": "pools.Volunteer", "volunteer_services": "pools.VolunteerService", "courses": "catalog.Course",
     "sessions": "catalog.CourseSession", "enrollments": "catalog.Enrollment", "attendance": "catalog.Attendance",
     "events": "catalog.Event", "event_registrations": "catalog.EventRegistration", "resources": "catalog.Resource",
     "learning_records": "records.LearningRecord",
