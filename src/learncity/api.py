@@ -1,10 +1,9 @@
 """The JSON API: one Ninja instance; each app mounts its router. Session (with CSRF) or bearer-token auth."""
 
 from django.http import HttpRequest
-from ninja import NinjaAPI
 from ninja.security import APIKeyCookie, HttpBearer
 
-from learncity.core.api_contract import declare_error_responses, install_error_handlers
+from learncity.core.api_contract import ContractAPI, declare_error_responses, install_error_handlers
 from learncity.core.signin import PERSONAL_TOKEN, SigninLocked, token_signin
 from learncity.core.signin_api import SigninLockedOut, signin_locked_response
 from learncity.intake.keys import KEY_PREFIX as PROVIDER_KEY_PREFIX
@@ -49,7 +48,7 @@ class SessionAuth(APIKeyCookie):
         return user if user is not None and user.is_authenticated else None
 
 
-api = NinjaAPI(
+api = ContractAPI(
     title="learncity API",
     version="1",
     description="终身学习城市平台接口。Authenticate with a personal API token: `Authorization: Bearer lc_…`.",

@@ -200,7 +200,7 @@ def test_a_population_figure_that_is_not_a_number_is_refused_by_the_schema(admin
 
     error = _error(response, 422)
     assert error["code"] == "invalid_input"
-    assert error["errors"] == {"total": ["类型不对 (Input should be a valid integer, unable to parse string as an integer)"]}
+    assert error["errors"] == {"total": ["「很多」不是数字"]}
     assert nothing_changed()
 
 

@@ -63,9 +63,9 @@ def test_the_event_list_is_public_and_filtered_by_date_overlap_and_district(clie
      "结束日期 2031-09-01 早于开始日期 2031-09-30"),
     ({"kind": "party"}, 400, "invalid", "kind", "未知的活动类型「party」"),
     ({"date_to": "9999-12-31"}, 422, "invalid_input", "date_to",
-     "取值不符合要求 (Input should be less than or equal to 2100-12-31)"),
+     "不能大于 2100-12-31，而不是 9999-12-31"),
     ({"date_from": "0001-01-01"}, 422, "invalid_input", "date_from",
-     "取值不符合要求 (Input should be greater than or equal to 1900-01-01)"),
+     "不能小于 1900-01-01，而不是 0001-01-01"),
 ])
 def test_a_bad_event_filter_names_its_field(client_as, params, status, code, field, message):
     body = error(client_as(None).get("/api/catalog/events", params), status, code)

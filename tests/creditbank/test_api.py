@@ -354,17 +354,17 @@ def test_the_city_creates_lists_revises_and_withdraws_a_standard(users, api_as):
 # A body that does not match its schema (creditbank.inputs) is Ninja's 422 `invalid_input` naming the field; what
 # needs the database (a level the framework lacks, an unknown provider) is the service's 400.
 @pytest.mark.parametrize(("changes", "field", "says"), [
-    ({"credits": "-2"}, "credits", "greater than 0"),
-    ({"credits": -2}, "credits", "greater than 0"),
-    ({"credits": "两个"}, "credits", "not a number"),
-    ({"credits": "1.005"}, "credits", "too many places"),
-    ({"credits": 1.005}, "credits", "too many places"),
-    ({"credits": "1001"}, "credits", "less than or equal to 1000"),
-    ({"hours_per_credit": "0"}, "hours_per_credit", "greater than 0"),
-    ({"min_hours": "-1"}, "min_hours", "greater than or equal to 0"),
-    ({"level": "九十九"}, "level", "valid integer"),
+    ({"credits": "-2"}, "credits", "必须大于 0，而不是 -2"),
+    ({"credits": -2}, "credits", "必须大于 0，而不是 -2"),
+    ({"credits": "两个"}, "credits", "「两个」不是数字"),
+    ({"credits": "1.005"}, "credits", "「1.005」最多 2 位小数"),
+    ({"credits": 1.005}, "credits", "「1.005」最多 2 位小数"),
+    ({"credits": "1001"}, "credits", "不能大于 1000，而不是 1001"),
+    ({"hours_per_credit": "0"}, "hours_per_credit", "必须大于 0，而不是 0"),
+    ({"min_hours": "-1"}, "min_hours", "不能小于 0，而不是 -1"),
+    ({"level": "九十九"}, "level", "「九十九」不是数字"),
     ({"credit_class": "gold"}, "credit_class", "'academic', 'vocational', 'training' or 'culture'"),
-    ({"effective_from": "2024-02-30"}, "effective_from", "not a date"),
+    ({"effective_from": "2024-02-30"}, "effective_from", "「2024-02-30」不是日期（YYYY-MM-DD）"),
 ])
 def test_a_standard_not_matching_its_schema_is_refused_naming_the_field(users, api_as, unchanged, changes, field,
                                                                         says):
@@ -488,11 +488,11 @@ def test_a_bad_declaration_is_refused_naming_the_field(users, api_as, unchanged,
 
 
 @pytest.mark.parametrize(("changes", "field", "says"), [
-    ({"hours": "-4"}, "hours", "greater than or equal to 0"),
-    ({"hours": "四"}, "hours", "not a number"),
-    ({"hours": "1.25"}, "hours", "too many places"),
-    ({"score": "101"}, "score", "less than or equal to 100"),
-    ({"date": "去年"}, "date", "not a date"),
+    ({"hours": "-4"}, "hours", "不能小于 0，而不是 -4"),
+    ({"hours": "四"}, "hours", "「四」不是数字"),
+    ({"hours": "1.25"}, "hours", "「1.25」最多 1 位小数"),
+    ({"score": "101"}, "score", "不能大于 100，而不是 101"),
+    ({"date": "去年"}, "date", "「去年」不是日期（YYYY-MM-DD）"),
     ({"kind": "rumour"}, "kind", "'certificate', 'course', 'volunteering' or 'other'"),
 ])
 def test_a_declaration_not_matching_its_schema_is_refused_naming_the_field(users, api_as, unchanged, changes, field,
@@ -552,11 +552,11 @@ def test_a_rule_is_drafted_submitted_reviewed_and_abolished(users, api_as):
 
 
 @pytest.mark.parametrize(("changes", "field", "says"), [
-    ({"ratio": "-0.5"}, "ratio", "greater than 0"),
-    ({"ratio": "一半"}, "ratio", "not a number"),
-    ({"ratio": "0.1234"}, "ratio", "too many places"),
-    ({"cap_per_learner": -1}, "cap_per_learner", "greater than 0"),
-    ({"cap_per_learner": "许多"}, "cap_per_learner", "not a number"),
+    ({"ratio": "-0.5"}, "ratio", "必须大于 0，而不是 -0.5"),
+    ({"ratio": "一半"}, "ratio", "「一半」不是数字"),
+    ({"ratio": "0.1234"}, "ratio", "「0.1234」最多 3 位小数"),
+    ({"cap_per_learner": -1}, "cap_per_learner", "必须大于 0，而不是 -1"),
+    ({"cap_per_learner": "许多"}, "cap_per_learner", "「许多」不是数字"),
     ({"target_kind": "diploma"}, "target_kind", "'programme', 'course' or 'certificate'"),
 ])
 def test_a_rule_not_matching_its_schema_is_refused_naming_the_field(users, api_as, unchanged, changes, field, says):

@@ -14,6 +14,7 @@ import datetime
 import functools
 import json
 import re
+from decimal import Decimal
 from typing import Annotated
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -21,7 +22,7 @@ from django.core.validators import URLValidator
 from django.http import Http404, HttpResponseBase
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from ninja import Field, Schema, Status
+from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination
@@ -30,6 +31,7 @@ from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
 from learncity.core import uploads
 from learncity.core.errors import Refusal
+from learncity.core.inputs import message_of
 
 MAX_LIMIT = 100_000  # a whole scope in one page (the city has 43,000 places); the bound is what keeps it sane
 MAX_OFFSET = 10_000_000
@@ -46,6 +48,20 @@ class ErrorOut(Schema):
 
 def error_body(code: str, detail: str, errors: dict[str, list[str]] | None = None) -> dict:
     return {"code": code, "detail": detail, "errors": errors if errors is not None else {"__all__": [detail]}}
+
+
+class ContractAPI(NinjaAPI):
+    """Ninja, keeping what each refused value was: Ninja drops every error's input, and the project's one wording of
+    a refused value names it ("「abc」不是数字", "不能大于 100，而不是 101"). Only a plain value is kept (never a
+    whole object or list), as `ctx["value"]`, which `_message` reads."""
+
+    def validation_error_from_error_contexts(self, error_contexts):
+        exc = super().validation_error_from_error_contexts(error_contexts)
+        values = [e.get("input") for c in error_contexts for e in c.pydantic_validation_error.errors(include_url=False)]
+        for error, value in zip(exc.errors, values, strict=True):
+            if isinstance(value, str | int | float | Decimal) and not isinstance(value, bool):
+                error["ctx"] = {**(error.get("ctx") or {}), "value": value}
+        return exc
 
 
 # --- the handlers --------------------------------------------------------------------------------------------
@@ -69,7 +85,12 @@ def _field(loc: tuple | list) -> str:
 
 
 def _message(error: dict) -> str:
+    """A missing field, an unknown one or a wrong JSON type in the API's words; what is wrong with a value (a
+    number, a date, a bound, a length, a choice) in the project's one wording, the pages' (core.inputs)."""
     kind = error.get("type", "")
+    told = None if kind in _KIND_OF_PROBLEM or kind.endswith("_type") else message_of(error)
+    if told is not None:
+        return told
     if kind in _KIND_OF_PROBLEM:
         label = _(_KIND_OF_PROBLEM[kind])
     elif kind.endswith(("_type", "_parsing")) or kind in {"dict_type", "model_type", "model_attributes_type"}:

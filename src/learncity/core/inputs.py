@@ -97,12 +97,19 @@ def amount(*, places: int = 2, **bounds):
     return Annotated[Decimal, BeforeValidator(_amount(places)), Field(**bounds)]
 
 
-def _message(error: dict) -> str:
+def _plain(value) -> str:
+    """A bound as people write it: Decimal("2000") is 2000, not Decimal('2000')."""
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
+
+
+def message_of(error: dict) -> str | None:
+    """The project's one wording of what is wrong with a value (a number, a date, a bound, a length, a choice),
+    for the pages and the API alike; None for what is not about the value (a missing field, a wrong JSON type),
+    which each adapter words itself."""
     ctx = error.get("ctx") or {}
-    kind = error["type"]
+    kind = error.get("type", "")
     value = ctx.get("value", error.get("input"))
-    if kind in ("missing", "number_required", "date_required") or (kind == "string_too_short"
-                                                                    and ctx.get("min_length") == 1):
+    if kind in ("number_required", "date_required") or (kind == "string_too_short" and ctx.get("min_length") == 1):
         return gettext("必填")
     if kind == "number_invalid" or kind.startswith(("decimal_", "int_", "float_")):
         return gettext("「%(value)s」不是数字") % {"value": value}
@@ -118,7 +125,7 @@ def _message(error: dict) -> str:
               "less_than_equal": (gettext("不能大于 %(limit)s，而不是 %(value)s"), "le")}
     if kind in bounds:
         text, key = bounds[kind]
-        return text % {"limit": ctx.get(key), "value": value}
+        return text % {"limit": _plain(ctx.get(key)), "value": _plain(value)}
     if kind == "string_too_long":
         return gettext("不能超过 %(n)s 个字符") % {"n": ctx.get("max_length")}
     if kind == "string_too_short":
@@ -126,11 +133,19 @@ def _message(error: dict) -> str:
     if kind in ("enum", "literal_error"):
         return gettext("「%(value)s」不是可选的值（可选：%(expected)s）") % {
             "value": value, "expected": ctx.get("expected", "")}
-    if kind in ("list_type", "string_type", "bool_type", "bool_parsing", "dict_type", "model_type"):
-        return gettext("「%(value)s」的格式不对") % {"value": value}
     if kind == "value_error" and "error" in ctx:
         return str(ctx["error"])
-    return gettext("「%(value)s」不符合要求") % {"value": value}
+    return None
+
+
+def _message(error: dict) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return gettext("必填")
+    if kind in ("list_type", "string_type", "bool_type", "bool_parsing", "dict_type", "model_type"):
+        return gettext("「%(value)s」的格式不对") % {"value": (error.get("ctx") or {}).get("value", error.get("input"))}
+    return message_of(error) or gettext("「%(value)s」不符合要求") % {
+        "value": (error.get("ctx") or {}).get("value", error.get("input"))}
 
 
 def _field(loc) -> str:
