@@ -351,6 +351,19 @@ def test_the_city_creates_lists_revises_and_withdraws_a_standard(users, api_as):
         "standard": [f"标准「{body['code']}」已撤销，不能修订"]}
 
 
+def test_a_revision_naming_a_field_it_cannot_set_is_refused_and_changes_nothing(users, api_as, unchanged):
+    admin = api_as(users["city_admin"])
+    code = ok(post(admin, "/api/credits/standards", standard_body()), 201)["code"]
+    same = unchanged()
+
+    body = error(post(admin, f"/api/credits/standards/{code}/versions", {"credits": 4, "code": "OTHER", "credit": 5}),
+                 422, "invalid_input")
+
+    assert body["errors"] == {"code": ["不接受此字段 (Extra inputs are not permitted)"],
+                              "credit": ["不接受此字段 (Extra inputs are not permitted)"]}
+    assert same()
+
+
 # A body that does not match its schema (creditbank.inputs) is Ninja's 422 `invalid_input` naming the field; what
 # needs the database (a level the framework lacks, an unknown provider) is the service's 400.
 @pytest.mark.parametrize(("changes", "field", "says"), [

@@ -128,6 +128,13 @@ class StandardRevision(CreditInput):
         return {name: getattr(self, name) for name in self.model_fields_set}
 
 
+class StandardRevisionBody(StandardRevision):
+    """The API's body of a revision: a field the revision cannot set (a code, a city, a typing slip) is refused,
+    naming it, rather than quietly left as it was (the page's form posts only fields the revision sets)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class PolicyIn(Input):
     """The city's credit-bank policy: a field left out stays as it is."""
 

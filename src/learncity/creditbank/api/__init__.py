@@ -47,7 +47,7 @@ from learncity.creditbank.inputs import (
     RuleIn,
     RuleReviewIn,
     StandardCreateIn,
-    StandardRevision,
+    StandardRevisionBody,
 )
 from learncity.creditbank.models import (
     Accreditation,
@@ -219,7 +219,7 @@ def standard_create(request, payload: StandardCreateIn):
 
 
 @router.post("/standards/{code}/versions", response={201: VersionOut})
-def standard_revise(request, code: str, payload: StandardRevision):
+def standard_revise(request, code: str, payload: StandardRevisionBody):
     return _version(services.standard_revise(actor=request.auth, standard=_standard(code), data=payload))
 
 
