@@ -188,6 +188,8 @@ def _ancestor_paths(path: str) -> list[str]:
     return ["/" + "/".join(codes[:i]) + "/" for i in range(1, len(codes) + 1)]
 
 
+# On the demo city's users on purpose: the subject is the whole site as a full city shows it (every page, with the
+# demo's hundreds of institutions, residents and records behind each list), not a world of the test's own.
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
 @pytest.mark.parametrize("route", sorted(PAGES))
 def test_every_page_answers_within_the_query_budget(users, objects, role, route):
