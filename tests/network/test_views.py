@@ -502,11 +502,12 @@ def test_reporter_cannot_edit_another_unit(world, _units, client_as):
     before = units_state()
     client = client_as(world.reporter)
 
-    assert client.get(f"/network/member-units/{other.pk}/", headers={"HX-Request": "true"}).status_code == 403
+    # a unit outside the reporter's scope is not found, as if it did not exist (its id tells nothing)
+    assert client.get(f"/network/member-units/{other.pk}/", headers={"HX-Request": "true"}).status_code == 404
     response = client.post(f"/network/member-units/{other.pk}/", {"responsibility": "篡改"},
                            headers={"HX-Request": "true"})
 
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert units_state() == before
 
 

@@ -491,10 +491,10 @@ TABLE: dict[str, dict[str, tuple]] = {
         "gulou": (S, HIDDEN, HIDDEN, MOVED, MOVED, HIDDEN, MOVED, MOVED),
         "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, MOVED, HIDDEN, MOVED, MOVED),
     },
-    "/network/member-units/<int:pk>/": {
-        "reporter_unit": (S, DENIED, DENIED, DENIED, OK, OK, DENIED, DENIED),
-        "gulou": (S, DENIED, DENIED, OK, OK, DENIED, DENIED, DENIED),
-        "taijiang": (S, DENIED, DENIED, DENIED, OK, DENIED, DENIED, DENIED),
+    "/network/member-units/<int:pk>/": {  # readers of the committee may not edit (403); others never see it (404)
+        "reporter_unit": (S, HIDDEN, HIDDEN, HIDDEN, OK, OK, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, DENIED, DENIED),
     },
     "/people/": {
         "-": (S, DENIED, DENIED, OK, OK, DENIED, DENIED, OK),
@@ -518,9 +518,9 @@ TABLE: dict[str, dict[str, tuple]] = {
     "/people/accounts/": {
         "-": (S, DENIED, DENIED, OK, OK, DENIED, DENIED, DENIED),
     },
-    "/people/accounts/<int:pk>/revoke/": {
-        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, HIDDEN, OK),
-        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, HIDDEN, OK),
+    "/people/accounts/<int:pk>/revoke/": {  # the auditor reads accounts but may not revoke: not asked to confirm
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, HIDDEN, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, HIDDEN, DENIED),
     },
     "/people/users/<int:pk>/password/": {
         "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, HIDDEN, DENIED),
@@ -598,7 +598,7 @@ TABLE: dict[str, dict[str, tuple]] = {
         "-": (S, DENIED, OK, OK, OK, OK, OK, OK),
     },
     "/learn/manage/courses/new/": {
-        "-": (S, DENIED, OK, OK, OK, OK, OK, OK),
+        "-": (S, DENIED, OK, OK, OK, DENIED, DENIED, DENIED),  # those who run no institution have no course to create
     },
     "/learn/manage/courses/<int:pk>/": {
         "gulou": (S, HIDDEN, OK, OK, OK, HIDDEN, HIDDEN, OK),
@@ -849,9 +849,9 @@ POSTS: dict[str, dict[str, tuple]] = {
         "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
     },
     "/network/member-units/<int:pk>/": {
-        "reporter_unit": (S, DENIED, DENIED, DENIED, ALLOWED, ALLOWED, DENIED, DENIED),
-        "gulou": (S, DENIED, DENIED, ALLOWED, ALLOWED, DENIED, DENIED, DENIED),
-        "taijiang": (S, DENIED, DENIED, DENIED, ALLOWED, DENIED, DENIED, DENIED),
+        "reporter_unit": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, ALLOWED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
     },
     "/people/me/reveal/": {
         "-": (S, ALLOWED, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
@@ -901,9 +901,9 @@ POSTS: dict[str, dict[str, tuple]] = {
         "gulou": (S, ALLOWED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED),
     },
     "/learn/manage/courses/new/": {
-        "gulou": (S, DENIED, ALLOWED, ALLOWED, ALLOWED, BAD, BAD, BAD),
-        "gulou_other": (S, DENIED, BAD, ALLOWED, ALLOWED, BAD, BAD, BAD),
-        "taijiang": (S, DENIED, BAD, BAD, ALLOWED, BAD, BAD, BAD),
+        "gulou": (S, DENIED, ALLOWED, ALLOWED, ALLOWED, DENIED, DENIED, DENIED),
+        "gulou_other": (S, DENIED, BAD, ALLOWED, ALLOWED, DENIED, DENIED, DENIED),
+        "taijiang": (S, DENIED, BAD, BAD, ALLOWED, DENIED, DENIED, DENIED),
     },
     "/learn/manage/courses/<int:pk>/": {
         "gulou": (S, HIDDEN, ALLOWED, ALLOWED, ALLOWED, HIDDEN, HIDDEN, OK),

@@ -232,7 +232,10 @@ def manage(request):
 @login_required
 def course_new(request):
     _staff(request)
-    institutions = selectors.institutions_managed(request.user)[:500]
+    managed = selectors.institutions_managed(request.user)
+    if not managed.exists():  # a reader of the back office (an auditor, a reviewer) runs no institution to offer
+        raise PermissionDenied()
+    institutions = managed[:500]
     form = CourseForm(request.POST or None, institutions=institutions)
     if request.method == "POST":
         try:

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from learncity.core.errors import DomainError, PermissionDenied
+from learncity.core.errors import DomainError, NotFound, PermissionDenied
 from learncity.core.forms import add_domain_errors, flash_domain_errors
 from learncity.core.htmx import render_page
 from learncity.core.scopes import Action, Capability, scope_for
@@ -180,8 +180,10 @@ def member_unit_add(request, pk: int):
 def member_unit_edit(request, pk: int):
     """Inline (HTMX) edit of what a member unit answers for: by its reporter or the committee's admins."""
     unit = selectors.member_unit_list(actor=request.user, action=Action.CHANGE).filter(pk=pk).first()
-    if unit is None:
-        raise PermissionDenied()
+    if unit is None:  # a unit one may read but not change is refused; one outside one's scope is not found
+        if selectors.member_unit_list(actor=request.user).filter(pk=pk).exists():
+            raise PermissionDenied()
+        raise NotFound()
     if request.method == "POST":
         unit = services.member_unit_update(actor=request.user, member_unit=unit,
                                            responsibility=request.POST.get("responsibility", ""))

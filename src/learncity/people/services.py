@@ -197,9 +197,15 @@ def role_grant(*, actor, user: User, role: str, place_code: str | None = None, i
     return ra
 
 
+def role_revocable(*, actor, assignment: RoleAssignment) -> bool:
+    """Whether the actor may revoke the assignment: whoever may grant that role there (the confirmation page asks
+    the same, so a reader who may not revoke is refused before being asked to confirm)."""
+    return scope_for(actor).may_grant(Role(assignment.role), place=assignment.place,
+                                      institution=assignment.institution, member_unit=assignment.member_unit)
+
+
 def role_revoke(*, actor, assignment: RoleAssignment) -> None:
-    if not scope_for(actor).may_grant(Role(assignment.role), place=assignment.place,
-                                      institution=assignment.institution, member_unit=assignment.member_unit):
+    if not role_revocable(actor=actor, assignment=assignment):
         raise PermissionDenied()
     with transaction.atomic():
         audit_record(actor=actor, action="role.revoke", obj=assignment, user=assignment.user.username,

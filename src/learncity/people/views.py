@@ -132,6 +132,8 @@ def role_revoke(request, pk: int):
                   .select_related("user", "place", "institution", "member_unit").filter(pk=pk).first())
     if assignment is None:
         raise NotFound()
+    if not services.role_revocable(actor=request.user, assignment=assignment):
+        raise PermissionDenied()
     if request.method == "POST" and _confirmed(request):
         services.role_revoke(actor=request.user, assignment=assignment)
         messages.success(request, _("已撤销 %(user)s 的角色") % {"user": assignment.user.username})
