@@ -138,6 +138,8 @@ def test_staff_create_schedule_and_publish_a_course(school, staff_api):
     ({"title": " "}, 422, {"title": ["必填"]}),
     ({"target_groups": ["martians"]}, 400, {"target_groups": ["未知的群体：martians"]}),
     ({"institution_code": "NO-SUCH"}, 400, {"institution_code": ["未知的机构代码「NO-SUCH」"]}),
+    ({"teacher_ids": [999999999]}, 400, {"teacher_ids": ["没有这些编号：999999999"]}),
+    ({"textbook_ids": [999999999]}, 400, {"textbook_ids": ["没有这些编号：999999999"]}),
 ])
 def test_a_bad_course_is_refused_naming_the_field(school, staff_api, unchanged, fields, status, errors):
     nothing_changed = unchanged()
@@ -146,6 +148,25 @@ def test_a_bad_course_is_refused_naming_the_field(school, staff_api, unchanged, 
 
     assert error(response, status)["errors"] == errors
     assert nothing_changed()
+
+
+def test_a_course_names_only_teachers_of_its_own_institutions(users, school, staff_api, unchanged):
+    from learncity.pools.services import teacher_create
+
+    mine = teacher_create(actor=users["staff"], name="本校教师", kind="part_time", institution_codes=[school.code])
+    theirs = teacher_create(actor=users["district_admin_2"], name="台江教师", kind="part_time",
+                            institution_codes=[taijiang_institution().code])
+    nothing_changed = unchanged()
+
+    refused = post(staff_api, "/api/catalog/courses", {**NEW_COURSE, "institution_code": school.code,
+                                                       "teacher_ids": [mine.pk, theirs.pk]})
+
+    assert error(refused, 400)["errors"] == {"teacher_ids": [f"没有这些编号：{theirs.pk}"]}
+    assert nothing_changed()
+    made = post(staff_api, "/api/catalog/courses", {**NEW_COURSE, "institution_code": school.code,
+                                                    "teacher_ids": [mine.pk]})
+    assert made.status_code == 201, made.content
+    assert list(Course.objects.get(pk=made.json()["id"]).teachers.all()) == [mine]
 
 
 @pytest.mark.parametrize(("fields", "loc"), [

@@ -113,3 +113,16 @@ def test_not_found_and_permission_denied_are_not_input_errors():
     assert not issubclass(PermissionDenied, DomainError)
     assert issubclass(NotFound, Refusal) and issubclass(PermissionDenied, Refusal)
     assert (NotFound().status, PermissionDenied().status, ValidationError("x", "f", "m").status) == (404, 403, 400)
+
+
+def test_a_whole_number_field_says_a_fraction_is_not_whole():
+    class Seats(Input):
+        capacity: int
+
+    for value in ("12.5", 12.5):
+        with pytest.raises(ValidationError) as exc:
+            parse(Seats, {"capacity": value})
+        assert exc.value.errors == {"capacity": ["「12.5」不是整数"]}
+    with pytest.raises(ValidationError) as exc:
+        parse(Seats, {"capacity": "很多"})
+    assert exc.value.errors == {"capacity": ["「很多」不是数字"]}

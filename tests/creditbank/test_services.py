@@ -173,6 +173,14 @@ def test_a_bad_standard_is_refused_and_nothing_is_written(users, field, value, m
     assert (Standard.objects.count(), StandardVersion.objects.count()) == before
 
 
+def test_a_json_number_is_read_by_its_shortest_decimal_never_through_binary(users):
+    # a float is what a JSON number becomes: 1.5 is 1.5 exactly; 0.1 + 0.2 is not 0.3 and is refused, not rounded
+    assert _standard(users, credits=1.5).credits == Decimal("1.5")
+    with pytest.raises(DomainError) as exc:
+        _standard(users, credits=0.1 + 0.2, code="FLOAT-2")
+    assert exc.value.errors["credits"] == ["「0.30000000000000004」最多 2 位小数"]
+
+
 def test_only_a_city_admin_creates_standards(users):
     for who in ("district_admin", "staff", "expert", "learner", "auditor"):
         with pytest.raises(PermissionDenied):

@@ -378,6 +378,18 @@ def test_applying_without_choosing_an_outcome_shows_the_error_on_the_rule_and_wr
     assert Conversion.objects.count() == before
 
 
+def test_an_outcome_that_is_not_a_number_is_refused_on_the_rule_and_writes_nothing(active_rule, users, client_as):
+    before = Conversion.objects.count()
+
+    response = client_as(users["learner"]).post("/credits/conversions/", {"rule": active_rule.code,
+                                                                           "outcome": ["1; DROP"]})
+
+    assert response.status_code == 400
+    card = text(response).split(f'data-testid="rule-{active_rule.code}"')[1].split('class="card"')[0]
+    assert "「1; DROP」不是数字" in card
+    assert Conversion.objects.count() == before
+
+
 # --- transcripts and their verification ------------------------------------------------------------------------
 
 def test_an_issued_transcript_is_downloaded_again_by_its_owner_only(recognised, users, client_as):

@@ -463,6 +463,16 @@ def test_a_volunteer_moves_to_another_institution_of_the_actor(users, volunteer)
             institution_code=taijiang_institution().code)
 
 
+def test_a_volunteers_skills_can_be_cleared_and_are_kept_when_left_out(users, volunteer):
+    volunteer_update(actor=users["district_admin"], volunteer=volunteer, skills="摄影")
+    volunteer_update(actor=users["district_admin"], volunteer=volunteer, institution_code=volunteer.institution.code)
+    assert Volunteer.objects.get(pk=volunteer.pk).skills == "摄影"
+
+    volunteer_update(actor=users["district_admin"], volunteer=volunteer, skills="")
+
+    assert Volunteer.objects.get(pk=volunteer.pk).skills == ""
+
+
 def test_volunteer_list_shows_total_hours_to_those_who_may_see_them(users, school, volunteer):
     # given two entries of the staff's volunteer, and a volunteer in 台江区
     volunteer_service_record(actor=users["staff"], volunteer=volunteer, date=yesterday(), hours="2", activity="助老")

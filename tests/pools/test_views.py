@@ -319,7 +319,7 @@ def test_the_api_records_hours_and_says_what_is_wrong(users, api_as, volunteer):
     good = client.post(url, {"date": today().isoformat(), "hours": "1.5", "activity": "助老"},
                        content_type="application/json")
 
-    assert (bad.status_code, bad.json()["errors"]) == (400, {"hours": ["不能大于 24，而不是 25"]})
+    assert (bad.status_code, bad.json()["code"], bad.json()["errors"]) == (422, "invalid_input", {"hours": ["不能大于 24，而不是 25"]})
     assert good.status_code == 201
     record = LearningRecord.objects.get(pk=good.json()["learning_record_id"])
     assert (record.kind, record.hours, record.source) == (RecordKind.VOLUNTEERING, Decimal("1.5"), "api")

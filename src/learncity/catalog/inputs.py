@@ -55,11 +55,11 @@ def _tags(value):
     return ",".join(dict.fromkeys(t.strip() for t in tags if t.strip()))
 
 
-# (bounds as whole numbers: a Decimal bound would be shown as its repr, "Decimal('2000')")
-CourseHours = amount(gt=0, le=int(MAX_HOURS))
-RecordHours = amount(ge=0, le=int(MAX_HOURS))
+# bounds as the schemas show them in a refusal ("不能大于 2000，而不是 2001")
+CourseHours = amount(places=1, gt=0, le=int(MAX_HOURS))  # the columns keep one place: 1.25 is refused, not rounded
+RecordHours = amount(places=1, ge=0, le=int(MAX_HOURS))
 Fee = amount(ge=0, le=int(MAX_FEE))
-Score = amount(ge=0, le=100)
+Score = amount(places=1, ge=0, le=100)
 Capacity = Annotated[int, BeforeValidator(_whole), Field(ge=1, le=MAX_CAPACITY)]
 Seconds = Annotated[int, BeforeValidator(_whole), Field(ge=0, le=10**8)]
 CourseCode = Annotated[str, Field(min_length=1, max_length=40)]

@@ -102,6 +102,13 @@ def _plain(value) -> str:
     return format(value, "f") if isinstance(value, Decimal) else str(value)
 
 
+def _is_number(value) -> bool:
+    try:
+        return Decimal(str(value).strip()).is_finite()
+    except (InvalidOperation, ValueError):
+        return False
+
+
 def message_of(error: dict) -> str | None:
     """The project's one wording of what is wrong with a value (a number, a date, a bound, a length, a choice),
     for the pages and the API alike; None for what is not about the value (a missing field, a wrong JSON type),
@@ -111,6 +118,8 @@ def message_of(error: dict) -> str | None:
     value = ctx.get("value", error.get("input"))
     if kind in ("number_required", "date_required") or (kind == "string_too_short" and ctx.get("min_length") == 1):
         return gettext("必填")
+    if kind in ("int_from_float", "int_parsing") and _is_number(value):
+        return gettext("「%(value)s」不是整数") % {"value": value}
     if kind == "number_invalid" or kind.startswith(("decimal_", "int_", "float_")):
         return gettext("「%(value)s」不是数字") % {"value": value}
     if kind == "number_unreasonable":

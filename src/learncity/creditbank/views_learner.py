@@ -25,7 +25,7 @@ from learncity.core.forms import add_domain_errors, flash_domain_errors, upload_
 from learncity.core.htmx import render_page
 from learncity.core.inputs import parse
 from learncity.creditbank import selectors, services
-from learncity.creditbank.inputs import DeclarationIn
+from learncity.creditbank.inputs import ConversionIn, DeclarationIn
 from learncity.creditbank.models import CreditClass, DeclarationKind, VersionStatus
 from learncity.creditbank.transcript_pdf import content_balances, transcript_pdf
 
@@ -293,9 +293,10 @@ def conversions(request):
     if request.method == "POST":
         code = request.POST.get("rule", "")
         rule = selectors.rule_get(actor=request.user, code=code)
-        ids = [i for i in request.POST.getlist("outcome") if i.isdigit()]
+        ids = [i for i in request.POST.getlist("outcome") if i.isdigit()]  # the boxes to tick again if refused
         try:
-            conversion = services.conversion_apply(actor=request.user, rule=rule, outcome_ids=ids)
+            data = parse(ConversionIn, {"rule_code": code, "outcome_ids": request.POST.getlist("outcome")})
+            conversion = services.conversion_apply(actor=request.user, rule=rule, outcome_ids=data.outcome_ids)
         except DomainError as exc:
             errors[rule.code] = [m for ms in exc.errors.values() for m in ms]
             chosen[rule.code] = {int(i) for i in ids}

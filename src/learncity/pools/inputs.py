@@ -1,23 +1,19 @@
 """The pools' input schemas (core.inputs): one per command, the API's body and the page form's data alike (the
-pages pass their POST through `parse`), and what each service parses its arguments with. A refused input is a
-DomainError naming every wrong field, in core.inputs' words: a 400 in the API as on the page (the body's shape,
-an array for an object, stays Ninja's 422)."""
+pages pass their POST through `parse`), and what each service parses its arguments with. A refused input names
+every wrong field in core.inputs' words: a DomainError (400) on the page and from a service, the API's 422 for a
+body that does not match, as everywhere in the API."""
 
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated
 
-import pydantic
 from django.utils.translation import gettext
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
-from learncity.core.errors import DomainError
-from learncity.core.inputs import Day, Input, amount, errors_of
+from learncity.core.inputs import Day, Input, amount
 from learncity.pools.models import ExpertKind, TeacherKind
 
 MAX_DAY_HOURS = Decimal("24")
 MIN_SERVICE_HOURS = Decimal("0.5")  # as VolunteerService.hours declares
-SHAPE_ERRORS = {"missing", "string_type", "list_type", "dict_type", "model_type", "model_attributes_type"}
 
 
 def text(max_length: int, *, required: bool = False):
@@ -32,19 +28,8 @@ ServiceHours = amount(places=1, ge=float(MIN_SERVICE_HOURS), le=int(MAX_DAY_HOUR
 
 
 class PoolInput(Input):
-    """Refuses a wrong value as a DomainError with core.inputs' messages (a wrong type, such as a null in a patch,
-    or a body that is no object, stays pydantic's, which the API answers 422)."""
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _refuse(cls, data, handler):
-        try:
-            return handler(data)
-        except pydantic.ValidationError as exc:
-            if not isinstance(data, Mapping) or any(e["type"] in SHAPE_ERRORS or e.get("input") is None
-                                                    for e in exc.errors(include_url=False)):
-                raise
-            raise DomainError(errors_of(exc)) from None
+    """The pools' schemas: a wrong value is the API's 422 naming the field in core.inputs' words (as every other
+    body of the API), and the page's and the services' DomainError through `parse`."""
 
 
 class TeacherInput(PoolInput):
@@ -138,9 +123,9 @@ class VolunteerInput(PoolInput):
 
 
 class VolunteerPatch(PoolInput):
-    """A field left out (or null) stays as it is."""
+    """A field left out stays as it is; empty skills ("") clear them, and a null institution keeps it."""
 
-    skills: Skills | None = None
+    skills: Skills = None
     institution_code: str | None = None
 
 

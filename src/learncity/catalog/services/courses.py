@@ -46,6 +46,16 @@ def _check_window(opens: datetime.date | None, closes: datetime.date | None) -> 
             "closes": closes.isoformat(), "opens": opens.isoformat()}})
 
 
+def _chosen(reachable, ids: list[int], field: str) -> list:
+    """The pool's rows a course names by id: only those the actor reaches (a teacher of one's own institutions, a
+    book of the library), every other id refused on its field, so nothing unknown is dropped in silence."""
+    found = list(reachable.filter(pk__in=ids))
+    missing = sorted(set(ids) - {row.pk for row in found})
+    if missing:
+        raise DomainError({field: gettext("没有这些编号：%(ids)s") % {"ids": ", ".join(map(str, missing))}})
+    return found
+
+
 def course_create(*, actor, data: CourseInput | None = None, **fields) -> Course:
     """A new course of the institution `data.institution_code`, which the actor runs. `data` is the parsed input
     (the page and the API parse it at the door); keyword fields instead are read by the same schema."""
@@ -63,10 +73,8 @@ def course_create(*, actor, data: CourseInput | None = None, **fields) -> Course
     if len(groups) != len(wanted):
         raise DomainError({"target_groups": gettext("未知的群体：") + gettext("、").join(
             sorted(wanted - {g.code for g in groups}))})
-    teachers = list(Teacher.objects.unscoped("a course names teachers of the pool by id, as before")
-                    .filter(pk__in=data.teacher_ids))
-    textbooks = list(Textbook.objects.unscoped("a course names textbooks of the pool by id, as before")
-                     .filter(pk__in=data.textbook_ids))
+    teachers = _chosen(Teacher.objects.restrict(actor, Action.VIEW), data.teacher_ids, "teacher_ids")
+    textbooks = _chosen(Textbook.objects.restrict(actor, Action.VIEW), data.textbook_ids, "textbook_ids")
     values = data.model_dump(include=set(COURSE_FIELDS))
     try:
         with transaction.atomic():

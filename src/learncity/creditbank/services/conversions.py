@@ -89,10 +89,7 @@ def conversion_apply(*, actor, rule: ConversionRule, outcome_ids: list[int]) -> 
     if account is None:
         raise DomainError({"account": gettext("您还没有学习账户")})
     rule = ConversionRule.objects.unscoped("the rule the caller read in scope, as it is now").get(pk=rule.pk)
-    try:
-        ids = list(dict.fromkeys(int(i) for i in outcome_ids or []))
-    except (TypeError, ValueError):
-        raise DomainError({"outcomes": gettext("成果编号必须是整数")}) from None
+    ids = list(dict.fromkeys(outcome_ids))  # whole numbers already (ConversionIn): the page and the API parse them
     outcomes = list(Outcome.objects.unscoped(_ACCOUNT_ROWS).filter(pk__in=ids, account=account)
                     .select_related("standard_version"))
     if len(outcomes) != len(ids):  # another learner's outcome is as absent as one that does not exist
