@@ -4,7 +4,8 @@ after the module's last test (each test's own changes rolled back after it as be
 commit (transaction=True) build it per test instead, by overriding `world`."""
 
 import pytest
-from django.db import transaction
+
+from tests.worlds import rolled_back
 
 from .factories import World, world_forget, world_make
 
@@ -18,19 +19,8 @@ def intake_dir(settings, tmp_path):
 @pytest.fixture(scope="module")
 def _module_world(django_db_setup, django_db_blocker):
     """The world of a module's tests, set up before (and so outside) each test's own transaction."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            built = world_make()
-        except BaseException:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-            raise
-    yield built
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
+    with rolled_back(django_db_blocker):
+        yield world_make()
 
 
 @pytest.fixture

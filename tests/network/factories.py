@@ -4,7 +4,6 @@ the services, in the places factories' world (达州市, which the demo city lea
 import itertools
 
 import pytest
-from django.db import transaction
 
 from learncity.network.models import Committee, Institution, InstitutionKind, MemberUnit, NetworkLevel, Tier
 from learncity.network.services import (
@@ -14,6 +13,7 @@ from learncity.network.services import (
     network_levels_configure,
 )
 from learncity.places.models import Place
+from tests.worlds import rolled_back
 
 # 达州's three levels (the demo city builds 福州's four).
 DAZHOU_LEVELS = [("继续教育大学", Tier.CITY), ("继续教育学院", Tier.DISTRICT), ("继续教育中心", Tier.COMMUNITY)]
@@ -50,14 +50,7 @@ def module_world(build):
 
     @pytest.fixture(scope="module")
     def built(django_db_setup, django_db_blocker):
-        with django_db_blocker.unblock():
-            outer = transaction.atomic()
-            outer._from_testcase = True  # as a TestCase's own: a durable block inside a test is still allowed
-            outer.__enter__()
-            try:
-                yield build()
-            finally:
-                transaction.set_rollback(True)
-                outer.__exit__(None, None, None)
+        with rolled_back(django_db_blocker):
+            yield build()
 
     return built

@@ -5,10 +5,10 @@ starts from the role's saved session (a test that signs out or changes a passwor
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import transaction
 from django.test import Client, override_settings
 
 from tests.pages.support import ROLE_USERNAMES, World, world_build
+from tests.worlds import rolled_back
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -23,23 +23,16 @@ def _a_test_database_is_set_up(request):
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory, _worker_data_dir) -> World:
     intake_dir = tmp_path_factory.mktemp("pages-intake")
-    with django_db_blocker.unblock(), override_settings(
+    with rolled_back(django_db_blocker), override_settings(
             DATA_DIR=_worker_data_dir, LEARNCITY_INTAKE_DIR=intake_dir,
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        outer = transaction.atomic()
-        outer._from_testcase = True  # as a TestCase's own: a durable block inside a test is still allowed
-        outer.__enter__()
-        try:
-            built = world_build(intake_dir)
-            for role, username in ROLE_USERNAMES.items():
-                if username is not None:
-                    client = Client()
-                    client.force_login(built.users[username])
-                    built.sessions[role] = client.cookies[django_settings.SESSION_COOKIE_NAME].value
-            yield built
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+        built = world_build(intake_dir)
+        for role, username in ROLE_USERNAMES.items():
+            if username is not None:
+                client = Client()
+                client.force_login(built.users[username])
+                built.sessions[role] = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+        yield built
 
 
 @pytest.fixture

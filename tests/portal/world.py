@@ -17,7 +17,6 @@ import itertools
 from dataclasses import dataclass, field
 
 import pytest
-from django.db import transaction
 
 from learncity.core.scopes import forget_scope
 from learncity.network.models import Committee, Institution, InstitutionKind, MemberUnit
@@ -28,6 +27,7 @@ from tests.network.factories import committee_make, institution_make, levels_mak
 from tests.people.factories import account_make, id_number_free
 from tests.people.factories import root as root_make
 from tests.places.factories import DACHUAN, DAZHOU, TONGCHUAN, community_make, place, street_of
+from tests.worlds import rolled_back
 
 ROLES = ("admin", "city_admin", "district_admin", "district_admin_2", "staff", "reporter", "expert", "auditor",
          "learner")
@@ -118,15 +118,8 @@ def world_fixtures():
 
     @pytest.fixture(scope="module")
     def world_built(django_db_setup, django_db_blocker):
-        with django_db_blocker.unblock():
-            outer = transaction.atomic()
-            outer._from_testcase = True  # as a TestCase's own: a durable block inside a test is still allowed
-            outer.__enter__()
-            try:
-                yield world_build()
-            finally:
-                transaction.set_rollback(True)
-                outer.__exit__(None, None, None)
+        with rolled_back(django_db_blocker):
+            yield world_build()
 
     @pytest.fixture
     def world(world_built, db) -> World:
