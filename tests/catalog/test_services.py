@@ -37,7 +37,7 @@ from learncity.catalog.services import (
     session_add,
     session_qr_token,
 )
-from learncity.core.errors import DomainError, NotFound, PermissionDenied
+from learncity.core.errors import NotFound, PermissionDenied
 from learncity.core.models import AuditEvent
 from tests.catalog.factories import (
     TERM,
@@ -52,6 +52,7 @@ from tests.catalog.factories import (
     today,
     venue_make,
 )
+from tests.checks import refuses
 
 ENROLLED, WAITLISTED, CANCELLED, COMPLETED = (EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITLISTED,
                                               EnrollmentStatus.CANCELLED, EnrollmentStatus.COMPLETED)
@@ -73,13 +74,7 @@ def snapshot() -> dict:
     }
 
 
-def refused(call, exc_type=DomainError, **kwargs) -> DomainError:
-    """Call a service that must refuse, and check that it wrote nothing."""
-    before = snapshot()
-    with pytest.raises(exc_type) as exc:
-        call(**kwargs)
-    assert snapshot() == before, "a refused write must change nothing"
-    return exc.value
+refused = refuses(snapshot)
 
 
 def statuses(course: Course) -> list[tuple]:

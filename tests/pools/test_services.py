@@ -36,6 +36,7 @@ from tests.catalog.factories import (
     taijiang_institution,
     today,
 )
+from tests.checks import refuses
 from tests.pools.factories import resident, volunteer_at
 
 TEACHER_KINDS = "'full_time', 'part_time' or 'volunteer'"
@@ -56,13 +57,7 @@ def snapshot() -> dict:
     }
 
 
-def refused(call, exc_type=DomainError, **kwargs) -> DomainError:
-    """Call a service that must refuse, and check that it wrote nothing."""
-    before = snapshot()
-    with pytest.raises(exc_type) as exc:
-        call(**kwargs)
-    assert snapshot() == before, "a refused write must change nothing"
-    return exc.value
+refused = refuses(snapshot)
 
 
 @pytest.fixture
