@@ -7,17 +7,11 @@ import pytest
 
 from learncity.catalog.models import EventRegistration, LearningRecord, Venue
 from learncity.catalog.services import event_register
-from tests.catalog.factories import (
-    GULOU,
-    TAIJIANG,
-    course_make,
-    event_make,
-    event_on,
-    learner_make,
-    profile,
-    staff_institution,
-    taijiang_institution,
-)
+from tests.catalog.factories import course_make, event_make, event_on, learner_make, profile
+from tests.places.factories import DACHUAN, TONGCHUAN
+from tests.portal.world import world_fixtures
+
+world_built, world = world_fixtures()  # the module's own city in 达州市 (tests/portal/world.py)
 
 HOUR = datetime.timedelta(hours=1)
 
@@ -30,24 +24,25 @@ def error(response, status: int, code: str) -> dict:
 
 
 @pytest.fixture
-def school(users):
-    return staff_institution(users)
+def school(world):
+    """The world's 通川区 社区学校, where `world.staff` works."""
+    return world.institution
 
 
 @pytest.fixture
 def hall(school):
     return Venue.objects.create(name="接口测试展厅", kind=Venue.Kind.CULTURAL_STATION, place=school.place,
-                                institution=school, address="鼓楼区鼓东街道五四路 128 号",
+                                institution=school, address="通川区测试街道五四路 128 号",
                                 opening_hours="周一至周日 8:30-21:00", transit_note="公交 5 路至「东街口」站")
 
 
-def test_the_event_list_is_public_and_filtered_by_date_overlap_and_district(client_as, school, hall):
+def test_the_event_list_is_public_and_filtered_by_date_overlap_and_district(world, client_as, school, hall):
     spanning = event_on(school, datetime.date(2031, 8, 20), datetime.date(2031, 9, 30), venue=hall)
     event_on(school, datetime.date(2031, 7, 20), datetime.date(2031, 8, 3), venue=hall)
-    event_on(taijiang_institution(), datetime.date(2031, 9, 2), datetime.date(2031, 9, 2))
+    event_on(world.institution_2, datetime.date(2031, 9, 2), datetime.date(2031, 9, 2))
 
     response = client_as(None).get("/api/catalog/events", {"date_from": "2031-09-01", "date_to": "2031-09-30",
-                                                           "district": GULOU})
+                                                           "district": TONGCHUAN})
 
     assert response.status_code == 200
     body = response.json()
@@ -73,16 +68,16 @@ def test_a_bad_event_filter_names_its_field(client_as, params, status, code, fie
     assert body["errors"] == {field: [message]}
 
 
-def test_an_event_and_a_venue_in_detail(users, client_as, school, hall):
+def test_an_event_and_a_venue_in_detail(world, client_as, school, hall):
     event = event_make(school, venue=hall, capacity=20, title="接口讲座")
-    course = course_make(users["staff"], school, title="接口书法", venue=hall, state="published")
-    event_register(actor=learner_make(), event=event)
+    course = course_make(world.staff, school, title="接口书法", venue=hall, state="published")
+    event_register(actor=learner_make(TONGCHUAN), event=event)
 
     got = client_as(None).get(f"/api/catalog/events/{event.pk}").json()
     venue = client_as(None).get(f"/api/catalog/venues/{hall.pk}").json()
 
     assert (got["title"], got["registered_count"], got["seats_left"]) == ("接口讲座", 1, 19)
-    assert (got["venue"]["address"], got["venue"]["transit_note"]) == ("鼓楼区鼓东街道五四路 128 号", "公交 5 路至「东街口」站")
+    assert (got["venue"]["address"], got["venue"]["transit_note"]) == ("通川区测试街道五四路 128 号", "公交 5 路至「东街口」站")
     assert [e["id"] for e in venue["upcoming_events"]] == [event.pk]
     assert [c["id"] for c in venue["current_courses"]] == [course.pk]
     assert client_as(None).get("/api/catalog/venues/987654321").status_code == 404
@@ -90,8 +85,8 @@ def test_an_event_and_a_venue_in_detail(users, client_as, school, hall):
 
 
 def test_the_venue_list_is_paged_and_filtered(client_as, hall):
-    body = client_as(None).get("/api/catalog/venues", {"district": GULOU, "q": "接口测试", "limit": 5}).json()
-    bad = error(client_as(None).get("/api/catalog/venues", {"district": GULOU, "street": "000"}), 400, "unknown_place")
+    body = client_as(None).get("/api/catalog/venues", {"district": TONGCHUAN, "q": "接口测试", "limit": 5}).json()
+    bad = error(client_as(None).get("/api/catalog/venues", {"district": TONGCHUAN, "street": "000"}), 400, "unknown_place")
 
     assert body["count"] == 1 and body["items"][0]["id"] == hall.pk
     assert bad["errors"] == {"street": ["未知的街道（乡镇）代码「000」"]}
@@ -99,12 +94,12 @@ def test_the_venue_list_is_paged_and_filtered(client_as, hall):
 
 def test_a_resident_signs_up_and_cancels_through_the_api(api_as, school):
     event = event_make(school, capacity=1, title="接口小讲座")
-    user = learner_make()
+    user = learner_make(TONGCHUAN)
     api = api_as(user)
 
     signed = api.post(f"/api/catalog/events/{event.pk}/registrations")
     twice = api.post(f"/api/catalog/events/{event.pk}/registrations")
-    full = api_as(learner_make()).post(f"/api/catalog/events/{event.pk}/registrations")
+    full = api_as(learner_make(TONGCHUAN)).post(f"/api/catalog/events/{event.pk}/registrations")
 
     assert signed.status_code == 201 and signed.json()["status"] == "registered"
     assert error(twice, 400, "already_registered")["errors"] == {"event": ["您已报名活动「接口小讲座」"]}
@@ -121,9 +116,9 @@ def test_a_resident_signs_up_and_cancels_through_the_api(api_as, school):
 
 def test_nobody_cancels_anothers_sign_up_through_the_api(api_as, school):
     event = event_make(school)
-    registration = event_register(actor=learner_make(), event=event)
+    registration = event_register(actor=learner_make(TONGCHUAN), event=event)
 
-    response = api_as(learner_make()).delete(f"/api/catalog/event-registrations/{registration.pk}")
+    response = api_as(learner_make(TONGCHUAN)).delete(f"/api/catalog/event-registrations/{registration.pk}")
 
     assert response.status_code == 404
     registration.refresh_from_db()
@@ -133,17 +128,17 @@ def test_nobody_cancels_anothers_sign_up_through_the_api(api_as, school):
 def test_a_past_event_takes_no_sign_up_through_the_api(api_as, school):
     event = event_make(school, starts_in=-3 * HOUR, lasts=HOUR, title="过去的讲座")
 
-    body = error(api_as(learner_make()).post(f"/api/catalog/events/{event.pk}/registrations"), 400, "event_over")
+    body = error(api_as(learner_make(TONGCHUAN)).post(f"/api/catalog/events/{event.pk}/registrations"), 400, "event_over")
 
     assert body["errors"] == {"event": ["活动「过去的讲座」已结束，不能报名"]}
     assert not EventRegistration.objects.filter(event=event).exists()
 
 
-def test_staff_check_in_through_the_api(users, api_as, school):
+def test_staff_check_in_through_the_api(world, api_as, school):
     event = event_make(school, starts_in=-HOUR, lasts=3 * HOUR)
-    user = learner_make()
+    user = learner_make(TONGCHUAN)
     registration = event_register(actor=user, event=event)
-    staff = api_as(users["staff"])
+    staff = api_as(world.staff)
 
     roster = staff.get(f"/api/catalog/events/{event.pk}/registrations")
     wrong = staff.post(f"/api/catalog/events/{event.pk}/check-in", {"registration_ids": [registration.pk, 987654]},
@@ -159,10 +154,10 @@ def test_staff_check_in_through_the_api(users, api_as, school):
     assert LearningRecord.objects.get(event=event).learner == profile(user)
 
 
-def test_others_see_no_roster_and_check_in_nobody(users, api_as):
-    event = event_make(taijiang_institution(), starts_in=-HOUR, lasts=3 * HOUR)
-    registration = event_register(actor=learner_make(TAIJIANG), event=event)
-    staff = api_as(users["staff"])
+def test_others_see_no_roster_and_check_in_nobody(world, api_as):
+    event = event_make(world.institution_2, starts_in=-HOUR, lasts=3 * HOUR)
+    registration = event_register(actor=learner_make(DACHUAN), event=event)
+    staff = api_as(world.staff)
 
     assert staff.get(f"/api/catalog/events/{event.pk}/registrations").status_code == 404
     response = staff.post(f"/api/catalog/events/{event.pk}/check-in", {"registration_ids": [registration.pk]},
