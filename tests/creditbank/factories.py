@@ -119,3 +119,65 @@ def credit_world() -> dict:
         code=f"DZ-{next(_ids)}", name="达州市职业技能证书", credit_class="vocational", level=3, credits="3"))
     return world
 
+
+
+def course_world_fixtures(then=None):
+    """(the module's world, built once; the test's view of it) for a module of the credit bank's tests: the tests'
+    own 达州市 (tests/portal/world.py) with a course standard of its own that recognises the completions its school
+    records (tests/security/credit_world.py, like the demo's CE-COURSE); `then(world)`, when given, adds the
+    module's own rows to it. Put both in the module's namespace."""
+    import pytest
+
+    from tests.portal.world import world_build, world_fresh
+    from tests.security.credit_world import course_standard_make
+    from tests.worlds import rolled_back
+
+    @pytest.fixture(scope="module")
+    def world_built(django_db_setup, django_db_blocker):
+        with rolled_back(django_db_blocker):
+            built = world_build()
+            course_standard_make(built)
+            if then is not None:
+                then(built)
+            yield built
+
+    @pytest.fixture
+    def world(world_built, db):
+        return world_fresh(world_built)
+
+    return world_built, world
+
+
+def world_resident(world, n: int = 0) -> LearnerProfile:
+    """The world's n-th test resident, of its first street, without a sign-in or a learning account until a test
+    gives one; made at first use (as `resident(n)` is in the demo city)."""
+    from tests.people.factories import learner_make
+
+    name = "测试" + _DIGITS[n // 10 % 10] + _DIGITS[n % 10]
+    existing = LearnerProfile.objects.filter(name=name, residence=world.street).first()
+    if existing is not None:
+        return existing
+    birth = datetime.date(1960 + n % 25, 1 + n % 12, 1 + n % 28)
+    return learner_make(world.street, account=False, actor=world.admin, name=name, birth=birth)
+
+
+DECLARED_STANDARD = "DZ-CERT-1"
+CONVERSION_RULE = "R-DZ-CE-CERT"
+
+
+def conversion_make(world) -> None:
+    """What the demo's NCRE-1 and R-CE-CERT are to its city, in the world's: a 4-credit certificate standard of the
+    city, declared (no accredited provider), and an active rule turning the course standard's credits into a
+    certificate of the world's school (ratio 1, at most 10), drafted by its staff and passed by the city's expert."""
+    from learncity.creditbank.inputs import RuleIn
+    from tests.security.credit_world import COURSE_STANDARD
+
+    services.standard_create(actor=world.city_admin, city=world.city, data=StandardIn(
+        code=DECLARED_STANDARD, name="达州市计算机应用能力证书", credit_class="vocational", level=1, credits="4"))
+    rule = services.rule_create(actor=world.staff, data=RuleIn(
+        code=CONVERSION_RULE, name="社区课程学分转换结业证书", source_codes=[COURSE_STANDARD],
+        target_institution_code=world.institution.code, target_kind="certificate", target_name="社区教育结业证书",
+        target_class="training", ratio="1", cap_per_learner="10",
+        effective_from=timezone.localdate() - datetime.timedelta(days=30)))
+    rule = services.rule_submit(actor=world.staff, rule=rule)
+    services.rule_review(actor=world.expert, rule=rule, approve=True, note="评审通过")

@@ -8,15 +8,17 @@ from django.db import connection
 from learncity.creditbank import ledger
 from learncity.creditbank.models import CreditClass, LearningAccount, LedgerEntry, Outcome, balance_field
 from learncity.creditbank.sql import OUTCOME_COLUMNS, PostgreSQL, SQLite, dialect, version_joins
-from tests.creditbank.factories import completion, resident
+from tests.creditbank.factories import completion, course_world_fixtures, world_resident
+
+world_built, world = course_world_fixtures()
 
 
 @pytest.fixture
-def account(db, users):
+def account(world):
     """A resident's new account with two recognised entries (1 and 2 credits)."""
-    learner = resident(1)
+    learner = world_resident(world, 1)
     for hours in ("16", "32"):
-        completion(users["staff"], learner, hours=hours)
+        completion(world.staff, learner, hours=hours)
     return LearningAccount.objects.get(learner=learner)
 
 
@@ -114,8 +116,12 @@ def test_cents_is_a_balance_with_its_two_decimals(account):
     assert list(found) == [ledger.amount_text(getattr(account, c)) for c in columns]
 
 
-def test_select_in_reads_the_rows_of_the_ids_given(account, users):
-    others = list(LearningAccount.objects.exclude(pk=account.pk).order_by("pk").values_list("pk", flat=True)[:7])
+def test_select_in_reads_the_rows_of_the_ids_given(account, world):
+    for n in (2, 3):  # two more accounts of the world's, one entry each
+        completion(world.staff, world_resident(world, n), hours="16")
+    others = list(LearningAccount.objects.filter(learner__residence=world.street).exclude(pk=account.pk)
+                  .order_by("pk").values_list("pk", flat=True))
+    assert len(others) == 2
     ids = [account.pk, *others, 10**9]
     with connection.cursor() as cur:
         found = dialect().select_in(cur, f"SELECT id, head_seq FROM {LearningAccount._meta.db_table} "
