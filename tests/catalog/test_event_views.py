@@ -12,18 +12,11 @@ from learncity.catalog.models import EventRegistration, LearningRecord, RecordKi
 from learncity.catalog.selectors import PAGE_SIZE
 from learncity.catalog.services import event_register
 from learncity.core.cache import bump
-from tests.catalog.factories import (
-    GULOU,
-    TAIJIANG,
-    course_make,
-    event_make,
-    event_on,
-    learner_make,
-    profile,
-    staff_institution,
-    taijiang_institution,
-    today,
-)
+from tests.catalog.factories import course_make, event_make, event_on, learner_make, profile, today
+from tests.places.factories import DACHUAN, TONGCHUAN
+from tests.portal.world import world_fixtures
+
+world_built, world = world_fixtures()  # the module's own city in 达州市 (tests/portal/world.py)
 
 HOUR = datetime.timedelta(hours=1)
 
@@ -46,14 +39,15 @@ def event_links(page: str) -> list[int]:
 
 
 @pytest.fixture
-def school(users):
-    return staff_institution(users)
+def school(world):
+    """The world's 通川区 社区学校, where `world.staff` works."""
+    return world.institution
 
 
 @pytest.fixture
 def hall(school):
-    return Venue.objects.create(name="鼓东测试展厅", kind=Venue.Kind.CULTURAL_STATION, place=school.place,
-                                institution=school, address="鼓楼区鼓东街道五四路 128 号",
+    return Venue.objects.create(name="通川测试展厅", kind=Venue.Kind.CULTURAL_STATION, place=school.place,
+                                institution=school, address="通川区测试街道五四路 128 号",
                                 opening_hours="周一至周日 8:30-21:00", free_open_days="全年免费开放",
                                 accessibility="无障碍通道、轮椅借用", transit_note="地铁 1 号线「东街口」站 B 出口，步行约 5 分钟")
 
@@ -77,27 +71,27 @@ def test_a_september_list_shows_the_events_that_overlap_it_with_their_range(clie
     assert "2031-09-01 至 2031-09-30：2 项活动" in page
 
 
-def test_an_event_card_names_its_venue_once(client_as, school, hall):
+def test_an_event_card_names_its_venue_once(world, client_as, school, hall):
     event_on(school, datetime.date(2031, 9, 28), datetime.date(2031, 9, 28), venue=hall, title="活动日")
 
     page = html(client_as(None).get("/learn/events/", {"from": "2031-09-01", "to": "2031-09-30"}))
 
     where = re.search(r'data-testid="where">(.*?)</p>', page).group(1)
-    assert where == f"鼓东测试展厅 · {school.place.parent.name} › {school.place.name}"  # the hall is the school's
-    assert page.count("鼓东测试展厅") == 1
-    other = event_on(taijiang_institution(), datetime.date(2031, 9, 29), datetime.date(2031, 9, 29), venue=hall)
+    assert where == f"通川测试展厅 · {school.place.parent.name} › {school.place.name}"  # the hall is the school's
+    assert page.count("通川测试展厅") == 1
+    other = event_on(world.institution_2, datetime.date(2031, 9, 29), datetime.date(2031, 9, 29), venue=hall)
     bump("catalog")  # events come by import (here straight into the table), which drops the cached pages
     page = html(client_as(None).get("/learn/events/", {"from": "2031-09-01", "to": "2031-09-30"}))
-    assert f"鼓东测试展厅 · {school.place.parent.name} › {school.place.name} · 主办：{other.organiser.name}" in page
+    assert f"通川测试展厅 · {school.place.parent.name} › {school.place.name} · 主办：{other.organiser.name}" in page
 
 
-def test_events_are_filtered_by_district_and_paged(client_as, school, hall):
+def test_events_are_filtered_by_district_and_paged(world, client_as, school, hall):
     made = [event_on(school, datetime.date(2031, 9, 1) + datetime.timedelta(days=i % 28),
                      datetime.date(2031, 9, 1) + datetime.timedelta(days=i % 28), venue=hall, title=f"讲座{i}")
             for i in range(PAGE_SIZE + 3)]
-    elsewhere = event_on(taijiang_institution(), datetime.date(2031, 9, 2), datetime.date(2031, 9, 2), title="台江")
+    elsewhere = event_on(world.institution_2, datetime.date(2031, 9, 2), datetime.date(2031, 9, 2), title="达川")
     client = client_as(None)
-    september = {"from": "2031-09-01", "to": "2031-09-30", "district": GULOU}
+    september = {"from": "2031-09-01", "to": "2031-09-30", "district": TONGCHUAN}
 
     first = client.get("/learn/events/", september)
     second = client.get("/learn/events/", {**september, "page": "2"})
@@ -106,7 +100,7 @@ def test_events_are_filtered_by_district_and_paged(client_as, school, hall):
     assert sorted(shown) == sorted(e.pk for e in made)
     assert elsewhere.pk not in shown
     assert "第 1 / 2 页" in html(first) and "page=2" in html(first)
-    assert event_links(html(client.get("/learn/events/", {**september, "district": TAIJIANG}))) == [elsewhere.pk]
+    assert event_links(html(client.get("/learn/events/", {**september, "district": DACHUAN}))) == [elsewhere.pk]
 
 
 @pytest.mark.parametrize(("params", "message"), [
@@ -137,7 +131,7 @@ def test_the_event_list_query_count_is_pinned(client_as, school, hall, django_as
     client = client_as(None)
 
     with django_assert_max_num_queries(9):  # with the cache versions (issue 16), cold
-        response = client.get("/learn/events/", {"from": "2031-09-01", "to": "2031-09-30", "district": GULOU})
+        response = client.get("/learn/events/", {"from": "2031-09-01", "to": "2031-09-30", "district": TONGCHUAN})
 
     assert len(event_links(html(response))) == 10
 
@@ -148,12 +142,12 @@ def test_the_event_list_query_count_is_pinned(client_as, school, hall, django_as
 def test_the_event_page_gives_the_range_the_place_and_the_seats(client_as, school, hall):
     event = event_on(school, datetime.date(2031, 9, 1), datetime.date(2031, 9, 30), venue=hall, title="市民书画展",
                      capacity=100)
-    event_register(actor=learner_make(), event=event)
+    event_register(actor=learner_make(TONGCHUAN), event=event)
 
     page = html(client_as(None).get(f"/learn/events/{event.pk}/"))
 
     assert "2031-09-01 至 09-30" in page
-    assert re.search(r'data-testid="address">鼓楼区鼓东街道五四路 128 号<', page)
+    assert re.search(r'data-testid="address">通川区测试街道五四路 128 号<', page)
     assert re.search(r'data-testid="transit">地铁 1 号线「东街口」站 B 出口，步行约 5 分钟<', page)
     assert re.search(rf'data-testid="organiser">{school.name}<', page)
     assert re.search(r'data-testid="seats">已报名 1 / 100，余 99 席<', page)
@@ -162,7 +156,7 @@ def test_the_event_page_gives_the_range_the_place_and_the_seats(client_as, schoo
 
 def test_a_resident_signs_up_and_cancels_on_the_event_page(client_as, school):
     event = event_make(school, capacity=10)
-    user = learner_make()
+    user = learner_make(TONGCHUAN)
     client = client_as(user)
 
     signed = client.post(f"/learn/events/{event.pk}/register/", follow=True)
@@ -180,7 +174,7 @@ def test_a_resident_signs_up_and_cancels_on_the_event_page(client_as, school):
 
 def test_a_full_or_doubled_sign_up_is_flashed_and_writes_nothing(client_as, school):
     event = event_make(school, capacity=1, title="小讲座")
-    first, second = learner_make(), learner_make()
+    first, second = learner_make(TONGCHUAN), learner_make(TONGCHUAN)
     client_as(first).post(f"/learn/events/{event.pk}/register/")
 
     twice = client_as(first).post(f"/learn/events/{event.pk}/register/", follow=True)
@@ -194,7 +188,7 @@ def test_a_full_or_doubled_sign_up_is_flashed_and_writes_nothing(client_as, scho
 
 def test_a_past_event_offers_no_sign_up(client_as, school):
     event = event_make(school, starts_in=-3 * HOUR, lasts=HOUR)
-    user = learner_make()
+    user = learner_make(TONGCHUAN)
 
     page = client_as(user).get(f"/learn/events/{event.pk}/")
     posted = client_as(user).post(f"/learn/events/{event.pk}/register/", follow=True)
@@ -207,17 +201,17 @@ def test_a_past_event_offers_no_sign_up(client_as, school):
 def test_signing_up_needs_a_post_and_a_sign_in(client_as, school):
     event = event_make(school)
 
-    assert client_as(learner_make()).get(f"/learn/events/{event.pk}/register/").status_code == 405
+    assert client_as(learner_make(TONGCHUAN)).get(f"/learn/events/{event.pk}/register/").status_code == 405
     anonymous = client_as(None).post(f"/learn/events/{event.pk}/register/")
     assert anonymous.status_code == 302 and "/login" in anonymous["Location"]
     assert not EventRegistration.objects.filter(event=event).exists()
 
 
-def test_the_organisers_staff_check_in_and_the_learning_record_is_made(users, client_as, school):
+def test_the_organisers_staff_check_in_and_the_learning_record_is_made(world, client_as, school):
     event = event_make(school, starts_in=-HOUR, lasts=3 * HOUR, title="社区讲座", hours="2")
-    user = learner_make(name="林签到")
+    user = learner_make(TONGCHUAN, name="林签到")
     registration = event_register(actor=user, event=event)
-    staff = client_as(users["staff"])
+    staff = client_as(world.staff)
 
     page = staff.get(f"/learn/events/{event.pk}/")
     checked = staff.post(f"/learn/events/{event.pk}/check-in/", {"present": [registration.pk]}, follow=True)
@@ -228,13 +222,13 @@ def test_the_organisers_staff_check_in_and_the_learning_record_is_made(users, cl
     assert (record.learner, record.kind, record.hours) == (profile(user), RecordKind.EVENT, event.hours)
 
 
-def test_checking_in_someone_not_signed_up_is_flashed_and_nothing_changes(users, client_as, school):
+def test_checking_in_someone_not_signed_up_is_flashed_and_nothing_changes(world, client_as, school):
     event = event_make(school, starts_in=-HOUR, lasts=3 * HOUR)
-    registration = event_register(actor=learner_make(), event=event)
+    registration = event_register(actor=learner_make(TONGCHUAN), event=event)
 
-    response = client_as(users["staff"]).post(f"/learn/events/{event.pk}/check-in/",
+    response = client_as(world.staff).post(f"/learn/events/{event.pk}/check-in/",
                                               {"present": [registration.pk, 987654321]}, follow=True)
-    bad = client_as(users["staff"]).post(f"/learn/events/{event.pk}/check-in/", {"present": ["x"]}, follow=True)
+    bad = client_as(world.staff).post(f"/learn/events/{event.pk}/check-in/", {"present": ["x"]}, follow=True)
 
     assert flashed(response) == ["这些报名不属于本活动或已取消，不能签到：987654321"]
     assert flashed(bad) == ["「x」不是数字"]
@@ -242,14 +236,14 @@ def test_checking_in_someone_not_signed_up_is_flashed_and_nothing_changes(users,
     assert registration.status == "registered" and not LearningRecord.objects.filter(event=event).exists()
 
 
-def test_the_roster_and_check_in_are_not_for_others(users, client_as, school):
-    event = event_make(taijiang_institution(), starts_in=-HOUR, lasts=3 * HOUR)
-    registration = event_register(actor=learner_make(TAIJIANG, name="台江学员"), event=event)
+def test_the_roster_and_check_in_are_not_for_others(world, client_as, school):
+    event = event_make(world.institution_2, starts_in=-HOUR, lasts=3 * HOUR)
+    registration = event_register(actor=learner_make(DACHUAN, name="达川学员"), event=event)
 
-    page = client_as(users["staff"]).get(f"/learn/events/{event.pk}/")
-    posted = client_as(users["staff"]).post(f"/learn/events/{event.pk}/check-in/", {"present": [registration.pk]})
+    page = client_as(world.staff).get(f"/learn/events/{event.pk}/")
+    posted = client_as(world.staff).post(f"/learn/events/{event.pk}/check-in/", {"present": [registration.pk]})
 
-    assert "台江学员" not in html(page) and 'data-testid="event-roster"' not in html(page)
+    assert "达川学员" not in html(page) and 'data-testid="event-roster"' not in html(page)
     assert posted.status_code == 404
     registration.refresh_from_db()
     assert registration.status == "registered"
@@ -258,28 +252,40 @@ def test_the_roster_and_check_in_are_not_for_others(users, client_as, school):
 # --- venues ------------------------------------------------------------------------------------------------------
 
 
-def test_the_venue_list_is_paged_with_full_addresses(client_as):
+@pytest.fixture
+def venues(world) -> list[Venue]:
+    """Two pages and a bit of the world's 通川区 venues, over its two institutions (and one closed, not listed)."""
+    made = [Venue.objects.create(name=f"通川测试场馆{i}", kind=Venue.Kind.CLASSROOM, place=school.place,
+                                 institution=school, address=f"通川区测试路 {i + 1} 号")
+            for i, school in enumerate([world.institution, world.institution_other] * (PAGE_SIZE + 2))]
+    Venue.objects.create(name="通川已闭馆", kind=Venue.Kind.CLASSROOM, place=world.street, institution=world.institution,
+                         address="通川区测试路 999 号", closed_on=today() - datetime.timedelta(days=1))
+    bump("catalog")  # venues come by import (here straight into the table), which drops the cached pages
+    return made
+
+
+def test_the_venue_list_is_paged_with_full_addresses(client_as, venues):
     client = client_as(None)
-    total = Venue.objects.filter(place__path__contains=f"/{GULOU}/").exclude(closed_on__lt=today()).count()
+    total = Venue.objects.filter(place__path__contains=f"/{TONGCHUAN}/").exclude(closed_on__lt=today()).count()
     pages = -(-total // PAGE_SIZE)
 
-    first = client.get("/learn/venues/", {"district": GULOU})
-    last = client.get("/learn/venues/", {"district": GULOU, "page": str(pages)})
+    first = client.get("/learn/venues/", {"district": TONGCHUAN})
+    last = client.get("/learn/venues/", {"district": TONGCHUAN, "page": str(pages)})
 
     assert first.status_code == last.status_code == 200
     assert f"共 {total} 个场馆" in html(first) and f"第 1 / {pages} 页" in html(first)
     assert len(re.findall(r'data-testid="venue"', html(first))) == PAGE_SIZE
     assert len(re.findall(r'data-testid="venue"', html(last))) == total - (pages - 1) * PAGE_SIZE
     addresses = re.findall(r'data-testid="address">(.*?)</dd>', html(first))
-    assert addresses and all(a.startswith("鼓楼区") and a.endswith("号") for a in addresses)
+    assert addresses and all(a.startswith("通川区") and a.endswith("号") for a in addresses)
 
 
 def test_venues_are_filtered_by_street(client_as, school, hall):
     street = school.place
-    response = client_as(None).get("/learn/venues/", {"district": GULOU, "street": street.code})
+    response = client_as(None).get("/learn/venues/", {"district": TONGCHUAN, "street": street.code})
 
     assert response.status_code == 200
-    assert "鼓东测试展厅" in html(response)
+    assert "通川测试展厅" in html(response)
     assert f'<option value="{street.code}" selected>{street.name}</option>' in html(response)
 
 
@@ -298,22 +304,22 @@ def test_a_bad_venue_filter_is_a_400_saying_what_is_wrong(client_as, params, mes
     assert len(shown) == 1 and shown[0].startswith(message)
 
 
-def test_the_venue_list_query_count_is_pinned(client_as, django_assert_max_num_queries):
+def test_the_venue_list_query_count_is_pinned(client_as, venues, django_assert_max_num_queries):
     client = client_as(None)
 
     with django_assert_max_num_queries(9):  # with the cache versions (issue 16), cold
-        response = client.get("/learn/venues/", {"district": GULOU, "page": "2"})
+        response = client.get("/learn/venues/", {"district": TONGCHUAN, "page": "2"})
 
     assert len(re.findall(r'data-testid="venue"', html(response))) == PAGE_SIZE
 
 
-def test_a_venue_page_has_its_facts_and_what_is_held_there(users, client_as, school, hall):
-    course = course_make(users["staff"], school, title="测试书法", venue=hall, state="published")
+def test_a_venue_page_has_its_facts_and_what_is_held_there(world, client_as, school, hall):
+    course = course_make(world.staff, school, title="测试书法", venue=hall, state="published")
     event = event_make(school, venue=hall, title="测试讲座")
 
     page = html(client_as(None).get(f"/learn/venues/{hall.pk}/"))
 
-    for testid, value in (("address", "鼓楼区鼓东街道五四路 128 号"), ("opening-hours", "周一至周日 8:30-21:00"),
+    for testid, value in (("address", "通川区测试街道五四路 128 号"), ("opening-hours", "周一至周日 8:30-21:00"),
                           ("free-days", "全年免费开放"), ("accessibility", "无障碍通道、轮椅借用"),
                           ("transit", "地铁 1 号线「东街口」站 B 出口，步行约 5 分钟")):
         assert re.search(rf'data-testid="{testid}">{re.escape(value)}<', page), testid
