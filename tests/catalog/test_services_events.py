@@ -19,27 +19,27 @@ from learncity.core.errors import DomainError, PermissionDenied
 from learncity.core.models import AuditEvent
 from learncity.places.models import Place, PlaceLevel
 from tests.catalog.factories import (
-    GULOU,
-    TAIJIANG,
     course_make,
     event_make,
     event_on,
     learner_make,
-    other_gulou_institution,
     profile,
-    staff_institution,
-    taijiang_institution,
     today,
     venue_make,
 )
+from tests.places.factories import DACHUAN, DAZHOU, TONGCHUAN
+from tests.portal.world import world_fixtures
+
+world_built, world = world_fixtures()  # the module's own city in 达州市 (tests/portal/world.py)
 
 pytestmark = pytest.mark.django_db
 HOUR, DAY = datetime.timedelta(hours=1), datetime.timedelta(days=1)
 
 
 @pytest.fixture
-def school(users):
-    return staff_institution(users)
+def school(world):
+    """The world's 通川区 社区学校, where `world.staff` works."""
+    return world.institution
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def state(event: Event) -> tuple:
 
 
 def test_a_resident_signs_up_and_cancels_and_may_sign_up_again(lecture):
-    user = learner_make()
+    user = learner_make(TONGCHUAN)
     audited = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
     registration = event_register(actor=user, event=lecture)
@@ -79,7 +79,7 @@ def test_a_resident_signs_up_and_cancels_and_may_sign_up_again(lecture):
 
 
 def test_a_full_event_refuses_the_next_and_writes_nothing(lecture):
-    first, second, third = learner_make(), learner_make(), learner_make()
+    first, second, third = learner_make(TONGCHUAN), learner_make(TONGCHUAN), learner_make(TONGCHUAN)
     event_register(actor=first, event=lecture)
     event_register(actor=second, event=lecture)
     before = state(lecture)
@@ -96,13 +96,13 @@ def test_capacity_zero_means_no_limit(school):
     open_day = event_make(school, capacity=0)
 
     for _ in range(3):
-        event_register(actor=learner_make(), event=open_day)
+        event_register(actor=learner_make(TONGCHUAN), event=open_day)
 
     assert state(open_day)[0] == 3
 
 
 def test_signing_up_twice_is_refused(lecture):
-    user = learner_make()
+    user = learner_make(TONGCHUAN)
     event_register(actor=user, event=lecture)
     before = state(lecture)
 
@@ -117,7 +117,7 @@ def test_signing_up_twice_is_refused(lecture):
 def test_an_event_that_has_ended_takes_no_sign_up_but_one_under_way_does(school):
     ended = event_make(school, starts_in=-3 * HOUR, lasts=2 * HOUR, title="已结束的讲座")
     under_way = event_make(school, starts_in=-2 * DAY, lasts=10 * DAY, title="进行中的展览")
-    user = learner_make()
+    user = learner_make(TONGCHUAN)
 
     with pytest.raises(DomainError) as refused:
         event_register(actor=user, event=ended)
@@ -129,16 +129,16 @@ def test_an_event_that_has_ended_takes_no_sign_up_but_one_under_way_does(school)
     assert state(under_way)[0] == 1
 
 
-def test_someone_without_a_learner_profile_cannot_sign_up(users, lecture):
+def test_someone_without_a_learner_profile_cannot_sign_up(world, lecture):
     with pytest.raises(DomainError) as refused:
-        event_register(actor=users["staff"], event=lecture)
+        event_register(actor=world.staff, event=lecture)
 
     assert refused.value.code == "no_profile"
     assert state(lecture) == (0, [], 0)
 
 
 def test_nobody_cancels_another_residents_sign_up(lecture):
-    owner, other = learner_make(), learner_make()
+    owner, other = learner_make(TONGCHUAN), learner_make(TONGCHUAN)
     registration = event_register(actor=owner, event=lecture)
 
     with pytest.raises(PermissionDenied):
@@ -147,11 +147,11 @@ def test_nobody_cancels_another_residents_sign_up(lecture):
     assert state(lecture)[:2] == (1, [(profile(owner).pk, "registered")])
 
 
-def test_a_cancelled_or_attended_sign_up_cannot_be_cancelled(users, school):
+def test_a_cancelled_or_attended_sign_up_cannot_be_cancelled(world, school):
     event = event_make(school, starts_in=-HOUR, lasts=3 * HOUR)
-    user = learner_make()
+    user = learner_make(TONGCHUAN)
     registration = event_register(actor=user, event=event)
-    event_check_in(actor=users["staff"], event=event, registration_ids=[registration.pk])
+    event_check_in(actor=world.staff, event=event, registration_ids=[registration.pk])
 
     with pytest.raises(DomainError) as refused:
         event_registration_cancel(actor=user, registration=registration)
@@ -164,17 +164,17 @@ def test_a_cancelled_or_attended_sign_up_cannot_be_cancelled(users, school):
 # --- check-in -------------------------------------------------------------------------------------------------
 
 
-def test_check_in_marks_attended_and_makes_the_event_learning_record_once(users, school):
+def test_check_in_marks_attended_and_makes_the_event_learning_record_once(world, school):
     event = event_make(school, starts_in=-HOUR, lasts=3 * HOUR, title="社区讲座：急救常识", hours="1.5")
-    user = learner_make()
+    user = learner_make(TONGCHUAN)
     registration = event_register(actor=user, event=event)
 
-    done = event_check_in(actor=users["staff"], event=event, registration_ids=[registration.pk])
-    again = event_check_in(actor=users["staff"], event=event, registration_ids=[registration.pk])
+    done = event_check_in(actor=world.staff, event=event, registration_ids=[registration.pk])
+    again = event_check_in(actor=world.staff, event=event, registration_ids=[registration.pk])
 
     assert [r.status for r in done] == [r.status for r in again] == [EventRegistrationStatus.ATTENDED]
     registration.refresh_from_db()
-    assert registration.attended_at is not None and registration.recorded_by == users["staff"]
+    assert registration.attended_at is not None and registration.recorded_by == world.staff
     record = LearningRecord.objects.get(event=event)
     assert (record.learner, record.provider, record.kind, record.title, record.hours, record.date,
             record.external_id) == (profile(user), school, RecordKind.EVENT, "社区讲座：急救常识",
@@ -182,43 +182,43 @@ def test_check_in_marks_attended_and_makes_the_event_learning_record_once(users,
     assert state(event)[0] == 1
 
 
-def test_checking_in_someone_not_signed_up_refuses_the_whole_list(users, school):
+def test_checking_in_someone_not_signed_up_refuses_the_whole_list(world, school):
     event = event_make(school, starts_in=-HOUR, lasts=3 * HOUR)
     other_event = event_make(school, starts_in=-HOUR, lasts=3 * HOUR)
-    signed = event_register(actor=learner_make(), event=event)
-    elsewhere = event_register(actor=learner_make(), event=other_event)
-    cancelled = event_register(actor=learner_make(), event=event)
+    signed = event_register(actor=learner_make(TONGCHUAN), event=event)
+    elsewhere = event_register(actor=learner_make(TONGCHUAN), event=other_event)
+    cancelled = event_register(actor=learner_make(TONGCHUAN), event=event)
     event_registration_cancel(actor=cancelled.learner.user, registration=cancelled)
     before = state(event)
 
     for wrong in (elsewhere.pk, cancelled.pk, 987654321):
         with pytest.raises(DomainError) as refused:
-            event_check_in(actor=users["staff"], event=event, registration_ids=[signed.pk, wrong])
+            event_check_in(actor=world.staff, event=event, registration_ids=[signed.pk, wrong])
         assert refused.value.code == "not_registered"
         assert refused.value.errors == {"registration_ids": [f"这些报名不属于本活动或已取消，不能签到：{wrong}"]}
 
     assert state(event) == before and before[2] == 0
     with pytest.raises(DomainError) as empty:
-        event_check_in(actor=users["staff"], event=event, registration_ids=[])
+        event_check_in(actor=world.staff, event=event, registration_ids=[])
     assert empty.value.errors == {"registration_ids": ["没有要签到的报名"]}
 
 
-def test_no_check_in_before_the_event_begins(users, lecture):
-    registration = event_register(actor=learner_make(), event=lecture)
+def test_no_check_in_before_the_event_begins(world, lecture):
+    registration = event_register(actor=learner_make(TONGCHUAN), event=lecture)
 
     with pytest.raises(DomainError) as refused:
-        event_check_in(actor=users["staff"], event=lecture, registration_ids=[registration.pk])
+        event_check_in(actor=world.staff, event=lecture, registration_ids=[registration.pk])
 
     assert refused.value.code == "event_not_started"
     assert state(lecture)[1] == [(registration.learner_id, "registered")]
 
 
-def test_staff_of_another_institution_cannot_check_in(users, school):
-    event = event_make(taijiang_institution(), starts_in=-HOUR, lasts=3 * HOUR)
-    registration = event_register(actor=learner_make(TAIJIANG), event=event)
+def test_staff_of_another_institution_cannot_check_in(world, school):
+    event = event_make(world.institution_2, starts_in=-HOUR, lasts=3 * HOUR)
+    registration = event_register(actor=learner_make(DACHUAN), event=event)
 
     with pytest.raises(PermissionDenied):
-        event_check_in(actor=users["staff"], event=event, registration_ids=[registration.pk])
+        event_check_in(actor=world.staff, event=event, registration_ids=[registration.pk])
 
     assert state(event) == (1, [(registration.learner_id, "registered")], 0)
 
@@ -242,22 +242,23 @@ def test_a_months_list_holds_the_events_that_overlap_it_and_not_one_that_ended_b
     assert list(august) == [ended_early, spanning]
 
 
-def test_events_are_filtered_by_district_and_street(school):
-    gulou = event_on(school, datetime.date(2031, 9, 1), datetime.date(2031, 9, 1), title="鼓楼")
-    taijiang = event_on(taijiang_institution(), datetime.date(2031, 9, 1), datetime.date(2031, 9, 1), title="台江")
+def test_events_are_filtered_by_district_and_street(world, school):
+    tongchuan = event_on(school, datetime.date(2031, 9, 1), datetime.date(2031, 9, 1), title="通川")
+    dachuan = event_on(world.institution_2, datetime.date(2031, 9, 1), datetime.date(2031, 9, 1), title="达川")
     street = school.place if school.place.level == PlaceLevel.STREET else school.place.parent
     september = {"date_from": datetime.date(2031, 9, 1), "date_to": datetime.date(2031, 9, 30)}
 
-    assert list(selectors.event_list_filtered(district_code=GULOU, **september)) == [gulou]
-    assert list(selectors.event_list_filtered(district_code=TAIJIANG, **september)) == [taijiang]
-    assert list(selectors.event_list_filtered(district_code=GULOU, street_code=street.code, **september)) == [gulou]
-    other_street = Place.objects.filter(parent__code=GULOU, level=PlaceLevel.STREET).exclude(pk=street.pk)[0]
+    assert list(selectors.event_list_filtered(district_code=TONGCHUAN, **september)) == [tongchuan]
+    assert list(selectors.event_list_filtered(district_code=DACHUAN, **september)) == [dachuan]
+    assert list(selectors.event_list_filtered(district_code=TONGCHUAN, street_code=street.code,
+                                              **september)) == [tongchuan]
+    other_street = Place.objects.filter(parent__code=TONGCHUAN, level=PlaceLevel.STREET).exclude(pk=street.pk)[0]
     assert list(selectors.event_list_filtered(street_code=other_street.code, **september)) == []
 
 
 @pytest.mark.parametrize(("kwargs", "errors"), [
     ({"district_code": "999999"}, {"district": ["未知的区县代码「999999」"]}),
-    ({"district_code": "350100"}, {"district": ["未知的区县代码「350100」"]}),  # a city, not a district
+    ({"district_code": DAZHOU}, {"district": [f"未知的区县代码「{DAZHOU}」"]}),  # a city, not a district
     ({"street_code": "nope"}, {"street": ["未知的街道（乡镇）代码「nope」"]}),
     ({"kind": "party"}, {"kind": ["未知的活动类型「party」"]}),
     ({"date_from": datetime.date(2031, 9, 30), "date_to": datetime.date(2031, 9, 1)},
@@ -271,27 +272,29 @@ def test_bad_event_filters_say_what_is_wrong(kwargs, errors):
 
 
 def test_a_street_of_another_district_is_refused():
-    taijiang_street = Place.objects.filter(parent__code=TAIJIANG, level=PlaceLevel.STREET).order_by("code")[0]
+    dachuan_street = Place.objects.filter(parent__code=DACHUAN, level=PlaceLevel.STREET).order_by("code")[0]
 
     with pytest.raises(DomainError) as refused:
-        selectors.venue_list_filtered(district_code=GULOU, street_code=taijiang_street.code)
+        selectors.venue_list_filtered(district_code=TONGCHUAN, street_code=dachuan_street.code)
 
-    assert refused.value.errors == {"street": [f"{taijiang_street.name}不在鼓楼区"]}
+    assert refused.value.errors == {"street": [f"{dachuan_street.name}不在通川区"]}
 
 
-def test_venues_are_paged_and_filtered_by_street_kind_and_words(school):
-    venues = selectors.venue_list_filtered(district_code=GULOU)
+def test_venues_are_paged_and_filtered_by_street_kind_and_words(world, school):
+    for i, institution in enumerate([world.institution, world.institution_other] * (selectors.PAGE_SIZE // 2 + 3)):
+        venue_make(institution, name=f"通川测试场馆{i}")
+    venues = selectors.venue_list_filtered(district_code=TONGCHUAN)
     total = venues.count()
     pages = -(-total // selectors.PAGE_SIZE)
 
     first, last = selectors.page_of(venues, "1"), selectors.page_of(venues, str(pages))
 
-    assert total > selectors.PAGE_SIZE  # the demo city's 鼓楼区 needs more than one page
+    assert total > selectors.PAGE_SIZE  # the world's 通川区 needs more than one page
     assert len(first.object_list) == selectors.PAGE_SIZE
     assert len(last.object_list) == total - (pages - 1) * selectors.PAGE_SIZE
     assert not {v.pk for v in first.object_list} & {v.pk for v in last.object_list}
-    library = Venue.objects.create(name="鼓楼区测试少儿图书馆", kind=Venue.Kind.LIBRARY, place=school.place,
-                                   address="鼓楼区鼓东街道测试路 12 号")
+    library = Venue.objects.create(name="通川区测试少儿图书馆", kind=Venue.Kind.LIBRARY, place=school.place,
+                                   address="通川区测试街道测试路 12 号")
     assert list(selectors.venue_list_filtered(q="测试路 12", kind=Venue.Kind.LIBRARY)) == [library]
     assert library in selectors.venue_list_filtered(street_code=school.place.path.strip("/").split("/")[3])
 
@@ -315,13 +318,13 @@ def test_a_bad_page_number_is_refused_with_the_reason(page, message):
     assert refused.value.errors == {"page": [message]}
 
 
-def test_a_venue_page_holds_its_courses_and_events(users, school):
+def test_a_venue_page_holds_its_courses_and_events(world, school):
     hall = venue_make(school, name="测试多功能厅")
-    running = course_make(users["staff"], school, title="测试太极拳", venue=hall, state="published")
-    elsewhere = course_make(users["staff"], school, title="别处的课", state="published")
+    running = course_make(world.staff, school, title="测试太极拳", venue=hall, state="published")
+    elsewhere = course_make(world.staff, school, title="别处的课", state="published")
     coming = event_make(school, venue=hall, title="即将举办")
     past = event_make(school, venue=hall, starts_in=-5 * DAY, title="已办过")
-    other = event_make(other_gulou_institution(users), title="别处的活动")
+    other = event_make(world.institution_other, title="别处的活动")
 
     detail = selectors.venue_detail(pk=hall.pk)
 
