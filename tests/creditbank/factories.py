@@ -173,7 +173,8 @@ def conversion_make(world) -> None:
     from tests.security.credit_world import COURSE_STANDARD
 
     services.standard_create(actor=world.city_admin, city=world.city, data=StandardIn(
-        code=DECLARED_STANDARD, name="达州市计算机应用能力证书", credit_class="vocational", level=1, credits="4"))
+        code=DECLARED_STANDARD, name="达州市计算机应用能力证书", credit_class="vocational", level=1, credits="4",
+        effective_from=datetime.date(2020, 1, 1)))
     rule = services.rule_create(actor=world.staff, data=RuleIn(
         code=CONVERSION_RULE, name="社区课程学分转换结业证书", source_codes=[COURSE_STANDARD],
         target_institution_code=world.institution.code, target_kind="certificate", target_name="社区教育结业证书",

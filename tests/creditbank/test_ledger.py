@@ -21,15 +21,34 @@ from learncity.creditbank.models import (
     TranscriptWithdrawal,
     balance_field,
 )
-from tests.creditbank.factories import completion, declared, drop_append_only_triggers, resident
+from tests.creditbank.factories import (
+    CONVERSION_RULE,
+    DECLARED_STANDARD,
+    completion,
+    conversion_make,
+    course_world_fixtures,
+    declared,
+    drop_append_only_triggers,
+    world_resident,
+)
 
 pytestmark = pytest.mark.django_db
 
 
-def _account_with_entries(users, n=3):
-    learner = resident(0)
+def _world_more(world) -> None:
+    """The declared standard and the conversion rule the property test runs, and the world's learner with an
+    account of recognised credits (as the demo's learner has)."""
+    conversion_make(world)
+    completion(world.staff, world.learner_profile, hours="32")
+
+
+world_built, world = course_world_fixtures(_world_more)
+
+
+def _account_with_entries(world, n=3):
+    learner = world_resident(world, 0)
     for hours in ("16", "32", "48")[:n]:
-        completion(users["staff"], learner, hours=hours)
+        completion(world.staff, learner, hours=hours)
     return LearningAccount.objects.get(learner=learner)
 
 
@@ -37,8 +56,8 @@ def _account_with_entries(users, n=3):
     "UPDATE creditbank_ledgerentry SET amount = 99 WHERE id = %s",
     "DELETE FROM creditbank_ledgerentry WHERE id = %s",
 ])
-def test_the_database_refuses_updates_and_deletes_of_entries(users, sql):
-    account = _account_with_entries(users, 1)
+def test_the_database_refuses_updates_and_deletes_of_entries(world, sql):
+    account = _account_with_entries(world, 1)
     entry = LedgerEntry.objects.get(account=account)
     with pytest.raises(IntegrityError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
         cur.execute(sql, [entry.pk])
@@ -46,8 +65,8 @@ def test_the_database_refuses_updates_and_deletes_of_entries(users, sql):
     assert entry.amount == Decimal("1.00")
 
 
-def test_the_orm_cannot_edit_or_delete_an_entry_either(users):
-    entry = LedgerEntry.objects.get(account=_account_with_entries(users, 1))
+def test_the_orm_cannot_edit_or_delete_an_entry_either(world):
+    entry = LedgerEntry.objects.get(account=_account_with_entries(world, 1))
     entry.amount = Decimal("50")
     with pytest.raises(IntegrityError), transaction.atomic():
         entry.save()
@@ -57,22 +76,22 @@ def test_the_orm_cannot_edit_or_delete_an_entry_either(users):
         LedgerEntry.objects.filter(account=entry.account).update(memo="x")
 
 
-def test_issued_transcripts_are_append_only_too(users):
-    account = _account_with_entries(users, 1)
-    t = services.transcript_issue(actor=users["city_admin"], account=account)
+def test_issued_transcripts_are_append_only_too(world):
+    account = _account_with_entries(world, 1)
+    t = services.transcript_issue(actor=world.city_admin, account=account)
     assert re.fullmatch(r"[A-Za-z0-9]{24}", t.token)  # (no "-" a printed line could end on)
     with pytest.raises(IntegrityError), transaction.atomic():
         type(t).objects.filter(pk=t.pk).update(digest="0" * 64)
     # and so is its withdrawal
-    services.transcript_withdraw(actor=users["city_admin"], token=t.token)
+    services.transcript_withdraw(actor=world.city_admin, token=t.token)
     with pytest.raises(IntegrityError), transaction.atomic():
         TranscriptWithdrawal.objects.filter(transcript=t).update(reason="x")
     with pytest.raises(IntegrityError), transaction.atomic():
         TranscriptWithdrawal.objects.filter(transcript=t).delete()
 
 
-def test_a_cached_balance_changed_behind_the_ledgers_back_is_reported(users):
-    account = _account_with_entries(users)
+def test_a_cached_balance_changed_behind_the_ledgers_back_is_reported(world):
+    account = _account_with_entries(world)
     assert ledger.ledger_verify(account_ids=[account.pk]).ok
     LearningAccount.objects.filter(pk=account.pk).update(balance_culture=F("balance_culture") + Decimal("1"))
     report = ledger.ledger_verify(account_ids=[account.pk])
@@ -80,8 +99,8 @@ def test_a_cached_balance_changed_behind_the_ledgers_back_is_reported(users):
         (account.pk, None, "缓存的余额与账本记录之和不一致")]
 
 
-def test_a_clean_ledger_verifies(users):
-    account = _account_with_entries(users)
+def test_a_clean_ledger_verifies(world):
+    account = _account_with_entries(world)
     report = ledger.ledger_verify(account_ids=[account.pk])
     assert (report.ok, report.accounts, report.entries) == (True, 1, 3)
     assert len(report.digest) == 64
@@ -96,8 +115,8 @@ def _tamper(sql, params):
         cur.execute(sql, params)
 
 
-def test_an_altered_amount_is_found_where_it_is(users):
-    account = _account_with_entries(users)
+def test_an_altered_amount_is_found_where_it_is(world):
+    account = _account_with_entries(world)
     second = LedgerEntry.objects.get(account=account, seq=2)
     _tamper("UPDATE creditbank_ledgerentry SET amount = 9 WHERE id = %s", [second.pk])
     report = ledger.ledger_verify(account_ids=[account.pk])
@@ -109,23 +128,23 @@ def test_an_altered_amount_is_found_where_it_is(users):
         next(b for b in report.breaks if b.seq == 2))
 
 
-def test_a_removed_entry_in_the_middle_is_found(users):
-    account = _account_with_entries(users)
+def test_a_removed_entry_in_the_middle_is_found(world):
+    account = _account_with_entries(world)
     _tamper("DELETE FROM creditbank_ledgerentry WHERE account_id = %s AND seq = 2", [account.pk])
     report = ledger.ledger_verify(account_ids=[account.pk])
     assert any(b.seq == 3 and "序号不连续" in b.problem for b in report.breaks)
     assert any(b.seq == 3 and "前一笔的哈希不一致" in b.problem for b in report.breaks)
 
 
-def test_a_removed_last_entry_is_found_by_the_head(users):
-    account = _account_with_entries(users)
+def test_a_removed_last_entry_is_found_by_the_head(world):
+    account = _account_with_entries(world)
     _tamper("DELETE FROM creditbank_ledgerentry WHERE account_id = %s AND seq = 3", [account.pk])
     report = ledger.ledger_verify(account_ids=[account.pk])
     assert any("链尾" in b.problem for b in report.breaks)
 
 
-def test_an_inserted_forged_entry_is_found(users):
-    account = _account_with_entries(users)
+def test_an_inserted_forged_entry_is_found(world):
+    account = _account_with_entries(world)
     last = LedgerEntry.objects.get(account=account, seq=3)
     # a forger who appends with a made-up hash and moves the head, but cannot recompute a matching hash
     LedgerEntry.objects.create(account=account, seq=4, credit_class="academic", amount=Decimal("50"),
@@ -136,8 +155,8 @@ def test_an_inserted_forged_entry_is_found(users):
     assert any("缓存的余额" in b.problem for b in report.breaks)
 
 
-def test_a_rewritten_entry_with_a_recomputed_hash_breaks_the_next_link(users):
-    account = _account_with_entries(users)
+def test_a_rewritten_entry_with_a_recomputed_hash_breaks_the_next_link(world):
+    account = _account_with_entries(world)
     first = LedgerEntry.objects.get(account=account, seq=1)
     forged = ledger.entry_hash(prev_hash=first.prev_hash, account_id=account.pk, seq=1, credit_class=first.credit_class,
                                amount=Decimal("40"), reason=first.reason, outcome_id=first.outcome_id,
@@ -149,8 +168,8 @@ def test_a_rewritten_entry_with_a_recomputed_hash_breaks_the_next_link(users):
 
 
 @pytest.mark.parametrize("amount", [1.5, "abc", "1e400", "NaN", "0.001", None, True])
-def test_an_amount_that_is_not_a_two_place_decimal_is_refused(users, amount):
-    account = _account_with_entries(users, 1)
+def test_an_amount_that_is_not_a_two_place_decimal_is_refused(world, amount):
+    account = _account_with_entries(world, 1)
     before = LedgerEntry.objects.count()
     with pytest.raises(DomainError) as exc, transaction.atomic():
         ledger.entries_append(account=ledger.lock_account(account.pk), movements=[
@@ -159,8 +178,8 @@ def test_an_amount_that_is_not_a_two_place_decimal_is_refused(users, amount):
     assert LedgerEntry.objects.count() == before
 
 
-def test_a_movement_that_would_make_a_balance_negative_is_refused_and_nothing_is_written(users):
-    account = _account_with_entries(users, 1)
+def test_a_movement_that_would_make_a_balance_negative_is_refused_and_nothing_is_written(world):
+    account = _account_with_entries(world, 1)
     before = (LedgerEntry.objects.count(), account.head_seq)
     with pytest.raises(DomainError) as exc, transaction.atomic():
         ledger.entries_append(account=ledger.lock_account(account.pk), movements=[
@@ -187,38 +206,38 @@ class _Rollback(Exception):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(operations=OPERATIONS)
-def test_balances_equal_the_sum_of_entries_after_any_sequence_of_operations(users, operations):
+def test_balances_equal_the_sum_of_entries_after_any_sequence_of_operations(world, operations):
     try:
         with transaction.atomic():
-            _run(users, operations)
+            _run(world, operations)
             raise _Rollback
     except _Rollback:
         pass
 
 
-def _run(users, operations):
-    learner_user = users["learner"]
-    profile = learner_user.learner_profile
+def _run(world, operations):
+    learner_user = world.learner
+    profile = world.learner_profile
     account = LearningAccount.objects.get(learner=profile)
-    rule = ConversionRule.objects.get(code="R-CE-CERT")
+    rule = ConversionRule.objects.get(code=CONVERSION_RULE)
     for op, arg in operations:
         try:
             if op == "recognise":
-                completion(users["staff"], profile, hours=arg)
+                completion(world.staff, profile, hours=arg)
             elif op == "declare":
-                d = declared(learner_user)
-                services.declaration_review(actor=users["expert"], declaration=d, approve=arg, reason="审核")
+                d = declared(learner_user, code=DECLARED_STANDARD)
+                services.declaration_review(actor=world.expert, declaration=d, approve=arg, reason="审核")
             elif op == "reverse":
                 standing = [o for o in selectors.outcomes(account) if not o.reversed]
                 if standing:
-                    services.outcome_reverse(actor=users["city_admin"], outcome=standing[arg % len(standing)],
+                    services.outcome_reverse(actor=world.city_admin, outcome=standing[arg % len(standing)],
                                              reason="测试冲正")
             elif op == "convert":
                 usable = selectors.convertible_outcomes(account=account, rule=rule)
                 if usable:
                     c = services.conversion_apply(actor=learner_user, rule=rule,
                                                   outcome_ids=[usable[arg % len(usable)].pk])
-                    services.conversion_decide(actor=users["staff"], conversion=c, approve=True, reason="同意")
+                    services.conversion_decide(actor=world.staff, conversion=c, approve=True, reason="同意")
         except DomainError:
             pass  # a refused operation (a cap, a used outcome, an outcome already reversed) writes nothing
     sums = {}
