@@ -17,21 +17,25 @@ from learncity.catalog.services import (
 )
 from learncity.core.cache import versions
 from learncity.core.errors import DomainError
-from tests.catalog.factories import course_make, event_make, learner_make, staff_institution
+from tests.catalog.factories import course_make, event_make, learner_make
+from tests.places.factories import DACHUAN, TONGCHUAN
+from tests.portal.world import world_fixtures
 
 pytestmark = pytest.mark.django_db
 
 PAGE_BUDGET = 15  # issue 16: no page issues more than 15 queries
+world_built, world = world_fixtures()  # the module's own city in 达州市 (tests/portal/world.py)
 
 
 @pytest.fixture
-def school(users):
-    return staff_institution(users)
+def school(world):
+    """The world's 通川区 社区学校, where `world.staff` works."""
+    return world.institution
 
 
 @pytest.fixture
-def course(users, school):
-    return course_make(users["staff"], school, title="缓存书法入门", capacity=2, sessions=2,
+def course(world, school):
+    return course_make(world.staff, school, title="缓存书法入门", capacity=2, sessions=2,
                        state=CourseState.PUBLISHED)
 
 
@@ -54,12 +58,12 @@ def test_an_anonymous_page_is_served_from_the_cache_the_second_time(client_as, c
 
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "resident"])
-def test_a_renamed_course_shows_on_the_next_request_of_the_list_and_its_page(client_as, users, course, signed_in):
-    visitor = client_as(learner_make() if signed_in else None)
+def test_a_renamed_course_shows_on_the_next_request_of_the_list_and_its_page(client_as, world, course, signed_in):
+    visitor = client_as(learner_make(TONGCHUAN) if signed_in else None)
     for url in ("/learn/", f"/learn/courses/{course.pk}/"):
         assert "缓存书法入门" in text(visitor.get(url))  # cached now
 
-    course_update(actor=users["staff"], course=course, title="缓存国画入门")
+    course_update(actor=world.staff, course=course, title="缓存国画入门")
 
     for url in ("/learn/", f"/learn/courses/{course.pk}/"):
         page = text(visitor.get(url))
@@ -69,8 +73,8 @@ def test_a_renamed_course_shows_on_the_next_request_of_the_list_and_its_page(cli
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "resident"])
 def test_an_enrolment_taken_and_cancelled_shows_on_the_next_request(client_as, course, signed_in):
-    visitor = client_as(learner_make() if signed_in else None)
-    learner = learner_make()
+    visitor = client_as(learner_make(TONGCHUAN) if signed_in else None)
+    learner = learner_make(TONGCHUAN)
     assert '<dd data-testid="seats">0 / 2</dd>' in text(visitor.get(f"/learn/courses/{course.pk}/"))
     assert "余 2 席" in text(visitor.get("/learn/"))
 
@@ -85,7 +89,7 @@ def test_an_enrolment_taken_and_cancelled_shows_on_the_next_request(client_as, c
 
 
 def test_the_signed_in_learner_sees_their_own_enrolment_on_a_cached_course_page(client_as, course):
-    me, other = learner_make(), learner_make()
+    me, other = learner_make(TONGCHUAN), learner_make(TONGCHUAN)
     mine, theirs = client_as(me), client_as(other)
     theirs.get(f"/learn/courses/{course.pk}/")  # the course's row is cached by the other learner's visit
 
@@ -95,11 +99,11 @@ def test_the_signed_in_learner_sees_their_own_enrolment_on_a_cached_course_page(
     assert 'data-testid="enroll"' in text(theirs.get(f"/learn/courses/{course.pk}/"))
 
 
-def test_a_registration_shows_on_the_next_request_of_the_event_page(client_as, users, school):
+def test_a_registration_shows_on_the_next_request_of_the_event_page(client_as, world, school):
     event = event_make(school, capacity=5)
     visitor = client_as(None)
     assert "已报名 0 / 5" in text(visitor.get(f"/learn/events/{event.pk}/"))
-    learner = learner_make()
+    learner = learner_make(TONGCHUAN)
 
     registration = event_register(actor=learner, event=event)
     assert "已报名 1 / 5" in text(visitor.get(f"/learn/events/{event.pk}/"))
@@ -108,12 +112,12 @@ def test_a_registration_shows_on_the_next_request_of_the_event_page(client_as, u
     assert "已报名 0 / 5" in text(visitor.get(f"/learn/events/{event.pk}/"))
 
 
-def test_a_draft_course_is_not_shown_from_the_cache_to_those_who_may_not_see_it(client_as, users, school):
-    draft = course_make(users["staff"], school, title="缓存草稿课程", state=CourseState.DRAFT)
-    assert client_as(users["staff"]).get(f"/learn/courses/{draft.pk}/").status_code == 200  # its row is cached
+def test_a_draft_course_is_not_shown_from_the_cache_to_those_who_may_not_see_it(client_as, world, school):
+    draft = course_make(world.staff, school, title="缓存草稿课程", state=CourseState.DRAFT)
+    assert client_as(world.staff).get(f"/learn/courses/{draft.pk}/").status_code == 200  # its row is cached
 
     assert client_as(None).get(f"/learn/courses/{draft.pk}/").status_code == 404
-    assert client_as(learner_make()).get(f"/learn/courses/{draft.pk}/").status_code == 404
+    assert client_as(learner_make(TONGCHUAN)).get(f"/learn/courses/{draft.pk}/").status_code == 404
 
 
 # --- kept counts ------------------------------------------------------------------------------------------------
@@ -124,7 +128,7 @@ def _truth(course) -> int:
 
 
 def test_the_kept_enrolled_count_matches_the_enrolments_after_enrol_cancel_waitlist_and_bad_input(course):
-    a, b, c = learner_make(), learner_make(), learner_make()
+    a, b, c = learner_make(TONGCHUAN), learner_make(TONGCHUAN), learner_make(TONGCHUAN)
     ea = enrollment_create(actor=a, course=course)
     enrollment_create(actor=b, course=course)
     ec = enrollment_create(actor=c, course=course)  # full: waiting
@@ -143,7 +147,7 @@ def test_the_kept_enrolled_count_matches_the_enrolments_after_enrol_cancel_waitl
 
 def test_the_kept_registered_count_matches_the_registrations_after_register_cancel_and_bad_input(school):
     event = event_make(school, capacity=1)
-    learner, late = learner_make(), learner_make()
+    learner, late = learner_make(TONGCHUAN), learner_make(TONGCHUAN)
     registration = event_register(actor=learner, event=event)
     with pytest.raises(DomainError):
         event_register(actor=late, event=event)  # full
@@ -158,11 +162,11 @@ def test_the_kept_registered_count_matches_the_registrations_after_register_canc
 
 
 def test_a_waitlisted_enrolment_does_not_drop_the_cached_pages(course):
-    enrollment_create(actor=learner_make(), course=course)
-    enrollment_create(actor=learner_make(), course=course)
+    enrollment_create(actor=learner_make(TONGCHUAN), course=course)
+    enrollment_create(actor=learner_make(TONGCHUAN), course=course)
     before = versions("catalog")["catalog"]
 
-    enrollment_create(actor=learner_make(), course=course)  # full: a place on the waiting list changes nothing shown
+    enrollment_create(actor=learner_make(TONGCHUAN), course=course)  # full: a place on the waiting list changes nothing shown
 
     assert versions("catalog")["catalog"] == before
 
@@ -182,6 +186,8 @@ def pages(course, school):
 @pytest.mark.parametrize("page", ["list", "search", "course", "events", "event", "venues", "venue"])
 def test_every_catalog_page_stays_within_its_query_budget_on_a_cold_cache(client_as, users, pages, who, page,
                                                                             django_assert_max_num_queries):
+    # the demo city's resident and staff, on purpose: the budget is that of a full city's visitors, with the
+    # enrolments, courses and scope the demo gives them (the world's have next to none)
     visitor = client_as({"anonymous": None, "resident": users["learner"], "staff": users["staff"]}[who])
 
     with django_assert_max_num_queries(PAGE_BUDGET):
@@ -244,37 +250,35 @@ def test_a_write_past_the_services_shows_after_the_next_bump(client, school):
     assert "已报名 1 / 5" in text(client.get(f"/learn/events/{event.pk}/"))
 
 
-def test_a_course_published_at_a_venue_shows_on_the_next_request_of_its_page_signed_in(client_as, users, school):
-    draft = course_make(users["staff"], school, title="缓存场馆课程", state=CourseState.DRAFT)
+def test_a_course_published_at_a_venue_shows_on_the_next_request_of_its_page_signed_in(client_as, world, school):
+    draft = course_make(world.staff, school, title="缓存场馆课程", state=CourseState.DRAFT)
     venue_id = draft.sessions.first().venue_id
-    visitor = client_as(learner_make())
+    visitor = client_as(learner_make(TONGCHUAN))
     assert "缓存场馆课程" not in text(visitor.get(f"/learn/venues/{venue_id}/"))  # cached without it
 
-    course_set_state(actor=users["staff"], course=draft, state=CourseState.PUBLISHED)
+    course_set_state(actor=world.staff, course=draft, state=CourseState.PUBLISHED)
 
     assert "缓存场馆课程" in text(visitor.get(f"/learn/venues/{venue_id}/"))
 
 
-def test_a_renamed_course_shows_on_the_next_search_signed_in(client_as, users, course,
+def test_a_renamed_course_shows_on_the_next_search_signed_in(client_as, world, course,
                                                              django_capture_on_commit_callbacks):
-    visitor = client_as(learner_make())
+    visitor = client_as(learner_make(TONGCHUAN))
     with django_capture_on_commit_callbacks(execute=True):
-        course_update(actor=users["staff"], course=course, title="缓存蹴鞠入门")
+        course_update(actor=world.staff, course=course, title="缓存蹴鞠入门")
     assert "缓存蹴鞠入门" in text(visitor.get("/learn/", {"q": "蹴鞠"}))  # cached now
 
     with django_capture_on_commit_callbacks(execute=True):  # the index is written once the change commits
-        course_update(actor=users["staff"], course=course, title="缓存蹴鞠进阶")
+        course_update(actor=world.staff, course=course, title="缓存蹴鞠进阶")
 
     page = text(visitor.get("/learn/", {"q": "蹴鞠"}))
     assert "缓存蹴鞠进阶" in page
     assert "缓存蹴鞠入门" not in page
 
 
-def test_learners_of_two_districts_each_see_their_own_picks_whatever_the_query_string(client_as, users, school):
-    from tests.catalog.factories import TAIJIANG
+def test_learners_of_two_districts_each_see_their_own_picks_whatever_the_query_string(client_as, world, school):
+    course_make(world.staff, school, title="缓存通川课程", state=CourseState.PUBLISHED, featured=True)
+    tongchuan, dachuan = client_as(learner_make(TONGCHUAN)), client_as(learner_make(DACHUAN))
 
-    course_make(users["staff"], school, title="缓存鼓楼课程", state=CourseState.PUBLISHED, featured=True)
-    gulou, taijiang = client_as(learner_make()), client_as(learner_make(TAIJIANG))
-
-    assert "缓存鼓楼课程" in text(gulou.get("/learn/", {"utm": "1"}))
-    assert "缓存鼓楼课程" not in text(taijiang.get("/learn/", {"utm": "1"}))  # not the Gulou learner's page
+    assert "缓存通川课程" in text(tongchuan.get("/learn/", {"utm": "1"}))
+    assert "缓存通川课程" not in text(dachuan.get("/learn/", {"utm": "1"}))  # not the Tongchuan learner's page
