@@ -17,11 +17,13 @@ from learncity.catalog.services import learning_record_create
 from learncity.creditbank import ledger, services
 from learncity.creditbank.inputs import StandardIn
 from learncity.creditbank.models import EntryReason, LearningAccount, LedgerEntry
-from learncity.people.models import LearnerProfile
-from tests.creditbank.factories import drop_append_only_triggers
+from tests.creditbank.factories import drop_append_only_triggers, world_resident
 from tests.creditbank.factories import ledger_verify_command as verify
+from tests.portal.world import world_fixtures
 
 pytestmark = pytest.mark.django_db
+
+world_built, world = world_fixtures()  # the tests' own 达州市: its staff's school, its city administrator
 
 RECORDS_EACH = 3
 _ids = count(1)
@@ -32,18 +34,17 @@ def number(account: LearningAccount) -> str:
 
 
 @pytest.fixture
-def accounts(users, city) -> list[LearningAccount]:
-    """Two residents who had no account, each with RECORDS_EACH event records recognised under a standard the
-    staff member's school is accredited for (1.5 credits each)."""
-    school = users["staff"].role_assignments.get().institution
-    services.standard_create(actor=users["city_admin"], city=city, data=StandardIn(
+def accounts(world) -> list[LearningAccount]:
+    """Two residents of the world who had no account, each with RECORDS_EACH event records recognised under a
+    standard the staff member's school is accredited for (1.5 credits each)."""
+    school = world.institution
+    services.standard_create(actor=world.city_admin, city=world.city, data=StandardIn(
         code="TEST-LEDGER-CMD", providers=[school.code], name="账本校验测试标准", credit_class="culture", level=1,
         credits="1.5", record_kinds=["event"], course_kinds=["culture"], effective_from=datetime.date(2020, 1, 1)))
-    residents = list(LearnerProfile.objects.filter(account__isnull=True, birth_date__lte=datetime.date(1990, 1, 1))
-                     .order_by("pk")[:2])
+    residents = [world_resident(world, 0), world_resident(world, 1)]
     for learner in residents:
         for i in range(RECORDS_EACH):
-            learning_record_create(actor=users["staff"], learner=learner, provider=school, kind=RecordKind.EVENT,
+            learning_record_create(actor=world.staff, learner=learner, provider=school, kind=RecordKind.EVENT,
                                    course_kind="culture", title=f"市民讲堂 {i}", hours=Decimal("2"),
                                    date=timezone.localdate() - datetime.timedelta(days=30 - i),
                                    source=RecordSource.PAGE, external_id=f"ledger-cmd-{next(_ids)}")
@@ -78,7 +79,7 @@ def test_a_clean_ledger_passes_with_its_counts(accounts):
 
 
 def test_the_whole_ledger_passes_and_json_gives_counts_and_digest(accounts):
-    # when the whole ledger (the demo city's and the two new accounts) is verified
+    # when the whole ledger (every account in the database, the two new ones among them) is verified
     code, report = verify_json()
 
     # then every account and entry was walked, nothing is broken, and the digest is a SHA-256
