@@ -19,9 +19,12 @@ from learncity.catalog.models import (
 from learncity.catalog.services import enrollment_create
 from learncity.core.errors import DomainError
 from learncity.core.models import AuditEvent
-from tests.catalog.factories import TERM, course_make, learner_make, staff_institution, today
+from tests.catalog.factories import TERM, course_make, learner_make, today
+from tests.places.factories import TONGCHUAN
+from tests.portal.world import world_fixtures
 
 DAY = datetime.timedelta(days=1)
+world_built, world = world_fixtures()  # the module's own city in 达州市 (tests/portal/world.py)
 
 
 def snapshot() -> dict:
@@ -38,14 +41,15 @@ def snapshot() -> dict:
 
 
 @pytest.fixture
-def school(users):
-    return staff_institution(users)
+def school(world):
+    """The world's 通川区 社区学校, where `world.staff` works."""
+    return world.institution
 
 
-def course_from(users, school, *, first: datetime.timedelta, sessions: int, capacity: int = 30,
+def course_from(world, school, *, first: datetime.timedelta, sessions: int, capacity: int = 30,
                 state: str = CourseState.PUBLISHED) -> Course:
     """A course of `sessions` daily sessions whose first is `first` from today."""
-    return course_make(users["staff"], school, title="书法入门", capacity=capacity, sessions=sessions,
+    return course_make(world.staff, school, title="书法入门", capacity=capacity, sessions=sessions,
                        session_date=today() + first, state=state)
 
 
@@ -61,8 +65,8 @@ def course_from(users, school, *, first: datetime.timedelta, sessions: int, capa
     (-4 * DAY, 4, CoursePhase.ENDED, False, 4),          # the last was yesterday
     (-30 * DAY, 1, CoursePhase.ENDED, False, 1),
 ])
-def test_a_course_phase_and_enrolment_follow_its_sessions_dates(users, school, first, sessions, phase, open_, past):
-    course = course_from(users, school, first=first, sessions=sessions)
+def test_a_course_phase_and_enrolment_follow_its_sessions_dates(world, school, first, sessions, phase, open_, past):
+    course = course_from(world, school, first=first, sessions=sessions)
 
     cycle = course.life_cycle()
 
@@ -73,10 +77,10 @@ def test_a_course_phase_and_enrolment_follow_its_sessions_dates(users, school, f
     assert Course.objects.with_phase().get(pk=course.pk).phase == phase
 
 
-def test_a_course_without_sessions_is_open_and_a_closed_course_has_ended(users, school):
-    online = course_make(users["staff"], school, mode="online", sessions=0, state=CourseState.PUBLISHED)
-    closed = course_from(users, school, first=10 * DAY, sessions=2, state=CourseState.CLOSED)
-    draft = course_from(users, school, first=10 * DAY, sessions=2, state=CourseState.DRAFT)
+def test_a_course_without_sessions_is_open_and_a_closed_course_has_ended(world, school):
+    online = course_make(world.staff, school, mode="online", sessions=0, state=CourseState.PUBLISHED)
+    closed = course_from(world, school, first=10 * DAY, sessions=2, state=CourseState.CLOSED)
+    draft = course_from(world, school, first=10 * DAY, sessions=2, state=CourseState.DRAFT)
 
     assert online.life_cycle() == {"phase": CoursePhase.OPEN, "enrolment_open": True, "session_count": 0,
                                    "sessions_past": 0, "enrolment_state": EnrolmentState.OPEN,
@@ -85,8 +89,8 @@ def test_a_course_without_sessions_is_open_and_a_closed_course_has_ended(users, 
     assert (draft.life_cycle()["phase"], draft.life_cycle()["enrolment_open"]) == (CoursePhase.OPEN, False)
 
 
-def test_the_phase_is_taken_on_the_day_asked(users, school):
-    course = course_from(users, school, first=2 * DAY, sessions=2)
+def test_the_phase_is_taken_on_the_day_asked(world, school):
+    course = course_from(world, school, first=2 * DAY, sessions=2)
 
     assert [course.life_cycle(today() + n * DAY)["phase"] for n in (-10, 0, 2, 3, 4)] == [
         CoursePhase.OPEN, CoursePhase.STARTING, CoursePhase.RUNNING, CoursePhase.RUNNING, CoursePhase.ENDED]
@@ -103,33 +107,33 @@ def refused(**kwargs) -> DomainError:
     return exc.value
 
 
-def test_an_ended_course_takes_no_enrolment(users, school):
-    course = course_from(users, school, first=-5 * DAY, sessions=3)
+def test_an_ended_course_takes_no_enrolment(world, school):
+    course = course_from(world, school, first=-5 * DAY, sessions=3)
 
-    exc = refused(actor=users["learner"], course=course)
+    exc = refused(actor=world.learner, course=course)
 
     assert (exc.code, exc.errors) == ("course_ended", {"course": ["课程「书法入门」已结束，不能报名或候补"]})
 
 
-def test_a_full_ended_course_takes_nobody_on_its_waiting_list(users, school):
-    course = course_from(users, school, first=0 * DAY, sessions=1, capacity=1)
-    enrollment_create(actor=learner_make(name="林一"), course=course)  # its one seat taken on the day
+def test_a_full_ended_course_takes_nobody_on_its_waiting_list(world, school):
+    course = course_from(world, school, first=0 * DAY, sessions=1, capacity=1)
+    enrollment_create(actor=learner_make(TONGCHUAN, name="林一"), course=course)  # its one seat taken on the day
     CourseSession.objects.filter(course=course).update(date=today() - 2 * DAY)  # two days later
 
-    exc = refused(actor=users["learner"], course=course)
+    exc = refused(actor=world.learner, course=course)
 
     assert exc.code == "course_ended"
 
 
-def test_a_course_mostly_past_takes_no_enrolment_and_no_waiting(users, school):
-    course = course_from(users, school, first=-13 * DAY, sessions=16)
-    full = course_from(users, school, first=0 * DAY, sessions=4, capacity=1)
-    enrollment_create(actor=learner_make(name="林一"), course=full)
+def test_a_course_mostly_past_takes_no_enrolment_and_no_waiting(world, school):
+    course = course_from(world, school, first=-13 * DAY, sessions=16)
+    full = course_from(world, school, first=0 * DAY, sessions=4, capacity=1)
+    enrollment_create(actor=learner_make(TONGCHUAN, name="林一"), course=full)
     for n, session in enumerate(full.sessions.order_by("date")):  # three days later
         CourseSession.objects.filter(pk=session.pk).update(date=today() + (n - 3) * DAY)
 
-    exc = refused(actor=users["learner"], course=course)
-    waiting = refused(actor=users["learner"], course=full)
+    exc = refused(actor=world.learner, course=course)
+    waiting = refused(actor=world.learner, course=full)
 
     assert (exc.code, exc.errors) == ("enrolment_closed",
                                       {"course": ["课程「书法入门」的 16 次课已上过 13 次，报名已截止"]})
@@ -137,29 +141,29 @@ def test_a_course_mostly_past_takes_no_enrolment_and_no_waiting(users, school):
                                               {"course": ["课程「书法入门」的 4 次课已上过 3 次，报名已截止"]})
 
 
-def test_a_course_half_past_still_takes_a_learner(users, school):
-    course = course_from(users, school, first=-2 * DAY, sessions=4)
+def test_a_course_half_past_still_takes_a_learner(world, school):
+    course = course_from(world, school, first=-2 * DAY, sessions=4)
 
-    enrollment = enrollment_create(actor=users["learner"], course=course)
+    enrollment = enrollment_create(actor=world.learner, course=course)
 
     assert enrollment.status == "enrolled"
 
 
-def test_the_page_refuses_an_ended_course_with_the_reason_and_writes_nothing(users, client_as, school):
-    course = course_from(users, school, first=-5 * DAY, sessions=3)
+def test_the_page_refuses_an_ended_course_with_the_reason_and_writes_nothing(world, client_as, school):
+    course = course_from(world, school, first=-5 * DAY, sessions=3)
     before = snapshot()
 
-    response = client_as(users["learner"]).post(f"/learn/courses/{course.pk}/enroll/", follow=True)
+    response = client_as(world.learner).post(f"/learn/courses/{course.pk}/enroll/", follow=True)
 
     assert response.status_code == 200
     assert "课程「书法入门」已结束，不能报名或候补" in response.content.decode()
     assert snapshot() == before
 
 
-def test_the_api_refuses_an_ended_or_mostly_past_course_and_writes_nothing(users, api_as, school):
-    ended = course_from(users, school, first=-5 * DAY, sessions=3)
-    mostly = course_from(users, school, first=-3 * DAY, sessions=4)
-    client = api_as(users["learner"])
+def test_the_api_refuses_an_ended_or_mostly_past_course_and_writes_nothing(world, api_as, school):
+    ended = course_from(world, school, first=-5 * DAY, sessions=3)
+    mostly = course_from(world, school, first=-3 * DAY, sessions=4)
+    client = api_as(world.learner)
     before = snapshot()
 
     answers = [client.post(f"/api/catalog/courses/{c.pk}/enrollments", {}, content_type="application/json")
@@ -172,13 +176,13 @@ def test_the_api_refuses_an_ended_or_mostly_past_course_and_writes_nothing(users
     assert snapshot() == before
 
 
-def test_english_speakers_read_the_refusal_in_english(users, school):
+def test_english_speakers_read_the_refusal_in_english(world, school):
     from django.utils import translation
 
-    course = course_from(users, school, first=-5 * DAY, sessions=3)
+    course = course_from(world, school, first=-5 * DAY, sessions=3)
 
     with translation.override("en"):
-        exc = refused(actor=users["learner"], course=course)
+        exc = refused(actor=world.learner, course=course)
 
     assert exc.errors == {"course": ["The course “书法入门” has ended: it takes no enrolments and no waiting list"]}
 
@@ -197,20 +201,20 @@ def badge(text: str) -> str:
 
 @pytest.mark.parametrize(("first", "sessions", "text"), [
     (30 * DAY, 2, "报名中"), (3 * DAY, 2, "即将开始"), (0 * DAY, 2, "进行中"), (-5 * DAY, 2, "已结束")])
-def test_the_course_page_shows_the_phase_in_words(users, client_as, school, first, sessions, text):
-    course = course_from(users, school, first=first, sessions=sessions)
+def test_the_course_page_shows_the_phase_in_words(world, client_as, school, first, sessions, text):
+    course = course_from(world, school, first=first, sessions=sessions)
 
-    html = page(client_as(users["learner"]).get(f"/learn/courses/{course.pk}/"))
+    html = page(client_as(world.learner).get(f"/learn/courses/{course.pk}/"))
 
     assert html.count('data-testid="phase"') == 1
     assert badge(text) in html
 
 
-def test_the_course_page_hides_the_enrol_button_of_an_ended_course_and_says_why(users, client_as, school):
-    ended = course_from(users, school, first=-5 * DAY, sessions=3)
-    mostly = course_from(users, school, first=-3 * DAY, sessions=4)
-    running = course_from(users, school, first=-1 * DAY, sessions=4)
-    client = client_as(users["learner"])
+def test_the_course_page_hides_the_enrol_button_of_an_ended_course_and_says_why(world, client_as, school):
+    ended = course_from(world, school, first=-5 * DAY, sessions=3)
+    mostly = course_from(world, school, first=-3 * DAY, sessions=4)
+    running = course_from(world, school, first=-1 * DAY, sessions=4)
+    client = client_as(world.learner)
 
     ended_page, mostly_page, running_page = (page(client.get(f"/learn/courses/{c.pk}/"))
                                              for c in (ended, mostly, running))
@@ -223,9 +227,9 @@ def test_the_course_page_hides_the_enrol_button_of_an_ended_course_and_says_why(
     assert 'data-testid="enrolment-closed"' not in running_page
 
 
-def test_the_course_page_says_why_in_english_too(users, client_as, school):
-    course = course_from(users, school, first=-3 * DAY, sessions=4)
-    client = client_as(users["learner"])
+def test_the_course_page_says_why_in_english_too(world, client_as, school):
+    course = course_from(world, school, first=-3 * DAY, sessions=4)
+    client = client_as(world.learner)
     client.cookies["django_language"] = "en"
 
     html = page(client.get(f"/learn/courses/{course.pk}/"))
@@ -234,9 +238,9 @@ def test_the_course_page_says_why_in_english_too(users, client_as, school):
     assert badge("In progress") in html
 
 
-def test_the_latest_courses_leave_out_ended_ones_and_show_their_phase(users, client_as, school):
-    ended = course_from(users, school, first=-5 * DAY, sessions=2)
-    starting = course_from(users, school, first=2 * DAY, sessions=2)
+def test_the_latest_courses_leave_out_ended_ones_and_show_their_phase(world, client_as, school):
+    ended = course_from(world, school, first=-5 * DAY, sessions=2)
+    starting = course_from(world, school, first=2 * DAY, sessions=2)
     Course.objects.filter(pk__in=[ended.pk, starting.pk]).update(featured=True)  # first in the list
 
     html = page(client_as(None).get("/learn/"))
@@ -249,19 +253,19 @@ def test_the_latest_courses_leave_out_ended_ones_and_show_their_phase(users, cli
 
 
 @pytest.fixture
-def guqin(users, school):
+def guqin(world, school):
     """Two published courses found by 古琴修复: one that has ended, one that starts in a month; indexed."""
     from learncity.catalog.search import index_documents
 
-    made = {name: course_make(users["staff"], school, title=title, sessions=2, session_date=today() + first,
+    made = {name: course_make(world.staff, school, title=title, sessions=2, session_date=today() + first,
                               state=CourseState.PUBLISHED)
             for name, title, first in (("ended", "古琴修复（上期）", -10 * DAY), ("open", "古琴修复（本期）", 30 * DAY))}
     index_documents(list(made.values()))
     return made
 
 
-def test_search_leaves_out_ended_courses_unless_asked_and_says_which_are_closed(client_as, users, guqin):
-    client = client_as(users["learner"])
+def test_search_leaves_out_ended_courses_unless_asked_and_says_which_are_closed(client_as, world, guqin):
+    client = client_as(world.learner)
 
     default = page(client.get("/learn/", {"q": "古琴修复"}))
     including = page(client.get("/learn/", {"q": "古琴修复", "ended": "1"}))
@@ -275,8 +279,8 @@ def test_search_leaves_out_ended_courses_unless_asked_and_says_which_are_closed(
     assert 'name="ended" value="1" style="width:auto" data-testid="include-ended" checked' in including
 
 
-def test_the_search_api_leaves_out_ended_courses_unless_asked(api_as, users, guqin):
-    client = api_as(users["learner"])
+def test_the_search_api_leaves_out_ended_courses_unless_asked(api_as, world, guqin):
+    client = api_as(world.learner)
 
     default = client.get("/api/catalog/search", {"q": "古琴修复", "types": "course"})
     including = client.get("/api/catalog/search", {"q": "古琴修复", "types": "course", "include_ended": "true"})
@@ -288,8 +292,8 @@ def test_the_search_api_leaves_out_ended_courses_unless_asked(api_as, users, guq
 # --- the enrolment window and late enrolment (the provider's say) -------------------------------------------
 
 
-def windowed(users, school, *, first=30 * DAY, sessions=4, **window) -> Course:
-    return course_make(users["staff"], school, title="书法入门", sessions=sessions, session_date=today() + first,
+def windowed(world, school, *, first=30 * DAY, sessions=4, **window) -> Course:
+    return course_make(world.staff, school, title="书法入门", sessions=sessions, session_date=today() + first,
                        state=CourseState.PUBLISHED, **window)
 
 
@@ -301,8 +305,8 @@ def windowed(users, school, *, first=30 * DAY, sessions=4, **window) -> Course:
     ({"enrol_opens": today(), "enrol_closes": today()}, EnrolmentState.OPEN),  # both days included
     ({"enrol_opens": today() - 9 * DAY}, EnrolmentState.OPEN),
 ])
-def test_enrolment_opens_and_closes_by_date(users, school, window, state):
-    course = windowed(users, school, **window)
+def test_enrolment_opens_and_closes_by_date(world, school, window, state):
+    course = windowed(world, school, **window)
 
     cycle = course.life_cycle()
 
@@ -312,22 +316,22 @@ def test_enrolment_opens_and_closes_by_date(users, school, window, state):
         state == EnrolmentState.OPEN)
 
 
-def test_late_enrolment_lets_learners_join_a_course_mostly_past_but_not_one_ended(users, school):
-    late = windowed(users, school, first=-3 * DAY, late_enrolment=True)
-    ended = windowed(users, school, first=-5 * DAY, late_enrolment=True)
+def test_late_enrolment_lets_learners_join_a_course_mostly_past_but_not_one_ended(world, school):
+    late = windowed(world, school, first=-3 * DAY, late_enrolment=True)
+    ended = windowed(world, school, first=-5 * DAY, late_enrolment=True)
 
-    enrollment = enrollment_create(actor=users["learner"], course=late)
+    enrollment = enrollment_create(actor=world.learner, course=late)
 
     assert (late.life_cycle()["enrolment_state"], enrollment.status) == (EnrolmentState.OPEN, "enrolled")
-    assert refused(actor=users["learner"], course=ended).code == "course_ended"
+    assert refused(actor=world.learner, course=ended).code == "course_ended"
 
 
-def test_enrolment_outside_its_window_is_refused_saying_when(users, school):
-    early = windowed(users, school, enrol_opens=today() + 5 * DAY)
-    late = windowed(users, school, enrol_closes=today() - DAY)
+def test_enrolment_outside_its_window_is_refused_saying_when(world, school):
+    early = windowed(world, school, enrol_opens=today() + 5 * DAY)
+    late = windowed(world, school, enrol_closes=today() - DAY)
 
-    not_yet = refused(actor=users["learner"], course=early)
-    closed = refused(actor=users["learner"], course=late)
+    not_yet = refused(actor=world.learner, course=early)
+    closed = refused(actor=world.learner, course=late)
 
     assert (not_yet.code, not_yet.errors) == ("enrolment_not_open", {"course": [
         f"课程「书法入门」{(today() + 5 * DAY).isoformat()} 开始报名，现在还不能报名或候补"]})
@@ -335,10 +339,10 @@ def test_enrolment_outside_its_window_is_refused_saying_when(users, school):
         f"课程「书法入门」的报名已于 {(today() - DAY).isoformat()} 截止"]})
 
 
-def test_the_course_page_shows_the_window_and_why_it_is_closed(users, client_as, school):
-    course = windowed(users, school, enrol_opens=today() - 9 * DAY, enrol_closes=today() - DAY)
+def test_the_course_page_shows_the_window_and_why_it_is_closed(world, client_as, school):
+    course = windowed(world, school, enrol_opens=today() - 9 * DAY, enrol_closes=today() - DAY)
 
-    html = page(client_as(users["learner"]).get(f"/learn/courses/{course.pk}/"))
+    html = page(client_as(world.learner).get(f"/learn/courses/{course.pk}/"))
 
     window = f"{(today() - 9 * DAY).isoformat()} 至 {(today() - DAY).isoformat()}"
     assert f'data-testid="enrolment-window">{window}</dd>' in html
@@ -347,13 +351,13 @@ def test_the_course_page_shows_the_window_and_why_it_is_closed(users, client_as,
 
 
 @pytest.mark.parametrize("window", [{"enrol_opens": today() + 5 * DAY}, {"enrol_closes": today() - DAY}])
-def test_a_course_not_taking_enrolments_is_not_badged_enrolling(users, client_as, school, window):
+def test_a_course_not_taking_enrolments_is_not_badged_enrolling(world, client_as, school, window):
     # its first session is a month away (phase open), but its window is not open: the badge must not say 报名中
     from learncity.catalog.search import index_documents
 
-    course = windowed(users, school, **window)
+    course = windowed(world, school, **window)
     index_documents([course])
-    anyone = client_as(users["learner"])
+    anyone = client_as(world.learner)
 
     detail = page(anyone.get(f"/learn/courses/{course.pk}/"))
     found = page(anyone.get("/learn/", {"q": "书法入门"}))
@@ -370,8 +374,8 @@ def course_payload(school, **extra) -> dict:
             "hours": "12", "capacity": 30, "term": "2026秋", **extra}
 
 
-def test_the_api_sets_the_window_and_lists_the_phase(users, api_as, school):
-    client = api_as(users["staff"])
+def test_the_api_sets_the_window_and_lists_the_phase(world, api_as, school):
+    client = api_as(world.staff)
 
     made = client.post("/api/catalog/courses", course_payload(
         school, enrol_opens="2026-09-01", enrol_closes="2026-09-20", late_enrolment=True, title_en="Calligraphy",
@@ -389,8 +393,8 @@ def test_the_api_sets_the_window_and_lists_the_phase(users, api_as, school):
         "2026-09-01", None, False)
 
 
-def test_the_api_refuses_a_window_that_closes_before_it_opens_and_writes_nothing(users, api_as, school):
-    client = api_as(users["staff"])
+def test_the_api_refuses_a_window_that_closes_before_it_opens_and_writes_nothing(world, api_as, school):
+    client = api_as(world.staff)
     before = Course.objects.count()
 
     answer = client.post("/api/catalog/courses", course_payload(school, enrol_opens="2026-09-20",
@@ -402,9 +406,9 @@ def test_the_api_refuses_a_window_that_closes_before_it_opens_and_writes_nothing
     assert Course.objects.count() == before
 
 
-def test_a_patch_that_would_close_before_opening_is_refused(users, api_as, school):
-    course = windowed(users, school, enrol_opens=today() + 5 * DAY)
-    client = api_as(users["staff"])
+def test_a_patch_that_would_close_before_opening_is_refused(world, api_as, school):
+    course = windowed(world, school, enrol_opens=today() + 5 * DAY)
+    client = api_as(world.staff)
 
     answer = client.patch(f"/api/catalog/courses/{course.pk}", {"enrol_closes": (today() + DAY).isoformat()},
                           content_type="application/json")
@@ -414,8 +418,8 @@ def test_a_patch_that_would_close_before_opening_is_refused(users, api_as, schoo
     assert Course.objects.get(pk=course.pk).enrol_closes is None
 
 
-def test_the_course_form_takes_the_window_and_refuses_bad_dates(users, client_as, school):
-    client = client_as(users["staff"])
+def test_the_course_form_takes_the_window_and_refuses_bad_dates(world, client_as, school):
+    client = client_as(world.staff)
     form = {"institution_code": school.code, "code": "TC-FORM-1", "title": "书法入门", "kind": "culture",
             "mode": "offline", "term": "2026秋", "hours": "12", "fee": "0", "capacity": "30"}
     before = Course.objects.count()
@@ -437,12 +441,12 @@ def test_the_course_form_takes_the_window_and_refuses_bad_dates(users, client_as
     assert Course.objects.count() == before + 1
 
 
-def test_search_says_how_many_ended_courses_also_match_with_a_link(client_as, api_as, users, guqin):
-    client = client_as(users["learner"])
+def test_search_says_how_many_ended_courses_also_match_with_a_link(client_as, api_as, world, guqin):
+    client = client_as(world.learner)
 
     default = page(client.get("/learn/", {"q": "古琴修复"}))
     including = page(client.get("/learn/", {"q": "古琴修复", "ended": "1"}))
-    api = api_as(users["learner"]).get("/api/catalog/search", {"q": "古琴修复"})
+    api = api_as(world.learner).get("/api/catalog/search", {"q": "古琴修复"})
 
     assert 'data-testid="ended-matches">另有 1 门已结束的课程也匹配，<a href="?q=%E5%8F%A4%E7%90%B4%E4%BF%AE%E5%A4%8D&amp;ended=1">' in default
     assert 'data-testid="ended-matches"' not in including
