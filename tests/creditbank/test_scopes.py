@@ -7,8 +7,11 @@ import pytest
 from django.apps import apps
 
 from learncity.core.scopes import Action, restricted_models
-from learncity.creditbank.models import Conversion, Declaration, LearningAccount, Transcript
-from tests.creditbank.factories import credit_world, declared
+from learncity.creditbank import selectors, services
+from learncity.creditbank.models import Conversion, ConversionRule, Declaration, LearningAccount, Transcript
+from tests.creditbank.factories import CONVERSION_RULE, completion, conversion_make, credit_world, declared
+from tests.portal.world import world_build
+from tests.security.credit_world import course_standard_make
 
 
 def test_every_credit_bank_model_declares_its_rule():
@@ -49,18 +52,30 @@ def test_an_account_is_its_learners_and_the_people_scope_of_whom_manages_them(wo
         assert LearningAccount.objects.restrict(world[who], Action.VIEW).filter(pk=account.pk).exists() is reads, who
 
 
-def test_a_conversion_is_decided_by_its_target_institution_not_by_whoever_reads_every_institution(users):
-    conversion = Conversion.objects.select_related("rule__target_institution", "account__learner").first()
-    if conversion is None:
-        pytest.skip("the demo city has no conversion application")
-    decided = Conversion.objects.restrict(users["expert"], Action.CHANGE)
+@pytest.fixture
+def recognised(db):
+    """The tests' own 达州 world (tests/portal/world.py) with its course standard and conversion rule, and its
+    learner's account holding a recognised course completion."""
+    dz = world_build()
+    course_standard_make(dz)
+    conversion_make(dz)
+    completion(dz.staff, dz.learner_profile, hours="32")
+    return dz, LearningAccount.objects.get(learner=dz.learner_profile)
+
+
+def test_a_conversion_is_decided_by_its_target_institution_not_by_whoever_reads_every_institution(recognised):
+    dz, account = recognised
+    rule = ConversionRule.objects.get(code=CONVERSION_RULE)
+    (usable, *_) = selectors.convertible_outcomes(account=account, rule=rule)
+    conversion = services.conversion_apply(actor=dz.learner, rule=rule, outcome_ids=[usable.pk])
+    assert Conversion.objects.restrict(dz.staff, Action.CHANGE).filter(pk=conversion.pk).exists()
+    decided = Conversion.objects.restrict(dz.expert, Action.CHANGE)
     assert not decided.filter(pk=conversion.pk).exists()
-    assert not Conversion.objects.restrict(users["auditor"], Action.CHANGE).filter(pk=conversion.pk).exists()
+    assert not Conversion.objects.restrict(dz.auditor, Action.CHANGE).filter(pk=conversion.pk).exists()
 
 
-def test_an_issued_transcript_is_checked_by_anyone_who_holds_its_token(users):
-    transcript = Transcript.objects.first()
-    if transcript is None:
-        pytest.skip("the demo city has issued no transcript")
+def test_an_issued_transcript_is_checked_by_anyone_who_holds_its_token(recognised):
+    dz, account = recognised
+    transcript = services.transcript_issue(actor=dz.city_admin, account=account)
     assert Transcript.objects.restrict(None, Action.BROWSE).filter(token=transcript.token).exists()
     assert not Transcript.objects.restrict(None, Action.VIEW).filter(token=transcript.token).exists()

@@ -1,8 +1,9 @@
 """The issued transcript as a PDF, downloaded through the learner's page: Chinese text in an embedded CJK font, a
 page that is drawn, and a QR code that decodes to the public verification URL of that transcript.
 
-Set-up as the credit bank works: the city administrator makes a standard accrediting the staff's institution
-(鼓东街道社区学校), the staff records a course completion of the demo learner, and it is recognised at once."""
+Set-up as the credit bank works, in the tests' own 达州市 (tests/portal/world.py): the city administrator makes a
+standard accrediting the staff's community school, the staff records a course completion of the world's learner, and
+it is recognised at once."""
 
 import re
 import shutil
@@ -16,11 +17,14 @@ from PIL import Image
 from learncity.creditbank.models import Transcript
 from learncity.creditbank.transcript_pdf import transcript_pdf
 from tests.creditbank.test_views_learner import outcome_make, standard_make
+from tests.portal.world import world_fixtures
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 POPPLER = all(shutil.which(t) for t in ("pdftotext", "pdftoppm", "pdffonts", "pdfinfo"))
 STANDARD = "社区法律常识课程结业"
 TITLE = "终身学习账户学习成果证明"
+
+world_built, world = world_fixtures()
 
 
 @pytest.fixture
@@ -46,27 +50,27 @@ def _pdf_text(path: Path) -> str:
 
 
 @pytest.fixture
-def recognised(users, city):
-    version = standard_make(users, city, name=STANDARD)
-    return version, outcome_make(users, version, title="社区普法讲堂")
+def recognised(world):
+    version = standard_make(world.users, world.city, name=STANDARD)
+    return version, outcome_make(world.users, version, title="社区普法讲堂")
 
 
 @needs_poppler
 def test_the_issued_transcript_pdf_is_chinese_text_with_a_qr_code_of_its_verification_url(
-        recognised, users, client_as, tmp_path):
+        recognised, world, client_as, tmp_path):
     import zxingcpp  # a dev dependency (zxing-cpp): reads the QR code back from the rendered page
 
     version, outcome = recognised
-    learner = users["learner"].learner_profile
+    learner = world.learner_profile
     before = set(Transcript.objects.values_list("pk", flat=True))
 
-    response = client_as(users["learner"]).post("/credits/transcript/")
+    response = client_as(world.learner).post("/credits/transcript/")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment; filename*=utf-8''")
     issued = Transcript.objects.exclude(pk__in=before).get()
-    assert (issued.account, issued.issued_by) == (outcome.account, users["learner"])
+    assert (issued.account, issued.issued_by) == (outcome.account, world.learner)
     pdf = response.content
     assert pdf.startswith(b"%PDF-")
     path = tmp_path / "transcript.pdf"
@@ -112,14 +116,14 @@ def test_the_issued_transcript_pdf_is_chinese_text_with_a_qr_code_of_its_verific
 
 
 @needs_poppler
-def test_a_transcript_downloaded_again_states_what_it_stated_when_issued(recognised, users, client_as, tmp_path):
+def test_a_transcript_downloaded_again_states_what_it_stated_when_issued(recognised, world, client_as, tmp_path):
     version, outcome = recognised
-    client = client_as(users["learner"])
+    client = client_as(world.learner)
     client.post("/credits/transcript/")
     issued = Transcript.objects.filter(account=outcome.account).order_by("-issued_at", "-pk").first()
     first = tmp_path / "first.pdf"
     first.write_bytes(transcript_pdf(issued, verify_url="http://testserver/v/"))
-    outcome_make(users, version, title="社区调解员培训")  # learned after the transcript was issued
+    outcome_make(world.users, version, title="社区调解员培训")  # learned after the transcript was issued
 
     again = client.get(f"/credits/transcripts/{issued.token}.pdf")
 
@@ -138,7 +142,7 @@ def _transcript(**content) -> Transcript:
                "credits": "2", "score": None, "standard": "LV-0001 v1", "standard_name": STANDARD, "level": 2,
                "basis": "课程结业"}
     return Transcript(token="T" * 24, digest="d" * 64, issued_at=timezone.now(), content={
-        "account": "LA0000000001", "name": "林晓梅", "id_number": "350102********1234", "as_of": 3,
+        "account": "LA0000000001", "name": "林晓梅", "id_number": "511702********1234", "as_of": 3,
         "balances": {"nonacademic": "2.00"}, "conversions": [],
         "classes": [{"class": "nonacademic", "label": "非学历培训", "years": [
             {"year": "2026", "outcomes": [{**outcome, **content}]}]}]})
