@@ -5,7 +5,7 @@ list, create and change are the same three routes (`_pool_routes`)."""
 import datetime
 from decimal import Decimal
 
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from learncity.core.scopes import Action
@@ -52,30 +52,18 @@ class ExpertOut(Schema):
     kind: str
     specialities: str
     organisation: str
-    city_code: str
-
-    @staticmethod
-    def resolve_city_code(obj):
-        return obj.city.code
+    city_code: str = Field(..., alias="city.code")
 
 
 class VolunteerOut(Schema):
     id: int
     learner_id: int
-    name: str
-    id_number: str  # masked
+    name: str = Field(..., alias="learner.name")
+    id_number: str = Field(..., alias="learner.id_number_masked")
     institution_code: str | None
     skills: str
     total_hours: Decimal
     service_count: int
-
-    @staticmethod
-    def resolve_name(obj):
-        return obj.learner.name
-
-    @staticmethod
-    def resolve_id_number(obj):
-        return obj.learner.id_number_masked
 
     @staticmethod
     def resolve_institution_code(obj):
@@ -88,16 +76,8 @@ class ServiceOut(Schema):
     date: datetime.date
     hours: Decimal
     activity: str
-    institution_code: str
-    learning_record_id: int
-
-    @staticmethod
-    def resolve_institution_code(obj):
-        return obj.institution.code
-
-    @staticmethod
-    def resolve_learning_record_id(obj):
-        return obj.learning_record.pk
+    institution_code: str = Field(..., alias="institution.code")
+    learning_record_id: int = Field(..., alias="learning_record.pk")
 
 
 class TeacherFilters(Schema):
