@@ -13,19 +13,12 @@ Who may do what:
 - reversals: city administrators (recognition.py, conversions.py).
 """
 
+from learncity.core.evidence import EVIDENCE_MAX_BYTES, EVIDENCE_MAX_FILES, EVIDENCE_TYPES, evidence_max_bytes
 from learncity.creditbank.inputs import MAX_CREDITS
 from learncity.creditbank.policy import policy_for
 from learncity.creditbank.services.accounts import account_open, account_open_own, accounts_open_bulk
 from learncity.creditbank.services.conversions import conversion_apply, conversion_decide, conversion_reverse
-from learncity.creditbank.services.declarations import (
-    EVIDENCE_MAX_BYTES,
-    EVIDENCE_MAX_FILES,
-    EVIDENCE_TYPES,
-    declaration_review,
-    declaration_submit,
-    evidence_errors,
-    evidence_max_bytes,
-)
+from learncity.creditbank.services.declarations import declaration_review, declaration_submit, evidence_errors
 from learncity.creditbank.services.recognition import outcome_reverse, record_recognise, record_recognise_auto
 from learncity.creditbank.services.rules import rule_abolish, rule_create, rule_review, rule_submit
 from learncity.creditbank.services.standards import (

@@ -4,14 +4,13 @@ learner's city decide."""
 import datetime
 import hashlib
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from learncity.core import uploads
 from learncity.core.audit import audit_record
 from learncity.core.errors import DomainError, PermissionDenied
+from learncity.core.evidence import evidence_checked
 from learncity.core.scopes import Action, Capability, scope_for
 from learncity.creditbank import ledger
 from learncity.creditbank.inputs import DeclarationIn
@@ -27,25 +26,6 @@ from learncity.creditbank.models import (
     VersionStatus,
 )
 from learncity.creditbank.services.accounts import _own_profile, account_open
-
-EVIDENCE_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024  # and never more than LEARNCITY_MAX_UPLOAD_BYTES: see evidence_max_bytes
-EVIDENCE_MAX_FILES = 5
-
-
-def evidence_max_bytes() -> int:
-    """The size an evidence file may have: 10 MB, or less when LEARNCITY_MAX_UPLOAD_BYTES says less."""
-    return min(EVIDENCE_MAX_BYTES, settings.LEARNCITY_MAX_UPLOAD_BYTES)
-
-
-def _sniff(content: bytes) -> str | None:
-    if content.startswith(b"%PDF-"):
-        return "application/pdf"
-    if content.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    return None
 
 
 def declaration_submit(*, actor, data: DeclarationIn, files: list[tuple[str, bytes]] = ()) -> Declaration:
@@ -100,24 +80,9 @@ def evidence_errors(files: list[tuple[str, bytes]]) -> dict:
 
 
 def _evidence_checked(errors: dict, files: list[tuple[str, bytes]]) -> list[tuple[str, str, bytes]]:
-    """(name, content type, content) of each evidence file: one to EVIDENCE_MAX_FILES, none empty or too big,
-    each a PDF, JPEG or PNG by its content."""
-    if not files:
-        errors["evidence"] = gettext("申报学习成果必须上传至少一份证明材料（PDF、JPG 或 PNG）")
-    elif len(files) > EVIDENCE_MAX_FILES:
-        errors["evidence"] = gettext("证明材料最多 %(EVIDENCE_MAX_FILES)s 份") % {"EVIDENCE_MAX_FILES": EVIDENCE_MAX_FILES}
-    checked = []
-    for name, content in files:
-        mime = _sniff(content or b"")
-        if not content:
-            errors["evidence"] = gettext("文件「%(name)s」是空的") % {"name": name}
-        elif len(content) > evidence_max_bytes():
-            errors["evidence"] = uploads.too_big(len(content), limit=evidence_max_bytes(), name=name).summary
-        elif mime is None:
-            errors["evidence"] = gettext("文件「%(name)s」不是 PDF、JPG 或 PNG") % {"name": name}
-        else:
-            checked.append((name[:200], mime, content))
-    return checked
+    """(name, content type, content) of each evidence file: one to EVIDENCE_MAX_FILES (core/evidence.py)."""
+    return evidence_checked(errors, files,
+                            required=gettext("申报学习成果必须上传至少一份证明材料（PDF、JPG 或 PNG）"))
 
 
 def declaration_review(*, actor, declaration: Declaration, approve: bool, reason: str) -> Declaration:
