@@ -44,15 +44,16 @@ from tests.catalog.factories import (
     course_make,
     first_session,
     learner_make,
-    other_gulou_institution,
     profile,
     resource_make,
-    staff_institution,
-    taijiang_institution,
     today,
     venue_make,
 )
 from tests.checks import refuses
+from tests.places.factories import TONGCHUAN
+from tests.portal.world import world_fixtures
+
+world_built, world = world_fixtures()  # the module's own city in 达州市 (tests/portal/world.py)
 
 ENROLLED, WAITLISTED, CANCELLED, COMPLETED = (EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITLISTED,
                                               EnrollmentStatus.CANCELLED, EnrollmentStatus.COMPLETED)
@@ -91,23 +92,29 @@ def reloaded(course: Course) -> Course:
 
 
 @pytest.fixture
-def school(users):
-    return staff_institution(users)
+def school(world):
+    """The world's 通川区 社区学校, where `world.staff` works."""
+    return world.institution
+
+
+def resident_user(**kw):
+    """A new resident of 通川区 (`world.district`) with an account that registered itself."""
+    return learner_make(TONGCHUAN, **kw)
 
 
 @pytest.fixture
-def published(users, school):
-    """A published course of 鼓东街道社区学校 with two sessions (today and tomorrow), 12 hours, 3 seats."""
-    return course_make(users["staff"], school, title="书法入门", capacity=3, sessions=2, state=CourseState.PUBLISHED)
+def published(world, school):
+    """A published course of the staff's school with two sessions (today and tomorrow), 12 hours, 3 seats."""
+    return course_make(world.staff, school, title="书法入门", capacity=3, sessions=2, state=CourseState.PUBLISHED)
 
 
 # --- course_create ---------------------------------------------------------------------------------------
 
 
-def test_staff_create_a_draft_course_of_their_own_institution(users, school):
-    # given the staff of 鼓东街道社区学校
+def test_staff_create_a_draft_course_of_their_own_institution(world, school):
+    # given the staff of the world's 通川区 社区学校
     # when they create a course
-    course = course_create(actor=users["staff"], institution_code=school.code, code="GD-SHUFA-01", title=" 书法入门 ",
+    course = course_create(actor=world.staff, institution_code=school.code, code="GD-SHUFA-01", title=" 书法入门 ",
                            kind="culture", hours="12", fee="80.50", capacity="25", term=TERM, mode=Mode.BLENDED,
                            target_groups=["elderly", "women"], description="楷书基础")
 
@@ -119,7 +126,7 @@ def test_staff_create_a_draft_course_of_their_own_institution(users, school):
         school.pk, "书法入门", "culture", Decimal("12.0"), Decimal("80.50"), 25, TERM, "blended", "draft", 0, "楷书基础")
     assert sorted(got.target_groups.values_list("code", flat=True)) == ["elderly", "women"]
     event = AuditEvent.objects.get(action="course.create", object_id=str(got.pk))
-    assert (event.actor, event.detail) == (users["staff"], {"code": "GD-SHUFA-01"})
+    assert (event.actor, event.detail) == (world.staff, {"code": "GD-SHUFA-01"})
 
 
 COURSE_KINDS = ("'community', 'elderly', 'vocational', 'professional', 'cadre', 'academic', 'rural', 'family', "
@@ -155,23 +162,23 @@ COURSE = {"code": "GD-BAD-01", "title": "书法入门", "kind": "culture", "hour
                                                       "fee": ["不能小于 0，而不是 -1"]}),
     ],
 )
-def test_course_create_refuses_bad_input_naming_the_field(users, school, fields, errors):
-    exc = refused(course_create, actor=users["staff"], institution_code=school.code, **{**COURSE, **fields})
+def test_course_create_refuses_bad_input_naming_the_field(world, school, fields, errors):
+    exc = refused(course_create, actor=world.staff, institution_code=school.code, **{**COURSE, **fields})
 
     assert exc.errors == errors
 
 
-def test_a_taken_course_code_is_refused(users, school):
-    course_make(users["staff"], school, sessions=0)
+def test_a_taken_course_code_is_refused(world, school):
+    course_make(world.staff, school, sessions=0)
     taken = Course.objects.filter(term=TERM).get().code
 
-    exc = refused(course_create, actor=users["staff"], institution_code=school.code, **{**COURSE, "code": taken})
+    exc = refused(course_create, actor=world.staff, institution_code=school.code, **{**COURSE, "code": taken})
 
     assert exc.errors == {"code": [f"课程代码「{taken}」已存在"]}
 
 
-def test_an_unknown_institution_is_an_input_error(users):
-    exc = refused(course_create, actor=users["city_admin"], institution_code="NO-SUCH", **COURSE)
+def test_an_unknown_institution_is_an_input_error(world):
+    exc = refused(course_create, actor=world.city_admin, institution_code="NO-SUCH", **COURSE)
 
     assert exc.errors == {"institution_code": ["未知的机构代码「NO-SUCH」"]}
 
@@ -179,42 +186,42 @@ def test_an_unknown_institution_is_an_input_error(users):
 @pytest.mark.parametrize(
     ("username", "where"),
     [
-        ("staff", "gulou_other"),  # staff manage only their own institution
-        ("staff", "taijiang"),
-        ("district_admin", "taijiang"),  # 鼓楼区's admin, a 台江区 institution
-        ("district_admin_2", "mine"),  # 台江区's admin, the staff's 鼓楼区 institution
+        ("staff", "district_other"),  # staff manage only their own institution
+        ("staff", "district_2"),
+        ("district_admin", "district_2"),  # 通川区's admin, a 达川区 institution
+        ("district_admin_2", "mine"),  # 达川区's admin, the staff's 通川区 institution
         ("learner", "mine"),
         ("reporter", "mine"),
         ("expert", "mine"),
         ("auditor", "mine"),
     ],
 )
-def test_nobody_creates_courses_for_an_institution_they_do_not_manage(users, school, username, where):
-    institution = {"mine": school, "gulou_other": other_gulou_institution(users),
-                   "taijiang": taijiang_institution()}[where]
+def test_nobody_creates_courses_for_an_institution_they_do_not_manage(world, school, username, where):
+    institution = {"mine": school, "district_other": world.institution_other,
+                   "district_2": world.institution_2}[where]
 
-    refused(course_create, PermissionDenied, actor=users[username], institution_code=institution.code, **COURSE)
+    refused(course_create, PermissionDenied, actor=world.user(username), institution_code=institution.code, **COURSE)
 
 
-def test_admins_create_courses_for_any_institution_in_their_area(users):
-    # 鼓楼区's admin for an institution of 鼓楼区 that is not the staff's; the city's admin for one in 台江区
-    gulou = course_create(actor=users["district_admin"], institution_code=other_gulou_institution(users).code,
-                          **{**COURSE, "code": "GL-01"})
-    taijiang = course_create(actor=users["city_admin"], institution_code=taijiang_institution().code,
-                             **{**COURSE, "code": "TJ-01"})
+def test_admins_create_courses_for_any_institution_in_their_area(world):
+    # 通川区's admin for an institution of 通川区 that is not the staff's; the city's admin for one in 达川区
+    tongchuan = course_create(actor=world.district_admin, institution_code=world.institution_other.code,
+                              **{**COURSE, "code": "DCQ-01"})
+    dachuan = course_create(actor=world.city_admin, institution_code=world.institution_2.code,
+                            **{**COURSE, "code": "DCQ-02"})
 
     assert sorted(Course.objects.filter(term=TERM).values_list("code", "institution__code")) == [
-        ("GL-01", other_gulou_institution(users).code), ("TJ-01", taijiang_institution().code)]
-    assert (gulou.state, taijiang.state) == ("draft", "draft")
+        ("DCQ-01", world.institution_other.code), ("DCQ-02", world.institution_2.code)]
+    assert (tongchuan.state, dachuan.state) == ("draft", "draft")
 
 
 # --- course_update ---------------------------------------------------------------------------------------
 
 
-def test_staff_update_their_course_and_the_change_is_audited(users, school):
-    course = course_make(users["staff"], school, sessions=0)
+def test_staff_update_their_course_and_the_change_is_audited(world, school):
+    course = course_make(world.staff, school, sessions=0)
 
-    course_update(actor=users["staff"], course=course, title="书法进阶", capacity=40, fee="20")
+    course_update(actor=world.staff, course=course, title="书法进阶", capacity=40, fee="20")
 
     got = reloaded(course)
     assert (got.title, got.capacity, got.fee, got.hours) == ("书法进阶", 40, Decimal("20.00"), Decimal("12.0"))
@@ -222,22 +229,22 @@ def test_staff_update_their_course_and_the_change_is_audited(users, school):
         "changed": ["capacity", "fee", "title"]}
 
 
-def test_capacity_cannot_drop_below_the_enrolled(users, published):
+def test_capacity_cannot_drop_below_the_enrolled(world, published):
     for _ in range(2):
-        enrollment_create(actor=learner_make(), course=published)
+        enrollment_create(actor=resident_user(), course=published)
 
-    exc = refused(course_update, actor=users["staff"], course=published, capacity=1)
+    exc = refused(course_update, actor=world.staff, course=published, capacity=1)
 
     assert exc.errors == {"capacity": ["已有 2 人报名，名额不能少于报名人数"]}
 
 
-def test_raising_the_capacity_gives_the_new_seats_to_the_waiting_list_first(users, published):
+def test_raising_the_capacity_gives_the_new_seats_to_the_waiting_list_first(world, published):
     # given 3 seats taken and 3 learners waiting
-    arrivals = [learner_make() for _ in range(6)]
+    arrivals = [resident_user() for _ in range(6)]
     made = [enrollment_create(actor=u, course=published) for u in arrivals]
 
     # when staff add two seats
-    course_update(actor=users["staff"], course=published, capacity=5)
+    course_update(actor=world.staff, course=published, capacity=5)
 
     # then the first two waiting take them, in order; the third still waits
     assert [(s, p) for _, s, p in statuses(published)] == [("enrolled", None)] * 5 + [("waitlisted", 3)]
@@ -246,7 +253,7 @@ def test_raising_the_capacity_gives_the_new_seats_to_the_waiting_list_first(user
         "changed": ["capacity"], "promoted": [made[3].pk, made[4].pk]}
 
     # and a newcomer queues behind the one still waiting rather than taking a seat
-    assert enrollment_create(actor=learner_make(), course=published).status == "waitlisted"
+    assert enrollment_create(actor=resident_user(), course=published).status == "waitlisted"
     assert reloaded(published).enrolled_count == 5
 
 
@@ -256,50 +263,50 @@ def test_raising_the_capacity_gives_the_new_seats_to_the_waiting_list_first(user
     ({"code": "NEW"}, {"code": ["不能修改此字段"]}),
     ({"state": "published"}, {"state": ["不能修改此字段"]}),
 ])
-def test_course_update_refuses_bad_input(users, school, fields, errors):
-    course = course_make(users["staff"], school, sessions=0)
+def test_course_update_refuses_bad_input(world, school, fields, errors):
+    course = course_make(world.staff, school, sessions=0)
 
-    exc = refused(course_update, actor=users["staff"], course=course, **fields)
+    exc = refused(course_update, actor=world.staff, course=course, **fields)
 
     assert exc.errors == errors
 
 
 @pytest.mark.parametrize("username", ["district_admin_2", "learner", "expert", "auditor"])
-def test_nobody_updates_a_course_of_an_institution_they_do_not_manage(users, school, username):
-    course = course_make(users["staff"], school, sessions=0)
+def test_nobody_updates_a_course_of_an_institution_they_do_not_manage(world, school, username):
+    course = course_make(world.staff, school, sessions=0)
 
-    refused(course_update, PermissionDenied, actor=users[username], course=course, title="别人的课")
+    refused(course_update, PermissionDenied, actor=world.user(username), course=course, title="别人的课")
 
 
-def test_staff_of_another_institution_cannot_update(users):
-    course = course_make(users["district_admin"], other_gulou_institution(users), sessions=0)
+def test_staff_of_another_institution_cannot_update(world):
+    course = course_make(world.district_admin, world.institution_other, sessions=0)
 
-    refused(course_update, PermissionDenied, actor=users["staff"], course=course, title="别人的课")
+    refused(course_update, PermissionDenied, actor=world.staff, course=course, title="别人的课")
 
 
 # --- course_set_state ------------------------------------------------------------------------------------
 
 
-def test_an_offline_course_is_published_only_with_a_session(users, school):
+def test_an_offline_course_is_published_only_with_a_session(world, school):
     # given an offline draft without sessions
-    course = course_make(users["staff"], school, sessions=0)
+    course = course_make(world.staff, school, sessions=0)
 
     # then publishing it is refused
-    exc = refused(course_set_state, actor=users["staff"], course=course, state=CourseState.PUBLISHED)
+    exc = refused(course_set_state, actor=world.staff, course=course, state=CourseState.PUBLISHED)
     assert exc.errors == {"state": ["线下课程发布前至少要安排一次课"]}
 
     # and once a session is added it is published, and audited
-    session_add(actor=users["staff"], course=course, date=today(), start="09:00", end="10:00",
+    session_add(actor=world.staff, course=course, date=today(), start="09:00", end="10:00",
                 venue_id=venue_make(school).pk)
-    course_set_state(actor=users["staff"], course=course, state=CourseState.PUBLISHED)
+    course_set_state(actor=world.staff, course=course, state=CourseState.PUBLISHED)
     assert reloaded(course).state == "published"
     assert AuditEvent.objects.get(action="course.state", object_id=str(course.pk)).detail == {"state": "published"}
 
 
-def test_an_online_course_is_published_without_a_session(users, school):
-    course = course_make(users["staff"], school, sessions=0, mode=Mode.ONLINE)
+def test_an_online_course_is_published_without_a_session(world, school):
+    course = course_make(world.staff, school, sessions=0, mode=Mode.ONLINE)
 
-    course_set_state(actor=users["staff"], course=course, state=CourseState.PUBLISHED)
+    course_set_state(actor=world.staff, course=course, state=CourseState.PUBLISHED)
 
     assert reloaded(course).state == "published"
 
@@ -309,57 +316,57 @@ def test_an_online_course_is_published_without_a_session(users, school):
     (CourseState.DRAFT, "课程不能从「已结束」改为「draft」"),
     (CourseState.CLOSED, "课程不能从「已结束」改为「closed」"),
 ])
-def test_closed_is_final(users, school, to, message):
-    course = course_make(users["staff"], school, state=CourseState.CLOSED)
+def test_closed_is_final(world, school, to, message):
+    course = course_make(world.staff, school, state=CourseState.CLOSED)
 
-    exc = refused(course_set_state, actor=users["staff"], course=course, state=to)
+    exc = refused(course_set_state, actor=world.staff, course=course, state=to)
 
     assert exc.errors == {"state": [message]}
     assert reloaded(course).state == "closed"
 
 
-def test_a_draft_cannot_be_closed_or_set_to_an_unknown_state(users, school):
-    course = course_make(users["staff"], school)
+def test_a_draft_cannot_be_closed_or_set_to_an_unknown_state(world, school):
+    course = course_make(world.staff, school)
 
-    assert refused(course_set_state, actor=users["staff"], course=course, state="closed").errors == {
+    assert refused(course_set_state, actor=world.staff, course=course, state="closed").errors == {
         "state": ["课程不能从「草稿」改为「closed」"]}
-    assert refused(course_set_state, actor=users["staff"], course=course, state="archived").errors == {
+    assert refused(course_set_state, actor=world.staff, course=course, state="archived").errors == {
         "state": ["课程不能从「草稿」改为「archived」"]}
 
 
-def test_a_course_with_learners_cannot_go_back_to_draft(users, published):
-    enrollment_create(actor=users["learner"], course=published)
+def test_a_course_with_learners_cannot_go_back_to_draft(world, published):
+    enrollment_create(actor=world.learner, course=published)
 
-    exc = refused(course_set_state, actor=users["staff"], course=reloaded(published), state=CourseState.DRAFT)
+    exc = refused(course_set_state, actor=world.staff, course=reloaded(published), state=CourseState.DRAFT)
 
     assert exc.errors == {"state": ["已有学员报名的课程不能退回草稿"]}
 
 
-def test_a_course_read_before_a_learner_enrolled_still_cannot_go_back_to_draft(users, published):
+def test_a_course_read_before_a_learner_enrolled_still_cannot_go_back_to_draft(world, published):
     # given the staff's page read the course, and then a learner enrolled
     read_before = Course.objects.get(pk=published.pk)
-    enrollment_create(actor=users["learner"], course=published)
+    enrollment_create(actor=world.learner, course=published)
 
-    exc = refused(course_set_state, actor=users["staff"], course=read_before, state=CourseState.DRAFT)
+    exc = refused(course_set_state, actor=world.staff, course=read_before, state=CourseState.DRAFT)
 
     assert exc.errors == {"state": ["已有学员报名的课程不能退回草稿"]}
 
 
-def test_a_course_read_before_it_closed_cannot_be_reopened(users, school):
-    course = course_make(users["staff"], school, state=CourseState.PUBLISHED)
+def test_a_course_read_before_it_closed_cannot_be_reopened(world, school):
+    course = course_make(world.staff, school, state=CourseState.PUBLISHED)
     read_before = Course.objects.get(pk=course.pk)
-    course_set_state(actor=users["district_admin"], course=course, state=CourseState.CLOSED)
+    course_set_state(actor=world.district_admin, course=course, state=CourseState.CLOSED)
 
-    exc = refused(course_set_state, actor=users["staff"], course=read_before, state=CourseState.DRAFT)
+    exc = refused(course_set_state, actor=world.staff, course=read_before, state=CourseState.DRAFT)
 
     assert exc.errors == {"state": ["课程不能从「已结束」改为「draft」"]}
 
 
 @pytest.mark.parametrize("username", ["district_admin_2", "learner", "expert", "auditor", "reporter"])
-def test_nobody_publishes_a_course_of_an_institution_they_do_not_manage(users, school, username):
-    course = course_make(users["staff"], school)
+def test_nobody_publishes_a_course_of_an_institution_they_do_not_manage(world, school, username):
+    course = course_make(world.staff, school)
 
-    refused(course_set_state, PermissionDenied, actor=users[username], course=course, state=CourseState.PUBLISHED)
+    refused(course_set_state, PermissionDenied, actor=world.user(username), course=course, state=CourseState.PUBLISHED)
 
 
 # --- session_add -----------------------------------------------------------------------------------------
@@ -369,19 +376,19 @@ DAY = datetime.date(2031, 3, 4)
 
 @pytest.fixture
 def hall(school):
-    return venue_make(school, name="鼓东社区学校教学楼")
+    return venue_make(school, name="通川社区学校教学楼")
 
 
 @pytest.fixture
-def booked(users, school, hall):
+def booked(world, school, hall):
     """A course holding room 101 of the hall on DAY from 09:00 to 11:00."""
-    course = course_make(users["staff"], school, title="太极拳", sessions=0)
-    session_add(actor=users["staff"], course=course, date=DAY, start="09:00", end="11:00", venue_id=hall.pk,
+    course = course_make(world.staff, school, title="太极拳", sessions=0)
+    session_add(actor=world.staff, course=course, date=DAY, start="09:00", end="11:00", venue_id=hall.pk,
                 room="101")
     return course
 
 
-def test_a_session_is_added_and_audited(users, booked, hall):
+def test_a_session_is_added_and_audited(world, booked, hall):
     session = booked.sessions.get()
 
     assert (session.date, session.start, session.end, session.venue_id, session.room) == (
@@ -390,25 +397,25 @@ def test_a_session_is_added_and_audited(users, booked, hall):
 
 
 @pytest.mark.parametrize(("start", "end"), [("10:00", "09:00"), ("09:00", "09:00")])
-def test_a_session_ends_after_it_starts(users, school, hall, start, end):
-    course = course_make(users["staff"], school, sessions=0)
+def test_a_session_ends_after_it_starts(world, school, hall, start, end):
+    course = course_make(world.staff, school, sessions=0)
 
-    exc = refused(session_add, actor=users["staff"], course=course, date=DAY, start=start, end=end, venue_id=hall.pk)
+    exc = refused(session_add, actor=world.staff, course=course, date=DAY, start=start, end=end, venue_id=hall.pk)
 
     assert exc.errors == {"end": [f"结束时间 {end} 必须晚于开始时间 {start}"]}
 
 
 @pytest.mark.parametrize(("start", "end"), [("10:00", "12:00"), ("08:00", "09:30"), ("09:30", "10:30"),
                                             ("08:00", "12:00"), ("09:00", "11:00")])
-def test_a_session_overlapping_another_in_the_same_room_is_refused_naming_the_clash(users, school, hall, booked,
+def test_a_session_overlapping_another_in_the_same_room_is_refused_naming_the_clash(world, school, hall, booked,
                                                                                        start, end):
     # given another course of the same institution, wanting the same room on the same day
-    other = course_make(users["staff"], school, title="书法入门", sessions=0)
+    other = course_make(world.staff, school, title="书法入门", sessions=0)
 
-    exc = refused(session_add, actor=users["staff"], course=other, date=DAY, start=start, end=end, venue_id=hall.pk,
+    exc = refused(session_add, actor=world.staff, course=other, date=DAY, start=start, end=end, venue_id=hall.pk,
                   room=" 101 ")
 
-    assert exc.errors == {"start": ["鼓东社区学校教学楼101 在 2031-03-04 09:00-11:00 已有课程「太极拳」"]}
+    assert exc.errors == {"start": ["通川社区学校教学楼101 在 2031-03-04 09:00-11:00 已有课程「太极拳」"]}
 
 
 @pytest.mark.parametrize(("day", "start", "end", "room"), [
@@ -417,18 +424,18 @@ def test_a_session_overlapping_another_in_the_same_room_is_refused_naming_the_cl
     (DAY, "09:00", "11:00", "102"),  # another room
     (DAY + datetime.timedelta(days=1), "09:00", "11:00", "101"),  # another day
 ])
-def test_adjacent_sessions_and_other_rooms_or_days_are_allowed(users, school, hall, booked, day, start, end, room):
-    other = course_make(users["staff"], school, sessions=0)
+def test_adjacent_sessions_and_other_rooms_or_days_are_allowed(world, school, hall, booked, day, start, end, room):
+    other = course_make(world.staff, school, sessions=0)
 
-    session_add(actor=users["staff"], course=other, date=day, start=start, end=end, venue_id=hall.pk, room=room)
+    session_add(actor=world.staff, course=other, date=day, start=start, end=end, venue_id=hall.pk, room=room)
 
     assert list(other.sessions.values_list("date", "room")) == [(day, room)]
 
 
-def test_the_same_room_of_another_venue_is_free(users, school, booked):
-    other = course_make(users["staff"], school, sessions=0)
+def test_the_same_room_of_another_venue_is_free(world, school, booked):
+    other = course_make(world.staff, school, sessions=0)
 
-    session_add(actor=users["staff"], course=other, date=DAY, start="09:00", end="11:00",
+    session_add(actor=world.staff, course=other, date=DAY, start="09:00", end="11:00",
                 venue_id=venue_make(school).pk, room="101")
 
     assert other.sessions.count() == 1
@@ -440,10 +447,10 @@ def test_the_same_room_of_another_venue_is_free(users, school, booked):
     ({"venue_id": 999_999_999}, {"venue_id": ["未知的场地「999999999」"]}),
     ({"venue_id": None}, {"venue_id": ["线下课程的每次课都要有上课地点"]}),
 ])
-def test_session_add_refuses_bad_input(users, school, hall, fields, errors):
-    course = course_make(users["staff"], school, sessions=0)
+def test_session_add_refuses_bad_input(world, school, hall, fields, errors):
+    course = course_make(world.staff, school, sessions=0)
 
-    exc = refused(session_add, actor=users["staff"],
+    exc = refused(session_add, actor=world.staff,
                   course=course, **{"date": "2031-03-04", "start": "09:00", "end": "10:00", "venue_id": hall.pk,
                                     **fields})
 
@@ -451,63 +458,63 @@ def test_session_add_refuses_bad_input(users, school, hall, fields, errors):
 
 
 @pytest.mark.parametrize("username", ["district_admin_2", "learner", "expert"])
-def test_nobody_adds_sessions_to_a_course_they_do_not_manage(users, school, hall, username):
-    course = course_make(users["staff"], school, sessions=0)
+def test_nobody_adds_sessions_to_a_course_they_do_not_manage(world, school, hall, username):
+    course = course_make(world.staff, school, sessions=0)
 
-    refused(session_add, PermissionDenied, actor=users[username], course=course, date=DAY, start="09:00",
+    refused(session_add, PermissionDenied, actor=world.user(username), course=course, date=DAY, start="09:00",
             end="10:00", venue_id=hall.pk)
 
 
-def test_staff_of_another_institution_cannot_add_sessions(users, hall):
-    course = course_make(users["district_admin"], other_gulou_institution(users), sessions=0)
+def test_staff_of_another_institution_cannot_add_sessions(world, hall):
+    course = course_make(world.district_admin, world.institution_other, sessions=0)
 
-    refused(session_add, PermissionDenied, actor=users["staff"], course=course, date=DAY, start="09:00",
+    refused(session_add, PermissionDenied, actor=world.staff, course=course, date=DAY, start="09:00",
             end="10:00", venue_id=hall.pk)
 
 
 # --- enrollment_create -----------------------------------------------------------------------------------
 
 
-def test_a_learner_enrolls_in_a_published_course(users, published):
-    enrollment = enrollment_create(actor=users["learner"], course=published)
+def test_a_learner_enrolls_in_a_published_course(world, published):
+    enrollment = enrollment_create(actor=world.learner, course=published)
 
     assert (enrollment.status, enrollment.waitlist_position, enrollment.learner) == (
-        "enrolled", None, profile(users["learner"]))
+        "enrolled", None, profile(world.learner))
     assert reloaded(published).enrolled_count == 1
     assert AuditEvent.objects.get(action="enrollment.create", object_id=str(enrollment.pk)).detail == {
         "status": "enrolled"}
 
 
 @pytest.mark.parametrize(("state", "label"), [(CourseState.DRAFT, "草稿"), (CourseState.CLOSED, "已结束")])
-def test_only_a_published_course_takes_enrollments(users, school, state, label):
-    course = course_make(users["staff"], school, title="书法入门", state=state)
+def test_only_a_published_course_takes_enrollments(world, school, state, label):
+    course = course_make(world.staff, school, title="书法入门", state=state)
 
-    exc = refused(enrollment_create, actor=users["learner"], course=course)
+    exc = refused(enrollment_create, actor=world.learner, course=course)
 
     assert (exc.code, exc.errors) == ("course_not_open", {"course": [f"课程「书法入门」{label}，不能报名"]})
 
 
-def test_enrolling_twice_is_refused(users, published):
-    enrollment_create(actor=users["learner"], course=published)
+def test_enrolling_twice_is_refused(world, published):
+    enrollment_create(actor=world.learner, course=published)
 
-    exc = refused(enrollment_create, actor=users["learner"], course=published)
+    exc = refused(enrollment_create, actor=world.learner, course=published)
 
     assert (exc.code, exc.errors) == ("already_enrolled", {"course": ["您已报名「书法入门」"]})
 
 
-def test_a_waitlisted_learner_cannot_enroll_again(users, published):
+def test_a_waitlisted_learner_cannot_enroll_again(world, published):
     for _ in range(3):
-        enrollment_create(actor=learner_make(), course=published)
-    enrollment_create(actor=users["learner"], course=published)
+        enrollment_create(actor=resident_user(), course=published)
+    enrollment_create(actor=world.learner, course=published)
 
-    exc = refused(enrollment_create, actor=users["learner"], course=published)
+    exc = refused(enrollment_create, actor=world.learner, course=published)
 
     assert exc.code == "already_enrolled"
 
 
-def test_a_full_course_puts_learners_on_the_waiting_list_in_order_of_arrival(users, published):
+def test_a_full_course_puts_learners_on_the_waiting_list_in_order_of_arrival(world, published):
     # given a course with 3 seats and 6 learners arriving one after another
-    arrivals = [learner_make() for _ in range(6)]
+    arrivals = [resident_user() for _ in range(6)]
 
     made = [enrollment_create(actor=u, course=published) for u in arrivals]
 
@@ -521,36 +528,36 @@ def test_a_full_course_puts_learners_on_the_waiting_list_in_order_of_arrival(use
     assert reloaded(published).enrolled_count == 3
 
 
-def test_a_user_without_a_learner_profile_cannot_enroll(users, published):
-    exc = refused(enrollment_create, actor=users["staff"], course=published)
+def test_a_user_without_a_learner_profile_cannot_enroll(world, published):
+    exc = refused(enrollment_create, actor=world.staff, course=published)
 
     assert (exc.code, exc.errors) == ("no_profile", {"learner": ["您还没有学习者档案，无法报名"]})
 
 
-def test_a_district_admin_enrolls_a_resident_of_their_district(users, school):
-    course = course_make(users["staff"], school, state=CourseState.PUBLISHED)
-    resident = profile(learner_make())
+def test_a_district_admin_enrolls_a_resident_of_their_district(world, school):
+    course = course_make(world.staff, school, state=CourseState.PUBLISHED)
+    resident = profile(resident_user())
 
-    enrollment = enrollment_create(actor=users["district_admin"], course=course, learner=resident)
+    enrollment = enrollment_create(actor=world.district_admin, course=course, learner=resident)
 
     assert (enrollment.learner, enrollment.status) == (resident, "enrolled")
 
 
 @pytest.mark.parametrize("username", ["staff", "district_admin_2", "learner", "auditor"])
-def test_others_cannot_enroll_a_resident(users, school, username):
-    # staff have no residents in their scope; 台江区's admin does not manage the course; a learner is not staff
-    course = course_make(users["staff"], school, state=CourseState.PUBLISHED)
-    resident = profile(learner_make())
+def test_others_cannot_enroll_a_resident(world, school, username):
+    # staff have no residents in their scope; 达川区's admin does not manage the course; a learner is not staff
+    course = course_make(world.staff, school, state=CourseState.PUBLISHED)
+    resident = profile(resident_user())
 
-    refused(enrollment_create, PermissionDenied, actor=users[username], course=course, learner=resident)
+    refused(enrollment_create, PermissionDenied, actor=world.user(username), course=course, learner=resident)
 
 
 # --- enrollment_cancel -----------------------------------------------------------------------------------
 
 
-def test_a_freed_seat_goes_to_the_first_on_the_waiting_list(users, published):
+def test_a_freed_seat_goes_to_the_first_on_the_waiting_list(world, published):
     # given 3 enrolled and 3 waiting
-    arrivals = [learner_make() for _ in range(6)]
+    arrivals = [resident_user() for _ in range(6)]
     made = [enrollment_create(actor=u, course=published) for u in arrivals]
 
     # when the second enrolled learner cancels
@@ -572,8 +579,8 @@ def test_a_freed_seat_goes_to_the_first_on_the_waiting_list(users, published):
     assert reloaded(published).enrolled_count == live_count(published) == 3
 
 
-def test_cancelling_a_waiting_place_promotes_nobody(users, published):
-    arrivals = [learner_make() for _ in range(5)]
+def test_cancelling_a_waiting_place_promotes_nobody(world, published):
+    arrivals = [resident_user() for _ in range(5)]
     made = [enrollment_create(actor=u, course=published) for u in arrivals]
 
     enrollment_cancel(actor=arrivals[3], enrollment=made[3])
@@ -583,48 +590,48 @@ def test_cancelling_a_waiting_place_promotes_nobody(users, published):
     assert reloaded(published).enrolled_count == live_count(published) == 3
 
 
-def test_a_seat_freed_with_nobody_waiting_is_given_back(users, published):
-    made = enrollment_create(actor=users["learner"], course=published)
+def test_a_seat_freed_with_nobody_waiting_is_given_back(world, published):
+    made = enrollment_create(actor=world.learner, course=published)
 
-    enrollment_cancel(actor=users["learner"], enrollment=made)
+    enrollment_cancel(actor=world.learner, enrollment=made)
 
     assert reloaded(published).enrolled_count == live_count(published) == 0
     # and the learner may enroll again
-    assert enrollment_create(actor=users["learner"], course=published).status == "enrolled"
+    assert enrollment_create(actor=world.learner, course=published).status == "enrolled"
     assert reloaded(published).enrolled_count == 1
 
 
-def test_cancelling_twice_is_refused(users, published):
-    made = enrollment_create(actor=users["learner"], course=published)
-    enrollment_cancel(actor=users["learner"], enrollment=made)
+def test_cancelling_twice_is_refused(world, published):
+    made = enrollment_create(actor=world.learner, course=published)
+    enrollment_cancel(actor=world.learner, enrollment=made)
 
-    exc = refused(enrollment_cancel, actor=users["learner"], enrollment=made)
+    exc = refused(enrollment_cancel, actor=world.learner, enrollment=made)
 
     assert exc.errors == {"enrollment": ["已取消的报名不能取消"]}
     assert reloaded(published).enrolled_count == 0
 
 
-def test_a_completed_enrollment_cannot_be_cancelled(users, published):
-    made = enrollment_create(actor=users["learner"], course=published)
-    completion_mark(actor=users["staff"], course=published, entries=[(made.pk, "12", None)])
+def test_a_completed_enrollment_cannot_be_cancelled(world, published):
+    made = enrollment_create(actor=world.learner, course=published)
+    completion_mark(actor=world.staff, course=published, entries=[(made.pk, "12", None)])
 
-    exc = refused(enrollment_cancel, actor=users["learner"], enrollment=made)
+    exc = refused(enrollment_cancel, actor=world.learner, enrollment=made)
 
     assert exc.errors == {"enrollment": ["已结业的报名不能取消"]}
 
 
-def test_staff_cancel_an_enrollment_in_their_course(users, published):
-    made = enrollment_create(actor=users["learner"], course=published)
+def test_staff_cancel_an_enrollment_in_their_course(world, published):
+    made = enrollment_create(actor=world.learner, course=published)
 
-    enrollment_cancel(actor=users["staff"], enrollment=made)
+    enrollment_cancel(actor=world.staff, enrollment=made)
 
     assert Enrollment.objects.get(pk=made.pk).status == "cancelled"
 
 
 @pytest.mark.parametrize("who", ["another_learner", "district_admin_2", "expert", "auditor"])
-def test_nobody_cancels_someone_elses_enrollment(users, published, who):
-    made = enrollment_create(actor=users["learner"], course=published)
-    actor = learner_make() if who == "another_learner" else users[who]
+def test_nobody_cancels_someone_elses_enrollment(world, published, who):
+    made = enrollment_create(actor=world.learner, course=published)
+    actor = resident_user() if who == "another_learner" else world.user(who)
 
     refused(enrollment_cancel, PermissionDenied, actor=actor, enrollment=made)
 
@@ -641,19 +648,19 @@ def signed_at(monkeypatch, seconds_ago: int, session, actor) -> str:
     return token
 
 
-def test_a_valid_token_checks_the_learner_in_once(users, published):
+def test_a_valid_token_checks_the_learner_in_once(world, published):
     # given an enrolled learner and the QR token of today's session
-    enrollment_create(actor=users["learner"], course=published)
+    enrollment_create(actor=world.learner, course=published)
     session = first_session(published)
-    token = session_qr_token(actor=users["staff"], session=session)
+    token = session_qr_token(actor=world.staff, session=session)
 
     # when they scan it
-    attendance = attendance_check_in_qr(actor=users["learner"], token=token)
+    attendance = attendance_check_in_qr(actor=world.learner, token=token)
 
     # then they are checked in, and the two hours are one learning record
     assert (attendance.session, attendance.method, attendance.enrollment.learner) == (
-        session, "qr", profile(users["learner"]))
-    record = LearningRecord.objects.get(learner=profile(users["learner"]), course=published)
+        session, "qr", profile(world.learner))
+    record = LearningRecord.objects.get(learner=profile(world.learner), course=published)
     assert (record.kind, record.hours, record.date, record.source, record.course, record.session, record.provider,
             record.external_id, record.title) == (
         "attendance", Decimal("2.0"), today(), "qr", published, session, published.institution,
@@ -661,25 +668,25 @@ def test_a_valid_token_checks_the_learner_in_once(users, published):
 
     # and a second scan creates nothing new
     before = snapshot()
-    again = attendance_check_in_qr(actor=users["learner"], token=token)
+    again = attendance_check_in_qr(actor=world.learner, token=token)
     assert again.pk == attendance.pk
     assert snapshot() == before
 
 
-def test_a_token_made_nine_minutes_ago_still_works(users, published, monkeypatch):
-    enrollment_create(actor=users["learner"], course=published)
-    token = signed_at(monkeypatch, 9 * 60, first_session(published), users["staff"])
+def test_a_token_made_nine_minutes_ago_still_works(world, published, monkeypatch):
+    enrollment_create(actor=world.learner, course=published)
+    token = signed_at(monkeypatch, 9 * 60, first_session(published), world.staff)
 
-    attendance_check_in_qr(actor=users["learner"], token=token)
+    attendance_check_in_qr(actor=world.learner, token=token)
 
     assert Attendance.objects.filter(session=first_session(published)).count() == 1
 
 
-def test_an_expired_token_is_refused(users, published, monkeypatch):
-    enrollment_create(actor=users["learner"], course=published)
-    token = signed_at(monkeypatch, 11 * 60, first_session(published), users["staff"])
+def test_an_expired_token_is_refused(world, published, monkeypatch):
+    enrollment_create(actor=world.learner, course=published)
+    token = signed_at(monkeypatch, 11 * 60, first_session(published), world.staff)
 
-    exc = refused(attendance_check_in_qr, actor=users["learner"], token=token)
+    exc = refused(attendance_check_in_qr, actor=world.learner, token=token)
 
     assert (exc.code, exc.errors) == ("token_expired", {"token": ["签到码已过期，请让工作人员刷新签到码"]})
 
@@ -697,106 +704,106 @@ def _tamper(token: str) -> str:
     lambda t: "",
     lambda t: "hello",
 ], ids=["signature", "payload", "salt", "key", "empty", "garbage"])
-def test_a_forged_token_is_refused(users, published, forge):
-    enrollment_create(actor=users["learner"], course=published)
-    token = session_qr_token(actor=users["staff"], session=first_session(published))
+def test_a_forged_token_is_refused(world, published, forge):
+    enrollment_create(actor=world.learner, course=published)
+    token = session_qr_token(actor=world.staff, session=first_session(published))
 
-    exc = refused(attendance_check_in_qr, actor=users["learner"], token=forge(token))
+    exc = refused(attendance_check_in_qr, actor=world.learner, token=forge(token))
 
     assert (exc.code, exc.errors) == ("token_invalid", {"token": ["签到码无效"]})
 
 
-def test_a_learner_not_enrolled_cannot_check_in(users, published):
-    token = session_qr_token(actor=users["staff"], session=first_session(published))
+def test_a_learner_not_enrolled_cannot_check_in(world, published):
+    token = session_qr_token(actor=world.staff, session=first_session(published))
 
-    exc = refused(attendance_check_in_qr, actor=users["learner"], token=token)
+    exc = refused(attendance_check_in_qr, actor=world.learner, token=token)
 
     assert (exc.code, exc.errors) == ("not_enrolled", {"token": ["您没有报名「书法入门」，不能签到"]})
 
 
-def test_a_waitlisted_or_cancelled_learner_cannot_check_in(users, published):
+def test_a_waitlisted_or_cancelled_learner_cannot_check_in(world, published):
     for _ in range(3):
-        enrollment_create(actor=learner_make(), course=published)
-    waiting = learner_make()
+        enrollment_create(actor=resident_user(), course=published)
+    waiting = resident_user()
     enrollment_create(actor=waiting, course=published)
-    gone = enrollment_create(actor=users["learner"], course=published)
-    enrollment_cancel(actor=users["learner"], enrollment=gone)
-    token = session_qr_token(actor=users["staff"], session=first_session(published))
+    gone = enrollment_create(actor=world.learner, course=published)
+    enrollment_cancel(actor=world.learner, enrollment=gone)
+    token = session_qr_token(actor=world.staff, session=first_session(published))
 
     assert refused(attendance_check_in_qr, actor=waiting, token=token).code == "not_enrolled"
-    assert refused(attendance_check_in_qr, actor=users["learner"], token=token).code == "not_enrolled"
+    assert refused(attendance_check_in_qr, actor=world.learner, token=token).code == "not_enrolled"
 
 
-def test_a_user_without_a_profile_cannot_check_in(users, published):
-    token = session_qr_token(actor=users["staff"], session=first_session(published))
+def test_a_user_without_a_profile_cannot_check_in(world, published):
+    token = session_qr_token(actor=world.staff, session=first_session(published))
 
-    assert refused(attendance_check_in_qr, actor=users["staff"], token=token).code == "no_profile"
+    assert refused(attendance_check_in_qr, actor=world.staff, token=token).code == "no_profile"
 
 
 @pytest.mark.parametrize("username", ["district_admin_2", "learner", "expert"])
-def test_only_managers_get_a_sessions_token(users, published, username):
+def test_only_managers_get_a_sessions_token(world, published, username):
     with pytest.raises(PermissionDenied):
-        session_qr_token(actor=users[username], session=first_session(published))
+        session_qr_token(actor=world.user(username), session=first_session(published))
 
 
 # --- attendance_mark -------------------------------------------------------------------------------------
 
 
-def test_staff_check_in_enrolled_learners(users, published):
-    a, b = (enrollment_create(actor=learner_make(), course=published) for _ in range(2))
+def test_staff_check_in_enrolled_learners(world, published):
+    a, b = (enrollment_create(actor=resident_user(), course=published) for _ in range(2))
     session = first_session(published)
 
-    marked = attendance_mark(actor=users["staff"], session=session, enrollment_ids=[a.pk, b.pk, a.pk])
+    marked = attendance_mark(actor=world.staff, session=session, enrollment_ids=[a.pk, b.pk, a.pk])
 
     assert [(m.enrollment_id, m.method, m.recorded_by) for m in marked] == [
-        (a.pk, "staff", users["staff"]), (b.pk, "staff", users["staff"])]
+        (a.pk, "staff", world.staff), (b.pk, "staff", world.staff)]
     assert sorted(LearningRecord.objects.filter(session=session).values_list("learner_id", "kind", "hours", "source")) \
         == sorted([(a.learner_id, "attendance", Decimal("2.0"), "page"), (b.learner_id, "attendance", Decimal("2.0"),
                                                                           "page")])
     # marking them again creates nothing new
     before = snapshot()
-    attendance_mark(actor=users["staff"], session=session, enrollment_ids=[a.pk, b.pk])
+    attendance_mark(actor=world.staff, session=session, enrollment_ids=[a.pk, b.pk])
     assert snapshot() == before
 
 
-def test_an_enrollment_of_another_course_is_refused_and_nothing_is_written(users, school, published):
-    mine = enrollment_create(actor=learner_make(), course=published)
-    other_course = course_make(users["staff"], school, state=CourseState.PUBLISHED)
-    theirs = enrollment_create(actor=learner_make(), course=other_course)
+def test_an_enrollment_of_another_course_is_refused_and_nothing_is_written(world, school, published):
+    mine = enrollment_create(actor=resident_user(), course=published)
+    other_course = course_make(world.staff, school, state=CourseState.PUBLISHED)
+    theirs = enrollment_create(actor=resident_user(), course=other_course)
 
-    exc = refused(attendance_mark, actor=users["staff"], session=first_session(published),
+    exc = refused(attendance_mark, actor=world.staff, session=first_session(published),
                   enrollment_ids=[mine.pk, theirs.pk])
 
     assert exc.errors == {"enrollment_ids": [f"这些报名不属于本课程或未在读：[{theirs.pk}]"]}
 
 
-def test_a_waitlisted_enrollment_cannot_be_marked_present(users, published):
-    made = [enrollment_create(actor=learner_make(), course=published) for _ in range(4)]
+def test_a_waitlisted_enrollment_cannot_be_marked_present(world, published):
+    made = [enrollment_create(actor=resident_user(), course=published) for _ in range(4)]
 
-    exc = refused(attendance_mark, actor=users["staff"], session=first_session(published),
+    exc = refused(attendance_mark, actor=world.staff, session=first_session(published),
                   enrollment_ids=[made[3].pk])
 
     assert exc.errors == {"enrollment_ids": [f"这些报名不属于本课程或未在读：[{made[3].pk}]"]}
 
 
 @pytest.mark.parametrize("username", ["district_admin_2", "learner", "expert", "auditor"])
-def test_nobody_marks_attendance_in_a_course_they_do_not_manage(users, published, username):
-    made = enrollment_create(actor=learner_make(), course=published)
+def test_nobody_marks_attendance_in_a_course_they_do_not_manage(world, published, username):
+    made = enrollment_create(actor=resident_user(), course=published)
 
-    refused(attendance_mark, PermissionDenied, actor=users[username], session=first_session(published),
+    refused(attendance_mark, PermissionDenied, actor=world.user(username), session=first_session(published),
             enrollment_ids=[made.pk])
 
 
 # --- completion_mark -------------------------------------------------------------------------------------
 
 
-def test_each_completion_makes_exactly_one_learning_record(users, published):
+def test_each_completion_makes_exactly_one_learning_record(world, published):
     # given two enrolled learners, one of whom attended a session
-    a, b = (enrollment_create(actor=learner_make(name=n), course=published) for n in ("林小芳", "陈大海"))
-    attendance_mark(actor=users["staff"], session=first_session(published), enrollment_ids=[a.pk])
+    a, b = (enrollment_create(actor=resident_user(name=n), course=published) for n in ("林小芳", "陈大海"))
+    attendance_mark(actor=world.staff, session=first_session(published), enrollment_ids=[a.pk])
 
     # when staff mark both completed, one with a score
-    done = completion_mark(actor=users["staff"], course=published, entries=[(a.pk, "12", "92.5"), (b.pk, 10, None)])
+    done = completion_mark(actor=world.staff, course=published, entries=[(a.pk, "12", "92.5"), (b.pk, 10, None)])
 
     # then both are completed with their hours and score, and each has exactly one completion record
     assert [e.pk for e in done] == [a.pk, b.pk]
@@ -819,9 +826,9 @@ def test_each_completion_makes_exactly_one_learning_record(users, published):
 
 
 @pytest.fixture
-def class_of_four(users, published):
+def class_of_four(world, published):
     """Three enrolled learners (林一, 林二, 林三) and one waiting (林四)."""
-    return [enrollment_create(actor=learner_make(name=f"林{n}"), course=published) for n in "一二三四"]
+    return [enrollment_create(actor=resident_user(name=f"林{n}"), course=published) for n in "一二三四"]
 
 
 @pytest.mark.parametrize(("entry", "errors"), [
@@ -845,44 +852,44 @@ def class_of_four(users, published):
         f"enrollment_{es[0].pk}": ["林一：「优秀」不是数字"]}),
 ], ids=["other-course", "waitlisted", "hours-above-course", "hours-zero", "hours-negative", "hours-empty",
         "score-above-100", "score-negative", "score-not-a-number"])
-def test_completion_mark_refuses_bad_entries_and_writes_nothing(users, school, published, class_of_four, entry,
+def test_completion_mark_refuses_bad_entries_and_writes_nothing(world, school, published, class_of_four, entry,
                                                                 errors):
-    other = enrollment_create(actor=learner_make(), course=course_make(users["staff"], school,
-                                                                         state=CourseState.PUBLISHED))
+    other = enrollment_create(actor=resident_user(), course=course_make(world.staff, school,
+                                                                        state=CourseState.PUBLISHED))
     # a good entry goes with the bad one: all or nothing
     good = (class_of_four[1].pk, "12", "90")
 
-    exc = refused(completion_mark, actor=users["staff"], course=published,
+    exc = refused(completion_mark, actor=world.staff, course=published,
                   entries=[good, entry(class_of_four, other)])
 
     assert exc.errors == errors(class_of_four, other)
 
 
-def test_a_learner_completed_once_cannot_be_completed_again(users, published, class_of_four):
-    completion_mark(actor=users["staff"], course=published, entries=[(class_of_four[0].pk, "12", None)])
+def test_a_learner_completed_once_cannot_be_completed_again(world, published, class_of_four):
+    completion_mark(actor=world.staff, course=published, entries=[(class_of_four[0].pk, "12", None)])
 
-    exc = refused(completion_mark, actor=users["staff"], course=published, entries=[(class_of_four[0].pk, "10", "80")])
+    exc = refused(completion_mark, actor=world.staff, course=published, entries=[(class_of_four[0].pk, "10", "80")])
 
     assert exc.errors == {f"enrollment_{class_of_four[0].pk}": ["林一 已结业"]}
     assert LearningRecord.objects.filter(course=published, kind="completion").count() == 1
 
 
-def test_completing_nobody_is_refused(users, published):
-    assert refused(completion_mark, actor=users["staff"], course=published, entries=[]).errors == {
+def test_completing_nobody_is_refused(world, published):
+    assert refused(completion_mark, actor=world.staff, course=published, entries=[]).errors == {
         "entries": ["没有要结业的学员"]}
 
 
 @pytest.mark.parametrize("username", ["district_admin_2", "learner", "expert", "auditor"])
-def test_nobody_marks_completions_in_a_course_they_do_not_manage(users, published, class_of_four, username):
-    refused(completion_mark, PermissionDenied, actor=users[username], course=published,
+def test_nobody_marks_completions_in_a_course_they_do_not_manage(world, published, class_of_four, username):
+    refused(completion_mark, PermissionDenied, actor=world.user(username), course=published,
             entries=[(class_of_four[0].pk, "12", None)])
 
 
-def test_staff_of_another_institution_cannot_mark_completions(users):
-    course = course_make(users["district_admin"], other_gulou_institution(users), state=CourseState.PUBLISHED)
-    made = enrollment_create(actor=users["learner"], course=course)
+def test_staff_of_another_institution_cannot_mark_completions(world):
+    course = course_make(world.district_admin, world.institution_other, state=CourseState.PUBLISHED)
+    made = enrollment_create(actor=world.learner, course=course)
 
-    refused(completion_mark, PermissionDenied, actor=users["staff"], course=course, entries=[(made.pk, "12", None)])
+    refused(completion_mark, PermissionDenied, actor=world.staff, course=course, entries=[(made.pk, "12", None)])
 
 
 # --- learning_record_create ------------------------------------------------------------------------------
@@ -894,41 +901,41 @@ BORN = datetime.date(1990, 5, 17)
 @pytest.fixture
 def resident(db):
     """A learner born on BORN."""
-    return profile(learner_make(birth=BORN))
+    return profile(resident_user(birth=BORN))
 
 
-def record_fields(users, learner, **changes) -> dict:
-    return {"actor": users["staff"], "learner": learner, "provider": staff_institution(users), "kind": RecordKind.EVENT,
-            "title": "市民讲堂：闽都文化", "hours": "2", "date": datetime.date(2026, 3, 1),
+def record_fields(world, learner, **changes) -> dict:
+    return {"actor": world.staff, "learner": learner, "provider": world.institution, "kind": RecordKind.EVENT,
+            "title": "市民讲堂：巴渠文化", "hours": "2", "date": datetime.date(2026, 3, 1),
             "source": RecordSource.IMPORT, "external_id": "LECTURE-2026-0301-1", **changes}
 
 
-def test_a_learning_record_is_made_once_per_provider_and_external_id(users, resident):
-    first = learning_record_create(**record_fields(users, resident))
+def test_a_learning_record_is_made_once_per_provider_and_external_id(world, resident):
+    first = learning_record_create(**record_fields(world, resident))
     before = snapshot()
 
     # re-sending the same record, even with other figures, returns the first and writes nothing
-    again = learning_record_create(**record_fields(users, resident, hours="3", title="改过的标题"))
+    again = learning_record_create(**record_fields(world, resident, hours="3", title="改过的标题"))
 
     assert again.pk == first.pk
     assert snapshot() == before
     got = LearningRecord.objects.get(pk=first.pk)
     assert (got.learner, got.kind, got.hours, got.title, got.date, got.source, got.created_by) == (
-        resident, "event", Decimal("2.0"), "市民讲堂：闽都文化", datetime.date(2026, 3, 1), "import", users["staff"])
+        resident, "event", Decimal("2.0"), "市民讲堂：巴渠文化", datetime.date(2026, 3, 1), "import", world.staff)
     assert AuditEvent.objects.filter(action="learning_record.create", object_id=str(first.pk)).count() == 1
 
 
-def test_the_same_external_id_of_another_provider_is_another_record(users, resident):
-    first = learning_record_create(**record_fields(users, resident))
-    second = learning_record_create(**record_fields(users, resident, provider=taijiang_institution()))
+def test_the_same_external_id_of_another_provider_is_another_record(world, resident):
+    first = learning_record_create(**record_fields(world, resident))
+    second = learning_record_create(**record_fields(world, resident, provider=world.institution_2))
 
     assert first.pk != second.pk
     assert LearningRecord.objects.filter(external_id="LECTURE-2026-0301-1").count() == 2
 
 
-def test_a_record_of_today_and_of_the_birth_day_are_accepted(users, resident):
-    learning_record_create(**record_fields(users, resident, date=today(), external_id="A"))
-    learning_record_create(**record_fields(users, resident, date=BORN, external_id="B", hours="0"))
+def test_a_record_of_today_and_of_the_birth_day_are_accepted(world, resident):
+    learning_record_create(**record_fields(world, resident, date=today(), external_id="A"))
+    learning_record_create(**record_fields(world, resident, date=BORN, external_id="B", hours="0"))
 
     assert sorted(LearningRecord.objects.filter(learner=resident).values_list("date", "hours")) == [
         (BORN, Decimal("0.0")), (today(), Decimal("2.0"))]
@@ -949,13 +956,13 @@ def test_a_record_of_today_and_of_the_birth_day_are_accepted(users, resident):
     ({"external_id": " "}, {"external_id": ["必填"]}),
     ({"external_id": "x" * 65}, {"external_id": ["不能超过 64 个字符"]}),
 ])
-def test_learning_record_create_refuses_bad_input(users, resident, changes, errors):
+def test_learning_record_create_refuses_bad_input(world, resident, changes, errors):
     tomorrow = today() + datetime.timedelta(days=1)
     if changes.get("date") == "tomorrow":
         changes = {"date": tomorrow}
         errors = {"date": [m.format(tomorrow=tomorrow) for m in errors["date"]]}
 
-    exc = refused(learning_record_create, **record_fields(users, resident, **changes))
+    exc = refused(learning_record_create, **record_fields(world, resident, **changes))
 
     assert exc.errors == errors
 
@@ -963,37 +970,37 @@ def test_learning_record_create_refuses_bad_input(users, resident, changes, erro
 # --- resource_view_complete ------------------------------------------------------------------------------
 
 
-def test_a_resource_watched_to_ninety_percent_is_recorded_once(users, school):
+def test_a_resource_watched_to_ninety_percent_is_recorded_once(world, school):
     resource = resource_make(school, minutes=30)
 
     # 1619 seconds is short of 90% of 30 minutes
-    exc = refused(resource_view_complete, actor=users["learner"], resource=resource, watched_seconds=1619)
+    exc = refused(resource_view_complete, actor=world.learner, resource=resource, watched_seconds=1619)
     assert exc.errors == {"watched_seconds": ["尚未看完：已看 26 分钟，共 30 分钟"]}
 
     # 1620 seconds is 90%: half an hour of online learning is recorded
-    record = resource_view_complete(actor=users["learner"], resource=resource, watched_seconds=1620)
+    record = resource_view_complete(actor=world.learner, resource=resource, watched_seconds=1620)
     assert (record.kind, record.hours, record.resource, record.provider, record.learner, record.date,
-            record.course_kind) == ("resource", Decimal("0.5"), resource, school, profile(users["learner"]), today(),
+            record.course_kind) == ("resource", Decimal("0.5"), resource, school, profile(world.learner), today(),
                                     "digital")
 
     # and watching it again records nothing more
     before = snapshot()
-    assert resource_view_complete(actor=users["learner"], resource=resource, watched_seconds=1800).pk == record.pk
+    assert resource_view_complete(actor=world.learner, resource=resource, watched_seconds=1800).pk == record.pk
     assert snapshot() == before
 
 
-def test_a_negative_watch_time_is_refused(users, school):
-    exc = refused(resource_view_complete, actor=users["learner"], resource=resource_make(school), watched_seconds=-1)
+def test_a_negative_watch_time_is_refused(world, school):
+    exc = refused(resource_view_complete, actor=world.learner, resource=resource_make(school), watched_seconds=-1)
 
     assert exc.errors == {"watched_seconds": ["不能小于 0，而不是 -1"]}
 
 
-def test_a_user_without_a_profile_records_no_resource(users, school):
-    exc = refused(resource_view_complete, actor=users["staff"], resource=resource_make(school), watched_seconds=1800)
+def test_a_user_without_a_profile_records_no_resource(world, school):
+    exc = refused(resource_view_complete, actor=world.staff, resource=resource_make(school), watched_seconds=1800)
 
     assert exc.code == "no_profile"
 
 
-def test_an_unpublished_resource_is_not_found(users, school):
-    refused(resource_view_complete, NotFound, actor=users["learner"], resource=resource_make(school, published=False),
+def test_an_unpublished_resource_is_not_found(world, school):
+    refused(resource_view_complete, NotFound, actor=world.learner, resource=resource_make(school, published=False),
             watched_seconds=1800)
