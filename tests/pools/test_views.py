@@ -13,18 +13,17 @@ from django.test.utils import CaptureQueriesContext
 
 from learncity.catalog.models import LearningRecord, RecordKind
 from learncity.core.models import AuditEvent
-from learncity.people.services import learner_profile_create
-from learncity.places.models import Place, PlaceLevel
 from learncity.pools.models import Expert, Teacher, Textbook, Volunteer
 from learncity.pools.services import teacher_create, volunteer_register, volunteer_service_record
-from tests.api.support import fresh_id_number
-from tests.catalog.factories import (
-    GULOU,
-    other_gulou_institution,
-    staff_institution,
-    taijiang_institution,
-    today,
-)
+from tests.catalog.factories import today
+from tests.people.factories import id_number_free
+from tests.places.factories import TONGCHUAN
+from tests.pools.factories import resident
+from tests.portal.world import world_fixtures
+
+world_built, world = world_fixtures()  # the module's own city in 达州市 (tests/portal/world.py)
+
+pytestmark = pytest.mark.django_db
 
 POOLS = ["teachers", "textbooks", "experts", "volunteers"]
 H1 = {"teachers": "师资库", "textbooks": "教材库", "experts": "专家库", "volunteers": "志愿者库"}
@@ -49,53 +48,53 @@ def rows(response) -> list[list[str]]:
             for m in re.findall(r'<tr data-testid="row">(.*?)</tr>', html(response), re.S)]
 
 
-def resident_number(users, district: str = GULOU) -> str:
-    number = fresh_id_number(district, datetime.date(1988, 3, 9))
-    street = Place.objects.filter(parent__code=district, level=PlaceLevel.STREET).order_by("code")[0]
-    learner_profile_create(actor=users["city_admin"], name="页面志愿者", id_number=number, residence_code=street.code)
+def resident_number(world) -> str:
+    """The ID number of a new resident of 通川区, 页面志愿者, registered by the city admin."""
+    _, number = resident(world, birth=datetime.date(1988, 3, 9), name="页面志愿者")
     return number
 
 
 @pytest.fixture
-def school(users):
-    return staff_institution(users)
+def school(world):
+    """The world's 通川区 社区学校, where `world.staff` works."""
+    return world.institution
 
 
 @pytest.fixture
-def volunteer(users, school):
-    return volunteer_register(actor=users["staff"], institution_code=school.code, id_number=resident_number(users))
+def volunteer(world, school):
+    return volunteer_register(actor=world.staff, institution_code=school.code, id_number=resident_number(world))
 
 
 # --- who gets in ------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("pool", POOLS)
-def test_staff_open_each_pool(users, client_as, pool):
-    response = client_as(users["staff"]).get(f"/learn/manage/pools/{pool}/")
+def test_staff_open_each_pool(world, client_as, pool):
+    response = client_as(world.staff).get(f"/learn/manage/pools/{pool}/")
 
     assert response.status_code == 200
     assert f"<h1>{H1[pool]}</h1>" in html(response)
 
 
 @pytest.mark.parametrize("pool", POOLS)
-def test_learners_get_403_and_visitors_the_sign_in_page(users, client_as, pool):
+def test_learners_get_403_and_visitors_the_sign_in_page(world, client_as, pool):
     url = f"/learn/manage/pools/{pool}/"
 
-    assert client_as(users["learner"]).get(url).status_code == 403
+    assert client_as(world.learner).get(url).status_code == 403
     response = client_as(None).get(url)
     assert (response.status_code, response["Location"]) == (302, f"/login/?next={url}")
 
 
 @pytest.mark.parametrize("who", ["learner", "expert", "auditor"])
 @pytest.mark.parametrize("pool", POOLS)
-def test_those_without_a_form_cannot_post_to_a_pool(users, client_as, school, who, pool):
-    number = resident_number(users)
+def test_those_without_a_form_cannot_post_to_a_pool(world, client_as, school, who, pool):
+    number = resident_number(world)
     before = (Teacher.objects.count(), Textbook.objects.count(), Expert.objects.count(), Volunteer.objects.count(),
               AuditEvent.objects.count())
 
-    response = client_as(users[who]).post(f"/learn/manage/pools/{pool}/", {
+    response = client_as(world.user(who)).post(f"/learn/manage/pools/{pool}/", {
         "name": "越权", "title": "越权", "kind": "part_time" if pool == "teachers" else "reviewer",
-        "institution_codes": [school.code], "institution_code": school.code, "city_code": "350100",
+        "institution_codes": [school.code], "institution_code": school.code, "city_code": world.city.code,
         "id_number": number})
 
     assert response.status_code == 403
@@ -103,8 +102,8 @@ def test_those_without_a_form_cannot_post_to_a_pool(users, client_as, school, wh
             AuditEvent.objects.count()) == before
 
 
-def test_the_manage_page_links_to_the_pools_which_open_on_the_teachers(users, client_as):
-    client = client_as(users["staff"])
+def test_the_manage_page_links_to_the_pools_which_open_on_the_teachers(world, client_as):
+    client = client_as(world.staff)
 
     assert 'href="/learn/manage/pools/"' in html(client.get("/learn/manage/"))
     response = client.get("/learn/manage/pools/")
@@ -114,8 +113,8 @@ def test_the_manage_page_links_to_the_pools_which_open_on_the_teachers(users, cl
 # --- teachers ---------------------------------------------------------------------------------------------
 
 
-def test_staff_add_a_teacher_through_the_form(users, client_as, school):
-    response = client_as(users["staff"]).post("/learn/manage/pools/teachers/", {
+def test_staff_add_a_teacher_through_the_form(world, client_as, school):
+    response = client_as(world.staff).post("/learn/manage/pools/teachers/", {
         "name": "页面陈老师", "kind": "part_time", "specialities": "书法", "institution_codes": [school.code]},
         follow=True)
 
@@ -125,10 +124,10 @@ def test_staff_add_a_teacher_through_the_form(users, client_as, school):
     assert AuditEvent.objects.filter(action="teacher.create", object_id=str(teacher.pk)).count() == 1
 
 
-def test_a_bad_teacher_form_says_what_is_wrong(users, client_as, school):
+def test_a_bad_teacher_form_says_what_is_wrong(world, client_as, school):
     before = Teacher.objects.count()
 
-    response = client_as(users["staff"]).post("/learn/manage/pools/teachers/", {
+    response = client_as(world.staff).post("/learn/manage/pools/teachers/", {
         "name": " ", "kind": "part_time", "institution_codes": [school.code]})
 
     assert response.status_code == 400
@@ -136,11 +135,11 @@ def test_a_bad_teacher_form_says_what_is_wrong(users, client_as, school):
     assert Teacher.objects.count() == before
 
 
-def test_an_htmx_filter_answers_with_the_rows_only(users, client_as, school):
-    teacher_create(actor=users["staff"], name="筛选甲老师", kind="volunteer", institution_codes=[school.code])
-    teacher_create(actor=users["staff"], name="筛选乙老师", kind="full_time", institution_codes=[school.code])
+def test_an_htmx_filter_answers_with_the_rows_only(world, client_as, school):
+    teacher_create(actor=world.staff, name="筛选甲老师", kind="volunteer", institution_codes=[school.code])
+    teacher_create(actor=world.staff, name="筛选乙老师", kind="full_time", institution_codes=[school.code])
 
-    response = client_as(users["staff"]).get("/learn/manage/pools/teachers/", {"q": "筛选", "kind": "volunteer"},
+    response = client_as(world.staff).get("/learn/manage/pools/teachers/", {"q": "筛选", "kind": "volunteer"},
                                              headers={"HX-Request": "true"})
 
     assert response.status_code == 200
@@ -148,18 +147,18 @@ def test_an_htmx_filter_answers_with_the_rows_only(users, client_as, school):
     assert [r[:2] for r in rows(response)] == [["筛选甲老师", "志愿者"]]
 
 
-def test_a_bad_filter_is_a_400(users, client_as):
-    response = client_as(users["staff"]).get("/learn/manage/pools/teachers/", {"kind": "guest"})
+def test_a_bad_filter_is_a_400(world, client_as):
+    response = client_as(world.staff).get("/learn/manage/pools/teachers/", {"kind": "guest"})
 
     assert response.status_code == 400
     assert errors_shown(response) == ["未知类别：guest"]
 
 
-def test_staff_edit_their_teacher_not_another_districts(users, client_as, school):
-    mine = teacher_create(actor=users["staff"], name="编辑前", kind="part_time", institution_codes=[school.code])
-    far = teacher_create(actor=users["city_admin"], name="台江老师", kind="part_time",
-                         institution_codes=[taijiang_institution().code])
-    client = client_as(users["staff"])
+def test_staff_edit_their_teacher_not_another_districts(world, client_as, school):
+    mine = teacher_create(actor=world.staff, name="编辑前", kind="part_time", institution_codes=[school.code])
+    far = teacher_create(actor=world.city_admin, name="达川老师", kind="part_time",
+                         institution_codes=[world.institution_2.code])
+    client = client_as(world.staff)
 
     assert 'value="编辑前"' in html(client.get(f"/learn/manage/pools/teachers/{mine.pk}/"))
     response = client.post(f"/learn/manage/pools/teachers/{mine.pk}/", {
@@ -168,38 +167,39 @@ def test_staff_edit_their_teacher_not_another_districts(users, client_as, school
     assert Teacher.objects.filter(pk=mine.pk).values_list("name", "kind").get() == ("编辑后", "full_time")
     assert client.get(f"/learn/manage/pools/teachers/{far.pk}/").status_code == 404
     assert client.post(f"/learn/manage/pools/teachers/{far.pk}/", {"name": "改", "kind": "full_time"}).status_code == 404
-    assert Teacher.objects.get(pk=far.pk).name == "台江老师"
+    assert Teacher.objects.get(pk=far.pk).name == "达川老师"
 
 
 # --- textbooks and experts --------------------------------------------------------------------------------
 
 
-def test_a_textbook_with_a_bad_isbn_is_refused_on_the_form(users, client_as):
+def test_a_textbook_with_a_bad_isbn_is_refused_on_the_form(world, client_as):
     before = Textbook.objects.count()
 
-    response = client_as(users["staff"]).post("/learn/manage/pools/textbooks/",
+    response = client_as(world.staff).post("/learn/manage/pools/textbooks/",
                                               {"title": "书法入门", "isbn": "978-7-04-050000-5"})
 
     assert response.status_code == 400
     assert errors_shown(response) == ["ISBN「978-7-04-050000-5」的校验位不正确，请核对"]
     assert Textbook.objects.count() == before
-    response = client_as(users["staff"]).post("/learn/manage/pools/textbooks/",
+    response = client_as(world.staff).post("/learn/manage/pools/textbooks/",
                                               {"title": "页面书法入门", "isbn": "978-7-04-050000-4"})
     assert response.status_code == 302
     assert Textbook.objects.get(title="页面书法入门").isbn == "978-7-04-050000-4"
 
 
-def test_only_city_admins_get_the_expert_form(users, client_as, city):
-    assert 'id="create"' not in html(client_as(users["staff"]).get("/learn/manage/pools/experts/"))
-    assert 'id="create"' not in html(client_as(users["district_admin"]).get("/learn/manage/pools/experts/"))
+def test_only_city_admins_get_the_expert_form(world, client_as):
+    city = world.city
+    assert 'id="create"' not in html(client_as(world.staff).get("/learn/manage/pools/experts/"))
+    assert 'id="create"' not in html(client_as(world.district_admin).get("/learn/manage/pools/experts/"))
 
-    client = client_as(users["city_admin"])
+    client = client_as(world.city_admin)
     assert 'id="create"' in html(client.get("/learn/manage/pools/experts/"))
     response = client.post("/learn/manage/pools/experts/", {"name": "页面王教授", "kind": "reviewer",
-                                                           "organisation": "福州大学", "city_code": city.code})
+                                                           "organisation": "四川文理学院", "city_code": city.code})
     assert response.status_code == 302
     assert Expert.objects.filter(name="页面王教授", city=city).count() == 1
-    response = client_as(users["district_admin"]).post("/learn/manage/pools/experts/", {
+    response = client_as(world.district_admin).post("/learn/manage/pools/experts/", {
         "name": "越权专家", "kind": "reviewer", "city_code": city.code})
     assert response.status_code == 403
     assert not Expert.objects.filter(name="越权专家").exists()
@@ -208,10 +208,10 @@ def test_only_city_admins_get_the_expert_form(users, client_as, city):
 # --- volunteers -------------------------------------------------------------------------------------------
 
 
-def test_staff_register_a_volunteer_and_land_on_their_page(users, client_as, school):
-    number = resident_number(users)
+def test_staff_register_a_volunteer_and_land_on_their_page(world, client_as, school):
+    number = resident_number(world)
 
-    response = client_as(users["staff"]).post("/learn/manage/pools/volunteers/", {
+    response = client_as(world.staff).post("/learn/manage/pools/volunteers/", {
         "id_number": number, "institution_code": school.code, "skills": "摄影"}, follow=True)
 
     volunteer = Volunteer.objects.get(learner__id_number_masked=number[:6] + "*" * 8 + number[-4:])
@@ -220,16 +220,16 @@ def test_staff_register_a_volunteer_and_land_on_their_page(users, client_as, sch
     assert "页面志愿者" in html(response) and number not in html(response)
 
 
-def test_an_unknown_id_number_is_said_so(users, client_as, school):
-    response = client_as(users["staff"]).post("/learn/manage/pools/volunteers/", {
-        "id_number": fresh_id_number(GULOU, datetime.date(1970, 1, 1)), "institution_code": school.code})
+def test_an_unknown_id_number_is_said_so(world, client_as, school):
+    response = client_as(world.staff).post("/learn/manage/pools/volunteers/", {
+        "id_number": id_number_free(TONGCHUAN, datetime.date(1970, 1, 1)), "institution_code": school.code})
 
     assert response.status_code == 400
     assert errors_shown(response) == ["没有该身份证号码的学习者档案，请先登记学习者"]
 
 
-def test_staff_record_hours_on_the_volunteers_page(users, client_as, volunteer):
-    client = client_as(users["staff"])
+def test_staff_record_hours_on_the_volunteers_page(world, client_as, volunteer):
+    client = client_as(world.staff)
     url = f"/learn/manage/pools/volunteers/{volunteer.pk}/"
     yesterday = today() - datetime.timedelta(days=1)
 
@@ -249,8 +249,8 @@ def test_staff_record_hours_on_the_volunteers_page(users, client_as, volunteer):
     ("-2", "不能小于 0.5，而不是 -2"),
     ("25", "不能大于 24，而不是 25"),
 ])
-def test_bad_hours_on_the_page_say_what_is_wrong(users, client_as, volunteer, hours, message):
-    response = client_as(users["staff"]).post(f"/learn/manage/pools/volunteers/{volunteer.pk}/", {
+def test_bad_hours_on_the_page_say_what_is_wrong(world, client_as, volunteer, hours, message):
+    response = client_as(world.staff).post(f"/learn/manage/pools/volunteers/{volunteer.pk}/", {
         "action": "service", "date": today().isoformat(), "hours": hours, "activity": "助老",
         "institution_code": volunteer.institution.code})
 
@@ -259,16 +259,16 @@ def test_bad_hours_on_the_page_say_what_is_wrong(users, client_as, volunteer, ho
     assert volunteer.services.count() == 0
 
 
-def test_the_volunteer_list_shows_total_hours(users, client_as, volunteer):
-    volunteer_service_record(actor=users["staff"], volunteer=volunteer, date=today(), hours="3", activity="助学")
+def test_the_volunteer_list_shows_total_hours(world, client_as, volunteer):
+    volunteer_service_record(actor=world.staff, volunteer=volunteer, date=today(), hours="3", activity="助学")
 
-    response = client_as(users["staff"]).get("/learn/manage/pools/volunteers/", {"q": "页面志愿"})
+    response = client_as(world.staff).get("/learn/manage/pools/volunteers/", {"q": "页面志愿"})
 
     assert [r[0:1] + r[-2:] for r in rows(response)] == [["页面志愿者", "1", "3"]]
 
 
-def test_auditors_read_a_volunteer_but_record_nothing(users, client_as, volunteer):
-    client = client_as(users["auditor"])
+def test_auditors_read_a_volunteer_but_record_nothing(world, client_as, volunteer):
+    client = client_as(world.auditor)
     url = f"/learn/manage/pools/volunteers/{volunteer.pk}/"
 
     page = html(client.get(url))
@@ -279,39 +279,39 @@ def test_auditors_read_a_volunteer_but_record_nothing(users, client_as, voluntee
     assert volunteer.services.count() == 0
 
 
-def test_another_institutions_volunteer_is_not_found_for_staff(users, client_as):
-    theirs = volunteer_register(actor=users["city_admin"], institution_code=other_gulou_institution(users).code,
-                                id_number=resident_number(users))
+def test_another_institutions_volunteer_is_not_found_for_staff(world, client_as):
+    theirs = volunteer_register(actor=world.city_admin, institution_code=world.institution_other.code,
+                                id_number=resident_number(world))
 
-    assert client_as(users["staff"]).get(f"/learn/manage/pools/volunteers/{theirs.pk}/").status_code == 404
-    assert client_as(users["expert"]).get(f"/learn/manage/pools/volunteers/{theirs.pk}/").status_code == 404
+    assert client_as(world.staff).get(f"/learn/manage/pools/volunteers/{theirs.pk}/").status_code == 404
+    assert client_as(world.expert).get(f"/learn/manage/pools/volunteers/{theirs.pk}/").status_code == 404
 
 
 # --- queries and the API ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("pool", "make"), [
-    ("teachers", lambda users, school: teacher_create(actor=users["staff"], name="计数老师", kind="volunteer",
+    ("teachers", lambda world, school: teacher_create(actor=world.staff, name="计数老师", kind="volunteer",
                                                       institution_codes=[school.code])),
-    ("volunteers", lambda users, school: volunteer_register(actor=users["staff"], institution_code=school.code,
-                                                            id_number=resident_number(users))),
+    ("volunteers", lambda world, school: volunteer_register(actor=world.staff, institution_code=school.code,
+                                                            id_number=resident_number(world))),
 ])
-def test_a_list_page_makes_as_many_queries_for_many_rows_as_for_one(users, client_as, school, pool, make):
-    client = client_as(users["staff"])
-    make(users, school)
+def test_a_list_page_makes_as_many_queries_for_many_rows_as_for_one(world, client_as, school, pool, make):
+    client = client_as(world.staff)
+    make(world, school)
     client.get(f"/learn/manage/pools/{pool}/")  # warm: the session, the scope
     with CaptureQueriesContext(connection) as few:
         assert client.get(f"/learn/manage/pools/{pool}/").status_code == 200
     for _ in range(4):
-        make(users, school)
+        make(world, school)
     with CaptureQueriesContext(connection) as many:
         assert client.get(f"/learn/manage/pools/{pool}/").status_code == 200
 
     assert len(many) == len(few)
 
 
-def test_the_api_records_hours_and_says_what_is_wrong(users, api_as, volunteer):
-    client = api_as(users["staff"])
+def test_the_api_records_hours_and_says_what_is_wrong(world, api_as, volunteer):
+    client = api_as(world.staff)
     url = f"/api/catalog/volunteers/{volunteer.pk}/services"
 
     bad = client.post(url, {"date": today().isoformat(), "hours": "25", "activity": "助老"},
