@@ -1,7 +1,10 @@
 """The learning platform's JSON API with bearer tokens: staff run a course (create, sessions, publish, check-in
 codes, attendance, completions, roster), learners enroll, cancel, check in and learn online, and anyone signed
 in searches — bad input gets a JSON error naming the field and writes nothing. Who may call what is declared
-route by route in tests/api/test_authorization_matrix.py."""
+route by route in tests/api/test_authorization_matrix.py.
+
+The module's own city in 达州市 (tests/portal/world.py): the staff's school in 通川区 (world.institution), an
+institution of 达川区 (world.institution_2), its learner and administrators; learners made here live in 通川区."""
 
 import datetime
 import time
@@ -23,19 +26,18 @@ from learncity.catalog.models import (
 from learncity.catalog.services import enrollment_create, session_qr_token
 from learncity.core.models import AuditEvent
 from tests.catalog.factories import (
-    GULOU,
-    TAIJIANG,
     TERM,
     course_make,
     first_session,
     learner_make,
-    profile,
     resource_make,
-    staff_institution,
-    taijiang_institution,
     today,
     venue_make,
 )
+from tests.places.factories import DACHUAN, TONGCHUAN
+from tests.portal.world import world_fixtures
+
+world_built, world = world_fixtures()  # the module's own city in 达州市 (tests/portal/world.py)
 
 
 def term_state() -> dict:
@@ -77,24 +79,25 @@ def post(client, url, data=None):
 
 
 @pytest.fixture
-def school(users):
-    return staff_institution(users)
+def school(world):
+    """The world's 通川区 社区学校, where `world.staff` works."""
+    return world.institution
 
 
 @pytest.fixture
-def staff_api(users, api_as):
-    return api_as(users["staff"])
+def staff_api(world, api_as):
+    return api_as(world.staff)
 
 
 @pytest.fixture
-def learner_api(users, api_as):
-    return api_as(users["learner"])
+def learner_api(world, api_as):
+    return api_as(world.learner)
 
 
 @pytest.fixture
-def published(users, school):
+def published(world, school):
     """A published course of the staff's school: two sessions from today, 12 hours, 2 seats."""
-    return course_make(users["staff"], school, title="书法入门", capacity=2, sessions=2, state=CourseState.PUBLISHED)
+    return course_make(world.staff, school, title="书法入门", capacity=2, sessions=2, state=CourseState.PUBLISHED)
 
 
 # --- running a course ------------------------------------------------------------------------------------
@@ -150,12 +153,12 @@ def test_a_bad_course_is_refused_naming_the_field(school, staff_api, unchanged, 
     assert nothing_changed()
 
 
-def test_a_course_names_only_teachers_of_its_own_institutions(users, school, staff_api, unchanged):
+def test_a_course_names_only_teachers_of_its_own_institutions(world, school, staff_api, unchanged):
     from learncity.pools.services import teacher_create
 
-    mine = teacher_create(actor=users["staff"], name="本校教师", kind="part_time", institution_codes=[school.code])
-    theirs = teacher_create(actor=users["district_admin_2"], name="台江教师", kind="part_time",
-                            institution_codes=[taijiang_institution().code])
+    mine = teacher_create(actor=world.staff, name="本校教师", kind="part_time", institution_codes=[school.code])
+    theirs = teacher_create(actor=world.district_admin_2, name="达川教师", kind="part_time",
+                            institution_codes=[world.institution_2.code])
     nothing_changed = unchanged()
 
     refused = post(staff_api, "/api/catalog/courses", {**NEW_COURSE, "institution_code": school.code,
@@ -183,21 +186,21 @@ def test_a_course_field_of_the_wrong_type_is_refused_by_the_schema(school, staff
     assert nothing_changed()
 
 
-def test_staff_cannot_create_a_course_for_another_districts_institution(staff_api, unchanged):
+def test_staff_cannot_create_a_course_for_another_districts_institution(world, staff_api, unchanged):
     nothing_changed = unchanged()
 
-    response = post(staff_api, "/api/catalog/courses", {**NEW_COURSE, "institution_code": taijiang_institution().code})
+    response = post(staff_api, "/api/catalog/courses", {**NEW_COURSE, "institution_code": world.institution_2.code})
 
     error(response, 403, "permission_denied")
     assert nothing_changed()
 
 
-def test_an_overlapping_or_backwards_session_is_refused(users, school, staff_api, unchanged):
+def test_an_overlapping_or_backwards_session_is_refused(world, school, staff_api, unchanged):
     hall = venue_make(school, name="接口教学楼")
-    taken = course_make(users["staff"], school, title="太极拳", sessions=0)
+    taken = course_make(world.staff, school, title="太极拳", sessions=0)
     post(staff_api, f"/api/catalog/courses/{taken.pk}/sessions",
          {"date": "2031-03-04", "start": "09:00", "end": "11:00", "venue_id": hall.pk, "room": "101"})
-    course = course_make(users["staff"], school, sessions=0)
+    course = course_make(world.staff, school, sessions=0)
     nothing_changed = unchanged()
     url = f"/api/catalog/courses/{course.pk}/sessions"
 
@@ -221,8 +224,8 @@ def test_an_overlapping_or_backwards_session_is_refused(users, school, staff_api
     (CourseState.DRAFT, "published", "线下课程发布前至少要安排一次课"),
     (CourseState.CLOSED, "published", "课程不能从「已结束」改为「published」"),
 ])
-def test_a_state_change_that_is_not_allowed_is_refused(users, school, staff_api, unchanged, state, to, message):
-    course = course_make(users["staff"], school, sessions=0 if state == CourseState.DRAFT else 1, state=state)
+def test_a_state_change_that_is_not_allowed_is_refused(world, school, staff_api, unchanged, state, to, message):
+    course = course_make(world.staff, school, sessions=0 if state == CourseState.DRAFT else 1, state=state)
     nothing_changed = unchanged()
 
     response = post(staff_api, f"/api/catalog/courses/{course.pk}/state", {"state": to})
@@ -231,9 +234,9 @@ def test_a_state_change_that_is_not_allowed_is_refused(users, school, staff_api,
     assert nothing_changed()
 
 
-def test_staff_update_a_course_but_not_below_its_enrolled(users, staff_api, published, unchanged):
+def test_staff_update_a_course_but_not_below_its_enrolled(staff_api, published, unchanged):
     for _ in range(2):
-        enrollment_create(actor=learner_make(), course=published)
+        enrollment_create(actor=learner_make(TONGCHUAN), course=published)
     url = f"/api/catalog/courses/{published.pk}"
 
     renamed = staff_api.patch(url, {"title": "书法入门（春）", "fee": "10"}, content_type="application/json")
@@ -249,9 +252,9 @@ def test_staff_update_a_course_but_not_below_its_enrolled(users, staff_api, publ
 # --- enrolling -------------------------------------------------------------------------------------------
 
 
-def test_learners_enroll_wait_and_move_up_when_a_seat_is_freed(users, api_as, staff_api, published):
+def test_learners_enroll_wait_and_move_up_when_a_seat_is_freed(api_as, staff_api, published):
     # given a course with 2 seats and 4 learners
-    people = [learner_make(name=n) for n in ("林一", "林二", "林三", "林四")]
+    people = [learner_make(TONGCHUAN, name=n) for n in ("林一", "林二", "林三", "林四")]
     clients = [api_as(u) for u in people]
     url = f"/api/catalog/courses/{published.pk}/enrollments"
 
@@ -276,8 +279,8 @@ def test_learners_enroll_wait_and_move_up_when_a_seat_is_freed(users, api_as, st
     assert error(again, 400)["errors"] == {"enrollment": ["已取消的报名不能取消"]}
 
 
-def test_enrolling_twice_or_in_a_closed_course_is_refused(users, school, learner_api, published, unchanged):
-    closed = course_make(users["staff"], school, title="已结课", state=CourseState.CLOSED)
+def test_enrolling_twice_or_in_a_closed_course_is_refused(world, school, learner_api, published, unchanged):
+    closed = course_make(world.staff, school, title="已结课", state=CourseState.CLOSED)
     assert post(learner_api, f"/api/catalog/courses/{published.pk}/enrollments").status_code == 201
     nothing_changed = unchanged()
 
@@ -289,8 +292,8 @@ def test_enrolling_twice_or_in_a_closed_course_is_refused(users, school, learner
     assert nothing_changed()
 
 
-def test_a_draft_is_not_found_by_a_learner(users, school, learner_api, unchanged):
-    draft = course_make(users["staff"], school)
+def test_a_draft_is_not_found_by_a_learner(world, school, learner_api, unchanged):
+    draft = course_make(world.staff, school)
     nothing_changed = unchanged()
 
     assert error(learner_api.get(f"/api/catalog/courses/{draft.pk}"), 404, "not_found")
@@ -299,7 +302,7 @@ def test_a_draft_is_not_found_by_a_learner(users, school, learner_api, unchanged
 
 
 def test_a_learner_cannot_cancel_someone_elses_enrollment(learner_api, published, unchanged):
-    theirs = enrollment_create(actor=learner_make(), course=published)
+    theirs = enrollment_create(actor=learner_make(TONGCHUAN), course=published)
     nothing_changed = unchanged()
 
     error(learner_api.delete(f"/api/catalog/enrollments/{theirs.pk}"), 404, "not_found")
@@ -311,7 +314,7 @@ def test_a_learner_cannot_cancel_someone_elses_enrollment(learner_api, published
 
 def test_the_whole_path_check_in_complete_and_see_the_hours_once(api_as, staff_api, published):
     # given a learner enrolled in 书法入门
-    me = learner_make()
+    me = learner_make(TONGCHUAN)
     my_api = api_as(me)
     enrollment = post(my_api, f"/api/catalog/courses/{published.pk}/enrollments").json()
     session = first_session(published)
@@ -353,15 +356,15 @@ def _token_made_ago(monkeypatch, seconds: int, session, actor) -> str:
     return token
 
 
-def test_an_expired_forged_or_unenrolled_check_in_is_refused(users, learner_api, published, monkeypatch,
+def test_an_expired_forged_or_unenrolled_check_in_is_refused(world, learner_api, published, monkeypatch,
                                                              unchanged):
     session = first_session(published)
-    good = session_qr_token(actor=users["staff"], session=session)
-    expired = _token_made_ago(monkeypatch, 11 * 60, session, users["staff"])
+    good = session_qr_token(actor=world.staff, session=session)
+    expired = _token_made_ago(monkeypatch, 11 * 60, session, world.staff)
     nothing_changed = unchanged()
 
     not_enrolled = post(learner_api, "/api/catalog/checkin", {"token": good})
-    enrollment_create(actor=users["learner"], course=published)
+    enrollment_create(actor=world.learner, course=published)
     nothing_changed = unchanged()
     too_old = post(learner_api, "/api/catalog/checkin", {"token": expired})
     forged = post(learner_api, "/api/catalog/checkin", {"token": good[:-3] + "xyz"})
@@ -372,9 +375,9 @@ def test_an_expired_forged_or_unenrolled_check_in_is_refused(users, learner_api,
     assert nothing_changed()
 
 
-def test_staff_mark_attendance_but_not_for_another_course(users, school, staff_api, published, unchanged):
-    mine = enrollment_create(actor=learner_make(), course=published)
-    theirs = enrollment_create(actor=learner_make(), course=course_make(users["staff"], school,
+def test_staff_mark_attendance_but_not_for_another_course(world, school, staff_api, published, unchanged):
+    mine = enrollment_create(actor=learner_make(TONGCHUAN), course=published)
+    theirs = enrollment_create(actor=learner_make(TONGCHUAN), course=course_make(world.staff, school,
                                                                          state=CourseState.PUBLISHED))
     url = f"/api/catalog/sessions/{first_session(published).pk}/attendance"
     nothing_changed = unchanged()
@@ -396,7 +399,7 @@ def test_staff_mark_attendance_but_not_for_another_course(users, school, staff_a
     ({"hours": "十二"}, 422, None),
 ])
 def test_bad_completions_are_refused_all_or_nothing(staff_api, published, unchanged, entry, status, message):
-    one, two = (enrollment_create(actor=learner_make(name=n), course=published) for n in ("林一", "林二"))
+    one, two = (enrollment_create(actor=learner_make(TONGCHUAN, name=n), course=published) for n in ("林一", "林二"))
     nothing_changed = unchanged()
 
     response = post(staff_api, f"/api/catalog/courses/{published.pk}/completions",
@@ -413,7 +416,7 @@ def test_bad_completions_are_refused_all_or_nothing(staff_api, published, unchan
 
 
 def test_a_waitlisted_learner_cannot_be_completed(staff_api, published, unchanged):
-    made = [enrollment_create(actor=learner_make(), course=published) for _ in range(3)]
+    made = [enrollment_create(actor=learner_make(TONGCHUAN), course=published) for _ in range(3)]
     nothing_changed = unchanged()
 
     response = post(staff_api, f"/api/catalog/courses/{published.pk}/completions",
@@ -427,7 +430,7 @@ def test_a_waitlisted_learner_cannot_be_completed(staff_api, published, unchange
 # --- online resources ------------------------------------------------------------------------------------
 
 
-def test_a_resource_is_recorded_once_when_watched_to_ninety_percent(users, school, learner_api, unchanged):
+def test_a_resource_is_recorded_once_when_watched_to_ninety_percent(world, school, learner_api, unchanged):
     resource = resource_make(school, minutes=20, title="接口微课")
     url = f"/api/catalog/resources/{resource.pk}/complete"
     nothing_changed = unchanged()
@@ -442,7 +445,7 @@ def test_a_resource_is_recorded_once_when_watched_to_ninety_percent(users, schoo
     assert done.json() == again.json()
     assert (done.json()["kind"], Decimal(done.json()["hours"]), done.json()["title"]) == (
         "resource", Decimal("0.3"), "接口微课")
-    assert LearningRecord.objects.filter(resource=resource, learner=profile(users["learner"])).count() == 1
+    assert LearningRecord.objects.filter(resource=resource, learner=world.learner_profile).count() == 1
 
 
 def test_an_unpublished_resource_is_not_found(school, learner_api, unchanged):
@@ -458,21 +461,21 @@ def test_an_unpublished_resource_is_not_found(school, learner_api, unchanged):
 
 
 @pytest.fixture
-def cuju(users, school, django_capture_on_commit_callbacks):
+def cuju(world, school, django_capture_on_commit_callbacks):
     """Courses with the rare word 蹴鞠 (no demo data has it), indexed as the services commit: a free offline one
-    of the staff's school in 鼓楼区 for the elderly (March 2031), a paid online one in 台江区, a free offline
-    one in 台江区 (September 2031), one that has 蹴鞠 only in its description, and a draft."""
+    of the staff's school in 通川区 for the elderly (March 2031), a paid online one in 达川区, a free offline
+    one in 达川区 (September 2031), one that has 蹴鞠 only in its description, and a draft."""
     with django_capture_on_commit_callbacks(execute=True):
         made = {
-            "gulou": course_make(users["staff"], school, title="蹴鞠入门", kind="health", target_groups=["elderly"],
+            "tongchuan": course_make(world.staff, school, title="蹴鞠入门", kind="health", target_groups=["elderly"],
                                  state=CourseState.PUBLISHED, session_date=datetime.date(2031, 3, 1)),
-            "online": course_make(users["city_admin"], taijiang_institution(), title="蹴鞠理论", mode=Mode.ONLINE,
+            "online": course_make(world.city_admin, world.institution_2, title="蹴鞠理论", mode=Mode.ONLINE,
                                   fee="100", sessions=0, state=CourseState.PUBLISHED),
-            "later": course_make(users["city_admin"], taijiang_institution(), title="蹴鞠提高", kind="health",
+            "later": course_make(world.city_admin, world.institution_2, title="蹴鞠提高", kind="health",
                                  state=CourseState.PUBLISHED, session_date=datetime.date(2031, 9, 1)),
-            "described": course_make(users["staff"], school, title="传统体育游戏", description="含蹴鞠、投壶等",
+            "described": course_make(world.staff, school, title="传统体育游戏", description="含蹴鞠、投壶等",
                                      state=CourseState.PUBLISHED, session_date=datetime.date(2031, 4, 1)),
-            "draft": course_make(users["staff"], school, title="蹴鞠草稿"),
+            "draft": course_make(world.staff, school, title="蹴鞠草稿"),
         }
     return made
 
@@ -491,23 +494,23 @@ def test_a_two_character_query_finds_titles_before_descriptions_and_no_drafts(le
     body = response.json()
     assert body["total"] == 4
     got = [(h["type"], h["id"]) for h in body["items"]]
-    assert set(got[:3]) == {("course", cuju[k].pk) for k in ("gulou", "online", "later")}
+    assert set(got[:3]) == {("course", cuju[k].pk) for k in ("tongchuan", "online", "later")}
     assert got[3] == ("course", cuju["described"].pk)
     assert [h["title"] for h in body["items"]][3] == "传统体育游戏"
 
 
 @pytest.mark.parametrize(("params", "which"), [
-    ({"district": GULOU}, ["gulou", "described"]),
-    ({"district": TAIJIANG}, ["online", "later"]),
-    ({"free": "true"}, ["gulou", "later", "described"]),
+    ({"district": TONGCHUAN}, ["tongchuan", "described"]),
+    ({"district": DACHUAN}, ["online", "later"]),
+    ({"free": "true"}, ["tongchuan", "later", "described"]),
     ({"mode": "online"}, ["online"]),
-    ({"kind": "health"}, ["gulou", "later"]),
-    ({"group": "elderly"}, ["gulou"]),
+    ({"kind": "health"}, ["tongchuan", "later"]),
+    ({"group": "elderly"}, ["tongchuan"]),
     ({"date_from": "2031-08-01"}, ["later"]),
-    ({"date_to": "2031-03-15"}, ["gulou"]),
+    ({"date_to": "2031-03-15"}, ["tongchuan"]),
     ({"date_from": "2031-03-15", "date_to": "2031-04-15"}, ["described"]),
     ({"types": "venue,event"}, []),
-    ({"district": TAIJIANG, "free": "true", "kind": "health"}, ["later"]),
+    ({"district": DACHUAN, "free": "true", "kind": "health"}, ["later"]),
 ])
 def test_search_filters(learner_api, cuju, params, which):
     assert sorted(hits(learner_api, q="蹴鞠", **params)) == sorted(("course", cuju[w].pk) for w in which)
@@ -525,7 +528,7 @@ def test_search_pages_through_the_results(learner_api, cuju):
 def test_another_two_character_query_and_its_pinyin_initials(learner_api, cuju):
     # 投壶 is only in one description; "cjrm" are the initials of 蹴鞠入门
     assert hits(learner_api, q="投壶") == [("course", cuju["described"].pk)]
-    assert ("course", cuju["gulou"].pk) in hits(learner_api, q="cjrm", district=GULOU)
+    assert ("course", cuju["tongchuan"].pk) in hits(learner_api, q="cjrm", district=TONGCHUAN)
 
 
 @pytest.mark.parametrize(("params", "errors"), [
@@ -547,25 +550,28 @@ def test_a_search_date_that_is_not_a_date_is_refused_by_the_schema(learner_api):
     assert list(body["errors"]) == ["date_from"]
 
 
-def test_the_published_courses_list_filters_by_district(users, school, learner_api):
-    mine = course_make(users["staff"], school, state=CourseState.PUBLISHED)
-    draft = course_make(users["staff"], school)
-    far = course_make(users["city_admin"], taijiang_institution(), state=CourseState.PUBLISHED)
+def test_the_published_courses_list_filters_by_district(world, school, learner_api):
+    mine = course_make(world.staff, school, state=CourseState.PUBLISHED)
+    draft = course_make(world.staff, school)
+    neighbour = course_make(world.city_admin, world.institution_other, state=CourseState.PUBLISHED)  # 通川区's too
+    far = course_make(world.city_admin, world.institution_2, state=CourseState.PUBLISHED)
 
-    body = learner_api.get("/api/catalog/courses", {"district": GULOU, "limit": 100_000}).json()
+    body = learner_api.get("/api/catalog/courses", {"district": TONGCHUAN, "limit": 100_000}).json()
 
     codes = {c["code"] for c in body["items"]}
     assert mine.code in codes
+    assert neighbour.code in codes
     assert draft.code not in codes
     assert far.code not in codes
-    assert codes == set(Course.objects.filter(state="published", institution__place__path__contains=f"/{GULOU}/")
+    assert codes == set(Course.objects.filter(state="published",
+                                              institution__place__path__contains=f"/{TONGCHUAN}/")
                         .values_list("code", flat=True))
 
 
-def test_a_refused_enrolment_is_explained_in_english_to_a_user_who_chose_english(users, api_as):
+def test_a_refused_enrolment_is_explained_in_english_to_a_user_who_chose_english(world, api_as, published):
     # given the city admin, who has no learner profile, with English chosen
-    course = Course.objects.filter(state=CourseState.PUBLISHED).order_by("id").first()
-    api = api_as(users["city_admin"])
+    course = published
+    api = api_as(world.city_admin)
     api.cookies["django_language"] = "en"
     before = Enrollment.objects.count()
 
