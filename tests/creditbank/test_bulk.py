@@ -3,24 +3,20 @@ batches become one outcome and one ledger entry each, accounts open for learners
 chain stays whole (seq 1..n, every link right, head and cached balances equal to the entries), an id range
 recognises only its records, and a second run writes nothing.
 
-On PostgreSQL also the optimistic batch: its accounts' heads are read without a lock, so another writer may append
-to one of them before the batch moves the heads; the batch is then undone and done again with its accounts locked
-first. Those tests are transactional (the other writer commits on its own connection): the database is flushed
-after each, and the demo city is put back when the module is done."""
+The records are the tests' own 达州 world's (tests/portal/world.py), its school's, under the standards its credit
+bank has (tests/creditbank/test_services.py `credit_bank_make`). The optimistic batch of the PostgreSQL path and its
+retry, whose tests are transactional, are in test_bulk_transactions.py."""
 
 import datetime
-import threading
 from collections import Counter, defaultdict
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
 from django.utils import timezone
 
-from learncity.catalog.models import LearningRecord, RecordKind, RecordSource
-from learncity.catalog.services import learning_record_create
+from learncity.catalog.models import LearningRecord, RecordSource
 from learncity.core.audit import AuditEvent
-from learncity.creditbank import bulk, bulk_sql, services
+from learncity.creditbank import bulk
 from learncity.creditbank.ledger import ledger_verify
 from learncity.creditbank.models import (
     CreditClass,
@@ -31,43 +27,27 @@ from learncity.creditbank.models import (
     balance_field,
 )
 from learncity.people.models import LearnerProfile
-from tests.creditbank import test_concurrency as race
-from tests.creditbank.factories import completion, institution_of
+from tests.creditbank.factories import completion, course_world_fixtures
+from tests.creditbank.test_services import ELDER, LECTURE, VOLUNTEER, credit_bank_make
+from tests.security.credit_world import COURSE_STANDARD
 
 pytestmark = pytest.mark.django_db
 
-# The race tests' own city, school, standard (RACE-STD: completion records, 10 hours a credit, at most 4) and
-# learner, made by the concurrency tests' fixture.
-world = race.world
+world_built, world = course_world_fixtures(then=credit_bank_make)
 
-
-def postgres_only(test):
-    """The marks of test_concurrency's tests: PostgreSQL only, transactional, the demo city put back after."""
-    for mark in (pytest.mark.usefixtures("_demo_city_put_back"),
-                 pytest.mark.django_db(transaction=True, serialized_rollback=True),
-                 pytest.mark.skipif(connection.vendor != "postgresql",
-                                    reason="needs PostgreSQL: the optimistic batch and its retry are the PostgreSQL "
-                                           "path's (the PostgreSQL pass of `make test` runs these)"),
-                 pytest.mark.postgres):
-        test = mark(test)
-    return test
-
-
-# (kind, course kind, hours, score) of records the demo staff member's community school sends: the first four
-# match a standard (CE-COURSE, ELDER-COURSE, VOLUNTEER, LECTURE: two credit classes), the last two none
-# (CE-COURSE asks for at least 4 hours; no standard recognises attendance).
+# (kind, course kind, hours, score) of records the world's school sends: the first four match a standard (the
+# course standard, the elderly courses', volunteering's and lectures': two credit classes), the last two none (the
+# course standard asks for at least 4 hours; no standard recognises attendance).
 MATCHING = [("completion", "community", "32", None), ("completion", "elderly", "20", None),
             ("volunteering", "", "30", None), ("event", "", "3", None)]
 UNMATCHED = [("completion", "community", "2", None), ("attendance", "community", "2", None)]
 
 
-def _learner(tag: str, residence=None) -> LearnerProfile:
-    """A new resident without records or an account. (Not the demo's `resident(n)`: those may have records of
-    their own that no one recognised, and how many of them have no account yet varies from build to build.)"""
-    residence = residence or LearnerProfile.objects.order_by("pk").first().residence
+def _learner(tag: str, residence) -> LearnerProfile:
+    """A new resident of `residence` without records or an account."""
     return LearnerProfile.objects.create(name=f"批量学员{tag}", id_number_encrypted="-", id_number_hash=f"bulk-{tag}",
-                                         id_number_masked="350102********0000", birth_date=datetime.date(1980, 1, 1),
-                                         sex="F", residence=residence)
+                                         id_number_masked=f"{residence.code[:6]}********0000",
+                                         birth_date=datetime.date(1980, 1, 1), sex="F", residence=residence)
 
 
 def _rows(learner_cases, *, provider, tag, days_ago=3):
@@ -121,9 +101,9 @@ def _counts():
 
 # --- both databases ---------------------------------------------------------------------------------------
 
-def test_bulk_recognition_over_several_batches_and_accounts_keeps_every_chain_whole(users):
-    staff, school = users["staff"], institution_of(users["staff"])
-    a, b, c, d = [_learner(f"many-{i}") for i in range(4)]
+def test_bulk_recognition_over_several_batches_and_accounts_keeps_every_chain_whole(world):
+    staff, school = world.staff, world.institution
+    a, b, c, d = [_learner(f"many-{i}", world.street) for i in range(4)]
     # given one learner with an account and an entry already (recognised one by one), three without an account
     first = completion(staff, a, hours="40")
     assert LedgerEntry.objects.get(outcome__learning_record=first).seq == 1
@@ -151,7 +131,7 @@ def test_bulk_recognition_over_several_batches_and_accounts_keeps_every_chain_wh
             result.accounts_opened) == (19, 14, 14, 5, 7, 3)
     assert dict(result.by_standard) == dict(Counter(Outcome.objects.filter(learning_record__in=matching)
                                                     .values_list("standard_version__standard__code", flat=True)))
-    assert set(result.by_standard) == {"CE-COURSE", "ELDER-COURSE", "VOLUNTEER", "LECTURE"}
+    assert set(result.by_standard) == {COURSE_STANDARD, ELDER, VOLUNTEER, LECTURE}
     # and each account's chain is whole: the first learner's bulk entries follow the one already there
     accounts = dict(LearningAccount.objects.filter(learner__in=[a, b, c, d]).values_list("learner_id", "pk"))
     assert len(accounts) == 4
@@ -171,9 +151,9 @@ def test_bulk_recognition_over_several_batches_and_accounts_keeps_every_chain_wh
                 .values_list("head_seq", "head_hash", *(balance_field(c) for c in CreditClass.values))) == heads
 
 
-def test_an_id_range_recognises_only_its_records(users):
-    staff, school = users["staff"], institution_of(users["staff"])
-    a, b = _learner("range-a"), _learner("range-b")
+def test_an_id_range_recognises_only_its_records(world):
+    staff, school = world.staff, world.institution
+    a, b = _learner("range-a", world.street), _learner("range-b", world.street)
     # given two imports, one after the other, of records of the same two learners
     first = _rows([(a, MATCHING[0]), (b, MATCHING[1]), (a, UNMATCHED[0]), (a, MATCHING[2]), (b, MATCHING[3])],
                   provider=school, tag="range-1")
@@ -202,15 +182,15 @@ def test_an_id_range_recognises_only_its_records(users):
     assert _counts() == before
 
 
-def test_nothing_to_recognise_writes_nothing(users):
-    staff, school = users["staff"], institution_of(users["staff"])
-    a = _learner("none")
+def test_nothing_to_recognise_writes_nothing(world):
+    staff, school = world.staff, world.institution
+    a = _learner("none", world.street)
     rows = _rows([(a, MATCHING[0])], provider=school, tag="none")
     before = _counts()
     # no learners: nothing looked at
     assert bulk.recognise_records(actor=staff, learner_ids=[]) == bulk.BulkResult()
     # a learner without records, an empty id range, a range after every record: no batch
-    assert bulk.recognise_records(actor=staff, learner_ids=[_learner("idle").pk]) == bulk.BulkResult()
+    assert bulk.recognise_records(actor=staff, learner_ids=[_learner("idle", world.street).pk]) == bulk.BulkResult()
     assert bulk.recognise_records(actor=staff, min_id=rows[0].pk + 1, max_id=rows[0].pk) == bulk.BulkResult()
     assert bulk.recognise_records(actor=staff, min_id=rows[0].pk + 1) == bulk.BulkResult()
     assert _counts() == before
@@ -218,174 +198,3 @@ def test_nothing_to_recognise_writes_nothing(users):
     # (and the record is still there to recognise)
     assert bulk.recognise_records(actor=staff, learner_ids=[a.pk]).recognised == 1
     _recognised_once(rows)
-
-
-# --- PostgreSQL: the optimistic batch and its retry -------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def _demo_city_put_back(django_db_setup, django_db_blocker):
-    """(As in test_concurrency, for this module's transactional tests only: its other tests use the demo city.)"""
-    yield
-    from learncity.demo.builder import demo_build
-    from tests.conftest import DEMO_RESIDENTS
-
-    with django_db_blocker.unblock():
-        connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
-        demo_build(residents=DEMO_RESIDENTS)
-
-
-def _one_by_one(world, learner, tag):
-    """A record of the race school recognised at once (one-by-one recognition: account locked, entry appended)."""
-    return learning_record_create(
-        actor=world["staff"], learner=learner, provider=world["school"], kind=RecordKind.COMPLETION,
-        title=f"课程 {tag}", hours=Decimal("20"), date=timezone.localdate() - datetime.timedelta(days=1),
-        source=RecordSource.API, external_id=f"bulk-race-{tag}")
-
-
-def _on_another_connection(call):
-    """call() in a thread of its own, so on a connection of its own, committed before this returns."""
-    out = {}
-
-    def run():
-        try:
-            out["result"] = call()
-        except BaseException as exc:  # (reported below, in the test's thread)
-            out["error"] = repr(exc)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(timeout=60)
-    assert not thread.is_alive(), "the other writer hung (waiting for a lock the batch holds?)"
-    assert "error" not in out, out["error"]
-    return out["result"]
-
-
-def _before_first(prefix: str, call, done: list):
-    """An execute wrapper: before this connection's first statement that starts with `prefix`, call() runs on
-    another connection (its result appended to `done`)."""
-
-    def wrapper(execute, sql, params, many, context):
-        if not done and sql.lstrip().startswith(prefix):
-            done.append(_on_another_connection(call))
-        return execute(sql, params, many, context)
-
-    return wrapper
-
-
-def _spy_batches(monkeypatch):
-    calls = []
-    original = bulk_sql._batch_sql
-
-    def spy(t, actor, low, high, *, lock_first):
-        calls.append((low, high, lock_first))
-        return original(t, actor, low, high, lock_first=lock_first)
-
-    monkeypatch.setattr(bulk_sql, "_batch_sql", spy)
-    return calls
-
-
-@postgres_only
-def test_a_head_moved_by_another_writer_mid_batch_makes_the_batch_run_again_locked(world, monkeypatch):
-    learner, newcomer = world["learner"], _learner("race-newcomer", world["learner"].residence)
-    # given a learner whose account has an entry (one by one), a newcomer without an account, and 6 imported
-    # records of theirs: two batches of 3, each with records of both
-    _one_by_one(world, learner, "first")
-    account = LearningAccount.objects.get(learner=learner)
-    case = ("completion", "", "20", None)
-    rows = _rows([(learner, case), (newcomer, case), (learner, case), (learner, case), (newcomer, case),
-                  (learner, case)], provider=world["school"], tag="race", days_ago=2)
-    calls = _spy_batches(monkeypatch)
-    # when, in the first batch, after the heads were read without a lock and before the entries are chained and
-    # the heads moved, another writer appends an entry to the learner's account and commits
-    meanwhile = []
-    with connection.execute_wrapper(_before_first("CREATE TEMP TABLE _lc_e",
-                                                  lambda: _one_by_one(world, learner, "meanwhile"), meanwhile)):
-        result = bulk.recognise_records(actor=world["staff"], learner_ids=[learner.pk, newcomer.pk], batch=3)
-    # then the first batch found the head moved and ran again with its accounts locked first; the second did not
-    assert len(meanwhile) == 1
-    assert calls == [(rows[0].pk, rows[2].pk, False), (rows[0].pk, rows[2].pk, True), (rows[3].pk, rows[5].pk, False)]
-    # and what the undone attempt did is not counted or kept: the newcomer's account opened once
-    assert (result.examined, result.recognised, result.entries, result.unmatched, result.batches,
-            result.accounts_opened) == (6, 6, 6, 0, 2, 1)
-    assert LearningAccount.objects.filter(learner=newcomer).count() == 1
-    _recognised_once(rows)
-    _recognised_once(meanwhile)
-    # and the learner's chain has the other writer's entry second, the bulk entries after it
-    seqs = dict(LedgerEntry.objects.filter(account=account).values_list("outcome__learning_record_id", "seq"))
-    assert seqs == {Outcome.objects.get(account=account, learning_record__external_id="bulk-race-first")
-                    .learning_record_id: 1, meanwhile[0].pk: 2,
-                    rows[0].pk: 3, rows[2].pk: 4, rows[3].pk: 5, rows[5].pk: 6}
-    assert LearningAccount.objects.get(pk=account.pk).balance_training == Decimal("2.00") * 6
-    _whole([account.pk, LearningAccount.objects.get(learner=newcomer).pk])
-
-
-@postgres_only
-def test_an_account_opened_by_another_writer_mid_batch_is_used_not_opened_twice(world, monkeypatch):
-    learner, newcomer = world["learner"], _learner("race-newcomer", world["learner"].residence)
-    _one_by_one(world, learner, "first")
-    case = ("completion", "", "20", None)
-    rows = _rows([(newcomer, case), (learner, case), (newcomer, case)], provider=world["school"], tag="race",
-                 days_ago=2)
-    calls = _spy_batches(monkeypatch)
-    # when another writer opens the newcomer's account (and appends to it) just before the batch opens the
-    # accounts its learners have none of
-    meanwhile = []
-    with connection.execute_wrapper(_before_first("WITH opened AS",
-                                                  lambda: _one_by_one(world, newcomer, "meanwhile"), meanwhile)):
-        result = bulk.recognise_records(actor=world["staff"], learner_ids=[learner.pk, newcomer.pk], batch=3)
-    # then the batch takes that account as it is (its head read after it was opened): no retry, none opened
-    assert len(meanwhile) == 1
-    assert calls == [(rows[0].pk, rows[2].pk, False)]
-    assert (result.recognised, result.accounts_opened, result.batches) == (3, 0, 1)
-    assert LearningAccount.objects.filter(learner=newcomer).count() == 1
-    _recognised_once([*rows, *meanwhile])
-    newcomers = LearningAccount.objects.get(learner=newcomer)
-    assert dict(LedgerEntry.objects.filter(account=newcomers).values_list("outcome__learning_record_id", "seq")) == \
-        {meanwhile[0].pk: 1, rows[0].pk: 2, rows[2].pk: 3}
-    _whole([newcomers.pk, LearningAccount.objects.get(learner=learner).pk])
-
-
-@postgres_only
-def test_a_record_recognised_one_by_one_while_the_retry_waits_for_its_lock_is_left_out(world, monkeypatch):
-    """A record of a batch run again locked, recognised one by one between its matching and its locks."""
-    learner = world["learner"]
-    _one_by_one(world, learner, "first")
-    case = ("completion", "", "20", None)
-    rows = _rows([(learner, case), (learner, case), (learner, case)], provider=world["school"], tag="race", days_ago=2)
-    calls = _spy_batches(monkeypatch)
-    moved, recognised = [], []
-    retry_lock = _before_first("INSERT INTO _lc_h", lambda: services.record_recognise(actor=world["staff"],
-                                                                                      record=rows[0]), recognised)
-
-    def second(execute, sql, params, many, context):
-        if "FOR UPDATE" in sql:  # the retry's lock, after its records were matched
-            return retry_lock(execute, sql, params, many, context)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(second), \
-            connection.execute_wrapper(_before_first("CREATE TEMP TABLE _lc_e",
-                                                     lambda: _one_by_one(world, learner, "meanwhile"), moved)):
-        result = bulk.recognise_records(actor=world["staff"], learner_ids=[learner.pk], batch=3)
-    assert [c[2] for c in calls] == [False, True]
-    assert len(moved) == len(recognised) == 1
-    _recognised_once(rows)
-    assert result.recognised == 2
-    _whole([LearningAccount.objects.get(learner=learner).pk])
-    assert Outcome.objects.filter(learning_record__in=rows).count() == 3
-
-
-@postgres_only
-def test_a_record_recognised_by_another_writer_before_the_batch_is_not_counted_unmatched(world, monkeypatch):
-    learner = world["learner"]
-    _one_by_one(world, learner, "first")
-    case = ("completion", "", "20", None)
-    rows = _rows([(learner, case), (learner, case), (learner, case)], provider=world["school"], tag="race", days_ago=2)
-    done = []
-    with connection.execute_wrapper(_before_first(
-            "CREATE TEMP TABLE _lc_m", lambda: services.record_recognise(actor=world["staff"], record=rows[0]), done)):
-        result = bulk.recognise_records(actor=world["staff"], learner_ids=[learner.pk], batch=3)
-    _recognised_once(rows)
-    # (examined: the records still without an outcome when the batch read them, as on SQLite)
-    assert len(done) == 1 and (result.examined, result.recognised, result.unmatched) == (2, 2, 0)

@@ -4,8 +4,10 @@ report exactly the same breaks, in the same order, with the same counts and the 
 account and for the whole ledger read in small pages. On SQLite both calls take the Python walk, so there the
 tests hold it to the expected breaks alone.
 
-Tampering drops the append-only triggers inside the test's rolled-back transaction. The last test is
-transactional (PostgreSQL only): verify in its own snapshot, shared by two connections."""
+The ledgers are the tests' own 达州 world's (tests/portal/world.py, with its course standard): its residents'
+accounts. Tampering drops the append-only triggers inside the test's rolled-back transaction. The last test is
+transactional (PostgreSQL only): verify in its own snapshot, shared by two connections; so each test builds its
+world itself (a world kept for the whole module would hold a transaction open across that test's flush)."""
 
 import hashlib
 import threading
@@ -18,11 +20,14 @@ from django.db.models import F
 
 from learncity.creditbank import ledger
 from learncity.creditbank.models import GENESIS, CreditClass, LearningAccount, LedgerEntry, balance_field
-from tests.creditbank.factories import completion, drop_append_only_triggers, resident
+from tests.creditbank.factories import completion, drop_append_only_triggers, world_resident
+from tests.portal.world import world_build
+from tests.security.credit_world import course_standard_make
 
 POSTGRES_ONLY = pytest.mark.skipif(connection.vendor != "postgresql",
                                    reason="needs PostgreSQL: SQLite has only the Python walk")
-SMALL_PAGE = 40  # accounts a page when the whole ledger is verified: the demo city's ~300 accounts in several pages
+SMALL_PAGE = 40  # accounts a page when the whole ledger is verified: the test database's accounts in several pages
+TINY_PAGE = 2  # accounts a page where a test's own few accounts must fall on pages of their own
 
 
 def both(account_ids=None, progress=None) -> ledger.VerifyReport:
@@ -44,12 +49,32 @@ def small_pages(monkeypatch):
     monkeypatch.setattr(ledger.walk, "_PAGE", SMALL_PAGE)
 
 
+def world_make():
+    """The tests' own 达州 world with its course standard, which recognises its school's course completions."""
+    built = world_build()
+    course_standard_make(built)
+    return built
+
+
 @pytest.fixture
-def chain(db, users):
+def world(db):
+    return world_make()
+
+
+def accounts_make(world, first: int, count: int) -> list[LearningAccount]:
+    """Accounts of the world's residents `first`, `first` + 1, …, each with one recognised entry, in id order."""
+    learners = [world_resident(world, n) for n in range(first, first + count)]
+    for learner in learners:
+        completion(world.staff, learner, hours="16")
+    return list(LearningAccount.objects.filter(learner__in=learners, head_seq=1).order_by("pk"))
+
+
+@pytest.fixture
+def chain(world):
     """A resident's new account with three recognised entries (1, 2 and 3 credits), and the entries by seq."""
-    learner = resident(0)
+    learner = world_resident(world, 0)
     for hours in ("16", "32", "48"):
-        completion(users["staff"], learner, hours=hours)
+        completion(world.staff, learner, hours=hours)
     account = LearningAccount.objects.get(learner=learner)
     entries = {e.seq: e for e in LedgerEntry.objects.filter(account=account)}
     assert sorted(entries) == [1, 2, 3]
@@ -69,7 +94,7 @@ def _forge(account_id: int, seq: int, prev_hash: str, amount: str, *, hash_right
     made up."""
     fields = {"account_id": account_id, "seq": seq, "credit_class": credit_class, "amount": Decimal(amount),
               "reason": "recognition", "outcome_id": None, "conversion_id": None, "reverses_id": None,
-              "actor_id": None, "memo": "伪造", "created_at": LedgerEntry.objects.order_by("pk").first().created_at}
+              "actor_id": None, "memo": "伪造", "created_at": LedgerEntry.objects.order_by("-pk").first().created_at}
     digest = ledger.entry_hash(prev_hash=prev_hash, **fields) if hash_right else "f" * 64
     return LedgerEntry.objects.create(prev_hash=prev_hash, hash=digest, **fields)
 
@@ -202,11 +227,14 @@ def test_every_kind_of_tampering_is_reported_the_same_by_sql_and_by_the_python_w
     assert whole.entries == LedgerEntry.objects.count()
 
 
-def test_breaks_in_several_accounts_and_pages_come_in_account_order(chain, small_pages, users):
-    # given tampering in the chain's account and in the first and last accounts with entries, on other pages
+def test_breaks_in_several_accounts_and_pages_come_in_account_order(chain, world, monkeypatch):
+    # given tampering in the chain's account and in two more of the world's accounts, each on a page of its own
+    # (pages of two accounts: the chain's account, then four more, the second and the fourth of them tampered with)
+    monkeypatch.setattr(ledger.walk, "_PAGE", TINY_PAGE)
     account, entries = chain
-    with_entries = list(LearningAccount.objects.filter(head_seq__gt=0).exclude(pk=account.pk).order_by("pk"))
-    first, last = with_entries[0], with_entries[-1]
+    others = accounts_make(world, 1, 4)
+    assert len(others) == 4 and account.pk < others[0].pk
+    first, last = others[1], others[3]
     expected = [(first.pk, None, None, head_moved(first.head_seq + 1, first.head_seq))]
     LearningAccount.objects.filter(pk=first.pk).update(head_seq=F("head_seq") + 1)
     expected += deleted_middle_entry(account, entries)
@@ -269,8 +297,8 @@ def test_the_sql_recomputes_the_same_hash_as_entry_hash(chain):
 
 @pytest.fixture(scope="module")
 def _demo_city_put_back(django_db_setup, django_db_blocker):
-    """The transactional test flushes the database when it ends: the demo city is put back when the module is
-    done (after that flush; hence this test comes last)."""
+    """The transactional test flushes the database when it ends: the demo city (which the other modules' tests
+    still read) is put back when the module is done (after that flush; hence this test comes last)."""
     yield
     from learncity.demo.builder import demo_build
     from tests.conftest import DEMO_RESIDENTS
@@ -285,9 +313,11 @@ def _demo_city_put_back(django_db_setup, django_db_blocker):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_connections_in_one_exported_snapshot_report_what_the_python_walk_does(_demo_city_put_back,
                                                                                     monkeypatch):
-    # given the demo city (committed, so the second connection sees it) read in pages of 20 accounts
-    monkeypatch.setattr(ledger.walk, "_PAGE", 20)
-    with_entries = list(LearningAccount.objects.filter(head_seq__gt=0).order_by("pk"))
+    # given the world's eight accounts with entries (committed, so the second connection sees them), the ledger
+    # read in pages of two accounts
+    monkeypatch.setattr(ledger.walk, "_PAGE", TINY_PAGE)
+    with_entries = accounts_make(world_make(), 0, 8)
+    assert len(with_entries) == 8
     moved, cached = with_entries[3], with_entries[-2]
     # and tampering that needs no trigger dropped: a head moved, a cached balance, an entry without an account
     LearningAccount.objects.filter(pk=moved.pk).update(head_seq=F("head_seq") + 1)
@@ -310,8 +340,8 @@ def test_two_connections_in_one_exported_snapshot_report_what_the_python_walk_do
     report = both()
     # then the two connections shared the pages, and found exactly these
     by_helper = sum(len(p) for name, p in pages_by.items() if name != threading.main_thread().name)
-    assert len(pages_by) == 2 and sum(map(len, pages_by.values())) == LearningAccount.objects.count() // 20 + 1
-    assert 0 < by_helper < LearningAccount.objects.count() // 20 + 1
+    assert len(pages_by) == 2 and sum(map(len, pages_by.values())) == LearningAccount.objects.count() // TINY_PAGE + 1
+    assert 0 < by_helper < LearningAccount.objects.count() // TINY_PAGE + 1
     assert found(report) == [(moved.pk, None, None, head_moved(moved.head_seq + 1, moved.head_seq)),
                              (cached.pk, None, None, BALANCE),
                              (missing, None, None, NO_ACCOUNT), (missing, None, None, BALANCE)]
