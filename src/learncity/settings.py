@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "learncity.creditbank",
     "learncity.intake",
     "learncity.monitoring",
+    "learncity.governance",
     "django_tasks_db",
     "learncity.demo",
     "learncity.portal",

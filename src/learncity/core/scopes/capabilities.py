@@ -25,6 +25,10 @@ class Capability(Enum):
     AUDIT = ("audit", frozenset({Role.AUDITOR}), Action.VIEW)  # the read-only audit views
     MANAGE_CREDIT_RULES = ("manage_credit_rules", frozenset({Role.CITY_ADMIN}), Action.CHANGE)  # standards, policies, conversion rules
     DESIGNATE = ("designate", frozenset({Role.CITY_ADMIN}), Action.CHANGE)  # the network's designations
+    # the committee office's work (work points and tasks, accepting progress): the administrators of its place
+    GOVERN = ("govern", _ADMINS, Action.CHANGE)
+    # reporting a member unit's (or a lower committee's) progress on its tasks
+    REPORT_PROGRESS = ("report_progress", _ADMINS | {Role.MEMBER_UNIT_REPORTER}, Action.CHANGE)
 
     def __init__(self, key: str, roles: frozenset, action: Action):
         self.roles = frozenset(roles)

@@ -49,8 +49,9 @@ class RestrictedQuerySet(models.QuerySet):
         if scope.everything:
             return self.all()
         action = Action(action)
-        q = rule_for(self.model, action).q(scope, action)
-        return self.filter(q).distinct() if _spans_many(q) else self.filter(q)
+        rule = rule_for(self.model, action)
+        q = rule.q(scope, action)
+        return self.filter(q).distinct() if rule.many or _spans_many(q) else self.filter(q)
 
     def unscoped(self, reason: str):
         """Every row, for a read no actor's scope governs, saying why: a uniqueness check over the whole table,

@@ -24,15 +24,20 @@ def _prefix(field: str) -> str:
 
 
 class Rule:
-    def __init__(self, q: Callable[[Scope, Action], Q], label: str):
+    """`many`: the rule reaches rows through a to-many relation (a task's units), so a row can match more than
+    once and `restrict` reads them DISTINCT."""
+
+    def __init__(self, q: Callable[[Scope, Action], Q], label: str, *, many: bool = False):
         self._q = q
         self.label = label
+        self.many = many
 
     def q(self, scope: Scope, action: Action) -> Q:
         return self._q(scope, action)
 
     def __or__(self, other: "Rule") -> "Rule":
-        return Rule(lambda s, a: self._q(s, a) | other._q(s, a), f"{self.label} | {other.label}")
+        return Rule(lambda s, a: self._q(s, a) | other._q(s, a), f"{self.label} | {other.label}",
+                    many=self.many or other.many)
 
     def __repr__(self) -> str:
         return f"<Rule {self.label}>"

@@ -107,11 +107,14 @@ class Scope:
             q |= self._paths_q(f"{prefix}committee__place__path", g.place_paths)
         return q
 
-    def committees_q(self, action: Action, *, prefix: str = "") -> Q:
+    def committees_q(self, action: Action, *, prefix: str = "", members: bool = True) -> Q:
+        """Q over Committee: those of the user's area (administrators; reviewers and auditors for reading) and,
+        for reading with `members`, those their member unit sits on."""
         if self.everything:
             return Q()
         g = self.grants(action)
-        q = Q(**{f"{prefix}members__pk__in": list(g.member_unit_ids)}) if action == Action.VIEW else Q(pk__in=[])
+        q = (Q(**{f"{prefix}members__pk__in": list(g.member_unit_ids)}) if action == Action.VIEW and members
+             else Q(pk__in=[]))
         if self._reaches_subtrees(action):
             q |= self._paths_q(f"{prefix}place__path", g.place_paths)
         return q

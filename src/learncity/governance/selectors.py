@@ -1,0 +1,103 @@
+"""Reads of the committee's year; each starts from `restrict(actor, action)`."""
+
+import datetime
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from learncity.core.errors import NotFound
+from learncity.core.scopes import Action, scope_for
+from learncity.governance.models import (
+    Evidence,
+    ProgressUpdate,
+    Task,
+    TaskState,
+    TaskTransition,
+    TaskUnit,
+    UpdateState,
+    WorkItem,
+    WorkPlan,
+)
+from learncity.network.models import Committee
+
+OPEN = (TaskState.NOT_STARTED, TaskState.IN_PROGRESS, TaskState.OVERDUE)
+
+
+def plan_list(*, actor) -> QuerySet[WorkPlan]:
+    """The plans the actor reads, each with its count of tasks by state."""
+    counts = {f"n_{s}": Count("tasks", filter=Q(tasks__state=s)) for s in TaskState.values}
+    return (WorkPlan.objects.restrict(actor).select_related("committee__place")
+            .annotate(n_tasks=Count("tasks"), **counts).order_by("-year", "committee__place__code"))
+
+
+def plan_get(*, actor, pk: int) -> WorkPlan:
+    plan = WorkPlan.objects.restrict(actor).select_related("committee__place").filter(pk=pk).first()
+    if plan is None:
+        raise NotFound()
+    return plan
+
+
+def plan_items(*, actor, plan: WorkPlan) -> list[WorkItem]:
+    """The plan's items in order, each with the tasks of it the actor reads (their units prefetched)."""
+    tasks = task_list(actor=actor).filter(plan=plan)
+    return list(WorkItem.objects.restrict(actor).filter(plan=plan).order_by("position")
+                .prefetch_related(Prefetch("tasks", queryset=tasks)))
+
+
+def task_list(*, actor, state: str | None = None, mine: bool = False) -> QuerySet[Task]:
+    """The tasks the actor reads; `mine`: only those of their own units (not every task of their area)."""
+    qs = Task.objects.restrict(actor).select_related("plan__committee", "item").prefetch_related(
+        Prefetch("units", queryset=TaskUnit.objects.restrict(actor).select_related("member_unit", "committee")))
+    if state:
+        qs = qs.filter(state=state)
+    if mine:
+        qs = qs.filter(pk__in=TaskUnit.objects.restrict(actor, Action.CHANGE).values("task_id"))
+    return qs.order_by("due_on", "plan_id", "item__position", "id")
+
+
+def task_get(*, actor, pk: int) -> Task:
+    task = task_list(actor=actor).filter(pk=pk).first()
+    if task is None:
+        raise NotFound()
+    return task
+
+
+def task_history(*, actor, task: Task) -> QuerySet[TaskTransition]:
+    return TaskTransition.objects.restrict(actor).filter(task=task).select_related("actor").order_by("at", "id")
+
+
+def task_updates(*, actor, task: Task) -> QuerySet[ProgressUpdate]:
+    return (ProgressUpdate.objects.restrict(actor).filter(task=task)
+            .select_related("member_unit", "committee", "author", "decided_by")
+            .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.restrict(actor).defer("content")))
+            .order_by("-created_at", "-id"))
+
+
+def update_get(*, actor, pk: int) -> ProgressUpdate:
+    update = ProgressUpdate.objects.restrict(actor).select_related("task__plan__committee").filter(pk=pk).first()
+    if update is None:
+        raise NotFound()
+    return update
+
+
+def evidence_get(*, actor, update_pk: int, pk: int) -> Evidence:
+    evidence = Evidence.objects.restrict(actor).filter(pk=pk, update_id=update_pk).first()
+    if evidence is None:
+        raise NotFound()
+    return evidence
+
+
+def committees_governed(*, actor) -> QuerySet[Committee]:
+    """The committees whose office the actor runs (where they may import work points)."""
+    return Committee.objects.restrict(scope_for(actor), Action.CHANGE).select_related("place").order_by(
+        "place__code")
+
+
+def home_tasks(*, actor, today: datetime.date) -> dict:
+    """The service hall's to-do: the open tasks the actor's own units answer for (overdue first, then by time
+    limit) and, where they run the office, the updates waiting for its decision and its overdue tasks."""
+    mine = task_list(actor=actor, mine=True).filter(state__in=OPEN)
+    governed = Task.objects.restrict(actor, Action.CHANGE)
+    waiting = ProgressUpdate.objects.restrict(actor).filter(state=UpdateState.SUBMITTED, task__in=governed)
+    items = list(mine.order_by("-state", "due_on", "id")[:5])
+    return {"count": mine.count(), "items": items, "overdue": mine.filter(state=TaskState.OVERDUE).count(),
+            "updates": waiting.count(), "late": governed.filter(state=TaskState.OVERDUE).count(), "today": today}
