@@ -1,8 +1,10 @@
 """The learner's pages of the credit bank (/credits/...) and the public verification page of a transcript.
 
-Each test makes its own standard (accrediting the demo staff's institution, 鼓东街道社区学校) and recognises a
-learning record of the demo learner under it through the catalog's `learning_record_create`, so the pages show
-exactly what the test made, whatever else the demo city holds."""
+The tests state their own world: the 达州 city of tests/portal/world.py, with the credit bank of
+tests/creditbank/factories.py (its course standard and conversion rule) and the learner's history there. Each test
+makes its own standard (accrediting the world staff's community school) and recognises a learning record of the
+world's learner under it through the catalog's `learning_record_create`, so the pages show exactly what the test
+made; a resident without an account is a new one of the world's street."""
 
 import datetime
 from decimal import Decimal
@@ -23,6 +25,7 @@ from learncity.creditbank import selectors, services
 from learncity.creditbank.inputs import DeclarationIn, PolicyIn, RuleIn, StandardIn
 from learncity.creditbank.models import (
     Conversion,
+    ConversionRule,
     ConversionStatus,
     Declaration,
     DeclarationStatus,
@@ -37,10 +40,25 @@ from learncity.creditbank.models import (
 )
 from learncity.people.models import LearnerProfile, RoleAssignment, User
 from learncity.people.services import learner_profile_reveal
+from tests.creditbank.factories import CONVERSION_RULE, completion, conversion_make, course_world_fixtures
+from tests.people.factories import learner_make
 
 _seq = count(1)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def _learning_history(world) -> None:
+    """What the learner has done before the module's tests, as the demo learner had: a community course of 12 hours
+    recognised under the world's course standard (0.75 credits), and an application to convert it by the world's
+    rule, pending with the school."""
+    conversion_make(world)
+    earlier = Outcome.objects.get(learning_record=completion(world.staff, world.learner_profile, hours="12"))
+    services.conversion_apply(actor=world.learner, rule=ConversionRule.objects.get(code=CONVERSION_RULE),
+                              outcome_ids=[earlier.pk])
+
+
+world_built, world = course_world_fixtures(then=_learning_history)
 
 
 def staff_institution(users):
@@ -48,7 +66,8 @@ def staff_institution(users):
 
 
 def standard_make(users, city, *, name: str, credit_class: str = "training", credits: str = "2") -> StandardVersion:
-    """A standard of the city accrediting the staff's institution, made by the city administrator."""
+    """A standard of the city accrediting the staff's institution, made by the city administrator (`users`: the
+    world's users by role, world.users)."""
     return services.standard_create(actor=users["city_admin"], city=city, data=StandardIn(
         code=f"LV-{next(_seq):04d}", providers=[staff_institution(users).code], name=name, credit_class=credit_class,
         level=3, credits=credits, min_hours="0", record_kinds=["completion"], effective_from="2020-01-01"))
@@ -70,16 +89,17 @@ def outcome_make(users, version: StandardVersion, *, learner: LearnerProfile | N
 
 
 @pytest.fixture
-def recognised(users, city):
-    """The demo learner with one outcome under a new standard 社区法律常识课程结业 (training, 2 credits)."""
-    version = standard_make(users, city, name="社区法律常识课程结业")
-    outcome = outcome_make(users, version)
+def recognised(world):
+    """The world's learner with one outcome under a new standard 社区法律常识课程结业 (training, 2 credits)."""
+    version = standard_make(world.users, world.city, name="社区法律常识课程结业")
+    outcome = outcome_make(world.users, version)
     return version, outcome
 
 
-def fresh_learner() -> User:
-    """A resident without a learning account, signed up as a user."""
-    profile = LearnerProfile.objects.filter(user__isnull=True, account__isnull=True).order_by("pk").first()
+def fresh_learner(world) -> User:
+    """A new resident of the world's street without a learning account, signed up as a user."""
+    name = "测试居民" + "".join("零一二三四五六七八九"[int(d)] for d in str(next(_seq)))
+    profile = learner_make(world.street, account=False, actor=world.admin, name=name)
     user = User.objects.create_user(username=f"lv-resident-{next(_seq)}", password="x")
     RoleAssignment.objects.create(user=user, role=Role.LEARNER)
     profile.user = user
@@ -105,10 +125,10 @@ LEARNER_PAGES = ["creditbank:me", "creditbank:me_transcript", "creditbank:me_dec
 
 
 @pytest.mark.parametrize("name", LEARNER_PAGES)
-def test_each_learner_page_renders_for_the_learner_with_the_navigation_link(recognised, users, client_as, name):
+def test_each_learner_page_renders_for_the_learner_with_the_navigation_link(recognised, world, client_as, name):
     version, outcome = recognised
 
-    response = client_as(users["learner"]).get(reverse(name))
+    response = client_as(world.learner).get(reverse(name))
 
     assert response.status_code == 200
     body = text(response)
@@ -148,8 +168,8 @@ def test_the_verification_pages_are_public(client_as):
 
 # --- my learning account -----------------------------------------------------------------------------------
 
-def test_a_learner_without_an_account_opens_one(client_as):
-    user = fresh_learner()
+def test_a_learner_without_an_account_opens_one(world, client_as):
+    user = fresh_learner(world)
     client = client_as(user)
 
     for url in ("/credits/", "/credits/transcript/", "/credits/conversions/"):
@@ -166,21 +186,21 @@ def test_a_learner_without_an_account_opens_one(client_as):
     assert 'data-testid="open-account"' not in body
 
 
-def test_a_user_without_a_learner_profile_is_told_why_no_account_can_be_opened(users, client_as):
-    body = text(client_as(users["auditor"]).get("/credits/"))
+def test_a_user_without_a_learner_profile_is_told_why_no_account_can_be_opened(world, client_as):
+    body = text(client_as(world.auditor).get("/credits/"))
 
     assert "还没有关联学习者档案" in body
     assert 'data-testid="open-account"' not in body
 
 
-def test_the_account_page_shows_balances_points_star_thresholds_outcomes_and_the_ledger(recognised, users,
+def test_the_account_page_shows_balances_points_star_thresholds_outcomes_and_the_ledger(recognised, world,
                                                                                         client_as):
     version, outcome = recognised
     account = outcome.account
-    other = outcome_make(users, version, title="社区调解员培训", hours="6")
-    reversal = services.outcome_reverse(actor=users["city_admin"], outcome=other, reason="重复记录")
+    other = outcome_make(world.users, version, title="社区调解员培训", hours="6")
+    reversal = services.outcome_reverse(actor=world.city_admin, outcome=other, reason="重复记录")
 
-    body = text(client_as(users["learner"]).get("/credits/"))
+    body = text(client_as(world.learner).get("/credits/"))
 
     assert f'data-testid="account-number">{account.number}<' in body
     training = LearningAccount.objects.get(pk=account.pk).balance_training
@@ -207,14 +227,14 @@ def test_the_account_page_shows_balances_points_star_thresholds_outcomes_and_the
     assert f'title="{reversal.hash}">{reversal.hash[:12]}<' in entry
 
 
-def test_the_account_page_takes_as_many_queries_with_more_outcomes(recognised, users, client_as):
+def test_the_account_page_takes_as_many_queries_with_more_outcomes(recognised, world, client_as):
     version, _ = recognised
-    client = client_as(users["learner"])
+    client = client_as(world.learner)
     client.get("/credits/")
     with CaptureQueriesContext(connection) as before:
         client.get("/credits/")
     for i in range(3):
-        outcome_make(users, version, title=f"社区普法讲堂第{i}期")
+        outcome_make(world.users, version, title=f"社区普法讲堂第{i}期")
     with CaptureQueriesContext(connection) as after:
         response = client.get("/credits/")
 
@@ -223,8 +243,8 @@ def test_the_account_page_takes_as_many_queries_with_more_outcomes(recognised, u
 
 
 @pytest.mark.parametrize("name", [*LEARNER_PAGES, "creditbank:verify_form"])
-def test_the_pages_follow_the_large_text_mode(recognised, users, client_as, name):
-    client = client_as(users["learner"])
+def test_the_pages_follow_the_large_text_mode(recognised, world, client_as, name):
+    client = client_as(world.learner)
     client.cookies["lc_large"] = "1"
 
     body = text(client.get(reverse(name)))
@@ -233,10 +253,10 @@ def test_the_pages_follow_the_large_text_mode(recognised, users, client_as, name
     assert 'html.large-text .cb-threshold progress' in body
 
 
-def test_htmx_loads_a_page_of_ledger_entries_without_the_layout(recognised, users, client_as):
+def test_htmx_loads_a_page_of_ledger_entries_without_the_layout(recognised, world, client_as):
     _, outcome = recognised
 
-    response = client_as(users["learner"]).get("/credits/?page=1", headers={"HX-Request": "true"})
+    response = client_as(world.learner).get("/credits/?page=1", headers={"HX-Request": "true"})
 
     assert response.status_code == 200
     body = text(response)
@@ -247,15 +267,15 @@ def test_htmx_loads_a_page_of_ledger_entries_without_the_layout(recognised, user
 
 def declaration_post(version, **changes) -> dict:
     return {"standard": version.standard.code, "kind": "certificate", "title": "家庭教育指导师（初级）",
-            "issuer": "福州市家庭教育研究会", "date": "2024-05-20", "hours": "16", "score": "88", "note": "", **changes}
+            "issuer": "达州市家庭教育研究会", "date": "2024-05-20", "hours": "16", "score": "88", "note": "", **changes}
 
 
-def test_a_declaration_without_evidence_shows_the_error_beside_the_field_and_writes_nothing(recognised, users,
+def test_a_declaration_without_evidence_shows_the_error_beside_the_field_and_writes_nothing(recognised, world,
                                                                                             client_as):
     version, _ = recognised
     counts = (Declaration.objects.count(), Evidence.objects.count(), LearningAccount.objects.count())
 
-    response = client_as(users["learner"]).post("/credits/declarations/", declaration_post(version, title=""))
+    response = client_as(world.learner).post("/credits/declarations/", declaration_post(version, title=""))
 
     assert response.status_code == 400
     body = text(response)
@@ -264,16 +284,16 @@ def test_a_declaration_without_evidence_shows_the_error_beside_the_field_and_wri
     assert "申报学习成果必须上传至少一份证明材料（PDF、JPG 或 PNG）" in evidence
     title = body.split('data-testid="field-title"')[1].split('data-testid="field-')[0]
     assert "<li>必填</li>" in title
-    assert 'value="福州市家庭教育研究会"' in body  # what was typed stays
+    assert 'value="达州市家庭教育研究会"' in body  # what was typed stays
     assert (Declaration.objects.count(), Evidence.objects.count(), LearningAccount.objects.count()) == counts
 
 
-def test_a_declaration_with_a_file_that_is_not_pdf_jpg_or_png_is_refused(recognised, users, client_as):
+def test_a_declaration_with_a_file_that_is_not_pdf_jpg_or_png_is_refused(recognised, world, client_as):
     version, _ = recognised
     count_before = Declaration.objects.count()
     bad = SimpleUploadedFile("证书.docx", b"PK\x03\x04 not a pdf", content_type="application/pdf")
 
-    response = client_as(users["learner"]).post("/credits/declarations/", {**declaration_post(version), "evidence": [bad]})
+    response = client_as(world.learner).post("/credits/declarations/", {**declaration_post(version), "evidence": [bad]})
 
     assert response.status_code == 400
     assert "文件「证书.docx」不是 PDF、JPG 或 PNG" in text(response).split('data-testid="field-evidence"')[1]
@@ -281,15 +301,15 @@ def test_a_declaration_with_a_file_that_is_not_pdf_jpg_or_png_is_refused(recogni
 
 
 def test_a_declaration_with_evidence_is_listed_and_its_files_download_for_its_learner_and_reviewers(
-        recognised, users, client_as):
+        recognised, world, client_as):
     version, _ = recognised
     files = [SimpleUploadedFile("证书.pdf", PDF, content_type="application/pdf"),
              SimpleUploadedFile("照片.png", PNG, content_type="image/png")]
-    client = client_as(users["learner"])
+    client = client_as(world.learner)
 
     response = client.post("/credits/declarations/", {**declaration_post(version), "evidence": files}, follow=True)
 
-    declaration = Declaration.objects.get(account__learner__user=users["learner"], title="家庭教育指导师（初级）")
+    declaration = Declaration.objects.get(account__learner__user=world.learner, title="家庭教育指导师（初级）")
     assert (declaration.standard, declaration.kind, declaration.hours, declaration.score, declaration.status) == (
         version.standard, "certificate", Decimal("16"), Decimal("88"), DeclarationStatus.SUBMITTED)
     assert sorted(declaration.evidence.values_list("name", "content_type", "size")) == [
@@ -304,21 +324,21 @@ def test_a_declaration_with_evidence_is_listed_and_its_files_download_for_its_le
     mine = client.get(url)
     assert (mine.status_code, mine["Content-Type"], mine.content) == (200, "application/pdf", PDF)
     assert "attachment" in mine["Content-Disposition"]
-    assert client_as(users["expert"]).get(url).content == PDF
-    assert client_as(users["staff"]).get(url).status_code == 404
-    assert client_as(fresh_learner()).get(url).status_code == 404
+    assert client_as(world.expert).get(url).content == PDF
+    assert client_as(world.staff).get(url).status_code == 404
+    assert client_as(fresh_learner(world)).get(url).status_code == 404
     assert client.get(reverse("creditbank:evidence", args=[declaration.pk, pdf.pk + 1000])).status_code == 404
 
 
-def test_the_reviewers_reason_is_shown_with_the_declaration(recognised, users, client_as):
+def test_the_reviewers_reason_is_shown_with_the_declaration(recognised, world, client_as):
     version, _ = recognised
-    declaration = services.declaration_submit(actor=users["learner"], data=DeclarationIn(
-        standard_code=version.standard.code, kind="certificate", title="茶艺师（五级）", issuer="福州市茶叶协会",
+    declaration = services.declaration_submit(actor=world.learner, data=DeclarationIn(
+        standard_code=version.standard.code, kind="certificate", title="茶艺师（五级）", issuer="达州市茶叶协会",
         date="2024-03-01", hours="20"), files=[("证书.pdf", PDF)])
-    services.declaration_review(actor=users["expert"], declaration=declaration, approve=False,
+    services.declaration_review(actor=world.expert, declaration=declaration, approve=False,
                                 reason="证书照片不清晰，请补充原件扫描件")
 
-    body = text(client_as(users["learner"]).get("/credits/declarations/"))
+    body = text(client_as(world.learner).get("/credits/declarations/"))
 
     card = body.split(f'data-testid="declaration-{declaration.pk}"')[1]
     assert "未通过" in card and "证书照片不清晰，请补充原件扫描件" in card
@@ -326,23 +346,28 @@ def test_the_reviewers_reason_is_shown_with_the_declaration(recognised, users, c
 
 # --- conversions -------------------------------------------------------------------------------------------
 
-@pytest.fixture
-def active_rule(recognised, users):
-    version, _ = recognised
-    institution = staff_institution(users)
-    rule = services.rule_create(actor=users["staff"], data=RuleIn(
-        code=f"LV-RULE-{next(_seq):04d}", name="普法课程转社区治理专业学分",
+def rule_active(world, version: StandardVersion, *, target_name: str = "社区治理") -> ConversionRule:
+    """A rule of the staff's school from the standard to a programme, drafted, submitted and passed by the expert."""
+    institution = staff_institution(world.users)
+    rule = services.rule_create(actor=world.staff, data=RuleIn(
+        code=f"LV-RULE-{next(_seq):04d}", name=f"普法课程转{target_name}专业学分",
         source_codes=[version.standard.code], target_institution_code=institution.code, target_kind="programme",
-        target_name="社区治理", target_class="training", ratio="0.5", cap_per_learner="10",
+        target_name=target_name, target_class="training", ratio="0.5", cap_per_learner="10",
         effective_from="2020-01-01"))
-    services.rule_submit(actor=users["staff"], rule=rule)
-    return services.rule_review(actor=users["expert"], rule=rule, approve=True, note="来源标准与目标专业课程对应")
+    services.rule_submit(actor=world.staff, rule=rule)
+    return services.rule_review(actor=world.expert, rule=rule, approve=True, note="来源标准与目标专业课程对应")
 
 
-def test_a_learner_applies_to_convert_an_outcome_by_an_active_rule(active_rule, recognised, users, client_as):
+@pytest.fixture
+def active_rule(recognised, world):
+    version, _ = recognised
+    return rule_active(world, version)
+
+
+def test_a_learner_applies_to_convert_an_outcome_by_an_active_rule(active_rule, recognised, world, client_as):
     _, outcome = recognised
     rule = active_rule
-    client = client_as(users["learner"])
+    client = client_as(world.learner)
 
     page = text(client.get("/credits/conversions/"))
     card = page.split(f'data-testid="rule-{rule.code}"')[1].split('class="card"')[0]
@@ -360,17 +385,17 @@ def test_a_learner_applies_to_convert_an_outcome_by_an_active_rule(active_rule, 
     row = body.split(f'data-testid="application-{conversion.pk}"')[1].split("</tr>")[0]
     assert "待审批" in row and outcome.title in row and "2 → 1" in row
 
-    services.conversion_decide(actor=users["staff"], conversion=conversion, approve=False, reason="该专业本学期不招生")
+    services.conversion_decide(actor=world.staff, conversion=conversion, approve=False, reason="该专业本学期不招生")
     row = text(client.get("/credits/conversions/")).split(f'data-testid="application-{conversion.pk}"')[1]
     assert "未批准" in row.split("</tr>")[0] and "该专业本学期不招生" in row.split("</tr>")[0]
 
 
-def test_applying_without_choosing_an_outcome_shows_the_error_on_the_rule_and_writes_nothing(active_rule, users,
+def test_applying_without_choosing_an_outcome_shows_the_error_on_the_rule_and_writes_nothing(active_rule, world,
                                                                                             client_as):
     rule = active_rule
     before = Conversion.objects.count()
 
-    response = client_as(users["learner"]).post("/credits/conversions/", {"rule": rule.code})
+    response = client_as(world.learner).post("/credits/conversions/", {"rule": rule.code})
 
     assert response.status_code == 400
     card = text(response).split(f'data-testid="rule-{rule.code}"')[1].split('class="card"')[0]
@@ -378,10 +403,10 @@ def test_applying_without_choosing_an_outcome_shows_the_error_on_the_rule_and_wr
     assert Conversion.objects.count() == before
 
 
-def test_an_outcome_that_is_not_a_number_is_refused_on_the_rule_and_writes_nothing(active_rule, users, client_as):
+def test_an_outcome_that_is_not_a_number_is_refused_on_the_rule_and_writes_nothing(active_rule, world, client_as):
     before = Conversion.objects.count()
 
-    response = client_as(users["learner"]).post("/credits/conversions/", {"rule": active_rule.code,
+    response = client_as(world.learner).post("/credits/conversions/", {"rule": active_rule.code,
                                                                            "outcome": ["1; DROP"]})
 
     assert response.status_code == 400
@@ -392,26 +417,26 @@ def test_an_outcome_that_is_not_a_number_is_refused_on_the_rule_and_writes_nothi
 
 # --- transcripts and their verification ------------------------------------------------------------------------
 
-def test_an_issued_transcript_is_downloaded_again_by_its_owner_only(recognised, users, client_as):
+def test_an_issued_transcript_is_downloaded_again_by_its_owner_only(recognised, world, client_as):
     _, outcome = recognised
-    issued = services.transcript_issue(actor=users["learner"], account=outcome.account)
+    issued = services.transcript_issue(actor=world.learner, account=outcome.account)
     url = reverse("creditbank:me_transcript_pdf", args=[issued.token])
 
-    mine = client_as(users["learner"]).get(url)
+    mine = client_as(world.learner).get(url)
 
     assert mine.status_code == 200 and mine["Content-Type"] == "application/pdf"
     assert mine.content.startswith(b"%PDF-")
-    assert client_as(fresh_learner()).get(url).status_code == 404
-    assert client_as(users["city_admin"]).get(url).status_code == 404
-    page = text(client_as(users["learner"]).get("/credits/transcript/"))
+    assert client_as(fresh_learner(world)).get(url).status_code == 404
+    assert client_as(world.city_admin).get(url).status_code == 404
+    page = text(client_as(world.learner).get("/credits/transcript/"))
     assert issued.token in page and reverse("creditbank:verify", args=[issued.token]) in page
 
 
-def test_the_verification_page_shows_what_a_valid_transcript_states_and_not_the_full_id_number(recognised, users,
+def test_the_verification_page_shows_what_a_valid_transcript_states_and_not_the_full_id_number(recognised, world,
                                                                                               client_as):
     version, outcome = recognised
-    learner = users["learner"].learner_profile
-    issued = services.transcript_issue(actor=users["learner"], account=outcome.account)
+    learner = world.learner.learner_profile
+    issued = services.transcript_issue(actor=world.learner, account=outcome.account)
 
     response = client_as(None).get(f"/credits/verify/{issued.token}/")
 
@@ -425,7 +450,7 @@ def test_the_verification_page_shows_what_a_valid_transcript_states_and_not_the_
     assert f'data-testid="issued-at">{timezone.localtime(issued.issued_at):%Y-%m-%d %H:%M}<' in body
     for value in (outcome.title, outcome.provider_name, outcome.basis, f"{version.standard.code} v1", "非学历培训"):
         assert value in body, value
-    full = learner_profile_reveal(actor=users["learner"], profile=learner)
+    full = learner_profile_reveal(actor=world.learner, profile=learner)
     assert full != learner.id_number_masked and full not in body
     assert learner.phone == "" or learner.phone not in body
 
@@ -439,11 +464,11 @@ def test_the_verification_page_of_an_unknown_token_is_a_404_that_says_so(client_
     assert 'data-testid="verdict"' not in body
 
 
-def test_a_transcript_whose_outcome_was_reversed_after_issue_is_shown_invalid_with_the_reason(recognised, users,
+def test_a_transcript_whose_outcome_was_reversed_after_issue_is_shown_invalid_with_the_reason(recognised, world,
                                                                                              client_as):
     _, outcome = recognised
-    issued = services.transcript_issue(actor=users["learner"], account=outcome.account)
-    services.outcome_reverse(actor=users["city_admin"], outcome=outcome, reason="培训机构撤回该结业记录")
+    issued = services.transcript_issue(actor=world.learner, account=outcome.account)
+    services.outcome_reverse(actor=world.city_admin, outcome=outcome, reason="培训机构撤回该结业记录")
 
     body = text(client_as(None).get(f"/credits/verify/{issued.token}/"))
 
@@ -454,15 +479,15 @@ def test_a_transcript_whose_outcome_was_reversed_after_issue_is_shown_invalid_wi
     assert LedgerEntry.objects.filter(outcome=outcome, reason="reversal").count() == 1
 
 
-def test_a_learner_withdraws_an_issued_transcript_and_its_verification_says_so(recognised, users, client_as):
+def test_a_learner_withdraws_an_issued_transcript_and_its_verification_says_so(recognised, world, client_as):
     _, outcome = recognised
-    kept = services.transcript_issue(actor=users["learner"], account=outcome.account)
-    issued = services.transcript_issue(actor=users["learner"], account=outcome.account)
+    kept = services.transcript_issue(actor=world.learner, account=outcome.account)
+    issued = services.transcript_issue(actor=world.learner, account=outcome.account)
     url = reverse("creditbank:me_transcript_withdraw", args=[issued.token])
-    assert client_as(users["learner"]).get(url).status_code == 405  # (a POST only)
+    assert client_as(world.learner).get(url).status_code == 405  # (a POST only)
 
     # When its holder withdraws it from the transcript page
-    response = client_as(users["learner"]).post(url, {"reason": "交给单位的副本作废"}, follow=True)
+    response = client_as(world.learner).post(url, {"reason": "交给单位的副本作废"}, follow=True)
 
     # Then the page says it is withdrawn, and the other one is not
     body = text(response)
@@ -473,15 +498,15 @@ def test_a_learner_withdraws_an_issued_transcript_and_its_verification_says_so(r
     assert f"已于 {today} 撤回" in row and 'data-testid="withdraw"' not in row
     assert 'data-testid="withdraw"' in body.split(f'<td class="mono">{kept.token}</td>')[1].split("</tr>")[0]
     withdrawal = TranscriptWithdrawal.objects.get(transcript=issued)
-    assert (withdrawal.withdrawn_by, withdrawal.reason) == (users["learner"], "交给单位的副本作废")
+    assert (withdrawal.withdrawn_by, withdrawal.reason) == (world.learner, "交给单位的副本作废")
     # and anyone verifying it is told it no longer holds, and since when; the other still holds
     verified = text(client_as(None).get(f"/credits/verify/{issued.token}/"))
     assert 'data-testid="verdict" data-valid="0"' in verified and f"已于 {today} 由持有人或经办机构撤回" in verified
     assert 'data-valid="1"' in text(client_as(None).get(f"/credits/verify/{kept.token}/"))
 
     # When it is withdrawn again, or someone else tries another's
-    again = text(client_as(users["learner"]).post(url, follow=True))
-    theirs = text(client_as(fresh_learner()).post(reverse("creditbank:me_transcript_withdraw", args=[kept.token]),
+    again = text(client_as(world.learner).post(url, follow=True))
+    theirs = text(client_as(fresh_learner(world)).post(reverse("creditbank:me_transcript_withdraw", args=[kept.token]),
                                                   follow=True))
 
     # Then each is refused with what is wrong, and nothing changes
@@ -490,30 +515,30 @@ def test_a_learner_withdraws_an_issued_transcript_and_its_verification_says_so(r
     assert TranscriptWithdrawal.objects.filter(transcript__in=[issued, kept]).count() == 1
 
 
-def test_withdrawing_a_transcript_is_for_its_holder_and_the_staff_who_may_issue_one(recognised, users):
+def test_withdrawing_a_transcript_is_for_its_holder_and_the_staff_who_may_issue_one(recognised, world):
     _, outcome = recognised
-    issued = services.transcript_issue(actor=users["learner"], account=outcome.account)
+    issued = services.transcript_issue(actor=world.learner, account=outcome.account)
     with pytest.raises(NotFound):
-        services.transcript_withdraw(actor=fresh_learner(), token=issued.token)
+        services.transcript_withdraw(actor=fresh_learner(world), token=issued.token)
     with pytest.raises(NotFound):
-        services.transcript_withdraw(actor=users["learner"], token="NoSuchToken123456")
+        services.transcript_withdraw(actor=world.learner, token="NoSuchToken123456")
     with pytest.raises(DomainError) as too_long:
-        services.transcript_withdraw(actor=users["learner"], token=issued.token, reason="因" * 201)
+        services.transcript_withdraw(actor=world.learner, token=issued.token, reason="因" * 201)
     assert "reason" in too_long.value.errors
     assert not TranscriptWithdrawal.objects.filter(transcript=issued).exists()
 
-    services.transcript_withdraw(actor=users["city_admin"], token=f"  {issued.token} ", reason="持有人申请")
+    services.transcript_withdraw(actor=world.city_admin, token=f"  {issued.token} ", reason="持有人申请")
 
-    assert TranscriptWithdrawal.objects.get(transcript=issued).withdrawn_by == users["city_admin"]
+    assert TranscriptWithdrawal.objects.get(transcript=issued).withdrawn_by == world.city_admin
     with pytest.raises(DomainError) as twice:
-        services.transcript_withdraw(actor=users["learner"], token=issued.token)
+        services.transcript_withdraw(actor=world.learner, token=issued.token)
     assert "token" in twice.value.errors
 
 
 @pytest.mark.parametrize("typed", ["{token}", "  {token} ", "https://learn.example.cn/credits/verify/{token}/"])
-def test_the_verification_form_takes_a_token_or_the_verification_url(recognised, users, client_as, typed):
+def test_the_verification_form_takes_a_token_or_the_verification_url(recognised, world, client_as, typed):
     _, outcome = recognised
-    issued = services.transcript_issue(actor=users["learner"], account=outcome.account)
+    issued = services.transcript_issue(actor=world.learner, account=outcome.account)
 
     response = client_as(None).get("/credits/verify/", {"token": typed.format(token=issued.token)})
 
@@ -531,11 +556,11 @@ def test_the_verification_form_refuses_what_cannot_be_a_token(client_as):
     ("zh-hans", "请选择申请认定的标准"),
     ("en", "Choose the standard to be recognised under"),
 ])
-def test_a_declaration_without_a_standard_says_so_in_the_chosen_language(recognised, users, client_as, language,
+def test_a_declaration_without_a_standard_says_so_in_the_chosen_language(recognised, world, client_as, language,
                                                                          expected):
     # given a learner who chose a language and posts a declaration without picking a standard
     version, _ = recognised
-    client = client_as(users["learner"])
+    client = client_as(world.learner)
     client.cookies["django_language"] = language
     before = Declaration.objects.count()
 
@@ -552,10 +577,10 @@ def test_a_declaration_without_a_standard_says_so_in_the_chosen_language(recogni
     assert Declaration.objects.count() == before
 
 
-def test_a_declaration_refused_by_the_service_is_in_english_for_a_learner_who_chose_english(recognised, users,
+def test_a_declaration_refused_by_the_service_is_in_english_for_a_learner_who_chose_english(recognised, world,
                                                                                            client_as):
     version, _ = recognised
-    client = client_as(users["learner"])
+    client = client_as(world.learner)
     client.cookies["django_language"] = "en"
     bad = SimpleUploadedFile("证书.docx", b"PK\x03\x04 not a pdf", content_type="application/pdf")
 
@@ -568,9 +593,9 @@ def test_a_declaration_refused_by_the_service_is_in_english_for_a_learner_who_ch
     assert "不是 PDF" not in body and "必填" not in body
 
 
-def test_the_account_number_is_called_so_in_english(recognised, users, client_as):
+def test_the_account_number_is_called_so_in_english(recognised, world, client_as):
     """账号 is an account number here, not the sign-in accounts of the navigation ("Accounts")."""
-    client = client_as(users["learner"])
+    client = client_as(world.learner)
     client.cookies["django_language"] = "en"
 
     body = text(client.get("/credits/"))
@@ -578,10 +603,10 @@ def test_the_account_number_is_called_so_in_english(recognised, users, client_as
     assert '<dt>Account number</dt><dd data-testid="account-number">LA' in body
 
 
-def test_a_declaration_without_a_date_says_the_date_is_required(recognised, users, client_as):
+def test_a_declaration_without_a_date_says_the_date_is_required(recognised, world, client_as):
     # given a learner who chose English and leaves the date empty (it read “” is not a date)
     version, _ = recognised
-    client = client_as(users["learner"])
+    client = client_as(world.learner)
     client.cookies["django_language"] = "en"
     before = Declaration.objects.count()
 
@@ -596,8 +621,8 @@ def test_a_declaration_without_a_date_says_the_date_is_required(recognised, user
     assert Declaration.objects.count() == before
 
 
-def test_the_account_page_says_when_the_account_was_opened_in_english(recognised, users, client_as):
-    client = client_as(users["learner"])
+def test_the_account_page_says_when_the_account_was_opened_in_english(recognised, world, client_as):
+    client = client_as(world.learner)
     client.cookies["django_language"] = "en"
 
     body = text(client.get("/credits/"))
@@ -609,16 +634,16 @@ def test_the_account_page_says_when_the_account_was_opened_in_english(recognised
 # --- the cache never carries one learner's figures to another (issue 16) ------------------------------------
 
 
-def test_two_learners_each_see_their_own_account_and_credits_with_the_policy_cached(recognised, users, client_as):
+def test_two_learners_each_see_their_own_account_and_credits_with_the_policy_cached(recognised, world, client_as):
     _version, outcome = recognised
-    other = fresh_learner()
+    other = fresh_learner(world)
     services.account_open_own(actor=other)
-    mine = LearningAccount.objects.get(learner__user=users["learner"])
+    mine = LearningAccount.objects.get(learner__user=world.learner)
     theirs = LearningAccount.objects.get(learner__user=other)
 
-    first = text(client_as(users["learner"]).get("/credits/"))
+    first = text(client_as(world.learner).get("/credits/"))
     second = text(client_as(other).get("/credits/"))
-    first_home = text(client_as(users["learner"]).get("/"))
+    first_home = text(client_as(world.learner).get("/"))
     second_home = text(client_as(other).get("/"))
 
     assert mine.number in first and theirs.number not in first
@@ -629,15 +654,15 @@ def test_two_learners_each_see_their_own_account_and_credits_with_the_policy_cac
     assert mine.number in first_home.split('data-testid="home-credits"')[1].split("</section>")[0]
 
 
-def test_a_policy_change_shows_in_the_learners_points_on_the_next_request(recognised, users, client_as, city):
+def test_a_policy_change_shows_in_the_learners_points_on_the_next_request(recognised, world, client_as):
     from learncity.core.templatetags.numbers import num
 
-    client = client_as(users["learner"])
-    mine = LearningAccount.objects.get(learner__user=users["learner"])
+    client = client_as(world.learner)
+    mine = LearningAccount.objects.get(learner__user=world.learner)
     shown_before = text(client.get("/credits/")).split('data-testid="points">')[1].split("<")[0]
     before = selectors.incentives(mine).points
 
-    services.policy_update(actor=users["city_admin"], city=city, data=PolicyIn(points_per_credit="1000"))
+    services.policy_update(actor=world.city_admin, city=world.city, data=PolicyIn(points_per_credit="1000"))
     shown_after = text(client.get("/credits/")).split('data-testid="points">')[1].split("<")[0]
 
     after = selectors.incentives(mine).points
@@ -646,13 +671,16 @@ def test_a_policy_change_shows_in_the_learners_points_on_the_next_request(recogn
     assert shown_after == num(after)
 
 
-def test_the_conversions_page_reads_the_outcomes_once_whatever_the_number_of_rules(recognised, users, client_as):
-    client = client_as(users["learner"])
+def test_the_conversions_page_reads_the_outcomes_once_whatever_the_number_of_rules(recognised, world, client_as):
+    version, _ = recognised
+    rules = [rule_active(world, version, target_name=name) for name in ("社区治理", "老年服务", "家庭教育指导")]
+    client = client_as(world.learner)
     client.get("/credits/conversions/")
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/credits/conversions/")
 
     assert response.status_code == 200
+    assert all(f'data-testid="rule-{rule.code}"' in text(response) for rule in rules)
     # the learner's outcomes once for every rule, and those of their applications (a prefetch)
     assert sum('FROM "creditbank_outcome"' in q["sql"] for q in queries.captured_queries) == 2
     assert len(queries) <= 15

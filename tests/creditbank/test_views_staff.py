@@ -1,33 +1,65 @@
 """The credit bank's back-office pages: the declaration review queue (with evidence, approve or reject with a
 reason, in place with HTMX), the conversion inbox of the target institution, standards (list, create, revise,
 withdraw, accredit), conversion rules (draft, submit, review, abolish), opening accounts from a spreadsheet and
-the city's policy — each shown to the roles it is for and refused to the others."""
+the city's policy — each shown to the roles it is for and refused to the others.
+
+The tests state their own world: the 达州 city of tests/portal/world.py with the credit bank of
+tests/creditbank/factories.py (its course standard, a declared certificate standard and a conversion rule, as the
+demo's CE-COURSE, NCRE-1 and R-CE-CERT) and its learner's account; residents without an account are new ones of
+the world's street, and another institution is the world's other school of the staff member's district."""
 
 import datetime
 import html as htmllib
 import io
 import re
 from decimal import Decimal
+from itertools import count
 
 import pytest
 from django.utils import timezone
 from openpyxl import Workbook
 
+from learncity.core import crypto
+from learncity.core.models import AuditEvent
 from learncity.creditbank import services
-from learncity.creditbank.inputs import DeclarationIn
+from learncity.creditbank.inputs import DeclarationIn, RuleIn, StandardIn
 from learncity.creditbank.models import (
     Accreditation,
     Conversion,
     ConversionRule,
+    CreditClass,
     CreditPolicy,
     Declaration,
+    Evidence,
     LearningAccount,
+    LedgerEntry,
     Outcome,
     StandardVersion,
+    Transcript,
 )
 from learncity.people.models import LearnerProfile
-from tests.creditbank.factories import PDF, institution_of
-from tests.creditbank.test_api import active_rule, city, id_number, other_staff, recognised, standard, state
+from learncity.people.services import ID_CONTEXT
+from tests.creditbank.factories import (
+    DECLARED_STANDARD,
+    PDF,
+    completion,
+    conversion_make,
+    course_world_fixtures,
+    institution_of,
+    world_resident,
+)
+from tests.people.factories import account_make
+
+
+def _credit_bank(world) -> None:
+    """The module's own rows in the world, as the demo city has them: the declared certificate standard and the
+    conversion rule of its city, and the learner's account, opened by themself."""
+    conversion_make(world)
+    services.account_open_own(actor=world.learner)
+
+
+world_built, world = course_world_fixtures(then=_credit_bank)
+_seq = count(1)
 
 ROLES = ("learner", "staff", "district_admin", "city_admin", "reporter", "expert", "auditor")
 
@@ -59,9 +91,69 @@ def today() -> datetime.date:
     return timezone.localdate()
 
 
-def declared(users, version=None, title="测试证书") -> Declaration:
-    return services.declaration_submit(actor=users["learner"], data=DeclarationIn(
-        standard_code=(version.standard.code if version else "NCRE-1"), kind="certificate", title=title,
+def state() -> dict:
+    """Everything the credit bank writes, to check that a refused request wrote nothing."""
+    return {
+        # signing test clients in (tokens) and making other world is not the credit bank's writing
+        "audit": AuditEvent.objects.exclude(action__in=["token.create", "user.create", "role.grant"]).count(),
+        "accounts": LearningAccount.objects.count(),
+        "standards": list(StandardVersion.objects.order_by("pk").values_list("pk", "status")),
+        "accreditations": list(Accreditation.objects.order_by("pk").values_list("pk", "revoked_at")),
+        "declarations": list(Declaration.objects.order_by("pk").values_list("pk", "status", "reason")),
+        "evidence": Evidence.objects.count(),
+        "outcomes": Outcome.objects.count(),
+        "rules": list(ConversionRule.objects.order_by("pk").values_list("pk", "status", "abolished_on")),
+        "conversions": list(Conversion.objects.order_by("pk").values_list("pk", "status", "reason")),
+        "entries": LedgerEntry.objects.count(),
+        "transcripts": Transcript.objects.count(),
+    }
+
+
+def standard(world, *, credit_class=CreditClass.TRAINING, course_kind="law", credits="2", hours_per_credit=None,
+             providers=None) -> StandardVersion:
+    """A standard of the world's city that recognises `event` records of `course_kind` from the staff member's
+    school (the world's course standard recognises completions only, so records of that kind are recognised under
+    this one)."""
+    code = f"T-VIEW-{next(_seq)}"
+    return services.standard_create(actor=world.city_admin, city=world.city, data=StandardIn(
+        code=code, name=f"测试标准 {code}", credit_class=credit_class, level=1, credits=credits,
+        hours_per_credit=hours_per_credit, record_kinds=["event"], course_kinds=[course_kind],
+        effective_from=today() - datetime.timedelta(days=400),
+        providers=[institution_of(world.staff).code] if providers is None else providers))
+
+
+def recognised(world, version: StandardVersion, *, hours="8") -> Outcome:
+    """An event record of the staff member's school for the world's learner, recognised under `version`."""
+    record = completion(world.staff, world.learner_profile, hours=hours, kind="event",
+                        course_kind=version.course_kinds.strip(","))
+    outcome = Outcome.objects.get(learning_record=record)
+    assert outcome.standard_version == version
+    return outcome
+
+
+def active_rule(world, sources: list[StandardVersion], *, cap="3") -> ConversionRule:
+    """A rule of the staff member's school, drafted, submitted and approved through the services."""
+    rule = services.rule_create(actor=world.staff, data=RuleIn(
+        code=f"R-VIEW-{next(_seq)}", name="测试转换规则", source_codes=[v.standard.code for v in sources],
+        target_institution_code=institution_of(world.staff).code, target_kind="certificate",
+        target_name=f"测试证书 {next(_seq)}", target_class=CreditClass.TRAINING, ratio="1", cap_per_learner=cap,
+        effective_from=today() - datetime.timedelta(days=30)))
+    services.rule_submit(actor=world.staff, rule=rule)
+    return services.rule_review(actor=world.expert, rule=rule, approve=True, note="来源与目标的学习成果相当")
+
+
+def other_staff(world):
+    """Staff of another institution of the staff member's district (not the target of the staff member's rules)."""
+    return account_make("institution_staff", actor=world.admin, institution=world.institution_other)
+
+
+def id_number(profile: LearnerProfile) -> str:
+    return crypto.decrypt(profile.id_number_encrypted, context=ID_CONTEXT)
+
+
+def declared(world, version=None, title="测试证书") -> Declaration:
+    return services.declaration_submit(actor=world.learner, data=DeclarationIn(
+        standard_code=(version.standard.code if version else DECLARED_STANDARD), kind="certificate", title=title,
         issuer="测试考试院", date=today() - datetime.timedelta(days=30)), files=[("证书.pdf", PDF)])
 
 
@@ -82,8 +174,8 @@ PAGES = {
 
 @pytest.mark.parametrize("url", list(PAGES))
 @pytest.mark.parametrize("role", ROLES)
-def test_each_page_is_shown_to_its_roles_and_refused_to_the_others(users, client_as, url, role):
-    response = client_as(users[role]).get(url)
+def test_each_page_is_shown_to_its_roles_and_refused_to_the_others(world, client_as, url, role):
+    response = client_as(world.user(role)).get(url)
     assert response.status_code == (200 if role in PAGES[url] else 403), (url, role)
 
 
@@ -94,26 +186,26 @@ def test_the_pages_ask_visitors_to_sign_in(client_as, url):
     assert response["Location"].startswith("/login")
 
 
-def test_the_back_office_is_linked_from_the_navigation_of_staff_only(users, client_as):
-    assert 'href="/credits/staff/"' in html(client_as(users["staff"]).get("/"))
-    assert 'href="/credits/staff/"' not in html(client_as(users["learner"]).get("/"))
+def test_the_back_office_is_linked_from_the_navigation_of_staff_only(world, client_as):
+    assert 'href="/credits/staff/"' in html(client_as(world.staff).get("/"))
+    assert 'href="/credits/staff/"' not in html(client_as(world.learner).get("/"))
 
 
-def test_the_back_office_shows_each_role_its_pages(users, client_as):
-    expert = html(client_as(users["expert"]).get("/credits/staff/"))
+def test_the_back_office_shows_each_role_its_pages(world, client_as):
+    expert = html(client_as(world.expert).get("/credits/staff/"))
     assert 'href="/credits/review/"' in expert and 'href="/credits/inbox/"' not in expert
-    staff = html(client_as(users["staff"]).get("/credits/staff/"))
+    staff = html(client_as(world.staff).get("/credits/staff/"))
     assert 'href="/credits/inbox/"' in staff and 'href="/credits/review/"' not in staff
-    assert 'href="/credits/policy/"' in html(client_as(users["city_admin"]).get("/credits/staff/"))
+    assert 'href="/credits/policy/"' in html(client_as(world.city_admin).get("/credits/staff/"))
     assert 'href="/credits/policy/"' not in staff
 
 
 # --- review ---------------------------------------------------------------------------------------------------------
 
-def test_the_review_queue_shows_each_declaration_with_its_evidence(users, client_as):
-    declaration = declared(users, title="队列里的证书")
+def test_the_review_queue_shows_each_declaration_with_its_evidence(world, client_as):
+    declaration = declared(world, title="队列里的证书")
     evidence = declaration.evidence.get()
-    expert = client_as(users["expert"])
+    expert = client_as(world.expert)
 
     page = html(expert.get("/credits/review/"))
 
@@ -124,15 +216,15 @@ def test_the_review_queue_shows_each_declaration_with_its_evidence(users, client
     download = expert.get(link)
     assert (download.status_code, download["Content-Type"], b"".join(download)) == (200, "application/pdf", PDF)
     # the auditor reads the queue without the forms to decide
-    auditor = html(client_as(users["auditor"]).get("/credits/review/"))
+    auditor = html(client_as(world.auditor).get("/credits/review/"))
     assert "队列里的证书" in auditor and f'action="/credits/review/{declaration.pk}/"' not in auditor
 
 
-def test_a_reviewer_approves_a_declaration_in_place(users, client_as):
-    version = standard(users, credits="3", course_kind="rural")
-    declaration = declared(users, version)
+def test_a_reviewer_approves_a_declaration_in_place(world, client_as):
+    version = standard(world, credits="3", course_kind="rural")
+    declaration = declared(world, version)
 
-    response = client_as(users["expert"]).post(f"/credits/review/{declaration.pk}/",
+    response = client_as(world.expert).post(f"/credits/review/{declaration.pk}/",
                                                {"decision": "approve", "reason": "证书真实"},
                                                headers={"HX-Request": "true"})
 
@@ -144,9 +236,9 @@ def test_a_reviewer_approves_a_declaration_in_place(users, client_as):
     assert (outcome.credits, outcome.standard_version) == (Decimal("3"), version)
 
 
-def test_a_review_without_a_reason_is_refused_and_says_why(users, client_as, unchanged):
-    declaration = declared(users)
-    expert = client_as(users["expert"])
+def test_a_review_without_a_reason_is_refused_and_says_why(world, client_as, unchanged):
+    declaration = declared(world)
+    expert = client_as(world.expert)
     same = unchanged()
 
     in_place = expert.post(f"/credits/review/{declaration.pk}/", {"decision": "reject", "reason": ""},
@@ -162,21 +254,21 @@ def test_a_review_without_a_reason_is_refused_and_says_why(users, client_as, unc
 
 
 @pytest.mark.parametrize(("role", "status"), [("auditor", 403), ("learner", 403), ("staff", 404)])
-def test_only_reviewers_decide_declarations(users, client_as, unchanged, role, status):
-    declaration = declared(users)
-    client = client_as(users[role])
+def test_only_reviewers_decide_declarations(world, client_as, unchanged, role, status):
+    declaration = declared(world)
+    client = client_as(world.user(role))
     same = unchanged()
     response = client.post(f"/credits/review/{declaration.pk}/", {"decision": "approve", "reason": "好"})
     assert response.status_code == status
     assert same()
 
 
-def test_a_rejected_declaration_is_listed_with_its_reason(users, client_as):
-    declaration = declared(users, title="被退回的证书")
-    services.declaration_review(actor=users["expert"], declaration=declaration, approve=False, reason="证书编号查无")
-    page = html(client_as(users["city_admin"]).get("/credits/review/?status=rejected"))
+def test_a_rejected_declaration_is_listed_with_its_reason(world, client_as):
+    declaration = declared(world, title="被退回的证书")
+    services.declaration_review(actor=world.expert, declaration=declaration, approve=False, reason="证书编号查无")
+    page = html(client_as(world.city_admin).get("/credits/review/?status=rejected"))
     assert "被退回的证书" in page and "证书编号查无" in page
-    assert "被退回的证书" not in html(client_as(users["city_admin"]).get("/credits/review/"))
+    assert "被退回的证书" not in html(client_as(world.city_admin).get("/credits/review/"))
 
 
 def queries(client, url: str) -> int:
@@ -188,28 +280,28 @@ def queries(client, url: str) -> int:
     return len(ctx)
 
 
-def test_the_review_queue_reads_as_many_queries_for_many_declarations_as_for_one(users, client_as):
-    expert = client_as(users["expert"])
-    declared(users, title="第一份")
+def test_the_review_queue_reads_as_many_queries_for_many_declarations_as_for_one(world, client_as):
+    expert = client_as(world.expert)
+    declared(world, title="第一份")
     one = queries(expert, "/credits/review/")
-    declared(users, title="第二份")
-    declared(users, title="第三份")
+    declared(world, title="第二份")
+    declared(world, title="第三份")
     assert queries(expert, "/credits/review/") == one
 
 
 # --- the conversion inbox ---------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def application(users):
+def application(world):
     """The learner's application to convert a 2-credit outcome by a rule of the staff member's school."""
-    version = standard(users, credits="2")
-    outcome = recognised(users, version)
-    rule = active_rule(users, [version], cap="5")
-    return services.conversion_apply(actor=users["learner"], rule=rule, outcome_ids=[outcome.pk])
+    version = standard(world, credits="2")
+    outcome = recognised(world, version)
+    rule = active_rule(world, [version], cap="5")
+    return services.conversion_apply(actor=world.learner, rule=rule, outcome_ids=[outcome.pk])
 
 
-def test_the_target_institution_approves_an_application(users, client_as, application):
-    staff = client_as(users["staff"])
+def test_the_target_institution_approves_an_application(world, client_as, application):
+    staff = client_as(world.staff)
     page = html(staff.get("/credits/inbox/"))
     assert f'id="conversion-{application.pk}"' in page
     account = application.account
@@ -224,8 +316,8 @@ def test_the_target_institution_approves_an_application(users, client_as, applic
     assert LearningAccount.objects.get(pk=account.pk).balance_training == before + 2
 
 
-def test_an_application_is_rejected_in_place_with_a_reason(users, client_as, application):
-    response = client_as(users["staff"]).post(f"/credits/inbox/{application.pk}/",
+def test_an_application_is_rejected_in_place_with_a_reason(world, client_as, application):
+    response = client_as(world.staff).post(f"/credits/inbox/{application.pk}/",
                                               {"decision": "reject", "reason": "目标证书已停发"},
                                               headers={"HX-Request": "true"})
     page = html(response)
@@ -235,19 +327,19 @@ def test_an_application_is_rejected_in_place_with_a_reason(users, client_as, app
         "rejected", "目标证书已停发")
 
 
-def test_the_inbox_reads_as_many_queries_for_many_applications_as_for_one(users, client_as, application):
-    staff = client_as(users["staff"])
+def test_the_inbox_reads_as_many_queries_for_many_applications_as_for_one(world, client_as, application):
+    staff = client_as(world.staff)
     one = queries(staff, "/credits/inbox/")
-    version = standard(users, credits="1", course_kind="family")
-    rule = active_rule(users, [version], cap="5")
+    version = standard(world, credits="1", course_kind="family")
+    rule = active_rule(world, [version], cap="5")
     for _ in range(2):
-        services.conversion_apply(actor=users["learner"], rule=rule, outcome_ids=[recognised(users, version).pk])
+        services.conversion_apply(actor=world.learner, rule=rule, outcome_ids=[recognised(world, version).pk])
     assert queries(staff, "/credits/inbox/") == one
 
 
-def test_staff_of_another_institution_neither_see_nor_decide_an_application(users, client_as, application,
+def test_staff_of_another_institution_neither_see_nor_decide_an_application(world, client_as, application,
                                                                              unchanged):
-    intruder = client_as(other_staff(users))
+    intruder = client_as(other_staff(world))
     same = unchanged()
     assert f'id="conversion-{application.pk}"' not in html(intruder.get("/credits/inbox/"))
     response = intruder.post(f"/credits/inbox/{application.pk}/", {"decision": "approve", "reason": "同意"})
@@ -264,17 +356,17 @@ def standard_form(**changes) -> dict:
     return {**data, **changes}
 
 
-def test_the_city_creates_a_standard_from_the_page(users, client_as):
-    admin = client_as(users["city_admin"])
+def test_the_city_creates_a_standard_from_the_page(world, client_as):
+    admin = client_as(world.city_admin)
     assert 'href="/credits/standards/new/"' in html(admin.get("/credits/standards/"))
-    school = institution_of(users["staff"])
+    school = institution_of(world.staff)
 
     response = admin.post("/credits/standards/new/", standard_form(providers=f"{school.code}，"), follow=True)
 
     assert response.redirect_chain == [("/credits/standards/T-PAGE-1/", 302)]
     version = StandardVersion.objects.get(standard__code="T-PAGE-1")
     assert (version.version, version.credits, version.record_kinds, version.course_kinds, version.standard.city) == (
-        1, Decimal("3"), ",event,", ",law,", city())
+        1, Decimal("3"), ",event,", ",law,", world.city)
     assert list(Accreditation.objects.filter(standard=version.standard).values_list("institution", flat=True)) == [
         school.pk]
     assert school.name in html(response)
@@ -290,8 +382,8 @@ def test_the_city_creates_a_standard_from_the_page(users, client_as):
     ({"code": "a/b"}, "code", "标准代码不能为空、不含空格和 / ? # % \\，不能是 new，且不超过 40 个字符"),
     ({"providers": "NO-SUCH"}, "providers", "未找到机构：NO-SUCH"),
 ])
-def test_a_bad_standard_is_shown_back_with_the_error_on_its_field(users, client_as, unchanged, changes, field, says):
-    admin = client_as(users["city_admin"])
+def test_a_bad_standard_is_shown_back_with_the_error_on_its_field(world, client_as, unchanged, changes, field, says):
+    admin = client_as(world.city_admin)
     same = unchanged()
     response = admin.post("/credits/standards/new/", standard_form(**changes))
     assert response.status_code == 400
@@ -299,10 +391,10 @@ def test_a_bad_standard_is_shown_back_with_the_error_on_its_field(users, client_
     assert same()
 
 
-def test_the_city_revises_withdraws_and_accredits_from_the_standard_page(users, client_as):
-    version = standard(users, credits="2", providers=[])
+def test_the_city_revises_withdraws_and_accredits_from_the_standard_page(world, client_as):
+    version = standard(world, credits="2", providers=[])
     code = version.standard.code
-    admin = client_as(users["city_admin"])
+    admin = client_as(world.city_admin)
     page = html(admin.get(f"/credits/standards/{code}/"))
     assert f'action="/credits/standards/{code}/revise/"' in page
 
@@ -314,7 +406,7 @@ def test_the_city_revises_withdraws_and_accredits_from_the_standard_page(users, 
     assert list(version.standard.versions.order_by("version").values_list("version", "status", "credits")) == [
         (1, "superseded", Decimal("2")), (2, "active", Decimal("2.5"))]
 
-    school = institution_of(users["staff"])
+    school = institution_of(world.staff)
     picker = html(admin.get(f"/credits/standards/{code}/")).split('<datalist id="accredit-institutions">')[1]
     assert f'<option value="{school.code}">{school.name} · {school.place.name}</option>' in picker.split("</datalist>")[0]
     accredited = admin.post(f"/credits/standards/{code}/accredit/", {"institution_code": school.code}, follow=True)
@@ -330,11 +422,11 @@ def test_the_city_revises_withdraws_and_accredits_from_the_standard_page(users, 
     assert f'action="/credits/standards/{code}/revise/"' not in html(withdrawn)
 
 
-def test_a_bad_revision_is_shown_back(users, client_as, unchanged):
-    version = standard(users, credits="2")
+def test_a_bad_revision_is_shown_back(world, client_as, unchanged):
+    version = standard(world, credits="2")
     code = version.standard.code
     same = unchanged()
-    response = client_as(users["city_admin"]).post(f"/credits/standards/{code}/revise/", {
+    response = client_as(world.city_admin).post(f"/credits/standards/{code}/revise/", {
         "name": "x", "credit_class": "training", "level": "1", "credits": "-1", "min_hours": "0"})
     assert response.status_code == 400
     assert "必须大于 0，而不是 -1" in errors_shown(response)
@@ -342,25 +434,25 @@ def test_a_bad_revision_is_shown_back(users, client_as, unchanged):
 
 
 @pytest.mark.parametrize("role", ["staff", "district_admin", "expert"])
-def test_only_the_city_changes_standards_from_the_pages(users, client_as, unchanged, role):
-    version = standard(users, providers=[])
+def test_only_the_city_changes_standards_from_the_pages(world, client_as, unchanged, role):
+    version = standard(world, providers=[])
     code = version.standard.code
-    client = client_as(users[role])
+    client = client_as(world.user(role))
     same = unchanged()
     assert 'href="/credits/standards/new/"' not in html(client.get("/credits/standards/"))
     assert f'action="/credits/standards/{code}/revise/"' not in html(client.get(f"/credits/standards/{code}/"))
     for url, data in ((f"/credits/standards/{code}/revise/", {"credits": "9", "name": "x", "credit_class": "training",
                                                               "level": "1"}),
                       (f"/credits/standards/{code}/withdraw/", {"reason": "试"}),
-                      (f"/credits/standards/{code}/accredit/", {"institution_code": institution_of(users["staff"]).code}),
+                      (f"/credits/standards/{code}/accredit/", {"institution_code": institution_of(world.staff).code}),
                       ("/credits/standards/new/", standard_form())):
         assert client.post(url, data).status_code == 403, url
     assert same()
 
 
-def test_the_standards_list_filters_in_place(users, client_as):
-    version = standard(users, credit_class="culture", course_kind="culture")
-    client = client_as(users["learner"])
+def test_the_standards_list_filters_in_place(world, client_as):
+    version = standard(world, credit_class="culture", course_kind="culture")
+    client = client_as(world.learner)
     rows = html(client.get("/credits/standards/", {"q": version.standard.code}, headers={"HX-Request": "true"}))
     assert "<h1>" not in rows
     assert re.findall(r'data-testid="standard-row"', rows) == ['data-testid="standard-row"']
@@ -371,19 +463,19 @@ def test_the_standards_list_filters_in_place(users, client_as):
 
 # --- rules -------------------------------------------------------------------------------------------------------------
 
-def rule_form(users, version, **changes) -> dict:
+def rule_form(world, version, **changes) -> dict:
     data = {"code": "R-PAGE-1", "name": "页面测试规则", "source_codes": [version.standard.code],
-            "target_institution_code": institution_of(users["staff"]).code, "target_kind": "course",
+            "target_institution_code": institution_of(world.staff).code, "target_kind": "course",
             "target_name": "页面测试课程", "target_class": "training", "ratio": "0.5", "cap_per_learner": "4",
             "min_score": "", "effective_from": str(today()), "abolished_on": ""}
     return {**data, **changes}
 
 
-def test_a_rule_goes_from_draft_to_active_through_the_pages(users, client_as):
-    version = standard(users)
-    staff, expert = client_as(users["staff"]), client_as(users["expert"])
+def test_a_rule_goes_from_draft_to_active_through_the_pages(world, client_as):
+    version = standard(world)
+    staff, expert = client_as(world.staff), client_as(world.expert)
 
-    drafted = staff.post("/credits/rules/new/", rule_form(users, version), follow=True)
+    drafted = staff.post("/credits/rules/new/", rule_form(world, version), follow=True)
     assert flashed(drafted) == ["已起草转换规则「R-PAGE-1」，提交专家评审后生效"]
     assert 'action="/credits/rules/R-PAGE-1/submit/"' in html(drafted)
     assert 'action="/credits/rules/R-PAGE-1/submit/"' not in html(expert.get("/credits/rules/"))
@@ -405,13 +497,13 @@ def test_a_rule_goes_from_draft_to_active_through_the_pages(users, client_as):
     assert (rule.status, rule.abolished_on) == ("abolished", today())
 
 
-def test_an_overlapping_rule_is_shown_back_with_the_error(users, client_as, unchanged):
-    version = standard(users)
-    staff = client_as(users["staff"])
-    staff.post("/credits/rules/new/", rule_form(users, version))
+def test_an_overlapping_rule_is_shown_back_with_the_error(world, client_as, unchanged):
+    version = standard(world)
+    staff = client_as(world.staff)
+    staff.post("/credits/rules/new/", rule_form(world, version))
     same = unchanged()
 
-    response = staff.post("/credits/rules/new/", rule_form(users, version, code="R-PAGE-2"))
+    response = staff.post("/credits/rules/new/", rule_form(world, version, code="R-PAGE-2"))
 
     assert response.status_code == 400
     assert [m for m in errors_shown(response) if "R-PAGE-1" in m] == [
@@ -419,11 +511,11 @@ def test_an_overlapping_rule_is_shown_back_with_the_error(users, client_as, unch
     assert same()
 
 
-def test_culture_to_academic_is_refused_on_the_page(users, client_as, unchanged):
-    culture = standard(users, credit_class="culture", course_kind="culture")
+def test_culture_to_academic_is_refused_on_the_page(world, client_as, unchanged):
+    culture = standard(world, credit_class="culture", course_kind="culture")
     same = unchanged()
-    response = client_as(users["staff"]).post("/credits/rules/new/", rule_form(
-        users, culture, target_class="academic", target_kind="programme"))
+    response = client_as(world.staff).post("/credits/rules/new/", rule_form(
+        world, culture, target_class="academic", target_kind="programme"))
     assert response.status_code == 400
     assert errors_shown(response) == ["按本市政策，文化休闲类学分不得转换为学历教育学分"]
     assert same()
@@ -431,9 +523,12 @@ def test_culture_to_academic_is_refused_on_the_page(users, client_as, unchanged)
 
 # --- opening accounts in bulk ------------------------------------------------------------------------------------------
 
-def residents_without_account(n: int) -> list[LearnerProfile]:
-    return list(LearnerProfile.objects.filter(account__isnull=True, residence__path__startswith=city().path)
-                .order_by("pk")[:n])
+def residents_without_account(world, n: int) -> list[LearnerProfile]:
+    """n residents of the world's city without a learning account: new ones of its first street."""
+    people = [world_resident(world, i) for i in range(n)]
+    assert not LearningAccount.objects.filter(learner__in=people).exists()
+    assert all(p.residence.path.startswith(world.city.path) for p in people)
+    return people
 
 
 def upload(client, data: bytes, name: str, institution):
@@ -443,12 +538,12 @@ def upload(client, data: bytes, name: str, institution):
                                                    "file": SimpleUploadedFile(name, data)})
 
 
-def test_staff_open_accounts_from_a_gbk_csv(users, client_as):
-    people = residents_without_account(2)
+def test_staff_open_accounts_from_a_gbk_csv(world, client_as):
+    people = residents_without_account(world, 2)
     csv = "身份证号码,姓名\n" + "".join(f"{id_number(p)},{p.name}\n" for p in people)
-    school = institution_of(users["staff"])
+    school = institution_of(world.staff)
 
-    response = upload(client_as(users["staff"]), csv.encode("gbk"), "名单.csv", school)
+    response = upload(client_as(world.staff), csv.encode("gbk"), "名单.csv", school)
 
     assert response.status_code == 200
     assert "新开户 2 人，已有账户 0 人。" in html(response)
@@ -456,28 +551,28 @@ def test_staff_open_accounts_from_a_gbk_csv(users, client_as):
         "learner_id", flat=True)) == sorted(p.pk for p in people)
 
 
-def test_staff_open_accounts_from_an_xlsx(users, client_as):
-    [person] = residents_without_account(1)
+def test_staff_open_accounts_from_an_xlsx(world, client_as):
+    [person] = residents_without_account(world, 1)
     wb = Workbook()
     wb.active.append(["姓名", "身份证号码"])
     wb.active.append([person.name, id_number(person)])
-    learner = LearnerProfile.objects.get(user=users["learner"])
+    learner = LearnerProfile.objects.get(user=world.learner)
     wb.active.append([learner.name, id_number(learner)])
     buf = io.BytesIO()
     wb.save(buf)
 
-    response = upload(client_as(users["staff"]), buf.getvalue(), "名单.xlsx", institution_of(users["staff"]))
+    response = upload(client_as(world.staff), buf.getvalue(), "名单.xlsx", institution_of(world.staff))
 
     assert "新开户 1 人，已有账户 1 人。" in html(response)
     assert LearningAccount.objects.filter(learner=person).exists()
 
 
-def test_a_list_with_bad_rows_opens_nothing_and_names_each_row(users, client_as, unchanged):
-    people = residents_without_account(2)
+def test_a_list_with_bad_rows_opens_nothing_and_names_each_row(world, client_as, unchanged):
+    people = residents_without_account(world, 2)
     csv = f"身份证号码,姓名\n{id_number(people[0])},{people[0].name}\n{id_number(people[1])},张冠李戴\n12345,无效\n"
     same = unchanged()
 
-    response = upload(client_as(users["staff"]), csv.encode(), "名单.csv", institution_of(users["staff"]))
+    response = upload(client_as(world.staff), csv.encode(), "名单.csv", institution_of(world.staff))
 
     assert response.status_code == 400
     shown = errors_shown(response)
@@ -486,21 +581,19 @@ def test_a_list_with_bad_rows_opens_nothing_and_names_each_row(users, client_as,
     assert same()
 
 
-def test_a_file_with_the_wrong_columns_is_refused(users, client_as, unchanged):
+def test_a_file_with_the_wrong_columns_is_refused(world, client_as, unchanged):
     same = unchanged()
-    response = upload(client_as(users["staff"]), "号码,名字\n1,2\n".encode(), "名单.csv", institution_of(users["staff"]))
+    response = upload(client_as(world.staff), "号码,名字\n1,2\n".encode(), "名单.csv", institution_of(world.staff))
     assert response.status_code == 400
     assert errors_shown(response)[0].startswith("表头不正确，未导入任何数据。缺少列 (missing columns): 身份证号码、姓名")
     assert same()
 
 
-def test_staff_cannot_open_accounts_for_another_institution_from_the_page(users, client_as, unchanged):
-    from learncity.network.models import Institution
-
-    [person] = residents_without_account(1)
-    other = Institution.objects.exclude(pk=institution_of(users["staff"]).pk).order_by("code")[0]
+def test_staff_cannot_open_accounts_for_another_institution_from_the_page(world, client_as, unchanged):
+    [person] = residents_without_account(world, 1)
+    other = world.institution_other  # another institution of the staff's district
     same = unchanged()
-    response = upload(client_as(users["staff"]), f"身份证号码,姓名\n{id_number(person)},{person.name}\n".encode(),
+    response = upload(client_as(world.staff), f"身份证号码,姓名\n{id_number(person)},{person.name}\n".encode(),
                       "名单.csv", other)
     assert response.status_code == 403
     assert same()
@@ -514,29 +607,29 @@ def policy_form(**changes) -> dict:
     return {**data, **changes}
 
 
-def test_the_city_edits_its_policy(users, client_as):
-    admin = client_as(users["city_admin"])
+def test_the_city_edits_its_policy(world, client_as):
+    admin = client_as(world.city_admin)
     assert 'name="points_per_hour"' in html(admin.get("/credits/policy/"))
 
     response = admin.post("/credits/policy/", policy_form(points_per_hour="2.5"), follow=True)
 
-    assert flashed(response) == ["已保存福州市的学分银行政策"]
-    policy = CreditPolicy.objects.get(city=city())
+    assert flashed(response) == [f"已保存{world.city.name}的学分银行政策"]
+    policy = CreditPolicy.objects.get(city=world.city)
     assert (policy.points_per_hour, policy.culture_never_academic, policy.star_min_points) == (
         Decimal("2.5"), True, Decimal("300"))
 
 
-def test_a_bad_policy_is_shown_back(users, client_as, unchanged):
+def test_a_bad_policy_is_shown_back(world, client_as, unchanged):
     same = unchanged()
-    response = client_as(users["city_admin"]).post("/credits/policy/", policy_form(points_per_credit="-1"))
+    response = client_as(world.city_admin).post("/credits/policy/", policy_form(points_per_credit="-1"))
     assert response.status_code == 400
     assert errors_shown(response) == ["不能小于 0，而不是 -1"]
     assert same()
 
 
 @pytest.mark.parametrize("role", ["district_admin", "staff", "expert", "auditor"])
-def test_only_the_city_edits_the_policy(users, client_as, unchanged, role):
-    client = client_as(users[role])
+def test_only_the_city_edits_the_policy(world, client_as, unchanged, role):
+    client = client_as(world.user(role))
     same = unchanged()
     assert client.post("/credits/policy/", policy_form(points_per_hour="9")).status_code == 403
     assert same()
