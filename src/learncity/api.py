@@ -71,6 +71,7 @@ def _mount():
     from learncity.catalog.event_api import router as event_router
     from learncity.core.api import router as core_router
     from learncity.creditbank.api import router as creditbank_router
+    from learncity.governance.api import router as governance_router
     from learncity.intake.api import ProviderKeyAuth
     from learncity.intake.api import router as intake_router
     from learncity.monitoring.api import router as monitoring_router
@@ -88,6 +89,7 @@ def _mount():
     api.add_router("/catalog", event_router)
     api.add_router("/credits", creditbank_router)
     api.add_router("/monitoring", monitoring_router)
+    api.add_router("/governance", governance_router)
     # An institution's provider key (Bearer lcp_…) is taken here, and only here, besides a person's token or session.
     api.add_router("/intake", intake_router, auth=[ProviderKeyAuth(), *api.auth])
 

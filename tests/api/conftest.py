@@ -175,6 +175,12 @@ class Targets:
 
         return CreditTargets(self)
 
+    @cached_property
+    def governance(self):
+        from tests.api.governance_targets import GovernanceTargets
+
+        return GovernanceTargets(self)
+
 
 @pytest.fixture
 def targets(users) -> Targets:

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import pytest
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Q
 from django.utils import timezone
 
 from learncity.api import api
@@ -50,6 +51,7 @@ from learncity.creditbank.models import (
     Transcript,
     TranscriptWithdrawal,
 )
+from learncity.governance.models import Evidence, ProgressUpdate, Task, TaskTransition, WorkPlan
 from learncity.intake import keys as intake_keys
 from learncity.intake import services as intake_services
 from learncity.intake.models import ImportJob, ProviderKey
@@ -61,6 +63,9 @@ from learncity.people.models import ApiToken, LearnerProfile, User
 from learncity.people.services import ID_CONTEXT, learner_profile_create
 from learncity.places.models import Place, Population
 from learncity.pools.models import Expert, Teacher, Textbook, Volunteer, VolunteerService
+from tests.api.governance_targets import PDF as GOV_PDF
+from tests.api.governance_targets import YEAR as GOV_YEAR
+from tests.api.governance_targets import docx_base64, office_text
 from tests.api.support import EXCLUDED_URL_NAMES, api_routes, fresh_id_number, path_template
 
 ROLES = ("anonymous", "learner", "institution_staff", "district_admin", "city_admin", "member_unit_reporter",
@@ -1449,6 +1454,189 @@ CALLS.update({
         shows=lambda j, r, me: [(x["id"], x["status"]) for x in j] == [(r.pk, "attended")],
         state=lambda r, me: _sign_ups(r.event_id, me),
         audits=3),  # the check-in, the learning record it makes, and that record's recognition (credit bank)
+})
+
+
+# --- governance: the committee's year (work plans, their import, tasks, progress updates) ------------------------
+# The city committee's plan has tasks led by the reporter's unit ("lead"), by 鼓楼区's committee ("gulou") and by
+# 台江区's ("taijiang"); 鼓楼区's and 台江区's committees have plans of their own; the three tasks are started, each
+# with an update by the unit that answers for it (tests/api/governance_targets.py). The office of a committee is
+# its place's administrators; expert reviewers and auditors read the committee area; a member unit reads the plans
+# of its committee and its own part; staff and learners see nothing of it.
+
+
+def plans_in(attr: str) -> Rows:
+    return Rows(lambda t, me: set(WorkPlan.objects.filter(committee__place__path__startswith=getattr(t, attr).path)
+                                  .values_list("pk", flat=True)))
+
+
+def tasks_in(attr: str) -> Rows:
+    """The tasks of the area's committees' plans, and those given to a committee of the area."""
+    return Rows(lambda t, me: set(Task.objects.filter(
+        Q(plan__committee__place__path__startswith=getattr(t, attr).path)
+        | Q(units__committee__place__path__startswith=getattr(t, attr).path)).values_list("pk", flat=True)))
+
+
+def update_of(target: str) -> Rows:
+    return Rows(lambda t, me: {getattr(t.governance, f"update_{target}").pk})
+
+
+OWN_UNIT_PLANS = Rows(lambda t, me: set(WorkPlan.objects.filter(committee=t.reporter_unit.committee)
+                                        .values_list("pk", flat=True)))
+OWN_UNIT_TASKS = Rows(lambda t, me: set(Task.objects.filter(units__member_unit=t.reporter_unit)
+                                        .values_list("pk", flat=True)))
+LEAD_UPDATE, GULOU_UPDATE, TAIJIANG_UPDATE = update_of("lead"), update_of("gulou"), update_of("taijiang")
+
+_IMPORTS = {
+    "city": (A, HIDDEN, HIDDEN, HIDDEN, CREATED, DENIED, DENIED, DENIED),
+    "gulou": (A, HIDDEN, HIDDEN, CREATED, CREATED, HIDDEN, DENIED, DENIED),
+    "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, CREATED, HIDDEN, DENIED, DENIED),
+}
+TABLE.update({
+    ("GET", "/api/governance/plans"): {
+        "-": (A, NONE, NONE, plans_in("gulou"), plans_in("city"), OWN_UNIT_PLANS, plans_in("city"), plans_in("city")),
+    },
+    ("GET", "/api/governance/plans/{pk}"): {
+        "city": (A, HIDDEN, HIDDEN, HIDDEN, OK, OK, OK, OK),
+        "gulou": (A, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
+        "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+    },
+    # a preview writes nothing: answered 200 to the office
+    ("POST", "/api/governance/committees/{pk}/import/preview"): {
+        target: tuple(OK if o == CREATED else o for o in outcomes) for target, outcomes in _IMPORTS.items()
+    },
+    ("POST", "/api/governance/committees/{pk}/import"): dict(_IMPORTS),
+    ("POST", "/api/governance/committees/{pk}/import/docx"): dict(_IMPORTS),
+    ("GET", "/api/governance/tasks"): {
+        "-": (A, NONE, NONE, tasks_in("gulou"), tasks_in("city"), OWN_UNIT_TASKS, tasks_in("city"), tasks_in("city")),
+    },
+    ("GET", "/api/governance/tasks/{pk}"): {
+        "lead": (A, HIDDEN, HIDDEN, HIDDEN, OK, OK, OK, OK),
+        "gulou": (A, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
+        "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+    },
+    # the item is named in the body: an item whose office the caller does not run is refused as not theirs
+    ("POST", "/api/governance/tasks"): {
+        "city": (A, DENIED, DENIED, DENIED, CREATED, DENIED, DENIED, DENIED),
+        "gulou": (A, DENIED, DENIED, CREATED, CREATED, DENIED, DENIED, DENIED),
+        "taijiang": (A, DENIED, DENIED, DENIED, CREATED, DENIED, DENIED, DENIED),
+    },
+    # start: the lead unit (a reporter of its unit, a district's officials for their committee) or the office
+    ("POST", "/api/governance/tasks/{pk}/move"): {
+        "lead": (A, HIDDEN, HIDDEN, HIDDEN, OK, OK, DENIED, DENIED),
+        "gulou": (A, HIDDEN, HIDDEN, OK, OK, HIDDEN, DENIED, DENIED),
+        "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, DENIED, DENIED),
+    },
+    ("GET", "/api/governance/tasks/{pk}/updates"): {
+        "lead": (A, HIDDEN, HIDDEN, HIDDEN, LEAD_UPDATE, LEAD_UPDATE, LEAD_UPDATE, LEAD_UPDATE),
+        "gulou": (A, HIDDEN, HIDDEN, GULOU_UPDATE, GULOU_UPDATE, HIDDEN, GULOU_UPDATE, GULOU_UPDATE),
+        "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, TAIJIANG_UPDATE, HIDDEN, TAIJIANG_UPDATE, TAIJIANG_UPDATE),
+    },
+    # progress is posted by the units that answer for the task: the city's officials answer for the districts'
+    # committees, not for a member unit
+    ("POST", "/api/governance/tasks/{pk}/updates"): {
+        "lead": (A, HIDDEN, HIDDEN, HIDDEN, DENIED, CREATED, DENIED, DENIED),
+        "gulou": (A, HIDDEN, HIDDEN, CREATED, CREATED, HIDDEN, DENIED, DENIED),
+        "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, CREATED, HIDDEN, DENIED, DENIED),
+    },
+    # the plan's office decides; the unit that posted it reads it
+    ("POST", "/api/governance/updates/{pk}/decide"): {
+        "lead": (A, HIDDEN, HIDDEN, HIDDEN, OK, DENIED, DENIED, DENIED),
+        "gulou": (A, HIDDEN, HIDDEN, DENIED, OK, HIDDEN, DENIED, DENIED),
+        "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, DENIED, DENIED),
+    },
+    ("GET", "/api/governance/updates/{pk}/evidence/{eid}"): {
+        "lead": (A, HIDDEN, HIDDEN, HIDDEN, OK, OK, OK, OK),
+        "gulou": (A, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
+        "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+    },
+})
+
+GOV_PLANS = {"city": lambda t, me: t.governance.plan, "gulou": lambda t, me: t.governance.gulou_plan,
+             "taijiang": lambda t, me: t.governance.taijiang_plan}
+GOV_COMMITTEES = {"city": lambda t, me: t.city_committee, "gulou": lambda t, me: t.gulou_committee,
+                  "taijiang": lambda t, me: t.taijiang_committee}
+GOV_ITEMS = {target: (lambda t, me, plan=plan: t.governance.item_of(plan(t, me))) for target, plan in GOV_PLANS.items()}
+GOV_TASKS = {"lead": lambda t, me: t.governance.lead_task, "gulou": lambda t, me: t.governance.gulou_task,
+             "taijiang": lambda t, me: t.governance.taijiang_task}
+GOV_STARTED = {"lead": lambda t, me: t.governance.lead_started, "gulou": lambda t, me: t.governance.gulou_started,
+               "taijiang": lambda t, me: t.governance.taijiang_started}
+GOV_UPDATES = {"lead": lambda t, me: t.governance.update_lead, "gulou": lambda t, me: t.governance.update_gulou,
+               "taijiang": lambda t, me: t.governance.update_taijiang}
+GOV_EVERYTHING = {"-": lambda t, me: t.governance.plans}
+
+
+def _plans_of(committee, me):
+    return sorted(WorkPlan.objects.filter(committee=committee).values_list("pk", "year", "title"))
+
+
+def _import_body(committee) -> dict:
+    return {"text": office_text(committee.place.name), "year": GOV_YEAR}
+
+
+def _imported(j, committee, me) -> bool:
+    return ((j["committee_id"], j["year"], [len(i["tasks"]) for i in j["items"]]) == (committee.pk, GOV_YEAR, [1])
+            and WorkPlan.objects.filter(pk=j["id"], committee=committee).exists())
+
+
+def _task_state(task, me):
+    return (list(Task.objects.filter(pk=task.pk).values_list("state", "due_on")),
+            TaskTransition.objects.filter(task=task).count())
+
+
+def _updates_of(task, me):
+    return (sorted(ProgressUpdate.objects.filter(task=task).values_list("pk", "state")),
+            Evidence.objects.filter(update__task=task).count())
+
+
+CALLS.update({
+    ("GET", "/api/governance/plans"): Call(on=GOV_EVERYTHING, key=lambda r: r["id"]),
+    ("GET", "/api/governance/plans/{pk}"): Call(
+        on=GOV_PLANS, url=lambda p: {"pk": p.pk},
+        shows=lambda j, p, me: (j["id"], j["committee_id"], len(j["items"])) == (p.pk, p.committee_id,
+                                                                                  p.items.count())),
+    ("POST", "/api/governance/committees/{pk}/import/preview"): Call(
+        on=GOV_COMMITTEES, url=lambda c: {"pk": c.pk}, body=_import_body,
+        shows=lambda j, c, me: (j["year"], len(j["items"]), j["unknown"]) == (GOV_YEAR, 1, []),
+        state=_plans_of, audits=0, changes=False),
+    ("POST", "/api/governance/committees/{pk}/import"): Call(
+        on=GOV_COMMITTEES, url=lambda c: {"pk": c.pk}, body=_import_body, shows=_imported, state=_plans_of),
+    ("POST", "/api/governance/committees/{pk}/import/docx"): Call(
+        on=GOV_COMMITTEES, url=lambda c: {"pk": c.pk},
+        body=lambda c: {"name": "矩阵要点.docx", "content_base64": docx_base64(office_text(c.place.name)),
+                        "year": GOV_YEAR},
+        shows=_imported, state=_plans_of),
+    ("GET", "/api/governance/tasks"): Call(on=GOV_EVERYTHING, query=ALL, key=lambda r: r["id"]),
+    ("GET", "/api/governance/tasks/{pk}"): Call(
+        on=GOV_TASKS, url=lambda task: {"pk": task.pk},
+        shows=lambda j, task, me: (j["id"], j["state"]) == (task.pk, "not_started") and j["units"] != []),
+    ("POST", "/api/governance/tasks"): Call(
+        on=GOV_ITEMS,
+        body=lambda item: {"item_id": item.pk, "title": "矩阵新增任务", "due_on": f"{GOV_YEAR}-06-30",
+                           "lead": [{"committee_id": item.plan.committee_id}]},
+        shows=lambda j, item, me: (j["item_id"], j["title"], j["state"]) == (item.pk, "矩阵新增任务", "not_started"),
+        state=lambda item, me: sorted(Task.objects.filter(item=item).values_list("pk", flat=True))),
+    ("POST", "/api/governance/tasks/{pk}/move"): Call(
+        on=GOV_TASKS, url=lambda task: {"pk": task.pk}, body=lambda task: {"event": "start"},
+        shows=lambda j, task, me: (j["id"], j["state"], [h["to_state"] for h in j["history"]]) == (
+            task.pk, "in_progress", ["in_progress"]),
+        state=_task_state),
+    ("GET", "/api/governance/tasks/{pk}/updates"): Call(
+        on=GOV_UPDATES, url=lambda u: {"pk": u.task_id}, key=lambda r: r["id"]),
+    ("POST", "/api/governance/tasks/{pk}/updates"): Call(
+        on=GOV_STARTED, url=lambda task: {"pk": task.pk},
+        body=lambda task: {"text": "矩阵进展", "figures": [{"label": "参训人数", "value": "12", "unit": "人"}],
+                           "files": [{"name": "矩阵.pdf", "content_base64": base64.b64encode(GOV_PDF).decode()}]},
+        shows=lambda j, task, me: (j["task_id"], j["text"], [e["size"] for e in j["evidence"]]) == (
+            task.pk, "矩阵进展", [len(GOV_PDF)]),
+        state=_updates_of),
+    ("POST", "/api/governance/updates/{pk}/decide"): Call(
+        on=GOV_UPDATES, url=lambda u: {"pk": u.pk}, body=lambda u: {"accept": True},
+        shows=lambda j, u, me: (j["id"], j["state"]) == (u.pk, "accepted"),
+        state=lambda u, me: list(ProgressUpdate.objects.filter(pk=u.pk).values_list("state", "decided_by_id"))),
+    ("GET", "/api/governance/updates/{pk}/evidence/{eid}"): Call(
+        on=GOV_UPDATES, url=lambda u: {"pk": u.pk, "eid": u.evidence.get().pk}, raw=True,
+        shows=lambda r, u, me: (r["Content-Type"], r.content) == ("application/pdf", GOV_PDF)),
 })
 
 

@@ -1,0 +1,128 @@
+"""The committee's year on each side of the 鼓楼区 / 台江区 line for the authorization matrix, each made on first use
+through the services: the city committee's plan with a task led by the reporter's unit ("lead"), one by 鼓楼区's
+committee ("gulou"), one by 台江区's ("taijiang"), one the reporter's unit cooperates on and one of another unit;
+鼓楼区's and 台江区's committees' own plans (their offices lead their one task); the three first tasks started, each
+with a progress update and its evidence file by the unit that answers for it. The plans are of YEAR, a year the
+demo city's own plan (its current year's) is not of: a committee has one plan a year."""
+
+import base64
+import io
+from functools import cached_property
+
+import docx
+
+from learncity.governance import services
+from learncity.governance.inputs import ImportIn, MoveIn, UpdateIn
+from learncity.governance.models import Task
+from learncity.network.models import MemberUnit
+
+PDF = b"%PDF-1.4\n% matrix evidence\n%%EOF\n"
+LEAD, GULOU, TAIJIANG, COOPERATING, OTHER = "矩阵牵头任务", "矩阵鼓楼任务", "矩阵台江任务", "矩阵配合任务", "矩阵他人任务"
+
+
+YEAR = 2031
+
+
+def office_text(place_name: str) -> str:
+    """A committee's work points with one task, led by the committee's own office (any committee can import it)."""
+    return f"{YEAR}年{place_name}矩阵工作要点\n(一)矩阵办公室任务。(责任单位：终身教育促进委员会办公室)"
+
+
+def docx_base64(text: str) -> str:
+    document = docx.Document()
+    for line in text.splitlines():
+        document.add_paragraph(line)
+    out = io.BytesIO()
+    document.save(out)
+    return base64.b64encode(out.getvalue()).decode()
+
+
+class GovernanceTargets:
+    def __init__(self, t):
+        self.t = t
+        self.users = t.users
+
+    def _import(self, committee, text: str):
+        return services.workplan_import(actor=self.users["city_admin"], committee=committee,
+                                        data=ImportIn(text=text))
+
+    @cached_property
+    def other_unit(self) -> MemberUnit:
+        """A unit of the city's committee that is not the reporter's."""
+        return MemberUnit.objects.filter(committee=self.t.city_committee).exclude(pk=self.t.reporter_unit.pk) \
+            .order_by("pk")[0]
+
+    @cached_property
+    def plan(self):
+        """The city committee's plan."""
+        mine, other = self.t.reporter_unit.name, self.other_unit.name
+        return self._import(self.t.city_committee, "\n".join([
+            f"{YEAR}年{self.t.city.name}矩阵工作要点", "一、工作重点",
+            f"(一){LEAD}。(牵头单位：{mine})",
+            f"(二){GULOU}。(责任单位：{self.t.gulou.name}人民政府)",
+            f"(三){TAIJIANG}。(责任单位：{self.t.taijiang.name}人民政府)",
+            f"(四){COOPERATING}。(牵头单位：{other}，{mine}配合)",
+            f"(五){OTHER}。(牵头单位：{other})"]))
+
+    @cached_property
+    def gulou_plan(self):
+        return self._import(self.t.gulou_committee, office_text(self.t.gulou.name))
+
+    @cached_property
+    def taijiang_plan(self):
+        return self._import(self.t.taijiang_committee, office_text(self.t.taijiang.name))
+
+    @cached_property
+    def plans(self) -> tuple:
+        return self.plan, self.gulou_plan, self.taijiang_plan
+
+    def _task(self, title: str) -> Task:
+        return Task.objects.get(plan=self.plan, title=title)
+
+    @cached_property
+    def lead_task(self) -> Task:
+        return self._task(LEAD)
+
+    @cached_property
+    def gulou_task(self) -> Task:
+        return self._task(GULOU)
+
+    @cached_property
+    def taijiang_task(self) -> Task:
+        return self._task(TAIJIANG)
+
+    def item_of(self, plan):
+        return plan.items.order_by("position")[0]
+
+    def _started(self, task: Task) -> Task:
+        return services.task_move(actor=self.users["city_admin"], task=task, data=MoveIn(event="start"))
+
+    @cached_property
+    def lead_started(self) -> Task:
+        return self._started(self.lead_task)
+
+    @cached_property
+    def gulou_started(self) -> Task:
+        return self._started(self.gulou_task)
+
+    @cached_property
+    def taijiang_started(self) -> Task:
+        return self._started(self.taijiang_task)
+
+    def _update(self, author, task: Task):
+        return services.update_post(actor=author, task=task, data=UpdateIn(text="矩阵进展"), files=[("矩阵.pdf", PDF)])
+
+    @cached_property
+    def update_lead(self):
+        """The reporter's, for its unit."""
+        return self._update(self.users["reporter"], self.lead_started)
+
+    @cached_property
+    def update_gulou(self):
+        """鼓楼区's administrator's, for its committee."""
+        return self._update(self.users["district_admin"], self.gulou_started)
+
+    @cached_property
+    def update_taijiang(self):
+        """The city administrator's, for 台江区's committee (the city's officials answer for the districts')."""
+        return self._update(self.users["city_admin"], self.taijiang_started)
