@@ -50,6 +50,7 @@ from . import names
 from .catalog import build_catalog
 from .clock import TODAY
 from .credit_builder import build_credit_bank
+from .governance_builder import build_governance
 from .intake_builder import build_uploads
 from .monitoring_builder import build_monitoring
 
@@ -171,6 +172,8 @@ def demo_build(*, city: str = "福州市", residents: int = DEFAULT_RESIDENTS, s
     credits = build_credit_bank(city_place, random.Random(f"{seed}:{city_place.code}:credits"), users, progress)
     uploads = build_uploads(city_place, random.Random(f"{seed}:{city_place.code}:uploads"), users, TODAY, progress)
     monitoring = build_monitoring(city_place, random.Random(f"{seed}:{city_place.code}:monitoring"), TODAY, progress)
+    governance = build_governance(city_place, random.Random(f"{seed}:{city_place.code}:governance"), users, TODAY,
+                                  progress)
     progress("搜索索引", 0, 1)
     reindex_all()
     progress("搜索索引", 1, 1)
@@ -188,6 +191,7 @@ def demo_build(*, city: str = "福州市", residents: int = DEFAULT_RESIDENTS, s
         **credits,
         **uploads,
         **monitoring,
+        **governance,
     }
     return result
 
