@@ -28,6 +28,8 @@ POSTGRES_ONLY = pytest.mark.skipif(connection.vendor != "postgresql",
                                    reason="needs PostgreSQL: SQLite has only the Python walk")
 SMALL_PAGE = 40  # accounts a page when the whole ledger is verified: the test database's accounts in several pages
 TINY_PAGE = 2  # accounts a page where a test's own few accounts must fall on pages of their own
+SNAPSHOT_PAGE = 5  # accounts a page for the two connections: many pages for both, not so many the test drags
+ONE_PAGE = 1_000_000  # every account of the test database on one page
 
 
 def both(account_ids=None, progress=None) -> ledger.VerifyReport:
@@ -245,6 +247,9 @@ def test_breaks_in_several_accounts_and_pages_come_in_account_order(chain, world
     expected += [(0, 1, stray.pk, ALTERED), (0, None, None, NO_ACCOUNT), (0, None, None, BALANCE)]
     # when the whole ledger is verified, then the breaks come by account, each account's in its own order
     assert found(both()) == sorted(expected, key=lambda b: b[0])
+    # and so they do when every account is on one page
+    monkeypatch.setattr(ledger.walk, "_PAGE", ONE_PAGE)
+    assert found(both()) == sorted(expected, key=lambda b: b[0])
 
 
 def test_a_clean_ledger_has_no_breaks_and_the_digest_over_every_accounts_head(chain, small_pages):
@@ -314,8 +319,8 @@ def _demo_city_put_back(django_db_setup, django_db_blocker):
 def test_two_connections_in_one_exported_snapshot_report_what_the_python_walk_does(_demo_city_put_back,
                                                                                     monkeypatch):
     # given the world's eight accounts with entries (committed, so the second connection sees them), the ledger
-    # read in pages of two accounts
-    monkeypatch.setattr(ledger.walk, "_PAGE", TINY_PAGE)
+    # read in pages of five accounts
+    monkeypatch.setattr(ledger.walk, "_PAGE", SNAPSHOT_PAGE)
     with_entries = accounts_make(world_make(), 0, 8)
     assert len(with_entries) == 8
     moved, cached = with_entries[3], with_entries[-2]
@@ -340,8 +345,8 @@ def test_two_connections_in_one_exported_snapshot_report_what_the_python_walk_do
     report = both()
     # then the two connections shared the pages, and found exactly these
     by_helper = sum(len(p) for name, p in pages_by.items() if name != threading.main_thread().name)
-    assert len(pages_by) == 2 and sum(map(len, pages_by.values())) == LearningAccount.objects.count() // TINY_PAGE + 1
-    assert 0 < by_helper < LearningAccount.objects.count() // TINY_PAGE + 1
+    assert len(pages_by) == 2 and sum(map(len, pages_by.values())) == LearningAccount.objects.count() // SNAPSHOT_PAGE + 1
+    assert 0 < by_helper < LearningAccount.objects.count() // SNAPSHOT_PAGE + 1
     assert found(report) == [(moved.pk, None, None, head_moved(moved.head_seq + 1, moved.head_seq)),
                              (cached.pk, None, None, BALANCE),
                              (missing, None, None, NO_ACCOUNT), (missing, None, None, BALANCE)]

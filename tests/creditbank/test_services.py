@@ -38,7 +38,7 @@ from learncity.creditbank.models import (
     VersionStatus,
     balance_field,
 )
-from learncity.network.models import Institution, InstitutionKind
+from learncity.network.models import InstitutionKind
 from tests.creditbank import factories
 from tests.creditbank.factories import (
     DECLARED_STANDARD,
@@ -622,9 +622,11 @@ def test_incentives_points_and_star_thresholds(world):
 
 
 def test_institution_kinds_used_by_the_world_exist(world):
-    """The open university the conversion tests target is one of the city's, of that kind."""
-    assert Institution.objects.filter(kind=InstitutionKind.OPEN_UNIVERSITY, name=OPEN_UNIVERSITY,
-                                      place__path__startswith=world.city.path).exists()
+    """The conversion tests' rule targets an institution of the city of the open-university kind (the demo
+    city's own open university is tests/demo/test_catalog_builder.py's)."""
+    target = ConversionRule.objects.get(code=OPEN_UNIVERSITY_RULE).target_institution
+    assert (target.kind, target.name) == (InstitutionKind.OPEN_UNIVERSITY, OPEN_UNIVERSITY)
+    assert target.place.path.startswith(world.city.path)
 
 
 def test_a_reviewer_role_in_one_city_and_another_role_elsewhere_reviews_only_in_that_city(world):

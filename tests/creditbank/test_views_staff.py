@@ -613,7 +613,7 @@ def test_the_city_edits_its_policy(world, client_as):
 
     response = admin.post("/credits/policy/", policy_form(points_per_hour="2.5"), follow=True)
 
-    assert flashed(response) == [f"已保存{world.city.name}的学分银行政策"]
+    assert flashed(response) == ["已保存达州市的学分银行政策"]
     policy = CreditPolicy.objects.get(city=world.city)
     assert (policy.points_per_hour, policy.culture_never_academic, policy.star_min_points) == (
         Decimal("2.5"), True, Decimal("300"))

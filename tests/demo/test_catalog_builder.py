@@ -337,6 +337,28 @@ def test_the_pools_teachers_textbooks_and_volunteers(catalog):
     assert services.exists() and not services.filter(Q(date__lt=date(2025, 1, 1)) | Q(date__gte=TODAY)).exists()
 
 
+def test_every_demo_service_entry_is_a_volunteering_learning_record(catalog):
+    """The demo's volunteer service is recorded as the page records it: each entry one volunteering record of the
+    volunteer's, at the institution, its hours and date, from the demo (moved from tests/pools, issue 17)."""
+    services = {s.pk: s for s in VolunteerService.objects.select_related("volunteer")
+                .filter(volunteer__learner__residence__path__startswith=FUZHOU_PATH)}
+    records = {r.external_id: r for r in LearningRecord.objects.filter(
+        kind=RecordKind.VOLUNTEERING, learner__residence__path__startswith=FUZHOU_PATH)}
+    assert services
+    assert set(records) == {f"volunteer-service-{pk}" for pk in services}
+    for pk, s in services.items():
+        r = records[f"volunteer-service-{pk}"]
+        assert (r.learner_id, r.provider_id, r.hours, r.date, r.source) == (
+            s.volunteer.learner_id, s.institution_id, s.hours, s.date, RecordSource.DEMO)
+
+
+def test_the_demo_city_has_the_open_university_its_conversion_rules_target(catalog):
+    """The demo's conversion rule R-NCRE1-OU targets the city's open university (moved from tests/creditbank,
+    issue 17: the credit bank's tests now make their own)."""
+    assert Institution.objects.filter(kind=InstitutionKind.OPEN_UNIVERSITY, place__path__startswith=FUZHOU_PATH
+                                      ).exists()
+
+
 def isbn_valid(isbn: str) -> bool:
     digits = isbn.replace("-", "")
     return (len(digits) == 13 and digits.startswith("9787")
