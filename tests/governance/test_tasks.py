@@ -11,8 +11,8 @@ from django.utils import timezone
 from learncity.core.audit import AuditEvent
 from learncity.core.errors import PermissionDenied
 from learncity.governance import services
-from learncity.governance.inputs import ImportIn, MoveIn, TaskIn, UnitIn
-from learncity.governance.models import Task, TaskState, TaskTransition, TaskUnit, UnitPart
+from learncity.governance.inputs import ImportIn, MilestoneIn, MoveIn, TaskIn, UnitIn
+from learncity.governance.models import Milestone, Task, TaskState, TaskTransition, TaskUnit, UnitPart
 from learncity.governance.services.tasks import TRANSITIONS
 from tests.checks import refuses
 from tests.governance.factories import governance_fixtures, moved
@@ -30,7 +30,8 @@ TEXT = (f"{TODAY.year}年达州市终身教育工作要点\n一、工作重点\n
 
 def snapshot():
     return (list(Task.objects.order_by("pk").values_list("pk", "state", "due_on")), TaskTransition.objects.count(),
-            TaskUnit.objects.count(), AuditEvent.objects.count())
+            TaskUnit.objects.count(), list(Milestone.objects.order_by("pk").values_list("pk", "done_on")),
+            AuditEvent.objects.count())
 
 
 refused = refuses(snapshot)
@@ -136,13 +137,24 @@ def test_a_move_without_what_it_needs_is_refused_naming_the_field(gov, task, eve
 def test_the_sweep_marks_overdue_only_what_is_open_and_late_once(gov, plan, task):
     other = Task.objects.get(plan=plan, title="办好社区学校")
     done = _in(task, S.DONE, gov)
-    assert services.tasks_lapse(today=task.due_on) == 0  # due today is not late
-    assert services.tasks_lapse(today=task.due_on + DAY) == 1  # only the open one
-    assert Task.objects.get(pk=other.pk).state == S.OVERDUE and Task.objects.get(pk=done.pk).state == S.DONE
+
+    def states():
+        return dict(Task.objects.filter(plan=plan).values_list("title", "state"))
+
+    def moves():
+        return TaskTransition.objects.filter(task__plan=plan).count()
+
+    before = moves()
+    services.tasks_lapse(today=task.due_on)  # due today is not late (the sweep covers every committee's tasks)
+    assert (states(), moves()) == ({"完善终身教育运行机制": S.DONE, "办好社区学校": S.NOT_STARTED}, before)
+    services.tasks_lapse(today=task.due_on + DAY)  # only the open one
+    assert (states(), moves()) == ({"完善终身教育运行机制": S.DONE, "办好社区学校": S.OVERDUE}, before + 1)
+    assert Task.objects.get(pk=done.pk).state == S.DONE
     row = TaskTransition.objects.filter(task=other).latest("id")
     assert (row.from_state, row.to_state, row.actor, row.reason) == (
         S.NOT_STARTED, S.OVERDUE, None, f"超过完成时限 {task.due_on}")
-    assert services.tasks_lapse(today=task.due_on + 2 * DAY) == 0
+    services.tasks_lapse(today=task.due_on + 2 * DAY)  # once
+    assert moves() == before + 1
 
 
 def _task_in(gov, plan, **kw) -> TaskIn:
@@ -183,3 +195,38 @@ def test_units_outside_the_committee_are_refused_by_id(gov, plan):
 @pytest.mark.parametrize("who", ["district_admin", "reporter", "expert", "auditor", "staff", "learner"])
 def test_only_the_office_adds_tasks(gov, plan, who):
     refused(services.task_create, PermissionDenied, actor=gov.user(who), data=_task_in(gov, plan))
+
+
+def test_the_office_sets_milestones_and_a_lead_unit_marks_them_reached_once(gov, task):
+    milestone = services.milestone_add(actor=gov.city_admin, task=task,
+                                       data=MilestoneIn(title="完成调研", due_on=TODAY + 10 * DAY))
+    assert (milestone.task, milestone.done_on) == (task, None)
+    done = services.milestone_done(actor=gov.education_reporter, milestone=milestone)
+    assert done.done_on == TODAY
+    assert AuditEvent.objects.filter(action="task.milestone_done", object_id=str(milestone.pk)).exists()
+    error = refused(services.milestone_done, actor=gov.city_admin, milestone=done)
+    assert error.errors == {"done_on": [f"节点「完成调研」已于 {TODAY} 完成"]}
+
+
+def test_a_milestone_past_the_tasks_time_limit_or_on_a_closed_task_is_refused(gov, task):
+    error = refused(services.milestone_add, actor=gov.city_admin, task=task,
+                    data=MilestoneIn(title="晚了", due_on=task.due_on + DAY))
+    assert error.errors == {"due_on": [f"节点时限不能晚于任务的完成时限 {task.due_on}"]}
+    closed = _in(task, S.CANCELLED, gov)
+    error = refused(services.milestone_add, actor=gov.city_admin, task=closed,
+                    data=MilestoneIn(title="节点", due_on=TODAY))
+    assert error.errors == {"task": ["任务「完善终身教育运行机制」当前为「取消」，不能再设置节点"]}
+
+
+def test_a_milestone_reached_in_the_future_is_refused(gov, task):
+    milestone = services.milestone_add(actor=gov.city_admin, task=task, data=MilestoneIn(title="节点", due_on=TODAY))
+    error = refused(services.milestone_done, actor=gov.city_admin, milestone=milestone, done_on=TODAY + DAY)
+    assert error.errors == {"done_on": [f"完成日期 {TODAY + DAY} 在未来"]}
+
+
+@pytest.mark.parametrize("who", ["reporter", "district_admin", "expert", "auditor", "staff"])
+def test_only_the_office_sets_milestones_and_only_a_lead_unit_or_the_office_marks_them(gov, task, who):
+    refused(services.milestone_add, PermissionDenied, actor=gov.user(who), task=task,
+            data=MilestoneIn(title="节点", due_on=TODAY))
+    milestone = services.milestone_add(actor=gov.city_admin, task=task, data=MilestoneIn(title="节点", due_on=TODAY))
+    refused(services.milestone_done, PermissionDenied, actor=gov.user(who), milestone=milestone)

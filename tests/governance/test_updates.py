@@ -144,7 +144,8 @@ def test_each_role_reads_its_own_part(gov, plan, task):
     every = {"完善终身教育运行机制", "办好社区学校"}
 
     def titles(who, **kw):
-        return {t.title for t in selectors.task_list(actor=gov.user(who) if isinstance(who, str) else who, **kw)}
+        actor = gov.user(who) if isinstance(who, str) else who
+        return {t.title for t in selectors.task_list(actor=actor, **kw).filter(plan=plan)}
 
     assert titles("city_admin") == titles("expert") == titles("auditor") == titles("admin") == every
     assert titles("reporter") == titles(gov.education_reporter) == {"完善终身教育运行机制"}

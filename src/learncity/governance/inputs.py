@@ -1,9 +1,6 @@
 """What each governance command takes (core.inputs): the API's body and the page form's data alike. What needs the
 database (a unit of the committee, a task's state) stays in the services."""
 
-import datetime
-
-from django.utils.translation import gettext
 from pydantic import ConfigDict, Field, field_validator
 
 from learncity.core.inputs import Day, Input, amount
@@ -83,9 +80,8 @@ class DecisionIn(Input):
     comment: str = Field(default="", max_length=500)
 
 
-def plan_year_default(year: int | None, document_year: int | None) -> int:
-    return year or document_year or datetime.date.today().year
+class MilestoneIn(Input):
+    """A milestone of a task (a node on the way, with its own time limit)."""
 
-
-def comment_required() -> str:
-    return gettext("退回补充时请写明需要补充的内容")
+    title: str = Field(min_length=1, max_length=128)
+    due_on: Day

@@ -14,11 +14,14 @@ from learncity.governance.services.tasks import (
     TRANSITIONS,
     events_open,
     is_office,
+    milestone_add,
+    milestone_done,
     task_create,
     task_move,
     tasks_lapse,
 )
 from learncity.governance.services.updates import update_decide, update_post
 
-__all__ = ["IGNORE", "NEW", "TRANSITIONS", "events_open", "import_preview", "is_office", "task_create", "task_move",
-           "tasks_lapse", "update_decide", "update_post", "workplan_import"]
+__all__ = ["IGNORE", "NEW", "TRANSITIONS", "events_open", "import_preview", "is_office", "milestone_add",
+           "milestone_done", "task_create", "task_move", "tasks_lapse", "update_decide", "update_post",
+           "workplan_import"]

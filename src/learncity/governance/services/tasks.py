@@ -22,8 +22,16 @@ from django.utils.translation import gettext, gettext_lazy
 from learncity.core.audit import audit_record
 from learncity.core.errors import DomainError, PermissionDenied
 from learncity.core.scopes import Action, Capability, scope_for
-from learncity.governance.inputs import MoveIn, TaskIn, UnitIn
-from learncity.governance.models import Task, TaskState, TaskTransition, TaskUnit, UnitPart, WorkItem
+from learncity.governance.inputs import MilestoneIn, MoveIn, TaskIn, UnitIn
+from learncity.governance.models import (
+    Milestone,
+    Task,
+    TaskState,
+    TaskTransition,
+    TaskUnit,
+    UnitPart,
+    WorkItem,
+)
 from learncity.monitoring.models import Indicator
 from learncity.network.models import Committee, MemberUnit
 
@@ -191,3 +199,41 @@ def _units(errors: dict, key: str, committee: Committee, units: list[UnitIn]) ->
     if wrong:
         errors[key] = gettext("这些单位不是本委员会的成员单位或下级委员会：%(ids)s") % {"ids": "、".join(wrong)}
     return found
+
+
+def milestone_add(*, actor, task: Task, data: MilestoneIn) -> Milestone:
+    """A milestone the office sets on a task still open, due by the task's own time limit."""
+    if not is_office(actor, task):
+        raise PermissionDenied(gettext("只有委员会办公室可以设置节点"))
+    errors = {}
+    if task.state not in (S.NOT_STARTED, S.IN_PROGRESS, S.OVERDUE):
+        errors["task"] = gettext("任务「%(title)s」当前为「%(state)s」，不能再设置节点") % {
+            "title": task.title, "state": task.get_state_display()}
+    if data.due_on > task.due_on:
+        errors["due_on"] = gettext("节点时限不能晚于任务的完成时限 %(due)s") % {"due": task.due_on}
+    if errors:
+        raise DomainError(errors)
+    with transaction.atomic():
+        milestone = Milestone.objects.create(task=task, title=data.title, due_on=data.due_on)
+        audit_record(actor=actor, action="task.milestone_add", obj=milestone, task=task.pk)
+    return milestone
+
+
+def milestone_done(*, actor, milestone: Milestone, done_on: datetime.date | None = None) -> Milestone:
+    """A lead unit (or the office) marks a milestone reached, once, on a day not in the future."""
+    task = milestone.task
+    if not (is_office(actor, task) or leads(actor, task)):
+        raise PermissionDenied(gettext("只有牵头单位或委员会办公室可以确认节点"))
+    done_on = done_on or timezone.localdate()
+    if done_on > timezone.localdate():
+        raise DomainError({"done_on": gettext("完成日期 %(date)s 在未来") % {"date": done_on}})
+    with transaction.atomic():
+        milestone = Milestone.objects.unscoped("the milestone locked again after the actor's check") \
+            .select_for_update().get(pk=milestone.pk)
+        if milestone.done_on is not None:
+            raise DomainError({"done_on": gettext("节点「%(title)s」已于 %(date)s 完成") % {
+                "title": milestone.title, "date": milestone.done_on}})
+        milestone.done_on = done_on
+        milestone.save(update_fields=["done_on"])
+        audit_record(actor=actor, action="task.milestone_done", obj=milestone, task=task.pk, done_on=str(done_on))
+    return milestone
