@@ -1515,11 +1515,12 @@ TABLE.update({
         "gulou": (A, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
         "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
     },
-    # the item is named in the body: an item whose office the caller does not run is refused as not theirs
+    # the item is named in the body: one the caller cannot read is answered as if it did not exist, one they read
+    # but whose office they do not run is refused
     ("POST", "/api/governance/tasks"): {
-        "city": (A, DENIED, DENIED, DENIED, CREATED, DENIED, DENIED, DENIED),
-        "gulou": (A, DENIED, DENIED, CREATED, CREATED, DENIED, DENIED, DENIED),
-        "taijiang": (A, DENIED, DENIED, DENIED, CREATED, DENIED, DENIED, DENIED),
+        "city": (A, HIDDEN, HIDDEN, HIDDEN, CREATED, DENIED, DENIED, DENIED),
+        "gulou": (A, HIDDEN, HIDDEN, CREATED, CREATED, HIDDEN, DENIED, DENIED),
+        "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, CREATED, HIDDEN, DENIED, DENIED),
     },
     # start: the lead unit (a reporter of its unit, a district's officials for their committee) or the office
     ("POST", "/api/governance/tasks/{pk}/move"): {

@@ -140,8 +140,20 @@ def _xlsx() -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("data", [b"", b"not a zip at all", b"PK\x03\x04broken", b"%PDF-1.4\n", _xlsx()],
-                         ids=["empty", "text", "broken_zip", "pdf", "xlsx"])
+def _broken_xml() -> bytes:
+    """A zip whose parts are there but whose XML is not (a .docx cut short, or made by hand)."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types xmlns=")
+        z.writestr("word/document.xml", "<w:document")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("data", [b"", b"not a zip at all", b"PK\x03\x04broken", b"%PDF-1.4\n", _xlsx(),
+                                  _broken_xml()],
+                         ids=["empty", "text", "broken_zip", "pdf", "xlsx", "broken_xml"])
 def test_a_file_that_is_not_a_docx_is_refused_by_name(data):
     with pytest.raises(DomainError) as exc:
         workpoints.docx_text(data, name="要点.docx")

@@ -114,7 +114,7 @@ class TaskUnit(models.Model):
     objects = RestrictedManager()
 
     class Meta:
-        ordering = ["task_id", "part", "id"]  # lead before cooperating
+        ordering = ["task_id", "-part", "id"]  # lead before cooperating ("lead" > "cooperating")
         constraints = [
             models.CheckConstraint(condition=Q(member_unit__isnull=True) ^ Q(committee__isnull=True),
                                    name="task_unit_one_of_two"),

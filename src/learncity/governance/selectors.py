@@ -24,9 +24,10 @@ OPEN = (TaskState.NOT_STARTED, TaskState.IN_PROGRESS, TaskState.OVERDUE)
 
 def plan_list(*, actor) -> QuerySet[WorkPlan]:
     """The plans the actor reads, each with its count of tasks by state."""
-    counts = {f"n_{s}": Count("tasks", filter=Q(tasks__state=s)) for s in TaskState.values}
+    # distinct: the rule reaches a plan through its committee's members, a join that repeats each task
+    counts = {f"n_{s}": Count("tasks", filter=Q(tasks__state=s), distinct=True) for s in TaskState.values}
     return (WorkPlan.objects.restrict(actor).select_related("committee__place")
-            .annotate(n_tasks=Count("tasks"), **counts).order_by("-year", "committee__place__code"))
+            .annotate(n_tasks=Count("tasks", distinct=True), **counts).order_by("-year", "committee__place__code"))
 
 
 def plan_get(*, actor, pk: int) -> WorkPlan:
@@ -101,3 +102,58 @@ def home_tasks(*, actor, today: datetime.date) -> dict:
     items = list(mine.order_by("-state", "due_on", "id")[:5])
     return {"count": mine.count(), "items": items, "overdue": mine.filter(state=TaskState.OVERDUE).count(),
             "updates": waiting.count(), "late": governed.filter(state=TaskState.OVERDUE).count(), "today": today}
+
+
+# --- for the pages (governance/views.py) -------------------------------------------------------------------------
+
+def item_get(*, actor, pk: int, action: Action = Action.VIEW) -> WorkItem:
+    item = WorkItem.objects.restrict(actor, action).select_related("plan__committee__place").filter(pk=pk).first()
+    if item is None:
+        raise NotFound()
+    return item
+
+
+def task_units_mine(*, actor, task: Task) -> list[TaskUnit]:
+    """The task's units the actor answers for (reports progress for): none for a role that reports nothing."""
+    from learncity.core.scopes import Capability
+
+    if not scope_for(actor).may(Capability.REPORT_PROGRESS):
+        return []
+    return list(TaskUnit.objects.restrict(actor, Action.CHANGE).filter(task=task)
+                .select_related("member_unit", "committee").order_by("part", "id"))
+
+
+def task_indicators(*, actor, task: Task):
+    from learncity.monitoring.models import Indicator
+
+    return Indicator.objects.restrict(actor).filter(tasks=task).order_by("code")
+
+
+def units_assignable(*, actor, committee: Committee) -> dict:
+    """What the office may give a task of the committee: its member units, and the committee itself and those of
+    the places right below it."""
+    from learncity.network.models import MemberUnit
+
+    return {"member_units": list(MemberUnit.objects.restrict(actor).filter(committee=committee).order_by("id")),
+            "committees": list(Committee.objects.restrict(actor).filter(
+                Q(pk=committee.pk) | Q(place__parent=committee.place)).select_related("place")
+                .order_by("place__path"))}
+
+
+def plan_counts(*, actor, plans: list[WorkPlan]) -> dict[int, list[tuple[str, str, int]]]:
+    """{plan id: [(state, its label, count), …]} of the tasks of each plan the actor reads, the states they have,
+    in the states' order. (One grouped query: `plan_list`'s annotations count a task once for every row the
+    scope's joins give it.)"""
+    counts: dict[int, dict[str, int]] = {}
+    for row in (Task.objects.restrict(actor).filter(plan__in=plans).order_by().values("plan_id", "state")
+                .annotate(n=Count("id", distinct=True))):
+        counts.setdefault(row["plan_id"], {})[row["state"]] = row["n"]
+    return {p.pk: [(value, label, counts.get(p.pk, {})[value]) for value, label in TaskState.choices
+                   if counts.get(p.pk, {}).get(value)] for p in plans}
+
+
+def updates_waiting(*, actor) -> QuerySet[ProgressUpdate]:
+    """The submitted updates on the tasks whose office the actor runs, oldest first (what the office reviews)."""
+    governed = Task.objects.restrict(actor, Action.CHANGE)
+    return (ProgressUpdate.objects.restrict(actor).filter(state=UpdateState.SUBMITTED, task__in=governed)
+            .select_related("task", "member_unit", "committee").order_by("created_at", "id"))

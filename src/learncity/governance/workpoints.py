@@ -177,10 +177,11 @@ def docx_text(data: bytes, *, name: str) -> str:
 
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml import etree
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.LxmlError) as exc:
         raise DomainError({"file": gettext("「%(name)s」不是 Word 文档（.docx）") % {"name": name}}) from exc
     lines = [p.text for p in document.paragraphs]
     for table in document.tables:

@@ -126,7 +126,7 @@ class Migration(migrations.Migration):
                 ('task', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='units', to='governance.task')),
             ],
             options={
-                'ordering': ['task_id', 'part', 'id'],
+                'ordering': ['task_id', '-part', 'id'],
             },
         ),
         migrations.CreateModel(

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from learncity.core.audit import audit_record
-from learncity.core.errors import DomainError, PermissionDenied
+from learncity.core.errors import DomainError, NotFound, PermissionDenied
 from learncity.core.scopes import Action, Capability, scope_for
 from learncity.governance.inputs import MilestoneIn, MoveIn, TaskIn, UnitIn
 from learncity.governance.models import (
@@ -143,6 +143,8 @@ def tasks_lapse(*, today: datetime.date | None = None) -> int:
 def task_create(*, actor, data: TaskIn) -> Task:
     """A task the office adds to an item of its plan: at least one lead unit, every unit the committee's member
     unit or a committee of its area, the indicators by code."""
+    if not WorkItem.objects.restrict(actor).filter(pk=data.item_id).exists():
+        raise NotFound()  # an item the actor cannot read is answered as if it did not exist
     item = WorkItem.objects.restrict(actor, Action.CHANGE).select_related("plan__committee__place").filter(
         pk=data.item_id).first()
     if item is None or not scope_for(actor).may(Capability.GOVERN):
