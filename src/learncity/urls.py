@@ -15,6 +15,7 @@ urlpatterns = [
     path("credits/", include("learncity.creditbank.urls")),
     path("intake/", include("learncity.intake.urls")),
     path("monitor/", include("learncity.monitoring.urls")),
+    path("governance/", include("learncity.governance.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # The admin's own password change checks the current password unthrottled: ours instead (before its URLs).

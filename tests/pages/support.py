@@ -194,6 +194,31 @@ def _monitoring(w: dict, t) -> None:
             period_end=period.end, value=Decimal("1234"), source="manual")
 
 
+def _governance(w: dict, t, users) -> None:
+    """The committees' year on each side of the line: a plan of the city's committee whose task the reporter's
+    member unit leads, and plans of 鼓楼区's and 台江区's committees whose tasks their offices answer for; each task
+    started, with a submitted update carrying a PDF (made through the services, as the office would)."""
+    from learncity.governance import services
+    from learncity.governance.inputs import ImportIn, MoveIn, UpdateIn
+    from learncity.governance.models import Task
+    from tests.api.credit_targets import PDF
+
+    admin, year = users["admin"], 2032  # a year of its own: the demo's committee has its year's plan
+    sides = (("city", t.city_committee, t.reporter_unit.name, users["reporter"]),
+             ("gulou", t.gulou_committee, f"{t.gulou_committee.name}办公室", admin),
+             ("taijiang", t.taijiang_committee, f"{t.taijiang_committee.name}办公室", admin))
+    for side, committee, lead, reporter in sides:
+        text = (f"{year}年页面矩阵终身教育工作要点\n一、重点工作\n"
+                f"(一)页面矩阵{side}任务。按期推进。(牵头单位：{lead})")
+        plan = services.workplan_import(actor=admin, committee=committee, data=ImportIn(text=text, year=year))
+        task = Task.objects.unscoped("the matrix's own task").get(plan=plan)
+        task = services.task_move(actor=reporter, task=task, data=MoveIn(event="start"))
+        update = services.update_post(actor=reporter, task=task, data=UpdateIn(text=f"页面矩阵进展 {side}"),
+                                      files=[("进展.pdf", PDF)])
+        w[f"plan_{side}"], w[f"item_{side}"], w[f"task_{side}"] = plan, task.item, task
+        w[f"update_{side}"], w[f"gov_evidence_{side}"] = update, update.evidence.get()
+
+
 def world_build(intake_dir) -> World:
     """Everything the matrix asks about, made now (the targets' objects are made on first use: a test's savepoint
     would take back one made inside it)."""
@@ -215,6 +240,7 @@ def world_build(intake_dir) -> World:
     _credits(w, t)
     _intake(w, t, admin)
     _monitoring(w, t)
+    _governance(w, t, users)
     w["staff_gulou"] = _staff_of(admin, t.staff_inst, 1)
     w["staff_taijiang"] = _staff_of(admin, t.taijiang_inst, 2)
     w["tokens"] = {username: api_token_create(actor=users[username], name="矩阵令牌")[0]

@@ -29,6 +29,7 @@ from learncity.creditbank.models import (
     StandardVersion,
     TranscriptWithdrawal,
 )
+from learncity.governance.models import ProgressUpdate, Task, TaskTransition, WorkPlan
 from learncity.intake.models import ImportJob, ProviderKey
 from learncity.monitoring.models import Target as MonitoringTarget
 from learncity.network.models import Designation, Institution, MemberUnit
@@ -170,6 +171,23 @@ def _policy(obj, w):
 
     policy = policy_for(w.t.city)
     return [getattr(policy, name, None) for name in ("points_per_hour", "points_per_credit", "star_min_points")]
+
+
+GOV_SIDES = ("city", "gulou", "taijiang")
+
+
+def _gov(prefix: str) -> dict:
+    return _sides(prefix, GOV_SIDES)
+
+
+def _workpoints(c, w):
+    return {"action": "import", "year": "2033",
+            "text": f"2033年页面矩阵工作要点\n一、重点\n(一)页面矩阵导入。推进。(牵头单位：{c.name}办公室)"}
+
+
+def _task_state(task, w):
+    return (list(Task.objects.filter(pk=task.pk).values_list("state", "due_on")),
+            TaskTransition.objects.filter(task=task).count())
 
 
 PAGES: dict[str, Page] = {
@@ -413,6 +431,29 @@ PAGES: dict[str, Page] = {
                                               post=lambda tg, w: {}, state=_rows(MonitoringTarget, "value")),
     "/monitor/public/": Page(),
     "/monitor/public/i/<str:code>/": Page(on={"-": lambda w: w.public_indicator}, url=_code),
+    # --- governance
+    "/governance/": Page(),
+    "/governance/committees/<int:pk>/import/": Page(
+        on=COMMITTEES, url=_pk, post=_workpoints,
+        state=lambda c, w: list(WorkPlan.objects.filter(committee=c).values_list("year", flat=True))),
+    "/governance/plans/<int:pk>/": Page(on=_gov("plan"), url=_pk),
+    "/governance/items/<int:pk>/tasks/new/": Page(
+        on=_gov("item"), url=_pk,
+        post=lambda i, w: {"title": "页面矩阵新任务", "due_on": "2099-12-31",
+                           "lead": [f"c:{i.plan.committee_id}"]},
+        state=lambda i, w: Task.objects.filter(item=i).count()),
+    "/governance/tasks/": Page(),
+    "/governance/tasks/<int:pk>/": Page(on=_gov("task"), url=_pk),
+    "/governance/tasks/<int:pk>/move/": Page(on=_gov("task"), url=_pk, post=lambda t, w: {"event": "complete"},
+                                             state=_task_state),
+    "/governance/tasks/<int:pk>/updates/": Page(
+        on=_gov("task"), url=_pk, post=lambda t, w: {"text": "页面矩阵进展"},
+        state=lambda t, w: ProgressUpdate.objects.filter(task=t).count()),
+    "/governance/updates/<int:pk>/decide/": Page(
+        on=_gov("update"), url=_pk, post=lambda u, w: {"decision": "accept"},
+        state=_rows(ProgressUpdate, "state", "comment", "decided_by")),
+    "/governance/updates/<int:pk>/evidence/<int:eid>/": Page(
+        on=_gov("gov_evidence"), url=lambda ev: {"pk": ev.update_id, "eid": ev.pk}),
 }
 
 
@@ -815,6 +856,54 @@ TABLE: dict[str, dict[str, tuple]] = {
     "/monitor/public/i/<str:code>/": {
         "-": (OK, OK, OK, OK, OK, OK, OK, OK),
     },
+    # governance: the office (the place's administrators) acts; a member unit reads its own tasks; the experts and
+    # auditors read the committee area; the staff and learners have no part in it.
+    "/governance/": {
+        "-": (S, DENIED, DENIED, OK, OK, OK, OK, OK),
+    },
+    "/governance/committees/<int:pk>/import/": {  # a committee one reads but does not run: refused
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/plans/<int:pk>/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, OK, OK, OK),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+    },
+    "/governance/items/<int:pk>/tasks/new/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/tasks/": {
+        "-": (S, DENIED, DENIED, OK, OK, OK, OK, OK),
+    },
+    "/governance/tasks/<int:pk>/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, OK, OK, OK),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+    },
+    "/governance/tasks/<int:pk>/move/": {
+        "city": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "gulou": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "taijiang": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+    },
+    "/governance/tasks/<int:pk>/updates/": {
+        "city": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "gulou": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "taijiang": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+    },
+    "/governance/updates/<int:pk>/decide/": {
+        "city": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "gulou": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "taijiang": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+    },
+    "/governance/updates/<int:pk>/evidence/<int:eid>/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, OK, OK, OK),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+    },
 }
 
 POSTS: dict[str, dict[str, tuple]] = {
@@ -1038,6 +1127,31 @@ POSTS: dict[str, dict[str, tuple]] = {
         "gulou": (S, HIDDEN, HIDDEN, DENIED, ALLOWED, DENIED, DENIED, DENIED),
         "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, DENIED, DENIED, DENIED),
     },
+    "/governance/committees/<int:pk>/import/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/items/<int:pk>/tasks/new/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/tasks/<int:pk>/move/": {  # completing a task is the office's; its lead unit only starts it
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/tasks/<int:pk>/updates/": {  # the task's units post; the city's office answers for its committees
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, DENIED, ALLOWED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/updates/<int:pk>/decide/": {  # the office decides; the unit that posted it reads it only
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
 }
 
 
@@ -1079,7 +1193,7 @@ OPEN = {"/logout/", "/display/", "/django-admin/password_change/", "/django-admi
 # signed-in role (as in the API), so they are not in it.
 BACK_OFFICE = ("/places/", "/network/", "/people/accounts/", "/people/users/", "/learn/manage/", "/credits/staff/",
                "/credits/review/", "/credits/inbox/", "/credits/standards/new/", "/credits/rules/new/",
-               "/credits/accounts/", "/credits/policy/", "/intake/", "/monitor/")
+               "/credits/accounts/", "/credits/policy/", "/intake/", "/monitor/", "/governance/")
 # Who is outside each role's scope: the staff's school is in 鼓楼区; `district_admin` runs 鼓楼区.
 OUTSIDE = {"institution_staff": {"gulou_other", "taijiang", "others"}, "district_admin": {"taijiang", "others"}}
 
@@ -1097,6 +1211,11 @@ LISTS: dict[str, list[tuple[Callable, frozenset]]] = {
     "/learn/manage/": [(lambda w: w.draft_taijiang.title, CITY_WIDE),
                        (lambda w: w.draft_gulou_other.title, CITY_WIDE | {"district_admin"})],
     "/network/committees/": [(lambda w: f"/network/committees/{w.t.taijiang_committee.pk}/", CITY_WIDE)],
+    "/governance/": [(lambda w: f"/governance/plans/{w.plan_taijiang.pk}/", CITY_WIDE),
+                     (lambda w: f"/governance/plans/{w.plan_gulou.pk}/", CITY_WIDE | {"district_admin"})],
+    "/governance/tasks/": [(lambda w: f"/governance/tasks/{w.task_taijiang.pk}/", CITY_WIDE),
+                           (lambda w: f"/governance/tasks/{w.task_gulou.pk}/", CITY_WIDE | {"district_admin"}),
+                           (lambda w: f"/governance/tasks/{w.task_city.pk}/", CITY_WIDE | {"member_unit_reporter"})],
 }
 
 # Pages that answer a role as they should not (a real leak, or a page that is broken today): xfail, strict, so

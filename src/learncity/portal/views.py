@@ -13,6 +13,7 @@ from learncity.core.htmx import render_page
 from learncity.core.page_cache import public_page
 from learncity.core.scopes import Capability, scope_for
 from learncity.creditbank import selectors as credit_selectors
+from learncity.governance.selectors import home_tasks
 from learncity.intake.selectors import home_jobs_to_fix
 from learncity.monitoring.selectors import home_reports_due
 from learncity.people.selectors import profile_of
@@ -61,7 +62,8 @@ def home(request):
 def _home_todos(user, scope, today) -> list[dict]:
     """A staff member's or official's to-dos, each with its count and where to act: sessions to mark
     (attendance), declarations to review (credit bank), conversions to decide, uploads to fix (intake) and
-    statistics reports due (monitoring), only those their roles have, each counted within their scope."""
+    statistics reports due (monitoring), the committee's tasks of their units and, for its office, the updates to
+    review and the late tasks (governance), only those their roles have, each counted within their scope."""
     todos = []
     manages = scope.everything or bool(scope.change.institution_ids or scope.change.place_paths)
     if manages:
@@ -89,4 +91,9 @@ def _home_todos(user, scope, today) -> list[dict]:
                         f"&place={r['place'].id}")
         todos.append({"key": "reports", "label": _("待报送的统计报表"), "count": len(reports),
                       "url": reverse("monitoring:reports"), "reports": reports})
+    if scope.may(Capability.REPORT_PROGRESS):  # the member units' reporters and the offices: the committee's tasks
+        tasks = home_tasks(actor=user, today=today)
+        todos.append({"key": "tasks", "label": _("我的工作任务"), "count": tasks["count"],
+                      "url": f"{reverse('governance:tasks')}?mine=1", "tasks": tasks,
+                      "office": scope.may(Capability.GOVERN)})
     return todos
