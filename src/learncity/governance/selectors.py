@@ -5,7 +5,7 @@ import datetime
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from learncity.core.errors import NotFound
-from learncity.core.scopes import Action, scope_for
+from learncity.core.scopes import Action, Capability, scope_for
 from learncity.governance.models import (
     Evidence,
     ProgressUpdate,
@@ -95,13 +95,26 @@ def committees_governed(*, actor) -> QuerySet[Committee]:
 
 def home_tasks(*, actor, today: datetime.date) -> dict:
     """The service hall's to-do: the open tasks the actor's own units answer for (overdue first, then by time
-    limit) and, where they run the office, the updates waiting for its decision and its overdue tasks."""
-    mine = task_list(actor=actor, mine=True).filter(state__in=OPEN)
-    governed = Task.objects.restrict(actor, Action.CHANGE)
-    waiting = ProgressUpdate.objects.restrict(actor).filter(state=UpdateState.SUBMITTED, task__in=governed)
+    limit; five shown) and, where they run the office, the updates waiting for its decision and its overdue tasks.
+    One query for a reporter with fewer than five open tasks, one more for a count beyond them, one for the
+    office's figures."""
+    scope = scope_for(actor)
+    mine = Task.objects.restrict(scope).filter(
+        state__in=OPEN, pk__in=TaskUnit.objects.restrict(scope, Action.CHANGE).values("task_id"))
     items = list(mine.order_by("-state", "due_on", "id")[:5])
-    return {"count": mine.count(), "items": items, "overdue": mine.filter(state=TaskState.OVERDUE).count(),
-            "updates": waiting.count(), "late": governed.filter(state=TaskState.OVERDUE).count(), "today": today}
+    if len(items) < 5:
+        count, overdue = len(items), sum(t.state == TaskState.OVERDUE for t in items)
+    else:
+        totals = mine.aggregate(count=Count("id", distinct=True),
+                                overdue=Count("id", filter=Q(state=TaskState.OVERDUE), distinct=True))
+        count, overdue = totals["count"], totals["overdue"]
+    office = {"updates": 0, "late": 0}
+    if scope.may(Capability.GOVERN):
+        office = Task.objects.restrict(scope, Action.CHANGE).aggregate(
+            late=Count("id", filter=Q(state=TaskState.OVERDUE), distinct=True),
+            updates=Count("updates", filter=Q(updates__state=UpdateState.SUBMITTED), distinct=True))
+    return {"count": count, "items": items, "overdue": overdue, "updates": office["updates"], "late": office["late"],
+            "today": today}
 
 
 # --- for the pages (governance/views.py) -------------------------------------------------------------------------
@@ -115,8 +128,6 @@ def item_get(*, actor, pk: int, action: Action = Action.VIEW) -> WorkItem:
 
 def task_units_mine(*, actor, task: Task) -> list[TaskUnit]:
     """The task's units the actor answers for (reports progress for): none for a role that reports nothing."""
-    from learncity.core.scopes import Capability
-
     if not scope_for(actor).may(Capability.REPORT_PROGRESS):
         return []
     return list(TaskUnit.objects.restrict(actor, Action.CHANGE).filter(task=task)
