@@ -9,6 +9,7 @@ import io
 from decimal import Decimal
 from itertools import count
 
+import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
@@ -182,3 +183,115 @@ def conversion_make(world) -> None:
         effective_from=timezone.localdate() - datetime.timedelta(days=30)))
     rule = services.rule_submit(actor=world.staff, rule=rule)
     services.rule_review(actor=world.expert, rule=rule, approve=True, note="评审通过")
+
+
+# --- the credit bank's page and API tests' own rows (tests/creditbank/test_api.py, test_views_staff.py) -----------
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def own_account_and_rule(world) -> None:
+    """What the demo city's learner and city have, in the world: the declared certificate standard and the
+    conversion rule of its city (`conversion_make`), and the learner's account, opened by themself."""
+    conversion_make(world)
+    services.account_open_own(actor=world.learner)
+
+
+def state() -> dict:
+    """Everything the credit bank writes, to check that a refused call or request wrote nothing."""
+    from learncity.core.models import AuditEvent
+    from learncity.creditbank.models import (
+        Accreditation,
+        Conversion,
+        ConversionRule,
+        Declaration,
+        Evidence,
+        LearningAccount,
+        LedgerEntry,
+        Outcome,
+        StandardVersion,
+        Transcript,
+    )
+
+    return {
+        # signing test clients in (tokens) and making other users is not the credit bank's writing
+        "audit": AuditEvent.objects.exclude(action__in=["token.create", "user.create", "role.grant"]).count(),
+        "accounts": LearningAccount.objects.count(),
+        "standards": list(StandardVersion.objects.order_by("pk").values_list("pk", "status")),
+        "accreditations": list(Accreditation.objects.order_by("pk").values_list("pk", "revoked_at")),
+        "declarations": list(Declaration.objects.order_by("pk").values_list("pk", "status", "reason")),
+        "evidence": Evidence.objects.count(),
+        "outcomes": Outcome.objects.count(),
+        "rules": list(ConversionRule.objects.order_by("pk").values_list("pk", "status", "abolished_on")),
+        "conversions": list(Conversion.objects.order_by("pk").values_list("pk", "status", "reason")),
+        "entries": LedgerEntry.objects.count(),
+        "transcripts": Transcript.objects.count(),
+    }
+
+
+def unchanged_fixture():
+    """A module's `unchanged` fixture: unchanged() -> a check that nothing the credit bank writes has changed since
+    it was made. (`unchanged = unchanged_fixture()` in the module's namespace.)"""
+
+    @pytest.fixture
+    def unchanged():
+        def make():
+            before = state()
+            return lambda: state() == before
+
+        return make
+
+    return unchanged
+
+
+def standard(world, *, credit_class="training", course_kind="law", credits="2", hours_per_credit=None,
+             providers=None):
+    """A standard of the world's city that recognises `event` records of `course_kind` from the staff member's
+    school (the world's course standard recognises completions only, so records of that kind are recognised under
+    this one)."""
+    code = f"T-CB-{next(_ids)}"
+    return services.standard_create(actor=world.city_admin, city=world.city, data=StandardIn(
+        code=code, name=f"测试标准 {code}", credit_class=credit_class, level=1, credits=credits,
+        hours_per_credit=hours_per_credit, record_kinds=["event"], course_kinds=[course_kind],
+        effective_from=today() - datetime.timedelta(days=400),
+        providers=[institution_of(world.staff).code] if providers is None else providers))
+
+
+def recognised(world, version, *, hours="8", profile=None):
+    """An event record of the staff member's school for `profile` (the world's learner by default), recognised
+    under `version`."""
+    from learncity.creditbank.models import Outcome
+
+    record = completion(world.staff, profile or world.learner_profile, hours=hours, kind="event",
+                        course_kind=version.course_kinds.strip(","))
+    outcome = Outcome.objects.get(learning_record=record)
+    assert outcome.standard_version == version
+    return outcome
+
+
+def active_rule(world, sources, *, cap="3", ratio="1", target_class="training", target_name=None):
+    """A rule of the staff member's school, drafted, submitted and approved through the services."""
+    from learncity.creditbank.inputs import RuleIn
+
+    rule = services.rule_create(actor=world.staff, data=RuleIn(
+        code=f"R-CB-{next(_ids)}", name="测试转换规则", source_codes=[v.standard.code for v in sources],
+        target_institution_code=institution_of(world.staff).code, target_kind="certificate",
+        target_name=target_name or f"测试证书 {next(_ids)}", target_class=target_class, ratio=ratio,
+        cap_per_learner=cap, effective_from=today() - datetime.timedelta(days=30)))
+    services.rule_submit(actor=world.staff, rule=rule)
+    return services.rule_review(actor=world.expert, rule=rule, approve=True, note="来源与目标的学习成果相当")
+
+
+def other_staff(world):
+    """Staff of another institution of the staff member's district (not the target of the staff member's rules)."""
+    from tests.people.factories import account_make
+
+    return account_make("institution_staff", actor=world.admin, institution=world.institution_other)
+
+
+def id_number(profile: LearnerProfile) -> str:
+    from learncity.core import crypto
+    from learncity.people.services import ID_CONTEXT
+
+    return crypto.decrypt(profile.id_number_encrypted, context=ID_CONTEXT)

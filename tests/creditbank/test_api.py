@@ -14,35 +14,33 @@ from decimal import Decimal
 from itertools import count
 
 import pytest
-from django.utils import timezone
 
-from learncity.core import crypto
 from learncity.core.models import AuditEvent
 from learncity.creditbank import selectors, services
-from learncity.creditbank.inputs import DeclarationIn, RuleIn, StandardIn
+from learncity.creditbank.inputs import DeclarationIn
 from learncity.creditbank.models import (
-    Accreditation,
     Conversion,
-    ConversionRule,
     CreditClass,
-    Declaration,
-    Evidence,
     LearningAccount,
     LedgerEntry,
     Outcome,
-    StandardVersion,
     Transcript,
 )
-from learncity.people.models import LearnerProfile
-from learncity.people.services import ID_CONTEXT, role_grant, user_create
 from tests.catalog.factories import learner_make
 from tests.creditbank.factories import (
     DECLARED_STANDARD,
     PDF,
+    active_rule,
     completion,
-    conversion_make,
     course_world_fixtures,
+    id_number,
     institution_of,
+    other_staff,
+    own_account_and_rule,
+    recognised,
+    standard,
+    today,
+    unchanged_fixture,
     world_resident,
 )
 from tests.places.factories import DAZHOU, TONGCHUAN
@@ -50,47 +48,8 @@ from tests.places.factories import DAZHOU, TONGCHUAN
 _seq = count(1)
 
 
-def _credit_bank(world) -> None:
-    """The module's own rows in the world: the declared standard and the conversion rule of its city, and the
-    learner's account, opened by themself."""
-    conversion_make(world)
-    services.account_open_own(actor=world.learner)
-
-
-world_built, world = course_world_fixtures(then=_credit_bank)
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
-
-
-def state() -> dict:
-    """Everything the credit bank writes, to check that a refused call wrote nothing."""
-    return {
-        # signing test clients in (tokens) and making other users is not the credit bank's writing
-        "audit": AuditEvent.objects.exclude(action__in=["token.create", "user.create", "role.grant"]).count(),
-        "accounts": LearningAccount.objects.count(),
-        "standards": list(StandardVersion.objects.order_by("pk").values_list("pk", "status")),
-        "accreditations": list(Accreditation.objects.order_by("pk").values_list("pk", "revoked_at")),
-        "declarations": list(Declaration.objects.order_by("pk").values_list("pk", "status", "reason")),
-        "evidence": Evidence.objects.count(),
-        "outcomes": Outcome.objects.count(),
-        "rules": list(ConversionRule.objects.order_by("pk").values_list("pk", "status", "abolished_on")),
-        "conversions": list(Conversion.objects.order_by("pk").values_list("pk", "status", "reason")),
-        "entries": LedgerEntry.objects.count(),
-        "transcripts": Transcript.objects.count(),
-    }
-
-
-@pytest.fixture
-def unchanged():
-    """unchanged() -> a check that nothing the credit bank writes has changed since it was made."""
-
-    def make():
-        before = state()
-        return lambda: state() == before
-
-    return make
+world_built, world = course_world_fixtures(then=own_account_and_rule)
+unchanged = unchanged_fixture()
 
 
 def post(client, url, data=None):
@@ -108,53 +67,6 @@ def error(response, status: int, code: str = "invalid") -> dict:
 def ok(response, status: int = 200):
     assert response.status_code == status, response.content.decode()[:1000]
     return response.json()
-
-
-def standard(world, *, credit_class=CreditClass.TRAINING, course_kind="law", credits="2", hours_per_credit=None,
-             providers=None) -> StandardVersion:
-    """A standard of the world's city that recognises `event` records of `course_kind` from the staff member's
-    school (the world's course standard recognises completions only, so records of that kind are recognised under
-    this one)."""
-    code = f"T-API-{next(_seq)}"
-    return services.standard_create(actor=world.city_admin, city=world.city, data=StandardIn(
-        code=code, name=f"测试标准 {code}", credit_class=credit_class, level=1, credits=credits,
-        hours_per_credit=hours_per_credit, record_kinds=["event"], course_kinds=[course_kind],
-        effective_from=today() - datetime.timedelta(days=400),
-        providers=[institution_of(world.staff).code] if providers is None else providers))
-
-
-def recognised(world, version: StandardVersion, *, hours="8", profile=None) -> Outcome:
-    """An event record of the staff member's school for `learner`, recognised under `version`."""
-    course_kind = version.course_kinds.strip(",")
-    record = completion(world.staff, profile or world.learner_profile, hours=hours, kind="event",
-                        course_kind=course_kind)
-    outcome = Outcome.objects.get(learning_record=record)
-    assert outcome.standard_version == version
-    return outcome
-
-
-def active_rule(world, sources: list[StandardVersion], *, cap="3", ratio="1", target_class=CreditClass.TRAINING,
-                target_name=None) -> ConversionRule:
-    """A rule of the staff member's school, drafted, submitted and approved through the services."""
-    rule = services.rule_create(actor=world.staff, data=RuleIn(
-        code=f"R-API-{next(_seq)}", name="测试转换规则", source_codes=[v.standard.code for v in sources],
-        target_institution_code=institution_of(world.staff).code, target_kind="certificate",
-        target_name=target_name or f"测试证书 {next(_seq)}", target_class=target_class, ratio=ratio,
-        cap_per_learner=cap, effective_from=today() - datetime.timedelta(days=30)))
-    services.rule_submit(actor=world.staff, rule=rule)
-    return services.rule_review(actor=world.expert, rule=rule, approve=True, note="来源与目标的学习成果相当")
-
-
-def other_staff(world):
-    """Staff of another institution in 通川区 (not the target of the staff member's rules)."""
-    other = world.institution_other
-    user = user_create(actor=world.city_admin, username=f"other-staff-{next(_seq)}", password=None)
-    role_grant(actor=world.city_admin, user=user, role="institution_staff", institution=other)
-    return user
-
-
-def id_number(profile: LearnerProfile) -> str:
-    return crypto.decrypt(profile.id_number_encrypted, context=ID_CONTEXT)
 
 
 def b64(data: bytes) -> str:

@@ -16,61 +16,42 @@ from decimal import Decimal
 from itertools import count
 
 import pytest
-from django.utils import timezone
 from openpyxl import Workbook
 
-from learncity.core import crypto
-from learncity.core.models import AuditEvent
 from learncity.creditbank import services
-from learncity.creditbank.inputs import DeclarationIn, RuleIn, StandardIn
+from learncity.creditbank.inputs import DeclarationIn
 from learncity.creditbank.models import (
     Accreditation,
     Conversion,
     ConversionRule,
-    CreditClass,
     CreditPolicy,
     Declaration,
-    Evidence,
     LearningAccount,
-    LedgerEntry,
     Outcome,
     StandardVersion,
-    Transcript,
 )
 from learncity.people.models import LearnerProfile
-from learncity.people.services import ID_CONTEXT
 from tests.creditbank.factories import (
     DECLARED_STANDARD,
     PDF,
-    completion,
-    conversion_make,
+    active_rule,
     course_world_fixtures,
+    id_number,
     institution_of,
+    other_staff,
+    own_account_and_rule,
+    recognised,
+    standard,
+    today,
+    unchanged_fixture,
     world_resident,
 )
-from tests.people.factories import account_make
 
-
-def _credit_bank(world) -> None:
-    """The module's own rows in the world, as the demo city has them: the declared certificate standard and the
-    conversion rule of its city, and the learner's account, opened by themself."""
-    conversion_make(world)
-    services.account_open_own(actor=world.learner)
-
-
-world_built, world = course_world_fixtures(then=_credit_bank)
+world_built, world = course_world_fixtures(then=own_account_and_rule)
+unchanged = unchanged_fixture()
 _seq = count(1)
 
 ROLES = ("learner", "staff", "district_admin", "city_admin", "reporter", "expert", "auditor")
-
-
-@pytest.fixture
-def unchanged():
-    def make():
-        before = state()
-        return lambda: state() == before
-
-    return make
 
 
 def html(response) -> str:
@@ -85,70 +66,6 @@ def flashed(response) -> list[str]:
 def errors_shown(response) -> list[str]:
     return [htmllib.unescape(m) for block in re.findall(r'<ul class="errors"[^>]*>(.*?)</ul>', html(response), re.S)
             for m in re.findall(r"<li>(.*?)</li>", block, re.S)]
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
-
-
-def state() -> dict:
-    """Everything the credit bank writes, to check that a refused request wrote nothing."""
-    return {
-        # signing test clients in (tokens) and making other world is not the credit bank's writing
-        "audit": AuditEvent.objects.exclude(action__in=["token.create", "user.create", "role.grant"]).count(),
-        "accounts": LearningAccount.objects.count(),
-        "standards": list(StandardVersion.objects.order_by("pk").values_list("pk", "status")),
-        "accreditations": list(Accreditation.objects.order_by("pk").values_list("pk", "revoked_at")),
-        "declarations": list(Declaration.objects.order_by("pk").values_list("pk", "status", "reason")),
-        "evidence": Evidence.objects.count(),
-        "outcomes": Outcome.objects.count(),
-        "rules": list(ConversionRule.objects.order_by("pk").values_list("pk", "status", "abolished_on")),
-        "conversions": list(Conversion.objects.order_by("pk").values_list("pk", "status", "reason")),
-        "entries": LedgerEntry.objects.count(),
-        "transcripts": Transcript.objects.count(),
-    }
-
-
-def standard(world, *, credit_class=CreditClass.TRAINING, course_kind="law", credits="2", hours_per_credit=None,
-             providers=None) -> StandardVersion:
-    """A standard of the world's city that recognises `event` records of `course_kind` from the staff member's
-    school (the world's course standard recognises completions only, so records of that kind are recognised under
-    this one)."""
-    code = f"T-VIEW-{next(_seq)}"
-    return services.standard_create(actor=world.city_admin, city=world.city, data=StandardIn(
-        code=code, name=f"测试标准 {code}", credit_class=credit_class, level=1, credits=credits,
-        hours_per_credit=hours_per_credit, record_kinds=["event"], course_kinds=[course_kind],
-        effective_from=today() - datetime.timedelta(days=400),
-        providers=[institution_of(world.staff).code] if providers is None else providers))
-
-
-def recognised(world, version: StandardVersion, *, hours="8") -> Outcome:
-    """An event record of the staff member's school for the world's learner, recognised under `version`."""
-    record = completion(world.staff, world.learner_profile, hours=hours, kind="event",
-                        course_kind=version.course_kinds.strip(","))
-    outcome = Outcome.objects.get(learning_record=record)
-    assert outcome.standard_version == version
-    return outcome
-
-
-def active_rule(world, sources: list[StandardVersion], *, cap="3") -> ConversionRule:
-    """A rule of the staff member's school, drafted, submitted and approved through the services."""
-    rule = services.rule_create(actor=world.staff, data=RuleIn(
-        code=f"R-VIEW-{next(_seq)}", name="测试转换规则", source_codes=[v.standard.code for v in sources],
-        target_institution_code=institution_of(world.staff).code, target_kind="certificate",
-        target_name=f"测试证书 {next(_seq)}", target_class=CreditClass.TRAINING, ratio="1", cap_per_learner=cap,
-        effective_from=today() - datetime.timedelta(days=30)))
-    services.rule_submit(actor=world.staff, rule=rule)
-    return services.rule_review(actor=world.expert, rule=rule, approve=True, note="来源与目标的学习成果相当")
-
-
-def other_staff(world):
-    """Staff of another institution of the staff member's district (not the target of the staff member's rules)."""
-    return account_make("institution_staff", actor=world.admin, institution=world.institution_other)
-
-
-def id_number(profile: LearnerProfile) -> str:
-    return crypto.decrypt(profile.id_number_encrypted, context=ID_CONTEXT)
 
 
 def declared(world, version=None, title="测试证书") -> Declaration:

@@ -5,9 +5,12 @@ unit of most items) beside the world's reporter of its 人力资源和社会保�
 The seeds' two work-points documents are the copies the project ships (learncity/demo/seeds), the same bytes as
 ../shared/seeds' 001_ (Fuzhou 2015) and 004_ (Dazhou 2014)."""
 
+import io
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import docx
 import pytest
 from django.utils import timezone
 
@@ -88,3 +91,35 @@ def task_of(plan: WorkPlan, title: str) -> Task:
 
 def moved(actor, task: Task, event: str, **kw) -> Task:
     return services.task_move(actor=actor, task=task, data=MoveIn(event=event, **kw))
+
+
+def two_items(year: int) -> str:
+    """A short work-points document of the world's committee: the first item led by 教育局 with 人力资源和社会保障局
+    cooperating, the second by the two districts' committees (one by its name, one as its government)."""
+    return (f"{year}年达州市终身教育工作要点\n一、工作重点\n"
+            "(一)完善终身教育运行机制。加强统筹。(牵头单位：市教育局，市人力资源和社会保障局配合)\n"
+            "(二)办好社区学校。(责任单位:通川区终身教育促进委员会、达川区人民政府)")
+
+
+def _png() -> bytes:
+    """A real 1×1 PNG (signature, IHDR, IDAT, IEND with their CRCs)."""
+
+    def chunk(kind, data):
+        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", (1).to_bytes(4, "big") * 2 + b"\x08\x02\x00\x00\x00")
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
+PNG = _png()
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def docx_of(paragraphs: list[str]) -> bytes:
+    """A real .docx (python-docx) of these paragraphs."""
+    document = docx.Document()
+    for p in paragraphs:
+        document.add_paragraph(p)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

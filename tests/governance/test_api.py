@@ -12,7 +12,6 @@ import base64
 import io
 import zipfile
 
-import docx
 import pytest
 from django.utils import timezone
 
@@ -31,7 +30,15 @@ from learncity.governance.models import (
     WorkPlan,
 )
 from learncity.network.models import MemberUnit
-from tests.governance.factories import DAZHOU_2014, DAZHOU_UNKNOWN, governance_fixtures, moved
+from tests.governance.factories import (
+    DAZHOU_2014,
+    DAZHOU_UNKNOWN,
+    PDF,
+    docx_of,
+    governance_fixtures,
+    moved,
+    two_items,
+)
 from tests.network.factories import committee_make, member_unit_make
 from tests.people.factories import account_make
 from tests.places.factories import place
@@ -41,24 +48,12 @@ TODAY = timezone.localdate()
 YEAR = TODAY.year
 URL = "/api/governance"
 # Two items: the first led by 教育局 with 人力资源和社会保障局 cooperating, the second by the two districts' committees.
-TEXT = (f"{YEAR}年达州市终身教育工作要点\n一、工作重点\n"
-        "(一)完善终身教育运行机制。加强统筹。(牵头单位：市教育局，市人力资源和社会保障局配合)\n"
-        "(二)办好社区学校。(责任单位:通川区终身教育促进委员会、达川区人民政府)")
+TEXT = two_items(YEAR)
 FIRST, SECOND = "完善终身教育运行机制", "办好社区学校"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
-
-
-def docx_of(text: str) -> bytes:
-    document = docx.Document()
-    for line in text.splitlines():
-        document.add_paragraph(line)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
 
 
 def snapshot():
@@ -313,7 +308,7 @@ def test_a_district_office_imports_its_own_committees_work_points(gov, as_):
 
 def test_the_dazhou_seed_imports_from_a_docx(gov, as_):
     decisions = dict.fromkeys(DAZHOU_UNKNOWN, services.IGNORE)
-    content = docx_of(DAZHOU_2014.read_text(encoding="utf-8"))
+    content = docx_of(DAZHOU_2014.read_text(encoding="utf-8").splitlines())
 
     response = post(as_(gov.city_admin), f"{URL}/committees/{gov.committee.pk}/import/docx", {
         "name": "达州市2014年继续教育工作要点.docx", "content_base64": b64(content), "year": YEAR,
@@ -351,7 +346,7 @@ def test_a_file_that_is_not_a_docx_is_refused_with_its_message(gov, as_):
 
 def test_a_docx_too_big_or_expanding_too_far_is_refused_before_it_is_read(gov, as_, settings):
     client = as_(gov.city_admin)
-    content = docx_of(TEXT)
+    content = docx_of(TEXT.splitlines())
     settings.LEARNCITY_MAX_UPLOAD_BYTES = len(content) - 1
 
     too_big = refused(lambda: _docx_import(client, gov, b64(content)), 400, "file_rejected")

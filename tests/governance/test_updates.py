@@ -2,7 +2,6 @@
 its progress with figures and evidence while its task is under way; the office accepts it or returns it with what
 is missing; every refusal writes nothing; each role reads its own part."""
 
-import zlib
 
 import pytest
 from django.utils import timezone
@@ -13,25 +12,13 @@ from learncity.governance import selectors, services
 from learncity.governance.inputs import DecisionIn, FigureIn, ImportIn, UpdateIn
 from learncity.governance.models import Evidence, ProgressUpdate, Task, TaskState, UpdateState
 from tests.checks import refuses
-from tests.governance.factories import governance_fixtures, moved
+from tests.governance.factories import PDF, PNG, governance_fixtures, moved, two_items
 
 governance_built, gov = governance_fixtures()
 TODAY = timezone.localdate()
-TEXT = (f"{TODAY.year}年达州市终身教育工作要点\n一、工作重点\n"
-        "(一)完善终身教育运行机制。加强统筹。(牵头单位：市教育局，市人力资源和社会保障局配合)\n"
-        "(二)办好社区学校。(责任单位:通川区终身教育促进委员会、达川区人民政府)")
+TEXT = two_items(TODAY.year)
 
 
-def _png() -> bytes:
-    def chunk(kind, data):
-        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
-
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", (1).to_bytes(4, "big") * 2 + b"\x08\x02\x00\x00\x00")
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
-
-
-PNG = _png()
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def snapshot():

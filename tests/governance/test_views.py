@@ -4,13 +4,10 @@ and the office's decisions, evidence uploaded and downloaded, the office's impor
 .docx) with its preview and its decisions, the office's new task; each form's refusals shown on the page with
 nothing written; who gets a page, a 403 or a 404; the task page in English; the service hall's "我的工作任务"."""
 
-import io
 import re
-import zlib
 from contextlib import contextmanager
 from html import unescape
 
-import docx
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -32,26 +29,23 @@ from learncity.governance.models import (
     WorkPlan,
 )
 from learncity.network.models import MemberUnit
-from tests.governance.factories import DAZHOU_2014, DAZHOU_UNKNOWN, governance_fixtures, moved
+from tests.governance.factories import (
+    DAZHOU_2014,
+    DAZHOU_UNKNOWN,
+    PNG,
+    docx_of,
+    governance_fixtures,
+    moved,
+    two_items,
+)
 
 governance_built, gov = governance_fixtures()
 TODAY = timezone.localdate()
 YEAR = TODAY.year
-TEXT = (f"{YEAR}年达州市终身教育工作要点\n一、工作重点\n"
-        "(一)完善终身教育运行机制。加强统筹。(牵头单位：市教育局，市人力资源和社会保障局配合)\n"
-        "(二)办好社区学校。(责任单位:通川区终身教育促进委员会、达川区人民政府)")
+TEXT = two_items(YEAR)
 MECHANISM, SCHOOLS = "完善终身教育运行机制", "办好社区学校"
 
 
-def _png() -> bytes:
-    def chunk(kind, data):
-        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
-
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", (1).to_bytes(4, "big") * 2 + b"\x08\x02\x00\x00\x00")
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
-
-
-PNG = _png()
 
 
 def snapshot():
@@ -379,18 +373,9 @@ def test_a_document_without_title_or_tasks_is_refused_on_the_page(gov, text, mes
     assert message in html(response).split('data-testid="form-errors"')[1]
 
 
-def _docx(paragraphs: list[str]) -> bytes:
-    document = docx.Document()
-    for p in paragraphs:
-        document.add_paragraph(p)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
 def test_a_docx_is_read_previewed_and_imported(gov, as_):
     client = as_(gov.city_admin)
-    upload = SimpleUploadedFile("工作要点.docx", _docx(TEXT.split("\n")),
+    upload = SimpleUploadedFile("工作要点.docx", docx_of(TEXT.split("\n")),
                                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     with refused():
         preview = client.post(_url("import", gov.committee.pk), {"action": "preview", "file": upload})

@@ -4,13 +4,12 @@ a .docx read back; what is not a document refused with what is wrong."""
 
 import io
 
-import docx
 import pytest
 
 from learncity.core.errors import DomainError
 from learncity.governance import workpoints
 from learncity.governance.workpoints import ALL_MEMBERS, LOWER_GOVERNMENTS, OFFICE, OTHER_MEMBERS
-from tests.governance.factories import DAZHOU_2014, FUZHOU_2015
+from tests.governance.factories import DAZHOU_2014, FUZHOU_2015, docx_of
 
 OTHERS = ("其他成员单位", OTHER_MEMBERS)
 
@@ -114,18 +113,9 @@ def test_a_units_clause_names_units_parts_and_groups(kind, clause, expected):
     assert [(u.name, u.part, u.group) for u in workpoints.units_parse(kind, clause)] == expected
 
 
-def _docx(paragraphs) -> bytes:
-    document = docx.Document()
-    for p in paragraphs:
-        document.add_paragraph(p)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
 def test_a_docx_of_the_document_reads_as_its_text_does():
     text = FUZHOU_2015.read_text(encoding="utf-8")
-    data = _docx(text.split("\n"))
+    data = docx_of(text.split("\n"))
     from_docx = workpoints.document_read(workpoints.docx_text(data, name="要点.docx"))
     from_text = workpoints.document_read(text)
     assert [(i.title, i.text, [(u.name, u.part) for u in i.units]) for i in from_docx.items] == [

@@ -65,7 +65,9 @@ class UpdateDecisionIn(DecisionIn):
 
 # --- what they answer --------------------------------------------------------------------------------------------
 
-class WorkPlanOut(Schema):
+class _PlanFields(Schema):
+    """What a plan's list row and its page both say of it."""
+
     id: int
     committee_id: int
     committee_name: str = Field(alias="committee.name")
@@ -73,6 +75,9 @@ class WorkPlanOut(Schema):
     year: int
     title: str
     created_at: datetime.datetime
+
+
+class WorkPlanOut(_PlanFields):
     task_count: int
     tasks_by_state: dict[str, int]
 
@@ -158,14 +163,7 @@ class WorkItemOut(Schema):
         return list(obj.tasks.all())
 
 
-class WorkPlanDetailOut(Schema):
-    id: int
-    committee_id: int
-    committee_name: str = Field(alias="committee.name")
-    place_code: str = Field(alias="committee.place.code")
-    year: int
-    title: str
-    created_at: datetime.datetime
+class WorkPlanDetailOut(_PlanFields):
     items: list[WorkItemOut]
 
     @staticmethod
