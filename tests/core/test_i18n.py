@@ -24,9 +24,9 @@ CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 # The nav's links of base.html, as a staff user sees them (the staff pages and one's own grouped under 管理 and 我的)
 # (an anonymous visitor sees only the first four: home and the public catalogue pages).
-NAV_ZH = ["首页", "找课程", "活动", "场馆", "学习网络", "促进委员会", "学习者", "账号", "课程管理", "学分银行管理", "监测", "我的学习",
+NAV_ZH = ["首页", "找课程", "活动", "场馆", "学习网络", "促进委员会", "工作任务", "学习者", "账号", "课程管理", "学分银行管理", "监测", "我的学习",
           "我的学习账户", "个人资料"]
-NAV_EN = ["Home", "Find courses", "Events", "Venues", "Learning network", "Promotion committees", "Learners",
+NAV_EN = ["Home", "Find courses", "Events", "Venues", "Learning network", "Promotion committees", "Work tasks", "Learners",
           "Accounts", "Manage courses", "Credit bank management", "Monitoring", "My learning", "My learning account", "Profile"]
 
 

@@ -27,6 +27,7 @@ NOT_PAGES = {
     "creditbank:standard_accredit", "creditbank:rule_submit", "creditbank:rule_review", "creditbank:rule_abolish",
     "intake:template_xlsx", "intake:template_csv", "intake:report", "intake:key_revoke",
     "monitoring:export", "monitoring:targets_template", "monitoring:target_delete",
+    "governance:task_move", "governance:update_new", "governance:update_decide", "governance:evidence",
 }
 
 # route name -> the path to open, with {placeholders} filled from `objects`.
@@ -106,6 +107,12 @@ PAGES = {
     "monitoring:targets": "/monitor/targets/",
     "monitoring:public": "/monitor/public/",
     "monitoring:public_indicator": "/monitor/public/i/{indicator}/",
+    "governance:home": "/governance/",
+    "governance:import": "/governance/committees/{committee}/import/",
+    "governance:plan": "/governance/plans/{plan}/",
+    "governance:task_new": "/governance/items/{work_item}/tasks/new/",
+    "governance:tasks": "/governance/tasks/",
+    "governance:task": "/governance/tasks/{task}/",
 }
 
 # The demo city's users (tests/conftest.py `users`), one of each kind, and the anonymous visitor.
@@ -140,6 +147,7 @@ def demo_objects() -> dict[str, object]:
     learner, a course of the staff's institution with its first session, and the first of each other kind."""
     from learncity.catalog.models import Course, CourseSession, Event, Resource, Venue
     from learncity.creditbank.models import Standard, Transcript
+    from learncity.governance.models import Task, WorkItem, WorkPlan
     from learncity.intake.models import ImportJob
     from learncity.monitoring.models import Indicator
     from learncity.network.models import Committee, MemberUnit
@@ -180,6 +188,10 @@ def demo_objects() -> dict[str, object]:
         "standard": Standard.objects.order_by("pk").values_list("code", flat=True).first(),
         "job": first(ImportJob),
         "indicator": Indicator.objects.order_by("pk").values_list("code", flat=True).first(),
+        # the demo city's committee year (demo/governance_builder.py): the city committee's (the first) plan, first item, a task with updates
+        "plan": first(WorkPlan),
+        "work_item": first(WorkItem),
+        "task": first(Task, updates__isnull=False) or first(Task),
     }
 
 
