@@ -88,9 +88,16 @@ def evidence_get(*, actor, update_pk: int, pk: int) -> Evidence:
 
 
 def committees_governed(*, actor) -> QuerySet[Committee]:
-    """The committees whose office the actor runs (where they may import work points)."""
-    return Committee.objects.restrict(scope_for(actor), Action.CHANGE).select_related("place").order_by(
-        "place__code")
+    """The committees whose office the actor runs (where they may import work points, add tasks): none for a role
+    that runs no office, whatever its place."""
+    scope = scope_for(actor)
+    governed = Committee.objects.restrict(scope, Action.CHANGE).select_related("place").order_by("place__code")
+    return governed if scope.may(Capability.GOVERN) else governed.none()
+
+
+def governs(*, actor, committee: Committee) -> bool:
+    """Whether the actor runs the committee's office."""
+    return committees_governed(actor=actor).filter(pk=committee.pk).exists()
 
 
 def home_tasks(*, actor, today: datetime.date) -> dict:
@@ -130,7 +137,7 @@ def task_units_mine(*, actor, task: Task) -> list[TaskUnit]:
     if not scope_for(actor).may(Capability.REPORT_PROGRESS):
         return []
     return list(TaskUnit.objects.restrict(actor, Action.CHANGE).filter(task=task)
-                .select_related("member_unit", "committee").order_by("part", "id"))
+                .select_related("member_unit", "committee"))
 
 
 def task_indicators(*, actor, task: Task):

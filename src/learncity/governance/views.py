@@ -57,8 +57,8 @@ def home(request):
         plan.counts = counts[plan.pk]
         plan.n_read = sum(n for _state, _label, n in plan.counts)
     mine = list(selectors.task_list(actor=request.user, mine=True).filter(state__in=selectors.OPEN)[:50])
+    governed = list(selectors.committees_governed(actor=request.user))
     office = scope_for(request.user).may(Capability.GOVERN)
-    governed = list(selectors.committees_governed(actor=request.user)) if office else []
     waiting = list(selectors.updates_waiting(actor=request.user)[:50]) if office else []
     return render_page(request, "governance/home.html", {
         "plans": plans, "mine": mine, "governed": governed, "waiting": waiting, "today": timezone.localdate()})
@@ -73,8 +73,7 @@ def plan_detail(request, pk: int):
         if not sections or sections[-1]["title"] != item.section:
             sections.append({"title": item.section, "items": []})
         sections[-1]["items"].append(item)
-    office = selectors.committees_governed(actor=request.user).filter(pk=plan.committee_id).exists() and scope_for(
-        request.user).may(Capability.GOVERN)
+    office = selectors.governs(actor=request.user, committee=plan.committee)
     return render_page(request, "governance/plan.html", {
         "plan": plan, "sections": sections, "office": office, "today": timezone.localdate()})
 
@@ -215,8 +214,7 @@ def _governed(request, pk: int):
     """The committee, when the user runs its office: not found when they do not read it, refused when they read
     it but do not run it."""
     committee = network_selectors.committee_get(actor=request.user, pk=pk)
-    if not (scope_for(request.user).may(Capability.GOVERN)
-            and selectors.committees_governed(actor=request.user).filter(pk=committee.pk).exists()):
+    if not selectors.governs(actor=request.user, committee=committee):
         raise PermissionDenied(_("只有该委员会办公室（所在地管理员）可以导入工作要点"))
     return committee
 
@@ -311,8 +309,7 @@ def task_new(request, pk: int):
     """The office adds a task to an item of its plan: units, time limit, the indicators it serves."""
     item = selectors.item_get(actor=request.user, pk=pk)
     committee = item.plan.committee
-    if not (scope_for(request.user).may(Capability.GOVERN)
-            and selectors.committees_governed(actor=request.user).filter(pk=committee.pk).exists()):
+    if not selectors.governs(actor=request.user, committee=committee):
         raise PermissionDenied(_("只有委员会办公室可以新增任务"))
     units = selectors.units_assignable(actor=request.user, committee=committee)
     context = {"item": item, "plan": item.plan, "units": units, "errors": {}, "posted": {}}

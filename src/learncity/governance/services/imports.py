@@ -12,10 +12,10 @@ from django.utils.translation import gettext
 
 from learncity.core.audit import audit_record
 from learncity.core.errors import DomainError, PermissionDenied
-from learncity.core.scopes import Action, Capability, scope_for
 from learncity.governance import workpoints
 from learncity.governance.inputs import ImportIn
 from learncity.governance.models import Task, TaskState, TaskUnit, UnitAlias, UnitPart, WorkItem, WorkPlan
+from learncity.governance.selectors import governs
 from learncity.network.models import Committee, MemberUnit
 from learncity.network.services import member_unit_create
 
@@ -151,9 +151,7 @@ def _decided_unit(matcher: _Matcher, decision: str) -> MemberUnit | None:
 
 
 def _office_check(actor, committee: Committee) -> None:
-    scope = scope_for(actor)
-    if not (scope.may(Capability.GOVERN) and Committee.objects.restrict(scope, Action.CHANGE)
-            .filter(pk=committee.pk).exists()):
+    if not governs(actor=actor, committee=committee):
         raise PermissionDenied(gettext("只有该委员会办公室（所在地管理员）可以导入工作要点"))
 
 

@@ -11,9 +11,9 @@ from django.utils.translation import gettext
 from learncity.core.audit import audit_record
 from learncity.core.errors import DomainError, PermissionDenied
 from learncity.core.evidence import evidence_checked
-from learncity.core.scopes import Action, Capability, scope_for
 from learncity.governance.inputs import DecisionIn, UpdateIn
 from learncity.governance.models import Evidence, ProgressUpdate, Task, TaskState, TaskUnit, UpdateState
+from learncity.governance.selectors import task_units_mine
 from learncity.governance.services.tasks import is_office
 
 OPEN_STATES = (TaskState.IN_PROGRESS, TaskState.OVERDUE)
@@ -21,9 +21,7 @@ OPEN_STATES = (TaskState.IN_PROGRESS, TaskState.OVERDUE)
 
 def _unit_of_author(actor, task: Task, data: UpdateIn) -> TaskUnit:
     """The task's unit the author reports for: the one named, or their only one."""
-    scope = scope_for(actor)
-    mine = list(TaskUnit.objects.restrict(scope, Action.CHANGE).filter(task=task)
-                .select_related("member_unit", "committee")) if scope.may(Capability.REPORT_PROGRESS) else []
+    mine = task_units_mine(actor=actor, task=task)
     if data.member_unit_id is not None or data.committee_id is not None:
         mine = [u for u in mine if (u.member_unit_id, u.committee_id) == (data.member_unit_id, data.committee_id)]
     if not mine:
