@@ -31,6 +31,15 @@ def task_units(prefix: str = "") -> Rule:
                 f"task_units({prefix!r})", many=True)
 
 
-def unit_of(prefix: str = "") -> Rule:
+def unit_of(prefix: str = "", *, many: bool = False) -> Rule:
+    """`many`: `prefix` goes through a to-many relation (a round's returns)."""
     return Rule(lambda s, a: _own_units_q(s, a, f"{prefix}member_unit__")
-                | s.committees_q(a, prefix=f"{prefix}committee__", members=False), f"unit_of({prefix!r})")
+                | s.committees_q(a, prefix=f"{prefix}committee__", members=False), f"unit_of({prefix!r})",
+                many=many)
+
+
+def inspector(prefix: str = "") -> Rule:
+    """Rows of an inspection visit (through `prefix`, "" for the visit itself) the user is the inspector of: an
+    inspector's scope is the visits of the rounds they are sent on, nothing else."""
+    return Rule(lambda s, a: Q(**{f"{prefix}inspector_id": s.user_id}) if s.user_id is not None else Q(pk__in=[]),
+                f"inspector({prefix!r})")

@@ -69,12 +69,22 @@ class TaskState(models.TextChoices):
     CANCELLED = "cancelled", _("取消")
 
 
+class TaskKind(models.TextChoices):
+    WORK_POINT = "work_point", _("工作要点")
+    DECISION = "decision", _("联席会议议定事项")
+    RECTIFICATION = "rectification", _("督导整改")
+
+
 # Officials of the plan's committee area see every task; a member unit sees the tasks it leads or cooperates on,
 # a lower committee's officials those given to their committee. The office changes them.
 @scoped(view=office("plan__committee") | task_units(), change=office("plan__committee"))
 class Task(models.Model):
+    """A task of the plan: under one of its work items, or (no item) given by a joint meeting's decision
+    (models/meetings.py) or by an inspection's finding to rectify (models/inspections.py): `kind` says which."""
+
     plan = models.ForeignKey(WorkPlan, on_delete=models.PROTECT, related_name="tasks")
-    item = models.ForeignKey(WorkItem, on_delete=models.PROTECT, related_name="tasks")
+    item = models.ForeignKey(WorkItem, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks")
+    kind = models.CharField(_("来源"), max_length=16, choices=TaskKind.choices, default=TaskKind.WORK_POINT)
     title = models.CharField(_("任务"), max_length=128)
     description = models.TextField(_("说明"), blank=True)
     due_on = models.DateField(_("完成时限"))
@@ -87,8 +97,11 @@ class Task(models.Model):
     objects = RestrictedManager()
 
     class Meta:
-        ordering = ["plan_id", "item__position", "id"]
+        ordering = ["plan_id", models.F("item__position").asc(nulls_last=True), "id"]
         indexes = [models.Index(fields=["state", "due_on"], name="task_state_due")]
+        constraints = [models.CheckConstraint(condition=Q(kind="work_point", item__isnull=False)
+                                              | (~Q(kind="work_point") & Q(item__isnull=True)),
+                                              name="task_item_for_work_points")]
         verbose_name = _("工作任务")
         verbose_name_plural = _("工作任务")
 

@@ -31,7 +31,7 @@ from learncity.governance.inputs import DecisionIn, ImportIn, MoveIn, TaskIn, Up
 from learncity.governance.models import Task, TaskState, WorkPlan
 from learncity.network import selectors as network_selectors
 
-router = Router(tags=["governance"])
+router = Router()
 
 
 # --- what the routes take beyond governance/inputs.py ------------------------------------------------------------

@@ -1,0 +1,9 @@
+"""The committee's year as a JSON API under /api/governance, one module per part (plans.py: work points, tasks,
+progress). Each part's router is mounted here without a prefix of its own."""
+
+from ninja import Router
+
+from learncity.governance.api import plans
+
+router = Router(tags=["governance"])
+router.add_router("", plans.router)
