@@ -1,5 +1,12 @@
 """The committee's year, one module per part (plans.py: work points, tasks, progress)."""
 
+from learncity.governance.models.assessment import (
+    AdvancedUnitProposal,
+    AssessmentComponent,
+    AssessmentScheme,
+    AssessmentSubjects,
+    AssessmentWeight,
+)
 from learncity.governance.models.inspections import (
     Circular,
     InspectionCriterion,
@@ -37,6 +44,11 @@ from learncity.governance.models.reports import (
 )
 
 __all__ = [
+    "AdvancedUnitProposal",
+    "AssessmentComponent",
+    "AssessmentScheme",
+    "AssessmentSubjects",
+    "AssessmentWeight",
     "Circular",
     "Evidence",
     "InspectionCriterion",
