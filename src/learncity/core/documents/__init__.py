@@ -1,5 +1,6 @@
 """Every document learncity hands out is written here: spreadsheets and CSV in `sheets` (the one formula-safe
-writer), PDFs in `pdf` (Typst templates filled with data), both made with what `assets` loads (the system's
+writer), PDFs in `pdf` (Typst templates filled with data), Word documents in `word` (python-docx, byte for byte
+reproducible), all made with what `assets` loads (the system's
 Chinese font, the app's templates; nothing fetched).
 
     from learncity.core import documents
@@ -17,6 +18,7 @@ _MODULE_OF = {
                      "workbook_bytes"), "sheets"),
     **dict.fromkeys(("PDF_FONTS", "PdfError", "pdf_font", "pdf_render"), "pdf"),
     **dict.fromkeys(("DocumentError", "font", "template_source"), "assets"),
+    **dict.fromkeys(("FIXED_TIME", "WordDocument", "docx_bytes", "word_document"), "word"),
 }
 
 __all__ = sorted(_MODULE_OF)
