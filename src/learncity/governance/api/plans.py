@@ -105,9 +105,11 @@ class TaskUnitOut(Schema):
 class TaskOut(Schema):
     id: int
     plan_id: int
-    item_id: int
-    item_number: str = Field(alias="item.number")
-    item_title: str = Field(alias="item.title")
+    item_id: int | None  # None: a joint meeting's decision or a rectification (`kind`)
+    item_number: str | None
+    item_title: str | None
+    kind: str
+    kind_label: str
     committee_id: int = Field(alias="plan.committee_id")
     committee_name: str = Field(alias="plan.committee.name")
     title: str
@@ -121,6 +123,18 @@ class TaskOut(Schema):
     @staticmethod
     def resolve_state_label(obj):
         return str(obj.get_state_display())
+
+    @staticmethod
+    def resolve_item_number(obj):
+        return obj.item.number if obj.item_id else None
+
+    @staticmethod
+    def resolve_item_title(obj):
+        return obj.item.title if obj.item_id else None
+
+    @staticmethod
+    def resolve_kind_label(obj):
+        return str(obj.get_kind_display())
 
     @staticmethod
     def resolve_units(obj):

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from learncity.core.errors import NotFound
 from learncity.core.scopes import Action, Capability, scope_for
@@ -44,6 +44,11 @@ def plan_items(*, actor, plan: WorkPlan) -> list[WorkItem]:
                 .prefetch_related(Prefetch("tasks", queryset=tasks)))
 
 
+def plan_other_tasks(*, actor, plan: WorkPlan) -> QuerySet[Task]:
+    """The plan's tasks under no item (a joint meeting's decisions, rectifications) the actor reads."""
+    return task_list(actor=actor).filter(plan=plan, item__isnull=True)
+
+
 def task_list(*, actor, state: str | None = None, mine: bool = False) -> QuerySet[Task]:
     """The tasks the actor reads; `mine`: only those of their own units (not every task of their area)."""
     qs = Task.objects.restrict(actor).select_related("plan__committee", "item").prefetch_related(
@@ -52,7 +57,7 @@ def task_list(*, actor, state: str | None = None, mine: bool = False) -> QuerySe
         qs = qs.filter(state=state)
     if mine:
         qs = qs.filter(pk__in=TaskUnit.objects.restrict(actor, Action.CHANGE).values("task_id"))
-    return qs.order_by("due_on", "plan_id", "item__position", "id")
+    return qs.order_by("due_on", "plan_id", F("item__position").asc(nulls_last=True), "id")
 
 
 def task_get(*, actor, pk: int) -> Task:

@@ -74,8 +74,9 @@ def plan_detail(request, pk: int):
             sections.append({"title": item.section, "items": []})
         sections[-1]["items"].append(item)
     office = selectors.governs(actor=request.user, committee=plan.committee)
+    others = list(selectors.plan_other_tasks(actor=request.user, plan=plan))
     return render_page(request, "governance/plan.html", {
-        "plan": plan, "sections": sections, "office": office, "today": timezone.localdate()})
+        "plan": plan, "sections": sections, "others": others, "office": office, "today": timezone.localdate()})
 
 
 @login_required
