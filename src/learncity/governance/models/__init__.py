@@ -18,6 +18,7 @@ from learncity.governance.models.inspections import (
     Rectification,
     VisitState,
 )
+from learncity.governance.models.meetings import DecisionTask, Meeting, MeetingDecision, MeetingState
 from learncity.governance.models.plans import (
     Evidence,
     Milestone,
@@ -50,6 +51,7 @@ __all__ = [
     "AssessmentSubjects",
     "AssessmentWeight",
     "Circular",
+    "DecisionTask",
     "Evidence",
     "InspectionCriterion",
     "InspectionEvidence",
@@ -57,6 +59,9 @@ __all__ = [
     "InspectionScore",
     "InspectionStandard",
     "InspectionVisit",
+    "Meeting",
+    "MeetingDecision",
+    "MeetingState",
     "Milestone",
     "ProgressUpdate",
     "Rectification",
