@@ -26,6 +26,7 @@ from learncity.governance.inputs import MilestoneIn, MoveIn, TaskIn, UnitIn
 from learncity.governance.models import (
     Milestone,
     Task,
+    TaskKind,
     TaskState,
     TaskTransition,
     TaskUnit,
@@ -150,34 +151,50 @@ def task_create(*, actor, data: TaskIn) -> Task:
     if item is None or not scope_for(actor).may(Capability.GOVERN):
         raise PermissionDenied(gettext("只有委员会办公室可以新增任务"))
     errors = {}
-    if not data.lead:
-        errors["lead"] = gettext("任务至少要有一个牵头单位")
-    lead = _units(errors, "lead", item.plan.committee, data.lead)
-    cooperating = _units(errors, "cooperating", item.plan.committee, data.cooperating)
+    lead, cooperating = task_units_check(errors, item.plan, data)
     indicators = list(Indicator.objects.restrict(actor).filter(code__in=data.indicator_codes))
     missing = sorted(set(data.indicator_codes) - {i.code for i in indicators})
     if missing:
         errors["indicator_codes"] = gettext("没有这些指标：%(codes)s") % {"codes": "、".join(missing)}
-    if data.due_on.year < item.plan.year:
-        errors["due_on"] = gettext("完成时限早于工作要点的年度 %(year)s") % {"year": item.plan.year}
     if errors:
         raise DomainError(errors)
     with transaction.atomic():
-        task = Task.objects.create(plan=item.plan, item=item, title=data.title, description=data.description,
-                                   due_on=data.due_on)
-        seen = set()
-        rows = []
-        for part, units in ((UnitPart.LEAD, lead), (UnitPart.COOPERATING, cooperating)):
-            for unit in units:
-                key = (type(unit).__name__, unit.pk)
-                if key in seen:
-                    continue
-                seen.add(key)
-                rows.append(TaskUnit(task=task, part=part, **{
-                    "member_unit" if isinstance(unit, MemberUnit) else "committee": unit}))
-        TaskUnit.objects.bulk_create(rows)
+        task = task_insert(actor=actor, plan=item.plan, item=item, data=data, lead=lead, cooperating=cooperating)
         task.indicators.set(indicators)
-        audit_record(actor=actor, action="task.create", obj=task, item=item.pk)
+    return task
+
+
+def task_units_check(errors: dict, plan, data) -> tuple[list, list]:
+    """A new task's checks, shared by every way a task is made (an item's, a joint meeting's decision's): at least
+    one lead unit, every unit the plan's committee's member unit or a committee of its area, due in the plan's
+    year or later. Adds what is wrong to `errors` (by the field's name); returns the (lead, cooperating) units."""
+    if not data.lead:
+        errors["lead"] = gettext("任务至少要有一个牵头单位")
+    lead = _units(errors, "lead", plan.committee, data.lead)
+    cooperating = _units(errors, "cooperating", plan.committee, data.cooperating)
+    if data.due_on.year < plan.year:
+        errors["due_on"] = gettext("完成时限早于工作要点的年度 %(year)s") % {"year": plan.year}
+    return lead, cooperating
+
+
+def task_insert(*, actor, plan, item, data, lead: list, cooperating: list,
+                kind: str = TaskKind.WORK_POINT, **audit) -> Task:
+    """Write a task checked by `task_units_check` and its units (a unit named twice once, lead first), with its
+    audit row; inside the caller's transaction."""
+    task = Task.objects.create(plan=plan, item=item, kind=kind, title=data.title, description=data.description,
+                               due_on=data.due_on)
+    seen = set()
+    rows = []
+    for part, units in ((UnitPart.LEAD, lead), (UnitPart.COOPERATING, cooperating)):
+        for unit in units:
+            key = (type(unit).__name__, unit.pk)
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append(TaskUnit(task=task, part=part, **{
+                "member_unit" if isinstance(unit, MemberUnit) else "committee": unit}))
+    TaskUnit.objects.bulk_create(rows)
+    audit_record(actor=actor, action="task.create", obj=task, **({"item": item.pk} if item else {}), **audit)
     return task
 
 
