@@ -9,6 +9,7 @@ The world: tests/governance/factories.py (达州's committee with its member uni
 below it, a reporter of 教育局 and the world's reporter of 人力资源和社会保障局)."""
 
 import base64
+import datetime
 import io
 import zipfile
 
@@ -18,9 +19,10 @@ from django.utils import timezone
 from learncity.core.audit import AuditEvent
 from learncity.core.scopes import Role
 from learncity.governance import services
-from learncity.governance.inputs import ImportIn
+from learncity.governance.inputs import ImportIn, MilestoneIn
 from learncity.governance.models import (
     Evidence,
+    Milestone,
     ProgressUpdate,
     Task,
     TaskTransition,
@@ -62,7 +64,7 @@ def snapshot():
             TaskTransition.objects.count(),
             list(ProgressUpdate.objects.order_by("pk").values_list("pk", "state", "comment")),
             Evidence.objects.count(), UnitAlias.objects.count(), MemberUnit.objects.count(),
-            AuditEvent.objects.count())
+            list(Milestone.objects.order_by("pk").values_list("pk", "done_on")), AuditEvent.objects.count())
 
 
 CODES = {422: "invalid_input", 403: "permission_denied", 404: "not_found", 401: "unauthorized"}
@@ -685,3 +687,41 @@ def test_evidence_of_another_update_is_not_found(gov, started, as_):
 
     error(office.get(f"{URL}/updates/{second['id']}/evidence/{first['evidence'][0]['id']}"), 404)
     error(office.get(f"{URL}/updates/{second['id'] + 1000}/evidence/{first['evidence'][0]['id']}"), 404)
+
+
+# --- milestones ---------------------------------------------------------------------------------------------------
+
+def test_the_office_sets_a_milestone_and_the_lead_unit_marks_it_reached(gov, task, as_):
+    url = f"/api/governance/tasks/{task.pk}/milestones"
+    response = post(as_(gov.city_admin), url, {"title": "完成调研", "due_on": str(TODAY)})
+    assert response.status_code == 201, response.content
+    milestone = response.json()
+    assert (milestone["title"], milestone["due_on"], milestone["done_on"]) == ("完成调研", str(TODAY), None)
+    listed = as_(gov.education_reporter).get(url).json()
+    assert [m["id"] for m in listed] == [milestone["id"]]
+    done = post(as_(gov.education_reporter), f"/api/governance/milestones/{milestone['id']}/done", {})
+    assert done.status_code == 200, done.content
+    assert done.json()["done_on"] == str(TODAY)
+    body = refused(lambda: post(as_(gov.city_admin), f"/api/governance/milestones/{milestone['id']}/done", {}), 400)
+    assert body["errors"] == {"done_on": [f"节点「完成调研」已于 {TODAY} 完成"]}
+
+
+def test_a_bad_milestone_is_refused_naming_its_field(gov, task, as_):
+    url = f"/api/governance/tasks/{task.pk}/milestones"
+    late = str(task.due_on + datetime.timedelta(days=1))
+    body = refused(lambda: post(as_(gov.city_admin), url, {"title": "晚了", "due_on": late}), 400)
+    assert body["errors"] == {"due_on": [f"节点时限不能晚于任务的完成时限 {task.due_on}"]}
+    body = refused(lambda: post(as_(gov.city_admin), url, {"title": "", "due_on": "明天"}), 422)
+    assert sorted(body["errors"]) == ["due_on", "title"]
+
+
+def test_a_milestone_is_the_offices_to_set_and_outside_the_task_not_found(gov, task, as_):
+    url = f"/api/governance/tasks/{task.pk}/milestones"
+    refused(lambda: post(as_(gov.education_reporter), url, {"title": "节点", "due_on": str(TODAY)}), 403)
+    refused(lambda: post(as_(gov.user("district_admin")), url, {"title": "节点", "due_on": str(TODAY)}), 404)
+    milestone = services.milestone_add(actor=gov.city_admin, task=task,
+                                       data=MilestoneIn(title="节点", due_on=TODAY))
+    refused(lambda: post(as_(gov.user("reporter")), f"/api/governance/milestones/{milestone.pk}/done", {}), 403)
+    refused(lambda: post(as_(gov.user("district_admin")), f"/api/governance/milestones/{milestone.pk}/done", {}),
+            404)
+    assert as_(gov.user("district_admin")).get(url).status_code == 404

@@ -4,6 +4,7 @@ and the office's decisions, evidence uploaded and downloaded, the office's impor
 .docx) with its preview and its decisions, the office's new task; each form's refusals shown on the page with
 nothing written; who gets a page, a 403 or a 404; the task page in English; the service hall's "我的工作任务"."""
 
+import datetime
 import re
 from contextlib import contextmanager
 from html import unescape
@@ -15,9 +16,10 @@ from django.utils import timezone
 
 from learncity.core.audit import AuditEvent
 from learncity.governance import services
-from learncity.governance.inputs import ImportIn, UpdateIn
+from learncity.governance.inputs import ImportIn, MilestoneIn, UpdateIn
 from learncity.governance.models import (
     Evidence,
+    Milestone,
     ProgressUpdate,
     Task,
     TaskState,
@@ -54,7 +56,7 @@ def snapshot():
             TaskTransition.objects.count(),
             list(ProgressUpdate.objects.order_by("pk").values_list("pk", "state", "comment")),
             Evidence.objects.count(), UnitAlias.objects.count(), MemberUnit.objects.count(),
-            AuditEvent.objects.count())
+            list(Milestone.objects.order_by("pk").values_list("pk", "done_on")), AuditEvent.objects.count())
 
 
 @contextmanager
@@ -450,3 +452,44 @@ def test_the_service_hall_lists_my_tasks_and_the_offices_work(gov, update, as_):
     office = html(as_(gov.city_admin).get("/")).split('data-testid="todo-tasks"')[1]
     assert "1 条进展待审阅" in office.split('data-testid="tasks-office"')[1].split("</p>")[0]
     assert 'data-testid="todo-tasks"' not in html(as_(gov.staff).get("/"))
+
+
+# --- milestones ---------------------------------------------------------------------------------------------------
+
+def test_the_office_sets_a_milestone_on_the_task_page_and_the_lead_unit_marks_it_reached(gov, task, as_):
+    page = as_(gov.city_admin).get(_url("task", task.pk))
+    assert 'data-testid="milestone-form"' in html(page)
+    response = as_(gov.city_admin).post(_url("milestone_new", task.pk), {"title": "完成调研", "due_on": str(TODAY)})
+    assert response.status_code == 302
+    milestone = Milestone.objects.get(task=task)
+    lead = as_(gov.education_reporter).get(_url("task", task.pk))
+    assert "完成调研" in text_of(lead) and f'data-testid="milestone-done-{milestone.pk}"' in html(lead)
+    assert 'data-testid="milestone-form"' not in html(lead)
+    assert as_(gov.education_reporter).post(_url("milestone_done", milestone.pk)).status_code == 302
+    milestone.refresh_from_db()
+    assert milestone.done_on == TODAY
+    assert f"{TODAY:%Y-%m-%d} 已完成" in text_of(as_(gov.city_admin).get(_url("task", task.pk)))
+
+
+def test_a_bad_milestone_is_shown_on_the_task_page_and_writes_nothing(gov, task, as_):
+    late = task.due_on + datetime.timedelta(days=1)
+    with refused():
+        response = as_(gov.city_admin).post(_url("milestone_new", task.pk), {"title": "晚了", "due_on": str(late)})
+    assert response.status_code == 400
+    assert f"节点时限不能晚于任务的完成时限 {task.due_on}" in text_of(response)
+    with refused():
+        response = as_(gov.city_admin).post(_url("milestone_new", task.pk), {"title": "", "due_on": ""})
+    assert response.status_code == 400
+
+
+def test_only_the_office_sets_milestones_and_an_outsider_gets_404(gov, task, as_):
+    with refused():
+        assert as_(gov.education_reporter).post(
+            _url("milestone_new", task.pk), {"title": "节点", "due_on": str(TODAY)}).status_code == 403
+    with refused():
+        assert as_(gov.user("district_admin")).post(
+            _url("milestone_new", task.pk), {"title": "节点", "due_on": str(TODAY)}).status_code == 404
+    milestone = services.milestone_add(actor=gov.city_admin, task=task, data=MilestoneIn(title="节点", due_on=TODAY))
+    with refused():
+        assert as_(gov.user("reporter")).post(_url("milestone_done", milestone.pk)).status_code == 403
+        assert as_(gov.user("district_admin")).post(_url("milestone_done", milestone.pk)).status_code == 404

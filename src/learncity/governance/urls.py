@@ -1,6 +1,6 @@
 from django.urls import path
 
-from learncity.governance.views import plans
+from learncity.governance.views import consolidation, meetings, plans
 
 app_name = "governance"
 urlpatterns = [
@@ -11,7 +11,19 @@ urlpatterns = [
     path("tasks/", plans.tasks, name="tasks"),
     path("tasks/<int:pk>/", plans.task_detail, name="task"),
     path("tasks/<int:pk>/move/", plans.task_move, name="task_move"),
+    path("tasks/<int:pk>/milestones/", plans.milestone_new, name="milestone_new"),
+    path("milestones/<int:pk>/done/", plans.milestone_done, name="milestone_done"),
     path("tasks/<int:pk>/updates/", plans.update_new, name="update_new"),
     path("updates/<int:pk>/decide/", plans.update_decide, name="update_decide"),
     path("updates/<int:pk>/evidence/<int:eid>/", plans.evidence_download, name="evidence"),
+    path("rounds/<int:pk>/consolidation.<str:fmt>", consolidation.consolidation_download, name="consolidation"),
+    path("committees/<int:pk>/meetings/", meetings.meeting_list, name="meetings"),
+    path("committees/<int:pk>/meetings/new/", meetings.meeting_new, name="meeting_new"),
+    path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting"),
+    path("meetings/<int:pk>/edit/", meetings.meeting_edit, name="meeting_edit"),
+    path("meetings/<int:pk>/publish/", meetings.meeting_publish, name="meeting_publish"),
+    path("meetings/<int:pk>/decisions/", meetings.decision_new, name="decision_new"),
+    path("meetings/<int:pk>/minutes.docx", meetings.minutes_docx, name="minutes_docx"),
+    path("meetings/<int:pk>/minutes.pdf", meetings.minutes_pdf, name="minutes_pdf"),
+    path("decisions/<int:pk>/tasks/new/", meetings.decision_tasks_new, name="decision_tasks_new"),
 ]

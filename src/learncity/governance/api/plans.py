@@ -27,7 +27,15 @@ from learncity.core.errors import DomainError
 from learncity.core.evidence import evidence_max_bytes
 from learncity.core.inputs import Input, parse
 from learncity.governance import selectors, services, workpoints
-from learncity.governance.inputs import DecisionIn, ImportIn, MoveIn, TaskIn, UpdateIn
+from learncity.governance.inputs import (
+    DecisionIn,
+    ImportIn,
+    MilestoneDoneIn,
+    MilestoneIn,
+    MoveIn,
+    TaskIn,
+    UpdateIn,
+)
 from learncity.governance.models import Task, TaskState, WorkPlan
 from learncity.network import selectors as network_selectors
 
@@ -139,6 +147,14 @@ class TaskOut(Schema):
     @staticmethod
     def resolve_units(obj):
         return list(obj.units.all())
+
+
+class MilestoneOut(Schema):
+    id: int
+    task_id: int
+    title: str
+    due_on: datetime.date
+    done_on: datetime.date | None
 
 
 class TaskTransitionOut(Schema):
@@ -381,6 +397,27 @@ def task_move(request, pk: int, payload: MoveIn):
 
 
 # --- progress updates ------------------------------------------------------------------------------------------
+
+@router.get("/tasks/{pk}/milestones", response=list[MilestoneOut])
+def milestone_list(request, pk: int):
+    """The task's milestones by time limit."""
+    task = selectors.task_get(actor=request.auth, pk=pk)
+    return list(selectors.task_milestones(actor=request.auth, task=task))
+
+
+@router.post("/tasks/{pk}/milestones", response={201: MilestoneOut})
+def milestone_add(request, pk: int, payload: MilestoneIn):
+    """A milestone the office sets on an open task, due by the task's own time limit."""
+    task = selectors.task_get(actor=request.auth, pk=pk)
+    return services.milestone_add(actor=request.auth, task=task, data=payload)
+
+
+@router.post("/milestones/{pk}/done", response=MilestoneOut)
+def milestone_done(request, pk: int, payload: MilestoneDoneIn):
+    """A lead unit (or the office) marks the milestone reached, once."""
+    milestone = selectors.milestone_get(actor=request.auth, pk=pk)
+    return services.milestone_done(actor=request.auth, milestone=milestone, done_on=payload.done_on)
+
 
 @router.get("/tasks/{pk}/updates", response=list[ProgressUpdateOut])
 def update_list(request, pk: int):

@@ -85,3 +85,9 @@ class MilestoneIn(Input):
 
     title: str = Field(min_length=1, max_length=128)
     due_on: Day
+
+
+class MilestoneDoneIn(Input):
+    """A milestone reached: on `done_on` (today when left out; never in the future)."""
+
+    done_on: Day | None = None

@@ -1,5 +1,22 @@
 """Reads of the committee's year, one module per part; each starts from `restrict(actor, action)`."""
 
+from learncity.governance.selectors.inspections import (
+    circular_get,
+    circular_list,
+    home_inspections,
+    inspection_evidence_get,
+    round_findings,
+    round_get,
+    round_list,
+    round_visits,
+    score_get,
+    standard_criteria,
+    standard_get,
+    standard_list,
+    visit_criteria,
+    visit_get,
+    visit_list_mine,
+)
 from learncity.governance.selectors.plans import (
     OPEN,
     committees_governed,
@@ -7,6 +24,7 @@ from learncity.governance.selectors.plans import (
     governs,
     home_tasks,
     item_get,
+    milestone_get,
     plan_counts,
     plan_get,
     plan_items,
@@ -16,6 +34,7 @@ from learncity.governance.selectors.plans import (
     task_history,
     task_indicators,
     task_list,
+    task_milestones,
     task_units_mine,
     task_updates,
     units_assignable,
@@ -30,6 +49,7 @@ __all__ = [
     "governs",
     "home_tasks",
     "item_get",
+    "milestone_get",
     "plan_counts",
     "plan_get",
     "plan_items",
@@ -39,9 +59,35 @@ __all__ = [
     "task_history",
     "task_indicators",
     "task_list",
+    "task_milestones",
     "task_units_mine",
     "task_updates",
     "units_assignable",
     "update_get",
     "updates_waiting",
 ]
+__all__ += [
+    "circular_get",
+    "circular_list",
+    "home_inspections",
+    "inspection_evidence_get",
+    "round_findings",
+    "round_get",
+    "round_list",
+    "round_visits",
+    "score_get",
+    "standard_criteria",
+    "standard_get",
+    "standard_list",
+    "visit_criteria",
+    "visit_get",
+    "visit_list_mine",
+]
+from learncity.governance.selectors.meetings import (  # noqa: E402
+    decision_get,
+    meeting_decisions,
+    meeting_get,
+    meeting_list,
+)
+
+__all__ += ["decision_get", "meeting_decisions", "meeting_get", "meeting_list"]

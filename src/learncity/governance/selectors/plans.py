@@ -8,6 +8,7 @@ from learncity.core.errors import NotFound
 from learncity.core.scopes import Action, Capability, scope_for
 from learncity.governance.models import (
     Evidence,
+    Milestone,
     ProgressUpdate,
     Task,
     TaskState,
@@ -42,6 +43,17 @@ def plan_items(*, actor, plan: WorkPlan) -> list[WorkItem]:
     tasks = task_list(actor=actor).filter(plan=plan)
     return list(WorkItem.objects.restrict(actor).filter(plan=plan).order_by("position")
                 .prefetch_related(Prefetch("tasks", queryset=tasks)))
+
+
+def task_milestones(*, actor, task: Task) -> QuerySet[Milestone]:
+    return Milestone.objects.restrict(actor).filter(task=task).order_by("due_on", "id")
+
+
+def milestone_get(*, actor, pk: int) -> Milestone:
+    milestone = Milestone.objects.restrict(actor).select_related("task__plan__committee").filter(pk=pk).first()
+    if milestone is None:
+        raise NotFound()
+    return milestone
 
 
 def plan_other_tasks(*, actor, plan: WorkPlan) -> QuerySet[Task]:

@@ -10,10 +10,23 @@ Who may do what:
 """
 
 from learncity.governance.services.imports import IGNORE, NEW, import_preview, workplan_import
+from learncity.governance.services.inspections import (
+    circular_pdf,
+    circular_publish,
+    rectification_create,
+    round_close,
+    round_create,
+    score_record,
+    standard_import,
+    standard_shipped,
+    visit_assign,
+    visit_submit,
+)
 from learncity.governance.services.tasks import (
     TRANSITIONS,
     events_open,
     is_office,
+    leads,
     milestone_add,
     milestone_done,
     task_create,
@@ -22,6 +35,17 @@ from learncity.governance.services.tasks import (
 )
 from learncity.governance.services.updates import update_decide, update_post
 
-__all__ = ["IGNORE", "NEW", "TRANSITIONS", "events_open", "import_preview", "is_office", "milestone_add",
+__all__ = ["IGNORE", "NEW", "TRANSITIONS", "events_open", "import_preview", "is_office", "leads", "milestone_add",
            "milestone_done", "task_create", "task_move", "tasks_lapse", "update_decide", "update_post",
            "workplan_import"]
+__all__ += ["circular_pdf", "circular_publish", "rectification_create", "round_close", "round_create", "score_record",
+            "standard_import", "standard_shipped", "visit_assign", "visit_submit"]
+from learncity.governance.services.meetings import (  # noqa: E402
+    decision_add,
+    decision_tasks_create,
+    meeting_create,
+    meeting_publish,
+    meeting_update,
+)
+
+__all__ += ["decision_add", "decision_tasks_create", "meeting_create", "meeting_publish", "meeting_update"]

@@ -23,7 +23,7 @@ from learncity.core.htmx import render_page
 from learncity.core.inputs import parse
 from learncity.core.scopes import Capability, scope_for
 from learncity.governance import selectors, services, workpoints
-from learncity.governance.inputs import DecisionIn, ImportIn, MoveIn, TaskIn, UpdateIn
+from learncity.governance.inputs import DecisionIn, ImportIn, MilestoneIn, MoveIn, TaskIn, UpdateIn
 from learncity.governance.models import TaskState, UnitPart, UpdateState
 from learncity.governance.services.tasks import EVENT_LABELS, TRANSITIONS
 from learncity.network import selectors as network_selectors
@@ -106,13 +106,16 @@ def _task_context(request, task, **extra) -> dict:
         "lead": [u for u in units if u.part == UnitPart.LEAD],
         "cooperating": [u for u in units if u.part == UnitPart.COOPERATING],
         "indicators": list(selectors.task_indicators(actor=user, task=task)),
+        "milestones": list(selectors.task_milestones(actor=user, task=task)),
+        "may_add_milestone": office and task.state in (TaskState.NOT_STARTED, TaskState.IN_PROGRESS, TaskState.OVERDUE),
+        "may_reach_milestone": office or services.leads(user, task),
         "history": list(selectors.task_history(actor=user, task=task)),
         "updates": updates, "office": office, "submitted": UpdateState.SUBMITTED,
         "events": [{"name": e, "label": EVENT_LABELS[e], "reason": TRANSITIONS[e].reason_required} for e in events],
         "can_post": can_post, "my_units": mine, "figure_rows": range(FIGURE_ROWS),
         "max_files": EVIDENCE_MAX_FILES, "max_mb": evidence_max_bytes() // (1024 * 1024),
         "today": timezone.localdate(), "tomorrow": timezone.localdate() + datetime.timedelta(days=1),
-        "move_errors": {}, "update_errors": {}, "decide_errors": {}, "posted": {},
+        "move_errors": {}, "update_errors": {}, "decide_errors": {}, "milestone_errors": {}, "posted": {},
     }
     context.update(extra)
     return context
@@ -149,6 +152,38 @@ def task_move(request, pk: int):
             request, task, move_errors=_errors(exc), moving=request.POST.get("event", "")), status=400)
     messages.success(request, _("任务「%(title)s」已%(event)s，现为「%(state)s」") % {
         "title": task.title, "event": EVENT_LABELS[data.event], "state": task.get_state_display()})
+    return redirect("governance:task", pk=task.pk)
+
+
+@login_required
+@require_POST
+def milestone_new(request, pk: int):
+    """The office sets a milestone on a task, due by the task's own time limit."""
+    task = selectors.task_get(actor=request.user, pk=pk)
+    try:
+        data = parse(MilestoneIn, request.POST)
+        milestone = services.milestone_add(actor=request.user, task=task, data=data)
+    except DomainError as exc:
+        return render_page(request, "governance/task.html", _task_context(
+            request, task, milestone_errors=_errors(exc),
+            posted={"m_title": request.POST.get("title", ""), "m_due_on": request.POST.get("due_on", "")}),
+            status=400)
+    messages.success(request, _("已设置节点「%(title)s」") % {"title": milestone.title})
+    return redirect("governance:task", pk=task.pk)
+
+
+@login_required
+@require_POST
+def milestone_done(request, pk: int):
+    """A lead unit (or the office) marks a milestone reached today."""
+    milestone = selectors.milestone_get(actor=request.user, pk=pk)
+    task = selectors.task_get(actor=request.user, pk=milestone.task_id)
+    try:
+        services.milestone_done(actor=request.user, milestone=milestone)
+    except DomainError as exc:
+        return render_page(request, "governance/task.html", _task_context(
+            request, task, milestone_errors=_errors(exc)), status=400)
+    messages.success(request, _("节点「%(title)s」已完成") % {"title": milestone.title})
     return redirect("governance:task", pk=task.pk)
 
 
