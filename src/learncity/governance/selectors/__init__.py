@@ -91,3 +91,22 @@ from learncity.governance.selectors.meetings import (  # noqa: E402
 )
 
 __all__ += ["decision_get", "meeting_decisions", "meeting_get", "meeting_list"]
+from learncity.governance.selectors.reports import (  # noqa: E402
+    attachment_get,
+    form_get,
+    form_list,
+    home_reports,
+    report_round_counts,
+    report_round_get,
+    report_round_list,
+    report_round_returns,
+    report_round_summary,
+    return_attachments,
+    return_get,
+    return_history,
+    returns_mine,
+)
+
+__all__ += ["attachment_get", "form_get", "form_list", "home_reports", "report_round_counts", "report_round_get",
+            "report_round_list", "report_round_returns", "report_round_summary", "return_attachments", "return_get",
+            "return_history", "returns_mine"]
