@@ -22,10 +22,12 @@ from learncity.core.scopes import (
     scope_for,
     scoped,
 )
+from learncity.core.scopes.scope import _Grants
 from learncity.network.models import Committee, Institution, MemberUnit
 from learncity.people.models import LearnerProfile
 from learncity.places.models import Place
 from tests.network.factories import member_unit_make
+from tests.people.factories import account_make
 
 
 def pks(qs) -> set[int]:
@@ -249,10 +251,31 @@ def test_a_district_admin_grants_staff_roles_inside_their_district_only(world):
 def test_the_roles_offered_follow_the_granting_rules(world):
     assert scope_for(world.city_admin).roles_grantable() == list(Role)
     assert scope_for(world.district_admin).roles_grantable() == [
-        Role.LEARNER, Role.INSTITUTION_STAFF, Role.MEMBER_UNIT_REPORTER]
+        Role.LEARNER, Role.INSTITUTION_STAFF, Role.MEMBER_UNIT_REPORTER, Role.INSPECTOR]
     assert scope_for(world.staff).roles_grantable() == [Role.LEARNER]
     assert scope_for(world.auditor).roles_grantable() == []
     assert scope_for(world.learner).roles_grantable() == []
+
+
+def test_an_administrator_grants_an_inspector_over_their_own_area_only(world):
+    district = scope_for(world.district_admin)  # 通川区's
+
+    assert district.may_grant(Role.INSPECTOR, place=world.district)
+    assert district.may_grant(Role.INSPECTOR, place=world.street)
+    assert not district.may_grant(Role.INSPECTOR, place=world.district_2)
+    assert not district.may_grant(Role.INSPECTOR)  # no place given
+    assert scope_for(world.city_admin).may_grant(Role.INSPECTOR, place=world.district_2)
+    assert not scope_for(world.reporter).may_grant(Role.INSPECTOR, place=world.district)
+
+
+def test_an_inspector_reads_no_place_institution_person_or_committee(world):
+    inspector = account_make(Role.INSPECTOR, actor=world.city_admin, place=world.city)
+    scope = scope_for(inspector)
+
+    assert (scope.roles, scope.view, scope.change) == (frozenset({Role.INSPECTOR}), _Grants(), _Grants())
+    for model in (Place, Institution, LearnerProfile, Committee, MemberUnit):
+        assert not model.objects.restrict(inspector, Action.VIEW).exists(), model
+    assert scope.may(Capability.INSPECT) and not scope.may(Capability.GOVERN)
 
 
 def test_a_scope_built_by_hand_restricts_like_a_users(db):

@@ -29,6 +29,8 @@ class Capability(Enum):
     GOVERN = ("govern", _ADMINS, Action.CHANGE)
     # reporting a member unit's (or a lower committee's) progress on its tasks
     REPORT_PROGRESS = ("report_progress", _ADMINS | {Role.MEMBER_UNIT_REPORTER}, Action.CHANGE)
+    # scoring the inspection visits one is sent on (governance's inspections; the visit's rule names the inspector)
+    INSPECT = ("inspect", frozenset({Role.INSPECTOR}), Action.CHANGE)
 
     def __init__(self, key: str, roles: frozenset, action: Action):
         self.roles = frozenset(roles)

@@ -20,6 +20,7 @@ class Role(StrEnum):
     MEMBER_UNIT_REPORTER = "member_unit_reporter"
     EXPERT_REVIEWER = "expert_reviewer"
     AUDITOR = "auditor"
+    INSPECTOR = "inspector"
 
 
 ROLE_LABELS = {
@@ -30,6 +31,7 @@ ROLE_LABELS = {
     Role.MEMBER_UNIT_REPORTER: _("成员单位填报员"),
     Role.EXPERT_REVIEWER: _("评审专家"),
     Role.AUDITOR: _("审计员（只读）"),
+    Role.INSPECTOR: _("督导员"),
 }
 
 
@@ -43,6 +45,7 @@ ROLE_TARGETS: dict[Role, str | None] = {
     Role.MEMBER_UNIT_REPORTER: "member_unit",
     Role.EXPERT_REVIEWER: "place",
     Role.AUDITOR: "place",
+    Role.INSPECTOR: "place",  # the area the inspector may be sent in
 }
 # A role over a place that must be a place of one level: a district administrator's is a district
 # (places.models.PlaceLevel.DISTRICT, which core cannot import; tests/core/test_restrict.py holds them equal).

@@ -14,6 +14,10 @@ the user's own learner profile, for each of two actions, VIEW and CHANGE.
 | member_unit_reporter | committee's subtree (v)  | -                       | -                     | own unit (v, c)   |
 | expert_reviewer      | city subtree (v)         | city subtree (v)        | -                     | city subtree (v)  |
 | auditor              | city subtree (v)         | city subtree (v)        | city (v, masked)      | city subtree (v)  |
+| inspector            | -                        | -                       | -                     | -                 |
+
+An inspector's place is the area they may be sent in (governance's visit_assign reads it from the assignment); what
+they read is only the inspection visits they are sent on, by governance's `inspector()` rule on their user id.
 """
 
 from dataclasses import dataclass, field
@@ -166,7 +170,7 @@ class Scope:
             return True
         if role in GRANTED_BY_CITY_ADMIN:
             return Role.CITY_ADMIN in self.roles
-        if role in (Role.INSTITUTION_STAFF, Role.MEMBER_UNIT_REPORTER):
+        if role in (Role.INSTITUTION_STAFF, Role.MEMBER_UNIT_REPORTER, Role.INSPECTOR):
             return bool(self.change.place_paths)
         if role == Role.LEARNER:
             return self.may(Capability.MANAGE_ACCOUNTS)
@@ -185,6 +189,8 @@ class Scope:
             return institution is not None and self.can_change_place(institution.place.path)
         if role == Role.MEMBER_UNIT_REPORTER:
             return member_unit is not None and self.can_change_place(member_unit.committee.place.path)
+        if role == Role.INSPECTOR:  # an administrator sends inspectors in their own area
+            return place is not None and self.can_change_place(place.path)
         return False
 
 
