@@ -66,8 +66,34 @@ def test_the_office_imports_a_years_work_points_deciding_every_unknown_name(demo
     assert f"{year} 年度" in office.inner_text("main")
     items = office.locator("[data-testid^=item-]")
     tasks = office.locator("[data-testid^=item-] li[data-testid^=task-]")
-    assert items.count() >= 5 and tasks.count() >= items.count()
+    tasks_n = tasks.count()
+    assert items.count() >= 5 and tasks_n >= items.count()
     assert tasks.locator(".badge", has_text="未启动").count() == tasks.count()
     assert labels[0] in office.inner_text("main") or unknown == 1
     shot(office, "governance-plan-imported")
+    plan_url = office.url
     ctx.close()
+
+    # And the plan reads on a phone in English, and in large-text mode
+    _plan_on_a_phone(browser, demo_server, shot, plan_url, tasks_n)
+
+
+def _plan_on_a_phone(browser, demo_server, shot, plan_url: str, tasks_n: int) -> None:
+    phone_ctx = browser.new_context(**PHONE)
+    phone = phone_ctx.new_page()
+    sign_in(phone, demo_server, "city_admin")
+    phone_ctx.add_cookies([{"name": "django_language", "value": "en", "url": demo_server}])
+    phone.goto(plan_url)
+    assert phone.get_attribute("html", "lang") == "en"
+    assert phone.locator("main a", has_text="Work tasks").count() >= 1
+    assert phone.locator("li[data-testid^=task-] .badge", has_text="Not started").count() == tasks_n
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(phone, "governance-plan-phone-en")
+    phone_ctx.add_cookies([{"name": "django_language", "value": "zh-hans", "url": demo_server},
+                           {"name": "lc_large", "value": "1", "url": demo_server}])
+    phone.goto(plan_url)
+    assert "large-text" in (phone.get_attribute("html", "class") or "")
+    assert phone.locator("li[data-testid^=task-] .badge", has_text="未启动").count() == tasks_n
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(phone, "governance-plan-phone-large")
+    phone_ctx.close()
