@@ -147,6 +147,38 @@ class Target(models.Model):
         return f"{self.indicator.code} {self.place} {self.period_start}..{self.period_end}: {self.value}"
 
 
+@scoped(view=rules.by_place("place"), change=INTERNAL)
+class ReportedFigure(models.Model):
+    """A figure of an indicator a unit reported for a place and period (a member unit's accepted annual statistics
+    feeding EMP-CE): kept beside the figures the rollups count from records, never mixed into them. One row per
+    source (the return it came from), replaced when that source is accepted again."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="reported")
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    numerator = models.DecimalField(_("分子"), max_digits=18, decimal_places=2)
+    denominator = models.DecimalField(_("分母"), max_digits=18, decimal_places=2, null=True, blank=True)
+    source = models.CharField(max_length=64)  # "governance.return:123"
+    reporter = models.CharField(_("报送单位"), max_length=128)
+    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["indicator_id", "place_id", "period_start", "reporter", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "source"], name="reported_figure_once"),
+            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")),
+                                   name="reported_figure_period_order"),
+            models.CheckConstraint(condition=Q(numerator__gte=0), name="reported_figure_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.reporter} {self.period_start}..{self.period_end}: {self.numerator}"
+
+
 # --- rollups (derived data) -------------------------------------------------------------------------------
 
 @scoped(view=INTERNAL)

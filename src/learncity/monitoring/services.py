@@ -239,3 +239,35 @@ def indicator_publish(*, actor, code: str, published: bool) -> Indicator:
         bump("monitoring")  # the cached monitoring pages show targets and indicators
         audit_record(actor=actor, action="monitoring.indicator.publish", obj=indicator, published=bool(published))
     return indicator
+
+
+def reported_figure_record(*, actor, code: str, place: Place, start, end, numerator: Decimal,
+                           denominator: Decimal | None, source: str, reporter: str):
+    """Record (or replace) the figure a unit reported for an indicator, place and period, keyed by its source
+    (the return it came from). Called by the domain that accepted the report (governance's feeds), which has
+    checked who may; the figure is kept beside the rollups' counts, shown on the indicator's page."""
+    from .models import ReportedFigure
+
+    indicator = Indicator.objects.unscoped("a reported figure names its indicator by code").filter(code=code).first()
+    if indicator is None:
+        raise NotFound(gettext("未找到指标 %(code)s") % {"code": code})
+    errors = {}
+    if numerator is None or numerator < 0:
+        errors["numerator"] = gettext("%(code)s 的分子须为不小于 0 的数") % {"code": code}
+    if denominator is not None and denominator <= 0:
+        errors["denominator"] = gettext("%(code)s 的分母须大于 0") % {"code": code}
+    if end < start:
+        errors["period"] = gettext("期间的结束日期早于开始日期")
+    if errors:
+        raise DomainError(errors)
+    with transaction.atomic():
+        figure, _ = ReportedFigure.objects.unscoped("the accepting domain checked who may").update_or_create(
+            indicator=indicator, source=source,
+            defaults={"place": place, "period_start": start, "period_end": end, "numerator": numerator,
+                      "denominator": denominator, "reporter": reporter[:128],
+                      "recorded_by": actor if getattr(actor, "is_authenticated", False) else None})
+        bump("monitoring")
+        audit_record(actor=actor, action="monitoring.reported_figure.record", obj=figure, indicator=code,
+                     place=place.code, start=start.isoformat(), end=end.isoformat(), numerator=str(numerator),
+                     denominator=str(denominator) if denominator is not None else None, source=source)
+    return figure

@@ -192,6 +192,7 @@ def indicator(request, code: str):
         "children_chart": _chart_rows(drill.children), "freshness": freshness,
         "query": _query(place=drill.place.id, period=period.key),
         "breakdowns": [(b, BREAKDOWN_LABELS.get(b, b)) for b in drill.indicator.breakdowns], "grains": GRAIN_LABELS,
+        "reported": page.reported,
     }
     context.update(_series_shown(page.series, drill.place.id, period, grain))
     if page.breakdown is not None:

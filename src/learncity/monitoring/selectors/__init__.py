@@ -22,6 +22,7 @@ from learncity.monitoring.selectors.dashboard import (
 )
 from learncity.monitoring.selectors.places import monitoring_home_place, monitoring_place, monitoring_places
 from learncity.monitoring.selectors.public import figures_freshness, public_drilldown, public_overview
+from learncity.monitoring.selectors.reported import Reported, ReportedRow, reported_figures
 from learncity.monitoring.selectors.rows import NO_TARGET, comparable_previous
 from learncity.monitoring.selectors.shapes import *  # noqa: F403  (every shape, as shapes.__all__ names them)
 from learncity.monitoring.selectors.statistics import (
@@ -36,6 +37,9 @@ from learncity.monitoring.selectors.todos import REPORT_DUE_DAYS, REPORT_NOTICE_
 __all__ = [
     *shapes.__all__,
     "NO_TARGET",
+    "Reported",
+    "ReportedRow",
+    "reported_figures",
     "REPORT_DUE_DAYS",
     "REPORT_NOTICE_DAYS",
     "IndicatorPage",
