@@ -5,6 +5,7 @@ from learncity.governance.selectors.inspections import (
     circular_list,
     home_inspections,
     inspection_evidence_get,
+    inspectors_assignable,
     round_findings,
     round_get,
     round_list,
@@ -16,6 +17,7 @@ from learncity.governance.selectors.inspections import (
     visit_criteria,
     visit_get,
     visit_list_mine,
+    visit_targets,
 )
 from learncity.governance.selectors.plans import (
     OPEN,
@@ -71,6 +73,7 @@ __all__ += [
     "circular_list",
     "home_inspections",
     "inspection_evidence_get",
+    "inspectors_assignable",
     "round_findings",
     "round_get",
     "round_list",
@@ -82,6 +85,7 @@ __all__ += [
     "visit_criteria",
     "visit_get",
     "visit_list_mine",
+    "visit_targets",
 ]
 from learncity.governance.selectors.meetings import (  # noqa: E402
     decision_get,

@@ -4,10 +4,10 @@ of those); a circular is read by the committee's whole area."""
 
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Case, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, When
 
 from learncity.core.errors import NotFound
-from learncity.core.scopes import Action, Capability, scope_for
+from learncity.core.scopes import Action, Capability, Role, scope_for
 from learncity.governance.models import (
     Circular,
     InspectionCriterion,
@@ -72,7 +72,8 @@ def round_visits(*, actor, round: InspectionRound) -> list[InspectionVisit]:
                           n_rectify=Count("scores", filter=Q(scores__rectify=True)))
                 .order_by("id"))
     for visit in rows:
-        visit.total = visit.total if visit.total is not None else Decimal("0")
+        # to the scores' two places whatever the database's sum gives (SQLite: 97, PostgreSQL: 97.00)
+        visit.total = (visit.total if visit.total is not None else Decimal("0")).quantize(Decimal("0.01"))
     rows.sort(key=lambda v: (v.n_scored == 0, -v.total, v.pk))
     for rank, visit in enumerate(rows, start=1):
         visit.rank = rank
@@ -165,3 +166,36 @@ def home_inspections(*, actor) -> dict:
 def _open_count(actor) -> int:
     return InspectionVisit.objects.restrict(actor).filter(
         inspector_id=actor.pk, state=VisitState.ASSIGNED, round__closed_at__isnull=True).count()
+
+
+def inspectors_assignable(*, actor, committee) -> list:
+    """The inspectors the office may send on a round of the committee: those granted over a place of its area (or
+    over an area holding it) whose assignments the actor reads, once each, by username."""
+    from learncity.people.models import RoleAssignment
+
+    path = committee.place.path
+    rows = (RoleAssignment.objects.restrict(actor).filter(role=Role.INSPECTOR, user__is_active=True)
+            .select_related("user", "place").order_by("user__username", "id"))
+    found = {}
+    for ra in rows:
+        if ra.place.path.startswith(path) or path.startswith(ra.place.path):
+            found.setdefault(ra.user_id, (ra.user, ra.place))
+    return list(found.values())
+
+
+def visit_targets(*, actor, committee) -> dict:
+    """What a round of the committee may visit: the districts of its area, its institutions (community schools
+    first, 500 at most) and its member units."""
+    from learncity.network.models import Institution, InstitutionKind, MemberUnit
+    from learncity.places.models import Place, PlaceLevel
+
+    path = committee.place.path
+    return {
+        "districts": list(Place.objects.restrict(actor).filter(level=PlaceLevel.DISTRICT, path__startswith=path)
+                          .order_by("code")),
+        "institutions": list(Institution.objects.restrict(actor).filter(place__path__startswith=path)
+                             .select_related("place")
+                             .annotate(other_kind=Case(When(kind=InstitutionKind.COMMUNITY_SCHOOL, then=0), default=1))
+                             .order_by("other_kind", "place__path", "name")[:500]),
+        "member_units": list(MemberUnit.objects.restrict(actor).filter(committee=committee).order_by("id")),
+    }
