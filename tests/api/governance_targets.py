@@ -6,14 +6,20 @@ with a progress update and its evidence file by the unit that answers for it. Th
 demo city's own plan (its current year's) is not of: a committee has one plan a year."""
 
 import base64
+import datetime
 import io
 from functools import cached_property
 
 import docx
+from django.utils import timezone
 
 from learncity.governance import services
-from learncity.governance.inputs import ImportIn, MoveIn, UpdateIn
+from learncity.governance.forms import form_document
+from learncity.governance.inputs import ImportIn, MilestoneIn, MoveIn, UpdateIn
+from learncity.governance.inputs.reports import FormIn
+from learncity.governance.inputs.reports import RoundIn as ReportRoundIn
 from learncity.governance.models import Task
+from learncity.governance.services import reports
 from learncity.network.models import MemberUnit
 
 PDF = b"%PDF-1.4\n% matrix evidence\n%%EOF\n"
@@ -21,6 +27,7 @@ LEAD, GULOU, TAIJIANG, COOPERATING, OTHER = "矩阵牵头任务", "矩阵鼓楼�
 
 
 YEAR = 2031
+ROUND_DEADLINE = timezone.make_aware(datetime.datetime(YEAR, 10, 15, 18))
 
 
 def office_text(place_name: str) -> str:
@@ -126,3 +133,41 @@ class GovernanceTargets:
     def update_taijiang(self):
         """The city administrator's, for 台江区's committee (the city's officials answer for the districts')."""
         return self._update(self.users["city_admin"], self.taijiang_started)
+
+    # --- milestones, member units' reports ------------------------------------------------------------------------
+
+    def _milestone(self, task: Task):
+        return services.milestone_add(actor=self.users["city_admin"], task=task,
+                                      data=MilestoneIn(title="矩阵节点", due_on=datetime.date(YEAR, 3, 31)))
+
+    @cached_property
+    def milestones(self) -> dict:
+        """A milestone, not reached, on each of the lead, 鼓楼区 and 台江区 tasks (set by the city's office)."""
+        return {"lead": self._milestone(self.lead_task), "gulou": self._milestone(self.gulou_task),
+                "taijiang": self._milestone(self.taijiang_task)}
+
+    def _form(self, committee):
+        doc = form_document("quarterly")
+        return reports.form_create(actor=self.users["city_admin"], committee=committee,
+                                   data=FormIn(code=doc["code"], title=doc["title"], schema=doc["schema"]))
+
+    @cached_property
+    def forms(self) -> dict:
+        """The shipped quarterly form, made by the city's office for the city's, 鼓楼区's and 台江区's committees."""
+        return {"city": self._form(self.t.city_committee), "gulou": self._form(self.t.gulou_committee),
+                "taijiang": self._form(self.t.taijiang_committee)}
+
+    def _round(self, target: str, *, member_units: list, committees: list = ()):
+        return reports.round_open(actor=self.users["city_admin"], data=ReportRoundIn(
+            form_id=self.forms[target].pk, title=f"{YEAR}年第三季度矩阵报送", period_start=datetime.date(YEAR, 7, 1),
+            period_end=datetime.date(YEAR, 9, 30), deadline=ROUND_DEADLINE,
+            member_unit_ids=[u.pk for u in member_units], committee_ids=[c.pk for c in committees]))
+
+    @cached_property
+    def rounds(self) -> dict:
+        """A round of each committee's form, open until ROUND_DEADLINE: the city's asks the reporter's unit, another
+        unit and 鼓楼区's and 台江区's committees; 鼓楼区's and 台江区's ask a member unit of their own."""
+        return {"city": self._round("city", member_units=[self.t.reporter_unit, self.other_unit],
+                                    committees=[self.t.gulou_committee, self.t.taijiang_committee]),
+                "gulou": self._round("gulou", member_units=[self.t.gulou_unit]),
+                "taijiang": self._round("taijiang", member_units=[self.t.taijiang_unit])}

@@ -51,7 +51,7 @@ from learncity.creditbank.models import (
     Transcript,
     TranscriptWithdrawal,
 )
-from learncity.governance.models import Evidence, ProgressUpdate, Task, TaskTransition, WorkPlan
+from learncity.governance.models import Evidence, Milestone, ProgressUpdate, Task, TaskTransition, WorkPlan
 from learncity.intake import keys as intake_keys
 from learncity.intake import services as intake_services
 from learncity.intake.models import ImportJob, ProviderKey
@@ -1641,6 +1641,91 @@ CALLS.update({
 })
 
 
+# --- governance: milestones on the tasks above (the office sets them; a lead unit or the office marks one reached) --
+
+GOV_MILESTONES = {target: (lambda t, me, target=target: t.governance.milestones[target])
+                  for target in ("lead", "gulou", "taijiang")}
+
+
+def milestone_of(target: str) -> Rows:
+    return Rows(lambda t, me: {t.governance.milestones[target].pk})
+
+
+def _milestones_of(task, me):
+    return sorted(Milestone.objects.filter(task=task).values_list("pk", "title", "due_on", "done_on"))
+
+
+TABLE.update({
+    # read with the task
+    ("GET", "/api/governance/tasks/{pk}/milestones"): {
+        target: tuple(milestone_of(target) if o == OK else o for o in TABLE[("GET", "/api/governance/tasks/{pk}")][target])
+        for target in ("lead", "gulou", "taijiang")
+    },
+    # the office of the task's plan (the city's): a district's officials read 鼓楼区's task but do not run the office
+    ("POST", "/api/governance/tasks/{pk}/milestones"): {
+        "lead": (A, HIDDEN, HIDDEN, HIDDEN, CREATED, DENIED, DENIED, DENIED),
+        "gulou": (A, HIDDEN, HIDDEN, DENIED, CREATED, HIDDEN, DENIED, DENIED),
+        "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, CREATED, HIDDEN, DENIED, DENIED),
+    },
+    # a lead unit (the reporter's unit; 鼓楼区's committee through its officials) or the office
+    ("POST", "/api/governance/milestones/{pk}/done"): {
+        "lead": (A, HIDDEN, HIDDEN, HIDDEN, OK, OK, DENIED, DENIED),
+        "gulou": (A, HIDDEN, HIDDEN, OK, OK, HIDDEN, DENIED, DENIED),
+        "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, DENIED, DENIED),
+    },
+})
+CALLS.update({
+    ("GET", "/api/governance/tasks/{pk}/milestones"): Call(
+        on=GOV_MILESTONES, url=lambda m: {"pk": m.task_id}, key=lambda r: r["id"]),
+    ("POST", "/api/governance/tasks/{pk}/milestones"): Call(
+        on=GOV_TASKS, url=lambda task: {"pk": task.pk},
+        body=lambda task: {"title": "矩阵新增节点", "due_on": f"{GOV_YEAR}-04-30"},
+        shows=lambda j, task, me: (j["task_id"], j["title"], j["due_on"], j["done_on"]) == (
+            task.pk, "矩阵新增节点", f"{GOV_YEAR}-04-30", None),
+        state=_milestones_of),
+    ("POST", "/api/governance/milestones/{pk}/done"): Call(
+        on=GOV_MILESTONES, url=lambda m: {"pk": m.pk}, body=lambda m: {},
+        shows=lambda j, m, me: (j["id"], j["done_on"]) == (m.pk, timezone.localdate().isoformat()),
+        state=lambda m, me: list(Milestone.objects.filter(pk=m.pk).values_list("done_on", flat=True))),
+})
+
+
+# --- governance: member units' reports (forms, rounds, returns) and a round's consolidated report ----------------
+# The city committee's round asks the reporter's unit, another unit and 鼓楼区's and 台江区's committees; 鼓楼区's and
+# 台江区's committees have rounds of their own (tests/api/governance_targets.py). A round is read by its committee's
+# office (and the reviewers and auditors of its area) and by the units it asks; the consolidated report is the
+# office's alone: 403 to the others who read the round.
+
+GOV_ROUNDS = {target: (lambda t, me, target=target: t.governance.rounds[target]) for target in ("city", "gulou",
+                                                                                               "taijiang")}
+_CONSOLIDATION = {
+    "city": (A, HIDDEN, HIDDEN, DENIED, OK, DENIED, DENIED, DENIED),
+    "gulou": (A, HIDDEN, HIDDEN, OK, OK, HIDDEN, DENIED, DENIED),
+    "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, DENIED, DENIED),
+}
+TABLE.update({
+    ("GET", "/api/governance/rounds/{pk}/consolidation"): dict(_CONSOLIDATION),
+    ("GET", "/api/governance/rounds/{pk}/consolidation/docx"): dict(_CONSOLIDATION),
+    ("GET", "/api/governance/rounds/{pk}/consolidation/pdf"): dict(_CONSOLIDATION),
+})
+# GETs that answer 403 to some who read the object: what they ask for is the office's (a consolidated report)
+READ_REFUSED = {("GET", "/api/governance/rounds/{pk}/consolidation"),
+                ("GET", "/api/governance/rounds/{pk}/consolidation/docx"),
+                ("GET", "/api/governance/rounds/{pk}/consolidation/pdf")}
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+CALLS.update({
+    ("GET", "/api/governance/rounds/{pk}/consolidation"): Call(
+        on=GOV_ROUNDS, url=lambda r: {"pk": r.pk},
+        shows=lambda j, r, me: (j["round_id"], len(j["units"]), j["counts"].get("draft")) == (
+            r.pk, r.returns.count(), r.returns.count())),
+    ("GET", "/api/governance/rounds/{pk}/consolidation/docx"): Call(
+        on=GOV_ROUNDS, url=lambda r: {"pk": r.pk}, raw=True,
+        shows=lambda resp, r, me: (resp["Content-Type"], resp.content[:2]) == (DOCX_TYPE, b"PK")),
+    ("GET", "/api/governance/rounds/{pk}/consolidation/pdf"): Call(
+        on=GOV_ROUNDS, url=lambda r: {"pk": r.pk}, raw=True,
+        shows=lambda resp, r, me: (resp["Content-Type"], resp.content[:5]) == ("application/pdf", b"%PDF-")),
+})
+
 # --- the tests --------------------------------------------------------------------------------------------
 
 
@@ -1673,8 +1758,8 @@ def test_the_table_is_complete():
                 assert outcomes[0] == UNAUTHENTICATED, (route, target)
             if route[0] == "GET":
                 # a listing may refuse a role outright (the review queue is for reviewers); an object is hidden
-                assert all(o in (OK, HIDDEN, UNAUTHENTICATED) or isinstance(o, Rows) or (o == DENIED and target == "-")
-                           for o in outcomes), route
+                assert all(o in (OK, HIDDEN, UNAUTHENTICATED) or isinstance(o, Rows)
+                           or (o == DENIED and (target == "-" or route in READ_REFUSED)) for o in outcomes), route
             else:
                 assert not any(isinstance(o, Rows) for o in outcomes), route
                 assert CALLS[route].state is not None, f"a write route needs a state to compare: {route}"
