@@ -54,14 +54,14 @@ def test_the_sweep_on_a_given_day_marks_the_open_late_tasks_overdue_and_says_how
 
     out = _sweep("--today", "2026-04-01")
 
-    assert out == "2026-04-01：2 项任务已标记为逾期\n"
+    assert out.splitlines()[0] == "2026-04-01：2 项任务已标记为逾期"
     assert _states(waiting, under_way, done, on_time) == [S.OVERDUE, S.OVERDUE, S.DONE, S.NOT_STARTED]
     rows = TaskTransition.objects.filter(to_state=S.OVERDUE, task__plan=plan).order_by("task__due_on")
     assert [(r.task_id, r.from_state, r.actor, r.reason) for r in rows] == [
         (under_way.pk, S.IN_PROGRESS, None, "超过完成时限 2026-03-30"),
         (waiting.pk, S.NOT_STARTED, None, "超过完成时限 2026-03-31")]
     # run again the same day (cron retried it): nothing more moves
-    assert _sweep("--today", "2026-04-01") == "2026-04-01：0 项任务已标记为逾期\n"
+    assert _sweep("--today", "2026-04-01").splitlines()[0] == "2026-04-01：0 项任务已标记为逾期"
     assert TaskTransition.objects.filter(to_state=S.OVERDUE, task__plan=plan).count() == 2
 
 
@@ -73,7 +73,8 @@ def test_the_sweep_runs_for_today_by_default(gov):
 
     out = _sweep()
 
-    assert out.startswith(f"{today.isoformat()}：") and out.endswith(" 项任务已标记为逾期\n")
+    first = out.splitlines()[0]
+    assert first.startswith(f"{today.isoformat()}：") and first.endswith(" 项任务已标记为逾期")
     assert _states(late, due_today) == [S.OVERDUE, S.NOT_STARTED]  # due today is not late
 
 

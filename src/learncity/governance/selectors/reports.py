@@ -4,7 +4,7 @@ returns and the rounds that ask it for one."""
 
 import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from learncity.core.errors import NotFound
@@ -57,8 +57,8 @@ def report_round_returns(*, actor, rnd: ReportRound) -> list[ReportReturn]:
     """The round's returns the actor reads (every one for the office), each with `late` and `extended` marks."""
     now = timezone.now()
     returns = list(ReportReturn.objects.restrict(actor).filter(round=rnd)
-                   .select_related("round", "member_unit", "committee__place").order_by("member_unit_id",
-                                                                                        "committee_id", "id"))
+                   .select_related("round", "member_unit", "committee__place")
+                   .order_by(F("member_unit_id").asc(nulls_last=True), "committee_id", "id"))
     for r in returns:
         r.late = is_late(r, now)
         r.extended = r.extended_until is not None

@@ -17,6 +17,8 @@ import datetime
 import hashlib
 import importlib
 import importlib.util
+import logging
+import smtplib
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -44,6 +46,7 @@ from learncity.network.models import Committee, MemberUnit
 from learncity.people.models import RoleAssignment
 
 S = ReturnState
+logger = logging.getLogger(__name__)
 EDITABLE = (S.DRAFT, S.RETURNED)
 
 
@@ -368,13 +371,13 @@ def _recipients(report_return: ReportReturn) -> list[str]:
 def reminders_send(*, now: datetime.datetime | None = None) -> int:
     """Remind every unit whose return of an open round is still a draft or returned, when the deadline is within
     the round's remind_days: a REMIND event and one e-mail to its people, once per return and local day (the mail
-    goes after the commit). How many returns were reminded now."""
+    goes after the commit; the event keeps the day and the addresses). How many returns were reminded now."""
     now = now or timezone.now()
-    day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    day = timezone.localdate(now).isoformat()  # the reminder's day, kept on its event (its `at` is the clock's)
     candidates = ReportReturn.objects.unscoped("the system's sweep over every open round's returns").filter(
         state__in=EDITABLE, round__locked_at__isnull=True, round__deadline__gt=now).exclude(
-        events__action=ReturnAction.REMIND, events__at__gte=day_start).select_related(
-        "round", "member_unit", "committee__place")
+        events__action=ReturnAction.REMIND, events__data__day=day).select_related(
+        "round__form", "member_unit", "committee__place")
     sent = 0
     for report_return in list(candidates):
         rnd = report_return.round
@@ -383,10 +386,10 @@ def reminders_send(*, now: datetime.datetime | None = None) -> int:
         with transaction.atomic():
             again = _locked_again(report_return)
             if again.state not in EDITABLE or ReturnEvent.objects.unscoped("today's reminder, checked once").filter(
-                    report_return=again, action=ReturnAction.REMIND, at__gte=day_start).exists():
+                    report_return=again, action=ReturnAction.REMIND, data__day=day).exists():
                 continue
             to = _recipients(report_return)
-            _event(again, ReturnAction.REMIND, again.state, actor=None, comment=", ".join(to)[:1000])
+            _event(again, ReturnAction.REMIND, again.state, actor=None, data={"day": day, "to": to})
             transaction.on_commit(lambda r=report_return, to=to: _remind_mail(r, to))
             sent += 1
     return sent
@@ -401,4 +404,7 @@ def _remind_mail(report_return: ReportReturn, to: list[str]) -> None:
     body = gettext("%(unit)s：\n\n%(title)s（%(form)s）将于 %(deadline)s 截止，贵单位的报表当前为「%(state)s」，"
                    "请及时填写并报送。\n") % {"unit": report_return.unit, "title": rnd.title, "form": rnd.form.title,
                                           "deadline": deadline, "state": report_return.get_state_display()}
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to, fail_silently=True)
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to)
+    except (OSError, smtplib.SMTPException) as exc:  # the reminder is recorded; a mail server down stops nothing
+        logger.warning("reminder for return %s not sent: %s", report_return.pk, exc)
