@@ -3,8 +3,9 @@ row is known, so each test recomputes the components itself.
 
 The year's plan (the two-item document: item 1 led by 教育局 with 人力资源和社会保障局 cooperating, item 2 led by
 通川区's and 达川区's committees) gets more tasks through the task service; tasks move by the service and a move's
-day is set afterwards (`dated`), as there is no clock to stop. The reports' and inspections' rows are laid down
-through their models' managers until their services land (governance/services/reports.py, inspections.py).
+day is set afterwards (`dated`), as there is no clock to stop. The reports' rows are made through their services
+at the times given (`now`), the inspections' through theirs (tests/governance/report_factories.py and
+inspection_factories.py).
 
 `Year` keeps what was made, in plain Python, for the tests' own arithmetic."""
 
@@ -17,32 +18,23 @@ from django.utils import timezone
 from learncity.governance import services
 from learncity.governance.inputs import ImportIn, TaskIn, UnitIn
 from learncity.governance.inputs.assessment import SchemeIn
+from learncity.governance.inputs.reports import ExtensionIn, ReturnDecisionIn, ReturnIn
 from learncity.governance.models import (
     AssessmentScheme,
-    InspectionCriterion,
-    InspectionRound,
-    InspectionScore,
-    InspectionStandard,
     InspectionVisit,
-    ReportForm,
     ReportReturn,
     ReportRound,
-    ReturnAction,
-    ReturnEvent,
-    ReturnState,
     Task,
     TaskTransition,
-    VisitState,
     WorkPlan,
 )
+from learncity.governance.services import reports
 from learncity.governance.services.assessment import scheme_create
+from tests.governance import inspection_factories, report_factories
 from tests.governance.factories import Governance, moved, two_items
 
 YEAR = timezone.localdate().year
 WEIGHTS = {"indicators": Decimal(30), "tasks": Decimal(30), "reports": Decimal(20), "inspections": Decimal(20)}
-FORM = {"sections": [{"key": "work", "title": "工作开展情况", "fields": [
-    {"key": "trained", "type": "number", "label": "培训人次", "unit": "人次", "min": "0", "max": "1000000",
-     "decimals": 0, "required": True}]}], "rules": [], "feeds": []}
 
 
 def at(month: int, day: int, hour: int = 12) -> datetime.datetime:
@@ -104,77 +96,81 @@ def year_tasks(gov: Governance) -> Year:
     return y
 
 
-def _round(gov: Governance, form: ReportForm, title: str, q: int) -> ReportRound:
-    start, end = day(3 * q - 2, 1), day(3 * q, 28)
-    return ReportRound.objects.create(committee=gov.committee, form=form, title=title, period_start=start,
-                                      period_end=end, deadline=at(3 * q + 1, 10), opened_by=gov.city_admin)
+def _round(gov: Governance, form, title: str, q: int, *, lower=()) -> ReportRound:
+    """The quarter `q`'s round, opened on 5 January, due on the 10th of the month after the quarter."""
+    start = day(3 * q - 2, 1)
+    end = (day(3 * q + 1, 1) if q < 4 else datetime.date(YEAR + 1, 1, 1)) - datetime.timedelta(days=1)
+    return report_factories.round_make(gov, form, title=title, period_start=start.isoformat(),
+                                       period_end=end.isoformat(), deadline=at(3 * q + 1, 10), now=at(1, 5),
+                                       lower=lower)
 
 
-def _return(rnd: ReportRound, *, unit=None, committee=None, first=None, sent_back: int = 0, actor=None):
-    state = ReturnState.ACCEPTED if first else ReturnState.DRAFT
-    r = ReportReturn.objects.create(round=rnd, member_unit=unit, committee=committee, state=state,
-                                    first_submitted_at=first, submitted_at=first, data={"trained": "10"})
-    if first:
-        ReturnEvent.objects.create(report_return=r, action=ReturnAction.SUBMIT, from_state=ReturnState.DRAFT,
-                                   to_state=ReturnState.SUBMITTED, actor=actor)
-    for _ in range(sent_back):
-        ReturnEvent.objects.create(report_return=r, action=ReturnAction.RETURN, from_state=ReturnState.SUBMITTED,
-                                   to_state=ReturnState.RETURNED, actor=actor, comment="请补充")
-        ReturnEvent.objects.create(report_return=r, action=ReturnAction.SUBMIT, from_state=ReturnState.RETURNED,
-                                   to_state=ReturnState.SUBMITTED, actor=actor)
-    return r
+def _submit(actor, r: ReportReturn, when: datetime.datetime) -> ReportReturn:
+    return reports.return_submit(actor=actor, report_return=r, data=ReturnIn(data=report_factories.answers()),
+                                 now=when)
+
+
+def _decide(gov: Governance, r: ReportReturn, when: datetime.datetime, comment: str = "") -> ReportReturn:
+    return reports.return_decide(actor=gov.city_admin, report_return=r, now=when,
+                                 data=ReturnDecisionIn(accept=not comment, comment=comment))
 
 
 def year_reports(gov: Governance, y: Year) -> None:
-    """Two quarterly rounds (Q1 due 10 April, Q2 due 10 July): 教育局 on time twice, its Q2 sent back once;
-    人力资源和社会保障局 late in Q1 and never in Q2; 通川区's committee on time in Q1; a third round whose
-    period ends next year, which this year's assessment does not read."""
-    form = ReportForm.objects.create(committee=gov.committee, code="quarterly", title="季度报表", schema=FORM,
-                                     created_by=gov.city_admin)
-    q1, q2 = _round(gov, form, f"{YEAR}年第一季度", 1), _round(gov, form, f"{YEAR}年第二季度", 2)
-    nxt = ReportRound.objects.create(committee=gov.committee, form=form, title="下年度第一季度",
-                                     period_start=datetime.date(YEAR + 1, 1, 1),
-                                     period_end=datetime.date(YEAR + 1, 3, 31), deadline=at(12, 1),
-                                     opened_by=gov.city_admin)
+    """Two quarterly rounds of the shipped form (Q1 due 10 April, Q2 due 10 July), through the reports' services
+    at the times given: 教育局 on time twice, its Q2 sent back once and resubmitted; 人力资源和社会保障局 late in
+    Q1 (after an extension) and never in Q2; 通川区's committee on time in Q1; and a round of next year's first
+    quarter, which this year's assessment does not read."""
+    form = report_factories.form_make(gov)
+    q1 = _round(gov, form, f"{YEAR}年第一季度", 1, lower=("通川区",))
+    q2 = _round(gov, form, f"{YEAR}年第二季度", 2)
+    nxt = report_factories.round_make(gov, form, title="下年度第一季度", period_start=f"{YEAR + 1}-01-01",
+                                      period_end=f"{YEAR + 1}-03-31", deadline=at(12, 1), now=at(11, 1))
     edu, hr, tong = gov.units["教育局"], gov.units["人力资源和社会保障局"], gov.lower["通川区"]
-    admin = gov.city_admin
-    y.returns["edu_q1"] = _return(q1, unit=edu, first=at(4, 8), actor=admin)
-    y.returns["edu_q2"] = _return(q2, unit=edu, first=at(7, 9), sent_back=1, actor=admin)
-    y.returns["hr_q1"] = _return(q1, unit=hr, first=at(4, 12), actor=admin)
-    y.returns["hr_q2"] = _return(q2, unit=hr)
-    y.returns["tong_q1"] = _return(q1, committee=tong, first=at(4, 1), actor=admin)
-    y.returns["edu_next"] = _return(nxt, unit=edu, first=at(11, 1), sent_back=2, actor=admin)
+    edu_reporter = gov.education_reporter
+    ret = report_factories.return_of
+    y.returns["edu_q1"] = _decide(gov, _submit(edu_reporter, ret(q1, edu), at(4, 8)), at(4, 9))
+    r = _decide(gov, _submit(edu_reporter, ret(q2, edu), at(7, 8)), at(7, 8, 15), comment="请补充经费来源")
+    y.returns["edu_q2"] = _decide(gov, _submit(edu_reporter, r, at(7, 9)), at(7, 9, 15))
+    reports.extension_grant(actor=gov.city_admin, report_return=ret(q1, hr), now=at(4, 11),
+                            data=ExtensionIn(until=at(4, 20), reason="系统故障"))
+    y.returns["hr_q1"] = _decide(gov, _submit(gov.reporter, ret(q1, hr), at(4, 12)), at(4, 13))
+    y.returns["hr_q2"] = ret(q2, hr)
+    y.returns["tong_q1"] = _decide(gov, _submit(gov.district_admin, ret(q1, tong), at(4, 1)), at(4, 2))
+    y.returns["edu_next"] = _decide(gov, _submit(edu_reporter, ret(nxt, edu), at(11, 2)), at(11, 3),
+                                    comment="请核对")
+
+
+def _off(standard, points: int) -> dict[int, Decimal]:
+    """{criterion's position: points off}: `points` taken off the criteria in order, each down to 0 at most."""
+    left, minus = Decimal(points), {}
+    for c in inspection_factories.criteria_of(standard):
+        take = min(c.points, left)
+        if take:
+            minus[c.position] = take
+        left -= take
+    return minus
 
 
 def year_inspections(gov: Governance, y: Year) -> None:
-    """A standard of three criteria (20 + 20 + 10 = 50 points); 通川区 visited on
-    its place (40 of 50) and at an institution in it (30 of 50), 达川区 at its institution (45 of 50) and 教育局
-    (35 of 50); a visit still assigned (not submitted) at 人力资源和社会保障局, which does not count."""
-    standard = InspectionStandard.objects.create(committee=gov.committee, code="demo-school", title="社区学校示范校评估标准")
-    criteria = [InspectionCriterion.objects.create(standard=standard, position=i, section="办学条件", text=f"评估内容{i}",
-                                                   points=p) for i, p in enumerate((20, 20, 10), start=1)]
-    y.points = Decimal(50)
-    rnd = InspectionRound.objects.create(committee=gov.committee, standard=standard, title="社区学校专项督导",
-                                         year=YEAR, starts_on=day(5, 1), ends_on=day(6, 30), created_by=gov.city_admin)
-    old = InspectionRound.objects.create(committee=gov.committee, standard=standard, title="上年度督导",
-                                         year=YEAR - 1, starts_on=datetime.date(YEAR - 1, 5, 1),
-                                         ends_on=datetime.date(YEAR - 1, 6, 30), created_by=gov.city_admin)
-    inspector = gov.expert
+    """The shipped community-school standard (100 points) through the inspections' services: 通川区 visited on its
+    place (80 of 100) and at an institution in it (60), 达川区 at its institution (90), 教育局 (70); a visit to
+    人力资源和社会保障局 not submitted, and one of last year's round to 教育局, which do not count."""
+    standard = inspection_factories.standard_make(gov)
+    y.points = sum(c.points for c in inspection_factories.criteria_of(standard))
+    inspector = inspection_factories.inspector_make(gov)
+    rnd = inspection_factories.round_make(gov, standard)
+    old = inspection_factories.round_make(gov, standard, year=YEAR - 1)
 
-    def visit(name, scores, rnd=rnd, submitted=True, **target):
-        v = InspectionVisit.objects.create(round=rnd, inspector=inspector, state=VisitState.SUBMITTED if submitted
-                                           else VisitState.ASSIGNED, submitted_at=at(6, 1) if submitted else None,
-                                           **target)
-        for criterion, score in zip(criteria, scores, strict=True):
-            InspectionScore.objects.create(visit=v, criterion=criterion, score=Decimal(score), scored_by=inspector)
-        y.visits[name] = v
+    def visit(name, off, rnd=rnd, submit=True, **target):
+        v = inspection_factories.visit_make(gov, rnd, inspector, **target)
+        y.visits[name] = inspection_factories.scored(v, inspector, minus=_off(standard, off), submit=submit)
 
-    visit("tong_place", (18, 15, 7), place=gov.district)
-    visit("tong_school", (12, 10, 8), institution=gov.institution)
-    visit("da_school", (20, 17, 8), institution=gov.institution_2)
-    visit("edu", (15, 12, 8), member_unit=gov.units["教育局"])
-    visit("hr_assigned", (5, 5, 5), member_unit=gov.units["人力资源和社会保障局"], submitted=False)
-    visit("edu_last_year", (0, 0, 0), rnd=old, member_unit=gov.units["教育局"])
+    visit("tong_place", 20, place_id=gov.district.pk)
+    visit("tong_school", 40, institution_id=gov.institution.pk)
+    visit("da_school", 10, institution_id=gov.institution_2.pk)
+    visit("edu", 30, member_unit_id=gov.units["教育局"].pk)
+    visit("hr_assigned", 50, member_unit_id=gov.units["人力资源和社会保障局"].pk, submit=False)
+    visit("edu_last_year", 100, rnd=old, member_unit_id=gov.units["教育局"].pk)
 
 
 def year_build(gov: Governance) -> Year:

