@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from learncity.governance import services
 from learncity.governance.forms import form_document
-from learncity.governance.inputs import ImportIn, MilestoneIn, MoveIn, UpdateIn
+from learncity.governance.inputs import ImportIn, MeetingDecisionIn, MeetingIn, MilestoneIn, MoveIn, UpdateIn
 from learncity.governance.inputs.reports import FormIn
 from learncity.governance.inputs.reports import RoundIn as ReportRoundIn
 from learncity.governance.models import Task
@@ -171,3 +171,40 @@ class GovernanceTargets:
                                     committees=[self.t.gulou_committee, self.t.taijiang_committee]),
                 "gulou": self._round("gulou", member_units=[self.t.gulou_unit]),
                 "taijiang": self._round("taijiang", member_units=[self.t.taijiang_unit])}
+
+    # --- joint meetings ---------------------------------------------------------------------------------------------
+
+    def _meeting(self, committee, attending: dict, title: str):
+        return services.meeting_create(actor=self.users["city_admin"], committee=committee, data=MeetingIn(
+            title=title, held_on=datetime.date(YEAR, 3, 10), convener="矩阵召集人", agenda="矩阵议程",
+            minutes="矩阵纪要", **attending))
+
+    def _attending(self) -> dict:
+        """Who attends each committee's meetings: the city's, the reporter's unit and 鼓楼区's committee; a district's,
+        a member unit of its own."""
+        return {"city": {"member_unit_ids": [self.t.reporter_unit.pk], "committee_ids": [self.t.gulou_committee.pk]},
+                "gulou": {"member_unit_ids": [self.t.gulou_unit.pk]},
+                "taijiang": {"member_unit_ids": [self.t.taijiang_unit.pk]}}
+
+    def _committees(self) -> dict:
+        return {"city": self.t.city_committee, "gulou": self.t.gulou_committee, "taijiang": self.t.taijiang_committee}
+
+    @cached_property
+    def meetings(self) -> dict:
+        """A draft meeting of each committee (held in YEAR, minutes written, attended), by the city's office."""
+        attending = self._attending()
+        return {target: self._meeting(c, attending[target], "矩阵联席会议草稿")
+                for target, c in self._committees().items()}
+
+    @cached_property
+    def published_meetings(self) -> dict:
+        """A meeting of each committee with one decision, published; the committees' plans of YEAR made first, so
+        that a decision can become tasks."""
+        assert all(self.plans)
+        attending, admin, out = self._attending(), self.users["city_admin"], {}
+        for target, c in self._committees().items():
+            meeting = self._meeting(c, attending[target], "矩阵联席会议")
+            services.decision_add(actor=admin, meeting=meeting, data=MeetingDecisionIn(
+                text="矩阵议定事项", due_on=datetime.date(YEAR, 6, 30)))
+            out[target] = services.meeting_publish(actor=admin, meeting=meeting)
+        return out

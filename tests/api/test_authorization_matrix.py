@@ -51,7 +51,17 @@ from learncity.creditbank.models import (
     Transcript,
     TranscriptWithdrawal,
 )
-from learncity.governance.models import Evidence, Milestone, ProgressUpdate, Task, TaskTransition, WorkPlan
+from learncity.governance.models import (
+    DecisionTask,
+    Evidence,
+    Meeting,
+    MeetingDecision,
+    Milestone,
+    ProgressUpdate,
+    Task,
+    TaskTransition,
+    WorkPlan,
+)
 from learncity.intake import keys as intake_keys
 from learncity.intake import services as intake_services
 from learncity.intake.models import ImportJob, ProviderKey
@@ -1724,6 +1734,114 @@ CALLS.update({
     ("GET", "/api/governance/rounds/{pk}/consolidation/pdf"): Call(
         on=GOV_ROUNDS, url=lambda r: {"pk": r.pk}, raw=True,
         shows=lambda resp, r, me: (resp["Content-Type"], resp.content[:5]) == ("application/pdf", b"%PDF-")),
+})
+
+# --- governance: joint meetings (联席会议) ----------------------------------------------------------------------------
+# Each committee has a draft meeting and a published one with a decision (tests/api/governance_targets.py). A meeting
+# is read as its committee's plans are (its area's officials, reviewers and auditors; the member units sitting on
+# it); the office (the administrators of the committee's place) writes. Attending does not make a lower committee's
+# officials readers of the city's meeting.
+
+GOV_SIDES = ("city", "gulou", "taijiang")
+GOV_MEETINGS = {target: (lambda t, me, target=target: t.governance.meetings[target]) for target in GOV_SIDES}
+GOV_PUBLISHED = {target: (lambda t, me, target=target: t.governance.published_meetings[target])
+                 for target in GOV_SIDES}
+GOV_DECISIONS = {target: (lambda t, me, target=target: t.governance.published_meetings[target].decisions.get())
+                 for target in GOV_SIDES}
+GOV_BOTH_MEETINGS = {target: (lambda t, me, target=target: (t.governance.meetings[target],
+                                                            t.governance.published_meetings[target])[1])
+                     for target in GOV_SIDES}
+_COMMITTEE_READ = {
+    "city": (A, HIDDEN, HIDDEN, HIDDEN, OK, OK, OK, OK),
+    "gulou": (A, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
+    "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+}
+
+
+def _office_writes(done) -> dict:
+    """The committee's office writes (`done`: 200 or 201); who reads without running it is refused."""
+    return {target: tuple(done if o == CREATED else o for o in outcomes) for target, outcomes in _IMPORTS.items()}
+
+
+def meetings_of(target: str) -> Rows:
+    return Rows(lambda t, me: set(Meeting.objects.filter(committee=t.governance.meetings[target].committee)
+                                  .values_list("pk", flat=True)))
+
+
+def _meeting_state(meeting, me):
+    return (list(Meeting.objects.filter(pk=meeting.pk).values_list(
+        "title", "held_on", "convener", "agenda", "minutes", "state", "published_at")),
+            sorted(meeting.member_units.values_list("pk", flat=True)),
+            sorted(meeting.committees.values_list("pk", flat=True)),
+            sorted(MeetingDecision.objects.filter(meeting=meeting).values_list("pk", "text")))
+
+
+def _meeting_body(meeting) -> dict:
+    return {"title": "矩阵联席会议改", "held_on": f"{GOV_YEAR}-03-12", "convener": "矩阵召集人", "agenda": "矩阵议程改",
+            "minutes": "矩阵纪要改", "member_unit_ids": list(meeting.member_units.values_list("pk", flat=True))}
+
+
+def _decision_tasks(decision, me):
+    return (sorted(DecisionTask.objects.filter(decision=decision).values_list("task_id", flat=True)),
+            Task.objects.filter(plan__committee=decision.meeting.committee).count())
+
+
+TABLE.update({
+    ("GET", "/api/governance/committees/{pk}/meetings"): {
+        target: tuple(meetings_of(target) if o == OK else o for o in outcomes)
+        for target, outcomes in _COMMITTEE_READ.items()
+    },
+    ("POST", "/api/governance/committees/{pk}/meetings"): _office_writes(CREATED),
+    ("GET", "/api/governance/meetings/{pk}"): dict(_COMMITTEE_READ),
+    # a draft, rewritten or published by the office
+    ("PUT", "/api/governance/meetings/{pk}"): _office_writes(OK),
+    ("POST", "/api/governance/meetings/{pk}/publish"): _office_writes(OK),
+    ("POST", "/api/governance/meetings/{pk}/decisions"): _office_writes(CREATED),
+    # a published meeting's decision made a task of the committee's plan of its year, led by the committee itself
+    ("POST", "/api/governance/decisions/{pk}/tasks"): _office_writes(CREATED),
+    ("GET", "/api/governance/meetings/{pk}/minutes.docx"): dict(_COMMITTEE_READ),
+    ("GET", "/api/governance/meetings/{pk}/minutes.pdf"): dict(_COMMITTEE_READ),
+})
+CALLS.update({
+    ("GET", "/api/governance/committees/{pk}/meetings"): Call(
+        on=GOV_BOTH_MEETINGS, url=lambda m: {"pk": m.committee_id}, key=lambda r: r["id"]),
+    ("POST", "/api/governance/committees/{pk}/meetings"): Call(
+        on=GOV_COMMITTEES, url=lambda c: {"pk": c.pk},
+        body=lambda c: {"title": "矩阵新会议", "held_on": f"{GOV_YEAR}-04-01", "convener": "矩阵召集人",
+                        "agenda": "矩阵议程"},
+        shows=lambda j, c, me: (j["committee_id"], j["title"], j["state"], j["year"]) == (
+            c.pk, "矩阵新会议", "draft", GOV_YEAR),
+        state=lambda c, me: sorted(Meeting.objects.filter(committee=c).values_list("pk", flat=True))),
+    ("GET", "/api/governance/meetings/{pk}"): Call(
+        on=GOV_PUBLISHED, url=lambda m: {"pk": m.pk},
+        shows=lambda j, m, me: (j["id"], j["state"], [d["text"] for d in j["decisions"]]) == (
+            m.pk, "published", ["矩阵议定事项"])),
+    ("PUT", "/api/governance/meetings/{pk}"): Call(
+        on=GOV_MEETINGS, url=lambda m: {"pk": m.pk}, body=_meeting_body,
+        shows=lambda j, m, me: (j["id"], j["title"], j["minutes"], j["held_on"], j["committees"]) == (
+            m.pk, "矩阵联席会议改", "矩阵纪要改", f"{GOV_YEAR}-03-12", []),
+        state=_meeting_state),
+    ("POST", "/api/governance/meetings/{pk}/publish"): Call(
+        on=GOV_MEETINGS, url=lambda m: {"pk": m.pk},
+        shows=lambda j, m, me: (j["id"], j["state"]) == (m.pk, "published") and j["published_at"] is not None,
+        state=_meeting_state),
+    ("POST", "/api/governance/meetings/{pk}/decisions"): Call(
+        on=GOV_MEETINGS, url=lambda m: {"pk": m.pk}, body=lambda m: {"text": "矩阵新议定事项"},
+        shows=lambda j, m, me: (j["position"], j["text"], j["tasks"]) == (1, "矩阵新议定事项", []),
+        state=_meeting_state),
+    ("POST", "/api/governance/decisions/{pk}/tasks"): Call(
+        on=GOV_DECISIONS, url=lambda d: {"pk": d.pk},
+        body=lambda d: {"tasks": [{"title": "矩阵会议任务", "due_on": f"{GOV_YEAR}-06-30",
+                                   "lead": [{"committee_id": d.meeting.committee_id}]}]},
+        shows=lambda j, d, me: (j["id"], [(k["title"], k["kind"]) for k in j["tasks"]]) == (
+            d.pk, [("矩阵会议任务", "decision")]),
+        state=_decision_tasks),
+    ("GET", "/api/governance/meetings/{pk}/minutes.docx"): Call(
+        on=GOV_PUBLISHED, url=lambda m: {"pk": m.pk}, raw=True,
+        shows=lambda resp, m, me: (resp["Content-Type"], resp.content[:2]) == (DOCX_TYPE, b"PK")),
+    ("GET", "/api/governance/meetings/{pk}/minutes.pdf"): Call(
+        on=GOV_PUBLISHED, url=lambda m: {"pk": m.pk}, raw=True,
+        shows=lambda resp, m, me: (resp["Content-Type"], resp.content[:5]) == ("application/pdf", b"%PDF-")),
 })
 
 # --- the tests --------------------------------------------------------------------------------------------
