@@ -57,8 +57,18 @@ def snapshot():
 refused = refuses(snapshot)
 
 
+@pytest.fixture(autouse=True)
+def _audit_start():
+    """The audit trail's newest row before the test: what the test writes comes after it."""
+    global AUDIT_START
+    AUDIT_START = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+AUDIT_START = 0
+
+
 def _audit(action: str) -> list:
-    return list(AuditEvent.objects.filter(action=action).order_by("id"))
+    return list(AuditEvent.objects.filter(action=action, id__gt=AUDIT_START).order_by("id"))
 
 
 # --- create, update ----------------------------------------------------------------------------------------------
@@ -176,7 +186,7 @@ def test_publishing_twice_is_refused(gov):
 
     error = refused(lambda: services.meeting_publish(actor=gov.city_admin, meeting=meeting))
 
-    assert error.errors == {"state": [f"会议「{meeting.title}」的纪要已印发，不能再印发"]}
+    assert error.errors == {"state": [f"会议「{meeting.title}」的纪要已印发，不能再次印发"]}
 
 
 def test_a_meeting_without_minutes_or_attendance_is_not_published(gov):

@@ -97,7 +97,7 @@ def meeting_create(request, pk: int, payload: MeetingIn):
     """The office registers a meeting of its committee, a draft."""
     committee = network_selectors.committee_get(actor=request.auth, pk=pk)
     meeting = services.meeting_create(actor=request.auth, committee=committee, data=payload)
-    return 201, _meeting_detail(request, meeting.pk)
+    return _meeting_detail(request, meeting.pk)
 
 
 @router.get("/meetings/{pk}", response=MeetingDetailOut)
@@ -127,7 +127,7 @@ def decision_add(request, pk: int, payload: MeetingDecisionIn):
     """The office adds a decision to a draft meeting."""
     meeting = selectors.meeting_get(actor=request.auth, pk=pk)
     decision = services.decision_add(actor=request.auth, meeting=meeting, data=payload)
-    return 201, next(d for d in selectors.meeting_decisions(actor=request.auth, meeting=meeting)
+    return next(d for d in selectors.meeting_decisions(actor=request.auth, meeting=meeting)
                      if d.pk == decision.pk)
 
 
@@ -136,7 +136,7 @@ def decision_tasks_create(request, pk: int, payload: DecisionTasksIn):
     """The office turns a published meeting's decision into tasks of the committee's plan for its year."""
     decision = selectors.decision_get(actor=request.auth, pk=pk)
     services.decision_tasks_create(actor=request.auth, decision=decision, data=payload)
-    return 201, next(d for d in selectors.meeting_decisions(actor=request.auth, meeting=decision.meeting)
+    return next(d for d in selectors.meeting_decisions(actor=request.auth, meeting=decision.meeting)
                      if d.pk == decision.pk)
 
 

@@ -18,10 +18,12 @@ def meeting_list(*, actor, committee: Committee | None = None) -> QuerySet[Meeti
 
 
 def meeting_get(*, actor, pk: int) -> Meeting:
-    """The meeting with its attending member units and lower committees (prefetched, in order)."""
+    """The meeting with its attending member units and lower committees (prefetched, in order): who attended is
+    part of the minutes, so every reader of the meeting reads all of them, not only the units in their own scope."""
     meeting = (Meeting.objects.restrict(actor).select_related("committee__place", "published_by", "created_by")
-               .prefetch_related(Prefetch("member_units", queryset=MemberUnit.objects.restrict(actor).order_by("id")),
-                                 Prefetch("committees", queryset=Committee.objects.restrict(actor)
+               .prefetch_related(Prefetch("member_units", queryset=MemberUnit.objects.unscoped("a read meeting's attendance")
+                                          .order_by("id")),
+                                 Prefetch("committees", queryset=Committee.objects.unscoped("a read meeting's attendance")
                                           .select_related("place").order_by("place__path")))
                .filter(pk=pk).first())
     if meeting is None:

@@ -91,13 +91,12 @@ def meeting_create(*, actor, committee: Committee, data: MeetingIn) -> Meeting:
     return meeting
 
 
-def _locked_draft(meeting: Meeting, event: str) -> Meeting:
-    """The meeting locked for a write, refused when it is published already."""
+def _locked_draft(meeting: Meeting, refusal: str) -> Meeting:
+    """The meeting locked for a write, refused (`refusal`, given the meeting's title) when it is published."""
     meeting = Meeting.objects.unscoped("the meeting locked again after the actor's check").select_for_update().get(
         pk=meeting.pk)
     if meeting.state != MeetingState.DRAFT:
-        raise DomainError({"state": gettext("会议「%(title)s」的纪要已印发，不能再%(event)s") % {
-            "title": meeting.title, "event": event}}, code="meeting_published")
+        raise DomainError({"state": refusal % {"title": meeting.title}}, code="meeting_published")
     return meeting
 
 
@@ -110,7 +109,7 @@ def meeting_update(*, actor, meeting: Meeting, data: MeetingIn) -> Meeting:
     if errors:
         raise DomainError(errors)
     with transaction.atomic():
-        meeting = _locked_draft(meeting, gettext("修改"))
+        meeting = _locked_draft(meeting, gettext("会议「%(title)s」的纪要已印发，不能再修改"))
         for field in ("title", "held_on", "location", "convener", "agenda", "minutes"):
             setattr(meeting, field, getattr(data, field))
         meeting.year = year
@@ -127,7 +126,7 @@ def meeting_publish(*, actor, meeting: Meeting) -> Meeting:
     unit. From then on nothing of it changes."""
     _meeting_office(actor, meeting, gettext("只有委员会办公室可以印发会议纪要"))
     with transaction.atomic():
-        meeting = _locked_draft(meeting, gettext("印发"))
+        meeting = _locked_draft(meeting, gettext("会议「%(title)s」的纪要已印发，不能再次印发"))
         errors = {}
         if not meeting.minutes.strip():
             errors["minutes"] = gettext("请先填写会议纪要")
@@ -150,7 +149,7 @@ def decision_add(*, actor, meeting: Meeting, data: MeetingDecisionIn) -> Meeting
     if data.due_on is not None and data.due_on < meeting.held_on:
         raise DomainError({"due_on": gettext("完成时限早于会议日期 %(date)s") % {"date": meeting.held_on}})
     with transaction.atomic():
-        meeting = _locked_draft(meeting, gettext("增加议定事项"))
+        meeting = _locked_draft(meeting, gettext("会议「%(title)s」的纪要已印发，不能再增加议定事项"))
         last = MeetingDecision.objects.unscoped("the meeting's decisions, under its lock").filter(
             meeting=meeting).aggregate(n=Max("position"))["n"] or 0
         decision = MeetingDecision.objects.create(meeting=meeting, position=last + 1, text=data.text,
