@@ -1,6 +1,6 @@
 from django.urls import path
 
-from learncity.governance.views import assessment, consolidation, meetings, plans
+from learncity.governance.views import assessment, consolidation, meetings, plans, reports
 
 app_name = "governance"
 urlpatterns = [
@@ -16,6 +16,17 @@ urlpatterns = [
     path("tasks/<int:pk>/updates/", plans.update_new, name="update_new"),
     path("updates/<int:pk>/decide/", plans.update_decide, name="update_decide"),
     path("updates/<int:pk>/evidence/<int:eid>/", plans.evidence_download, name="evidence"),
+    path("reports/", reports.reports_home, name="reports"),
+    path("report-forms/<int:pk>/rounds/new/", reports.round_new, name="report_round_new"),
+    path("rounds/<int:pk>/", reports.round_detail, name="report_round"),
+    path("returns/<int:pk>/", reports.return_detail, name="report_return"),
+    path("returns/<int:pk>/fill/", reports.return_fill, name="report_return_fill"),
+    path("returns/<int:pk>/decide/", reports.return_decide, name="report_return_decide"),
+    path("returns/<int:pk>/extension/", reports.return_extend, name="report_return_extend"),
+    path("returns/<int:pk>/attachments/", reports.attachment_add, name="report_attachments"),
+    path("returns/<int:pk>/attachments/<int:aid>/", reports.attachment_download, name="report_attachment"),
+    path("returns/<int:pk>/attachments/<int:aid>/remove/", reports.attachment_remove,
+         name="report_attachment_remove"),
     path("rounds/<int:pk>/consolidation.<str:fmt>", consolidation.consolidation_download, name="consolidation"),
     path("committees/<int:pk>/meetings/", meetings.meeting_list, name="meetings"),
     path("committees/<int:pk>/meetings/new/", meetings.meeting_new, name="meeting_new"),
