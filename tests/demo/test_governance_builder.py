@@ -242,7 +242,8 @@ def test_the_same_rng_builds_the_same_year_in_another_city(city, plan):
         jinchang, users = _small_city(JINCHANG)
         counts = build_governance(jinchang, random.Random(f"2026:{city.code}:governance"), users, TODAY)
         other = WorkPlan.objects.get(committee__place=jinchang)
-        assert counts == {"work_tasks": 15, "work_tasks_lapsed": 2, "progress_updates": 7}
+        assert counts == {"work_tasks": 15, "work_tasks_lapsed": 2, "progress_updates": 7,
+                          "report_rounds": 3, "report_returns": 9}
         assert _fingerprint(other) == fuzhou  # the demo city's seed: the same figures, states and files
         assert MemberUnit.objects.filter(committee=other.committee, name="金昌市社区大学").exists()
         transaction.set_rollback(True)
@@ -253,3 +254,27 @@ def test_the_same_rng_builds_the_same_year_in_another_city(city, plan):
         transaction.set_rollback(True)
     assert [row[:4] for row in different] == [row[:4] for row in fuzhou]  # the same story
     assert different != fuzhou  # with other figures
+
+
+def test_the_three_quarterly_rounds_with_a_late_unit_a_return_resubmitted_and_an_extension(city):
+    # governance_reports.py: the quarterly form, Q1 and Q2 closed and locked, Q3 open as of the demo's today
+    from learncity.governance.models import ReportReturn, ReportRound, ReturnEvent, ReturnState
+
+    rounds = list(ReportRound.objects.filter(committee__place=city, period_start__year=TODAY.year)
+                  .order_by("period_start"))
+    assert [r.title for r in rounds] == [f"{TODAY.year}年第一季度", f"{TODAY.year}年第二季度", f"{TODAY.year}年第三季度"]
+    assert [r.locked_at is not None for r in rounds] == [True, True, False]
+    q1, q2, q3 = (list(ReportReturn.objects.filter(round=r)) for r in rounds)
+    extended = [r for r in q1 if r.extended_until is not None]
+    assert len(extended) == 1 and extended[0].first_submitted_at > rounds[0].deadline
+    assert extended[0].first_submitted_at < extended[0].extended_until
+    assert {r.state for r in q1} == {ReturnState.ACCEPTED}
+    resent = [r for r in q2 if ReturnEvent.objects.filter(report_return=r, action="return").exists()]
+    assert [(r.member_unit is not None, r.state) for r in resent] == [(True, ReturnState.ACCEPTED)]
+    assert resent[0].first_submitted_at < resent[0].submitted_at
+    never = [r for r in q2 if r.state == ReturnState.DRAFT]
+    assert len(never) == 1 and never[0].first_submitted_at is None  # late: never in, the round locked
+    assert sorted(Counter(r.state for r in q3).items()) == sorted({
+        ReturnState.ACCEPTED: 1, ReturnState.SUBMITTED: 1, ReturnState.DRAFT: len(q3) - 2}.items())
+    mine = [r for r in q3 if r.member_unit is not None]
+    assert mine[0].data["summary"] == "（草稿）"

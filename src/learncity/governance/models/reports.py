@@ -1,7 +1,7 @@
 """Member units' reports (成员单位报表): forms kept as data, the reporting rounds that open a form for a set of
 units with a deadline, each unit's return with its history, extensions and attachments.
 
-A form's `schema` is data (governance/report_forms.py reads and checks it): sections of number fields (a unit
+A form's `schema` is data (governance/report_schema.py reads and checks it): sections of number fields (a unit
 such as 人 or 万元, a range, decimals), tables with fixed rows (departments, industries) and fixed number columns,
 narrative text and attachments, and cross-field rules ("sum of rows = total"). A return's `data` holds the
 answers by field key. A return moves draft → submitted → accepted, or submitted → returned → submitted; every
