@@ -15,8 +15,6 @@ whose deadline is near (`reminders_send`, one e-mail per return and day, after t
 
 import datetime
 import hashlib
-import importlib
-import importlib.util
 import logging
 import smtplib
 
@@ -42,6 +40,7 @@ from learncity.governance.models import (
     ReturnEvent,
     ReturnState,
 )
+from learncity.governance.services.feeds import return_accepted
 from learncity.network.models import Committee, MemberUnit
 from learncity.people.models import RoleAssignment
 
@@ -257,16 +256,8 @@ def return_decide(*, actor, report_return: ReportReturn, data: ReturnDecisionIn,
         _event(report_return, ReturnAction.ACCEPT if data.accept else ReturnAction.RETURN, before, actor=actor,
                comment=data.comment)
         if data.accept:
-            _feeds(report_return, actor=actor)
+            return_accepted(report_return, actor=actor)  # the form's feeds into monitoring, or nothing
     return report_return
-
-
-def _feeds(report_return: ReportReturn, *, actor) -> None:
-    """The accepted return's figures sent on to monitoring (services/feeds.py), in the acceptance's transaction."""
-    if importlib.util.find_spec("learncity.governance.services.feeds") is None:
-        return  # the consolidated report's part has not yet brought its feeds
-    feeds = importlib.import_module("learncity.governance.services.feeds")
-    feeds.return_accepted(report_return, actor=actor)
 
 
 def extension_grant(*, actor, report_return: ReportReturn, data: ExtensionIn,
