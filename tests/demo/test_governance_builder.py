@@ -278,3 +278,29 @@ def test_the_three_quarterly_rounds_with_a_late_unit_a_return_resubmitted_and_an
         ReturnState.ACCEPTED: 1, ReturnState.SUBMITTED: 1, ReturnState.DRAFT: len(q3) - 2}.items())
     mine = [r for r in q3 if r.member_unit is not None]
     assert mine[0].data["summary"] == "（草稿）"
+
+
+def test_the_annual_assessment_of_districts_and_member_units_and_its_advanced_units(city):
+    # the office's two schemes of the demo's year (governance_assessment.py), weighted 30/30/20/20
+    from learncity.governance.models import AdvancedUnitProposal, AssessmentScheme
+    from learncity.governance.selectors.assessment import assessment_table
+
+    office = User.objects.get(username="city_admin")
+    schemes = {s.subjects: s for s in AssessmentScheme.objects.filter(committee__place=city, year=TODAY.year)}
+    assert set(schemes) == {"districts", "member_units"}
+    for scheme in schemes.values():
+        assert dict(scheme.weights.values_list("component", "weight")) == {
+            "indicators": Decimal(30), "tasks": Decimal(30), "reports": Decimal(20), "inspections": Decimal(20)}
+        table = assessment_table(office, scheme)
+        assert len(table) >= 3
+        proposal = AdvancedUnitProposal.objects.filter(scheme=scheme)
+        # one proposal: the first three of the table (and any tied with the third), with their totals
+        assert {p.number for p in proposal} == {1}
+        assert sorted((p.member_unit_id, p.committee_id, p.rank, p.total) for p in proposal) == sorted(
+            (r.member_unit.pk if r.member_unit else None, r.committee.pk if r.committee else None, r.rank, r.total)
+            for r in table if r.rank <= 3)
+    districts = assessment_table(office, schemes["districts"])
+    assert {r.committee.place.parent_id for r in districts} == {city.pk}
+    # the city's plan's tasks are led by member units: their tasks component is scored
+    members = assessment_table(office, schemes["member_units"])
+    assert any(r.component("tasks").applicable for r in members)

@@ -39,7 +39,15 @@ def _office_only(request) -> None:
 
 
 def _errors(exc: DomainError) -> dict[str, list[str]]:
-    return {k: list(v) for k, v in exc.errors.items()}
+    """The refusal's messages by field; a weight's named by its component (the input names it weights.<key>)."""
+    labels = dict(AssessmentComponent.choices)
+    out = {}
+    for field, messages_ in exc.errors.items():
+        component = field.removeprefix("weights.")
+        if component != field and component in labels:
+            messages_ = [_("%(item)s：%(message)s") % {"item": labels[component], "message": m} for m in messages_]
+        out[field] = list(messages_)
+    return out
 
 
 def _weights_posted(post) -> dict[str, str]:
