@@ -28,6 +28,13 @@ NOT_PAGES = {
     "intake:template_xlsx", "intake:template_csv", "intake:report", "intake:key_revoke",
     "monitoring:export", "monitoring:targets_template", "monitoring:target_delete",
     "governance:task_move", "governance:update_new", "governance:update_decide", "governance:evidence",
+    "governance:milestone_new", "governance:milestone_done", "governance:consolidation",
+    "governance:meeting_publish", "governance:decision_new", "governance:minutes_docx", "governance:minutes_pdf",
+    "governance:assessment_new", "governance:assessment_weights", "governance:assessment_propose",
+    "governance:assessment_export",
+    "governance:inspection_visit_assign", "governance:inspection_round_close", "governance:circular_publish",
+    "governance:rectification_new", "governance:inspection_evidence", "governance:inspection_score",
+    "governance:inspection_visit_submit", "governance:circular_pdf",
 }
 
 # route name -> the path to open, with {placeholders} filled from `objects`.
@@ -113,6 +120,20 @@ PAGES = {
     "governance:task_new": "/governance/items/{work_item}/tasks/new/",
     "governance:tasks": "/governance/tasks/",
     "governance:task": "/governance/tasks/{task}/",
+    "governance:meetings": "/governance/committees/{committee}/meetings/",
+    "governance:meeting_new": "/governance/committees/{committee}/meetings/new/",
+    "governance:meeting": "/governance/meetings/{meeting}/",
+    "governance:meeting_edit": "/governance/meetings/{meeting}/edit/",
+    "governance:decision_tasks_new": "/governance/decisions/{decision}/tasks/new/",
+    "governance:assessment_home": "/governance/assessment/",
+    "governance:assessment": "/governance/assessment/{scheme}/",
+    "governance:inspections": "/governance/inspections/",
+    "governance:inspection_standard_import": "/governance/committees/{committee}/inspection-standards/",
+    "governance:inspection_standard": "/governance/inspection-standards/{inspection_standard}/",
+    "governance:inspection_round_new": "/governance/committees/{committee}/inspections/new/",
+    "governance:inspection_round": "/governance/inspections/{inspection_round}/",
+    "governance:inspection_visit": "/governance/inspection-visits/{inspection_visit}/",
+    "governance:circular": "/governance/circulars/{circular}/",
 }
 
 # The demo city's users (tests/conftest.py `users`), one of each kind, and the anonymous visitor.
@@ -147,7 +168,18 @@ def demo_objects() -> dict[str, object]:
     learner, a course of the staff's institution with its first session, and the first of each other kind."""
     from learncity.catalog.models import Course, CourseSession, Event, Resource, Venue
     from learncity.creditbank.models import Standard, Transcript
-    from learncity.governance.models import Task, WorkItem, WorkPlan
+    from learncity.governance.models import (
+        AssessmentScheme,
+        Circular,
+        InspectionRound,
+        InspectionStandard,
+        InspectionVisit,
+        Meeting,
+        MeetingDecision,
+        Task,
+        WorkItem,
+        WorkPlan,
+    )
     from learncity.intake.models import ImportJob
     from learncity.monitoring.models import Indicator
     from learncity.network.models import Committee, MemberUnit
@@ -192,6 +224,14 @@ def demo_objects() -> dict[str, object]:
         "plan": first(WorkPlan),
         "work_item": first(WorkItem),
         "task": first(Task, updates__isnull=False) or first(Task),
+        # its joint meetings, assessment and inspection (demo/governance_*.py), the first of each
+        "meeting": first(Meeting),
+        "decision": first(MeetingDecision),
+        "scheme": first(AssessmentScheme),
+        "inspection_standard": first(InspectionStandard),
+        "inspection_round": first(InspectionRound, visits__isnull=False) or first(InspectionRound),
+        "inspection_visit": first(InspectionVisit),
+        "circular": first(Circular),
     }
 
 

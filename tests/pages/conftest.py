@@ -32,6 +32,9 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory, _worker_data_dir
                 client = Client()
                 client.force_login(built.users[username])
                 built.sessions[role] = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+        client = Client()  # the inspector (Role.INSPECTOR), declared on the governance pages
+        client.force_login(built.inspector)
+        built.sessions["inspector"] = client.cookies[django_settings.SESSION_COOKIE_NAME].value
         yield built
 
 

@@ -199,7 +199,7 @@ def _governance(w: dict, t, users) -> None:
     member unit leads, and plans of 鼓楼区's and 台江区's committees whose tasks their offices answer for; each task
     started, with a submitted update carrying a PDF (made through the services, as the office would)."""
     from learncity.governance import services
-    from learncity.governance.inputs import ImportIn, MoveIn, UpdateIn
+    from learncity.governance.inputs import ImportIn, MilestoneIn, MoveIn, UpdateIn
     from learncity.governance.models import Task
     from tests.api.credit_targets import PDF
 
@@ -217,6 +217,119 @@ def _governance(w: dict, t, users) -> None:
                                       files=[("进展.pdf", PDF)])
         w[f"plan_{side}"], w[f"item_{side}"], w[f"task_{side}"] = plan, task.item, task
         w[f"update_{side}"], w[f"gov_evidence_{side}"] = update, update.evidence.get()
+        w[f"milestone_{side}"] = services.milestone_add(actor=admin, task=task, data=MilestoneIn(
+            title=f"页面矩阵节点 {side}", due_on=task.due_on))
+
+
+def _meetings(w: dict, t, admin, year: int) -> None:
+    """Each committee's joint meetings: one published with a decision (its minutes, its decision's tasks page),
+    one still a draft with a decision (its edit, publish and new decision forms)."""
+    import datetime
+
+    from learncity.governance import services
+    from learncity.governance.inputs import MeetingDecisionIn, MeetingIn
+
+    attending = {"city": ([t.reporter_unit.pk], [t.gulou_committee.pk]), "gulou": ([t.gulou_unit.pk], []),
+                 "taijiang": ([t.taijiang_unit.pk], [])}
+    for side, committee in (("city", t.city_committee), ("gulou", t.gulou_committee),
+                            ("taijiang", t.taijiang_committee)):
+        units, lower = attending[side]
+        for state in ("published", "draft"):
+            meeting = services.meeting_create(actor=admin, committee=committee, data=MeetingIn(
+                title=f"页面矩阵联席会议 {side} {state}", held_on=datetime.date(year, 3, 18), year=year,
+                convener="分管副市长", agenda="审议年度工作要点", minutes="会议认为，各成员单位要加强协作。",
+                member_unit_ids=units, committee_ids=lower))
+            decision = services.decision_add(actor=admin, meeting=meeting, data=MeetingDecisionIn(
+                text=f"页面矩阵议定事项 {side}", due_on=datetime.date(year, 11, 30)))
+            if state == "published":
+                meeting = services.meeting_publish(actor=admin, meeting=meeting)
+            w[f"meeting_{state}_{side}"], w[f"decision_{state}_{side}"] = meeting, decision
+
+
+def _reports(w: dict, t, admin, year: int) -> None:
+    """Each committee's reporting round of the shipped quarterly form: the city's asks the reporter's unit and
+    鼓楼区's committee, 鼓楼区's and 台江区's a member unit of their own."""
+    import datetime
+
+    from django.utils import timezone
+
+    from learncity.governance.forms import form_document
+    from learncity.governance.inputs.reports import FormIn, RoundIn
+    from learncity.governance.services import reports as services
+
+    shipped = form_document("quarterly")
+    asked = {"city": ([t.reporter_unit.pk], [t.gulou_committee.pk]), "gulou": ([t.gulou_unit.pk], []),
+             "taijiang": ([t.taijiang_unit.pk], [])}
+    for side, committee in (("city", t.city_committee), ("gulou", t.gulou_committee),
+                            ("taijiang", t.taijiang_committee)):
+        form = services.form_create(actor=admin, committee=committee, data=FormIn(
+            code="page-matrix", title=f"页面矩阵季报 {side}", schema=shipped["schema"]))
+        units, lower = asked[side]
+        w[f"form_{side}"] = form
+        w[f"round_{side}"] = services.round_open(actor=admin, data=RoundIn(
+            form_id=form.pk, title=f"{year}年第三季度 {side}", period_start=datetime.date(year, 7, 1),
+            period_end=datetime.date(year, 9, 30), deadline=timezone.now() + datetime.timedelta(days=30),
+            member_unit_ids=units, committee_ids=lower))
+
+
+def _assessment(w: dict, t, admin, year: int) -> None:
+    """Each committee's annual assessment of its member units."""
+    from learncity.governance.inputs.assessment import SchemeIn
+    from learncity.governance.services.assessment import scheme_create
+
+    weights = {"indicators": "30", "tasks": "30", "reports": "20", "inspections": "20"}
+    for side, committee in (("city", t.city_committee), ("gulou", t.gulou_committee),
+                            ("taijiang", t.taijiang_committee)):
+        w[f"scheme_{side}"] = scheme_create(actor=admin, committee=committee, data=SchemeIn(
+            year=year, subjects="member_units", weights=weights))
+
+
+def _inspections(w: dict, t, admin, year: int) -> None:
+    """Inspection on each side of the line: each committee's office imports the shipped community-school standard
+    and runs two rounds; an inspector over the city (`inspector`) is sent once in each. In the open round the
+    visit is assigned and unscored; in the closed one every criterion is scored (the first marked to rectify, a
+    PNG where evidence is required), the visit submitted, the round closed and its circular published."""
+    import datetime
+
+    from learncity.governance import services
+    from learncity.governance.inputs import CircularIn, RoundIn, ScoreIn, StandardIn, VisitIn
+    from learncity.governance.models import InspectionCriterion, InspectionScore
+    from learncity.people.services import account_create
+    from tests.governance.factories import PNG
+
+    inspector = account_create(actor=admin, username="pages_inspector", password=MATRIX_PASSWORD, display_name="",
+                               role="inspector", place_code=t.city.code).user
+    w["inspector"] = inspector
+    targets = {"city": ({"place_id": t.gulou.pk}, {"place_id": t.taijiang.pk}),
+               "gulou": ({"institution_id": t.staff_inst.pk}, {"institution_id": t.gulou_inst_other.pk}),
+               "taijiang": ({"institution_id": t.taijiang_inst.pk}, {"institution_id": t.taijiang_inst.pk})}
+    for side, committee in (("city", t.city_committee), ("gulou", t.gulou_committee),
+                            ("taijiang", t.taijiang_committee)):
+        standard = services.standard_import(actor=admin, committee=committee, data=StandardIn(
+            **(services.standard_shipped() | {"code": "page-matrix"})))  # the demo's committee has the shipped one
+        rounds = {}
+        for state, target in zip(("open", "closed"), targets[side], strict=True):
+            rnd = services.round_create(actor=admin, committee=committee, data=RoundIn(
+                standard_id=standard.pk, title=f"页面矩阵专项督导 {side} {state}", year=year,
+                starts_on=datetime.date(year, 1, 1), ends_on=datetime.date(year, 12, 31)))
+            rounds[state] = rnd
+            w[f"visit_{state}_{side}"] = services.visit_assign(actor=admin, round=rnd, data=VisitIn(
+                inspector_id=inspector.pk, **target))
+        visit = w[f"visit_closed_{side}"]
+        for c in InspectionCriterion.objects.filter(standard=standard).order_by("position"):
+            services.score_record(actor=inspector, visit=visit, data=ScoreIn(
+                criterion_id=c.pk, score=c.points, finding="页面矩阵发现的问题" if c.position == 1 else "",
+                rectify=c.position == 1), files=[("photo.png", PNG)] if c.evidence_required else [])
+        services.visit_submit(actor=inspector, visit=visit)
+        services.round_close(actor=admin, round=rounds["closed"])
+        w[f"circular_{side}"] = services.circular_publish(actor=admin, round=rounds["closed"], data=CircularIn(
+            title=f"页面矩阵通报 {side}", text="页面矩阵通报正文"))
+        w[f"standard_{side}"] = standard
+        w[f"inspection_open_{side}"], w[f"inspection_closed_{side}"] = rounds["open"], rounds["closed"]
+        w[f"score_{side}"] = InspectionScore.objects.get(visit=visit, criterion__position=1)
+        w[f"inspection_evidence_{side}"] = (InspectionScore.objects.filter(visit=visit, evidence__isnull=False)
+                                            .order_by("criterion__position")[0].evidence.order_by("pk")[0])
+        w[f"criterion_{side}"] = InspectionCriterion.objects.get(standard=standard, position=1)
 
 
 def world_build(intake_dir) -> World:
@@ -241,6 +354,10 @@ def world_build(intake_dir) -> World:
     _intake(w, t, admin)
     _monitoring(w, t)
     _governance(w, t, users)
+    _meetings(w, t, admin, 2032)
+    _reports(w, t, admin, 2032)
+    _assessment(w, t, admin, 2032)
+    _inspections(w, t, admin, 2032)
     w["staff_gulou"] = _staff_of(admin, t.staff_inst, 1)
     w["staff_taijiang"] = _staff_of(admin, t.taijiang_inst, 2)
     w["tokens"] = {username: api_token_create(actor=users[username], name="矩阵令牌")[0]

@@ -29,7 +29,25 @@ from learncity.creditbank.models import (
     StandardVersion,
     TranscriptWithdrawal,
 )
-from learncity.governance.models import ProgressUpdate, Task, TaskTransition, WorkPlan
+from learncity.governance.models import (
+    AdvancedUnitProposal,
+    AssessmentScheme,
+    AssessmentWeight,
+    Circular,
+    DecisionTask,
+    InspectionRound,
+    InspectionScore,
+    InspectionStandard,
+    InspectionVisit,
+    Meeting,
+    MeetingDecision,
+    Milestone,
+    ProgressUpdate,
+    Rectification,
+    Task,
+    TaskTransition,
+    WorkPlan,
+)
 from learncity.intake.models import ImportJob, ProviderKey
 from learncity.monitoring.models import Target as MonitoringTarget
 from learncity.network.models import Designation, Institution, MemberUnit
@@ -188,6 +206,34 @@ def _workpoints(c, w):
 def _task_state(task, w):
     return (list(Task.objects.filter(pk=task.pk).values_list("state", "due_on")),
             TaskTransition.objects.filter(task=task).count())
+
+
+def _meeting_form(c, w):
+    return {"title": "页面矩阵新会议", "held_on": "2032-04-01", "year": "2032", "convener": "页面矩阵主任",
+            "agenda": "页面矩阵议程", "minutes": "页面矩阵纪要"}
+
+
+def _meeting_state(m, w):
+    return (list(Meeting.objects.filter(pk=m.pk).values_list("title", "state", "agenda", "minutes", "published_at")),
+            sorted(m.member_units.values_list("pk", flat=True)), MeetingDecision.objects.filter(meeting=m).count())
+
+
+def _decision_tasks(d, w):
+    return DecisionTask.objects.filter(decision=d).count(), Task.objects.count()
+
+
+def _inspection_round_form(c, w):
+    return {"standard_id": str(w.standard_city.pk), "title": "页面矩阵新督导", "year": "2032",
+            "starts_on": "2032-01-01", "ends_on": "2032-12-31"}
+
+
+def _weights_form(c=None, w=None) -> dict:
+    return {"weight_indicators": "40", "weight_tasks": "30", "weight_reports": "20", "weight_inspections": "10"}
+
+
+def _scheme_state(scheme, w):
+    return (sorted(AssessmentWeight.objects.filter(scheme=scheme).values_list("component", "weight")),
+            AdvancedUnitProposal.objects.filter(scheme=scheme).count())
 
 
 PAGES: dict[str, Page] = {
@@ -454,6 +500,77 @@ PAGES: dict[str, Page] = {
         state=_rows(ProgressUpdate, "state", "comment", "decided_by")),
     "/governance/updates/<int:pk>/evidence/<int:eid>/": Page(
         on=_gov("gov_evidence"), url=lambda ev: {"pk": ev.update_id, "eid": ev.pk}),
+    "/governance/tasks/<int:pk>/milestones/": Page(
+        on=_gov("task"), url=_pk, post=lambda t, w: {"title": "页面矩阵新节点", "due_on": str(t.due_on)},
+        state=lambda t, w: Milestone.objects.filter(task=t).count()),
+    "/governance/milestones/<int:pk>/done/": Page(on=_gov("milestone"), url=_pk, post=lambda m, w: {},
+                                                  state=_rows(Milestone, "done_on")),
+    "/governance/rounds/<int:pk>/consolidation.<str:fmt>": Page(
+        on=_gov("round"), url=lambda r: {"pk": r.pk, "fmt": "docx"}),
+    # joint meetings: the published one is read (its page, minutes, a decision's tasks), the draft one edited
+    "/governance/committees/<int:pk>/meetings/": Page(on=COMMITTEES, url=_pk),
+    "/governance/committees/<int:pk>/meetings/new/": Page(
+        on=COMMITTEES, url=_pk, post=_meeting_form, state=lambda c, w: Meeting.objects.filter(committee=c).count()),
+    "/governance/meetings/<int:pk>/": Page(on=_gov("meeting_published"), url=_pk),
+    "/governance/meetings/<int:pk>/edit/": Page(on=_gov("meeting_draft"), url=_pk, post=_meeting_form,
+                                                state=_meeting_state),
+    "/governance/meetings/<int:pk>/publish/": Page(on=_gov("meeting_draft"), url=_pk, post=lambda m, w: {},
+                                                   state=_meeting_state),
+    "/governance/meetings/<int:pk>/decisions/": Page(
+        on=_gov("meeting_draft"), url=_pk, post=lambda m, w: {"text": "页面矩阵新议定事项", "due_on": "2032-12-01"},
+        state=_meeting_state),
+    "/governance/meetings/<int:pk>/minutes.docx": Page(on=_gov("meeting_published"), url=_pk),
+    "/governance/meetings/<int:pk>/minutes.pdf": Page(on=_gov("meeting_published"), url=_pk),
+    "/governance/decisions/<int:pk>/tasks/new/": Page(
+        on=_gov("decision_published"), url=_pk,
+        post=lambda d, w: {"title": "页面矩阵议定任务", "due_on": "2032-11-30", "lead": [f"c:{d.meeting.committee_id}"]},
+        state=_decision_tasks),
+    # the annual assessment: the office's
+    "/governance/assessment/": Page(),
+    "/governance/assessment/new/": Page(
+        post_on=COMMITTEES, post=lambda c, w: {"committee": str(c.pk), "year": "2033", "subjects": "member_units",
+                                               **_weights_form()},
+        state=lambda c, w: AssessmentScheme.objects.filter(committee=c).count()),
+    "/governance/assessment/<int:pk>/": Page(on=_gov("scheme"), url=_pk),
+    "/governance/assessment/<int:pk>/weights/": Page(on=_gov("scheme"), url=_pk, post=_weights_form,
+                                                     state=_scheme_state),
+    "/governance/assessment/<int:pk>/propose/": Page(on=_gov("scheme"), url=_pk, post=lambda sc, w: {"count": "1"},
+                                                     state=_scheme_state),
+    "/governance/assessment/<int:pk>/export.xlsx": Page(on=_gov("scheme"), url=_pk),
+    # inspection: the open round's visit is assigned and unscored; the closed round's is scored, with its circular
+    "/governance/inspections/": Page(),
+    "/governance/committees/<int:pk>/inspection-standards/": Page(
+        on=COMMITTEES, url=_pk, post=lambda c, w: {"shipped": "on"},
+        state=lambda c, w: InspectionStandard.objects.filter(committee=c).count()),
+    "/governance/inspection-standards/<int:pk>/": Page(on=_gov("standard"), url=_pk),
+    "/governance/committees/<int:pk>/inspections/new/": Page(
+        on=COMMITTEES, url=_pk, post=_inspection_round_form,
+        state=lambda c, w: InspectionRound.objects.filter(committee=c).count()),
+    "/governance/inspections/<int:pk>/": Page(on=_gov("inspection_open"), url=_pk),
+    "/governance/inspections/<int:pk>/visits/": Page(
+        on=_gov("inspection_open"), url=_pk,
+        post=lambda r, w: {"inspector_id": str(w.inspector.pk), "target": f"p:{w.t.gulou.pk}"},
+        state=lambda r, w: InspectionVisit.objects.filter(round=r).count()),
+    "/governance/inspections/<int:pk>/close/": Page(on=_gov("inspection_open"), url=_pk, post=lambda r, w: {},
+                                                    state=_rows(InspectionRound, "closed_at")),
+    "/governance/inspections/<int:pk>/circular/": Page(
+        on=_gov("inspection_open"), url=_pk, post=lambda r, w: {"title": "页面矩阵新通报", "text": "正文"},
+        state=lambda r, w: (Circular.objects.filter(round=r).count(), _rows(InspectionRound, "closed_at")(r, w))),
+    "/governance/inspection-scores/<int:pk>/rectification/": Page(
+        on=_gov("score"), url=_pk, post=lambda sc, w: {"due_on": "2032-12-31", "title": "页面矩阵整改"},
+        state=lambda sc, w: (Rectification.objects.filter(score=sc).count(), Task.objects.count())),
+    "/governance/inspection-scores/<int:pk>/evidence/<int:eid>/": Page(
+        on=_gov("inspection_evidence"), url=lambda ev: {"pk": ev.score_id, "eid": ev.pk}),
+    "/governance/inspection-visits/<int:pk>/": Page(on=_gov("visit_open"), url=_pk),
+    "/governance/inspection-visits/<int:pk>/scores/<int:criterion>/": Page(
+        on=_gov("visit_open"), url=lambda v: {"pk": v.pk, "criterion": v.round.standard.criteria.order_by(
+            "position")[0].pk},
+        post=lambda v, w: {"score": "1", "finding": "页面矩阵"},
+        state=lambda v, w: (InspectionScore.objects.filter(visit=v).count(), _rows(InspectionVisit, "state")(v, w))),
+    "/governance/inspection-visits/<int:pk>/submit/": Page(on=_gov("visit_open"), url=_pk, post=lambda v, w: {},
+                                                           state=_rows(InspectionVisit, "state", "submitted_at")),
+    "/governance/circulars/<int:pk>/": Page(on=_gov("circular"), url=_pk),
+    "/governance/circulars/<int:pk>/pdf/": Page(on=_gov("circular"), url=_pk),
 }
 
 
@@ -904,6 +1021,169 @@ TABLE: dict[str, dict[str, tuple]] = {
         "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
         "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
     },
+    "/governance/tasks/<int:pk>/milestones/": {
+        "city": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "gulou": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "taijiang": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+    },
+    "/governance/milestones/<int:pk>/done/": {
+        "city": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "gulou": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "taijiang": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+    },
+    "/governance/rounds/<int:pk>/consolidation.<str:fmt>": {  # the office's; a unit asked, or a reader, refused
+        "city": (S, HIDDEN, HIDDEN, DENIED, OK, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/committees/<int:pk>/meetings/": {  # the governance readers only (403 first), then the committee
+        "city": (S, DENIED, DENIED, HIDDEN, OK, OK, OK, OK),
+        "gulou": (S, DENIED, DENIED, OK, OK, HIDDEN, OK, OK),
+        "taijiang": (S, DENIED, DENIED, HIDDEN, OK, HIDDEN, OK, OK),
+    },
+    "/governance/committees/<int:pk>/meetings/new/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/meetings/<int:pk>/": {  # read as the committee's plans are
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, OK, OK, OK),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+    },
+    "/governance/meetings/<int:pk>/edit/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/meetings/<int:pk>/publish/": {
+        "city": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "gulou": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "taijiang": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+    },
+    "/governance/meetings/<int:pk>/decisions/": {
+        "city": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "gulou": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "taijiang": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+    },
+    "/governance/meetings/<int:pk>/minutes.docx": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, OK, OK, OK),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+    },
+    "/governance/meetings/<int:pk>/minutes.pdf": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, OK, OK, OK),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+    },
+    "/governance/decisions/<int:pk>/tasks/new/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, DENIED, DENIED),
+    },
+    # the assessment: its list is the offices' (403 for every other role); a scheme is read as office() says
+    # (its administrators, and the experts and auditors), changed by the office only
+    "/governance/assessment/": {
+        "-": (S, DENIED, DENIED, OK, OK, DENIED, DENIED, DENIED),
+    },
+    "/governance/assessment/new/": {
+        "-": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+    },
+    "/governance/assessment/<int:pk>/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+    },
+    "/governance/assessment/<int:pk>/weights/": {
+        "city": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "gulou": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "taijiang": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+    },
+    "/governance/assessment/<int:pk>/propose/": {
+        "city": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "gulou": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "taijiang": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+    },
+    "/governance/assessment/<int:pk>/export.xlsx": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+    },
+    # inspection: the offices and inspectors (403 for the others on its list); a standard and a circular are read
+    # by the committee's members, a round and its visits by its office (and readers) and its inspectors only
+    "/governance/inspections/": {
+        "-": (S, DENIED, DENIED, OK, OK, DENIED, DENIED, DENIED),
+    },
+    "/governance/committees/<int:pk>/inspection-standards/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/inspection-standards/<int:pk>/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, OK, OK, OK),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+    },
+    "/governance/committees/<int:pk>/inspections/new/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/inspections/<int:pk>/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+    },
+    "/governance/inspections/<int:pk>/visits/": {
+        "city": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "gulou": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "taijiang": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+    },
+    "/governance/inspections/<int:pk>/close/": {
+        "city": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "gulou": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "taijiang": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+    },
+    "/governance/inspections/<int:pk>/circular/": {
+        "city": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "gulou": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "taijiang": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+    },
+    "/governance/inspection-scores/<int:pk>/rectification/": {
+        "city": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "gulou": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "taijiang": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+    },
+    "/governance/inspection-scores/<int:pk>/evidence/<int:eid>/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+    },
+    "/governance/inspection-visits/<int:pk>/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+    },
+    "/governance/inspection-visits/<int:pk>/scores/<int:criterion>/": {
+        "city": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "gulou": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "taijiang": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+    },
+    "/governance/inspection-visits/<int:pk>/submit/": {
+        "city": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "gulou": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "taijiang": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+    },
+    "/governance/circulars/<int:pk>/": {  # published to the committee's area
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, OK, OK, OK),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+    },
+    "/governance/circulars/<int:pk>/pdf/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, OK, OK, OK),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+    },
 }
 
 POSTS: dict[str, dict[str, tuple]] = {
@@ -1152,6 +1432,180 @@ POSTS: dict[str, dict[str, tuple]] = {
         "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
         "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
     },
+    "/governance/tasks/<int:pk>/milestones/": {  # the office sets them
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/milestones/<int:pk>/done/": {  # a lead unit or the office marks one reached
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, ALLOWED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/committees/<int:pk>/meetings/new/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/meetings/<int:pk>/edit/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/meetings/<int:pk>/publish/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/meetings/<int:pk>/decisions/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/decisions/<int:pk>/tasks/new/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/assessment/new/": {  # the offices only (403), then the committee read (404) and run
+        "city": (S, DENIED, DENIED, HIDDEN, ALLOWED, DENIED, DENIED, DENIED),
+        "gulou": (S, DENIED, DENIED, ALLOWED, ALLOWED, DENIED, DENIED, DENIED),
+        "taijiang": (S, DENIED, DENIED, HIDDEN, ALLOWED, DENIED, DENIED, DENIED),
+    },
+    "/governance/assessment/<int:pk>/weights/": {  # a scheme is not the member units' to read
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/assessment/<int:pk>/propose/": {  # a scheme is not the member units' to read
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/committees/<int:pk>/inspection-standards/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/committees/<int:pk>/inspections/new/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/inspections/<int:pk>/visits/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/inspections/<int:pk>/close/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/inspections/<int:pk>/circular/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/inspection-scores/<int:pk>/rectification/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/inspection-visits/<int:pk>/scores/<int:criterion>/": {  # its inspector's only
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, DENIED, HIDDEN, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, DENIED, DENIED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, DENIED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/inspection-visits/<int:pk>/submit/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, DENIED, HIDDEN, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, DENIED, DENIED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, DENIED, HIDDEN, DENIED, DENIED),
+    },
+}
+
+
+# The inspector (Role.INSPECTOR): sent on the visits of inspection rounds, they read those visits, their rounds and
+# the rounds' standards, score their own open visit and nothing else of the committees' year (the circular is the
+# committee area's: not theirs). Declared on the governance pages, where the role has a part; route -> {target:
+# outcome}, the targets as in TABLE and POSTS.
+GOV_TARGETS = ("city", "gulou", "taijiang")
+
+
+def _each(outcome) -> dict:
+    return dict.fromkeys(GOV_TARGETS, outcome)
+
+
+INSPECTOR_GETS: dict[str, dict[str, Any]] = {
+    "/governance/": {"-": DENIED},
+    "/governance/committees/<int:pk>/import/": _each(HIDDEN),
+    "/governance/plans/<int:pk>/": _each(HIDDEN),
+    "/governance/items/<int:pk>/tasks/new/": _each(HIDDEN),
+    "/governance/tasks/": {"-": DENIED},
+    "/governance/tasks/<int:pk>/": _each(HIDDEN),
+    "/governance/tasks/<int:pk>/move/": _each(POST_ONLY),
+    "/governance/tasks/<int:pk>/updates/": _each(POST_ONLY),
+    "/governance/updates/<int:pk>/decide/": _each(POST_ONLY),
+    "/governance/updates/<int:pk>/evidence/<int:eid>/": _each(HIDDEN),
+    "/governance/tasks/<int:pk>/milestones/": _each(POST_ONLY),
+    "/governance/milestones/<int:pk>/done/": _each(POST_ONLY),
+    "/governance/rounds/<int:pk>/consolidation.<str:fmt>": _each(HIDDEN),
+    "/governance/committees/<int:pk>/meetings/": _each(DENIED),
+    "/governance/committees/<int:pk>/meetings/new/": _each(HIDDEN),
+    "/governance/meetings/<int:pk>/": _each(HIDDEN),
+    "/governance/meetings/<int:pk>/edit/": _each(HIDDEN),
+    "/governance/meetings/<int:pk>/publish/": _each(POST_ONLY),
+    "/governance/meetings/<int:pk>/decisions/": _each(POST_ONLY),
+    "/governance/meetings/<int:pk>/minutes.docx": _each(HIDDEN),
+    "/governance/meetings/<int:pk>/minutes.pdf": _each(HIDDEN),
+    "/governance/decisions/<int:pk>/tasks/new/": _each(HIDDEN),
+    "/governance/assessment/": {"-": DENIED},
+    "/governance/assessment/new/": {"-": POST_ONLY},
+    "/governance/assessment/<int:pk>/": _each(HIDDEN),
+    "/governance/assessment/<int:pk>/weights/": _each(POST_ONLY),
+    "/governance/assessment/<int:pk>/propose/": _each(POST_ONLY),
+    "/governance/assessment/<int:pk>/export.xlsx": _each(HIDDEN),
+    "/governance/inspections/": {"-": OK},
+    "/governance/committees/<int:pk>/inspection-standards/": _each(HIDDEN),
+    "/governance/inspection-standards/<int:pk>/": _each(OK),
+    "/governance/committees/<int:pk>/inspections/new/": _each(HIDDEN),
+    "/governance/inspections/<int:pk>/": _each(OK),
+    "/governance/inspections/<int:pk>/visits/": _each(POST_ONLY),
+    "/governance/inspections/<int:pk>/close/": _each(POST_ONLY),
+    "/governance/inspections/<int:pk>/circular/": _each(POST_ONLY),
+    "/governance/inspection-scores/<int:pk>/rectification/": _each(POST_ONLY),
+    "/governance/inspection-scores/<int:pk>/evidence/<int:eid>/": _each(OK),
+    "/governance/inspection-visits/<int:pk>/": _each(OK),
+    "/governance/inspection-visits/<int:pk>/scores/<int:criterion>/": _each(POST_ONLY),
+    "/governance/inspection-visits/<int:pk>/submit/": _each(POST_ONLY),
+    "/governance/circulars/<int:pk>/": _each(HIDDEN),
+    "/governance/circulars/<int:pk>/pdf/": _each(HIDDEN),
+}
+INSPECTOR_POSTS: dict[str, dict[str, Any]] = {
+    "/governance/committees/<int:pk>/import/": _each(HIDDEN),
+    "/governance/items/<int:pk>/tasks/new/": _each(HIDDEN),
+    "/governance/tasks/<int:pk>/move/": _each(HIDDEN),
+    "/governance/tasks/<int:pk>/updates/": _each(HIDDEN),
+    "/governance/updates/<int:pk>/decide/": _each(HIDDEN),
+    "/governance/tasks/<int:pk>/milestones/": _each(HIDDEN),
+    "/governance/milestones/<int:pk>/done/": _each(HIDDEN),
+    "/governance/committees/<int:pk>/meetings/new/": _each(HIDDEN),
+    "/governance/meetings/<int:pk>/edit/": _each(HIDDEN),
+    "/governance/meetings/<int:pk>/publish/": _each(HIDDEN),
+    "/governance/meetings/<int:pk>/decisions/": _each(HIDDEN),
+    "/governance/decisions/<int:pk>/tasks/new/": _each(HIDDEN),
+    "/governance/assessment/new/": _each(DENIED),
+    "/governance/assessment/<int:pk>/weights/": _each(HIDDEN),
+    "/governance/assessment/<int:pk>/propose/": _each(HIDDEN),
+    "/governance/committees/<int:pk>/inspection-standards/": _each(HIDDEN),
+    "/governance/committees/<int:pk>/inspections/new/": _each(HIDDEN),
+    # their rounds, read but not run by them
+    "/governance/inspections/<int:pk>/visits/": _each(DENIED),
+    "/governance/inspections/<int:pk>/close/": _each(DENIED),
+    "/governance/inspections/<int:pk>/circular/": _each(DENIED),
+    "/governance/inspection-scores/<int:pk>/rectification/": _each(DENIED),
+    "/governance/inspection-visits/<int:pk>/scores/<int:criterion>/": _each(ALLOWED),  # their own open visit
+    "/governance/inspection-visits/<int:pk>/submit/": _each(BAD),  # theirs, but no criterion scored yet
 }
 
 
@@ -1216,6 +1670,13 @@ LISTS: dict[str, list[tuple[Callable, frozenset]]] = {
     "/governance/tasks/": [(lambda w: f"/governance/tasks/{w.task_taijiang.pk}/", CITY_WIDE),
                            (lambda w: f"/governance/tasks/{w.task_gulou.pk}/", CITY_WIDE | {"district_admin"}),
                            (lambda w: f"/governance/tasks/{w.task_city.pk}/", CITY_WIDE | {"member_unit_reporter"})],
+    "/governance/inspections/": [
+        (lambda w: f"/governance/inspections/{w.inspection_open_taijiang.pk}/", frozenset({"city_admin", "inspector"})),
+        (lambda w: f"/governance/inspections/{w.inspection_open_gulou.pk}/",
+         frozenset({"district_admin", "city_admin", "inspector"}))],
+    "/governance/assessment/": [(lambda w: f"/governance/assessment/{w.scheme_taijiang.pk}/", frozenset({"city_admin"})),
+                                (lambda w: f"/governance/assessment/{w.scheme_gulou.pk}/",
+                                 frozenset({"district_admin", "city_admin"}))],
 }
 
 # Pages that answer a role as they should not (a real leak, or a page that is broken today): xfail, strict, so
@@ -1233,7 +1694,7 @@ def test_the_world_stands_on_each_side_of_the_line(db, world):
     assert [c.institution_id for c in (world.published, world.published_other, world.published_taijiang)] == [
         t.staff_inst.pk, t.gulou_inst_other.pk, t.taijiang_inst.pk]
     assert world.declaration_taijiang.account.learner.residence.path.startswith(t.taijiang.path)
-    assert set(world.sessions) == set(ROLES) - {"anonymous"}
+    assert set(world.sessions) == set(ROLES) - {"anonymous"} | {"inspector"}
 
 
 def test_every_page_is_declared():
@@ -1284,6 +1745,17 @@ def test_the_table_is_complete():
                     assert outcomes[ROLES.index(role)] is not ALLOWED, f"{role} writes {route} [{target}]"
 
 
+def test_the_inspector_is_declared_on_every_governance_page():
+    governance = {route for route in TABLE if route.startswith("/governance/")}
+    assert INSPECTOR_GETS.keys() == governance
+    assert INSPECTOR_POSTS.keys() == {route for route in POSTS if route.startswith("/governance/")}
+    for route, rows in INSPECTOR_GETS.items():
+        assert rows.keys() == TABLE[route].keys(), route
+        assert ALLOWED not in rows.values(), route
+    for route, rows in INSPECTOR_POSTS.items():
+        assert rows.keys() == POSTS[route].keys(), route
+
+
 def _case(kind: str, route: str, target: str, role: str, outcome, leaks: dict):
     why = leaks.get((route, target, role))
     marks = [pytest.mark.xfail(strict=True, reason=why)] if why else []
@@ -1296,6 +1768,10 @@ GETS = [_case("GET", route, target, role, outcome, LEAKS)
 POSTED = [_case("POST", route, target, role, outcome, POST_LEAKS)
           for route, rows in POSTS.items() for target, outcomes in rows.items()
           for role, outcome in zip(ROLES, outcomes, strict=True) if outcome is not ALLOWED]
+GETS += [_case("GET", route, target, "inspector", outcome, LEAKS)
+         for route, rows in INSPECTOR_GETS.items() for target, outcome in rows.items()]
+POSTED += [_case("POST", route, target, "inspector", outcome, POST_LEAKS)
+           for route, rows in INSPECTOR_POSTS.items() for target, outcome in rows.items() if outcome is not ALLOWED]
 
 
 def _check(response, expected, url: str) -> None:
