@@ -23,6 +23,7 @@ from learncity.governance.models import (
     Evidence,
     ProgressUpdate,
     Task,
+    TaskKind,
     TaskState,
     TaskTransition,
     TaskUnit,
@@ -86,7 +87,8 @@ def plan(city) -> WorkPlan:
 
 
 def _tasks(plan: WorkPlan) -> dict[str, Task]:
-    return {t.title: t for t in Task.objects.filter(plan=plan).select_related("item")}
+    """The plan's work-point tasks (not the rectifications an inspection sends, nor a meeting's decisions)."""
+    return {t.title: t for t in Task.objects.filter(plan=plan, kind=TaskKind.WORK_POINT).select_related("item")}
 
 
 def test_the_city_committee_has_the_fuzhou_work_points_as_its_plan_for_the_demos_year(city, plan):
@@ -197,13 +199,14 @@ def test_the_units_progress_updates_with_figures_evidence_and_the_offices_decisi
 def test_each_role_sees_its_part_of_the_year(plan):
     users = {u.username: u for u in User.objects.filter(
         username__in=["city_admin", "reporter", "district_admin", "expert", "auditor", "staff", "learner"])}
-    every = set(Task.objects.filter(plan=plan).values_list("pk", flat=True))
+    every = set(Task.objects.filter(plan=plan, kind=TaskKind.WORK_POINT).values_list("pk", flat=True))
     mine = set(selectors.task_list(actor=users["reporter"], mine=True).values_list("pk", flat=True))
     # the reporter's unit (人力资源和社会保障局) leads or cooperates on every task of the Fuzhou plan
     assert mine and mine == every == set(TaskUnit.objects.filter(
         member_unit=users["reporter"].role_assignments.get().member_unit).values_list("task_id", flat=True))
     for who in ("city_admin", "expert", "auditor"):
-        assert set(selectors.task_list(actor=users[who]).filter(plan=plan).values_list("pk", flat=True)) == every
+        assert set(selectors.task_list(actor=users[who]).filter(plan=plan, kind=TaskKind.WORK_POINT)
+                   .values_list("pk", flat=True)) == every
     for who in ("staff", "learner"):
         assert not selectors.task_list(actor=users[who]).exists()
     home = selectors.home_tasks(actor=users["city_admin"], today=TODAY)
@@ -224,7 +227,7 @@ def _fingerprint(plan: WorkPlan) -> list:
         (t.title, t.state, t.due_on, [(r.from_state, r.to_state, r.reason) for r in t.transitions.order_by("id")],
          [(u.text, u.figures, u.state, u.comment, [(e.name, e.sha256) for e in u.evidence.order_by("id")])
           for u in t.updates.order_by("id")])
-        for t in Task.objects.filter(plan=plan))
+        for t in Task.objects.filter(plan=plan, kind=TaskKind.WORK_POINT))
 
 
 def _small_city(code: str):
@@ -243,7 +246,7 @@ def test_the_same_rng_builds_the_same_year_in_another_city(city, plan):
         counts = build_governance(jinchang, random.Random(f"2026:{city.code}:governance"), users, TODAY)
         other = WorkPlan.objects.get(committee__place=jinchang)
         assert counts == {"work_tasks": 15, "work_tasks_lapsed": 2, "progress_updates": 7,
-                          "report_rounds": 3, "report_returns": 9}
+                          "report_rounds": 3, "report_returns": 9, "inspection_visits": 2, "rectifications": 2}
         assert _fingerprint(other) == fuzhou  # the demo city's seed: the same figures, states and files
         assert MemberUnit.objects.filter(committee=other.committee, name="金昌市社区大学").exists()
         transaction.set_rollback(True)
@@ -304,3 +307,86 @@ def test_the_annual_assessment_of_districts_and_member_units_and_its_advanced_un
     # the city's plan's tasks are led by member units: their tasks component is scored
     members = assessment_table(office, schemes["member_units"])
     assert any(r.component("tasks").applicable for r in members)
+
+
+def test_the_inspection_round_scored_rectified_closed_and_circulated(city, plan):
+    # governance_inspections.py: the shipped standard, an inspector over the city, four districts' community schools
+    from learncity.governance.models import (
+        Circular,
+        InspectionRound,
+        InspectionScore,
+        InspectionVisit,
+        Rectification,
+    )
+    from learncity.network.models import InstitutionKind
+
+    office, inspector = User.objects.get(username="city_admin"), User.objects.get(username="inspector")
+    assert inspector.role_assignments.get().role == "inspector"
+    found = InspectionRound.objects.get(committee__place=city, year=TODAY.year)
+    assert (found.standard.code, found.closed_by) == ("community-school-model", office)
+    visits = list(InspectionVisit.objects.filter(round=found).select_related("institution__place"))
+    assert len(visits) == 4 and {v.state for v in visits} == {"submitted"}
+    assert {v.institution.kind for v in visits} == {InstitutionKind.COMMUNITY_SCHOOL}
+    assert len({v.institution.place.path.split("/")[3] for v in visits}) == 4  # four districts
+    assert InspectionScore.objects.filter(visit__round=found).count() == 4 * 21
+    assert InspectionScore.objects.filter(visit__round=found).exclude(finding="").count() == 12
+    rectifications = list(Rectification.objects.filter(score__visit__round=found).select_related("task"))
+    assert len(rectifications) == 2
+    leads = [r.task.units.get() for r in rectifications]
+    assert {u.committee.place.parent_id for u in leads} == {city.pk} and len({u.committee_id for u in leads}) == 2
+    assert {(r.task.kind, r.task.plan_id) for r in rectifications} == {("rectification", plan.pk)}
+    circular = Circular.objects.get(round=found)
+    assert circular.title == f"关于{TODAY.year}年社区学校示范校专项督导情况的通报"
+    assert "一、督导结果（满分 100 分）" in circular.text and "三、整改要求" in circular.text
+    assert [v.pk for v in selectors.visit_list_mine(actor=inspector)] == sorted(v.pk for v in visits)
+
+
+def test_the_joint_meeting_published_with_three_decisions_two_made_tasks(city, plan):
+    from learncity.governance.models import DecisionTask, Meeting, MeetingState
+
+    office, reporter = User.objects.get(username="city_admin"), User.objects.get(username="reporter")
+    [meeting] = Meeting.objects.filter(committee=plan.committee, year=TODAY.year)
+    assert (meeting.state, meeting.published_by, meeting.convener, str(meeting.held_on)) == (
+        MeetingState.PUBLISHED, office, "分管副市长", "2026-03-20")
+    assert set(meeting.member_units.all()) == set(MemberUnit.objects.filter(committee=plan.committee))
+    assert meeting.committees.count() >= 1 and meeting.minutes and meeting.agenda
+    decisions = list(meeting.decisions.order_by("position"))
+    assert [d.position for d in decisions] == [1, 2, 3]
+    links = DecisionTask.objects.filter(decision__meeting=meeting).select_related("task", "decision")
+    made = {link.task.title: link for link in links}
+    assert sorted(made) == ["制定社区教育经费保障办法", "职工继续教育参与情况纳入成员单位年度统计"]
+    assert {link.decision.position for link in links} == {1, 2}
+    for link in links:
+        assert (link.task.kind, link.task.item_id, link.task.plan) == (TaskKind.DECISION, None, plan)
+        assert link.task.units.filter(part=UnitPart.LEAD).exists()
+    labour = made["职工继续教育参与情况纳入成员单位年度统计"].task
+    assert labour.units.get(part=UnitPart.LEAD).member_unit == reporter.role_assignments.get().member_unit
+    # the reporter's unit reads the meeting, and of its decisions' tasks the one it leads and the one it may not
+    [_first, second, third] = selectors.meeting_decisions(actor=reporter, meeting=meeting)
+    assert [t.title for t in second.tasks.all()] == [labour.title] and list(third.tasks.all()) == []
+    assert set(AuditEvent.objects.filter(object_type="governance.meeting", object_id=str(meeting.pk))
+               .values_list("action", flat=True)) == {"meeting.create", "meeting.publish"}
+
+
+def test_the_three_quarterly_rounds_with_a_late_unit_a_return_resubmitted_and_an_extension(city):
+    # governance_reports.py: the quarterly form, Q1 and Q2 closed and locked, Q3 open as of the demo's today
+    from learncity.governance.models import ReportReturn, ReportRound, ReturnEvent, ReturnState
+
+    rounds = list(ReportRound.objects.filter(committee__place=city, period_start__year=TODAY.year)
+                  .order_by("period_start"))
+    assert [r.title for r in rounds] == [f"{TODAY.year}年第一季度", f"{TODAY.year}年第二季度", f"{TODAY.year}年第三季度"]
+    assert [r.locked_at is not None for r in rounds] == [True, True, False]
+    q1, q2, q3 = (list(ReportReturn.objects.filter(round=r)) for r in rounds)
+    extended = [r for r in q1 if r.extended_until is not None]
+    assert len(extended) == 1 and extended[0].first_submitted_at > rounds[0].deadline
+    assert extended[0].first_submitted_at < extended[0].extended_until
+    assert {r.state for r in q1} == {ReturnState.ACCEPTED}
+    resent = [r for r in q2 if ReturnEvent.objects.filter(report_return=r, action="return").exists()]
+    assert [(r.member_unit is not None, r.state) for r in resent] == [(True, ReturnState.ACCEPTED)]
+    assert resent[0].first_submitted_at < resent[0].submitted_at
+    never = [r for r in q2 if r.state == ReturnState.DRAFT]
+    assert len(never) == 1 and never[0].first_submitted_at is None  # late: never in, the round locked
+    assert sorted(Counter(r.state for r in q3).items()) == sorted({
+        ReturnState.ACCEPTED: 1, ReturnState.SUBMITTED: 1, ReturnState.DRAFT: len(q3) - 2}.items())
+    mine = [r for r in q3 if r.member_unit is not None]
+    assert mine[0].data["summary"] == "（草稿）"

@@ -94,7 +94,7 @@ def test_the_shipped_standard_is_imported_with_its_criteria_and_points_summing_t
     assert list(dict.fromkeys(c.section for c in criteria)) == ["组织管理", "队伍建设", "教学设施", "课程与活动",
                                                                  "特色与成效"]
     assert criteria[0].evidence_required == "任命文件、职责分工表"
-    event = AuditEvent.objects.filter(action="inspection.standard_import").get()
+    event = AuditEvent.objects.get(action="inspection.standard_import", object_id=str(standard.pk))
     assert (event.actor_id, event.detail["total"], event.detail["criteria"]) == (gov.city_admin.pk, "100", 21)
 
 
@@ -161,7 +161,8 @@ def test_an_inspector_is_sent_to_a_district_an_institution_and_a_member_unit(gov
     unit = visit_make(gov, round, inspector, member_unit_id=gov.units["教育局"].pk)
     assert [v.target for v in (district, school, unit)] == [gov.district, gov.institution_2, gov.units["教育局"]]
     assert {v.state for v in (district, school, unit)} == {VisitState.ASSIGNED}
-    assert AuditEvent.objects.filter(action="inspection.visit_assign").count() == 3
+    assert AuditEvent.objects.filter(action="inspection.visit_assign", object_id__in=[
+        str(v.pk) for v in (district, school, unit)]).count() == 3
 
 
 def test_an_inspector_whose_area_does_not_hold_the_target_is_refused(gov, round):
@@ -211,7 +212,7 @@ def test_the_inspector_scores_a_criterion_with_a_finding_and_a_photo_and_may_sco
     again.refresh_from_db()
     assert (again.score, again.finding, again.rectify, again.scored_by) == (Decimal("4"), "", False, inspector)
     assert list(InspectionEvidence.objects.filter(score=score).values_list("name", flat=True)) == ["a.png", "b.png"]
-    assert AuditEvent.objects.filter(action="inspection.score_record").count() == 2
+    assert AuditEvent.objects.filter(action="inspection.score_record", object_id=str(score.pk)).count() == 2
 
 
 def test_a_score_over_the_criterions_points_is_refused_naming_the_criterion(gov, visit, inspector):
@@ -249,12 +250,13 @@ def test_only_the_visits_inspector_scores_it(gov, visit):
 def test_an_inspector_of_another_round_does_not_find_the_visit(gov, visit, standard):
     other_round = round_make(gov, standard)
     other = inspector_make(gov)
-    visit_make(gov, other_round, other, institution_id=gov.institution.pk)
+    theirs = visit_make(gov, other_round, other, institution_id=gov.institution.pk)
     with pytest.raises(NotFound):
         selectors.visit_get(actor=other, pk=visit.pk)
     with pytest.raises(NotFound):
         selectors.round_get(actor=other, pk=visit.round_id)
-    assert [v.pk for v in selectors.visit_list_mine(actor=other)] != [visit.pk]
+    assert [v.pk for v in selectors.visit_list_mine(actor=other)] == [theirs.pk]
+    assert [r.pk for r in selectors.round_list(actor=other)] == [other_round.pk]
 
 
 def test_an_inspector_reads_nothing_but_their_visits(gov, visit, inspector):
@@ -271,7 +273,7 @@ def test_the_visit_is_submitted_once_every_criterion_is_scored_with_the_evidence
     assert (visit.state, visit.submitted_at is not None) == (VisitState.SUBMITTED, True)
     visits = selectors.round_visits(actor=gov.city_admin, round=visit.round)
     assert [(v.total, v.n_scored, v.n_rectify, v.rank) for v in visits] == [(Decimal("98"), 21, 1, 1)]
-    event = AuditEvent.objects.filter(action="inspection.visit_submit").get()
+    event = AuditEvent.objects.get(action="inspection.visit_submit", object_id=str(visit.pk))
     assert (event.detail["from_state"], event.detail["to_state"]) == ("assigned", "submitted")
 
 
@@ -326,7 +328,8 @@ def test_a_finding_becomes_a_rectification_task_led_by_the_institutions_district
     # the task then follows the tasks' transitions: the district's office starts it, the city's completes it
     moved(gov.district_admin, task, "start")
     assert moved(gov.city_admin, task, "complete").state == TaskState.DONE
-    assert AuditEvent.objects.filter(action="inspection.rectification_create").count() == 1
+    assert AuditEvent.objects.filter(action="inspection.rectification_create",
+                                     object_id=str(rectification.pk)).count() == 1
 
 
 def test_a_districts_and_a_member_units_findings_are_led_by_the_district_committee_and_the_unit(gov, round,

@@ -11,10 +11,10 @@ from learncity.core.errors import PermissionDenied
 from learncity.core.models import AuditEvent
 from learncity.people.models import RoleAssignment, User
 from learncity.people.services import account_create, roles_grantable
-from tests.places.factories import TONGCHUAN
+from tests.places.factories import DACHUAN, TONGCHUAN
 
 ALL_STAFF_ROLES = ["institution_staff", "district_admin", "city_admin", "member_unit_reporter", "expert_reviewer",
-                   "auditor"]
+                   "auditor", "inspector"]
 
 
 def state():
@@ -37,7 +37,7 @@ def form(**overrides):
 @pytest.mark.parametrize(("username", "roles"), [
     ("admin", ALL_STAFF_ROLES),
     ("city_admin", ALL_STAFF_ROLES),
-    ("district_admin", ["institution_staff", "member_unit_reporter"]),
+    ("district_admin", ["institution_staff", "member_unit_reporter", "inspector"]),
 ])
 def test_the_new_account_form_offers_only_the_roles_the_admin_may_grant(world, client_as, username, roles):
     page = client_as(world.user(username)).get("/people/accounts/").content.decode()
@@ -51,7 +51,21 @@ def test_a_district_admin_is_not_offered_the_city_admin_role_by_name(world, clie
 
     select = page.split('<select id="a-role" name="role">')[1].split("</select>")[0]
     assert select == ('<option value="institution_staff">机构工作人员</option>'
-                      '<option value="member_unit_reporter">成员单位填报员</option>')
+                      '<option value="member_unit_reporter">成员单位填报员</option>'
+                      '<option value="inspector">督导员</option>')
+
+
+def test_a_district_admin_grants_an_inspector_over_their_district_not_the_other(world, client_as):
+    before = state()
+    response = client_as(world.district_admin).post("/people/accounts/", form(role="inspector", place_code=DACHUAN))
+    assert response.status_code == 403
+    assert state() == before
+
+    response = client_as(world.district_admin).post("/people/accounts/", form(role="inspector", place_code=TONGCHUAN))
+
+    assert response.status_code == 302
+    ra = RoleAssignment.objects.select_related("place").get(user__username="new_one")
+    assert (ra.role, ra.place.code) == ("inspector", TONGCHUAN)
 
 
 @pytest.mark.parametrize("role", ["city_admin", "district_admin", "auditor", "expert_reviewer"])
@@ -192,8 +206,9 @@ def test_a_city_admin_picks_the_city_its_districts_and_streets_by_name(world, cl
     assert 'list="a-places"' in page and 'name="place_code"' in page
 
 
-def test_a_district_admin_is_offered_only_the_institutions_of_their_district_and_no_places(world, client_as):
+def test_a_district_admin_is_offered_only_the_institutions_and_places_of_their_district(world, client_as):
     from learncity.network.models import Institution
+    from learncity.places.models import Place
 
     page = client_as(world.district_admin).get("/people/accounts/").content.decode()
 
@@ -201,7 +216,11 @@ def test_a_district_admin_is_offered_only_the_institutions_of_their_district_and
     in_district = Institution.objects.filter(place__path__startswith=world.district.path)
     assert options == list(in_district.order_by("name").values_list("code", "name")[:300])
     assert len(options) == min(300, in_district.count()) > 0
-    assert datalist(page, "a-places") == []
+    # the places an inspector may be granted over (Role.INSPECTOR): their district's, down to the streets
+    places = datalist(page, "a-places")
+    assert places == list(Place.objects.filter(path__startswith=world.district.path, level__lte=4)
+                          .order_by("code").values_list("code", "name")[:300])
+    assert (TONGCHUAN, "通川区") in places and DACHUAN not in {code for code, _ in places}
 
 
 def test_an_institution_picked_from_the_list_posts_its_code(world, client_as):

@@ -408,7 +408,7 @@ def _users(city: Place, password: str, rng: random.Random) -> dict[str, User]:
 def _signins(city: Place) -> list[tuple[str, str, str]]:
     out = []
     order = [Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.INSTITUTION_STAFF, Role.MEMBER_UNIT_REPORTER,
-             Role.EXPERT_REVIEWER, Role.AUDITOR, Role.LEARNER]
+             Role.EXPERT_REVIEWER, Role.AUDITOR, Role.INSPECTOR, Role.LEARNER]
     ras = RoleAssignment.objects.select_related("user", "place", "institution__place", "member_unit__committee__place")
     for role in order:
         for ra in ras.filter(role=role).order_by("user__username"):

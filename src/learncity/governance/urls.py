@@ -1,6 +1,6 @@
 from django.urls import path
 
-from learncity.governance.views import assessment, consolidation, meetings, plans, reports
+from learncity.governance.views import assessment, consolidation, inspections, meetings, plans, reports
 
 app_name = "governance"
 urlpatterns = [
@@ -43,4 +43,20 @@ urlpatterns = [
     path("assessment/<int:pk>/weights/", assessment.scheme_weights, name="assessment_weights"),
     path("assessment/<int:pk>/propose/", assessment.scheme_propose, name="assessment_propose"),
     path("assessment/<int:pk>/export.xlsx", assessment.scheme_export, name="assessment_export"),
+    path("inspections/", inspections.home, name="inspections"),
+    path("committees/<int:pk>/inspection-standards/", inspections.standard_import, name="inspection_standard_import"),
+    path("inspection-standards/<int:pk>/", inspections.standard_detail, name="inspection_standard"),
+    path("committees/<int:pk>/inspections/new/", inspections.round_new, name="inspection_round_new"),
+    path("inspections/<int:pk>/", inspections.round_detail, name="inspection_round"),
+    path("inspections/<int:pk>/visits/", inspections.visit_assign, name="inspection_visit_assign"),
+    path("inspections/<int:pk>/close/", inspections.round_close, name="inspection_round_close"),
+    path("inspections/<int:pk>/circular/", inspections.circular_publish, name="circular_publish"),
+    path("inspection-scores/<int:pk>/rectification/", inspections.rectification_new, name="rectification_new"),
+    path("inspection-scores/<int:pk>/evidence/<int:eid>/", inspections.evidence_download,
+         name="inspection_evidence"),
+    path("inspection-visits/<int:pk>/", inspections.visit_detail, name="inspection_visit"),
+    path("inspection-visits/<int:pk>/scores/<int:criterion>/", inspections.score_record, name="inspection_score"),
+    path("inspection-visits/<int:pk>/submit/", inspections.visit_submit, name="inspection_visit_submit"),
+    path("circulars/<int:pk>/", inspections.circular_detail, name="circular"),
+    path("circulars/<int:pk>/pdf/", inspections.circular_pdf, name="circular_pdf"),
 ]
