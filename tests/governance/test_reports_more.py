@@ -174,3 +174,29 @@ def test_a_draft_cannot_be_decided_and_nothing_is_written(gov, rnd):
     error = refused(reports.return_decide, DomainError, actor=gov.city_admin,
                     report_return=return_of(rnd, gov.units["教育局"]), data=ReturnDecisionIn(accept=True))
     assert error.errors == {"state": ["报表当前为「未报送」，只有已报送的报表可以审核"]}
+
+
+def test_a_district_office_runs_its_own_round_for_its_member_units(gov):
+    from learncity.core.scopes import Role
+    from learncity.governance.inputs.reports import FormIn, ReturnIn, RoundIn
+    from tests.governance.report_factories import answers, quarterly
+    from tests.network.factories import member_unit_make
+    from tests.people.factories import account_make
+
+    tongchuan = gov.lower["通川区"]
+    unit = member_unit_make(gov.admin, tongchuan, name="通川区教育局")
+    district_reporter = account_make(Role.MEMBER_UNIT_REPORTER, actor=gov.admin, member_unit=unit)
+    form = reports.form_create(actor=gov.district_admin, committee=tongchuan, data=FormIn(**quarterly()))
+    rnd = reports.round_open(actor=gov.district_admin, data=RoundIn(
+        form_id=form.pk, title="通川区2026年第三季度", period_start="2026-07-01", period_end="2026-09-30",
+        deadline=timezone.now() + DAY, member_unit_ids=[unit.pk]))
+    ret = return_of(rnd, unit)
+    refused(reports.return_submit, NotFound, actor=gov.reporter, report_return=ret,
+            data=ReturnIn(data=answers()))
+    with pytest.raises(NotFound):
+        selectors.report_round_get(actor=gov.district_admin_2, pk=rnd.pk)
+    ret = reports.return_submit(actor=district_reporter, report_return=ret, data=ReturnIn(data=answers()))
+    ret = reports.return_decide(actor=gov.district_admin, report_return=ret, data=ReturnDecisionIn(accept=True))
+    assert ret.state == S.ACCEPTED
+    refused(reports.form_create, PermissionDenied, actor=gov.district_admin, committee=gov.committee,
+            data=FormIn(**quarterly()))
