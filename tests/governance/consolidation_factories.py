@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from learncity.governance.forms import form_document
+from learncity.governance.form_files import form_document
 from learncity.governance.models import ReportForm, ReportReturn, ReportRound, ReturnState
 from learncity.network.models import Committee
 

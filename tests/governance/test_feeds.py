@@ -4,6 +4,7 @@ the unit's submission, the office's acceptance; then monitoring's selector and i
 return sent back, or a refused acceptance, records nothing."""
 
 import datetime
+import random
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from django.test import Client
 
 from learncity.core.audit import AuditEvent
 from learncity.core.errors import DomainError
-from learncity.governance.forms import form_document
+from learncity.governance.form_files import form_document
 from learncity.governance.inputs.reports import FormIn, ReturnDecisionIn, ReturnIn, RoundIn
 from learncity.governance.models import ReportReturn, ReturnState
 from learncity.governance.services.feeds import return_accepted
@@ -156,3 +157,32 @@ def test_a_form_without_feeds_records_nothing(gov, rnd):
     assert ReportReturn.objects.unscoped("the test reads the accepted return").get(pk=ret.pk).state == ReturnState.ACCEPTED
     assert ReportedFigure.objects.count() == 0
 
+
+
+def test_the_demo_years_annual_statistics_feed_emp_ce(gov):
+    # given: the demo's module, in this world, as of the demo's today
+    from learncity.demo.governance_statistics import build_annual_statistics
+    from learncity.governance.models import ReturnAction, ReturnEvent
+
+    users = {"reporter": gov.reporter, "district_admin": gov.district_admin, "district_admin_2": gov.district_admin_2}
+    # when
+    counts = build_annual_statistics(gov.city_admin, users, gov.committee, datetime.date(2026, 11, 1),
+                                     random.Random(7))
+    # then: 人社局 and the two districts' committees, all accepted, one after being sent back
+    assert counts == {"statistics_returns": 3, "statistics_accepted": 3}
+    returns = ReportReturn.objects.unscoped("the test reads the demo's returns").filter(round__title="2026年度统计快报")
+    assert sorted(r.state for r in returns) == ["accepted"] * 3
+    assert ReturnEvent.objects.filter(report_return__in=returns, action=ReturnAction.RETURN).count() == 1
+    reported = monitoring.reported_figures(actor=gov.city_admin, code="EMP-CE", period=period_parse("2026"))
+    assert sorted(r.place_name for r in reported.rows) == ["达川区", "达州市", "通川区"]
+    assert reported.numerator == sum(Decimal(r.data["staff_trained_total"]) for r in returns)
+    assert reported.denominator == sum(Decimal(r.data["staff_total"]) for r in returns)
+
+
+def test_before_the_round_opens_the_demo_builds_no_statistics(gov):
+    from learncity.demo.governance_statistics import build_annual_statistics
+
+    counts = build_annual_statistics(gov.city_admin, {"reporter": gov.reporter}, gov.committee,
+                                     datetime.date(2026, 9, 30), random.Random(7))
+    assert counts == {"statistics_returns": 0}
+    assert ReportedFigure.objects.count() == 0

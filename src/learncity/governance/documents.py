@@ -130,20 +130,18 @@ def consolidation_layout(c: Consolidation) -> dict:
 def consolidation_docx(c: Consolidation) -> bytes:
     layout = consolidation_layout(c)
     doc = documents.word_document(title=layout["title"])
-    doc.paragraph(layout["subtitle"])
-    doc.paragraph(f"{layout['data_as_of']} {layout['as_of_text']}")
-    doc.paragraph(layout["summary"])
+    blocks: list[tuple] = [("paragraph", layout["subtitle"], False),
+                           ("paragraph", f"{layout['data_as_of']} {layout['as_of_text']}", False),
+                           ("paragraph", layout["summary"], False)]
     for t in layout["tables"]:
-        doc.heading(t["title"], level=t["level"])
-        doc.table(t["columns"], t["rows"])
-        for note in t["notes"]:
-            doc.paragraph(note)
-    doc.heading(layout["texts_title"], level=1)
+        blocks += [("heading", t["title"], t["level"]), ("table", t["columns"], t["rows"])]
+        blocks += [("paragraph", note, False) for note in t["notes"]]
+    blocks.append(("heading", layout["texts_title"], 1))
     for unit in layout["texts"]:
-        doc.heading(unit["unit"], level=2)
+        blocks.append(("heading", unit["unit"], 2))
         for item in unit["items"]:
-            doc.paragraph(item["label"], bold=True)
-            doc.paragraph(item["text"])
+            blocks += [("paragraph", item["label"], True), ("paragraph", item["text"], False)]
+    doc.blocks(blocks)  # one piece of XML: thousands of cells through python-docx's calls would take seconds
     return documents.docx_bytes(doc)
 
 
