@@ -13,20 +13,43 @@ from functools import cached_property
 import docx
 from django.utils import timezone
 
+from learncity.core.scopes import Role
 from learncity.governance import services
-from learncity.governance.forms import form_document
-from learncity.governance.inputs import ImportIn, MeetingDecisionIn, MeetingIn, MilestoneIn, MoveIn, UpdateIn
-from learncity.governance.inputs.reports import FormIn
+from learncity.governance.form_files import form_document
+from learncity.governance.inputs import (
+    CircularIn,
+    ImportIn,
+    MeetingDecisionIn,
+    MeetingIn,
+    MilestoneIn,
+    MoveIn,
+    ScoreIn,
+    StandardIn,
+    UpdateIn,
+    VisitIn,
+)
+from learncity.governance.inputs import RoundIn as InspectionRoundIn
+from learncity.governance.inputs.assessment import ProposeIn, SchemeIn
+from learncity.governance.inputs.reports import FormIn, ReturnIn
 from learncity.governance.inputs.reports import RoundIn as ReportRoundIn
 from learncity.governance.models import Task
-from learncity.governance.services import reports
+from learncity.governance.services import assessment, reports
 from learncity.network.models import MemberUnit
+from learncity.people.models import User
+from tests.governance.factories import PNG
+from tests.people.factories import account_make
 
 PDF = b"%PDF-1.4\n% matrix evidence\n%%EOF\n"
 LEAD, GULOU, TAIJIANG, COOPERATING, OTHER = "矩阵牵头任务", "矩阵鼓楼任务", "矩阵台江任务", "矩阵配合任务", "矩阵他人任务"
 
 
 YEAR = 2031
+WEIGHTS = ("indicators", "tasks", "reports", "inspections")
+# a complete return of the quarterly form (its sources add up to its total)
+QUARTERLY_ANSWERS = {"courses": "3", "activities": "2", "participants": "120", "funds_total": "6",
+                     "funds_by_source": {"budget": {"amount": "1"}, "unit_own": {"amount": "2"},
+                                         "social": {"amount": "3"}},
+                     "summary": "矩阵季度总结"}
 ROUND_DEADLINE = timezone.make_aware(datetime.datetime(YEAR, 10, 15, 18))
 
 
@@ -149,11 +172,12 @@ class GovernanceTargets:
     def _form(self, committee):
         doc = form_document("quarterly")
         return reports.form_create(actor=self.users["city_admin"], committee=committee,
-                                   data=FormIn(code=doc["code"], title=doc["title"], schema=doc["schema"]))
+                                   data=FormIn(code="matrix-quarterly", title=doc["title"], schema=doc["schema"]))
 
     @cached_property
     def forms(self) -> dict:
-        """The shipped quarterly form, made by the city's office for the city's, 鼓楼区's and 台江区's committees."""
+        """The shipped quarterly form (a code of the matrix's own: the demo city's committee has the shipped one),
+        made by the city's office for the city's, 鼓楼区's and 台江区's committees."""
         return {"city": self._form(self.t.city_committee), "gulou": self._form(self.t.gulou_committee),
                 "taijiang": self._form(self.t.taijiang_committee)}
 
@@ -208,3 +232,126 @@ class GovernanceTargets:
                 text="矩阵议定事项", due_on=datetime.date(YEAR, 6, 30)))
             out[target] = services.meeting_publish(actor=admin, meeting=meeting)
         return out
+
+    # --- inspection (专项督导) ----------------------------------------------------------------------------------------
+
+    @cached_property
+    def inspector(self) -> User:
+        """The matrix's inspector persona: Role.INSPECTOR over the city, granted by its administrator, sent on the
+        city committee's round only."""
+        return account_make(Role.INSPECTOR, actor=self.users["city_admin"], place=self.t.city,
+                            username="matrix_inspector")
+
+    @cached_property
+    def other_inspector(self) -> User:
+        """Another inspector over the city: sent on 鼓楼区's and 台江区's committees' rounds."""
+        return account_make(Role.INSPECTOR, actor=self.users["city_admin"], place=self.t.city,
+                            username="matrix_inspector_2")
+
+    @cached_property
+    def standards(self) -> dict:
+        """The shipped community-school standard imported for each committee (a code of the matrix's own)."""
+        data = services.standard_shipped() | {"code": "matrix-community-school"}
+        return {target: services.standard_import(actor=self.users["city_admin"], committee=c,
+                                                 data=StandardIn(**data))
+                for target, c in self._committees().items()}
+
+    @cached_property
+    def inspection_rounds(self) -> dict:
+        return {target: services.round_create(actor=self.users["city_admin"], committee=c, data=InspectionRoundIn(
+            standard_id=self.standards[target].pk, title="矩阵专项督导", year=YEAR,
+            starts_on=datetime.date(YEAR, 9, 1), ends_on=datetime.date(YEAR, 10, 31)))
+            for target, c in self._committees().items()}
+
+    @cached_property
+    def visits(self) -> dict:
+        """One visit a round, not scored: the persona to 鼓楼区 (the city's round), the other inspector to the
+        staff's school (鼓楼区's round) and to 台江区 (台江区's round)."""
+        rounds, admin = self.inspection_rounds, self.users["city_admin"]
+        given = {"city": (self.inspector, {"place_id": self.t.gulou.pk}),
+                 "gulou": (self.other_inspector, {"institution_id": self.t.staff_inst.pk}),
+                 "taijiang": (self.other_inspector, {"place_id": self.t.taijiang.pk})}
+        return {target: services.visit_assign(actor=admin, round=rounds[target], data=VisitIn(
+            inspector_id=who.pk, **what)) for target, (who, what) in given.items()}
+
+    def criteria(self, target: str) -> list:
+        return list(self.standards[target].criteria.order_by("position"))
+
+    @cached_property
+    def scored(self) -> dict:
+        """Each visit with every criterion scored by its inspector (full points; a finding to rectify on the first;
+        a PNG where evidence is required), not yet submitted."""
+        for target, visit in self.visits.items():
+            for c in self.criteria(target):
+                services.score_record(actor=visit.inspector, visit=visit, data=ScoreIn(
+                    criterion_id=c.pk, score=c.points, finding="矩阵整改问题" if c.position == 1 else "",
+                    rectify=c.position == 1), files=[("矩阵.png", PNG)] if c.evidence_required else [])
+        return self.visits
+
+    @cached_property
+    def submitted(self) -> dict:
+        """The scored visits handed in (the committees' plans of YEAR made first: rectifications go into them)."""
+        assert all(self.plans)
+        return {target: services.visit_submit(actor=v.inspector, visit=v) for target, v in self.scored.items()}
+
+    def evidence_score(self, target: str):
+        """A score of the visit with an evidence file."""
+        return self.scored[target].scores.filter(evidence__isnull=False).order_by("pk")[0]
+
+    def finding(self, target: str):
+        """The submitted visit's finding to rectify."""
+        return self.submitted[target].scores.get(rectify=True)
+
+    @cached_property
+    def closed(self) -> dict:
+        assert all(self.submitted)
+        return {target: services.round_close(actor=self.users["city_admin"], round=r)
+                for target, r in self.inspection_rounds.items()}
+
+    @cached_property
+    def circulars(self) -> dict:
+        return {target: services.circular_publish(actor=self.users["city_admin"], round=r, data=CircularIn(
+            title="矩阵督导通报", text="矩阵通报正文")) for target, r in self.closed.items()}
+
+    # --- the annual assessment (年度考核) -----------------------------------------------------------------------------
+
+    @cached_property
+    def schemes(self) -> dict:
+        """A scheme of YEAR over each committee's member units, the four components weighted 25 each, made by the
+        city's office."""
+        return {target: assessment.scheme_create(actor=self.users["city_admin"], committee=c, data=SchemeIn(
+            year=YEAR, subjects="member_units", weights=dict.fromkeys(WEIGHTS, "25")))
+            for target, c in self._committees().items()}
+
+    @cached_property
+    def proposed(self) -> dict:
+        """Each scheme with a proposal of its first unit."""
+        for scheme in self.schemes.values():
+            assessment.advanced_propose(actor=self.users["city_admin"], scheme=scheme, data=ProposeIn(count=1))
+        return self.schemes
+
+    # --- member units' returns ------------------------------------------------------------------------------------
+
+    def returns(self) -> dict:
+        """The city round's returns: the reporter's unit's ("unit"), 鼓楼区's committee's and 台江区's, drafts."""
+        rnd = self.rounds["city"]
+        return {"unit": rnd.returns.get(member_unit=self.t.reporter_unit),
+                "gulou": rnd.returns.get(committee=self.t.gulou_committee),
+                "taijiang": rnd.returns.get(committee=self.t.taijiang_committee)}
+
+    def _answerer(self, target: str) -> User:
+        return self.users["reporter"] if target == "unit" else self.users["city_admin"]
+
+    @cached_property
+    def submitted_returns(self) -> dict:
+        """The city round's three returns submitted complete, each by a user who answers for its unit."""
+        return {target: reports.return_submit(actor=self._answerer(target), report_return=r,
+                                              data=ReturnIn(data=QUARTERLY_ANSWERS))
+                for target, r in self.returns().items()}
+
+    @cached_property
+    def attachments(self) -> dict:
+        """A PDF in each draft return's 佐证材料 (photos), added by a user who answers for its unit."""
+        return {target: reports.attachment_add(actor=self._answerer(target), report_return=r, field="photos",
+                                               files=[("矩阵.pdf", PDF)])[0]
+                for target, r in self.returns().items()}

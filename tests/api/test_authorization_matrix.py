@@ -51,13 +51,29 @@ from learncity.creditbank.models import (
     Transcript,
     TranscriptWithdrawal,
 )
+from learncity.governance.form_files import form_document
 from learncity.governance.models import (
+    AdvancedUnitProposal,
+    AssessmentScheme,
+    AssessmentWeight,
+    Circular,
     DecisionTask,
     Evidence,
+    InspectionEvidence,
+    InspectionRound,
+    InspectionScore,
+    InspectionStandard,
+    InspectionVisit,
     Meeting,
     MeetingDecision,
     Milestone,
     ProgressUpdate,
+    Rectification,
+    ReportForm,
+    ReportReturn,
+    ReportRound,
+    ReturnAttachment,
+    ReturnEvent,
     Task,
     TaskTransition,
     WorkPlan,
@@ -74,8 +90,8 @@ from learncity.people.services import ID_CONTEXT, learner_profile_create
 from learncity.places.models import Place, Population
 from learncity.pools.models import Expert, Teacher, Textbook, Volunteer, VolunteerService
 from tests.api.governance_targets import PDF as GOV_PDF
+from tests.api.governance_targets import QUARTERLY_ANSWERS, docx_base64, office_text
 from tests.api.governance_targets import YEAR as GOV_YEAR
-from tests.api.governance_targets import docx_base64, office_text
 from tests.api.support import EXCLUDED_URL_NAMES, api_routes, fresh_id_number, path_template
 
 ROLES = ("anonymous", "learner", "institution_staff", "district_admin", "city_admin", "member_unit_reporter",
@@ -1844,6 +1860,415 @@ CALLS.update({
         shows=lambda resp, m, me: (resp["Content-Type"], resp.content[:5]) == ("application/pdf", b"%PDF-")),
 })
 
+# --- governance: inspection (专项督导) --------------------------------------------------------------------------------
+# Each committee has the shipped standard, a round of GOV_YEAR and one visit: the matrix's inspector persona is sent to
+# 鼓楼区 on the city's round, another inspector on 鼓楼区's and 台江区's (tests/api/governance_targets.py). Standards and
+# circulars are read as the committee's plans are; rounds, visits and scores by the office (its area's officials,
+# reviewers and auditors, not the member units) and by the visit's inspector; the office writes everything but the
+# scores, which are the visit's inspector's alone (403 to the office).
+
+
+def _gov(attr: str) -> dict:
+    return {target: (lambda t, me, target=target: getattr(t.governance, attr)[target]) for target in GOV_SIDES}
+
+
+def _gov_call(method: str) -> dict:
+    return {target: (lambda t, me, target=target: getattr(t.governance, method)(target)) for target in GOV_SIDES}
+
+
+_ROUND_READ = {
+    "city": (A, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+    "gulou": (A, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
+    "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+}
+
+
+def _round_writes(done) -> dict:
+    """The round's office writes; the others who read the round (reviewers, auditors) are refused."""
+    return {target: tuple(done if o == OK else DENIED if o != HIDDEN and o != A else o for o in outcomes)
+            for target, outcomes in _ROUND_READ.items()}
+
+
+def _by_inspector_only() -> dict:
+    return {target: tuple(DENIED if o == OK else o for o in outcomes) for target, outcomes in _ROUND_READ.items()}
+
+
+def _area_q(me, committee_field: str) -> Q:
+    """The committees of `me`'s area (an administrator, reviewer or auditor) as `committee_field`."""
+    places = [r.place.path for r in me.role_assignments.filter(place__isnull=False)]
+    q = Q(pk__in=[])
+    for path in places:
+        q |= Q(**{f"{committee_field}__place__path__startswith": path})
+    return q
+
+
+STANDARDS_READ = Rows(lambda t, me: set(InspectionStandard.objects.filter(
+    _area_q(me, "committee") | Q(committee__members__in=MemberUnit.objects.filter(reporters_q(me))))
+    .values_list("pk", flat=True)))
+ROUNDS_READ = Rows(lambda t, me: set(InspectionRound.objects.filter(_area_q(me, "committee"))
+                                     .values_list("pk", flat=True)))
+
+
+def reporters_q(me) -> Q:
+    return Q(pk__in=me.role_assignments.filter(member_unit__isnull=False).values("member_unit"))
+
+
+def _standards_of(c, me):
+    return sorted(InspectionStandard.objects.filter(committee=c).values_list("pk", "code"))
+
+
+def _rounds_of(c, me):
+    return sorted(InspectionRound.objects.filter(committee=c).values_list("pk", "title"))
+
+
+def _round_state(r, me):
+    return (list(InspectionRound.objects.filter(pk=r.pk).values_list("closed_at", "closed_by")),
+            sorted(InspectionVisit.objects.filter(round=r).values_list("pk", "state")),
+            list(Circular.objects.filter(round=r).values_list("pk", flat=True)))
+
+
+def _visit_state(v, me):
+    return (list(InspectionVisit.objects.filter(pk=v.pk).values_list("state", "submitted_at")),
+            sorted(InspectionScore.objects.filter(visit=v).values_list("pk", "criterion_id", "score")),
+            InspectionEvidence.objects.filter(score__visit=v).count())
+
+
+def _first_score_body(v) -> dict:
+    c = v.round.standard.criteria.order_by("position")[0]
+    return {"criterion_id": c.pk, "score": str(c.points), "finding": "矩阵问题",
+            "files": [{"name": "矩阵.pdf", "content_base64": base64.b64encode(GOV_PDF).decode()}]}
+
+
+TABLE.update({
+    ("GET", "/api/governance/inspection-standards"): {
+        "-": (A, NONE, NONE, STANDARDS_READ, STANDARDS_READ, STANDARDS_READ, STANDARDS_READ, STANDARDS_READ),
+    },
+    ("GET", "/api/governance/inspection-standards/{pk}"): dict(_COMMITTEE_READ),
+    ("POST", "/api/governance/committees/{pk}/inspection-standards"): _office_writes(CREATED),
+    ("GET", "/api/governance/inspections"): {
+        "-": (A, NONE, NONE, ROUNDS_READ, ROUNDS_READ, NONE, ROUNDS_READ, ROUNDS_READ),
+    },
+    ("GET", "/api/governance/inspections/{pk}"): dict(_ROUND_READ),
+    ("POST", "/api/governance/committees/{pk}/inspections"): _office_writes(CREATED),
+    ("POST", "/api/governance/inspections/{pk}/visits"): _round_writes(CREATED),
+    ("POST", "/api/governance/inspections/{pk}/close"): _round_writes(OK),
+    ("POST", "/api/governance/inspections/{pk}/circular"): _round_writes(CREATED),
+    # the visits one is sent on: none for the roles here (the inspector's own table below)
+    ("GET", "/api/governance/inspection-visits"): {
+        "-": (A, NONE, NONE, NONE, NONE, NONE, NONE, NONE),
+    },
+    ("GET", "/api/governance/inspection-visits/{pk}"): dict(_ROUND_READ),
+    ("POST", "/api/governance/inspection-visits/{pk}/scores"): _by_inspector_only(),
+    ("POST", "/api/governance/inspection-visits/{pk}/submit"): _by_inspector_only(),
+    ("GET", "/api/governance/inspection-scores/{pk}/evidence/{eid}"): dict(_ROUND_READ),
+    ("POST", "/api/governance/inspection-scores/{pk}/rectification"): _round_writes(CREATED),
+    ("GET", "/api/governance/circulars/{pk}"): dict(_COMMITTEE_READ),
+    ("GET", "/api/governance/circulars/{pk}/pdf"): dict(_COMMITTEE_READ),
+})
+CALLS.update({
+    ("GET", "/api/governance/inspection-standards"): Call(
+        on={"-": lambda t, me: t.governance.standards}, key=lambda r: r["id"]),
+    ("GET", "/api/governance/inspection-standards/{pk}"): Call(
+        on=_gov("standards"), url=lambda s: {"pk": s.pk},
+        shows=lambda j, s, me: (j["id"], j["code"], len(j["criteria"])) == (s.pk, s.code, s.criteria.count())),
+    ("POST", "/api/governance/committees/{pk}/inspection-standards"): Call(
+        on=GOV_COMMITTEES, url=lambda c: {"pk": c.pk},
+        body=lambda c: {"code": "matrix-new", "title": "矩阵新标准",
+                        "criteria": [{"position": 1, "section": "矩阵", "text": "矩阵指标", "points": "10"}]},
+        shows=lambda j, c, me: (j["committee_id"], j["code"], [k["text"] for k in j["criteria"]]) == (
+            c.pk, "matrix-new", ["矩阵指标"]),
+        state=_standards_of),
+    ("GET", "/api/governance/inspections"): Call(
+        on={"-": lambda t, me: t.governance.inspection_rounds}, key=lambda r: r["id"]),
+    ("GET", "/api/governance/inspections/{pk}"): Call(
+        on={target: (lambda t, me, target=target: t.governance.visits[target].round) for target in GOV_SIDES},
+        url=lambda r: {"pk": r.pk},
+        shows=lambda j, r, me: (j["id"], [v["id"] for v in j["visits"]]) == (
+            r.pk, list(r.visits.values_list("pk", flat=True)))),
+    ("POST", "/api/governance/committees/{pk}/inspections"): Call(
+        on={target: (lambda t, me, target=target: t.governance.standards[target].committee) for target in GOV_SIDES},
+        url=lambda c: {"pk": c.pk},
+        body=lambda c: {"standard_id": c.inspection_standards.get(code="matrix-community-school").pk,
+                        "title": "矩阵新督导", "year": GOV_YEAR, "starts_on": f"{GOV_YEAR}-11-01",
+                        "ends_on": f"{GOV_YEAR}-11-30"},
+        shows=lambda j, c, me: (j["committee_id"], j["title"], j["visits"], j["closed_at"]) == (
+            c.pk, "矩阵新督导", [], None),
+        state=_rounds_of),
+    ("POST", "/api/governance/inspections/{pk}/visits"): Call(
+        on={target: (lambda t, me, target=target: t.governance.visits[target].round) for target in GOV_SIDES},
+        url=lambda r: {"pk": r.pk},
+        body=lambda r: {"inspector_id": r.visits.get().inspector_id,
+                        "member_unit_id": MemberUnit.objects.filter(committee=r.committee).order_by("pk")[0].pk},
+        shows=lambda j, r, me: (j["round_id"], j["member_unit_id"], j["state"]) == (
+            r.pk, MemberUnit.objects.filter(committee=r.committee).order_by("pk")[0].pk, "assigned"),
+        state=_round_state),
+    ("POST", "/api/governance/inspections/{pk}/close"): Call(
+        on={target: (lambda t, me, target=target: t.governance.submitted[target].round) for target in GOV_SIDES},
+        url=lambda r: {"pk": r.pk},
+        shows=lambda j, r, me: j["id"] == r.pk and j["closed_at"] is not None,
+        state=_round_state),
+    ("POST", "/api/governance/inspections/{pk}/circular"): Call(
+        on=_gov("closed"), url=lambda r: {"pk": r.pk}, body=lambda r: {"title": "矩阵新通报", "text": "矩阵正文"},
+        shows=lambda j, r, me: (j["round_id"], j["title"]) == (r.pk, "矩阵新通报"),
+        state=_round_state),
+    ("GET", "/api/governance/inspection-visits"): Call(
+        on={"-": lambda t, me: t.governance.visits}, key=lambda r: r["id"]),
+    ("GET", "/api/governance/inspection-visits/{pk}"): Call(
+        on=_gov("visits"), url=lambda v: {"pk": v.pk},
+        shows=lambda j, v, me: (j["id"], j["round_id"], len(j["criteria"])) == (
+            v.pk, v.round_id, v.round.standard.criteria.count())),
+    ("POST", "/api/governance/inspection-visits/{pk}/scores"): Call(
+        on=_gov("visits"), url=lambda v: {"pk": v.pk}, body=_first_score_body,
+        shows=lambda j, v, me: (j["id"], [(c["position"], c["score"]["finding"], len(c["score"]["evidence"]))
+                                          for c in j["criteria"] if c["score"]]) == (v.pk, [(1, "矩阵问题", 1)]),
+        state=_visit_state),
+    ("POST", "/api/governance/inspection-visits/{pk}/submit"): Call(
+        on=_gov("scored"), url=lambda v: {"pk": v.pk},
+        shows=lambda j, v, me: (j["id"], j["state"]) == (v.pk, "submitted") and j["submitted_at"] is not None,
+        state=_visit_state),
+    ("GET", "/api/governance/inspection-scores/{pk}/evidence/{eid}"): Call(
+        on=_gov_call("evidence_score"), url=lambda sc: {"pk": sc.pk, "eid": sc.evidence.order_by("pk")[0].pk},
+        raw=True, shows=lambda r, sc, me: (r["Content-Type"], r.content[:4]) == ("image/png", b"\x89PNG")),
+    ("POST", "/api/governance/inspection-scores/{pk}/rectification"): Call(
+        on=_gov_call("finding"), url=lambda sc: {"pk": sc.pk}, body=lambda sc: {"due_on": f"{GOV_YEAR}-12-15"},
+        shows=lambda j, sc, me: (j["score_id"], j["due_on"]) == (sc.pk, f"{GOV_YEAR}-12-15") and Task.objects.filter(
+            pk=j["task_id"], kind="rectification").exists(),
+        state=lambda sc, me: sorted(Rectification.objects.filter(score=sc).values_list("pk", "task_id"))),
+    ("GET", "/api/governance/circulars/{pk}"): Call(
+        on=_gov("circulars"), url=lambda c: {"pk": c.pk},
+        shows=lambda j, c, me: (j["id"], j["round_id"], j["title"]) == (c.pk, c.round_id, "矩阵督导通报")),
+    ("GET", "/api/governance/circulars/{pk}/pdf"): Call(
+        on=_gov("circulars"), url=lambda c: {"pk": c.pk}, raw=True,
+        shows=lambda r, c, me: (r["Content-Type"], r.content[:5]) == ("application/pdf", b"%PDF-")),
+})
+
+# --- governance: the annual assessment (年度考核) ---------------------------------------------------------------------
+# Each committee has a scheme of GOV_YEAR over its member units (tests/api/governance_targets.py). A scheme is the
+# office's work: read by its committee's area's officials, reviewers and auditors (not its member units), listed
+# only to those who run an office, written by the office.
+
+SCHEMES_GOVERNED = Rows(lambda t, me: set(AssessmentScheme.objects.filter(_area_q(me, "committee"))
+                                          .values_list("pk", flat=True)))
+_SCHEME_READ = {target: outcomes for target, outcomes in _ROUND_READ.items()}
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def proposal_of(target: str) -> Rows:
+    return Rows(lambda t, me: set(AdvancedUnitProposal.objects.filter(scheme=t.governance.schemes[target])
+                                  .values_list("pk", flat=True)))
+
+
+def _weights_of(scheme, me):
+    return sorted(AssessmentWeight.objects.filter(scheme=scheme).values_list("component", "weight"))
+
+
+TABLE.update({
+    ("GET", "/api/governance/assessment/schemes"): {
+        "-": (A, NONE, NONE, SCHEMES_GOVERNED, SCHEMES_GOVERNED, NONE, NONE, NONE),
+    },
+    ("POST", "/api/governance/committees/{pk}/assessment/schemes"): _office_writes(CREATED),
+    ("GET", "/api/governance/assessment/schemes/{pk}"): dict(_SCHEME_READ),
+    ("PUT", "/api/governance/assessment/schemes/{pk}/weights"): _round_writes(OK),
+    ("GET", "/api/governance/assessment/schemes/{pk}/proposal"): {
+        target: tuple(proposal_of(target) if o == OK else o for o in outcomes)
+        for target, outcomes in _SCHEME_READ.items()
+    },
+    ("POST", "/api/governance/assessment/schemes/{pk}/proposals"): _round_writes(CREATED),
+    ("GET", "/api/governance/assessment/schemes/{pk}/export.xlsx"): dict(_SCHEME_READ),
+})
+CALLS.update({
+    ("GET", "/api/governance/assessment/schemes"): Call(
+        on={"-": lambda t, me: t.governance.schemes}, key=lambda r: r["id"]),
+    ("POST", "/api/governance/committees/{pk}/assessment/schemes"): Call(
+        on=GOV_COMMITTEES, url=lambda c: {"pk": c.pk},
+        body=lambda c: {"year": GOV_YEAR, "subjects": "member_units",
+                        "weights": {"indicators": "40", "tasks": "30", "reports": "20", "inspections": "10"}},
+        shows=lambda j, c, me: (j["committee_id"], j["year"], j["subjects"], j["weights"]) == (
+            c.pk, GOV_YEAR, "member_units",
+            {"indicators": "40.00", "tasks": "30.00", "reports": "20.00", "inspections": "10.00"}),
+        state=lambda c, me: sorted(AssessmentScheme.objects.filter(committee=c).values_list("pk", "year")),
+    ),
+    ("GET", "/api/governance/assessment/schemes/{pk}"): Call(
+        on=_gov("schemes"), url=lambda s: {"pk": s.pk},
+        shows=lambda j, s, me: (j["scheme"]["id"], sorted(r["member_unit_id"] for r in j["rows"])) == (
+            s.pk, sorted(MemberUnit.objects.filter(committee=s.committee).values_list("pk", flat=True)))),
+    ("PUT", "/api/governance/assessment/schemes/{pk}/weights"): Call(
+        on=_gov("schemes"), url=lambda s: {"pk": s.pk},
+        body=lambda s: {"weights": {"indicators": "10", "tasks": "20", "reports": "30", "inspections": "40"}},
+        shows=lambda j, s, me: (j["id"], j["weights"]) == (
+            s.pk, {"indicators": "10.00", "tasks": "20.00", "reports": "30.00", "inspections": "40.00"}),
+        state=_weights_of),
+    ("GET", "/api/governance/assessment/schemes/{pk}/proposal"): Call(
+        on=_gov("proposed"), url=lambda s: {"pk": s.pk}, key=lambda r: r["id"]),
+    ("POST", "/api/governance/assessment/schemes/{pk}/proposals"): Call(
+        on=_gov("schemes"), url=lambda s: {"pk": s.pk}, body=lambda s: {"count": 1},
+        shows=lambda j, s, me: [p["number"] for p in j] == [1] * len(j) and [p["rank"] for p in j] == [1] * len(j)
+        and len(j) >= 1,
+        state=lambda s, me: sorted(AdvancedUnitProposal.objects.filter(scheme=s).values_list("pk", "number"))),
+    ("GET", "/api/governance/assessment/schemes/{pk}/export.xlsx"): Call(
+        on=_gov("schemes"), url=lambda s: {"pk": s.pk}, raw=True,
+        shows=lambda r, s, me: (r["Content-Type"], r.content[:2]) == (XLSX_TYPE, b"PK")),
+})
+
+# --- governance: member units' returns ---------------------------------------------------------------------------
+# The city round's returns: the reporter's unit's ("unit"), 鼓楼区's committee's and 台江区's. A return is read by the
+# round's office (its area's officials, reviewers, auditors) and by who answers for its unit: the unit's reporter; for
+# a lower committee's return, the officials of its area (the city's answer for the districts' committees, as with
+# tasks). The unit fills it in (save, submit, attachments); the office decides and grants extensions.
+
+RETURN_SIDES = ("unit", "gulou", "taijiang")
+_RETURN_READ = {
+    "unit": (A, HIDDEN, HIDDEN, HIDDEN, OK, OK, OK, OK),
+    "gulou": (A, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
+    "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+}
+
+
+def _return_writes(done, *, by_unit: bool) -> dict:
+    """`by_unit`: who answers for the return's unit writes (the reporter for its unit; the city's and 鼓楼区's
+    officials for 鼓楼区's committee); else the city round's office (the city's administrators)."""
+    out = {}
+    for target, outcomes in _RETURN_READ.items():
+        row = []
+        for role, o in zip(ROLES, outcomes, strict=True):
+            if o != OK:
+                row.append(o)
+            elif by_unit:
+                answers = {"unit": ("member_unit_reporter",), "gulou": ("district_admin", "city_admin"),
+                           "taijiang": ("city_admin",)}[target]
+                row.append(done if role in answers else DENIED)
+            else:
+                row.append(done if role == "city_admin" else DENIED)
+        out[target] = tuple(row)
+    return out
+
+
+def _returns_of(attr: str) -> dict:
+    return {target: (lambda t, me, target=target: getattr(t.governance, attr)()[target] if attr == "returns"
+                     else getattr(t.governance, attr)[target]) for target in RETURN_SIDES}
+
+
+def _return_state(r, me):
+    return (list(ReportReturn.objects.filter(pk=r.pk).values_list("state", "data", "extended_until", "comment")),
+            sorted(ReturnAttachment.objects.filter(report_return=r).values_list("pk", "field")),
+            ReturnEvent.objects.filter(report_return=r).count())
+
+
+def forms_of(target: str) -> Rows:
+    return Rows(lambda t, me: set(ReportForm.objects.filter(committee=GOV_COMMITTEES[target](t, me))
+                                  .values_list("pk", flat=True)))
+
+
+def _readable_rounds(t, me) -> set:
+    """The rounds of the committees of `me`'s area, and those with a return of `me`'s unit or of a committee of
+    their area (administrators, reviewers and auditors over a place; a reporter over a unit)."""
+    area = _area_q(me, "committee")
+    units = MemberUnit.objects.filter(reporters_q(me))
+    admin = me.role_assignments.filter(role__in=("city_admin", "district_admin")).exists()
+    answered = Q(returns__member_unit__in=units) | (_area_q(me, "returns__committee") if admin else Q(pk__in=[]))
+    return set(ReportRound.objects.filter(area | answered).values_list("pk", flat=True))
+
+
+def _mine(t, me) -> set:
+    """The returns `me` fills in: their unit's; for an administrator, the committees' of their area."""
+    admin = me.role_assignments.filter(role__in=("city_admin", "district_admin")).exists()
+    return set(ReportReturn.objects.filter(Q(member_unit__in=MemberUnit.objects.filter(reporters_q(me)))
+                                           | (_area_q(me, "committee") if admin else Q(pk__in=[])))
+               .values_list("pk", flat=True))
+
+
+ROUNDS_READABLE, RETURNS_MINE = Rows(_readable_rounds), Rows(_mine)
+TABLE.update({
+    ("GET", "/api/governance/committees/{pk}/report-forms"): {
+        target: tuple(forms_of(target) if o == OK else o for o in outcomes)
+        for target, outcomes in _COMMITTEE_READ.items()
+    },
+    ("POST", "/api/governance/committees/{pk}/report-forms"): _office_writes(CREATED),
+    ("GET", "/api/governance/report-forms/{pk}"): dict(_COMMITTEE_READ),
+    ("GET", "/api/governance/rounds"): {
+        "-": (A, NONE, NONE, ROUNDS_READABLE, ROUNDS_READABLE, ROUNDS_READABLE, ROUNDS_READABLE, ROUNDS_READABLE),
+    },
+    # the form is named in the body: read by its committee's members, opened by its office
+    ("POST", "/api/governance/rounds"): _office_writes(CREATED),
+    # the city's round asks 鼓楼区's committee: its officials read the round (their return only)
+    ("GET", "/api/governance/rounds/{pk}"): {
+        "city": (A, HIDDEN, HIDDEN, OK, OK, OK, OK, OK),
+        "gulou": (A, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
+        "taijiang": (A, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+    },
+    ("GET", "/api/governance/returns"): {
+        "-": (A, NONE, NONE, RETURNS_MINE, RETURNS_MINE, RETURNS_MINE, NONE, NONE),
+    },
+    ("GET", "/api/governance/returns/{pk}"): dict(_RETURN_READ),
+    ("PUT", "/api/governance/returns/{pk}"): _return_writes(OK, by_unit=True),
+    ("POST", "/api/governance/returns/{pk}/submit"): _return_writes(OK, by_unit=True),
+    ("POST", "/api/governance/returns/{pk}/decide"): _return_writes(OK, by_unit=False),
+    ("POST", "/api/governance/returns/{pk}/extension"): _return_writes(OK, by_unit=False),
+    ("POST", "/api/governance/returns/{pk}/attachments"): _return_writes(CREATED, by_unit=True),
+    ("DELETE", "/api/governance/returns/{pk}/attachments/{aid}"): _return_writes(OK, by_unit=True),
+    ("GET", "/api/governance/returns/{pk}/attachments/{aid}"): dict(_RETURN_READ),
+})
+_QUARTERLY = form_document("quarterly")
+CALLS.update({
+    ("GET", "/api/governance/committees/{pk}/report-forms"): Call(
+        on={target: (lambda t, me, target=target: t.governance.forms[target].committee) for target in GOV_SIDES},
+        url=lambda c: {"pk": c.pk}, key=lambda r: r["id"]),
+    ("POST", "/api/governance/committees/{pk}/report-forms"): Call(
+        on=GOV_COMMITTEES, url=lambda c: {"pk": c.pk},
+        body=lambda c: {"code": "matrix-new", "title": "矩阵新报表", "schema": _QUARTERLY["schema"]},
+        shows=lambda j, c, me: (j["committee_id"], j["code"], j["form_schema"]) == (
+            c.pk, "matrix-new", _QUARTERLY["schema"]),
+        state=lambda c, me: sorted(ReportForm.objects.filter(committee=c).values_list("pk", "code"))),
+    ("GET", "/api/governance/report-forms/{pk}"): Call(
+        on=_gov("forms"), url=lambda f: {"pk": f.pk},
+        shows=lambda j, f, me: (j["id"], j["code"], j["committee_id"]) == (f.pk, "matrix-quarterly", f.committee_id)),
+    ("GET", "/api/governance/rounds"): Call(on={"-": lambda t, me: t.governance.rounds}, key=lambda r: r["id"]),
+    ("POST", "/api/governance/rounds"): Call(
+        on=_gov("forms"),
+        body=lambda f: {"form_id": f.pk, "title": "矩阵新报送", "period_start": f"{GOV_YEAR}-10-01",
+                        "period_end": f"{GOV_YEAR}-12-31", "deadline": f"{GOV_YEAR + 1}-01-15T18:00:00+08:00",
+                        "member_unit_ids": [MemberUnit.objects.filter(committee=f.committee).order_by("pk")[0].pk]},
+        shows=lambda j, f, me: (j["form_id"], j["title"], j["committee_id"]) == (f.pk, "矩阵新报送", f.committee_id),
+        state=lambda f, me: sorted(ReportRound.objects.filter(form=f).values_list("pk", "title"))),
+    ("GET", "/api/governance/rounds/{pk}"): Call(
+        on=GOV_ROUNDS, url=lambda r: {"pk": r.pk},
+        shows=lambda j, r, me: (j["id"], j["form_id"]) == (r.pk, r.form_id)),
+    ("GET", "/api/governance/returns"): Call(on={"-": lambda t, me: t.governance.rounds}, key=lambda r: r["id"]),
+    ("GET", "/api/governance/returns/{pk}"): Call(
+        on=_returns_of("returns"), url=lambda r: {"pk": r.pk},
+        shows=lambda j, r, me: (j["id"], j["state"]) == (r.pk, "draft")),
+    ("PUT", "/api/governance/returns/{pk}"): Call(
+        on=_returns_of("returns"), url=lambda r: {"pk": r.pk}, body=lambda r: {"data": {"courses": "3"}},
+        shows=lambda j, r, me: (j["id"], j["state"], j["data"]) == (r.pk, "draft", {"courses": "3"}),
+        state=_return_state),
+    ("POST", "/api/governance/returns/{pk}/submit"): Call(
+        on=_returns_of("returns"), url=lambda r: {"pk": r.pk}, body=lambda r: {"data": QUARTERLY_ANSWERS},
+        shows=lambda j, r, me: (j["id"], j["state"], j["data"]["funds_total"]) == (r.pk, "submitted", "6"),
+        state=_return_state),
+    ("POST", "/api/governance/returns/{pk}/decide"): Call(
+        on=_returns_of("submitted_returns"), url=lambda r: {"pk": r.pk}, body=lambda r: {"accept": True},
+        shows=lambda j, r, me: (j["id"], j["state"]) == (r.pk, "accepted"),
+        state=_return_state),
+    ("POST", "/api/governance/returns/{pk}/extension"): Call(
+        on=_returns_of("returns"), url=lambda r: {"pk": r.pk},
+        body=lambda r: {"until": f"{GOV_YEAR}-10-30T18:00:00+08:00", "reason": "矩阵延期"},
+        shows=lambda j, r, me: (j["id"], j["extended_until"] is not None) == (r.pk, True),
+        state=_return_state),
+    ("POST", "/api/governance/returns/{pk}/attachments"): Call(
+        on=_returns_of("returns"), url=lambda r: {"pk": r.pk},
+        body=lambda r: {"field": "photos",
+                        "files": [{"name": "矩阵.pdf", "content_base64": base64.b64encode(GOV_PDF).decode()}]},
+        shows=lambda j, r, me: (j["id"], [a["field"] for a in j["attachments"]]) == (r.pk, ["photos"]),
+        state=_return_state),
+    ("DELETE", "/api/governance/returns/{pk}/attachments/{aid}"): Call(
+        on=_returns_of("attachments"), url=lambda a: {"pk": a.report_return_id, "aid": a.pk},
+        shows=lambda j, a, me: (j["id"], j["attachments"]) == (a.report_return_id, []),
+        state=lambda a, me: _return_state(a.report_return, me)),
+    ("GET", "/api/governance/returns/{pk}/attachments/{aid}"): Call(
+        on=_returns_of("attachments"), url=lambda a: {"pk": a.report_return_id, "aid": a.pk}, raw=True,
+        shows=lambda r, a, me: (r["Content-Type"], r.content) == ("application/pdf", GOV_PDF)),
+})
+
 # --- the tests --------------------------------------------------------------------------------------------
 
 
@@ -1907,8 +2332,12 @@ def _send(client, method: str, url: str, call: Call, obj):
 
 @pytest.mark.parametrize(("method", "path", "target", "role", "expected"), CASES)
 def test_route_answers_each_role_as_declared(method, path, target, role, expected, users, targets, api_as):
-    # Given a role, and the object the call is about
     me = users[USERNAMES[role]] if USERNAMES[role] else None
+    _answers_as_declared(method, path, target, me, expected, targets, api_as)
+
+
+def _answers_as_declared(method, path, target, me, expected, targets, api_as):
+    # Given a user, and the object the call is about
     client = api_as(me)
     call = CALLS[(method, path)]
     obj = call.on[target](targets, me)
@@ -1953,6 +2382,53 @@ def test_route_answers_each_role_as_declared(method, path, target, role, expecte
     else:
         assert written == 0
         assert state_after == state_before
+
+
+# --- the extra persona: an inspector (Role.INSPECTOR over the city), sent on the city committee's round only -------
+# Inspectors read and score only the visits of the rounds they are sent on (and those rounds and their standard);
+# they read nothing else of the committee's year: no committee, plan, task, meeting, report or assessment. Every
+# governance route is declared for them; "-" listings they read nothing of answer NONE, anything else about one
+# object 404, but what the table below names.
+
+GOV_PREFIX = "/api/governance/"
+INSPECTOR_STANDARDS = Rows(lambda t, me: set(InspectionStandard.objects.filter(
+    committee__inspection_rounds__visits__inspector=me).values_list("pk", flat=True)))
+INSPECTOR_ROUNDS = Rows(lambda t, me: set(InspectionRound.objects.filter(visits__inspector=me)
+                                          .values_list("pk", flat=True)))
+INSPECTOR_VISITS = Rows(lambda t, me: set(InspectionVisit.objects.filter(inspector=me).values_list("pk", flat=True)))
+_SENT_ON = {  # the city round's: what the inspector is sent on
+    ("GET", "/api/governance/inspection-standards"): {"-": INSPECTOR_STANDARDS},
+    ("GET", "/api/governance/inspection-standards/{pk}"): {"city": OK},
+    ("GET", "/api/governance/inspections"): {"-": INSPECTOR_ROUNDS},
+    ("GET", "/api/governance/inspections/{pk}"): {"city": OK},
+    ("POST", "/api/governance/inspections/{pk}/visits"): {"city": DENIED},
+    ("POST", "/api/governance/inspections/{pk}/close"): {"city": DENIED},
+    ("POST", "/api/governance/inspections/{pk}/circular"): {"city": DENIED},
+    ("GET", "/api/governance/inspection-visits"): {"-": INSPECTOR_VISITS},
+    ("GET", "/api/governance/inspection-visits/{pk}"): {"city": OK},
+    ("POST", "/api/governance/inspection-visits/{pk}/scores"): {"city": OK},
+    ("POST", "/api/governance/inspection-visits/{pk}/submit"): {"city": OK},
+    ("GET", "/api/governance/inspection-scores/{pk}/evidence/{eid}"): {"city": OK},
+    ("POST", "/api/governance/inspection-scores/{pk}/rectification"): {"city": DENIED},
+}
+INSPECTOR_TABLE: dict[tuple[str, str], dict[str, Any]] = {
+    route: {target: _SENT_ON.get(route, {}).get(target, NONE if route[0] == "GET" and target == "-" else HIDDEN)
+            for target in rows}
+    for route, rows in TABLE.items() if route[1].startswith(GOV_PREFIX)
+}
+
+
+def test_every_governance_route_is_declared_for_an_inspector():
+    assert {route for route in TABLE if route[1].startswith(GOV_PREFIX)} == INSPECTOR_TABLE.keys() >= _SENT_ON.keys()
+    for route, rows in _SENT_ON.items():
+        assert rows.keys() <= TABLE[route].keys(), route
+
+
+@pytest.mark.parametrize(("method", "path", "target", "expected"), [
+    pytest.param(method, path, target, outcome, id=f"{method} {path} [{target}] as inspector")
+    for (method, path), rows in INSPECTOR_TABLE.items() for target, outcome in rows.items()])
+def test_governance_route_answers_an_inspector_as_declared(method, path, target, expected, targets, api_as):
+    _answers_as_declared(method, path, target, targets.governance.inspector, expected, targets, api_as)
 
 
 # --- the extra case: a provider key (Bearer lcp_…) of the staff's school, on the intake routes ----------------------
