@@ -1,5 +1,10 @@
-"""The committee's year in a real browser: the city office imports a year's work points from the published
-document, deciding every name the committee does not know, and reads its plan's items and tasks."""
+"""The committee's year in a real browser (Chromium), as the people who run it: the city office imports a year's
+work points from the published document, deciding every name the committee does not know, and reads the plan, also
+on a phone in English and in large-text mode; it opens a reporting round, which the member unit's reporter fills on
+a phone (a bad cell refused by its name), the office returns with a comment and, once resubmitted, accepts; a
+district's return filled before the deadline is refused after it; the office opens the round's consolidated report
+back (.docx and PDF); the demo's inspector scores a community school on a phone (a score over a criterion's points
+refused by its name) and the office sends the finding to rectification, a task of the school's district."""
 
 import calendar
 import datetime
@@ -24,6 +29,16 @@ STANDARD_TITLE = "社区学校示范校评估标准"
 DISTRICT_COMMITTEE = re.compile(r"\S+区终身教育促进委员会")
 PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "zh-CN", "is_mobile": True, "has_touch": True,
          "device_scale_factor": 1}
+
+
+def _server_today() -> datetime.date:
+    """The server's today (settings.TIME_ZONE), which dates typed into its forms are checked against."""
+    return datetime.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+def _local_now() -> datetime.datetime:
+    """The server's wall clock (settings.TIME_ZONE), as its datetime-local inputs are read."""
+    return datetime.datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
 
 
 def _free_year(page) -> int:
@@ -112,12 +127,158 @@ def _plan_on_a_phone(browser, demo_server, shot, plan_url: str, tasks_n: int) ->
     phone_ctx.close()
 
 
+# --- 2 to 6: a reporting round, a return filled on a phone, returned and resubmitted, the lock, the report -------
+
+QUARTERLY = ROOT / "src" / "learncity" / "governance" / "forms" / "quarterly.json"
+ANSWERS = {"courses": "12", "activities": "8", "participants": "640", "staff_trained": "120", "funds_total": "35.50",
+           "funds_by_source.budget.amount": "20.00", "funds_by_source.unit_own.amount": "10.50",
+           "funds_by_source.social.amount": "5.00", "summary": "本季度开展职业技能公益课程和社区讲座，覆盖各县（市）区。"}
+
+
+def _open_round(office, demo_server: str, title: str, deadline: datetime.datetime) -> tuple[str, str]:
+    """The city office opens a round of the quarterly form for the demo reporter's member unit and the first
+    district's committee, with the given deadline. Returns the round's URL and the member unit's name."""
+    office.goto(demo_server + "/governance/reports/")
+    form = office.locator("[data-testid^=report-form-]", has_text=json.loads(QUARTERLY.read_text())["title"])
+    form.locator("a", has_text="发起报送").click()
+    office.wait_for_url(re.compile(r"/governance/report-forms/\d+/rounds/new/$"))
+    today = _server_today()
+    first_month = 3 * ((today.month - 1) // 3) + 1  # this quarter, in whole months as the monitoring reads them
+    quarter_end = datetime.date(today.year, first_month + 2, calendar.monthrange(today.year, first_month + 2)[1])
+    office.fill("input[name=title]", title)
+    office.fill("input[name=period_start]", datetime.date(today.year, first_month, 1).isoformat())
+    office.fill("input[name=period_end]", quarter_end.isoformat())
+    office.fill("input[name=deadline]", deadline.strftime("%Y-%m-%dT%H:%M"))
+    for box in office.locator("input[name=member_unit_ids]").all():
+        box.uncheck()
+    unit = office.locator("label", has=office.locator("input[name=member_unit_ids]"), has_text="人力资源和社会保障局")
+    unit.locator("input").check()
+    unit_name = unit.inner_text().strip()
+    office.locator("label", has=office.locator("input[name=committee_ids]")).first.locator("input").check()
+    office.click("[data-testid=report-round-new] button[type=submit]")
+    office.wait_for_url(re.compile(r"/governance/rounds/\d+/$"))
+    assert office.locator("[data-testid^=round-return-]").count() == 2
+    return office.url, unit_name
+
+
+def _fill(page, answers: dict[str, str]) -> None:
+    for path, value in answers.items():
+        field = page.locator(f"[data-testid=return-form] [name='d.{path}']")
+        field.fill(value)
+
+
+def _consolidation_read_back(office, tmp_path: Path, title: str, unit_name: str) -> None:
+    """The round's consolidated report downloaded from its page as .docx and as PDF, each opened back: the unit's
+    row of figures in the Word tables, its figures and the round's title in the PDF's text."""
+    with office.expect_download() as caught:
+        office.click("a:has-text('.docx')")
+    docx_path = tmp_path / "consolidation.docx"
+    caught.value.save_as(docx_path)
+    rows = [[c.text.strip() for c in r.cells] for t in docx.Document(str(docx_path)).tables for r in t.rows]
+    unit_rows = [r for r in rows if r and r[0] == unit_name]
+    assert any({"12", "8", "680", "120", "35.50"} <= set(r) for r in unit_rows), unit_rows
+    assert any(r[0] == unit_name and r[1] == "已采纳" for r in rows)  # the status table
+    assert any(r[0].endswith("终身教育促进委员会") and r[1] == "未报送" for r in rows)  # the district's, not in
+    with office.expect_download() as caught:
+        office.click("a:has-text('PDF')")
+    pdf_path = tmp_path / "consolidation.pdf"
+    caught.value.save_as(pdf_path)
+    assert pdf_path.read_bytes().startswith(b"%PDF-")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert title in text and "680" in text and "35.50" in text
+
+
+def test_a_round_a_return_on_a_phone_returned_resubmitted_accepted_the_lock_and_the_report(  # noqa: PLR0915 (a journey is one script of steps)
+        demo_server, browser, shot, tmp_path):
+    office_ctx, reporter_ctx, district_ctx = (browser.new_context(**DESKTOP), browser.new_context(**PHONE),
+                                              browser.new_context(**PHONE))
+    office, reporter, district = (ctx.new_page() for ctx in (office_ctx, reporter_ctx, district_ctx))
+    for pg in (office, reporter, district):
+        pg.set_default_timeout(30_000)
+    title = f"{_server_today().year}年季度报送 E2E-{uuid.uuid4().hex[:6]}"
+    # The nearest deadline the round's form takes (minutes): time for the unit's first submission before it
+    deadline = (_local_now() + datetime.timedelta(seconds=150)).replace(second=0, microsecond=0) \
+        + datetime.timedelta(minutes=1)
+
+    # 2. The office opens a round for the reporter's member unit and the first district's committee
+    sign_in(office, demo_server, "city_admin")
+    round_url, unit_name = _open_round(office, demo_server, title, deadline)
+    shot(office, "governance-report-round-opened")
+
+    # 3. The unit's reporter, on a phone, finds the return among their unit's and fills it: a bad cell first
+    sign_in(reporter, demo_server, "reporter")
+    reporter.goto(demo_server + "/governance/reports/")
+    mine = reporter.locator("[data-testid=returns-mine] li", has_text=title)
+    assert mine.locator(".badge").inner_text().strip() == "未报送"
+    mine.locator("a").click()
+    reporter.wait_for_url(re.compile(r"/governance/returns/\d+/$"))
+    return_url = reporter.url
+    _fill(reporter, ANSWERS | {"funds_by_source.social.amount": "-5"})
+    reporter.click("[data-testid=submit]")
+    cell = reporter.locator("[data-testid='error-d.funds_by_source.social.amount']")
+    assert "经费来源·社会投入·金额" in cell.inner_text() and "-5" in cell.inner_text()
+    assert reporter.input_value("[name='d.participants']") == "640"  # what was typed is kept
+    assert reporter.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(reporter, "governance-return-bad-cell-phone")
+    reporter.fill("[name='d.funds_by_source.social.amount']", "5.00")
+    with reporter.expect_navigation():
+        reporter.click("[data-testid=submit]")
+    assert reporter.inner_text("[data-testid=return-state]").strip() == "已报送"
+    assert reporter.locator("[data-testid=submit]").count() == 0
+
+    # 4. The office returns it with a comment; the reporter reads 退回修改 and the comment, fixes, resubmits
+    comment = "参与人次与活动台账不一致，请核对后重新报送。"
+    office.goto(return_url)
+    office.fill("[data-testid=decide] textarea[name=comment]", comment)
+    with office.expect_navigation():
+        office.click("[data-testid=decide] button[value='0']")
+    assert office.inner_text("[data-testid=return-state]").strip() == "退回修改"
+    reporter.goto(demo_server + "/governance/reports/")
+    mine = reporter.locator("[data-testid=returns-mine] li", has_text=title)
+    assert "退回修改" in mine.locator(".badge").inner_text() and comment in mine.inner_text()
+    mine.locator("a").click()
+    assert comment in reporter.inner_text("[data-testid=return-comment]")
+    shot(reporter, "governance-return-returned-phone")
+    reporter.fill("[name='d.participants']", "680")
+    with reporter.expect_navigation():
+        reporter.click("[data-testid=submit]")
+    assert reporter.inner_text("[data-testid=return-state]").strip() == "已报送"
+    office.goto(return_url)
+    with office.expect_navigation():
+        office.click("[data-testid=decide] button[value='1']")
+    assert office.inner_text("[data-testid=return-state]").strip() == "已采纳"
+    history = office.inner_text("[data-testid=history]")
+    assert history.count("报送") >= 2 and comment in history
+
+    # 5. The district's return, opened and filled before the deadline, is refused once the deadline has passed
+    sign_in(district, demo_server, "district_admin")
+    district.goto(round_url)
+    district.locator("[data-testid^=round-return-]", has_text="终身教育促进委员会").locator("a").click()
+    district.wait_for_url(re.compile(r"/governance/returns/\d+/$"))
+    late_url = district.url
+    _fill(district, ANSWERS)
+    wait = (deadline - _local_now()).total_seconds() + 2
+    assert wait > 0, "the unit's submissions took longer than the round's deadline allows"
+    district.wait_for_timeout(wait * 1000)
+    district.click("[data-testid=submit]")
+    assert "截止" in district.inner_text("[data-testid=form-errors]")
+    district.goto(late_url)
+    assert district.locator("[data-testid=locked]").count() == 1
+    assert district.locator("[data-testid=submit]").count() == 0
+    shot(district, "governance-return-locked-phone")
+
+    # 6. The office downloads the round's consolidated report, and finds the unit's figures in it
+    office.goto(round_url)
+    assert office.locator("[data-testid^=round-return-] [data-testid=late]").count() == 1  # the district's
+    shot(office, "governance-report-round-done")
+    _consolidation_read_back(office, tmp_path, title, unit_name)
+
+    for ctx in (office_ctx, reporter_ctx, district_ctx):
+        ctx.close()
+
+
 # --- 7, 8: an inspection visit scored on a phone; its finding sent to rectification ------------------------------
-
-def _server_today() -> datetime.date:
-    """The server's today (settings.TIME_ZONE), which dates typed into its forms are checked against."""
-    return datetime.datetime.now(ZoneInfo("Asia/Shanghai")).date()
-
 
 def _open_round_with_a_visit(office, demo_server: str, title: str) -> tuple[str, str]:
     """The city office organises a round under its community-school standard and sends the inspector to the first
@@ -243,150 +404,4 @@ def test_an_inspector_scores_a_school_on_a_phone_and_its_finding_goes_to_the_dis
     assert finding in district.inner_text("main")
 
     for ctx in (office_ctx, inspector_ctx, district_ctx):
-        ctx.close()
-
-
-# --- 2 to 6: a reporting round, a return filled on a phone, returned and resubmitted, the lock, the report -------
-
-QUARTERLY = ROOT / "src" / "learncity" / "governance" / "forms" / "quarterly.json"
-ANSWERS = {"courses": "12", "activities": "8", "participants": "640", "staff_trained": "120", "funds_total": "35.50",
-           "funds_by_source.budget.amount": "20.00", "funds_by_source.unit_own.amount": "10.50",
-           "funds_by_source.social.amount": "5.00", "summary": "本季度开展职业技能公益课程和社区讲座，覆盖各县（市）区。"}
-
-
-def _local_now() -> datetime.datetime:
-    return datetime.datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
-
-
-def _open_round(office, demo_server: str, title: str, deadline: datetime.datetime) -> tuple[str, str]:
-    """The city office opens a round of the quarterly form for the demo reporter's member unit and the first
-    district's committee, with the given deadline. Returns the round's URL and the member unit's name."""
-    office.goto(demo_server + "/governance/reports/")
-    form = office.locator("[data-testid^=report-form-]", has_text=json.loads(QUARTERLY.read_text())["title"])
-    form.locator("a", has_text="发起报送").click()
-    office.wait_for_url(re.compile(r"/governance/report-forms/\d+/rounds/new/$"))
-    today = _server_today()
-    first_month = 3 * ((today.month - 1) // 3) + 1  # this quarter, in whole months as the monitoring reads them
-    quarter_end = datetime.date(today.year, first_month + 2, calendar.monthrange(today.year, first_month + 2)[1])
-    office.fill("input[name=title]", title)
-    office.fill("input[name=period_start]", datetime.date(today.year, first_month, 1).isoformat())
-    office.fill("input[name=period_end]", quarter_end.isoformat())
-    office.fill("input[name=deadline]", deadline.strftime("%Y-%m-%dT%H:%M"))
-    for box in office.locator("input[name=member_unit_ids]").all():
-        box.uncheck()
-    unit = office.locator("label", has=office.locator("input[name=member_unit_ids]"), has_text="人力资源和社会保障局")
-    unit.locator("input").check()
-    unit_name = unit.inner_text().strip()
-    office.locator("label", has=office.locator("input[name=committee_ids]")).first.locator("input").check()
-    office.click("[data-testid=report-round-new] button[type=submit]")
-    office.wait_for_url(re.compile(r"/governance/rounds/\d+/$"))
-    assert office.locator("[data-testid^=round-return-]").count() == 2
-    return office.url, unit_name
-
-
-def _fill(page, answers: dict[str, str]) -> None:
-    for path, value in answers.items():
-        field = page.locator(f"[data-testid=return-form] [name='d.{path}']")
-        field.fill(value)
-
-
-def test_a_round_a_return_on_a_phone_returned_resubmitted_accepted_the_lock_and_the_report(  # noqa: PLR0915 (a journey is one script of steps)
-        demo_server, browser, shot, tmp_path):
-    office_ctx, reporter_ctx, district_ctx = (browser.new_context(**DESKTOP), browser.new_context(**PHONE),
-                                              browser.new_context(**PHONE))
-    office, reporter, district = (ctx.new_page() for ctx in (office_ctx, reporter_ctx, district_ctx))
-    for pg in (office, reporter, district):
-        pg.set_default_timeout(30_000)
-    title = f"{_server_today().year}年季度报送 E2E-{uuid.uuid4().hex[:6]}"
-    # The nearest deadline the round's form takes (minutes): time for the unit's first submission before it
-    deadline = (_local_now() + datetime.timedelta(seconds=150)).replace(second=0, microsecond=0) \
-        + datetime.timedelta(minutes=1)
-
-    # 2. The office opens a round for the reporter's member unit and the first district's committee
-    sign_in(office, demo_server, "city_admin")
-    round_url, unit_name = _open_round(office, demo_server, title, deadline)
-    shot(office, "governance-report-round-opened")
-
-    # 3. The unit's reporter, on a phone, finds the return among their unit's and fills it: a bad cell first
-    sign_in(reporter, demo_server, "reporter")
-    reporter.goto(demo_server + "/governance/reports/")
-    mine = reporter.locator("[data-testid=returns-mine] li", has_text=title)
-    assert mine.locator(".badge").inner_text().strip() == "未报送"
-    mine.locator("a").click()
-    reporter.wait_for_url(re.compile(r"/governance/returns/\d+/$"))
-    return_url = reporter.url
-    _fill(reporter, ANSWERS | {"funds_by_source.social.amount": "-5"})
-    reporter.click("[data-testid=submit]")
-    cell = reporter.locator("[data-testid='error-d.funds_by_source.social.amount']")
-    assert "经费来源·社会投入·金额" in cell.inner_text() and "-5" in cell.inner_text()
-    assert reporter.input_value("[name='d.participants']") == "640"  # what was typed is kept
-    assert reporter.evaluate("document.documentElement.scrollWidth") <= 390
-    shot(reporter, "governance-return-bad-cell-phone")
-    reporter.fill("[name='d.funds_by_source.social.amount']", "5.00")
-    with reporter.expect_navigation():
-        reporter.click("[data-testid=submit]")
-    assert reporter.inner_text("[data-testid=return-state]").strip() == "已报送"
-    assert reporter.locator("[data-testid=submit]").count() == 0
-
-    # 4. The office returns it with a comment; the reporter reads 退回修改 and the comment, fixes, resubmits
-    comment = "参与人次与活动台账不一致，请核对后重新报送。"
-    office.goto(return_url)
-    office.fill("[data-testid=decide] textarea[name=comment]", comment)
-    with office.expect_navigation():
-        office.click("[data-testid=decide] button[value='0']")
-    assert office.inner_text("[data-testid=return-state]").strip() == "退回修改"
-    reporter.goto(demo_server + "/governance/reports/")
-    mine = reporter.locator("[data-testid=returns-mine] li", has_text=title)
-    assert "退回修改" in mine.locator(".badge").inner_text() and comment in mine.inner_text()
-    mine.locator("a").click()
-    assert comment in reporter.inner_text("[data-testid=return-comment]")
-    shot(reporter, "governance-return-returned-phone")
-    reporter.fill("[name='d.participants']", "680")
-    with reporter.expect_navigation():
-        reporter.click("[data-testid=submit]")
-    assert reporter.inner_text("[data-testid=return-state]").strip() == "已报送"
-    office.goto(return_url)
-    with office.expect_navigation():
-        office.click("[data-testid=decide] button[value='1']")
-    assert office.inner_text("[data-testid=return-state]").strip() == "已采纳"
-    history = office.inner_text("[data-testid=history]")
-    assert history.count("报送") >= 2 and comment in history
-
-    # 5. The district's return, opened and filled before the deadline, is refused once the deadline has passed
-    sign_in(district, demo_server, "district_admin")
-    district.goto(round_url)
-    district.locator("[data-testid^=round-return-]", has_text="区").locator("a").click()
-    district.wait_for_url(re.compile(r"/governance/returns/\d+/$"))
-    late_url = district.url
-    _fill(district, ANSWERS)
-    wait = (deadline - _local_now()).total_seconds() + 2
-    assert wait > 0, "the unit's submissions took longer than the round's deadline allows"
-    district.wait_for_timeout(wait * 1000)
-    district.click("[data-testid=submit]")
-    assert "截止" in district.inner_text("[data-testid=form-errors]")
-    district.goto(late_url)
-    assert district.locator("[data-testid=locked]").count() == 1
-    assert district.locator("[data-testid=submit]").count() == 0
-    shot(district, "governance-return-locked-phone")
-
-    # 6. The office downloads the round's consolidated report, and finds the unit's figures in it
-    office.goto(round_url)
-    shot(office, "governance-report-round-done")
-    with office.expect_download() as caught:
-        office.click("a:has-text('.docx')")
-    docx_path = tmp_path / "consolidation.docx"
-    caught.value.save_as(docx_path)
-    rows = [[c.text.strip() for c in r.cells] for t in docx.Document(str(docx_path)).tables for r in t.rows]
-    unit_rows = [r for r in rows if r and r[0] == unit_name]
-    assert any({"12", "8", "680", "120", "35.50"} <= set(r) for r in unit_rows), unit_rows
-    with office.expect_download() as caught:
-        office.click("a:has-text('PDF')")
-    pdf_path = tmp_path / "consolidation.pdf"
-    caught.value.save_as(pdf_path)
-    assert pdf_path.read_bytes().startswith(b"%PDF-")
-    text = subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True,
-                          check=True).stdout
-    assert title in text and "680" in text and "35.50" in text
-
-    for ctx in (office_ctx, reporter_ctx, district_ctx):
         ctx.close()
