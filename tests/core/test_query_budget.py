@@ -35,6 +35,8 @@ NOT_PAGES = {
     "governance:inspection_visit_assign", "governance:inspection_round_close", "governance:circular_publish",
     "governance:rectification_new", "governance:inspection_evidence", "governance:inspection_score",
     "governance:inspection_visit_submit", "governance:circular_pdf",
+    "governance:report_return_fill", "governance:report_return_decide", "governance:report_return_extend",
+    "governance:report_attachments", "governance:report_attachment", "governance:report_attachment_remove",
 }
 
 # route name -> the path to open, with {placeholders} filled from `objects`.
@@ -120,6 +122,10 @@ PAGES = {
     "governance:task_new": "/governance/items/{work_item}/tasks/new/",
     "governance:tasks": "/governance/tasks/",
     "governance:task": "/governance/tasks/{task}/",
+    "governance:reports": "/governance/reports/",
+    "governance:report_round_new": "/governance/report-forms/{report_form}/rounds/new/",
+    "governance:report_round": "/governance/rounds/{report_round}/",
+    "governance:report_return": "/governance/returns/{report_return}/",
     "governance:meetings": "/governance/committees/{committee}/meetings/",
     "governance:meeting_new": "/governance/committees/{committee}/meetings/new/",
     "governance:meeting": "/governance/meetings/{meeting}/",
@@ -176,6 +182,9 @@ def demo_objects() -> dict[str, object]:
         InspectionVisit,
         Meeting,
         MeetingDecision,
+        ReportForm,
+        ReportReturn,
+        ReportRound,
         Task,
         WorkItem,
         WorkPlan,
@@ -232,6 +241,9 @@ def demo_objects() -> dict[str, object]:
         "inspection_round": first(InspectionRound, visits__isnull=False) or first(InspectionRound),
         "inspection_visit": first(InspectionVisit),
         "circular": first(Circular),
+        "report_form": first(ReportForm),
+        "report_round": first(ReportRound),
+        "report_return": first(ReportReturn, state="submitted") or first(ReportReturn),
     }
 
 

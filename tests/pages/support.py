@@ -253,9 +253,11 @@ def _reports(w: dict, t, admin, year: int) -> None:
 
     from django.utils import timezone
 
-    from learncity.governance.forms import form_document
+    from learncity.governance.form_files import form_document
     from learncity.governance.inputs.reports import FormIn, RoundIn
+    from learncity.governance.models import ReportReturn
     from learncity.governance.services import reports as services
+    from tests.api.credit_targets import PDF
 
     shipped = form_document("quarterly")
     asked = {"city": ([t.reporter_unit.pk], [t.gulou_committee.pk]), "gulou": ([t.gulou_unit.pk], []),
@@ -266,10 +268,15 @@ def _reports(w: dict, t, admin, year: int) -> None:
             code="page-matrix", title=f"页面矩阵季报 {side}", schema=shipped["schema"]))
         units, lower = asked[side]
         w[f"form_{side}"] = form
-        w[f"round_{side}"] = services.round_open(actor=admin, data=RoundIn(
+        w[f"round_{side}"] = rnd = services.round_open(actor=admin, data=RoundIn(
             form_id=form.pk, title=f"{year}年第三季度 {side}", period_start=datetime.date(year, 7, 1),
             period_end=datetime.date(year, 9, 30), deadline=timezone.now() + datetime.timedelta(days=30),
             member_unit_ids=units, committee_ids=lower))
+        # the return of the round's member unit (the reporter's, 鼓楼区's, 台江区's), with a PDF as its evidence
+        ret = ReportReturn.objects.get(round=rnd, member_unit_id=units[0])
+        w[f"return_{side}"] = ret
+        w[f"return_file_{side}"] = services.attachment_add(actor=admin, report_return=ret, field="photos",
+                                                           files=[("佐证.pdf", PDF)])[0]
 
 
 def _assessment(w: dict, t, admin, year: int) -> None:

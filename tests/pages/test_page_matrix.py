@@ -44,6 +44,11 @@ from learncity.governance.models import (
     Milestone,
     ProgressUpdate,
     Rectification,
+    ReportForm,
+    ReportReturn,
+    ReportRound,
+    ReturnAttachment,
+    ReturnEvent,
     Task,
     TaskTransition,
     WorkPlan,
@@ -225,6 +230,26 @@ def _decision_tasks(d, w):
 def _inspection_round_form(c, w):
     return {"standard_id": str(w.standard_city.pk), "title": "页面矩阵新督导", "year": "2032",
             "starts_on": "2032-01-01", "ends_on": "2032-12-31"}
+
+
+def _report_form(c, w):
+    import json
+
+    from learncity.governance.form_files import form_document
+
+    return {"committee": str(c.pk), "code": "page-matrix-new", "title": "页面矩阵新报表",
+            "schema": json.dumps(form_document("quarterly")["schema"], ensure_ascii=False)}
+
+
+def _report_round_form(f, w):
+    return {"title": "页面矩阵新一轮", "period_start": "2032-10-01", "period_end": "2032-12-31",
+            "deadline": "2099-01-01T12:00", "member_unit_ids": [str(w.t.reporter_unit.pk)]}
+
+
+def _return_state(r, w):
+    return (list(ReportReturn.objects.filter(pk=r.pk).values_list("state", "data", "submitted_at", "extended_until",
+                                                                  "comment")),
+            ReturnEvent.objects.filter(report_return=r).count())
 
 
 def _weights_form(c=None, w=None) -> dict:
@@ -537,6 +562,30 @@ PAGES: dict[str, Page] = {
     "/governance/assessment/<int:pk>/propose/": Page(on=_gov("scheme"), url=_pk, post=lambda sc, w: {"count": "1"},
                                                      state=_scheme_state),
     "/governance/assessment/<int:pk>/export.xlsx": Page(on=_gov("scheme"), url=_pk),
+    # member units' reports: each committee's round asks a member unit of its own (the city's, the reporter's)
+    "/governance/reports/": Page(
+        post_on=COMMITTEES, post=_report_form, state=lambda c, w: ReportForm.objects.filter(committee=c).count()),
+    "/governance/report-forms/<int:pk>/rounds/new/": Page(
+        on=_gov("form"), url=_pk, post=_report_round_form,
+        state=lambda f, w: ReportRound.objects.filter(form=f).count()),
+    "/governance/rounds/<int:pk>/": Page(on=_gov("round"), url=_pk),
+    "/governance/returns/<int:pk>/": Page(on=_gov("return"), url=_pk),
+    "/governance/returns/<int:pk>/fill/": Page(on=_gov("return"), url=_pk,
+                                               post=lambda r, w: {"action": "save", "d.summary": "页面矩阵"},
+                                               state=_return_state),
+    "/governance/returns/<int:pk>/decide/": Page(on=_gov("return"), url=_pk, post=lambda r, w: {"accept": "1"},
+                                                 state=_return_state),
+    "/governance/returns/<int:pk>/extension/": Page(
+        on=_gov("return"), url=_pk, post=lambda r, w: {"until": "2099-01-01T12:00", "reason": "页面矩阵"},
+        state=_return_state),
+    "/governance/returns/<int:pk>/attachments/": Page(
+        on=_gov("return"), url=_pk, post=lambda r, w: {"field": "photos"},
+        state=lambda r, w: ReturnAttachment.objects.filter(report_return=r).count()),
+    "/governance/returns/<int:pk>/attachments/<int:aid>/": Page(
+        on=_gov("return_file"), url=lambda a: {"pk": a.report_return_id, "aid": a.pk}),
+    "/governance/returns/<int:pk>/attachments/<int:aid>/remove/": Page(
+        on=_gov("return_file"), url=lambda a: {"pk": a.report_return_id, "aid": a.pk}, post=lambda a, w: {},
+        state=lambda a, w: ReturnAttachment.objects.filter(pk=a.pk).count()),
     # inspection: the open round's visit is assigned and unscored; the closed round's is scored, with its circular
     "/governance/inspections/": Page(),
     "/governance/committees/<int:pk>/inspection-standards/": Page(
@@ -1109,6 +1158,56 @@ TABLE: dict[str, dict[str, tuple]] = {
         "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
         "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
     },
+    # member units' reports: the governance readers (403 for the others on its pages); a round is read by its
+    # office and the units it asks (鼓楼区's committee is asked by the city's), a return by its office and its unit
+    "/governance/reports/": {
+        "-": (S, DENIED, DENIED, OK, OK, OK, OK, OK),
+    },
+    "/governance/report-forms/<int:pk>/rounds/new/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/rounds/<int:pk>/": {
+        "city": (S, DENIED, DENIED, OK, OK, OK, OK, OK),
+        "gulou": (S, DENIED, DENIED, OK, OK, HIDDEN, OK, OK),
+        "taijiang": (S, DENIED, DENIED, HIDDEN, OK, HIDDEN, OK, OK),
+    },
+    "/governance/returns/<int:pk>/": {
+        "city": (S, DENIED, DENIED, HIDDEN, OK, OK, OK, OK),
+        "gulou": (S, DENIED, DENIED, OK, OK, HIDDEN, OK, OK),
+        "taijiang": (S, DENIED, DENIED, HIDDEN, OK, HIDDEN, OK, OK),
+    },
+    "/governance/returns/<int:pk>/fill/": {
+        "city": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "gulou": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "taijiang": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+    },
+    "/governance/returns/<int:pk>/decide/": {
+        "city": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "gulou": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "taijiang": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+    },
+    "/governance/returns/<int:pk>/extension/": {
+        "city": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "gulou": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "taijiang": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+    },
+    "/governance/returns/<int:pk>/attachments/": {
+        "city": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "gulou": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "taijiang": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+    },
+    "/governance/returns/<int:pk>/attachments/<int:aid>/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, OK, OK, OK, OK),
+        "gulou": (S, HIDDEN, HIDDEN, OK, OK, HIDDEN, OK, OK),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK),
+    },
+    "/governance/returns/<int:pk>/attachments/<int:aid>/remove/": {
+        "city": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "gulou": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+        "taijiang": (S, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY, POST_ONLY),
+    },
     # inspection: the offices and inspectors (403 for the others on its list); a standard and a circular are read
     # by the committee's members, a round and its visits by its office (and readers) and its inspectors only
     "/governance/inspections/": {
@@ -1482,6 +1581,41 @@ POSTS: dict[str, dict[str, tuple]] = {
         "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
         "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
     },
+    "/governance/reports/": {  # a new form: the office's
+        "city": (S, DENIED, DENIED, HIDDEN, ALLOWED, DENIED, DENIED, DENIED),
+        "gulou": (S, DENIED, DENIED, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, DENIED, DENIED, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/report-forms/<int:pk>/rounds/new/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/returns/<int:pk>/fill/": {  # its unit fills it in (an administrator does not answer for a unit)
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, DENIED, ALLOWED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, DENIED, DENIED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, DENIED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/returns/<int:pk>/decide/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/returns/<int:pk>/extension/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, DENIED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/returns/<int:pk>/attachments/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, DENIED, ALLOWED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, DENIED, DENIED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, DENIED, HIDDEN, DENIED, DENIED),
+    },
+    "/governance/returns/<int:pk>/attachments/<int:aid>/remove/": {
+        "city": (S, HIDDEN, HIDDEN, HIDDEN, DENIED, ALLOWED, DENIED, DENIED),
+        "gulou": (S, HIDDEN, HIDDEN, DENIED, DENIED, HIDDEN, DENIED, DENIED),
+        "taijiang": (S, HIDDEN, HIDDEN, HIDDEN, DENIED, HIDDEN, DENIED, DENIED),
+    },
     "/governance/committees/<int:pk>/inspection-standards/": {
         "city": (S, HIDDEN, HIDDEN, HIDDEN, ALLOWED, DENIED, DENIED, DENIED),
         "gulou": (S, HIDDEN, HIDDEN, ALLOWED, ALLOWED, HIDDEN, DENIED, DENIED),
@@ -1565,6 +1699,16 @@ INSPECTOR_GETS: dict[str, dict[str, Any]] = {
     "/governance/assessment/<int:pk>/weights/": _each(POST_ONLY),
     "/governance/assessment/<int:pk>/propose/": _each(POST_ONLY),
     "/governance/assessment/<int:pk>/export.xlsx": _each(HIDDEN),
+    "/governance/reports/": {"-": DENIED},
+    "/governance/report-forms/<int:pk>/rounds/new/": _each(HIDDEN),
+    "/governance/rounds/<int:pk>/": _each(DENIED),
+    "/governance/returns/<int:pk>/": _each(DENIED),
+    "/governance/returns/<int:pk>/fill/": _each(POST_ONLY),
+    "/governance/returns/<int:pk>/decide/": _each(POST_ONLY),
+    "/governance/returns/<int:pk>/extension/": _each(POST_ONLY),
+    "/governance/returns/<int:pk>/attachments/": _each(POST_ONLY),
+    "/governance/returns/<int:pk>/attachments/<int:aid>/": _each(HIDDEN),
+    "/governance/returns/<int:pk>/attachments/<int:aid>/remove/": _each(POST_ONLY),
     "/governance/inspections/": {"-": OK},
     "/governance/committees/<int:pk>/inspection-standards/": _each(HIDDEN),
     "/governance/inspection-standards/<int:pk>/": _each(OK),
@@ -1597,6 +1741,13 @@ INSPECTOR_POSTS: dict[str, dict[str, Any]] = {
     "/governance/assessment/new/": _each(DENIED),
     "/governance/assessment/<int:pk>/weights/": _each(HIDDEN),
     "/governance/assessment/<int:pk>/propose/": _each(HIDDEN),
+    "/governance/reports/": _each(DENIED),
+    "/governance/report-forms/<int:pk>/rounds/new/": _each(HIDDEN),
+    "/governance/returns/<int:pk>/fill/": _each(HIDDEN),
+    "/governance/returns/<int:pk>/decide/": _each(HIDDEN),
+    "/governance/returns/<int:pk>/extension/": _each(HIDDEN),
+    "/governance/returns/<int:pk>/attachments/": _each(HIDDEN),
+    "/governance/returns/<int:pk>/attachments/<int:aid>/remove/": _each(HIDDEN),
     "/governance/committees/<int:pk>/inspection-standards/": _each(HIDDEN),
     "/governance/committees/<int:pk>/inspections/new/": _each(HIDDEN),
     # their rounds, read but not run by them
