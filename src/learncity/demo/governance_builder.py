@@ -28,6 +28,7 @@ from django.db import transaction
 
 from learncity.demo.governance_assessment import build_assessment
 from learncity.demo.governance_inspections import build_inspections
+from learncity.demo.governance_meetings import build_meetings
 from learncity.demo.governance_reports import build_reports
 from learncity.governance import selectors, services
 from learncity.governance.inputs import DecisionIn, FigureIn, ImportIn, MoveIn, TaskIn, UnitIn, UpdateIn
@@ -56,6 +57,7 @@ def build_governance(city: Place, rng: random.Random, users: dict[str, User], to
         tasks = list(selectors.task_list(actor=office).filter(plan=plan).order_by("item__position", "id"))
         progress(STAGE, 1, 3)
         year = _year(office, reporter, plan, tasks, rng, today)
+        year |= build_meetings(office, plan, today)
         year |= build_reports(office, users, committee, today, random.Random(f"{rng.random()}:reports"))
         year |= build_inspections(office, committee, city, today, random.Random(f"{rng.random()}:inspections"))
         build_assessment(office, committee, today)  # last: it reads the whole year

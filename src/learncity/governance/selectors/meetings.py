@@ -32,9 +32,11 @@ def meeting_get(*, actor, pk: int) -> Meeting:
 
 
 def meeting_decisions(*, actor, meeting: Meeting) -> list[MeetingDecision]:
-    """The meeting's decisions in order, each with the tasks it became that the actor reads (their units)."""
+    """The meeting's decisions in order, each with the tasks it became that the actor reads, each with all its
+    units (lead and cooperating, as the minutes print them)."""
     tasks = (Task.objects.restrict(actor).select_related("plan").order_by("due_on", "id")
-             .prefetch_related(Prefetch("units", queryset=TaskUnit.objects.restrict(actor)
+             .prefetch_related(Prefetch("units", queryset=TaskUnit.objects.unscoped(
+                 "every unit of a decision's task the actor reads: who leads and cooperates is part of the decision")
                                         .select_related("member_unit", "committee"))))
     return list(MeetingDecision.objects.restrict(actor).filter(meeting=meeting).order_by("position")
                 .prefetch_related(Prefetch("tasks", queryset=tasks)))
