@@ -1884,8 +1884,10 @@ _ROUND_READ = {
 
 
 def _round_writes(done) -> dict:
-    """The round's office writes; the others who read the round (reviewers, auditors) are refused."""
-    return {target: tuple(done if o == OK else DENIED if o != HIDDEN and o != A else o for o in outcomes)
+    """The round's office (the administrators who read it) writes; the others who read it (reviewers, auditors)
+    are refused."""
+    return {target: tuple((done if role in ("district_admin", "city_admin") else DENIED) if o == OK else o
+                          for role, o in zip(ROLES, outcomes, strict=True))
             for target, outcomes in _ROUND_READ.items()}
 
 
@@ -2243,7 +2245,7 @@ CALLS.update({
         state=_return_state),
     ("POST", "/api/governance/returns/{pk}/submit"): Call(
         on=_returns_of("returns"), url=lambda r: {"pk": r.pk}, body=lambda r: {"data": QUARTERLY_ANSWERS},
-        shows=lambda j, r, me: (j["id"], j["state"], j["data"]["funds_total"]) == (r.pk, "submitted", "6"),
+        shows=lambda j, r, me: (j["id"], j["state"], j["data"]["summary"]) == (r.pk, "submitted", "矩阵季度总结"),
         state=_return_state),
     ("POST", "/api/governance/returns/{pk}/decide"): Call(
         on=_returns_of("submitted_returns"), url=lambda r: {"pk": r.pk}, body=lambda r: {"accept": True},
