@@ -514,7 +514,7 @@ def test_a_member_units_reporter_has_only_its_units_tasks_to_do(world, client_as
     for (none yet in the world; tests/governance/test_views.py shows them counted)."""
     page = html(client_as(world.reporter).get("/"))
 
-    assert todo_counts(page) == {"tasks": 0}
+    assert todo_counts(page) == {"tasks": 0, "returns": 0}
     assert "您的角色暂无待办事项。" not in section(page, "home-todos")
 
 

@@ -13,7 +13,7 @@ from learncity.core.htmx import render_page
 from learncity.core.page_cache import public_page
 from learncity.core.scopes import Capability, scope_for
 from learncity.creditbank import selectors as credit_selectors
-from learncity.governance.selectors import home_tasks
+from learncity.governance.selectors import home_inspections, home_tasks
 from learncity.intake.selectors import home_jobs_to_fix
 from learncity.monitoring.selectors import home_reports_due
 from learncity.people.selectors import profile_of
@@ -63,7 +63,8 @@ def _home_todos(user, scope, today) -> list[dict]:
     """A staff member's or official's to-dos, each with its count and where to act: sessions to mark
     (attendance), declarations to review (credit bank), conversions to decide, uploads to fix (intake) and
     statistics reports due (monitoring), the committee's tasks of their units and, for its office, the updates to
-    review and the late tasks (governance), only those their roles have, each counted within their scope."""
+    review and the late tasks, their units' returns due or sent back, and an inspector's visits (governance), only
+    those their roles have, each counted within their scope."""
     todos = []
     manages = scope.everything or bool(scope.change.institution_ids or scope.change.place_paths)
     if manages:
@@ -96,4 +97,11 @@ def _home_todos(user, scope, today) -> list[dict]:
         todos.append({"key": "tasks", "label": _("我的工作任务"), "count": tasks["count"],
                       "url": f"{reverse('governance:tasks')}?mine=1", "tasks": tasks,
                       "office": scope.may(Capability.GOVERN)})
+        todos.append({"key": "returns", "label": _("待填报的报表"),
+                      "count": tasks["returns_due"] + tasks["returns_returned"],
+                      "url": reverse("governance:reports"), "returned": tasks["returns_returned"]})
+    if scope.may(Capability.INSPECT):  # an inspector: the visits they are sent on
+        visits = home_inspections(actor=user)
+        todos.append({"key": "inspections", "label": _("待完成的督导评估"), "count": visits["count"],
+                      "url": reverse("governance:inspections"), "visits": visits["items"]})
     return todos

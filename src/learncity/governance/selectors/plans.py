@@ -2,7 +2,8 @@
 
 import datetime
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, IntegerField, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from learncity.core.errors import NotFound
 from learncity.core.scopes import Action, Capability, scope_for
@@ -18,7 +19,9 @@ from learncity.governance.models import (
     WorkItem,
     WorkPlan,
 )
+from learncity.governance.selectors.reports import returns_to_fill
 from learncity.network.models import Committee
+from learncity.people.models import User
 
 OPEN = (TaskState.NOT_STARTED, TaskState.IN_PROGRESS, TaskState.OVERDUE)
 
@@ -117,27 +120,39 @@ def governs(*, actor, committee: Committee) -> bool:
     return committees_governed(actor=actor).filter(pk=committee.pk).exists()
 
 
-def home_tasks(*, actor, today: datetime.date) -> dict:
+class _Count(Subquery):
+    """The number of rows a queryset reads, as a scalar subquery (its DISTINCT, if any, kept inside)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
+    empty_result_set_value = 0  # what an empty queryset (.none()) counts
+    output_field = IntegerField()
+
+
+def home_tasks(*, actor, today: datetime.date, now: datetime.datetime | None = None) -> dict:
     """The service hall's to-do: the open tasks the actor's own units answer for (overdue first, then by time
-    limit; five shown) and, where they run the office, the updates waiting for its decision and its overdue tasks.
-    Every figure in one query; the five tasks in one more, only when there are any."""
+    limit; five shown) and, where they run the office, the updates waiting for its decision and its overdue tasks;
+    and their units' report returns to fill in before the deadline and those the office sent back
+    (selectors/reports.py). Every figure in one query (scalar subqueries over the actor's one user row); the five
+    tasks in one more, only when there are any."""
     scope = scope_for(actor)
     mine = TaskUnit.objects.restrict(scope, Action.CHANGE).values("task_id")
-    figures = {"count": Count("id", filter=Q(state__in=OPEN, pk__in=mine), distinct=True),
-               "overdue": Count("id", filter=Q(state=TaskState.OVERDUE, pk__in=mine), distinct=True)}
+    visible = Task.objects.restrict(scope)
+    figures = {"count": _Count(visible.filter(state__in=OPEN, pk__in=mine).values("pk")),
+               "overdue": _Count(visible.filter(state=TaskState.OVERDUE, pk__in=mine).values("pk"))}
     if scope.may(Capability.GOVERN):
-        governed = Task.objects.restrict(scope, Action.CHANGE).values("pk")
-        figures |= {"late": Count("id", filter=Q(state=TaskState.OVERDUE, pk__in=governed), distinct=True),
-                    "updates": Count("updates", filter=Q(updates__state=UpdateState.SUBMITTED, pk__in=governed),
-                                     distinct=True)}
-    # the counts run over the tasks the actor reads, selected by id (their rule's DISTINCT stays in the subquery)
-    visible = Task.objects.restrict(scope).values("pk")
-    totals = Task.objects.unscoped("the tasks the actor reads, restricted in the subquery").filter(
-        pk__in=visible).aggregate(**figures)
-    items = list(Task.objects.restrict(scope).filter(state__in=OPEN, pk__in=mine)
-                 .order_by("-state", "due_on", "id")[:5]) if totals["count"] else []
+        governed = Task.objects.restrict(scope, Action.CHANGE)
+        figures |= {"late": _Count(governed.filter(state=TaskState.OVERDUE).values("pk")),
+                    "updates": _Count(ProgressUpdate.objects.restrict(scope).filter(
+                        state=UpdateState.SUBMITTED, task__in=governed.values("pk")).values("pk"))}
+    due, returned = returns_to_fill(actor=actor, now=now or timezone.now())
+    figures |= {"returns_due": _Count(due.values("pk")), "returns_returned": _Count(returned.values("pk"))}
+    totals = (User.objects.unscoped("one row to hang the to-do's counts on").filter(pk=actor.pk)
+              .annotate(**figures).values(*figures).first()) or dict.fromkeys(figures, 0)
+    items = list(visible.filter(state__in=OPEN, pk__in=mine).order_by("-state", "due_on", "id")[:5]) \
+        if totals["count"] else []
     return {"count": totals["count"], "items": items, "overdue": totals["overdue"],
-            "updates": totals.get("updates", 0), "late": totals.get("late", 0), "today": today}
+            "updates": totals.get("updates", 0), "late": totals.get("late", 0), "today": today,
+            "returns_due": totals["returns_due"], "returns_returned": totals["returns_returned"]}
 
 
 # --- for the pages (governance/views.py) -------------------------------------------------------------------------

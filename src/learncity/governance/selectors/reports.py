@@ -119,6 +119,19 @@ def attachment_get(*, actor, return_pk: int, pk: int) -> ReturnAttachment:
     return attachment
 
 
+def returns_to_fill(*, actor, now: datetime.datetime) -> tuple[QuerySet[ReportReturn], QuerySet[ReportReturn]]:
+    """(the actor's units' returns still to submit in open rounds, those the office sent back): their querysets,
+    for the service hall's counts (selectors/plans.py home_tasks) and its list (home_reports); nothing for a role
+    that fills in nothing."""
+    scope = scope_for(actor)
+    if not scope.may(Capability.REPORT_PROGRESS):
+        none = ReportReturn.objects.restrict(scope).none()
+        return none, none
+    mine = ReportReturn.objects.restrict(scope, Action.CHANGE).filter(_mine_q(scope))
+    return (mine.filter(Q(state=S.DRAFT, round__deadline__gt=now) | Q(state=S.DRAFT, extended_until__gt=now)),
+            mine.filter(state=S.RETURNED))
+
+
 def home_reports(*, actor, now: datetime.datetime | None = None) -> dict:
     """The service hall's reports: {"due": the actor's units' returns still to submit in open rounds (by
     deadline), "returned": those the office sent back}. One query (none for a role that fills in nothing)."""
