@@ -178,7 +178,7 @@ def _consolidation_read_back(office, tmp_path: Path, title: str, unit_name: str)
     unit_rows = [r for r in rows if r and r[0] == unit_name]
     assert any({"12", "8", "680", "120", "35.50"} <= set(r) for r in unit_rows), unit_rows
     assert any(r[0] == unit_name and r[1] == "已采纳" for r in rows)  # the status table
-    assert any(r[0].endswith("终身教育促进委员会") and r[1] == "未报送" for r in rows)  # the district's, not in
+    assert any(r[0].endswith("终身教育促进委员会") and r[1] == "未报送" for r in rows)  # the district never submitted
     with office.expect_download() as caught:
         office.click("a:has-text('PDF')")
     pdf_path = tmp_path / "consolidation.pdf"
