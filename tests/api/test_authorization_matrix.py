@@ -1968,10 +1968,12 @@ TABLE.update({
     ("GET", "/api/governance/circulars/{pk}/pdf"): dict(_COMMITTEE_READ),
 })
 CALLS.update({
+    # the visits sent first: an inspector reads the standard of a round they are sent on
     ("GET", "/api/governance/inspection-standards"): Call(
-        on={"-": lambda t, me: t.governance.standards}, key=lambda r: r["id"]),
+        on={"-": lambda t, me: (t.governance.visits, t.governance.standards)[1]}, key=lambda r: r["id"]),
     ("GET", "/api/governance/inspection-standards/{pk}"): Call(
-        on=_gov("standards"), url=lambda s: {"pk": s.pk},
+        on={target: (lambda t, me, target=target: (t.governance.visits, t.governance.standards[target])[1])
+            for target in GOV_SIDES}, url=lambda s: {"pk": s.pk},
         shows=lambda j, s, me: (j["id"], j["code"], len(j["criteria"])) == (s.pk, s.code, s.criteria.count())),
     ("POST", "/api/governance/committees/{pk}/inspection-standards"): Call(
         on=GOV_COMMITTEES, url=lambda c: {"pk": c.pk},
