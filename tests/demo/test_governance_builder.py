@@ -248,9 +248,10 @@ def test_the_same_rng_builds_the_same_year_in_another_city(city, plan):
         jinchang, users = _small_city(JINCHANG)
         counts = build_governance(jinchang, random.Random(f"2026:{city.code}:governance"), users, TODAY)
         other = WorkPlan.objects.get(committee__place=jinchang)
-        assert counts == {"work_tasks": 15, "work_tasks_lapsed": 2, "progress_updates": 7,
-                          "report_rounds": 3, "report_returns": 9, "inspection_visits": 2, "rectifications": 2,
-                          "meeting_decisions": 3, "decision_tasks": 2}
+        assert counts == {"work_tasks": 15, "work_tasks_lapsed": 2, "progress_updates": 7, "inspection_visits": 2,
+                          "rectifications": 2, "meeting_decisions": 3, "decision_tasks": 2,
+                          "report_rounds": 3, "report_returns": 9, "statistics_returns": 3,
+                          "statistics_accepted": 3}
         assert _fingerprint(other) == fuzhou  # the demo city's seed: the same figures, states and files
         assert MemberUnit.objects.filter(committee=other.committee, name="金昌市社区大学").exists()
         transaction.set_rollback(True)
@@ -352,8 +353,8 @@ def test_the_three_quarterly_rounds_with_a_late_unit_a_return_resubmitted_and_an
     # governance_reports.py: the quarterly form, Q1 and Q2 closed and locked, Q3 open as of the demo's today
     from learncity.governance.models import ReportReturn, ReportRound, ReturnEvent, ReturnState
 
-    rounds = list(ReportRound.objects.filter(committee__place=city, period_start__year=TODAY.year)
-                  .order_by("period_start"))
+    rounds = list(ReportRound.objects.filter(committee__place=city, period_start__year=TODAY.year,
+                                             form__code="quarterly").order_by("period_start"))
     assert [r.title for r in rounds] == [f"{TODAY.year}年第一季度", f"{TODAY.year}年第二季度", f"{TODAY.year}年第三季度"]
     assert [r.locked_at is not None for r in rounds] == [True, True, False]
     q1, q2, q3 = (list(ReportReturn.objects.filter(round=r)) for r in rounds)
@@ -370,3 +371,21 @@ def test_the_three_quarterly_rounds_with_a_late_unit_a_return_resubmitted_and_an
         ReturnState.ACCEPTED: 1, ReturnState.SUBMITTED: 1, ReturnState.DRAFT: len(q3) - 2}.items())
     mine = [r for r in q3 if r.member_unit is not None]
     assert mine[0].data["summary"] == "（草稿）"
+
+
+def test_the_annual_statistics_flash_report_accepted_and_fed_to_emp_ce(city):
+    # governance_statistics.py: the year's annual statistics by department and industry, opened on 8 October,
+    # submitted from 20 October (one sent back and resubmitted), every return accepted by the demo's today; each
+    # accepted return's employees in continuing education reach monitoring as a reported EMP-CE figure
+    from learncity.governance.models import ReportReturn, ReportRound, ReturnEvent, ReturnState
+    from learncity.monitoring.models import ReportedFigure
+
+    rnd = ReportRound.objects.get(committee__place=city, form__code="annual-statistics",
+                                  period_start__year=TODAY.year)
+    returns = list(ReportReturn.objects.filter(round=rnd).order_by("pk"))
+    assert returns and {r.state for r in returns} == {ReturnState.ACCEPTED}
+    assert ReturnEvent.objects.filter(report_return__round=rnd, action="return").count() == 1
+    figures = list(ReportedFigure.objects.filter(indicator__code="EMP-CE", source__startswith="governance.return:"))
+    assert {f.source for f in figures} == {f"governance.return:{r.pk}" for r in returns}
+    for f in figures:
+        assert f.denominator and 0 < f.numerator <= f.denominator

@@ -30,6 +30,7 @@ from learncity.demo.governance_assessment import build_assessment
 from learncity.demo.governance_inspections import build_inspections
 from learncity.demo.governance_meetings import build_meetings
 from learncity.demo.governance_reports import build_reports
+from learncity.demo.governance_statistics import build_annual_statistics
 from learncity.governance import selectors, services
 from learncity.governance.inputs import DecisionIn, FigureIn, ImportIn, MoveIn, TaskIn, UnitIn, UpdateIn
 from learncity.governance.models import Task, WorkPlan
@@ -60,6 +61,7 @@ def build_governance(city: Place, rng: random.Random, users: dict[str, User], to
         year |= build_meetings(office, plan, today)
         year |= build_reports(office, users, committee, today, random.Random(f"{rng.random()}:reports"))
         year |= build_inspections(office, committee, city, today, random.Random(f"{rng.random()}:inspections"))
+        year |= build_annual_statistics(office, users, committee, today, random.Random(f"{rng.random()}:statistics"))
         build_assessment(office, committee, today)  # last: it reads the whole year
         progress(STAGE, 2, 3)
     progress(STAGE, 3, 3)
