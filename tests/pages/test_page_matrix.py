@@ -489,6 +489,9 @@ PAGES: dict[str, Page] = {
     "/monitor/i/<str:code>/breakdown/": Page(
         on={"-": lambda w: (w.indicator, None), "taijiang": lambda w: (w.indicator, w.t.taijiang)}, htmx=True,
         url=lambda o: _code(o[0]), query=lambda o: {"place": o[1].pk, "by": "sex"} if o[1] else {"by": "sex"}),
+    "/monitor/i/<str:code>/reported/": Page(
+        on={"-": lambda w: (w.indicator, None), "taijiang": lambda w: (w.indicator, w.t.taijiang)}, htmx=True,
+        url=lambda o: _code(o[0]), query=lambda o: {"place": o[1].pk} if o[1] else {}),
     "/monitor/export/<str:what>.<str:fmt>": Page(
         on={"-": lambda w: None, "taijiang": lambda w: w.t.taijiang}, url=lambda p: {"what": "overview", "fmt": "xlsx"},
         query=lambda p: {"place": p.pk} if p else {}),
@@ -996,6 +999,10 @@ TABLE: dict[str, dict[str, tuple]] = {
         "taijiang": (S, DENIED, DENIED, HIDDEN, OK, OK, OK, OK),
     },
     "/monitor/i/<str:code>/breakdown/": {
+        "-": (S, DENIED, DENIED, OK, OK, OK, OK, OK),
+        "taijiang": (S, DENIED, DENIED, HIDDEN, OK, OK, OK, OK),
+    },
+    "/monitor/i/<str:code>/reported/": {
         "-": (S, DENIED, DENIED, OK, OK, OK, OK, OK),
         "taijiang": (S, DENIED, DENIED, HIDDEN, OK, OK, OK, OK),
     },

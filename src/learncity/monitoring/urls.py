@@ -10,6 +10,7 @@ urlpatterns = [
     path("i/<str:code>/", views.indicator, name="indicator"),
     path("i/<str:code>/series/", views.indicator_series, name="series"),
     path("i/<str:code>/breakdown/", views.indicator_breakdown, name="breakdown"),
+    path("i/<str:code>/reported/", views.indicator_reported, name="reported"),
     path("export/<str:what>.<str:fmt>", views.export, name="export"),
     path("reports/", views.reports_page, name="reports"),
     path("targets/", views.targets, name="targets"),

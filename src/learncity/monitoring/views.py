@@ -192,7 +192,6 @@ def indicator(request, code: str):
         "children_chart": _chart_rows(drill.children), "freshness": freshness,
         "query": _query(place=drill.place.id, period=period.key),
         "breakdowns": [(b, BREAKDOWN_LABELS.get(b, b)) for b in drill.indicator.breakdowns], "grains": GRAIN_LABELS,
-        "reported": page.reported,
     }
     context.update(_series_shown(page.series, drill.place.id, period, grain))
     if page.breakdown is not None:
@@ -252,6 +251,19 @@ def indicator_breakdown(request, code: str):
                "query": _query(place=place_id, period=period.key)}
     context.update(_breakdown_context(request, code, place_id, period, request.GET.get("by", "")))
     return render_page(request, "monitoring/indicator.html", context, partial="breakdown")
+
+
+@login_required
+def indicator_reported(request, code: str):
+    """HTMX: the figures member units reported for the indicator (governance's annual statistics), loaded after
+    the indicator's page so that page keeps its query budget (without HTMX: the indicator's page)."""
+    if not request.htmx:
+        return redirect(f"{reverse('monitoring:indicator', args=[code])}?{request.GET.urlencode()}")
+    period, place_id = _period(request), _place_id(request)
+    info, _spec = selectors.indicator_get(actor=request.user, code=code)
+    reported = selectors.reported_figures(actor=request.user, code=info.code, period=period, place_id=place_id)
+    return render_page(request, "monitoring/indicator.html", {"info": info, "reported": reported},
+                       partial="reported")
 
 
 # --- exports: every chart's table ---------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from learncity.monitoring.periods import Period, period_check_countable, period_
 from learncity.monitoring.selectors.definitions import _Def, _definition, _definitions
 from learncity.monitoring.selectors.figures import _batched, _Ctx, _read_bands, _read_sexes, _value
 from learncity.monitoring.selectors.places import _ancestors, _children, _home, _place_for
-from learncity.monitoring.selectors.reported import Reported, reported_in
 from learncity.monitoring.selectors.rows import _row, _target_for
 from learncity.monitoring.selectors.shapes import (
     BREAKDOWN_LABELS,
@@ -149,7 +148,6 @@ class IndicatorPage:
     drill: Drilldown
     series: Series
     breakdown: Breakdown | None
-    reported: Reported | None = None  # figures units reported (governance's annual statistics), if any
 
 
 def indicator_page(*, actor, code: str, place_id: int | None = None, period: Period | None = None,
@@ -177,10 +175,8 @@ def indicator_page(*, actor, code: str, place_id: int | None = None, period: Per
         brows = _breakdown_rows(ctx, d, place, period, by)
     drill = Drilldown(indicator=d.info, period=period, place=PlaceRef.of(place),
                       ancestors=_ancestors(actor, place, _home(actor)), row=row, children=rows)
-    reported = reported_in(actor, code, place, period)
     return IndicatorPage(drill, Series(d.info, PlaceRef.of(place), grain, points),
-                         Breakdown(d.info, PlaceRef.of(place), period, by, brows) if by else None,
-                         reported if reported.rows else None)
+                         Breakdown(d.info, PlaceRef.of(place), period, by, brows) if by else None)
 
 
 def indicator_series(*, actor, code: str, grain: str = "month", place_id: int | None = None,
