@@ -15,6 +15,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
 
 BUDGET = 15
+# Pages allowed more, each with its bound and why (a fixed number of queries all the same: no query per row).
+OVER_BUDGET = {
+    # The annual assessment computes its four components over the committee's whole year when the page is read:
+    # monitoring's figures for every subject's place (about 15 queries of their own), the tasks, the returns and
+    # the inspection visits, a few queries each (tests/governance/test_assessment.py holds the table to 30 whatever
+    # the number of units). Keeping a computed table to read back is issue 18's leftover.
+    "governance:assessment": 35,
+}
 
 # Routes that are not pages a browser opens with GET: POST-only actions, file downloads, the API, the admin.
 NOT_PAGES = {
@@ -112,6 +120,7 @@ PAGES = {
     "monitoring:indicator": "/monitor/i/{indicator}/",
     "monitoring:series": "/monitor/i/{indicator}/series/",
     "monitoring:breakdown": "/monitor/i/{indicator}/breakdown/",
+    "monitoring:reported": "/monitor/i/{indicator}/reported/",
     "monitoring:reports": "/monitor/reports/",
     "monitoring:targets": "/monitor/targets/",
     "monitoring:public": "/monitor/public/",
@@ -272,5 +281,5 @@ def test_every_page_answers_within_the_query_budget(users, objects, role, route)
         response = client.get(path)
 
     assert response.status_code < 500, f"{path} as {role}: {response.status_code}"
-    assert len(queries) <= BUDGET, f"{path} as {role}: {len(queries)} queries\n" + "\n".join(
+    assert len(queries) <= OVER_BUDGET.get(route, BUDGET), f"{path} as {role}: {len(queries)} queries\n" + "\n".join(
         q["sql"][:200] for q in queries.captured_queries)

@@ -21,10 +21,10 @@ def todo_counts(page: str) -> dict[str, int]:
     return {key: int(n.replace(",", "")) for key, n in found}
 
 
-def test_a_units_returns_due_and_sent_back_are_counted_with_its_tasks_in_one_query(gov, django_assert_num_queries):
+def test_a_units_returns_due_and_sent_back_are_counted_with_its_tasks(gov, django_assert_num_queries):
     rnd = round_make(gov)
     scope_for(gov.education_reporter)  # the actor's scope, read once per request, before the count
-    with django_assert_num_queries(1):  # no task of its own: the figures' one query, no list
+    with django_assert_num_queries(2):  # no open task of its own: the (empty) list, then the figures on its user row
         before = selectors.home_tasks(actor=gov.education_reporter, today=rnd.period_end)
     assert (before["count"], before["returns_due"], before["returns_returned"]) == (0, 1, 0)
     reports.return_decide(actor=gov.city_admin, report_return=submitted(gov, rnd),
@@ -68,3 +68,16 @@ def test_an_inspector_sees_the_visits_they_are_sent_on_and_nothing_else(gov, cli
     other = insp.inspector_make(gov)
     client.force_login(other)
     assert todo_counts(client.get("/").content.decode()) == {"inspections": 0}
+
+
+def test_with_open_tasks_the_list_carries_every_figure_in_one_query(gov, django_assert_num_queries):
+    from learncity.governance import services
+    from learncity.governance.inputs import ImportIn
+    from tests.governance.factories import two_items
+
+    services.workplan_import(actor=gov.city_admin, committee=gov.committee, data=ImportIn(text=two_items(2026)))
+    rnd = round_make(gov)
+    scope_for(gov.education_reporter)
+    with django_assert_num_queries(1):
+        home = selectors.home_tasks(actor=gov.education_reporter, today=rnd.period_end)
+    assert (home["count"], len(home["items"]), home["returns_due"], home["returns_returned"]) == (1, 1, 1, 0)

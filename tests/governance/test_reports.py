@@ -84,6 +84,14 @@ def test_a_round_needs_a_future_deadline_an_ordered_period_and_units_of_the_comm
     assert error.errors == {"member_unit_ids": ["请至少选择一个报送单位"]}
 
 
+def test_a_rounds_period_is_whole_months_as_monitoring_counts_them(gov):
+    form = form_make(gov)
+    error = refused(round_make, gov=gov, form=form, period_start="2026-07-02", period_end="2026-09-29")
+    assert error.errors == {"period_start": ["统计期须从某月1日开始（监测数据按月统计）"],
+                            "period_end": ["统计期须到某月最后一天结束（监测数据按月统计）"]}
+    assert round_make(gov, form=form, period_start="2026-02-01", period_end="2026-02-28").period_end.day == 28
+
+
 def test_neither_a_district_office_nor_a_unit_opens_a_round_of_the_citys_form(gov):
     form = form_make(gov)
     data = RoundIn(form_id=form.pk, title="x", period_start="2026-07-01", period_end="2026-09-30",

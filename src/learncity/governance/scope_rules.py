@@ -38,8 +38,9 @@ def unit_of(prefix: str = "", *, many: bool = False) -> Rule:
                 many=many)
 
 
-def inspector(prefix: str = "") -> Rule:
+def inspector(prefix: str = "", *, many: bool = False) -> Rule:
     """Rows of an inspection visit (through `prefix`, "" for the visit itself) the user is the inspector of: an
-    inspector's scope is the visits of the rounds they are sent on, nothing else."""
+    inspector's scope is the visits of the rounds they are sent on, nothing else. `many`: `prefix` goes through a
+    to-many relation (a round's visits)."""
     return Rule(lambda s, a: Q(**{f"{prefix}inspector_id": s.user_id}) if s.user_id is not None else Q(pk__in=[]),
-                f"inspector({prefix!r})")
+                f"inspector({prefix!r})", many=many)

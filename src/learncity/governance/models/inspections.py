@@ -19,7 +19,7 @@ from learncity.people.models import User
 from learncity.places.models import Place
 
 
-@scoped(view=rules.by_committee("committee") | inspector("committee__inspection_rounds__visits__"),
+@scoped(view=rules.by_committee("committee") | inspector("committee__inspection_rounds__visits__", many=True),
         change=office("committee"))
 class InspectionStandard(models.Model):
     """An assessment standard (评估标准), e.g. for demonstration community schools (社区学校示范校)."""
@@ -44,7 +44,7 @@ class InspectionStandard(models.Model):
 
 
 @scoped(view=rules.by_committee("standard__committee")
-        | inspector("standard__committee__inspection_rounds__visits__"),
+        | inspector("standard__committee__inspection_rounds__visits__", many=True),
         change=office("standard__committee"))
 class InspectionCriterion(models.Model):
     standard = models.ForeignKey(InspectionStandard, on_delete=models.CASCADE, related_name="criteria")
@@ -67,7 +67,7 @@ class InspectionCriterion(models.Model):
         return self.text
 
 
-@scoped(view=office("committee") | inspector("visits__"), change=office("committee"))
+@scoped(view=office("committee") | inspector("visits__", many=True), change=office("committee"))
 class InspectionRound(models.Model):
     committee = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="inspection_rounds",
                                   verbose_name=_("委员会"))

@@ -4,19 +4,22 @@ number field and table cell, and the monitoring figures for the round's period f
 through monitoring's selectors, the same figures its pages show).
 
 Only the round's office reads it: a round the actor does not read is not found, a member unit's reporter who
-reads the round (their unit was asked for a return) is refused. Nothing here depends on "now": the documents
-made from it are the same bytes for the same data (governance/documents.py).
+reads the round (their unit was asked for a return) is refused. "Now" counts only in whether a return never
+submitted is late (the deadline has passed: selectors/reports.py is_late, as the round's page marks it); otherwise
+the documents made from it are the same bytes for the same data (governance/documents.py).
 """
 
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from learncity.core.errors import NotFound, PermissionDenied
 from learncity.governance.models import ReportReturn, ReportRound, ReturnAttachment, ReturnState
 from learncity.governance.selectors.plans import governs
+from learncity.governance.selectors.reports import is_late
 
 # The returns whose figures the totals add up: submitted (waiting for the office) and accepted. A draft or a
 # return sent back for changes is listed with its state but not counted.
@@ -140,7 +143,8 @@ def _unit_returns(actor, rnd: ReportRound, shape: FormShape) -> list[UnitReturn]
                 .values_list("report_return_id", "field")):
         files[row] = files.get(row, 0) + 1
     returns = (ReportReturn.objects.restrict(actor).filter(round=rnd)
-               .select_related("member_unit", "committee"))
+               .select_related("round", "member_unit", "committee"))
+    now = timezone.now()
     out = []
     for r in returns:
         data = r.data or {}
@@ -148,7 +152,7 @@ def _unit_returns(actor, rnd: ReportRound, shape: FormShape) -> list[UnitReturn]
             unit=str(r.unit), state=r.state, state_label=str(r.get_state_display()),
             first_submitted_at=r.first_submitted_at, submitted_at=r.submitted_at, accepted_at=r.accepted_at,
             extended_until=r.extended_until,
-            late=r.first_submitted_at is not None and r.first_submitted_at > rnd.deadline,
+            late=is_late(r, now),
             counted=r.state in COUNTED, comment=r.comment,
             values={p: _decimal(data, p) for p in paths},
             texts={k: str(data.get(k) or "") for k, _label in shape.texts},

@@ -132,8 +132,8 @@ def home_tasks(*, actor, today: datetime.date, now: datetime.datetime | None = N
     """The service hall's to-do: the open tasks the actor's own units answer for (overdue first, then by time
     limit; five shown) and, where they run the office, the updates waiting for its decision and its overdue tasks;
     and their units' report returns to fill in before the deadline and those the office sent back
-    (selectors/reports.py). Every figure in one query (scalar subqueries over the actor's one user row); the five
-    tasks in one more, only when there are any."""
+    (selectors/reports.py). One query: the five tasks, each carrying every figure as a scalar subquery; when the
+    actor's units have no open task, the figures on the actor's user row instead."""
     scope = scope_for(actor)
     mine = TaskUnit.objects.restrict(scope, Action.CHANGE).values("task_id")
     visible = Task.objects.restrict(scope)
@@ -146,10 +146,14 @@ def home_tasks(*, actor, today: datetime.date, now: datetime.datetime | None = N
                         state=UpdateState.SUBMITTED, task__in=governed.values("pk")).values("pk"))}
     due, returned = returns_to_fill(actor=actor, now=now or timezone.now())
     figures |= {"returns_due": _Count(due.values("pk")), "returns_returned": _Count(returned.values("pk"))}
-    totals = (User.objects.unscoped("one row to hang the to-do's counts on").filter(pk=actor.pk)
-              .annotate(**figures).values(*figures).first()) or dict.fromkeys(figures, 0)
-    items = list(visible.filter(state__in=OPEN, pk__in=mine).order_by("-state", "due_on", "id")[:5]) \
-        if totals["count"] else []
+    # the five tasks carry the figures (one query); with no task of their own, the figures hang on the user's row
+    items = list(visible.filter(state__in=OPEN, pk__in=mine).annotate(**{f"fig_{k}": v for k, v in figures.items()})
+                 .order_by("-state", "due_on", "id")[:5])
+    if items:
+        totals = {k: getattr(items[0], f"fig_{k}") for k in figures}
+    else:
+        totals = (User.objects.unscoped("one row to hang the to-do's counts on").filter(pk=actor.pk)
+                  .annotate(**figures).values(*figures).first()) or dict.fromkeys(figures, 0)
     return {"count": totals["count"], "items": items, "overdue": totals["overdue"],
             "updates": totals.get("updates", 0), "late": totals.get("late", 0), "today": today,
             "returns_due": totals["returns_due"], "returns_returned": totals["returns_returned"]}

@@ -168,6 +168,11 @@ def round_open(*, actor, data: RoundIn, now: datetime.datetime | None = None) ->
     errors = {}
     if data.period_end < data.period_start:
         errors["period_end"] = gettext("统计期止不能早于统计期起")
+    # whole months: monitoring's figures for the period (the consolidated report) are counted by month
+    if data.period_start.day != 1:
+        errors["period_start"] = gettext("统计期须从某月1日开始（监测数据按月统计）")
+    if (data.period_end + datetime.timedelta(days=1)).day != 1:
+        errors["period_end"] = gettext("统计期须到某月最后一天结束（监测数据按月统计）")
     if data.deadline <= now:
         errors["deadline"] = gettext("截止时间须晚于现在")
     units = round_units(errors, form.committee, data)

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -30,7 +30,9 @@ from learncity.governance.services import assessment as assessment_services
 from learncity.network import selectors as network_selectors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SOURCE_ROUTES = {"task": "governance:task", "return": "governance:return", "visit": "governance:visit"}
+# a source row's page: a task, a return, an inspection visit by id; an indicator by its code
+SOURCE_ROUTES = {"task": ("governance:task", "pk"), "return": ("governance:report_return", "pk"),
+                 "visit": ("governance:inspection_visit", "pk"), "indicator": ("monitoring:indicator", "code")}
 
 
 def _office_only(request) -> None:
@@ -55,10 +57,8 @@ def _weights_posted(post) -> dict[str, str]:
 
 
 def _link(kind: str, pk) -> str:
-    try:
-        return reverse(SOURCE_ROUTES[kind], kwargs={"pk": pk})
-    except NoReverseMatch:  # a part whose page is not there
-        return ""
+    name, arg = SOURCE_ROUTES[kind]
+    return reverse(name, kwargs={arg: pk})
 
 
 @login_required

@@ -97,6 +97,7 @@ def round_detail(request, pk: int):
     returns = selectors.report_round_returns(actor=request.user, rnd=rnd)
     return render_page(request, "governance/report_round.html", {
         "round": rnd, "returns": returns, "summary": selectors.report_round_summary(returns=returns),
+        "closed": rnd.locked_at is not None or rnd.deadline <= timezone.now(),  # the sweep records the lock later
         "office": selectors.governs(actor=request.user, committee=rnd.committee)})
 
 
