@@ -19,6 +19,7 @@ from learncity.governance.form_files import form_document
 from learncity.governance.inputs import (
     CircularIn,
     ImportIn,
+    InspectionRoundIn,
     MeetingDecisionIn,
     MeetingIn,
     MilestoneIn,
@@ -28,10 +29,8 @@ from learncity.governance.inputs import (
     UpdateIn,
     VisitIn,
 )
-from learncity.governance.inputs import RoundIn as InspectionRoundIn
 from learncity.governance.inputs.assessment import ProposeIn, SchemeIn
-from learncity.governance.inputs.reports import FormIn, ReturnIn
-from learncity.governance.inputs.reports import RoundIn as ReportRoundIn
+from learncity.governance.inputs.reports import FormIn, ReportRoundIn, ReturnIn
 from learncity.governance.models import Task
 from learncity.governance.services import assessment, reports
 from learncity.network.models import MemberUnit

@@ -83,8 +83,8 @@ def test_the_second_build_still_lists_the_sign_ins(db):
     result = demo_build(residents=300)
 
     assert [username for _, username, _ in result.signins] == [
-        "city_admin", "district_admin", "district_admin_2", "staff", "reporter", "expert", "auditor", "learner",
-        "admin"]
+        "city_admin", "district_admin", "district_admin_2", "staff", "reporter", "expert", "auditor", "inspector",
+        "learner", "admin"]
 
 
 def analysed_tables() -> set[str]:
@@ -119,7 +119,7 @@ def test_the_same_seed_builds_the_same_city(db):
     assert first == second
     assert len(first["communities"]) > 50
     assert len(first["residents"]) == 40
-    assert len(first["users"]) == 8
+    assert len(first["users"]) == 9  # the eight roles' accounts and the committee's inspector
 
 
 def test_another_seed_builds_another_city(db):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from learncity.core.scopes import Role
 from learncity.governance import services
-from learncity.governance.inputs import RoundIn, ScoreIn, StandardIn, VisitIn
+from learncity.governance.inputs import InspectionRoundIn, ScoreIn, StandardIn, VisitIn
 from learncity.governance.models import (
     InspectionCriterion,
     InspectionRound,
@@ -34,7 +34,7 @@ def inspector_make(gov: Governance, place=None, *, actor=None):
 def round_make(gov: Governance, standard: InspectionStandard, *, actor=None, committee=None,
                year: int | None = None) -> InspectionRound:
     year = year or TODAY.year
-    return services.round_create(actor=actor or gov.city_admin, committee=committee or gov.committee, data=RoundIn(
+    return services.round_create(actor=actor or gov.city_admin, committee=committee or gov.committee, data=InspectionRoundIn(
         standard_id=standard.pk, title=f"{year}年社区学校示范校专项督导", year=year,
         starts_on=datetime.date(year, 1, 1), ends_on=datetime.date(year, 12, 31)))
 

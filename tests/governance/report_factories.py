@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from learncity.governance.inputs.reports import FormIn, ReturnIn, RoundIn
+from learncity.governance.inputs.reports import FormIn, ReportRoundIn, ReturnIn
 from learncity.governance.models import ReportForm, ReportReturn, ReportRound
 from learncity.governance.services import reports
 
@@ -27,7 +27,7 @@ def form_make(gov, **kw) -> ReportForm:
 def round_make(gov, form: ReportForm | None = None, *, units=("教育局", "人力资源和社会保障局"), lower=("通川区",),
                deadline: datetime.datetime | None = None, now=None, **kw) -> ReportRound:
     form = form or form_make(gov)
-    return reports.round_open(actor=gov.city_admin, now=now, data=RoundIn(**({
+    return reports.round_open(actor=gov.city_admin, now=now, data=ReportRoundIn(**({
         "form_id": form.pk, "title": "2026年第三季度", "period_start": "2026-07-01", "period_end": "2026-09-30",
         "deadline": deadline or timezone.now() + datetime.timedelta(days=10),
         "member_unit_ids": [gov.units[u].pk for u in units], "committee_ids": [gov.lower[c].pk for c in lower],

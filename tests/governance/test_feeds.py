@@ -13,7 +13,7 @@ from django.test import Client
 from learncity.core.audit import AuditEvent
 from learncity.core.errors import DomainError
 from learncity.governance.form_files import form_document
-from learncity.governance.inputs.reports import FormIn, ReturnDecisionIn, ReturnIn, RoundIn
+from learncity.governance.inputs.reports import FormIn, ReportRoundIn, ReturnDecisionIn, ReturnIn
 from learncity.governance.models import ReportReturn, ReturnState
 from learncity.governance.services.feeds import return_accepted
 from learncity.monitoring import selectors as monitoring
@@ -36,7 +36,7 @@ def rnd(gov):
     doc = form_document("annual_statistics")
     form = reports.form_create(actor=gov.city_admin, committee=gov.committee,
                                data=FormIn(code=doc["code"], title=doc["title"], schema=doc["schema"]))
-    return reports.round_open(actor=gov.city_admin, now=OPENED, data=RoundIn(
+    return reports.round_open(actor=gov.city_admin, now=OPENED, data=ReportRoundIn(
         form_id=form.pk, title="2026年度统计", period_start=datetime.date(2026, 1, 1),
         period_end=datetime.date(2026, 12, 31), deadline=at("2027-01-20", 18),
         member_unit_ids=[gov.units["人力资源和社会保障局"].pk, gov.units["教育局"].pk],

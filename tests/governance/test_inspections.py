@@ -15,7 +15,14 @@ import pytest
 from learncity.core.audit import AuditEvent
 from learncity.core.errors import NotFound, PermissionDenied
 from learncity.governance import selectors, services
-from learncity.governance.inputs import CircularIn, RectificationIn, RoundIn, ScoreIn, StandardIn, VisitIn
+from learncity.governance.inputs import (
+    CircularIn,
+    InspectionRoundIn,
+    RectificationIn,
+    ScoreIn,
+    StandardIn,
+    VisitIn,
+)
 from learncity.governance.models import (
     Circular,
     InspectionCriterion,
@@ -144,7 +151,7 @@ def test_the_office_opens_a_round_by_its_standard(gov, standard):
 def test_a_round_with_dates_out_of_order_or_another_committees_standard_is_refused(gov, standard):
     other = services.standard_import(actor=gov.district_admin, committee=gov.lower["通川区"],
                                      data=StandardIn(**_data()))
-    exc = refused(services.round_create, actor=gov.city_admin, committee=gov.committee, data=RoundIn(
+    exc = refused(services.round_create, actor=gov.city_admin, committee=gov.committee, data=InspectionRoundIn(
         standard_id=other.pk, title="督导", year=TODAY.year, starts_on=datetime.date(TODAY.year, 6, 1),
         ends_on=datetime.date(TODAY.year, 5, 1)))
     assert exc.errors == {"standard_id": ["本委员会没有这个评估标准"], "ends_on": ["结束日期早于开始日期"]}
@@ -152,7 +159,7 @@ def test_a_round_with_dates_out_of_order_or_another_committees_standard_is_refus
 
 def test_another_districts_office_may_not_open_a_round_of_the_city(gov, standard):
     refused(services.round_create, PermissionDenied, actor=gov.district_admin_2, committee=gov.committee,
-            data=RoundIn(standard_id=standard.pk, title="督导", year=TODAY.year, starts_on=TODAY, ends_on=TODAY))
+            data=InspectionRoundIn(standard_id=standard.pk, title="督导", year=TODAY.year, starts_on=TODAY, ends_on=TODAY))
 
 
 def test_an_inspector_is_sent_to_a_district_an_institution_and_a_member_unit(gov, round, inspector):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from learncity.core.audit import AuditEvent
 from learncity.core.errors import NotFound, PermissionDenied
-from learncity.governance.inputs.reports import ExtensionIn, FormIn, ReturnDecisionIn, ReturnIn, RoundIn
+from learncity.governance.inputs.reports import ExtensionIn, FormIn, ReportRoundIn, ReturnDecisionIn, ReturnIn
 from learncity.governance.models import ReportForm, ReportReturn, ReportRound, ReturnEvent, ReturnState
 from learncity.governance.services import reports
 from tests.checks import refuses
@@ -94,7 +94,7 @@ def test_a_rounds_period_is_whole_months_as_monitoring_counts_them(gov):
 
 def test_neither_a_district_office_nor_a_unit_opens_a_round_of_the_citys_form(gov):
     form = form_make(gov)
-    data = RoundIn(form_id=form.pk, title="x", period_start="2026-07-01", period_end="2026-09-30",
+    data = ReportRoundIn(form_id=form.pk, title="x", period_start="2026-07-01", period_end="2026-09-30",
                    deadline=timezone.now() + HOUR, member_unit_ids=[gov.units["教育局"].pk])
     refused(reports.round_open, NotFound, actor=gov.district_admin, data=data)  # the city's forms are not its own
     refused(reports.round_open, PermissionDenied, actor=gov.reporter, data=data)  # a member unit reads, not opens

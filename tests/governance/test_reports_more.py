@@ -178,7 +178,7 @@ def test_a_draft_cannot_be_decided_and_nothing_is_written(gov, rnd):
 
 def test_a_district_office_runs_its_own_round_for_its_member_units(gov):
     from learncity.core.scopes import Role
-    from learncity.governance.inputs.reports import FormIn, ReturnIn, RoundIn
+    from learncity.governance.inputs.reports import FormIn, ReportRoundIn, ReturnIn
     from tests.governance.report_factories import answers, quarterly
     from tests.network.factories import member_unit_make
     from tests.people.factories import account_make
@@ -187,7 +187,7 @@ def test_a_district_office_runs_its_own_round_for_its_member_units(gov):
     unit = member_unit_make(gov.admin, tongchuan, name="通川区教育局")
     district_reporter = account_make(Role.MEMBER_UNIT_REPORTER, actor=gov.admin, member_unit=unit)
     form = reports.form_create(actor=gov.district_admin, committee=tongchuan, data=FormIn(**quarterly()))
-    rnd = reports.round_open(actor=gov.district_admin, data=RoundIn(
+    rnd = reports.round_open(actor=gov.district_admin, data=ReportRoundIn(
         form_id=form.pk, title="通川区2026年第三季度", period_start="2026-07-01", period_end="2026-09-30",
         deadline=timezone.now() + DAY, member_unit_ids=[unit.pk]))
     ret = return_of(rnd, unit)

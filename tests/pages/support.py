@@ -254,7 +254,7 @@ def _reports(w: dict, t, admin, year: int) -> None:
     from django.utils import timezone
 
     from learncity.governance.form_files import form_document
-    from learncity.governance.inputs.reports import FormIn, RoundIn
+    from learncity.governance.inputs.reports import FormIn, ReportRoundIn
     from learncity.governance.models import ReportReturn
     from learncity.governance.services import reports as services
     from tests.api.credit_targets import PDF
@@ -268,7 +268,7 @@ def _reports(w: dict, t, admin, year: int) -> None:
             code="page-matrix", title=f"页面矩阵季报 {side}", schema=shipped["schema"]))
         units, lower = asked[side]
         w[f"form_{side}"] = form
-        w[f"round_{side}"] = rnd = services.round_open(actor=admin, data=RoundIn(
+        w[f"round_{side}"] = rnd = services.round_open(actor=admin, data=ReportRoundIn(
             form_id=form.pk, title=f"{year}年第三季度 {side}", period_start=datetime.date(year, 7, 1),
             period_end=datetime.date(year, 9, 30), deadline=timezone.now() + datetime.timedelta(days=30),
             member_unit_ids=units, committee_ids=lower))
@@ -299,7 +299,7 @@ def _inspections(w: dict, t, admin, year: int) -> None:
     import datetime
 
     from learncity.governance import services
-    from learncity.governance.inputs import CircularIn, RoundIn, ScoreIn, StandardIn, VisitIn
+    from learncity.governance.inputs import CircularIn, InspectionRoundIn, ScoreIn, StandardIn, VisitIn
     from learncity.governance.models import InspectionCriterion, InspectionScore
     from learncity.people.services import account_create
     from tests.governance.factories import PNG
@@ -316,7 +316,7 @@ def _inspections(w: dict, t, admin, year: int) -> None:
             **(services.standard_shipped() | {"code": "page-matrix"})))  # the demo's committee has the shipped one
         rounds = {}
         for state, target in zip(("open", "closed"), targets[side], strict=True):
-            rnd = services.round_create(actor=admin, committee=committee, data=RoundIn(
+            rnd = services.round_create(actor=admin, committee=committee, data=InspectionRoundIn(
                 standard_id=standard.pk, title=f"页面矩阵专项督导 {side} {state}", year=year,
                 starts_on=datetime.date(year, 1, 1), ends_on=datetime.date(year, 12, 31)))
             rounds[state] = rnd

@@ -13,7 +13,14 @@ from decimal import Decimal
 
 from learncity.core.scopes import Role
 from learncity.governance import services
-from learncity.governance.inputs import CircularIn, RectificationIn, RoundIn, ScoreIn, StandardIn, VisitIn
+from learncity.governance.inputs import (
+    CircularIn,
+    InspectionRoundIn,
+    RectificationIn,
+    ScoreIn,
+    StandardIn,
+    VisitIn,
+)
 from learncity.governance.models import InspectionCriterion, InspectionScore
 from learncity.network.models import Institution, InstitutionKind
 from learncity.people.models import User
@@ -53,9 +60,6 @@ def build_inspections(office: User, committee, city: Place, today: datetime.date
                                         data=StandardIn(**services.standard_shipped()))
     inspector = _inspector(office, city)
     year = today.year
-    found = services.round_create(actor=office, committee=committee, data=RoundIn(
-        standard_id=standard.pk, title=f"{year}年社区学校示范校专项督导", year=year,
-        starts_on=datetime.date(year, 9, 1), ends_on=datetime.date(year, 10, 31)))
     schools = []
     for district in Place.objects.filter(parent=city).order_by("code"):
         school = (Institution.objects.restrict(office).filter(place__path__startswith=district.path,
@@ -65,6 +69,11 @@ def build_inspections(office: User, committee, city: Place, today: datetime.date
             schools.append(school)
         if len(schools) == 4:
             break
+    if not schools:  # a city whose places below have no community school (a three-level city's): no round to run
+        return {"inspection_visits": 0, "rectifications": 0}
+    found = services.round_create(actor=office, committee=committee, data=InspectionRoundIn(
+        standard_id=standard.pk, title=f"{year}年社区学校示范校专项督导", year=year,
+        starts_on=datetime.date(year, 9, 1), ends_on=datetime.date(year, 10, 31)))
     criteria = list(InspectionCriterion.objects.restrict(office).filter(standard=standard).order_by("position"))
     photo = _png()
     visits = []

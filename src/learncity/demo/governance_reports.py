@@ -23,7 +23,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from learncity.governance import selectors
-from learncity.governance.inputs.reports import ExtensionIn, FormIn, ReturnDecisionIn, ReturnIn, RoundIn
+from learncity.governance.inputs.reports import ExtensionIn, FormIn, ReportRoundIn, ReturnDecisionIn, ReturnIn
 from learncity.governance.models import ReportReturn
 from learncity.governance.services import reports
 from learncity.people.models import User
@@ -92,7 +92,7 @@ def build_reports(office: User, users: dict[str, User], committee, today: dateti
     lower = [c for c in selectors.units_assignable(actor=office, committee=committee)["committees"]
              if c.pk != committee.pk]
     desk = Desk(office, reporter, _fillers(office, users, lower), year, rng)
-    rounds = [reports.round_open(actor=office, now=_at(year, *opened, 9), data=RoundIn(
+    rounds = [reports.round_open(actor=office, now=_at(year, *opened, 9), data=ReportRoundIn(
         form_id=form.pk, title=f"{year}年{title}", period_start=datetime.date(year, *start),
         period_end=datetime.date(year, *end), deadline=_at(year, *deadline, 18),
         member_unit_ids=[unit] if unit else [], committee_ids=[c.pk for c in lower]))

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from learncity.governance import selectors
 from learncity.governance.form_files import form_document
-from learncity.governance.inputs.reports import FormIn, ReturnDecisionIn, ReturnIn, RoundIn
+from learncity.governance.inputs.reports import FormIn, ReportRoundIn, ReturnDecisionIn, ReturnIn
 from learncity.governance.models import ReportForm
 from learncity.governance.services import reports
 from learncity.people.models import User
@@ -76,7 +76,7 @@ def build_annual_statistics(office: User, users: dict[str, User], committee, tod
         "member_unit_id", flat=True).first()
     lower = [c.pk for c in selectors.units_assignable(actor=office, committee=committee)["committees"]
              if c.pk != committee.pk]
-    rnd = reports.round_open(actor=office, now=_at(year, *OPENED, 9), data=RoundIn(
+    rnd = reports.round_open(actor=office, now=_at(year, *OPENED, 9), data=ReportRoundIn(
         form_id=form.pk, title=f"{year}年度统计快报", period_start=datetime.date(year, 1, 1),
         period_end=datetime.date(year, 12, 31), deadline=_at(year, *DEADLINE, 18),
         member_unit_ids=[unit] if unit else [], committee_ids=lower))

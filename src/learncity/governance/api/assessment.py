@@ -48,7 +48,7 @@ class ComponentOut(Schema):
     sources: list[SourceOut]
 
 
-class RowOut(Schema):
+class AssessmentRowOut(Schema):
     rank: int
     key: str
     name: str
@@ -61,7 +61,7 @@ class RowOut(Schema):
 
 class TableOut(Schema):
     scheme: SchemeOut
-    rows: list[RowOut]
+    rows: list[AssessmentRowOut]
 
 
 class ProposalOut(Schema):

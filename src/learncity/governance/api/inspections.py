@@ -13,7 +13,14 @@ from ninja import Field, Router, Schema
 from learncity.core.evidence import evidence_max_bytes
 from learncity.governance import selectors, services
 from learncity.governance.api.plans import FileIn, _decoded
-from learncity.governance.inputs import CircularIn, RectificationIn, RoundIn, ScoreIn, StandardIn, VisitIn
+from learncity.governance.inputs import (
+    CircularIn,
+    InspectionRoundIn,
+    RectificationIn,
+    ScoreIn,
+    StandardIn,
+    VisitIn,
+)
 from learncity.governance.models import InspectionRound, InspectionVisit
 from learncity.network import selectors as network_selectors
 
@@ -35,7 +42,7 @@ class CriterionOut(Schema):
     evidence_required: str
 
 
-class StandardOut(Schema):
+class InspectionStandardOut(Schema):
     id: int
     committee_id: int
     code: str
@@ -43,7 +50,7 @@ class StandardOut(Schema):
     description: str
 
 
-class StandardDetailOut(StandardOut):
+class StandardDetailOut(InspectionStandardOut):
     criteria: list[CriterionOut]
 
     @staticmethod
@@ -73,7 +80,7 @@ class RankedVisitOut(VisitOut):
     n_scored: int
 
 
-class RoundOut(Schema):
+class InspectionRoundOut(Schema):
     id: int
     committee_id: int
     standard_id: int
@@ -85,7 +92,7 @@ class RoundOut(Schema):
     circular_id: int | None = None
 
 
-class RoundDetailOut(RoundOut):
+class InspectionRoundDetailOut(InspectionRoundOut):
     visits: list[RankedVisitOut]
 
     @staticmethod
@@ -93,7 +100,7 @@ class RoundDetailOut(RoundOut):
         return obj.visits_ranked
 
 
-class EvidenceOut(Schema):
+class InspectionEvidenceOut(Schema):
     id: int
     name: str
     size: int
@@ -106,7 +113,7 @@ class ScoreOut(Schema):
     score: Decimal
     finding: str
     rectify: bool
-    evidence: list[EvidenceOut]
+    evidence: list[InspectionEvidenceOut]
     task_ids: list[int]
 
     @staticmethod
@@ -172,7 +179,7 @@ def _round_out(request, pk: int) -> InspectionRound:
 
 # --- standards ---------------------------------------------------------------------------------------------------
 
-@router.get("/inspection-standards", response=list[StandardOut])
+@router.get("/inspection-standards", response=list[InspectionStandardOut])
 def standard_list(request):
     """The inspection standards the caller reads."""
     return list(selectors.standard_list(actor=request.auth))
@@ -196,20 +203,20 @@ def standard_import(request, pk: int, payload: StandardIn):
 
 # --- rounds and visits -------------------------------------------------------------------------------------------
 
-@router.get("/inspections", response=list[RoundOut])
+@router.get("/inspections", response=list[InspectionRoundOut])
 def round_list(request):
     """The rounds the caller reads: the office's, or those an inspector is sent on."""
     return list(selectors.round_list(actor=request.auth))
 
 
-@router.get("/inspections/{pk}", response=RoundDetailOut)
+@router.get("/inspections/{pk}", response=InspectionRoundDetailOut)
 def round_get(request, pk: int):
     """A round with its visits the caller reads, ranked by total."""
     return _round_out(request, pk)
 
 
-@router.post("/committees/{pk}/inspections", response={201: RoundDetailOut})
-def round_create(request, pk: int, payload: RoundIn):
+@router.post("/committees/{pk}/inspections", response={201: InspectionRoundDetailOut})
+def round_create(request, pk: int, payload: InspectionRoundIn):
     """A round of the committee, scored by one of its standards (the office's)."""
     committee = network_selectors.committee_get(actor=request.auth, pk=pk)
     found = services.round_create(actor=request.auth, committee=committee, data=payload)
@@ -224,7 +231,7 @@ def visit_assign(request, pk: int, payload: VisitIn):
     return _visit_out(request, visit.pk)
 
 
-@router.post("/inspections/{pk}/close", response=RoundDetailOut)
+@router.post("/inspections/{pk}/close", response=InspectionRoundDetailOut)
 def round_close(request, pk: int):
     """The office closes the round once every visit is submitted."""
     found = selectors.round_get(actor=request.auth, pk=pk)

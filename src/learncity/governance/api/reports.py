@@ -16,7 +16,7 @@ from learncity.core.evidence import evidence_max_bytes
 from learncity.core.inputs import Input
 from learncity.governance import selectors
 from learncity.governance.api.plans import FileIn, _decoded
-from learncity.governance.inputs.reports import ExtensionIn, FormIn, ReturnDecisionIn, ReturnIn, RoundIn
+from learncity.governance.inputs.reports import ExtensionIn, FormIn, ReportRoundIn, ReturnDecisionIn, ReturnIn
 from learncity.governance.services import reports
 from learncity.network import selectors as network_selectors
 
@@ -43,7 +43,7 @@ class FormOut(Schema):
         return obj.schema
 
 
-class RoundOut(Schema):
+class ReportRoundOut(Schema):
     id: int
     committee_id: int
     form_id: int
@@ -88,7 +88,7 @@ class RoundReturnOut(ReturnOut):
     extended: bool
 
 
-class RoundDetailOut(RoundOut):
+class ReportRoundDetailOut(ReportRoundOut):
     returns: list[RoundReturnOut]
     summary: dict
 
@@ -101,7 +101,7 @@ class RoundDetailOut(RoundOut):
         return selectors.report_round_summary(returns=obj.returns_read)
 
 
-class EventOut(Schema):
+class ReturnEventOut(Schema):
     action: str
     from_state: str
     to_state: str
@@ -125,10 +125,10 @@ class AttachmentOut(Schema):
 
 
 class ReturnDetailOut(ReturnOut):
-    round: RoundOut
+    round: ReportRoundOut
     data: dict
     form_schema: dict
-    history: list[EventOut]
+    history: list[ReturnEventOut]
     attachments: list[AttachmentOut]
 
     @staticmethod
@@ -176,20 +176,20 @@ def form_get(request, pk: int):
     return selectors.form_get(actor=request.auth, pk=pk)
 
 
-@router.get("/rounds", response=list[RoundOut])
+@router.get("/rounds", response=list[ReportRoundOut])
 def round_list(request):
     """The reporting rounds the caller reads (its office's, and those asking its units), newest first."""
     return list(selectors.report_round_list(actor=request.auth))
 
 
-@router.post("/rounds", response={201: RoundDetailOut})
-def round_open(request, payload: RoundIn):
+@router.post("/rounds", response={201: ReportRoundDetailOut})
+def round_open(request, payload: ReportRoundIn):
     """The office opens a round of its form for its member units and lower committees, with a deadline."""
     rnd = reports.round_open(actor=request.auth, data=payload)
     return _round_detail(request, rnd.pk)
 
 
-@router.get("/rounds/{pk}", response=RoundDetailOut)
+@router.get("/rounds/{pk}", response=ReportRoundDetailOut)
 def round_get(request, pk: int):
     """A round with every return the caller reads (the office: all; a unit: its own), late and extended marked."""
     return _round_detail(request, pk)

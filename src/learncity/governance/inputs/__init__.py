@@ -3,8 +3,8 @@
 from learncity.governance.inputs.inspections import (
     CircularIn,
     CriterionIn,
+    InspectionRoundIn,
     RectificationIn,
-    RoundIn,
     ScoreIn,
     StandardIn,
     VisitIn,
@@ -41,4 +41,4 @@ __all__ = [
     "UnitIn",
     "UpdateIn",
 ]
-__all__ += ["CircularIn", "CriterionIn", "RectificationIn", "RoundIn", "ScoreIn", "StandardIn", "VisitIn"]
+__all__ += ["CircularIn", "CriterionIn", "InspectionRoundIn", "RectificationIn", "ScoreIn", "StandardIn", "VisitIn"]

@@ -35,7 +35,7 @@ class StandardIn(Input):
     criteria: list[CriterionIn] = Field(min_length=1, max_length=MAX_CRITERIA)
 
 
-class RoundIn(Input):
+class InspectionRoundIn(Input):
     """A round of inspection: the standard it scores by, its title, year and dates."""
 
     standard_id: int

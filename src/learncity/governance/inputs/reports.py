@@ -28,7 +28,7 @@ class FormIn(Input):
     schema_: dict = Field(alias="schema")
 
 
-class RoundIn(Input):
+class ReportRoundIn(Input):
     """A reporting round: the form, its title (2026年第三季度), the period reported on, the deadline, how many days
     before it the units are reminded, and the units asked (member units and lower committees, by id)."""
 

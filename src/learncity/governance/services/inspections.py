@@ -24,7 +24,14 @@ from learncity.core.audit import audit_record
 from learncity.core.errors import DomainError, PermissionDenied
 from learncity.core.evidence import EVIDENCE_MAX_FILES, evidence_checked
 from learncity.core.scopes import Action, Capability, Role, scope_for
-from learncity.governance.inputs import CircularIn, RectificationIn, RoundIn, ScoreIn, StandardIn, VisitIn
+from learncity.governance.inputs import (
+    CircularIn,
+    InspectionRoundIn,
+    RectificationIn,
+    ScoreIn,
+    StandardIn,
+    VisitIn,
+)
 from learncity.governance.models import (
     Circular,
     InspectionCriterion,
@@ -108,7 +115,7 @@ def standard_import(*, actor, committee: Committee, data: StandardIn) -> Inspect
 
 # --- rounds and visits --------------------------------------------------------------------------------------------
 
-def round_create(*, actor, committee: Committee, data: RoundIn) -> InspectionRound:
+def round_create(*, actor, committee: Committee, data: InspectionRoundIn) -> InspectionRound:
     """A round of the committee scored by one of its standards."""
     _office_of(actor, committee, gettext("组织专项督导"))
     errors = {}

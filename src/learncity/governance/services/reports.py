@@ -30,7 +30,7 @@ from learncity.core.errors import DomainError, NotFound, PermissionDenied
 from learncity.core.evidence import evidence_checked
 from learncity.core.scopes import Action, Capability, Role, scope_for
 from learncity.governance import report_schema
-from learncity.governance.inputs.reports import ExtensionIn, FormIn, ReturnDecisionIn, ReturnIn, RoundIn
+from learncity.governance.inputs.reports import ExtensionIn, FormIn, ReportRoundIn, ReturnDecisionIn, ReturnIn
 from learncity.governance.models import (
     ReportForm,
     ReportReturn,
@@ -139,7 +139,7 @@ def form_create(*, actor, committee: Committee, data: FormIn) -> ReportForm:
     return form
 
 
-def round_units(errors: dict, committee: Committee, data: RoundIn) -> list:
+def round_units(errors: dict, committee: Committee, data: ReportRoundIn) -> list:
     """The units a round asks: member units of the committee, committees of the places below its own."""
     found = list(MemberUnit.objects.unscoped("a unit of the office's own committee, checked by committee").filter(
         pk__in=data.member_unit_ids, committee=committee).order_by("id"))
@@ -157,7 +157,7 @@ def round_units(errors: dict, committee: Committee, data: RoundIn) -> list:
     return found + lower
 
 
-def round_open(*, actor, data: RoundIn, now: datetime.datetime | None = None) -> ReportRound:
+def round_open(*, actor, data: ReportRoundIn, now: datetime.datetime | None = None) -> ReportRound:
     """A round of the office's form: one return per unit asked, each a draft."""
     now = now or timezone.now()
     form = ReportForm.objects.restrict(actor).select_related("committee__place").filter(pk=data.form_id).first()

@@ -24,7 +24,14 @@ from learncity.core.htmx import render_page
 from learncity.core.inputs import parse
 from learncity.core.scopes import Capability, scope_for
 from learncity.governance import selectors, services
-from learncity.governance.inputs import CircularIn, RectificationIn, RoundIn, ScoreIn, StandardIn, VisitIn
+from learncity.governance.inputs import (
+    CircularIn,
+    InspectionRoundIn,
+    RectificationIn,
+    ScoreIn,
+    StandardIn,
+    VisitIn,
+)
 from learncity.governance.models import VisitState
 from learncity.network import selectors as network_selectors
 
@@ -95,7 +102,7 @@ def round_new(request, pk: int):
                "year": timezone.localdate().year}
     if request.method == "POST":
         try:
-            found = services.round_create(actor=request.user, committee=committee, data=parse(RoundIn, request.POST))
+            found = services.round_create(actor=request.user, committee=committee, data=parse(InspectionRoundIn, request.POST))
         except DomainError as exc:
             return render_page(request, "governance/inspection_round_new.html",
                                context | {"errors": _errors(exc)}, status=400)

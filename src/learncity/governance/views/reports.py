@@ -22,7 +22,7 @@ from learncity.core.errors import DomainError, PermissionDenied
 from learncity.core.htmx import render_page
 from learncity.core.inputs import parse
 from learncity.governance import report_schema, selectors
-from learncity.governance.inputs.reports import ExtensionIn, FormIn, ReturnDecisionIn, ReturnIn, RoundIn
+from learncity.governance.inputs.reports import ExtensionIn, FormIn, ReportRoundIn, ReturnDecisionIn, ReturnIn
 from learncity.governance.services import reports
 from learncity.governance.views.plans import _errors, _reader_only
 from learncity.network import selectors as network_selectors
@@ -75,7 +75,7 @@ def round_new(request, pk: int):
         posted |= {k: [v for v in request.POST.getlist(k) if v.isdigit()] for k in ("member_unit_ids",
                                                                                     "committee_ids")}
         try:
-            rnd = reports.round_open(actor=request.user, data=parse(RoundIn, {
+            rnd = reports.round_open(actor=request.user, data=parse(ReportRoundIn, {
                 **posted, "form_id": form.pk, "remind_days": posted["remind_days"] or 3}))
             messages.success(request, _("已发起报送「%(title)s」") % {"title": rnd.title})
             return redirect("governance:report_round", pk=rnd.pk)
