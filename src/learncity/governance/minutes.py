@@ -12,6 +12,7 @@ from pathlib import Path
 from django.utils.translation import gettext
 
 from learncity.core import documents
+from learncity.governance import selectors
 from learncity.governance.models import Meeting, MeetingDecision, UnitPart
 
 PDF_TEMPLATE = Path(__file__).resolve().parent / "templates" / "governance" / "meeting_minutes.typ"
@@ -75,3 +76,15 @@ def minutes_docx(data: dict) -> bytes:
 def minutes_pdf(data: dict) -> bytes:
     """The minutes as a PDF, the same bytes for the same data."""
     return documents.pdf_render(PDF_TEMPLATE, data)
+
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def minutes_file(*, actor, pk: int, kind: str) -> tuple[bytes, str, str]:
+    """The minutes of a meeting the actor reads, as the page and the API hand them out: (bytes, content type,
+    file name); `kind` "docx" or "pdf"."""
+    meeting = selectors.meeting_get(actor=actor, pk=pk)
+    data = minutes_data(meeting, selectors.meeting_decisions(actor=actor, meeting=meeting))
+    body, content_type = (minutes_docx(data), DOCX_TYPE) if kind == "docx" else (minutes_pdf(data), "application/pdf")
+    return body, content_type, gettext("%(title)s 会议纪要") % {"title": meeting.title} + f".{kind}"

@@ -8,7 +8,6 @@ import datetime
 
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext
 from ninja import Router, Schema
 
 from learncity.governance import minutes, selectors, services
@@ -141,16 +140,9 @@ def decision_tasks_create(request, pk: int, payload: DecisionTasksIn):
 
 
 def _minutes(request, pk: int, kind: str) -> HttpResponse:
-    meeting = selectors.meeting_get(actor=request.auth, pk=pk)
-    data = minutes.minutes_data(meeting, selectors.meeting_decisions(actor=request.auth, meeting=meeting))
-    if kind == "docx":
-        body = minutes.minutes_docx(data)
-        content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    else:
-        body, content_type = minutes.minutes_pdf(data), "application/pdf"
+    body, content_type, name = minutes.minutes_file(actor=request.auth, pk=pk, kind=kind)
     response = HttpResponse(body, content_type=content_type)
-    name = gettext("%(title)s 会议纪要") % {"title": meeting.title}
-    response["Content-Disposition"] = content_disposition_header(True, f"{name}.{kind}")
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response
 
 

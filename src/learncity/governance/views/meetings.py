@@ -190,16 +190,9 @@ def decision_tasks_new(request, pk: int):
 
 
 def _minutes(request, pk: int, kind: str) -> HttpResponse:
-    meeting = selectors.meeting_get(actor=request.user, pk=pk)
-    data = minutes.minutes_data(meeting, selectors.meeting_decisions(actor=request.user, meeting=meeting))
-    if kind == "docx":
-        body = minutes.minutes_docx(data)
-        content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    else:
-        body, content_type = minutes.minutes_pdf(data), "application/pdf"
+    body, content_type, name = minutes.minutes_file(actor=request.user, pk=pk, kind=kind)
     response = HttpResponse(body, content_type=content_type)
-    name = _("%(title)s 会议纪要") % {"title": meeting.title}
-    response["Content-Disposition"] = content_disposition_header(True, f"{name}.{kind}")
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response
 
 
