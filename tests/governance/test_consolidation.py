@@ -113,8 +113,8 @@ def test_the_docx_opened_back_has_each_units_figures_and_the_totals(gov, rnd):
     assert "达州市终身教育促进委员会 2026年度统计 报表汇总" in text
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils' pdftotext is not installed")
 def test_the_pdf_read_back_has_each_units_figures_and_the_totals(gov, rnd, tmp_path):
+    assert shutil.which("pdftotext"), "poppler-utils (pdftotext) is missing: make install installs it"
     # when
     data = documents.consolidation_pdf(round_consolidation(actor=gov.city_admin, pk=rnd.pk))
     # then
